@@ -1,0 +1,220 @@
+"""The ``shipline`` command line.
+
+Parsing is plain argparse and every command's implementation is imported
+only when that command runs, so ``shipline --help`` stays fast and never
+imports Textual, sigstore or rich. Errors become one line with their exit
+code; a traceback shows only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import ExitCode, ShiplineError
+
+BOOLS = ("true", "false")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2 with one line
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"shipline: error: {message}\n")
+        raise SystemExit(ExitCode.USAGE)
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in BOOLS:
+        raise argparse.ArgumentTypeError("expected true or false")
+    return text.lower() == "true"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-C", dest="cwd", metavar="PATH", type=Path, default=argparse.SUPPRESS,
+                        help="run in this repository (default: the current directory)")
+    common.add_argument("--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                        help="state directory (default: .shipline/, or .cleo/ when it has a config)")
+    common.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="text for people; json: one object per line, the last a summary")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks of internal errors")
+
+    parser = _Parser(
+        prog="shipline",
+        description="Interactive release assistant: version, changelog, gates, tag, "
+        "artifacts, provenance, publish.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    release = sub.add_parser("release", help="plan, ship, resume or abort a release",
+                             parents=[common])
+    rsub = release.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                  parser_class=_Parser)
+    plan = rsub.add_parser("plan", parents=[common],
+                           help="what a release would do now; changes nothing")
+    _add_version_choice(plan)
+    ship = rsub.add_parser("ship", parents=[common], help="run the whole release pipeline")
+    _add_version_choice(ship)
+    ship.add_argument("--yes", "-y", action="store_true",
+                      help="do not ask; required for headless runs that publish")
+    ship.add_argument("--dry-run", action="store_true",
+                      help="run every step without side effects and report what it would do")
+    ship.add_argument("--no-artifacts", action="store_true", help="source-only release")
+    ship.add_argument("--no-push", action="store_true", help="do not push commit and tag")
+    ship.add_argument("--no-changelog", action="store_true",
+                      help="do not write the changelog (RLSE-002 waived explicitly)")
+    ship.add_argument("--changelog-entry", type=Path, metavar="FILE",
+                      help="use this reviewed Markdown as the changelog entry")
+    rsub.add_parser("resume", parents=[common],
+                    help="continue an interrupted release from its journal")
+    rsub.add_parser("abort", parents=[common],
+                    help="undo an interrupted release's local-only effects")
+
+    cl = sub.add_parser("changelog", parents=[common],
+                        help="the changelog from Conventional Commits")
+    group = cl.add_mutually_exclusive_group()
+    group.add_argument("--since", metavar="TAG", help="changes since this tag")
+    group.add_argument("--all", action="store_true", help="every release in the history")
+    cl.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    attest = sub.add_parser("attest", parents=[common],
+                            help="digests, SBOM, attestation, signature and ledger record "
+                            "for files CI built")
+    attest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    attest.add_argument("--version", required=True)
+    attest.add_argument("--sign", choices=("sigstore", "gpg", "none"))
+    attest.add_argument("--sbom", choices=("CycloneDX", "SPDX", "cyclonedx", "spdx"))
+
+    verify = sub.add_parser("verify", parents=[common],
+                            help="verify the provenance chain of one release or all")
+    vgroup = verify.add_mutually_exclusive_group(required=True)
+    vgroup.add_argument("version", nargs="?")
+    vgroup.add_argument("--all", action="store_true")
+
+    va = sub.add_parser("verify-artifact", parents=[common],
+                        help="check an artifact against a sigstore bundle or a gpg signature")
+    va.add_argument("file", type=Path, metavar="FILE")
+    va.add_argument("--bundle", type=Path)
+    ident = va.add_mutually_exclusive_group()
+    ident.add_argument("--identity")
+    ident.add_argument("--identity-regexp")
+    va.add_argument("--issuer")
+    va.add_argument("--signature", type=Path)
+    va.add_argument("--key", type=Path)
+
+    sub.add_parser("ledger", parents=[common], help="list recorded releases")
+
+    check = sub.add_parser("check", parents=[common], help="protocol checks")
+    csub = check.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                parser_class=_Parser)
+    proto = csub.add_parser("protocol", parents=[common],
+                            help="validate a recorded release against a protocol")
+    proto.add_argument("--protocol-type", "--protocolType", dest="protocol_type", required=True,
+                       choices=("release", "provenance", "artifact-publish"))
+    proto.add_argument("--version", required=True)
+    proto.add_argument("--has-changelog", "--hasChangelog", dest="has_changelog", type=_bool)
+    proto.add_argument("--has-attestation", "--hasAttestation", dest="has_attestation",
+                       type=_bool)
+    proto.add_argument("--has-sbom", "--hasSbom", dest="has_sbom", type=_bool)
+    proto.add_argument("--artifact-type", "--artifactType", dest="artifact_type")
+    proto.add_argument("--build-passed", "--buildPassed", dest="build_passed", type=_bool)
+    proto.add_argument("--task-id", "--taskId", dest="task_id", help="accepted, unused")
+    return parser
+
+
+def _add_version_choice(p: argparse.ArgumentParser) -> None:
+    p.add_argument("version", nargs="?", metavar="VERSION",
+                   help="release exactly this version (a leading v is fine)")
+    p.add_argument("--bump", choices=("major", "minor", "patch", "prerelease"),
+                   help="override the bump inferred from the commits")
+    p.add_argument("--pre", metavar="LABEL", help="make a prerelease, e.g. rc → 1.4.0-rc.1")
+
+
+# command → "module:function" under domain.commands, imported on use
+COMMANDS: dict[tuple[str, str | None], str] = {
+    ("release", "plan"): "release:plan",
+    ("release", "ship"): "release:ship",
+    ("release", "resume"): "release:resume",
+    ("release", "abort"): "release:abort",
+    ("changelog", None): "changelog:changelog",
+    ("attest", None): "provenance:attest",
+    ("verify", None): "provenance:verify",
+    ("verify-artifact", None): "provenance:verify_artifact",
+    ("ledger", None): "provenance:ledger",
+    ("check", "protocol"): "provenance:check_protocol",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.OK
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .events import ErrorEvent, Summary
+    from .session import Session
+
+    output = getattr(args, "output", "text")
+    debug = getattr(args, "debug", False)
+    if output == "json":
+        from .render import JsonRenderer
+
+        renderer: Any = JsonRenderer()
+    else:
+        from .render import TextRenderer
+
+        renderer = TextRenderer()
+    name = args.command if getattr(args, "action", None) is None else \
+        f"{args.command} {args.action}"
+    session = Session(
+        cwd=getattr(args, "cwd", None) or Path.cwd(),
+        state_dir_override=getattr(args, "state_dir", None),
+        output=output,
+        debug=debug,
+        emit=renderer,
+        text=renderer.text,
+        interactive=sys.stdin.isatty() and output == "text" and not os.environ.get("CI"),
+    )
+    target = COMMANDS[(args.command, getattr(args, "action", None))]
+    module_name, func_name = target.split(":")
+    try:
+        module = importlib.import_module(f".commands.{module_name}", __package__)
+        result = getattr(module, func_name)(session, args)
+    except ShiplineError as exc:
+        renderer(ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint))
+        renderer(Summary(command=name, ok=False, exit_code=int(exc.code)))
+        return int(exc.code)
+    except KeyboardInterrupt:
+        renderer(ErrorEvent(code=ExitCode.INTERRUPTED, message="interrupted"))
+        renderer(Summary(command=name, ok=False, exit_code=ExitCode.INTERRUPTED))
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: one line, the traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        renderer(ErrorEvent(code=ExitCode.INTERNAL, message=message,
+                            hint="this is a bug in shipline; rerun with --debug and report it"))
+        renderer(Summary(command=name, ok=False, exit_code=ExitCode.INTERNAL))
+        return ExitCode.INTERNAL
+    code, data = result if isinstance(result, tuple) else (ExitCode.OK, result or {})
+    renderer(Summary(command=name, ok=code == 0, exit_code=int(code), data=data))
+    return int(code)
+
+
+def entry() -> None:
+    raise SystemExit(main())

@@ -1,0 +1,225 @@
+"""The release configuration (SPEC section 3): pydantic models of the
+``release.*`` keys, loaded from ``.shipline/config.json`` (or the seed's
+``.cleo/config.json``). Unknown keys and wrong types are rejected with
+their path (exit 90). With no config file, sensible defaults are detected
+from the repository's manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigInvalid
+from .jsonio import StrictJSONError, read_strict
+
+SLSA_LEVELS = (
+    "SLSA_BUILD_LEVEL_1",
+    "SLSA_BUILD_LEVEL_2",
+    "SLSA_BUILD_LEVEL_3",
+    "SLSA_BUILD_LEVEL_4",
+)
+SlsaLevel = Literal[
+    "SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_4"
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class VersionFile(_Strict):
+    """A file whose version is bumped. ``pattern`` (with ``{version}``) is
+    for files no built-in writer knows."""
+
+    path: str
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _has_placeholder(cls, value: str | None) -> str | None:
+        if value is not None and "{version}" not in value:
+            raise ValueError("pattern must contain {version}")
+        return value
+
+
+class ChangelogConfig(_Strict):
+    path: str = "CHANGELOG.md"
+    enabled: bool = True
+
+
+class CommandGate(_Strict):
+    name: str = Field(min_length=1)
+    run: str | list[str]
+    timeout_seconds: float = Field(default=900, gt=0, alias="timeoutSeconds")
+    cwd: str | None = None
+
+
+class ArtifactConfig(_Strict):
+    """One entry of ``release.artifacts``. ``type`` stays a string here so an
+    unknown type is reported by the handler registry (exit 85)."""
+
+    type: str
+    name: str | None = None
+    path: str = "."
+    registry: str | None = None
+    credentials_env: str | None = Field(default=None, alias="credentialsEnv")
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SigningConfig(_Strict):
+    method: Literal["sigstore", "gpg", "none"] = "sigstore"
+    keyless: bool = True
+    key_ref: str | None = Field(default=None, alias="keyRef")
+
+
+class SbomConfig(_Strict):
+    format: Literal["CycloneDX", "SPDX"] = "CycloneDX"
+    spec_version: str = Field(default="1.6", alias="specVersion")
+
+
+class ProvenanceConfig(_Strict):
+    enabled: bool = True
+    framework: Literal["slsa"] = "slsa"
+    level: SlsaLevel = "SLSA_BUILD_LEVEL_3"
+    signing: SigningConfig = SigningConfig()
+    sbom: SbomConfig = SbomConfig()
+    builder_image: str | None = Field(default=None, alias="builderImage")
+
+
+class SecurityConfig(_Strict):
+    provenance: ProvenanceConfig = ProvenanceConfig()
+
+
+class PushConfig(_Strict):
+    remote: str = "origin"
+    enabled: bool = True
+
+
+class TagConfig(_Strict):
+    sign: bool = False
+    """gpg-sign the annotated tag (``git tag -s``) with GPG_KEY_ID or git's
+    configured ``user.signingkey``."""
+
+
+class ReleaseConfig(_Strict):
+    tag_prefix: str = Field(default="v", alias="tagPrefix")
+    branch: str | None = None
+    """The release branch; ``None`` accepts ``main`` or ``master``."""
+    version_bump: list[str | VersionFile] = Field(default_factory=list, alias="versionBump")
+    changelog: ChangelogConfig = ChangelogConfig()
+    gates: list[CommandGate] = Field(default_factory=list)
+    artifacts: list[ArtifactConfig] = Field(default_factory=list)
+    security: SecurityConfig = SecurityConfig()
+    push: PushConfig = PushConfig()
+    tag: TagConfig = TagConfig()
+    commit_message: str = Field(default="chore(release): {version}", alias="commitMessage")
+
+    @field_validator("commit_message")
+    @classmethod
+    def _message_names_version(cls, value: str) -> str:
+        if "{version}" not in value:
+            raise ValueError("commitMessage must contain {version}")
+        return value
+
+    @property
+    def version_files(self) -> list[VersionFile]:
+        return [VersionFile(path=f) if isinstance(f, str) else f for f in self.version_bump]
+
+    @property
+    def enabled_artifacts(self) -> list[ArtifactConfig]:
+        return [a for a in self.artifacts if a.enabled]
+
+
+class Config(_Strict):
+    schema_: str | None = Field(default=None, alias="$schema")
+    release: ReleaseConfig = ReleaseConfig()
+
+
+class LoadedConfig(BaseModel):
+    """A config with where it came from."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path | None
+    """The file it was read from; ``None`` when detected from manifests."""
+    state_dir: Path
+
+    @property
+    def release(self) -> ReleaseConfig:
+        return self.config.release
+
+
+def state_dir_for(repo: Path, override: Path | None = None) -> Path:
+    """``--state-dir`` if given; ``.cleo/`` when the repository already has
+    ``.cleo/config.json`` (drop-in for the seed's layout); else ``.shipline/``."""
+    if override is not None:
+        return override if override.is_absolute() else (repo / override)
+    if (repo / ".cleo" / "config.json").is_file():
+        return repo / ".cleo"
+    return repo / ".shipline"
+
+
+_UNION_TAGS = {"str", "VersionFile", "list[str]"}
+
+
+def _error_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif isinstance(item, str) and item not in _UNION_TAGS:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def parse_config(data: Any, source: str) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        # In a union (``str | VersionFile``) the deepest location is the
+        # branch the user meant; report that one.
+        first = max(exc.errors(), key=lambda err: len(err["loc"]))
+        where = _error_path(first["loc"]) or "(top level)"
+        kind = first["type"]
+        if kind == "extra_forbidden":
+            what = "unknown key"
+        else:
+            what = first["msg"]
+        more = ""
+        raise ConfigInvalid(
+            f"{source}: {where}: {what}{more}",
+            hint="fix the key in the config file; `shipline init` writes a valid one",
+        ) from None
+
+
+def load_config(repo: Path, state_dir: Path | None = None) -> LoadedConfig:
+    """Load and validate the config, or detect defaults when there is none."""
+    state = state_dir_for(repo, state_dir)
+    path = state / "config.json"
+    if not path.is_file():
+        return LoadedConfig(config=detect_defaults(repo), path=None, state_dir=state)
+    try:
+        data = read_strict(path, max_bytes=4 * 1024 * 1024)
+    except StrictJSONError as exc:
+        raise ConfigInvalid(
+            f"{path}: malformed JSON: {exc}", hint="fix the JSON syntax at that position"
+        ) from None
+    except OSError as exc:
+        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}") from None
+    return LoadedConfig(config=parse_config(data, str(path)), path=path, state_dir=state)
+
+
+def detect_defaults(repo: Path) -> Config:
+    """A config for a repository without one: bump whichever of
+    pyproject.toml, package.json and Cargo.toml carry a version."""
+    files: list[str | VersionFile] = []
+    for name in ("pyproject.toml", "package.json", "Cargo.toml"):
+        if (repo / name).is_file():
+            files.append(name)
+    if (repo / "package-lock.json").is_file() and "package.json" in files:
+        files.append("package-lock.json")
+    return Config(release=ReleaseConfig(versionBump=files))

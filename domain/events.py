@@ -1,0 +1,126 @@
+"""Typed events: the one stream that the TUI, the rich renderer and the
+JSON-lines renderer all consume, and that the journal records.
+
+Every event is a frozen pydantic model with a ``kind`` discriminator, so
+``Event`` can be parsed back from its JSON form (``parse_event``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+StepName = str
+"""A pipeline step's name: plan, version, changelog, gates, commit, tag,
+artifacts, provenance, publish, push, record."""
+
+LinkName = Literal["commit", "build", "artifact", "attestation", "registry"]
+LinkStatus = Literal["pending", "running", "ok", "failed", "skipped"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StepStarted(_Event):
+    kind: Literal["step_started"] = "step_started"
+    step: StepName
+    title: str
+
+
+class StepProgress(_Event):
+    kind: Literal["step_progress"] = "step_progress"
+    step: StepName
+    detail: str
+    done: int | None = None
+    total: int | None = None
+
+
+class StepFinished(_Event):
+    kind: Literal["step_finished"] = "step_finished"
+    step: StepName
+    status: Literal["ok", "skipped", "failed", "planned"]
+    detail: str = ""
+
+
+class LogLine(_Event):
+    kind: Literal["log"] = "log"
+    step: StepName
+    text: str
+    source: str = ""
+    stream: Literal["stdout", "stderr", "info"] = "info"
+
+
+class FileChange(_Event):
+    """One line of one file, before and after (plans and real runs)."""
+
+    kind: Literal["file_change"] = "file_change"
+    path: str
+    line: int
+    before: str
+    after: str
+
+
+class GitCommand(_Event):
+    """A git command that a real run executes (or, in a plan, would)."""
+
+    kind: Literal["git_command"] = "git_command"
+    argv: list[str]
+    planned: bool = False
+
+
+class GateResult(_Event):
+    kind: Literal["gate_result"] = "gate_result"
+    name: str
+    status: Literal["running", "passed", "failed", "planned", "skipped"]
+    detail: str = ""
+    duration: float | None = None
+
+
+class ChainLink(_Event):
+    kind: Literal["chain_link"] = "chain_link"
+    link: LinkName
+    status: LinkStatus
+    name: str = ""
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorEvent(_Event):
+    kind: Literal["error"] = "error"
+    code: int
+    message: str
+    hint: str | None = None
+    step: StepName | None = None
+
+
+class Summary(_Event):
+    """Always the last event of a command's stream."""
+
+    kind: Literal["summary"] = "summary"
+    command: str
+    ok: bool
+    exit_code: int
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+Event = Annotated[
+    StepStarted
+    | StepProgress
+    | StepFinished
+    | LogLine
+    | FileChange
+    | GitCommand
+    | GateResult
+    | ChainLink
+    | ErrorEvent
+    | Summary,
+    Field(discriminator="kind"),
+]
+
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def parse_event(data: dict[str, Any]) -> Any:
+    """Rebuild an event from its ``model_dump(mode="json")`` form."""
+    return _ADAPTER.validate_python(data)

@@ -1,0 +1,155 @@
+"""Shared fixtures: real git repositories built declaratively with fixed
+dates, and the CLI run in-process or as a real subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's git config, gpg keys or CI variables."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "CI", "GPG_KEY_ID", "GNUPGHOME",
+                "SOURCE_DATE_EPOCH"):
+        monkeypatch.delenv(var, raising=False)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test Author\n\temail = author@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+        "[tag]\n\tgpgsign = false\n"
+    )
+
+
+@dataclass
+class Repo:
+    """A real git repository in a temp dir, with helpers that keep dates fixed."""
+
+    path: Path
+    clock: int = BASE_TIME
+
+    def git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        full_env = dict(os.environ)
+        stamp = f"{self.clock} +0000"
+        full_env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+        if env:
+            full_env.update(env)
+        done = subprocess.run(["git", *args], cwd=self.path, env=full_env, capture_output=True,
+                              text=True)
+        if check and done.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)}: {done.stderr}")
+        return done.stdout.strip()
+
+    def write(self, rel: str, text: str) -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        return target
+
+    def commit(self, message: str, files: dict[str, str] | None = None) -> str:
+        """Commit ``files`` (or an empty change) with ``message``; returns the sha."""
+        self.clock += 3600
+        if files is None:
+            files = {f"src/change_{self.clock}.txt": message}
+        for rel, text in files.items():
+            self.write(rel, text)
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def tag(self, name: str, message: str | None = None) -> None:
+        if message is None:
+            self.git("tag", name)
+        else:
+            self.git("tag", "-a", name, "-m", message)
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything a failed command must leave untouched."""
+        files = {}
+        for p in sorted(self.path.rglob("*")):
+            if ".git" in p.relative_to(self.path).parts or not p.is_file():
+                continue
+            files[str(p.relative_to(self.path))] = p.read_bytes()
+        return {
+            "head": self.git("rev-parse", "HEAD", check=False),
+            "refs": self.git("for-each-ref", "--format=%(refname) %(objectname)"),
+            "status": self.git("status", "--porcelain"),
+            "files": files,
+        }
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """An empty repository on branch main."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    r = Repo(path)
+    r.git("init", "-q", "-b", "main")
+    return r
+
+
+@pytest.fixture
+def py_repo(repo: Repo) -> Repo:
+    """A Python project released once as v1.2.0, with commits since."""
+    repo.commit("chore: initial commit", {
+        "pyproject.toml": '[project]\nname = "demo"\nversion = "1.2.0"\n# keep me\n',
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+    })
+    repo.tag("v1.2.0", "Release v1.2.0")
+    repo.commit("feat(api): add the export endpoint")
+    repo.commit("fix: handle empty input")
+    return repo
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json_lines(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+    @property
+    def summary(self) -> dict[str, object]:
+        return self.json_lines()[-1]
+
+
+@pytest.fixture
+def cli() -> Iterator[object]:
+    """Run ``shipline ARGS`` in-process and capture its output."""
+    from domain.cli import main
+
+    def invoke(*args: str | Path) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main([str(a) for a in args])
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    yield invoke
+
+
+def run_shipline(*args: str | Path, cwd: Path | None = None,
+                 env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+    """Run the real ``shipline`` console script in a subprocess."""
+    exe = Path(sys.executable).parent / "shipline"
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    done = subprocess.run([str(exe), *map(str, args)], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    return CliResult(done.returncode, done.stdout, done.stderr)
