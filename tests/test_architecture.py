@@ -1,0 +1,57 @@
+"""The layering rules, enforced: domain/ never imports Textual, and
+``shipline --help`` imports neither Textual, sigstore nor rich."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import domain
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules() -> list[str]:
+    return sorted(f"domain.{m.name}" for m in pkgutil.walk_packages(domain.__path__)
+                  if not m.name.startswith("_")) + \
+        sorted(f"domain.commands.{m.name}" for m in
+               pkgutil.iter_modules([str(ROOT / "domain" / "commands")]))
+
+
+def test_no_domain_module_imports_textual() -> None:
+    names = [m for m in _modules() if m != "domain.commands"]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')"
+        " or m == 'tui' or m.startswith('tui.'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from domain.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('textual', 'sigstore', 'rich', 'pydantic', 'cyclonedx', 'git')"
+        " if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY=\n" in done.stdout
+
+
+def test_usage_error_is_2_without_traceback() -> None:
+    exe = Path(sys.executable).parent / "shipline"
+    done = subprocess.run([str(exe), "release", "ship", "--bump", "huge"], capture_output=True,
+                          text=True)
+    assert done.returncode == 2
+    assert "invalid choice: 'huge'" in done.stderr and "Traceback" not in done.stderr
