@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Install what the registry tests need, from nothing, on Debian 12 as root
+# (or with passwordless sudo). Idempotent: whatever is already present is
+# skipped quietly, so scripts/test.sh can call it before every run.
+#
+#   Debian: docker-registry (distribution 2.8), skopeo, umoci, librsvg2-bin,
+#           tmux, gnupg, nodejs + npm
+#   npm:    verdaccio 6.8.0 into tests/.npm from the committed
+#           tests/npm/package.json + package-lock.json (node-fetch pinned to
+#           2.7.0 by an override; verdaccio 6.9+ needs Node 22)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "install-test-deps: $*" >&2; }
+
+# --- Debian packages -------------------------------------------------------
+# package name -> a command it provides (what we check for)
+declare -A PROVIDES=(
+    [docker-registry]=docker-registry
+    [skopeo]=skopeo
+    [umoci]=umoci
+    [librsvg2-bin]=rsvg-convert
+    [tmux]=tmux
+    [gnupg]=gpg
+    [nodejs]=node
+    [npm]=npm
+)
+missing=()
+for pkg in docker-registry skopeo umoci librsvg2-bin tmux gnupg nodejs npm; do
+    if ! command -v "${PROVIDES[$pkg]}" >/dev/null 2>&1 \
+        && ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        SUDO=()
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo -n)
+    else
+        say "need root (or sudo) to install: ${missing[*]}"
+        exit 1
+    fi
+    say "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # The package lists may be stale or absent on a fresh machine.
+    log="$(mktemp)"
+    "${SUDO[@]}" apt-get update -qq >"$log" 2>&1 \
+        || { cat "$log" >&2; say "apt-get update failed"; exit 1; }
+    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1 \
+        || { cat "$log" >&2; say "apt-get install failed for: ${missing[*]}"; exit 1; }
+    rm -f "$log"
+fi
+# Debian's docker-registry package starts a system service on port 5000; the
+# tests start their own instances on free ports, so the system one is not
+# needed (stopping it is best-effort: there may be no init system at all).
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl stop docker-registry >/dev/null 2>&1 || true
+fi
+
+# --- npm packages (tests/.npm, gitignored) ---------------------------------
+NPM_DIR=tests/.npm
+stamp="$NPM_DIR/.installed-from"
+want="$(cat tests/npm/package.json tests/npm/package-lock.json | sha256sum | cut -d' ' -f1)"
+if [ -x "$NPM_DIR/node_modules/.bin/verdaccio" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exit 0
+fi
+say "npm ci verdaccio into $NPM_DIR"
+rm -rf "$NPM_DIR"
+mkdir -p "$NPM_DIR"
+cp tests/npm/package.json tests/npm/package-lock.json "$NPM_DIR/"
+(
+    cd "$NPM_DIR"
+    npm ci --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1 \
+        || { cat npm-ci.log >&2; exit 1; }
+) || { say "npm ci failed in $NPM_DIR"; exit 1; }
+"$NPM_DIR/node_modules/.bin/verdaccio" --version >/dev/null \
+    || { say "verdaccio does not start after install"; exit 1; }
+echo "$want" >"$stamp"
