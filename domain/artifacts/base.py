@@ -1,0 +1,295 @@
+"""The artifact handler interface (SPEC section 5, seed ct-artifact-publisher).
+
+Every artifact type is one :class:`Handler` subclass in its own module. The
+pipeline drives each handler through the same phases, in this order, and each
+phase fails with its own exit code:
+
+``validate`` (86) -> ``dry_run`` (86, never skipped: ARTP-002) -> ``build``
+(87) -> [provenance] -> ``is_published`` / ``publish`` (88) ->
+``verify_published`` (93); on a later failure ``rollback`` (89 when the
+registry cannot delete).
+
+A handler is built with the artifact's config entry and an
+:class:`ArtifactContext` (repository, version, release commit,
+``SOURCE_DATE_EPOCH``, output directory, environment, event callback). It
+never prints: it returns values, raises :class:`~domain.errors.ShiplineError`
+subclasses, and reports progress through ``ctx.emit``. Credentials are read
+only from the environment variable named by ``credentialsEnv``, registered
+with the runner's redaction, and never put on a command line.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .. import runner
+from ..config import ArtifactConfig
+from ..digests import sha256_file
+from ..errors import (
+    ArtifactBuildFailed,
+    ArtifactPublishFailed,
+    ArtifactValidationFailed,
+    DigestMismatch,
+    ShiplineError,
+)
+from ..events import LogLine
+
+STEP = "artifacts"
+
+
+def _no_emit(event: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ArtifactContext:
+    """Everything a handler needs to know about the release it serves.
+
+    ``version`` is the bare version (no tag prefix); ``out_dir`` is where
+    ``build`` writes (one sub-directory per artifact is made by
+    :func:`domain.artifacts.load_handler`); ``env`` is the environment the
+    tools run with (credentials are looked up in it by name); ``emit``
+    receives :mod:`domain.events` events; ``timeout`` bounds every external
+    tool and HTTP call unless the artifact's ``options.timeoutSeconds`` says
+    otherwise.
+    """
+
+    repo_root: Path
+    version: str
+    release_commit: str
+    source_date_epoch: int
+    out_dir: Path
+    tag: str = ""
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    emit: Callable[[Any], None] = _no_emit
+    timeout: float = 600.0
+    step: str = STEP
+
+
+# The brief's names for the same context: build and publish read the same facts.
+BuildContext = ArtifactContext
+PublishContext = ArtifactContext
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """One file ``build`` produced, with its SHA-256 taken right after the
+    build (ARTP-004). ``kind`` says what it is: wheel, sdist, tarball,
+    checksums, crate, npm-tarball, oci-layout..."""
+
+    path: Path
+    sha256: str
+    size: int
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "sha256": self.sha256, "size": self.size,
+                "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BuiltFile:
+        return cls(Path(data["path"]), str(data["sha256"]), int(data["size"]), str(data["kind"]))
+
+    @classmethod
+    def of(cls, path: Path, kind: str) -> BuiltFile:
+        digest = sha256_file(path)
+        return cls(path=path, sha256=digest.sha256, size=digest.size, kind=kind)
+
+
+@dataclass(frozen=True)
+class DryRunReport:
+    """What a real build and publish would do: the commands (credentials
+    never appear: they travel in the environment) and the content listing
+    or checks the dry run made."""
+
+    artifact: str
+    commands: list[list[str]]
+    details: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """Where the artifact went: ``reference`` (registry URL or name@version),
+    the registry's own digest where it reports one (``sha256:...``), the
+    time, and one download URL per published file (for verify and
+    rollback). Stored in the journal and the ledger, so it holds no secret."""
+
+    reference: str
+    registry_digest: str | None
+    published_at: str
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reference": self.reference, "registryDigest": self.registry_digest,
+                "publishedAt": self.published_at, "urls": dict(self.urls)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PublishResult:
+        return cls(str(data["reference"]), data.get("registryDigest"), str(data["publishedAt"]),
+                   dict(data.get("urls") or {}))
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Handler(ABC):
+    """One artifact of a release. Subclasses set ``type_name`` and
+    ``tools`` and implement the six phases."""
+
+    type_name: ClassVar[str] = ""
+    tools: ClassVar[tuple[str, ...]] = ()
+    can_rollback: ClassVar[bool] = True
+
+    def __init__(self, cfg: ArtifactConfig, ctx: ArtifactContext):
+        self.cfg = cfg
+        self.ctx = ctx
+        self.options: dict[str, Any] = dict(cfg.options)
+        self.timeout = float(self.options.get("timeoutSeconds", ctx.timeout))
+
+    # -- identity ---------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.cfg.name or self.type_name
+
+    @property
+    def label(self) -> str:
+        """How messages name this artifact: ``type 'name'``."""
+        return f"{self.type_name} '{self.name}'"
+
+    @property
+    def source_dir(self) -> Path:
+        return (self.ctx.repo_root / self.cfg.path).resolve()
+
+    # -- the six phases ----------------------------------------------------
+    @abstractmethod
+    def validate(self) -> None:
+        """Pre-validation (ARTP-001): tools present, manifest version equals
+        ``ctx.version``, credential variable set, registry reachable, version
+        not already published. Raises ArtifactValidationFailed (86)."""
+
+    @abstractmethod
+    def dry_run(self) -> DryRunReport:
+        """Mandatory dry run (ARTP-002); changes nothing remote. 86 on failure."""
+
+    @abstractmethod
+    def build(self) -> list[BuiltFile]:
+        """Build into ``ctx.out_dir`` with ``SOURCE_DATE_EPOCH``; 87 on failure."""
+
+    @abstractmethod
+    def is_published(self) -> bool:
+        """Whether the registry already has ``ctx.version`` of this artifact."""
+
+    @abstractmethod
+    def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
+        """Upload the built files; 88 on failure (nothing else rolled back here)."""
+
+    @abstractmethod
+    def rollback(self, result: PublishResult) -> str:
+        """Undo a publish with the registry's own means and say what was done;
+        raise RollbackFailed (89) naming what stayed when that is impossible."""
+
+    @abstractmethod
+    def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
+        """Download one published file back from the registry."""
+
+    def verify_published(self, built: BuiltFile, result: PublishResult) -> str:
+        """Download ``built`` back from the registry and compare SHA-256;
+        returns the digest, raises DigestMismatch (93) when it differs."""
+        import hashlib
+
+        data = self.fetch_published(built, result)
+        got = hashlib.sha256(data).hexdigest()
+        if got != built.sha256:
+            raise DigestMismatch(
+                f"{self.label}: {built.path.name} downloaded from {result.reference} has sha256 "
+                f"{got}, the built file has {built.sha256}",
+                hint="the registry serves different bytes: do not push the tag; investigate "
+                     "the registry before retrying")
+        self.log(f"verified {built.path.name} from the registry: sha256 {got}")
+        return got
+
+    # -- helpers for subclasses -------------------------------------------
+    def log(self, text: str, stream: str = "info") -> None:
+        self.ctx.emit(LogLine(step=self.ctx.step, text=runner.redact(text),
+                              source=self.type_name, stream=stream))  # type: ignore[arg-type]
+
+    def credential(self, *, required: bool = True) -> str | None:
+        """The secret named by ``credentialsEnv`` (registered for redaction)."""
+        name = self.cfg.credentials_env
+        if not name:
+            return None
+        value = runner.secret_from_env(name, self.ctx.env)
+        if value is None and required:
+            raise ArtifactValidationFailed(
+                f"{self.label}: credential environment variable {name} is not set "
+                f"(release.artifacts credentialsEnv)",
+                hint=f"export {name} with the registry token before releasing")
+        return value
+
+    def require_tools(self) -> None:
+        path = self.ctx.env.get("PATH")
+        import shutil
+
+        for tool in self.tools:
+            if os.sep not in tool and shutil.which(tool, path=path) is None:
+                raise ArtifactValidationFailed(
+                    f"{self.label}: required tool '{tool}' is not installed or not on PATH",
+                    hint=f"install {tool} or remove the artifact from release.artifacts")
+
+    def tool_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = dict(self.ctx.env)
+        env["SOURCE_DATE_EPOCH"] = str(self.ctx.source_date_epoch)
+        if extra:
+            env.update(extra)
+        return env
+
+    def run_tool(self, argv: Sequence[str], error: type[ShiplineError], what: str, *,
+                 cwd: Path | None = None, env: Mapping[str, str] | None = None,
+                 timeout: float | None = None) -> runner.Completed:
+        """Run through :mod:`domain.runner`; a missing tool, a timeout or a
+        non-zero exit becomes ``error`` with a one-line message (the last
+        lines of the tool's output, redacted)."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            done = runner.run(argv, cwd=cwd or self.source_dir, env=env or self.tool_env(),
+                              timeout=limit)
+        except runner.ToolNotFound as exc:
+            raise error(f"{self.label}: {what}: {exc}",
+                        hint=f"install {exc.tool} and retry") from None
+        except runner.ToolTimeout:
+            raise error(f"{self.label}: {what}: {argv[0]} did not finish within {limit:g} s",
+                        hint="the registry or tool hangs; check it, or raise "
+                             "options.timeoutSeconds") from None
+        for line in done.output.splitlines():
+            self.log(line, "stdout")
+        if not done.ok:
+            raise error(f"{self.label}: {what} failed (exit {done.returncode}): "
+                        f"{last_line(done.output)}",
+                        hint=self.hint_for(error))
+        return done
+
+    def hint_for(self, error: type[ShiplineError]) -> str:
+        if error is ArtifactBuildFailed:
+            return "fix the build and run `shipline release resume`"
+        if error is ArtifactPublishFailed:
+            return "check the registry and credentials, then `shipline release resume`"
+        return "fix the artifact configuration or registry and retry"
+
+
+def last_line(text: str, limit: int = 300) -> str:
+    """The most telling line of a tool's output, for one-line messages."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "error" in line.lower() or "forbidden" in line.lower() or "denied" in line.lower():
+            return line[:limit]
+    return (lines[-1] if lines else "no output")[:limit]
