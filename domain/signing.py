@@ -10,8 +10,9 @@
   ``<state>/keys/<FINGERPRINT>.gpg`` and pinned: verification runs ``gpgv``
   with that keyring alone and requires ``VALIDSIG`` from the recorded
   fingerprint (a good signature from any other key is not a pass).
-- ``sigstore`` keyless: :mod:`domain.sigstore_signing` (Fulcio certificate,
+- ``sigstore`` keyless: :mod:`domain.sigstore_keyless` (Fulcio certificate,
   Rekor entry); the bundle is kept as ``<name>-<version>.sigstore.json``.
+  An ambient OIDC identity must be visible in the environment up front (91).
 - ``sigstore`` keyed (``keyless: false``, ``keyRef``): ``cosign sign-blob
   --key`` over the PAE when cosign is on PATH, otherwise securesystemslib's
   ``CryptoSigner`` with the PEM private key at ``keyRef`` (password from
@@ -29,7 +30,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -45,6 +45,10 @@ GPG_KEY_ENV = "GPG_KEY_ID"
 GPG_PASSPHRASE_ENV = "GPG_PASSPHRASE"
 KEY_PASSWORD_ENV = "COSIGN_PASSWORD"
 LEVEL_ONE = "SLSA_BUILD_LEVEL_1"
+OIDC_ENV = ("SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "CI_JOB_JWT_V2",
+            "CIRCLE_OIDC_TOKEN_V2", "BUILDKITE_AGENT_ACCESS_TOKEN",
+            "GOOGLE_SERVICE_ACCOUNT_NAME")
+"""Variables through which an ambient OIDC identity reaches sigstore-python."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,12 @@ def plan_signing(method: str, keyless: bool, key_ref: str | None, target_level: 
     if method != "sigstore":
         raise ConfigInvalid(f"release.security.provenance.signing.method: unknown {method!r}")
     if keyless:
+        if not any(env.get(name) for name in OIDC_ENV):
+            raise SigningKeyMissing(
+                "signing is sigstore keyless but no OIDC identity is available (none of "
+                f"{', '.join(OIDC_ENV)} is set)",
+                hint="run in CI with an OIDC token (GitHub Actions: permissions: id-token: "
+                "write), set SIGSTORE_ID_TOKEN, or configure gpg or keyed signing")
         return SigningPlan("sigstore", True, None)
     if not key_ref:
         raise SigningKeyMissing(
@@ -131,7 +141,7 @@ def sign(plan: SigningPlan, statement: dict[str, Any], payload: bytes, *, attest
     if plan.method == "gpg":
         return _sign_gpg(plan, payload, attestation, keys_dir, env, relative, signed_at)
     if plan.keyless:
-        return _sign_keyless(statement, attestation, relative, signed_at)
+        return _sign_keyless(statement, payload, attestation, relative, signed_at)
     return _sign_keyed(plan, payload, keys_dir, env, relative, signed_at)
 
 
@@ -171,13 +181,13 @@ def _sign_gpg(plan: SigningPlan, payload: bytes, attestation: Path, keys_dir: Pa
     return Signed(envelope, block, {asc: armored, pinned: exported[1]})
 
 
-def _sign_keyless(statement: dict[str, Any], attestation: Path,
+def _sign_keyless(statement: dict[str, Any], payload: bytes, attestation: Path,
                   relative: Callable[[Path], str], signed_at: str) -> Signed:
     import json
 
-    from . import sigstore_signing
+    from . import sigstore_keyless
 
-    result = sigstore_signing.sign_statement(statement)
+    result = sigstore_keyless.sign_statement(statement, payload=payload)
     bundle = result["bundle"]
     envelope = copy.deepcopy(bundle["dsseEnvelope"])
     base = attestation.name.removesuffix(".intoto.jsonl")
@@ -437,7 +447,7 @@ def _verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
 
 def _verify_keyless(payload: bytes, block: dict[str, Any],
                     resolve: Callable[[str], Path]) -> str:
-    from . import sigstore_signing
+    from . import sigstore_keyless
     from .jsonio import StrictJSONError, read_strict
 
     path = resolve(block.get("bundle") or "")
@@ -445,9 +455,9 @@ def _verify_keyless(payload: bytes, block: dict[str, Any],
         bundle = read_strict(path)
     except (OSError, StrictJSONError) as exc:
         raise SignatureInvalid(f"sigstore bundle {block.get('bundle')}: {exc}") from None
-    signed_payload = sigstore_signing.verify_bundle_dsse(
-        bundle, block.get("identity"), None, block.get("issuer") or "",
-        os.environ.get("SHIPLINE_TRUSTED_ROOT"))
+    signed_payload = sigstore_keyless.verify_statement_bundle(
+        bundle, identity=block.get("identity") or "", identity_regexp=None,
+        issuer=block.get("issuer") or "")
     if signed_payload != payload:
         raise SignatureInvalid(f"{path}: the bundle signs a different statement than the "
                                "attestation file holds")

@@ -88,6 +88,8 @@ class VerifyContext:
     """tag → (commit it points at, message), when the repository is a git repo."""
     commits: set[str] | None = None
     """Recorded commits that exist in the repository."""
+    later: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Publish records by the hash of the release record they name."""
 
     def resolve(self, rel: str) -> Path:
         path = Path(rel)
@@ -122,6 +124,9 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
             raise ReleaseNotFound(f"{path}: no release {version} is recorded",
                                   hint="`shipline ledger` lists the recorded releases")
     ctx = VerifyContext(state_dir, repo, records)
+    for record in records:
+        if record.get("recordType") == "publish":
+            ctx.later.setdefault(record.get("releaseHash") or "", []).append(record)
     _load_git_facts(ctx, [r for _, r in selected])
     for index, record in selected:
         report.versions.append(record["version"])
@@ -300,9 +305,7 @@ def _anchor_check(record: dict[str, Any], index: int, facts: att.StatementFacts,
 def _registry_checks(record: dict[str, Any], ctx: VerifyContext) -> list[LinkCheck]:
     digests = {a["name"]: a["sha256"] for a in record["artifacts"]}
     out = []
-    for later in ctx.records:
-        if later.get("recordType") != "publish" or later.get("releaseHash") != record.get("hash"):
-            continue
+    for later in ctx.later.get(record.get("hash") or "", []):
         name = later["artifact"]
         if name not in digests:
             out.append(LinkCheck("registry", name, FAILED, 94,
@@ -339,8 +342,8 @@ def _load_git_facts(ctx: VerifyContext, releases: list[dict[str, Any]]) -> None:
             ctx.tags[name.lstrip("\n")] = (peeled or obj, message)
         shas = "\n".join(r["commitSha"] for r in releases) + "\n"
         done = git.run(["cat-file", "--batch-check"], input=shas, check=False)
-        ctx.commits = {line.split()[0] for line in done.stdout.splitlines()
-                       if line.endswith(" commit")}
+        ctx.commits = {parts[0] for parts in map(str.split, done.stdout.splitlines())
+                       if len(parts) >= 2 and parts[1] == "commit"}
     except (GitError, OSError):
         ctx.tags, ctx.commits = None, None
 
