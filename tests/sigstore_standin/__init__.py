@@ -1,0 +1,99 @@
+"""An in-process Fulcio/Rekor stand-in so that sigstore-python's real
+``Signer`` and ``Verifier`` run end to end without the network.
+
+``Standin.start()`` serves Fulcio (local CA + CT log), Rekor v1 (RFC 6962
+Merkle log) and a GitHub Actions token endpoint on 127.0.0.1, and writes a
+trusted root naming the CA, the CT log key and the Rekor key. Its
+``trust_config()`` is a real ``ClientTrustConfig`` whose signing config
+points at the stand-in, so production code signs through
+``SigningContext.from_trust_config`` and sigstore's own HTTP clients, and
+verifies with ``Verifier(trusted_root=TrustedRoot.from_file(...))``.
+
+Leans on sigstore-python 4.5's wire formats (pinned ``sigstore~=4.5``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+from .ca import CTLog, FulcioCA, spki_der
+from .rekor import MerkleLog
+from .server import GITHUB_REQUEST_TOKEN, OIDCIssuer, StandinServer
+
+__all__ = ["GITHUB_REQUEST_TOKEN", "Standin"]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class Standin:
+    """One private sigstore instance: CA, CT log, Rekor log, OIDC issuer."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.oidc = OIDCIssuer()
+        self.ct_log = CTLog()
+        self.ca = FulcioCA(ct_log=self.ct_log)
+        self.log = MerkleLog()
+        self.server = StandinServer(self.ca, self.log, self.oidc)
+        self.trusted_root_path = workdir / "standin_trusted_root.json"
+
+    def start(self) -> Standin:
+        self.server.start()
+        self.trusted_root_path.write_text(json.dumps(self.trusted_root(), indent=2))
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def _public_key(self, key: Any, start: datetime) -> dict[str, Any]:
+        return {"rawBytes": _b64(spki_der(key.public_key())),
+                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                "validFor": {"start": start.isoformat().replace("+00:00", "Z")}}
+
+    def trusted_root(self) -> dict[str, Any]:
+        start = datetime.now(UTC) - timedelta(days=1)
+        root_der = self.ca.root.public_bytes(serialization.Encoding.DER)
+        return {
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [{"baseUrl": self.url, "hashAlgorithm": "SHA2_256",
+                       "publicKey": self._public_key(self.log.key, start),
+                       "logId": {"keyId": _b64(self.log.log_id)}}],
+            "certificateAuthorities": [{
+                "subject": {"organization": "shipline-standin", "commonName": "standin"},
+                "uri": self.url, "certChain": {"certificates": [{"rawBytes": _b64(root_der)}]},
+                "validFor": {"start": start.isoformat().replace("+00:00", "Z")}}],
+            "ctlogs": [{"baseUrl": self.url + "/ct", "hashAlgorithm": "SHA2_256",
+                        "publicKey": self._public_key(self.ct_log.key, start),
+                        "logId": {"keyId": _b64(self.ct_log.log_id)}}],
+            "timestampAuthorities": [],
+        }
+
+    def signing_config(self) -> dict[str, Any]:
+        start = (datetime.now(UTC) - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+        service = {"majorApiVersion": 1, "validFor": {"start": start},
+                   "operator": "shipline-standin"}
+        return {"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+                "caUrls": [{"url": self.url} | service],
+                "oidcUrls": [{"url": self.oidc.url} | service],
+                "rekorTlogUrls": [{"url": self.url} | service],
+                "tsaUrls": [], "rekorTlogConfig": {"selector": "ANY"},
+                "tsaConfig": {"selector": "ANY"}}
+
+    def trust_config(self) -> Any:
+        from sigstore.models import ClientTrustConfig
+
+        return ClientTrustConfig.from_json(json.dumps({
+            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+            "trustedRoot": self.trusted_root(), "signingConfig": self.signing_config()}))
