@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     attest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     attest.add_argument("--version", required=True)
     attest.add_argument("--sign", choices=("sigstore", "gpg", "none"))
-    attest.add_argument("--sbom", choices=("CycloneDX", "SPDX", "cyclonedx", "spdx"))
+    attest.add_argument("--sbom", choices=("CycloneDX", "SPDX", "cyclonedx", "spdx", "none"),
+                        help="SBOM format (default: the config's); none records no SBOM")
+    attest.add_argument("--type", metavar="TYPE",
+                        help="artifact type for the ledger (default: from the file name)")
 
     verify = sub.add_parser("verify", parents=[common],
                             help="verify the provenance chain of one release or all")
