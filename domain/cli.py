@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-C", dest="cwd", metavar="PATH", type=Path, default=argparse.SUPPRESS,
                         help="run in this repository (default: the current directory)")
     common.add_argument("--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
-                        help="state directory (default: .shipline/, or .cleo/ when it has a config)")
+                        help="state directory (default: .shipline/, or .cleo/ with a config)")
     common.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS,
                         help="text for people; json: one object per line, the last a summary")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -59,18 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan = rsub.add_parser("plan", parents=[common],
                            help="what a release would do now; changes nothing")
     _add_version_choice(plan)
+    _add_scope(plan)
     ship = rsub.add_parser("ship", parents=[common], help="run the whole release pipeline")
     _add_version_choice(ship)
     ship.add_argument("--yes", "-y", action="store_true",
                       help="do not ask; required for headless runs that publish")
     ship.add_argument("--dry-run", action="store_true",
                       help="run every step without side effects and report what it would do")
-    ship.add_argument("--no-artifacts", action="store_true", help="source-only release")
-    ship.add_argument("--no-push", action="store_true", help="do not push commit and tag")
-    ship.add_argument("--no-changelog", action="store_true",
-                      help="do not write the changelog (RLSE-002 waived explicitly)")
-    ship.add_argument("--changelog-entry", type=Path, metavar="FILE",
-                      help="use this reviewed Markdown as the changelog entry")
+    _add_scope(ship)
     rsub.add_parser("resume", parents=[common],
                     help="continue an interrupted release from its journal")
     rsub.add_parser("abort", parents=[common],
@@ -139,13 +135,22 @@ def _add_version_choice(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pre", metavar="LABEL", help="make a prerelease, e.g. rc → 1.4.0-rc.1")
 
 
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-artifacts", action="store_true", help="source-only release")
+    p.add_argument("--no-push", action="store_true", help="do not push commit and tag")
+    p.add_argument("--no-changelog", action="store_true",
+                   help="do not write the changelog (RLSE-002 waived explicitly)")
+    p.add_argument("--changelog-entry", type=Path, metavar="FILE",
+                   help="use this reviewed Markdown as the changelog entry")
+
+
 # command → "module:function" under domain.commands, imported on use
 COMMANDS: dict[tuple[str, str | None], str] = {
     ("release", "plan"): "release:plan",
     ("release", "ship"): "release:ship",
     ("release", "resume"): "release:resume",
     ("release", "abort"): "release:abort",
-    ("changelog", None): "changelog:changelog",
+    ("changelog", None): "changelog:changelog_command",
     ("attest", None): "provenance:attest",
     ("verify", None): "provenance:verify",
     ("verify-artifact", None): "provenance:verify_artifact",

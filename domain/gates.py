@@ -162,6 +162,7 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
     then its :class:`Outcome`. ``SHIPLINE_VERSION`` names the release."""
     lines: list[LogLine] = []
     cond = threading.Condition()
+    stop = cancel if cancel is not None else threading.Event()
     env = dict(os.environ, SHIPLINE_VERSION=version)
     cwd = repo / gate.cwd if gate.cwd else repo
     result: dict[str, object] = {}
@@ -175,10 +176,10 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
         try:
             if isinstance(gate.run, str):
                 result["done"] = runner.stream(gate.run, on_line, cwd=cwd, env=env, shell=True,
-                                               timeout=gate.timeout_seconds, cancel=cancel)
+                                               timeout=gate.timeout_seconds, cancel=stop)
             else:
                 result["done"] = runner.stream(gate.run, on_line, cwd=cwd, env=env,
-                                               timeout=gate.timeout_seconds, cancel=cancel)
+                                               timeout=gate.timeout_seconds, cancel=stop)
         except BaseException as exc:  # handed to the caller's thread below
             result["error"] = exc
         with cond:
@@ -189,15 +190,20 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     sent = 0
-    while True:
-        with cond:
-            while sent == len(lines) and "finished" not in result:
-                cond.wait(0.1)
-            pending, sent = lines[sent:], len(lines)
-            finished = "finished" in result and sent == len(lines)
-        yield from pending
-        if finished:
-            break
+    try:
+        while True:
+            with cond:
+                while sent == len(lines) and "finished" not in result:
+                    cond.wait(0.1)
+                pending, sent = lines[sent:], len(lines)
+                finished = "finished" in result and sent == len(lines)
+            yield from pending
+            if finished:
+                break
+    except BaseException:  # Ctrl-C or a closed consumer: stop the gate's processes too
+        stop.set()
+        thread.join(15)
+        raise
     thread.join()
     took = time.monotonic() - start
     error = result.get("error")

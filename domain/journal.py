@@ -9,7 +9,9 @@ abort`` undoes what is local (bumped files, release commit, local tag).
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
+import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import runner
 from .errors import ReleaseInProgress, ShiplineError
 from .jsonio import StrictJSONError, dumps_pretty, read_strict, write_atomic
 
@@ -90,9 +93,25 @@ def save(state_dir: Path, journal: Journal) -> None:
 
 
 def remove(state_dir: Path) -> None:
-    try:
+    """Drop the journal; a state dir that holds nothing else of value (only
+    the .gitignore this module wrote) goes too, so a refused or undone
+    release leaves the work tree as it found it."""
+    with contextlib.suppress(FileNotFoundError):
         journal_path(state_dir).unlink()
-    except FileNotFoundError:
+    ignore = state_dir / ".gitignore"
+    try:
+        names = {p.name for p in state_dir.iterdir()}
+        if not names <= {".gitignore", LOCK, "config.json"} or \
+                ignore.read_text() != STATE_GITIGNORE:
+            return
+        tracked = runner.run(["git", "ls-files", "--error-unmatch", ".gitignore"],
+                             cwd=state_dir, timeout=30).ok
+        if not tracked:
+            for name in names - {"config.json"}:
+                (state_dir / name).unlink()
+        if not any(state_dir.iterdir()):
+            state_dir.rmdir()
+    except OSError:
         pass
 
 
@@ -105,17 +124,33 @@ def ensure_state_dir(state_dir: Path) -> None:
         ignore.write_text(STATE_GITIGNORE)
 
 
+def lock_path(state_dir: Path) -> Path:
+    """The lock lives in the repository's git dir, so that taking it leaves
+    the work tree exactly as it was (a refused release writes nothing);
+    outside a repository, in the state dir."""
+    start = state_dir.resolve()
+    probe = start if start.is_dir() else start.parent
+    while not probe.is_dir():
+        probe = probe.parent
+    done = runner.run(["git", "rev-parse", "--git-common-dir"], cwd=probe, timeout=30)
+    if not done.ok:
+        return state_dir / LOCK
+    git_dir = (probe / done.stdout.strip()).resolve()
+    key = hashlib.sha256(str(start).encode()).hexdigest()[:12]
+    return git_dir / "shipline" / f"release-{key}.lock"
+
+
 class ReleaseLock:
     """An exclusive, non-blocking lock held for a whole ship/resume/abort.
     The kernel drops it when the process dies, so a crash never leaves it
     stuck; the journal then says a release is half done."""
 
     def __init__(self, state_dir: Path):
-        self.path = state_dir / LOCK
+        self.path = lock_path(state_dir)
         self._fd: int | None = None
 
     def __enter__(self) -> ReleaseLock:
-        ensure_state_dir(self.path.parent)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -221,6 +221,12 @@ class Pipeline:
         options.version = j.version
         options.changelog_entry = j.changelog_entry
         self.planned = make_plan(self.git, self.loaded, options)
+        # put back what completed steps wrote (a resumed run starts here)
+        if "version" in j.completed:
+            bumpfiles.apply_bumps(self.git.root, self.planned.bumps)
+        if "changelog" in j.completed and self.planned.changelog_text is not None:
+            path = self.git.root / self.loaded.release.changelog.path
+            write_atomic(path, self.planned.changelog_text, mode=_mode(path))
         return self.planned
 
     def _step_version(self) -> Iterator[Any]:

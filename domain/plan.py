@@ -130,7 +130,8 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         found = bumpfiles.read_versions(git.root, files)
         if found:
             base_version = versioning.parse_version(next(iter(found.values())))
-    decision = versioning.infer_bump(since_stable, base_version or versioning.parse_version("0.0.0"))
+    decision = versioning.infer_bump(since_stable,
+                                     base_version or versioning.parse_version("0.0.0"))
     bump = options.bump or decision.bump
     reasons = list(decision.reasons)
     if options.bump:
@@ -153,7 +154,7 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         )
     except InvalidVersion:
         raise
-    prerelease = bool(target.version.prerelease)
+    prerelease = target.version is not None and bool(target.version.prerelease)
     entry_commits = since_stable
     if prerelease and last_tag and last_tag != last_stable_tag:
         entry_commits = commits.walk(git, f"{last_tag}..HEAD")

@@ -92,11 +92,23 @@ def _confirm(session: Session, options: ShipOptions) -> Any:
 
 
 def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
-    for event in events:
-        if isinstance(event, LogLine) and event.step == "changelog" and session.output == "text":
-            session.text(event.text)
-            continue
-        session.emit(event)
+    """Show every event; a Ctrl-C that lands while an event is being shown is
+    thrown into the pipeline, so the step in progress undoes its work."""
+    interrupted = False
+    while True:
+        try:
+            event = events.throw(KeyboardInterrupt()) if interrupted else next(events)
+        except StopIteration:
+            break
+        interrupted = False
+        try:
+            if isinstance(event, LogLine) and event.step == "changelog" and \
+                    session.output == "text":
+                session.text(event.text)
+            else:
+                session.emit(event)
+        except KeyboardInterrupt:
+            interrupted = True
     return pipeline.result
 
 

@@ -1,0 +1,41 @@
+"""``shipline changelog``: the changelog from Conventional Commits, printed.
+
+Default: the changes since the last release (an ``[Unreleased]`` entry);
+``--since TAG``: since that tag; ``--all``: every release in the history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .. import changelog
+from ..errors import UsageError
+from ..session import Session
+from ..versioning import release_tags
+
+
+def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    git = session.git
+    cfg = session.config.release
+    exclude = changelog.release_commit_pattern(cfg.commit_message)
+    if args.all:
+        releases = changelog.history(git, cfg.tag_prefix)
+    else:
+        since = args.since
+        if since is None:
+            tags = release_tags(git, cfg.tag_prefix)
+            since = tags[-1][0] if tags else None
+        elif git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{since}") is None:
+            raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
+        releases = changelog.history(git, cfg.tag_prefix, since=since) if since else \
+            [changelog.Release(None, None, None, changelog.walk(git, None))]
+    as_json = changelog.history_json(releases, exclude)
+    if session.output == "json":
+        return {"releases": as_json}
+    if args.format == "json":
+        session.text(json.dumps({"releases": as_json}, indent=2, ensure_ascii=False))
+    else:
+        session.text(changelog.render_history(releases, exclude))
+    return {}
