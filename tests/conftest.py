@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z
+pytest_plugins = [*globals().get("pytest_plugins", []), "registries_npm_oci"]
 
 
 @pytest.fixture(autouse=True)
