@@ -1,0 +1,327 @@
+"""The artifact's SBOM: CycloneDX 1.5/1.6 JSON (cyclonedx-python-lib) or
+SPDX 2.3 JSON (spdx-tools), from its real dependencies
+(:mod:`domain.lockfiles`), validated before it is returned, and
+reproducible: the same inputs give byte-identical documents.
+
+Reproducibility: the timestamp is ``source_date_epoch`` when given, else the
+commit time of ``HEAD`` in ``root`` (what SPEC section 5 uses for
+``SOURCE_DATE_EPOCH``), else 0; the serial number (SPDX: the document
+namespace) is a uuid5 of the format, spec version, artifact name and
+version, timestamp and the inventory's fingerprint. Nothing else varies:
+components are sorted by purl and the tool is shipline at its version.
+
+Validation: CycloneDX with :class:`cyclonedx.validation.json.JsonStrictValidator`
+(the JSON schema, no unknown properties), imported only here because
+importing it costs about two seconds (jsonschema's IRI format checker builds
+a grammar at import time; ``bench/sbom.py`` measures the whole run against
+``cyclonedx-py environment``, which pays the same import); SPDX with
+spdx-tools' ``validate_full_spdx_document`` (no JSON schema ships with it).
+A document that fails is :class:`SbomInvalid` (94, "attestation format
+invalid": the SBOM is one of the release's attested byproducts).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import AttestationInvalid, ConfigInvalid
+from .lockfiles import Inventory, Package, purl_for, read_environment, read_lockfiles, site_packages
+
+CYCLONEDX_VERSIONS = ("1.5", "1.6")
+SPDX_VERSION = "2.3"
+_NAMESPACE = uuid.UUID("6f9b3c1e-2a57-5d7e-9c4b-5e1d0a8f3b21")
+_SPDX_ALGS = {"SHA-1": "SHA1", "SHA-256": "SHA256", "SHA-384": "SHA384", "SHA-512": "SHA512",
+              "MD5": "MD5"}
+
+
+class SbomInvalid(AttestationInvalid):
+    """An SBOM that does not validate against its format (94)."""
+
+
+def normalize_format(fmt: str, spec_version: str | None) -> tuple[str, str]:
+    """``("CycloneDX", "1.6")`` or ``("SPDX", "2.3")``; 90 for anything else.
+
+    SPDX has one version here; a CycloneDX version given with SPDX (the
+    config's ``specVersion`` defaults to ``1.6`` whatever the format) means
+    2.3.
+    """
+    name = {"cyclonedx": "CycloneDX", "cdx": "CycloneDX", "spdx": "SPDX"}.get(fmt.lower())
+    if name is None:
+        raise ConfigInvalid(f"release.security.provenance.sbom.format: unknown {fmt!r}",
+                            hint="use CycloneDX or SPDX")
+    if name == "SPDX":
+        if spec_version in (None, SPDX_VERSION, "SPDX-2.3", *CYCLONEDX_VERSIONS):
+            return name, SPDX_VERSION
+        raise ConfigInvalid(f"release.security.provenance.sbom.specVersion: SPDX {spec_version} "
+                            "is not supported", hint="use 2.3")
+    version = spec_version or "1.6"
+    if version not in CYCLONEDX_VERSIONS:
+        raise ConfigInvalid(f"release.security.provenance.sbom.specVersion: CycloneDX {version} "
+                            "is not supported", hint="use 1.5 or 1.6")
+    return name, version
+
+
+def sbom_filename(artifact_name: str, version: str, fmt: str) -> str:
+    """``<name>-<version>.cdx.json`` / ``.spdx.json`` (``@scope/pkg`` → ``scope-pkg``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", artifact_name.lstrip("@")).strip("-") or "artifact"
+    return f"{safe}-{version}.{'cdx' if fmt == 'CycloneDX' else 'spdx'}.json"
+
+
+def default_epoch(root: Path) -> int:
+    """The commit time of ``HEAD`` in ``root``, or 0 outside a repository."""
+    from . import runner
+
+    try:
+        done = runner.run(["git", "-C", str(root), "log", "-1", "--format=%ct"], timeout=30)
+    except (runner.ToolNotFound, runner.ToolTimeout):
+        return 0
+    text = done.stdout.strip() if done.ok else ""
+    return int(text) if text.isdigit() else 0
+
+
+def inventory_for(root: Path, artifact_name: str, environment: Path | None = None) -> Inventory:
+    """The dependencies: an explicit ``environment`` (a venv, its python or a
+    site-packages folder), else the lock files in ``root``, else
+    ``root/.venv``, else the running interpreter's environment."""
+    if environment is not None:
+        return read_environment([str(p) for p in site_packages(environment)], artifact_name)
+    found = read_lockfiles(root, artifact_name)
+    if found is not None:
+        return found
+    if (root / ".venv").is_dir():
+        return read_environment([str(p) for p in site_packages(root / ".venv")], artifact_name)
+    return read_environment(None, artifact_name)
+
+
+def generate(root: Path, artifact_name: str, version: str, fmt: str = "CycloneDX",
+             spec_version: str = "1.6", *, source_date_epoch: int | None = None,
+             environment: Path | None = None, validate: bool = True) -> tuple[bytes, str]:
+    """The SBOM document and its file name, validated (94 when it is not)."""
+    fmt, spec = normalize_format(fmt, spec_version)
+    inventory = inventory_for(root, artifact_name, environment)
+    epoch = source_date_epoch if source_date_epoch is not None else default_epoch(root)
+    serial = uuid.uuid5(_NAMESPACE, "|".join(
+        (fmt, spec, artifact_name, version, str(epoch), inventory.fingerprint())))
+    created = datetime.fromtimestamp(epoch, UTC)
+    if fmt == "CycloneDX":
+        data = _cyclonedx(inventory, artifact_name, version, spec, serial, created)
+        if validate:
+            validate_cyclonedx(data, spec)
+    else:
+        data = _spdx(inventory, artifact_name, version, serial, created, validate=validate)
+    return data, sbom_filename(artifact_name, version, fmt)
+
+
+def _shipline_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("shipline")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _root_purl(inventory: Inventory, name: str, version: str) -> str:
+    return purl_for(inventory.ecosystem, name, version)
+
+
+def _cyclonedx(inventory: Inventory, name: str, version: str, spec: str, serial: uuid.UUID,
+               created: datetime) -> bytes:
+    from cyclonedx.model import HashAlgorithm, HashType, Property
+    from cyclonedx.model.bom import Bom, BomMetaData
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.output import make_outputter
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from packageurl import PackageURL
+
+    root_purl = _root_purl(inventory, name, version)
+    root = Component(name=name, version=version, type=ComponentType.APPLICATION,
+                     bom_ref=root_purl, purl=PackageURL.from_string(root_purl))
+    metadata = BomMetaData(timestamp=created, component=root, properties=[
+        Property(name="shipline:dependencySource", value=s) for s in inventory.sources])
+    metadata.tools.components.add(Component(name="shipline", version=_shipline_version(),
+                                            type=ComponentType.APPLICATION))
+    bom = Bom(serial_number=serial, metadata=metadata)
+    components: dict[str, Component] = {}
+    for pkg in inventory.packages:
+        components[pkg.purl] = Component(
+            name=pkg.name, version=pkg.version, type=ComponentType.LIBRARY, bom_ref=pkg.purl,
+            purl=PackageURL.from_string(pkg.purl),
+            hashes=[HashType(alg=HashAlgorithm(alg), content=value) for alg, value in pkg.hashes])
+    bom.components.update(components.values())
+    bom.register_dependency(root, [components[p] for p in inventory.direct])
+    for pkg in inventory.packages:
+        bom.register_dependency(components[pkg.purl], [components[r] for r in pkg.requires])
+    schema = SchemaVersion.V1_6 if spec == "1.6" else SchemaVersion.V1_5
+    text = make_outputter(bom, OutputFormat.JSON, schema).output_as_string(indent=2)
+    return text.encode("utf-8") + b"\n"
+
+
+def validate_cyclonedx(data: bytes, spec_version: str = "1.6") -> None:
+    """Raise :class:`SbomInvalid` unless ``data`` is a valid CycloneDX
+    ``spec_version`` JSON document (strict schema)."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    schema = SchemaVersion.V1_6 if spec_version == "1.6" else SchemaVersion.V1_5
+    try:
+        text = data.decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SbomInvalid(f"CycloneDX SBOM is not JSON: {exc}") from None
+    error = JsonStrictValidator(schema).validate_str(text)
+    if error is not None:
+        detail = error.data
+        where = "/".join(str(p) for p in getattr(detail, "absolute_path", [])) or "(document)"
+        message = getattr(detail, "message", str(detail)).splitlines()[0][:200]
+        raise SbomInvalid(f"CycloneDX {spec_version} SBOM: {where}: {message}",
+                          hint="the SBOM does not match the CycloneDX schema")
+
+
+def _spdx_id(purl: str, used: set[str]) -> str:
+    base = "SPDXRef-" + re.sub(r"[^A-Za-z0-9.-]+", "-", purl.removeprefix("pkg:")).strip("-")
+    spdx_id, n = base, 1
+    while spdx_id in used:
+        n += 1
+        spdx_id = f"{base}-{n}"
+    used.add(spdx_id)
+    return spdx_id
+
+
+def _spdx(inventory: Inventory, name: str, version: str, serial: uuid.UUID, created: datetime,
+          *, validate: bool) -> bytes:
+    import io
+
+    from spdx_tools.spdx.model import (
+        Actor,
+        ActorType,
+        Checksum,
+        ChecksumAlgorithm,
+        CreationInfo,
+        Document,
+        ExternalPackageRef,
+        ExternalPackageRefCategory,
+        Relationship,
+        RelationshipType,
+        SpdxNoAssertion,
+    )
+    from spdx_tools.spdx.model import Package as SpdxPackage
+    from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
+
+    used: set[str] = set()
+
+    def package(pkg: Package) -> SpdxPackage:
+        return SpdxPackage(
+            spdx_id=_spdx_id(pkg.purl, used), name=pkg.name, version=pkg.version,
+            download_location=SpdxNoAssertion(), files_analyzed=False,
+            checksums=[Checksum(ChecksumAlgorithm[_SPDX_ALGS[a]], v) for a, v in pkg.hashes],
+            external_references=[ExternalPackageRef(
+                ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", pkg.purl)])
+
+    root_purl = _root_purl(inventory, name, version)
+    root = package(Package(name, version, root_purl))
+    packages = {p.purl: package(p) for p in inventory.packages}
+    relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, root.spdx_id)]
+    relationships += [Relationship(root.spdx_id, RelationshipType.DEPENDS_ON,
+                                   packages[p].spdx_id) for p in inventory.direct]
+    relationships += [Relationship(packages[p.purl].spdx_id, RelationshipType.DEPENDS_ON,
+                                   packages[r].spdx_id)
+                      for p in inventory.packages for r in p.requires]
+    info = CreationInfo(
+        spdx_version="SPDX-2.3", spdx_id="SPDXRef-DOCUMENT", name=f"{name}-{version}",
+        document_namespace=f"https://shipline.dev/spdx/{sbom_filename(name, version, 'SPDX')}"
+                           f"/{serial}",
+        creators=[Actor(ActorType.TOOL, f"shipline-{_shipline_version()}")], created=created,
+        document_comment="dependencies from: " + ", ".join(inventory.sources))
+    document = Document(creation_info=info, packages=[root, *packages.values()],
+                        relationships=relationships)
+    if validate:
+        _raise_spdx_messages(document)
+    stream = io.StringIO()
+    write_document_to_stream(document, stream, validate=False)
+    return stream.getvalue().encode("utf-8") + b"\n"
+
+
+def _raise_spdx_messages(document: Any) -> None:
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    messages = validate_full_spdx_document(document)
+    if messages:
+        first = messages[0]
+        raise SbomInvalid(f"SPDX 2.3 SBOM: {first.validation_message}"
+                          + (f" ({len(messages) - 1} more)" if len(messages) > 1 else ""),
+                          hint="the SBOM does not meet the SPDX 2.3 specification")
+
+
+def validate_spdx(data: bytes) -> None:
+    """Raise :class:`SbomInvalid` unless ``data`` is a valid SPDX 2.3 JSON document."""
+    from spdx_tools.spdx.parser.error import SPDXParsingError
+    from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
+
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+        document = JsonLikeDictParser().parse(parsed)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SbomInvalid(f"SPDX SBOM is not JSON: {exc}") from None
+    except SPDXParsingError as exc:
+        first = exc.get_messages()[0] if exc.get_messages() else str(exc)
+        raise SbomInvalid(f"SPDX 2.3 SBOM: {str(first).splitlines()[0][:200]}",
+                          hint="the SBOM does not meet the SPDX 2.3 specification") from None
+    _raise_spdx_messages(document)
+
+
+def validate(data: bytes) -> None:
+    """Validate an SBOM of either format (the format is read from the document)."""
+    info = summarize(data)
+    if info["format"] == "CycloneDX":
+        validate_cyclonedx(data, info["specVersion"])
+    else:
+        validate_spdx(data)
+
+
+def summarize(doc_bytes: bytes) -> dict[str, Any]:
+    """What a reviewer sees first: format, version, subject, component count,
+    top-level dependencies, serial and timestamp (94 for a non-SBOM)."""
+    try:
+        doc = json.loads(doc_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SbomInvalid(f"SBOM is not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise SbomInvalid("SBOM is not a JSON object")
+    if doc.get("bomFormat") == "CycloneDX":
+        meta = doc.get("metadata") or {}
+        subject = meta.get("component") or {}
+        root_ref = subject.get("bom-ref")
+        names = {c.get("bom-ref"): f"{c.get('name')}@{c.get('version')}"
+                 for c in doc.get("components") or []}
+        top = next((d.get("dependsOn") or [] for d in doc.get("dependencies") or []
+                    if d.get("ref") == root_ref), [])
+        return {"format": "CycloneDX", "specVersion": doc.get("specVersion"),
+                "subject": f"{subject.get('name')}@{subject.get('version')}",
+                "components": len(doc.get("components") or []),
+                "topLevel": sorted(names.get(r, r) for r in top),
+                "serial": doc.get("serialNumber"), "timestamp": meta.get("timestamp"),
+                "sources": [p.get("value") for p in meta.get("properties") or []
+                            if p.get("name") == "shipline:dependencySource"]}
+    if str(doc.get("spdxVersion", "")).startswith("SPDX-"):
+        packages = {p.get("SPDXID"): f"{p.get('name')}@{p.get('versionInfo')}"
+                    for p in doc.get("packages") or []}
+        rels = doc.get("relationships") or []
+        described = [r.get("relatedSpdxElement") for r in rels
+                     if r.get("relationshipType") == "DESCRIBES"]
+        subject = described[0] if described else None
+        top = [r.get("relatedSpdxElement") for r in rels if r.get("spdxElementId") == subject
+               and r.get("relationshipType") == "DEPENDS_ON"]
+        return {"format": "SPDX", "specVersion": doc["spdxVersion"].removeprefix("SPDX-"),
+                "subject": packages.get(subject), "components": max(len(packages) - 1, 0),
+                "topLevel": sorted(packages.get(r, str(r)) for r in top),
+                "serial": doc.get("documentNamespace"),
+                "timestamp": (doc.get("creationInfo") or {}).get("created"),
+                "sources": [doc.get("comment")] if doc.get("comment") else []}
+    raise SbomInvalid("not a CycloneDX or SPDX JSON document",
+                      hint="expected bomFormat CycloneDX or spdxVersion SPDX-2.3")
