@@ -82,7 +82,9 @@ class TextRenderer:
             c.print(f"    [green]+ {escape(event.after)}[/]")
         elif isinstance(event, GitCommand):
             prefix = "would run" if event.planned else "ran"
-            c.print(f"  [dim]{prefix}[/] [cyan]git {escape(' '.join(event.argv))}[/]")
+            import shlex
+
+            c.print(f"  [dim]{prefix}[/] [cyan]{escape(shlex.join(['git', *event.argv]))}[/]")
         elif isinstance(event, GateResult):
             style = _STATUS_STYLE.get(event.status, "")
             took = f" [dim]({event.duration:.1f}s)[/]" if event.duration is not None else ""
@@ -93,9 +95,9 @@ class TextRenderer:
             c.print(f"  [{style}]{event.link:>11}[/] {escape(event.name)} {event.status}")
         elif isinstance(event, ErrorEvent):
             where = f" [{event.step}]" if event.step else ""
-            self.err.print(f"[bold red]error {event.code}{where}:[/] {escape(redact(event.message))}")
+            message = escape(redact(event.message))
+            self.err.print(f"[bold red]error {event.code}{where}:[/] {message}")
             if event.hint:
                 self.err.print(f"  [yellow]fix:[/] {escape(redact(event.hint))}")
-        elif isinstance(event, Summary):
-            if event.ok and event.data.get("message"):
-                c.print(f"[green]✔[/] {escape(redact(str(event.data['message'])))}")
+        elif isinstance(event, Summary) and event.ok and event.data.get("message"):
+            c.print(f"[green]✔[/] {escape(redact(str(event.data['message'])))}")

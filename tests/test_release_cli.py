@@ -41,7 +41,7 @@ def test_plan_shows_everything_and_changes_nothing(py_repo: Repo, cli) -> None:
     assert "pyproject.toml" in result.out
     assert "## [1.3.0]" in result.out and "add the export endpoint" in result.out
     assert "git tag -a v1.3.0" in result.out
-    assert "git commit -m chore(release): 1.3.0 -- pyproject.toml CHANGELOG.md" in result.out
+    assert "git commit -m 'chore(release): 1.3.0' -- pyproject.toml CHANGELOG.md" in result.out
     assert py_repo.snapshot() == before
 
 
