@@ -58,6 +58,12 @@ _NO_IDENTITY_HINT = (
     "`id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore`; or choose gpg or keyed signing")
 
 
+def _one_line(exc: object, limit: int = 400) -> str:
+    """An exception's text on one line (pydantic and sigstore errors span many)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def production_trusted_root_path() -> Path:
     """The production ``trusted_root.json`` shipped inside the sigstore wheel."""
     path = Path(str(resources.files("sigstore._store") / _PRODUCTION_STORE / "trusted_root.json"))
@@ -105,7 +111,8 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
     try:
         signed_statement = Statement(body)
     except SigstoreError as exc:
-        raise AttestationInvalid(f"the statement is not an in-toto Statement v1: {exc}") from None
+        raise AttestationInvalid("the statement is not an in-toto Statement v1: "
+                                 f"{_one_line(exc)}") from None
     try:
         config = trust_config if trust_config is not None else ClientTrustConfig.production()
         context = SigningContext.from_trust_config(config)
@@ -113,7 +120,7 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
             bundle = signer.sign_dsse(signed_statement)
     except Exception as exc:  # network, Fulcio or Rekor refusing: all "could not sign"
         raise SigningKeyMissing(
-            f"sigstore keyless signing failed: {type(exc).__name__}: {exc or 'no detail'}",
+            f"sigstore keyless signing failed: {type(exc).__name__}: {_one_line(exc)}",
             hint="check that the CI job's OIDC identity is valid and that Fulcio and Rekor "
             "are reachable") from None
     rekor_url = getattr(context._rekor, "url", "")
@@ -137,7 +144,7 @@ def _identity_token(raw: str | None) -> Any:
             raw = detect_credential()
         except IdentityError as exc:
             runner_hint = _NO_IDENTITY_HINT
-            raise SigningKeyMissing(f"no OIDC identity for keyless signing: {exc}",
+            raise SigningKeyMissing(f"no OIDC identity for keyless signing: {_one_line(exc)}",
                                     hint=runner_hint) from None
     if not raw:
         raise SigningKeyMissing("no OIDC identity for keyless signing: no ambient "
@@ -147,7 +154,7 @@ def _identity_token(raw: str | None) -> Any:
     try:
         return IdentityToken(raw)
     except IdentityError as exc:
-        raise SigningKeyMissing(f"the OIDC identity token is unusable: {exc}",
+        raise SigningKeyMissing(f"the OIDC identity token is unusable: {_one_line(exc)}",
                                 hint="a token for audience 'sigstore' that has not expired "
                                 "is needed") from None
 
@@ -205,7 +212,8 @@ def verify_artifact_bundle(artifact: Path, bundle_path: Path, *, identity: str |
                          hint="pass the .sigstore.json bundle that came with the artifact") \
             from None
     except (OSError, StrictJSONError, UnicodeDecodeError) as exc:
-        raise AttestationInvalid(f"{bundle_path}: not a sigstore bundle: {exc}") from None
+        raise AttestationInvalid(f"{bundle_path}: not a sigstore bundle: "
+                                 f"{_one_line(exc)}") from None
     parsed = _parse_bundle(raw, str(bundle_path))
     facts: dict[str, Any] = {"file": str(artifact), "sha256": digest.sha256,
                              "bundle": str(bundle_path)}
@@ -243,7 +251,7 @@ def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
         verifier.verify_artifact(Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest),
                                  parsed, policy)
     except VerificationError as exc:
-        raise SignatureInvalid(f"the sigstore bundle does not verify: {exc}",
+        raise SignatureInvalid(f"the sigstore bundle does not verify: {_one_line(exc)}",
                                hint=_signer_hint(parsed)) from None
     if digest.hex() != sha256:
         raise DigestMismatch(f"{artifact.name}: sha256 {sha256} but the bundle signs "
@@ -256,8 +264,8 @@ def _check_subject(payload: bytes, name: str, sha256: str, bundle_path: Path) ->
     try:
         statement = loads_strict(payload)
     except (StrictJSONError, UnicodeDecodeError) as exc:
-        raise AttestationInvalid(f"{bundle_path}: the signed payload is not JSON: {exc}") \
-            from None
+        raise AttestationInvalid(f"{bundle_path}: the signed payload is not JSON: "
+                                 f"{_one_line(exc)}") from None
     subjects = statement.get("subject") if isinstance(statement, dict) else None
     if not isinstance(subjects, list):
         raise AttestationInvalid(f"{bundle_path}: the statement has no subject list")
@@ -287,7 +295,7 @@ def _parse_bundle(raw: Any, where: str) -> Bundle:
         return Bundle.from_json(json.dumps(raw))
     except (SigstoreError, ValueError, KeyError, TypeError) as exc:
         raise AttestationInvalid(f"{where}: not a valid sigstore bundle: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+                                 f"{_one_line(exc)}") from None
 
 
 def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | None,
@@ -299,7 +307,7 @@ def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | No
     try:
         return verifier.verify_dsse(parsed, policy)
     except VerificationError as exc:
-        raise SignatureInvalid(f"the sigstore bundle does not verify: {exc}",
+        raise SignatureInvalid(f"the sigstore bundle does not verify: {_one_line(exc)}",
                                hint=_signer_hint(parsed)) from None
 
 
@@ -312,7 +320,7 @@ def _verifier(trusted_root_path: str | Path | None) -> Any:
     try:
         return Verifier(trusted_root=TrustedRoot.from_file(str(path)))
     except (SigstoreError, ValueError) as exc:
-        raise UsageError(f"trusted root {path}: unusable: {exc}") from None
+        raise UsageError(f"trusted root {path}: unusable: {_one_line(exc)}") from None
 
 
 class _IdentityPattern:
@@ -322,7 +330,7 @@ class _IdentityPattern:
         try:
             self._pattern = re.compile(pattern)
         except re.error as exc:
-            raise UsageError(f"--identity-regexp {pattern!r}: {exc}") from None
+            raise UsageError(f"--identity-regexp {pattern!r}: {_one_line(exc)}") from None
 
     def verify(self, cert: Certificate) -> None:
         from sigstore.errors import VerificationError

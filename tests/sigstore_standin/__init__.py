@@ -9,6 +9,7 @@ points at the stand-in, so production code signs through
 ``SigningContext.from_trust_config`` and sigstore's own HTTP clients, and
 verifies with ``Verifier(trusted_root=TrustedRoot.from_file(...))``.
 
+Import ``standin_fixture`` (the ``standin`` fixture) into a test module to get a running one.
 Leans on sigstore-python 4.5's wire formats (pinned ``sigstore~=4.5``).
 """
 
@@ -16,17 +17,19 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from .ca import CTLog, FulcioCA, spki_der
 from .rekor import MerkleLog
 from .server import GITHUB_REQUEST_TOKEN, OIDCIssuer, StandinServer
 
-__all__ = ["GITHUB_REQUEST_TOKEN", "Standin"]
+__all__ = ["GITHUB_REQUEST_TOKEN", "Standin", "in_toto_statement", "standin_fixture"]
 
 
 def _b64(data: bytes) -> str:
@@ -97,3 +100,26 @@ class Standin:
         return ClientTrustConfig.from_json(json.dumps({
             "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
             "trustedRoot": self.trusted_root(), "signingConfig": self.signing_config()}))
+
+
+def in_toto_statement(subjects: dict[str, str], **predicate: Any) -> dict[str, Any]:
+    """An in-toto Statement v1 with SLSA provenance naming ``{name: sha256}``."""
+    return {"_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": n, "digest": {"sha256": d}} for n, d in subjects.items()],
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "predicate": {"buildDefinition": {"buildType": "https://shipline.dev/test",
+                                              "externalParameters": predicate},
+                          "runDetails": {"builder": {"id": "https://shipline.dev/standin"}}}}
+
+
+@pytest.fixture(name="standin")
+def standin_fixture(tmp_path_factory: pytest.TempPathFactory,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
+    """A running stand-in; requests to it never go through a proxy."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    instance = Standin(tmp_path_factory.mktemp("standin")).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
