@@ -38,6 +38,7 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -202,7 +203,7 @@ def github_event(env: Mapping[str, str]) -> dict[str, Any] | None:
     from .jsonio import StrictJSONError, read_strict
 
     try:
-        data = read_strict(path)
+        data = read_strict(Path(path))
     except (OSError, StrictJSONError):
         return None
     return data if isinstance(data, dict) else None
