@@ -1,0 +1,1 @@
+"""One screen per release step, plus History, Review and the dialogs."""

@@ -1,0 +1,62 @@
+"""What every step screen has: header, steps bar, the error in place, a
+body, and the footer with its key bindings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from domain.api import ErrorEvent
+
+from ..widgets.error_panel import ErrorPanel
+from ..widgets.steps_bar import StepsBar
+
+if TYPE_CHECKING:
+    from ..app import ShiplineApp
+
+
+class StepScreen(Screen[None]):
+    """Subclasses set ``STEP`` and write :meth:`compose_body` and :meth:`sync`."""
+
+    STEP: ClassVar[str] = ""
+
+    @property
+    def shipline(self) -> ShiplineApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield StepsBar(self.STEP)
+        yield ErrorPanel()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        app = self.shipline
+        self.query_one(StepsBar).update_from(
+            {name: step.status for name, step in app.state.steps.items()})
+        self.query_one(ErrorPanel).show_error(self.screen_error())
+        self.sync()
+
+    def screen_error(self) -> ErrorEvent | None:
+        """The error to show in place on this screen."""
+        return self.shipline.current_error()
+
+    def sync(self) -> None:
+        """Redraw the body from the app's plan and run state."""
+
+    def on_release_event(self, event: object) -> None:
+        """One more event arrived (the state already has it)."""
+        self.refresh_all()

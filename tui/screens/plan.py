@@ -1,0 +1,103 @@
+"""Plan: the last release, the commits since grouped by type, and the bump
+the commits ask for, with the reasons."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import LoadingIndicator, Static, Tree
+
+from domain.api import BREAKING_TITLE, group_commits
+
+from .base import StepScreen
+
+
+class PlanScreen(StepScreen):
+    STEP = "plan"
+    DEFAULT_CSS = """
+    PlanScreen #plan-facts { height: auto; padding: 0 1; }
+    PlanScreen #plan-bump { height: auto; margin: 0 1; padding: 0 1; border: round $accent; }
+    PlanScreen #plan-blocker { display: none; }
+    PlanScreen #plan-blocker.-visible { display: block; }
+    PlanScreen #commits { height: 1fr; margin: 0 1; }
+    PlanScreen LoadingIndicator { height: 3; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="plan-body"):
+            yield LoadingIndicator(id="plan-loading")
+            yield Static(id="plan-facts")
+            yield Static(id="plan-bump")
+            yield Static(id="plan-blocker", classes="warning-box")
+            tree: Tree[str] = Tree("Commits since the last release", id="commits")
+            tree.show_root = False
+            yield tree
+
+    def blocker(self) -> str | None:
+        app = self.shipline
+        if app.planned is None:
+            return "the plan is not ready yet"
+        if not app.planned.plan.releasable:
+            return app.planned.plan.blocker or "nothing to release"
+        return None
+
+    def sync(self) -> None:
+        app = self.shipline
+        planned = app.planned
+        self.query_one("#plan-loading").display = planned is None and app.plan_error is None
+        if planned is None:
+            self.query_one("#plan-facts", Static).update(
+                "" if app.plan_error else "Reading the repository…")
+            self.query_one("#plan-bump").display = False
+            return
+        plan = planned.plan
+        facts = Text()
+        facts.append("Last release  ", style="dim")
+        facts.append(plan.last_tag or "none yet (first release)", style="bold")
+        facts.append("   Branch  ", style="dim")
+        facts.append(f"{plan.branch or 'detached'} @ {(plan.head or '')[:7]}")
+        facts.append("   Commits  ", style="dim")
+        facts.append(str(len(plan.commits)))
+        self.query_one("#plan-facts", Static).update(facts)
+
+        bump = self.query_one("#plan-bump", Static)
+        bump.display = True
+        text = Text()
+        if plan.version:
+            text.append("Next  ", style="dim")
+            text.append(f"{plan.last_version or '—'} → {plan.version}", style="bold")
+            text.append(f"  ({plan.bump or 'explicit'}, tag {plan.tag})")
+        else:
+            text.append("No release yet", style="bold")
+        for reason in plan.reasons:
+            text.append("\n• because ", style="dim")
+            text.append(reason)
+        bump.update(text)
+        bump.border_title = "Inferred bump"
+
+        blocker = self.query_one("#plan-blocker", Static)
+        blocker.set_class(not plan.releasable, "-visible")
+        blocker.update(f"⚠ {plan.blocker}" if plan.blocker else "")
+
+        self._fill_tree(planned)
+
+    def _fill_tree(self, planned: object) -> None:
+        tree = self.query_one("#commits", Tree)
+        tree.clear()
+        groups = group_commits(planned.commits)  # type: ignore[attr-defined]
+        for title, commits in groups.items():
+            label = Text(f"{title} ({len(commits)})", style="bold red" if
+                         title == BREAKING_TITLE else "bold")
+            node = tree.root.add(label, expand=True)
+            for c in commits:
+                line = Text(no_wrap=True, overflow="ellipsis")
+                line.append(f"{c.short} ", style="dim")
+                if c.scope:
+                    line.append(f"{c.scope}: ", style="cyan")
+                line.append(c.description or c.subject)
+                if c.breaking and not c.breaking_notes:
+                    line.append("  no migration note", style="yellow")
+                node.add_leaf(line)
+        if not groups:
+            tree.root.add_leaf(Text("no commits since the last release", style="dim"))

@@ -1,0 +1,141 @@
+"""Publish: each artifact's build and upload as progress bars with bytes
+and speed, then the push. Both are irreversible: the push asks first and
+names what it does."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Label, ProgressBar, Static
+
+from ..state import Transfer
+from .base import StepScreen
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+class TransferRow(Horizontal):
+    """One artifact phase: name, bar, bytes and speed."""
+
+    DEFAULT_CSS = """
+    TransferRow { height: 1; padding: 0 1; }
+    TransferRow Label { width: 24; }
+    TransferRow ProgressBar { width: 30; }
+    TransferRow .rate { width: 1fr; color: $text-muted; }
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__(id=key)
+        self.started = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Label()
+        yield ProgressBar(show_eta=False)
+        yield Static(classes="rate")
+
+    def show(self, transfer: Transfer) -> None:
+        self.query_one(Label).update(f"{transfer.artifact} · {transfer.phase}")
+        bar = self.query_one(ProgressBar)
+        bar.update(total=transfer.total, progress=transfer.done)
+        elapsed = max(time.monotonic() - self.started, 1e-3)
+        total = f" / {human_bytes(transfer.total)}" if transfer.total else ""
+        self.query_one(".rate", Static).update(
+            f"{human_bytes(transfer.done)}{total}  {human_bytes(transfer.done / elapsed)}/s")
+
+
+class PublishScreen(StepScreen):
+    STEP = "publish"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "push", "Push / finish"),
+        Binding("x", "app.cancel_release", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    PublishScreen #pub-artifacts { height: auto; margin: 0 1; padding: 0 1;
+        border: round $panel-lighten-2; }
+    PublishScreen #pub-transfers { height: auto; max-height: 10; }
+    PublishScreen #pub-push { height: auto; margin: 0 1; padding: 0 1; border: round $warning; }
+    PublishScreen #pub-log { height: 1fr; margin: 0 1; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="pub-artifacts")
+        yield VerticalScroll(id="pub-transfers")
+        yield Static(id="pub-push")
+        yield Static(id="pub-log", classes="note")
+
+    def blocker(self) -> str | None:
+        app = self.shipline
+        if app.state.finished or app.state.step_status("push") in ("ok", "skipped"):
+            return None
+        return "push (p) or finish the release first"
+
+    def sync(self) -> None:
+        app = self.shipline
+        plan = app.planned.plan if app.planned else None
+        box = self.query_one("#pub-artifacts", Static)
+        box.border_title = "Artifacts"
+        text = Text()
+        if plan is None or not plan.artifacts:
+            text.append("Source-only release: nothing to build or publish. The push below is "
+                        "the only step that leaves this machine.", style="dim")
+        else:
+            for a in plan.artifacts:
+                text.append(f"• {a.type} {a.name or ''} → {a.registry or 'registry'}\n")
+        box.update(text)
+        self._transfers()
+        push = self.query_one("#pub-push", Static)
+        push.border_title = "Irreversible"
+        push.update(self._push_text())
+        log = [e.text for e in app.state.log if e.step in ("push", "record")]
+        self.query_one("#pub-log", Static).update("\n".join(log[-6:]))
+
+    def _transfers(self) -> None:
+        holder = self.query_one("#pub-transfers", VerticalScroll)
+        for (artifact, phase), transfer in self.shipline.state.transfers.items():
+            key = "tr-" + "".join(ch if ch.isalnum() else "-" for ch in f"{artifact}-{phase}")
+            rows = holder.query(f"#{key}")
+            if rows:
+                rows.first(TransferRow).show(transfer)
+            else:
+                row = TransferRow(key)
+                holder.mount(row)
+                row.call_after_refresh(row.show, transfer)
+
+    def _push_text(self) -> Text:
+        app = self.shipline
+        plan = app.planned.plan if app.planned else None
+        text = Text()
+        push = app.state.steps.get("push")
+        if push is not None and push.status in ("ok", "skipped"):
+            text.append(f"✔ {push.detail}", style="green")
+            return text
+        if plan is None or not plan.tag:
+            text.append("nothing to push yet", style="dim")
+            return text
+        remote = app.loaded.release.push.remote if app.loaded else "origin"
+        if plan.push:
+            text.append(f"p pushes {plan.branch} and {plan.tag} to {remote} ", style="bold")
+            text.append("(asks first; cannot be undone) and records the release.")
+        else:
+            text.append("Push is off: p records the release locally. Push later with "
+                        f"`git push {remote} {plan.branch} {plan.tag}`.")
+        if app.waiting_after != "tag":
+            text.append("\nMake the release commit and tag first (Tag screen).", style="dim")
+        return text
+
+    def action_push(self) -> None:
+        app = self.shipline
+        if not app.proceed_after("tag"):
+            app.notify("the release is not tagged yet: make the commit and tag first",
+                       severity="warning")

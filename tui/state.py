@@ -1,0 +1,151 @@
+"""What the screens show about a release run, folded from the event stream.
+
+``RunState.apply`` is the one place events become view state: every screen
+renders from this object, so a screen that was not on display while events
+arrived shows the same thing as one that was. It holds no release rules:
+it only remembers what the domain said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.api import (
+    ChainLink,
+    ErrorEvent,
+    FileChange,
+    GateResult,
+    GitCommand,
+    LogLine,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+    Summary,
+)
+
+LINKS = ("commit", "build", "artifact", "attestation", "registry")
+"""The provenance chain, in the order it is drawn."""
+
+MAX_LOG = 2000
+"""Lines kept per gate log (the oldest go first)."""
+
+
+@dataclass
+class StepView:
+    name: str
+    title: str = ""
+    status: str = "pending"
+    """pending, running, ok, skipped, failed or planned."""
+    detail: str = ""
+
+
+@dataclass
+class GateView:
+    name: str
+    status: str = "planned"
+    detail: str = ""
+    duration: float | None = None
+    log: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkView:
+    link: str
+    status: str = "pending"
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """name (artifact, or "" for the release) → the link's latest detail."""
+
+
+@dataclass
+class Transfer:
+    """One artifact's build or upload progress."""
+
+    artifact: str
+    phase: str
+    done: int = 0
+    total: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class RunState:
+    steps: dict[str, StepView] = field(default_factory=dict)
+    gates: dict[str, GateView] = field(default_factory=dict)
+    links: dict[str, LinkView] = field(default_factory=lambda: {n: LinkView(n) for n in LINKS})
+    transfers: dict[tuple[str, str], Transfer] = field(default_factory=dict)
+    files: list[FileChange] = field(default_factory=list)
+    git_commands: list[list[str]] = field(default_factory=list)
+    log: list[LogLine] = field(default_factory=list)
+    error: ErrorEvent | None = None
+    summary: Summary | None = None
+    current_step: str | None = None
+    events: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.summary is not None
+
+    def step_status(self, name: str) -> str:
+        step = self.steps.get(name)
+        return step.status if step else "pending"
+
+    def apply(self, event: Any) -> None:
+        """Fold one domain event into the state."""
+        self.events += 1
+        if isinstance(event, StepStarted):
+            self.steps[event.step] = StepView(event.step, event.title, "running")
+            self.current_step = event.step
+        elif isinstance(event, StepFinished):
+            step = self.steps.setdefault(event.step, StepView(event.step))
+            step.status, step.detail = event.status, event.detail
+            if self.current_step == event.step:
+                self.current_step = None
+        elif isinstance(event, StepProgress):
+            self._progress(event)
+        elif isinstance(event, GateResult):
+            gate = self.gates.setdefault(event.name, GateView(event.name))
+            gate.status, gate.detail = event.status, event.detail or gate.detail
+            if event.duration is not None:
+                gate.duration = event.duration
+        elif isinstance(event, LogLine):
+            self._log(event)
+        elif isinstance(event, ChainLink):
+            view = self.links.setdefault(event.link, LinkView(event.link))
+            view.entries[event.name] = {"status": event.status, **event.detail}
+            view.status = _combined([e["status"] for e in view.entries.values()])
+        elif isinstance(event, FileChange):
+            self.files.append(event)
+        elif isinstance(event, GitCommand):
+            self.git_commands.append(list(event.argv))
+        elif isinstance(event, ErrorEvent):
+            self.error = event
+        elif isinstance(event, Summary):
+            self.summary = event
+
+    def _log(self, event: LogLine) -> None:
+        gate = self.gates.get(event.source) if event.source else None
+        if gate is None and event.step == "gates":
+            running = [g for g in self.gates.values() if g.status == "running"]
+            gate = running[-1] if running else None
+        if gate is not None:
+            gate.log.extend(event.text.splitlines() or [""])
+            del gate.log[:-MAX_LOG]
+        else:
+            self.log.append(event)
+
+    def _progress(self, event: StepProgress) -> None:
+        artifact, _, rest = event.detail.partition(": ")
+        if event.done is None or not rest:
+            return
+        key = (artifact, event.step)
+        transfer = self.transfers.setdefault(key, Transfer(artifact, event.step))
+        transfer.done, transfer.total, transfer.detail = event.done, event.total, rest
+
+
+def _combined(statuses: list[str]) -> str:
+    """A link with several artifacts is as good as its worst entry."""
+    for status in ("failed", "running", "pending", "ok"):
+        if status in statuses:
+            return status
+    return statuses[0] if statuses else "pending"

@@ -1,0 +1,127 @@
+"""The provenance chain drawn as linked cards: commit → build → artifact →
+attestation → registry, each with its status and evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..state import LINKS, LinkView, RunState
+from .glyphs import glyph, style
+
+TITLES = {
+    "commit": "Commit", "build": "Build", "artifact": "Artifact",
+    "attestation": "Attestation", "registry": "Registry",
+}
+WHAT = {
+    "commit": "the release commit and tag",
+    "build": "builder and invocation",
+    "artifact": "files and their SHA-256",
+    "attestation": "in-toto statement and signature",
+    "registry": "where each artifact is live",
+}
+FIRST_KEYS = ("sha", "commit", "tag", "sha256", "digest", "identity", "signer", "signature",
+              "keyId", "registry", "reference", "ref", "url", "builder", "level")
+"""Detail keys shown first, in this order; the rest follow as they come."""
+
+
+def short(value: Any, width: int = 48) -> str:
+    text = str(value)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return f"{text[:12]}…{text[-6:]}"
+    if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
+        return text[:10]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def detail_lines(entries: dict[str, dict[str, Any]]) -> list[Text]:
+    lines: list[Text] = []
+    for name, detail in entries.items():
+        keys = [k for k in FIRST_KEYS if k in detail] + \
+            [k for k in detail if k not in FIRST_KEYS and k != "status"]
+        line = Text(no_wrap=True, overflow="ellipsis")
+        if name:
+            line.append(f"{name} ", style="bold")
+            status = detail.get("status", "")
+            line.append(glyph(status) + " ", style=style(status))
+        for key in keys:
+            line.append(f"{key} ", style="dim")
+            line.append(short(detail[key]) + "  ")
+        lines.append(line)
+    return lines
+
+
+class LinkCard(Static):
+    """One link of the chain."""
+
+    DEFAULT_CSS = """
+    LinkCard { height: auto; padding: 0 1; border-left: outer $foreground 30%; }
+    LinkCard.-ok { border-left: outer $success; }
+    LinkCard.-failed { border-left: outer $error; }
+    LinkCard.-running { border-left: outer $warning; }
+    """
+
+    def __init__(self, link: str) -> None:
+        super().__init__(id=f"link-{link}")
+        self.link = link
+        self.status = "pending"
+
+    def show(self, view: LinkView, note: str = "") -> None:
+        self.status = view.status
+        for status in ("ok", "failed", "running"):
+            self.set_class(view.status == status, f"-{status}")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{glyph(view.status)} ", style=style(view.status))
+        text.append(TITLES[self.link], style="bold")
+        text.append(f"  {view.status}", style=style(view.status))
+        text.append(f"  {note or WHAT[self.link]}", style="dim")
+        for line in detail_lines(view.entries):
+            text.append("\n")
+            text.append_text(line)
+        self.update(text)
+
+
+class ChainView(VerticalScroll):
+    """Five cards joined by arrows, redrawn from :class:`RunState`."""
+
+    DEFAULT_CSS = """
+    ChainView { height: 1fr; padding: 0 1; }
+    ChainView .arrow { height: 1; color: $text-muted; padding: 0 0 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        for index, link in enumerate(LINKS):
+            if index:
+                yield Static("↓", classes="arrow")
+            yield LinkCard(link)
+
+    def update_from(self, state: RunState, source_only: bool) -> None:
+        for link in LINKS:
+            view = state.links[link]
+            note = ""
+            if link == "commit" and not view.entries:
+                view = _commit_from_steps(state) or view
+            elif source_only and view.status == "pending" and not view.entries:
+                view = LinkView(link, "skipped")
+                note = "source-only release: no artifacts"
+            self.query_one(f"#link-{link}", LinkCard).show(view, note)
+
+
+def _commit_from_steps(state: RunState) -> LinkView | None:
+    """Before the domain reports the commit link, the commit and tag steps say
+    as much: their own status and detail."""
+    entries: dict[str, dict[str, Any]] = {}
+    for name in ("commit", "tag"):
+        step = state.steps.get(name)
+        if step is not None:
+            entries[name] = {"status": step.status, "step": step.detail}
+    if not entries:
+        return None
+    statuses = [e["status"] for e in entries.values()]
+    status = "failed" if "failed" in statuses else "running" if "running" in statuses else \
+        "ok" if len(entries) == 2 and all(s == "ok" for s in statuses) else "running"
+    return LinkView("commit", status, entries)
