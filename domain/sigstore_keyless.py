@@ -219,10 +219,11 @@ def verify_artifact_bundle(artifact: Path, bundle_path: Path, *, identity: str |
                              "bundle": str(bundle_path)}
     if parsed._dsse_envelope is None:
         facts |= _verify_message_signature(parsed, digest.sha256, artifact, identity,
-                                           identity_regexp, issuer, trusted_root_path)
+                                           identity_regexp, issuer, trusted_root_path,
+                                           str(bundle_path))
     else:
         payload_type, payload = _verify_dsse(parsed, identity, identity_regexp, issuer,
-                                             trusted_root_path)
+                                             trusted_root_path, str(bundle_path))
         if payload_type != IN_TOTO_PAYLOAD_TYPE:
             raise AttestationInvalid(f"{bundle_path}: DSSE payload type {payload_type!r} is not "
                                      "an in-toto statement")
@@ -234,8 +235,8 @@ def verify_artifact_bundle(artifact: Path, bundle_path: Path, *, identity: str |
 
 def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
                               identity: str | None, identity_regexp: str | None,
-                              issuer: str | None,
-                              trusted_root_path: str | Path | None) -> dict[str, Any]:
+                              issuer: str | None, trusted_root_path: str | Path | None,
+                              where: str) -> dict[str, Any]:
     from sigstore.errors import VerificationError
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
@@ -251,8 +252,7 @@ def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
         verifier.verify_artifact(Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest),
                                  parsed, policy)
     except VerificationError as exc:
-        raise SignatureInvalid(f"the sigstore bundle does not verify: {_one_line(exc)}",
-                               hint=_signer_hint(parsed)) from None
+        raise _invalid(exc, parsed, where, trusted_root_path) from None
     if digest.hex() != sha256:
         raise DigestMismatch(f"{artifact.name}: sha256 {sha256} but the bundle signs "
                              f"{digest.hex()}", hint="this bundle is for other bytes: "
@@ -299,7 +299,8 @@ def _parse_bundle(raw: Any, where: str) -> Bundle:
 
 
 def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | None,
-                 issuer: str | None, trusted_root_path: str | Path | None) -> tuple[str, bytes]:
+                 issuer: str | None, trusted_root_path: str | Path | None,
+                 where: str = "the sigstore bundle") -> tuple[str, bytes]:
     from sigstore.errors import VerificationError
 
     policy = _policy(identity, identity_regexp, issuer)
@@ -307,8 +308,23 @@ def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | No
     try:
         return verifier.verify_dsse(parsed, policy)
     except VerificationError as exc:
-        raise SignatureInvalid(f"the sigstore bundle does not verify: {_one_line(exc)}",
-                               hint=_signer_hint(parsed)) from None
+        raise _invalid(exc, parsed, where, trusted_root_path) from None
+
+
+def _invalid(exc: Exception, parsed: Bundle, where: str,
+             trusted_root_path: str | Path | None) -> SignatureInvalid:
+    """Say which check failed; an untrusted chain names the pinned root."""
+    from sigstore.errors import CertValidationError
+
+    if isinstance(exc, CertValidationError):
+        root = resolve_trusted_root(trusted_root_path)
+        return SignatureInvalid(
+            f"{where}: the signing certificate does not chain to the pinned trusted root "
+            f"{root} ({_one_line(exc)})",
+            hint=f"{_signer_hint(parsed)}; a bundle from another sigstore instance (e.g. "
+            f"staging) verifies only with that instance's root in ${TRUSTED_ROOT_ENV}")
+    return SignatureInvalid(f"{where}: does not verify: {_one_line(exc)}",
+                            hint=_signer_hint(parsed))
 
 
 def _verifier(trusted_root_path: str | Path | None) -> Any:

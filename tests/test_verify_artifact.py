@@ -156,7 +156,8 @@ def test_staging_bundle_is_not_trusted_by_the_production_root(
         cli: Any, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = _gh(work, "--identity", STAGING_IDENTITY, "--issuer", STAGING_ISSUER,
                artifact=STAGING_ARTIFACT, bundle=STAGING_BUNDLE)
-    _refused(cli, 92, *args, folder=work)
+    line = _refused(cli, 92, *args, folder=work)
+    assert "does not chain to the pinned trusted root" in line
     # the same bundle verifies once the staging root (also shipped in the wheel) is pinned
     staging_root = Path(str(resources.files("sigstore._store")
                             / "https%3A%2F%2Ftuf-repo-cdn.sigstage.dev" / "trusted_root.json"))
