@@ -388,7 +388,9 @@ def read_requirements(paths: list[Path], root: Path) -> Inventory:
     current: str | None = None
     for name, number, line in lines:
         stripped = line.strip()
-        if current and stripped.startswith("#"):
+        if stripped.startswith("#"):
+            if current is None:
+                continue
             text = stripped.lstrip("#").strip()
             if text.startswith("via"):
                 via[current].update(_norm(v) for v in text[3:].split() if not v.startswith("-"))
