@@ -38,8 +38,6 @@ from .events import ChainLink, LogLine, StepFinished, StepStarted
 from .gitops import Git
 
 STEP = "provenance"
-LEVELS = ("SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3",
-          "SLSA_BUILD_LEVEL_4")
 _TYPES_BY_SUFFIX = ((".whl", "python-package"), (".tar.gz", "tarball"), (".tgz", "npm-package"),
                     (".crate", "cargo-crate"), (".oci.tar", "oci-image"), (".zip", "tarball"))
 _SBOM_MEDIA = {"CycloneDX": "application/vnd.cyclonedx+json",
@@ -65,14 +63,6 @@ class Builder:
     invocation_id: str
     hosted: bool
     platform: str
-
-
-@dataclass(frozen=True)
-class LevelOutcome:
-    achieved: str
-    declared: str
-    shortfall: list[str]
-    reasons: list[str]
 
 
 @dataclass
@@ -111,17 +101,6 @@ def detect_builder(env: Mapping[str, str]) -> Builder:
     return Builder(found.builder_id, found.invocation_id, found.hosted, found.platform)
 
 
-def assess_level(prov: ProvenanceConfig, env: Mapping[str, str], signed: bool, method: str,
-                 builder: Builder) -> LevelOutcome:
-    """The SLSA level by ``domain.levels`` (slsa.md's decision tree)."""
-    levels = _optional("levels")
-    if levels is None:
-        return _interim_level(prov, signed, method, builder)
-    decision = levels.assess(prov, env, signed, method)
-    return LevelOutcome(decision.achieved, decision.declared, list(decision.shortfall),
-                        [str(r) for r in decision.reasons])
-
-
 def _optional(name: str) -> Any:
     """A sibling module that another part of shipline provides, or ``None``
     while it is not installed (its absence is reported, never hidden)."""
@@ -131,28 +110,6 @@ def _optional(name: str) -> Any:
     if importlib.util.find_spec(f"{__package__}.{name}") is None:
         return None
     return importlib.import_module(f".{name}", __package__)
-
-
-def _interim_level(prov: ProvenanceConfig, signed: bool, method: str,
-                   builder: Builder) -> LevelOutcome:
-    """slsa.md's tree up to L3, used only while ``domain.levels`` is absent."""
-    reasons = []
-    if not signed:
-        achieved = 1
-        reasons.append("the provenance is not signed")
-    elif not builder.hosted:
-        achieved = 1
-        reasons.append(f"the build ran on {builder.platform}, not a hosted CI runner")
-    elif method == "sigstore" and prov.signing.keyless:
-        achieved = 3
-        reasons.append("sigstore keyless signature bound to the CI run, in Rekor")
-    else:
-        achieved = 2
-        reasons.append("signed on a hosted runner without a transparency log entry")
-    declared = LEVELS.index(prov.level) + 1
-    shortfall = [f"declared {prov.level}, achieved {LEVELS[achieved - 1]}: {reasons[-1]}"] \
-        if declared > achieved else []
-    return LevelOutcome(LEVELS[achieved - 1], prov.level, shortfall, reasons)
 
 
 def artifact_type(path: Path) -> str:
@@ -198,6 +155,8 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
     version = normalize_version(request.version)
     method = request.sign or prov.signing.method
     emit(StepStarted(step=STEP, title=f"Provenance for {version}"))
+    prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
+    _preflight(git, prov, env, emit)
     plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
                                 repo=repo, state_dir=state, env=env)
     if not request.artifacts:
@@ -228,11 +187,6 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
     try:
         sbom_entry, sbom_fact = _sbom(repo, state, version, request.sbom, prov, writes, relative,
                                       emit)
-        level = assess_level(prov, env, plan.method != "none", plan.method, builder)
-        emit(LogLine(step=STEP, text=f"SLSA: declared {level.declared}, achievable "
-                     f"{level.achieved} ({'; '.join(level.reasons)})"))
-        for line in level.shortfall:
-            emit(LogLine(step=STEP, text=f"shortfall: {line}"))
         facts = att.BuildFacts(
             version=version, tag=tag, commit_sha=commit, repository=_repository_uri(git),
             builder_id=builder.id, invocation_id=builder.invocation_id, started_on=started,
@@ -256,7 +210,10 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
                        detail={"signature": signed.block["method"],
                                "signed": signed.block["signed"]}))
         record = _record(version, commit, tag, builder, digests, relative(path), signed.block,
-                         sbom_entry, level, head, relative)
+                         sbom_entry, head, relative)
+        level = _level(prov, env, plan.method, record)
+        for line in level.shortfall:
+            emit(LogLine(step=STEP, text=f"shortfall: {line}"))
 
         def anchor_still_holds(current: ledger.Ledger) -> None:
             problem = ledger.prefix_problem(current.records, head)
@@ -274,6 +231,35 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
                       detail=f"{version} recorded ({level.achieved}, "
                       f"{signed.block['method']}) in {relative(ledger.ledger_path(state))}"))
     return sealed
+
+
+def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],
+               emit: Callable[[Any], None]) -> None:
+    """Before anything is signed: what will go public or fail, and the
+    declared and achievable levels with why (SPEC section 6)."""
+    from .preflight import RepoFacts, preflight
+
+    report = preflight(prov, env, RepoFacts(name=_repository_uri(git)))
+    emit(LogLine(step=STEP, text=f"SLSA: declared {report.declared}, achievable here "
+                 f"{report.achievable}: {'; '.join(report.why)}"))
+    for warning in report.warnings:
+        emit(LogLine(step=STEP, text=f"warning ({warning.kind}): {warning.text}"))
+
+
+def _level(prov: ProvenanceConfig, env: Mapping[str, str], method: str,
+           record: dict[str, Any]) -> Any:
+    """The level the finished record achieves (slsa.md's decision tree, in
+    :mod:`domain.levels`), written into it with the flagged shortfall."""
+    from .levels import assess
+
+    signed = bool(record["artifacts"][0]["signature"]["signed"])
+    decision = assess(prov, env, signed=signed, method=method, fields=record)
+    record["slsaLevel"] = decision.achieved
+    meta = record["metadata"]
+    meta["declaredLevel"] = decision.declared
+    meta["shortfall"] = "; ".join(decision.shortfall) or None
+    meta["missing"] += [f for f in decision.missing_fields if f not in meta["missing"]]
+    return decision
 
 
 def _source(git: Git, book: ledger.Ledger, tag: str,
@@ -339,7 +325,7 @@ def _sbom(repo: Path, state: Path, version: str, requested: str | None, prov: Pr
 
 def _record(version: str, commit: str, tag: str | None, builder: Builder,
             digests: list[tuple[ArtifactInput, FileDigest]], attestation_rel: str,
-            block: dict[str, Any], sbom_entry: dict[str, Any] | None, level: LevelOutcome,
+            block: dict[str, Any], sbom_entry: dict[str, Any] | None,
             head: ledger.LedgerHead, relative: Callable[[Path], str]) -> dict[str, Any]:
     artifacts = [{
         "type": item.type or artifact_type(item.path),
@@ -368,13 +354,13 @@ def _record(version: str, commit: str, tag: str | None, builder: Builder,
         "builder": {"id": builder.id},
         "artifacts": artifacts,
         "sbom": sbom_entry,
-        "slsaLevel": level.achieved,
+        "slsaLevel": None,  # set by _level from the finished record
         "chainVerified": True,
         "ledgerHead": head.to_json(),
         "metadata": {
             "completeness": "incomplete" if missing else "complete",
-            "declaredLevel": level.declared,
-            "shortfall": "; ".join(level.shortfall) or None,
+            "declaredLevel": None,
+            "shortfall": None,
             "missing": missing,
             "links": {"commit": commit, **({"tag": tag} if tag else {}),
                       "build": builder.invocation_id, "attestation": attestation_rel},

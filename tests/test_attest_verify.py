@@ -362,3 +362,40 @@ def test_subprocess_cli_attest_and_verify(project: Repo, gpg_key: GpgKey) -> Non
     assert done.code == 0, done.err
     checked = run_shipline("--output", "json", "verify", "--all", cwd=project.path)
     assert checked.code == 0 and checked.summary["data"]["versions"] == ["3.0.0"]
+
+
+# --- SBOM ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("flag", "fmt", "spec", "suffix"), [
+    ((), "CycloneDX", "1.6", ".cdx.json"),
+    (("--sbom", "spdx"), "SPDX", "2.3", ".spdx.json"),
+])
+def test_sbom_is_recorded_bound_in_the_statement_and_verified(
+        cli, project: Repo, gpg_key: GpgKey, flag: tuple[str, ...], fmt: str, spec: str,
+        suffix: str) -> None:
+    import base64
+    import hashlib
+
+    project.write("requirements.txt", "idna==3.7 \\\n    --hash=sha256:"
+                  "82fee1fc78add43492d3a1898bfa6d8a904cc97d8427f683ed8e798d07761aa0\n")
+    configure(project)
+    done = cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0", *flag)
+    assert done.code == 0, done.err  # without --sbom: the config's format (CycloneDX 1.6)
+    record = ledger_records(project)[0]
+    sbom = record["sbom"]
+    assert sbom["format"] == fmt and sbom["specVersion"] == spec
+    path = project.path / sbom["path"]
+    assert path.parent == project.path / ".shipline" / "sbom" and path.name.endswith(suffix)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sbom["sha256"]
+    assert "idna" in path.read_text()
+    assert "sbom" not in record["metadata"]["missing"]
+    envelope = json.loads((project.path / record["artifacts"][0]["attestation"]).read_text())
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    [byproduct] = statement["predicate"]["runDetails"]["byproducts"]
+    assert byproduct["digest"]["sha256"] == sbom["sha256"]
+
+    assert cli("-C", project.path, "verify", "1.0.0").code == 0
+    path.write_bytes(path.read_bytes().replace(b"idna", b"idnb"))
+    tampered = cli("-C", project.path, "verify", "1.0.0")
+    refused(tampered, 93, "sbom link")
