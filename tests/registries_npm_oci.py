@@ -27,6 +27,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -199,7 +200,7 @@ def _registry_version(exe: str) -> str:
     return done.stdout.strip().split()[-1] if done.stdout.strip() else "unknown"
 
 
-def _start_registry(htpasswd: str | None) -> tuple[OciRegistry, Path]:
+def _start_registry(htpasswd: str | None, delete: bool = True) -> tuple[OciRegistry, Path]:
     exe = _need(shutil.which("docker-registry"), "docker-registry")
     home = Path(tempfile.mkdtemp(prefix="oci-registry-", dir="/tmp"))
     port = free_port()
@@ -212,7 +213,7 @@ def _start_registry(htpasswd: str | None) -> tuple[OciRegistry, Path]:
         "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
         "storage:\n"
         f"  filesystem:\n    rootdirectory: {home / 'data'}\n"
-        "  delete:\n    enabled: true\n"
+        f"  delete:\n    enabled: {'true' if delete else 'false'}\n"
         f"http:\n  addr: 127.0.0.1:{port}\n  secret: shipline-tests-only\n"
         + auth
     )
@@ -250,7 +251,79 @@ def oci_registry_auth() -> Iterator[OciRegistry]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def oci_registry_nodelete() -> Iterator[OciRegistry]:
+    """A registry with deletes disabled (distribution's default), like many
+    hosted registries: a rollback there cannot succeed."""
+    registry, home = _start_registry(None, delete=False)
+    try:
+        yield registry
+    finally:
+        _stop(registry.proc)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture
 def dead_url() -> str:
     """A loopback URL with nothing listening on it."""
     return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def failing_url() -> Iterator[str]:
+    """A server that answers every request with HTTP 503."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Failing(BaseHTTPRequestHandler):
+        def _fail(self) -> None:
+            body = b'{"error": "service unavailable"}'
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _fail
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def hanging_url() -> Iterator[str]:
+    """A server that accepts connections and never answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        sock.close()
