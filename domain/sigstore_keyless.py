@@ -9,7 +9,9 @@ Verification never refreshes anything: it builds the :class:`Verifier` from a
 pinned ``trusted_root.json``, by default the production one that ships
 inside the sigstore wheel (``Verifier.production(offline=True)`` would trust
 whatever sits in the user's TUF cache). ``SHIPLINE_TRUSTED_ROOT`` or an
-explicit path replace it, e.g. for a private sigstore instance.
+explicit path replace it, e.g. for a private sigstore instance; signing
+likewise takes a client trust config (trusted root + signing config, as
+``sigstore --trust-config`` does) from ``SHIPLINE_SIGSTORE_TRUST_CONFIG``.
 
 ``verify_dsse`` only proves that *someone with this identity* signed *this
 statement*; that the statement names the artifact at hand (name and sha256
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from sigstore.models import Bundle
 
 TRUSTED_ROOT_ENV = "SHIPLINE_TRUSTED_ROOT"
+TRUST_CONFIG_ENV = "SHIPLINE_SIGSTORE_TRUST_CONFIG"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 _PRODUCTION_STORE = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
 _ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"
@@ -93,8 +96,9 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
                    payload: bytes | None = None) -> dict[str, Any]:
     """Sign an in-toto statement keylessly and return the bundle and its facts.
 
-    ``trust_config`` is a ``sigstore.models.ClientTrustConfig`` (production,
-    refreshed over TUF, when omitted); ``identity_token`` a raw OIDC token
+    ``trust_config`` is a ``sigstore.models.ClientTrustConfig`` (else the
+    file named by ``$SHIPLINE_SIGSTORE_TRUST_CONFIG``, else production,
+    refreshed over TUF); ``identity_token`` a raw OIDC token
     (the ambient one from ``detect_credential()`` when omitted); ``payload``
     the exact bytes to sign when the caller already encoded ``statement``
     (RFC 8785 canonical JSON otherwise). Returns ``{bundle, logIndex, logUrl,
@@ -113,8 +117,10 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
     except SigstoreError as exc:
         raise AttestationInvalid("the statement is not an in-toto Statement v1: "
                                  f"{_one_line(exc)}") from None
+    config = trust_config if trust_config is not None else _trust_config_from_env()
     try:
-        config = trust_config if trust_config is not None else ClientTrustConfig.production()
+        if config is None:
+            config = ClientTrustConfig.production()
         context = SigningContext.from_trust_config(config)
         with context.signer(token, cache=True) as signer:
             bundle = signer.sign_dsse(signed_statement)
@@ -128,6 +134,21 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
     return {"bundle": json.loads(bundle.to_json()), "logIndex": facts["logIndex"],
             "logUrl": rekor_url.removesuffix("/api/v1"), "identity": facts["identity"],
             "issuer": facts["issuer"], "integratedTime": facts["integratedTime"]}
+
+
+def _trust_config_from_env() -> Any:
+    from sigstore.models import ClientTrustConfig
+
+    chosen = os.environ.get(TRUST_CONFIG_ENV)
+    if not chosen:
+        return None
+    try:
+        return ClientTrustConfig.from_json(Path(chosen).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{TRUST_CONFIG_ENV}={chosen}: {_one_line(exc)}") from None
+    except Exception as exc:  # pydantic / sigstore parse errors
+        raise UsageError(f"{TRUST_CONFIG_ENV}={chosen}: not a sigstore client trust config: "
+                         f"{_one_line(exc)}") from None
 
 
 def _canonical(statement: dict[str, Any]) -> bytes:

@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -245,6 +246,35 @@ def test_no_ambient_identity_is_91(standin: Standin) -> None:
     assert standin.server.requests == []
 
 
+def test_identity_is_checked_before_any_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production trust config, no identity: 91 at once, nothing fetched."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.delenv(keyless.TRUST_CONFIG_ENV, raising=False)
+    _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
+           in_toto_statement({"a.tgz": "89" * 32}))
+    assert attempts == []
+
+
+def test_bad_trust_config_file_is_2(standin: Standin, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    token = standin.oidc.token(email=EMAIL)
+    bad = tmp_path / "trust_config.json"
+    bad.write_text('{"mediaType": "nope"}')
+    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(bad))
+    _fails(ExitCode.USAGE, keyless.sign_statement, in_toto_statement({"a.tgz": "89" * 32}),
+           identity_token=token)
+    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(tmp_path / "absent.json"))
+    _fails(ExitCode.USAGE, keyless.sign_statement, in_toto_statement({"a.tgz": "89" * 32}),
+           identity_token=token)
+    assert standin.server.requests == []
+
+
 def test_github_actions_without_id_token_permission_is_91(
         standin: Standin, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
@@ -377,3 +407,48 @@ def test_module_import_does_not_load_sigstore() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).parent.parent, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- the whole attest -> verify -> verify-artifact path, keyless ----------------
+
+
+def test_attest_keyless_then_verify_from_the_cli(cli: Any, repo: Any, standin: Standin,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    repo.commit("feat: first", {"src/app.py": "print('hi')\n"})
+    repo.write(".shipline/config.json", json.dumps({"release": {"security": {"provenance": {
+        "level": "SLSA_BUILD_LEVEL_2", "signing": {"method": "sigstore"}}}}}))
+    artifact = repo.path / "dist" / "demo-1.0.0.tar.gz"
+    artifact.parent.mkdir()
+    artifact.write_bytes(b"demo release\n" * 50)
+    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV,
+                       str(standin.write_trust_config(tmp_path / "trust_config.json")))
+    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
+    token = standin.oidc.token(email="ci@example.com")
+    monkeypatch.setenv("GITLAB_CI", "true")
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", token)
+
+    attested = cli("-C", repo.path, "--output", "json", "attest", artifact, "--version",
+                   "1.0.0", "--sbom", "none")
+    assert attested.code == 0, (attested.out, attested.err)
+    state = repo.path / ".shipline"
+    for path in state.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(errors="replace"), path
+    assert token not in attested.out + attested.err
+    record = json.loads((state / "releases.json").read_text())["records"][-1]
+    signature = record["artifacts"][0]["signature"]
+    assert (signature["identity"], signature["issuer"]) == ("ci@example.com", standin.oidc.url)
+    assert int(signature["transparencyLog"]["index"]) == len(standin.log.leaves) - 1
+
+    verified = cli("-C", repo.path, "verify", "1.0.0")
+    assert verified.code == 0, (verified.out, verified.err)
+    bundle = repo.path / signature["bundle"]
+    checked = cli("verify-artifact", artifact, "--bundle", bundle, "--identity",
+                  "ci@example.com", "--issuer", standin.oidc.url)
+    assert checked.code == 0, checked.err
+
+    forged = json.loads(bundle.read_text())
+    forged["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(os.urandom(70)).decode()
+    bundle.write_text(json.dumps(forged))
+    assert cli("-C", repo.path, "verify", "1.0.0").code == 92

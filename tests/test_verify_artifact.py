@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -72,7 +73,22 @@ def _gh(work: Path, *extra: str, artifact: str = GH_ARTIFACT,
 # --- real public-good bundles ---------------------------------------------------
 
 
-def test_public_bundle_verifies_offline_with_the_shipped_root(cli: Any, work: Path) -> None:
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any connection attempt fails (and is recorded): verification is offline."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+def test_public_bundle_verifies_offline_with_the_shipped_root(cli: Any, work: Path,
+                                                             no_network: list[object]) -> None:
     result = cli("--output", "json", "verify-artifact",
                  *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER))
     assert result.code == 0, result.err
@@ -85,6 +101,7 @@ def test_public_bundle_verifies_offline_with_the_shipped_root(cli: Any, work: Pa
     assert data["subject"] == GH_ARTIFACT
     assert Path(data["trustedRoot"]) == keyless.production_trusted_root_path()
     assert "tuf-repo-cdn.sigstore.dev" in data["trustedRoot"]
+    assert no_network == []
 
 
 def test_public_bundle_with_an_identity_regexp(cli: Any, work: Path) -> None:

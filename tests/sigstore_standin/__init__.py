@@ -94,12 +94,19 @@ class Standin:
                 "tsaUrls": [], "rekorTlogConfig": {"selector": "ANY"},
                 "tsaConfig": {"selector": "ANY"}}
 
+    def trust_config_json(self) -> dict[str, Any]:
+        return {"mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+                "trustedRoot": self.trusted_root(), "signingConfig": self.signing_config()}
+
     def trust_config(self) -> Any:
         from sigstore.models import ClientTrustConfig
 
-        return ClientTrustConfig.from_json(json.dumps({
-            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-            "trustedRoot": self.trusted_root(), "signingConfig": self.signing_config()}))
+        return ClientTrustConfig.from_json(json.dumps(self.trust_config_json()))
+
+    def write_trust_config(self, path: Path) -> Path:
+        """For ``$SHIPLINE_SIGSTORE_TRUST_CONFIG`` (what ``sigstore --trust-config`` reads)."""
+        path.write_text(json.dumps(self.trust_config_json(), indent=2))
+        return path
 
 
 def in_toto_statement(subjects: dict[str, str], **predicate: Any) -> dict[str, Any]:
