@@ -21,6 +21,7 @@ with the runner's redaction, and never put on a command line.
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,7 @@ from ..errors import (
 from ..events import LogLine
 
 STEP = "artifacts"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _no_emit(event: Any) -> None:
@@ -120,22 +122,25 @@ class DryRunReport:
 class PublishResult:
     """Where the artifact went: ``reference`` (registry URL or name@version),
     the registry's own digest where it reports one (``sha256:...``), the
-    time, and one download URL per published file (for verify and
-    rollback). Stored in the journal and the ledger, so it holds no secret."""
+    time, one download URL per published file name (for verify and
+    rollback) and, per file name, the digest the registry reports for it.
+    Stored in the journal and the ledger, so it holds no secret."""
 
     reference: str
     registry_digest: str | None
     published_at: str
     urls: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"reference": self.reference, "registryDigest": self.registry_digest,
-                "publishedAt": self.published_at, "urls": dict(self.urls)}
+                "publishedAt": self.published_at, "urls": dict(self.urls),
+                "digests": dict(self.digests)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublishResult:
         return cls(str(data["reference"]), data.get("registryDigest"), str(data["publishedAt"]),
-                   dict(data.get("urls") or {}))
+                   dict(data.get("urls") or {}), dict(data.get("digests") or {}))
 
 
 def utc_now() -> str:
@@ -266,6 +271,9 @@ class Handler(ABC):
         except runner.ToolNotFound as exc:
             raise error(f"{self.label}: {what}: {exc}",
                         hint=f"install {exc.tool} and retry") from None
+        except OSError as exc:  # an absolute path that is missing or not executable
+            raise error(f"{self.label}: {what}: cannot run {argv[0]} ({exc.strerror})",
+                        hint=f"install {argv[0]} or fix the artifact's options") from None
         except runner.ToolTimeout:
             raise error(f"{self.label}: {what}: {argv[0]} did not finish within {limit:g} s",
                         hint="the registry or tool hangs; check it, or raise "
@@ -288,8 +296,10 @@ class Handler(ABC):
 
 def last_line(text: str, limit: int = 300) -> str:
     """The most telling line of a tool's output, for one-line messages."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "error" in line.lower() or "forbidden" in line.lower() or "denied" in line.lower():
-            return line[:limit]
+    text = _ANSI.sub("", text)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    for words in (("error",), ("forbidden", "denied", "unauthorized")):
+        for line in reversed(lines):
+            if any(word in line.lower() for word in words):
+                return line[:limit]
     return (lines[-1] if lines else "no output")[:limit]

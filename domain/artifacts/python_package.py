@@ -1,0 +1,289 @@
+"""``python-package``: wheel and sdist with ``python -m build``, checked by
+``twine check``, uploaded by ``twine upload`` to the configured repository.
+
+Config: ``registry`` is the repository base URL (pypiserver:
+``http://host:port``); ``options.uploadUrl`` and ``options.indexUrl``
+override the upload endpoint (default: the registry URL) and the PEP 503
+simple index (default: ``<registry>/simple/``). ``credentialsEnv`` names the
+variable holding the password or API token; ``options.username`` defaults
+to ``__token__``. The credential reaches twine only through its
+environment (``TWINE_USERNAME``/``TWINE_PASSWORD``), never argv.
+``options.python`` picks the interpreter that runs build and twine
+(default: shipline's own); ``options.isolation: false`` builds without an
+isolated environment (the backend must be installed there).
+
+Python package indexes cannot delete a release: ``rollback`` always raises
+89 naming what stayed published.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tomllib
+import urllib.parse
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import (
+    ArtifactBuildFailed,
+    ArtifactPublishFailed,
+    ArtifactValidationFailed,
+    RollbackFailed,
+    ShiplineError,
+)
+from . import httpio
+from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+
+_LINK = re.compile(r'<a\s[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', re.IGNORECASE)
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 project name normalization."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def same_version(a: str, b: str) -> bool:
+    """PEP 440 equality, so ``1.4.0-rc.1`` (SemVer) equals ``1.4.0rc1``."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def dist_version(filename: str) -> tuple[str, str] | None:
+    """(normalized project name, version) of a wheel or sdist file name."""
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return (normalize_name(parts[0]), parts[1]) if len(parts) >= 5 else None
+    for ext in (".tar.gz", ".zip"):
+        if filename.endswith(ext):
+            stem, _, version = filename[: -len(ext)].rpartition("-")
+            return (normalize_name(stem), version) if stem else None
+    return None
+
+
+class PythonPackageHandler(Handler):
+    type_name = "python-package"
+    can_rollback = False
+
+    # -- configuration -----------------------------------------------------
+    @property
+    def python(self) -> str:
+        return str(self.options.get("python") or sys.executable)
+
+    @property
+    def registry(self) -> str:
+        if not self.cfg.registry:
+            raise ArtifactValidationFailed(
+                f"{self.label}: release.artifacts[].registry is not set",
+                hint="set registry to the package index URL, e.g. http://127.0.0.1:8081")
+        return self.cfg.registry
+
+    @property
+    def upload_url(self) -> str:
+        return str(self.options.get("uploadUrl") or self.registry)
+
+    @property
+    def index_url(self) -> str:
+        default = self.registry.rstrip("/") + "/simple/"
+        return str(self.options.get("indexUrl") or default).rstrip("/") + "/"
+
+    def project(self) -> dict[str, object]:
+        manifest = self.source_dir / "pyproject.toml"
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ArtifactValidationFailed(f"{self.label}: {manifest} does not exist",
+                                           hint="point the artifact's path at the package") \
+                from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ArtifactValidationFailed(f"{self.label}: {manifest} is not valid TOML: {exc}",
+                                           hint="fix pyproject.toml") from None
+        project = data.get("project")
+        if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+            raise ArtifactValidationFailed(f"{self.label}: {manifest} has no [project] name",
+                                           hint="add [project] name and version")
+        return project
+
+    @property
+    def dist_name(self) -> str:
+        return normalize_name(str(self.project()["name"]))
+
+    def _auth_headers(self) -> dict[str, str]:
+        secret = self.credential(required=False)
+        if not secret:
+            return {}
+        return {"Authorization": httpio.basic_auth(self.username, secret)}
+
+    @property
+    def username(self) -> str:
+        return str(self.options.get("username") or "__token__")
+
+    # -- phases ------------------------------------------------------------
+    def validate(self) -> None:
+        for module in ("build", "twine"):
+            self.run_tool([self.python, "-m", module, "--version"], ArtifactValidationFailed,
+                          f"required tool 'python -m {module}' is missing", timeout=60)
+        project = self.project()
+        manifest_version = project.get("version")
+        if "version" in (project.get("dynamic") or []):
+            self.log("pyproject.toml has a dynamic version: checked on the built files")
+        elif not isinstance(manifest_version, str) or not same_version(manifest_version,
+                                                                       self.ctx.version):
+            raise ArtifactValidationFailed(
+                f"{self.label}: {self.source_dir / 'pyproject.toml'} [project] version is "
+                f"{manifest_version!r}, the release is {self.ctx.version}",
+                hint="add pyproject.toml to release.versionBump so the bump rewrites it")
+        if self.cfg.credentials_env:
+            self.credential()
+        httpio.request("GET", self.index_url, error=ArtifactValidationFailed,
+                       what=f"{self.label}: pre-validation", timeout=self.timeout,
+                       headers=self._auth_headers())
+        if self.is_published():
+            raise ArtifactValidationFailed(
+                f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
+                f"{httpio.public_url(self.index_url)}{self.dist_name}/",
+                hint="a package index never accepts the same version twice: release a new "
+                     "version")
+
+    def _build_argv(self, out: Path) -> list[str]:
+        argv = [self.python, "-m", "build", "--sdist", "--wheel", "--outdir", str(out)]
+        if self.options.get("isolation", True) is False:
+            argv.append("--no-isolation")
+        return [*argv, str(self.source_dir)]
+
+    def _upload_argv(self, files: Sequence[str]) -> list[str]:
+        return [self.python, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
+                "--repository-url", httpio.public_url(self.upload_url), *files]
+
+    def _build_into(self, out: Path, error: type[ShiplineError]) -> list[BuiltFile]:
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        self.run_tool(self._build_argv(out), error, "python -m build")
+        wheels = sorted(out.glob("*.whl"))
+        sdists = sorted(out.glob("*.tar.gz"))
+        if len(wheels) != 1 or len(sdists) != 1:
+            raise error(f"{self.label}: python -m build produced {len(wheels)} wheel(s) and "
+                        f"{len(sdists)} sdist(s) in {out}, expected one of each",
+                        hint="check the build backend configuration")
+        for path in (*wheels, *sdists):
+            parsed = dist_version(path.name)
+            if parsed is None or not same_version(parsed[1], self.ctx.version):
+                raise error(f"{self.label}: built {path.name}, which is not version "
+                            f"{self.ctx.version}",
+                            hint="the build backend takes its version from somewhere the bump "
+                                 "did not rewrite; add it to release.versionBump")
+        return [BuiltFile.of(wheels[0], "wheel"), BuiltFile.of(sdists[0], "sdist")]
+
+    def dry_run(self) -> DryRunReport:
+        scratch = self.ctx.out_dir.parent / f"{self.ctx.out_dir.name}.dry-run"
+        try:
+            files = self._build_into(scratch, ArtifactValidationFailed)
+            check = [self.python, "-m", "twine", "check", *(str(f.path) for f in files)]
+            done = self.run_tool(check, ArtifactValidationFailed, "twine check (dry run)")
+            details = [line for line in done.output.splitlines() if line.strip()]
+            details += [f"would upload {f.path.name} ({f.size} bytes) to "
+                        f"{httpio.public_url(self.upload_url)}" for f in files]
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        names = [f.path.name for f in files]
+        return DryRunReport(self.name, [self._build_argv(self.ctx.out_dir),
+                                        self._upload_argv(names)], details)
+
+    def build(self) -> list[BuiltFile]:
+        files = self._build_into(self.ctx.out_dir, ArtifactBuildFailed)
+        for f in files:
+            self.log(f"built {f.path.name} sha256 {f.sha256}")
+        return files
+
+    def index_files(self, error: type[ShiplineError] = ArtifactValidationFailed
+                    ) -> dict[str, tuple[str, str | None]]:
+        """File name -> (download URL, sha256 from the index) of every file of
+        this project on the simple index; empty when the project is absent."""
+        page = f"{self.index_url}{self.dist_name}/"
+        resp = httpio.request("GET", page, error=error, what=f"{self.label}: index lookup",
+                              timeout=self.timeout, allow=(404,), headers=self._auth_headers())
+        if resp.status == 404:
+            return {}
+        found: dict[str, tuple[str, str | None]] = {}
+        for href, text in _LINK.findall(resp.body.decode(errors="replace")):
+            url, _, fragment = urllib.parse.urljoin(page, href).partition("#")
+            digest = fragment[7:] if fragment.startswith("sha256=") else None
+            found[text.strip()] = (url, digest)
+        return found
+
+    def _published_files(self, error: type[ShiplineError]) -> dict[str, tuple[str, str | None]]:
+        return {name: entry for name, entry in self.index_files(error).items()
+                if (parsed := dist_version(name)) and parsed[0] == self.dist_name
+                and same_version(parsed[1], self.ctx.version)}
+
+    def is_published(self) -> bool:
+        return bool(self._published_files(ArtifactValidationFailed))
+
+    def _result(self, files: Sequence[BuiltFile],
+                listed: dict[str, tuple[str, str | None]]) -> PublishResult:
+        urls = {f.path.name: listed[f.path.name][0] for f in files if f.path.name in listed}
+        digests = {name: f"sha256:{entry[1]}" for name, entry in listed.items()
+                   if name in urls and entry[1]}
+        first = files[0].path.name if files else ""
+        return PublishResult(reference=f"{httpio.public_url(self.index_url)}{self.dist_name}/",
+                             registry_digest=digests.get(first), published_at=utc_now(),
+                             urls=urls, digests=digests)
+
+    def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
+        already = self._published_files(ArtifactPublishFailed)
+        if already:
+            same = all(f.path.name in already and already[f.path.name][1] == f.sha256
+                       for f in files)
+            if same:
+                self.log(f"{self.dist_name} {self.ctx.version} is already on the index with the "
+                         "same digests: not uploading again")
+                return self._result(files, already)
+            raise ArtifactPublishFailed(
+                f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
+                f"{httpio.public_url(self.index_url)}{self.dist_name}/ with different files",
+                hint="a package index never accepts the same version twice: release a new "
+                     "version")
+        # An index without upload auth still needs a (blank) login for twine.
+        extra = {"TWINE_NON_INTERACTIVE": "1", "NO_COLOR": "1",
+                 "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+                 "TWINE_USERNAME": str(self.options.get("username") or "anonymous"),
+                 "TWINE_PASSWORD": ""}
+        secret = self.credential() if self.cfg.credentials_env else None
+        if secret:
+            extra.update(TWINE_USERNAME=self.username, TWINE_PASSWORD=secret)
+        self.run_tool(self._upload_argv([str(f.path) for f in files]), ArtifactPublishFailed,
+                      f"twine upload to {httpio.public_url(self.upload_url)}",
+                      env=self.tool_env(extra))
+        listed = self._published_files(ArtifactPublishFailed)
+        missing = [f.path.name for f in files if f.path.name not in listed]
+        if missing:
+            raise ArtifactPublishFailed(
+                f"{self.label}: twine reported success but the index does not list "
+                f"{', '.join(missing)}", hint="check the index's upload configuration")
+        result = self._result(files, listed)
+        self.log(f"published {', '.join(result.urls)} to {result.reference}")
+        return result
+
+    def rollback(self, result: PublishResult) -> str:
+        raise RollbackFailed(
+            f"{self.label}: {self.dist_name} {self.ctx.version} stays published at "
+            f"{result.reference} ({', '.join(result.urls) or 'all files'}): a Python package "
+            "index cannot delete a release",
+            hint="yank the release on the index if it must not be installed")
+
+    def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
+        from ..errors import DigestMismatch
+
+        url = result.urls.get(built.path.name)
+        if url is None:
+            raise DigestMismatch(f"{self.label}: {built.path.name} is not listed at "
+                                 f"{result.reference}", hint="check the index")
+        return httpio.request("GET", url, error=ArtifactPublishFailed,
+                              what=f"{self.label}: download for verification",
+                              timeout=self.timeout, headers=self._auth_headers()).body
