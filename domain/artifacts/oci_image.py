@@ -286,6 +286,23 @@ class OciImageHandler(Handler):
             argv += ["--digestfile", str(digestfile)]
         return [*argv, f"oci:{self.layout}:{self.tag}", f"docker://{host}/{repo}:{self.tag}"]
 
+    def _skopeo(self, argv: list[str], what: str) -> None:
+        """Run skopeo; its fatal message becomes one line with a hint."""
+        try:
+            done = runner.run(argv, env=self.tool_env(), timeout=self.timeout)
+        except runner.ToolNotFound as exc:
+            raise ArtifactPublishFailed(f"{self.label}: {what}: {exc}",
+                                        hint="apt-get install skopeo") from None
+        except runner.ToolTimeout:
+            raise ArtifactPublishFailed(
+                f"{self.label}: {what}: skopeo did not finish within {self.timeout:g} s",
+                hint="the registry hangs; check it or raise options.timeoutSeconds") from None
+        if done.ok:
+            return
+        reason, hint = skopeo_reason(done.output)
+        raise ArtifactPublishFailed(f"{self.label}: {what} failed: {reason}",
+                                    hint=hint or self.hint_for(ArtifactPublishFailed))
+
     def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
         manifest = next((f for f in files if f.kind == KIND), None)
         if manifest is None:
@@ -297,7 +314,7 @@ class OciImageHandler(Handler):
         with self.skopeo_auth() as auth, tempfile.TemporaryDirectory() as tmp:
             argv = self._copy_argv(auth, Path(tmp) / "digest")
             argv[-2] = f"oci:{info.layout}:{self.tag}"
-            self.run_tool(argv, ArtifactPublishFailed, f"skopeo copy to {host}/{repo}:{self.tag}")
+            self._skopeo(argv, f"skopeo copy to {host}/{repo}:{self.tag}")
             pushed = (Path(tmp) / "digest").read_text().strip()
         remote = self.manifest_digest(ArtifactPublishFailed)
         if remote != info.digest or pushed != info.digest:
@@ -333,3 +350,18 @@ class OciImageHandler(Handler):
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         digest = result.registry_digest or "sha256:" + built.sha256
         return self.api("GET", f"manifests/{digest}", DigestMismatch, "manifest download").body
+
+
+def skopeo_reason(output: str) -> tuple[str, str | None]:
+    """The telling part of skopeo's ``level=fatal msg="..."`` line and a hint."""
+    found = re.findall(r'level=fatal msg="((?:[^"\\]|\\.)*)"', output)
+    msg = found[-1].replace('\\"', '"') if found else (output.strip().splitlines() or [""])[-1]
+    low = msg.lower()
+    tail = ": ".join(msg.split(": ")[-2:])[:300]
+    if "unauthorized" in low or "authentication required" in low or "denied" in low:
+        return (f"the registry rejected the credentials ({tail})",
+                "check the USER:PASSWORD value of credentialsEnv")
+    if "connection refused" in low or "no such host" in low or "i/o timeout" in low:
+        return (f"registry unreachable ({msg.rsplit(': ', 1)[-1]})",
+                "start the registry or fix the artifact's registry URL")
+    return tail, None

@@ -1,0 +1,322 @@
+"""oci-image handler against a real distribution registry (Debian's
+docker-registry) on 127.0.0.1, built with umoci and pushed with skopeo:
+publish, pull back, digests, refusals with their exit codes, rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo
+from registries_npm_oci import OciRegistry, unique_name
+
+from domain.artifacts import ArtifactContext, load_handler
+from domain.artifacts.oci_image import OciImageHandler
+from domain.artifacts.oci_layout import blob_path, check_layout, layout_of
+from domain.config import ArtifactConfig
+from domain.errors import (
+    ArtifactBuildFailed,
+    ArtifactPublishFailed,
+    ArtifactValidationFailed,
+    DigestMismatch,
+    RollbackFailed,
+)
+
+CREDS_VAR = "SHIPLINE_TEST_OCI_CREDENTIALS"
+MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json"
+
+
+class Image:
+    def __init__(self, repo: Repo, name: str):
+        self.repo = repo
+        self.name = name
+        self.events: list[Any] = []
+
+    def handler(self, registry: str, *, version: str = "2.1.0", env: dict[str, str] | None = None,
+                epoch: int | None = None, out: str = "out", creds: bool = False,
+                **options: Any) -> OciImageHandler:
+        cfg = ArtifactConfig(type="oci-image", name=self.name, registry=registry,
+                             credentialsEnv=CREDS_VAR if creds else None,
+                             options={"cmd": ["/app/bin/hello"], **options})
+        ctx = ArtifactContext(
+            repo_root=self.repo.path, version=version,
+            release_commit=self.repo.git("rev-parse", "HEAD"),
+            source_date_epoch=epoch if epoch is not None else self.repo.clock,
+            out_dir=self.repo.path.parent / out, env={**os.environ, **(env or {})},
+            emit=self.events.append)
+        handler = load_handler(cfg, ctx)
+        assert isinstance(handler, OciImageHandler)
+        return handler
+
+    def logs(self) -> str:
+        return "\n".join(getattr(e, "text", "") for e in self.events)
+
+
+@pytest.fixture
+def image(repo: Repo) -> Image:
+    repo.commit("feat: hello service", {
+        "bin/hello": "#!/bin/sh\necho hello\n",
+        "README.md": "# hello\n",
+    })
+    (repo.path / "untracked.txt").write_text("not committed: never in the image\n")
+    return Image(repo, unique_name("hello"))
+
+
+def pulled_digest(registry: OciRegistry, ref: str, dest: Path, tag: str,
+                  creds: str | None = None) -> tuple[str, Path]:
+    """``skopeo copy`` the image back into a fresh layout; its manifest digest."""
+    argv = ["skopeo", "copy", "--quiet", "--src-tls-verify=false", "--preserve-digests"]
+    argv += ["--src-creds", creds] if creds else ["--src-no-creds"]
+    done = subprocess.run([*argv, f"docker://{ref}", f"oci:{dest}:{tag}"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    index = json.loads((dest / "index.json").read_text())
+    return index["manifests"][0]["digest"], dest
+
+
+def layer_names(layout: Path, digest: str) -> list[str]:
+    manifest = json.loads(blob_path(layout, digest).read_bytes())
+    with tarfile.open(blob_path(layout, manifest["layers"][0]["digest"])) as tar:
+        return sorted(tar.getnames())
+
+
+def test_publish_then_pull_back_with_equal_digests(image: Image, oci_registry: OciRegistry,
+                                                   tmp_path: Path) -> None:
+    h = image.handler(oci_registry.url)
+    h.validate()
+    report = h.dry_run()
+    assert f"would push {oci_registry.host}/{image.name}:2.1.0" in report.details
+    assert oci_registry.request("HEAD", f"/v2/{image.name}/manifests/2.1.0")[0] == 404
+    [built] = h.build()
+    assert built.kind == "oci-manifest"
+    layout = layout_of(built.path)
+    info = check_layout(layout, "2.1.0", AssertionError)
+    assert info.digest == f"sha256:{built.sha256}"
+    assert "app/bin/hello" in layer_names(layout, info.digest)
+    assert not any("untracked" in n for n in layer_names(layout, info.digest))
+    assert not h.is_published()
+
+    result = h.publish([built])
+    assert h.is_published()
+    assert result.registry_digest == info.digest
+    assert result.reference == f"{oci_registry.host}/{image.name}:2.1.0@{info.digest}"
+    status, headers, _ = oci_registry.request("HEAD", f"/v2/{image.name}/manifests/2.1.0",
+                                              accept=MANIFEST_ACCEPT)
+    assert status == 200 and headers["Docker-Content-Digest"] == info.digest
+    assert h.verify_published(built, result) == built.sha256
+
+    digest, pulled = pulled_digest(oci_registry, f"{oci_registry.host}/{image.name}:2.1.0",
+                                   tmp_path / "pulled", "2.1.0")
+    assert digest == info.digest
+    assert check_layout(pulled, "2.1.0", AssertionError).digest == info.digest
+    config = json.loads(blob_path(pulled, json.loads(
+        blob_path(pulled, digest).read_bytes())["config"]["digest"]).read_bytes())
+    assert config["config"]["Cmd"] == ["/app/bin/hello"]
+    assert config["config"]["Labels"]["org.opencontainers.image.version"] == "2.1.0"
+    assert config["config"]["Labels"]["org.opencontainers.image.revision"] == \
+        image.repo.git("rev-parse", "HEAD")
+
+
+def test_build_is_reproducible_with_source_date_epoch(image: Image,
+                                                      oci_registry: OciRegistry) -> None:
+    first = image.handler(oci_registry.url, out="out1").build()[0]
+    os.utime(image.repo.path / "bin" / "hello", (1, 1))  # worktree mtimes do not matter
+    second = image.handler(oci_registry.url, out="out2").build()[0]
+    assert second.sha256 == first.sha256
+    other = image.handler(oci_registry.url, out="out3", epoch=image.repo.clock + 60).build()[0]
+    assert other.sha256 != first.sha256
+
+
+def test_already_published_is_86(image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    h.publish(h.build())
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry.url).validate()
+    assert err.value.code == 86
+    assert f"{oci_registry.host}/{image.name}:2.1.0 is already published" in err.value.message
+
+
+def test_registry_down_is_86(image: Image, dead_url: str) -> None:
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(dead_url).validate()
+    assert err.value.code == 86
+    assert f"registry {dead_url}/v2/ is unreachable" in err.value.message
+
+
+def test_registry_5xx_is_86(image: Image, failing_url: str) -> None:
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(failing_url).validate()
+    assert err.value.code == 86
+    assert "answered HTTP 503" in err.value.message
+
+
+def test_hanging_registry_times_out_as_86(image: Image, hanging_url: str) -> None:
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(hanging_url, timeoutSeconds=1).validate()
+    assert err.value.code == 86
+    assert "did not answer within 1 s" in err.value.message
+
+
+def test_registry_down_at_publish_is_88(image: Image, oci_registry: OciRegistry,
+                                        dead_url: str) -> None:
+    files = image.handler(oci_registry.url).build()
+    with pytest.raises(ArtifactPublishFailed) as err:
+        image.handler(dead_url).publish(files)
+    assert err.value.code == 88
+    assert err.value.message == (
+        f"oci-image '{image.name}': skopeo copy to {dead_url.split('//')[1]}/{image.name}:2.1.0 "
+        "failed: registry unreachable (connection refused)")
+
+
+def test_rollback_deletes_the_manifest(image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    [built] = h.build()
+    result = h.publish([built])
+    said = h.rollback(result)
+    assert said == f"{oci_registry.host}/{image.name}@{result.registry_digest} deleted"
+    assert not h.is_published()
+    assert oci_registry.request("GET", f"/v2/{image.name}/manifests/{result.registry_digest}",
+                                accept=MANIFEST_ACCEPT)[0] == 404
+    with pytest.raises(DigestMismatch):
+        h.verify_published(built, result)
+
+
+def test_rollback_without_registry_deletes_is_89(image: Image,
+                                                 oci_registry_nodelete: OciRegistry) -> None:
+    h = image.handler(oci_registry_nodelete.url)
+    result = h.publish(h.build())
+    with pytest.raises(RollbackFailed) as err:
+        h.rollback(result)
+    assert err.value.code == 89
+    assert "HTTP 405: deletes are disabled" in err.value.message
+    assert h.is_published()
+
+
+def test_verify_catches_a_different_build(image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    [built] = h.build()
+    result = h.publish([built])
+    [other] = image.handler(oci_registry.url, out="other", epoch=image.repo.clock + 1).build()
+    with pytest.raises(DigestMismatch) as err:
+        h.verify_published(other, result)
+    assert err.value.code == 93
+    assert f"the built file has {other.sha256}" in err.value.message
+
+
+def test_corrupt_layout_is_refused_before_the_push(image: Image,
+                                                   oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    [built] = h.build()
+    layout = layout_of(built.path)
+    manifest = json.loads(built.path.read_bytes())
+    layer = blob_path(layout, manifest["layers"][0]["digest"])
+    layer.write_bytes(layer.read_bytes() + b"\0")
+    with pytest.raises(ArtifactPublishFailed) as err:
+        h.publish([built])
+    assert err.value.code == 88
+    assert f"layer 0 blob {manifest['layers'][0]['digest']} has sha256" in err.value.message
+    assert not h.is_published()
+
+
+def test_build_metadata_becomes_a_valid_tag(image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url, version="2.1.0-rc.1+build.7")
+    h.validate()
+    result = h.publish(h.build())
+    assert result.reference.startswith(f"{oci_registry.host}/{image.name}:2.1.0-rc.1_build.7@")
+
+
+def test_bad_repository_name_is_86(image: Image, oci_registry: OciRegistry) -> None:
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry.url, repository="Team/Hello").validate()
+    assert err.value.code == 86
+    assert "'Team/Hello' is not a valid OCI name" in err.value.message
+
+
+def test_missing_tools_are_86(image: Image, oci_registry: OciRegistry, tmp_path: Path) -> None:
+    only_git = tmp_path / "bin"
+    only_git.mkdir()
+    (only_git / "git").symlink_to("/usr/bin/git")
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry.url, env={"PATH": str(only_git)}).validate()
+    assert err.value.code == 86
+    assert "required tool 'skopeo' is not installed" in err.value.message
+    (only_git / "skopeo").symlink_to("/usr/bin/skopeo")
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry.url, env={"PATH": str(only_git)}).validate()
+    assert "required tool 'umoci' is not installed" in err.value.message
+
+
+def test_path_not_committed_is_87(image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    h.cfg = h.cfg.model_copy(update={"path": "no-such-dir"})
+    with pytest.raises(ArtifactBuildFailed) as err:
+        h.build()
+    assert err.value.code == 87
+    assert "git archive" in err.value.message
+    assert not h.layout.exists()
+
+
+# -- a registry with basic auth (htpasswd) ----------------------------------
+
+def test_publish_with_credentials_through_a_0600_auth_file(
+        image: Image, oci_registry_auth: OciRegistry, tmp_path: Path) -> None:
+    assert oci_registry_auth.credentials is not None
+    h = image.handler(oci_registry_auth.url, creds=True,
+                      env={CREDS_VAR: oci_registry_auth.credentials})
+    h.validate()
+    with h.skopeo_auth() as flags:
+        authfile = Path(flags[1])
+        assert authfile.stat().st_mode & 0o777 == 0o600
+        assert authfile.parent.parent == Path(tempfile.gettempdir())
+    assert not authfile.exists()
+    [built] = h.build()
+    result = h.publish([built])
+    assert h.verify_published(built, result) == built.sha256
+    digest, _ = pulled_digest(oci_registry_auth, f"{oci_registry_auth.host}/{image.name}:2.1.0",
+                              tmp_path / "pulled", "2.1.0", creds=oci_registry_auth.credentials)
+    assert digest == result.registry_digest
+    password = oci_registry_auth.credentials.split(":", 1)[1]
+    assert password not in image.logs() and password not in json.dumps(result.to_dict())
+    assert h.rollback(result).endswith("deleted")
+
+
+def test_wrong_credentials_are_86_at_validate_and_88_at_publish(
+        image: Image, oci_registry_auth: OciRegistry) -> None:
+    wrong = "releaser:not-the-password"
+    h = image.handler(oci_registry_auth.url, creds=True, env={CREDS_VAR: wrong})
+    with pytest.raises(ArtifactValidationFailed) as early:
+        h.validate()
+    assert early.value.code == 86
+    assert "HTTP 401 unauthorized" in early.value.message
+    assert "rejected the credentials" in (early.value.hint or "")
+    files = h.build()
+    with pytest.raises(ArtifactPublishFailed) as err:
+        h.publish(files)
+    assert err.value.code == 88
+    assert err.value.message.endswith("failed: the registry rejected the credentials "
+                                      "(unauthorized: authentication required)")
+    assert "not-the-password" not in str(err.value) + image.logs()
+    ok = image.handler(oci_registry_auth.url, creds=True,
+                       env={CREDS_VAR: oci_registry_auth.credentials or ""})
+    assert not ok.is_published()
+
+
+@pytest.mark.parametrize("value, needle", [
+    (None, f"credential environment variable {CREDS_VAR} is not set"),
+    ("no-colon-token", f"{CREDS_VAR} must hold USER:PASSWORD"),
+])
+def test_credentials_missing_or_malformed_are_86(image: Image, oci_registry_auth: OciRegistry,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                value: str | None, needle: str) -> None:
+    monkeypatch.delenv(CREDS_VAR, raising=False)
+    env = {CREDS_VAR: value} if value is not None else {}
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry_auth.url, creds=True, env=env).validate()
+    assert err.value.code == 86
+    assert needle in err.value.message
