@@ -15,20 +15,17 @@ likewise takes a client trust config (trusted root + signing config, as
 
 ``verify_dsse`` only proves that *someone with this identity* signed *this
 statement*; that the statement names the artifact at hand (name and sha256
-as a pair) is checked here. ``verify_artifact_gpg`` is the gpg flavour of
-``shipline verify-artifact``. sigstore is imported lazily: it costs a
-noticeable part of a second and ``shipline --help`` must stay fast.
+as a pair) is checked here. Identity policies and certificate facts live in
+:mod:`domain.sigstore_identity`; the gpg flavour of ``shipline verify-artifact``
+in :mod:`domain.gpg_artifact` (``verify_artifact_gpg``, re-exported here).
+sigstore is imported lazily: importing it takes about two seconds (its
+pydantic models) and ``shipline --help`` must stay fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
-import shutil
-import tempfile
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,19 +39,17 @@ from .errors import (
     SigningKeyMissing,
     UsageError,
 )
+from .gpg_artifact import verify_artifact_gpg
 from .jsonio import StrictJSONError, loads_strict, read_strict
+from .sigstore_identity import bundle_facts, identity_policy, signer_hint
 
 if TYPE_CHECKING:
-    from cryptography.x509 import Certificate
     from sigstore.models import Bundle
 
 TRUSTED_ROOT_ENV = "SHIPLINE_TRUSTED_ROOT"
 TRUST_CONFIG_ENV = "SHIPLINE_SIGSTORE_TRUST_CONFIG"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 _PRODUCTION_STORE = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
-_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"
-_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"
-_OTHERNAME = "1.3.6.1.4.1.57264.1.7"
 _NO_IDENTITY_HINT = (
     "keyless signing needs the CI job's OIDC identity: on GitHub Actions add "
     "`permissions: id-token: write` to the job; on GitLab CI declare "
@@ -262,7 +257,7 @@ def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
 
-    policy = _policy(identity, identity_regexp, issuer)
+    policy = identity_policy(identity, identity_regexp, issuer)
     verifier = _verifier(trusted_root_path)
     signature = parsed._inner.message_signature
     stated = signature.message_digest if signature is not None else None
@@ -324,7 +319,7 @@ def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | No
                  where: str = "the sigstore bundle") -> tuple[str, bytes]:
     from sigstore.errors import VerificationError
 
-    policy = _policy(identity, identity_regexp, issuer)
+    policy = identity_policy(identity, identity_regexp, issuer)
     verifier = _verifier(trusted_root_path)
     try:
         return verifier.verify_dsse(parsed, policy)
@@ -342,10 +337,10 @@ def _invalid(exc: Exception, parsed: Bundle, where: str,
         return SignatureInvalid(
             f"{where}: the signing certificate does not chain to the pinned trusted root "
             f"{root} ({_one_line(exc)})",
-            hint=f"{_signer_hint(parsed)}; a bundle from another sigstore instance (e.g. "
+            hint=f"{signer_hint(parsed)}; a bundle from another sigstore instance (e.g. "
             f"staging) verifies only with that instance's root in ${TRUSTED_ROOT_ENV}")
     return SignatureInvalid(f"{where}: does not verify: {_one_line(exc)}",
-                            hint=_signer_hint(parsed))
+                            hint=signer_hint(parsed))
 
 
 def _verifier(trusted_root_path: str | Path | None) -> Any:
@@ -360,185 +355,6 @@ def _verifier(trusted_root_path: str | Path | None) -> Any:
         raise UsageError(f"trusted root {path}: unusable: {_one_line(exc)}") from None
 
 
-class _IdentityPattern:
-    """A policy: some SAN of the certificate matches ``pattern`` as a whole."""
-
-    def __init__(self, pattern: str):
-        try:
-            self._pattern = re.compile(pattern)
-        except re.error as exc:
-            raise UsageError(f"--identity-regexp {pattern!r}: {_one_line(exc)}") from None
-
-    def verify(self, cert: Certificate) -> None:
-        from sigstore.errors import VerificationError
-
-        sans = certificate_identities(cert)
-        if not any(self._pattern.fullmatch(san) for san in sans):
-            raise VerificationError(f"no SAN of the certificate matches "
-                                    f"{self._pattern.pattern!r}; SANs: {sorted(sans)}")
-
-
-def _policy(identity: str | None, identity_regexp: str | None, issuer: str | None) -> Any:
-    from sigstore.verify import policy
-
-    if bool(identity) == bool(identity_regexp):
-        raise UsageError("give exactly one of --identity or --identity-regexp",
-                         hint="the signer's identity, e.g. the workflow URI or e-mail")
-    if not issuer:
-        raise UsageError("--issuer is required with a sigstore bundle",
-                         hint="e.g. https://token.actions.githubusercontent.com")
-    who: Any = (policy.Identity(identity=identity) if identity
-                else _IdentityPattern(identity_regexp or ""))
-    return policy.AllOf([_Issuer(issuer), who])
-
-
-class _Issuer:
-    """A policy: the certificate's OIDC issuer (v2 extension, else v1) is ``issuer``."""
-
-    def __init__(self, issuer: str):
-        self._issuer = issuer
-
-    def verify(self, cert: Certificate) -> None:
-        from sigstore.errors import VerificationError
-
-        actual = certificate_issuer(cert)
-        if actual != self._issuer:
-            raise VerificationError(f"the certificate's OIDC issuer is {actual!r}, "
-                                    f"not {self._issuer!r}")
-
-
-# --- facts --------------------------------------------------------------------
-
-
-def certificate_identities(cert: Certificate) -> list[str]:
-    """Every identity SAN (URI, e-mail, Sigstore other-name) of a Fulcio certificate."""
-    from cryptography import x509
-
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    found = [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)]
-    found += [str(v) for v in san.get_values_for_type(x509.RFC822Name)]
-    found += [o.value.decode(errors="replace") for o in san.get_values_for_type(x509.OtherName)
-              if o.type_id.dotted_string == _OTHERNAME]
-    return found
-
-
-def certificate_issuer(cert: Certificate) -> str | None:
-    """The OIDC issuer a Fulcio certificate records (v2 extension, else v1)."""
-    from cryptography import x509
-
-    for oid in (_ISSUER_V2, _ISSUER_V1):
-        try:
-            value = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid)).value
-        except x509.ExtensionNotFound:
-            continue
-        raw = getattr(value, "value", b"")
-        if oid == _ISSUER_V2:
-            from cryptography.hazmat import asn1
-
-            try:
-                return str(asn1.decode_der(str, raw))
-            except Exception:  # a malformed v2 extension: fall back to v1
-                continue
-        return raw.decode(errors="replace")
-    return None
-
-
-def bundle_facts(bundle: Bundle) -> dict[str, Any]:
-    """Who signed, by which issuer, and where the signature is logged."""
-    cert = bundle.signing_certificate
-    entry = bundle.log_entry._inner
-    integrated = entry.integrated_time
-    when = (datetime.fromtimestamp(int(integrated), tz=UTC).isoformat()
-            .replace("+00:00", "Z") if integrated else None)
-    identities = certificate_identities(cert)
-    return {"identity": identities[0] if identities else None,
-            "issuer": certificate_issuer(cert), "logIndex": int(entry.log_index),
-            "logId": bytes(entry.log_id.key_id).hex(),
-            "integratedTime": when}
-
-
-def _signer_hint(bundle: Bundle) -> str:
-    facts = bundle_facts(bundle)
-    return f"the bundle's certificate names {facts['identity']} from {facts['issuer']}"
-
-
-# --- gpg ----------------------------------------------------------------------
-
-
-def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> dict[str, Any]:
-    """Check a detached gpg signature against one public key file, and nothing else.
-
-    The key file (armored or binary) becomes a throw-away keyring for
-    ``gpgv``; the signature passes only with ``VALIDSIG`` from a primary key
-    of that file. A bad or foreign signature is 92.
-    """
-    digest = sha256_file(artifact)
-    for path, what in ((signature, "signature"), (public_key, "public key")):
-        if not path.is_file():
-            raise UsageError(f"{path}: no such {what} file")
-    with tempfile.TemporaryDirectory(prefix="shl-gpgv-", dir="/tmp") as tmp:
-        home = Path(tmp)
-        home.chmod(0o700)
-        ring = home / "pinned.gpg"
-        _dearmor(public_key, ring, home)
-        fingerprints = _primary_fingerprints(ring, home)
-        if not fingerprints:
-            raise UsageError(f"{public_key}: holds no OpenPGP public key",
-                             hint="export it with gpg --export --armor KEYID")
-        try:
-            done = runner.run(["gpgv", "--homedir", str(home), "--keyring", str(ring),
-                               "--status-fd", "1", str(signature), str(artifact)], timeout=60)
-        except runner.ToolNotFound:
-            raise UsageError("gpgv is not installed", hint="install gnupg") from None
-        finally:
-            _kill_agent(home)
-    status = [line.split() for line in done.stdout.splitlines() if line.startswith("[GNUPG:] ")]
-    valid = [f for f in status if len(f) >= 3 and f[1] == "VALIDSIG"]
-    signer = valid[0][-1] if valid else None
-    if done.returncode != 0 or signer is None or signer not in fingerprints:
-        reason = next((f[1] for f in status if len(f) > 1 and f[1] in
-                       ("BADSIG", "ERRSIG", "NODATA", "EXPKEYSIG", "REVKEYSIG", "NO_PUBKEY")),
-                      f"gpgv exit {done.returncode}")
-        raise SignatureInvalid(f"{signature}: not a valid signature of {artifact.name} by "
-                               f"{public_key} ({reason})",
-                               hint="the file changed, or another key signed it")
-    return {"file": str(artifact), "sha256": digest.sha256, "kind": "gpg",
-            "signature": str(signature), "fingerprint": signer,
-            "signatureKey": valid[0][2], "publicKey": str(public_key)}
-
-
-def _dearmor(source: Path, target: Path, home: Path) -> None:
-    data = source.read_bytes()
-    if b"-----BEGIN PGP PUBLIC KEY BLOCK-----" not in data:
-        shutil.copyfile(source, target)
-        return
-    done = runner.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", "--yes",
-                       "--output", str(target), "--dearmor", str(source)], timeout=60)
-    if not done.ok:
-        raise UsageError(f"{source}: not an OpenPGP public key: {done.output.splitlines()[-1:]}")
-
-
-def _primary_fingerprints(ring: Path, home: Path) -> set[str]:
-    done = runner.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", "--with-colons",
-                       "--import-options", "show-only", "--import", str(ring)], timeout=60)
-    fingerprints: set[str] = set()
-    expect_primary = False
-    for line in done.stdout.splitlines():
-        fields = line.split(":")
-        if fields[0] == "pub":
-            expect_primary = True
-        elif fields[0] == "sub":
-            expect_primary = False
-        elif fields[0] == "fpr" and expect_primary and len(fields) > 9:
-            fingerprints.add(fields[9])
-            expect_primary = False
-    return fingerprints
-
-
-def _kill_agent(home: Path) -> None:
-    """Stop any gpg-agent that the throw-away home started."""
-    with contextlib.suppress(runner.ToolNotFound, runner.ToolTimeout):
-        runner.run(["gpgconf", "--homedir", str(home), "--kill", "all"], timeout=20)
+__all__ = ["TRUSTED_ROOT_ENV", "TRUST_CONFIG_ENV", "bundle_facts", "production_trusted_root_path",
+           "resolve_trusted_root", "sign_statement", "verify_artifact_bundle",
+           "verify_artifact_gpg", "verify_bundle_dsse", "verify_statement_bundle"]
