@@ -143,7 +143,8 @@ def _file_handler(store: FileServer) -> type[BaseHTTPRequestHandler]:
         def _target(self) -> Path | None:
             rel = self.path.split("?", 1)[0].lstrip("/")
             target = (store.root / rel).resolve()
-            return target if store.root.resolve() in target.parents else None
+            root = store.root.resolve()
+            return target if target == root or root in target.parents else None
 
         def _authorized(self) -> bool:
             if store.token is None or self.command in ("GET", "HEAD"):
@@ -170,7 +171,7 @@ def _file_handler(store: FileServer) -> type[BaseHTTPRequestHandler]:
             if self.command in ("GET", "HEAD"):
                 if target.is_file():
                     return self._answer(200, target.read_bytes())
-                if target.is_dir() or target == store.root.resolve():
+                if target.is_dir():
                     return self._answer(200, b"")
                 return self._answer(404, b"not found\n")
             if self.command == "PUT":
@@ -235,12 +236,15 @@ class FaultProxy:
     status: int | None = None
     hang: bool = False
     methods: set[str] = field(default_factory=set)
+    passes: int = 0
     release: threading.Event = field(default_factory=threading.Event)
     server: QuietServer | None = None
 
     def fail(self, status: int | None = 503, *, hang: bool = False,
-             methods: set[str] | None = None) -> None:
+             methods: set[str] | None = None, after: int = 0) -> None:
+        """Fail matching requests, letting the first ``after`` of them through."""
         self.status, self.hang, self.methods = status, hang, set(methods or ())
+        self.passes = after
 
     def heal(self) -> None:
         self.status, self.hang = None, False
@@ -256,6 +260,9 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
             hit = not proxy.methods or self.command in proxy.methods
+            if hit and proxy.passes > 0:
+                proxy.passes -= 1
+                hit = False
             if hit and proxy.hang:
                 proxy.release.wait(120)
                 return
