@@ -37,16 +37,19 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
         home = Path(tmp)
         home.chmod(0o700)
         ring = home / "pinned.gpg"
-        _dearmor(public_key, ring, home)
-        fingerprints = _primary_fingerprints(ring, home)
-        if not fingerprints:
-            raise UsageError(f"{public_key}: holds no OpenPGP public key",
-                             hint="export it with gpg --export --armor KEYID")
         try:
+            _dearmor(public_key, ring, home)
+            fingerprints = _primary_fingerprints(ring, home)
+            if not fingerprints:
+                raise UsageError(f"{public_key}: holds no OpenPGP public key",
+                                 hint="export it with gpg --export --armor KEYID")
             done = runner.run(["gpgv", "--homedir", str(home), "--keyring", str(ring),
-                               "--status-fd", "1", str(signature), str(artifact)], timeout=60)
-        except runner.ToolNotFound:
-            raise UsageError("gpgv is not installed", hint="install gnupg") from None
+                               "--status-fd", "1", str(signature), str(artifact)], timeout=120)
+        except runner.ToolNotFound as exc:
+            raise UsageError(f"{exc.tool} is not installed",
+                             hint="install gnupg (gpg and gpgv)") from None
+        except runner.ToolTimeout as exc:
+            raise SignatureInvalid(f"{signature}: {exc}") from None
         finally:
             _kill_agent(home)
     status = [line.split() for line in done.stdout.splitlines() if line.startswith("[GNUPG:] ")]
@@ -72,7 +75,8 @@ def _dearmor(source: Path, target: Path, home: Path) -> None:
     done = runner.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", "--yes",
                        "--output", str(target), "--dearmor", str(source)], timeout=60)
     if not done.ok:
-        raise UsageError(f"{source}: not an OpenPGP public key: {done.output.splitlines()[-1:]}")
+        last = (done.output.strip().splitlines() or ["gpg --dearmor failed"])[-1]
+        raise UsageError(f"{source}: not an OpenPGP public key: {last}")
 
 
 def _primary_fingerprints(ring: Path, home: Path) -> set[str]:

@@ -158,10 +158,9 @@ def _identity_token(raw: str | None) -> Any:
     if raw is None:
         try:
             raw = detect_credential()
-        except IdentityError as exc:
-            runner_hint = _NO_IDENTITY_HINT
+        except IdentityError as exc:  # e.g. GitHub Actions without id-token: write
             raise SigningKeyMissing(f"no OIDC identity for keyless signing: {_one_line(exc)}",
-                                    hint=runner_hint) from None
+                                    hint=_NO_IDENTITY_HINT) from None
     if not raw:
         raise SigningKeyMissing("no OIDC identity for keyless signing: no ambient "
                                 "credential was found in this environment",
