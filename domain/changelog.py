@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from .commits import Commit, changes, walk
 from .gitops import Git
-from .versioning import sort_tags
+from .versioning import sort_tags, tag_targets
 
 BREAKING_TITLE = "⚠ BREAKING CHANGES"
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -162,16 +162,11 @@ def history(git: Git, prefix: str, since: str | None = None) -> list[Release]:
         return []
     if since is not None:
         return [Release(None, None, None, walk(git, f"{since}..HEAD"))]
-    refs = git.out("for-each-ref", "--merged", "HEAD",
-                   "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)"
-                   "%00%(creatordate:unix)", f"refs/tags/{prefix}*")
-    target: dict[str, tuple[str, int]] = {}
-    for line in refs.splitlines():
-        name, obj, peeled, when = line.split("\0")
-        target[name] = (peeled or obj, int(when or 0))
-    tags = sort_tags(list(target), prefix)
+    target = tag_targets(git, prefix)
     commits = walk(git, None)
     by_sha = {c.sha: c for c in commits}
+    # a tag is reachable from HEAD exactly when its commit is in HEAD's history
+    tags = [(t, v) for t, v in sort_tags(list(target), prefix) if target[t][0] in by_sha]
     owner: dict[str, int] = {}
     releases = [Release(str(v), t, _day(target[t][1])) for t, v in tags]
     starts = [target[t][0] for t, _ in tags] + [git.head() or ""]

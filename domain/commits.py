@@ -130,23 +130,18 @@ def _join(lines: list[str]) -> str:
     return "\n".join(lines).strip()
 
 
-def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
-
-
 def parse_log(data: bytes) -> list[Commit]:
-    """Parse ``git log -z --format=_FORMAT`` output, newest first."""
+    """Parse ``git log -z --format=_FORMAT`` output, newest first. The
+    output is decoded once (invalid UTF-8 becomes U+FFFD), then split."""
     out: list[Commit] = []
-    for record in data.split(b"\0"):
-        if not record.strip():
-            continue
-        fields = record.lstrip(b"\n").split(b"\x1f", 5)
+    append = out.append
+    for record in data.decode("utf-8", errors="replace").split("\0"):
+        fields = record.lstrip("\n").split("\x1f", 5)
         if len(fields) != 6:
             continue
         sha, parents, author, email, when, message = fields
-        out.append(parse_message(
-            sha.decode("ascii"), tuple(parents.decode("ascii").split()), _decode(author),
-            _decode(email), int(when or 0), _decode(message)))
+        append(parse_message(sha, tuple(parents.split()), author, email, int(when or 0),
+                             message))
     return out
 
 

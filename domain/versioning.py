@@ -53,12 +53,37 @@ def try_parse(text: str) -> Version | None:
         return None
 
 
-def release_tags(git: Git, prefix: str, *, merged: bool = True) -> list[tuple[str, Version]]:
-    """Release tags (``prefix`` + semver) reachable from HEAD, oldest version
-    first. Tags that are not versions are ignored."""
-    names = git.tags_merged(f"{prefix}*") if merged else \
-        git.out("tag", "--list", f"{prefix}*").splitlines()
-    return sort_tags(names, prefix)
+def tag_targets(git: Git, prefix: str) -> dict[str, tuple[str, int]]:
+    """``{tag: (commit, creator time)}`` for every tag starting with ``prefix``
+    (one ``for-each-ref``; annotated tags are peeled to their commit)."""
+    if git.head() is None:
+        return {}
+    refs = git.out("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00"
+                   "%(*objectname)%00%(creatordate:unix)", f"refs/tags/{prefix}*")
+    out: dict[str, tuple[str, int]] = {}
+    for line in refs.splitlines():
+        name, obj, peeled, when = line.split("\0")
+        out[name] = (peeled or obj, int(when or 0))
+    return out
+
+
+def release_tags(git: Git, prefix: str) -> list[tuple[str, Version]]:
+    """The newest release tag and the newest stable release tag reachable
+    from HEAD (one or two entries, oldest version first). Candidates are
+    tried newest version first, so the usual cost is one ancestry check,
+    not a walk of the whole history per tag."""
+    targets = tag_targets(git, prefix)
+    found: list[tuple[str, Version]] = []
+    have_stable = False
+    for name, version in reversed(sort_tags(list(targets), prefix)):
+        if found and (version.prerelease or have_stable):
+            continue
+        if git.run(["merge-base", "--is-ancestor", targets[name][0], "HEAD"], check=False).ok:
+            found.append((name, version))
+            have_stable = have_stable or not version.prerelease
+            if have_stable:
+                break
+    return list(reversed(found))
 
 
 def sort_tags(names: list[str], prefix: str) -> list[tuple[str, Version]]:

@@ -8,4 +8,4 @@ if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$U
     python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
         || { echo "setup: could not install uv $UV_VERSION with pip" >&2; exit 1; }
 fi
-uv sync --frozen --quiet --python python3 "$@"
+uv sync --frozen --quiet --compile-bytecode --python python3 "$@"

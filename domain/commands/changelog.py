@@ -31,11 +31,11 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
             raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
         releases = changelog.history(git, cfg.tag_prefix, since=since) if since else \
             [changelog.Release(None, None, None, changelog.walk(git, None))]
-    as_json = changelog.history_json(releases, exclude)
     if session.output == "json":
-        return {"releases": as_json}
+        return {"releases": changelog.history_json(releases, exclude)}
     if args.format == "json":
-        session.text(json.dumps({"releases": as_json}, indent=2, ensure_ascii=False))
+        session.text(json.dumps({"releases": changelog.history_json(releases, exclude)},
+                                indent=2, ensure_ascii=False))
     else:
         session.text(changelog.render_history(releases, exclude))
     return {}
