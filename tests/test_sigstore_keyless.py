@@ -208,6 +208,26 @@ def test_another_instances_bundle_is_not_trusted(standin: Standin, tmp_path: Pat
            identity=EMAIL, identity_regexp=None, issuer=other.oidc.url)
 
 
+@pytest.mark.parametrize("part", ["ctlogs", "tlogs"])
+def test_root_with_another_ct_or_rekor_key_is_92(standin: Standin, tmp_path: Path,
+                                                part: str) -> None:
+    """The SCT and the log entry are checked against the pinned root's keys."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.sigstore_standin.ca import spki_der
+
+    bundle = _sign(standin, in_toto_statement({"a.tgz": "aa" * 32}))["bundle"]
+    root = json.loads(standin.trusted_root_path.read_text())
+    stranger = spki_der(ec.generate_private_key(ec.SECP256R1()).public_key())
+    root[part][0]["publicKey"]["rawBytes"] = base64.b64encode(stranger).decode()
+    other_root = tmp_path / "other_root.json"
+    other_root.write_text(json.dumps(root))
+    error = _fails(ExitCode.SIGNATURE_INVALID, keyless.verify_statement_bundle, bundle,
+                   identity=EMAIL, identity_regexp=None, issuer=standin.oidc.url,
+                   trusted_root_path=other_root)
+    assert ("SCT" if part == "ctlogs" else "log entry") in error.message
+
+
 def test_swapped_certificate_is_92(standin: Standin) -> None:
     mine = _sign(standin, in_toto_statement({"a.tgz": "45" * 32}))["bundle"]
     theirs = _sign(standin, in_toto_statement({"a.tgz": "45" * 32}),

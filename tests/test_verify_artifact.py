@@ -316,3 +316,21 @@ def test_gpg_usage_errors_are_2(cli: Any, signed: tuple[Path, Path, Path],
     _refused(cli, 2, artifact, "--signature", tmp_path / "absent.asc", "--key", key,
              folder=tmp_path)
     _refused(cli, 2, artifact, "--signature", signature, folder=tmp_path)
+
+
+def test_gpgv_missing_is_2_not_a_traceback(signed: tuple[Path, Path, Path], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain.errors import ExitCode, ShiplineError
+    from domain.gpg_artifact import verify_artifact_gpg
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gpg = shutil.which("gpg")
+    assert gpg is not None
+    (bin_dir / "gpg").symlink_to(gpg)  # gpg but no gpgv on PATH
+    monkeypatch.setenv("PATH", str(bin_dir))
+    artifact, signature, key = signed
+    with pytest.raises(ShiplineError) as info:
+        verify_artifact_gpg(artifact, signature, key)
+    assert info.value.code == ExitCode.USAGE
+    assert "gpgv is not installed" in info.value.message
