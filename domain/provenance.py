@@ -145,16 +145,68 @@ class _Writes:
             path.unlink(missing_ok=True)
 
 
+@dataclass
+class Prepared:
+    """Everything of a release's provenance except its ledger record:
+    the attestation, signature and SBOM are written; the record is not yet
+    sealed. The release pipeline keeps this in its journal, publishes, then
+    seals the record with the registry references (one record per version,
+    written once the chain is complete)."""
+
+    record: dict[str, Any]
+    head: ledger.LedgerHead
+    written: list[str]
+    level: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"record": self.record, "head": self.head.to_json(), "written": self.written,
+                "level": self.level}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Prepared:
+        return cls(dict(data["record"]), ledger.LedgerHead.from_json(data["head"]),
+                   list(data["written"]), data.get("level"))
+
+    def undo(self) -> None:
+        """Remove the files this preparation wrote (abort before sealing)."""
+        for name in reversed(self.written):
+            Path(name).unlink(missing_ok=True)
+
+
 def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
            emit: Callable[[Any], None] = lambda _e: None) -> dict[str, Any]:
     """Run the sub-protocol for ``request``; return the sealed ledger record."""
+    version = normalize_version(request.version)
+    emit(StepStarted(step=STEP, title=f"Provenance for {version}"))
+    prepared = prepare(git, loaded, request, emit)
+    try:
+        sealed = seal(loaded, prepared)
+    except BaseException:
+        prepared.undo()
+        raise
+    signature = prepared.record["artifacts"][0]["signature"]["method"]
+    emit(StepFinished(step=STEP, status="ok",
+                      detail=f"{version} recorded ({prepared.level}, {signature}) in "
+                      f"{_relative_to(git.root, ledger.ledger_path(loaded.state_dir))}"))
+    return sealed
+
+
+def _relative_to(repo: Path, path: Path) -> str:
+    absolute = path.absolute()
+    return str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute)
+
+
+def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
+            emit: Callable[[Any], None] = lambda _e: None) -> Prepared:
+    """Digests, SBOM, statement and signature for ``request``, written under
+    the state dir; the record is returned unsealed. Files written are
+    removed again when anything fails."""
     env = request.env
     prov = loaded.release.security.provenance
     state = loaded.state_dir
     repo = git.root
     version = normalize_version(request.version)
     method = request.sign or prov.signing.method
-    emit(StepStarted(step=STEP, title=f"Provenance for {version}"))
     prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
     _preflight(git, prov, env, emit)
     plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
@@ -171,8 +223,7 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
     emit(ChainLink(link="commit", status="ok", name=commit[:12], detail={"tag": tag}))
 
     def relative(path: Path) -> str:
-        absolute = path.absolute()
-        return str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute)
+        return _relative_to(repo, path)
 
     started = ledger.now_rfc3339()
     digests: list[tuple[ArtifactInput, FileDigest]] = []
@@ -208,29 +259,51 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
                        lambda rel: Path(rel) if Path(rel).is_absolute() else repo / rel)
         emit(ChainLink(link="attestation", status="ok", name=relative(path),
                        detail={"signature": signed.block["method"],
-                               "signed": signed.block["signed"]}))
+                               "signed": signed.block["signed"],
+                               "identity": signed.block.get("identity")
+                               or signed.block.get("fingerprint")}))
         record = _record(version, commit, tag, builder, digests, relative(path), signed.block,
                          sbom_entry, head, relative)
         level = _level(prov, env, plan.method, record)
         for line in level.shortfall:
             emit(LogLine(step=STEP, text=f"shortfall: {line}"))
-
-        def anchor_still_holds(current: ledger.Ledger) -> None:
-            problem = ledger.prefix_problem(current.records, head)
-            if problem:
-                from .errors import DigestMismatch
-
-                raise DigestMismatch(f"{current.path}: {problem}",
-                                     hint="restore the ledger before attesting")
-
-        sealed = ledger.append(state, record, check=anchor_still_holds)
     except BaseException:
         writes.undo()
         raise
-    emit(StepFinished(step=STEP, status="ok",
-                      detail=f"{version} recorded ({level.achieved}, "
-                      f"{signed.block['method']}) in {relative(ledger.ledger_path(state))}"))
-    return sealed
+    return Prepared(record, head, [str(p) for p in writes.created], level.achieved)
+
+
+def seal(loaded: LoadedConfig, prepared: Prepared,
+         published: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Append the prepared record to the ledger, with each artifact's
+    registry reference and publish time from ``published`` (by artifact
+    name), under the ledger lock; 93 when the ledger no longer has the
+    prefix the statement anchored."""
+    import copy
+
+    record = copy.deepcopy(prepared.record)
+    if published:
+        for artifact in record["artifacts"]:
+            found = published.get(artifact["name"])
+            if found:
+                artifact["registry"] = found["reference"]
+                artifact["publishedAt"] = found["publishedAt"]
+        meta = record["metadata"]
+        if all(a["registry"] for a in record["artifacts"]):
+            meta["missing"] = [m for m in meta["missing"] if m != "registry"]
+        meta["completeness"] = "incomplete" if meta["missing"] else "complete"
+    record["recordedAt"] = ledger.now_rfc3339()
+    head = prepared.head
+
+    def anchor_still_holds(current: ledger.Ledger) -> None:
+        problem = ledger.prefix_problem(current.records, head)
+        if problem:
+            from .errors import DigestMismatch
+
+            raise DigestMismatch(f"{current.path}: {problem}",
+                                 hint="restore the ledger before attesting")
+
+    return ledger.append(loaded.state_dir, record, check=anchor_still_holds)
 
 
 def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],
