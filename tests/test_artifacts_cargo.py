@@ -188,3 +188,54 @@ def test_yank_failure_is_89_and_build_failure_is_87(crate, cargo_registry: Cargo
     with pytest.raises(ArtifactBuildFailed) as exc2:
         handler(crate, cargo_registry.index, tmp=tmp_path / "b").build()
     assert exc2.value.code == 87 and "cargo package failed" in one_line(exc2)
+
+
+def test_multi_artifact_failure_rolls_back_newest_first(crate, cargo_registry: CargoRegistry,
+                                                       pypiserver, fault_proxy, tmp_path: Path,
+                                                       monkeypatch):
+    """ARTP-009 across three real registries: tarball and crate publish, the
+    Python upload then fails (5xx): the crate is yanked, the tarball deleted
+    (88). With the Python package published first it cannot be deleted (89)."""
+    monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
+    crate.commit("feat: python too", {
+        "pyproject.toml": '[build-system]\nrequires = ["flit_core>=3.9,<4"]\n'
+                          'build-backend = "flit_core.buildapi"\n[project]\nname = "demo-pkg"\n'
+                          'version = "0.4.0"\ndescription = "d"\n',
+        "src/demo_pkg/__init__.py": '"""Demo."""\n'})
+    store = tmp_path / "store"
+    store.mkdir()
+    proxy = fault_proxy(pypiserver.url)
+    ctx = artifact_context(crate.path, "0.4.0", tmp_path / "out",
+                           commit=crate.git("rev-parse", "HEAD"), timeout=60)
+    configs = [
+        {"type": "tarball", "name": "src", "registry": str(store)},
+        {"type": "cargo-crate", "name": "demo", "registry": cargo_registry.index,
+         "credentialsEnv": "CRATES_TOKEN", "options": {"registryName": "local", "verify": False}},
+        {"type": "python-package", "name": "py", "registry": proxy.url,
+         "options": {"isolation": False}},
+    ]
+    handlers = [load_handler(ArtifactConfig.model_validate(c), ctx) for c in configs]
+    for h in handlers:
+        h.validate()
+    built = [h.build() for h in handlers]
+    proxy.fail(503, methods={"POST"})
+    published = []
+    with pytest.raises(ArtifactPublishFailed) as exc:
+        for h, files in zip(handlers, built, strict=True):
+            try:
+                published.append((h, h.publish(files)))
+            except ShiplineError as failure:
+                rollback_published(published, failure)
+    text = one_line(exc)
+    assert exc.value.code == 88 and text.startswith("python-package 'py': twine upload")
+    assert "rolled back: cargo-crate 'demo': yanked demo-crate@0.4.0" in text
+    assert "tarball 'src': deleted" in text
+    assert not (store / "src/0.4.0/src-0.4.0.tar.gz").exists()
+    assert cargo_registry.entries("demo-crate")[0]["yanked"] is True
+    proxy.heal()
+    py = handlers[2]
+    first = py.publish(built[2])
+    with pytest.raises(ShiplineError) as exc2:
+        rollback_published([(py, first)], ArtifactPublishFailed("tarball 'src': disk full"))
+    assert exc2.value.code == 89
+    assert "still published: python-package 'py' at " + first.reference in one_line(exc2)

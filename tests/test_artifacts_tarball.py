@@ -6,14 +6,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 from registries import FileServer, artifact_context
 
-from domain.artifacts import load_handler, rollback_published
+from domain.artifacts import BuiltFile, PublishResult, known_types, load_handler, rollback_published
 from domain.artifacts.tarball import TarballHandler
 from domain.config import ArtifactConfig
 from domain.errors import (
@@ -235,3 +237,29 @@ def test_bad_commit_is_86_at_validate_and_87_at_build(project, tmp_path: Path):
         h.build()
     assert exc2.value.code == 87 and "git archive" in one_line(exc2)
     assert not (tmp_path / "out").exists()
+
+
+def test_registry_is_lazy_and_knows_the_seed_aliases(tmp_path: Path):
+    probe = ("import sys, domain.artifacts; "
+             "print(sorted(m for m in sys.modules if m.startswith('domain.artifacts.')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, check=True)
+    assert done.stdout.strip() == "['domain.artifacts.base']"
+    ctx = artifact_context(tmp_path, "1.0.0", tmp_path / "out")
+    h = load_handler(ArtifactConfig.model_validate({"type": "generic-tarball", "name": "src"}), ctx)
+    assert isinstance(h, TarballHandler) and h.ctx.out_dir == tmp_path / "out" / "tarball-src"
+    assert set(known_types()) == {"python-package", "npm-package", "oci-image", "cargo-crate",
+                                  "tarball"}
+
+
+def test_results_round_trip_through_json(project, tmp_path: Path):
+    store = tmp_path / "store"
+    store.mkdir()
+    h = handler(project.path, str(store), tmp=tmp_path, commit=head(project))
+    files = h.build()
+    result = h.publish(files)
+    again = [BuiltFile.from_dict(json.loads(json.dumps(f.to_dict()))) for f in files]
+    assert again == files
+    assert PublishResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    assert set(result.to_dict()) == {"reference", "registryDigest", "publishedAt", "urls",
+                                     "digests"}
