@@ -620,6 +620,25 @@ def site_packages(environment: Path) -> list[Path]:
                           hint="point at a virtual environment, its python, or site-packages")
 
 
+def _metadata_headers(text: str) -> dict[str, list[str]]:
+    """The header fields of a core-metadata file (lower-case names), read up to
+    the blank line before the description: the email parser would read all
+    of it, long READMEs included, which was most of an environment's cost."""
+    headers: dict[str, list[str]] = {}
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last is not None:
+            headers[last][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            last = key.strip().lower()
+            headers.setdefault(last, []).append(value.strip())
+    return headers
+
+
 def read_environment(paths: list[str] | None = None,
                      artifact_name: str | None = None) -> Inventory:
     """The distributions installed on ``paths`` (``sys.path`` when ``None``)."""
@@ -630,17 +649,18 @@ def read_environment(paths: list[str] | None = None,
     from packaging.requirements import InvalidRequirement, Requirement
 
     search = list(paths) if paths is not None else list(sys.path)
-    dists: dict[str, metadata.Distribution] = {}
+    dists: dict[str, tuple[str, str, list[str], Any]] = {}
     for dist in metadata.distributions(path=search):
-        name = dist.metadata.get("Name")
-        if name and _norm(name) not in dists:  # the first on the path wins, like import
-            dists[_norm(name)] = dist
+        headers = _metadata_headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
+        name, version = headers.get("name", [""])[0], headers.get("version", [""])[0]
+        if name and version and _norm(name) not in dists:  # the first on the path wins
+            dists[_norm(name)] = (name, version, headers.get("requires-dist", []), dist)
     base_env = default_environment()
     parsed: dict[str, list[Requirement]] = {}
     wanted_extras: dict[str, set[str]] = {n: {""} for n in dists}
-    for key, dist in dists.items():
+    for key, (_, _, requires_dist, _) in dists.items():
         reqs = []
-        for text in dist.requires or []:
+        for text in requires_dist:
             try:
                 reqs.append(Requirement(text))
             except InvalidRequirement:
@@ -655,18 +675,17 @@ def read_environment(paths: list[str] | None = None,
             return True
         return any(req.marker.evaluate({**base_env, "extra": x}) for x in extras)
 
-    keys = {n: purl_for("pypi", d.metadata["Name"], d.version) for n, d in dists.items()}
+    keys = {n: purl_for("pypi", d[0], d[1]) for n, d in dists.items()}
     own = _norm(artifact_name) if artifact_name else None
     packages: dict[str, Package] = {}
-    for key, dist in dists.items():
+    for key, (name, version, _, dist) in dists.items():
         requires = sorted({keys[_norm(r.name)] for r in parsed[key]
                            if _norm(r.name) in keys and _norm(r.name) != own
                            and applies(r, wanted_extras[key])})
         record = dist.read_text("RECORD")
         hashes = (("SHA-256", hashlib.sha256(record.encode("utf-8")).hexdigest()),) \
             if record else ()
-        packages[keys[key]] = Package(dist.metadata["Name"], dist.version, keys[key], hashes,
-                                      tuple(requires))
+        packages[keys[key]] = Package(name, version, keys[key], hashes, tuple(requires))
     if own in dists:
         direct = list(packages.pop(keys[own]).requires)
     else:

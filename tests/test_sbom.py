@@ -430,3 +430,18 @@ def test_unsupported_format_or_version_is_config_invalid(tmp_path: Path, fmt: st
     with pytest.raises(ConfigInvalid) as info:
         sbom.generate(root, "ripcalc", "0.3.1", fmt, version)
     assert info.value.code == 90 and "release.security.provenance.sbom" in info.value.message
+
+
+def test_iri_formats_are_still_checked(tmp_path: Path) -> None:
+    """The lazy rfc3987_syntax stand-in keeps jsonschema's IRI checks."""
+    root = project(tmp_path, {"Cargo.lock": CARGO_LOCK})
+    data, _ = sbom.generate(root, "ripcalc", "0.3.1", source_date_epoch=EPOCH)
+    doc = json.loads(data)
+    doc["metadata"]["component"]["externalReferences"] = [
+        {"type": "website", "url": "https://example.com/ripcalc?x=1#top"}]
+    sbom.validate(json.dumps(doc).encode())
+    doc["metadata"]["component"]["externalReferences"][0]["url"] = "https://exa mple.com/<x>"
+    with pytest.raises(sbom.SbomInvalid) as info:
+        sbom.validate(json.dumps(doc).encode())
+    # the url is an iri-reference or a bom-link: without the IRI check it would pass
+    assert "externalReferences/0/url" in info.value.message
