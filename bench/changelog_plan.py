@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,7 @@ class Tool:
 class Result:
     tool: Tool
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user+sys seconds of the process tree
     error: str | None = None
     output: bytes = b""
 
@@ -85,36 +87,42 @@ def _git(repo: Path, *args: str) -> str:
                           text=True).stdout.strip()
 
 
-def _once(tool: Tool, repo: Path) -> tuple[float, bytes, str | None]:
-    """Run a tool once: (wall seconds, its output, error or None)."""
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _once(tool: Tool, repo: Path) -> tuple[float, float, bytes, str | None]:
+    """Run a tool once: (wall seconds, cpu seconds, its output, error or None)."""
     target = repo / tool.writes if tool.writes else None
     if target:
         target.unlink(missing_ok=True)
     argvs = [tool.argv, [str(PYTHON), "-c", "pass"]] if tool.baseline else [tool.argv]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        elapsed = 0.0
+        elapsed, c0 = 0.0, _cpu()
         for argv in argvs:
             t0 = time.perf_counter()
             try:
                 proc = subprocess.run(argv, cwd=repo, stdout=out, stderr=err,
                                       stdin=subprocess.DEVNULL, env=_env(), timeout=TIMEOUT)
             except subprocess.TimeoutExpired:
-                return TIMEOUT, b"", f"timed out after {TIMEOUT} s"
+                return TIMEOUT, 0.0, b"", f"timed out after {TIMEOUT} s"
             elapsed += time.perf_counter() - t0
             if proc.returncode != 0:
                 err.seek(0)
                 tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
-                return elapsed, b"", f"exit {proc.returncode}: {' | '.join(tail)[:300]}"
+                return elapsed, 0.0, b"", f"exit {proc.returncode}: {' | '.join(tail)[:300]}"
+        cpu = _cpu() - c0
         out.seek(0)
         data = out.read()
     if target:
         data = target.read_bytes() if target.exists() else b""
         target.unlink(missing_ok=True)
     if len(data) < tool.min_bytes:
-        return elapsed, data, f"output too small ({len(data)} bytes): {data[:200]!r}"
+        return elapsed, cpu, data, f"output too small ({len(data)} bytes): {data[:200]!r}"
     if not data.strip():
-        return elapsed, data, "no output"
-    return elapsed, data, None
+        return elapsed, cpu, data, "no output"
+    return elapsed, cpu, data, None
 
 
 def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
@@ -126,7 +134,7 @@ def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
     results, rounds = [], {}
     for tool in group:
         res = Result(tool)
-        first, res.output, res.error = _once(tool, repo)
+        first, _, res.output, res.error = _once(tool, repo)
         results.append(res)
         rounds[tool.name] = min(runs, 3) if first > SLOW_RUN else runs
         print(f"  checked {tool.name}: {first:.3f} s, "
@@ -135,11 +143,12 @@ def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
         for res in results:
             if res.error or i >= rounds[res.tool.name]:
                 continue
-            elapsed, _, error = _once(res.tool, repo)
+            elapsed, cpu, _, error = _once(res.tool, repo)
             if error:
                 res.error, res.times = f"failed on a timed run: {error}", []
             else:
                 res.times.append(elapsed)
+                res.cpu.append(cpu)
     dirty = _git(repo, "status", "--porcelain")
     if dirty:
         print(f"  WARNING: a tool left the worktree dirty: {dirty.splitlines()[:3]}; cleaned")
@@ -170,13 +179,14 @@ def fmt(x: float | None) -> str:
 
 
 def table(title: str, results: list[Result], ref: Result) -> list[str]:
-    lines = [f"\n{title}", f"  {'tool':<46} {'median s':>9} {'min s':>8} {'runs':>4} "
-             f"{'x shipline':>10}  note"]
+    lines = [f"\n{title}", f"  {'tool':<46} {'median s':>9} {'min s':>8} {'cpu s':>8} "
+             f"{'runs':>4} {'x shipline':>10}  note"]
     for r in results:
         ratio = (f"{r.median / ref.median:9.2f}x" if r.median and ref.median else "-")
         note = f"ERROR {r.error}" if r.error else f"{len(r.output)} bytes"
         lines.append(f"  {r.tool.name:<46} {fmt(r.median):>9} "
-                     f"{fmt(min(r.times) if r.times else None):>8} {len(r.times):>4} "
+                     f"{fmt(min(r.times) if r.times else None):>8} "
+                     f"{fmt(statistics.median(r.cpu) if r.cpu else None):>8} {len(r.times):>4} "
                      f"{ratio:>10}  {note}")
     return lines
 
@@ -222,7 +232,8 @@ def checks(repo: Path) -> list[str]:
 def bench_repo(repo: Path, runs: int) -> dict:
     last_tag = _git(repo, "describe", "--tags", "--abbrev=0")
     changelog, plan = tools(repo, last_tag)
-    print(f"\n== {repo} ({_git(repo, 'rev-list', '--count', 'HEAD')} commits, "
+    print(f"\n== load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"== {repo} ({_git(repo, 'rev-list', '--count', 'HEAD')} commits, "
           f"{len(_git(repo, 'tag').split())} tags, last tag {last_tag}); {runs} runs each",
           flush=True)
     res_c = measure(changelog, repo, runs)
@@ -249,7 +260,8 @@ def bench_repo(repo: Path, runs: int) -> dict:
 
 
 def _row(r: Result) -> dict:
-    return {"tool": r.tool.name, "median": r.median, "times": r.times, "error": r.error,
+    return {"tool": r.tool.name, "median": r.median, "times": r.times, "cpu": r.cpu,
+            "error": r.error,
             "bytes": len(r.output)}
 
 
