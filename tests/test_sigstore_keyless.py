@@ -107,6 +107,24 @@ def test_every_bundle_of_a_growing_log_keeps_verifying(standin: Standin) -> None
         assert json.loads(_verify(standin, bundle))["subject"][0]["name"] == f"a{i}.tgz"
 
 
+def test_standin_audit_paths_match_sigstores_inclusion_check() -> None:
+    """The stand-in's RFC 6962 proofs, checked with sigstore's own chaining
+    for every leaf of every tree size up to 33 (odd sizes, powers of two)."""
+    from sigstore._internal import merkle
+
+    from tests.sigstore_standin.rekor import audit_path, leaf_hash, tree_hash
+
+    for size in range(1, 34):
+        leaves = [leaf_hash(f"entry {i}".encode()) for i in range(size)]
+        root = tree_hash(leaves)
+        for index in range(size):
+            proof = audit_path(index, leaves)
+            inner, border = merkle._decomp_inclusion_proof(index, size)
+            assert len(proof) == inner + border
+            seed = merkle._chain_inner(leaves[index], proof[:inner], index)
+            assert merkle._chain_border_right(seed, proof[inner:]) == root, (size, index)
+
+
 def test_identity_regexp_matches_the_whole_san(standin: Standin) -> None:
     bundle = _sign(standin, in_toto_statement({"a.tgz": "56" * 32}))["bundle"]
     assert _verify(standin, bundle, identity=None, identity_regexp=r"[a-z]+@example\.com")
