@@ -22,7 +22,6 @@ from .config import LoadedConfig
 from .errors import (
     ChangelogFailed,
     GateFailed,
-    HandoffRequired,
     Interrupted,
     ReleaseInProgress,
     ShiplineError,
@@ -45,7 +44,8 @@ from .gitops import Git, GitError
 from .jsonio import write_atomic
 from .plan import PlannedRelease, PlanOptions, make_plan, tag_command
 
-STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record")
+STEPS = ("version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish",
+         "push", "record")
 TITLES = {
     "preflight": "Preflight: repository gates",
     "version": "Bump the version",
@@ -53,10 +53,13 @@ TITLES = {
     "gates": "Run the release gates",
     "commit": "Release commit",
     "tag": "Tag the release",
+    "artifacts": "Pre-validate, dry-run and build artifacts",
+    "provenance": "Provenance: digests, SBOM, attestation, signature",
+    "publish": "Publish artifacts (point of no return)",
     "push": "Push commit and tag",
     "record": "Record the release",
 }
-EXTERNAL_STEPS = frozenset({"push"})
+EXTERNAL_STEPS = frozenset({"publish", "push"})
 
 Confirm = Callable[[str], bool]
 
@@ -80,6 +83,7 @@ class Pipeline:
         self.journal: journal.Journal | None = None
         self.planned: PlannedRelease | None = None
         self.result: dict[str, Any] = {}
+        self._release_artifacts: Any = None
 
     # --- entry points ------------------------------------------------------
 
@@ -99,7 +103,6 @@ class Pipeline:
         if not plan.releasable:
             raise GateFailed(plan.blocker or "nothing to release",
                              hint="commit Conventional Commits (feat:, fix:) or pass --bump")
-        self._require_no_handoff(options)
         assert plan.tag and plan.version
         from .release_record import refuse_recorded
 
@@ -196,16 +199,25 @@ class Pipeline:
         raise Interrupted(f"interrupted during {step}; the release is half done",
                           hint="`shipline release resume` to finish it")
 
-    def _require_no_handoff(self, options: ShipOptions) -> None:
-        artifacts = self.loaded.release.enabled_artifacts
-        if artifacts and not options.no_artifacts:
-            names = ", ".join(a.name or a.type for a in artifacts)
-            raise HandoffRequired(
-                f"release.artifacts has enabled artifacts ({names}) and this shipline "
-                "cannot run the artifact-publish sub-protocol in the release pipeline yet",
-                hint="ship with --no-artifacts and record what CI builds with `shipline "
-                "attest`",
-            )
+    def _artifacts(self) -> Any:
+        from .release_artifacts import ReleaseArtifacts
+
+        j = self.journal
+        assert j is not None
+        if self._release_artifacts is None:
+            self._release_artifacts = ReleaseArtifacts(
+                self.git, self.loaded, j, self.state_dir,
+                save=lambda: journal.save(self.state_dir, j), confirm=self.confirm)
+        return self._release_artifacts
+
+    def _step_artifacts(self) -> Iterator[Any]:
+        return (yield from self._artifacts().step_artifacts())
+
+    def _step_provenance(self) -> Iterator[Any]:
+        return (yield from self._artifacts().step_provenance())
+
+    def _step_publish(self) -> Iterator[Any]:
+        return (yield from self._artifacts().step_publish())
 
     # --- steps -------------------------------------------------------------
 
@@ -408,7 +420,8 @@ class Pipeline:
         assert j is not None
         from . import release_record
 
-        detail = release_record.record_source_release(self.git, self.loaded, j)
+        detail = self._artifacts().step_record() or \
+            release_record.record_source_release(self.git, self.loaded, j)
         yield LogLine(step="record", text=detail)
         return "ok", detail
 
@@ -448,6 +461,8 @@ class Pipeline:
                 f"HEAD ({(head or '')[:7]}) is no longer the release commit "
                 f"{j.release_commit[:7]}", hint="undo by hand: nothing was changed",
                 code=UsageError.code)
+        if j.data:
+            yield from self._artifacts().undo()
         self._restore_files()
         if j.originals:
             yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
@@ -481,6 +496,12 @@ class Pipeline:
         for argv in plan.git_commands:
             yield GitCommand(argv=argv, planned=True)
         yield StepFinished(step="commit", status="planned")
+        yield StepStarted(step="artifacts", title=TITLES["artifacts"])
+        for a in plan.artifacts:
+            yield LogLine(step="artifacts", text=f"would pre-validate, dry-run, build and publish "
+                          f"{a.type} '{a.name or a.type}' to {a.registry or 'its registry'}")
+        yield StepFinished(step="artifacts", status="planned" if plan.artifacts else "skipped",
+                           detail=f"{len(plan.artifacts)} artifact(s)")
         self.result = {"version": plan.version, "tag": plan.tag, "dry_run": True,
                        "message": f"dry run: {plan.tag} would be released; nothing changed"}
 
