@@ -138,13 +138,39 @@ def test_already_published_is_86_before_anything(project: Project, verdaccio: Ve
         project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).validate()
     assert err.value.code == 86
     assert f"{project.name}@1.4.0 is already published" in err.value.message
-    # And the registry itself refuses a second publish: 88, nothing changed.
+    # Resume after a crash: publishing the same bytes again publishes nothing.
     before = verdaccio.packument(project.name)
-    with pytest.raises(ArtifactPublishFailed) as again:
-        h.publish(files)
-    assert again.value.code == 88
-    assert "cannot publish over" in again.value.message
+    first = sri512(files[0].path)
+    again = h.publish(files)
+    assert again.registry_digest == first
     assert verdaccio.packument(project.name) == before
+    assert "already published with the same integrity: not publishing again" in project.logs()
+    # Other bytes under the same version: 88, and the registry is unchanged.
+    (project.root / "index.js").write_text("module.exports = 'changed';\n")
+    other = project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).build()
+    with pytest.raises(ArtifactPublishFailed) as clash:
+        h.publish(other)
+    assert clash.value.code == 88
+    assert (f"{project.name}@1.4.0 is already published with integrity "
+            f"{first}, the built tarball is {sri512(other[0].path)}"
+            in clash.value.message)
+    assert verdaccio.packument(project.name) == before
+
+
+def test_registry_refusal_is_88(project: Project, verdaccio: Verdaccio, npm_token: str) -> None:
+    """The registry's own refusal (here: a name another user owns)."""
+    owner = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
+    owner.publish(owner.build())
+    project.version = "1.4.1"
+    project.write()
+    shutil.rmtree(project.root / "out")
+    other = project.handler(verdaccio.url, {TOKEN_VAR: "not-a-valid-token-" + "q" * 16})
+    with pytest.raises(ArtifactPublishFailed) as err:
+        other.publish(other.build())
+    assert err.value.code == 88
+    assert "npm publish to" in err.value.message
+    packument = verdaccio.packument(project.name)
+    assert packument is not None and "1.4.1" not in packument["versions"]  # type: ignore[operator]
 
 
 def test_wrong_token_is_88_with_clear_message(project: Project, verdaccio: Verdaccio) -> None:

@@ -17,7 +17,7 @@ from conftest import Repo
 from registries_npm_oci import OciRegistry, unique_name
 
 from domain.artifacts import ArtifactContext, load_handler
-from domain.artifacts.oci_image import OciImageHandler
+from domain.artifacts.oci_image import OciImageHandler, skopeo_reason
 from domain.artifacts.oci_layout import blob_path, check_layout, layout_of
 from domain.config import ArtifactConfig
 from domain.errors import (
@@ -142,6 +142,24 @@ def test_already_published_is_86(image: Image, oci_registry: OciRegistry) -> Non
     assert f"{oci_registry.host}/{image.name}:2.1.0 is already published" in err.value.message
 
 
+def test_publish_again_pushes_nothing_and_a_different_image_is_88(
+        image: Image, oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    files = h.build()
+    first = h.publish(files)
+    blobs = sorted((oci_registry.home / "data").rglob("data"))
+    again = h.publish(files)  # resume after a crash between push and journal
+    assert again.registry_digest == first.registry_digest
+    assert "already holds" in image.logs() and "not pushing again" in image.logs()
+    assert sorted((oci_registry.home / "data").rglob("data")) == blobs
+    other = image.handler(oci_registry.url, out="other", epoch=image.repo.clock + 5).build()
+    with pytest.raises(ArtifactPublishFailed) as err:
+        image.handler(oci_registry.url, out="other").publish(other)
+    assert err.value.code == 88
+    assert (f":2.1.0 already holds {first.registry_digest}, the built image is "
+            f"sha256:{other[0].sha256}") in err.value.message
+
+
 def test_registry_down_is_86(image: Image, dead_url: str) -> None:
     with pytest.raises(ArtifactValidationFailed) as err:
         image.handler(dead_url).validate()
@@ -170,8 +188,8 @@ def test_registry_down_at_publish_is_88(image: Image, oci_registry: OciRegistry,
         image.handler(dead_url).publish(files)
     assert err.value.code == 88
     assert err.value.message == (
-        f"oci-image '{image.name}': skopeo copy to {dead_url.split('//')[1]}/{image.name}:2.1.0 "
-        "failed: registry unreachable (connection refused)")
+        f"oci-image '{image.name}': manifest lookup: registry {dead_url}/v2/{image.name}/"
+        "manifests/2.1.0 is unreachable ([Errno 111] Connection refused)")
 
 
 def test_rollback_deletes_the_manifest(image: Image, oci_registry: OciRegistry) -> None:
@@ -299,8 +317,8 @@ def test_wrong_credentials_are_86_at_validate_and_88_at_publish(
     with pytest.raises(ArtifactPublishFailed) as err:
         h.publish(files)
     assert err.value.code == 88
-    assert err.value.message.endswith("failed: the registry rejected the credentials "
-                                      "(unauthorized: authentication required)")
+    assert "answered HTTP 401 unauthorized" in err.value.message
+    assert "rejected the credentials" in (err.value.hint or "")
     assert "not-the-password" not in str(err.value) + image.logs()
     ok = image.handler(oci_registry_auth.url, creds=True,
                        env={CREDS_VAR: oci_registry_auth.credentials or ""})
@@ -320,3 +338,22 @@ def test_credentials_missing_or_malformed_are_86(image: Image, oci_registry_auth
         image.handler(oci_registry_auth.url, creds=True, env=env).validate()
     assert err.value.code == 86
     assert needle in err.value.message
+
+
+def test_skopeo_failures_read_as_one_line(image: Image, oci_registry_auth: OciRegistry,
+                                         dead_url: str) -> None:
+    """skopeo's own fatal messages (real runs) become a short reason and a hint."""
+    layout = layout_of(image.handler(oci_registry_auth.url).build()[0].path)
+    base = ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"oci:{layout}:2.1.0"]
+    denied = subprocess.run(
+        [*base[:-1], "--dest-creds", "releaser:wrong", base[-1],
+         f"docker://{oci_registry_auth.host}/{image.name}:2.1.0"],
+        capture_output=True, text=True, timeout=60)
+    assert denied.returncode != 0
+    assert skopeo_reason(denied.stderr) == (
+        "the registry rejected the credentials (unauthorized: authentication required)",
+        "check the USER:PASSWORD value of credentialsEnv")
+    down = subprocess.run([*base, f"docker://{dead_url.split('//')[1]}/{image.name}:2.1.0"],
+                          capture_output=True, text=True, timeout=60)
+    assert down.returncode != 0
+    assert skopeo_reason(down.stderr)[0] == "registry unreachable (connection refused)"

@@ -219,8 +219,21 @@ class NpmPackageHandler(Handler):
 
     def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
         tarball = _the_tarball(files, self.label)
-        self.npm(["publish", str(tarball.path.resolve()), *self.publish_flags()],
-                 ArtifactPublishFailed, f"npm publish to {httpio.public_url(self.registry)}")
+        ours = sri512(tarball.path)
+        there = self._published_versions(ArtifactPublishFailed).get(self.ctx.version)
+        if isinstance(there, dict):
+            # Resume after a crash: the same bytes are already live; never publish twice.
+            theirs = (there.get("dist") or {}).get("integrity")
+            if theirs != ours:
+                raise ArtifactPublishFailed(
+                    f"{self.label}: {self.package}@{self.ctx.version} is already published "
+                    f"with integrity {theirs}, the built tarball is {ours}",
+                    hint="npm never replaces a version: release a new version")
+            self.log(f"{self.package}@{self.ctx.version} is already published with the same "
+                     "integrity: not publishing again")
+        else:
+            self.npm(["publish", str(tarball.path.resolve()), *self.publish_flags()],
+                     ArtifactPublishFailed, f"npm publish to {httpio.public_url(self.registry)}")
         dist = self._dist(ArtifactPublishFailed)
         self.log(f"published {self.package}@{self.ctx.version}: {dist.get('integrity')}")
         return PublishResult(
@@ -257,8 +270,7 @@ class NpmPackageHandler(Handler):
         """SHA-256 of the downloaded tarball against the built file (base
         class), and the registry's own SHA-512 integrity against the file."""
         digest = super().verify_published(built, result)
-        sri = "sha512-" + base64.b64encode(
-            hashlib.sha512(built.path.read_bytes()).digest()).decode()
+        sri = sri512(built.path)
         reported = result.registry_digest or self._dist(DigestMismatch).get("integrity")
         if reported and reported != sri:
             raise DigestMismatch(
@@ -266,6 +278,15 @@ class NpmPackageHandler(Handler):
                 f"{built.path.name}, the built file is {sri}",
                 hint="the registry holds different bytes: do not push the tag")
         return digest
+
+
+def sri512(path: Path) -> str:
+    """npm's ``integrity`` of a file: ``sha512-`` + base64 of its SHA-512."""
+    digest = hashlib.sha512()
+    with path.open("rb") as src:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            digest.update(chunk)
+    return "sha512-" + base64.b64encode(digest.digest()).decode()
 
 
 def _the_tarball(files: Sequence[BuiltFile], label: str) -> BuiltFile:

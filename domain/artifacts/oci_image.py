@@ -311,13 +311,25 @@ class OciImageHandler(Handler):
         info = oci_layout.check_layout(oci_layout.layout_of(manifest.path), self.tag,
                                        ArtifactPublishFailed)
         base, host, repo = self.endpoint
-        with self.skopeo_auth() as auth, tempfile.TemporaryDirectory() as tmp:
-            argv = self._copy_argv(auth, Path(tmp) / "digest")
-            argv[-2] = f"oci:{info.layout}:{self.tag}"
-            self._skopeo(argv, f"skopeo copy to {host}/{repo}:{self.tag}")
-            pushed = (Path(tmp) / "digest").read_text().strip()
         remote = self.manifest_digest(ArtifactPublishFailed)
-        if remote != info.digest or pushed != info.digest:
+        if remote is not None and remote != info.digest:
+            raise ArtifactPublishFailed(
+                f"{self.label}: {host}/{repo}:{self.tag} already holds {remote}, the built "
+                f"image is {info.digest}", hint="never overwrite a release tag: release a new "
+                                                 "version")
+        if remote == info.digest:
+            # Resume after a crash: the same image is already live; never push twice.
+            self.log(f"{host}/{repo}:{self.tag} already holds {info.digest}: not pushing again")
+        else:
+            with self.skopeo_auth() as auth, tempfile.TemporaryDirectory() as tmp:
+                argv = self._copy_argv(auth, Path(tmp) / "digest")
+                argv[-2] = f"oci:{info.layout}:{self.tag}"
+                self._skopeo(argv, f"skopeo copy to {host}/{repo}:{self.tag}")
+                pushed = (Path(tmp) / "digest").read_text().strip()
+            remote = self.manifest_digest(ArtifactPublishFailed)
+            if pushed != info.digest:
+                remote = pushed
+        if remote != info.digest:
             raise DigestMismatch(
                 f"{self.label}: the registry holds {host}/{repo}:{self.tag} as {remote}, the "
                 f"built layout's manifest is {info.digest}",
