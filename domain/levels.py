@@ -35,8 +35,9 @@ How each question is answered here:
   (on the record or on any artifact's signature block). gpg has no
   equivalent, so gpg stops at Level 2.
 - *L4*: only from human assertions (:class:`L4Evidence`, SPEC section 8) and
-  the builder image pinned to a digest (the L4 checklist); without them
-  Level 3, and the shortfall lists what L4 still needs.
+  the builder image pinned to a digest (the L4 checklist; a ``builderImage``
+  pinned ``@sha256:`` in the config shows it); without them Level 3, and the
+  shortfall lists what L4 still needs.
 
 A declared level above the achieved one is never lowered silently: the
 decision keeps both and ``shortfall`` says, in plain words, what is missing.
@@ -47,7 +48,7 @@ the seed's ``signing.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .ci_env import detect, is_hosted_builder_id
@@ -163,6 +164,16 @@ def required_missing(fields: Mapping[str, Any]) -> list[str]:
     return missing
 
 
+def _with_pinned_image(evidence: L4Evidence, provenance_cfg: Any) -> L4Evidence:
+    """A ``builderImage`` in the config pinned by digest (``...@sha256:<64 hex>``)
+    shows the pin without a human having to assert it."""
+    image = cfg_value(provenance_cfg, "builder_image") or cfg_value(provenance_cfg, "builderImage")
+    digest = str(image or "").rpartition("@sha256:")[2]
+    if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+        return replace(evidence, builder_image_pinned=True)
+    return evidence
+
+
 def _transparency_log(fields: Mapping[str, Any]) -> bool:
     blocks = [fields.get("signature")]
     blocks += [a.get("signature") for a in fields.get("artifacts") or [] if isinstance(a, Mapping)]
@@ -217,7 +228,7 @@ def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method:
             else:
                 reasons.append("the signature is in the transparency log")
                 achieved = 3
-                evidence = l4_evidence or L4Evidence()
+                evidence = _with_pinned_image(l4_evidence or L4Evidence(), provenance_cfg)
                 if evidence.missing():
                     reasons.append("level 4 is not asserted by a human reviewer: level 3")
                     blockers[4] = evidence.missing()
@@ -230,8 +241,8 @@ def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method:
         shortfall += blockers.get(achieved + 1, [])
         for level in range(achieved + 2, declared_n + 1):
             if level == 4:
-                shortfall += [f"level 4 also needs: {m}" for m in
-                              (l4_evidence or L4Evidence()).missing()]
+                evidence = _with_pinned_image(l4_evidence or L4Evidence(), provenance_cfg)
+                shortfall += [f"level 4 also needs: {m}" for m in evidence.missing()]
             elif level == 3:
                 shortfall.append("level 3 also needs a transparency log entry (sigstore keyless)")
     return LevelDecision(LEVEL_NAMES[achieved], declared, shortfall, reasons, missing_fields)

@@ -119,6 +119,18 @@ def generate(root: Path, artifact_name: str, version: str, fmt: str = "CycloneDX
     return data, sbom_filename(artifact_name, version, fmt)
 
 
+def store(state_dir: Path, data: bytes, filename: str) -> Path:
+    """Write the SBOM to ``<state>/sbom/<filename>`` atomically (whole or
+    absent); returns the path."""
+    from .jsonio import write_atomic
+
+    if "/" in filename or "\\" in filename or filename.startswith("."):
+        raise SbomInvalid(f"SBOM file name {filename!r} is not a plain file name")
+    path = state_dir / "sbom" / filename
+    write_atomic(path, data)
+    return path
+
+
 def _shipline_version() -> str:
     from importlib import metadata
 

@@ -194,3 +194,16 @@ def test_a_mapping_config_works_like_the_model() -> None:
 def test_unknown_level_name_is_config_invalid() -> None:
     with pytest.raises(ConfigInvalid):
         level_number("L3")
+
+
+def test_a_builder_image_pinned_by_digest_in_the_config_counts_for_level_four() -> None:
+    fields = record(GH_HOSTED, tlog=REKOR)
+    asserted = L4Evidence(dependencies_have_provenance=True, reproducible=True,
+                          two_party_review=True)
+    tagged = assess(cfg(4, builder_image="ghcr.io/acme/builder:1.2"), GH_HOSTED, signed=True,
+                    method="sigstore", fields=fields, l4_evidence=asserted)
+    assert tagged.achieved == "SLSA_BUILD_LEVEL_3"
+    assert tagged.shortfall[1:] == ["the builder image is pinned to a digest, not a tag"]
+    pinned = assess(cfg(4, builder_image="ghcr.io/acme/builder@sha256:" + "ab" * 32), GH_HOSTED,
+                    signed=True, method="sigstore", fields=fields, l4_evidence=asserted)
+    assert pinned.achieved == "SLSA_BUILD_LEVEL_4"

@@ -445,3 +445,14 @@ def test_iri_formats_are_still_checked(tmp_path: Path) -> None:
         sbom.validate(json.dumps(doc).encode())
     # the url is an iri-reference or a bom-link: without the IRI check it would pass
     assert "externalReferences/0/url" in info.value.message
+
+
+def test_store_writes_under_state_sbom_and_refuses_paths(tmp_path: Path) -> None:
+    root = project(tmp_path, {"Cargo.lock": CARGO_LOCK})
+    data, filename = sbom.generate(root, "ripcalc", "0.3.1", source_date_epoch=EPOCH)
+    state = tmp_path / "state"
+    path = sbom.store(state, data, filename)
+    assert path == state / "sbom" / "ripcalc-0.3.1.cdx.json" and path.read_bytes() == data
+    with pytest.raises(sbom.SbomInvalid):
+        sbom.store(state, data, "../escape.json")
+    assert sorted(p.name for p in (state / "sbom").iterdir()) == ["ripcalc-0.3.1.cdx.json"]
