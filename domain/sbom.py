@@ -388,6 +388,7 @@ def summarize(doc_bytes: bytes) -> dict[str, Any]:
                 "topLevel": sorted(packages.get(r, str(r)) for r in top),
                 "serial": doc.get("documentNamespace"),
                 "timestamp": (doc.get("creationInfo") or {}).get("created"),
-                "sources": [doc.get("comment")] if doc.get("comment") else []}
+                "sources": str(doc.get("comment") or "").removeprefix(
+                    "dependencies from: ").split(", ") if doc.get("comment") else []}
     raise SbomInvalid("not a CycloneDX or SPDX JSON document",
                       hint="expected bomFormat CycloneDX or spdxVersion SPDX-2.3")

@@ -456,3 +456,18 @@ def test_store_writes_under_state_sbom_and_refuses_paths(tmp_path: Path) -> None
     with pytest.raises(sbom.SbomInvalid):
         sbom.store(state, data, "../escape.json")
     assert sorted(p.name for p in (state / "sbom").iterdir()) == ["ripcalc-0.3.1.cdx.json"]
+
+
+def test_environment_sboms_are_reproducible_and_name_no_machine_path(tmp_path: Path) -> None:
+    root = project(tmp_path, {})
+    one, _ = sbom.generate(root, "shipline", "0.1.0", environment=Path(sys.prefix),
+                           source_date_epoch=EPOCH)
+    two, _ = sbom.generate(root, "shipline", "0.1.0", environment=Path(sys.prefix) / "bin" /
+                           "python", source_date_epoch=EPOCH)
+    assert one == two
+    source = sbom.summarize(one)["sources"][0]
+    assert source.startswith("environment:") and source.endswith("site-packages")
+    assert str(Path(sys.prefix).parent) not in one.decode()
+    spdx, _ = sbom.generate(root, "shipline", "0.1.0", "SPDX", environment=Path(sys.prefix),
+                            source_date_epoch=EPOCH)
+    assert sbom.summarize(spdx)["sources"] == [source]

@@ -105,5 +105,16 @@ def read_environment(paths: list[str] | None = None,
     else:
         required = {r for p in packages.values() for r in p.requires}
         direct = [p for p in packages if p not in required]
-    where = "environment:" + (":".join(search) if paths is not None else sys.prefix)
-    return finish([where], "pypi", direct, packages)
+    shown = [_display(p) for p in search] if paths is not None else [Path(sys.prefix).name]
+    return finish(["environment:" + ":".join(shown)], "pypi", direct, packages)
+
+
+def _display(path: str) -> str:
+    """A site-packages path from its virtual environment's folder down
+    (``.venv/lib/python3.11/site-packages``): where the venv lives on this
+    machine is no part of the SBOM, so equal environments give equal SBOMs."""
+    here = Path(path)
+    for parent in here.parents:
+        if (parent / "pyvenv.cfg").is_file():
+            return str(here.relative_to(parent.parent))
+    return here.name
