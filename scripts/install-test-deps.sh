@@ -3,8 +3,8 @@
 # (or with passwordless sudo). Idempotent: whatever is already present is
 # skipped quietly, so scripts/test.sh can call it before every run.
 #
-#   Debian: docker-registry (distribution 2.8), skopeo, umoci, librsvg2-bin,
-#           tmux, gnupg, nodejs + npm
+#   Debian: docker-registry (distribution 2.8), skopeo, umoci, buildah,
+#           librsvg2-bin, tmux, gnupg, nodejs + npm
 #   npm:    verdaccio 6.8.0 into tests/.npm from the committed
 #           tests/npm/package.json + package-lock.json (node-fetch pinned to
 #           2.7.0 by an override; verdaccio 6.9+ needs Node 22)
@@ -19,6 +19,7 @@ declare -A PROVIDES=(
     [docker-registry]=docker-registry
     [skopeo]=skopeo
     [umoci]=umoci
+    [buildah]=buildah
     [librsvg2-bin]=rsvg-convert
     [tmux]=tmux
     [gnupg]=gpg
@@ -26,7 +27,7 @@ declare -A PROVIDES=(
     [npm]=npm
 )
 missing=()
-for pkg in docker-registry skopeo umoci librsvg2-bin tmux gnupg nodejs npm; do
+for pkg in docker-registry skopeo umoci buildah librsvg2-bin tmux gnupg nodejs npm; do
     if ! command -v "${PROVIDES[$pkg]}" >/dev/null 2>&1 \
         && ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")

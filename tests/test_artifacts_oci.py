@@ -280,6 +280,39 @@ def test_path_not_committed_is_87(image: Image, oci_registry: OciRegistry) -> No
     assert not h.layout.exists()
 
 
+# -- a Dockerfile, built by buildah (no docker daemon here) ------------------
+
+def test_dockerfile_is_built_by_buildah_reproducibly(image: Image, oci_registry: OciRegistry,
+                                                     tmp_path: Path) -> None:
+    image.repo.commit("build: image from a Dockerfile", {
+        "Dockerfile": 'FROM scratch\nCOPY bin/ /app/bin/\nCMD ["/app/bin/hello"]\n'})
+    h = image.handler(oci_registry.url)
+    assert h.builder() == "buildah"
+    h.validate()
+    h.dry_run()
+    [built] = h.build()
+    os.utime(image.repo.path / "bin" / "hello", (5, 5))
+    [again] = image.handler(oci_registry.url, out="again").build()
+    assert again.sha256 == built.sha256
+    result = h.publish([built])
+    digest, pulled = pulled_digest(oci_registry, f"{oci_registry.host}/{image.name}:2.1.0",
+                                   tmp_path / "pulled", "2.1.0")
+    assert digest == result.registry_digest == f"sha256:{built.sha256}"
+    assert "app/bin/hello" in layer_names(pulled, digest)
+
+
+def test_broken_dockerfile_is_87(image: Image, oci_registry: OciRegistry) -> None:
+    image.repo.commit("build: broken Dockerfile", {
+        "Dockerfile": "FROM scratch\nCOPY no-such-file /app/\n"})
+    h = image.handler(oci_registry.url, builder="buildah")
+    with pytest.raises(ArtifactBuildFailed) as err:
+        h.build()
+    assert err.value.code == 87
+    assert err.value.message.startswith(f"oci-image '{image.name}': buildah build failed")
+    assert "\n" not in err.value.message
+    assert not h.layout.exists()
+
+
 # -- a registry with basic auth (htpasswd) ----------------------------------
 
 def test_publish_with_credentials_through_a_0600_auth_file(

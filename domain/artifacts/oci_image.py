@@ -106,6 +106,8 @@ class OciImageHandler(Handler):
             return wanted
         if not (self.source_dir / self.dockerfile).is_file():
             return "umoci"
+        # A Dockerfile: a real image builder when one is there, else umoci
+        # from the committed files (the Dockerfile is then not used).
         if self._docker_daemon():
             return "docker"
         return "buildah" if shutil.which("buildah", path=self.ctx.env.get("PATH")) else "umoci"
@@ -243,10 +245,21 @@ class OciImageHandler(Handler):
         shutil.rmtree(layout, ignore_errors=True)
         layout.parent.mkdir(parents=True, exist_ok=True)
         if builder == "buildah":
-            self.run_tool(["buildah", "build", "--timestamp", str(self.ctx.source_date_epoch),
-                           "-f", self.dockerfile, "-t", image, "."], error, "buildah build")
-            self.run_tool(["buildah", "push", image, f"oci:{layout}:{self.tag}"], error,
-                          "buildah push to an OCI layout")
+            # A private image store (vfs: works unprivileged and in containers),
+            # removed afterwards; --timestamp makes the image reproducible.
+            store = Path(tempfile.mkdtemp(prefix="shipline-buildah-"))
+            buildah = ["buildah", "--storage-driver", "vfs", "--root", str(store / "root"),
+                       "--runroot", str(store / "run")]
+            env = self.tool_env({"BUILDAH_ISOLATION":
+                                 self.ctx.env.get("BUILDAH_ISOLATION", "chroot")})
+            try:
+                self.run_tool([*buildah, "build", "--timestamp", str(self.ctx.source_date_epoch),
+                               "-f", self.dockerfile, "-t", image, "."], error, "buildah build",
+                              env=env)
+                self.run_tool([*buildah, "push", image, f"oci:{layout}:{self.tag}"], error,
+                              "buildah push to an OCI layout", env=env)
+            finally:
+                shutil.rmtree(store, ignore_errors=True)
         else:
             self.run_tool(["docker", "build", "-f", self.dockerfile, "-t", image, "."], error,
                           "docker build")
