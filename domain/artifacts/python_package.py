@@ -126,8 +126,13 @@ class PythonPackageHandler(Handler):
     # -- phases ------------------------------------------------------------
     def validate(self) -> None:
         for module in ("build", "twine"):
-            self.run_tool([self.python, "-m", module, "--version"], ArtifactValidationFailed,
-                          f"required tool 'python -m {module}' is missing", timeout=60)
+            try:
+                self.run_tool([self.python, "-m", module, "--version"], ArtifactValidationFailed,
+                              f"checking for the required tool 'python -m {module}'", timeout=60)
+            except ArtifactValidationFailed as exc:
+                raise ArtifactValidationFailed(
+                    exc.message, hint=f"`{self.python} -m pip install build twine`, or point "
+                                      "options.python at an interpreter that has them") from None
         project = self.project()
         manifest_version = project.get("version")
         if "version" in (project.get("dynamic") or []):
