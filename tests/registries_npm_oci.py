@@ -13,8 +13,12 @@ keep apart by using package and image names of their own.
 - ``npm_token``: a fresh user's token for one test.
 - ``oci_registry``: a :class:`OciRegistry` (distribution with its own config
   file, ``storage.delete.enabled: true``, no auth).
-- ``oci_registry_auth``: the same with htpasswd basic auth and one user.
-- ``dead_url``: an ``http://127.0.0.1:PORT`` where nothing listens.
+- ``oci_registry_auth``: the same with htpasswd basic auth and one user
+  (``.credentials`` is ``USER:PASSWORD``).
+- ``oci_registry_nodelete``: deletes disabled (a rollback there is 89).
+- ``dead_url``: an ``http://127.0.0.1:PORT`` where nothing listens;
+  ``failing_url``: every request answered 503; ``hanging_url``: connections
+  accepted and never answered (for timeouts).
 """
 
 from __future__ import annotations
