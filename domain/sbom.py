@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AttestationInvalid, ConfigInvalid
-from .lockfiles import Inventory, Package, purl_for, read_environment, read_lockfiles, site_packages
+from .lockfiles import (
+    Inventory,
+    LockfileInvalid,
+    Package,
+    purl_for,
+    read_environment,
+    read_lockfiles,
+    site_packages,
+)
 
 CYCLONEDX_VERSIONS = ("1.5", "1.6")
 SPDX_VERSION = "2.3"
@@ -87,17 +95,57 @@ def default_epoch(root: Path) -> int:
 
 
 def inventory_for(root: Path, artifact_name: str, environment: Path | None = None) -> Inventory:
-    """The dependencies: an explicit ``environment`` (a venv, its python or a
-    site-packages folder), else the lock files in ``root``, else
-    ``root/.venv``, else the running interpreter's environment."""
+    """The dependencies, from the first of:
+
+    1. an explicit ``environment`` (a venv, its python or a site-packages
+       folder);
+    2. the lock files in ``root``;
+    3. for a Python project without a lock file, ``root/.venv``, else the
+       running interpreter's environment (in CI, the one the build installed);
+    4. nothing: a project with no manifest has no dependencies to list (an
+       SBOM with no components, its source ``none``).
+
+    An npm or Cargo manifest that declares dependencies without its lock
+    file is 86: the versions that would ship are unknown.
+    """
     if environment is not None:
         return read_environment([str(p) for p in site_packages(environment)], artifact_name)
     found = read_lockfiles(root, artifact_name)
     if found is not None:
         return found
-    if (root / ".venv").is_dir():
-        return read_environment([str(p) for p in site_packages(root / ".venv")], artifact_name)
-    return read_environment(None, artifact_name)
+    _unlocked_manifest(root)
+    if any((root / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg")):
+        if (root / ".venv").is_dir():
+            return read_environment([str(p) for p in site_packages(root / ".venv")],
+                                    artifact_name)
+        return read_environment(None, artifact_name)
+    return Inventory(("none",), "generic", (), ())
+
+
+def _unlocked_manifest(root: Path) -> None:
+    import tomllib
+
+    from .jsonio import StrictJSONError, read_strict
+
+    package_json = root / "package.json"
+    if package_json.is_file():
+        try:
+            manifest = read_strict(package_json)
+        except (OSError, StrictJSONError) as exc:
+            raise LockfileInvalid(f"package.json: {exc}", hint="fix package.json") from None
+        if isinstance(manifest, dict) and manifest.get("dependencies"):
+            raise LockfileInvalid("package.json declares dependencies but there is no "
+                                  "package-lock.json", hint="run `npm install` and commit "
+                                  "package-lock.json")
+    cargo_toml = root / "Cargo.toml"
+    if cargo_toml.is_file():
+        try:
+            manifest = tomllib.loads(cargo_toml.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise LockfileInvalid(f"Cargo.toml: {exc}", hint="fix Cargo.toml") from None
+        if manifest.get("dependencies"):
+            raise LockfileInvalid("Cargo.toml declares dependencies but there is no Cargo.lock",
+                                  hint="run `cargo generate-lockfile` and commit Cargo.lock")
 
 
 def generate(root: Path, artifact_name: str, version: str, fmt: str = "CycloneDX",

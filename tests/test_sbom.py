@@ -268,7 +268,7 @@ def test_installed_environment_with_record_hashes() -> None:
 
 
 def test_no_lock_file_falls_back_to_the_project_venv(tmp_path: Path) -> None:
-    root = project(tmp_path, {})
+    root = project(tmp_path, {"pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n'})
     venv = Path(sys.prefix)
     (root / ".venv").symlink_to(venv, target_is_directory=True)
     inv = sbom.inventory_for(root, "shipline")
@@ -471,3 +471,27 @@ def test_environment_sboms_are_reproducible_and_name_no_machine_path(tmp_path: P
     spdx, _ = sbom.generate(root, "shipline", "0.1.0", "SPDX", environment=Path(sys.prefix),
                             source_date_epoch=EPOCH)
     assert sbom.summarize(spdx)["sources"] == [source]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("package.json", '{"name": "web", "dependencies": {"express": "^4"}}',
+     "package.json declares dependencies but there is no package-lock.json"),
+    ("Cargo.toml", '[package]\nname = "x"\n[dependencies]\nserde = "1"\n',
+     "Cargo.toml declares dependencies but there is no Cargo.lock"),
+    ("package.json", '{"name": "web", "name": "again"}', "package.json: duplicate key 'name'"),
+])
+def test_a_manifest_with_dependencies_but_no_lock_is_86(tmp_path: Path, name: str, text: str,
+                                                        expected: str) -> None:
+    root = project(tmp_path, {name: text})
+    with pytest.raises(LockfileInvalid) as info:
+        sbom.generate(root, "x", "1.0.0", source_date_epoch=EPOCH)
+    assert info.value.code == 86 and info.value.message == expected
+
+
+def test_a_project_without_manifests_has_an_empty_valid_sbom(tmp_path: Path) -> None:
+    root = project(tmp_path, {"README.md": "docs only", "package.json": '{"name": "docs"}'})
+    for fmt in ("CycloneDX", "SPDX"):
+        data, _ = sbom.generate(root, "docs", "2.0.0", fmt, source_date_epoch=EPOCH)
+        summary = sbom.summarize(data)
+        assert summary["components"] == 0 and summary["sources"] == ["none"]
+        assert summary["subject"] == "docs@2.0.0"

@@ -40,7 +40,7 @@ class Inventory:
     sources: tuple[str, ...]
     """The lock files read (relative names) or ``environment:<site-packages>``."""
     ecosystem: str
-    """``pypi``, ``npm`` or ``cargo``: the first source's, for the root's purl."""
+    """``pypi``, ``npm``, ``cargo`` (the first source's, for the root's purl) or ``generic``."""
     direct: tuple[str, ...]
     """purls the artifact itself depends on; sorted."""
     packages: tuple[Package, ...]
