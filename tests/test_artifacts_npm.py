@@ -212,6 +212,16 @@ def test_hanging_registry_times_out_as_86(project: Project, hanging_url: str,
     assert "did not answer within 1 s" in err.value.message
 
 
+def test_registry_hanging_at_publish_is_88(project: Project, verdaccio: Verdaccio,
+                                           npm_token: str, hanging_url: str) -> None:
+    files = project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).build()
+    h = project.handler(hanging_url, {TOKEN_VAR: npm_token}, timeoutSeconds=2)
+    with pytest.raises(ArtifactPublishFailed) as err:
+        h.publish(files)
+    assert err.value.code == 88
+    assert "did not answer within 2 s" in err.value.message
+
+
 def test_credential_variable_unset_is_86(project: Project, verdaccio: Verdaccio,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_VAR, raising=False)

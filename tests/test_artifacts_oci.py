@@ -192,6 +192,15 @@ def test_registry_down_at_publish_is_88(image: Image, oci_registry: OciRegistry,
         "manifests/2.1.0 is unreachable ([Errno 111] Connection refused)")
 
 
+def test_registry_hanging_at_publish_is_88(image: Image, oci_registry: OciRegistry,
+                                           hanging_url: str) -> None:
+    files = image.handler(oci_registry.url).build()
+    with pytest.raises(ArtifactPublishFailed) as err:
+        image.handler(hanging_url, timeoutSeconds=2).publish(files)
+    assert err.value.code == 88
+    assert "did not answer within 2 s" in err.value.message
+
+
 def test_rollback_deletes_the_manifest(image: Image, oci_registry: OciRegistry) -> None:
     h = image.handler(oci_registry.url)
     [built] = h.build()
