@@ -248,3 +248,23 @@ def test_unknown_type_is_85(tmp_path: Path):
     with pytest.raises(ArtifactTypeUnknown) as exc:
         load_handler(ArtifactConfig(type="ruby-gem"), ctx)
     assert exc.value.code == 85 and "unknown artifact type 'ruby-gem'" in one_line(exc)
+
+
+def test_partial_upload_is_89_and_resume_uploads_the_rest(project, pypiserver: PyPIServer,
+                                                          fault_proxy, tmp_path: Path):
+    proxy = fault_proxy(pypiserver.url)
+    h = handler(project, proxy.url, tmp=tmp_path)
+    files = h.build()
+    proxy.fail(503, methods={"POST"}, after=1)  # the first file goes through, the second fails
+    with pytest.raises(RollbackFailed) as exc:
+        h.publish(files)
+    text = one_line(exc)
+    kept = [p.name for p in pypiserver.packages.iterdir()]
+    assert exc.value.code == 89 and len(kept) == 1 and f"{kept[0]} stayed published" in text
+    with pytest.raises(RollbackFailed) as exc2:  # ARTP-009: 89 even when the others roll back
+        rollback_published([], exc.value)
+    assert exc2.value.code == 89
+    proxy.heal()
+    result = h.publish(files)  # resume: adopts the kept file, uploads only the missing one
+    assert sorted(p.name for p in pypiserver.packages.iterdir()) == sorted(result.urls)
+    assert [h.verify_published(f, result) for f in files] == [f.sha256 for f in files]

@@ -263,3 +263,18 @@ def test_results_round_trip_through_json(project, tmp_path: Path):
     assert PublishResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     assert set(result.to_dict()) == {"reference", "registryDigest", "publishedAt", "urls",
                                      "digests"}
+
+
+def test_partial_upload_that_cannot_be_removed_is_89(project, file_server: FileServer,
+                                                     fault_proxy, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
+    proxy = fault_proxy(file_server.url)
+    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project),
+                cred="TARBALL_TOKEN")
+    files = h.build()
+    proxy.fail(500, methods={"PUT", "DELETE"}, after=1)
+    with pytest.raises(RollbackFailed) as exc:
+        h.publish(files)
+    assert exc.value.code == 89
+    assert "the partial upload demo-2.0.0.tar.gz could not be removed" in one_line(exc)
+    assert (file_server.root / "demo/2.0.0/demo-2.0.0.tar.gz").exists()

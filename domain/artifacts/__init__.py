@@ -39,6 +39,7 @@ __all__ = [
     "Handler",
     "PublishContext",
     "PublishResult",
+    "check_types",
     "known_types",
     "load_handler",
     "rollback_published",
@@ -89,6 +90,13 @@ def _handler_class(type_name: str) -> type[Handler]:
     return cls
 
 
+def check_types(configs: Sequence[ArtifactConfig]) -> None:
+    """85 for the first artifact whose type has no handler (imports each
+    handler module, so a release fails before anything changes)."""
+    for cfg in configs:
+        _handler_class(cfg.type)
+
+
 def load_handler(cfg: ArtifactConfig, ctx: ArtifactContext) -> Handler:
     """The handler for ``cfg``. Its output goes to
     ``ctx.out_dir/<index-free name>``: ``<type>-<name>``, made on demand."""
@@ -101,7 +109,8 @@ def rollback_published(published: Sequence[tuple[Handler, PublishResult]],
                        cause: ShiplineError) -> NoReturn:
     """Roll back ``published`` (newest first) after ``cause`` stopped the
     publish, then raise: 88 when every rollback succeeded, 89 naming every
-    artifact that stayed published otherwise."""
+    artifact that stayed published otherwise (and always 89 when ``cause``
+    is itself a RollbackFailed: the failing artifact left files behind)."""
     undone: list[str] = []
     stayed: list[str] = []
     for handler, result in reversed(list(published)):
@@ -109,6 +118,11 @@ def rollback_published(published: Sequence[tuple[Handler, PublishResult]],
             undone.append(handler.rollback(result))
         except ShiplineError as exc:
             stayed.append(f"{handler.label} at {result.reference} ({exc.message})")
+    if isinstance(cause, RollbackFailed):  # the failing artifact itself left files behind
+        suffix = f"; rolled back: {', '.join(undone)}" if undone else ""
+        if stayed:
+            suffix += "; still published: " + "; ".join(stayed)
+        raise RollbackFailed(f"{cause.message}{suffix}", hint=cause.hint)
     if stayed:
         raise RollbackFailed(
             f"{cause.message}; rollback incomplete, still published: " + "; ".join(stayed),

@@ -241,19 +241,43 @@ class PythonPackageHandler(Handler):
                              urls=urls, digests=digests)
 
     def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
+        """Upload what the index does not have yet. Files already there with
+        the same SHA-256 (a run that crashed after uploading) are adopted,
+        not uploaded again; any other file for this version is a conflict
+        (88). An upload that fails after the index kept some of the files
+        is 89: the index cannot delete them."""
         already = self._published_files(ArtifactPublishFailed)
-        if already:
-            same = all(f.path.name in already and already[f.path.name][1] == f.sha256
-                       for f in files)
-            if same:
-                self.log(f"{self.dist_name} {self.ctx.version} is already on the index with the "
-                         "same digests: not uploading again")
-                return self._result(files, already)
+        ours = {f.path.name: f for f in files}
+        clash = sorted(n for n, (_, digest) in already.items()
+                       if n not in ours or digest != ours[n].sha256)
+        if clash:
             raise ArtifactPublishFailed(
                 f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
-                f"{httpio.public_url(self.index_url)}{self.dist_name}/ with different files",
+                f"{httpio.public_url(self.index_url)}{self.dist_name}/ with different files "
+                f"({', '.join(clash)})",
                 hint="a package index never accepts the same version twice: release a new "
                      "version")
+        todo = [f for f in files if f.path.name not in already]
+        if not todo:
+            self.log(f"{self.dist_name} {self.ctx.version} is already on the index with the "
+                     "same digests: not uploading again")
+            return self._result(files, already)
+        try:
+            self._upload(todo)
+        except ArtifactPublishFailed as exc:
+            self._raise_if_partial(exc, files)
+            raise
+        listed = self._published_files(ArtifactPublishFailed)
+        missing = [f.path.name for f in files if f.path.name not in listed]
+        if missing:
+            raise ArtifactPublishFailed(
+                f"{self.label}: twine reported success but the index does not list "
+                f"{', '.join(missing)}", hint="check the index's upload configuration")
+        result = self._result(files, listed)
+        self.log(f"published {', '.join(result.urls)} to {result.reference}")
+        return result
+
+    def _upload(self, files: Sequence[BuiltFile]) -> None:
         # An index without upload auth still needs a (blank) login for twine.
         extra = {"TWINE_NON_INTERACTIVE": "1", "NO_COLOR": "1",
                  "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
@@ -265,15 +289,20 @@ class PythonPackageHandler(Handler):
         self.run_tool(self._upload_argv([str(f.path) for f in files]), ArtifactPublishFailed,
                       f"twine upload to {httpio.public_url(self.upload_url)}",
                       env=self.tool_env(extra))
-        listed = self._published_files(ArtifactPublishFailed)
-        missing = [f.path.name for f in files if f.path.name not in listed]
-        if missing:
-            raise ArtifactPublishFailed(
-                f"{self.label}: twine reported success but the index does not list "
-                f"{', '.join(missing)}", hint="check the index's upload configuration")
-        result = self._result(files, listed)
-        self.log(f"published {', '.join(result.urls)} to {result.reference}")
-        return result
+
+    def _raise_if_partial(self, failure: ShiplineError, files: Sequence[BuiltFile]) -> None:
+        try:
+            kept = self._published_files(ArtifactPublishFailed)
+        except ShiplineError:
+            return  # cannot tell; the upload failure stands (resume checks again)
+        stayed = [f.path.name for f in files if f.path.name in kept]
+        if stayed:
+            raise RollbackFailed(
+                f"{failure.message}; {', '.join(stayed)} stayed published at "
+                f"{httpio.public_url(self.index_url)}{self.dist_name}/ (a package index "
+                "cannot delete)",
+                hint="`shipline release resume` uploads the rest once the index works; or "
+                     "yank the release on the index")
 
     def rollback(self, result: PublishResult) -> str:
         raise RollbackFailed(

@@ -218,8 +218,13 @@ class TarballHandler(Handler):
             for f in files:
                 reported[f.path.name] = self._put(f)
                 written.append(f.path.name)
-        except ShiplineError:
-            self._delete_quietly(written)
+        except ShiplineError as exc:
+            stayed = self._delete_quietly(written)
+            if stayed:
+                raise RollbackFailed(
+                    f"{exc.message}; the partial upload {', '.join(stayed)} could not be "
+                    f"removed and stays at {httpio.public_url(self.location(stayed[0]))}",
+                    hint="delete it by hand") from None
             raise
         return self._result(files, reported)
 
@@ -239,12 +244,16 @@ class TarballHandler(Handler):
                                         hint="check the destination directory") from None
         return hashlib.sha256(target.read_bytes()).hexdigest()
 
-    def _delete_quietly(self, names: Sequence[str]) -> None:
+    def _delete_quietly(self, names: Sequence[str]) -> list[str]:
+        """Remove a partial upload; returns the names that stayed."""
+        stayed: list[str] = []
         for name in names:
             try:
                 self._delete(name)
             except ShiplineError as exc:
                 self.log(f"could not remove partial upload {name}: {exc.message}", "stderr")
+                stayed.append(name)
+        return stayed
 
     def _delete(self, filename: str) -> None:
         if self.is_http:
