@@ -278,3 +278,16 @@ def test_partial_upload_that_cannot_be_removed_is_89(project, file_server: FileS
     assert exc.value.code == 89
     assert "the partial upload demo-2.0.0.tar.gz could not be removed" in one_line(exc)
     assert (file_server.root / "demo/2.0.0/demo-2.0.0.tar.gz").exists()
+
+
+def test_a_name_that_escapes_the_destination_is_86(project, tmp_path: Path):
+    store = tmp_path / "store"
+    store.mkdir()
+    cfg = ArtifactConfig.model_validate({"type": "tarball", "name": "../../etc",
+                                         "registry": str(store)})
+    h = load_handler(cfg, artifact_context(project.path, "2.0.0", tmp_path / "out",
+                                           commit=head(project)))
+    with pytest.raises(ArtifactValidationFailed) as exc:
+        h.validate()
+    assert exc.value.code == 86 and "must be letters, digits" in one_line(exc)
+    assert not any(store.iterdir())

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import shutil
 import tarfile
 import urllib.parse
@@ -36,6 +37,8 @@ from ..errors import (
 )
 from . import httpio
 from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def repack(tar_bytes: bytes, mtime: int) -> bytes:
@@ -71,7 +74,13 @@ class TarballHandler(Handler):
 
     @property
     def name(self) -> str:
-        return self.cfg.name or self.ctx.repo_root.resolve().name
+        """Part of file names and destination paths: a plain word only."""
+        name = self.cfg.name or self.ctx.repo_root.resolve().name
+        if not _SAFE_NAME.fullmatch(name):
+            raise ArtifactValidationFailed(
+                f"tarball {name!r}: release.artifacts[].name must be letters, digits, '.', '_' "
+                "or '-' (it becomes a path on the destination)", hint="rename the artifact")
+        return name
 
     @property
     def archive_name(self) -> str:
