@@ -495,3 +495,71 @@ def test_a_project_without_manifests_has_an_empty_valid_sbom(tmp_path: Path) -> 
         summary = sbom.summarize(data)
         assert summary["components"] == 0 and summary["sources"] == ["none"]
         assert summary["subject"] == "docs@2.0.0"
+
+
+UV_LOCK_SOURCES = f"""\
+version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[[package]]
+name = "acme-client"
+version = "0.9.0"
+source = {{ git = "https://github.com/acme/acme-client?rev=v0.9.0#0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c" }}
+
+[[package]]
+name = "internal-utils"
+version = "2.1.0"
+source = {{ registry = "https://pypi.acme.example/simple" }}
+sdist = {{ url = "https://pypi.acme.example/files/internal_utils-2.1.0.tar.gz", hash = "sha256:{h('iu')}", size = 1200 }}
+
+[[package]]
+name = "svc"
+version = "1.0.0"
+source = {{ virtual = "." }}
+dependencies = [
+    {{ name = "acme-client" }},
+    {{ name = "internal-utils" }},
+]
+"""  # noqa: E501  (uv writes these lines whole)
+
+CARGO_SOURCES = f"""\
+version = 4
+
+[[package]]
+name = "tool"
+version = "0.1.0"
+dependencies = ["forked-log", "inhouse"]
+
+[[package]]
+name = "forked-log"
+version = "0.4.99"
+source = "git+https://github.com/acme/log?branch=fix#a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
+[[package]]
+name = "inhouse"
+version = "3.0.0"
+source = "sparse+https://crates.acme.example/index/"
+checksum = "{h('inhouse')}"
+"""
+
+
+def test_purls_say_where_a_package_not_from_the_public_registry_comes_from(
+        tmp_path: Path) -> None:
+    root = project(tmp_path, {"uv.lock": UV_LOCK_SOURCES})
+    inv = lockfiles.read_lockfiles(root, "svc")
+    assert inv is not None
+    assert [p.purl for p in inv.packages] == [
+        "pkg:pypi/acme-client@0.9.0?vcs_url=git%2Bhttps://github.com/acme/acme-client"
+        "%400f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c",
+        "pkg:pypi/internal-utils@2.1.0?repository_url=https://pypi.acme.example/simple"]
+    root = project(tmp_path, {"Cargo.lock": CARGO_SOURCES})
+    (root / "uv.lock").unlink()
+    inv = lockfiles.read_lockfiles(root, "tool")
+    assert inv is not None
+    assert inv.direct == (
+        "pkg:cargo/forked-log@0.4.99?vcs_url=git%2Bhttps://github.com/acme/log"
+        "%40a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+        "pkg:cargo/inhouse@3.0.0?repository_url=https://crates.acme.example/index/")
+    data, _ = sbom.generate(root, "tool", "0.1.0", source_date_epoch=EPOCH)
+    assert sbom.summarize(data)["components"] == 2

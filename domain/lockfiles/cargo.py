@@ -17,9 +17,26 @@ from .model import (
     relative,
     require_str,
     table_list,
+    vcs_url,
 )
 
 # -- Cargo.lock -------------------------------------------------------------------------------
+
+CRATES_IO = ("registry+https://github.com/rust-lang/crates.io-index",
+             "sparse+https://index.crates.io/")
+
+
+def cargo_purl(entry: dict[str, Any]) -> str:
+    """pkg:cargo/name@version, with ``vcs_url`` for a git crate and
+    ``repository_url`` for one from another registry."""
+    source = str(entry.get("source") or "")
+    qualifiers = {}
+    if source.startswith("git+"):
+        qualifiers["vcs_url"] = vcs_url(source)
+    elif source and source not in CRATES_IO:
+        qualifiers["repository_url"] = source.partition("+")[2]
+    return purl_for("cargo", entry["name"], entry["version"], qualifiers)
+
 
 def read_cargo_lock(path: Path, root: Path, artifact_name: str | None = None) -> Inventory:
     name = relative(path, root)
@@ -53,16 +70,16 @@ def read_cargo_lock(path: Path, root: Path, artifact_name: str | None = None) ->
     for entry in entries:
         if entry in roots:
             continue
-        purl = purl_for("cargo", entry["name"], entry["version"])
+        purl = cargo_purl(entry)
         checksum = entry.get("checksum") or checksums.get(
             f"checksum {entry['name']} {entry['version']} ({entry.get('source')})")
         hashes = ((parse_hash(f"sha256:{checksum}", f"{entry['_where']}.checksum"),)
                   if checksum else ())
         requires = [resolve(d, entry["_where"]) for d in entry.get("dependencies", [])]
         packages[purl] = Package(entry["name"], entry["version"], purl, hashes, tuple(sorted(
-            purl_for("cargo", r["name"], r["version"]) for r in requires if r not in roots)))
+            cargo_purl(r) for r in requires if r not in roots)))
     if roots:
-        direct = [purl_for("cargo", r["name"], r["version"]) for root_entry in roots
+        direct = [cargo_purl(r) for root_entry in roots
                   for r in (resolve(d, root_entry["_where"])
                             for d in root_entry.get("dependencies", [])) if r not in roots]
     else:

@@ -58,16 +58,27 @@ class Inventory:
         return digest.hexdigest()
 
 
-def purl_for(ecosystem: str, name: str, version: str) -> str:
+def purl_for(ecosystem: str, name: str, version: str,
+             qualifiers: dict[str, str] | None = None) -> str:
     from packageurl import PackageURL
 
+    extra = {k: v for k, v in (qualifiers or {}).items() if v}
     if ecosystem == "pypi":
-        return PackageURL(type="pypi", name=name.lower().replace("_", "-"),
-                          version=version).to_string()
+        return PackageURL(type="pypi", name=name.lower().replace("_", "-"), version=version,
+                          qualifiers=extra).to_string()
     if ecosystem == "npm" and name.startswith("@") and "/" in name:
         scope, _, bare = name.partition("/")
-        return PackageURL(type="npm", namespace=scope, name=bare, version=version).to_string()
-    return PackageURL(type=ecosystem, name=name, version=version).to_string()
+        return PackageURL(type="npm", namespace=scope, name=bare, version=version,
+                          qualifiers=extra).to_string()
+    return PackageURL(type=ecosystem, name=name, version=version, qualifiers=extra).to_string()
+
+
+def vcs_url(url: str) -> str:
+    """``https://host/repo?rev=x#<commit>`` → ``git+https://host/repo@<commit>``
+    (purl's ``vcs_url`` form)."""
+    base, _, commit = url.partition("#")
+    base = base.split("?", 1)[0].removeprefix("git+")
+    return f"git+{base}@{commit}" if commit else f"git+{base}"
 
 
 def parse_hash(text: str, where: str) -> tuple[str, str]:

@@ -19,9 +19,22 @@ from .model import (
     relative,
     require_str,
     table_list,
+    vcs_url,
 )
 
 # -- uv.lock ----------------------------------------------------------------------------------
+
+def _uv_qualifiers(source: dict[str, Any]) -> dict[str, str]:
+    """Where a package not from PyPI comes from, as purl qualifiers."""
+    if "git" in source:
+        return {"vcs_url": vcs_url(str(source["git"]))}
+    if "url" in source:
+        return {"download_url": str(source["url"])}
+    registry = str(source.get("registry", ""))
+    if registry and registry.rstrip("/") != "https://pypi.org/simple":
+        return {"repository_url": registry}
+    return {}
+
 
 def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> Inventory:
     name = relative(path, root)
@@ -67,7 +80,7 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
         if entry in roots:
             continue
         version = require_str(entry, "version", entry["_where"])
-        keys[id(entry)] = purl_for("pypi", entry["name"], version)
+        keys[id(entry)] = purl_for("pypi", entry["name"], version, _uv_qualifiers(entry["source"]))
 
     def deps_of(entry: dict[str, Any], extras: tuple[str, ...]) -> list[tuple[dict[str, Any],
                                                                             tuple[str, ...]]]:
