@@ -18,7 +18,7 @@ from registries_npm_oci import OciRegistry, unique_name
 
 from domain.artifacts import ArtifactContext, load_handler
 from domain.artifacts.oci_image import OciImageHandler, skopeo_reason
-from domain.artifacts.oci_layout import blob_path, check_layout, layout_of
+from domain.artifacts.oci_layout import blob_path, check_layout
 from domain.config import ArtifactConfig
 from domain.errors import (
     ArtifactBuildFailed,
@@ -95,8 +95,10 @@ def test_publish_then_pull_back_with_equal_digests(image: Image, oci_registry: O
     assert oci_registry.request("HEAD", f"/v2/{image.name}/manifests/2.1.0")[0] == 404
     [built] = h.build()
     assert built.kind == "oci-manifest"
-    layout = layout_of(built.path)
+    assert built.path.name == f"{image.name}-2.1.0.oci-manifest.json"
+    layout = h.layout
     info = check_layout(layout, "2.1.0", AssertionError)
+    assert blob_path(layout, info.digest).read_bytes() == built.path.read_bytes()
     assert info.digest == f"sha256:{built.sha256}"
     assert "app/bin/hello" in layer_names(layout, info.digest)
     assert not any("untracked" in n for n in layer_names(layout, info.digest))
@@ -240,7 +242,7 @@ def test_corrupt_layout_is_refused_before_the_push(image: Image,
                                                    oci_registry: OciRegistry) -> None:
     h = image.handler(oci_registry.url)
     [built] = h.build()
-    layout = layout_of(built.path)
+    layout = h.layout
     manifest = json.loads(built.path.read_bytes())
     layer = blob_path(layout, manifest["layers"][0]["digest"])
     layer.write_bytes(layer.read_bytes() + b"\0")
@@ -248,6 +250,18 @@ def test_corrupt_layout_is_refused_before_the_push(image: Image,
         h.publish([built])
     assert err.value.code == 88
     assert f"layer 0 blob {manifest['layers'][0]['digest']} has sha256" in err.value.message
+    assert not h.is_published()
+
+
+def test_layout_changed_since_the_build_is_refused(image: Image,
+                                                  oci_registry: OciRegistry) -> None:
+    h = image.handler(oci_registry.url)
+    [built] = h.build()
+    image.handler(oci_registry.url, epoch=image.repo.clock + 9).build()  # same out dir
+    with pytest.raises(ArtifactPublishFailed) as err:
+        h.publish([built])
+    assert err.value.code == 88
+    assert f"the built {built.path.name} is sha256:{built.sha256}" in err.value.message
     assert not h.is_published()
 
 
@@ -385,7 +399,9 @@ def test_credentials_missing_or_malformed_are_86(image: Image, oci_registry_auth
 def test_skopeo_failures_read_as_one_line(image: Image, oci_registry_auth: OciRegistry,
                                          dead_url: str) -> None:
     """skopeo's own fatal messages (real runs) become a short reason and a hint."""
-    layout = layout_of(image.handler(oci_registry_auth.url).build()[0].path)
+    builder = image.handler(oci_registry_auth.url)
+    builder.build()
+    layout = builder.layout
     base = ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"oci:{layout}:2.1.0"]
     denied = subprocess.run(
         [*base[:-1], "--dest-creds", "releaser:wrong", base[-1],

@@ -96,6 +96,10 @@ class OciImageHandler(Handler):
     def layout(self) -> Path:
         return self.ctx.out_dir / "oci-layout"
 
+    @property
+    def manifest_name(self) -> str:
+        return f"{self.endpoint[2].rsplit('/', 1)[-1]}-{self.tag}.oci-manifest.json"
+
     def builder(self) -> str:
         wanted = str(self.options.get("builder", "auto"))
         if wanted not in ("auto", "umoci", "docker", "buildah"):
@@ -283,7 +287,11 @@ class OciImageHandler(Handler):
 
     def build(self) -> list[BuiltFile]:
         info = self._build_into(self.layout, ArtifactBuildFailed)
-        built = BuiltFile.of(info.manifest_path, KIND)
+        # The manifest under a readable name (attestation subject, ledger):
+        # its SHA-256 is the image digest; the layout stays beside it.
+        target = self.ctx.out_dir / self.manifest_name
+        shutil.copyfile(info.manifest_path, target)
+        built = BuiltFile.of(target, KIND)
         self.log(f"built OCI image {self.tag}: manifest {info.digest}")
         return [built]
 
@@ -321,8 +329,12 @@ class OciImageHandler(Handler):
         if manifest is None:
             raise ArtifactPublishFailed(f"{self.label}: no OCI manifest among the built files",
                                         hint="build the artifact before publishing it")
-        info = oci_layout.check_layout(oci_layout.layout_of(manifest.path), self.tag,
-                                       ArtifactPublishFailed)
+        info = oci_layout.check_layout(self.layout, self.tag, ArtifactPublishFailed)
+        if info.digest != f"sha256:{manifest.sha256}":
+            raise ArtifactPublishFailed(
+                f"{self.label}: the layout {self.layout} holds manifest {info.digest}, the "
+                f"built {manifest.path.name} is sha256:{manifest.sha256}",
+                hint="the build output changed since it was attested: rebuild")
         base, host, repo = self.endpoint
         remote = self.manifest_digest(ArtifactPublishFailed)
         if remote is not None and remote != info.digest:
