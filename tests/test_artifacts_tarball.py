@@ -22,6 +22,7 @@ from domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
+    ConfigInvalid,
     DigestMismatch,
     RollbackFailed,
     ShiplineError,
@@ -291,3 +292,11 @@ def test_a_name_that_escapes_the_destination_is_86(project, tmp_path: Path):
         h.validate()
     assert exc.value.code == 86 and "must be letters, digits" in one_line(exc)
     assert not any(store.iterdir())
+
+
+def test_bad_timeout_option_is_90(tmp_path: Path):
+    cfg = ArtifactConfig.model_validate({"type": "tarball", "name": "src",
+                                         "options": {"timeoutSeconds": "soon"}})
+    with pytest.raises(ConfigInvalid) as exc:
+        load_handler(cfg, artifact_context(tmp_path, "1.0.0", tmp_path / "out"))
+    assert exc.value.code == 90 and "options.timeoutSeconds: 'soon'" in one_line(exc)

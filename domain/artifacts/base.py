@@ -36,6 +36,7 @@ from ..errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
+    ConfigInvalid,
     DigestMismatch,
     ShiplineError,
 )
@@ -159,7 +160,12 @@ class Handler(ABC):
         self.cfg = cfg
         self.ctx = ctx
         self.options: dict[str, Any] = dict(cfg.options)
-        self.timeout = float(self.options.get("timeoutSeconds", ctx.timeout))
+        limit = self.options.get("timeoutSeconds", ctx.timeout)
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+            raise ConfigInvalid(
+                f"release.artifacts[{cfg.type} {cfg.name or ''}].options.timeoutSeconds: "
+                f"{limit!r} is not a positive number of seconds", hint="e.g. 600")
+        self.timeout = float(limit)
 
     # -- identity ---------------------------------------------------------
     @property
