@@ -107,6 +107,10 @@ class Pipeline:
         from .release_record import refuse_recorded
 
         refuse_recorded(self.loaded, plan.version)
+        if not options.no_artifacts and self.loaded.release.enabled_artifacts:
+            from .artifacts import check_types
+
+            check_types(self.loaded.release.enabled_artifacts)  # 85 before anything changes
         facts = RepoFacts(self.git, self.loaded.release, plan.tag, self.state_dir, plan.push)
         outcomes = check_repository(facts)
         for outcome in outcomes:

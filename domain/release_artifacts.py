@@ -202,6 +202,11 @@ class ReleaseArtifacts:
                             published.pop(dh.name, None)
                             if f"publish:{dh.name}" in self.j.external:
                                 self.j.external.remove(f"publish:{dh.name}")
+                    elif "prepared" in self.j.data and "sealed" not in self.j.data:
+                        # 89: what stayed published is a fact: record it, incomplete
+                        sealed = self._seal()
+                        yield LogLine(step="publish", text="recorded as incomplete in the "
+                                      f"ledger (record {sealed['hash'][:12]})")
                     self.save()
                     raise
             yield ChainLink(link="registry", status="ok", name=h.name,
@@ -213,21 +218,51 @@ class ReleaseArtifacts:
     # --- step 10: record ------------------------------------------------------------
 
     def step_record(self) -> str | None:
-        """Seal the prepared record with the publishes; None when this
-        release has no prepared provenance (source-only)."""
+        """Seal the prepared record with the publishes; when it was sealed
+        earlier (incomplete, after a rollback that could not undo
+        everything), append one publish record per artifact that went live
+        since. None when this release has no provenance (source-only)."""
         if "prepared" not in self.j.data:
             return None
+        if "sealed" not in self.j.data:
+            sealed = self._seal()
+            return f"{self.j.version} recorded (record hash {sealed['hash'][:12]}, " \
+                f"{sealed['slsaLevel']}, {sealed['metadata']['completeness']})"
+        from . import ledger
+
+        sealed_hash = self.j.data["sealed"]["hash"]
+        already = set(self.j.data["sealed"]["published"])
+        appended = 0
+        for h in self.handlers():
+            result = self.j.data.get("published", {}).get(h.name)
+            if result is None or h.name in already:
+                continue
+            for f in self._built(h.name):
+                digest = (result.get("digests") or {}).get(f.path.name) or ""
+                ledger.append(self.loaded.state_dir, {
+                    "recordType": "publish", "version": self.j.version,
+                    "releaseHash": sealed_hash, "artifact": f.path.name, "sha256": f.sha256,
+                    "registry": h.cfg.registry or h.type_name,
+                    "reference": result.get("reference"),
+                    "registryDigest": digest.removeprefix("sha256:") or None,
+                    "publishedAt": result["publishedAt"], "recordedAt": ledger.now_rfc3339()})
+                appended += 1
+        return f"{self.j.version}: {appended} publish record(s) appended to the incomplete " \
+            f"release record {sealed_hash[:12]}"
+
+    def _seal(self) -> dict[str, Any]:
         from . import provenance
 
         prepared = provenance.Prepared.from_json(self.j.data["prepared"])
-        published = {}
-        names = {h.name: h for h in self.handlers()}
+        published: dict[str, Any] = {}
         for name, result in self.j.data.get("published", {}).items():
-            for f in self._built(name) if name in names else []:
+            for f in self._built(name):
                 published[f.path.name] = result
         sealed = provenance.seal(self.loaded, prepared, published)
-        return f"{self.j.version} recorded (record hash {sealed['hash'][:12]}, " \
-            f"{sealed['slsaLevel']}, {sealed['metadata']['completeness']})"
+        self.j.data["sealed"] = {"hash": sealed["hash"],
+                                 "published": sorted(self.j.data.get("published", {}))}
+        self.save()
+        return sealed
 
     # --- undo (abort before anything was published) -----------------------------------
 
