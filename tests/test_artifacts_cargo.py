@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,16 @@ def test_full_cycle_publish_verify_yank(crate, cargo_registry: CargoRegistry, tm
     assert h.verify_published(files[0], result) == files[0].sha256
     assert cargo_registry.token not in repr(events) + repr(result.to_dict())
     assert h.publish(files).registry_digest == result.registry_digest  # resume: no re-upload
+    consumer = tmp_path / "consumer"
+    (consumer / "src").mkdir(parents=True)
+    (consumer / "Cargo.toml").write_text(
+        '[package]\nname = "consumer"\nversion = "0.1.0"\nedition = "2021"\n'
+        '[dependencies]\ndemo-crate = { version = "=0.4.0", registry = "local-reg" }\n')
+    (consumer / "src/main.rs").write_text("fn main() { println!(\"{}\", demo_crate::answer()); }\n")
+    env = {**os.environ, "CARGO_REGISTRIES_LOCAL_REG_INDEX": cargo_registry.index}
+    ran = subprocess.run(["cargo", "run", "-q"], cwd=consumer, capture_output=True, text=True,
+                         env=env, timeout=180)
+    assert ran.returncode == 0 and ran.stdout.strip() == "42", ran.stderr
     assert "yanked demo-crate@0.4.0" in h.rollback(result)
     assert cargo_registry.entries("demo-crate")[0]["yanked"] is True
 
