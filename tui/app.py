@@ -100,9 +100,13 @@ class ShiplineApp(App[int]):
         self.theme = self.initial_theme
         for name, factory in registry.SCREENS.items():
             self.install_screen(factory(), name)
-        self.sub_title = str(self.repo)
+        self.sub_title = self.repo.name
         self.push_screen("plan")
         self.replan()
+
+    def on_unmount(self) -> None:
+        """A run still waiting for the operator is cancelled (and undone)."""
+        self.cancel_event.set()
 
     # --- the plan -----------------------------------------------------------
 

@@ -112,6 +112,8 @@ class VersionScreen(StepScreen):
     @on(Input.Submitted)
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed | Input.Submitted) -> None:
+        if isinstance(event, Input.Changed) and not event.input.has_focus:
+            return  # set by code (e.g. the initial value), not typed
         key = "prerelease" if event.input.id == "pre" else "custom"
         if key == "custom" and not event.value.strip():
             return

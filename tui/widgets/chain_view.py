@@ -59,10 +59,13 @@ class LinkCard(Static):
     """One link of the chain."""
 
     DEFAULT_CSS = """
-    LinkCard { height: auto; padding: 0 1; border-left: outer $foreground 30%; }
-    LinkCard.-ok { border-left: outer $success; }
-    LinkCard.-failed { border-left: outer $error; }
-    LinkCard.-running { border-left: outer $warning; }
+    LinkCard {
+        height: auto; padding: 0 1; border: round $foreground 30%;
+        border-title-style: bold; border-subtitle-color: $text-muted;
+    }
+    LinkCard.-ok { border: round $success; }
+    LinkCard.-failed { border: round $error; }
+    LinkCard.-running { border: round $warning; }
     """
 
     def __init__(self, link: str) -> None:
@@ -74,13 +77,15 @@ class LinkCard(Static):
         self.status = view.status
         for status in ("ok", "failed", "running"):
             self.set_class(view.status == status, f"-{status}")
+        self.border_title = f"{glyph(view.status)} {TITLES[self.link]}"
+        self.border_subtitle = view.status
+        lines = detail_lines(view.entries)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{glyph(view.status)} ", style=style(view.status))
-        text.append(TITLES[self.link], style="bold")
-        text.append(f"  {view.status}", style=style(view.status))
-        text.append(f"  {note or WHAT[self.link]}", style="dim")
-        for line in detail_lines(view.entries):
-            text.append("\n")
+        if not lines:
+            text.append(note or WHAT[self.link], style="dim")
+        for index, line in enumerate(lines):
+            if index:
+                text.append("\n")
             text.append_text(line)
         self.update(text)
 
@@ -90,13 +95,13 @@ class ChainView(VerticalScroll):
 
     DEFAULT_CSS = """
     ChainView { height: 1fr; padding: 0 1; }
-    ChainView .arrow { height: 1; color: $text-muted; padding: 0 0 0 1; }
+    ChainView .arrow { height: 1; color: $text-muted; padding: 0 0 0 3; }
     """
 
     def compose(self) -> ComposeResult:
         for index, link in enumerate(LINKS):
             if index:
-                yield Static("↓", classes="arrow")
+                yield Static("▼", classes="arrow")
             yield LinkCard(link)
 
     def update_from(self, state: RunState, source_only: bool) -> None:

@@ -1,0 +1,138 @@
+"""A whole source-only release through the screens, with Pilot, against a
+real repository and a real (bare) remote: plan → version → changelog →
+gates → tag → publish (push confirmed) → summary; plus the ways to stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Repo
+from tui_helpers import SIZE, add_remote, configure, planned, until
+
+from tui.app import ShiplineApp
+from tui.screens.confirm import ConfirmScreen
+from tui.widgets.error_panel import ErrorPanel
+
+
+async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -> None:
+    bare = add_remote(py_repo, tmp_path)
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        assert app.current_name == "plan" and app.planned.plan.version == "1.3.0"
+        for expected in ("version", "changelog", "gates"):
+            await pilot.press("n")
+            await until(pilot, lambda e=expected: app.current_name == e, what=expected)
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates to pass")
+        assert {g.name: g.status for g in app.state.gates.values()}["tag is new"] == "passed"
+        assert 'version = "1.3.0"' in (py_repo.path / "pyproject.toml").read_text()
+        assert py_repo.git("tag", "-l", "v1.3.0") == ""  # nothing tagged before `t`
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "tag", what="tag screen")
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag", what="the tag")
+        assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
+        assert subprocess_out(bare, "tag", "-l") == "v1.2.0"  # not pushed yet
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "publish", what="publish screen")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        question = str(app.screen.query_one("#question").render())
+        assert "Push main and tag v1.3.0 to origin" in question
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.finished, what="the release to finish")
+        assert app.state.summary.ok, app.state.error
+        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
+        text = str(app.screen.query_one("#sum-head").render())
+        assert "released v1.3.0" in text
+    assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
+    assert py_repo.git("log", "-1", "--format=%s") == "chore(release): 1.3.0"
+    assert "## [1.3.0]" in (py_repo.path / "CHANGELOG.md").read_text()
+    assert not (py_repo.path / ".shipline" / "journal.json").exists()
+
+
+def subprocess_out(bare: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(bare), *args], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo,
+                                                              tmp_path: Path) -> None:
+    bare = add_remote(py_repo, tmp_path)
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        app.goto("tag")
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag", what="tag")
+        app.goto("publish")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await pilot.press("n")
+        await until(pilot, lambda: app.state.finished, what="the stop")
+        error = app.state.error
+        assert error is not None and error.code == 130
+        assert "nothing left this machine" in error.message
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.error == error and panel.display
+    assert subprocess_out(bare, "tag", "-l") == "v1.2.0"
+    assert (py_repo.path / ".shipline" / "journal.json").exists()
+
+
+async def test_cancel_after_the_gates_undoes_everything(py_repo: Repo) -> None:
+    before = py_repo.snapshot()
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.options = app.options.model_copy(update={"no_push": True})
+        app.replan()
+        await planned(pilot)
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        assert py_repo.snapshot() != before
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        assert "undone" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.finished, what="the undo")
+        assert app.state.error.code == 130
+        assert "undone" in app.state.error.message
+    after = py_repo.snapshot()
+    after["files"] = {k: v for k, v in after["files"].items() if not k.startswith(".shipline")}
+    after["status"] = before["status"]
+    assert after == before
+
+
+async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> None:
+    configure(py_repo, {"gates": [{"name": "tests", "run": "echo boom; exit 3"}],
+                        "push": {"enabled": False}})
+    before = py_repo.snapshot()
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.state.finished, what="the gate failure")
+        error = app.state.error
+        assert error.code == 54 and "tests" in error.message and error.hint
+        assert app.state.gates["tests"].status == "failed"
+        assert "boom" in app.state.gates["tests"].log
+        assert app.screen.query_one(ErrorPanel).error == error
+        assert py_repo.snapshot()["files"] == before["files"]
+        # fix the gate, rerun from the same screen
+        configure(py_repo, {"gates": [{"name": "tests", "run": "true"}],
+                            "push": {"enabled": False}})
+        app.loaded = None
+        app.replan()
+        await planned(pilot)
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="the rerun")
+        assert app.state.gates["tests"].status == "passed"
+        assert app.state.error is None
