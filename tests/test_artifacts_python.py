@@ -120,6 +120,7 @@ def test_auth_upload_keeps_the_password_out_of_everything(project, pypiserver_au
 def test_wrong_credentials_fail_publish_with_88(project, pypiserver_auth: PyPIServer,
                                                tmp_path: Path, monkeypatch):
     monkeypatch.setenv("PYPI_TOKEN", "not-the-password")
+    monkeypatch.setenv("TWINE_PASSWORD", pypiserver_auth.password or "")  # never used
     h = handler(project, pypiserver_auth.url, tmp=tmp_path, cred="PYPI_TOKEN",
                 username=pypiserver_auth.username)
     h.validate()

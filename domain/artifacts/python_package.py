@@ -286,9 +286,11 @@ class PythonPackageHandler(Handler):
         secret = self.credential() if self.cfg.credentials_env else None
         if secret:
             extra.update(TWINE_USERNAME=self.username, TWINE_PASSWORD=secret)
+        # Only credentialsEnv counts: inherited TWINE_* settings never reach twine.
+        env = {k: v for k, v in self.tool_env().items() if not k.startswith("TWINE_")}
+        env.update(extra)
         self.run_tool(self._upload_argv([str(f.path) for f in files]), ArtifactPublishFailed,
-                      f"twine upload to {httpio.public_url(self.upload_url)}",
-                      env=self.tool_env(extra))
+                      f"twine upload to {httpio.public_url(self.upload_url)}", env=env)
 
     def _raise_if_partial(self, failure: ShiplineError, files: Sequence[BuiltFile]) -> None:
         try:
