@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("ledger", parents=[common], help="list recorded releases")
 
+    review = sub.add_parser("review", parents=[common],
+                            help="a release's evidence for the L4 two-party review; approve "
+                            "or reject it with a signed statement")
+    review.add_argument("version", metavar="VERSION")
+    verdict = review.add_mutually_exclusive_group()
+    verdict.add_argument("--approve", action="store_true", help="sign an approval")
+    verdict.add_argument("--reject", action="store_true", help="sign a rejection")
+    review.add_argument("--sign", choices=("gpg", "sigstore"), default="gpg",
+                        help="how the review statement is signed (default gpg: GPG_KEY_ID)")
+    review.add_argument("--comment", metavar="TEXT", help="the reviewer's note")
+    review.add_argument("--no-rebuild", action="store_true",
+                        help="skip the reproducible rebuild (L4 cannot be recorded then)")
+    sub.add_parser("tui", parents=[common],
+                   help="the terminal UI (also what `shipline` alone opens in a terminal)")
+
     check = sub.add_parser("check", parents=[common], help="protocol checks")
     csub = check.add_subparsers(dest="action", metavar="ACTION", required=True,
                                 parser_class=_Parser)
@@ -147,6 +162,7 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
 # command → "module:function" under domain.commands, imported on use
 COMMANDS: dict[tuple[str, str | None], str] = {
     ("release", "plan"): "release:plan",
+    ("tui", None): "tui:tui",
     ("release", "ship"): "release:ship",
     ("release", "resume"): "release:resume",
     ("release", "abort"): "release:abort",
@@ -155,6 +171,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("verify", None): "provenance:verify",
     ("verify-artifact", None): "provenance:verify_artifact",
     ("ledger", None): "provenance:ledger",
+    ("review", None): "review:review",
     ("check", "protocol"): "provenance:check_protocol",
 }
 
@@ -166,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     if args.command is None:
-        parser.print_help()
-        return ExitCode.OK
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            parser.print_help()
+            return ExitCode.OK
+        args.command = "tui"  # `shipline` alone in a terminal opens the TUI
     return run(args)
 
 
