@@ -415,3 +415,119 @@ def test_skopeo_failures_read_as_one_line(image: Image, oci_registry_auth: OciRe
                           capture_output=True, text=True, timeout=60)
     assert down.returncode != 0
     assert skopeo_reason(down.stderr)[0] == "registry unreachable (connection refused)"
+
+
+# -- `shipline release ship` end to end: an OCI image and an npm package -----
+
+def _ship_project(repo: Repo, remote: Path, npm_url: str, oci_url: str, image_name: str,
+                  package: str) -> None:
+    config = {"release": {
+        "versionBump": ["package.json"],
+        "artifacts": [
+            {"type": "oci-image", "name": image_name, "registry": oci_url,
+             "options": {"cmd": ["/app/index.js"]}},
+            {"type": "npm-package", "name": package, "registry": npm_url,
+             "credentialsEnv": "SHIP_NPM_TOKEN"},
+        ],
+        "security": {"provenance": {"enabled": True, "level": "SLSA_BUILD_LEVEL_1",
+                                    "signing": {"method": "none", "keyless": False}}},
+    }}
+    repo.commit("chore: initial", {
+        "package.json": json.dumps({"name": package, "version": "1.2.0", "license": "MIT",
+                                    "main": "index.js"}, indent=2) + "\n",
+        "index.js": "module.exports = 1;\n",
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n- first\n",
+        ".shipline/config.json": json.dumps(config, indent=2),
+    })
+    repo.tag("v1.2.0", "Release v1.2.0")
+    repo.commit("feat: a second export", {"index.js": "module.exports = 2;\n"})
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main", "--tags")
+
+
+def _remote_tags(remote: Path) -> str:
+    return subprocess.run(["git", "ls-remote", "--tags", str(remote)], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_ship_publishes_image_and_package_and_the_ledger_binds_them(
+        repo: Repo, tmp_path: Path, oci_registry: OciRegistry, verdaccio: Any,
+        npm_token: str) -> None:
+    import hashlib
+    import urllib.request
+
+    from conftest import run_shipline
+
+    name, package = unique_name("svc"), unique_name("svc-js")
+    remote = tmp_path / "origin.git"
+    _ship_project(repo, remote, verdaccio.url, oci_registry.url, name, package)
+    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes",
+                          env={"SHIP_NPM_TOKEN": npm_token}, timeout=300)
+    assert result.code == 0, result.out[-3000:] + result.err
+    assert "refs/tags/v1.3.0" in _remote_tags(remote)
+    ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
+    record = [r for r in ledger["records"] if r.get("recordType") == "release"][-1]
+    arts = {a["name"]: a for a in record["artifacts"]}
+    manifest = arts[f"{name}-1.3.0.oci-manifest.json"]
+    tarball = arts[f"{package}-1.3.0.tgz"]
+    # the image pulls back with the ledger's digest
+    digest, _ = pulled_digest(oci_registry, f"{oci_registry.host}/{name}:1.3.0",
+                              tmp_path / "pulled", "1.3.0")
+    assert digest == f"sha256:{manifest['sha256']}"
+    # the package's tarball downloads back with the ledger's digest
+    packument = verdaccio.packument(package)
+    dist = packument["versions"]["1.3.0"]["dist"]
+    with urllib.request.urlopen(dist["tarball"], timeout=10) as resp:
+        assert hashlib.sha256(resp.read()).hexdigest() == tarball["sha256"]
+    for where in (result.out, result.err, json.dumps(ledger),
+                  (repo.path / ".shipline" / "journal.json").read_text()
+                  if (repo.path / ".shipline" / "journal.json").exists() else ""):
+        assert npm_token not in where
+
+
+def test_npm_refusal_rolls_back_the_image_then_resume_completes(
+        repo: Repo, tmp_path: Path, oci_registry: OciRegistry, verdaccio: Any,
+        npm_token: str) -> None:
+    from conftest import run_shipline
+
+    name, package = unique_name("svc"), unique_name("svc-js")
+    remote = tmp_path / "origin.git"
+    _ship_project(repo, remote, verdaccio.url, oci_registry.url, name, package)
+    wrong = "wrong-npm-token-" + "w" * 20
+    result = run_shipline("-C", repo.path, "release", "ship", "--yes",
+                          env={"SHIP_NPM_TOKEN": wrong}, timeout=300)
+    assert result.code == 88, result.out + result.err
+    assert "E401" in result.err and "rolled back" in result.err
+    assert f"{oci_registry.host}/{name}@sha256:" in result.err
+    assert wrong not in result.out + result.err
+    assert oci_registry.request("HEAD", f"/v2/{name}/manifests/1.3.0",
+                                accept=MANIFEST_ACCEPT)[0] == 404
+    assert verdaccio.packument(package) is None
+    assert "v1.3.0" not in _remote_tags(remote)
+    resumed = run_shipline("-C", repo.path, "release", "resume",
+                           env={"SHIP_NPM_TOKEN": npm_token}, timeout=300)
+    assert resumed.code == 0, resumed.out + resumed.err
+    assert oci_registry.request("HEAD", f"/v2/{name}/manifests/1.3.0",
+                                accept=MANIFEST_ACCEPT)[0] == 200
+    assert "1.3.0" in verdaccio.packument(package)["versions"]
+    assert "refs/tags/v1.3.0" in _remote_tags(remote)
+
+
+def test_image_that_cannot_be_deleted_is_89_and_named(
+        repo: Repo, tmp_path: Path, oci_registry_nodelete: OciRegistry, verdaccio: Any) -> None:
+    from conftest import run_shipline
+
+    name, package = unique_name("svc"), unique_name("svc-js")
+    remote = tmp_path / "origin.git"
+    _ship_project(repo, remote, verdaccio.url, oci_registry_nodelete.url, name, package)
+    result = run_shipline("-C", repo.path, "release", "ship", "--yes",
+                          env={"SHIP_NPM_TOKEN": "wrong-npm-token-" + "z" * 20}, timeout=300)
+    assert result.code == 89, result.out + result.err
+    assert f"still published: oci-image '{name}' at {oci_registry_nodelete.host}/{name}:1.3.0@" \
+        in result.err
+    assert "deletes are disabled" in result.err
+    assert "v1.3.0" not in _remote_tags(remote)
+    ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
+    record = [r for r in ledger["records"] if r.get("recordType") == "release"][-1]
+    assert record["metadata"]["completeness"] == "incomplete"
