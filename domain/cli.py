@@ -121,19 +121,6 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--comment", metavar="TEXT", help="the reviewer's note")
     review.add_argument("--no-rebuild", action="store_true",
                         help="skip the reproducible rebuild (L4 cannot be recorded then)")
-
-    review = sub.add_parser("review", parents=[common],
-                            help="a release's evidence for the L4 two-party review; approve "
-                            "or reject it with a signed statement")
-    review.add_argument("version", metavar="VERSION")
-    verdict = review.add_mutually_exclusive_group()
-    verdict.add_argument("--approve", action="store_true", help="sign an approval")
-    verdict.add_argument("--reject", action="store_true", help="sign a rejection")
-    review.add_argument("--sign", choices=("gpg", "sigstore"), default="gpg",
-                        help="how the review statement is signed (default gpg: GPG_KEY_ID)")
-    review.add_argument("--comment", metavar="TEXT", help="the reviewer's note")
-    review.add_argument("--no-rebuild", action="store_true",
-                        help="skip the reproducible rebuild (L4 cannot be recorded then)")
     sub.add_parser("tui", parents=[common],
                    help="the terminal UI (also what `shipline` alone opens in a terminal)")
 
@@ -184,7 +171,6 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("verify", None): "provenance:verify",
     ("verify-artifact", None): "provenance:verify_artifact",
     ("ledger", None): "provenance:ledger",
-    ("review", None): "review:review",
     ("review", None): "review:review",
     ("check", "protocol"): "provenance:check_protocol",
 }
