@@ -16,11 +16,11 @@ from ..session import Session
 
 
 def tui(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    repo = session.repo  # exit 2 with a one-line message outside a repository
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the terminal UI needs a terminal (stdin and stdout are not one)",
                          hint="headless: `shipline release plan`, or `shipline release ship "
                          "--yes`")
-    repo = session.repo  # exit 2 with a one-line message outside a repository
     app_module = importlib.import_module("tui.app")
     app = app_module.ShiplineApp(repo, session.state_dir_override)
     code = app.run()
