@@ -121,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--comment", metavar="TEXT", help="the reviewer's note")
     review.add_argument("--no-rebuild", action="store_true",
                         help="skip the reproducible rebuild (L4 cannot be recorded then)")
+    demo = sub.add_parser("demo", parents=[common],
+                          help="a sandbox repository, local PyPI index and ephemeral key: "
+                          "walk a whole release with provenance in a minute")
+    demo.add_argument("--headless", action="store_true",
+                      help="ship the demo release without the terminal UI")
+    demo.add_argument("--dir", type=Path, metavar="DIR",
+                      help="where the sandbox goes (default ./.shipline-demo)")
     sub.add_parser("tui", parents=[common],
                    help="the terminal UI (also what `shipline` alone opens in a terminal)")
 
@@ -163,6 +170,7 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
 COMMANDS: dict[tuple[str, str | None], str] = {
     ("release", "plan"): "release:plan",
     ("tui", None): "tui:tui",
+    ("demo", None): "demo:demo",
     ("release", "ship"): "release:ship",
     ("release", "resume"): "release:resume",
     ("release", "abort"): "release:abort",

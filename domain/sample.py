@@ -52,8 +52,8 @@ description = "Widgets, registered and exported."
 requires-python = ">=3.10"
 
 [build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
+requires = ["flit_core>=3.9,<4"]
+build-backend = "flit_core.buildapi"
 """
 
 _CONFIG = {
