@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Set up, make a sample repository with a realistic history, and show what
-# `shipline release plan` would do there.
+# Set up from nothing, then `shipline demo`: a sandbox repository with a
+# realistic history, a local PyPI index and an ephemeral signing key, and a
+# whole release with provenance (the terminal UI in a terminal; headless
+# otherwise or with --headless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-demo="${SHIPLINE_DEMO_DIR:-$PWD/.shipline-demo}"
-repo=$(.venv/bin/python -m domain.sample "$demo")
-exec .venv/bin/shipline -C "$repo" release plan "$@"
+if [ -t 0 ] && [ -t 1 ]; then
+    exec .venv/bin/shipline demo "$@"
+fi
+exec .venv/bin/shipline demo --headless "$@"
