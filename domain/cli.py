@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("ledger", parents=[common], help="list recorded releases")
 
+    _add_init(sub, common)
+
     review = sub.add_parser("review", parents=[common],
                             help="a release's evidence for the L4 two-party review; approve "
                             "or reject it with a signed statement")
@@ -166,6 +168,30 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
                    help="use this reviewed Markdown as the changelog entry")
 
 
+def _add_init(sub: Any, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser("init", parents=[common],
+                          help="detect the repository's ecosystems and write .shipline/config.json")
+    init.add_argument("--yes", "-y", action="store_true",
+                      help="accept every detected default without asking")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.add_argument("--version-file", action="append", metavar="PATH[:PATTERN]",
+                      help="a file to bump (repeatable; replaces the detected ones)")
+    init.add_argument("--changelog", metavar="PATH", help="changelog file, or none")
+    init.add_argument("--gate", action="append", metavar="NAME=CMD",
+                      help="add or change a command gate; NAME= drops it (repeatable)")
+    init.add_argument("--artifact", action="append", metavar="TYPE[:NAME[@REGISTRY]]",
+                      help="an artifact to publish (repeatable; replaces the detected ones); "
+                      "none for a source-only release")
+    init.add_argument("--credentials-env", action="append", metavar="[TYPE=]VAR",
+                      help="the NAME of the variable holding a registry token (never the token)")
+    init.add_argument("--signing", choices=("sigstore", "gpg", "none"))
+    init.add_argument("--level", metavar="1-4", help="target SLSA build level")
+    init.add_argument("--sbom", choices=("CycloneDX", "SPDX", "cyclonedx", "spdx"))
+    init.add_argument("--remote", help="the remote to push to")
+    init.add_argument("--branch", help="the release branch")
+    init.add_argument("--tag-prefix", metavar="PREFIX", help="e.g. v; none for bare versions")
+
+
 # command → "module:function" under domain.commands, imported on use
 COMMANDS: dict[tuple[str, str | None], str] = {
     ("release", "plan"): "release:plan",
@@ -181,6 +207,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("ledger", None): "provenance:ledger",
     ("review", None): "review:review",
     ("check", "protocol"): "provenance:check_protocol",
+    ("init", None): "init:init",
 }
 
 
