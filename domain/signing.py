@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -422,16 +423,24 @@ def _verify_gpg(envelope: dict[str, Any], payload: bytes, block: dict[str, Any],
     return f"gpg {fingerprint}"
 
 
+@functools.lru_cache(maxsize=64)
+def _pinned_key(pem: bytes) -> Any:
+    """The securesystemslib key of a pinned PEM (cached by content: every
+    release signed with one key pins the same bytes)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from securesystemslib.signer import SSlibKey
+
+    return SSlibKey.from_crypto(load_pem_public_key(pem))
+
+
 def _verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
                   resolve: Callable[[str], Path]) -> str:
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
     from securesystemslib.dsse import Envelope
     from securesystemslib.exceptions import VerificationError
-    from securesystemslib.signer import SSlibKey
 
     path = _pinned(block, resolve)
     try:
-        key = SSlibKey.from_crypto(load_pem_public_key(path.read_bytes()))
+        key = _pinned_key(path.read_bytes())
     except ValueError:
         raise SignatureInvalid(f"{path}: not a PEM public key") from None
     if key.keyid != block.get("keyId"):

@@ -27,6 +27,7 @@ dropped ledger tail is caught (93).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,8 +341,8 @@ def _load_git_facts(ctx: VerifyContext, releases: list[dict[str, Any]]) -> None:
         for i in range(0, len(fields) - 4, 4):
             name, obj, peeled, message = fields[i:i + 4]
             ctx.tags[name.lstrip("\n")] = (peeled or obj, message)
-        shas = "\n".join(r["commitSha"] for r in releases) + "\n"
-        done = git.run(["cat-file", "--batch-check"], input=shas, check=False)
+        shas = "\n".join(sorted({r["commitSha"] for r in releases})) + "\n"
+        done = git.run(["cat-file", "--batch-check", "--buffer"], input=shas, check=False)
         ctx.commits = {parts[0] for parts in map(str.split, done.stdout.splitlines())
                        if len(parts) >= 2 and parts[1] == "commit"}
     except (GitError, OSError):
@@ -374,11 +375,11 @@ def _orphan_checks(ctx: VerifyContext) -> list[LinkCheck]:
     folder = ctx.state_dir / "attestations"
     if not folder.is_dir():
         return []
-    known = {ctx.resolve(a["attestation"]).resolve() for r in ctx.records
+    known = {os.path.abspath(ctx.resolve(a["attestation"])) for r in ctx.records
              if r.get("recordType") == "release" for a in r["artifacts"] if a["attestation"]}
     out = []
     for path in sorted(folder.glob(f"*{att.SUFFIX}")):
-        if path.resolve() in known:
+        if os.path.abspath(path) in known:
             continue
         try:
             version = att.statement_facts(att.decode_envelope(

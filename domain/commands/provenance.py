@@ -42,7 +42,7 @@ def verify(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
 
     report = verify_provenance_chain(session.state_dir, args.version, bool(args.all),
                                      repo=session.repo)
-    for check in report.checks:
+    for check in report.checks if session.output == "text" else ():
         mark = {"ok": "ok", "failed": "FAILED", "missing": "missing"}.get(check.status,
                                                                           check.status)
         code = f" ({check.code})" if check.status == FAILED else ""
