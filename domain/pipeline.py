@@ -380,13 +380,15 @@ class Pipeline:
             if not key:
                 raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
                                         hint="set GPG_KEY_ID or git's user.signingkey")
+            _require_secret_key(key)
         argv = [*tag_command(self.loaded, j.tag, j.tag_message, key), j.release_commit]
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv)
         except GitError as exc:
             code = SigningKeyMissing if "secret key" in exc.message else TagFailed
-            raise code(f"tag creation failed: {exc.message}",
+            detail = exc.message.rsplit(" failed: ", 1)[-1].strip().replace("\n", "; ")
+            raise code(f"creating tag {j.tag} failed: {detail}",
                        hint="fix the problem, then `shipline release resume`") from None
         kind = "signed" if key else "annotated"
         return "ok", f"{kind} tag {j.tag}"
@@ -515,6 +517,22 @@ def _raise_for(outcome: Outcome | None) -> None:
         return
     cls = {58: TagExists, 55: VersionBumpFailed}.get(int(outcome.code), GateFailed)
     raise cls(f"gate '{outcome.name}' failed: {outcome.detail}", hint=outcome.hint)
+
+
+def _require_secret_key(key: str) -> None:
+    """91 unless gpg holds the secret half of ``key`` (checked before git
+    tries, so the message says what is missing instead of "gpg failed")."""
+    from . import runner
+
+    try:
+        done = runner.run(["gpg", "--batch", "--no-tty", "--list-secret-keys", key], timeout=30)
+    except runner.ToolNotFound:
+        raise SigningKeyMissing("release.tag.sign is set but gpg is not installed",
+                                hint="install gnupg") from None
+    if not done.ok:
+        raise SigningKeyMissing(f"signing key {key} is not in the gpg keyring "
+                                f"({os.environ.get('GNUPGHOME', '~/.gnupg')})",
+                                hint="import the key, or set GPG_KEY_ID to a key you have")
 
 
 def _mode(path: Path) -> int:

@@ -1,0 +1,57 @@
+"""Release tags signed with gpg when `release.tag.sign` is set; a missing
+key refuses with 91 and undoes nothing that was not done."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import Repo
+
+from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
+
+
+def _sign_config(repo: Repo) -> None:
+    repo.write(".shipline/config.json", json.dumps(
+        {"release": {"versionBump": ["pyproject.toml"], "tag": {"sign": True}}}))
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: sign tags")
+
+
+def test_signed_tag_verifies_with_the_release_key(py_repo: Repo, gpg_key: GpgKey,  # noqa: F811
+                                                  cli) -> None:
+    _sign_config(py_repo)
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, result.err
+    assert "signed tag v1.3.0" in result.out
+    done = subprocess.run(["git", "-C", str(py_repo.path), "verify-tag", "--raw", "v1.3.0"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and f"VALIDSIG {gpg_key.fingerprint}" in done.stderr
+    message = py_repo.git("for-each-ref", "refs/tags/v1.3.0", "--format=%(contents)")
+    assert "Shipline-Ledger-Head: 0 none" in message  # the ledger anchor is signed too
+
+
+def test_signing_without_a_key_is_91_and_resumable(py_repo: Repo, gpg_home: GpgHome,  # noqa: F811
+                                                   cli, monkeypatch) -> None:
+    _sign_config(py_repo)
+    monkeypatch.delenv("GPG_KEY_ID", raising=False)
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 91 and "no signing key is known" in result.err
+    assert py_repo.git("tag", "--list", "v1.3.0") == ""
+    # the release commit stays, journaled: with a key, resume finishes the job
+    key = gpg_home.generate("Late Key <late@example.com>")
+    monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
+    resumed = cli("-C", py_repo.path, "release", "resume")
+    assert resumed.code == 0, resumed.err
+    assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
+
+
+def test_signing_with_an_unknown_key_id_is_91(py_repo: Repo, gpg_home: GpgHome,  # noqa: F811
+                                              cli, monkeypatch) -> None:
+    _sign_config(py_repo)
+    monkeypatch.setenv("GPG_KEY_ID", "0123456789ABCDEF0123456789ABCDEF01234567")
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 91, result.out + result.err
+    assert "Traceback" not in result.err
+    abort = cli("-C", py_repo.path, "release", "abort")
+    assert abort.code == 0 and py_repo.git("log", "-1", "--format=%s") == "chore: sign tags"
