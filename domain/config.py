@@ -124,6 +124,17 @@ class ReleaseConfig(_Strict):
             raise ValueError("commitMessage must contain {version}")
         return value
 
+    @field_validator("artifacts")
+    @classmethod
+    def _unique_artifact_names(cls, value: list[ArtifactConfig]) -> list[ArtifactConfig]:
+        seen: set[str] = set()
+        for artifact in value:
+            name = artifact.name or artifact.type
+            if name in seen:
+                raise ValueError(f"two artifacts are named '{name}': give each a unique name")
+            seen.add(name)
+        return value
+
     @property
     def version_files(self) -> list[VersionFile]:
         return [VersionFile(path=f) if isinstance(f, str) else f for f in self.version_bump]
@@ -185,10 +196,7 @@ def parse_config(data: Any, source: str) -> Config:
         first = max(exc.errors(), key=lambda err: len(err["loc"]))
         where = _error_path(first["loc"]) or "(top level)"
         kind = first["type"]
-        if kind == "extra_forbidden":
-            what = "unknown key"
-        else:
-            what = first["msg"]
+        what = "unknown key" if kind == "extra_forbidden" else first["msg"]
         more = ""
         raise ConfigInvalid(
             f"{source}: {where}: {what}{more}",

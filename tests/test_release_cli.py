@@ -308,3 +308,10 @@ def test_no_changelog_skips_the_file(py_repo: Repo, cli) -> None:
 
 def test_not_a_repository_is_2(tmp_path: Path, cli) -> None:
     _assert_refused(cli("-C", tmp_path, "release", "plan"), 2, "not inside a git repository")
+
+
+def test_duplicate_artifact_names_are_90(py_repo: Repo, cli) -> None:
+    _config(py_repo, {"artifacts": [{"type": "tarball", "name": "src", "registry": "/tmp/x"},
+                                    {"type": "tarball", "name": "src", "registry": "/tmp/y"}]})
+    _assert_refused(cli("-C", py_repo.path, "release", "plan"), 90,
+                    "two artifacts are named 'src'")
