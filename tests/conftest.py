@@ -21,7 +21,8 @@ pytest_plugins = [*pytest_plugins, "registries"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch,
+                  tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads the developer's git config, gpg keys or CI variables."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -115,6 +116,16 @@ def py_repo(repo: Repo) -> Repo:
     repo.commit("feat(api): add the export endpoint")
     repo.commit("fix: handle empty input")
     return repo
+
+
+@pytest.fixture
+def remote(py_repo: Repo, tmp_path: Path) -> Path:
+    """A bare ``origin`` that has ``py_repo``'s main branch and tags."""
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    py_repo.git("remote", "add", "origin", str(bare))
+    py_repo.git("push", "-q", "origin", "main", "--tags")
+    return bare
 
 
 @dataclass

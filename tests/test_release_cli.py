@@ -24,15 +24,6 @@ def _assert_refused(result, code: int, words: str) -> None:
     assert "Traceback" not in result.err + result.out
 
 
-@pytest.fixture
-def remote(py_repo: Repo, tmp_path: Path) -> Path:
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    py_repo.git("remote", "add", "origin", str(bare))
-    py_repo.git("push", "-q", "origin", "main", "--tags")
-    return bare
-
-
 def test_plan_shows_everything_and_changes_nothing(py_repo: Repo, cli) -> None:
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "plan", "--no-push")

@@ -20,15 +20,6 @@ from domain.gitops import Git
 from domain.pipeline import STEPS, Pipeline, ShipOptions
 
 
-@pytest.fixture
-def remote(py_repo: Repo, tmp_path: Path) -> Path:
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    py_repo.git("remote", "add", "origin", str(bare))
-    py_repo.git("push", "-q", "origin", "main", "--tags")
-    return bare
-
-
 def _pipeline(repo: Repo) -> Pipeline:
     git = Git.open(repo.path)
     return Pipeline(git, load_config(git.root))
