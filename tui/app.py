@@ -170,8 +170,11 @@ class ShiplineApp(App[int]):
         return None
 
     def goto(self, name: str) -> None:
-        if self.current_name == name:
+        current = self.current_name
+        if current == name:
             return
+        if current in STEP_NAMES:
+            self._last_step = current
         self.switch_screen(name)
 
     def action_goto(self, name: str) -> None:
@@ -200,11 +203,7 @@ class ShiplineApp(App[int]):
             self.goto(STEP_NAMES[index - 1])
 
     _last_step = "plan"
-
-    def on_screen_resume(self) -> None:
-        name = self.current_name
-        if name in STEP_NAMES:
-            self._last_step = name
+    """The step screen to go back to from History or Review."""
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

@@ -29,10 +29,14 @@ def evidence(records: list[dict[str, Any]], version: str) -> Text:
     previous = releases[index - 1] if index else None
     text.append("Release    ", style="dim")
     text.append(f"{r['version']}  tag {r.get('gitTag') or '—'}\n", style="bold")
-    since = previous.get("gitTag") or previous["commitSha"][:10] if previous else "the start"
+    head = r.get("gitTag") or r["commitSha"][:10]
     text.append("Commits    ", style="dim")
-    text.append(f"{since}..{r.get('gitTag') or r['commitSha'][:10]}  (commit "
-                f"{r['commitSha'][:10]})\n")
+    if previous is not None:
+        since = previous.get("gitTag") or previous["commitSha"][:10]
+        text.append(f"{since}..{head}  (commit {r['commitSha'][:10]})\n")
+    else:
+        text.append(f"up to {head} (commit {r['commitSha'][:10]}); the first recorded "
+                    "release\n")
     builder = (r.get("builder") or {}).get("id")
     text.append("Build      ", style="dim")
     invocation = r.get("buildInvocationId")

@@ -1,0 +1,217 @@
+"""Each screen's own flows with Pilot on real repositories: validation
+errors in place, the migration-note rule, the chain and progress bars from
+events, history with verify, the palette, themes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import Repo
+from tui_helpers import SIZE, configure, planned, until
+
+from domain.api import ChainLink, StepFinished, StepProgress, StepStarted
+from tui.app import ShiplineApp
+from tui.screens.publish import TransferRow
+from tui.widgets.chain_view import LinkCard
+from tui.widgets.error_panel import ErrorPanel
+
+
+async def test_custom_version_is_validated_in_place(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "version", what="version screen")
+        app.screen.query_one("#custom").focus()
+        await pilot.press(*"1.0.0")
+        await planned(pilot)
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.error is not None and panel.error.code == 53
+        assert "not greater than the last release 1.2.0" in panel.error.message
+        await pilot.press("escape")  # leave the input: n is a binding again
+        app.screen.query_one("#bump").focus()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.current_name == "version"  # refused to go on
+        app.screen.query_one("#custom").focus()
+        await pilot.press(*["backspace"] * 5, *"banana")
+        await planned(pilot)
+        assert app.plan_error.code == 53
+        await pilot.press(*["backspace"] * 6, *"v2.0.0")
+        await planned(pilot)
+        assert app.plan_error is None and app.planned.plan.version == "2.0.0"
+        assert not app.screen.query_one(ErrorPanel).display
+        preview = str(app.screen.query_one("#files-preview").render())
+        assert 'version = "1.2.0"' in preview and 'version = "2.0.0"' in preview
+        app.screen.query_one("#bump").focus()
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "changelog", what="changelog")
+
+
+async def test_radio_choices_replan(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("version")
+        await pilot.pause()
+        await pilot.click("#bump-major")
+        await planned(pilot)
+        assert app.planned.plan.version == "2.0.0"
+        await pilot.click("#bump-prerelease")
+        await planned(pilot)
+        assert app.planned.plan.version == "1.2.1-rc.1"
+        await pilot.click("#bump-auto")
+        await planned(pilot)
+        assert app.planned.plan.version == "1.3.0"
+
+
+async def test_breaking_change_demands_migration_text(py_repo: Repo) -> None:
+    py_repo.commit("feat(api)!: drop the v1 endpoints")
+    configure(py_repo, {"push": {"enabled": False}})
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        assert app.planned.plan.version == "2.0.0"
+        app.goto("changelog")
+        await pilot.pause()
+        warning = app.screen.query_one("#cl-migration")
+        assert warning.display and "drop the v1 endpoints" in str(warning.render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.current_name == "changelog"
+        editor = app.screen.query_one("#cl-editor")
+        editor.text = editor.text.replace("_Migration note missing._",
+                                          "Call the v2 endpoints instead.")
+        await pilot.pause(0.4)
+        assert "Call the v2 endpoints" in app.options.changelog_entry
+        preview = app.screen.query_one("#cl-preview")
+        assert "Call the v2 endpoints" in preview.source
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "gates", what="gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates" or app.state.finished,
+                    what="gates")
+        assert app.state.gates["migration notes"].status == "passed", app.state.error
+    assert "Call the v2 endpoints instead." in (py_repo.path / "CHANGELOG.md").read_text()
+
+
+async def test_nothing_to_release_blocks_in_place(repo: Repo) -> None:
+    repo.commit("feat: first", {"pyproject.toml": '[project]\nname="x"\nversion = "0.1.0"\n'})
+    repo.tag("v0.1.0", "Release v0.1.0")
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        blocker = app.screen.query_one("#plan-blocker")
+        assert blocker.display and "nothing to release" in str(blocker.render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.current_name == "plan"
+
+
+async def test_invalid_config_is_exit_90_in_place(py_repo: Repo) -> None:
+    py_repo.write(".shipline/config.json", json.dumps({"release": {"tagPrefx": "v"}}))
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.display and panel.error.code == 90 and "tagPrefx" in panel.error.message
+        assert panel.border_title.startswith("exit 90")
+
+
+async def test_chain_fills_in_from_events(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("chain")
+        await pilot.pause()
+        card = app.screen.query_one("#link-attestation", LinkCard)
+        assert card.status == "skipped"  # source-only: no artifacts
+        app.apply_event(ChainLink(link="commit", status="ok",
+                                  detail={"sha": "1" * 40, "tag": "v1.3.0"}))
+        app.apply_event(ChainLink(link="attestation", status="running", name="demo.whl"))
+        await pilot.pause()
+        assert app.screen.query_one("#link-commit", LinkCard).status == "ok"
+        assert card.status == "running"
+        app.apply_event(ChainLink(link="attestation", status="ok", name="demo.whl", detail={
+            "sha256": "ab" * 32, "identity": "release@example.com"}))
+        await pilot.pause()
+        text = str(card.render())
+        assert card.status == "ok" and "release@example.com" in text and "abababababab…" in text
+
+
+async def test_publish_progress_bars_follow_events(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("publish")
+        await pilot.pause()
+        assert "Source-only release" in str(app.screen.query_one("#pub-artifacts").render())
+        app.apply_event(StepStarted(step="publish", title="Publish"))
+        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading", done=1024,
+                                     total=4096))
+        await pilot.pause()
+        row = app.screen.query_one(TransferRow)
+        await pilot.pause()
+        bar = row.query_one("ProgressBar")
+        assert (bar.progress, bar.total) == (1024, 4096)
+        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading", done=4096,
+                                     total=4096))
+        app.apply_event(StepFinished(step="publish", status="ok"))
+        await pilot.pause()
+        assert bar.percentage == 1.0
+        assert "4.0 KiB / 4.0 KiB" in str(row.query_one(".rate").render())
+
+
+async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, result.err
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        await pilot.press("h")
+        await until(pilot, lambda: app.current_name == "history", what="history")
+        table = app.screen.query_one("#hist-table")
+        assert table.row_count == 1
+        assert app.screen.selected_version() == "1.3.0"
+        await pilot.press("v")
+        await until(pilot, lambda: app.screen.report is not None or app.screen.error,
+                    what="verify")
+        assert app.screen.report.ok, app.screen.report.failures
+        assert "chain verified" in str(app.screen.query_one("#hist-verify").render())
+        await pilot.press("R")
+        await until(pilot, lambda: app.current_name == "review", what="review")
+        text = str(app.screen.query_one("#review-text").render())
+        assert "1.3.0" in text and "the first recorded release" in text and "0 of 2" in text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_name == "history", what="back to history")
+
+
+async def test_palette_theme_and_navigation(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to chain")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_name == "chain", what="chain via palette")
+        await pilot.press("b")
+        await until(pilot, lambda: app.current_name == "publish", what="back")
+        assert app.theme == "textual-dark"
+        await pilot.press("f2")
+        assert app.theme == "textual-light"
+        await pilot.press("h")
+        await until(pilot, lambda: app.current_name == "history", what="history")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_name == "publish", what="back to the step")
+
+
+def test_tui_imports_only_the_domain_api() -> None:
+    root = Path(__file__).resolve().parent.parent / "tui"
+    for path in root.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if stripped.startswith(("from domain", "import domain")):
+                assert stripped.startswith("from domain.api import"), f"{path}: {stripped}"
