@@ -563,3 +563,79 @@ def test_purls_say_where_a_package_not_from_the_public_registry_comes_from(
         "pkg:cargo/inhouse@3.0.0?repository_url=https://crates.acme.example/index/")
     data, _ = sbom.generate(root, "tool", "0.1.0", source_date_epoch=EPOCH)
     assert sbom.summarize(data)["components"] == 2
+
+
+UV_FORKED = f"""\
+version = 1
+revision = 3
+requires-python = ">=3.9"
+resolution-markers = [
+    "python_full_version >= '3.10'",
+    "python_full_version < '3.10'",
+]
+
+[[package]]
+name = "numpy"
+version = "2.0.2"
+source = {{ registry = "https://pypi.org/simple" }}
+resolution-markers = ["python_full_version < '3.10'"]
+sdist = {{ url = "https://files.example/numpy-2.0.2.tar.gz", hash = "sha256:{h('np202')}" }}
+
+[[package]]
+name = "numpy"
+version = "2.2.6"
+source = {{ registry = "https://pypi.org/simple" }}
+resolution-markers = ["python_full_version >= '3.10'"]
+sdist = {{ url = "https://files.example/numpy-2.2.6.tar.gz", hash = "sha256:{h('np226')}" }}
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = {{ editable = "." }}
+dependencies = [
+    {{ name = "numpy", version = "2.0.2", source = {{ registry = "https://pypi.org/simple" }}, marker = "python_full_version < '3.10'" }},
+    {{ name = "numpy", version = "2.2.6", source = {{ registry = "https://pypi.org/simple" }}, marker = "python_full_version >= '3.10'" }},
+]
+"""  # noqa: E501
+
+POETRY_11 = f"""\
+[[package]]
+name = "six"
+version = "1.16.0"
+description = "Python 2 and 3 compatibility utilities"
+category = "main"
+optional = false
+python-versions = ">=2.7"
+
+[[package]]
+name = "mypy"
+version = "1.0.0"
+description = "Optional static typing for Python"
+category = "dev"
+optional = false
+python-versions = ">=3.7"
+
+[metadata]
+lock-version = "1.1"
+python-versions = "^3.8"
+content-hash = "{h('c11')}"
+
+[metadata.files]
+six = [
+    {{file = "six-1.16.0-py2.py3-none-any.whl", hash = "sha256:{h('six')}"}},
+]
+mypy = []
+"""
+
+
+def test_uv_lock_with_a_forked_resolution_lists_both_versions(tmp_path: Path) -> None:
+    inv = lockfiles.read_lockfiles(project(tmp_path, {"uv.lock": UV_FORKED}), "app")
+    assert inv is not None
+    assert inv.direct == ("pkg:pypi/numpy@2.0.2", "pkg:pypi/numpy@2.2.6")
+    assert [p.hashes[0][1] for p in inv.packages] == [h("np202"), h("np226")]
+
+
+def test_poetry_lock_11_with_metadata_files_and_categories(tmp_path: Path) -> None:
+    inv = lockfiles.read_lockfiles(project(tmp_path, {"poetry.lock": POETRY_11}))
+    assert inv is not None
+    assert [(p.name, p.hashes) for p in inv.packages] == [("six", (("SHA-256", h("six")),))]
