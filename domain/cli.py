@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument("--dry-run", action="store_true",
                       help="run every step without side effects and report what it would do")
     _add_scope(ship)
+    ship.add_argument("--handoff", action="store_true",
+                      help="CI mode: tag and push, leave building and publishing to the "
+                      "workflow the tag starts (exit 65); it records them with `attest`")
     rsub.add_parser("resume", parents=[common],
                     help="continue an interrupted release from its journal")
     rsub.add_parser("abort", parents=[common],

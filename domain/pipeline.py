@@ -22,6 +22,7 @@ from .config import LoadedConfig
 from .errors import (
     ChangelogFailed,
     GateFailed,
+    HandoffRequired,
     Interrupted,
     ReleaseInProgress,
     ShiplineError,
@@ -67,6 +68,10 @@ Confirm = Callable[[str], bool]
 class ShipOptions(PlanOptions):
     dry_run: bool = False
     yes: bool = False
+    handoff: bool = False
+    """CI mode: push the tag so the publishing workflow runs, skip the
+    artifact steps here, and exit 65 (handoff required); the workflow
+    records what it built with ``shipline attest``."""
 
 
 class Pipeline:
@@ -173,6 +178,10 @@ class Pipeline:
             except KeyboardInterrupt:
                 yield from self._interrupted(step)
                 raise AssertionError("unreachable") from None
+            except HandoffRequired as exc:
+                yield StepFinished(step=step, status="skipped", detail=exc.message)
+                journal.remove(self.state_dir)
+                raise
             except ShiplineError as exc:
                 yield StepFinished(step=step, status="failed", detail=exc.message)
                 if not j.external and step in ("version", "changelog", "gates"):
@@ -426,6 +435,15 @@ class Pipeline:
         assert j is not None
         from . import release_record
 
+        if j.options.get("handoff") and self.loaded.release.enabled_artifacts and \
+                not j.options.get("no_artifacts"):
+            self.result = {"version": j.version, "tag": j.tag, "commit": j.release_commit,
+                           "pushed": "push" in j.external, "handoff": True}
+            raise HandoffRequired(
+                f"{j.tag} is tagged{' and pushed' if 'push' in j.external else ''}; its "
+                "artifacts are CI's to build and publish (handoff, not a failure)",
+                hint=f"in the workflow the tag starts, after publishing: `shipline attest "
+                f"FILE... --version {j.version}` records them in the ledger")
         detail = self._artifacts().step_record() or \
             release_record.record_source_release(self.git, self.loaded, j)
         yield LogLine(step="record", text=detail)

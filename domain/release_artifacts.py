@@ -55,7 +55,7 @@ class ReleaseArtifacts:
     @property
     def enabled(self) -> bool:
         return bool(self.loaded.release.enabled_artifacts) and \
-            not self.j.options.get("no_artifacts")
+            not self.j.options.get("no_artifacts") and not self.j.options.get("handoff")
 
     @property
     def work_dir(self) -> Path:
@@ -88,8 +88,9 @@ class ReleaseArtifacts:
 
     def step_artifacts(self) -> Events:
         if not self.enabled:
-            return "skipped", "source-only release" if not self.j.options.get("no_artifacts") \
-                else "--no-artifacts"
+            return "skipped", ("--no-artifacts" if self.j.options.get("no_artifacts") else
+                               "handed off to CI" if self.j.options.get("handoff") else
+                               "source-only release")
         handlers = self.handlers()
         for h in handlers:  # ARTP-001: all pre-validated before anything is built
             h.validate()

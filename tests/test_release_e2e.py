@@ -199,3 +199,28 @@ def test_unknown_artifact_type_is_85_before_anything_is_committed(repo: Repo, tm
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 85 and "unknown artifact type 'helm-chart'" in result.err
     assert repo.snapshot() == before
+
+
+def test_handoff_to_ci_pushes_the_tag_and_exits_65_then_attest_records(
+        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
+        gpg_key: GpgKey) -> None:  # noqa: F811
+    remote = tmp_path / "origin.git"
+    _project(repo, remote, pypiserver.url, file_server.url)
+    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes",
+                          "--handoff", env=_env(gpg_key, file_server))
+    assert result.code == 65, result.out[-2000:] + result.err
+    summary = result.json_lines()[-1]
+    assert summary["exit_code"] == 65 and "handoff" in json.dumps(result.json_lines()[-2])
+    assert "refs/tags/v1.3.0" in _remote_tags(remote)  # the tag starts the CI workflow
+    assert not list(pypiserver.packages.iterdir())  # nothing published here
+    assert not (repo.path / ".shipline" / "journal.json").exists()
+    assert not (repo.path / ".shipline" / "releases.json").exists()
+    # the workflow builds and records what it produced
+    built = tmp_path / "ci-dist" / "shipdemo-1.3.0.tar.gz"
+    built.parent.mkdir()
+    repo.git("archive", "--format=tar.gz", "-o", str(built), "v1.3.0")
+    attest = run_shipline("-C", repo.path, "attest", built, "--version", "1.3.0", "--sign",
+                          "gpg", "--sbom", "none", env=_env(gpg_key, file_server))
+    assert attest.code == 0, attest.out + attest.err
+    assert run_shipline("-C", repo.path, "verify", "1.3.0", env=_env(gpg_key, file_server)
+                        ).code == 0

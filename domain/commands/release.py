@@ -26,7 +26,7 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
     fields: dict[str, Any] = {
         "version": args.version, "bump": args.bump, "pre": args.pre, "changelog_entry": entry,
     }
-    for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes"):
+    for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes", "handoff"):
         if hasattr(args, name) and name in cls.model_fields:
             fields[name] = getattr(args, name)
     return cls(**fields)
