@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import Repo, run_shipline
 from registries import FileServer, PyPIServer
 
@@ -224,3 +225,34 @@ def test_handoff_to_ci_pushes_the_tag_and_exits_65_then_attest_records(
     assert attest.code == 0, attest.out + attest.err
     assert run_shipline("-C", repo.path, "verify", "1.3.0", env=_env(gpg_key, file_server)
                         ).code == 0
+
+
+@pytest.mark.parametrize("step", ["tag", "artifacts", "provenance", "publish", "push"])
+def test_sigkill_at_every_step_boundary_then_resume(
+        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
+        gpg_key: GpgKey, step: str) -> None:  # noqa: F811
+    remote = tmp_path / "origin.git"
+    _project(repo, remote, pypiserver.url, file_server.url)
+    exe = Path(sys.executable).parent / "shipline"
+    proc = subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
+                             "ship", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env={**os.environ, **_env(gpg_key, file_server)})
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["kind"] == "step_finished" and event["step"] == step:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(30)
+    tags = _remote_tags(remote)
+    assert ("refs/tags/v1.3.0" in tags) == (step == "push")  # never before the publish
+    result = run_shipline("-C", repo.path, "release", "resume", env=_env(gpg_key, file_server))
+    assert result.code == 0, result.out[-2000:] + result.err
+    puts = [p for m, p in file_server.requests if m == "PUT"]
+    assert len(puts) == len(set(puts)) == 2  # the tarball and checksums, once each
+    assert sorted(p.name for p in pypiserver.packages.iterdir()) == [
+        "shipdemo-1.3.0-py2.py3-none-any.whl", "shipdemo-1.3.0.tar.gz"]
+    ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
+    assert [r["recordType"] for r in ledger["records"]] == ["release"]
+    verify = run_shipline("-C", repo.path, "verify", "--all", env=_env(gpg_key, file_server))
+    assert verify.code == 0, verify.out + verify.err
