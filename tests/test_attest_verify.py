@@ -399,3 +399,45 @@ def test_sbom_is_recorded_bound_in_the_statement_and_verified(
     path.write_bytes(path.read_bytes().replace(b"idna", b"idnb"))
     tampered = cli("-C", project.path, "verify", "1.0.0")
     refused(tampered, 93, "sbom link")
+
+
+# --- digests -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 256 << 10, (32 << 20) + 12345])
+def test_streamed_digest_equals_hashlib_at_window_edges(tmp_path: Path, size: int) -> None:
+    """Empty files are read, regular files mapped window by window (32 MiB):
+    the digest is the same as hashing the whole content."""
+    import hashlib
+
+    from domain.digests import sha256_file
+
+    data = (bytes(range(256)) * (size // 256 + 1))[:size]
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    found = sha256_file(path)
+    assert (found.sha256, found.size) == (hashlib.sha256(data).hexdigest(), size)
+
+
+def test_digest_of_a_fifo_reads_it(tmp_path: Path) -> None:
+    import hashlib
+    import os
+    import threading
+
+    from domain.digests import sha256_file
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b"streamed" * 1000))
+    writer.start()
+    found = sha256_file(fifo)
+    writer.join()
+    assert found.sha256 == hashlib.sha256(b"streamed" * 1000).hexdigest()
+
+
+def test_attesting_a_directory_is_2(cli, project: Repo, gpg_key: GpgKey) -> None:
+    configure(project)
+    (project.path / "dist").mkdir()
+    refused(cli("-C", project.path, "attest", project.path / "dist", "--version", "1.0.0",
+                "--sbom", "none"), 2, "is a directory")
+    assert state_files(project) == {}

@@ -245,3 +245,15 @@ def test_verify_all_of_a_large_ledger_reads_it_once(tmp_path: Path) -> None:
     assert took < 2.0, took
     data = json.loads((tmp_path / "releases.json").read_text())
     assert len(data["records"]) == 2000
+
+
+def test_lone_surrogate_in_a_record_is_94_not_a_crash(tmp_path: Path) -> None:
+    from domain.verify import verify_provenance_chain
+
+    ledger.append(tmp_path, release_record("1.0.0"))
+    path = tmp_path / "releases.json"
+    path.write_bytes(path.read_bytes().replace(b'"1.0.0"', b'"1.0.0\\ud800"'))
+    with pytest.raises(AttestationInvalid, match="surrogate"):
+        ledger.load(tmp_path)
+    report = verify_provenance_chain(tmp_path, all=True, repo=tmp_path)
+    assert report.code == 94 and "surrogate" in report.failures[0].detail
