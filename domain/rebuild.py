@@ -94,7 +94,7 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
             return report
         report.source_date_epoch = int(git.out("log", "-1", "--format=%ct", commit))
         try:
-            loaded = load_config(tree, tmp / "state")
+            loaded = load_config(tree)
         except ShiplineError as exc:
             report.errors.append(f"the config at {commit[:12]} does not load: {exc.message}")
             return report
@@ -110,6 +110,8 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
             except ShiplineError as exc:
                 report.errors.append(f"{cfg.type} {cfg.name or ''}: rebuild failed "
                                      f"({int(exc.code)}): {exc.message}")
+        if not loaded.release.enabled_artifacts:
+            report.errors.append(f"the config at {commit[:12]} enables no artifacts to rebuild")
         for name, entry in recorded.items():
             report.artifacts.append(_compare(git.root, entry, rebuilt.get(name)))
         return report
