@@ -441,3 +441,71 @@ def test_attesting_a_directory_is_2(cli, project: Repo, gpg_key: GpgKey) -> None
     refused(cli("-C", project.path, "attest", project.path / "dist", "--version", "1.0.0",
                 "--sbom", "none"), 2, "is a directory")
     assert state_files(project) == {}
+
+
+# --- CI builders and the level they reach ---------------------------------------------
+
+
+def test_gpg_on_a_github_hosted_runner_records_level_two(cli, project: Repo, gpg_key: GpgKey,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"GITHUB_ACTIONS": "true", "RUNNER_ENVIRONMENT": "github-hosted",
+                        "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/demo",
+                        "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "2"}.items():
+        monkeypatch.setenv(name, value)
+    configure(project, level=L3)
+    data = attest_ok(cli, project, "1.0.0", artifact(project))
+    assert data["slsaLevel"] == L2 and "transparency log" in data["shortfall"]
+    record = ledger_records(project)[0]
+    assert record["builder"] == {"id": "https://github.com/actions/runner/github-hosted"}
+    assert record["buildInvocationId"] == \
+        "https://github.com/o/demo/actions/runs/4242/attempts/2"
+    assert "signature.transparencyLog" in record["metadata"]["missing"]
+    assert cli("-C", project.path, "verify", "1.0.0").code == 0
+
+
+def test_gpg_key_with_passphrase_but_none_given_is_91(cli, project: Repo, gpg_home: GpgHome,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    key = gpg_home.generate("Locked <l@example.com>", passphrase="correct horse")
+    monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
+    configure(project)
+    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
+                "--sbom", "none"), 91, "GPG_PASSPHRASE")
+    assert state_files(project) == {}
+
+
+# --- verify-artifact with gpg ---------------------------------------------------------------
+
+
+def test_verify_artifact_with_a_gpg_signature(cli, tmp_path: Path, gpg_home: GpgHome) -> None:
+    alice = gpg_home.generate("Alice <a@example.com>")
+    mallory = gpg_home.generate("Mallory <m@example.com>")
+    file = tmp_path / "tool-1.0.tar.gz"
+    file.write_bytes(b"the release")
+    asc = alice.detach_sign(file, tmp_path / "tool-1.0.tar.gz.asc")
+    pub = alice.export_public(tmp_path / "alice.asc")
+    ok = cli("--output", "json", "verify-artifact", file, "--signature", asc, "--key", pub)
+    assert ok.code == 0, ok.err
+    assert ok.summary["data"]["fingerprint"] == alice.fingerprint
+
+    other = mallory.export_public(tmp_path / "mallory.asc")
+    refused(cli("verify-artifact", file, "--signature", asc, "--key", other), 92,
+            "not a valid signature")
+    file.write_bytes(b"the release, changed")
+    refused(cli("verify-artifact", file, "--signature", asc, "--key", pub), 92, "BADSIG")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--signature", "x.asc"), "--signature needs --key"),
+    (("--bundle", "b.json", "--issuer", "https://issuer"), "--identity"),
+    ((), "give --bundle"),
+])
+def test_verify_artifact_usage_errors_are_2(cli, tmp_path: Path, args: tuple[str, ...],
+                                            words: str) -> None:
+    file = tmp_path / "a.bin"
+    file.write_bytes(b"x")
+    refused(cli("verify-artifact", file, *args), 2, words)
+
+
+def test_verify_artifact_of_a_missing_file_is_2(cli, tmp_path: Path) -> None:
+    refused(cli("verify-artifact", tmp_path / "absent.bin", "--signature", "s", "--key", "k"), 2,
+            "no such artifact file")
