@@ -7,8 +7,8 @@ skips the kernel-to-user copy of ``read``, which costs more CPU than the
 hash itself on a machine with SHA extensions (``bench/digests.py``: 0.25 s
 CPU for 256 MiB against 0.27 s for ``openssl dgst -sha256`` and 0.37 s with
 a 1 MiB ``readinto`` buffer). Memory stays bounded by the window whatever
-the file size. Anything that cannot be mapped (a pipe, an empty file) is
-read through one reusable buffer instead.
+the file size. Anything that cannot be mapped (a pipe) and files of up to
+256 KiB are read through one reusable buffer instead.
 
 A file truncated by another process *while* it is mapped ends the process
 with SIGBUS (the kernel's answer to reading past a mapping's end); the size
@@ -73,8 +73,8 @@ def _hash_mapped(fd: int, digest: Any) -> int | None:
     import stat
 
     info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
-        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size <= CHUNK:
+        return None  # small files: one read is cheaper than setting up a mapping
     size, offset = info.st_size, 0
     while offset < size:
         if os.fstat(fd).st_size < size:
