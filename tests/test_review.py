@@ -338,7 +338,7 @@ def _signed_review(repo: Repo, key: GpgKey, ev: rv.Evidence, release_hash: str,
     statement = review_statement(ev, reviewer=who, approve=True, comment=None,
                                  at=ldg.now_rfc3339())
     payload = att.encode_payload(statement)
-    path = state / "reviews" / "forged.review.intoto.jsonl"
+    path = state / "reviews" / f"forged-{len(ldg.load(state).records)}.review.intoto.jsonl"
     plan = signing.plan_signing("gpg", False, None, L3, repo=repo.path, state_dir=state,
                                 env=key.env)
     signed = signing.sign(plan, statement, payload, attestation=path, keys_dir=state / "keys",
@@ -359,7 +359,7 @@ def test_replayed_and_forged_approvals_do_not_count(
         cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome, gpg_key: GpgKey,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
     _gpg_release(cli, repo, tmp_path)
-    repo.commit("fix: second", {"src/fix.py": "Y = 2\n"})
+    repo.commit("feat: second", {"src/fix.py": "Y = 2\n"})
     repo.git("push", "-q", "origin", "main")
     _ship(cli, repo)
     alice = gpg_home.generate("Alice <alice@example.com>")
