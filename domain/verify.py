@@ -132,6 +132,10 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
     for index, record in selected:
         report.versions.append(record["version"])
         report.checks.extend(check_release(record, index, ctx))
+    if any(r.get("recordType") in ("review", "level") for r in records):
+        from .review import verify_reviews  # review signatures and identities (SPEC 8)
+
+        report.checks.extend(verify_reviews(records, repo, None if all else version))
     if all:
         report.checks.extend(_tag_anchor_checks(ctx))
         report.checks.extend(_orphan_checks(ctx))
