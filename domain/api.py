@@ -7,6 +7,8 @@ this list as they land.
 
 from __future__ import annotations
 
+from typing import Any
+
 # --- for the TUI: commit groups, tag signing choice, ledger and verify --------
 from .changelog import BREAKING_TITLE, OTHER_TITLE
 from .changelog import group as group_commits
@@ -31,6 +33,26 @@ from .ledger import load as load_ledger
 from .pipeline import STEPS, TITLES, Pipeline, ShipOptions
 from .plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from .verify import LinkCheck, VerifyReport, verify_provenance_chain
+
+
+def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
+                     env: dict[str, str] | None = None) -> Any:
+    """The L4 review evidence of ``version`` (:class:`domain.review.Evidence`;
+    ``.to_json()``). The rebuild takes as long as a build: run it in a worker."""
+    from .review import collect_evidence as collect
+
+    return collect(git, loaded, version, rebuild=rebuild, env=env)
+
+
+def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool,
+                  method: str = "gpg", comment: str | None = None,
+                  env: dict[str, str] | None = None, rebuild: bool = True) -> Any:
+    """Sign and record an approval or rejection; returns
+    :class:`domain.review_approve.ReviewOutcome` (``.evidence``, ``.level_record``)."""
+    from .review import submit_review as submit
+
+    return submit(git, loaded, version, approve=approve, method=method, comment=comment,
+                  env=env, rebuild=rebuild)
 
 
 def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
@@ -70,11 +92,13 @@ __all__ = [
     "StepStarted",
     "Summary",
     "VerifyReport",
+    "collect_evidence",
     "group_commits",
     "load_config",
     "load_ledger",
     "make_plan",
     "parse_event",
+    "submit_review",
     "verify_provenance_chain",
     "with_tag_signing",
 ]
