@@ -240,6 +240,8 @@ class StatementFacts:
     ledger_head: LedgerHead
     subjects: dict[str, str]
     sbom_digest: str | None
+    signing_method: str | None = None
+    """``internalParameters.signingMethod``: what the signer said it used."""
 
 
 def statement_facts(statement: dict[str, Any]) -> StatementFacts:
@@ -267,7 +269,13 @@ def statement_facts(statement: dict[str, Any]) -> StatementFacts:
         builder_id=run["builder"]["id"], invocation_id=run.get("metadata", {}).get("invocationId"),
         ledger_head=head,
         subjects={s["name"]: s["digest"]["sha256"] for s in statement["subject"]},
-        sbom_digest=sbom)
+        sbom_digest=sbom,
+        signing_method=_signing_method(build.get("internalParameters", {})))
+
+
+def _signing_method(params: Any) -> str | None:
+    value = params.get("signingMethod") if _is_obj(params) else None
+    return value if isinstance(value, str) else None
 
 
 def decode_envelope(envelope: Any, *, require_signature: bool = True) -> dict[str, Any]:

@@ -236,6 +236,10 @@ def _facts_checks(record: dict[str, Any], facts: att.StatementFacts) -> list[Lin
     if facts.tag != record.get("gitTag"):
         problems.append(f"the statement's tag {facts.tag} is not the recorded "
                         f"{record.get('gitTag')}")
+    method = record["artifacts"][0]["signature"]["method"] if record["artifacts"] else None
+    if facts.signing_method is not None and facts.signing_method != method:
+        problems.append(f"the statement says it was signed with {facts.signing_method}, the "
+                        f"record says {method} (a downgraded record)")
     out = [LinkCheck("attestation", version, FAILED, 94, p) for p in problems]
     builder = (record.get("builder") or {}).get("id")
     if builder != facts.builder_id or record.get("buildInvocationId") != facts.invocation_id:

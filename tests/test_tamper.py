@@ -274,3 +274,22 @@ def test_ledger_command_reports_a_broken_chain(cli, released: Repo) -> None:
     listed = cli("-C", released.path, "ledger")
     assert listed.code == 93 and "reordered" in listed.err
     assert "1.0.0" in listed.out and "1.1.0" in listed.out  # still shown, flagged
+
+
+def test_record_downgraded_to_unsigned_and_resealed_is_94(cli, released: Repo) -> None:
+    """The attacker rewrites the last record to say "unsigned, level 1" (so
+    no signature would be checked) and reseals it: the chain holds, but the
+    statement itself says it was signed with gpg."""
+    from domain.ledger import seal
+    from domain.signing import empty_block
+
+    def downgrade(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        last = records[-1]
+        for art in last["artifacts"]:
+            art["signature"] = empty_block("none")
+        last["slsaLevel"] = "SLSA_BUILD_LEVEL_1"
+        records[-1] = seal(last, records[-2]["hash"])
+        return records
+
+    rewrite_ledger(released, downgrade)
+    caught(cli, released, "1.1.0", 94, "signed with gpg", "downgraded")
