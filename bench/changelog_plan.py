@@ -297,6 +297,30 @@ def targets(res_c: list[Result], res_p: list[Result]) -> list[str]:
     return out
 
 
+def profile(repo: Path) -> None:
+    """Where shipline's time goes (cProfile; figures include its overhead)."""
+    import pstats
+
+    for argv in (["changelog", "--all"], ["release", "plan"]):
+        with tempfile.NamedTemporaryFile(suffix=".prof") as prof:
+            subprocess.run([str(PYTHON), "-m", "cProfile", "-o", prof.name, str(SHIPLINE),
+                            *argv], cwd=repo, stdout=subprocess.DEVNULL, env=_env(),
+                           check=True)
+            stats = pstats.Stats(prof.name).stats  # type: ignore[attr-defined]
+        total = max(v[3] for v in stats.values())
+        rows: dict[str, float] = {}
+        for (file, line, func), (_, _, _, cum, _) in stats.items():
+            if func == "_find_and_load" and "importlib" in file:
+                rows["(imports, all)"] = max(rows.get("(imports, all)", 0), cum)
+            elif func == "run" and file.endswith("subprocess.py"):
+                rows["(subprocesses: git)"] = max(rows.get("(subprocesses: git)", 0), cum)
+            elif "/domain/" in file and cum > 0.03 * total:
+                rows[f"{file.split('/domain/')[1]}:{line} {func}"] = cum
+        print(f"\nprofile: shipline {' '.join(argv)}: {total:.3f} s under cProfile")
+        for name, cum in sorted(rows.items(), key=lambda kv: -kv[1])[:16]:
+            print(f"  {cum:7.3f} s {cum / total:5.0%}  {name}")
+
+
 def clone(url: str) -> tuple[Path | None, str]:
     dest = WORK / "real" / url.rstrip("/").rsplit("/", 1)[-1]
     if (dest / ".git").exists():
@@ -321,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"also clone and bench real histories (no URL: {', '.join(REAL)})")
     ap.add_argument("--json", type=Path, default=WORK / "changelog_plan.json",
                     help="where to write the raw figures")
+    ap.add_argument("--profile", action="store_true",
+                    help="also show where shipline's own time goes (cProfile)")
     args = ap.parse_args(argv)
     for exe in (SHIPLINE, PEERS / "cz", PEERS / "git-cliff", PEERS / "semantic-release"):
         if not exe.exists():
@@ -339,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                 repos.append(path)
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": args.runs,
               "repos": [bench_repo(r.resolve(), args.runs) for r in repos]}
+    if args.profile:
+        for r in repos:
+            profile(r.resolve())
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nraw figures: {args.json}")
