@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AttestationInvalid
-from .jsonio import StrictJSONError, loads_strict, write_atomic
-from .ledger import LedgerHead
+from .jsonio import StrictJSONError, write_atomic
+from .ledger import LedgerHead, loads_strict_fast
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
@@ -278,11 +278,14 @@ def _signing_method(params: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def decode_envelope(envelope: Any, *, require_signature: bool = True) -> dict[str, Any]:
-    """Validate an envelope and its statement; return the statement."""
-    payload = envelope_payload(envelope, require_signature=require_signature)
+def decode_envelope(envelope: Any, *, require_signature: bool = True,
+                    payload: bytes | None = None) -> dict[str, Any]:
+    """Validate an envelope and its statement; return the statement.
+    ``payload``: the envelope's payload, already checked and decoded."""
+    if payload is None:
+        payload = envelope_payload(envelope, require_signature=require_signature)
     try:
-        statement = loads_strict(payload)
+        statement = loads_strict_fast(payload)
     except StrictJSONError as exc:
         raise AttestationInvalid(f"the payload is not strict JSON: {exc}") from None
     validate_statement(statement)
@@ -316,7 +319,7 @@ def read_envelope(path: Path) -> dict[str, Any]:
     if len(lines) != 1:
         raise AttestationInvalid(f"{path}: expected one DSSE envelope line, found {len(lines)}")
     try:
-        envelope = loads_strict(lines[0])
+        envelope = loads_strict_fast(lines[0])
     except StrictJSONError as exc:
         raise AttestationInvalid(f"{path}: not a JSON envelope: {exc}") from None
     if not isinstance(envelope, dict):

@@ -447,7 +447,9 @@ def _verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
         raise SignatureInvalid(f"{path}: key {key.keyid} is not the recorded key "
                                f"{block.get('keyId')}")
     try:
-        Envelope.from_dict(copy.deepcopy(envelope)).verify([key], 1)
+        Envelope.from_dict({"payload": envelope["payload"], "payloadType": envelope["payloadType"],
+                            "signatures": [dict(s) for s in envelope["signatures"]]}
+                           ).verify([key], 1)
     except (VerificationError, ValueError, KeyError) as exc:
         raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}: {exc}") \
             from None

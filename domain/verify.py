@@ -206,7 +206,8 @@ def _attestation_checks(record: dict[str, Any],
     try:
         envelope = att.read_envelope(path)
         payload = att.envelope_payload(envelope, require_signature=bool(block["signed"]))
-        statement = att.decode_envelope(envelope, require_signature=bool(block["signed"]))
+        statement = att.decode_envelope(envelope, require_signature=bool(block["signed"]),
+                                        payload=payload)
     except AttestationInvalid as exc:
         detail = exc.message if exc.message.startswith(str(path)) else f"{rel}: {exc.message}"
         return None, [LinkCheck("attestation", version, FAILED, 94, detail)]
