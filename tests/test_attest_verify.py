@@ -509,3 +509,46 @@ def test_verify_artifact_usage_errors_are_2(cli, tmp_path: Path, args: tuple[str
 def test_verify_artifact_of_a_missing_file_is_2(cli, tmp_path: Path) -> None:
     refused(cli("verify-artifact", tmp_path / "absent.bin", "--signature", "s", "--key", "k"), 2,
             "no such artifact file")
+
+
+# --- refusing to bind ---------------------------------------------------------------------
+
+
+def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo,
+                                                           gpg_key: GpgKey) -> None:
+    """The pipeline passes the digest its handler saw; other bytes never bind."""
+    import os
+
+    from domain.config import load_config
+    from domain.errors import DigestMismatch
+    from domain.gitops import Git
+    from domain.provenance import ArtifactInput, AttestRequest, attest
+
+    configure(project)
+    path = artifact(project)
+    request = AttestRequest(artifacts=[ArtifactInput(path, expected_sha256="ab" * 32)],
+                            version="1.0.0", sbom="none", env=dict(os.environ))
+    with pytest.raises(DigestMismatch, match="refusing to bind"):
+        attest(Git(project.path), load_config(project.path), request)
+    assert state_files(project) == {}
+
+
+def test_attest_onto_a_tampered_ledger_is_93_and_writes_nothing(cli, project: Repo,
+                                                                gpg_key: GpgKey) -> None:
+    configure(project)
+    attest_ok(cli, project, "1.0.0", artifact(project))
+    ledger_file = project.path / ".shipline" / "releases.json"
+    ledger_file.write_bytes(ledger_file.read_bytes().replace(b'"size":8', b'"size":9'))
+    before = state_files(project)
+    refused(cli("-C", project.path, "attest", artifact(project, "b.tar.gz"), "--version",
+                "1.1.0", "--sbom", "none"), 93, "edited")
+    assert state_files(project) == before
+
+
+def test_tag_anchoring_records_the_ledger_lacks_is_93(cli, project: Repo,
+                                                      gpg_key: GpgKey) -> None:
+    configure(project)
+    project.tag("v1.0.0", f"Release v1.0.0\n\nShipline-Ledger-Head: 3 {'c' * 64}\n")
+    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
+                "--sbom", "none"), 93, "records were dropped")
+    assert state_files(project) == {}
