@@ -59,8 +59,8 @@ def build_sdist(sdist_directory, config_settings=None):
 '''
 
 
-def _config(artifacts: list[dict[str, Any]], *, method: str = "gpg", level: str = "SLSA_BUILD_LEVEL_2",
-            builder_image: str | None = None) -> str:
+def _config(artifacts: list[dict[str, Any]], *, method: str = "gpg",
+            level: str = "SLSA_BUILD_LEVEL_2", builder_image: str | None = None) -> str:
     prov: dict[str, Any] = {"enabled": True, "level": level,
                             "signing": {"method": method, "keyless": method == "sigstore"},
                             "sbom": {"format": "CycloneDX", "specVersion": "1.6"}}
@@ -388,6 +388,9 @@ def test_replayed_and_forged_approvals_do_not_count(
     checks = [c for c in rv.verify_reviews(ldg.load(repo.path / ".shipline"), repo.path)
               if c.link == "review"]
     assert [c.code for c in checks] == [94, 94, 92]
+    verify = cli("-C", repo.path, "verify", "1.4.0")
+    assert verify.code == 94 and "review link" in verify.err, verify.err
+    assert cli("-C", repo.path, "verify", "1.3.0").code == 0  # 1.3.0's own links hold
 
 
 def test_verify_catches_a_tampered_review_record(
