@@ -153,7 +153,19 @@ class ShiplineApp(App[int]):
         return not (self.planned and self.planned.plan.artifacts)
 
     def current_error(self) -> ErrorEvent | None:
-        return self.state.error or self.plan_error
+        error = self.state.error or self.plan_error
+        if error is None:
+            return None
+        return error.model_copy(update={"message": self.short_paths(error.message),
+                                        "hint": self.short_paths(error.hint)})
+
+    def short_paths(self, text: str | None) -> str | None:
+        """``text`` with the repository's path dropped: 80 columns are precious."""
+        if text is None:
+            return None
+        for root in {str(self.repo.resolve()), str(self.repo)}:
+            text = text.replace(root + "/", "")
+        return text
 
     def refresh_screen(self) -> None:
         screen = self.screen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -15,7 +16,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Answers ``True`` only for an explicit yes; Escape is no."""
 
     DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
+    ConfirmScreen { align: center middle; background: $background 50%; }
     ConfirmScreen > Vertical {
         width: 64; max-width: 95%; height: auto; padding: 1 2;
         border: thick $warning; background: $surface;
@@ -39,10 +40,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
-            yield Static(self.question, classes="question", id="question")
+            yield Static(Text(self.question), classes="question", id="question")
             with Horizontal():
-                yield Button(f"{self.no_label} [n]", id="no")
-                yield Button(f"{self.yes_label} [y]", id="yes", variant="warning")
+                yield Button(Text(f"{self.no_label} (n)"), id="no")
+                yield Button(Text(f"{self.yes_label} (y)"), id="yes", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -25,7 +25,8 @@ class GatesScreen(StepScreen):
     ]
     DEFAULT_CSS = """
     GatesScreen #gates-status { height: auto; padding: 0 1; }
-    GatesScreen #gates-table { height: auto; max-height: 12; margin: 0 1; }
+    GatesScreen #gates-table { height: auto; max-height: 12; margin: 0 1;
+        overflow-x: hidden; }
     GatesScreen #gate-log-box { height: 1fr; margin: 0 1; border: round $panel-lighten-2; }
     GatesScreen RichLog { background: $surface; }
     """
@@ -44,11 +45,15 @@ class GatesScreen(StepScreen):
     def on_mount(self) -> None:
         table = self.query_one("#gates-table", DataTable)
         table.add_column("", key="mark", width=2)
-        table.add_column("Gate", key="name", width=20)
+        table.add_column("Gate", key="name", width=19)
         table.add_column("Kind", key="kind", width=10)
         table.add_column("Time", key="time", width=7)
-        table.add_column("Detail", key="detail")
+        table.add_column("Detail", key="detail", width=self.detail_width())
         super().on_mount()
+
+    def detail_width(self) -> int:
+        """What is left of the screen's width for the detail column."""
+        return max(16, (self.app.size.width or 80) - 57)
 
     def rows(self) -> list[tuple[str, str, str, float | None, str]]:
         """(name, kind, status, duration, detail) for every gate, planned or run."""
@@ -83,8 +88,12 @@ class GatesScreen(StepScreen):
             table.add_row(
                 Text(glyph(status), style=style(status)), Text(name), Text(kind, style="dim"),
                 Text(f"{duration:.1f}s" if duration is not None else "", style="dim"),
-                Text(detail, style=style(status) if status == "failed" else ""), key=name)
-        if table.row_count:
+                Text(detail, style=style(status) if status == "failed" else "",
+                     no_wrap=True, overflow="ellipsis"), key=name)
+        running = [i for i, row in enumerate(self.rows()) if row[2] == "running"]
+        if running:  # follow the gate that is running: its output is live below
+            table.move_cursor(row=running[-1])
+        elif table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#gates-status", Static).update(self._status_text())
         self._show_log(reset=True)
@@ -95,7 +104,8 @@ class GatesScreen(StepScreen):
         if app.waiting_after == "gates":
             return Text("✔ Every gate passed. Next: the release commit and tag (n).",
                         style="green")
-        if app.running:
+        if app.running or app.state.current_step in ("preflight", "version", "changelog",
+                                                     "gates"):
             return Text("◐ Running: bump, changelog, then each gate… (x cancels)",
                         style="yellow")
         if status == "failed" or app.state.error:
@@ -120,12 +130,17 @@ class GatesScreen(StepScreen):
             self._shown_lines = 0
             self.selected = name
             self.query_one("#gate-log-box").border_title = f"Output: {name}"
+        if not lines:
+            if self._shown_lines == 0 and gate is not None and gate.detail:
+                log.write(gate.detail)  # a gate without output: its verdict
+                self._shown_lines = -1
+            return
+        if self._shown_lines < 0:
+            log.clear()
+            self._shown_lines = 0
         for line in lines[self._shown_lines:]:
             log.write(line)
         self._shown_lines = len(lines)
-        if not lines and gate is not None and gate.detail:
-            log.write(gate.detail)
-            self._shown_lines = 0
 
     @on(DataTable.RowHighlighted, "#gates-table")
     def _highlighted(self) -> None:

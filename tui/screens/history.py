@@ -24,12 +24,16 @@ class HistoryScreen(StepScreen):
         Binding("v", "verify", "Verify"),
         Binding("V", "verify_all", "Verify all"),
         Binding("R", "review", "Review"),
-        Binding("escape", "app.back", "Back", show=False),
+        Binding("escape", "app.back", "Back"),
+        Binding("n", "app.next", "Next", show=False),
+        Binding("b", "app.back", "Back", show=False),
+        Binding("h", "app.back", "Back", show=False),
     ]
     DEFAULT_CSS = """
-    HistoryScreen #hist-table { height: auto; max-height: 9; margin: 0 1; }
+    HistoryScreen #hist-table { height: auto; max-height: 9; margin: 0 1; overflow-x: hidden; }
     HistoryScreen #hist-verify-box { height: 1fr; margin: 0 1; border: round $panel-lighten-2; }
-    HistoryScreen #hist-verify { height: auto; padding: 0 1; }
+    HistoryScreen #hist-verify { height: auto; padding: 0 1; text-wrap: nowrap;
+        text-overflow: ellipsis; }
     """
 
     records: list[dict[str, Any]]
@@ -49,10 +53,10 @@ class HistoryScreen(StepScreen):
     def on_mount(self) -> None:
         self.records = []
         table = self.query_one("#hist-table", DataTable)
-        for key, label, width in (("version", "Version", 12), ("tag", "Tag", 12),
-                                  ("commit", "Commit", 8), ("level", "SLSA", 6),
+        for key, label, width in (("version", "Version", 10), ("tag", "Tag", 10),
+                                  ("commit", "Commit", 7), ("level", "SLSA", 4),
                                   ("artifacts", "Files", 5), ("state", "Record", 10),
-                                  ("when", "Recorded", 20)):
+                                  ("when", "Recorded (UTC)", 16)):
             table.add_column(label, key=key, width=width)
         super().on_mount()
 
@@ -96,13 +100,14 @@ class HistoryScreen(StepScreen):
                 Text((r.get("commitSha") or "")[:7], style="dim"),
                 Text(f"L{level}" if level else "—"), Text(str(len(r.get("artifacts") or []))),
                 Text(complete, style="green" if complete == "complete" else "yellow"),
-                Text((r.get("recordedAt") or "")[:19], style="dim"), key=r["version"])
+                Text((r.get("recordedAt") or "")[:16].replace("T", " "), style="dim"),
+                key=r["version"])
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#hist-verify", Static).update(self._verify_text())
 
     def _verify_text(self) -> Text:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         if self.error is None and not self.records:
             text.append("No release is recorded in the ledger yet. Ship one and it appears "
                         "here.", style="dim")
@@ -120,8 +125,9 @@ class HistoryScreen(StepScreen):
                     "bold red")
         for check in report.checks:
             text.append(f"{glyph(check.status)} ", style=style(check.status))
+            name = check.name if len(check.name) <= 18 else "…" + check.name[-17:]
             text.append(f"{check.link:<12}", style="bold")
-            text.append(f"{check.name[:28]:<29}")
+            text.append(f"{name:<19}")
             text.append(f"{check.detail}\n", style="dim" if check.status == "ok" else
                         style(check.status))
         return text

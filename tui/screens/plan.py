@@ -46,9 +46,11 @@ class PlanScreen(StepScreen):
         app = self.shipline
         planned = app.planned
         self.query_one("#plan-loading").display = planned is None and app.plan_error is None
+        self.query_one("#commits").display = planned is not None
         if planned is None:
             self.query_one("#plan-facts", Static).update(
-                "" if app.plan_error else "Reading the repository…")
+                "Fix the problem above, then reopen shipline." if app.plan_error else
+                "Reading the repository…")
             self.query_one("#plan-bump").display = False
             return
         plan = planned.plan

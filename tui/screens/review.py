@@ -82,7 +82,11 @@ def evidence(records: list[dict[str, Any]], version: str) -> Text:
 
 class ReviewScreen(StepScreen):
     STEP = "review"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "goto('history')", "History")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "goto('history')", "History"),
+        Binding("n", "app.next", "Next", show=False),
+        Binding("b", "app.back", "Back", show=False),
+    ]
     DEFAULT_CSS = """
     ReviewScreen #review-box { height: 1fr; margin: 0 1; border: round $accent; }
     ReviewScreen #review-text { height: auto; padding: 0 1; }

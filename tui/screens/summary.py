@@ -16,6 +16,7 @@ class SummaryScreen(StepScreen):
     DEFAULT_CSS = """
     SummaryScreen #sum-head { height: auto; margin: 0 1; padding: 0 1; border: round $accent; }
     SummaryScreen #sum-steps { height: 1fr; padding: 0 1; }
+    SummaryScreen #sum-steps-text { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -53,10 +54,10 @@ class SummaryScreen(StepScreen):
             if error and error.hint:
                 text.append(f"→ {error.hint}")
         head.update(text)
-        steps = Text()
+        steps = Text(no_wrap=True, overflow="ellipsis")
         for step in state.steps.values():
             steps.append(f"{glyph(step.status)} ", style=style(step.status))
-            steps.append(f"{step.title or step.name:<30}", style="bold")
+            steps.append(f"{step.name:<11}", style="bold")
             steps.append(f" {step.detail}\n", style="dim")
         for argv in state.git_commands:
             steps.append(f"  $ git {' '.join(argv).splitlines()[0]}\n", style="dim")

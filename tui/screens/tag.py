@@ -101,9 +101,15 @@ class TagScreen(StepScreen):
         for argv in plan.git_commands:
             if argv and argv[0] == "push":
                 continue
-            shown = ["tag", "-s" if sign else "-a", *argv[2:]] if argv[:1] == ["tag"] else argv
-            first = shlex.join(["git", *shown]).splitlines()[0]
-            text.append(f"  $ {first}\n")
+            if argv[:1] == ["tag"]:
+                shown = ["tag", "-s" if sign else "-a", plan.tag or "", "-m"]
+                text.append(f"  $ {shlex.join(['git', *shown])} <the message above>\n")
+            elif argv[:1] == ["commit"]:
+                text.append(f"  $ git commit -m <the release commit message> -- "
+                            f"{' '.join(argv[argv.index('--') + 1:]) if '--' in argv else ''}\n")
+            else:
+                text.append(f"  $ {shlex.join(['git', *argv])}\n")
+        text.rstrip()
         return text
 
     @on(RadioSet.Changed, "#tag-sign")

@@ -27,8 +27,9 @@ class VersionScreen(StepScreen):
     STEP = "version"
     DEFAULT_CSS = """
     VersionScreen #version-main { height: 1fr; }
-    VersionScreen #version-left { width: 26; height: auto; padding: 0 1; }
-    VersionScreen RadioSet { width: 100%; }
+    VersionScreen #version-left { width: 26; height: 1fr; padding: 0 0 0 1; overflow: hidden; }
+    VersionScreen RadioSet { width: 24; }
+    VersionScreen #version-left Input { width: 24; }
     VersionScreen #version-right { width: 1fr; padding: 0 1; }
     VersionScreen #version-result { height: auto; padding: 0 1; border: round $accent; }
     VersionScreen Input { width: 100%; }
@@ -44,7 +45,7 @@ class VersionScreen(StepScreen):
                 yield Label("Prerelease label")
                 yield Input(value="rc", id="pre", placeholder="rc, beta, alpha")
                 yield Label("Custom version")
-                yield Input(id="custom", placeholder="e.g. 2.0.0 or v2.0.0-rc.1")
+                yield Input(id="custom", placeholder="e.g. 2.0.0")
             with Vertical(id="version-right"):
                 yield Static(id="version-result")
                 yield Label("Version files", classes="title")

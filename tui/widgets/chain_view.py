@@ -49,7 +49,8 @@ def detail_lines(entries: dict[str, dict[str, Any]]) -> list[Text]:
             status = detail.get("status", "")
             line.append(glyph(status) + " ", style=style(status))
         for key in keys:
-            line.append(f"{key} ", style="dim")
+            if key:
+                line.append(f"{key} ", style="dim")
             line.append(short(detail[key]) + "  ")
         lines.append(line)
     return lines
@@ -62,10 +63,12 @@ class LinkCard(Static):
     LinkCard {
         height: auto; padding: 0 1; border: round $foreground 30%;
         border-title-style: bold; border-subtitle-color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis;
     }
     LinkCard.-ok { border: round $success; }
     LinkCard.-failed { border: round $error; }
     LinkCard.-running { border: round $warning; }
+    LinkCard.-compact { border: none; padding: 0 1 0 2; color: $text-muted; }
     """
 
     def __init__(self, link: str) -> None:
@@ -77,9 +80,16 @@ class LinkCard(Static):
         self.status = view.status
         for status in ("ok", "failed", "running"):
             self.set_class(view.status == status, f"-{status}")
+        lines = detail_lines(view.entries)
+        compact = not lines and view.status in ("skipped", "pending")
+        self.set_class(compact, "-compact")
+        if compact:  # one quiet line: nothing happened on this link
+            self.border_title = self.border_subtitle = ""
+            self.update(Text(f"{glyph(view.status)} {TITLES[self.link]}  {view.status}: "
+                             f"{note or WHAT[self.link]}", no_wrap=True, overflow="ellipsis"))
+            return
         self.border_title = f"{glyph(view.status)} {TITLES[self.link]}"
         self.border_subtitle = view.status
-        lines = detail_lines(view.entries)
         text = Text(no_wrap=True, overflow="ellipsis")
         if not lines:
             text.append(note or WHAT[self.link], style="dim")
@@ -123,7 +133,7 @@ def _commit_from_steps(state: RunState) -> LinkView | None:
     for name in ("commit", "tag"):
         step = state.steps.get(name)
         if step is not None:
-            entries[name] = {"status": step.status, "step": step.detail}
+            entries[name] = {"status": step.status, "": step.detail}
     if not entries:
         return None
     statuses = [e["status"] for e in entries.values()]
