@@ -157,7 +157,9 @@ def _sign_gpg(plan: SigningPlan, payload: bytes, attestation: Path, keys_dir: Pa
         data.write_bytes(pae(PAYLOAD_TYPE, payload))
         out = Path(tmp) / "pae.asc"
         argv = ["gpg", "--batch", "--no-tty", "--yes", "--armor", "--detach-sign",
-                "--local-user", f"{fingerprint}!", "--output", str(out)]
+                "--local-user", fingerprint, "--output", str(out)]
+        # no "!" after the fingerprint: that would force the primary key itself,
+        # and a hardened primary only certifies while a subkey signs
         if passphrase:
             argv += ["--pinentry-mode", "loopback", "--passphrase-fd", "0"]
         done = runner.run([*argv, str(data)], env=dict(env), timeout=120,

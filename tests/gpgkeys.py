@@ -71,13 +71,21 @@ class GpgHome:
         self.path.chmod(0o700)
 
     def generate(self, uid: str = "Release Bot <release@example.com>",
-                 passphrase: str = "") -> GpgKey:
+                 passphrase: str = "", *, signing_subkey: bool = False) -> GpgKey:
+        """An ed25519 key that signs; with ``signing_subkey`` the primary key
+        only certifies and a subkey signs (the usual hardened setup).
+        ``GpgKey.fingerprint`` is always the primary key's."""
+        usage = "cert" if signing_subkey else "sign"
         _gpg(self.path, "--pinentry-mode", "loopback", "--passphrase", passphrase,
-             "--quick-generate-key", uid, "ed25519", "sign", "never")
+             "--quick-generate-key", uid, "ed25519", usage, "never")
         listing = _gpg(self.path, "--with-colons", "--fingerprint", "--list-secret-keys", uid)
-        fingerprints = [line.split(":")[9] for line in listing.splitlines()
-                        if line.startswith("fpr:")]
-        return GpgKey(self.path, fingerprints[-1], uid, passphrase)
+        lines = listing.splitlines()
+        primary = next(lines[i + 1].split(":")[9] for i, line in enumerate(lines)
+                       if line.startswith("sec:") and lines[i + 1].startswith("fpr:"))
+        if signing_subkey:
+            _gpg(self.path, "--pinentry-mode", "loopback", "--passphrase", passphrase,
+                 "--quick-add-key", primary, "ed25519", "sign", "never")
+        return GpgKey(self.path, primary, uid, passphrase)
 
     def close(self) -> None:
         subprocess.run(["gpgconf", "--homedir", str(self.path), "--kill", "all"],

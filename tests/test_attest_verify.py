@@ -552,3 +552,17 @@ def test_tag_anchoring_records_the_ledger_lacks_is_93(cli, project: Repo,
     refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
                 "--sbom", "none"), 93, "records were dropped")
     assert state_files(project) == {}
+
+
+def test_gpg_key_that_signs_with_a_subkey(cli, project: Repo, gpg_home: GpgHome,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A certify-only primary key with a signing subkey: GPG_KEY_ID names the
+    primary, the subkey signs, verification pins the primary fingerprint."""
+    key = gpg_home.generate("Hardened <h@example.com>", signing_subkey=True)
+    monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
+    configure(project)
+    attest_ok(cli, project, "1.0.0", artifact(project))
+    sig = ledger_records(project)[0]["artifacts"][0]["signature"]
+    assert sig["fingerprint"] == key.fingerprint
+    verified = cli("-C", project.path, "verify", "1.0.0")
+    assert verified.code == 0 and key.fingerprint in verified.out
