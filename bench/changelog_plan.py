@@ -206,6 +206,25 @@ def _versions(plan: list[Result]) -> dict[str, str | None]:
     return found
 
 
+_HEADING = re.compile(r"^## \[?v?(\d+\.\d+\.\d+[^\]\s]*)", re.M)
+
+
+def same_releases(results: list[Result]) -> list[str]:
+    """Every changelog lists the same releases in the same order as shipline's."""
+    ref = _HEADING.findall(results[0].output.decode(errors="replace"))
+    out = []
+    for r in results[1:]:
+        if r.error:
+            continue
+        got = _HEADING.findall(r.output.decode(errors="replace"))
+        same = got == ref
+        first = next(((a, b) for a, b in zip(got, ref, strict=False) if a != b), None)
+        diff = "" if same else f": {len(got)} vs {len(ref)}, first difference {first}"
+        out.append(f"{'PASS' if same else 'WARN'} {r.tool.name} lists the same "
+                   f"{len(ref)} releases in the same order as shipline{diff}")
+    return out
+
+
 def checks(repo: Path) -> list[str]:
     out = []
     proc = subprocess.run([str(SHIPLINE), "changelog", "--all", "--format", "json"], cwd=repo,
@@ -243,7 +262,7 @@ def bench_repo(repo: Path, runs: int) -> dict:
     verdicts = targets(res_c, res_p)
     notes = checks(repo)
     shipline_version = next((n[2:] for n in notes if n.startswith("==")), None)
-    notes = [n for n in notes if not n.startswith("==")]
+    notes = [n for n in notes if not n.startswith("==")] + same_releases(res_c)
     peers = _versions(res_p[1:3])
     if shipline_version:
         agree = all(v == shipline_version for v in peers.values())
