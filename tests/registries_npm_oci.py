@@ -43,6 +43,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDACCIO_JS = ROOT / "tests" / ".npm" / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+NODE_BIN = ROOT / "tests" / ".node" / "bin"
+if NODE_BIN.is_dir():  # Node 22 that install-test-deps.sh brought (no Node 20+ on the machine)
+    os.environ["PATH"] = f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 _names = itertools.count(1)
 
 
