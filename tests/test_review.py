@@ -285,7 +285,7 @@ def test_l4_recorded_only_when_everything_holds(
     assert levels[0]["releaseHash"] == release["hash"]
     reviews = _of(repo, "review")
     assert levels[0]["evidence"] == [reviews[1]["hash"], reviews[2]["hash"]]
-    assert _records(repo)[0] == release or release in _records(repo)  # never edited
+    assert _of(repo, "release") == [release]  # the release record is never edited
     # the signed statement: subject is the release's attestation file
     statement = json.loads(base64.b64decode(json.loads(
         (repo.path / reviews[2]["statement"]).read_text())["payload"]))
@@ -297,11 +297,23 @@ def test_l4_recorded_only_when_everything_holds(
     assert statement["predicateType"] == rv.PREDICATE_TYPE
     assert statement["predicate"]["reviewer"]["identity"] == "Bob <bob@example.com>"
     assert statement["predicate"]["checks"]["rebuild"].startswith("pass")
-    # a third approval adds a review, never a second level record
-    assert _review(cli, repo, "1.3.0", "--approve", "--no-rebuild").code == 0
+    # a third identity, keyless through sigstore: a review, never a second level record
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", standin.oidc.token(email="carol@example.com"))
+    third = _review(cli, repo, "1.3.0", "--approve", "--sign", "sigstore", "--no-rebuild")
+    assert third.code == 0, third.err
+    assert third.summary["data"]["review"]["reviewer"] == "carol@example.com"
+    # the release's own CI identity approving counts, but is not independent
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", standin.oidc.token(email="ci@example.com"))
+    assert _review(cli, repo, "1.3.0", "--approve", "--sign", "sigstore",
+                   "--no-rebuild").code == 0
     assert len(_of(repo, "level")) == 1
+    views = {v.identity: v for v in _evidence(repo, "1.3.0").reviews}
+    assert set(views) == {"alice@example.com", "bob@example.com", "carol@example.com",
+                          "ci@example.com"}
+    assert all(v.valid for v in views.values())
+    assert [i for i, v in views.items() if not v.independent] == ["ci@example.com"]
     checks = rv.verify_reviews(ldg.load(repo.path / ".shipline"), repo.path)
-    assert [c.status for c in checks] == ["ok"] * 5, checks
+    assert [c.status for c in checks] == ["ok"] * 6, checks
     assert cli("-C", repo.path, "verify", "1.3.0").code == 0
 
 
