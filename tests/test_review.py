@@ -144,6 +144,11 @@ def test_evidence_of_a_reproducible_release_changes_nothing(
     missing = "\n".join(data["l4Missing"])
     assert f"the release is {L1}" in missing and "(0 so far)" in missing
     assert "a builder image pinned by digest" in missing
+    text = cli("-C", repo.path, "review", "1.3.0", "--no-rebuild")
+    assert text.code == 0, text.err
+    assert "A Dockerfile" in text.out and "demo-1.3.0.tar.gz  sha256:" in text.out
+    assert "not-run rebuild: the rebuild was skipped (--no-rebuild)" in text.out
+    assert "L4 still needs:" in text.out
     # a look changes nothing: no file, ref or worktree left behind
     assert repo.snapshot() == before
     assert len(repo.git("worktree", "list").splitlines()) == 1
@@ -423,6 +428,23 @@ def test_verify_catches_a_tampered_review_record(
     checks = rv.verify_reviews(ldg.load(repo.path / ".shipline"), repo.path)
     assert [(c.status, c.code) for c in checks] == [("failed", 94)]
     assert "signed verdict 'reject'" in checks[0].detail
+
+
+def test_verify_catches_a_level_record_without_two_party_review(
+        cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome, gpg_key: GpgKey,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _gpg_release(cli, repo, tmp_path)
+    _as(monkeypatch, gpg_home.generate("Alice <alice@example.com>"))
+    assert _review(cli, repo, "1.3.0", "--approve", "--no-rebuild").code == 0
+    assert cli("-C", repo.path, "verify", "1.3.0").code == 0
+    review = _of(repo, "review")[-1]
+    ldg.append(repo.path / ".shipline", {  # L4 claimed on one approval of an L1 release
+        "recordType": "level", "version": "1.3.0", "releaseHash": review["releaseHash"],
+        "slsaLevel": L4, "reason": "trust me", "evidence": [review["hash"], review["hash"]],
+        "recordedAt": ldg.now_rfc3339()})
+    result = cli("-C", repo.path, "verify", "1.3.0")
+    assert result.code == 94 and "level link" in result.err, result.err
+    assert "not from two distinct identities" in result.err
 
 
 # --- refusals ----------------------------------------------------------------------------
