@@ -45,6 +45,14 @@ CREDENTIALS_FOR = {
 }
 """Conventional names of the variables that hold each registry's token."""
 
+DEFAULT_REGISTRY = {
+    "python-package": "https://pypi.org",
+    "npm-package": "https://registry.npmjs.org/",
+    "cargo-crate": "sparse+https://index.crates.io/",
+    "tarball": "../releases",
+}
+"""Public registries (a tarball goes to a folder beside the repository)."""
+
 CHANGELOG_NAMES = ("CHANGELOG.md", "CHANGELOG", "CHANGES.md", "HISTORY.md", "NEWS.md")
 PLAIN_VERSION_NAMES = ("VERSION", "VERSION.txt", "version.txt")
 _NPM_DEFAULT_TEST = 'echo "Error: no test specified" && exit 1'
@@ -275,7 +283,7 @@ def detect_python(root: Path, found: _Found) -> None:
     found.ecosystems.append(Ecosystem("python", "pyproject.toml", name, version, detail))
     found.artifacts.append(ArtifactCandidate(
         "python-package", name if isinstance(name, str) else root.name,
-        "https://pypi.org", CREDENTIALS_FOR["python-package"],
+        DEFAULT_REGISTRY["python-package"], CREDENTIALS_FOR["python-package"],
         options={"uploadUrl": "https://upload.pypi.org/legacy/", "username": "__token__"},
         source="pyproject.toml"))
     if (_dig(data, "tool", "pytest") is not None or (root / "pytest.ini").is_file()
@@ -311,7 +319,7 @@ def detect_npm(root: Path, found: _Found) -> None:
         found.notes.append("package.json is private: no npm-package artifact proposed")
     else:
         found.artifacts.append(ArtifactCandidate(
-            "npm-package", name or root.name, "https://registry.npmjs.org/",
+            "npm-package", name or root.name, DEFAULT_REGISTRY["npm-package"],
             CREDENTIALS_FOR["npm-package"], source="package.json"))
     scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
     if isinstance(scripts.get("test"), str) and scripts["test"].strip() != _NPM_DEFAULT_TEST:
@@ -369,7 +377,7 @@ def detect_cargo(root: Path, found: _Found) -> None:
                                       else None, root_version or ws_version, detail))
     for crate_name, path in crates:
         found.artifacts.append(ArtifactCandidate(
-            "cargo-crate", crate_name, "sparse+https://index.crates.io/",
+            "cargo-crate", crate_name, DEFAULT_REGISTRY["cargo-crate"],
             CREDENTIALS_FOR["cargo-crate"], path=path, source=f"{path}/Cargo.toml".lstrip("./")))
     found.gates.append(GateCandidate("cargo test", "cargo test" + (" --workspace" if members
                                                                      else ""), "Cargo.toml"))
@@ -479,7 +487,8 @@ def detect(root: Path) -> Detection:
     if not any(a.type != "oci-image" for a in found.artifacts) and \
             any(e.kind == "plain" for e in found.ecosystems):
         found.artifacts.append(ArtifactCandidate(
-            "tarball", re.sub(r"[^A-Za-z0-9._-]+", "-", root.name), "../releases", None,
+            "tarball", re.sub(r"[^A-Za-z0-9._-]+", "-", root.name), DEFAULT_REGISTRY["tarball"],
+            None,
             source="plain version file: a source archive"))
     tags = (git.try_out("tag", "--list") or "").splitlines()
     prefix, count = tag_prefix(tags)

@@ -32,6 +32,7 @@ from ..config import load_config, parse_config, state_dir_for
 from ..detect import (
     ARTIFACT_FOR,
     CREDENTIALS_FOR,
+    DEFAULT_REGISTRY,
     ArtifactCandidate,
     Detection,
     default_provenance,
@@ -46,11 +47,6 @@ from ..session import Session
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 TOKEN_PREFIXES = ("ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "pypi-", "npm_",
                   "sk-", "xox")
-DEFAULT_REGISTRY = {
-    "python-package": "https://pypi.org",
-    "npm-package": "https://registry.npmjs.org/",
-    "cargo-crate": "sparse+https://index.crates.io/",
-}
 SBOM_FORMATS = {"cyclonedx": "CycloneDX", "spdx": "SPDX"}
 SBOM_SPEC = {"CycloneDX": "1.6", "SPDX": "2.3"}
 
@@ -101,16 +97,21 @@ def check_registry(url: str, where: str) -> str:
     return url
 
 
+def _scrub(text: str) -> str:
+    """``text`` with any URL password replaced, for messages."""
+    return re.sub(r"(://[^/:@\s]*):[^/@\s]*@", r"\1:***@", text)
+
+
 def _mask(text: str) -> str:
     return repr(text[:4] + "…") if len(text) > 8 else repr(text)
 
 
-def _canonical_type(name: str, spec: str) -> str:
+def _canonical_type(name: str, where: str) -> str:
     from ..artifacts import ALIASES, HANDLER_TYPES, known_types
 
     canonical = ALIASES.get(name, name)
     if canonical not in HANDLER_TYPES:
-        raise ArtifactTypeUnknown(f"--artifact {spec}: unknown artifact type '{name}'",
+        raise ArtifactTypeUnknown(f"{where}: unknown artifact type '{name}'",
                                   hint="use one of: " + ", ".join(known_types()))
     return canonical
 
@@ -121,10 +122,11 @@ def parse_artifacts(specs: list[str], detection: Detection) -> list[ArtifactCand
         return []
     out: list[ArtifactCandidate] = []
     for spec in specs:
+        shown = _scrub(spec)
         kind, _, rest = spec.partition(":")
         if not kind:
-            raise UsageError(f"--artifact {spec!r}: no type", hint="TYPE[:NAME[@REGISTRY]]")
-        kind = _canonical_type(kind, spec)
+            raise UsageError(f"--artifact {shown!r}: no type", hint="TYPE[:NAME[@REGISTRY]]")
+        kind = _canonical_type(kind, f"--artifact {shown}")
         at = rest.find("@", 1)  # an npm scope (@org/pkg) is part of the name
         name, registry = (rest[:at], rest[at + 1:]) if at > 0 else (rest, "")
         detected = [a for a in detection.artifacts if a.type == kind
@@ -134,7 +136,7 @@ def parse_artifacts(specs: list[str], detection: Detection) -> list[ArtifactCand
                                           DEFAULT_REGISTRY.get(kind), CREDENTIALS_FOR.get(kind))]
         for cand in detected:
             if registry:
-                check_registry(registry, f"--artifact {spec}")
+                check_registry(registry, f"--artifact {shown}")
                 options = {k: v for k, v in cand.options.items() if k != "uploadUrl"}
                 cand = replace(cand, registry=registry, options=options)
             out.append(replace(cand, selected=True))
@@ -147,8 +149,9 @@ def apply_credentials(specs: list[str], artifacts: list[ArtifactCandidate]) -> l
     out = list(artifacts)
     for spec in specs:
         kind, sep, var = spec.rpartition("=")
-        kind = _canonical_type(kind, f"(--credentials-env {spec})") if sep else ""
-        value = None if var == "none" else check_env_name(var, f"--credentials-env {spec}")
+        where = "--credentials-env" + (f" {kind}=…" if sep else "")  # never echo a token
+        kind = _canonical_type(kind, where) if sep else ""
+        value = None if var == "none" else check_env_name(var, where)
         out = [replace(a, credentials_env=value) if not kind or a.type == kind else a
                for a in out]
     return out

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..detect import CREDENTIALS_FOR, ArtifactCandidate, Detection
+from ..detect import CREDENTIALS_FOR, DEFAULT_REGISTRY, ArtifactCandidate, Detection
 from ..errors import ShiplineError
 from .init import (
-    DEFAULT_REGISTRY,
     Answers,
     check_env_name,
     check_registry,
@@ -101,7 +100,8 @@ def _ask_artifacts(detection: Detection, a: Answers) -> list[ArtifactCandidate]:
 
     offered = list(detection.artifacts)
     if not any(c.type == "tarball" for c in offered):
-        offered.append(ArtifactCandidate("tarball", detection.root.name, "../releases", None,
+        offered.append(ArtifactCandidate("tarball", detection.root.name,
+                                         DEFAULT_REGISTRY["tarball"], None,
                                          selected=False, source="a source archive"))
     picked = questionary.checkbox(
         "Artifacts to publish (none: a source-only release)", choices=[
@@ -157,4 +157,4 @@ def _ask_provenance(detection: Detection, a: Answers) -> None:
                                     default=a.sbom).unsafe_ask()
 
 
-__all__ = ["DEFAULT_REGISTRY", "ask"]
+__all__ = ["ask"]
