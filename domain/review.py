@@ -212,6 +212,11 @@ def _statement_problem(statement: Any, review: Mapping[str, Any], release: Mappi
     if who.get("identity") not in (None, review["reviewer"]):
         return f"the statement names reviewer {who.get('identity')!r}, the record " \
                f"{review['reviewer']!r}"
+    signer = review["signature"].get("fingerprint")
+    if who.get("method") != review["signature"].get("method") or \
+            who.get("fingerprint") not in (None, signer):
+        return f"the statement names a {who.get('method')} key {who.get('fingerprint')}, " \
+               f"but {review['signature'].get('method')} {signer} signed it"
     return None
 
 

@@ -461,7 +461,10 @@ def test_refusals_name_their_reason_and_write_nothing(
     monkeypatch.delenv("GPG_KEY_ID")
     nokey = cli("-C", repo.path, "review", "1.3.0", "--approve", "--no-rebuild")
     assert nokey.code == 91 and "GPG_KEY_ID" in nokey.err
-    assert "Traceback" not in unknown.err + nokey.err
+    nooidc = cli("-C", repo.path, "review", "1.3.0", "--reject", "--sign", "sigstore",
+                 "--no-rebuild")
+    assert nooidc.code == 91 and "no OIDC identity" in nooidc.err, nooidc.err
+    assert "Traceback" not in unknown.err + nokey.err + nooidc.err
     assert repo.snapshot() == before
     # approving a release whose artifact changed on disk is refused (93)
     _as(monkeypatch, gpg_home.generate("Bob <bob@example.com>"))
