@@ -277,6 +277,27 @@ def test_every_flag_lands_in_the_config(repo: Repo, cli) -> None:
     assert summary["data"]["plan"]["tag"] == "1.3.0"
 
 
+def test_a_level_above_1_without_signing_chooses_sigstore(py_repo: Repo, cli) -> None:
+    result = cli("-C", py_repo.path, "init", "--yes", "--level", "SLSA_BUILD_LEVEL_3",
+                 "--remote", "backup")
+    assert result.code == 0, result.err
+    prov = _config(py_repo)["release"]["security"]["provenance"]
+    assert (prov["signing"]["method"], prov["level"]) == ("sigstore", "SLSA_BUILD_LEVEL_3")
+    assert "remote backup is not configured" not in result.out  # no remotes at all yet
+    py_repo.git("remote", "add", "origin", "https://example.org/demo.git")
+    result = cli("-C", py_repo.path, "init", "--yes", "--force", "--remote", "backup")
+    assert "note: remote backup is not configured" in result.out
+
+
+def test_detected_config_is_what_yes_writes(py_repo: Repo, cli) -> None:
+    from domain.commands.init import detected_config
+
+    proposed = detected_config(py_repo.path)
+    assert not (py_repo.path / ".shipline").exists()
+    assert cli("-C", py_repo.path, "init", "--yes").code == 0
+    assert _config(py_repo) == proposed
+
+
 def test_artifact_none_and_changelog_none(py_repo: Repo, cli) -> None:
     assert cli("-C", py_repo.path, "init", "--yes", "--artifact", "none",
                "--changelog", "none").code == 0
@@ -320,6 +341,8 @@ def test_seed_layout_cleo_config_is_the_one_checked(py_repo: Repo, cli) -> None:
     (["--credentials-env", "wheel=PYPI_TOKEN"], 85, "unknown artifact type 'wheel'"),
     (["--signing", "none", "--level", "3"], 90, "unsigned provenance is SLSA level 1 only"),
     (["--level", "7"], 2, "--level 7: not an SLSA build level"),
+    (["--branch", "two words"], 2, "not a valid git branch name"),
+    (["--tag-prefix", "v~"], 2, "makes invalid tag names"),
     (["--level", "high"], 2, "not an SLSA build level"),
     (["--signing", "cosign"], 2, "invalid choice: 'cosign'"),
     (["--sbom", "swid"], 2, "invalid choice: 'swid'"),

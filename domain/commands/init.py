@@ -41,6 +41,7 @@ from ..detect import (
 )
 from ..errors import ArtifactTypeUnknown, ShiplineError, UsageError
 from ..events import LogLine, StepFinished, StepStarted
+from ..gitops import Git
 from ..jsonio import dumps_pretty, write_atomic
 from ..session import Session
 
@@ -194,6 +195,8 @@ def answers_from(detection: Detection, args: argparse.Namespace,
     signing = args.signing or method
     if args.level is not None:
         level = parse_level(args.level)
+        if args.signing is None and level > 1 and method == "none":
+            signing = "sigstore"  # a level above 1 needs signed provenance
     elif signing != method:
         level = 3 if signing != "none" and detection.ci else 1
     files = [parse_version_file(s) for s in args.version_file] if args.version_file else \
@@ -267,18 +270,46 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     detection = detect(repo)
     signing_key = session.git.config_get("user.signingkey")
     answers = answers_from(detection, args, signing_key)
+    check_refs(session.git, answers)
     _show_detection(session, detection)
     if session.interactive and not args.yes:
         from .init_wizard import ask
 
         answers = ask(detection, answers)
+    if detection.remotes and answers.remote not in detection.remotes:
+        session.emit(LogLine(step="init", text=f"note: remote {answers.remote} is not "
+                             f"configured (git remote add {answers.remote} URL)"))
     data = config_data(answers)
     validate(data, repo, rel)
     write_atomic(target, dumps_pretty(data))
     session.emit(StepFinished(step="init", status="ok", detail=f"wrote {rel}"))
     plan = _show_plan(session, repo)
-    return {"message": f"wrote {rel}", "path": rel, "config": data,
+    return {"message": f"wrote {rel}: review it and commit it", "path": rel, "config": data,
             "detected": detection.to_json(), "plan": plan}
+
+
+def check_refs(git: Git, answers: Answers) -> None:
+    """The branch and the tags ``tagPrefix`` makes must be valid git names (2)."""
+    if answers.branch and not git.run(["check-ref-format", "--branch", answers.branch],
+                                      check=False).ok:
+        raise UsageError(f"--branch {answers.branch!r}: not a valid git branch name",
+                         hint="e.g. --branch main")
+    if not git.run(["check-ref-format", f"refs/tags/{answers.tag_prefix}1.0.0"],
+                   check=False).ok:
+        raise UsageError(f"--tag-prefix {answers.tag_prefix!r}: makes invalid tag names",
+                         hint="e.g. --tag-prefix v, or none for bare versions")
+
+
+def detected_config(root: Path, signing_key: str | None = None) -> dict[str, Any]:
+    """The config ``init --yes`` would write for ``root``, without writing
+    it (for the TUI). Raises like ``init`` does."""
+    from ..cli import build_parser
+
+    args = build_parser().parse_args(["init", "--yes"])
+    answers = answers_from(detect(root), args, signing_key)
+    data = config_data(answers)
+    validate(data, root, "(proposed config)")
+    return data
 
 
 def _rel(repo: Path, path: Path) -> str:
@@ -308,7 +339,6 @@ def _show_detection(session: Session, d: Detection) -> None:
 
 def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
     """What ``release plan`` would do with the new config, in a few lines."""
-    from ..gitops import Git
     from ..plan import PlanOptions, make_plan
 
     say = session.emit
@@ -338,4 +368,5 @@ def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
             "artifacts": [a.type for a in p.artifacts]}
 
 
-__all__ = ["ARTIFACT_FOR", "Answers", "answers_from", "config_data", "init", "validate"]
+__all__ = ["ARTIFACT_FOR", "Answers", "answers_from", "config_data", "detected_config", "init",
+           "validate"]

@@ -77,7 +77,9 @@ def ask(detection: Detection, answers: Answers) -> Answers:
                                     else _valid(parse_gate)(t)).unsafe_ask().strip()
             if not spec:
                 break
-            gates.append(parse_gate(spec))
+            name, command = parse_gate(spec)
+            if command:
+                gates.append((name, command))
         a.gates = gates
     if "artifact" not in a.given:
         a.artifacts = _ask_artifacts(detection, a)
