@@ -303,6 +303,19 @@ def test_path_not_committed_is_87(image: Image, oci_registry: OciRegistry) -> No
     assert not h.layout.exists()
 
 
+def test_link_out_of_the_image_is_87(image: Image, oci_registry: OciRegistry) -> None:
+    (image.repo.path / "etc-passwd").symlink_to("/etc/passwd")
+    image.repo.git("add", "etc-passwd")
+    image.repo.git("commit", "-qm", "chore: a link out of the tree")
+    h = image.handler(oci_registry.url)
+    with pytest.raises(ArtifactBuildFailed) as err:
+        h.build()
+    assert err.value.code == 87
+    assert "the project files cannot go into the image" in err.value.message
+    assert "etc-passwd" in err.value.message
+    assert not h.layout.exists()
+
+
 # -- a Dockerfile, built by buildah (no docker daemon here) ------------------
 
 def test_dockerfile_is_built_by_buildah_reproducibly(image: Image, oci_registry: OciRegistry,

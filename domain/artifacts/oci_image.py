@@ -245,31 +245,39 @@ class OciImageHandler(Handler):
                 layout, self.tag, files, epoch=self.ctx.source_date_epoch,
                 workdir=str(self.options.get("workdir", "/app")), config=config, error=error,
                 timeout=self.timeout, env=self.tool_env())
-        image = f"localhost/shipline-build/{self.endpoint[2]}:{self.tag}"
         shutil.rmtree(layout, ignore_errors=True)
         layout.parent.mkdir(parents=True, exist_ok=True)
-        if builder == "buildah":
-            # A private image store (vfs: works unprivileged and in containers),
-            # removed afterwards; --timestamp makes the image reproducible.
-            store = Path(tempfile.mkdtemp(prefix="shipline-buildah-"))
-            buildah = ["buildah", "--storage-driver", "vfs", "--root", str(store / "root"),
-                       "--runroot", str(store / "run")]
-            env = self.tool_env({"BUILDAH_ISOLATION":
-                                 self.ctx.env.get("BUILDAH_ISOLATION", "chroot")})
-            try:
-                self.run_tool([*buildah, "build", "--timestamp", str(self.ctx.source_date_epoch),
-                               "-f", self.dockerfile, "-t", image, "."], error, "buildah build",
-                              env=env)
-                self.run_tool([*buildah, "push", image, f"oci:{layout}:{self.tag}"], error,
-                              "buildah push to an OCI layout", env=env)
-            finally:
-                shutil.rmtree(store, ignore_errors=True)
-        else:
-            self.run_tool(["docker", "build", "-f", self.dockerfile, "-t", image, "."], error,
-                          "docker build")
-            self.run_tool(["skopeo", "copy", f"docker-daemon:{image}",
-                           f"oci:{layout}:{self.tag}"], error, "export to an OCI layout")
-        return oci_layout.check_layout(layout, self.tag, error)
+        try:
+            if builder == "buildah":
+                self._buildah(layout, error)
+            else:
+                image = f"localhost/shipline-build/{self.endpoint[2]}:{self.tag}"
+                self.run_tool(["docker", "build", "-f", self.dockerfile, "-t", image, "."],
+                              error, "docker build")
+                self.run_tool(["skopeo", "copy", f"docker-daemon:{image}",
+                               f"oci:{layout}:{self.tag}"], error, "export to an OCI layout")
+            return oci_layout.check_layout(layout, self.tag, error)
+        except BaseException:
+            shutil.rmtree(layout, ignore_errors=True)  # never leave half an image behind
+            raise
+
+    def _buildah(self, layout: Path, error: type[ShiplineError]) -> None:
+        """``buildah build`` in a private image store (vfs: works unprivileged
+        and in containers), removed afterwards; ``--timestamp`` makes the
+        image reproducible."""
+        image = f"localhost/shipline-build/{self.endpoint[2]}:{self.tag}"
+        store = Path(tempfile.mkdtemp(prefix="shipline-buildah-"))
+        buildah = ["buildah", "--storage-driver", "vfs", "--root", str(store / "root"),
+                   "--runroot", str(store / "run")]
+        env = self.tool_env({"BUILDAH_ISOLATION": self.ctx.env.get("BUILDAH_ISOLATION", "chroot")})
+        try:
+            self.run_tool([*buildah, "build", "--timestamp", str(self.ctx.source_date_epoch),
+                           "-f", self.dockerfile, "-t", image, "."], error, "buildah build",
+                          env=env)
+            self.run_tool([*buildah, "push", image, f"oci:{layout}:{self.tag}"], error,
+                          "buildah push to an OCI layout", env=env)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
 
     def dry_run(self) -> DryRunReport:
         scratch = self.ctx.out_dir / "dry-run-layout"

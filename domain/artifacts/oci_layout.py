@@ -204,8 +204,7 @@ def build_umoci(layout: Path, tag: str, files_tar: bytes, *, epoch: int, workdir
         _umoci(["unpack", "--rootless", "--image", image, str(bundle)], error, timeout, env)
         target = bundle / "rootfs" / workdir.strip("/")
         target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(files_tar)) as tar:
-            tar.extractall(target, filter="data")
+        _extract(files_tar, target, error)
         _pin_mtimes(bundle / "rootfs", epoch)
         _umoci(["repack", "--refresh-bundle", "--history.created", when,
                 "--history.created_by", "shipline oci-image (umoci)", "--image", image,
@@ -219,9 +218,39 @@ def build_umoci(layout: Path, tag: str, files_tar: bytes, *, epoch: int, workdir
             args += ["--config.label", f"{key}={value}"]
         _umoci(args, error, timeout, env)
         _umoci(["gc", "--layout", str(layout)], error, timeout, env)
+        return check_layout(layout, tag, error)
+    except BaseException:
+        shutil.rmtree(layout, ignore_errors=True)  # never leave half an image behind
+        raise
     finally:
         shutil.rmtree(bundle, ignore_errors=True)
-    return check_layout(layout, tag, error)
+
+
+def _extract(data: bytes, target: Path, error: type[ShiplineError]) -> None:
+    """Unpack a ``git archive`` tar under ``target``, refusing any entry that
+    would land outside it (tarfile's "data" filter where this Python has it:
+    3.11.4+; the same checks by hand before that)."""
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        if hasattr(tarfile, "data_filter"):
+            try:
+                tar.extractall(target, filter="data")
+            except tarfile.FilterError as exc:
+                raise error(f"the project files cannot go into the image: {exc}",
+                            hint="remove the offending path or link from the commit") from None
+            return
+        root = target.resolve()
+        for member in tar.getmembers():
+            dest = (root / member.name).resolve()
+            link_ok = True
+            if member.issym():
+                link_ok = (dest.parent / member.linkname).resolve().is_relative_to(root)
+            elif member.islnk():
+                link_ok = (root / member.linkname).resolve().is_relative_to(root)
+            if not dest.is_relative_to(root) or not link_ok or member.isdev():
+                raise error(f"the project files cannot go into the image: {member.name!r} "
+                            "points outside the image's work directory",
+                            hint="remove the offending path or link from the commit")
+        tar.extractall(target)  # every member checked above
 
 
 def _pin_mtimes(root: Path, epoch: int) -> None:
