@@ -229,6 +229,17 @@ def test_yes_writes_a_config_that_loads_and_plans(py_repo: Repo, cli) -> None:
     assert data["version"] == "1.3.0" and data["artifacts"][0]["type"] == "python-package"
 
 
+def test_a_release_ships_with_the_written_config(py_repo: Repo, cli) -> None:
+    py_repo.commit("test: a suite", {"tests/test_ok.py": "def test_ok():\n    pass\n"})
+    assert cli("-C", py_repo.path, "init", "--yes", "--artifact", "none",
+               "--gate", f"pytest={sys.executable} -c 'print(42)'").code == 0
+    shipped = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert shipped.code == 0, shipped.out + shipped.err
+    assert re.search(r"passed pytest", shipped.out), shipped.out
+    assert py_repo.git("describe", "--tags", "--exact-match") == "v1.3.0"
+    assert 'version = "1.3.0"' in (py_repo.path / "pyproject.toml").read_text()
+
+
 def test_ci_repository_defaults_to_sigstore_level_3(py_repo: Repo, cli) -> None:
     py_repo.commit("ci: release workflow", {".github/workflows/release.yml": "on: push\n"})
     assert cli("-C", py_repo.path, "init", "--yes").code == 0
