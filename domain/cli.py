@@ -225,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return ExitCode.OK
         args.command = "tui"  # `shipline` alone in a terminal opens the TUI
+    if args.command == "tui":  # before any session: the first screen paints at once
+        from .commands.tui import open_tui
+
+        return open_tui(args)
     return run(args)
 
 

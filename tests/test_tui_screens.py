@@ -215,3 +215,16 @@ def test_tui_imports_only_the_domain_api() -> None:
             stripped = line.strip()
             if stripped.startswith(("from domain", "import domain")):
                 assert stripped.startswith("from domain.api import"), f"{path}: {stripped}"
+
+
+def test_importing_the_app_does_not_import_the_domain() -> None:
+    """The first paint must not wait for the domain: it loads in the plan worker."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.app\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('domain', 'tui.screens.'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

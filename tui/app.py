@@ -14,37 +14,65 @@ import concurrent.futures
 import contextlib
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from domain.api import (
-    ErrorEvent,
-    ExitCode,
-    Git,
-    LoadedConfig,
-    Pipeline,
-    PlannedRelease,
-    PlanOptions,
-    ShiplineError,
-    ShipOptions,
-    StepFinished,
-    Summary,
-    load_config,
-    make_plan,
-    with_tag_signing,
-)
-
-from .commands import ShiplineCommands
 from .state import RunState
 from .widgets.steps_bar import STEP_SCREENS
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from domain.api import (
+        ErrorEvent,
+        Git,
+        LoadedConfig,
+        Pipeline,
+        PlannedRelease,
+        PlanOptions,
+        ShipOptions,
+    )
 
 STEP_NAMES = tuple(name for name, _ in STEP_SCREENS)
 PAUSE_AFTER = {"gates": "tag", "tag": "publish"}
 """After these steps the run waits for the operator on the named screen."""
+
+
+INTERNAL, INTERRUPTED = 1, 130
+"""Exit codes the app itself reports (the domain's ExitCode values)."""
+
+
+SCREEN_CLASSES = {
+    "plan": "plan:PlanScreen", "version": "version:VersionScreen",
+    "changelog": "changelog:ChangelogScreen", "gates": "gates:GatesScreen",
+    "tag": "tag:TagScreen", "publish": "publish:PublishScreen", "chain": "chain:ChainScreen",
+    "summary": "summary:SummaryScreen", "history": "history:HistoryScreen",
+    "review": "review:ReviewScreen",
+}
+"""Screen name → ``module:class`` under ``tui.screens``, imported on first use."""
+
+
+def _commands() -> type[Provider]:
+    from .commands import ShiplineCommands
+
+    return ShiplineCommands
+
+
+def _screen(name: str) -> Any:
+    """A factory that imports the screen's module only when it is first shown,
+    so the first paint does not wait for every screen (or for the domain)."""
+
+    def make() -> Any:
+        import importlib
+
+        module, cls = SCREEN_CLASSES[name].split(":")
+        return getattr(importlib.import_module(f".screens.{module}", __package__), cls)()
+
+    return make
 
 
 class Cancelled(Exception):
@@ -56,7 +84,9 @@ class ShiplineApp(App[int]):
 
     TITLE = "shipline"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {ShiplineCommands}
+    COMMANDS = App.COMMANDS | {_commands}
+    SCREENS: ClassVar[dict[str, Any]] = {
+        name: _screen(name) for name in (*STEP_NAMES, "history", "review")}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("n", "next", "Next"),
@@ -72,8 +102,9 @@ class ShiplineApp(App[int]):
         super().__init__()
         self.repo = Path(repo)
         self.state_dir_override = state_dir
-        self.options = options or PlanOptions()
-        """What the operator chose so far (version, bump, changelog entry...)."""
+        self.options: PlanOptions = options  # type: ignore[assignment]
+        """What the operator chose so far (version, bump, changelog entry...);
+        ``None`` until the first plan (the domain is imported off the UI thread)."""
         self.initial_theme = theme
         self.loaded: LoadedConfig | None = None
         self.git: Git | None = None
@@ -95,11 +126,7 @@ class ShiplineApp(App[int]):
     # --- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        from .screens import registry
-
         self.theme = self.initial_theme
-        for name, factory in registry.SCREENS.items():
-            self.install_screen(factory(), name)
         self.sub_title = self.repo.name
         self.push_screen("plan")
         self.replan()
@@ -112,13 +139,25 @@ class ShiplineApp(App[int]):
 
     def replan(self, **changes: Any) -> None:
         """Plan again with ``changes`` to the options (in a worker)."""
-        if changes:
+        if changes and self.options is not None:
             self.options = self.options.model_copy(update=changes)
         self.planning = True
-        self._plan_worker(self.options)
+        self._plan_worker(self.options, changes)
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _plan_worker(self, options: PlanOptions) -> None:
+    def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any]) -> None:
+        from domain.api import (
+            ErrorEvent,
+            Git,
+            PlanOptions,
+            ShiplineError,
+            load_config,
+            make_plan,
+        )
+
+        if options is None:
+            options = PlanOptions(**changes)
+            self.options = options
         try:
             if self.loaded is None or self.git is None:
                 git = Git.open(self.repo)
@@ -131,7 +170,7 @@ class ShiplineApp(App[int]):
             self.call_from_thread(self._plan_done, None, error)
             return
         except Exception as exc:  # a bug: one line in place, never a traceback
-            error = ErrorEvent(code=int(ExitCode.INTERNAL),
+            error = ErrorEvent(code=INTERNAL,
                                message=f"internal error: {type(exc).__name__}: {exc}",
                                hint="this is a bug in shipline; run `shipline release plan "
                                "--debug` and report it", step="plan")
@@ -247,6 +286,8 @@ class ShiplineApp(App[int]):
         self.cancel_event.clear()
         self.proceed.clear()
         self.waiting_after = None
+        from domain.api import ShipOptions
+
         options = ShipOptions(**self.options.model_dump())
         self.run_worker_ = self._release_worker(options)
         self.refresh_screen()
@@ -257,6 +298,8 @@ class ShiplineApp(App[int]):
             return False
         if step == "gates" and self.pipeline is not None and self.sign_tag is not None \
                 and self.loaded is not None:
+            from domain.api import with_tag_signing
+
             self.pipeline.loaded = with_tag_signing(self.loaded, self.sign_tag)
         self.waiting_after = None
         self.proceed.set()
@@ -265,6 +308,15 @@ class ShiplineApp(App[int]):
 
     @work(thread=True, exclusive=True, group="release", exit_on_error=False)
     def _release_worker(self, options: ShipOptions) -> None:
+        from domain.api import (
+            ErrorEvent,
+            ExitCode,
+            Pipeline,
+            ShiplineError,
+            Summary,
+            with_tag_signing,
+        )
+
         assert self.git is not None and self.loaded is not None
         loaded = self.loaded if self.sign_tag is None else \
             with_tag_signing(self.loaded, self.sign_tag)
@@ -277,7 +329,7 @@ class ShiplineApp(App[int]):
                 self._post(event)
                 if self.cancel_event.is_set():
                     raise Cancelled
-                if isinstance(event, StepFinished) and event.step in PAUSE_AFTER \
+                if event.kind == "step_finished" and event.step in PAUSE_AFTER \
                         and event.status == "ok":
                     self._wait_for_operator(event.step)
         except Cancelled:
@@ -314,6 +366,8 @@ class ShiplineApp(App[int]):
         self.refresh_screen()
 
     def _undo_after_cancel(self, pipeline: Pipeline) -> None:
+        from domain.api import ErrorEvent, Pipeline, ShiplineError, Summary
+
         undo = Pipeline(pipeline.git, pipeline.loaded)
         try:
             for event in undo.abort():
@@ -323,9 +377,8 @@ class ShiplineApp(App[int]):
         except ShiplineError as exc:
             message = f"cancelled, but the undo stopped: {exc.message}"
             hint = exc.hint
-        self._post(ErrorEvent(code=int(ExitCode.INTERRUPTED), message=message, hint=hint))
-        self._post(Summary(command="release ship", ok=False,
-                           exit_code=int(ExitCode.INTERRUPTED)))
+        self._post(ErrorEvent(code=INTERRUPTED, message=message, hint=hint))
+        self._post(Summary(command="release ship", ok=False, exit_code=INTERRUPTED))
 
     def _post(self, event: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is gone: nothing to show
@@ -334,7 +387,7 @@ class ShiplineApp(App[int]):
     def apply_event(self, event: Any) -> None:
         """Fold ``event`` into the state and let the visible screen redraw."""
         self.state.apply(event)
-        if isinstance(event, Summary):
+        if event.kind == "summary":
             self.waiting_after = None
             if event.ok:
                 self.goto("summary")
@@ -392,7 +445,7 @@ class ShiplineApp(App[int]):
             if yes and self.run_worker_ is not None:
                 self.cancel_event.set()
                 await self.run_worker_.wait()
-                self.exit(int(ExitCode.INTERRUPTED))
+                self.exit(INTERRUPTED)
 
         self.push_screen(ConfirmScreen(
             "Quit", "A release is running. Quit and undo its local changes?",

@@ -9,20 +9,10 @@ it only remembers what the domain said.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from domain.api import (
-    ChainLink,
-    ErrorEvent,
-    FileChange,
-    GateResult,
-    GitCommand,
-    LogLine,
-    StepFinished,
-    StepProgress,
-    StepStarted,
-    Summary,
-)
+if TYPE_CHECKING:  # events are told apart by their ``kind``: no import at start-up
+    from domain.api import ErrorEvent, FileChange, LogLine, StepProgress, Summary
 
 LINKS = ("commit", "build", "artifact", "attestation", "registry")
 """The provenance chain, in the order it is drawn."""
@@ -93,34 +83,35 @@ class RunState:
     def apply(self, event: Any) -> None:
         """Fold one domain event into the state."""
         self.events += 1
-        if isinstance(event, StepStarted):
+        kind = event.kind
+        if kind == "step_started":
             self.steps[event.step] = StepView(event.step, event.title, "running")
             self.current_step = event.step
-        elif isinstance(event, StepFinished):
+        elif kind == "step_finished":
             step = self.steps.setdefault(event.step, StepView(event.step))
             step.status, step.detail = event.status, event.detail
             if self.current_step == event.step:
                 self.current_step = None
-        elif isinstance(event, StepProgress):
+        elif kind == "step_progress":
             self._progress(event)
-        elif isinstance(event, GateResult):
+        elif kind == "gate_result":
             gate = self.gates.setdefault(event.name, GateView(event.name))
             gate.status, gate.detail = event.status, event.detail or gate.detail
             if event.duration is not None:
                 gate.duration = event.duration
-        elif isinstance(event, LogLine):
+        elif kind == "log":
             self._log(event)
-        elif isinstance(event, ChainLink):
+        elif kind == "chain_link":
             view = self.links.setdefault(event.link, LinkView(event.link))
             view.entries[event.name] = {"status": event.status, **event.detail}
             view.status = _combined([e["status"] for e in view.entries.values()])
-        elif isinstance(event, FileChange):
+        elif kind == "file_change":
             self.files.append(event)
-        elif isinstance(event, GitCommand):
+        elif kind == "git_command":
             self.git_commands.append(list(event.argv))
-        elif isinstance(event, ErrorEvent):
+        elif kind == "error":
             self.error = event
-        elif isinstance(event, Summary):
+        elif kind == "summary":
             self.summary = event
 
     def _log(self, event: LogLine) -> None:

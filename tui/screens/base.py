@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from domain.api import ErrorEvent
-
 from ..widgets.error_panel import ErrorPanel
 from ..widgets.steps_bar import StepsBar
 
 if TYPE_CHECKING:
+    from domain.api import ErrorEvent
+
     from ..app import ShiplineApp
 
 

@@ -56,6 +56,8 @@ class ChangelogScreen(StepScreen):
 
     def blocker(self) -> str | None:
         app = self.shipline
+        if app.options is None:
+            return "the plan is not ready yet"
         if app.options.no_changelog or app.locked:
             return None
         missing = app.planned.plan.missing_migration if app.planned else []
@@ -70,6 +72,8 @@ class ChangelogScreen(StepScreen):
 
     def sync(self) -> None:
         app = self.shipline
+        if app.options is None:
+            return  # the first plan is still being made
         plan = app.planned.plan if app.planned else None
         write = self.query_one("#cl-write", Checkbox)
         with self.prevent(Checkbox.Changed):
@@ -98,6 +102,8 @@ class ChangelogScreen(StepScreen):
     @on(TextArea.Changed, "#cl-editor")
     def _edited(self) -> None:
         app = self.shipline
+        if app.options is None:
+            return
         text = self.entry_text()
         app.options = app.options.model_copy(
             update={"changelog_entry": None if text == self.generated else text})

@@ -8,8 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static, Tree
 
-from domain.api import BREAKING_TITLE, group_commits
-
 from .base import StepScreen
 
 
@@ -85,6 +83,8 @@ class PlanScreen(StepScreen):
         self._fill_tree(planned)
 
     def _fill_tree(self, planned: object) -> None:
+        from domain.api import BREAKING_TITLE, group_commits
+
         tree = self.query_one("#commits", Tree)
         tree.clear()
         groups = group_commits(planned.commits)  # type: ignore[attr-defined]

@@ -60,7 +60,7 @@ class TagScreen(StepScreen):
         self.query_one("#tag-sign").disabled = tag_done
         push = self.query_one("#tag-push", Checkbox)
         with self.prevent(Checkbox.Changed):
-            push.value = not app.options.no_push
+            push.value = not (app.options and app.options.no_push)
         push.disabled = app.locked
         self.query_one("#tag-preview", Static).update(self._preview(sign))
         self.query_one("#tag-preview").border_title = "What `t` does"
@@ -88,7 +88,7 @@ class TagScreen(StepScreen):
         text.append("Release commit  ", style="dim")
         text.append(f"{plan.commit_message}\n", style="bold")
         files = [f.path for f in plan.files]
-        if plan.changelog_path and not app.options.no_changelog:
+        if plan.changelog_path and not (app.options and app.options.no_changelog):
             files.append(plan.changelog_path)
         text.append("  files         ", style="dim")
         text.append(", ".join(files) or "none (an empty commit)")

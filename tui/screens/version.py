@@ -128,7 +128,7 @@ class VersionScreen(StepScreen):
         app = self.shipline
         if app.locked:
             return
-        if app.options.changelog_entry is not None:
+        if app.options is not None and app.options.changelog_entry is not None:
             app.options = app.options.model_copy(update={"changelog_entry": None})
             app.notify("the changelog entry is generated again for the new version",
                        severity="warning")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from domain.api import ErrorEvent
+if TYPE_CHECKING:
+    from domain.api import ErrorEvent
 
 
 class ErrorPanel(Static):
