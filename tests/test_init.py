@@ -162,6 +162,22 @@ def test_cargo_workspace_members_and_unpublished_crates(repo: Repo) -> None:
     assert d.ecosystems[0].detail == "workspace of 3 crate(s)"
 
 
+def test_virtual_cargo_workspace_bumps_each_member(repo: Repo, cli) -> None:
+    repo.commit("chore: init", {
+        "Cargo.toml": '[workspace]\nmembers = ["a", "b"]\n',
+        "a/Cargo.toml": '[package]\nname = "va"\nversion = "0.2.0"\n',
+        "b/Cargo.toml": '[package]\nname = "vb"\nversion = "0.2.0"\n',
+    })
+    d = detect(repo.path)
+    assert [f.path for f in d.version_files] == ["a/Cargo.toml", "b/Cargo.toml"]
+    repo.commit("feat: more")
+    assert cli("-C", repo.path, "init", "--yes", "--artifact", "none").code == 0
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan")
+    assert plan.code == 0, plan.err
+    assert [f["path"] for f in plan.summary["data"]["plan"]["files"]] == [
+        "a/Cargo.toml", "b/Cargo.toml"]
+
+
 def test_dockerfile_registry_from_github_remote_or_a_note(repo: Repo) -> None:
     repo.commit("chore: init", {"Dockerfile": "FROM scratch\n"})
     d = detect(repo.path)
