@@ -18,7 +18,7 @@ import json
 import re
 import tomllib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,51 @@ DEFAULT_REGISTRY = {
     "tarball": "../releases",
 }
 """Public registries (a tarball goes to a folder beside the repository)."""
+
+PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
+
+
+def options_for(kind: str, registry: str | None, options: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """An artifact's ``options`` for ``registry``: PyPI itself uploads to
+    another URL than it serves from; any other index takes uploads at its URL."""
+    out = {k: v for k, v in (options or {}).items() if k != "uploadUrl"}
+    if kind == "python-package":
+        out.setdefault("username", "__token__")
+        if registry == DEFAULT_REGISTRY["python-package"]:
+            out["uploadUrl"] = PYPI_UPLOAD
+    return out
+
+
+_NAME_SUFFIX = {"python-package": "py", "npm-package": "npm", "cargo-crate": "crate",
+                "oci-image": "image", "tarball": "src"}
+
+
+def unique_names(artifacts: list[ArtifactCandidate]) -> list[ArtifactCandidate]:
+    """Artifacts under distinct names (the journal and ledger key on them):
+    a repeated name gets its type's suffix (``demo-image``). Package
+    handlers read the real package name from the manifest, so only the
+    label changes; an image keeps its registry repository in
+    ``options.repository``."""
+    seen: set[str] = set()
+    out = []
+    for art in artifacts:
+        name = art.name or art.type
+        if name in seen:
+            base, n = f"{name}-{_NAME_SUFFIX.get(art.type, 'artifact')}", 1
+            new = base
+            while new in seen:
+                n += 1
+                new = f"{base}{n}"
+            options = dict(art.options)
+            if art.type == "oci-image":
+                options.setdefault("repository", name)
+            art = replace(art, name=new, options=options)
+            name = new
+        seen.add(name)
+        out.append(art)
+    return out
+
 
 CHANGELOG_NAMES = ("CHANGELOG.md", "CHANGELOG", "CHANGES.md", "HISTORY.md", "NEWS.md")
 PLAIN_VERSION_NAMES = ("VERSION", "VERSION.txt", "version.txt")
@@ -284,7 +329,7 @@ def detect_python(root: Path, found: _Found) -> None:
     found.artifacts.append(ArtifactCandidate(
         "python-package", name if isinstance(name, str) else root.name,
         DEFAULT_REGISTRY["python-package"], CREDENTIALS_FOR["python-package"],
-        options={"uploadUrl": "https://upload.pypi.org/legacy/", "username": "__token__"},
+        options=options_for("python-package", DEFAULT_REGISTRY["python-package"]),
         source="pyproject.toml"))
     if (_dig(data, "tool", "pytest") is not None or (root / "pytest.ini").is_file()
             or (root / "conftest.py").is_file() or (root / "tests").is_dir()
@@ -500,7 +545,7 @@ def detect(root: Path) -> Detection:
         changelog=existing_changelog(root), branch=default_branch(git, remote),
         tag_prefix=prefix, release_tags=count, remote=remote, remotes=remotes,
         remote_url=remote_url, ci=ci_provider(root), gates=found.gates,
-        artifacts=found.artifacts, notes=found.notes,
+        artifacts=unique_names(found.artifacts), notes=found.notes,
     )
 
 

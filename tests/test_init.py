@@ -325,6 +325,31 @@ def test_detected_config_is_what_yes_writes(py_repo: Repo, cli) -> None:
     assert _config(py_repo) == proposed
 
 
+def test_pypi_uploads_to_its_upload_url_other_indexes_to_theirs(repo: Repo, cli) -> None:
+    repo.commit("feat: init", {"VERSION": "0.1.0\n"})
+    assert cli("-C", repo.path, "init", "--yes", "--artifact", "python-package:lib",
+               "--artifact", "python-package:lib2@https://pypi.example.org").code == 0
+    first, second = _config(repo)["release"]["artifacts"]
+    assert (first["registry"], first["options"]) == (
+        "https://pypi.org", {"username": "__token__",
+                             "uploadUrl": "https://upload.pypi.org/legacy/"})
+    assert (second["registry"], second["options"]) == (
+        "https://pypi.example.org", {"username": "__token__"})
+
+
+def test_artifacts_sharing_a_name_get_distinct_ones(repo: Repo, cli) -> None:
+    """A project called like its folder, on PyPI and npm, with a Dockerfile:
+    one name each (the journal keys on it); the image keeps its repository."""
+    repo.commit("feat: init", {
+        "pyproject.toml": '[project]\nname = "repo"\nversion = "1.0.0"\n',
+        "package.json": '{"name": "repo", "version": "1.0.0"}', "Dockerfile": "FROM scratch\n"})
+    assert cli("-C", repo.path, "init", "--yes").code == 0
+    arts = load_config(repo.path).release.artifacts
+    assert [(a.type, a.name) for a in arts] == [
+        ("python-package", "repo"), ("npm-package", "repo-npm"), ("oci-image", "repo-image")]
+    assert arts[2].options["repository"] == "repo"
+
+
 def test_artifact_none_and_changelog_none(py_repo: Repo, cli) -> None:
     assert cli("-C", py_repo.path, "init", "--yes", "--artifact", "none",
                "--changelog", "none").code == 0
@@ -366,6 +391,7 @@ def test_seed_layout_cleo_config_is_the_one_checked(py_repo: Repo, cli) -> None:
     (["--artifact", "deb-package"], 85, "unknown artifact type 'deb-package'"),
     (["--artifact", "deb-package:x@https://h"], 85, "use one of: cargo-crate"),
     (["--credentials-env", "wheel=PYPI_TOKEN"], 85, "unknown artifact type 'wheel'"),
+    (["--credentials-env", "npm-package=NPM_TOKEN"], 2, "there is no npm-package artifact"),
     (["--signing", "none", "--level", "3"], 90, "unsigned provenance is SLSA level 1 only"),
     (["--level", "7"], 2, "--level 7: not an SLSA build level"),
     (["--branch", "two words"], 2, "not a valid git branch name"),

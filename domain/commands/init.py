@@ -37,7 +37,9 @@ from ..detect import (
     Detection,
     default_provenance,
     detect,
+    options_for,
     readable_version,
+    unique_names,
 )
 from ..errors import ArtifactTypeUnknown, ShiplineError, UsageError
 from ..events import LogLine, StepFinished, StepStarted
@@ -133,13 +135,15 @@ def parse_artifacts(specs: list[str], detection: Detection) -> list[ArtifactCand
         detected = [a for a in detection.artifacts if a.type == kind
                     and (not name or a.name == name)]
         if not detected:
-            detected = [ArtifactCandidate(kind, name or detection.root.name,
-                                          DEFAULT_REGISTRY.get(kind), CREDENTIALS_FOR.get(kind))]
+            default = DEFAULT_REGISTRY.get(kind)
+            detected = [ArtifactCandidate(kind, name or detection.root.name, default,
+                                          CREDENTIALS_FOR.get(kind),
+                                          options=options_for(kind, default))]
         for cand in detected:
             if registry:
                 check_registry(registry, f"--artifact {shown}")
-                options = {k: v for k, v in cand.options.items() if k != "uploadUrl"}
-                cand = replace(cand, registry=registry, options=options)
+                cand = replace(cand, registry=registry,
+                               options=options_for(kind, registry, cand.options))
             out.append(replace(cand, selected=True))
     return out
 
@@ -153,6 +157,9 @@ def apply_credentials(specs: list[str], artifacts: list[ArtifactCandidate]) -> l
         where = "--credentials-env" + (f" {kind}=…" if sep else "")  # never echo a token
         kind = _canonical_type(kind, where) if sep else ""
         value = None if var == "none" else check_env_name(var, where)
+        if kind and not any(a.type == kind for a in out):
+            raise UsageError(f"{where}: there is no {kind} artifact",
+                             hint=f"add one with --artifact {kind}, or drop this flag")
         out = [replace(a, credentials_env=value) if not kind or a.type == kind else a
                for a in out]
     return out
@@ -231,7 +238,7 @@ def config_data(answers: Answers) -> dict[str, Any]:
     release["changelog"] = {"path": answers.changelog} if answers.changelog else \
         {"path": "CHANGELOG.md", "enabled": False}
     release["gates"] = [{"name": n, "run": c, "timeoutSeconds": 900} for n, c in answers.gates]
-    release["artifacts"] = [a.entry() for a in answers.artifacts]
+    release["artifacts"] = [a.entry() for a in unique_names(answers.artifacts)]
     release["security"] = {"provenance": {
         "enabled": True, "framework": "slsa", "level": f"SLSA_BUILD_LEVEL_{answers.level}",
         "signing": {"method": answers.signing, "keyless": answers.signing == "sigstore",

@@ -13,7 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..detect import CREDENTIALS_FOR, DEFAULT_REGISTRY, ArtifactCandidate, Detection
+from ..detect import (
+    CREDENTIALS_FOR,
+    DEFAULT_REGISTRY,
+    ArtifactCandidate,
+    Detection,
+    options_for,
+)
 from ..errors import ShiplineError
 from .init import (
     Answers,
@@ -122,8 +128,7 @@ def _ask_details(art: ArtifactCandidate, registry: bool = True) -> ArtifactCandi
                                validate=_valid(lambda t: check_registry(t, "registry"))
                                ).unsafe_ask().strip() or None
         if url != art.registry:
-            options = {k: v for k, v in art.options.items() if k != "uploadUrl"}
-            art = replace(art, registry=url, options=options)
+            art = replace(art, registry=url, options=options_for(art.type, url, art.options))
     default = art.credentials_env or CREDENTIALS_FOR.get(art.type) or ""
     var = questionary.text(
         f"{label}: NAME of the environment variable holding the token (empty: none)",
