@@ -566,3 +566,13 @@ def test_gpg_key_that_signs_with_a_subkey(cli, project: Repo, gpg_home: GpgHome,
     assert sig["fingerprint"] == key.fingerprint
     verified = cli("-C", project.path, "verify", "1.0.0")
     assert verified.code == 0 and key.fingerprint in verified.out
+
+
+def test_verify_says_what_it_could_not_check(cli, project: Repo, gpg_key: GpgKey) -> None:
+    configure(project)
+    path = artifact(project)
+    attest_ok(cli, project, "1.0.0", path)
+    path.unlink()  # uploaded, then cleaned away: nothing to re-digest, not a failure
+    result = cli("-C", project.path, "verify", "1.0.0")
+    assert result.code == 0
+    assert "missing artifact" in result.out and "1 not checked" in result.out

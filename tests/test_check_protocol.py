@@ -210,3 +210,9 @@ def test_published_digest_that_differs_is_93(cli, shipped: Repo) -> None:
             93, "is not the built")
     verified = cli("-C", shipped.path, "verify", "1.0.0")
     assert verified.code == 93 and "registry link" in verified.err
+
+
+def test_provenance_reports_the_missing_links(cli, shipped: Repo) -> None:
+    result = check(cli, shipped, "--protocol-type", "provenance", "--version", "1.0.0")
+    assert result.code == 0
+    assert "incomplete (missing: registry, sbom) (PROV-001)" in result.out

@@ -59,8 +59,11 @@ def verify(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
                  "before trusting this release"))
         return first.code, data
     what = "all releases" if args.all else report.versions[0]
+    unchecked = sum(1 for c in report.checks if c.status == "missing")
     data["message"] = (f"{what}: provenance chain verified ({len(report.versions)} "
-                       f"release(s), {len(report.checks)} checks)")
+                       f"release(s), {len(report.checks)} checks"
+                       + (f"; {unchecked} not checked: not on disk or not in this clone"
+                          if unchecked else "") + ")")
     return ExitCode.OK, data
 
 
@@ -209,6 +212,10 @@ def _provenance_protocol(session: Session, args: argparse.Namespace, record: dic
                     + (f"; shortfall flagged: {short}" if short else "")))
     if not record["chainVerified"]:
         out.append((ExitCode.ATTESTATION_INVALID, "chainVerified is false (PROV-006)"))
+    meta = record["metadata"]
+    out.append((0, f"chain recorded from commit {record['commitSha'][:12]}: "
+                f"{meta['completeness']}" + (f" (missing: {', '.join(meta['missing'])})"
+                                            if meta["missing"] else "") + " (PROV-001)"))
     report = verify_provenance_chain(session.state_dir, record["version"], repo=session.repo)
     for failure in report.failures:
         out.append((failure.code, f"{failure.link} {failure.name}: {failure.detail}"))
