@@ -11,7 +11,9 @@ from conftest import Repo
 from tui_helpers import SIZE, configure, planned, until
 
 from domain.api import ChainLink, StepFinished, StepProgress, StepStarted
+from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
 from tui.app import ShiplineApp
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.publish import TransferRow
 from tui.widgets.chain_view import LinkCard
 from tui.widgets.error_panel import ErrorPanel
@@ -181,8 +183,18 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
         assert "chain verified" in str(app.screen.query_one("#hist-verify").render())
         await pilot.press("R")
         await until(pilot, lambda: app.current_name == "review", what="review")
+        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
+                    what="the evidence")
+        assert app.screen.error is None, app.screen.error
         text = str(app.screen.query_one("#review-text").render())
-        assert "1.3.0" in text and "the first recorded release" in text and "0 of 2" in text
+        assert "1.3.0" in text and "since v1.2.0" in text and "chain verified" in text
+        assert "Missing for L4" in text and "approvals from two distinct identities" in text
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        assert "append it to the ledger" in str(app.screen.query_one("#question").render())
+        await pilot.press("n")  # declined: nothing is signed or recorded
+        await until(pilot, lambda: app.current_name == "review", what="review again")
+        assert app.screen.busy is None
         await pilot.press("escape")
         await until(pilot, lambda: app.current_name == "history", what="back to history")
 
@@ -228,3 +240,29 @@ def test_importing_the_app_does_not_import_the_domain() -> None:
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+async def test_review_approval_of_a_source_only_release_is_refused_in_place(
+        py_repo: Repo, cli, gpg_key) -> None:  # noqa: F811
+    """A source-only release has no attestation to sign off: the domain says 94,
+    the screen shows it where the reviewer pressed `a`, and nothing is recorded."""
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, result.err
+    ledger = py_repo.path / ".shipline" / "releases.json"
+    before = ledger.read_bytes()
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("review")
+        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
+                    what="the evidence")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: app.current_name == "review" and app.screen.busy is None,
+                    timeout=60, what="the verdict")
+        error = app.screen.error
+        assert error is not None and error.code == 94 and "attestation" in error.message
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.display and panel.error == error
+    assert ledger.read_bytes() == before

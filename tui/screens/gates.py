@@ -53,7 +53,7 @@ class GatesScreen(StepScreen):
 
     def detail_width(self) -> int:
         """What is left of the screen's width for the detail column."""
-        return max(16, (self.app.size.width or 80) - 57)
+        return max(16, (self.app.size.width or 80) - 51)
 
     def rows(self) -> list[tuple[str, str, str, float | None, str]]:
         """(name, kind, status, duration, detail) for every gate, planned or run."""

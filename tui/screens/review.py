@@ -1,129 +1,226 @@
-"""Review: the evidence a second person needs to sign off a release: commit
-range, artifacts and digests, SBOM, attestation, signature, level, and the
-reviews recorded so far."""
+"""Review: what a second person needs to sign off a release (SPEC 8): commit
+range, build config changes, artifacts and digests, SBOM, attestation and
+signature, the provenance checks, the L4 checks and the reviews so far.
+``r`` rebuilds from the tag and compares digests; ``a`` / ``d`` sign an
+approval or a rejection (asked first: it is appended to the ledger)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from domain.api import ErrorEvent, ShiplineError, load_ledger
-
+from ..widgets.glyphs import glyph, style
 from .base import StepScreen
 
+STATUS = {"pass": "ok", "fail": "failed", "not-run": "skipped"}
 
-def evidence(records: list[dict[str, Any]], version: str) -> Text:
-    """The evidence for ``version`` from the ledger records, as text."""
-    releases = [r for r in records if r.get("recordType") == "release"]
-    index = next((i for i, r in enumerate(releases) if r["version"] == version), None)
-    text = Text()
-    if index is None:
-        text.append(f"{version} is not recorded in the ledger.", style="yellow")
-        return text
-    r = releases[index]
-    previous = releases[index - 1] if index else None
-    text.append("Release    ", style="dim")
-    text.append(f"{r['version']}  tag {r.get('gitTag') or '—'}\n", style="bold")
-    head = r.get("gitTag") or r["commitSha"][:10]
-    text.append("Commits    ", style="dim")
-    if previous is not None:
-        since = previous.get("gitTag") or previous["commitSha"][:10]
-        text.append(f"{since}..{head}  (commit {r['commitSha'][:10]})\n")
-    else:
-        text.append(f"up to {head} (commit {r['commitSha'][:10]}); the first recorded "
-                    "release\n")
-    builder = (r.get("builder") or {}).get("id")
-    text.append("Build      ", style="dim")
-    invocation = r.get("buildInvocationId")
-    text.append(f"{builder or 'no builder recorded (source-only)'}"
-                f"{'  invocation ' + invocation if invocation else ''}\n")
-    text.append("Artifacts  ", style="dim")
-    artifacts = r.get("artifacts") or []
-    text.append(f"{len(artifacts) or 'none'}\n")
-    for a in artifacts:
-        sig = a.get("signature") or {}
-        who = sig.get("identity") or sig.get("keyId") or sig.get("fingerprint") or "—"
+
+def evidence_text(ev: dict[str, Any]) -> Text:
+    """``Evidence.to_json()`` as the reviewer reads it."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+
+    def row(label: str, value: str, value_style: str = "") -> None:
+        text.append(f"{label:<12}", style="dim")
+        text.append(f"{value}\n", style=value_style)
+
+    row("Release", f"{ev['version']}  tag {ev.get('tag') or '—'}  commit {ev['commit'][:10]}",
+        "bold")
+    since = ev.get("previousTag") or "the start of history"
+    row("Commits", f"{len(ev['commits'])} since {since}")
+    for c in ev["commits"][:8]:
+        text.append(f"  {c.get('sha', '')[:7]} {c.get('subject', '')}\n", style="dim")
+    if len(ev["commits"]) > 8:
+        text.append(f"  … {len(ev['commits']) - 8} more\n", style="dim")
+    changes = ev.get("configChanges") or []
+    row("Config", f"{len(changes)} build config file(s) changed" if changes else
+        "no build config changed since the previous release")
+    for change in changes:
+        text.append(f"  {change.get('status', '')} {change.get('path', '')}\n", style="yellow")
+    row("Artifacts", str(len(ev["artifacts"])) if ev["artifacts"] else "none (source-only)")
+    for a in ev["artifacts"]:
         text.append(f"  {a['name']}  ", style="bold")
-        text.append(f"sha256 {a['sha256'][:16]}…  ")
-        text.append(f"{sig.get('method', 'none')} {'signed' if sig.get('signed') else 'unsigned'}"
-                    f" by {who}\n", style="green" if sig.get("signed") else "yellow")
-        if a.get("attestation"):
-            text.append(f"    attestation {a['attestation']}\n", style="dim")
-    sbom = r.get("sbom")
-    text.append("SBOM       ", style="dim")
-    text.append(f"{sbom['format']} {sbom['specVersion']} {sbom['path']}\n" if sbom else "none\n")
-    level = (r.get("slsaLevel") or "none").replace("SLSA_BUILD_LEVEL_", "L")
-    meta = r.get("metadata") or {}
-    text.append("SLSA       ", style="dim")
-    text.append(f"{level}  chain verified: {'yes' if r.get('chainVerified') else 'no'}\n")
-    if meta.get("shortfall"):
-        text.append(f"  shortfall: {meta['shortfall']}\n", style="yellow")
-    for item in meta.get("missing") or []:
-        text.append(f"  missing: {item}\n", style="yellow")
-    reviews = [x for x in records if x.get("recordType") == "review"
-               and x.get("version") == r["version"]]
-    approvals = {x["reviewer"] for x in reviews if x.get("approved")}
-    text.append("Reviews    ", style="dim")
-    text.append(f"{len(approvals)} of 2 distinct approvals for L4\n",
-                style="green" if len(approvals) >= 2 else "yellow")
-    for x in reviews:
-        text.append(f"  {'✔' if x.get('approved') else '✖'} {x['reviewer']} "
-                    f"({x.get('recordedAt', '')[:19]})\n")
-    text.append("\nSign-off: `shipline review ", style="dim")
-    text.append(f"{r['version']} --approve --sign gpg`", style="dim")
-    text.append(" records a signed review statement in the ledger.", style="dim")
+        text.append(f"sha256 {a['sha256'][:16]}…\n")
+    att = ev.get("attestation") or {}
+    if att.get("path"):
+        row("Attestation", f"{att['path']}  {att.get('signature') or 'unsigned'} by "
+            f"{att.get('signedBy') or '—'}")
+    sbom = ev.get("sbom")
+    row("SBOM", "none" if not sbom else sbom.get("error") or
+        f"{sbom.get('format', '')} {sbom.get('components', '')} components")
+    failed = [c for c in ev["verification"] if c["status"] == "failed"]
+    row("Verify", "chain verified" if ev["verifyOk"] else
+        f"{len(failed)} failed: " + "; ".join(f"{c['link']} {c['detail']}" for c in failed),
+        "green" if ev["verifyOk"] else "red")
+    level = (ev.get("level") or "none").replace("SLSA_BUILD_LEVEL_", "L")
+    recorded = (ev.get("releaseLevel") or "none").replace("SLSA_BUILD_LEVEL_", "L")
+    row("Level", f"{level} (release recorded {recorded})")
+    text.append("L4 checks\n", style="dim")
+    for check in ev["checks"]:
+        status = STATUS.get(check["status"], check["status"])
+        text.append(f"  {glyph(status)} ", style=style(status))
+        text.append(f"{check['name']:<21}", style="bold")
+        text.append(f"{check['detail']}\n", style="dim")
+    reviews = ev.get("reviews") or []
+    row("Reviews", f"{sum(r['approved'] and r['valid'] for r in reviews)} valid approval(s); "
+        "L4 needs two distinct identities, one not the author")
+    for r in reviews:
+        mark = "✔" if r["approved"] and r["valid"] else "✖"
+        text.append(f"  {mark} {r['reviewer']} ({r['identity']})"
+                    f"{'' if r['valid'] else ': ' + r['problem']}\n",
+                    style="green" if r["valid"] and r["approved"] else "yellow")
+    missing = ev.get("l4Missing") or []
+    if missing:
+        text.append("Missing for L4\n", style="dim")
+        for item in missing:
+            text.append(f"  • {item}\n", style="yellow")
+    else:
+        text.append("✔ every L4 requirement holds\n", style="bold green")
+    text.rstrip()
     return text
 
 
 class ReviewScreen(StepScreen):
     STEP = "review"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rebuild", "Rebuild & compare"),
+        Binding("a", "verdict(True)", "Approve"),
+        Binding("d", "verdict(False)", "Reject"),
         Binding("escape", "goto('history')", "History"),
         Binding("n", "app.next", "Next", show=False),
         Binding("b", "app.back", "Back", show=False),
     ]
     DEFAULT_CSS = """
     ReviewScreen #review-box { height: 1fr; margin: 0 1; border: round $accent; }
-    ReviewScreen #review-text { height: auto; padding: 0 1; }
+    ReviewScreen #review-text { height: auto; padding: 0 1; text-wrap: nowrap;
+        text-overflow: ellipsis; }
     """
 
-    error: ErrorEvent | None = None
+    error: Any = None
+    evidence: dict[str, Any] | None = None
+    shown: str | None = None
+    """The version the evidence is for."""
+    busy: str | None = None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="review-box"):
             yield Static(id="review-text")
 
-    def screen_error(self) -> ErrorEvent | None:
+    def screen_error(self) -> Any:
         return self.error
 
     def action_goto(self, name: str) -> None:
         self.shipline.goto(name)
 
-    def sync(self) -> None:
+    def target(self) -> str | None:
+        """The version to review: the one picked in History, else the newest."""
         app = self.shipline
+        if app.review_version:
+            return app.review_version
+        if app.loaded is None:
+            return None
+        from domain.api import ShiplineError, load_ledger
+
+        try:
+            releases = load_ledger(app.loaded.state_dir, verify_chain=False).releases()
+        except ShiplineError:
+            return None
+        return releases[-1]["version"] if releases else None
+
+    def on_screen_resume(self) -> None:
+        version = self.target()
+        if version is not None and version != self.shown and self.busy is None:
+            self._collect(version, rebuild=False)
+        super().on_screen_resume()
+
+    def sync(self) -> None:
         box = self.query_one("#review-box")
         out = self.query_one("#review-text", Static)
-        if app.loaded is None:
-            out.update(Text("reading the repository…", style="dim"))
+        version = self.target()
+        if self.busy:
+            box.border_title = f"Review {self.shown or version or ''}"
+            out.update(Text(f"{self.busy}…", style="yellow"))
             return
-        try:
-            ledger = load_ledger(app.loaded.state_dir, verify_chain=False)
-        except ShiplineError as exc:
-            self.error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint)
-            self.query_one("ErrorPanel").show_error(self.error)  # type: ignore[attr-defined]
-            out.update("")
-            return
-        releases = ledger.releases()
-        version = app.review_version or (releases[-1]["version"] if releases else None)
         if version is None:
             box.border_title = "Review"
             out.update(Text("No release is recorded yet: there is nothing to review. Ship one, "
                             "then pick it in History (h) and press R.", style="dim"))
             return
         box.border_title = f"Review {version}"
-        out.update(evidence(ledger.records, version))
+        if self.evidence is not None:
+            out.update(evidence_text(self.evidence))
+
+    def _collect(self, version: str, rebuild: bool) -> None:
+        self.busy = "rebuilding from the tag and comparing digests" if rebuild else \
+            "gathering the evidence"
+        self.shown = version
+        self._evidence_worker(version, rebuild)
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def _evidence_worker(self, version: str, rebuild: bool) -> None:
+        from domain.api import ErrorEvent, ShiplineError, collect_evidence
+
+        app = self.shipline
+        try:
+            assert app.git is not None and app.loaded is not None
+            evidence = collect_evidence(app.git, app.loaded, version, rebuild=rebuild)
+        except ShiplineError as exc:
+            error = ErrorEvent(code=int(exc.code), message=app.short_paths(exc.message) or "",
+                               hint=exc.hint, step="review")
+            self.app.call_from_thread(self._done, None, error)
+            return
+        self.app.call_from_thread(self._done, evidence.to_json(), None)
+
+    def _done(self, evidence: dict[str, Any] | None, error: Any) -> None:
+        self.busy = None
+        self.evidence, self.error = evidence, error
+        self.refresh_all()
+
+    def action_rebuild(self) -> None:
+        version = self.target()
+        if version is None or self.busy:
+            return
+        self._collect(version, rebuild=True)
+        self.refresh_all()
+
+    def action_verdict(self, approve: bool) -> None:
+        version = self.target()
+        if version is None or self.busy:
+            return
+        from .confirm import ConfirmScreen
+
+        word = "an approval" if approve else "a rejection"
+        question = (f"Sign {word} of {version} with your gpg key (GPG_KEY_ID) and append it "
+                    "to the ledger? The tag is rebuilt first. A recorded review is never "
+                    "edited or removed.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.busy = "rebuilding, signing and recording the review"
+                self.refresh_all()
+                self._verdict_worker(version, approve)
+
+        self.app.push_screen(ConfirmScreen("Sign a review", question,
+                                           yes="Approve" if approve else "Reject"),
+                             callback=answer)
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def _verdict_worker(self, version: str, approve: bool) -> None:
+        from domain.api import ErrorEvent, ShiplineError, submit_review
+
+        app = self.shipline
+        try:
+            assert app.git is not None and app.loaded is not None
+            outcome = submit_review(app.git, app.loaded, version, approve=approve,
+                                    method="gpg")
+        except ShiplineError as exc:
+            error = ErrorEvent(code=int(exc.code), message=app.short_paths(exc.message) or "",
+                               hint=exc.hint, step="review")
+            self.app.call_from_thread(self._done, self.evidence, error)
+            return
+        self.app.call_from_thread(self._done, outcome.evidence.to_json(), None)
