@@ -544,3 +544,47 @@ def test_image_that_cannot_be_deleted_is_89_and_named(
     ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
     record = [r for r in ledger["records"] if r.get("recordType") == "release"][-1]
     assert record["metadata"]["completeness"] == "incomplete"
+
+
+def test_sigkill_after_the_image_is_live_then_resume_publishes_each_once(
+        repo: Repo, tmp_path: Path, oci_registry: OciRegistry, verdaccio: Any,
+        npm_token: str) -> None:
+    import signal
+    import sys
+
+    from conftest import run_shipline
+
+    name, package = unique_name("svc"), unique_name("svc-js")
+    remote = tmp_path / "origin.git"
+    _ship_project(repo, remote, verdaccio.url, oci_registry.url, name, package)
+    env = {**os.environ, "SHIP_NPM_TOKEN": npm_token}
+    exe = Path(sys.executable).parent / "shipline"
+    proc = subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
+                             "ship", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    assert proc.stdout is not None
+    killed = False
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["kind"] == "chain_link" and event["link"] == "registry" and \
+                event["status"] == "ok":
+            os.kill(proc.pid, signal.SIGKILL)
+            killed = True
+            break
+    proc.wait(30)
+    assert killed
+    digest = oci_registry.request("HEAD", f"/v2/{name}/manifests/1.3.0",
+                                  accept=MANIFEST_ACCEPT)[1]["Docker-Content-Digest"]
+    assert verdaccio.packument(package) is None
+    assert "v1.3.0" not in _remote_tags(remote)
+    resumed = run_shipline("-C", repo.path, "--output", "json", "release", "resume",
+                           env={"SHIP_NPM_TOKEN": npm_token}, timeout=300)
+    assert resumed.code == 0, resumed.out[-3000:] + resumed.err
+    published = [e for e in resumed.json_lines()
+                 if e.get("kind") == "chain_link" and e.get("link") == "registry"
+                 and e.get("status") == "running"]
+    assert [e["name"] for e in published] == [package]  # the image was not pushed again
+    assert oci_registry.request("HEAD", f"/v2/{name}/manifests/1.3.0",
+                                accept=MANIFEST_ACCEPT)[1]["Docker-Content-Digest"] == digest
+    assert list(verdaccio.packument(package)["versions"]) == ["1.3.0"]
+    assert "refs/tags/v1.3.0" in _remote_tags(remote)
