@@ -572,10 +572,10 @@ class Pty:
     """``shipline`` on a real pseudo-terminal: read the screen, answer the
     terminal's cursor-position queries, type keys."""
 
-    def __init__(self, args: list[str], cwd: Path):
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None):
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40", **(env or {}))
         exe = Path(sys.executable).parent / "shipline"
         self.proc = subprocess.Popen([str(exe), *args], cwd=cwd, env=env, stdin=slave,
                                      stdout=slave, stderr=slave, start_new_session=True)
@@ -619,14 +619,40 @@ class Pty:
         while self._read(0.1) and time.monotonic() < deadline:
             if self.proc.poll() is not None and not select.select([self.fd], [], [], 0.2)[0]:
                 break
-        code = self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        os.close(self.fd)
-        return code
+        try:
+            return self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running:\n{self.screen[-2000:]}") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the process (if a test failed mid-way) and the terminal."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+@pytest.fixture
+def pty_run():
+    """Start ``shipline`` on a pseudo-terminal; every one is stopped at teardown."""
+    started: list[Pty] = []
+
+    def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Pty:
+        started.append(Pty(args, cwd, env))
+        return started[-1]
+
+    yield start
+    for term in started:
+        term.close()
 
 
 @pytest.mark.timeout(90)
-def test_wizard_in_a_real_terminal(poly_repo: Repo) -> None:
-    term = Pty(["init"], poly_repo.path)
+def test_wizard_in_a_real_terminal(poly_repo: Repo, pty_run) -> None:
+    term = pty_run(["init"], poly_repo.path)
     term.send("Version files to bump", ENTER)
     term.send("Changelog file", ENTER)
     term.send("Gate 'pytest' command", CLEAR + "pytest -q -x" + ENTER)
@@ -656,11 +682,34 @@ def test_wizard_in_a_real_terminal(poly_repo: Repo) -> None:
 
 
 @pytest.mark.timeout(90)
-def test_ctrl_c_in_a_real_terminal_is_130_and_writes_nothing(poly_repo: Repo) -> None:
+def test_ctrl_c_in_a_real_terminal_is_130_and_writes_nothing(poly_repo: Repo,
+                                                             pty_run) -> None:
     before = poly_repo.snapshot()
-    term = Pty(["init"], poly_repo.path)
+    term = pty_run(["init"], poly_repo.path)
     term.send("Version files to bump", ENTER)
     term.send("Changelog file", CTRL_C)
     assert term.finish() == 130
     assert "interrupted" in term.screen and "Traceback" not in term.screen
     assert poly_repo.snapshot() == before
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(("args", "env"), [
+    (["init", "--yes"], {}), (["--output", "json", "init"], {}), (["init"], {"CI": "true"})])
+def test_a_terminal_is_not_asked_with_yes_json_or_ci(poly_repo: Repo, pty_run,
+                                                      args: list[str],
+                                                      env: dict[str, str]) -> None:
+    term = pty_run(args, poly_repo.path, env)
+    assert term.finish(timeout=20) == 0, term.screen[-2000:]
+    assert "Version files to bump" not in term.screen
+    assert load_config(poly_repo.path).release.version_bump == ["src/poly/__init__.py",
+                                                                "package.json"]
+
+
+def test_state_dir_option_is_where_the_config_goes(py_repo: Repo, cli) -> None:
+    assert cli("-C", py_repo.path, "--state-dir", "ops/shipline", "init", "--yes").code == 0
+    assert not (py_repo.path / CONFIG).exists()
+    loaded = load_config(py_repo.path, Path("ops/shipline"))
+    assert loaded.path == py_repo.path / "ops/shipline/config.json"
+    _refused(cli("-C", py_repo.path, "--state-dir", "ops/shipline", "init", "--yes"), 2,
+             "ops/shipline/config.json already exists")
