@@ -13,6 +13,7 @@ from typing import Any
 from .changelog import BREAKING_TITLE, OTHER_TITLE
 from .changelog import group as group_commits
 from .config import Config, LoadedConfig, load_config
+from .detect import Detection, detect
 from .errors import ExitCode, ShiplineError
 from .events import (
     ChainLink,
@@ -71,6 +72,7 @@ __all__ = [
     "TITLES",
     "ChainLink",
     "Config",
+    "Detection",
     "ErrorEvent",
     "ExitCode",
     "FileChange",
@@ -93,6 +95,7 @@ __all__ = [
     "Summary",
     "VerifyReport",
     "collect_evidence",
+    "detect",
     "group_commits",
     "load_config",
     "load_ledger",
