@@ -239,6 +239,14 @@ def test_manifest_version_differs_is_86(project: Project, verdaccio: Verdaccio,
     assert "has version '1.4.0', the release is 1.5.0" in err.value.message
 
 
+def test_private_package_is_86(project: Project, verdaccio: Verdaccio, npm_token: str) -> None:
+    project.write(private=True)
+    with pytest.raises(ArtifactValidationFailed) as err:
+        project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).validate()
+    assert err.value.code == 86
+    assert 'package.json says "private": true' in err.value.message
+
+
 def test_npm_missing_is_86(project: Project, verdaccio: Verdaccio, npm_token: str,
                            tmp_path: Path) -> None:
     empty = tmp_path / "empty-bin"

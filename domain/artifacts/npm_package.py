@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .. import runner
 from ..errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
@@ -123,11 +124,10 @@ class NpmPackageHandler(Handler):
             shutil.rmtree(folder, ignore_errors=True)
 
     def npm(self, args: Sequence[str], error: type[ShiplineError], what: str,
-            cwd: Path | None = None) -> dict[str, Any]:
-        """Run ``npm ARGS --json`` and return its JSON answer; a failure
-        becomes ``error`` with npm's own summary (E401, E403, EPUBLISHCONFLICT...)."""
-        from .. import runner
-
+            cwd: Path | None = None) -> Any:
+        """Run ``npm ARGS --json`` and return its JSON answer (an object, or
+        a list for ``npm pack``); a failure becomes ``error`` with npm's own
+        summary (E401, E403, EPUBLISHCONFLICT...)."""
         argv = ["npm", *args, "--json"]
         with self.npm_env() as env:
             try:
@@ -135,6 +135,9 @@ class NpmPackageHandler(Handler):
                                   timeout=self.timeout)
             except runner.ToolNotFound as exc:
                 raise error(f"{self.label}: {what}: {exc}", hint="install node and npm") from None
+            except OSError as exc:
+                raise error(f"{self.label}: {what}: cannot run npm ({exc.strerror})",
+                            hint="install node and npm") from None
             except runner.ToolTimeout:
                 raise error(f"{self.label}: {what}: npm did not finish within {self.timeout:g} s",
                             hint="the registry hangs; check it or raise options.timeoutSeconds"
