@@ -293,6 +293,16 @@ def test_missing_tools_are_86(image: Image, oci_registry: OciRegistry, tmp_path:
     assert "required tool 'umoci' is not installed" in err.value.message
 
 
+def test_docker_builder_without_a_daemon_is_86(image: Image, oci_registry: OciRegistry) -> None:
+    image.repo.commit("build: Dockerfile", {"Dockerfile": "FROM scratch\nCOPY bin/ /app/bin/\n"})
+    with pytest.raises(ArtifactValidationFailed) as err:
+        image.handler(oci_registry.url, builder="docker").validate()
+    assert err.value.code == 86
+    # no docker daemon runs on these machines (a client may be installed)
+    assert ("the docker daemon does not answer" in err.value.message
+            or "required tool 'docker' is not installed" in err.value.message)
+
+
 def test_path_not_committed_is_87(image: Image, oci_registry: OciRegistry) -> None:
     h = image.handler(oci_registry.url)
     h.cfg = h.cfg.model_copy(update={"path": "no-such-dir"})

@@ -101,6 +101,13 @@ class OciImageHandler(Handler):
         return f"{self.endpoint[2].rsplit('/', 1)[-1]}-{self.tag}.oci-manifest.json"
 
     def builder(self) -> str:
+        """umoci, docker or buildah: decided once per handler (asking the
+        docker daemon can take seconds)."""
+        if getattr(self, "_builder", None) is None:
+            self._builder = self._pick_builder()
+        return self._builder
+
+    def _pick_builder(self) -> str:
         wanted = str(self.options.get("builder", "auto"))
         if wanted not in ("auto", "umoci", "docker", "buildah"):
             raise ArtifactValidationFailed(
@@ -214,6 +221,10 @@ class OciImageHandler(Handler):
                 raise ArtifactValidationFailed(
                     f"{self.label}: required tool '{tool}' is not installed or not on PATH",
                     hint=f"install {tool} (Debian: apt-get install {tool})")
+        if builder == "docker" and not self._docker_daemon():
+            raise ArtifactValidationFailed(
+                f"{self.label}: options.builder is docker, but the docker daemon does not answer",
+                hint="start docker, or use builder buildah or umoci")
 
     def validate(self) -> None:
         self.require_tools()
