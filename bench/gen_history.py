@@ -259,6 +259,16 @@ class Generator:
         self.main_files: dict[str, bytes] = {}
         self.branch: dict | None = None
         self.release = Release((0, 0, 0))
+        # every kind of message at least once, whatever the size
+        self.forced = {
+            commits * 3 // 10: (LATIN1[0] + b"\n\nA stray byte: \xff end.\n", "fix"),
+            commits // 2: (b"feat(api)!: drop the v1 endpoints\n\nThe v1 API was deprecated "
+                           b"two releases ago.\n\nBREAKING CHANGE: the `/v1/items` endpoint is "
+                           b"gone; clients must call `/v2/items`.\nRefs: #4242\n", "breaking"),
+            commits * 7 // 10: (b"fix(config): read settings from XDG_CONFIG_HOME\n\n"
+                                b"BREAKING-CHANGE: `~/.widgetrc` is no longer read; move it to "
+                                b"`~/.config/widget/config.toml`.\n", "breaking"),
+        }
 
     # ---------------------------------------------------------------- messages
     def _clock(self) -> int:
@@ -286,6 +296,11 @@ class Generator:
     def message(self) -> tuple[bytes, str]:
         """A commit message and its kind (breaking, feat, fix, other, nonconv)."""
         rng = self.s.rng
+        forced = self.forced.pop(self.s.commits, None)
+        if forced:
+            self.s.bad_bytes += b"\xff" in forced[0]
+            self.s.breaking += forced[1] == "breaking"
+            return forced
         if rng.random() < 0.001:
             self.s.bad_bytes += 1
             raw = rng.choice(LATIN1)
