@@ -360,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--repo", type=Path, action="append",
                     help="repository to bench (default: the generated 20000x300 one)")
+    ap.add_argument("--shape", action="append", default=[], metavar="COMMITSxTAGS",
+                    help="also generate and bench a history of this size, e.g. 1500x60")
     ap.add_argument("--real", nargs="*", metavar="URL",
                     help=f"also clone and bench real histories (no URL: {', '.join(REAL)})")
     ap.add_argument("--json", type=Path, default=WORK / "changelog_plan.json",
@@ -376,6 +378,13 @@ def main(argv: list[str] | None = None) -> int:
         if not (gen / ".git").exists():
             subprocess.run([sys.executable, str(HERE / "gen_history.py")], check=True)
         repos.append(gen)
+    for shape in args.shape:
+        commits, _, tags = shape.partition("x")
+        path = WORK / f"repo-{int(commits)}x{int(tags)}"
+        if not (path / ".git").exists():
+            subprocess.run([sys.executable, str(HERE / "gen_history.py"), "--commits", commits,
+                            "--tags", tags, "--out", str(path)], check=True)
+        repos.append(path)
     if args.real is not None:
         for url in args.real or REAL:
             path, how = clone(url)
