@@ -16,6 +16,8 @@ keep apart by using package and image names of their own.
 - ``oci_registry_auth``: the same with htpasswd basic auth and one user
   (``.credentials`` is ``USER:PASSWORD``).
 - ``oci_registry_nodelete``: deletes disabled (a rollback there is 89).
+- ``oci_registry_token``: behind a bearer-token service (:class:`TokenService`,
+  the ghcr.io / Docker Hub scheme) with one user.
 - ``dead_url``: an ``http://127.0.0.1:PORT`` where nothing listens;
   ``failing_url``: every request answered 503; ``hanging_url``: connections
   accepted and never answered (for timeouts).
@@ -38,6 +40,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,7 +210,8 @@ def _registry_version(exe: str) -> str:
     return done.stdout.strip().split()[-1] if done.stdout.strip() else "unknown"
 
 
-def _start_registry(htpasswd: str | None, delete: bool = True) -> tuple[OciRegistry, Path]:
+def _start_registry(htpasswd: str | None, delete: bool = True,
+                    token_auth: str = "") -> tuple[OciRegistry, Path]:
     exe = _need(shutil.which("docker-registry"), "docker-registry")
     home = Path(tempfile.mkdtemp(prefix="oci-registry-", dir="/tmp"))
     port = free_port()
@@ -222,7 +226,7 @@ def _start_registry(htpasswd: str | None, delete: bool = True) -> tuple[OciRegis
         f"  filesystem:\n    rootdirectory: {home / 'data'}\n"
         f"  delete:\n    enabled: {'true' if delete else 'false'}\n"
         f"http:\n  addr: 127.0.0.1:{port}\n  secret: shipline-tests-only\n"
-        + auth
+        + auth + token_auth
     )
     log = home / "registry.log"
     with log.open("wb") as out:
@@ -267,6 +271,113 @@ def oci_registry_nodelete() -> Iterator[OciRegistry]:
         yield registry
     finally:
         _stop(registry.proc)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class TokenService:
+    """A Docker-style token service (what ghcr.io or Docker Hub run): the
+    registry answers 401 with ``WWW-Authenticate: Bearer realm=...``; the
+    client fetches a JWT for the scope with basic credentials, signed here
+    by a self-signed RSA certificate the registry trusts (``x5c`` header)."""
+
+    def __init__(self, home: Path, user: str, password: str):
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        self.user, self.password = user, password
+        self.service, self.issuer = "shipline-tests", "shipline-token-issuer"
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "token signer")])
+        now = datetime.datetime.now(datetime.UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .sign(self.key, hashes.SHA256()))
+        self.cert_path = home / "token-signer.pem"
+        self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        self.x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+        self.issued: list[str] = []
+        self.server, self.url = self._serve()
+
+    def _jwt(self, scope: str) -> str:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        access = []
+        for item in filter(None, scope.split(" ")):
+            kind, _, rest = item.partition(":")
+            name, _, actions = rest.rpartition(":")
+            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": self.issuer, "sub": self.user, "aud": self.service, "iat": now,
+                  "nbf": now - 60, "exp": now + 300, "jti": unique_name("jti"),
+                  "access": access}
+        signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+        sig = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input}.{b64(sig)}"
+
+    def _serve(self) -> tuple[Any, str]:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        service = self
+        expected = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                query = parse_qs(urlsplit(self.path).query)
+                scope = " ".join(query.get("scope", []))
+                service.issued.append(scope)
+                body = json.dumps({"token": service._jwt(scope)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://127.0.0.1:{server.server_address[1]}/token"
+
+    def config(self) -> str:
+        return ("auth:\n  token:\n"
+                f"    realm: {self.url}\n    service: {self.service}\n"
+                f"    issuer: {self.issuer}\n    rootcertbundle: {self.cert_path}\n")
+
+
+@pytest.fixture(scope="session")
+def oci_registry_token() -> Iterator[OciRegistry]:
+    """A registry behind a bearer-token service, like ghcr.io or Docker Hub;
+    ``.extra["realm"]`` is the token endpoint."""
+    home = Path(tempfile.mkdtemp(prefix="oci-token-", dir="/tmp"))
+    tokens = TokenService(home, "releaser", "token-secret-pw")
+    registry, reg_home = _start_registry(None, token_auth=tokens.config())
+    registry.credentials = "releaser:token-secret-pw"
+    registry.extra["realm"] = tokens.url
+    try:
+        yield registry
+    finally:
+        _stop(registry.proc)
+        tokens.server.shutdown()
+        tokens.server.server_close()
+        shutil.rmtree(reg_home, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
 
 

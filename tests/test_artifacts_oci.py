@@ -404,6 +404,51 @@ def test_wrong_credentials_are_86_at_validate_and_88_at_publish(
     assert not ok.is_published()
 
 
+# -- a registry behind a bearer-token service (ghcr.io / Docker Hub style) ---
+
+def test_token_auth_registry_publish_verify_pull_and_rollback(
+        image: Image, oci_registry_token: OciRegistry, tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as denied:  # bearer tokens only
+        urllib.request.urlopen(f"{oci_registry_token.url}/v2/", timeout=10)
+    assert denied.value.code == 401
+    assert denied.value.headers["WWW-Authenticate"].startswith(
+        f'Bearer realm="{oci_registry_token.extra["realm"]}"')
+    creds = oci_registry_token.credentials or ""
+    h = image.handler(oci_registry_token.url, creds=True, env={CREDS_VAR: creds})
+    h.validate()
+    [built] = h.build()
+    result = h.publish([built])
+    assert h.is_published()
+    assert h.verify_published(built, result) == built.sha256
+    digest, _ = pulled_digest(oci_registry_token, f"{oci_registry_token.host}/{image.name}:2.1.0",
+                              tmp_path / "pulled", "2.1.0", creds=creds)
+    assert digest == result.registry_digest
+    assert h.rollback(result).endswith("deleted")
+    assert not h.is_published()
+    password = creds.split(":", 1)[1]
+    assert password not in image.logs()
+
+
+def test_token_auth_registry_wrong_password_is_86_then_88(
+        image: Image, oci_registry_token: OciRegistry) -> None:
+    h = image.handler(oci_registry_token.url, creds=True,
+                      env={CREDS_VAR: "releaser:not-the-password"})
+    with pytest.raises(ArtifactValidationFailed) as early:
+        h.validate()
+    assert early.value.code == 86
+    assert f"registry token: GET {oci_registry_token.extra['realm']}" in early.value.message
+    assert "HTTP 401" in early.value.message
+    assert "rejected the credentials" in (early.value.hint or "")
+    files = h.build()
+    with pytest.raises(ArtifactPublishFailed) as err:
+        h.publish(files)
+    assert err.value.code == 88
+    assert "not-the-password" not in str(err.value) + str(early.value) + image.logs()
+
+
 @pytest.mark.parametrize("value, needle", [
     (None, f"credential environment variable {CREDS_VAR} is not set"),
     ("no-colon-token", f"{CREDS_VAR} must hold USER:PASSWORD"),
