@@ -1,12 +1,15 @@
-"""Render every TUI screen to SVG and PNG from the sample repository.
+"""Render every TUI screen to SVG and PNG from the demo repository.
 
-    .venv/bin/python scripts/screenshots.py [OUT_DIR] [--size 80x24]
+    .venv/bin/python scripts/screenshots.py [OUT_DIR] [--size 80x24] [--source-only]
 
-Makes a fresh sample repository (``python -m domain.sample``) in a temp
-dir, walks a real source-only release through the screens (push to the
-sample's bare remote included), and saves each screen as it is reached:
-``OUT_DIR/NN-name.svg`` and, with Debian's ``rsvg-convert``
-(librsvg2-bin), ``NN-name.png``. A light-theme Plan screen is saved too.
+Makes the demo sandbox of ``shipline demo`` in a temp dir (the sample
+repository with a Python package and a tarball, a PyPI index served
+in-process on loopback, an ephemeral gpg key), walks a real release through
+the screens (build, provenance, publish and push, each confirmed), and
+saves each screen as it is reached: ``OUT_DIR/NN-name.svg`` and, with
+Debian's ``rsvg-convert`` (librsvg2-bin), ``NN-name.png``. A light-theme
+Plan screen is saved too. ``--source-only`` uses the plain sample
+repository (``python -m domain.sample``) instead.
 """
 
 from __future__ import annotations
@@ -88,12 +91,17 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("p")
         await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) or app.state.finished)
         await save("publish-confirm", pilot)
-        await pilot.press("y")
+        while isinstance(app.screen, ConfirmScreen):  # publish, then push
+            await pilot.press("y")
+            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                         or app.state.finished)
         await _until(pilot, lambda: app.state.finished)
         app.goto("publish")
         await save("publish", pilot)
         app.goto("chain")
         await save("chain", pilot)
+        app.screen.query_one("#chain").scroll_end(animate=False)
+        await save("chain-end", pilot)
         app.goto("summary")
         await save("summary", pilot)
         await pilot.press("h")
@@ -108,10 +116,34 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     return saved
 
 
+def _shoot_demo(tmp: Path, out: Path, size: tuple[int, int]) -> list[Path]:
+    """The demo sandbox, its index and key live while the screens are shot."""
+    import os
+
+    from domain.demo import ephemeral_key, make_sandbox, package_index
+
+    packages = tmp / "pypi"
+    packages.mkdir()
+    with package_index(packages) as url, ephemeral_key() as key:
+        sandbox = make_sandbox(tmp / "demo", url, key, packages=packages)
+        saved = {k: os.environ.get(k) for k in key}
+        os.environ.update(key)
+        try:
+            return asyncio.run(shoot(sandbox.repo, out, size))
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--size", default="80x24", help="COLUMNSxROWS")
+    parser.add_argument("--source-only", action="store_true",
+                        help="the plain sample repository instead of the demo sandbox")
     args = parser.parse_args(argv)
     cols, rows = (int(n) for n in args.size.split("x"))
     out: Path = args.out
@@ -119,10 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     for old in [*out.glob("*.svg"), *out.glob("*.png")]:
         old.unlink()
     with tempfile.TemporaryDirectory(prefix="shipline-shots-") as tmp:
-        done = subprocess.run([sys.executable, "-m", "domain.sample", tmp], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
-        repo = Path(done.stdout.strip().splitlines()[-1])
-        svgs = asyncio.run(shoot(repo, out, (cols, rows)))
+        if args.source_only:
+            done = subprocess.run([sys.executable, "-m", "domain.sample", tmp], cwd=ROOT,
+                                  capture_output=True, text=True, check=True)
+            repo = Path(done.stdout.strip().splitlines()[-1])
+            svgs = asyncio.run(shoot(repo, out, (cols, rows)))
+        else:
+            svgs = _shoot_demo(Path(tmp), out, (cols, rows))
     for svg in svgs:
         png = to_png(svg)
         print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg,

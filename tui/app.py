@@ -402,8 +402,11 @@ class ShiplineApp(App[int]):
 
         answer: concurrent.futures.Future[bool] = concurrent.futures.Future()
 
+        verb = question.split(maxsplit=1)[0] if question else "Yes"
+        yes = verb if verb in ("Push", "Publish") else "Yes"
+
         def ask() -> None:
-            self.push_screen(ConfirmScreen("Irreversible", question, yes="Push"),
+            self.push_screen(ConfirmScreen("Irreversible", question, yes=yes),
                              callback=lambda yes: answer.set_result(bool(yes)))
 
         self.call_from_thread(ask)
@@ -418,8 +421,9 @@ class ShiplineApp(App[int]):
         if not self.running:
             self.notify("no release is running", severity="information")
             return
-        if "push" in self.state.steps:
-            self.notify("the push has started; the release can no longer be cancelled",
+        if any(self.state.step_status(s) not in ("pending", "skipped")
+               for s in ("publish", "push")):
+            self.notify("publishing has started: the release can no longer be cancelled",
                         severity="warning")
             return
         from .screens.confirm import ConfirmScreen

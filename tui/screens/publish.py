@@ -54,6 +54,49 @@ class TransferRow(Horizontal):
             f"{human_bytes(transfer.done)}{total}  {human_bytes(transfer.done / elapsed)}/s")
 
 
+PHASES = {("build", "running"): 1, ("build", "ok"): 2, ("registry", "running"): 3,
+          ("registry", "ok"): 4}
+"""An artifact's progress through its phases: built, then published and
+checked against the registry (the domain's chain events say which)."""
+
+
+class ArtifactRow(Horizontal):
+    """One artifact: name, a bar over its phases, and where it stands."""
+
+    DEFAULT_CSS = """
+    ArtifactRow { height: 1; padding: 0 1; }
+    ArtifactRow Label { width: 22; }
+    ArtifactRow ProgressBar { width: 28; }
+    ArtifactRow .where { width: 1fr; color: $text-muted; text-wrap: nowrap;
+        text-overflow: ellipsis; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label()
+        yield ProgressBar(total=4, show_eta=False, show_percentage=False)
+        yield Static(classes="where")
+
+    def show(self, name: str, build: dict | None, registry: dict | None) -> None:
+        self.query_one(Label).update(name)
+        phase = 0
+        for link, entry in (("build", build), ("registry", registry)):
+            if entry is not None:
+                phase = max(phase, PHASES.get((link, entry.get("status", "")), phase))
+        self.query_one(ProgressBar).update(progress=phase)
+        text = "waiting"
+        if registry and registry.get("status") == "failed":
+            text = f"✖ {registry.get('error', 'publish failed')}"
+        elif registry and registry.get("status") == "ok":
+            text = f"✔ {registry.get('reference') or 'published'}"
+        elif registry:
+            text = f"publishing to {registry.get('registry') or 'the registry'}…"
+        elif build and build.get("status") == "ok":
+            text = "built; publishes after the confirmation"
+        elif build:
+            text = "building…"
+        self.query_one(".where", Static).update(text)
+
+
 class PublishScreen(StepScreen):
     STEP = "publish"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,13 +106,15 @@ class PublishScreen(StepScreen):
     DEFAULT_CSS = """
     PublishScreen #pub-artifacts { height: auto; margin: 0 1; padding: 0 1;
         border: round $panel-lighten-2; }
-    PublishScreen #pub-transfers { height: auto; max-height: 10; }
+    PublishScreen #pub-transfers { height: auto; max-height: 6; }
+    PublishScreen #pub-rows { height: auto; max-height: 6; }
     PublishScreen #pub-push { height: auto; margin: 0 1; padding: 0 1; border: round $warning; }
     PublishScreen #pub-log { height: 1fr; margin: 0 1; }
     """
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="pub-artifacts")
+        yield VerticalScroll(id="pub-rows")
         yield VerticalScroll(id="pub-transfers")
         yield Static(id="pub-push")
         yield Static(id="pub-log", classes="note")
@@ -92,13 +137,34 @@ class PublishScreen(StepScreen):
         else:
             for a in plan.artifacts:
                 text.append(f"• {a.type} {a.name or ''} → {a.registry or 'registry'}\n")
+            text.rstrip()
         box.update(text)
+        self._artifact_rows()
         self._transfers()
         push = self.query_one("#pub-push", Static)
         push.border_title = "Irreversible"
         push.update(self._push_text())
         log = [e.text for e in app.state.log if e.step in ("push", "record")]
         self.query_one("#pub-log", Static).update("\n".join(log[-6:]))
+
+    def _artifact_rows(self) -> None:
+        app = self.shipline
+        plan = app.planned.plan if app.planned else None
+        builds = app.state.links["build"].entries
+        registries = app.state.links["registry"].entries
+        names = [a.name or a.type for a in (plan.artifacts if plan else [])]
+        names += [n for n in [*builds, *registries] if n and n not in names]
+        holder = self.query_one("#pub-rows", VerticalScroll)
+        for name in names:
+            key = "ar-" + "".join(ch if ch.isalnum() else "-" for ch in name)
+            rows = holder.query(f"#{key}")
+            row = rows.first(ArtifactRow) if rows else None
+            if row is None:
+                row = ArtifactRow(id=key)
+                holder.mount(row)
+                row.call_after_refresh(row.show, name, builds.get(name), registries.get(name))
+            else:
+                row.show(name, builds.get(name), registries.get(name))
 
     def _transfers(self) -> None:
         holder = self.query_one("#pub-transfers", VerticalScroll)
@@ -124,14 +190,19 @@ class PublishScreen(StepScreen):
             text.append("nothing to push yet", style="dim")
             return text
         remote = app.loaded.release.push.remote if app.loaded else "origin"
+        publish = "publishes the artifacts (asks first), " if plan.artifacts else ""
         if plan.push:
-            text.append(f"p pushes {plan.branch} and {plan.tag} to {remote} ", style="bold")
+            text.append(f"p {publish}pushes {plan.branch} and {plan.tag} to {remote} ",
+                        style="bold")
             text.append("(asks first; cannot be undone) and records the release.")
         else:
-            text.append("Push is off: p records the release locally. Push later with "
+            text.append(f"Push is off: p {publish}records the release. Push later with "
                         f"`git push {remote} {plan.branch} {plan.tag}`.")
-        if app.waiting_after != "tag":
+        if app.state.step_status("tag") != "ok":
             text.append("\nMake the release commit and tag first (Tag screen).", style="dim")
+        elif app.waiting_after != "tag":
+            text.append("\nRunning: the artifacts build, then each step asks before it "
+                        "leaves this machine.", style="yellow")
         return text
 
     def action_push(self) -> None:

@@ -24,13 +24,16 @@ WHAT = {
     "attestation": "in-toto statement and signature",
     "registry": "where each artifact is live",
 }
-FIRST_KEYS = ("sha", "commit", "tag", "sha256", "digest", "identity", "signer", "signature",
-              "keyId", "registry", "reference", "ref", "url", "builder", "level")
+FIRST_KEYS = ("sha", "commit", "tag", "reference", "ref", "url", "sha256", "digest", "identity",
+              "signer", "signature", "keyId", "registry", "builder", "level", "type")
 """Detail keys shown first, in this order; the rest follow as they come."""
 
 
 def short(value: Any, width: int = 48) -> str:
     text = str(value)
+    algo, sep, rest = text.partition(":")
+    if sep and algo in ("sha256", "sha512") and len(rest) >= 64:
+        return f"{algo}:{rest[:12]}…{rest[-6:]}"
     if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
         return f"{text[:12]}…{text[-6:]}"
     if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
