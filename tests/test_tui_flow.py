@@ -80,9 +80,51 @@ async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo,
         assert error is not None and error.code == 130
         assert "nothing left this machine" in error.message
         panel = app.screen.query_one(ErrorPanel)
-        assert panel.error == error and panel.display
-    assert subprocess_out(bare, "tag", "-l") == "v1.2.0"
-    assert (py_repo.path / ".shipline" / "journal.json").exists()
+        assert panel.error.code == 130 and panel.display
+        assert "Resume (ctrl+p)" in panel.error.hint  # the app's words, not the CLI's
+        assert subprocess_out(bare, "tag", "-l") == "v1.2.0"
+        assert (py_repo.path / ".shipline" / "journal.json").exists()
+        await pilot.press("p")  # changed my mind: resume from the journal
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.summary is not None and app.state.summary.ok,
+                    what="the resumed release")
+    assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
+    assert not (py_repo.path / ".shipline" / "journal.json").exists()
+
+
+async def test_abort_from_the_palette_undoes_a_stopped_release(py_repo: Repo,
+                                                                tmp_path: Path) -> None:
+    add_remote(py_repo, tmp_path)
+    before = py_repo.git("rev-parse", "HEAD")
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        app.goto("tag")
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag", what="tag")
+        app.goto("publish")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await pilot.press("n")
+        await until(pilot, lambda: app.state.finished, what="the stop")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"abort the interrupted")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="abort question")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.running and not app.state.steps, what="the abort")
+        await planned(pilot)
+        assert app.planned.plan.version == "1.3.0"  # planned again from the clean repository
+    assert py_repo.git("rev-parse", "HEAD") == before
+    assert py_repo.git("tag", "-l", "v1.3.0") == ""
+    assert 'version = "1.2.0"' in (py_repo.path / "pyproject.toml").read_text()
+    assert not (py_repo.path / ".shipline" / "journal.json").exists()
 
 
 async def test_cancel_after_the_gates_undoes_everything(py_repo: Repo) -> None:

@@ -195,8 +195,12 @@ class ShiplineApp(App[int]):
         error = self.state.error or self.plan_error
         if error is None:
             return None
+        hint = self.short_paths(error.hint)
+        if hint:  # the CLI's words, said the way this app does it
+            hint = hint.replace("`shipline release resume`", "Resume (ctrl+p)") \
+                .replace("`shipline release abort`", "Abort (ctrl+p)")
         return error.model_copy(update={"message": self.short_paths(error.message),
-                                        "hint": self.short_paths(error.hint)})
+                                        "hint": hint})
 
     def short_paths(self, text: str | None) -> str | None:
         """``text`` with the repository's path dropped: 80 columns are precious."""
@@ -289,8 +293,38 @@ class ShiplineApp(App[int]):
         from domain.api import ShipOptions
 
         options = ShipOptions(**self.options.model_dump())
-        self.run_worker_ = self._release_worker(options)
+        self.run_worker_ = self._release_worker(options, "ship")
         self.refresh_screen()
+
+    def resume_release(self) -> None:
+        """Finish an interrupted release from its journal (asks before each
+        irreversible step, like a fresh run)."""
+        if self.running or self.git is None:
+            return
+        self.state.error = self.state.summary = None
+        self.cancel_event.clear()
+        self.proceed.clear()
+        self.run_worker_ = self._release_worker(None, "resume")
+        self.refresh_screen()
+
+    def abort_release(self) -> None:
+        """Undo an interrupted release's local effects, after a confirmation."""
+        if self.running or self.git is None:
+            return
+        from .screens.confirm import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.state = RunState()
+                self.cancel_event.clear()
+                self.run_worker_ = self._release_worker(None, "abort")
+                self.refresh_screen()
+
+        self.push_screen(ConfirmScreen(
+            "Abort the interrupted release",
+            "Undo its local tag, release commit, bumped files and changelog? Nothing that "
+            "already left this machine is touched (abort refuses then).", yes="Abort",
+            no="Keep it"), callback=answer)
 
     def proceed_after(self, step: str) -> bool:
         """Let a waiting run go on past ``step``; False if it is not waiting there."""
@@ -307,7 +341,7 @@ class ShiplineApp(App[int]):
         return True
 
     @work(thread=True, exclusive=True, group="release", exit_on_error=False)
-    def _release_worker(self, options: ShipOptions) -> None:
+    def _release_worker(self, options: ShipOptions | None, mode: str) -> None:
         from domain.api import (
             ErrorEvent,
             ExitCode,
@@ -323,7 +357,9 @@ class ShiplineApp(App[int]):
         pipeline = Pipeline(self.git, loaded, confirm=self._confirm_from_thread,
                             cancel=self.cancel_event)
         self.pipeline = pipeline
-        events = pipeline.ship(options)
+        command = f"release {mode}"
+        events = pipeline.ship(options) if mode == "ship" and options is not None else \
+            pipeline.resume() if mode == "resume" else pipeline.abort()
         try:
             for event in events:
                 self._post(event)
@@ -339,18 +375,18 @@ class ShiplineApp(App[int]):
             code = ExitCode.INTERRUPTED if self.cancel_event.is_set() else exc.code
             self._post(ErrorEvent(code=int(code), message=exc.message, hint=exc.hint,
                                   step=self.state.current_step or _failed_step(self.state)))
-            self._post(Summary(command="release ship", ok=False, exit_code=int(code),
+            self._post(Summary(command=command, ok=False, exit_code=int(code),
                                data=pipeline.result))
         except Exception as exc:
             self._post(ErrorEvent(code=int(ExitCode.INTERNAL),
                                   message=f"internal error: {type(exc).__name__}: {exc}",
                                   hint="this is a bug in shipline; `shipline release resume` "
                                   "or `release abort` recovers the repository"))
-            self._post(Summary(command="release ship", ok=False,
-                               exit_code=int(ExitCode.INTERNAL)))
+            self._post(Summary(command=command, ok=False, exit_code=int(ExitCode.INTERNAL)))
         else:
-            self._post(Summary(command="release ship", ok=True, exit_code=0,
-                               data=pipeline.result))
+            data = pipeline.result if mode != "abort" else \
+                {"message": "aborted: every local change was undone"}
+            self._post(Summary(command=command, ok=True, exit_code=0, data=data))
 
     def _wait_for_operator(self, step: str) -> None:
         self.call_from_thread(self._set_waiting, step)
@@ -389,7 +425,11 @@ class ShiplineApp(App[int]):
         self.state.apply(event)
         if event.kind == "summary":
             self.waiting_after = None
-            if event.ok:
+            if event.ok and event.command == "release abort":
+                self.state = RunState()
+                self.notify(event.data.get("message", "aborted"), title="Aborted")
+                self.replan()
+            elif event.ok:
                 self.goto("summary")
         screen = self.screen
         handler = getattr(screen, "on_release_event", None)

@@ -37,6 +37,10 @@ class ShiplineCommands(Provider):
              "bump, write the changelog and run every gate (undone if one fails)"),
             ("Cancel the running release", app.action_cancel_release,
              "asks first; undoes every local change"),
+            ("Resume the interrupted release", app.resume_release,
+             "finish it from its journal; irreversible steps still ask"),
+            ("Abort the interrupted release", app.abort_release,
+             "asks first; undoes its local tag, commit and files"),
             ("Toggle light/dark theme", app.action_toggle_theme, "F2"),
         ]
         return items

@@ -207,6 +207,11 @@ class PublishScreen(StepScreen):
 
     def action_push(self) -> None:
         app = self.shipline
-        if not app.proceed_after("tag"):
-            app.notify("the release is not tagged yet: make the commit and tag first",
-                       severity="warning")
+        if app.proceed_after("tag"):
+            return
+        summary = app.state.summary
+        if summary is not None and not summary.ok and app.state.step_status("tag") == "ok":
+            app.resume_release()  # stopped after the tag (e.g. the push declined): go on
+            return
+        app.notify("the release is not tagged yet: make the commit and tag first",
+                   severity="warning")
