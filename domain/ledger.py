@@ -1,7 +1,7 @@
 """The release ledger ``<state>/releases.json``: append-only and hash-chained.
 
 File shape: ``{"format": "shipline-ledger/1", "records": [...]}``. Every
-record carries ``recordType`` (the models at the end of this module),
+record carries ``recordType`` (the models in :mod:`domain.ledger_schema`),
 ``prevHash`` (the previous record's ``hash``; ``null`` for the first) and
 ``hash``: SHA-256 over the RFC 8785 canonical JSON of the record without its
 ``hash`` key. A release record is never edited: later facts (publish,
@@ -40,9 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from typing import Any
 
 from .errors import AttestationInvalid, DigestMismatch, ReleaseExists, ReleaseInProgress
 from .jsonio import StrictJSONError, write_atomic
@@ -411,154 +409,10 @@ def append(state_dir: Path, record: dict[str, Any],
     return sealed
 
 
-# --- record schema ------------------------------------------------------------
-# Every field is required (unknown values are an explicit null, never absent)
-# and unknown keys are refused, so a record means one thing to every reader.
-
-Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-AsciiKey = Annotated[str, Field(pattern=r"^[ -~]+$")]
-SafeInt = Annotated[int, Field(ge=0, le=_MAX_SAFE_INT)]
-GitSha = Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")]
-Level = Literal["SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3",
-                "SLSA_BUILD_LEVEL_4"]
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class TransparencyLogEntry(_Model):
-    index: str
-    url: str
-
-
-class SignatureBlock(_Model):
-    """The seed's "Signing Metadata Record", plus what verification needs."""
-
-    method: Literal["sigstore", "gpg", "none"]
-    keyless: bool
-    signed: bool
-    signedAt: str | None
-    signature: str | None
-    certificate: str | None
-    bundle: str | None
-    transparencyLog: TransparencyLogEntry | None
-    keyId: str | None
-    fingerprint: str | None
-    publicKey: str | None
-    identity: str | None
-    issuer: str | None
-
-
-class ArtifactEntry(_Model):
-    type: NonEmpty
-    name: NonEmpty
-    path: str | None
-    sha256: Hex64
-    size: SafeInt | None
-    registry: str | None
-    publishedAt: str | None
-    attestation: str | None
-    signature: SignatureBlock
-
-
-class BuilderEntry(_Model):
-    id: NonEmpty
-
-
-class SbomEntry(_Model):
-    format: Literal["CycloneDX", "SPDX"]
-    specVersion: str
-    path: str
-    sha256: Hex64
-
-
-class HeadEntry(_Model):
-    count: SafeInt
-    hash: Hex64 | None
-
-
-class Metadata(_Model):
-    completeness: Literal["complete", "incomplete"]
-    declaredLevel: Level | None
-    shortfall: str | None
-    missing: list[str]
-    links: dict[AsciiKey, str]
-
-
-class _Sealed(_Model):
-    recordedAt: str
-    prevHash: Hex64 | None
-    hash: Hex64
-
-
-class ReleaseRecord(_Sealed):
-    """One per version; the seed's ``releases.json`` record shape."""
-
-    recordType: Literal["release"]
-    version: NonEmpty
-    commitSha: GitSha
-    gitTag: str | None
-    buildInvocationId: str | None
-    builder: BuilderEntry | None
-    artifacts: list[ArtifactEntry]
-    sbom: SbomEntry | None
-    slsaLevel: Level | None
-    chainVerified: bool
-    ledgerHead: HeadEntry
-    metadata: Metadata
-
-
-class PublishRecord(_Sealed):
-    """An artifact went live: registry reference and the digest it reports."""
-
-    recordType: Literal["publish"]
-    version: NonEmpty
-    releaseHash: Hex64
-    artifact: NonEmpty
-    sha256: Hex64
-    registry: str
-    reference: str | None
-    registryDigest: Hex64 | None
-    publishedAt: str
-
-
-class ReviewRecord(_Sealed):
-    """A reviewer's signed verdict on a release (SPEC section 8)."""
-
-    recordType: Literal["review"]
-    version: NonEmpty
-    releaseHash: Hex64
-    reviewer: NonEmpty
-    approved: bool
-    statement: str | None
-    signature: SignatureBlock
-    checks: dict[AsciiKey, str]
-
-
-class LevelRecord(_Sealed):
-    """A later level decision (e.g. L4 after two approvals)."""
-
-    recordType: Literal["level"]
-    version: NonEmpty
-    releaseHash: Hex64
-    slsaLevel: Level
-    reason: str
-    evidence: list[Hex64]
-
-
-_Record = Annotated[ReleaseRecord | PublishRecord | ReviewRecord | LevelRecord,
-                    Field(discriminator="recordType")]
-_RECORD = TypeAdapter(_Record)
-
-
 def validate_record(record: Any) -> str | None:
-    """What is wrong with ``record`` (key path and reason), or ``None``."""
-    try:
-        _RECORD.validate_python(record)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"][1:]) or "(record)"
-        return f"{where}: {first['msg']}"
-    return None
+    """What is wrong with ``record`` (key path and reason), or ``None``.
+    The record models live in :mod:`domain.ledger_schema`, imported on the
+    first validation (building them costs more than reading a ledger)."""
+    from .ledger_schema import validate_record as validate
+
+    return validate(record)
