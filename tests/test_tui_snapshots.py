@@ -12,7 +12,7 @@ import json
 import re
 
 from conftest import Repo
-from tui_helpers import SIZE, planned
+from tui_helpers import SIZE, configure, planned
 
 from domain.api import (
     ChainLink,
@@ -33,6 +33,9 @@ def _goto(name: str, *events: object):
             pilot.app.apply_event(event)
         pilot.app.goto(name)
         await pilot.pause(0.3)
+        # a screen that crashed would leave an empty (and stable) snapshot behind
+        assert pilot.app.current_name == name and pilot.app.is_running
+        assert pilot.app.screen.query("Footer")
     return run_before
 
 
@@ -152,3 +155,38 @@ def test_push_confirmation(py_repo: Repo, snap_compare) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_publish_with_artifacts_in_flight(py_repo: Repo, snap_compare) -> None:
+    configure(py_repo, {"artifacts": [
+        {"type": "python-package", "name": "demo", "registry": "http://127.0.0.1:8081"},
+        {"type": "tarball", "name": "demo-src", "registry": "file:///srv/releases"}]})
+    events = [
+        StepFinished(step="tag", status="ok", detail="annotated tag v1.3.0"),
+        StepStarted(step="artifacts", title="Build the artifacts"),
+        ChainLink(link="build", status="ok", name="demo", detail={"type": "python-package"}),
+        ChainLink(link="build", status="ok", name="demo-src", detail={"type": "tarball"}),
+        StepFinished(step="artifacts", status="ok", detail="3 file(s) built"),
+        StepStarted(step="publish", title="Publish"),
+        ChainLink(link="registry", status="ok", name="demo", detail={
+            "reference": "http://127.0.0.1:8081/simple/demo/"}),
+        ChainLink(link="registry", status="running", name="demo-src",
+                  detail={"registry": "file:///srv/releases"}),
+    ]
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
+                        run_before=_goto("publish", *events))
+
+
+def test_chain_failed_link_light_theme(py_repo: Repo, snap_compare) -> None:
+    events = [
+        ChainLink(link="commit", status="ok", detail={"sha": "3f2a" * 10, "tag": "v1.3.0"}),
+        ChainLink(link="build", status="ok", name="demo", detail={"type": "python-package"}),
+        ChainLink(link="artifact", status="ok", name="demo-1.3.0.tar.gz",
+                  detail={"sha256": "41" * 32}),
+        ChainLink(link="attestation", status="ok", name="demo-1.3.0.intoto.jsonl",
+                  detail={"identity": "release@acme.example"}),
+        ChainLink(link="registry", status="failed", name="demo",
+                  detail={"error": "the registry serves other bytes (93)"}),
+    ]
+    assert snap_compare(ShiplineApp(py_repo.path, theme="textual-light"), terminal_size=SIZE,
+                        run_before=_goto("chain", *events))

@@ -44,7 +44,16 @@ class TransferRow(Horizontal):
         yield ProgressBar(show_eta=False)
         yield Static(classes="rate")
 
+    shown: Transfer | None = None
+
+    def on_mount(self) -> None:
+        if self.shown is not None:
+            self.show(self.shown)
+
     def show(self, transfer: Transfer) -> None:
+        self.shown = transfer
+        if not self.query(Label):
+            return  # not composed yet: on_mount shows it
         self.query_one(Label).update(f"{transfer.artifact} · {transfer.phase}")
         bar = self.query_one(ProgressBar)
         bar.update(total=transfer.total, progress=transfer.done)
@@ -76,7 +85,16 @@ class ArtifactRow(Horizontal):
         yield ProgressBar(total=4, show_eta=False, show_percentage=False)
         yield Static(classes="where")
 
+    shown: tuple[str, dict | None, dict | None] | None = None
+
+    def on_mount(self) -> None:
+        if self.shown is not None:
+            self.show(*self.shown)
+
     def show(self, name: str, build: dict | None, registry: dict | None) -> None:
+        self.shown = (name, build, registry)
+        if not self.query(Label):
+            return  # not composed yet: on_mount shows it
         self.query_one(Label).update(name)
         phase = 0
         for link, entry in (("build", build), ("registry", registry)):
@@ -161,8 +179,8 @@ class PublishScreen(StepScreen):
             row = rows.first(ArtifactRow) if rows else None
             if row is None:
                 row = ArtifactRow(id=key)
+                row.shown = (name, builds.get(name), registries.get(name))
                 holder.mount(row)
-                row.call_after_refresh(row.show, name, builds.get(name), registries.get(name))
             else:
                 row.show(name, builds.get(name), registries.get(name))
 
@@ -175,8 +193,8 @@ class PublishScreen(StepScreen):
                 rows.first(TransferRow).show(transfer)
             else:
                 row = TransferRow(key)
+                row.shown = transfer
                 holder.mount(row)
-                row.call_after_refresh(row.show, transfer)
 
     def _push_text(self) -> Text:
         app = self.shipline
