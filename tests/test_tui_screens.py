@@ -266,3 +266,29 @@ async def test_review_approval_of_a_source_only_release_is_refused_in_place(
         panel = app.screen.query_one(ErrorPanel)
         assert panel.display and panel.error == error
     assert ledger.read_bytes() == before
+
+
+async def test_keyboard_only_out_of_fields(py_repo: Repo) -> None:
+    """In an input or the editor single keys type; escape leaves the field and
+    ctrl+n / ctrl+b move on from anywhere."""
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("version")
+        await pilot.pause()
+        app.screen.query_one("#custom").focus()
+        await pilot.press(*"2.0.0")
+        await planned(pilot)
+        assert app.screen.query_one("#custom").value == "2.0.0"
+        await pilot.press("escape", "n")
+        await until(pilot, lambda: app.current_name == "changelog", what="changelog")
+        app.screen.query_one("#cl-editor").focus()
+        await pilot.press("n")  # typed into the entry, not a navigation
+        await pilot.pause()
+        assert app.current_name == "changelog" and app.options.changelog_entry is not None
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: app.current_name == "version", what="back to version")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.current_name == "changelog", what="changelog again")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.current_name == "gates", what="gates")

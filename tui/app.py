@@ -91,6 +91,8 @@ class ShiplineApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("n", "next", "Next"),
         Binding("b", "back", "Back"),
+        Binding("ctrl+n", "next", "Next", show=False, priority=True),
+        Binding("ctrl+b", "back", "Back", show=False, priority=True),
         Binding("h", "goto('history')", "History"),
         Binding("c", "goto('chain')", "Chain", show=False),
         Binding("x", "cancel_release", "Cancel run", show=False),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -22,6 +23,9 @@ class StepScreen(Screen[None]):
     """Subclasses set ``STEP`` and write :meth:`compose_body` and :meth:`sync`."""
 
     STEP: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
 
     @property
     def shipline(self) -> ShiplineApp:
@@ -39,6 +43,10 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_all()
+
+    def action_leave_field(self) -> None:
+        """Escape leaves an input or the editor, so single-key bindings work again."""
+        self.set_focus(None)
 
     def on_screen_resume(self) -> None:
         self.refresh_all()
