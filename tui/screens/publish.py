@@ -127,7 +127,8 @@ class PublishScreen(StepScreen):
     PublishScreen #pub-transfers { height: auto; max-height: 6; }
     PublishScreen #pub-rows { height: auto; max-height: 6; }
     PublishScreen #pub-push { height: auto; margin: 0 1; padding: 0 1; border: round $warning; }
-    PublishScreen #pub-log { height: 1fr; margin: 0 1; }
+    PublishScreen #pub-log { height: 1fr; margin: 0 1; text-wrap: nowrap;
+        text-overflow: ellipsis; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -162,8 +163,12 @@ class PublishScreen(StepScreen):
         push = self.query_one("#pub-push", Static)
         push.border_title = "Irreversible"
         push.update(self._push_text())
-        log = [e.text for e in app.state.log if e.step in ("push", "record")]
-        self.query_one("#pub-log", Static).update("\n".join(log[-6:]))
+        # dry-run results, provenance and publish notes, the push and the record
+        log = [line for e in app.state.log
+               if e.step in ("artifacts", "provenance", "publish", "push", "record")
+               for line in e.text.splitlines()]
+        self.query_one("#pub-log", Static).update(
+            Text("\n".join(log[-8:]), no_wrap=True, overflow="ellipsis"))
 
     def _artifact_rows(self) -> None:
         app = self.shipline
