@@ -178,3 +178,24 @@ async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> Non
         await until(pilot, lambda: app.waiting_after == "gates", what="the rerun")
         assert app.state.gates["tests"].status == "passed"
         assert app.state.error is None
+
+
+async def test_quitting_a_paused_run_asks_and_undoes(py_repo: Repo) -> None:
+    before = py_repo.snapshot()
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.options = app.options.model_copy(update={"no_push": True})
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="quit question")
+        assert "undo" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, what="the exit")
+    assert app.return_code == 130 and app.return_value == 130
+    after = py_repo.snapshot()
+    assert after["head"] == before["head"] and after["refs"] == before["refs"]
+    assert {k: v for k, v in after["files"].items() if not k.startswith(".shipline")} == \
+        before["files"]

@@ -491,7 +491,7 @@ class ShiplineApp(App[int]):
             if yes and self.run_worker_ is not None:
                 self.cancel_event.set()
                 await self.run_worker_.wait()
-                self.exit(INTERRUPTED)
+                self.exit(INTERRUPTED, return_code=INTERRUPTED)
 
         self.push_screen(ConfirmScreen(
             "Quit", "A release is running. Quit and undo its local changes?",
