@@ -92,7 +92,9 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
         await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) or app.state.finished)
         await save("publish-confirm", pilot)
         while isinstance(app.screen, ConfirmScreen):  # publish, then push
+            asked = app.screen
             await pilot.press("y")
+            await _until(pilot, lambda a=asked: app.screen is not a or app.state.finished)
             await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
                          or app.state.finished)
         await _until(pilot, lambda: app.state.finished)

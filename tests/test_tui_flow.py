@@ -38,7 +38,7 @@ async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -
         await until(pilot, lambda: app.current_name == "publish", what="publish screen")
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
-        question = str(app.screen.query_one("#question").render())
+        question = app.screen.question
         assert "Push main and tag v1.3.0 to origin" in question
         await pilot.press("y")
         await until(pilot, lambda: app.state.finished, what="the release to finish")
@@ -141,7 +141,7 @@ async def test_cancel_after_the_gates_undoes_everything(py_repo: Repo) -> None:
         assert py_repo.snapshot() != before
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
-        assert "undone" in str(app.screen.query_one("#question").render())
+        assert "undone" in app.screen.question
         await pilot.press("y")
         await until(pilot, lambda: app.state.finished, what="the undo")
         assert app.state.error.code == 130
@@ -191,7 +191,7 @@ async def test_quitting_a_paused_run_asks_and_undoes(py_repo: Repo) -> None:
         await until(pilot, lambda: app.waiting_after == "gates", what="gates")
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="quit question")
-        assert "undo" in str(app.screen.query_one("#question").render())
+        assert "undo" in app.screen.question
         await pilot.press("y")
         await until(pilot, lambda: not app.is_running, what="the exit")
     assert app.return_code == 130 and app.return_value == 130

@@ -191,7 +191,7 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
         assert "Missing for L4" in text and "approvals from two distinct identities" in text
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
-        assert "append it to the ledger" in str(app.screen.query_one("#question").render())
+        assert "append it to the ledger" in app.screen.question
         await pilot.press("n")  # declined: nothing is signed or recorded
         await until(pilot, lambda: app.current_name == "review", what="review again")
         assert app.screen.busy is None

@@ -15,6 +15,9 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Answers ``True`` only for an explicit yes; Escape is no."""
 
+    AUTO_FOCUS = "#no"
+    """The safe answer has the focus: Enter alone never confirms."""
+
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; background: $background 50%; }
     ConfirmScreen > Vertical {
@@ -44,9 +47,6 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button(Text(f"{self.no_label} (n)"), id="no")
                 yield Button(Text(f"{self.yes_label} (y)"), id="yes", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

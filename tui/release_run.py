@@ -1,0 +1,258 @@
+"""The release run: the pipeline in a thread worker that belongs to the app.
+
+A mixin of :class:`tui.app.ShiplineApp`, kept apart because it is the one
+part of the UI that drives the domain: it iterates ``Pipeline.ship`` (or
+``resume`` / ``abort``), hands every event to the app with
+``call_from_thread``, pauses after the gates and after the tag until the
+operator goes on, answers the pipeline's confirmations with a modal, and on
+a confirmed cancel closes the generator and undoes the run's local effects.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.worker import WorkerState
+
+from .state import RunState
+
+if TYPE_CHECKING:
+    from domain.api import Pipeline, ShipOptions
+
+INTERNAL, INTERRUPTED = 1, 130
+"""Exit codes the app itself reports (the domain's ExitCode values)."""
+PAUSE_AFTER = {"gates": "tag", "tag": "publish"}
+"""After these steps the run waits for the operator on the named screen."""
+
+
+class Cancelled(Exception):
+    """The operator cancelled the run (confirmed)."""
+
+
+class ReleaseRun:
+    """Start, resume, abort, pause, confirm and cancel a release run. The app
+    provides ``git``, ``loaded``, ``options``, ``planned``, ``state``,
+    ``sign_tag``, ``cancel_event``, ``proceed``, ``waiting_after``,
+    ``run_worker_`` and ``pipeline`` (see :class:`tui.app.ShiplineApp`)."""
+
+    @property
+    def running(self) -> bool:
+        worker = self.run_worker_
+        return worker is not None and worker.state in (WorkerState.PENDING,
+                                                       WorkerState.RUNNING)
+
+    @property
+    def locked(self) -> bool:
+        """The plan can no longer change: a run is going or went through."""
+        if self.running:
+            return True
+        summary = self.state.summary
+        return bool(self.state.steps) and (summary is None or summary.ok)
+
+    def start_release(self) -> None:
+        """Run the pipeline up to and including the gates."""
+        if self.running:
+            return
+        if self.planned is None or not self.planned.plan.releasable:
+            self.notify("there is nothing to release yet", severity="warning")
+            return
+        self.state = RunState()
+        self.cancel_event.clear()
+        self.proceed.clear()
+        self.waiting_after = None
+        from domain.api import ShipOptions
+
+        options = ShipOptions(**self.options.model_dump())
+        self.run_worker_ = self._release_worker(options, "ship")
+        self.refresh_screen()
+
+    def resume_release(self) -> None:
+        """Finish an interrupted release from its journal (asks before each
+        irreversible step, like a fresh run)."""
+        if self.running or self.git is None:
+            return
+        self.state.error = self.state.summary = None
+        self.cancel_event.clear()
+        self.proceed.clear()
+        self.run_worker_ = self._release_worker(None, "resume")
+        self.refresh_screen()
+
+    def abort_release(self) -> None:
+        """Undo an interrupted release's local effects, after a confirmation."""
+        if self.running or self.git is None:
+            return
+        from .screens.confirm import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.state = RunState()
+                self.cancel_event.clear()
+                self.run_worker_ = self._release_worker(None, "abort")
+                self.refresh_screen()
+
+        self.push_screen(ConfirmScreen(
+            "Abort the interrupted release",
+            "Undo its local tag, release commit, bumped files and changelog? Nothing that "
+            "already left this machine is touched (abort refuses then).", yes="Abort",
+            no="Keep it"), callback=answer)
+
+    def proceed_after(self, step: str) -> bool:
+        """Let a waiting run go on past ``step``; False if it is not waiting there."""
+        if self.waiting_after != step or not self.running:
+            return False
+        if step == "gates" and self.pipeline is not None and self.sign_tag is not None \
+                and self.loaded is not None:
+            from domain.api import with_tag_signing
+
+            self.pipeline.loaded = with_tag_signing(self.loaded, self.sign_tag)
+        self.waiting_after = None
+        self.proceed.set()
+        self.refresh_screen()
+        return True
+
+    @work(thread=True, exclusive=True, group="release", exit_on_error=False)
+    def _release_worker(self, options: ShipOptions | None, mode: str) -> None:
+        from domain.api import (
+            ErrorEvent,
+            ExitCode,
+            Pipeline,
+            ShiplineError,
+            Summary,
+            with_tag_signing,
+        )
+
+        assert self.git is not None and self.loaded is not None
+        loaded = self.loaded if self.sign_tag is None else \
+            with_tag_signing(self.loaded, self.sign_tag)
+        pipeline = Pipeline(self.git, loaded, confirm=self._confirm_from_thread,
+                            cancel=self.cancel_event)
+        self.pipeline = pipeline
+        command = f"release {mode}"
+        events = pipeline.ship(options) if mode == "ship" and options is not None else \
+            pipeline.resume() if mode == "resume" else pipeline.abort()
+        try:
+            for event in events:
+                self._post(event)
+                if self.cancel_event.is_set():
+                    raise Cancelled
+                if event.kind == "step_finished" and event.step in PAUSE_AFTER \
+                        and event.status == "ok":
+                    self._wait_for_operator(event.step)
+        except Cancelled:
+            events.close()
+            self._undo_after_cancel(pipeline)
+        except ShiplineError as exc:
+            code = ExitCode.INTERRUPTED if self.cancel_event.is_set() else exc.code
+            self._post(ErrorEvent(code=int(code), message=exc.message, hint=exc.hint,
+                                  step=self.state.current_step or _failed_step(self.state)))
+            self._post(Summary(command=command, ok=False, exit_code=int(code),
+                               data=pipeline.result))
+        except Exception as exc:
+            self._post(ErrorEvent(code=int(ExitCode.INTERNAL),
+                                  message=f"internal error: {type(exc).__name__}: {exc}",
+                                  hint="this is a bug in shipline; `shipline release resume` "
+                                  "or `release abort` recovers the repository"))
+            self._post(Summary(command=command, ok=False, exit_code=int(ExitCode.INTERNAL)))
+        else:
+            data = pipeline.result if mode != "abort" else \
+                {"message": "aborted: every local change was undone"}
+            self._post(Summary(command=command, ok=True, exit_code=0, data=data))
+
+    def _wait_for_operator(self, step: str) -> None:
+        self.call_from_thread(self._set_waiting, step)
+        while not self.proceed.wait(0.05):
+            if self.cancel_event.is_set():
+                raise Cancelled
+        self.proceed.clear()
+
+    def _set_waiting(self, step: str) -> None:
+        self.waiting_after = step
+        self.notify(f"{step} done: review the {PAUSE_AFTER[step]} screen and go on there",
+                    title="Waiting for you")
+        self.refresh_screen()
+
+    def _undo_after_cancel(self, pipeline: Pipeline) -> None:
+        from domain.api import ErrorEvent, Pipeline, ShiplineError, Summary
+
+        undo = Pipeline(pipeline.git, pipeline.loaded)
+        try:
+            for event in undo.abort():
+                self._post(event)
+            message = "cancelled: every local change was undone; the repository is as it was"
+            hint = None
+        except ShiplineError as exc:
+            message = f"cancelled, but the undo stopped: {exc.message}"
+            hint = exc.hint
+        self._post(ErrorEvent(code=INTERRUPTED, message=message, hint=hint))
+        self._post(Summary(command="release ship", ok=False, exit_code=INTERRUPTED))
+
+    def _post(self, event: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is gone: nothing to show
+            self.call_from_thread(self.apply_event, event)
+
+    def apply_event(self, event: Any) -> None:
+        """Fold ``event`` into the state and let the visible screen redraw."""
+        self.state.apply(event)
+        if event.kind == "summary":
+            self.waiting_after = None
+            if event.ok and event.command == "release abort":
+                self.state = RunState()
+                self.notify(event.data.get("message", "aborted"), title="Aborted")
+                self.replan()
+            elif event.ok:
+                self.goto("summary")
+        screen = self.screen
+        handler = getattr(screen, "on_release_event", None)
+        if handler is not None and screen.is_mounted:
+            handler(event)
+
+    def _confirm_from_thread(self, question: str) -> bool:
+        """The pipeline's confirmation hook: ask in a modal, wait for the answer."""
+        from .screens.confirm import ConfirmScreen
+
+        answer: concurrent.futures.Future[bool] = concurrent.futures.Future()
+
+        verb = question.split(maxsplit=1)[0] if question else "Yes"
+        yes = verb if verb in ("Push", "Publish") else "Yes"
+
+        def ask() -> None:
+            self.push_screen(ConfirmScreen("Irreversible", question, yes=yes),
+                             callback=lambda yes: answer.set_result(bool(yes)))
+
+        self.call_from_thread(ask)
+        while True:
+            try:
+                return answer.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                if self.cancel_event.is_set():
+                    return False
+
+    def action_cancel_release(self) -> None:
+        if not self.running:
+            self.notify("no release is running", severity="information")
+            return
+        if any(self.state.step_status(s) not in ("pending", "skipped")
+               for s in ("publish", "push")):
+            self.notify("publishing has started: the release can no longer be cancelled",
+                        severity="warning")
+            return
+        from .screens.confirm import ConfirmScreen
+
+        version = self.planned.plan.tag if self.planned else "the release"
+        question = (f"Cancel {version}? The bumped files, the changelog, the release commit "
+                    "and the tag are undone; nothing has left this machine.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.cancel_event.set()
+
+        self.push_screen(ConfirmScreen("Cancel the release", question, yes="Cancel run",
+                                       no="Keep going"), callback=answer)
+
+
+def _failed_step(state: RunState) -> str | None:
+    failed = [name for name, step in state.steps.items() if step.status == "failed"]
+    return failed[-1] if failed else None
