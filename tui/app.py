@@ -134,10 +134,15 @@ class ShiplineApp(ReleaseRun, App[int]):
         if changes and self.options is not None:
             self.options = self.options.model_copy(update=changes)
         self.planning = True
-        self._plan_worker(self.options, changes)
+        self._plan_seq += 1
+        self._plan_worker(self.options, changes, self._plan_seq)
+
+    _plan_seq = 0
+    """Numbers the plans asked for: a slower, older plan never replaces a newer one."""
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any]) -> None:
+    def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any],
+                     seq: int) -> None:
         from domain.api import (
             ErrorEvent,
             Git,
@@ -159,18 +164,21 @@ class ShiplineApp(ReleaseRun, App[int]):
         except ShiplineError as exc:
             error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
                                step="plan")
-            self.call_from_thread(self._plan_done, None, error)
+            self.call_from_thread(self._plan_done, None, error, seq)
             return
         except Exception as exc:  # a bug: one line in place, never a traceback
             error = ErrorEvent(code=INTERNAL,
                                message=f"internal error: {type(exc).__name__}: {exc}",
                                hint="this is a bug in shipline; run `shipline release plan "
                                "--debug` and report it", step="plan")
-            self.call_from_thread(self._plan_done, None, error)
+            self.call_from_thread(self._plan_done, None, error, seq)
             return
-        self.call_from_thread(self._plan_done, planned, None)
+        self.call_from_thread(self._plan_done, planned, None, seq)
 
-    def _plan_done(self, planned: PlannedRelease | None, error: ErrorEvent | None) -> None:
+    def _plan_done(self, planned: PlannedRelease | None, error: ErrorEvent | None,
+                   seq: int) -> None:
+        if seq != self._plan_seq:
+            return  # a newer plan is on its way
         self.planning = False
         self.plan_error = error
         if planned is not None:

@@ -56,6 +56,10 @@ class ReleaseRun:
         """Run the pipeline up to and including the gates."""
         if self.running:
             return
+        if self.plan_error is not None or self.planning:
+            self.notify("fix the plan first (see the error above)" if self.plan_error else
+                        "still planning", severity="warning")
+            return
         if self.planned is None or not self.planned.plan.releasable:
             self.notify("there is nothing to release yet", severity="warning")
             return

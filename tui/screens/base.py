@@ -52,11 +52,15 @@ class StepScreen(Screen[None]):
         self.refresh_all()
 
     def refresh_all(self) -> None:
+        self.refresh_chrome()
+        self.sync()
+
+    def refresh_chrome(self) -> None:
+        """The steps bar and the error: what every event may change on any screen."""
         app = self.shipline
         self.query_one(StepsBar).update_from(
             {name: step.status for name, step in app.state.steps.items()})
         self.query_one(ErrorPanel).show_error(self.screen_error())
-        self.sync()
 
     def screen_error(self) -> ErrorEvent | None:
         """The error to show in place on this screen."""
@@ -65,6 +69,12 @@ class StepScreen(Screen[None]):
     def sync(self) -> None:
         """Redraw the body from the app's plan and run state."""
 
+    PLAN_ONLY: ClassVar[bool] = False
+    """The body shows only the plan: run events redraw just the chrome."""
+
     def on_release_event(self, event: object) -> None:
         """One more event arrived (the state already has it)."""
-        self.refresh_all()
+        if self.PLAN_ONLY:
+            self.refresh_chrome()
+        else:
+            self.refresh_all()

@@ -13,6 +13,7 @@ from .base import StepScreen
 
 class PlanScreen(StepScreen):
     STEP = "plan"
+    PLAN_ONLY = True
     DEFAULT_CSS = """
     PlanScreen #plan-facts { height: auto; padding: 0 1; }
     PlanScreen #plan-bump { height: auto; margin: 0 1; padding: 0 1; border: round $accent; }
