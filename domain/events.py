@@ -20,7 +20,7 @@ LinkStatus = Literal["pending", "running", "ok", "failed", "skipped"]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class StepStarted(_Event):
@@ -118,9 +118,13 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+_ADAPTER: list[TypeAdapter[Any]] = []
 
 
 def parse_event(data: dict[str, Any]) -> Any:
-    """Rebuild an event from its ``model_dump(mode="json")`` form."""
-    return _ADAPTER.validate_python(data)
+    """Rebuild an event from its ``model_dump(mode="json")`` form (the
+    adapter is built on first use: building every event's schema at import
+    would cost every command start-up)."""
+    if not _ADAPTER:
+        _ADAPTER.append(TypeAdapter(Event))
+    return _ADAPTER[0].validate_python(data)

@@ -31,7 +31,7 @@ STATE_GITIGNORE = "journal.json\nrelease.lock\n*.lock\nwork/\n"
 class Journal(BaseModel):
     """Everything a resumed or aborted release needs, and nothing secret."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     release_id: str
     version: str
