@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import Repo
 from tui_helpers import SIZE, add_remote, configure, planned, until
 
+from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
 from tui.app import ShiplineApp
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.error_panel import ErrorPanel
@@ -199,3 +201,44 @@ async def test_quitting_a_paused_run_asks_and_undoes(py_repo: Repo) -> None:
     assert after["head"] == before["head"] and after["refs"] == before["refs"]
     assert {k: v for k, v in after["files"].items() if not k.startswith(".shipline")} == \
         before["files"]
+
+
+async def _to_tag_screen(pilot, app) -> None:
+    await planned(pilot)
+    app.options = app.options.model_copy(update={"no_push": True})
+    app.goto("gates")
+    await pilot.press("r")
+    await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+    app.goto("tag")
+    await pilot.pause()
+    await pilot.click("#sign-yes")
+    await pilot.pause()
+    assert app.sign_tag is True
+
+
+@pytest.mark.usefixtures("gpg_key")
+async def test_signed_tag_choice_signs_with_the_gpg_key(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _to_tag_screen(pilot, app)
+        assert "signed (gpg)" in str(app.screen.query_one("#tag-preview").render())
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag" or app.state.finished,
+                    what="the signed tag")
+        assert app.state.error is None, app.state.error
+        assert app.state.steps["tag"].detail == "signed tag v1.3.0"
+    assert "-----BEGIN PGP SIGNATURE-----" in py_repo.git("cat-file", "-p", "v1.3.0")
+
+
+@pytest.mark.usefixtures("gpg_home")  # an empty keyring: no key to sign with
+async def test_signed_tag_without_a_key_is_91_in_place(py_repo: Repo) -> None:
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _to_tag_screen(pilot, app)
+        await pilot.press("t")
+        await until(pilot, lambda: app.state.finished, what="the refusal")
+        error = app.state.error
+        assert error.code == 91 and "signing key" in error.message
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.display and panel.border_title.startswith("exit 91")
+    assert py_repo.git("tag", "-l", "v1.3.0") == ""
