@@ -12,7 +12,7 @@ import json
 import re
 
 from conftest import Repo
-from tui_helpers import SIZE, configure, planned
+from tui_helpers import SIZE, configure, planned, until
 
 from domain.api import (
     ChainLink,
@@ -67,7 +67,9 @@ def test_changelog_with_missing_migration(py_repo: Repo, snap_compare) -> None:
         await _goto("changelog")(pilot)
         editor = pilot.app.screen.query_one("#cl-editor")
         editor.text = re.sub(r"\d{4}-\d{2}-\d{2}", "2026-01-02", editor.text)
-        await pilot.pause(0.5)
+        preview = pilot.app.screen.query_one("#cl-preview")
+        await until(pilot, lambda: "2026-01-02" in preview.source, what="the preview")
+        await pilot.pause(0.3)
 
     assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=run_before)
 
