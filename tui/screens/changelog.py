@@ -29,7 +29,8 @@ class ChangelogScreen(StepScreen):
     ChangelogScreen #cl-migration { display: none; }
     ChangelogScreen #cl-migration.-visible { display: block; }
     ChangelogScreen #cl-panes { height: 1fr; }
-    ChangelogScreen #cl-editor { width: 1fr; height: 1fr; }
+    ChangelogScreen #cl-editor { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    ChangelogScreen #cl-editor:focus { border: round $accent; }
     ChangelogScreen #cl-preview-box { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
     ChangelogScreen Markdown { margin: 0; padding: 0 1; }
     """
