@@ -121,7 +121,8 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.theme = self.initial_theme
         self.sub_title = self.repo.name
         self.push_screen("plan")
-        self.replan()
+        # plan once the first frame is out: the domain's import would share the GIL with it
+        self.call_after_refresh(self.replan)
 
     def on_unmount(self) -> None:
         """A run still waiting for the operator is cancelled (and undone)."""
