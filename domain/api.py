@@ -29,6 +29,8 @@ from .events import (
     parse_event,
 )
 from .gitops import Git
+from .journal import Journal
+from .journal import load as load_journal
 from .ledger import Ledger
 from .ledger import load as load_ledger
 from .pipeline import STEPS, TITLES, Pipeline, ShipOptions
@@ -79,6 +81,7 @@ __all__ = [
     "GateResult",
     "Git",
     "GitCommand",
+    "Journal",
     "Ledger",
     "LinkCheck",
     "LoadedConfig",
@@ -98,6 +101,7 @@ __all__ = [
     "detect",
     "group_commits",
     "load_config",
+    "load_journal",
     "load_ledger",
     "make_plan",
     "parse_event",
