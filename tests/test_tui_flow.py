@@ -242,3 +242,41 @@ async def test_signed_tag_without_a_key_is_91_in_place(py_repo: Repo) -> None:
         panel = app.screen.query_one(ErrorPanel)
         assert panel.display and panel.border_title.startswith("exit 91")
     assert py_repo.git("tag", "-l", "v1.3.0") == ""
+
+
+async def test_a_release_left_half_done_is_offered_for_resume(py_repo: Repo,
+                                                              tmp_path: Path) -> None:
+    bare = add_remote(py_repo, tmp_path)
+    first = ShiplineApp(py_repo.path)
+    async with first.run_test(size=SIZE) as pilot:  # stop before the push, then quit
+        await planned(pilot)
+        first.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: first.waiting_after == "gates", what="gates")
+        first.goto("tag")
+        await pilot.press("t")
+        await until(pilot, lambda: first.waiting_after == "tag", what="tag")
+        first.goto("publish")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(first.screen, ConfirmScreen), what="question")
+        await pilot.press("n")
+        await until(pilot, lambda: first.state.finished, what="the stop")
+    app = ShiplineApp(py_repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        box = app.screen.query_one("#plan-interrupted")
+        assert box.display and "v1.3.0 stopped after publish" in str(box.render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.current_name == "plan"  # no new release on top of a half-done one
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"resume the interrupted")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="push question")
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.summary is not None and app.state.summary.ok,
+                    what="the resumed release")
+        assert app.interrupted is None
+    assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]

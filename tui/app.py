@@ -112,6 +112,8 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.cancel_event = threading.Event()
         self.proceed = threading.Event()
         self.pipeline: Pipeline | None = None
+        self.interrupted: str | None = None
+        """A release left half done by an earlier run (from its journal)."""
         self.review_version: str | None = None
         """The release the Review screen shows (None: the newest)."""
 
@@ -161,6 +163,7 @@ class ShiplineApp(ReleaseRun, App[int]):
                 git = Git.open(self.repo)
                 loaded = load_config(git.root, self.state_dir_override)
                 self.git, self.loaded = git, loaded
+            self.interrupted = self._interrupted_release()
             planned = make_plan(self.git, self.loaded, options)
         except ShiplineError as exc:
             error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
@@ -175,6 +178,22 @@ class ShiplineApp(ReleaseRun, App[int]):
             self.call_from_thread(self._plan_done, None, error, seq)
             return
         self.call_from_thread(self._plan_done, planned, None, seq)
+
+    def _interrupted_release(self) -> str | None:
+        """What the journal says about a release left half done, if any."""
+        from domain.api import ShiplineError, load_journal
+
+        assert self.loaded is not None
+        if self.running:
+            return None  # this session's own run keeps the journal
+        try:
+            journal = load_journal(self.loaded.state_dir)
+        except ShiplineError as exc:
+            return exc.message
+        if journal is None:
+            return None
+        after = journal.completed[-1] if journal.completed else "its start"
+        return f"{journal.tag} stopped after {after} (started {journal.started_at[:16]})"
 
     def _plan_done(self, planned: PlannedRelease | None, error: ErrorEvent | None,
                    seq: int) -> None:

@@ -202,6 +202,8 @@ class ReleaseRun:
         self.state.apply(event)
         if event.kind == "summary":
             self.waiting_after = None
+            if event.ok:
+                self.interrupted = None
             if event.ok and event.command == "release abort":
                 self.state = RunState()
                 self.notify(event.data.get("message", "aborted"), title="Aborted")

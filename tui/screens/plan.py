@@ -19,6 +19,8 @@ class PlanScreen(StepScreen):
     PlanScreen #plan-bump { height: auto; margin: 0 1; padding: 0 1; border: round $accent; }
     PlanScreen #plan-blocker { display: none; }
     PlanScreen #plan-blocker.-visible { display: block; }
+    PlanScreen #plan-interrupted { display: none; }
+    PlanScreen #plan-interrupted.-visible { display: block; }
     PlanScreen #commits { height: 1fr; margin: 0 1; }
     PlanScreen LoadingIndicator { height: 3; }
     """
@@ -29,12 +31,15 @@ class PlanScreen(StepScreen):
             yield Static(id="plan-facts")
             yield Static(id="plan-bump")
             yield Static(id="plan-blocker", classes="warning-box")
+            yield Static(id="plan-interrupted", classes="warning-box")
             tree: Tree[str] = Tree("Commits since the last release", id="commits")
             tree.show_root = False
             yield tree
 
     def blocker(self) -> str | None:
         app = self.shipline
+        if app.interrupted and not app.running:
+            return "resume or abort the interrupted release first (ctrl+p)"
         if app.planned is None:
             return "the plan is not ready yet"
         if not app.planned.plan.releasable:
@@ -81,6 +86,11 @@ class PlanScreen(StepScreen):
         blocker.set_class(not plan.releasable, "-visible")
         blocker.update(f"⚠ {plan.blocker}" if plan.blocker else "")
 
+        interrupted = self.query_one("#plan-interrupted", Static)
+        interrupted.set_class(bool(app.interrupted) and not app.running, "-visible")
+        interrupted.update(f"⚠ An interrupted release: {app.interrupted}.\n  Resume it or "
+                           "abort it from the command palette (ctrl+p) before a new one."
+                           if app.interrupted else "")
         self._fill_tree(planned)
 
     def _fill_tree(self, planned: object) -> None:
