@@ -56,7 +56,12 @@ async def test_radio_choices_replan(py_repo: Repo) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         app.goto("version")
+        await until(pilot, lambda: len(app.choices) == 4, what="the bump choices")
         await pilot.pause()
+        labels = {b.id: str(b.label) for b in app.screen.query("RadioButton")}
+        assert labels["bump-major"].split() == ["Major", "2.0.0"]
+        assert labels["bump-prerelease"].split() == ["Prerelease", "1.2.1-rc.1"]
+        assert labels["bump-auto"].split() == ["Inferred", "1.3.0"]
         await pilot.click("#bump-major")
         await planned(pilot)
         assert app.planned.plan.version == "2.0.0"

@@ -29,6 +29,8 @@ from tui.screens.confirm import ConfirmScreen
 def _goto(name: str, *events: object):
     async def run_before(pilot) -> None:
         await planned(pilot)
+        app = pilot.app
+        await until(pilot, lambda: app.choices or app.plan_error, what="the bump choices")
         for event in events:
             pilot.app.apply_event(event)
         pilot.app.goto(name)

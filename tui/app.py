@@ -112,6 +112,8 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.cancel_event = threading.Event()
         self.proceed = threading.Event()
         self.pipeline: Pipeline | None = None
+        self.choices: dict[str, str] = {}
+        """bump → the version it gives (computed once, in the background)."""
         self.interrupted: str | None = None
         """A release left half done by an earlier run (from its journal)."""
         self.review_version: str | None = None
@@ -179,6 +181,28 @@ class ShiplineApp(ReleaseRun, App[int]):
             return
         self.call_from_thread(self._plan_done, planned, None, seq)
 
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def _choices_worker(self, options: PlanOptions) -> None:
+        """The version each bump choice would give, for the Version screen's labels."""
+        from domain.api import ShiplineError, make_plan
+
+        choices: dict[str, str] = {}
+        for bump in ("major", "minor", "patch", "prerelease"):
+            pre = "rc" if bump == "prerelease" else None
+            try:
+                assert self.git is not None and self.loaded is not None
+                plan = make_plan(self.git, self.loaded, options.model_copy(
+                    update={"bump": bump, "pre": pre, "version": None})).plan
+            except ShiplineError:
+                continue
+            if plan.version:
+                choices[bump] = plan.version
+        self.call_from_thread(self._choices_done, choices)
+
+    def _choices_done(self, choices: dict[str, str]) -> None:
+        self.choices = choices
+        self.refresh_screen()
+
     def _interrupted_release(self) -> str | None:
         """What the journal says about a release left half done, if any."""
         from domain.api import ShiplineError, load_journal
@@ -203,6 +227,8 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.plan_error = error
         if planned is not None:
             self.planned = planned
+            if not self.choices and self.options is not None:
+                self._choices_worker(self.options)
             if planned.plan.version:
                 self.sub_title = f"{self.repo.name} → {planned.plan.tag}"
         self.refresh_screen()

@@ -27,9 +27,9 @@ class VersionScreen(StepScreen):
     STEP = "version"
     DEFAULT_CSS = """
     VersionScreen #version-main { height: 1fr; }
-    VersionScreen #version-left { width: 26; height: 1fr; padding: 0 0 0 1; overflow: hidden; }
-    VersionScreen RadioSet { width: 24; }
-    VersionScreen #version-left Input { width: 24; }
+    VersionScreen #version-left { width: 34; height: 1fr; padding: 0 0 0 1; overflow: hidden; }
+    VersionScreen RadioSet { width: 32; }
+    VersionScreen #version-left Input { width: 32; }
     VersionScreen #version-right { width: 1fr; padding: 0 1; }
     VersionScreen #version-result { height: auto; padding: 0 1; border: round $accent; }
     VersionScreen Input { width: 100%; }
@@ -71,6 +71,15 @@ class VersionScreen(StepScreen):
                 button.value = True
         for widget in self.query("RadioSet, Input"):
             widget.disabled = app.locked
+        inferred = app.planned.plan.bump if app.planned and not app.options.bump else None
+        for key, label in CHOICES:
+            version = app.choices.get(key)
+            if key == "auto" and inferred:
+                version = app.choices.get(inferred)
+            text = f"{label:<11}{version}" if version else label
+            button = self.query_one(f"#bump-{key}", RadioButton)
+            if str(button.label) != text:
+                button.label = text
         planned = app.planned
         result = self.query_one("#version-result", Static)
         result.border_title = "Release"
