@@ -2,10 +2,9 @@
 
 The app owns everything that outlives a screen: the plan, the run state
 folded from the pipeline's events, and the release worker (a thread that
-iterates ``Pipeline.ship`` and hands each event to the app with
-``call_from_thread``). Screens only draw that state and ask the app to act.
-The run pauses after the gates and after the tag so that the operator moves
-on explicitly; the push asks for a confirmation that names what it does.
+iterates ``Pipeline.ship``; see :mod:`tui.release_run`). Screens only
+draw that state and ask the app to act. The domain is imported in the plan
+worker, after the first frame: the first screen paints before it loads.
 """
 
 from __future__ import annotations
@@ -36,10 +35,6 @@ if TYPE_CHECKING:
     )
 
 STEP_NAMES = tuple(name for name, _ in STEP_SCREENS)
-
-
-
-
 SCREEN_CLASSES = {
     "plan": "plan:PlanScreen", "version": "version:VersionScreen",
     "changelog": "changelog:ChangelogScreen", "gates": "gates:GatesScreen",
