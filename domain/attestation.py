@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AttestationInvalid
-from .jsonio import StrictJSONError, write_atomic
-from .ledger import LedgerHead, loads_strict_fast
+from .jsonio import StrictJSONError, loads_strict, write_atomic
+from .ledger import LedgerHead
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
@@ -285,7 +285,7 @@ def decode_envelope(envelope: Any, *, require_signature: bool = True,
     if payload is None:
         payload = envelope_payload(envelope, require_signature=require_signature)
     try:
-        statement = loads_strict_fast(payload)
+        statement = loads_strict(payload)
     except StrictJSONError as exc:
         raise AttestationInvalid(f"the payload is not strict JSON: {exc}") from None
     validate_statement(statement)
@@ -319,7 +319,7 @@ def read_envelope(path: Path) -> dict[str, Any]:
     if len(lines) != 1:
         raise AttestationInvalid(f"{path}: expected one DSSE envelope line, found {len(lines)}")
     try:
-        envelope = loads_strict_fast(lines[0])
+        envelope = loads_strict(lines[0])
     except StrictJSONError as exc:
         raise AttestationInvalid(f"{path}: not a JSON envelope: {exc}") from None
     if not isinstance(envelope, dict):

@@ -4,6 +4,7 @@ whole or absent (temp file, fsync, rename, fsync of the folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -16,12 +17,16 @@ class StrictJSONError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise StrictJSONError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
+    """The object, or an error naming a duplicate key (the check runs in C:
+    a dict of the pairs is shorter than the pairs only when a key repeats)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise StrictJSONError(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
 
 
 def _no_constants(name: str) -> Any:
@@ -63,10 +68,8 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
