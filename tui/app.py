@@ -85,7 +85,8 @@ class ShiplineApp(ReleaseRun, App[int]):
     ]
 
     def __init__(self, repo: Path, state_dir: Path | None = None, *,
-                 options: PlanOptions | None = None, theme: str = "textual-dark") -> None:
+                 options: PlanOptions | None = None, theme: str = "textual-dark",
+                 review_version: str | None = None) -> None:
         super().__init__()
         self.repo = Path(repo)
         self.state_dir_override = state_dir
@@ -111,15 +112,16 @@ class ShiplineApp(ReleaseRun, App[int]):
         """bump → the version it gives (computed once, in the background)."""
         self.interrupted: str | None = None
         """A release left half done by an earlier run (from its journal)."""
-        self.review_version: str | None = None
-        """The release the Review screen shows (None: the newest)."""
+        self.review_version: str | None = review_version
+        """The release the Review screen shows (None: the newest). Given at start
+        (``shipline review VERSION``), the app opens on Review instead of Plan."""
 
     # --- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
         self.sub_title = self.repo.name
-        self.push_screen("plan")
+        self.push_screen("review" if self.review_version else "plan")
         # plan once the first frame is out: the domain's import would share the GIL with it
         self.call_after_refresh(self.replan)
 

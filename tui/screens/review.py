@@ -112,7 +112,10 @@ class ReviewScreen(StepScreen):
             yield Static(id="review-text")
 
     def screen_error(self) -> Any:
-        return self.error
+        app = self.shipline
+        # opened first (`shipline review VERSION`): a config that does not load is this
+        # screen's error too; a plan that fails later (nothing to release) is not
+        return self.error or (app.plan_error if app.loaded is None else None)
 
     def action_goto(self, name: str) -> None:
         self.shipline.goto(name)
@@ -133,15 +136,28 @@ class ReviewScreen(StepScreen):
         return releases[-1]["version"] if releases else None
 
     def on_screen_resume(self) -> None:
-        version = self.target()
-        if version is not None and version != self.shown and self.busy is None:
-            self._collect(version, rebuild=False)
+        self._collect_if_new()
         super().on_screen_resume()
+
+    def _collect_if_new(self) -> None:
+        """Gather the evidence of a version not shown yet, once the repository is
+        loaded (the app may open on this screen before its plan worker has run)."""
+        if self.shipline.loaded is None or self.busy is not None:
+            return
+        version = self.target()
+        if version is not None and version != self.shown:
+            self._collect(version, rebuild=False)
 
     def sync(self) -> None:
         box = self.query_one("#review-box")
         out = self.query_one("#review-text", Static)
+        self._collect_if_new()
         version = self.target()
+        if self.shipline.loaded is None:
+            box.border_title = f"Review {version or ''}".rstrip()
+            out.update(Text("" if self.screen_error() else "loading the repository…",
+                            style="yellow"))
+            return
         if self.busy:
             box.border_title = f"Review {self.shown or version or ''}"
             out.update(Text(f"{self.busy}…", style="yellow"))
