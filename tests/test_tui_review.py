@@ -1,0 +1,235 @@
+"""The reviewer's side of SLSA L4 through the terminal UI (SPEC 8), with real
+parts: a release shipped by the real pipeline at L3 (sigstore keyless through
+the in-process Fulcio/Rekor stand-in, as in tests/test_review.py), two real
+gpg identities approving on the Review screen until L4 is recorded, a
+refusal shown in place, ``shipline review VERSION`` opening that screen in a
+real terminal (tmux), and a snapshot of the screen with evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo
+from test_tui_tmux import EXE, Tmux, tmux  # noqa: F401
+from textual.widgets import Static
+from tui_helpers import SIZE, until
+
+from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
+from tests.sigstore_standin import Standin, standin_fixture  # noqa: F401
+from tests.test_review import L3, L4, PIN, _as, _of, _review, _ship, _tarball_project
+from tui.app import ShiplineApp
+from tui.screens.confirm import ConfirmScreen
+from tui.widgets.error_panel import ErrorPanel
+
+HEX = re.compile(r"\b(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40})\b")
+
+
+def _l3_release(cli: Any, repo: Repo, tmp_path: Path, standin: Standin,
+                monkeypatch: pytest.MonkeyPatch) -> None:
+    """v1.3.0 shipped from a hosted-GitLab-like CI, signed keyless: recorded at
+    L3 with a pinned builder, so only the two-party review stands between it
+    and L4 (the set-up of test_review's L4 test)."""
+    from domain import sigstore_keyless as keyless
+
+    _tarball_project(repo, tmp_path, method="sigstore", level=L3, builder_image=PIN)
+    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV,
+                       str(standin.write_trust_config(tmp_path / "trust_config.json")))
+    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
+    for name, value in {"GITLAB_CI": "true", "CI_PROJECT_PATH": "grp/demo", "CI_RUNNER_ID": "7",
+                        "CI_RUNNER_TAGS": "saas-linux-small-amd64", "CI_JOB_ID": "42",
+                        "SIGSTORE_ID_TOKEN": standin.oidc.token(email="ci@example.com")}.items():
+        monkeypatch.setenv(name, value)
+    _ship(cli, repo)
+    assert _of(repo, "release")[-1]["slsaLevel"] == L3
+
+
+def _shown(app: ShiplineApp) -> str:
+    return str(app.screen.query_one("#review-text", Static).render())
+
+
+async def _verdict(pilot: Any, done: Any) -> None:
+    """Press `a`, confirm, and wait until ``done()`` holds on an idle screen."""
+    app = pilot.app
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+    assert "append it to the ledger" in app.screen.question
+    await pilot.press("y")
+    await until(pilot, lambda: app.current_name == "review" and app.screen.busy is None
+                and done(), timeout=90, what="the verdict")
+
+
+async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
+        cli: Any, repo: Repo, tmp_path: Path, standin: Standin, gpg_home: GpgHome,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _l3_release(cli, repo, tmp_path, standin, monkeypatch)
+    release = _of(repo, "release")[-1]
+    alice = gpg_home.generate("Alice <alice@example.com>")
+    bob = gpg_home.generate("Bob <bob@example.com>")
+    ledger = repo.path / ".shipline" / "releases.json"
+    monkeypatch.delenv("GPG_KEY_ID", raising=False)
+
+    app = ShiplineApp(repo.path, review_version="1.3.0")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.current_name == "review"  # opened on Review, not Plan
+        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
+                    what="the evidence")
+        screen = app.screen
+        assert screen.error is None, screen.error
+        assert screen.query_one("#review-box").border_title == "Review 1.3.0"
+        text = _shown(app)
+        assert "Level       L3 (release recorded L3)" in text and "chain verified" in text
+        assert "0 valid approval(s)" in text and "(0 so far)" in text
+
+        # 1. no signing key: refused in place (91), nothing recorded
+        before = ledger.read_bytes()
+        await _verdict(pilot, lambda: screen.error is not None)
+        assert screen.error.code == 91 and "GPG_KEY_ID" in screen.error.message
+        panel = screen.query_one(ErrorPanel)
+        assert panel.display and panel.error == screen.error
+        assert ledger.read_bytes() == before
+
+        # 2. the first reviewer: recorded, L4 still needs a second identity
+        _as(monkeypatch, alice)
+        await _verdict(pilot, lambda: len(_of(repo, "review")) == 1)
+        assert screen.error is None and not screen.query_one(ErrorPanel).display
+        review = _of(repo, "review")[0]
+        assert review["reviewer"] == "Alice <alice@example.com>" and review["approved"]
+        assert review["releaseHash"] == release["hash"]
+        assert not _of(repo, "level")
+        text = _shown(app)
+        assert "1 valid approval(s)" in text and "✔ Alice <alice@example.com>" in text
+        assert "(1 so far: alice@example.com)" in text
+        assert "every L4 requirement holds" not in text and "Level       L3" in text
+
+        # 3. the second identity: L4 is recorded, as a new record beside the release
+        _as(monkeypatch, bob)
+        await _verdict(pilot, lambda: len(_of(repo, "level")) == 1)
+        assert screen.error is None
+        level = _of(repo, "level")[0]
+        assert level["slsaLevel"] == L4 and level["releaseHash"] == release["hash"]
+        assert level["evidence"] == [r["hash"] for r in _of(repo, "review")]
+        assert _of(repo, "release") == [release]
+        text = _shown(app)
+        assert "2 valid approval(s)" in text and "✔ Bob <bob@example.com>" in text
+        assert "✔ every L4 requirement holds" in text and "Missing for L4" not in text
+        assert "Level       L4 (release recorded L3)" in text
+    assert cli("-C", repo.path, "verify", "1.3.0").code == 0
+
+
+async def test_review_screen_first_shows_a_config_that_does_not_load(
+        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey) -> None:  # noqa: F811
+    _tarball_project(repo, tmp_path)
+    _ship(cli, repo)
+    (repo.path / ".shipline" / "config.json").write_text(
+        json.dumps({"release": {"tagPrefx": "v"}}))
+    app = ShiplineApp(repo.path, review_version="1.3.0")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.plan_error is not None, what="the config error")
+        await pilot.pause()
+        assert app.current_name == "review" and app.screen.evidence is None
+        panel = app.screen.query_one(ErrorPanel)
+        assert panel.display and panel.error.code == app.plan_error.code
+        assert "tagPrefx" in panel.error.message
+        assert _shown(app) == ""  # no "loading" left behind the error
+
+
+def _terminal(tmux: Tmux, repo: Repo, *args: str) -> None:  # noqa: F811
+    env = " ".join(f"{k}={os.environ[k]}" for k in ("HOME", "GIT_CONFIG_GLOBAL", "GNUPGHOME"))
+    tmux.run("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
+             f"cd {repo.path} && env {env} TERM=xterm-256color {EXE} {' '.join(args)}; "
+             "echo rc=$?; sleep 30")
+
+
+def test_review_version_in_a_terminal_opens_the_review_screen(
+        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux) -> None:  # noqa: F811
+    _tarball_project(repo, tmp_path)
+    _ship(cli, repo)
+    before = repo.snapshot()
+    _terminal(tmux, repo, "review", "v1.3.0")
+    screen = tmux.wait_for("Review 1.3.0")
+    screen = tmux.wait_for("Commits")
+    assert "Release     1.3.0  tag v1.3.0" in screen
+    assert "Approve" in screen.splitlines()[-1] and "Quit" in screen.splitlines()[-1]
+    tmux.run("send-keys", "-t", "ui", "C-q")
+    screen = tmux.wait_for("rc=0")
+    assert "closed the review of 1.3.0" in screen
+    assert repo.snapshot() == before  # a look changes nothing
+    # without a terminal, and with --output json, the evidence is printed as before
+    piped = cli("-C", repo.path, "review", "1.3.0", "--no-rebuild")
+    assert piped.code == 0 and "demo-1.3.0.tar.gz  sha256:" in piped.out
+    assert _review(cli, repo, "1.3.0", "--no-rebuild").summary["data"]["version"] == "1.3.0"
+
+
+def test_review_of_an_unknown_version_in_a_terminal_is_one_line(
+        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux) -> None:  # noqa: F811
+    _tarball_project(repo, tmp_path)
+    _ship(cli, repo)
+    _terminal(tmux, repo, "review", "9.9.9")
+    screen = tmux.wait_for("rc=50")
+    assert "error 50:" in screen and "no release 9.9.9 is recorded" in screen
+    assert "Review" not in screen  # refused before any app opened
+    _terminal_again = cli("-C", repo.path, "review", "not-a-version")
+    assert _terminal_again.code == 53
+
+
+def _pin_digests(evidence: dict[str, Any]) -> dict[str, Any]:
+    """``evidence`` with every commit sha, digest and key fingerprint replaced by a
+    stable stand-in (the same value always gets the same one): the config holds
+    the temp path, so the real ones change from run to run."""
+    fakes: dict[str, str] = {}
+
+    def fake(match: re.Match[str]) -> str:
+        real = match.group(0)
+        if real not in fakes:
+            fake_hex = hashlib.sha256(str(len(fakes)).encode()).hexdigest()[:len(real)]
+            fakes[real] = fake_hex.upper() if real.isupper() else fake_hex
+        return fakes[real]
+
+    return json.loads(HEX.sub(fake, json.dumps(evidence, sort_keys=True)))
+
+
+def _review_shot(scroll_to_end: bool) -> Any:
+    async def run_before(pilot: Any) -> None:
+        app = pilot.app
+        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
+                    what="the evidence")
+        assert app.current_name == "review" and app.screen.error is None
+        app.screen.evidence = _pin_digests(app.screen.evidence)
+        app.screen.refresh_all()
+        if scroll_to_end:
+            app.screen.query_one("#review-box").scroll_end(animate=False)
+        await pilot.pause(0.3)
+    return run_before
+
+
+def _approved_once(cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome,  # noqa: F811
+                   monkeypatch: pytest.MonkeyPatch) -> ShiplineApp:
+    _tarball_project(repo, tmp_path)
+    _ship(cli, repo)
+    _as(monkeypatch, gpg_home.generate("Alice <alice@example.com>"))
+    assert _review(cli, repo, "1.3.0", "--approve", "--no-rebuild").code == 0
+    return ShiplineApp(repo.path, review_version="1.3.0")
+
+
+def test_review_with_evidence(cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome,  # noqa: F811
+                              gpg_key: GpgKey, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+                              snap_compare: Any) -> None:
+    """The top of Review at 80x24: the release, commits, config change, artifacts,
+    attestation, verify, level and the L4 checks."""
+    app = _approved_once(cli, repo, tmp_path, gpg_home, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_review_shot(False))
+
+
+def test_review_with_evidence_scrolled_to_the_reviews(
+        cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome, gpg_key: GpgKey,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:
+    """The bottom: one approval recorded, and what L4 still needs."""
+    app = _approved_once(cli, repo, tmp_path, gpg_home, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_review_shot(True))
