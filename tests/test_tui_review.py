@@ -7,6 +7,7 @@ real terminal (tmux), and a snapshot of the screen with evidence."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -120,6 +121,29 @@ async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
         assert "2 valid approval(s)" in text and "✔ Bob <bob@example.com>" in text
         assert "✔ every L4 requirement holds" in text and "Missing for L4" not in text
         assert "Level       L4 (release recorded L3)" in text
+
+    # 4. `review 1.3.0 --sign sigstore --comment ...` opens the same screen: a third
+    # reviewer signs keyless, with the note; a review, never a second level record
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", standin.oidc.token(email="carol@example.com"))
+    app = ShiplineApp(repo.path, review_version="1.3.0", review_sign="sigstore",
+                      review_comment="rebuilt it myself")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.screen.evidence is not None, what="the evidence")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        assert "your sigstore identity (keyless)" in app.screen.question
+        await pilot.press("escape")  # declined: nothing signed
+        await until(pilot, lambda: app.current_name == "review", what="the screen again")
+        assert len(_of(repo, "review")) == 2
+        await _verdict(pilot, lambda: len(_of(repo, "review")) == 3)
+        assert app.screen.error is None, app.screen.error
+        assert "✔ carol@example.com" in _shown(app)
+    carol = _of(repo, "review")[-1]
+    assert carol["reviewer"] == "carol@example.com"
+    envelope = json.loads((repo.path / carol["statement"]).read_text())
+    predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
+    assert predicate["comment"] == "rebuilt it myself"
+    assert len(_of(repo, "level")) == 1
     assert cli("-C", repo.path, "verify", "1.3.0").code == 0
 
 
@@ -142,6 +166,7 @@ async def test_review_screen_first_shows_a_config_that_does_not_load(
 
 def _terminal(tmux: Tmux, repo: Repo, *args: str) -> None:  # noqa: F811
     env = " ".join(f"{k}={os.environ[k]}" for k in ("HOME", "GIT_CONFIG_GLOBAL", "GNUPGHOME"))
+    tmux.run("kill-session", "-t", "ui")
     tmux.run("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
              f"cd {repo.path} && env {env} TERM=xterm-256color {EXE} {' '.join(args)}; "
              "echo rc=$?; sleep 30")
@@ -152,11 +177,15 @@ def test_review_version_in_a_terminal_opens_the_review_screen(
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
     before = repo.snapshot()
-    _terminal(tmux, repo, "review", "v1.3.0")
+    _terminal(tmux, repo, "review", "v1.3.0", "--sign", "sigstore")
     screen = tmux.wait_for("Review 1.3.0")
     screen = tmux.wait_for("Commits")
-    assert "Release     1.3.0  tag v1.3.0" in screen
+    assert "Release     1.3.0  tag v1.3.0" in screen and "sigstore" not in screen
     assert "Approve" in screen.splitlines()[-1] and "Quit" in screen.splitlines()[-1]
+    tmux.run("send-keys", "-t", "ui", "a")
+    tmux.wait_for("sigstore")  # the question names how the verdict would be signed
+    tmux.run("send-keys", "-t", "ui", "n")
+    tmux.wait_for("Commits")
     tmux.run("send-keys", "-t", "ui", "C-q")
     screen = tmux.wait_for("rc=0")
     assert "closed the review of 1.3.0" in screen
@@ -167,7 +196,7 @@ def test_review_version_in_a_terminal_opens_the_review_screen(
     assert _review(cli, repo, "1.3.0", "--no-rebuild").summary["data"]["version"] == "1.3.0"
 
 
-def test_review_of_an_unknown_version_in_a_terminal_is_one_line(
+def test_review_in_a_terminal_unknown_version_or_json_opens_no_app(
         cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux) -> None:  # noqa: F811
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
@@ -175,8 +204,12 @@ def test_review_of_an_unknown_version_in_a_terminal_is_one_line(
     screen = tmux.wait_for("rc=50")
     assert "error 50:" in screen and "no release 9.9.9 is recorded" in screen
     assert "Review" not in screen  # refused before any app opened
-    _terminal_again = cli("-C", repo.path, "review", "not-a-version")
-    assert _terminal_again.code == 53
+    _terminal(tmux, repo, "--output", "json", "review", "1.3.0", "--no-rebuild")
+    screen = tmux.wait_for("rc=0")
+    assert '"message": "1.3.0: SLSA_BUILD_LEVEL_1; L4 needs 4 more thing(s)"}}' in \
+        screen.replace("\n", "")  # a terminal, but JSON asked for: printed, no app
+    assert "Review 1.3.0" not in screen
+    assert cli("-C", repo.path, "review", "not-a-version").code == 53
 
 
 def _pin_digests(evidence: dict[str, Any]) -> dict[str, Any]:

@@ -86,7 +86,8 @@ class ShiplineApp(ReleaseRun, App[int]):
 
     def __init__(self, repo: Path, state_dir: Path | None = None, *,
                  options: PlanOptions | None = None, theme: str = "textual-dark",
-                 review_version: str | None = None) -> None:
+                 review_version: str | None = None, review_sign: str = "gpg",
+                 review_comment: str | None = None) -> None:
         super().__init__()
         self.repo = Path(repo)
         self.state_dir_override = state_dir
@@ -115,6 +116,10 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.review_version: str | None = review_version
         """The release the Review screen shows (None: the newest). Given at start
         (``shipline review VERSION``), the app opens on Review instead of Plan."""
+        self.review_sign = review_sign
+        """How Review signs a verdict: ``gpg`` (GPG_KEY_ID) or ``sigstore`` (keyless)."""
+        self.review_comment = review_comment
+        """The reviewer's note recorded with a verdict (``--comment``)."""
 
     # --- start-up -----------------------------------------------------------
 

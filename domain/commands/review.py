@@ -3,8 +3,9 @@
 two-party review (SPEC section 8).
 
 Without ``--approve``/``--reject`` it opens the terminal UI on the Review
-screen for VERSION when stdin and stdout are a terminal and the output is
-text; otherwise (a pipe, CI, ``--output json``) it prints the evidence (text,
+screen for VERSION when stdin and stdout are a terminal, the output is text
+and ``CI`` is not set (``--sign`` and ``--comment`` apply to the verdict
+signed there); otherwise (a pipe, CI, ``--output json``) it prints the evidence (text,
 or one JSON summary) and changes nothing. With a verdict it signs
 and records the review and, when every L4 requirement holds, the L4 level
 record. Exit codes: 50 unknown version, 53 invalid version, 91 no signing
@@ -67,7 +68,8 @@ def _print_evidence(session: Session, ev: Any) -> None:
             say(f"  - {line}")
 
 
-def _open_review_screen(session: Session, version: str) -> tuple[int, dict[str, Any]]:
+def _open_review_screen(session: Session, version: str,
+                        args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """The TUI on the Review screen for ``version`` (imported like ``shipline tui``
     does it, so no domain module imports Textual). An unknown version is refused
     here, in one line (50), rather than in an app opened for nothing."""
@@ -76,7 +78,8 @@ def _open_review_screen(session: Session, version: str) -> tuple[int, dict[str, 
 
     find_release(load(session.config.state_dir, verify_chain=False), version)
     app = importlib.import_module("tui.app").ShiplineApp(
-        session.repo, session.state_dir_override, review_version=version)
+        session.repo, session.state_dir_override, review_version=version,
+        review_sign=args.sign, review_comment=args.comment)
     code = int(app.run() or 0)
     return code, {"version": version,
                   "message": f"closed the review of {version}" if code == 0 else
@@ -89,9 +92,8 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
 
     version = normalize_version(args.version)
     env = dict(os.environ)
-    if not (args.approve or args.reject) and session.output == "text" \
-            and sys.stdin.isatty() and sys.stdout.isatty():
-        return _open_review_screen(session, version)
+    if not (args.approve or args.reject) and session.interactive and sys.stdout.isatty():
+        return _open_review_screen(session, version, args)
     if not (args.approve or args.reject):
         ev = rv.collect_evidence(session.git, session.config, version,
                                  rebuild=not args.no_rebuild, env=env)

@@ -211,7 +211,9 @@ class ReviewScreen(StepScreen):
         from .confirm import ConfirmScreen
 
         word = "an approval" if approve else "a rejection"
-        question = (f"Sign {word} of {version} with your gpg key (GPG_KEY_ID) and append it "
+        how = ("your sigstore identity (keyless)" if self.shipline.review_sign == "sigstore"
+               else "your gpg key (GPG_KEY_ID)")
+        question = (f"Sign {word} of {version} with {how} and append it "
                     "to the ledger? The tag is rebuilt first. A recorded review is never "
                     "edited or removed.")
 
@@ -233,7 +235,7 @@ class ReviewScreen(StepScreen):
         try:
             assert app.git is not None and app.loaded is not None
             outcome = submit_review(app.git, app.loaded, version, approve=approve,
-                                    method="gpg")
+                                    method=app.review_sign, comment=app.review_comment)
         except ShiplineError as exc:
             error = ErrorEvent(code=int(exc.code), message=app.short_paths(exc.message) or "",
                                hint=exc.hint, step="review")
