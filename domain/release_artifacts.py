@@ -28,7 +28,7 @@ from typing import Any
 
 from .config import LoadedConfig
 from .errors import Interrupted, ShiplineError
-from .events import ChainLink, LogLine
+from .events import ChainLink, LogLine, StepProgress
 from .gitops import Git
 from .journal import Journal
 
@@ -117,6 +117,9 @@ class ReleaseArtifacts:
                 yield from self._drain()
                 built[h.name] = [f.to_dict() for f in files]
                 self.save()
+                size = sum(f.size for f in files)
+                yield StepProgress(step="artifacts", detail=f"{h.name}: built", done=size,
+                                   total=size)
             yield ChainLink(link="build", status="ok", name=h.name,
                             detail={"type": h.type_name, "invocation": self.j.release_id,
                                     "sourceDateEpoch": h.ctx.source_date_epoch})
@@ -177,8 +180,13 @@ class ReleaseArtifacts:
             try:
                 yield ChainLink(link="registry", status="running", name=h.name,
                                 detail={"registry": h.cfg.registry})
+                size = sum(f.size for f in files)
+                yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0,
+                                   total=size)
                 result = h.publish(files)
                 yield from self._drain()
+                yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size,
+                                   total=size)
                 published[h.name] = result.to_dict()
                 self.j.external.append(f"publish:{h.name}")
                 self.save()
