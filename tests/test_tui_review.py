@@ -23,31 +23,12 @@ from tui_helpers import SIZE, until
 
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
 from tests.sigstore_standin import Standin, standin_fixture  # noqa: F401
-from tests.test_review import L3, L4, PIN, _as, _of, _review, _ship, _tarball_project
+from tests.test_review import L4, _as, _l3_release, _of, _review, _ship, _tarball_project
 from tui.app import ShiplineApp
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.error_panel import ErrorPanel
 
 HEX = re.compile(r"\b(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40})\b")
-
-
-def _l3_release(cli: Any, repo: Repo, tmp_path: Path, standin: Standin,
-                monkeypatch: pytest.MonkeyPatch) -> None:
-    """v1.3.0 shipped from a hosted-GitLab-like CI, signed keyless: recorded at
-    L3 with a pinned builder, so only the two-party review stands between it
-    and L4 (the set-up of test_review's L4 test)."""
-    from domain import sigstore_keyless as keyless
-
-    _tarball_project(repo, tmp_path, method="sigstore", level=L3, builder_image=PIN)
-    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV,
-                       str(standin.write_trust_config(tmp_path / "trust_config.json")))
-    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
-    for name, value in {"GITLAB_CI": "true", "CI_PROJECT_PATH": "grp/demo", "CI_RUNNER_ID": "7",
-                        "CI_RUNNER_TAGS": "saas-linux-small-amd64", "CI_JOB_ID": "42",
-                        "SIGSTORE_ID_TOKEN": standin.oidc.token(email="ci@example.com")}.items():
-        monkeypatch.setenv(name, value)
-    _ship(cli, repo)
-    assert _of(repo, "release")[-1]["slsaLevel"] == L3
 
 
 def _shown(app: ShiplineApp) -> str:
