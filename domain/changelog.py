@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .commits import Commit, changes, walk
+from .commits import Commit, PendingWalk, changes, walk
 from .gitops import Git
 from .versioning import sort_tags, tag_targets
 
@@ -155,15 +155,17 @@ def _day(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
 
 
-def history(git: Git, prefix: str, since: str | None = None) -> list[Release]:
+def history(git: Git, prefix: str, since: str | None = None,
+            pending: PendingWalk | None = None) -> list[Release]:
     """Every release reachable from HEAD, newest first, with its commits;
-    with ``since``, only the changes after that tag (one Unreleased entry)."""
+    with ``since``, only the changes after that tag (one Unreleased entry).
+    ``pending``: the walk of all of HEAD's history, already started."""
     if git.head() is None:
         return []
     if since is not None:
         return [Release(None, None, None, walk(git, f"{since}..HEAD"))]
     target = tag_targets(git, prefix)
-    commits = walk(git, None)
+    commits = (pending or PendingWalk(git, None)).commits()
     by_sha = {c.sha: c for c in commits}
     # a tag is reachable from HEAD exactly when its commit is in HEAD's history
     tags = [(t, v) for t, v in sort_tags(list(target), prefix) if target[t][0] in by_sha]

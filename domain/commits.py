@@ -145,6 +145,28 @@ def parse_log(data: bytes) -> list[Commit]:
     return out
 
 
+class PendingWalk:
+    """``git log`` of a range started now, parsed when :meth:`commits` is
+    called: the history is read while the caller loads its config."""
+
+    def __init__(self, git: Git, rev_range: str | None):
+        self.git = git
+        self.args = ["log", "-z", f"--format={_FORMAT}", "--no-color", "--no-show-signature",
+                     rev_range or "HEAD"]
+        self.empty = git.head() is None
+        self._run = None if self.empty else git.background(self.args)
+
+    def commits(self) -> list[Commit]:
+        if self._run is None:
+            return []
+        from .gitops import GitError
+
+        rc, data, err = self._run.result()
+        if rc != 0:
+            raise GitError(f"git {' '.join(self.args)} failed: {err.strip()}")
+        return parse_log(data)
+
+
 def walk(git: Git, rev_range: str | None, *extra: str) -> list[Commit]:
     """Commits in ``rev_range`` (e.g. ``v1.2.0..HEAD``; None for all of
     HEAD's history), newest first."""

@@ -68,6 +68,10 @@ class Git:
             raise GitError(f"git {' '.join(args)} failed: {err.strip()}")
         return data
 
+    def background(self, args: Sequence[str]) -> runner.Background:
+        """Start ``git ARGS`` now; collect its output later with ``.result()``."""
+        return runner.Background(["git", *args], cwd=self.root, env=_env())
+
     # --- questions -------------------------------------------------------
 
     def head(self) -> str | None:

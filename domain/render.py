@@ -49,19 +49,40 @@ class TextRenderer:
 
     def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None,
                  verbose: bool = False):
-        from rich.console import Console  # rich costs ~40 ms: only when printing
-
-        self.console = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
-        self.err = Console(file=err or sys.stderr, highlight=False, soft_wrap=True)
+        self.out = out
+        self.err_out = err
         self.verbose = verbose
+        self._consoles: tuple[Any, Any] | None = None
+
+    def _rich(self) -> tuple[Any, Any]:
+        """rich costs ~0.1 s to import: only when an event is printed, never
+        for plain text (a changelog) or a summary without a message."""
+        if self._consoles is None:
+            from rich.console import Console
+
+            self._consoles = (
+                Console(file=self.out or sys.stdout, highlight=False, soft_wrap=True),
+                Console(file=self.err_out or sys.stderr, highlight=False, soft_wrap=True))
+        return self._consoles
+
+    @property
+    def console(self) -> Any:
+        return self._rich()[0]
+
+    @property
+    def err(self) -> Any:
+        return self._rich()[1]
 
     def text(self, text: str) -> None:
-        self.console.file.write(redact(text))
+        out = self.out or sys.stdout
+        out.write(redact(text))
         if not text.endswith("\n"):
-            self.console.file.write("\n")
-        self.console.file.flush()
+            out.write("\n")
+        out.flush()
 
     def __call__(self, event: Any) -> None:
+        if isinstance(event, Summary) and not (event.ok and event.data.get("message")):
+            return
         from rich.markup import escape
 
         c = self.console

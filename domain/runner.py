@@ -8,6 +8,7 @@ event, the journal or the ledger.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
@@ -131,7 +133,8 @@ def run(
         raise ToolTimeout(argv, timeout or 0, redact(out)) from None
     stdout = proc.stdout if text else proc.stdout.decode(errors="replace")
     stderr = proc.stderr if text else proc.stderr.decode(errors="replace")
-    done = Completed(argv, proc.returncode, redact(stdout), redact(stderr), time.monotonic() - start)
+    done = Completed(argv, proc.returncode, redact(stdout), redact(stderr),
+                     time.monotonic() - start)
     if check and not done.ok:
         raise subprocess.CalledProcessError(proc.returncode, argv, done.stdout, done.stderr)
     return done
@@ -154,6 +157,46 @@ def run_bytes(
     except subprocess.TimeoutExpired:
         raise ToolTimeout(argv, timeout or 0, "") from None
     return proc.returncode, proc.stdout, redact(proc.stderr.decode(errors="replace"))
+
+
+class Background:
+    """A program whose stdout is read into memory by a thread while the
+    caller does other work (e.g. imports); :meth:`result` waits for it.
+    Used for ``git log`` of a whole history, which takes as long as
+    shipline's own start-up."""
+
+    def __init__(self, argv: Sequence[str], *, cwd: str | Path | None = None,
+                 env: Mapping[str, str] | None = None):
+        self.argv = _resolve(argv, env)
+        self.proc = subprocess.Popen(
+            self.argv, cwd=cwd, env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        self._chunks: list[bytes] = []
+        self._err: list[bytes] = []
+        self._threads = [threading.Thread(target=self._drain, args=(src, dst), daemon=True)
+                         for src, dst in ((self.proc.stdout, self._chunks),
+                                          (self.proc.stderr, self._err))]
+        for thread in self._threads:
+            thread.start()
+
+    @staticmethod
+    def _drain(source: Any, sink: list[bytes]) -> None:
+        for chunk in iter(lambda: source.read(1 << 16), b""):
+            sink.append(chunk)
+
+    def result(self, timeout: float | None = 300.0) -> tuple[int, bytes, str]:
+        """``(returncode, stdout, redacted stderr)``; on timeout the process
+        group is killed and :class:`ToolTimeout` raised."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc)  # type: ignore[arg-type]
+            raise ToolTimeout(self.argv, timeout or 0, "") from None
+        for thread in self._threads:
+            thread.join()
+        return (self.proc.returncode, b"".join(self._chunks),
+                redact(b"".join(self._err).decode(errors="replace")))
 
 
 def stream(
@@ -219,11 +262,7 @@ def stream(
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(5)
-    except subprocess.TimeoutExpired:
-        pass

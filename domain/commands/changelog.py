@@ -18,10 +18,12 @@ from ..versioning import release_tags
 
 def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     git = session.git
+    # the whole history is read while the config (and pydantic) loads
+    pending = changelog.PendingWalk(git, None) if args.all else None
     cfg = session.config.release
     exclude = changelog.release_commit_pattern(cfg.commit_message)
     if args.all:
-        releases = changelog.history(git, cfg.tag_prefix)
+        releases = changelog.history(git, cfg.tag_prefix, pending=pending)
     else:
         since = args.since
         if since is None:
