@@ -113,6 +113,8 @@ class ReleaseArtifacts:
                                 detail={"type": h.type_name})
                 if h.ctx.out_dir.exists():
                     shutil.rmtree(h.ctx.out_dir)
+                yield StepProgress(step="artifacts", detail=f"{h.name}: building", done=0,
+                                   total=None)
                 files = h.build()
                 yield from self._drain()
                 built[h.name] = [f.to_dict() for f in files]

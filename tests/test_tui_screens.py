@@ -162,12 +162,14 @@ async def test_publish_progress_bars_follow_events(py_repo: Repo) -> None:
         await pilot.pause()
         bar = row.query_one("ProgressBar")
         assert (bar.progress, bar.total) == (1024, 4096)
+        assert "1.0 KiB/4.0 KiB" in str(row.query_one(".rate").render())
         app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading", done=4096,
                                      total=4096))
         app.apply_event(StepFinished(step="publish", status="ok"))
         await pilot.pause()
         assert bar.percentage == 1.0
-        assert "4.0 KiB / 4.0 KiB" in str(row.query_one(".rate").render())
+        rate = str(row.query_one(".rate").render())
+        assert rate.startswith("4.0 KiB ") and rate.endswith("/s")  # done: size and speed
 
 
 async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:

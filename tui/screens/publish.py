@@ -30,14 +30,16 @@ class TransferRow(Horizontal):
 
     DEFAULT_CSS = """
     TransferRow { height: 1; padding: 0 1; }
-    TransferRow Label { width: 24; }
-    TransferRow ProgressBar { width: 30; }
-    TransferRow .rate { width: 1fr; color: $text-muted; }
+    TransferRow Label { width: 27; text-wrap: nowrap; text-overflow: ellipsis; }
+    TransferRow ProgressBar { width: 24; }
+    TransferRow .rate { width: 1fr; color: $text-muted; text-wrap: nowrap; }
     """
+    PHASE_NAMES: ClassVar[dict[str, str]] = {"artifacts": "build", "publish": "upload"}
 
     def __init__(self, key: str) -> None:
         super().__init__(id=key)
         self.started = time.monotonic()
+        self.finished: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Label()
@@ -54,13 +56,18 @@ class TransferRow(Horizontal):
         self.shown = transfer
         if not self.query(Label):
             return  # not composed yet: on_mount shows it
-        self.query_one(Label).update(f"{transfer.artifact} · {transfer.phase}")
+        phase = self.PHASE_NAMES.get(transfer.phase, transfer.phase)
+        self.query_one(Label).update(f"{transfer.artifact} · {phase}")
         bar = self.query_one(ProgressBar)
         bar.update(total=transfer.total, progress=transfer.done)
-        elapsed = max(time.monotonic() - self.started, 1e-3)
-        total = f" / {human_bytes(transfer.total)}" if transfer.total else ""
+        if self.finished is None and transfer.total and transfer.done >= transfer.total:
+            self.finished = time.monotonic()  # the rate stays what it was at the end
+        elapsed = max((self.finished or time.monotonic()) - self.started, 1e-3)
+        done = human_bytes(transfer.done)
+        if transfer.total and transfer.done < transfer.total:
+            done = f"{done}/{human_bytes(transfer.total)}"
         self.query_one(".rate", Static).update(
-            f"{human_bytes(transfer.done)}{total}  {human_bytes(transfer.done / elapsed)}/s")
+            f"{done} {human_bytes(transfer.done / elapsed)}/s")
 
 
 PHASES = {("build", "running"): 1, ("build", "ok"): 2, ("registry", "running"): 3,
