@@ -270,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
         renderer(ErrorEvent(code=ExitCode.INTERRUPTED, message="interrupted"))
         renderer(Summary(command=name, ok=False, exit_code=ExitCode.INTERRUPTED))
         return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise  # not a bug: the reader closed the pipe (see entry)
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         if debug:
             import traceback
@@ -286,4 +288,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def entry() -> None:
-    raise SystemExit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`shipline changelog --all | head`): stop quietly,
+        # as git does; point stdout at /dev/null so the exit flush cannot fail
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = ExitCode.OK
+    raise SystemExit(code)

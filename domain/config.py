@@ -85,13 +85,13 @@ class ProvenanceConfig(_Strict):
     enabled: bool = True
     framework: Literal["slsa"] = "slsa"
     level: SlsaLevel = "SLSA_BUILD_LEVEL_3"
-    signing: SigningConfig = SigningConfig()
-    sbom: SbomConfig = SbomConfig()
+    signing: SigningConfig = Field(default_factory=SigningConfig)
+    sbom: SbomConfig = Field(default_factory=SbomConfig)
     builder_image: str | None = Field(default=None, alias="builderImage")
 
 
 class SecurityConfig(_Strict):
-    provenance: ProvenanceConfig = ProvenanceConfig()
+    provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)
 
 
 class PushConfig(_Strict):
@@ -110,12 +110,12 @@ class ReleaseConfig(_Strict):
     branch: str | None = None
     """The release branch; ``None`` accepts ``main`` or ``master``."""
     version_bump: list[str | VersionFile] = Field(default_factory=list, alias="versionBump")
-    changelog: ChangelogConfig = ChangelogConfig()
+    changelog: ChangelogConfig = Field(default_factory=ChangelogConfig)
     gates: list[CommandGate] = Field(default_factory=list)
     artifacts: list[ArtifactConfig] = Field(default_factory=list)
-    security: SecurityConfig = SecurityConfig()
-    push: PushConfig = PushConfig()
-    tag: TagConfig = TagConfig()
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
+    push: PushConfig = Field(default_factory=PushConfig)
+    tag: TagConfig = Field(default_factory=TagConfig)
     commit_message: str = Field(default="chore(release): {version}", alias="commitMessage")
 
     @field_validator("commit_message")
@@ -147,7 +147,7 @@ class ReleaseConfig(_Strict):
 
 class Config(_Strict):
     schema_: str | None = Field(default=None, alias="$schema")
-    release: ReleaseConfig = ReleaseConfig()
+    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
 
 
 class LoadedConfig(BaseModel):

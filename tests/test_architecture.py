@@ -55,3 +55,22 @@ def test_usage_error_is_2_without_traceback() -> None:
                           text=True)
     assert done.returncode == 2
     assert "invalid choice: 'huge'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_closed_pipe_is_not_an_error(py_repo) -> None:
+    """`shipline changelog --all | head -1`: quiet, exit 0, no traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "shipline"
+    for _ in range(40):  # enough history that the output outgrows the pipe
+        py_repo.commit("feat: " + "x" * 2000)
+    done = subprocess.run(f"'{exe}' -C '{py_repo.path}' changelog --all | head -1",
+                          shell=True, capture_output=True, text=True,
+                          executable="/bin/bash")
+    assert done.stdout == "# Changelog\n"
+    assert done.stderr == "" and "Traceback" not in done.stderr
+    status = subprocess.run(f"set -o pipefail; '{exe}' -C '{py_repo.path}' changelog --all "
+                            "| head -1 >/dev/null", shell=True, executable="/bin/bash")
+    assert status.returncode == 0
