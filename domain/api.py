@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 # --- for the TUI: commit groups, tag signing choice, ledger and verify --------
-from .changelog import BREAKING_TITLE, OTHER_TITLE
+from .changelog import BREAKING_TITLE, MISSING_MIGRATION, OTHER_TITLE, migration_unwritten
 from .changelog import group as group_commits
 from .config import Config, LoadedConfig, load_config
 from .detect import Detection, detect
@@ -69,6 +69,7 @@ def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
 
 __all__ = [
     "BREAKING_TITLE",
+    "MISSING_MIGRATION",
     "OTHER_TITLE",
     "STEPS",
     "TITLES",
@@ -104,6 +105,7 @@ __all__ = [
     "load_journal",
     "load_ledger",
     "make_plan",
+    "migration_unwritten",
     "parse_event",
     "submit_review",
     "verify_provenance_chain",

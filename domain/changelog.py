@@ -46,6 +46,8 @@ HEADER = (
     "and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).\n"
 )
 RELEASE_COMMIT = re.compile(r"^chore\(release\):")
+MISSING_MIGRATION = "_Migration note missing._"
+"""What a generated entry says where a breaking change has no migration text."""
 
 
 def release_commit_pattern(template: str) -> re.Pattern[str]:
@@ -81,7 +83,7 @@ def _item(c: Commit, breaking: bool) -> str:
             indented = "\n".join(f"  {ln}" if ln.strip() else "" for ln in note.split("\n"))
             line += f"\n\n{indented}"
         if not c.breaking_notes:
-            line += "\n\n  _Migration note missing._"
+            line += f"\n\n  {MISSING_MIGRATION}"
     return line
 
 
@@ -101,6 +103,12 @@ def render_entry(version: str, date: str, commits: list[Commit],
 def missing_migration_notes(commits: list[Commit]) -> list[Commit]:
     """Breaking changes whose commits carry no migration text (RLSE-005)."""
     return [c for c in changes(commits) if c.breaking and not c.breaking_notes]
+
+
+def migration_unwritten(entry: str) -> bool:
+    """A reviewed entry that still carries the generated placeholder where
+    a migration note belongs (RLSE-005 is not met by reviewing alone)."""
+    return MISSING_MIGRATION in entry
 
 
 _HEADING = re.compile(r"(?m)^## ")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import bumpfiles, journal
+from . import bumpfiles, changelog, journal
 from .config import LoadedConfig
 from .errors import (
     ChangelogFailed,
@@ -329,7 +329,9 @@ class Pipeline:
                         hint="the changelog must describe the release before it is tagged "
                         "(RLSE-002)")
         missing = planned.plan.missing_migration
-        reviewed = planned.plan.changelog_entry is not None and j.options.get("changelog_entry")
+        written = planned.plan.changelog_entry
+        reviewed = written is not None and j.options.get("changelog_entry") and \
+            not changelog.migration_unwritten(written)
         notes = Outcome(
             "migration notes", not missing or bool(reviewed),
             "every breaking change has a migration note" if not missing else

@@ -306,3 +306,18 @@ def test_duplicate_artifact_names_are_90(py_repo: Repo, cli) -> None:
                                     {"type": "tarball", "name": "src", "registry": "/tmp/y"}]})
     _assert_refused(cli("-C", py_repo.path, "release", "plan"), 90,
                     "two artifacts are named 'src'")
+
+
+def test_reviewed_entry_that_keeps_the_placeholder_is_still_54(py_repo: Repo, cli,
+                                                               tmp_path: Path) -> None:
+    from domain.changelog import MISSING_MIGRATION
+
+    py_repo.commit("feat(api)!: drop the v1 endpoints")
+    entry = tmp_path / "entry.md"
+    entry.write_text(f"## [2.0.0] - 2026-01-01\n\n### ⚠ BREAKING CHANGES\n\n- drop v1\n\n"
+                     f"  {MISSING_MIGRATION}\n")
+    before = py_repo.snapshot()
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push",
+                 "--changelog-entry", entry)
+    _assert_refused(result, 54, "breaking change without a migration note")
+    assert py_repo.snapshot() == before

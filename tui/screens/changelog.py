@@ -15,9 +15,6 @@ from textual.widgets import Checkbox, Markdown, Static, TextArea
 
 from .base import StepScreen
 
-MISSING_MARK = "_Migration note missing._"
-"""What the generated entry says where a breaking change lacks migration text."""
-
 
 class ChangelogScreen(StepScreen):
     STEP = "changelog"
@@ -56,6 +53,8 @@ class ChangelogScreen(StepScreen):
         return self.query_one("#cl-editor", TextArea).text
 
     def blocker(self) -> str | None:
+        from domain.api import MISSING_MIGRATION, migration_unwritten
+
         app = self.shipline
         if app.options is None:
             return "the plan is not ready yet"
@@ -63,9 +62,9 @@ class ChangelogScreen(StepScreen):
             return None
         missing = app.planned.plan.missing_migration if app.planned else []
         text = self.entry_text()
-        if missing and (text == self.generated or MISSING_MARK in text):
+        if missing and migration_unwritten(text):
             return ("breaking changes need migration text (RLSE-005): replace "
-                    f"“{MISSING_MARK}” under {', '.join(m.split()[0] for m in missing)} with "
+                    f"“{MISSING_MIGRATION}” under {', '.join(m.split()[0] for m in missing)} with "
                     "how to migrate")
         if not text.strip():
             return "the changelog entry is empty: reset it (ctrl+r) or untick “Write the changelog”"
