@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker
 
-from .release_run import INTERNAL, INTERRUPTED, ReleaseRun
+from .release_run import ReleaseRun
 from .state import RunState
 from .widgets.steps_bar import STEP_SCREENS
 
@@ -152,6 +152,7 @@ class ShiplineApp(ReleaseRun, App[int]):
                      seq: int) -> None:
         from domain.api import (
             ErrorEvent,
+            ExitCode,
             Git,
             PlanOptions,
             ShiplineError,
@@ -175,7 +176,7 @@ class ShiplineApp(ReleaseRun, App[int]):
             self.call_from_thread(self._plan_done, None, error, seq)
             return
         except Exception as exc:  # a bug: one line in place, never a traceback
-            error = ErrorEvent(code=INTERNAL,
+            error = ErrorEvent(code=int(ExitCode.INTERNAL),
                                message=f"internal error: {type(exc).__name__}: {exc}",
                                hint="this is a bug in shipline; run `shipline release plan "
                                "--debug` and report it", step="plan")
@@ -321,7 +322,10 @@ class ShiplineApp(ReleaseRun, App[int]):
             if yes and self.run_worker_ is not None:
                 self.cancel_event.set()
                 await self.run_worker_.wait()
-                self.exit(INTERRUPTED, return_code=INTERRUPTED)
+                from domain.api import ExitCode
+
+                code = int(ExitCode.INTERRUPTED)
+                self.exit(code, return_code=code)
 
         self.push_screen(ConfirmScreen(
             "Quit", "A release is running. Quit and undo its local changes?",

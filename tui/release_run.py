@@ -22,8 +22,6 @@ from .state import RunState
 if TYPE_CHECKING:
     from domain.api import Pipeline, ShipOptions
 
-INTERNAL, INTERRUPTED = 1, 130
-"""Exit codes the app itself reports (the domain's ExitCode values)."""
 PAUSE_AFTER = {"gates": "tag", "tag": "publish"}
 """After these steps the run waits for the operator on the named screen."""
 
@@ -179,7 +177,7 @@ class ReleaseRun:
         self.refresh_screen()
 
     def _undo_after_cancel(self, pipeline: Pipeline) -> None:
-        from domain.api import ErrorEvent, Pipeline, ShiplineError, Summary
+        from domain.api import ErrorEvent, ExitCode, Pipeline, ShiplineError, Summary
 
         undo = Pipeline(pipeline.git, pipeline.loaded)
         try:
@@ -190,8 +188,9 @@ class ReleaseRun:
         except ShiplineError as exc:
             message = f"cancelled, but the undo stopped: {exc.message}"
             hint = exc.hint
-        self._post(ErrorEvent(code=INTERRUPTED, message=message, hint=hint))
-        self._post(Summary(command="release ship", ok=False, exit_code=INTERRUPTED))
+        code = int(ExitCode.INTERRUPTED)
+        self._post(ErrorEvent(code=code, message=message, hint=hint))
+        self._post(Summary(command="release ship", ok=False, exit_code=code))
 
     def _post(self, event: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is gone: nothing to show
