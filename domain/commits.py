@@ -61,10 +61,6 @@ class Commit:
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
-    @property
-    def header(self) -> str:
-        return self.subject
-
 
 def parse_message(sha: str, parents: tuple[str, ...], author: str, email: str, time: int,
                   message: str) -> Commit:

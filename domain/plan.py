@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -257,6 +256,3 @@ def _git_commands(loaded: LoadedConfig, plan: ReleasePlan, paths: list[str]) -> 
                      f"refs/tags/{plan.tag}"])
     return cmds
 
-
-def repo_relative(repo: Path, path: Path) -> str:
-    return path.resolve().relative_to(repo.resolve()).as_posix()

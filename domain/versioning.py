@@ -29,7 +29,6 @@ from .errors import InvalidVersion
 from .gitops import Git
 
 Version = semver.Version
-BUMPS = ("major", "minor", "patch", "prerelease")
 _PRE_LABEL = re.compile(r"^[0-9A-Za-z-]+$")
 
 
@@ -193,7 +192,3 @@ def _next_pre(core: Version, series: Version | None, label: str) -> Version:
         return core.replace(prerelease=f"{label}.{number}")
     return core.replace(prerelease=f"{label}.1")
 
-
-def bare(version: str) -> str:
-    """The ledger's form of a version: no leading ``v``, validated."""
-    return str(parse_version(version))
