@@ -29,7 +29,7 @@ HEAVY = ("textual", "sigstore", "rich", "pydantic", "cyclonedx", "git", "semver"
 PROBE = """
 import sys
 sys.argv = ["shipline", "--help"]
-from domain.cli import entry
+from shipline.domain.cli.main import entry
 try:
     entry()
 except SystemExit:

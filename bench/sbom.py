@@ -54,7 +54,7 @@ def setup() -> None:
 SHIPLINE = """
 import sys
 from pathlib import Path
-from domain.sbom import generate
+from shipline.domain.provenance.sbom import generate
 data, name = generate(Path(sys.argv[1]), "bench-env", "0.0.0", "CycloneDX", "1.6",
                       source_date_epoch=0, environment=Path(sys.argv[2]))
 Path(sys.argv[3]).write_bytes(data)

@@ -4,7 +4,7 @@ terminal, and until the plan is drawn. Median of several runs.
 
     .venv/bin/python bench/tui_paint.py [--runs 5] [REPO]
 
-Without REPO it makes the sample repository (``python -m domain.sample``).
+Without REPO it makes the sample repository (``python -m shipline.domain.demo.sample``).
 Targets (SPEC section 9): first screen painted under 1 s.
 """
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shipline-paint-") as tmp:
         repo = args.repo
         if repo is None:
-            out = subprocess.run([sys.executable, "-m", "domain.sample", tmp], cwd=ROOT,
+            out = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp], cwd=ROOT,
                                  capture_output=True, text=True, check=True).stdout
             repo = Path(out.strip().splitlines()[-1])
         one_run(repo)  # warm the file cache once

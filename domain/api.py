@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# --- for the TUI: commit groups, tag signing choice, ledger and verify --------
-from .changelog import BREAKING_TITLE, MISSING_MIGRATION, OTHER_TITLE, migration_unwritten
-from .changelog import group as group_commits
-from .config import Config, LoadedConfig, load_config
-from .detect import Detection, detect
-from .errors import ExitCode, ShiplineError
-from .events import (
+from shipline.domain.config import Config, LoadedConfig, load_config
+from shipline.domain.ecosystems.detect import Detection, detect
+from shipline.domain.errors import ExitCode, ShiplineError
+from shipline.domain.events import (
     ChainLink,
     ErrorEvent,
     FileChange,
@@ -28,21 +25,31 @@ from .events import (
     Summary,
     parse_event,
 )
-from .gitops import Git
-from .journal import Journal
-from .journal import load as load_journal
-from .ledger import Ledger
-from .ledger import load as load_ledger
-from .pipeline import STEPS, TITLES, Pipeline, ShipOptions
-from .plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
-from .verify import LinkCheck, VerifyReport, verify_provenance_chain
+from shipline.domain.gitops import Git
+from shipline.domain.pipeline.journal import Journal
+from shipline.domain.pipeline.journal import load as load_journal
+from shipline.domain.pipeline.steps import STEPS, TITLES, Pipeline, ShipOptions
+from shipline.domain.provenance.ledger import Ledger
+from shipline.domain.provenance.ledger import load as load_ledger
+from shipline.domain.provenance.verify import LinkCheck, VerifyReport
+
+# --- for the TUI: commit groups, tag signing choice, ledger and verify --------
+from shipline.domain.release.changelog import (
+    BREAKING_TITLE,
+    MISSING_MIGRATION,
+    OTHER_TITLE,
+    migration_unwritten,
+)
+from shipline.domain.release.changelog import group as group_commits
+from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
+from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
 
 def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
                      env: dict[str, str] | None = None) -> Any:
-    """The L4 review evidence of ``version`` (:class:`domain.review.Evidence`;
+    """The L4 review evidence of ``version`` (:class:`shipline.domain.review.decide.Evidence`;
     ``.to_json()``). The rebuild takes as long as a build: run it in a worker."""
-    from .review import collect_evidence as collect
+    from shipline.domain.review.decide import collect_evidence as collect
 
     return collect(git, loaded, version, rebuild=rebuild, env=env)
 
@@ -51,8 +58,8 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
                   method: str = "gpg", comment: str | None = None,
                   env: dict[str, str] | None = None, rebuild: bool = True) -> Any:
     """Sign and record an approval or rejection; returns
-    :class:`domain.review_approve.ReviewOutcome` (``.evidence``, ``.level_record``)."""
-    from .review import submit_review as submit
+    :class:`shipline.domain.review.approve.ReviewOutcome` (``.evidence``, ``.level_record``)."""
+    from shipline.domain.review.decide import submit_review as submit
 
     return submit(git, loaded, version, approve=approve, method=method, comment=comment,
                   env=env, rebuild=rebuild)

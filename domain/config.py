@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigInvalid
-from .jsonio import StrictJSONError, read_strict
+from shipline.domain.errors import ConfigInvalid
+from shipline.domain.jsonio import StrictJSONError, read_strict
 
 SLSA_LEVELS = (
     "SLSA_BUILD_LEVEL_1",

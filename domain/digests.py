@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DigestMismatch, UsageError
+from shipline.domain.errors import DigestMismatch, UsageError
 
 CHUNK = 256 << 10
 WINDOW = 32 << 20

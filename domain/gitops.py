@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import runner
-from .errors import ShiplineError, UsageError
+from shipline.domain import runner
+from shipline.domain.errors import ShiplineError, UsageError
 
 _GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",

@@ -9,7 +9,7 @@ the screens (build, provenance, publish and push, each confirmed), and
 saves each screen as it is reached: ``OUT_DIR/NN-name.svg`` and, with
 Debian's ``rsvg-convert`` (librsvg2-bin), ``NN-name.png``. A light-theme
 Plan screen is saved too. ``--source-only`` uses the plain sample
-repository (``python -m domain.sample``) instead.
+repository (``python -m shipline.domain.demo.sample``) instead.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.app import ShiplineApp  # noqa: E402
-from tui.screens.confirm import ConfirmScreen  # noqa: E402
+from shipline.tui.app import ShiplineApp  # noqa: E402
+from shipline.tui.screens.confirm import ConfirmScreen  # noqa: E402
 
 
 async def _until(pilot, condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -122,7 +122,7 @@ def _shoot_demo(tmp: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     """The demo sandbox, its index and key live while the screens are shot."""
     import os
 
-    from domain.demo import ephemeral_key, make_sandbox, package_index
+    from shipline.domain.demo.sandbox import ephemeral_key, make_sandbox, package_index
 
     packages = tmp / "pypi"
     packages.mkdir()
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
     with tempfile.TemporaryDirectory(prefix="shipline-shots-") as tmp:
         if args.source_only:
-            done = subprocess.run([sys.executable, "-m", "domain.sample", tmp], cwd=ROOT,
+            done = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp], cwd=ROOT,
                                   capture_output=True, text=True, check=True)
             repo = Path(done.stdout.strip().splitlines()[-1])
             svgs = asyncio.run(shoot(repo, out, (cols, rows)))

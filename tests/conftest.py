@@ -145,7 +145,7 @@ class CliResult:
 @pytest.fixture
 def cli() -> Iterator[object]:
     """Run ``shipline ARGS`` in-process and capture its output."""
-    from domain.cli import main
+    from shipline.domain.cli.main import main
 
     def invoke(*args: str | Path) -> CliResult:
         out, err = io.StringIO(), io.StringIO()

@@ -326,7 +326,7 @@ def artifact_context(root: Path, version: str, out_dir: Path, *,
                      commit: str = "", epoch: int = 1_767_225_600,
                      timeout: float = 120.0) -> Any:
     """An ArtifactContext for ``root`` whose events land in ``events``."""
-    from domain.artifacts import ArtifactContext
+    from shipline.domain.artifacts import ArtifactContext
 
     sink = events if events is not None else []
     return ArtifactContext(repo_root=root, version=version, release_commit=commit,

@@ -12,10 +12,10 @@ import pytest
 from cargo_registry import CargoRegistry
 from registries import artifact_context
 
-from domain.artifacts import load_handler, rollback_published
-from domain.artifacts.cargo_crate import CargoCrateHandler
-from domain.config import ArtifactConfig
-from domain.errors import (
+from shipline.domain.artifacts import load_handler, rollback_published
+from shipline.domain.artifacts.cargo_crate import CargoCrateHandler
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,

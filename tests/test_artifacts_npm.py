@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from registries_npm_oci import Verdaccio, unique_name
 
-from domain.artifacts import ArtifactContext, load_handler, rollback_published
-from domain.artifacts.npm_package import NpmPackageHandler
-from domain.config import ArtifactConfig
-from domain.errors import (
+from shipline.domain.artifacts import ArtifactContext, load_handler, rollback_published
+from shipline.domain.artifacts.npm_package import NpmPackageHandler
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,

@@ -16,11 +16,11 @@ import pytest
 from conftest import Repo
 from registries_npm_oci import OciRegistry, unique_name
 
-from domain.artifacts import ArtifactContext, load_handler
-from domain.artifacts.oci_image import OciImageHandler, skopeo_reason
-from domain.artifacts.oci_layout import blob_path, check_layout
-from domain.config import ArtifactConfig
-from domain.errors import (
+from shipline.domain.artifacts import ArtifactContext, load_handler
+from shipline.domain.artifacts.oci_image import OciImageHandler, skopeo_reason
+from shipline.domain.artifacts.oci_layout import blob_path, check_layout
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,

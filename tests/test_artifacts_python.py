@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from registries import FileServer, PyPIServer, artifact_context
 
-from domain import runner
-from domain.artifacts import load_handler, rollback_published
-from domain.artifacts.python_package import PythonPackageHandler
-from domain.config import ArtifactConfig
-from domain.errors import (
+from shipline.domain import runner
+from shipline.domain.artifacts import load_handler, rollback_published
+from shipline.domain.artifacts.python_package import PythonPackageHandler
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactTypeUnknown,

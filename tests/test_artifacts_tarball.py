@@ -15,10 +15,16 @@ from pathlib import Path
 import pytest
 from registries import FileServer, artifact_context
 
-from domain.artifacts import BuiltFile, PublishResult, known_types, load_handler, rollback_published
-from domain.artifacts.tarball import TarballHandler
-from domain.config import ArtifactConfig
-from domain.errors import (
+from shipline.domain.artifacts import (
+    BuiltFile,
+    PublishResult,
+    known_types,
+    load_handler,
+    rollback_published,
+)
+from shipline.domain.artifacts.tarball import TarballHandler
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
@@ -241,11 +247,11 @@ def test_bad_commit_is_86_at_validate_and_87_at_build(project, tmp_path: Path):
 
 
 def test_registry_is_lazy_and_knows_the_seed_aliases(tmp_path: Path):
-    probe = ("import sys, domain.artifacts; "
-             "print(sorted(m for m in sys.modules if m.startswith('domain.artifacts.')))")
+    probe = ("import sys, shipline.domain.artifacts; "
+             "print(sorted(m for m in sys.modules if m.startswith('shipline.domain.artifacts.')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=Path(__file__).parent.parent, check=True)
-    assert done.stdout.strip() == "['domain.artifacts.base']"
+    assert done.stdout.strip() == "['shipline.domain.artifacts.base']"
     ctx = artifact_context(tmp_path, "1.0.0", tmp_path / "out")
     h = load_handler(ArtifactConfig.model_validate({"type": "generic-tarball", "name": "src"}), ctx)
     assert isinstance(h, TarballHandler) and h.ctx.out_dir == tmp_path / "out" / "tarball-src"

@@ -410,7 +410,7 @@ def test_streamed_digest_equals_hashlib_at_window_edges(tmp_path: Path, size: in
     the digest is the same as hashing the whole content."""
     import hashlib
 
-    from domain.digests import sha256_file
+    from shipline.domain.digests import sha256_file
 
     data = (bytes(range(256)) * (size // 256 + 1))[:size]
     path = tmp_path / "blob"
@@ -424,7 +424,7 @@ def test_digest_of_a_fifo_reads_it(tmp_path: Path) -> None:
     import os
     import threading
 
-    from domain.digests import sha256_file
+    from shipline.domain.digests import sha256_file
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -519,10 +519,10 @@ def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo,
     """The pipeline passes the digest its handler saw; other bytes never bind."""
     import os
 
-    from domain.config import load_config
-    from domain.errors import DigestMismatch
-    from domain.gitops import Git
-    from domain.provenance import ArtifactInput, AttestRequest, attest
+    from shipline.domain.config import load_config
+    from shipline.domain.errors import DigestMismatch
+    from shipline.domain.gitops import Git
+    from shipline.domain.provenance.attest import ArtifactInput, AttestRequest, attest
 
     configure(project)
     path = artifact(project)

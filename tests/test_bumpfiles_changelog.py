@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from domain import changelog
-from domain.bumpfiles import apply_bumps, check_consistent, plan_bumps, read_versions
-from domain.commits import walk
-from domain.config import VersionFile
-from domain.errors import VersionBumpFailed
-from domain.gitops import Git
+from shipline.domain.config import VersionFile
+from shipline.domain.errors import VersionBumpFailed
+from shipline.domain.gitops import Git
+from shipline.domain.release import changelog
+from shipline.domain.release.commits import walk
+from shipline.domain.release.version_files import (
+    apply_bumps,
+    check_consistent,
+    plan_bumps,
+    read_versions,
+)
 
 
 def _bump(root: Path, files: list[VersionFile], version: str) -> dict[str, str]:

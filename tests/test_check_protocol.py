@@ -154,7 +154,7 @@ def test_provenance_of_a_tampered_artifact_is_93(cli, shipped: Repo) -> None:
 def test_provenance_of_a_source_only_release_is_94(cli, repo: Repo) -> None:
     from test_ledger import release_record
 
-    from domain import ledger
+    from shipline.domain.provenance import ledger
 
     repo.commit("docs: only docs")
     ledger.append(repo.path / ".shipline", release_record("0.1.0") | {
@@ -167,7 +167,7 @@ def test_provenance_of_a_source_only_release_is_94(cli, repo: Repo) -> None:
 
 
 def _publish(repo: Repo, version: str, sha256: str | None = None) -> None:
-    from domain import ledger
+    from shipline.domain.provenance import ledger
 
     record = next(r for r in ledger_records(repo) if r["version"] == version)
     art = record["artifacts"][0]

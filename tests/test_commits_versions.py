@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from conftest import Repo
 
-from domain.commits import breaking_notes, changes, parse_message, walk
-from domain.errors import InvalidVersion
-from domain.gitops import Git
-from domain.versioning import infer_bump, next_version, parse_version
+from shipline.domain.errors import InvalidVersion
+from shipline.domain.gitops import Git
+from shipline.domain.release.commits import breaking_notes, changes, parse_message, walk
+from shipline.domain.release.versioning import infer_bump, next_version, parse_version
 
 
 def _msg(text: str, parents: tuple[str, ...] = ("p",)):

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from conftest import Repo, run_shipline
 
-from domain.cli import build_parser
-from domain.config import load_config
-from domain.detect import detect
-from domain.render import JsonRenderer
-from domain.session import Session
+from shipline.domain.cli.main import build_parser
+from shipline.domain.cli.render import JsonRenderer
+from shipline.domain.cli.session import Session
+from shipline.domain.config import load_config
+from shipline.domain.ecosystems.detect import detect
 
 CONFIG = ".shipline/config.json"
 UP, DOWN, ENTER, CLEAR, CTRL_C = "\x1b[A", "\x1b[B", "\r", "\x15", "\x03"
@@ -317,7 +317,7 @@ def test_a_level_above_1_without_signing_chooses_sigstore(py_repo: Repo, cli) ->
 
 
 def test_detected_config_is_what_yes_writes(py_repo: Repo, cli) -> None:
-    from domain.commands.init import detected_config
+    from shipline.domain.cli.commands.init import detected_config
 
     proposed = detected_config(py_repo.path)
     assert not (py_repo.path / ".shipline").exists()
@@ -475,7 +475,7 @@ def _wizard(repo: Repo, keys: list[str], *flags: str) -> dict:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from domain.commands.init import init
+    from shipline.domain.cli.commands.init import init
 
     args = build_parser().parse_args(["init", *flags])
     with create_pipe_input() as pipe:

@@ -12,8 +12,13 @@ from typing import Any
 
 import pytest
 
-from domain import ledger
-from domain.errors import AttestationInvalid, DigestMismatch, ReleaseExists, ReleaseInProgress
+from shipline.domain.errors import (
+    AttestationInvalid,
+    DigestMismatch,
+    ReleaseExists,
+    ReleaseInProgress,
+)
+from shipline.domain.provenance import ledger
 
 COMMIT = "a" * 40
 
@@ -154,7 +159,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_ledger import release_record
-from domain import ledger
+from shipline.domain.provenance import ledger
 state, worker = Path(sys.argv[1]), sys.argv[2]
 for i in range(20):
     ledger.append(state, release_record(f"{{worker}}.{{i}}.0"))
@@ -230,7 +235,7 @@ def test_verify_all_of_a_large_ledger_reads_it_once(tmp_path: Path) -> None:
     scan (the 10,000-record figure comes from bench/verify_ledger.py)."""
     import time
 
-    from domain.verify import verify_provenance_chain
+    from shipline.domain.provenance.verify import verify_provenance_chain
 
     records, previous = [], None
     for i in range(2000):
@@ -248,7 +253,7 @@ def test_verify_all_of_a_large_ledger_reads_it_once(tmp_path: Path) -> None:
 
 
 def test_lone_surrogate_in_a_record_is_94_not_a_crash(tmp_path: Path) -> None:
-    from domain.verify import verify_provenance_chain
+    from shipline.domain.provenance.verify import verify_provenance_chain
 
     ledger.append(tmp_path, release_record("1.0.0"))
     path = tmp_path / "releases.json"

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from domain import ci_env
-from domain.config import ProvenanceConfig
-from domain.errors import ConfigInvalid, ExitCode
-from domain.levels import (
+from shipline.domain.config import ProvenanceConfig
+from shipline.domain.errors import ConfigInvalid, ExitCode
+from shipline.domain.provenance import ci_env
+from shipline.domain.provenance.levels import (
     L4Evidence,
     ProvenanceIncomplete,
     assess,

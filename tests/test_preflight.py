@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from domain import ci_env
-from domain.config import ProvenanceConfig
-from domain.errors import ConfigInvalid
-from domain.preflight import RepoFacts, preflight
+from shipline.domain.config import ProvenanceConfig
+from shipline.domain.errors import ConfigInvalid
+from shipline.domain.provenance import ci_env
+from shipline.domain.provenance.preflight import RepoFacts, preflight
 
 GH = {"GITHUB_ACTIONS": "true", "RUNNER_ENVIRONMENT": "github-hosted",
       "GITHUB_REPOSITORY": "acme/widgets", "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "2",

@@ -279,7 +279,7 @@ def test_breaking_change_without_migration_note_is_54(py_repo: Repo, cli, tmp_pa
 
 
 def test_second_release_while_one_runs_is_52(py_repo: Repo, cli) -> None:
-    from domain.journal import ReleaseLock
+    from shipline.domain.pipeline.journal import ReleaseLock
 
     before = py_repo.snapshot()
     with ReleaseLock(py_repo.path / ".shipline"):
@@ -310,7 +310,7 @@ def test_duplicate_artifact_names_are_90(py_repo: Repo, cli) -> None:
 
 def test_reviewed_entry_that_keeps_the_placeholder_is_still_54(py_repo: Repo, cli,
                                                                tmp_path: Path) -> None:
-    from domain.changelog import MISSING_MIGRATION
+    from shipline.domain.release.changelog import MISSING_MIGRATION
 
     py_repo.commit("feat(api)!: drop the v1 endpoints")
     entry = tmp_path / "entry.md"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from domain.config import load_config
-from domain.events import StepFinished
-from domain.gitops import Git
-from domain.pipeline import STEPS, Pipeline, ShipOptions
+from shipline.domain.config import load_config
+from shipline.domain.events import StepFinished
+from shipline.domain.gitops import Git
+from shipline.domain.pipeline.steps import STEPS, Pipeline, ShipOptions
 
 
 def _pipeline(repo: Repo) -> Pipeline:

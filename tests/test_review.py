@@ -19,15 +19,15 @@ import pytest
 from conftest import Repo
 from registries import PyPIServer
 
-from domain import attestation as att
-from domain import ledger as ldg
-from domain import review as rv
-from domain import signing
-from domain.config import load_config
-from domain.gitops import Git
-from domain.rebuild import first_difference
-from domain.review_approve import review_statement
-from domain.review_checks import dependency_check
+from shipline.domain.config import load_config
+from shipline.domain.gitops import Git
+from shipline.domain.provenance import attestation as att
+from shipline.domain.provenance import ledger as ldg
+from shipline.domain.review import decide as rv
+from shipline.domain.review.approve import review_statement
+from shipline.domain.review.checks import dependency_check
+from shipline.domain.review.rebuild import first_difference
+from shipline.domain.signing import envelope as signing
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
 from tests.sigstore_standin import Standin, standin_fixture  # noqa: F401
 
@@ -255,7 +255,7 @@ def _l3_release(cli: Any, repo: Repo, tmp_path: Path, standin: Standin,
     """v1.3.0 shipped from a hosted-GitLab-like CI, signed keyless: recorded at
     L3 with a pinned builder, so only the two-party review stands between it
     and L4 ."""
-    from domain import sigstore_keyless as keyless
+    from shipline.domain.signing import sigstore_keyless as keyless
 
     _tarball_project(repo, tmp_path, method="sigstore", level=L3, builder_image=PIN)
     monkeypatch.setenv(keyless.TRUST_CONFIG_ENV,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from domain import lockfiles, sbom
-from domain.errors import ConfigInvalid, ExitCode
-from domain.lockfiles import LockfileInvalid
+from shipline.domain.errors import ConfigInvalid, ExitCode
+from shipline.domain.provenance import lockfiles, sbom
+from shipline.domain.provenance.lockfiles import LockfileInvalid
 
 MAIN_LOCK = Path(__file__).resolve().parent.parent / "uv.lock"
 EPOCH = 1_767_225_600

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from domain import runner
-from domain import sigstore_keyless as keyless
-from domain.errors import ExitCode, ShiplineError
+from shipline.domain import runner
+from shipline.domain.errors import ExitCode, ShiplineError
+from shipline.domain.signing import sigstore_keyless as keyless
 from tests.sigstore_standin import (  # noqa: F401 (standin_fixture is the fixture)
     GITHUB_REQUEST_TOKEN,
     Standin,
@@ -439,7 +439,7 @@ def test_dsse_bundle_is_refused_where_a_statement_is_expected_from_a_blob(
 
 
 def test_module_import_does_not_load_sigstore() -> None:
-    code = ("import sys, domain.sigstore_keyless; "
+    code = ("import sys, shipline.domain.signing.sigstore_keyless; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sigstore', 'cryptography', 'rfc8785')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

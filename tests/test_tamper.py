@@ -51,7 +51,7 @@ def asc_path(repo: Repo, version: str) -> Path:
 
 def rewrite_ledger(repo: Repo, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
                    ) -> None:
-    from domain.ledger import serialize
+    from shipline.domain.provenance.ledger import serialize
 
     path = repo.path / ".shipline" / "releases.json"
     path.write_bytes(serialize(change(ledger_records(repo))))
@@ -62,8 +62,8 @@ def resign(repo: Repo, version: str, mutate: Callable[[dict[str, Any]], None],
     """Re-sign ``version``'s statement after ``mutate``, with a real key (the
     release key unless ``key_env`` names another): a valid signature over a
     statement that says something else."""
-    from domain import attestation as att
-    from domain import signing
+    from shipline.domain.provenance import attestation as att
+    from shipline.domain.signing import envelope as signing
 
     path = envelope_path(repo, version)
     statement = att.decode_envelope(json.loads(path.read_text()))
@@ -200,7 +200,7 @@ def test_edited_ledger_record_is_93(cli, released: Repo) -> None:
 
 
 def test_edited_and_resealed_record_breaks_the_next_link_93(cli, released: Repo) -> None:
-    from domain.ledger import seal
+    from shipline.domain.provenance.ledger import seal
 
     def edit(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         records[0]["slsaLevel"] = "SLSA_BUILD_LEVEL_3"
@@ -241,7 +241,7 @@ def test_rewritten_ledger_is_caught_by_the_signed_anchor_93(cli, released: Repo)
     """A wholly rewritten, internally consistent ledger (release 1.0.0
     removed, 1.1.0 resealed as the first record): 1.1.0's signed statement
     says one record preceded it."""
-    from domain.ledger import seal
+    from shipline.domain.provenance.ledger import seal
 
     released.git("tag", "-d", "v1.0.0")
     envelope_path(released, "1.0.0").unlink()
@@ -280,8 +280,8 @@ def test_record_downgraded_to_unsigned_and_resealed_is_94(cli, released: Repo) -
     """The attacker rewrites the last record to say "unsigned, level 1" (so
     no signature would be checked) and reseals it: the chain holds, but the
     statement itself says it was signed with gpg."""
-    from domain.ledger import seal
-    from domain.signing import empty_block
+    from shipline.domain.provenance.ledger import seal
+    from shipline.domain.signing.envelope import empty_block
 
     def downgrade(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         last = records[-1]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from tui_helpers import SIZE, planned, until
 
-from domain.demo import ephemeral_key, make_sandbox, package_index
-from tui.app import ShiplineApp
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.publish import ArtifactRow
+from shipline.domain.demo.sandbox import ephemeral_key, make_sandbox, package_index
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
+from shipline.tui.screens.publish import ArtifactRow
 
 
 @pytest.mark.slow

@@ -10,10 +10,10 @@ import pytest
 from conftest import Repo
 from tui_helpers import SIZE, add_remote, configure, planned, until
 
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
+from shipline.tui.widgets.error_panel import ErrorPanel
 from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
-from tui.app import ShiplineApp
-from tui.screens.confirm import ConfirmScreen
-from tui.widgets.error_panel import ErrorPanel
 
 
 async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -> None:

@@ -21,12 +21,12 @@ from test_tui_tmux import EXE, Tmux, tmux  # noqa: F401
 from textual.widgets import Static
 from tui_helpers import SIZE, until
 
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
+from shipline.tui.widgets.error_panel import ErrorPanel
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
 from tests.sigstore_standin import Standin, standin_fixture  # noqa: F401
 from tests.test_review import L4, _as, _l3_release, _of, _review, _ship, _tarball_project
-from tui.app import ShiplineApp
-from tui.screens.confirm import ConfirmScreen
-from tui.widgets.error_panel import ErrorPanel
 
 HEX = re.compile(r"\b(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{40})\b")
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from conftest import Repo
 from tui_helpers import SIZE, configure, planned, until
 
-from domain.api import ChainLink, StepFinished, StepProgress, StepStarted
+from shipline.domain.api import ChainLink, StepFinished, StepProgress, StepStarted
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
+from shipline.tui.screens.publish import TransferRow
+from shipline.tui.widgets.chain_view import LinkCard
+from shipline.tui.widgets.error_panel import ErrorPanel
 from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
-from tui.app import ShiplineApp
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.publish import TransferRow
-from tui.widgets.chain_view import LinkCard
-from tui.widgets.error_panel import ErrorPanel
 
 
 async def test_custom_version_is_validated_in_place(py_repo: Repo) -> None:
@@ -232,8 +232,8 @@ def test_tui_imports_only_the_domain_api() -> None:
     for path in root.rglob("*.py"):
         for line in path.read_text().splitlines():
             stripped = line.strip()
-            if stripped.startswith(("from domain", "import domain")):
-                assert stripped.startswith("from domain.api import"), f"{path}: {stripped}"
+            if stripped.startswith(("from shipline.domain", "import shipline.domain")):
+                assert stripped.startswith("from shipline.domain.api import"), f"{path}: {stripped}"
 
 
 def test_importing_the_app_does_not_import_the_domain() -> None:
@@ -241,8 +241,9 @@ def test_importing_the_app_does_not_import_the_domain() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tui.app\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('domain', 'tui.screens.'))))")
+    code = ("import sys, shipline.tui.app\n"
+            "print(sorted(m for m in sys.modules"
+            " if m.startswith(('shipline.domain', 'shipline.tui.screens.'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr

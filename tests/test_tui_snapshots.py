@@ -14,7 +14,7 @@ import re
 from conftest import Repo
 from tui_helpers import SIZE, configure, planned, until
 
-from domain.api import (
+from shipline.domain.api import (
     ChainLink,
     GateResult,
     LogLine,
@@ -22,8 +22,8 @@ from domain.api import (
     StepStarted,
     Summary,
 )
-from tui.app import ShiplineApp
-from tui.screens.confirm import ConfirmScreen
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
 
 
 def _goto(name: str, *events: object):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.api import (
+from shipline.domain.api import (
     ChainLink,
     ErrorEvent,
     FileChange,
@@ -14,8 +14,8 @@ from domain.api import (
     StepStarted,
     Summary,
 )
-from tui.state import MAX_LOG, RunState
-from tui.widgets.steps_bar import screen_status
+from shipline.tui.state import MAX_LOG, RunState
+from shipline.tui.widgets.steps_bar import screen_status
 
 
 def test_steps_gates_and_logs_fold_in_order() -> None:

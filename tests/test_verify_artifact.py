@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from domain import sigstore_keyless as keyless
+from shipline.domain.signing import sigstore_keyless as keyless
 from tests.gpgkeys import GpgHome, GpgKey
 from tests.public_bundles import (  # noqa: F401 (public_assets_fixture is the fixture)
     GH_ARTIFACT,
@@ -320,8 +320,8 @@ def test_gpg_usage_errors_are_2(cli: Any, signed: tuple[Path, Path, Path],
 
 def test_gpgv_missing_is_2_not_a_traceback(signed: tuple[Path, Path, Path], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from domain.errors import ExitCode, ShiplineError
-    from domain.gpg_artifact import verify_artifact_gpg
+    from shipline.domain.errors import ExitCode, ShiplineError
+    from shipline.domain.signing.gpg_artifact import verify_artifact_gpg
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

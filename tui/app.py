@@ -18,14 +18,14 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker
 
-from .release_run import ReleaseRun
-from .state import RunState
-from .widgets.steps_bar import STEP_SCREENS
+from shipline.tui.release_run import ReleaseRun
+from shipline.tui.state import RunState
+from shipline.tui.widgets.steps_bar import STEP_SCREENS
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from domain.api import (
+    from shipline.domain.api import (
         ErrorEvent,
         Git,
         LoadedConfig,
@@ -46,7 +46,7 @@ SCREEN_CLASSES = {
 
 
 def _commands() -> type[Provider]:
-    from .commands import ShiplineCommands
+    from shipline.tui.commands import ShiplineCommands
 
     return ShiplineCommands
 
@@ -150,7 +150,7 @@ class ShiplineApp(ReleaseRun, App[int]):
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
     def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any],
                      seq: int) -> None:
-        from domain.api import (
+        from shipline.domain.api import (
             ErrorEvent,
             ExitCode,
             Git,
@@ -187,7 +187,7 @@ class ShiplineApp(ReleaseRun, App[int]):
     @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
     def _choices_worker(self, options: PlanOptions) -> None:
         """The version each bump choice would give, for the Version screen's labels."""
-        from domain.api import ShiplineError, make_plan
+        from shipline.domain.api import ShiplineError, make_plan
 
         choices: dict[str, str] = {}
         for bump in ("major", "minor", "patch", "prerelease"):
@@ -208,7 +208,7 @@ class ShiplineApp(ReleaseRun, App[int]):
 
     def _interrupted_release(self) -> str | None:
         """What the journal says about a release left half done, if any."""
-        from domain.api import ShiplineError, load_journal
+        from shipline.domain.api import ShiplineError, load_journal
 
         assert self.loaded is not None
         if self.running:
@@ -316,13 +316,13 @@ class ShiplineApp(ReleaseRun, App[int]):
         if not self.running:
             self.exit(0)
             return
-        from .screens.confirm import ConfirmScreen
+        from shipline.tui.screens.confirm import ConfirmScreen
 
         async def answer(yes: bool | None) -> None:
             if yes and self.run_worker_ is not None:
                 self.cancel_event.set()
                 await self.run_worker_.wait()
-                from domain.api import ExitCode
+                from shipline.domain.api import ExitCode
 
                 code = int(ExitCode.INTERRUPTED)
                 self.exit(code, return_code=code)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from .app import ShiplineApp
+    from shipline.tui.app import ShiplineApp
 
 SCREEN_TITLES = {
     "plan": "Plan: last release, commits since, the bump",

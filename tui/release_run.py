@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.worker import WorkerState
 
-from .state import RunState
+from shipline.tui.state import RunState
 
 if TYPE_CHECKING:
-    from domain.api import Pipeline, ShipOptions
+    from shipline.domain.api import Pipeline, ShipOptions
 
 PAUSE_AFTER = {"gates": "tag", "tag": "publish"}
 """After these steps the run waits for the operator on the named screen."""
@@ -65,7 +65,7 @@ class ReleaseRun:
         self.cancel_event.clear()
         self.proceed.clear()
         self.waiting_after = None
-        from domain.api import ShipOptions
+        from shipline.domain.api import ShipOptions
 
         options = ShipOptions(**self.options.model_dump())
         self.run_worker_ = self._release_worker(options, "ship")
@@ -86,7 +86,7 @@ class ReleaseRun:
         """Undo an interrupted release's local effects, after a confirmation."""
         if self.running or self.git is None:
             return
-        from .screens.confirm import ConfirmScreen
+        from shipline.tui.screens.confirm import ConfirmScreen
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -107,7 +107,7 @@ class ReleaseRun:
             return False
         if step == "gates" and self.pipeline is not None and self.sign_tag is not None \
                 and self.loaded is not None:
-            from domain.api import with_tag_signing
+            from shipline.domain.api import with_tag_signing
 
             self.pipeline.loaded = with_tag_signing(self.loaded, self.sign_tag)
         self.waiting_after = None
@@ -117,7 +117,7 @@ class ReleaseRun:
 
     @work(thread=True, exclusive=True, group="release", exit_on_error=False)
     def _release_worker(self, options: ShipOptions | None, mode: str) -> None:
-        from domain.api import (
+        from shipline.domain.api import (
             ErrorEvent,
             ExitCode,
             Pipeline,
@@ -177,7 +177,7 @@ class ReleaseRun:
         self.refresh_screen()
 
     def _undo_after_cancel(self, pipeline: Pipeline) -> None:
-        from domain.api import ErrorEvent, ExitCode, Pipeline, ShiplineError, Summary
+        from shipline.domain.api import ErrorEvent, ExitCode, Pipeline, ShiplineError, Summary
 
         undo = Pipeline(pipeline.git, pipeline.loaded)
         try:
@@ -216,7 +216,7 @@ class ReleaseRun:
 
     def _confirm_from_thread(self, question: str) -> bool:
         """The pipeline's confirmation hook: ask in a modal, wait for the answer."""
-        from .screens.confirm import ConfirmScreen
+        from shipline.tui.screens.confirm import ConfirmScreen
 
         answer: concurrent.futures.Future[bool] = concurrent.futures.Future()
 
@@ -244,7 +244,7 @@ class ReleaseRun:
             self.notify("publishing has started: the release can no longer be cancelled",
                         severity="warning")
             return
-        from .screens.confirm import ConfirmScreen
+        from shipline.tui.screens.confirm import ConfirmScreen
 
         version = self.planned.plan.tag if self.planned else "the release"
         question = (f"Cancel {version}? The bumped files, the changelog, the release commit "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # events are told apart by their ``kind``: no import at start-up
-    from domain.api import ErrorEvent, FileChange, LogLine, StepProgress, Summary
+    from shipline.domain.api import ErrorEvent, FileChange, LogLine, StepProgress, Summary
 
 LINKS = ("commit", "build", "artifact", "attestation", "registry")
 """The provenance chain, in the order it is drawn."""

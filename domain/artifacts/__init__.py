@@ -1,6 +1,6 @@
 """Artifact handler registry (SPEC section 5).
 
-``load_handler(cfg, ctx)`` returns the :class:`~domain.artifacts.base.Handler`
+``load_handler(cfg, ctx)`` returns the :class:`~shipline.domain.artifacts.base.Handler`
 for one ``release.artifacts`` entry. Types are registered by module and
 class name and imported only when a release uses them, so ``shipline
 --help`` stays fast and a handler module can land independently. An unknown
@@ -18,9 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import NoReturn
 
-from ..config import ArtifactConfig
-from ..errors import ArtifactPublishFailed, ArtifactTypeUnknown, RollbackFailed, ShiplineError
-from .base import (
+from shipline.domain.artifacts.base import (
     ArtifactContext,
     BuildContext,
     BuiltFile,
@@ -28,6 +26,13 @@ from .base import (
     Handler,
     PublishContext,
     PublishResult,
+)
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.errors import (
+    ArtifactPublishFailed,
+    ArtifactTypeUnknown,
+    RollbackFailed,
+    ShiplineError,
 )
 
 __all__ = [
@@ -46,11 +51,11 @@ __all__ = [
 ]
 
 HANDLER_TYPES: dict[str, str] = {
-    "python-package": "domain.artifacts.python_package:PythonPackageHandler",
-    "tarball": "domain.artifacts.tarball:TarballHandler",
-    "cargo-crate": "domain.artifacts.cargo_crate:CargoCrateHandler",
-    "npm-package": "domain.artifacts.npm_package:NpmPackageHandler",
-    "oci-image": "domain.artifacts.oci_image:OciImageHandler",
+    "python-package": "shipline.domain.artifacts.python_package:PythonPackageHandler",
+    "tarball": "shipline.domain.artifacts.tarball:TarballHandler",
+    "cargo-crate": "shipline.domain.artifacts.cargo_crate:CargoCrateHandler",
+    "npm-package": "shipline.domain.artifacts.npm_package:NpmPackageHandler",
+    "oci-image": "shipline.domain.artifacts.oci_image:OciImageHandler",
 }
 """type name -> ``module:Class``. Imported lazily by :func:`load_handler`."""
 

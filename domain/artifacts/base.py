@@ -12,7 +12,7 @@ registry cannot delete).
 A handler is built with the artifact's config entry and an
 :class:`ArtifactContext` (repository, version, release commit,
 ``SOURCE_DATE_EPOCH``, output directory, environment, event callback). It
-never prints: it returns values, raises :class:`~domain.errors.ShiplineError`
+never prints: it returns values, raises :class:`~shipline.domain.errors.ShiplineError`
 subclasses, and reports progress through ``ctx.emit``. Credentials are read
 only from the environment variable named by ``credentialsEnv``, registered
 with the runner's redaction, and never put on a command line.
@@ -29,10 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import runner
-from ..config import ArtifactConfig
-from ..digests import sha256_file
-from ..errors import (
+from shipline.domain import runner
+from shipline.domain.config import ArtifactConfig
+from shipline.domain.digests import sha256_file
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
@@ -40,7 +40,7 @@ from ..errors import (
     DigestMismatch,
     ShiplineError,
 )
-from ..events import LogLine
+from shipline.domain.events import LogLine
 
 STEP = "artifacts"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -56,9 +56,9 @@ class ArtifactContext:
 
     ``version`` is the bare version (no tag prefix); ``out_dir`` is where
     ``build`` writes (one sub-directory per artifact is made by
-    :func:`domain.artifacts.load_handler`); ``env`` is the environment the
+    :func:`shipline.domain.artifacts.load_handler`); ``env`` is the environment the
     tools run with (credentials are looked up in it by name); ``emit``
-    receives :mod:`domain.events` events; ``timeout`` bounds every external
+    receives :mod:`shipline.domain.events` events; ``timeout`` bounds every external
     tool and HTTP call unless the artifact's ``options.timeoutSeconds`` says
     otherwise.
     """
@@ -267,7 +267,7 @@ class Handler(ABC):
     def run_tool(self, argv: Sequence[str], error: type[ShiplineError], what: str, *,
                  cwd: Path | None = None, env: Mapping[str, str] | None = None,
                  timeout: float | None = None) -> runner.Completed:
-        """Run through :mod:`domain.runner`; a missing tool, a timeout or a
+        """Run through :mod:`shipline.domain.runner`; a missing tool, a timeout or a
         non-zero exit becomes ``error`` with a one-line message (the last
         lines of the tool's output, redacted)."""
         limit = self.timeout if timeout is None else timeout

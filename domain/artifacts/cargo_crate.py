@@ -25,15 +25,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import (
+from shipline.domain.artifacts import httpio
+from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
     RollbackFailed,
     ShiplineError,
 )
-from . import httpio
-from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
 
 
 def index_path(name: str) -> str:

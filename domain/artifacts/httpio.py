@@ -1,7 +1,7 @@
 """Small HTTP client for registries (stdlib ``urllib``, no extra dependency).
 
 Every call has a timeout, and every failure (refused connection, timeout,
-5xx, 401/403) becomes the caller's :class:`~domain.errors.ShiplineError`
+5xx, 401/403) becomes the caller's :class:`~shipline.domain.errors.ShiplineError`
 class with a one-line message that names the URL (credentials stripped).
 """
 
@@ -14,8 +14,8 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import runner
-from ..errors import ShiplineError
+from shipline.domain import runner
+from shipline.domain.errors import ShiplineError
 
 
 @dataclass(frozen=True)

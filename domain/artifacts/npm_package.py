@@ -28,8 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import runner
-from ..errors import (
+from shipline.domain import runner
+from shipline.domain.artifacts import httpio
+from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
@@ -37,8 +39,6 @@ from ..errors import (
     RollbackFailed,
     ShiplineError,
 )
-from . import httpio
-from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 KIND = "npm-tarball"

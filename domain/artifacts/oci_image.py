@@ -43,8 +43,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import runner
-from ..errors import (
+from shipline.domain import runner
+from shipline.domain.artifacts import httpio, oci_layout
+from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
@@ -52,8 +54,6 @@ from ..errors import (
     RollbackFailed,
     ShiplineError,
 )
-from . import httpio, oci_layout
-from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
 
 KIND = "oci-manifest"
 ACCEPT = ", ".join(oci_layout.MANIFEST_TYPES)

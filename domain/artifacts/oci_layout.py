@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import runner
-from ..digests import sha256_file
-from ..errors import ShiplineError
+from shipline.domain import runner
+from shipline.domain.digests import sha256_file
+from shipline.domain.errors import ShiplineError
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"

@@ -26,15 +26,15 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import (
+from shipline.domain.artifacts import httpio
+from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
     RollbackFailed,
     ShiplineError,
 )
-from . import httpio
-from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
 
 _LINK = re.compile(r'<a\s[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', re.IGNORECASE)
 
@@ -314,7 +314,7 @@ class PythonPackageHandler(Handler):
             hint="yank the release on the index if it must not be installed")
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
-        from ..errors import DigestMismatch
+        from shipline.domain.errors import DigestMismatch
 
         url = result.urls.get(built.path.name)
         if url is None:

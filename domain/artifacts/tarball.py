@@ -27,16 +27,16 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import runner
-from ..errors import (
+from shipline.domain import runner
+from shipline.domain.artifacts import httpio
+from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
     RollbackFailed,
     ShiplineError,
 )
-from . import httpio
-from .base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

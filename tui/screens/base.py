@@ -10,13 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from ..widgets.error_panel import ErrorPanel
-from ..widgets.steps_bar import StepsBar
+from shipline.tui.widgets.error_panel import ErrorPanel
+from shipline.tui.widgets.steps_bar import StepsBar
 
 if TYPE_CHECKING:
-    from domain.api import ErrorEvent
-
-    from ..app import ShiplineApp
+    from shipline.domain.api import ErrorEvent
+    from shipline.tui.app import ShiplineApp
 
 
 class StepScreen(Screen[None]):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from ..widgets.chain_view import ChainView
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.chain_view import ChainView
 
 
 class ChainScreen(StepScreen):

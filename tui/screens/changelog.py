@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Checkbox, Markdown, Static, TextArea
 
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
 
 
 class ChangelogScreen(StepScreen):
@@ -53,7 +53,7 @@ class ChangelogScreen(StepScreen):
         return self.query_one("#cl-editor", TextArea).text
 
     def blocker(self) -> str | None:
-        from domain.api import MISSING_MIGRATION, migration_unwritten
+        from shipline.domain.api import MISSING_MIGRATION, migration_unwritten
 
         app = self.shipline
         if app.options is None:

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, RichLog, Static
 
-from ..widgets.glyphs import glyph, style
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.glyphs import glyph, style
 
 
 class GatesScreen(StepScreen):
@@ -147,7 +147,7 @@ class GatesScreen(StepScreen):
         self._show_log()
 
     def on_release_event(self, event: object) -> None:
-        from domain.api import LogLine
+        from shipline.domain.api import LogLine
 
         if isinstance(event, LogLine) and event.step == "gates":
             self._show_log()

@@ -12,10 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from domain.api import ErrorEvent, ShiplineError, load_ledger, verify_provenance_chain
-
-from ..widgets.glyphs import glyph, style
-from .base import StepScreen
+from shipline.domain.api import ErrorEvent, ShiplineError, load_ledger, verify_provenance_chain
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.glyphs import glyph, style
 
 
 class HistoryScreen(StepScreen):

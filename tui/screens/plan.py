@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static, Tree
 
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
 
 
 class PlanScreen(StepScreen):
@@ -94,7 +94,7 @@ class PlanScreen(StepScreen):
         self._fill_tree(planned)
 
     def _fill_tree(self, planned: object) -> None:
-        from domain.api import BREAKING_TITLE, group_commits
+        from shipline.domain.api import BREAKING_TITLE, group_commits
 
         tree = self.query_one("#commits", Tree)
         tree.clear()

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ProgressBar, Static
 
-from ..state import Transfer
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.state import Transfer
 
 
 def human_bytes(n: float) -> str:

@@ -15,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..widgets.glyphs import glyph, style
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.glyphs import glyph, style
 
 STATUS = {"pass": "ok", "fail": "failed", "not-run": "skipped"}
 
@@ -127,7 +127,7 @@ class ReviewScreen(StepScreen):
             return app.review_version
         if app.loaded is None:
             return None
-        from domain.api import ShiplineError, load_ledger
+        from shipline.domain.api import ShiplineError, load_ledger
 
         try:
             releases = load_ledger(app.loaded.state_dir, verify_chain=False).releases()
@@ -179,7 +179,7 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def _evidence_worker(self, version: str, rebuild: bool) -> None:
-        from domain.api import ErrorEvent, ShiplineError, collect_evidence
+        from shipline.domain.api import ErrorEvent, ShiplineError, collect_evidence
 
         app = self.shipline
         try:
@@ -208,7 +208,7 @@ class ReviewScreen(StepScreen):
         version = self.target()
         if version is None or self.busy:
             return
-        from .confirm import ConfirmScreen
+        from shipline.tui.screens.confirm import ConfirmScreen
 
         word = "an approval" if approve else "a rejection"
         how = ("your sigstore identity (keyless)" if self.shipline.review_sign == "sigstore"
@@ -229,7 +229,7 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def _verdict_worker(self, version: str, approve: bool) -> None:
-        from domain.api import ErrorEvent, ShiplineError, submit_review
+        from shipline.domain.api import ErrorEvent, ShiplineError, submit_review
 
         app = self.shipline
         try:

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..widgets.glyphs import glyph, style
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.glyphs import glyph, style
 
 
 class SummaryScreen(StepScreen):

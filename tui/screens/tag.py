@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, RadioButton, RadioSet, Static
 
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
 
 
 class TagScreen(StepScreen):

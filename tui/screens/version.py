@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
-from .base import StepScreen
+from shipline.tui.screens.base import StepScreen
 
 CHOICES = (("auto", "Inferred"), ("major", "Major"), ("minor", "Minor"), ("patch", "Patch"),
            ("prerelease", "Prerelease"), ("custom", "Custom"))

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..state import LINKS, LinkView, RunState
-from .glyphs import glyph, style
+from shipline.tui.state import LINKS, LinkView, RunState
+from shipline.tui.widgets.glyphs import glyph, style
 
 TITLES = {
     "commit": "Commit", "build": "Build", "artifact": "Artifact",

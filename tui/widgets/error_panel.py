@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from domain.api import ErrorEvent
+    from shipline.domain.api import ErrorEvent
 
 
 class ErrorPanel(Static):

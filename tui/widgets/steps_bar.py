@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from .glyphs import glyph, style
+from shipline.tui.widgets.glyphs import glyph, style
 
 STEP_SCREENS: tuple[tuple[str, str], ...] = (
     ("plan", "Plan"), ("version", "Version"), ("changelog", "Changelog"),

@@ -1,0 +1,1 @@
+"""The command line: the one place that composes the headless core and the TUI (argparse parser in main, one module per command under commands/, the rich and JSON-lines renderers)."""

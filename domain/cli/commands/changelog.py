@@ -1,0 +1,43 @@
+"""``shipline changelog``: the changelog from Conventional Commits, printed.
+
+Default: the changes since the last release (an ``[Unreleased]`` entry);
+``--since TAG``: since that tag; ``--all``: every release in the history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from shipline.domain.cli.session import Session
+from shipline.domain.errors import UsageError
+from shipline.domain.release import changelog
+from shipline.domain.release.versioning import release_tags
+
+
+def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    git = session.git
+    # the whole history is read while the config (and pydantic) loads
+    pending = changelog.PendingWalk(git, None) if args.all else None
+    cfg = session.config.release
+    exclude = changelog.release_commit_pattern(cfg.commit_message)
+    if args.all:
+        releases = changelog.history(git, cfg.tag_prefix, pending=pending)
+    else:
+        since = args.since
+        if since is None:
+            tags = release_tags(git, cfg.tag_prefix)
+            since = tags[-1][0] if tags else None
+        elif git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{since}") is None:
+            raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
+        releases = changelog.history(git, cfg.tag_prefix, since=since) if since else \
+            [changelog.Release(None, None, None, changelog.walk(git, None))]
+    if session.output == "json":
+        return {"releases": changelog.history_json(releases, exclude)}
+    if args.format == "json":
+        session.text(json.dumps({"releases": changelog.history_json(releases, exclude)},
+                                indent=2, ensure_ascii=False))
+    else:
+        session.text(changelog.render_history(releases, exclude))
+    return {}

@@ -1,0 +1,137 @@
+"""``shipline release plan|ship|resume|abort``: thin drivers of the
+pipeline that turn its events into output."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from shipline.domain.cli.session import Session
+from shipline.domain.events import (
+    FileChange,
+    GateResult,
+    GitCommand,
+    LogLine,
+    StepFinished,
+    StepStarted,
+)
+from shipline.domain.pipeline.steps import Pipeline, ShipOptions
+from shipline.domain.release.gates import RepoFacts, check_repository
+from shipline.domain.release.plan import PlanOptions, make_plan
+
+
+def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
+    entry = None
+    if getattr(args, "changelog_entry", None):
+        from shipline.domain.errors import UsageError
+
+        try:
+            entry = args.changelog_entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--changelog-entry {args.changelog_entry}: cannot read: {exc}")\
+                from None
+    fields: dict[str, Any] = {
+        "version": args.version, "bump": args.bump, "pre": args.pre, "changelog_entry": entry,
+    }
+    for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes", "handoff"):
+        if hasattr(args, name) and name in cls.model_fields:
+            fields[name] = getattr(args, name)
+    return cls(**fields)
+
+
+def plan(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    options = _options(args, PlanOptions)
+    planned = make_plan(session.git, session.config, options)
+    p = planned.plan
+    emit = session.emit
+    last = p.last_tag or "none (first release)"
+    emit(StepStarted(step="plan", title=f"Release plan for {session.repo.name}"))
+    emit(LogLine(step="plan", text=f"last release: {last}; {len(p.commits)} commit(s) since"))
+    for c in p.commits:
+        mark = "!" if c.breaking else " "
+        emit(LogLine(step="plan", text=f"  {c.short} {mark} {c.subject}"))
+    if not p.releasable:
+        emit(StepFinished(step="plan", status="skipped", detail=p.blocker or ""))
+        return {"plan": p.model_dump(mode="json"), "message": p.blocker}
+    emit(LogLine(step="plan", text=f"bump: {p.bump or 'explicit'} → {p.version} (tag {p.tag})"))
+    for reason in p.reasons:
+        emit(LogLine(step="plan", text=f"  because {reason}"))
+    for f in p.files:
+        for change in f.changes:
+            emit(FileChange(path=f.path, line=change.line, before=change.before,
+                            after=change.after))
+    if p.changelog_entry:
+        emit(LogLine(step="plan", text=f"changelog entry for {p.changelog_path}:"))
+        session.text(p.changelog_entry)
+    if p.missing_migration:
+        emit(LogLine(step="plan", text="breaking changes without a migration note (the "
+                     "migration-notes gate will fail): " + "; ".join(p.missing_migration)))
+    facts = RepoFacts(session.git, session.config.release, p.tag or "", session.state_dir,
+                      p.push)
+    repo_gates = {o.name: o for o in check_repository(facts)}
+    for gate in p.gates:
+        if gate.name in repo_gates:
+            emit(repo_gates[gate.name].event())
+        else:
+            emit(GateResult(name=gate.name, status="planned", detail=gate.command or ""))
+    for argv in p.git_commands:
+        emit(GitCommand(argv=argv, planned=True))
+    if p.artifacts:
+        names = ", ".join(f"{a.type}:{a.name or '-'}" for a in p.artifacts)
+        emit(LogLine(step="plan", text=f"artifacts: {names}"))
+    else:
+        emit(LogLine(step="plan", text="source-only release: no artifacts"))
+    emit(StepFinished(step="plan", status="planned", detail=f"{p.tag}; nothing was changed"))
+    return {"plan": p.model_dump(mode="json"),
+            "message": f"{p.tag} would be released; nothing was changed"}
+
+
+def _confirm(session: Session, options: ShipOptions) -> Any:
+    if options.yes or not session.interactive:
+        return None
+
+    def ask(question: str) -> bool:
+        import questionary
+
+        return bool(questionary.confirm(question, default=False).ask())
+
+    return ask
+
+
+def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
+    """Show every event; a Ctrl-C that lands while an event is being shown is
+    thrown into the pipeline, so the step in progress undoes its work."""
+    interrupted = False
+    while True:
+        try:
+            event = events.throw(KeyboardInterrupt()) if interrupted else next(events)
+        except StopIteration:
+            break
+        interrupted = False
+        try:
+            if isinstance(event, LogLine) and event.step == "changelog" and \
+                    session.output == "text":
+                session.text(event.text)
+            else:
+                session.emit(event)
+        except KeyboardInterrupt:
+            interrupted = True
+    return pipeline.result
+
+
+def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    options = _options(args, ShipOptions)
+    pipeline = Pipeline(session.git, session.config, confirm=_confirm(session, options))
+    return _drive(session, pipeline, pipeline.ship(options))
+
+
+def resume(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    pipeline = Pipeline(session.git, session.config,
+                        confirm=_confirm(session, ShipOptions(yes=False)))
+    return _drive(session, pipeline, pipeline.resume())
+
+
+def abort(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    pipeline = Pipeline(session.git, session.config)
+    _drive(session, pipeline, pipeline.abort())
+    return {"message": "aborted: local effects undone"}

@@ -1,0 +1,1 @@
+"""Per-ecosystem knowledge: manifests, version holders and what a repository is made of."""

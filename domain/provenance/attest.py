@@ -1,0 +1,449 @@
+"""The provenance sub-protocol for one release (seed ct-provenance-keeper):
+digests → SBOM → statement → signature → verification → ledger record.
+
+``shipline attest FILE... --version V`` runs it for files CI built; the
+release pipeline runs it with the artifacts it built. The order is the
+protocol's, and each step exists for a reason:
+
+1. The signing method is decided and its key or identity checked first
+   (90 / 91), so a missing key fails before anything is computed or written.
+2. Every artifact is digested before anything is attested (PROV-002) and
+   digested again right before the record is written: a file that changed
+   in between refuses to bind (93).
+3. The statement carries the ledger head as it stood before the release
+   (from the tag's anchor when the tag has one), so a dropped ledger tail
+   or a rewritten ledger is caught by ``verify``.
+4. The signature is verified with the pinned key or identity before the
+   record is written (PROV-006); only then is ``chainVerified`` true.
+5. Files are written, then the ledger record is appended under its lock; if
+   the append fails, the files this run created are removed again, so an
+   interrupted attest leaves no orphan attestation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipline.domain.config import LoadedConfig, ProvenanceConfig
+from shipline.domain.digests import FileDigest, require_digest, sha256_bytes, sha256_file
+from shipline.domain.errors import AttestationInvalid, InvalidVersion, ReleaseExists, UsageError
+from shipline.domain.events import ChainLink, LogLine, StepFinished, StepStarted
+from shipline.domain.gitops import Git
+from shipline.domain.provenance import attestation as att
+from shipline.domain.provenance import ledger
+from shipline.domain.signing import envelope as signing
+
+STEP = "provenance"
+_TYPES_BY_SUFFIX = ((".whl", "python-package"), (".tar.gz", "tarball"), (".tgz", "npm-package"),
+                    (".crate", "cargo-crate"), (".oci.tar", "oci-image"), (".zip", "tarball"))
+_SBOM_MEDIA = {"CycloneDX": "application/vnd.cyclonedx+json",
+               "SPDX": "application/spdx+json"}
+
+
+@dataclass(frozen=True)
+class ArtifactInput:
+    """One file to attest; ``expected_sha256`` is what its builder reported
+    (a different file refuses to bind, 93)."""
+
+    path: Path
+    name: str | None = None
+    type: str | None = None
+    expected_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Builder:
+    """Who built it: from the CI environment, or this machine."""
+
+    id: str
+    invocation_id: str
+    hosted: bool
+    platform: str
+
+
+@dataclass
+class AttestRequest:
+    artifacts: list[ArtifactInput]
+    version: str
+    sign: str | None = None
+    """Overrides ``signing.method`` (sigstore, gpg, none)."""
+    sbom: str | None = None
+    """CycloneDX, SPDX or none; ``None`` takes the config's format."""
+    commit: str | None = None
+    tag: str | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def normalize_version(text: str) -> str:
+    """The bare semver version (a leading ``v`` is fine; 53 otherwise)."""
+    import semver
+
+    bare = text.strip()[1:] if text.strip()[:1] in ("v", "V") else text.strip()
+    try:
+        semver.Version.parse(bare)
+    except (ValueError, TypeError):
+        raise InvalidVersion(f"'{text}' is not a valid semantic version",
+                             hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0") \
+            from None
+    return bare
+
+
+def detect_builder(env: Mapping[str, str]) -> Builder:
+    """builder.id and invocationId from GitHub Actions, GitLab CI or
+    CircleCI (:mod:`shipline.domain.provenance.ci_env`); a local builder URI
+    and a uuid otherwise."""
+    from shipline.domain.provenance import ci_env
+
+    found = ci_env.detect(env)
+    return Builder(found.builder_id, found.invocation_id, found.hosted, found.platform)
+
+
+def _optional(name: str) -> Any:
+    """A sibling module that another part of shipline provides, or ``None``
+    while it is not installed (its absence is reported, never hidden)."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"{__package__}.{name}") is None:
+        return None
+    return importlib.import_module(f".{name}", __package__)
+
+
+def artifact_type(path: Path) -> str:
+    name = path.name.lower()
+    for suffix, kind in _TYPES_BY_SUFFIX:
+        if name.endswith(suffix):
+            return kind
+    return "file"
+
+
+def _repository_uri(git: Git) -> str:
+    url = git.remote_url("origin")
+    if not url:
+        return f"git+file://{git.root}"
+    return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1", url)  # never record credentials
+
+
+class _Writes:
+    """Files written by this run, removed again if the run fails."""
+
+    def __init__(self) -> None:
+        self.created: list[Path] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        from shipline.domain.jsonio import write_atomic
+
+        if not path.exists():
+            self.created.append(path)
+        write_atomic(path, data)
+
+    def undo(self) -> None:
+        for path in reversed(self.created):
+            path.unlink(missing_ok=True)
+
+
+@dataclass
+class Prepared:
+    """Everything of a release's provenance except its ledger record:
+    the attestation, signature and SBOM are written; the record is not yet
+    sealed. The release pipeline keeps this in its journal, publishes, then
+    seals the record with the registry references (one record per version,
+    written once the chain is complete)."""
+
+    record: dict[str, Any]
+    head: ledger.LedgerHead
+    written: list[str]
+    level: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"record": self.record, "head": self.head.to_json(), "written": self.written,
+                "level": self.level}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Prepared:
+        return cls(dict(data["record"]), ledger.LedgerHead.from_json(data["head"]),
+                   list(data["written"]), data.get("level"))
+
+    def undo(self) -> None:
+        """Remove the files this preparation wrote (abort before sealing)."""
+        for name in reversed(self.written):
+            Path(name).unlink(missing_ok=True)
+
+
+def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
+           emit: Callable[[Any], None] = lambda _e: None) -> dict[str, Any]:
+    """Run the sub-protocol for ``request``; return the sealed ledger record."""
+    version = normalize_version(request.version)
+    emit(StepStarted(step=STEP, title=f"Provenance for {version}"))
+    prepared = prepare(git, loaded, request, emit)
+    try:
+        sealed = seal(loaded, prepared)
+    except BaseException:
+        prepared.undo()
+        raise
+    signature = prepared.record["artifacts"][0]["signature"]["method"]
+    emit(StepFinished(step=STEP, status="ok",
+                      detail=f"{version} recorded ({prepared.level}, {signature}) in "
+                      f"{_relative_to(git.root, ledger.ledger_path(loaded.state_dir))}"))
+    return sealed
+
+
+def _relative_to(repo: Path, path: Path) -> str:
+    absolute = path.absolute()
+    return str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute)
+
+
+def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
+            emit: Callable[[Any], None] = lambda _e: None) -> Prepared:
+    """Digests, SBOM, statement and signature for ``request``, written under
+    the state dir; the record is returned unsealed. Files written are
+    removed again when anything fails."""
+    env = request.env
+    prov = loaded.release.security.provenance
+    state = loaded.state_dir
+    repo = git.root
+    version = normalize_version(request.version)
+    method = request.sign or prov.signing.method
+    prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
+    _preflight(git, prov, env, emit)
+    plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
+                                repo=repo, state_dir=state, env=env)
+    if not request.artifacts:
+        raise UsageError("attest needs at least one artifact file")
+    book = ledger.load(state)
+    if book.find_release(version) is not None:
+        raise ReleaseExists(f"{book.path}: version {version} is already recorded",
+                            hint="a version is attested once; release a new version")
+
+    tag = request.tag or f"{loaded.release.tag_prefix}{version}"
+    commit, tag, head = _source(git, book, tag, request.commit)
+    emit(ChainLink(link="commit", status="ok", name=commit[:12], detail={"tag": tag}))
+
+    def relative(path: Path) -> str:
+        return _relative_to(repo, path)
+
+    started = ledger.now_rfc3339()
+    digests: list[tuple[ArtifactInput, FileDigest]] = []
+    for item in request.artifacts:
+        found = require_digest(item.path, item.expected_sha256)
+        digests.append((item, found))
+        emit(ChainLink(link="artifact", status="ok", name=item.name or item.path.name,
+                       detail={"sha256": found.sha256, "size": found.size}))
+    subjects = [att.Subject(item.name or item.path.name, found.sha256) for item, found in digests]
+    builder = detect_builder(env)
+    writes = _Writes()
+    try:
+        sbom_entry, sbom_fact = _sbom(repo, state, version, request.sbom, prov, writes, relative,
+                                      emit)
+        facts = att.BuildFacts(
+            version=version, tag=tag, commit_sha=commit, repository=_repository_uri(git),
+            builder_id=builder.id, invocation_id=builder.invocation_id, started_on=started,
+            finished_on=ledger.now_rfc3339(), ledger_head=head, signing_method=plan.method,
+            sbom=sbom_fact)
+        statement = att.build_statement(subjects, facts)
+        payload = att.encode_payload(statement)
+        name = _release_name(repo, subjects)
+        path = att.attestation_path(state, name, version)
+        signed = signing.sign(plan, statement, payload, attestation=path,
+                              keys_dir=state / "keys", env=env, relative=relative,
+                              signed_at=ledger.now_rfc3339())
+        for item, found in digests:  # bind only to the bytes that were attested
+            require_digest(item.path, found.sha256)
+        for extra, data in signed.files.items():
+            writes.write(extra, data)
+        writes.write(path, (_envelope_line(signed.envelope)).encode())
+        signing.verify(signed.envelope, payload, signed.block,
+                       lambda rel: Path(rel) if Path(rel).is_absolute() else repo / rel)
+        emit(ChainLink(link="attestation", status="ok", name=relative(path),
+                       detail={"signature": signed.block["method"],
+                               "signed": signed.block["signed"],
+                               "identity": signed.block.get("identity")
+                               or signed.block.get("fingerprint")}))
+        record = _record(version, commit, tag, builder, digests, relative(path), signed.block,
+                         sbom_entry, head, relative)
+        level = _level(prov, env, plan.method, record)
+        for line in level.shortfall:
+            emit(LogLine(step=STEP, text=f"shortfall: {line}"))
+    except BaseException:
+        writes.undo()
+        raise
+    return Prepared(record, head, [str(p) for p in writes.created], level.achieved)
+
+
+def seal(loaded: LoadedConfig, prepared: Prepared,
+         published: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Append the prepared record to the ledger, with each artifact's
+    registry reference and publish time from ``published`` (by artifact
+    name), under the ledger lock; 93 when the ledger no longer has the
+    prefix the statement anchored."""
+    import copy
+
+    record = copy.deepcopy(prepared.record)
+    if published:
+        for artifact in record["artifacts"]:
+            found = published.get(artifact["name"])
+            if found:
+                artifact["registry"] = found["reference"]
+                artifact["publishedAt"] = found["publishedAt"]
+        meta = record["metadata"]
+        if all(a["registry"] for a in record["artifacts"]):
+            meta["missing"] = [m for m in meta["missing"] if m != "registry"]
+        meta["completeness"] = "incomplete" if meta["missing"] else "complete"
+    record["recordedAt"] = ledger.now_rfc3339()
+    head = prepared.head
+
+    def anchor_still_holds(current: ledger.Ledger) -> None:
+        problem = ledger.prefix_problem(current.records, head)
+        if problem:
+            from shipline.domain.errors import DigestMismatch
+
+            raise DigestMismatch(f"{current.path}: {problem}",
+                                 hint="restore the ledger before attesting")
+
+    return ledger.append(loaded.state_dir, record, check=anchor_still_holds)
+
+
+def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],
+               emit: Callable[[Any], None]) -> None:
+    """Before anything is signed: what will go public or fail, and the
+    declared and achievable levels with why (SPEC section 6)."""
+    from shipline.domain.provenance.preflight import RepoFacts, preflight
+
+    report = preflight(prov, env, RepoFacts(name=_repository_uri(git)))
+    emit(LogLine(step=STEP, text=f"SLSA: declared {report.declared}, achievable here "
+                 f"{report.achievable}: {'; '.join(report.why)}"))
+    for warning in report.warnings:
+        emit(LogLine(step=STEP, text=f"warning ({warning.kind}): {warning.text}"))
+
+
+def _level(prov: ProvenanceConfig, env: Mapping[str, str], method: str,
+           record: dict[str, Any]) -> Any:
+    """The level the finished record achieves (slsa.md's decision tree, in
+    :mod:`shipline.domain.provenance.levels`), written into it with the flagged shortfall."""
+    from shipline.domain.provenance.levels import assess
+
+    signed = bool(record["artifacts"][0]["signature"]["signed"])
+    decision = assess(prov, env, signed=signed, method=method, fields=record)
+    record["slsaLevel"] = decision.achieved
+    meta = record["metadata"]
+    meta["declaredLevel"] = decision.declared
+    meta["shortfall"] = "; ".join(decision.shortfall) or None
+    meta["missing"] += [f for f in decision.missing_fields if f not in meta["missing"]]
+    return decision
+
+
+def _source(git: Git, book: ledger.Ledger, tag: str,
+            commit: str | None) -> tuple[str, str | None, ledger.LedgerHead]:
+    """The commit attested, the tag (when it exists) and the ledger head the
+    statement anchors: the tag's anchor when it has one (93 if the ledger no
+    longer has that prefix), else the current head."""
+    head = book.head()
+    if git.tag_exists(tag):
+        tagged = git.out("rev-parse", f"refs/tags/{tag}^{{commit}}")
+        if commit is not None and commit != tagged:
+            raise AttestationInvalid(f"tag {tag} points at {tagged[:12]}, not {commit[:12]}")
+        message = git.try_out("for-each-ref", f"refs/tags/{tag}", "--format=%(contents)") or ""
+        anchored = ledger.parse_anchor(message)
+        if anchored is not None:
+            problem = ledger.prefix_problem(book.records, anchored)
+            if problem:
+                from shipline.domain.errors import DigestMismatch
+
+                raise DigestMismatch(f"tag {tag}: {problem}",
+                                     hint="restore releases.json from a backup")
+            head = anchored
+        return tagged, tag, head
+    resolved = git.try_out("rev-parse", "--verify", "-q", f"{commit or 'HEAD'}^{{commit}}")
+    if not resolved:
+        raise UsageError(f"{commit or 'HEAD'}: no such commit to attest",
+                         hint="commit first, or pass the commit the artifacts were built from")
+    return resolved, None, head
+
+
+def _release_name(repo: Path, subjects: list[att.Subject]) -> str:
+    return subjects[0].name if len(subjects) == 1 else repo.name
+
+
+def _envelope_line(envelope: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def _sbom(repo: Path, state: Path, version: str, requested: str | None, prov: ProvenanceConfig,
+          writes: _Writes, relative: Callable[[Path], str],
+          emit: Callable[[Any], None]) -> tuple[dict[str, Any] | None,
+                                                 tuple[str, str, str] | None]:
+    fmt = requested or prov.sbom.format
+    if fmt.lower() == "none":
+        return None, None
+    fmt = {"cyclonedx": "CycloneDX", "spdx": "SPDX"}.get(fmt.lower(), fmt)
+    spec = prov.sbom.spec_version if fmt == prov.sbom.format else ("2.3" if fmt == "SPDX"
+                                                                    else "1.6")
+    sbom = _optional("sbom")
+    if sbom is None:
+        emit(LogLine(step=STEP, text="SBOM generation is not available in this build: "
+                     "recorded as missing"))
+        return None, None
+    data, filename = sbom.generate(repo, repo.name, version, fmt, spec)
+    path = state / "sbom" / filename
+    writes.write(path, data)
+    digest = sha256_bytes(data)
+    return ({"format": fmt, "specVersion": spec, "path": relative(path), "sha256": digest},
+            (filename, digest, _SBOM_MEDIA[fmt]))
+
+
+def _record(version: str, commit: str, tag: str | None, builder: Builder,
+            digests: list[tuple[ArtifactInput, FileDigest]], attestation_rel: str,
+            block: dict[str, Any], sbom_entry: dict[str, Any] | None,
+            head: ledger.LedgerHead, relative: Callable[[Path], str]) -> dict[str, Any]:
+    artifacts = [{
+        "type": item.type or artifact_type(item.path),
+        "name": item.name or item.path.name,
+        "path": relative(item.path),
+        "sha256": found.sha256,
+        "size": found.size,
+        "registry": None,
+        "publishedAt": None,
+        "attestation": attestation_rel,
+        "signature": block,
+    } for item, found in digests]
+    missing = ["registry"]  # attested, not published: publish records follow
+    if tag is None:
+        missing.append("tag")
+    if sbom_entry is None:
+        missing.append("sbom")
+    if not block["signed"]:
+        missing.append("signature")
+    return {
+        "recordType": "release",
+        "version": version,
+        "commitSha": commit,
+        "gitTag": tag,
+        "buildInvocationId": builder.invocation_id,
+        "builder": {"id": builder.id},
+        "artifacts": artifacts,
+        "sbom": sbom_entry,
+        "slsaLevel": None,  # set by _level from the finished record
+        "chainVerified": True,
+        "ledgerHead": head.to_json(),
+        "metadata": {
+            "completeness": "incomplete" if missing else "complete",
+            "declaredLevel": None,
+            "shortfall": None,
+            "missing": missing,
+            "links": {"commit": commit, **({"tag": tag} if tag else {}),
+                      "build": builder.invocation_id, "attestation": attestation_rel},
+        },
+        "recordedAt": ledger.now_rfc3339(),
+    }
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of ``path`` (for callers that only need the hex)."""
+    return sha256_file(path).sha256

@@ -1,0 +1,1 @@
+"""The release rules: commits, versions, version files, changelog, gates and the plan."""

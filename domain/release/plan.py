@@ -1,0 +1,259 @@
+"""What a release would do now, computed without changing anything.
+
+``make_plan`` answers every question the pipeline needs before it writes a
+byte: last release, commits since, the bump and why, the next version,
+every file's line before and after, the changelog entry, the gates, the
+git commands in order, and the artifacts. ``release plan``, ``ship
+--dry-run`` and the TUI's first screens all show this one object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from shipline.domain.config import LoadedConfig
+from shipline.domain.errors import ChangelogFailed, InvalidVersion
+from shipline.domain.gitops import Git
+from shipline.domain.release import changelog, commits, versioning
+from shipline.domain.release import version_files as bumpfiles
+from shipline.domain.release.gates import command_line
+
+
+class PlanOptions(BaseModel):
+    version: str | None = None
+    bump: str | None = None
+    pre: str | None = None
+    no_changelog: bool = False
+    no_artifacts: bool = False
+    no_push: bool = False
+    changelog_entry: str | None = None
+    """A reviewed entry that replaces the generated one."""
+
+
+class LineView(BaseModel):
+    line: int
+    before: str
+    after: str
+
+
+class FileView(BaseModel):
+    path: str
+    old_version: str
+    changes: list[LineView]
+
+
+class CommitView(BaseModel):
+    sha: str
+    short: str
+    subject: str
+    type: str | None
+    scope: str | None
+    breaking: bool
+    conventional: bool
+
+
+class GateView(BaseModel):
+    name: str
+    kind: str
+    """repository, release or command."""
+    command: str | None = None
+
+
+class ArtifactView(BaseModel):
+    type: str
+    name: str | None
+    registry: str | None
+
+
+class ReleasePlan(BaseModel):
+    repo: str
+    branch: str | None
+    head: str | None
+    last_tag: str | None
+    last_version: str | None
+    first_release: bool
+    commits: list[CommitView]
+    bump: str | None
+    reasons: list[str]
+    version: str | None
+    tag: str | None
+    releasable: bool
+    blocker: str | None = None
+    files: list[FileView] = Field(default_factory=list)
+    changelog_path: str | None = None
+    changelog_entry: str | None = None
+    missing_migration: list[str] = Field(default_factory=list)
+    gates: list[GateView] = Field(default_factory=list)
+    git_commands: list[list[str]] = Field(default_factory=list)
+    artifacts: list[ArtifactView] = Field(default_factory=list)
+    commit_message: str | None = None
+    tag_message: str | None = None
+    push: bool = True
+
+
+@dataclass
+class PlannedRelease:
+    """The plan plus what the pipeline writes: new file contents."""
+
+    plan: ReleasePlan
+    bumps: list[bumpfiles.FileBump] = field(default_factory=list)
+    changelog_text: str | None = None
+    changelog_original: bytes | None = None
+    commits: list[commits.Commit] = field(default_factory=list)
+
+
+def release_date(epoch: float | None = None) -> str:
+    moment = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%d")
+
+
+def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRelease:
+    cfg = loaded.release
+    branch = git.current_branch()
+    head = git.head()
+    tags = versioning.release_tags(git, cfg.tag_prefix)
+    last_tag, last_version = tags[-1] if tags else (None, None)
+    stable = [(t, v) for t, v in tags if not v.prerelease]
+    last_stable_tag, last_stable = stable[-1] if stable else (None, None)
+    files = cfg.version_files
+    first_release = last_version is None
+
+    # A stable release lists everything since the last stable one (so an
+    # rc series rolls up); a prerelease lists what is new since the last tag.
+    since_stable = commits.walk(git, f"{last_stable_tag}..HEAD" if last_stable_tag else None) \
+        if head else []
+    base_version = last_stable
+    if first_release and files:
+        found = bumpfiles.read_versions(git.root, files)
+        if found:
+            base_version = versioning.parse_version(next(iter(found.values())))
+    decision = versioning.infer_bump(since_stable,
+                                     base_version or versioning.parse_version("0.0.0"))
+    bump = options.bump or decision.bump
+    reasons = list(decision.reasons)
+    if options.bump:
+        reasons.insert(0, f"--bump {options.bump} given")
+
+    plan = ReleasePlan(
+        repo=str(git.root), branch=branch, head=head, last_tag=last_tag,
+        last_version=str(last_version) if last_version else None, first_release=first_release,
+        commits=[], bump=bump, reasons=reasons, version=None, tag=None, releasable=False,
+        push=cfg.push.enabled and not options.no_push,
+    )
+    if head is None:
+        plan.blocker = "the repository has no commits yet"
+        return PlannedRelease(plan)
+
+    try:
+        target = versioning.next_version(
+            last_stable=base_version, last_tag=last_version, bump=bump, pre=options.pre,
+            explicit=options.version, first_release=first_release,
+        )
+    except InvalidVersion:
+        raise
+    prerelease = target.version is not None and bool(target.version.prerelease)
+    entry_commits = since_stable
+    if prerelease and last_tag and last_tag != last_stable_tag:
+        entry_commits = commits.walk(git, f"{last_tag}..HEAD")
+    plan.commits = [
+        CommitView(sha=c.sha, short=c.short, subject=c.subject, type=c.type, scope=c.scope,
+                   breaking=c.breaking, conventional=c.conventional)
+        for c in entry_commits
+    ]
+    plan.reasons.extend(r for r in target.reasons if r not in plan.reasons)
+    if not entry_commits and not options.version:
+        since = last_tag or "the start of history"
+        plan.blocker = f"no commits since {since}: nothing to release"
+        return PlannedRelease(plan, commits=entry_commits)
+    if target.version is None:
+        plan.blocker = ("no release-worthy commits (only chores, docs or tests): pass "
+                        "--bump patch or a VERSION to release anyway")
+        return PlannedRelease(plan, commits=entry_commits)
+
+    version = str(target.version)
+    tag = f"{cfg.tag_prefix}{version}"
+    plan.version, plan.tag, plan.releasable = version, tag, True
+
+    bumps = bumpfiles.plan_bumps(git.root, files, version)
+    plan.files = [
+        FileView(path=b.path, old_version=b.old_version,
+                 changes=[LineView(line=c.line, before=c.before, after=c.after)
+                          for c in b.changes])
+        for b in bumps
+    ]
+
+    planned = PlannedRelease(plan, bumps=bumps, commits=entry_commits)
+    if cfg.changelog.enabled and not options.no_changelog:
+        _plan_changelog(git, loaded, options, planned, version, entry_commits)
+
+    message = cfg.commit_message.format(version=version, tag=tag)
+    plan.commit_message = message
+    from shipline.domain.provenance.ledger import ledger_anchor
+
+    plan.tag_message = f"Release {tag}\n\n{ledger_anchor(loaded.state_dir)}"
+    plan.gates = _gate_views(loaded, plan)
+    paths = [b.path for b in bumps] + ([plan.changelog_path] if plan.changelog_path else [])
+    plan.git_commands = _git_commands(loaded, plan, paths)
+    if not options.no_artifacts:
+        plan.artifacts = [ArtifactView(type=a.type, name=a.name, registry=a.registry)
+                          for a in cfg.enabled_artifacts]
+    return planned
+
+
+def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
+                    planned: PlannedRelease, version: str, entry_commits: list) -> None:
+    cfg = loaded.release
+    path = git.root / cfg.changelog.path
+    entry = options.changelog_entry or changelog.render_entry(
+        version, release_date(), entry_commits)
+    try:
+        original = path.read_bytes() if path.exists() else None
+        existing = original.decode("utf-8") if original is not None else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChangelogFailed(f"{cfg.changelog.path}: cannot read: {exc}",
+                              hint="make the changelog a readable UTF-8 file") from None
+    planned.changelog_original = original
+    planned.changelog_text = changelog.insert_entry(existing, entry)
+    planned.plan.changelog_path = cfg.changelog.path
+    planned.plan.changelog_entry = entry
+    missing = changelog.missing_migration_notes(entry_commits)
+    planned.plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
+
+
+def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:
+    views = [
+        GateView(name="clean worktree", kind="repository"),
+        GateView(name="release branch", kind="repository"),
+        GateView(name="tag is new", kind="repository"),
+    ]
+    if plan.push:
+        views.append(GateView(name="remote in sync", kind="repository"))
+    views.append(GateView(name="version consistent", kind="release"))
+    if plan.changelog_path:
+        views.append(GateView(name="changelog entry", kind="release"))
+        views.append(GateView(name="migration notes", kind="release"))
+    views.extend(GateView(name=g.name, kind="command", command=command_line(g))
+                 for g in loaded.release.gates)
+    return views
+
+
+def tag_command(loaded: LoadedConfig, tag: str, message: str, signing_key: str | None) -> list[str]:
+    if loaded.release.tag.sign:
+        key = ["-u", signing_key] if signing_key else []
+        return ["tag", "-s", *key, tag, "-m", message]
+    return ["tag", "-a", tag, "-m", message]
+
+
+def _git_commands(loaded: LoadedConfig, plan: ReleasePlan, paths: list[str]) -> list[list[str]]:
+    assert plan.tag and plan.commit_message and plan.tag_message
+    cmds = [["add", "--", *paths], ["commit", "-m", plan.commit_message, "--", *paths]] \
+        if paths else [["commit", "--allow-empty", "-m", plan.commit_message]]
+    cmds.append(tag_command(loaded, plan.tag, plan.tag_message, None))
+    if plan.push:
+        cmds.append(["push", "--atomic", loaded.release.push.remote, plan.branch or "HEAD",
+                     f"refs/tags/{plan.tag}"])
+    return cmds
+

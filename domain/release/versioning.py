@@ -1,0 +1,194 @@
+"""Semantic versions: validation, release tags, bump inference, next version.
+
+Rules (documented in the README):
+
+* A version is semver 2.0 ``MAJOR.MINOR.PATCH[-pre][+build]``; a leading
+  ``v`` is accepted and dropped. Anything else is exit 53.
+* Bump inference over the commits since the last *stable* release:
+  a breaking change (``!`` or a ``BREAKING CHANGE:`` footer) → major;
+  ``feat`` → minor; ``fix``, ``perf`` and reverts → patch; anything else
+  (docs, chore, refactor, test, ci, style, build, non-conventional) → no
+  release unless ``--bump`` or a version is given.
+* 0.x (initial development, semver item 4): a breaking change bumps the
+  minor, a feature bumps the minor, a fix the patch; 1.0.0 is only ever
+  made on purpose (``--bump major`` or ``release ship 1.0.0``).
+* Prereleases: ``--pre rc`` on top of 1.3.0 with a minor bump gives
+  ``1.4.0-rc.1``; again gives ``1.4.0-rc.2``; a release without ``--pre``
+  promotes the series to ``1.4.0`` (its changelog rolls the series up).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import semver
+
+from shipline.domain.errors import InvalidVersion
+from shipline.domain.gitops import Git
+from shipline.domain.release.commits import Commit, changes
+
+Version = semver.Version
+_PRE_LABEL = re.compile(r"^[0-9A-Za-z-]+$")
+
+
+def parse_version(text: str) -> Version:
+    """A semver version; a leading ``v`` is fine (exit 53 otherwise)."""
+    raw = text.strip()
+    bare = raw[1:] if raw[:1] in ("v", "V") else raw
+    try:
+        return Version.parse(bare)
+    except (ValueError, TypeError):
+        raise InvalidVersion(
+            f"'{text}' is not a valid semantic version",
+            hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0 or v1.4.0-rc.1",
+        ) from None
+
+
+def try_parse(text: str) -> Version | None:
+    try:
+        return Version.parse(text)
+    except (ValueError, TypeError):
+        return None
+
+
+def tag_targets(git: Git, prefix: str) -> dict[str, tuple[str, int]]:
+    """``{tag: (commit, creator time)}`` for every tag starting with ``prefix``
+    (one ``for-each-ref``; annotated tags are peeled to their commit)."""
+    if git.head() is None:
+        return {}
+    refs = git.out("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00"
+                   "%(*objectname)%00%(creatordate:unix)", f"refs/tags/{prefix}*")
+    out: dict[str, tuple[str, int]] = {}
+    for line in refs.splitlines():
+        name, obj, peeled, when = line.split("\0")
+        out[name] = (peeled or obj, int(when or 0))
+    return out
+
+
+def release_tags(git: Git, prefix: str) -> list[tuple[str, Version]]:
+    """The newest release tag and the newest stable release tag reachable
+    from HEAD (one or two entries, oldest version first). Candidates are
+    tried newest version first, so the usual cost is one ancestry check,
+    not a walk of the whole history per tag."""
+    targets = tag_targets(git, prefix)
+    found: list[tuple[str, Version]] = []
+    have_stable = False
+    for name, version in reversed(sort_tags(list(targets), prefix)):
+        if found and (version.prerelease or have_stable):
+            continue
+        if git.run(["merge-base", "--is-ancestor", targets[name][0], "HEAD"], check=False).ok:
+            found.append((name, version))
+            have_stable = have_stable or not version.prerelease
+            if have_stable:
+                break
+    return list(reversed(found))
+
+
+def sort_tags(names: list[str], prefix: str) -> list[tuple[str, Version]]:
+    found: list[tuple[str, Version]] = []
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        version = try_parse(name[len(prefix):])
+        if version is not None:
+            found.append((name, version))
+    found.sort(key=lambda tv: tv[1])
+    return found
+
+
+@dataclass
+class BumpDecision:
+    bump: str | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def infer_bump(commits: list[Commit], base: Version) -> BumpDecision:
+    """The bump the commits ask for, and why, in words a reviewer can check."""
+    breaking, feats, fixes = [], [], []
+    for c in changes(commits):
+        if c.breaking:
+            breaking.append(c)
+        elif c.type == "feat":
+            feats.append(c)
+        elif c.type in ("fix", "perf", "revert"):
+            fixes.append(c)
+    initial = base.major == 0
+    if breaking:
+        first = breaking[0]
+        what = f"{_count(breaking, 'breaking change')} (e.g. {first.short} {first.subject})"
+        if initial:
+            return BumpDecision("minor", [f"{what} → minor: 0.x treats breaking changes as "
+                                          "minor (use --bump major for 1.0.0)"])
+        return BumpDecision("major", [f"{what} → major"])
+    if feats:
+        return BumpDecision("minor", [f"{_count(feats, 'feature')} (e.g. {feats[0].short} "
+                                      f"{feats[0].subject}) → minor"])
+    if fixes:
+        return BumpDecision("patch", [f"{_count(fixes, 'fix')} (e.g. {fixes[0].short} "
+                                      f"{fixes[0].subject}) → patch"])
+    return BumpDecision(None, ["no feat, fix, perf or breaking commits since the last release"])
+
+
+def _count(items: list[Commit], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else ('es' if noun.endswith('x') else 's')}"
+
+
+@dataclass
+class Target:
+    version: Version | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def next_version(*, last_stable: Version | None, last_tag: Version | None, bump: str | None,
+                 pre: str | None, explicit: str | None, first_release: bool) -> Target:
+    """The version to release. ``last_stable`` is the last stable release (or
+    the manifest's version for a first release), ``last_tag`` the newest
+    release tag of any kind."""
+    if pre is not None and not _PRE_LABEL.match(pre):
+        raise InvalidVersion(f"--pre '{pre}' is not a valid prerelease label",
+                             hint="use letters, digits and hyphens, e.g. rc, beta, alpha")
+    newest = max((v for v in (last_stable, last_tag) if v is not None), default=None)
+    if explicit is not None:
+        version = parse_version(explicit)
+        if newest is not None and not first_release and version <= newest:
+            raise InvalidVersion(f"{version} is not greater than the last release {newest}",
+                                 hint=f"choose a version above {newest}")
+        return Target(version, [f"version {version} given"])
+    base = last_stable or Version(0, 0, 0)
+    if bump is None:
+        return Target(None)
+    if bump == "prerelease":
+        label = pre or (_label(last_tag) if last_tag and last_tag.prerelease else "rc")
+        if last_tag is not None and last_tag.prerelease:
+            return Target(_next_pre(last_tag.finalize_version(), last_tag, label),
+                          [f"continues the {last_tag.finalize_version()} prerelease series"])
+        core = base.bump_patch()
+        return Target(core.replace(prerelease=f"{label}.1"), [f"first {label} of {core}"])
+    core = {"major": base.bump_major, "minor": base.bump_minor,
+            "patch": base.bump_patch}[bump]()
+    reasons: list[str] = []
+    series = last_tag if last_tag is not None and last_tag.prerelease else None
+    if series is not None and series.finalize_version() > core:
+        core = series.finalize_version()
+        reasons.append(f"the open prerelease series {series} already targets {core}")
+    if pre is None:
+        if series is not None and series.finalize_version() == core:
+            reasons.append(f"promotes {series} to {core}")
+        return Target(core, reasons)
+    return Target(_next_pre(core, series, pre), reasons)
+
+
+def _label(v: Version) -> str:
+    return str(v.prerelease).split(".")[0]
+
+
+def _next_pre(core: Version, series: Version | None, label: str) -> Version:
+    """``core-label.N``: N one above the series' number when it is the same
+    core and label, else 1."""
+    if series is not None and series.finalize_version() == core and _label(series) == label:
+        parts = str(series.prerelease).split(".")
+        number = int(parts[-1]) + 1 if parts[-1].isdigit() else 1
+        return core.replace(prerelease=f"{label}.{number}")
+    return core.replace(prerelease=f"{label}.1")
+

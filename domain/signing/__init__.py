@@ -1,0 +1,1 @@
+"""Signing and verifying: DSSE envelopes, gpg, sigstore keyless and keyed signatures."""
