@@ -28,7 +28,8 @@ from shipline.domain.events import (
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.journal import load as load_journal
-from shipline.domain.pipeline.steps import STEPS, TITLES, Pipeline, ShipOptions
+from shipline.domain.pipeline.order import STEPS, TITLES, ShipOptions
+from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.provenance.ledger import Ledger
 from shipline.domain.provenance.ledger import load as load_ledger
 from shipline.domain.provenance.verify import LinkCheck, VerifyReport

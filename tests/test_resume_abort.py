@@ -17,7 +17,8 @@ from conftest import Repo
 from shipline.domain.config import load_config
 from shipline.domain.events import StepFinished
 from shipline.domain.gitops import Git
-from shipline.domain.pipeline.steps import STEPS, Pipeline, ShipOptions
+from shipline.domain.pipeline.order import STEPS, ShipOptions
+from shipline.domain.pipeline.steps import Pipeline
 
 
 def _pipeline(repo: Repo) -> Pipeline:

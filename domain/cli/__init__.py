@@ -1,1 +1,3 @@
-"""The command line: the one place that composes the headless core and the TUI (argparse parser in main, one module per command under commands/, the rich and JSON-lines renderers)."""
+"""The command line: the one place that composes the domain and the TUI (argparse
+parser in main, one module per command under commands/, the rich and JSON-lines
+renderers)."""

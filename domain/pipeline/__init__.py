@@ -1,1 +1,2 @@
-"""The release pipeline: steps that emit events, the artifact steps, the journal and the ledger record of a release."""
+"""The release pipeline: steps that emit events, the artifact steps, the journal
+and the ledger record of a release."""

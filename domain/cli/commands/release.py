@@ -15,7 +15,8 @@ from shipline.domain.events import (
     StepFinished,
     StepStarted,
 )
-from shipline.domain.pipeline.steps import Pipeline, ShipOptions
+from shipline.domain.pipeline.order import ShipOptions
+from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.release.gates import RepoFacts, check_repository
 from shipline.domain.release.plan import PlanOptions, make_plan
 

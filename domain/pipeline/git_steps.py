@@ -1,0 +1,123 @@
+"""The git steps: the release commit, the tag (signed when configured) and
+the push. Commit and tag stay local and undoable; the push is the point
+where the release leaves this machine, so it asks first."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
+from shipline.domain.events import GitCommand
+from shipline.domain.gitops import GitError
+from shipline.domain.pipeline.run_state import RunState
+from shipline.domain.release.plan import tag_command
+
+
+class GitSteps(RunState):
+    """commit → tag → push."""
+
+    def _step_commit(self) -> Iterator[Any]:
+        j = self.run
+        head = self.git.head()
+        if head and head != j.base_head and self._is_release_commit(head):
+            j.release_commit = head  # made before a crash: adopt it
+            return "ok", f"{head[:7]} (already made)"
+        if head != j.base_head:
+            raise TagFailed(f"HEAD moved since the release began ({(j.base_head or '')[:7]} → "
+                            f"{(head or '')[:7]})", hint="`shipline release abort` and start "
+                            "again")
+        paths = list(j.bumped_files)
+        if j.changelog_entry is not None and "changelog" in j.completed and \
+                self.loaded.release.changelog.path not in paths:
+            paths.append(self.loaded.release.changelog.path)
+        cmds = [["add", "--", *paths], ["commit", "-q", "-m", j.commit_message, "--", *paths]] \
+            if paths else [["commit", "-q", "--allow-empty", "-m", j.commit_message]]
+        for argv in cmds:
+            yield GitCommand(argv=argv)
+            try:
+                self.git.run(argv)
+            except GitError as exc:
+                raise TagFailed(f"release commit failed: {exc.message}",
+                                hint="fix the git problem, then `shipline release resume`") \
+                    from None
+        j.release_commit = self.git.head()
+        return "ok", f"{(j.release_commit or '')[:7]} {j.commit_message}"
+
+    def _is_release_commit(self, sha: str) -> bool:
+        j = self.run
+        parents = self.git.out("show", "-s", "--format=%P", sha).split()
+        subject = self.git.out("show", "-s", "--format=%s", sha)
+        return parents == [j.base_head] and subject == j.commit_message.splitlines()[0]
+
+    def _step_tag(self) -> Iterator[Any]:
+        j = self.run
+        assert j.release_commit
+        if self.git.tag_exists(j.tag):
+            target = self.git.out("rev-parse", f"{j.tag}^{{commit}}")
+            if target == j.release_commit:
+                return "ok", f"{j.tag} (already made)"
+            raise TagExists(f"tag {j.tag} already exists and points at {target[:7]}",
+                            hint="`shipline release abort`, then choose another version")
+        key = None
+        if self.loaded.release.tag.sign:
+            key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
+            if not key:
+                raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
+                                        hint="set GPG_KEY_ID or git's user.signingkey")
+            require_secret_key(key)
+        argv = [*tag_command(self.loaded, j.tag, j.tag_message, key), j.release_commit]
+        yield GitCommand(argv=argv)
+        try:
+            self.git.run(argv)
+        except GitError as exc:
+            code = SigningKeyMissing if "secret key" in exc.message else TagFailed
+            detail = exc.message.rsplit(" failed: ", 1)[-1].strip().replace("\n", "; ")
+            raise code(f"creating tag {j.tag} failed: {detail}",
+                       hint="fix the problem, then `shipline release resume`") from None
+        kind = "signed" if key else "annotated"
+        return "ok", f"{kind} tag {j.tag}"
+
+    def _step_push(self) -> Iterator[Any]:
+        j = self.run
+        options = j.options
+        push = self.loaded.release.push
+        if options.get("no_push") or not push.enabled:
+            return "skipped", "--no-push" if options.get("no_push") else "push disabled"
+        argv = ["push", "--atomic", push.remote, f"refs/heads/{j.branch}",
+                f"refs/tags/{j.tag}"]
+        refs = self.git.ls_remote(push.remote, f"refs/tags/{j.tag}")
+        if refs and refs.get(f"refs/tags/{j.tag}") == self.git.out("rev-parse", j.tag):
+            j.external.append("push")
+            return "ok", f"{j.tag} already on {push.remote}"
+        if self.confirm is not None and not self.confirm(
+                f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be undone."):
+            raise Interrupted("stopped before the push; nothing left this machine",
+                              hint="`shipline release resume` pushes, `shipline release abort` "
+                              "undoes the commit and tag")
+        yield GitCommand(argv=argv)
+        try:
+            self.git.run(argv, timeout=300)
+        except GitError as exc:
+            raise TagFailed(f"push failed: {exc.message}",
+                            hint="fix access to the remote, then `shipline release resume`") \
+                from None
+        j.external.append("push")
+        return "ok", f"pushed {j.branch} and {j.tag} to {push.remote}"
+
+
+def require_secret_key(key: str) -> None:
+    """91 unless gpg holds the secret half of ``key`` (checked before git
+    tries, so the message says what is missing instead of "gpg failed")."""
+    from shipline.domain import runner
+
+    try:
+        done = runner.run(["gpg", "--batch", "--no-tty", "--list-secret-keys", key], timeout=30)
+    except runner.ToolNotFound:
+        raise SigningKeyMissing("release.tag.sign is set but gpg is not installed",
+                                hint="install gnupg") from None
+    if not done.ok:
+        raise SigningKeyMissing(f"signing key {key} is not in the gpg keyring "
+                                f"({os.environ.get('GNUPGHOME', '~/.gnupg')})",
+                                hint="import the key, or set GPG_KEY_ID to a key you have")

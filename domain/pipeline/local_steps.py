@@ -1,0 +1,133 @@
+"""The local, undoable steps: bump the version files, write the changelog,
+run the release gates. Each records the files' original bytes in the
+journal before it writes, so ``release abort`` can put them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from shipline.domain.errors import ChangelogFailed, VersionBumpFailed
+from shipline.domain.events import FileChange, GateResult, LogLine
+from shipline.domain.jsonio import write_atomic
+from shipline.domain.pipeline.run_state import RunState, file_mode, raise_for
+from shipline.domain.release import changelog
+from shipline.domain.release import version_files as bumpfiles
+from shipline.domain.release.gates import Outcome, first_failure, run_command_gate
+from shipline.domain.release.plan import PlannedRelease, PlanOptions, make_plan
+
+
+class LocalSteps(RunState):
+    """version → changelog → gates, and putting the files back."""
+
+    def _replan(self) -> PlannedRelease:
+        """The plan for the journal's version, from the files as they were."""
+        j = self.run
+        if self.planned is not None and self.planned.plan.version == j.version:
+            return self.planned
+        self._restore_files()
+        options = PlanOptions.model_validate(
+            {k: v for k, v in j.options.items() if k in PlanOptions.model_fields})
+        options.version = j.version
+        options.changelog_entry = j.changelog_entry
+        self.planned = make_plan(self.git, self.loaded, options)
+        # put back what completed steps wrote (a resumed run starts here)
+        if "version" in j.completed:
+            bumpfiles.apply_bumps(self.git.root, self.planned.bumps)
+        if "changelog" in j.completed and self.planned.changelog_text is not None:
+            path = self.git.root / self.loaded.release.changelog.path
+            write_atomic(path, self.planned.changelog_text, mode=file_mode(path))
+        return self.planned
+
+    def _step_version(self) -> Iterator[Any]:
+        j = self.run
+        planned = self._replan()
+        for bump in planned.bumps:
+            path = self.git.root / bump.path
+            j.remember_original(bump.path, path.read_bytes())
+        self._save()
+        self._restore_files()
+        bumpfiles.apply_bumps(self.git.root, planned.bumps)
+        for bump in planned.bumps:
+            for change in bump.changes:
+                yield FileChange(path=bump.path, line=change.line, before=change.before,
+                                 after=change.after)
+        bumpfiles.check_consistent(self.git.root, self.loaded.release.version_files, j.version)
+        names = ", ".join(b.path for b in planned.bumps) or "no version files"
+        return "ok", f"{j.version} in {names}"
+
+    def _step_changelog(self) -> Iterator[Any]:
+        j = self.run
+        planned = self._replan()
+        if planned.changelog_text is None:
+            return "skipped", "--no-changelog" if j.options.get("no_changelog") else "disabled"
+        rel = self.loaded.release.changelog.path
+        path = self.git.root / rel
+        j.remember_original(rel, planned.changelog_original)
+        self._save()
+        try:
+            write_atomic(path, planned.changelog_text)
+        except OSError as exc:
+            raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
+                                  hint="check the file's permissions") from None
+        yield LogLine(step="changelog", text=planned.plan.changelog_entry or "")
+        return "ok", f"entry for {j.version} in {rel}"
+
+    def _step_gates(self) -> Iterator[Any]:
+        j = self.run
+        planned = self._replan()
+        outcomes: list[Outcome] = []
+        try:
+            bumpfiles.check_consistent(self.git.root, self.loaded.release.version_files,
+                                       j.version)
+            outcomes.append(Outcome("version consistent", True, f"{j.version} everywhere"))
+        except VersionBumpFailed as exc:
+            yield GateResult(name="version consistent", status="failed", detail=exc.message)
+            raise
+        if planned.changelog_text is not None:
+            outcomes.extend(self._changelog_gates(planned))
+        for outcome in outcomes:
+            yield outcome.event()
+        raise_for(first_failure(outcomes))
+        for gate in self.loaded.release.gates:
+            yield GateResult(name=gate.name, status="running")
+            for item in run_command_gate(gate, self.git.root, j.version, self.cancel):
+                if isinstance(item, Outcome):
+                    yield item.event()
+                    raise_for(item if not item.passed else None)
+                else:
+                    yield item
+        count = len(outcomes) + len(self.loaded.release.gates)
+        return "ok", f"{count} gates passed"
+
+    def _changelog_gates(self, planned: PlannedRelease) -> list[Outcome]:
+        j = self.run
+        rel = self.loaded.release.changelog.path
+        text = (self.git.root / rel).read_text(encoding="utf-8")
+        heading = f"## [{j.version}]"
+        entry = Outcome("changelog entry", heading in text,
+                        f"{heading} in {rel}" if heading in text else f"no {heading} in {rel}",
+                        hint="the changelog must describe the release before it is tagged "
+                        "(RLSE-002)")
+        missing = planned.plan.missing_migration
+        written = planned.plan.changelog_entry
+        reviewed = written is not None and j.options.get("changelog_entry") and \
+            not changelog.migration_unwritten(written)
+        notes = Outcome(
+            "migration notes", not missing or bool(reviewed),
+            "every breaking change has a migration note" if not missing else
+            f"breaking change without a migration note: {'; '.join(missing)}",
+            hint="add a `BREAKING CHANGE: <how to migrate>` footer, or review the entry and "
+            "pass it with --changelog-entry FILE (RLSE-005)",
+        )
+        return [entry, notes]
+
+    def _restore_files(self) -> None:
+        j = self.run
+        for rel in j.originals:
+            original = j.original_bytes(rel)
+            path = self.git.root / rel
+            if original is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_bytes() != original:
+                write_atomic(path, original, mode=file_mode(path))

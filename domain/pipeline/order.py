@@ -1,0 +1,41 @@
+"""The release steps in the order they run, their titles, and which of them
+reach outside this machine (SPEC section 4). One definition, read by the
+pipeline, the journal's undo rules, the CLI renderers and the TUI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shipline.domain.release.plan import PlanOptions
+
+STEPS = ("version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish",
+         "push", "record")
+TITLES = {
+    "preflight": "Preflight: repository gates",
+    "version": "Bump the version",
+    "changelog": "Write the changelog",
+    "gates": "Run the release gates",
+    "commit": "Release commit",
+    "tag": "Tag the release",
+    "artifacts": "Pre-validate, dry-run and build artifacts",
+    "provenance": "Provenance: digests, SBOM, attestation, signature",
+    "publish": "Publish artifacts (point of no return)",
+    "push": "Push commit and tag",
+    "record": "Record the release",
+}
+EXTERNAL_STEPS = frozenset({"publish", "push"})
+"""Steps whose effect leaves this machine: after one of them, abort refuses."""
+
+UNDOABLE_ON_FAILURE = ("version", "changelog", "gates")
+"""Steps whose failure undoes the run at once (nothing is committed yet)."""
+
+Confirm = Callable[[str], bool]
+
+
+class ShipOptions(PlanOptions):
+    dry_run: bool = False
+    yes: bool = False
+    handoff: bool = False
+    """CI mode: push the tag so the publishing workflow runs, skip the
+    artifact steps here, and exit 65 (handoff required); the workflow
+    records what it built with ``shipline attest``."""

@@ -1,0 +1,59 @@
+"""What every pipeline step reads: the repository, the configuration, the
+journal of the run in progress and the plan. The step modules are mixins
+over this state so each stays one concept (local files, git, artifacts)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from shipline.domain.config import LoadedConfig
+from shipline.domain.errors import GateFailed, TagExists, VersionBumpFailed
+from shipline.domain.gitops import Git
+from shipline.domain.pipeline import journal
+from shipline.domain.pipeline.order import Confirm
+from shipline.domain.release.gates import Outcome
+from shipline.domain.release.plan import PlannedRelease
+
+
+class RunState:
+    """The state one release run shares between its steps."""
+
+    def __init__(self, git: Git, loaded: LoadedConfig, *, confirm: Confirm | None = None,
+                 cancel: threading.Event | None = None):
+        self.git = git
+        self.loaded = loaded
+        self.state_dir = loaded.state_dir
+        self.confirm = confirm
+        self.cancel = cancel or threading.Event()
+        self.journal: journal.Journal | None = None
+        self.planned: PlannedRelease | None = None
+        self.result: dict[str, Any] = {}
+        self._release_artifacts: Any = None
+
+    @property
+    def run(self) -> journal.Journal:
+        """The journal of the run in progress (steps only run inside one)."""
+        assert self.journal is not None
+        return self.journal
+
+    def _save(self) -> None:
+        """Write the journal so a crash resumes from here."""
+        journal.save(self.state_dir, self.run)
+
+
+def raise_for(outcome: Outcome | None) -> None:
+    """Raise the typed error of a failed gate (58 tag exists, 55 version, else 54)."""
+    if outcome is None:
+        return
+    cls = {58: TagExists, 55: VersionBumpFailed}.get(int(outcome.code), GateFailed)
+    raise cls(f"gate '{outcome.name}' failed: {outcome.detail}", hint=outcome.hint)
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits to keep when a file is rewritten (0644 if it is new)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o644
