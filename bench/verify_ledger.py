@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shipline.domain import attestation as att  # noqa: E402
-from shipline.domain import ledger  # noqa: E402
+from shipline.domain.provenance import attestation as att  # noqa: E402
+from shipline.domain.provenance import ledger  # noqa: E402
 from shipline.domain.signing.envelope import empty_block  # noqa: E402
 
 TARGET = 2.0

@@ -44,6 +44,7 @@ from shipline.domain.release.changelog import (
 from shipline.domain.release.changelog import group as group_commits
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
+from shipline.domain.textsafe import visible, visible_data
 
 
 def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
@@ -117,5 +118,7 @@ __all__ = [
     "parse_event",
     "submit_review",
     "verify_provenance_chain",
+    "visible",
+    "visible_data",
     "with_tag_signing",
 ]

@@ -81,7 +81,11 @@ class RunState:
         return step.status if step else "pending"
 
     def apply(self, event: Any) -> None:
-        """Fold one domain event into the state."""
+        """Fold one domain event into the state (its text made visible first:
+        commit subjects and tool output may carry terminal escapes)."""
+        from shipline.domain.api import visible_data
+
+        event = visible_data(event)
         self.events += 1
         kind = event.kind
         if kind == "step_started":

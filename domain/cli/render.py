@@ -20,6 +20,7 @@ from shipline.domain.events import (
     Summary,
 )
 from shipline.domain.runner import redact
+from shipline.domain.textsafe import escape_json_text, visible
 
 
 class JsonRenderer:
@@ -30,12 +31,20 @@ class JsonRenderer:
 
     def __call__(self, event: Any) -> None:
         line = json.dumps(event.model_dump(mode="json"), ensure_ascii=False, sort_keys=False)
-        self.out.write(redact(line) + "\n")
+        self.out.write(escape_json_text(redact(line)) + "\n")
         self.out.flush()
 
     def text(self, text: str) -> None:
         """Free text (e.g. a rendered changelog) has no place in JSON output;
         commands put it in their summary's data instead."""
+
+
+def _show(text: str, line: bool = False) -> str:
+    """Foreign text as rich markup: secrets redacted, controls and escape
+    sequences made visible (:mod:`shipline.domain.textsafe`), markup escaped."""
+    from rich.markup import escape
+
+    return escape(visible(redact(text), single_line=line))
 
 
 _STATUS_STYLE = {
@@ -75,7 +84,8 @@ class TextRenderer:
 
     def text(self, text: str) -> None:
         out = self.out or sys.stdout
-        out.write(redact(text))
+        text = visible(redact(text))
+        out.write(text)
         if not text.endswith("\n"):
             out.write("\n")
         out.flush()
@@ -83,42 +93,41 @@ class TextRenderer:
     def __call__(self, event: Any) -> None:
         if isinstance(event, Summary) and not (event.ok and event.data.get("message")):
             return
-        from rich.markup import escape
-
         c = self.console
         if isinstance(event, StepStarted):
-            c.print(f"[bold]▶ {escape(event.title)}[/]")
+            c.print(f"[bold]▶ {_show(event.title, line=True)}[/]")
         elif isinstance(event, StepProgress):
-            c.print(f"  [dim]{escape(redact(event.detail))}[/]")
+            c.print(f"  [dim]{_show(event.detail)}[/]")
         elif isinstance(event, StepFinished):
             style = _STATUS_STYLE.get(event.status, "")
-            detail = f" {escape(redact(event.detail))}" if event.detail else ""
+            detail = f" {_show(event.detail)}" if event.detail else ""
             c.print(f"  [{style}]{event.status}[/]{detail}")
         elif isinstance(event, LogLine):
             if event.stream == "info" or self.verbose:
-                c.print(f"  [dim]{escape(redact(event.text))}[/]")
+                c.print(f"  [dim]{_show(event.text)}[/]")
         elif isinstance(event, FileChange):
-            c.print(f"  [bold]{escape(event.path)}[/]:{event.line}")
-            c.print(f"    [red]- {escape(event.before)}[/]")
-            c.print(f"    [green]+ {escape(event.after)}[/]")
+            c.print(f"  [bold]{_show(event.path, line=True)}[/]:{event.line}")
+            c.print(f"    [red]- {_show(event.before, line=True)}[/]")
+            c.print(f"    [green]+ {_show(event.after, line=True)}[/]")
         elif isinstance(event, GitCommand):
             prefix = "would run" if event.planned else "ran"
             import shlex
 
-            c.print(f"  [dim]{prefix}[/] [cyan]{escape(shlex.join(['git', *event.argv]))}[/]")
+            argv = _show(shlex.join(["git", *event.argv]), line=True)
+            c.print(f"  [dim]{prefix}[/] [cyan]{argv}[/]")
         elif isinstance(event, GateResult):
             style = _STATUS_STYLE.get(event.status, "")
             took = f" [dim]({event.duration:.1f}s)[/]" if event.duration is not None else ""
-            detail = f": {escape(redact(event.detail))}" if event.detail else ""
-            c.print(f"  [{style}]{event.status:>7}[/] {escape(event.name)}{detail}{took}")
+            detail = f": {_show(event.detail)}" if event.detail else ""
+            c.print(f"  [{style}]{event.status:>7}[/] {_show(event.name, line=True)}{detail}{took}")
         elif isinstance(event, ChainLink):
             style = _STATUS_STYLE.get(event.status, "")
-            c.print(f"  [{style}]{event.link:>11}[/] {escape(event.name)} {event.status}")
+            c.print(f"  [{style}]{event.link:>11}[/] {_show(event.name, line=True)} {event.status}")
         elif isinstance(event, ErrorEvent):
             where = f" [{event.step}]" if event.step else ""
-            message = escape(redact(event.message))
+            message = _show(event.message)
             self.err.print(f"[bold red]error {event.code}{where}:[/] {message}")
             if event.hint:
-                self.err.print(f"  [yellow]fix:[/] {escape(redact(event.hint))}")
+                self.err.print(f"  [yellow]fix:[/] {_show(event.hint)}")
         elif isinstance(event, Summary) and event.ok and event.data.get("message"):
-            c.print(f"[green]✔[/] {escape(redact(str(event.data['message'])))}")
+            c.print(f"[green]✔[/] {_show(str(event.data['message']))}")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from shipline.domain.gitops import Git
 from shipline.domain.release.commits import Commit, PendingWalk, changes, walk
 from shipline.domain.release.versioning import sort_tags, tag_targets
+from shipline.domain.textsafe import visible
 
 BREAKING_TITLE = "⚠ BREAKING CHANGES"
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -92,7 +93,8 @@ def render_body(groups: dict[str, list[Commit]]) -> str:
     for title, items in groups.items():
         lines = "\n".join(_item(c, title == BREAKING_TITLE) for c in items)
         parts.append(f"### {title}\n\n{lines}\n")
-    return "\n".join(parts) if parts else "_No notable changes._\n"
+    # commit text is anyone's: no control or escape sequence reaches the file
+    return visible("\n".join(parts)) if parts else "_No notable changes._\n"
 
 
 def render_entry(version: str, date: str, commits: list[Commit],

@@ -20,6 +20,7 @@ from shipline.domain.gitops import Git
 from shipline.domain.release import changelog, commits, versioning
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import command_line
+from shipline.domain.textsafe import visible
 
 
 class PlanOptions(BaseModel):
@@ -207,8 +208,8 @@ def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
                     planned: PlannedRelease, version: str, entry_commits: list) -> None:
     cfg = loaded.release
     path = git.root / cfg.changelog.path
-    entry = options.changelog_entry or changelog.render_entry(
-        version, release_date(), entry_commits)
+    entry = visible(options.changelog_entry or changelog.render_entry(
+        version, release_date(), entry_commits))
     try:
         original = path.read_bytes() if path.exists() else None
         existing = original.decode("utf-8") if original is not None else None

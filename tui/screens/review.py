@@ -23,6 +23,8 @@ STATUS = {"pass": "ok", "fail": "failed", "not-run": "skipped"}
 
 def evidence_text(ev: dict[str, Any]) -> Text:
     """``Evidence.to_json()`` as the reviewer reads it."""
+    from shipline.domain.api import visible
+
     text = Text(no_wrap=True, overflow="ellipsis")
 
     def row(label: str, value: str, value_style: str = "") -> None:
@@ -34,7 +36,8 @@ def evidence_text(ev: dict[str, Any]) -> Text:
     since = ev.get("previousTag") or "the start of history"
     row("Commits", f"{len(ev['commits'])} since {since}")
     for c in ev["commits"][:8]:
-        text.append(f"  {c.get('sha', '')[:7]} {c.get('subject', '')}\n", style="dim")
+        subject = visible(c.get("subject", ""), single_line=True)
+        text.append(f"  {c.get('sha', '')[:7]} {subject}\n", style="dim")
     if len(ev["commits"]) > 8:
         text.append(f"  … {len(ev['commits']) - 8} more\n", style="dim")
     changes = ev.get("configChanges") or []

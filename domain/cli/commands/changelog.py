@@ -14,6 +14,7 @@ from shipline.domain.cli.session import Session
 from shipline.domain.errors import UsageError
 from shipline.domain.release import changelog
 from shipline.domain.release.versioning import release_tags
+from shipline.domain.textsafe import escape_json_text
 
 
 def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, Any]:
@@ -36,8 +37,9 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
     if session.output == "json":
         return {"releases": changelog.history_json(releases, exclude)}
     if args.format == "json":
-        session.text(json.dumps({"releases": changelog.history_json(releases, exclude)},
-                                indent=2, ensure_ascii=False))
+        session.text(escape_json_text(json.dumps(
+            {"releases": changelog.history_json(releases, exclude)}, indent=2,
+            ensure_ascii=False)))
     else:
         session.text(changelog.render_history(releases, exclude))
     return {}

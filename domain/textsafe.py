@@ -1,0 +1,76 @@
+"""Text from outside shipline made safe to show: one rule for every place
+that puts foreign text in front of a person.
+
+Commit subjects and bodies, tool output, registry replies and file contents
+can carry terminal control sequences: an OSC that retitles the window, a CSI
+that clears the screen or moves the cursor to overwrite a line, a bell, a
+carriage return that hides what came before it, or a bidirectional override
+that shows code in another order than it runs. Any contributor can put them
+in a commit subject, so shown raw they let anyone rewrite what a release
+manager sees (issue 13, item 4).
+
+:func:`visible` turns each such character into a visible stand-in instead of
+removing it, so the reader sees that something was there: C0 controls become
+their Unicode control pictures (ESC → ``␛``, BEL → ``␇``), DEL ``␡``, C1
+controls and bidi/invisible format characters ``<U+XXXX>``. Newlines and tabs
+stay unless ``single_line``. JSON output needs no stand-ins (``json.dumps``
+escapes C0 itself); :func:`escape_json_text` escapes the rest there, so JSON
+keeps the original text, escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_BIDI_AND_INVISIBLE = "\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
+_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the control picture: ␛ ␇ ␍ ␀ ...
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def visible(text: str, *, single_line: bool = False) -> str:
+    """``text`` with every control, escape and bidi character shown as a
+    visible stand-in; ``\\n`` and ``\\t`` are kept unless ``single_line``."""
+    if text.isprintable():
+        return text  # fast path: every character replaced below is non-printable
+    return (_UNSAFE_LINE if single_line else _UNSAFE).sub(_stand_in, text)
+
+
+def escape_json_text(json_text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, C1
+    and bidi characters escaped as ``\\uXXXX`` too: the same data, nothing a
+    terminal acts on."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+def is_safe(text: str) -> bool:
+    """True when :func:`visible` would not change ``text``."""
+    return _UNSAFE.search(text) is None
+
+
+def visible_data(value: Any) -> Any:
+    """``value`` (a string, list, dict or pydantic model, nested) with
+    :func:`visible` applied to every string in it: how a screen takes in
+    an event or a record before showing any of it."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list | tuple):
+        return type(value)(visible_data(v) for v in value)
+    if isinstance(value, dict):
+        return {k: visible_data(v) for k, v in value.items()}
+    fields = getattr(type(value), "model_fields", None)
+    if fields is not None:
+        update = {name: visible_data(getattr(value, name)) for name in fields}
+        return value.model_copy(update=update)
+    return value
