@@ -87,3 +87,42 @@ def test_the_tui_takes_in_events_with_their_escapes_made_visible() -> None:
              state.error.hint]
     assert not any(raw in line for line in shown for raw in RAW)
     assert "␛[31mhi" in state.log[-1].text and "␛]0;x␇" in state.error.message
+
+
+# --- gpg with any path ---------------------------------------------------------------
+
+
+def _gpg_provenance(repo: Repo, level: str = "SLSA_BUILD_LEVEL_2") -> None:
+    repo.write(".shipline/config.json", json.dumps({"release": {"security": {"provenance": {
+        "level": level, "signing": {"method": "gpg"}}}}}))
+
+
+def _attest(cli, repo: Repo, version: str, data: bytes | None = None) -> dict:
+    dist = repo.path / "dist"
+    dist.mkdir(exist_ok=True)
+    file = dist / f"demo-{version}.tar.gz"
+    file.write_bytes(data if data is not None else f"demo {version}\n".encode())
+    result = cli("-C", repo.path, "--output", "json", "attest", file, "--version", version,
+                 "--sbom", "none")
+    assert result.code == 0, (result.out, result.err)
+    return result.summary["data"]
+
+
+def test_gpg_signs_and_verifies_in_a_repository_whose_path_has_a_colon(
+        tmp_path, cli, gpg_key: GpgKey) -> None:
+    path = tmp_path / "team:releases" / "repo"
+    path.mkdir(parents=True)
+    repo = Repo(path)
+    repo.git("init", "-q", "-b", "main")
+    repo.commit("feat: first", {"src/app.py": "print('hi')\n"})
+    _gpg_provenance(repo)
+    data = _attest(cli, repo, "1.0.0")
+    assert data["slsaLevel"]
+    result = cli("-C", path, "verify", "--all")
+    assert result.code == 0, (result.out, result.err)
+    assert f"gpg {gpg_key.fingerprint}" in result.out
+    pub = gpg_key.export_public(path / "maintainer:key.asc")
+    sig = gpg_key.detach_sign(path / "dist" / "demo-1.0.0.tar.gz", path / "dist" / "d:1.asc")
+    checked = cli("-C", path, "verify-artifact", path / "dist" / "demo-1.0.0.tar.gz",
+                  "--signature", sig, "--key", pub)
+    assert checked.code == 0, (checked.out, checked.err)

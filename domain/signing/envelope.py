@@ -348,6 +348,19 @@ def dearmor(armored: bytes) -> bytes:
     return data
 
 
+def keyring_option(keyring: Path, home: Path) -> list[str]:
+    """``--keyring`` for ``gpgv``/``gpg`` with ``home`` as ``--homedir``.
+
+    gpg reads a keyring argument as a resource URL and refuses any with a
+    ``:`` (a repository at ``/srv/a:b`` made every signature fail with
+    NO_PUBKEY, issue 13 item 9). A bare file name is looked up in the home
+    directory, so the keyring is copied there and named without a path."""
+    name = "pinned-keyring.gpg"
+    if keyring.resolve() != (home / name).resolve():
+        shutil.copyfile(keyring, home / name)
+    return ["--keyring", name]
+
+
 def gpgv_check(signature: Path, data: Path, keyring: Path,
                fingerprint: str | None) -> str:
     """Verify a detached signature with ``gpgv`` and only ``keyring``; return
@@ -355,7 +368,8 @@ def gpgv_check(signature: Path, data: Path, keyring: Path,
     passes. Raises :class:`SignatureInvalid` naming gpgv's verdict."""
     with tempfile.TemporaryDirectory(prefix="gv") as home:
         try:
-            done = runner.run(["gpgv", "--homedir", home, "--keyring", str(keyring.resolve()),
+            done = runner.run(["gpgv", "--homedir", home,
+                               *keyring_option(keyring, Path(home)),
                                "--status-fd", "1", str(signature), str(data)], timeout=60)
         except runner.ToolNotFound:
             raise SignatureInvalid("gpgv is not installed: cannot verify",

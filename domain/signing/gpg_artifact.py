@@ -20,6 +20,7 @@ from typing import Any
 from shipline.domain import runner
 from shipline.domain.digests import sha256_file
 from shipline.domain.errors import SignatureInvalid, UsageError
+from shipline.domain.signing.envelope import keyring_option
 
 
 def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> dict[str, Any]:
@@ -36,14 +37,14 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
     with tempfile.TemporaryDirectory(prefix="shl-gpgv-", dir="/tmp") as tmp:
         home = Path(tmp)
         home.chmod(0o700)
-        ring = home / "pinned.gpg"
+        ring = home / "pinned-keyring.gpg"
         try:
             _dearmor(public_key, ring, home)
             fingerprints = _primary_fingerprints(ring, home)
             if not fingerprints:
                 raise UsageError(f"{public_key}: holds no OpenPGP public key",
                                  hint="export it with gpg --export --armor KEYID")
-            done = runner.run(["gpgv", "--homedir", str(home), "--keyring", str(ring),
+            done = runner.run(["gpgv", "--homedir", str(home), *keyring_option(ring, home),
                                "--status-fd", "1", str(signature), str(artifact)], timeout=120)
         except runner.ToolNotFound as exc:
             raise UsageError(f"{exc.tool} is not installed",
