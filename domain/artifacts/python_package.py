@@ -189,8 +189,11 @@ class PythonPackageHandler(Handler):
         scratch = self.ctx.out_dir.parent / f"{self.ctx.out_dir.name}.dry-run"
         try:
             files = self._build_into(scratch, ArtifactValidationFailed)
-            check = [self.python, "-m", "twine", "check", *(str(f.path) for f in files)]
-            done = self.run_tool(check, ArtifactValidationFailed, "twine check (dry run)")
+            check = [self.python, "-m", "twine", "--no-color", "check",
+                     *(str(f.path) for f in files)]
+            # one plain line per file: no colour codes, no wrapping at 80 columns
+            done = self.run_tool(check, ArtifactValidationFailed, "twine check (dry run)",
+                                 env={**self.tool_env(), "COLUMNS": "1000"})
             details = [line for line in done.output.splitlines() if line.strip()]
             details += [f"would upload {f.path.name} ({f.size} bytes) to "
                         f"{httpio.public_url(self.upload_url)}" for f in files]

@@ -48,6 +48,10 @@ def package_index(packages: Path) -> Iterator[str]:
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     logging.getLogger("pypiserver").setLevel(logging.ERROR)
+    # pypiserver imports passlib when it is installed (never by shipline:
+    # this index has no auth); passlib 1.7 with bcrypt 4.1+ logs a scary
+    # "(trapped) error reading bcrypt version" traceback on that import.
+    logging.getLogger("passlib").setLevel(logging.CRITICAL)
     import pypiserver
 
     app = pypiserver.app(roots=[str(packages)], authenticate=[], password_file=".",
@@ -123,8 +127,13 @@ def make_sandbox(root: Path, index_url: str, key_env: dict[str, str], *,
         "signing": {"method": "gpg", "keyless": False},
         "sbom": {"format": "CycloneDX", "specVersion": "1.6"}}}
     config_path.write_text(json.dumps(config, indent=2) + "\n")
+    # A package that goes to an index carries its README as the long
+    # description (else `twine check` warns in the dry run).
+    manifest = repo / "pyproject.toml"
+    manifest.write_text(manifest.read_text().replace(
+        'description = ', 'readme = "README.md"\ndescription = ', 1))
     git_env = {**os.environ, **key_env}
-    for argv in (["git", "add", ".shipline/config.json"],
+    for argv in (["git", "add", ".shipline/config.json", "pyproject.toml"],
                  ["git", "commit", "-q", "-m", "chore: publish the package and a source "
                   "tarball with signed provenance"],
                  ["git", "push", "-q", "origin", "main"]):
