@@ -105,6 +105,70 @@ class TagConfig(_Strict):
     configured ``user.signingkey``."""
 
 
+TAG_PATTERN_FIELDS = frozenset({"name", "short", "version"})
+"""Placeholders of a package's tag pattern: full name, name without npm scope, version."""
+
+
+def check_tag_pattern(pattern: str) -> str | None:
+    """Why ``pattern`` cannot name a package's release tags, or ``None``."""
+    import re
+
+    fields = set(re.findall(r"\{([^{}]*)\}", pattern))
+    unknown = fields - TAG_PATTERN_FIELDS
+    if unknown:
+        return f"unknown placeholder {{{sorted(unknown)[0]}}} (allowed: name, short, version)"
+    if "version" not in fields:
+        return "a tag pattern must contain {version}"
+    if not fields & {"name", "short"}:
+        return "a package's tag pattern must contain {name} or {short}"
+    return None
+
+
+class PackageConfig(_Strict):
+    """One package of a workspace (monorepo), as ``init`` writes it."""
+
+    name: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    """Repository-relative folder of the package."""
+    manifest: str | None = None
+    """The manifest that carries its version (default: detected in ``path``)."""
+    tag_pattern: str | None = Field(default=None, alias="tagPattern")
+    changelog: str | None = None
+    """Its changelog (default ``PATH/CHANGELOG.md``)."""
+    private: bool | None = None
+    """Never published or tagged unless ``includePrivate`` (default: from the manifest)."""
+
+
+class WorkspaceConfig(_Strict):
+    """How the packages of a workspace are released (``release.workspace``)."""
+
+    tag_pattern: str | None = Field(default=None, alias="tagPattern")
+    """``{name}@{version}``, ``{short}-v{version}``… (default: read from the tags)."""
+    shared_paths: list[str] = Field(default_factory=list, alias="sharedPaths")
+    """Paths whose changes count for every package."""
+    scopes: dict[str, str] = Field(default_factory=dict)
+    """Conventional-Commit scope → the package it is about."""
+    fixed: list[list[str]] = Field(default_factory=list)
+    """Groups of packages that always share one version."""
+    dependents: Literal["satisfy", "always"] = "satisfy"
+    """Raise a dependent's requirement only when the new version no longer
+    satisfies it (``satisfy``), or with every release (``always``)."""
+    release_dependents: bool = Field(default=False, alias="releaseDependents")
+    """Release the dependents of a released package too, with a patch bump."""
+    include_private: bool = Field(default=False, alias="includePrivate")
+    root_changelog: str | None = Field(default=None, alias="rootChangelog")
+    """A changelog of the whole release train, besides each package's own."""
+    packages: list[PackageConfig] = Field(default_factory=list)
+
+    @field_validator("tag_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        problem = check_tag_pattern(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
 class ReleaseConfig(_Strict):
     tag_prefix: str = Field(default="v", alias="tagPrefix")
     branch: str | None = None
@@ -116,6 +180,8 @@ class ReleaseConfig(_Strict):
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     push: PushConfig = Field(default_factory=PushConfig)
     tag: TagConfig = Field(default_factory=TagConfig)
+    workspace: WorkspaceConfig | None = None
+    """Set for a monorepo: its packages are released each with its own tag."""
     commit_message: str = Field(default="chore(release): {version}", alias="commitMessage")
 
     @field_validator("commit_message")

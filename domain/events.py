@@ -86,6 +86,24 @@ class ChainLink(_Event):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class PackagePlanned(_Event):
+    """One package of a workspace in a release plan (monorepos)."""
+
+    kind: Literal["package_planned"] = "package_planned"
+    name: str
+    path: str
+    last_tag: str | None
+    commits: int
+    version: str | None
+    """The next version; ``None`` when the package is not released."""
+    tag: str | None
+    bump: str | None
+    release: bool
+    private: bool = False
+    group: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
 class ErrorEvent(_Event):
     kind: Literal["error"] = "error"
     code: int
@@ -113,6 +131,7 @@ Event = Annotated[
     | GitCommand
     | GateResult
     | ChainLink
+    | PackagePlanned
     | ErrorEvent
     | Summary,
     Field(discriminator="kind"),

@@ -170,8 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_version_choice(p: argparse.ArgumentParser) -> None:
-    p.add_argument("version", nargs="?", metavar="VERSION",
-                   help="release exactly this version (a leading v is fine)")
+    p.add_argument("version", nargs="*", metavar="VERSION",
+                   help="release exactly this version (a leading v is fine); in a "
+                   "workspace NAME@VERSION, repeatable")
+    p.add_argument("--package", action="append", metavar="NAME",
+                   help="in a workspace: release this package (repeatable)")
     p.add_argument("--bump", choices=("major", "minor", "patch", "prerelease"),
                    help="override the bump inferred from the commits")
     p.add_argument("--pre", metavar="LABEL", help="make a prerelease, e.g. rc → 1.4.0-rc.1")

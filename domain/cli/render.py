@@ -14,6 +14,7 @@ from shipline.domain.events import (
     GateResult,
     GitCommand,
     LogLine,
+    PackagePlanned,
     StepFinished,
     StepProgress,
     StepStarted,
@@ -123,6 +124,8 @@ class TextRenderer:
         elif isinstance(event, ChainLink):
             style = _STATUS_STYLE.get(event.status, "")
             c.print(f"  [{style}]{event.link:>11}[/] {_show(event.name, line=True)} {event.status}")
+        elif isinstance(event, PackagePlanned):
+            self._package(event)
         elif isinstance(event, ErrorEvent):
             where = f" [{event.step}]" if event.step else ""
             message = _show(event.message)
@@ -131,3 +134,16 @@ class TextRenderer:
                 self.err.print(f"  [yellow]fix:[/] {_show(event.hint)}")
         elif isinstance(event, Summary) and event.ok and event.data.get("message"):
             c.print(f"[green]✔[/] {_show(str(event.data['message']))}")
+
+    def _package(self, event: PackagePlanned) -> None:
+        """``  ● @acme/cli  @acme/cli@3.0.1 → 3.0.2  2 commits  patch``"""
+        mark = "[green]●[/]" if event.release else "[dim]○[/]"
+        last = event.last_tag or "never released"
+        to = f" → [bold]{_show(event.version, line=True)}[/]" if event.version else ""
+        flags = "".join(f" [dim]({f})[/]" for f in
+                        ("private" if event.private else "",
+                         f"fixed: {_show(event.group, line=True)}" if event.group else "") if f)
+        self.console.print(f"  {mark} [bold]{_show(event.name, line=True)}[/]{flags}  "
+                           f"{_show(last, line=True)}{to}  [dim]{event.commits} commit(s)[/]")
+        for reason in event.reasons[1:] if event.release else event.reasons[-1:]:
+            self.console.print(f"      [dim]{_show(reason, line=True)}[/]")

@@ -58,7 +58,8 @@ def tag_targets(git: Git, prefix: str) -> dict[str, tuple[str, int]]:
     if git.head() is None:
         return {}
     refs = git.out("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00"
-                   "%(*objectname)%00%(creatordate:unix)", f"refs/tags/{prefix}*")
+                   "%(*objectname)%00%(creatordate:unix)",
+                   f"refs/tags/{prefix}*" if prefix else "refs/tags/")  # "*" stops at a "/"
     out: dict[str, tuple[str, int]] = {}
     for line in refs.splitlines():
         name, obj, peeled, when = line.split("\0")

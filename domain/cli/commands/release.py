@@ -31,8 +31,16 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--changelog-entry {args.changelog_entry}: cannot read: {exc}")\
                 from None
+    versions = args.version if isinstance(args.version, list) else [args.version]
+    versions = [v for v in versions if v is not None]
+    if len(versions) > 1 or getattr(args, "package", None):
+        from shipline.domain.errors import UsageError
+
+        raise UsageError("several versions or --package are for workspaces (monorepos)",
+                         hint="give one VERSION, or add a release.workspace section "
+                         "(`shipline init`)")
     fields: dict[str, Any] = {
-        "version": args.version, "bump": args.bump, "pre": args.pre, "changelog_entry": entry,
+        "version": versions[0] if versions else None, "bump": args.bump, "pre": args.pre, "changelog_entry": entry,
     }
     for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes", "handoff"):
         if hasattr(args, name) and name in cls.model_fields:
@@ -41,6 +49,11 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
 
 
 def plan(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    from shipline.domain.cli.commands.workspace import plan_train, workspace_of
+
+    workspace = workspace_of(session)
+    if workspace is not None:
+        return plan_train(session, args, workspace)
     options = _options(args, PlanOptions)
     planned = make_plan(session.git, session.config, options)
     p = planned.plan

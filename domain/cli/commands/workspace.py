@@ -1,0 +1,98 @@
+"""``shipline release plan`` in a workspace (monorepo): every package with
+changes since its own last tag, its commits, next version and why.
+
+A repository is released as a workspace when its config has a
+``release.workspace`` section, or, without a config file, when its
+manifests declare a workspace and it has no single-version ``v*`` release
+tags. Packages are chosen by ``NAME@VERSION`` arguments, ``--package NAME``,
+or by running in a package's folder (``-C packages/cli``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from shipline.domain.cli.session import Session
+from shipline.domain.ecosystems.workspaces import Workspace
+from shipline.domain.errors import UsageError
+from shipline.domain.events import PackagePlanned, StepFinished, StepStarted
+
+
+def workspace_of(session: Session) -> Workspace | None:
+    """The workspace this invocation releases, or ``None`` for one package."""
+    from shipline.domain.release.workspace_plan import resolve_workspace
+
+    settings = session.config.release.workspace
+    if settings is None and session.config.path is not None:
+        return None
+    workspace = resolve_workspace(session.repo, settings)
+    if workspace is None or settings is not None:
+        return workspace
+    from shipline.domain.release.versioning import release_tags
+
+    prefix = session.config.release.tag_prefix
+    return None if release_tags(session.git, prefix) else workspace
+
+
+def split_target(text: str) -> tuple[str, str | None]:
+    """``@scope/cli@3.0.1`` → (``@scope/cli``, ``3.0.1``); ``cli`` → (``cli``, None)."""
+    head, at, tail = text.rpartition("@")
+    if at and head and head != "@" and not head.endswith("/"):
+        return head, tail
+    return text, None
+
+
+def picks_from(session: Session, args: argparse.Namespace,
+               workspace: Workspace) -> dict[str, str | None]:
+    picks: dict[str, str | None] = {}
+    for target in _targets(args):
+        name, version = split_target(target)
+        if version is None and workspace.package(name) is None:
+            raise UsageError(f"'{target}' is neither NAME@VERSION nor a package name",
+                             hint="e.g. release ship @scope/cli@3.0.1 or --package @scope/cli")
+        picks[name] = version
+    for name in getattr(args, "package", None) or []:
+        picks.setdefault(name, None)
+    if not picks:
+        here = session.cwd.resolve()
+        if here != session.repo:
+            folder = here.relative_to(session.repo).as_posix()
+            pkg = workspace.package_at(folder)
+            if pkg is not None:
+                picks[pkg.name] = None
+    return picks
+
+
+def _targets(args: argparse.Namespace) -> list[str]:
+    value = getattr(args, "version", None)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def plan_train(session: Session, args: argparse.Namespace,
+               workspace: Workspace) -> dict[str, Any]:
+    from shipline.domain.release.workspace_plan import plan_workspace
+
+    picks = picks_from(session, args, workspace)
+    plan = plan_workspace(session.git, session.config, picks=picks, bump=args.bump,
+                          pre=args.pre, workspace=workspace)
+    emit = session.emit
+    emit(StepStarted(step="plan", title=f"Release plan for the {workspace.kind} workspace "
+                     f"{session.repo.name} ({len(plan.packages)} packages)"))
+    for p in plan.packages:
+        emit(PackagePlanned(name=p.name, path=p.package.path, last_tag=p.last_tag,
+                            commits=len(p.commits), version=str(p.version) if p.version
+                            else None, tag=p.tag, bump=p.bump, release=p.selected,
+                            private=p.package.private, group=p.group, reasons=p.reasons))
+    releasing = plan.releasing
+    if not releasing:
+        emit(StepFinished(step="plan", status="skipped",
+                          detail="no package has changes to release"))
+        return {"packages": [p.to_json() for p in plan.packages], "releasable": False,
+                "message": "no package has changes to release; nothing was changed"}
+    tags = ", ".join(p.tag or "" for p in releasing)
+    emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
+    return {"packages": [p.to_json() for p in plan.packages], "releasable": True,
+            "message": f"{len(releasing)} package(s) would be released: {tags}"}
