@@ -13,7 +13,7 @@ from shipline.domain.ecosystems.workspaces import detect_workspace
 from shipline.domain.errors import InvalidVersion, ReleaseNotFound
 from shipline.domain.gitops import Git
 from shipline.domain.release import tag_patterns
-from shipline.domain.release.workspace_plan import plan_workspace
+from shipline.domain.workspace.plan import plan_workspace
 
 
 def _plan(repo: Repo, picks: dict[str, str | None] | None = None, **kw: object):

@@ -40,7 +40,8 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
                          hint="give one VERSION, or add a release.workspace section "
                          "(`shipline init`)")
     fields: dict[str, Any] = {
-        "version": versions[0] if versions else None, "bump": args.bump, "pre": args.pre, "changelog_entry": entry,
+        "version": versions[0] if versions else None, "bump": args.bump, "pre": args.pre,
+        "changelog_entry": entry,
     }
     for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes", "handoff"):
         if hasattr(args, name) and name in cls.model_fields:

@@ -21,7 +21,7 @@ from shipline.domain.events import PackagePlanned, StepFinished, StepStarted
 
 def workspace_of(session: Session) -> Workspace | None:
     """The workspace this invocation releases, or ``None`` for one package."""
-    from shipline.domain.release.workspace_plan import resolve_workspace
+    from shipline.domain.workspace.plan import resolve_workspace
 
     settings = session.config.release.workspace
     if settings is None and session.config.path is not None:
@@ -73,7 +73,7 @@ def _targets(args: argparse.Namespace) -> list[str]:
 
 def plan_train(session: Session, args: argparse.Namespace,
                workspace: Workspace) -> dict[str, Any]:
-    from shipline.domain.release.workspace_plan import plan_workspace
+    from shipline.domain.workspace.plan import plan_workspace
 
     picks = picks_from(session, args, workspace)
     plan = plan_workspace(session.git, session.config, picks=picks, bump=args.bump,

@@ -170,7 +170,7 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
         if found:
             plan.last_tag, plan.last_version = found[-1]
             plan.last_stable = next((v for _, v in reversed(found) if not v.prerelease), None)
-    from shipline.domain.release.package_commits import commits_by_package
+    from shipline.domain.workspace.commits import commits_by_package
 
     released = {p.name: targets[p.last_tag][0] if p.last_tag in targets else None
                 for p in plans}
