@@ -135,6 +135,11 @@ def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
 
 
 def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    from shipline.domain.cli.commands.workspace import refuse_train, workspace_of
+
+    workspace = workspace_of(session)
+    if workspace is not None:
+        refuse_train(workspace)
     options = _options(args, ShipOptions)
     pipeline = Pipeline(session.git, session.config, confirm=_confirm(session, options))
     return _drive(session, pipeline, pipeline.ship(options))

@@ -96,3 +96,13 @@ def plan_train(session: Session, args: argparse.Namespace,
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
     return {"packages": [p.to_json() for p in plan.packages], "releasable": True,
             "message": f"{len(releasing)} package(s) would be released: {tags}"}
+
+
+def refuse_train(workspace: Workspace) -> None:
+    """Shipping a whole workspace is not built yet: say so before anything is
+    written, instead of releasing the root manifest as one package."""
+    raise UsageError(
+        f"this is a {workspace.kind} workspace of {len(workspace.packages)} packages; "
+        "shipline plans its releases per package but does not ship a release train yet",
+        hint="`shipline release plan` lists each package's next version; release a package "
+        "by hand or with its ecosystem's tool for now")
