@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.9
-SHIPLINE = ("import sys; from pathlib import Path; from shipline.domain.digests import sha256_file; "
+SHIPLINE = ("import sys; from pathlib import Path; "
+            "from shipline.domain.digests import sha256_file; "
             "print(sha256_file(Path(sys.argv[1])).sha256)")
 
 

@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shipline-paint-") as tmp:
         repo = args.repo
         if repo is None:
-            out = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp], cwd=ROOT,
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp],
+                                 cwd=ROOT, capture_output=True, text=True, check=True).stdout
             repo = Path(out.strip().splitlines()[-1])
         one_run(repo)  # warm the file cache once
         runs = [one_run(repo) for _ in range(args.runs)]

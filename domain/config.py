@@ -271,11 +271,21 @@ def parse_config(data: Any, source: str) -> Config:
         ) from None
 
 
-def load_config(repo: Path, state_dir: Path | None = None) -> LoadedConfig:
-    """Load and validate the config, or detect defaults when there is none."""
+def load_config(repo: Path, state_dir: Path | None = None,
+                config_file: Path | None = None) -> LoadedConfig:
+    """Load and validate the config, or detect defaults when there is none.
+
+    ``config_file`` (``--config FILE``) is read instead of the state dir's
+    ``config.json``, e.g. a rehearsal against a test index with everything
+    else the same; the state (ledger, journal) stays where it is."""
     state = state_dir_for(repo, state_dir)
     path = state / "config.json"
-    if not path.is_file():
+    if config_file is not None:
+        path = config_file.resolve()
+        if not path.is_file():
+            raise ConfigInvalid(f"{path}: no such config file",
+                                hint="pass --config with the path of a shipline config.json")
+    elif not path.is_file():
         return LoadedConfig(config=detect_defaults(repo), path=None, state_dir=state)
     try:
         data = read_strict(path, max_bytes=4 * 1024 * 1024)

@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
     with tempfile.TemporaryDirectory(prefix="shipline-shots-") as tmp:
         if args.source_only:
-            done = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp], cwd=ROOT,
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp],
+                                  cwd=ROOT, capture_output=True, text=True, check=True)
             repo = Path(done.stdout.strip().splitlines()[-1])
             svgs = asyncio.run(shoot(repo, out, (cols, rows)))
         else:

@@ -87,10 +87,12 @@ class ShiplineApp(ReleaseRun, App[int]):
     def __init__(self, repo: Path, state_dir: Path | None = None, *,
                  options: PlanOptions | None = None, theme: str = "textual-dark",
                  review_version: str | None = None, review_sign: str = "gpg",
-                 review_comment: str | None = None) -> None:
+                 review_comment: str | None = None, config_file: Path | None = None) -> None:
         super().__init__()
         self.repo = Path(repo)
         self.state_dir_override = state_dir
+        self.config_override = config_file
+        """``--config FILE``: read instead of the state dir's config.json."""
         self.options: PlanOptions = options  # type: ignore[assignment]
         """What the operator chose so far (version, bump, changelog entry...);
         ``None`` until the first plan (the domain is imported off the UI thread)."""
@@ -166,7 +168,8 @@ class ShiplineApp(ReleaseRun, App[int]):
         try:
             if self.loaded is None or self.git is None:
                 git = Git.open(self.repo)
-                loaded = load_config(git.root, self.state_dir_override)
+                loaded = load_config(git.root, self.state_dir_override,
+                                     self.config_override)
                 self.git, self.loaded = git, loaded
             self.interrupted = self._interrupted_release()
             planned = make_plan(self.git, self.loaded, options)

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run in this repository (default: the current directory)")
     common.add_argument("--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
                         help="state directory (default: .shipline/, or .cleo/ with a config)")
+    common.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS,
+                        help="read this config instead of the state dir's config.json")
     common.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS,
                         help="text for people; json: one object per line, the last a summary")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -269,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
     session = Session(
         cwd=getattr(args, "cwd", None) or Path.cwd(),
         state_dir_override=getattr(args, "state_dir", None),
+        config_override=getattr(args, "config", None),
         output=output,
         debug=debug,
         emit=renderer,

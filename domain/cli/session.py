@@ -21,6 +21,8 @@ class Session:
     emit: Callable[[Any], None]
     text: Callable[[str], None]
     interactive: bool = False
+    config_override: Path | None = None
+    """``--config FILE``: read instead of the state dir's config.json."""
     _git: Git | None = field(default=None, repr=False)
     _config: LoadedConfig | None = field(default=None, repr=False)
 
@@ -37,7 +39,8 @@ class Session:
     @property
     def config(self) -> LoadedConfig:
         if self._config is None:
-            self._config = load_config(self.repo, self.state_dir_override)
+            self._config = load_config(self.repo, self.state_dir_override,
+                                       self.config_override)
         return self._config
 
     @property

@@ -79,7 +79,7 @@ def _open_review_screen(session: Session, version: str,
     find_release(load(session.config.state_dir, verify_chain=False), version)
     app = importlib.import_module("shipline.tui.app").ShiplineApp(
         session.repo, session.state_dir_override, review_version=version,
-        review_sign=args.sign, review_comment=args.comment)
+        review_sign=args.sign, review_comment=args.comment, config_file=session.config_override)
     code = int(app.run() or 0)
     return code, {"version": version,
                   "message": f"closed the review of {version}" if code == 0 else
