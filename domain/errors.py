@@ -25,6 +25,9 @@ class ExitCode(IntEnum):
     TAG_FAILED = 56
     CHANGELOG_FAILED = 57
     TAG_EXISTS = 58
+    RELEASE_LIVE = 59
+    """Not in the seed's table: abort refused because part of the release is
+    live (published or pushed); ``release resume`` finishes it."""
     HANDOFF_REQUIRED = 65
     ARTIFACT_TYPE_UNKNOWN = 85
     ARTIFACT_VALIDATION_FAILED = 86
@@ -99,6 +102,15 @@ class TagExists(ShiplineError):
     code = ExitCode.TAG_EXISTS
 
 
+class ReleaseLive(ShiplineError):
+    """``release abort`` found part of the release live outside this
+    machine (a publish, a push, a forge release): it undoes nothing and
+    names what is live, so the operator never believes a burned version is
+    still free."""
+
+    code = ExitCode.RELEASE_LIVE
+
+
 class HandoffRequired(ShiplineError):
     code = ExitCode.HANDOFF_REQUIRED
 
@@ -117,6 +129,13 @@ class ArtifactBuildFailed(ShiplineError):
 
 class ArtifactPublishFailed(ShiplineError):
     code = ExitCode.ARTIFACT_PUBLISH_FAILED
+
+
+class RegistryHoldsOther(ArtifactPublishFailed):
+    """The registry already has this version with other bytes than the
+    ones built. A handler raises it (88) instead of overwriting; the
+    pipeline turns it into 93 when its own earlier, interrupted publish was
+    being resumed: the bytes there are not the attested ones."""
 
 
 class RollbackFailed(ShiplineError):

@@ -67,7 +67,8 @@ def test_abort_after_local_steps_restores_everything(py_repo: Repo, remote: Path
 def test_abort_refuses_after_the_push(py_repo: Repo, remote: Path, cli) -> None:
     _stop_after(py_repo, "push")
     result = cli("-C", py_repo.path, "release", "abort")
-    assert result.code == 2 and "already left this machine (push)" in result.err
+    assert result.code == 59 and "push to origin: tag v1.3.0 is on origin" in result.err
+    assert "nothing was undone" in result.err and "shipline release resume" in result.err
     assert cli("-C", py_repo.path, "release", "resume").code == 0
 
 

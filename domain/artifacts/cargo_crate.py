@@ -31,6 +31,7 @@ from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
+    RegistryHoldsOther,
     RollbackFailed,
     ShiplineError,
 )
@@ -229,7 +230,7 @@ class CargoCrateHandler(Handler):
                 self.log(f"{self.crate} {self.ctx.version} is already in the registry with the "
                          "same checksum: not publishing again")
                 return self._result(files, entry)
-            raise ArtifactPublishFailed(
+            raise RegistryHoldsOther(
                 f"{self.label}: {self.crate} {self.ctx.version} is already published in "
                 f"{httpio.public_url(self.index_http)} with a different checksum",
                 hint="a cargo registry never accepts the same version twice: release a new "

@@ -36,6 +36,7 @@ from shipline.domain.errors import (
     ArtifactPublishFailed,
     ArtifactValidationFailed,
     DigestMismatch,
+    RegistryHoldsOther,
     RollbackFailed,
     ShiplineError,
 )
@@ -228,7 +229,7 @@ class NpmPackageHandler(Handler):
             # Resume after a crash: the same bytes are already live; never publish twice.
             theirs = (there.get("dist") or {}).get("integrity")
             if theirs != ours:
-                raise ArtifactPublishFailed(
+                raise RegistryHoldsOther(
                     f"{self.label}: {self.package}@{self.ctx.version} is already published "
                     f"with integrity {theirs}, the built tarball is {ours}",
                     hint="npm never replaces a version: release a new version")

@@ -51,6 +51,7 @@ from shipline.domain.errors import (
     ArtifactPublishFailed,
     ArtifactValidationFailed,
     DigestMismatch,
+    RegistryHoldsOther,
     RollbackFailed,
     ShiplineError,
 )
@@ -357,7 +358,7 @@ class OciImageHandler(Handler):
         base, host, repo = self.endpoint
         remote = self.manifest_digest(ArtifactPublishFailed)
         if remote is not None and remote != info.digest:
-            raise ArtifactPublishFailed(
+            raise RegistryHoldsOther(
                 f"{self.label}: {host}/{repo}:{self.tag} already holds {remote}, the built "
                 f"image is {info.digest}", hint="never overwrite a release tag: release a new "
                                                  "version")

@@ -32,6 +32,7 @@ from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
+    RegistryHoldsOther,
     RollbackFailed,
     ShiplineError,
 )
@@ -254,7 +255,7 @@ class PythonPackageHandler(Handler):
         clash = sorted(n for n, (_, digest) in already.items()
                        if n not in ours or digest != ours[n].sha256)
         if clash:
-            raise ArtifactPublishFailed(
+            raise RegistryHoldsOther(
                 f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
                 f"{httpio.public_url(self.index_url)}{self.dist_name}/ with different files "
                 f"({', '.join(clash)})",

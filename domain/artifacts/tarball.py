@@ -34,6 +34,7 @@ from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
     ArtifactValidationFailed,
+    RegistryHoldsOther,
     RollbackFailed,
     ShiplineError,
 )
@@ -215,16 +216,23 @@ class TarballHandler(Handler):
         if all(existing[f.path.name] == f.sha256 for f in files):
             self.log(f"{self.archive_name} is already published with the same digest")
             return self._result(files, existing)
-        clash = [n for n, d in existing.items() if d is not None]
+        clash = [f.path.name for f in files if existing[f.path.name] not in (None, f.sha256)]
         if clash:
-            raise ArtifactPublishFailed(
+            raise RegistryHoldsOther(
                 f"{self.label}: {', '.join(clash)} already exist at "
                 f"{httpio.public_url(self.location(clash[0]))} with other content",
                 hint="published files are never overwritten: release a new version")
         written: list[str] = []
-        reported: dict[str, str | None] = {}
+        # a file already there with the same SHA-256 was uploaded by this
+        # release before it was interrupted (between the two copies): adopt it
+        reported: dict[str, str | None] = {n: d for n, d in existing.items() if d is not None}
+        if reported:
+            self.log(f"adopting {', '.join(sorted(reported))}: already published with the "
+                     "same digest")
         try:
             for f in files:
+                if f.path.name in reported:
+                    continue
                 reported[f.path.name] = self._put(f)
                 written.append(f.path.name)
         except ShiplineError as exc:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import Interrupted, ShiplineError
 from shipline.domain.events import ChainLink, LogLine, StepProgress
 from shipline.domain.gitops import Git
+from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.journal import Journal
 
 Events = Iterator[Any]
@@ -157,13 +158,19 @@ class ReleaseArtifacts:
 
     # --- step 8: publish ----------------------------------------------------------
 
+    def _publish_effect(self, h: Any) -> Effect:
+        return Effect("publish", h.name, {"where": h.cfg.registry or h.type_name,
+                                          "type": h.type_name, "version": self.j.version})
+
     def step_publish(self) -> Events:
         if not self.enabled:
             return "skipped", "source-only release"
         from shipline.domain.artifacts import PublishResult, rollback_published
 
         handlers = self.handlers()
+        effects = EffectLog(self.j, self.save)
         published: dict[str, Any] = self.j.data.setdefault("published", {})
+        verified: list[str] = self.j.data.setdefault("verified", [])
         pending = [h for h in handlers if h.name not in published]
         if pending and self.confirm is not None:
             where = "; ".join(f"{h.label} {self.j.version} to {h.cfg.registry or 'its registry'}"
@@ -176,33 +183,26 @@ class ReleaseArtifacts:
         done: list[tuple[Any, Any]] = [(h, PublishResult.from_dict(published[h.name]))
                                        for h in handlers if h.name in published]
         for h in handlers:
-            if h.name in published:
-                continue
             files = self._built(h.name)
+            effect = self._publish_effect(h)
+            if h.name in published:  # published by an earlier run: verified only if it passed
+                if h.name in verified:
+                    continue
+                result = PublishResult.from_dict(published[h.name])
+                yield from self._verify(h, files, result)
+                yield self._live_link(h, result)
+                continue
             try:
-                yield ChainLink(link="registry", status="running", name=h.name,
-                                detail={"registry": h.cfg.registry})
-                size = sum(f.size for f in files)
-                yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0,
-                                   total=size)
-                result = h.publish(files)
-                yield from self._drain()
-                yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size,
-                                   total=size)
+                result = yield from self._publish_one(h, files, effect, effects)
                 published[h.name] = result.to_dict()
-                self.j.external.append(f"publish:{h.name}")
-                self.save()
+                effects.done(effect)
                 done.append((h, result))
-                for f in files:
-                    h.verify_published(f, result)
-                    yield from self._drain()
+                yield from self._verify(h, files, result)
             except ShiplineError as exc:
                 yield from self._drain()
                 yield ChainLink(link="registry", status="failed", name=h.name,
                                 detail={"error": exc.message})
                 if exc.code == 93:  # the registry serves other bytes: stop, keep the record
-                    self.j.data["verify_failed"] = exc.message
-                    self.save()
                     raise
                 earlier = [(dh, dr) for dh, dr in done if dh is not h]
                 try:
@@ -211,8 +211,11 @@ class ReleaseArtifacts:
                     if final.code == 88:  # every earlier publish was undone
                         for dh, _ in earlier:
                             published.pop(dh.name, None)
-                            if f"publish:{dh.name}" in self.j.external:
-                                self.j.external.remove(f"publish:{dh.name}")
+                            if dh.name in verified:
+                                verified.remove(dh.name)
+                            effects.undone(self._publish_effect(dh))
+                        if h.name not in published:
+                            effects.undone(effect)  # the failed one left nothing behind
                     elif "prepared" in self.j.data and "sealed" not in self.j.data:
                         # 89: what stayed published is a fact: record it, incomplete
                         sealed = self._seal()
@@ -220,11 +223,73 @@ class ReleaseArtifacts:
                                       f"ledger (record {sealed['hash'][:12]})")
                     self.save()
                     raise
-            yield ChainLink(link="registry", status="ok", name=h.name,
-                            detail={"reference": result.reference,
-                                    "digest": result.registry_digest,
-                                    "publishedAt": result.published_at})
+            yield self._live_link(h, result)
         return "ok", f"{len(handlers)} artifact(s) published and verified"
+
+    def _verify(self, h: Any, files: list[Any], result: Any) -> Events:
+        """PROV-002: download every file back and compare; an artifact counts
+        as verified only once this passed (``verify_failed`` keeps why not),
+        so a resumed release checks again instead of pushing."""
+        verified: list[str] = self.j.data.setdefault("verified", [])
+        try:
+            for f in files:
+                h.verify_published(f, result)
+                yield from self._drain()
+        except ShiplineError as exc:
+            if exc.code == 93:
+                self.j.data["verify_failed"] = exc.message
+                self.save()
+            raise
+        verified.append(h.name)
+        self.j.data.pop("verify_failed", None)
+        self.save()
+
+    @staticmethod
+    def _live_link(h: Any, result: Any) -> ChainLink:
+        return ChainLink(link="registry", status="ok", name=h.name,
+                         detail={"reference": result.reference,
+                                 "digest": result.registry_digest,
+                                 "publishedAt": result.published_at})
+
+    def _publish_one(self, h: Any, files: list[Any], effect: Effect, effects: EffectLog
+                     ) -> Generator[Any, None, Any]:
+        """Publish one artifact with its intent journaled first. When an
+        earlier, interrupted run intended it, what the registry holds is
+        adopted if its digest matches and refused with 93 if not."""
+        from shipline.domain.errors import DigestMismatch, RegistryHoldsOther
+
+        resumed = effects.was_intended(effect)
+        effects.intend(effect)
+        yield ChainLink(link="registry", status="running", name=h.name,
+                        detail={"registry": h.cfg.registry})
+        size = sum(f.size for f in files)
+        yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0, total=size)
+        try:
+            result = h.publish(files)
+        except RegistryHoldsOther as exc:
+            if not resumed:
+                raise
+            raise DigestMismatch(
+                f"{exc.message} (this release's interrupted publish was resumed: the bytes "
+                "there are not the ones built and attested)",
+                hint="do not push the tag: find out who published what; `shipline release "
+                "abort` then reports it as live") from None
+        yield from self._drain()
+        yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size, total=size)
+        return result
+
+    def probe(self, effect: Effect) -> Observation:
+        """What the registry holds for a ``publish:NAME`` effect."""
+        handler = next((h for h in self.handlers() if h.name == effect.name), None)
+        if handler is None:
+            return Observation(effect, Liveness.UNKNOWN,
+                               f"no artifact named {effect.name} in release.artifacts")
+        if handler.is_published():
+            where = effect.detail.get("where")
+            return Observation(effect, Liveness.LIVE,
+                               f"{handler.label} {self.j.version} is on {where}")
+        return Observation(effect, Liveness.ABSENT, f"{handler.label} {self.j.version} is not "
+                           "on the registry")
 
     # --- step 10: record ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
 from shipline.domain.events import GitCommand
 from shipline.domain.gitops import GitError
+from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.run_state import RunState
 from shipline.domain.release.plan import tag_command
 
@@ -79,6 +80,12 @@ class GitSteps(RunState):
         kind = "signed" if key else "annotated"
         return "ok", f"{kind} tag {j.tag}"
 
+    def _push_effect(self) -> Effect:
+        j = self.run
+        remote = self.loaded.release.push.remote
+        return Effect("push", "", {"where": remote, "remote": remote, "tag": j.tag,
+                                   "branch": j.branch, "commit": j.release_commit})
+
     def _step_push(self) -> Iterator[Any]:
         j = self.run
         options = j.options
@@ -87,15 +94,18 @@ class GitSteps(RunState):
             return "skipped", "--no-push" if options.get("no_push") else "push disabled"
         argv = ["push", "--atomic", push.remote, f"refs/heads/{j.branch}",
                 f"refs/tags/{j.tag}"]
+        effect = self._push_effect()
+        effects = EffectLog(j, self._save)
         refs = self.git.ls_remote(push.remote, f"refs/tags/{j.tag}")
         if refs and refs.get(f"refs/tags/{j.tag}") == self.git.out("rev-parse", j.tag):
-            j.external.append("push")
+            effects.done(effect)  # pushed before a crash: adopt it
             return "ok", f"{j.tag} already on {push.remote}"
         if self.confirm is not None and not self.confirm(
                 f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be undone."):
             raise Interrupted("stopped before the push; nothing left this machine",
                               hint="`shipline release resume` pushes, `shipline release abort` "
                               "undoes the commit and tag")
+        effects.intend(effect)  # write-ahead: a crash during the push is never "local"
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv, timeout=300)
@@ -103,8 +113,28 @@ class GitSteps(RunState):
             raise TagFailed(f"push failed: {exc.message}",
                             hint="fix access to the remote, then `shipline release resume`") \
                 from None
-        j.external.append("push")
+        effects.done(effect)
         return "ok", f"pushed {j.branch} and {j.tag} to {push.remote}"
+
+    def _probe_push(self, effect: Effect) -> Observation:
+        """Whether the remote has the release's tag, or its branch at (or
+        past) the release commit: either means the push went out."""
+        remote = str(effect.detail.get("remote") or self.loaded.release.push.remote)
+        tag = str(effect.detail.get("tag") or self.run.tag)
+        branch = str(effect.detail.get("branch") or self.run.branch)
+        commit = str(effect.detail.get("commit") or self.run.release_commit or "")
+        refs = self.git.ls_remote(remote, f"refs/tags/{tag}", f"refs/heads/{branch}")
+        if refs is None:
+            return Observation(effect, Liveness.UNKNOWN, f"remote {remote} is unreachable")
+        if f"refs/tags/{tag}" in refs:
+            return Observation(effect, Liveness.LIVE, f"tag {tag} is on {remote}")
+        tip = refs.get(f"refs/heads/{branch}")
+        if commit and tip and (tip == commit or (self.git.has_object(tip) and
+                                                 self.git.is_ancestor(commit, tip))):
+            return Observation(effect, Liveness.LIVE,
+                               f"{branch} on {remote} has the release commit {commit[:7]}")
+        return Observation(effect, Liveness.ABSENT, f"{remote} has neither {tag} nor the "
+                           "release commit")
 
 
 def require_secret_key(key: str) -> None:

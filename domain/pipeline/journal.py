@@ -52,7 +52,11 @@ class Journal(BaseModel):
     tag_message: str = ""
     release_commit: str | None = None
     external: list[str] = Field(default_factory=list)
-    """Effects outside this machine (publishes, pushes): never undone."""
+    """Effects outside this machine that completed (``push``,
+    ``publish:NAME``): never undone by abort."""
+    intents: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Effects recorded *before* they started (write-ahead, see
+    :mod:`shipline.domain.pipeline.effects`): key → detail and time."""
     data: dict[str, Any] = Field(default_factory=dict)
     """Later steps' records (built files, attestation, published refs)."""
 

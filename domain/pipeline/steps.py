@@ -16,7 +16,7 @@ push), :mod:`artifact_steps` (build, provenance, publish) and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from shipline.domain.errors import (
@@ -24,6 +24,7 @@ from shipline.domain.errors import (
     HandoffRequired,
     Interrupted,
     ReleaseInProgress,
+    ReleaseLive,
     ReleaseNotFound,
     ShiplineError,
     UsageError,
@@ -31,6 +32,7 @@ from shipline.domain.errors import (
 from shipline.domain.events import GitCommand, LogLine, StepFinished, StepStarted
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.dry_run import dry_run
+from shipline.domain.pipeline.effects import EffectLog, Liveness, Probe, probe_all
 from shipline.domain.pipeline.git_steps import GitSteps
 from shipline.domain.pipeline.local_steps import LocalSteps
 from shipline.domain.pipeline.order import (
@@ -43,7 +45,7 @@ from shipline.domain.pipeline.order import (
 )
 from shipline.domain.pipeline.run_state import raise_for
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
-from shipline.domain.release.plan import make_plan
+from shipline.domain.release.plan import PlannedRelease, make_plan
 
 __all__ = ["EXTERNAL_STEPS", "STEPS", "TITLES", "Confirm", "Pipeline", "ShipOptions"]
 
@@ -55,6 +57,28 @@ class Pipeline(LocalSteps, GitSteps):
     # --- entry points ------------------------------------------------------
 
     def ship(self, options: ShipOptions) -> Iterator[Any]:
+        if options.dry_run:
+            planned = yield from self._preflight(options)
+            self.result = yield from dry_run(planned)
+            return
+        # the lock first: a second ship waits for nothing and learns nothing
+        # from a half-made release; it gets 52 before it reads any state
+        with journal.ReleaseLock(self.state_dir):
+            planned = yield from self._preflight(options)
+            plan = planned.plan
+            assert plan.tag and plan.version
+            self.journal = journal.Journal(
+                release_id=str(uuid.uuid4()), version=plan.version, tag=plan.tag,
+                branch=plan.branch or "", base_head=plan.head, started_at=journal.now_iso(),
+                options=options.model_dump(), changelog_entry=plan.changelog_entry,
+                commit_message=plan.commit_message or "", tag_message=plan.tag_message or "",
+                bumped_files=[b.path for b in planned.bumps],
+            )
+            journal.save(self.state_dir, self.journal)
+            yield from self._run_steps()
+
+    def _preflight(self, options: ShipOptions) -> Generator[Any, None, PlannedRelease]:
+        """Every check that needs no write, before the first write."""
         existing = journal.load(self.state_dir)
         if existing is not None:
             raise ReleaseInProgress(
@@ -84,19 +108,7 @@ class Pipeline(LocalSteps, GitSteps):
             yield outcome.event()
         raise_for(first_failure(outcomes))
         yield StepFinished(step="preflight", status="ok", detail=f"{plan.tag} from {plan.branch}")
-        if options.dry_run:
-            self.result = yield from dry_run(planned)
-            return
-        with journal.ReleaseLock(self.state_dir):
-            self.journal = journal.Journal(
-                release_id=str(uuid.uuid4()), version=plan.version, tag=plan.tag,
-                branch=plan.branch or "", base_head=plan.head, started_at=journal.now_iso(),
-                options=options.model_dump(), changelog_entry=plan.changelog_entry,
-                commit_message=plan.commit_message or "", tag_message=plan.tag_message or "",
-                bumped_files=[b.path for b in planned.bumps],
-            )
-            journal.save(self.state_dir, self.journal)
-            yield from self._run_steps()
+        return planned
 
     def resume(self) -> Iterator[Any]:
         with journal.ReleaseLock(self.state_dir):
@@ -117,6 +129,7 @@ class Pipeline(LocalSteps, GitSteps):
                 raise ReleaseNotFound(f"no interrupted release to abort (no journal in "
                                       f"{self.state_dir})")
             self.journal = loaded
+            yield from self._refuse_if_live()
             yield from self._undo()
             journal.remove(self.state_dir)
 
@@ -141,7 +154,7 @@ class Pipeline(LocalSteps, GitSteps):
                 raise
             except ShiplineError as exc:
                 yield StepFinished(step=step, status="failed", detail=exc.message)
-                if not j.external and step in UNDOABLE_ON_FAILURE:
+                if not j.external and not j.intents and step in UNDOABLE_ON_FAILURE:
                     yield from self._undo()
                     journal.remove(self.state_dir)
                 else:
@@ -158,15 +171,16 @@ class Pipeline(LocalSteps, GitSteps):
 
     def _interrupted(self, step: str) -> Iterator[Any]:
         j = self.run
-        if not j.external:
+        if not j.external and not j.intents:
             yield from self._undo()
             journal.remove(self.state_dir)
             raise Interrupted(f"interrupted during {step}; everything was undone and the "
                               "repository is as it was")
         j.current = None
         self._save()
-        raise Interrupted(f"interrupted during {step}; the release is half done",
-                          hint="`shipline release resume` to finish it")
+        raise Interrupted(f"interrupted during {step}; the release is half done and may be "
+                          "partly live", hint="`shipline release resume` to finish it "
+                          "(`shipline release abort` says what is live)")
 
     def _artifacts(self) -> Any:
         from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
@@ -207,14 +221,32 @@ class Pipeline(LocalSteps, GitSteps):
 
     # --- undo --------------------------------------------------------------
 
+    def _probes(self) -> dict[str, Probe]:
+        """One "what is live" probe per effect kind (a forge step adds its own)."""
+        return {"push": self._probe_push, "publish": lambda e: self._artifacts().probe(e)}
+
+    def _refuse_if_live(self) -> Iterator[Any]:
+        """Ask the registries and the remote what this release really put
+        there. Anything live, or that cannot be told, refuses the abort
+        (59) and names it; effects found absent never happened and are
+        forgotten, so the local undo may go on."""
+        j = self.run
+        effects = EffectLog(j, self._save)
+        seen = probe_all(effects.recorded(), self._probes())
+        for observation in seen:
+            yield LogLine(step="abort", text=observation.text())
+        live = [o for o in seen if o.state is not Liveness.ABSENT]
+        if live:
+            raise ReleaseLive(
+                f"{j.tag} is live, nothing was undone: " + "; ".join(o.text() for o in live),
+                hint="`shipline release resume` finishes the release (the version is taken); "
+                "retract by hand with each registry's own means if it must not stand")
+        for observation in seen:
+            effects.undone(observation.effect)
+
     def _undo(self) -> Iterator[Any]:
         """Undo local-only effects. Anything external is left as it is and said."""
         j = self.run
-        if j.external:
-            raise ShiplineError(
-                f"{j.tag} already left this machine ({', '.join(j.external)}); abort would "
-                "only hide that", hint="`shipline release resume` to finish the release",
-                code=UsageError.code)
         if self.git.tag_exists(j.tag) and j.release_commit and \
                 self.git.out("rev-parse", f"{j.tag}^{{commit}}") == j.release_commit:
             self.git.run(["tag", "-d", j.tag])
