@@ -8,7 +8,8 @@ plugin, registered from tests/conftest.py).
 - ``cargo_registry``: the sparse-index cargo registry of
   ``tests/cargo_registry.py``.
 - ``fault_proxy``: a tiny reverse proxy put in front of any of them that can
-  answer 5xx or hang for chosen methods, to inject registry faults.
+  answer 5xx or hang for chosen methods, or serve altered bytes, to inject
+  registry faults.
 - ``dead_url``: a URL on a free port where nothing listens.
 """
 
@@ -237,6 +238,11 @@ class FaultProxy:
     hang: bool = False
     methods: set[str] = field(default_factory=set)
     passes: int = 0
+    corrupt: str | None = None
+    """While set, a successful GET of a path ending with it is answered
+    with one byte flipped (a registry serving other bytes than uploaded)."""
+    downloads: list[str] = field(default_factory=list)
+    """The paths of every successful GET passed through, in order."""
     release: threading.Event = field(default_factory=threading.Event)
     server: QuietServer | None = None
 
@@ -280,6 +286,10 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             conn.request(self.command, self.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
+            if self.command == "GET" and resp.status == 200:
+                proxy.downloads.append(self.path)
+                if proxy.corrupt is not None and self.path.endswith(proxy.corrupt) and data:
+                    data = data[:-1] + bytes([data[-1] ^ 0xFF])
             self.send_response(resp.status)
             for key, value in resp.getheaders():
                 if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -7,7 +7,6 @@ their exit code, their message, and what they leave behind."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
@@ -16,12 +15,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from conftest import Repo, run_shipline
-from registries import FileServer, QuietServer, serve
+from registries import FileServer
 
 EXE = Path(sys.executable).parent / "shipline"
 ARCHIVE = "demo-src-1.3.0.tar.gz"
@@ -148,76 +146,23 @@ def test_sigkill_between_the_uploads_then_other_bytes_there_resume_refuses_93(
 
 # --- a registry that serves other bytes than were uploaded (PROV-002) -------------
 
-class LyingStore:
-    """Forwards to the file store, but while ``lying`` answers every
-    successful GET of a .tar.gz with altered bytes."""
-
-    def __init__(self, upstream: str):
-        self.upstream = upstream
-        self.lying = True
-        self.gets = 0
-        self.server: QuietServer | None = None
-        self.url = ""
-
-
-def _lying_handler(store: LyingStore) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-        def _handle(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
-            conn = http.client.HTTPConnection(store.upstream.split("://", 1)[1], timeout=30)
-            headers = {k: v for k, v in self.headers.items()
-                       if k.lower() not in ("host", "connection")}
-            conn.request(self.command, self.path, body=body or None, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            if self.command == "GET" and resp.status == 200 and self.path.endswith(".tar.gz"):
-                store.gets += 1
-                if store.lying:
-                    data = data[:-1] + bytes([data[-1] ^ 0xFF])
-            self.send_response(resp.status)
-            for key, value in resp.getheaders():
-                if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-            conn.close()
-
-        do_GET = do_HEAD = do_PUT = do_DELETE = _handle
-
-    return Handler
-
-
-@pytest.fixture
-def lying_store(file_server: FileServer) -> Iterator[LyingStore]:
-    store = LyingStore(file_server.url)
-    store.server, store.url = serve(_lying_handler(store))
-    yield store
-    store.server.shutdown()
-    store.server.server_close()
-
-
 def test_resume_after_a_digest_mismatch_downloads_again_and_refuses_93(
-        py_repo: Repo, remote: Path, file_server: FileServer, lying_store: LyingStore) -> None:
-    _tarball_project(py_repo, lying_store.url)
+        py_repo: Repo, remote: Path, file_server: FileServer, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    lying = fault_proxy(file_server.url)
+    lying.corrupt = ".tar.gz"  # the registry serves other bytes than were uploaded
+    _tarball_project(py_repo, lying.url)
     env = {"FILES_TOKEN": file_server.token or ""}
     first = run_shipline("-C", py_repo.path, "release", "ship", "--yes", env=env)
     assert first.code == 93, first.out + first.err
     assert "v1.3.0" not in _remote_refs(remote)
-    downloads = lying_store.gets
+    downloads = len(lying.downloads)
     resumed = run_shipline("-C", py_repo.path, "release", "resume", env=env)
     assert resumed.code == 93, resumed.out + resumed.err
-    assert lying_store.gets > downloads  # it downloaded again instead of trusting the journal
+    assert any(p.endswith(ARCHIVE) for p in lying.downloads[downloads:])  # downloaded again
     assert "published and verified" not in resumed.out
     assert "v1.3.0" not in _remote_refs(remote)
     assert not (py_repo.path / ".shipline" / "releases.json").exists()
-    lying_store.lying = False  # the registry is repaired
+    lying.corrupt = None  # the registry is repaired
     healed = run_shipline("-C", py_repo.path, "release", "resume", env=env)
     assert healed.code == 0, healed.out + healed.err
     assert "refs/tags/v1.3.0" in _remote_refs(remote)
