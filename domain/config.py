@@ -6,10 +6,18 @@ from the repository's manifests."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from shipline.domain.errors import ConfigInvalid
 from shipline.domain.jsonio import StrictJSONError, read_strict
@@ -169,6 +177,43 @@ class WorkspaceConfig(_Strict):
         return value
 
 
+COMMIT_MESSAGE_FIELDS = ("version", "tag", "previous_version")
+BumpLevel = Literal["major", "minor", "patch", "none"]
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+class BumpRule(_Strict):
+    """One of ``release.bumpRules``: commits matching every given criterion
+    (Conventional type, scope, a regular expression searched in the
+    subject) bump ``bump``. Rules are tried in order before the built-in
+    ones (breaking → major, feat → minor, fix/perf/revert → patch); a
+    breaking change stays major unless a rule says none."""
+
+    type: str | None = None
+    scope: str | None = None
+    pattern: str | None = None
+    bump: BumpLevel
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_is_regex(cls, value: str | None) -> str | None:
+        return _check_regex(value)
+
+    @model_validator(mode="after")
+    def _says_what_it_matches(self) -> BumpRule:
+        if self.type is None and self.scope is None and self.pattern is None:
+            raise ValueError("a bump rule needs a type, a scope or a pattern")
+        return self
+
+
 class ReleaseConfig(_Strict):
     tag_prefix: str = Field(default="v", alias="tagPrefix")
     branch: str | None = None
@@ -183,12 +228,33 @@ class ReleaseConfig(_Strict):
     workspace: WorkspaceConfig | None = None
     """Set for a monorepo: its packages are released each with its own tag."""
     commit_message: str = Field(default="chore(release): {version}", alias="commitMessage")
+    """Placeholders: ``{version}``, ``{tag}`` and ``{previous_version}``."""
+    bump_rules: list[BumpRule] = Field(default_factory=list, alias="bumpRules")
+    exclude_commits: list[str] = Field(default_factory=list, alias="excludeCommits")
+    """Regular expressions searched in each commit's subject: a match leaves
+    the commit out of the bump and the changelog (another tool's release
+    commits, dependency bots...)."""
+
+    @field_validator("exclude_commits")
+    @classmethod
+    def _exclusions_are_regexes(cls, value: list[str]) -> list[str]:
+        for i, pattern in enumerate(value):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] {pattern!r} is not a valid regular expression: "
+                                 f"{exc}") from None
+        return value
 
     @field_validator("commit_message")
     @classmethod
     def _message_names_version(cls, value: str) -> str:
         if "{version}" not in value:
             raise ValueError("commitMessage must contain {version}")
+        unknown = set(re.findall(r"\{([^{}]*)\}", value)) - set(COMMIT_MESSAGE_FIELDS)
+        if unknown:
+            raise ValueError(f"commitMessage: unknown placeholder {{{sorted(unknown)[0]}}}; "
+                             f"use {', '.join('{' + f + '}' for f in COMMIT_MESSAGE_FIELDS)}")
         return value
 
     @field_validator("artifacts")

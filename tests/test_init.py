@@ -172,7 +172,7 @@ def test_virtual_cargo_workspace_bumps_each_member(repo: Repo, cli) -> None:
     assert [f.path for f in d.version_files] == ["a/Cargo.toml", "b/Cargo.toml"]
     repo.commit("feat: more")
     assert cli("-C", repo.path, "init", "--yes", "--artifact", "none").code == 0
-    plan = cli("-C", repo.path, "--output", "json", "release", "plan")
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
     assert plan.code == 0, plan.err
     assert [f["path"] for f in plan.summary["data"]["plan"]["files"]] == [
         "a/Cargo.toml", "b/Cargo.toml"]
@@ -239,7 +239,7 @@ def test_yes_writes_a_config_that_loads_and_plans(py_repo: Repo, cli) -> None:
     prov = rel.security.provenance
     assert (prov.signing.method, prov.level) == ("none", "SLSA_BUILD_LEVEL_1")  # local: L1
     assert "next v1.3.0 (minor bump)" in result.out and "bumps pyproject.toml" in result.out
-    plan = cli("-C", py_repo.path, "--output", "json", "release", "plan")
+    plan = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push")
     assert plan.code == 0, plan.err
     data = plan.summary["data"]["plan"]
     assert data["version"] == "1.3.0" and data["artifacts"][0]["type"] == "python-package"
@@ -355,7 +355,7 @@ def test_artifact_none_and_changelog_none(py_repo: Repo, cli) -> None:
                "--changelog", "none").code == 0
     release = _config(py_repo)["release"]
     assert release["artifacts"] == [] and release["changelog"]["enabled"] is False
-    plan = cli("-C", py_repo.path, "--output", "json", "release", "plan")
+    plan = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push")
     assert plan.code == 0 and plan.summary["data"]["plan"]["changelog_entry"] is None
 
 
@@ -457,7 +457,7 @@ def test_headless_without_a_terminal_asks_nothing(py_repo: Repo) -> None:
     assert "Version files to bump" not in done.stdout + done.stderr  # nothing was asked
     assert "wrote .shipline/config.json" in done.stdout
     assert load_config(py_repo.path).release.version_bump == ["pyproject.toml"]
-    plan = run_shipline("-C", py_repo.path, "release", "plan")
+    plan = run_shipline("-C", py_repo.path, "release", "plan", "--no-push")
     assert plan.code == 0 and "v1.3.0" in plan.out
 
 
@@ -532,7 +532,7 @@ def test_wizard_answers_shape_the_config(poly_repo: Repo, cli) -> None:
         "sigstore", "SLSA_BUILD_LEVEL_2", "SPDX")
     assert release["push"]["remote"] == "mirror"
     assert _config(poly_repo) == result["config"]
-    assert cli("-C", poly_repo.path, "release", "plan").code == 0
+    assert cli("-C", poly_repo.path, "release", "plan", "--no-push").code == 0
 
 
 @pytest.mark.timeout(60)

@@ -36,7 +36,7 @@ def test_plan_shows_everything_and_changes_nothing(py_repo: Repo, cli) -> None:
     assert py_repo.snapshot() == before
 
 
-def test_plan_json_lines_end_with_summary(py_repo: Repo, cli) -> None:
+def test_plan_json_lines_end_with_summary(py_repo: Repo, remote: Path, cli) -> None:
     result = cli("-C", py_repo.path, "--output", "json", "release", "plan")
     lines = result.json_lines()
     assert lines[-1]["kind"] == "summary" and lines[-1]["exit_code"] == 0

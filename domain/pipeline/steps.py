@@ -265,4 +265,7 @@ class Pipeline(LocalSteps, GitSteps):
             yield from self._artifacts().undo()
         self._restore_files()
         if j.originals:
+            # A stop between `git add` and `git commit` leaves the bump staged:
+            # unstage what the release touched so abort leaves nothing behind.
+            self.git.run(["reset", "-q", "--", *sorted(j.originals)], check=False)
             yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))

@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from shipline.domain.config import LoadedConfig
-from shipline.domain.errors import ChangelogFailed, InvalidVersion
+from shipline.domain.errors import ChangelogFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release import changelog, commits, versioning
+from shipline.domain.release import plan_truth as truth
 from shipline.domain.release import version_files as bumpfiles
+from shipline.domain.release.bump_rules import without_excluded
 from shipline.domain.release.gates import command_line
 from shipline.domain.textsafe import visible
 
@@ -83,6 +85,9 @@ class ReleasePlan(BaseModel):
     tag: str | None
     releasable: bool
     blocker: str | None = None
+    blocker_code: int | None = None
+    """The exit code the blocker carries when it is a failed check (54, 58)."""
+    blocker_hint: str | None = None
     files: list[FileView] = Field(default_factory=list)
     changelog_path: str | None = None
     changelog_entry: str | None = None
@@ -93,6 +98,9 @@ class ReleasePlan(BaseModel):
     commit_message: str | None = None
     tag_message: str | None = None
     push: bool = True
+    warnings: list[str] = Field(default_factory=list)
+    """Things a reviewer must know: the manifest and the last tag disagree,
+    newer tags are not on this branch."""
 
 
 @dataclass
@@ -126,13 +134,15 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     # rc series rolls up); a prerelease lists what is new since the last tag.
     since_stable = commits.walk(git, f"{last_stable_tag}..HEAD" if last_stable_tag else None) \
         if head else []
+    since_stable = without_excluded(since_stable, cfg.exclude_commits)
     base_version = last_stable
-    if first_release and files:
-        found = bumpfiles.read_versions(git.root, files)
-        if found:
-            base_version = versioning.parse_version(next(iter(found.values())))
+    manifest = truth.manifest_version(truth.read_manifest(git.root, files) if head else {})
+    if first_release and manifest is not None:
+        base_version = manifest.version
+    ahead = truth.manifest_ahead(git, cfg.tag_prefix, manifest, last_version)
     decision = versioning.infer_bump(since_stable,
-                                     base_version or versioning.parse_version("0.0.0"))
+                                     base_version or versioning.parse_version("0.0.0"),
+                                     cfg.bump_rules)
     bump = options.bump or decision.bump
     reasons = list(decision.reasons)
     if options.bump:
@@ -143,22 +153,31 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         last_version=str(last_version) if last_version else None, first_release=first_release,
         commits=[], bump=bump, reasons=reasons, version=None, tag=None, releasable=False,
         push=cfg.push.enabled and not options.no_push,
+        warnings=truth.warnings(git, cfg.tag_prefix, manifest, last_tag, last_version),
     )
     if head is None:
         plan.blocker = "the repository has no commits yet"
         return PlannedRelease(plan)
 
-    try:
+    if ahead is not None and not ahead.tagged and options.version is None and \
+            options.bump is None and not options.pre:
+        # The manifest already names an unreleased version above the last
+        # tag: release that, never a version below it or a tag that exists.
+        target = versioning.Target(ahead.version)
+        plan.bump, plan.reasons = None, [ahead.reason]
+    else:
+        if ahead is not None:
+            base_version = ahead.version
+            plan.reasons.append(ahead.reason)
         target = versioning.next_version(
             last_stable=base_version, last_tag=last_version, bump=bump, pre=options.pre,
             explicit=options.version, first_release=first_release,
         )
-    except InvalidVersion:
-        raise
     prerelease = target.version is not None and bool(target.version.prerelease)
     entry_commits = since_stable
     if prerelease and last_tag and last_tag != last_stable_tag:
-        entry_commits = commits.walk(git, f"{last_tag}..HEAD")
+        entry_commits = without_excluded(commits.walk(git, f"{last_tag}..HEAD"),
+                                         cfg.exclude_commits)
     plan.commits = [
         CommitView(sha=c.sha, short=c.short, subject=c.subject, type=c.type, scope=c.scope,
                    breaking=c.breaking, conventional=c.conventional)
@@ -170,8 +189,9 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         plan.blocker = f"no commits since {since}: nothing to release"
         return PlannedRelease(plan, commits=entry_commits)
     if target.version is None:
-        plan.blocker = ("no release-worthy commits (only chores, docs or tests): pass "
-                        "--bump patch or a VERSION to release anyway")
+        plan.blocker = decision.reasons[0] if "none Conventional" in decision.reasons[0] else (
+            "no release-worthy commits (only chores, docs or tests): pass "
+            "--bump patch or a VERSION to release anyway")
         return PlannedRelease(plan, commits=entry_commits)
 
     version = str(target.version)
@@ -190,7 +210,9 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     if cfg.changelog.enabled and not options.no_changelog:
         _plan_changelog(git, loaded, options, planned, version, entry_commits)
 
-    message = cfg.commit_message.format(version=version, tag=tag)
+    previous = str(manifest.version) if manifest is not None else (
+        str(last_version) if last_version else "0.0.0")
+    message = cfg.commit_message.format(version=version, tag=tag, previous_version=previous)
     plan.commit_message = message
     from shipline.domain.provenance.ledger import ledger_anchor
 

@@ -20,12 +20,15 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import semver
 
+from shipline.domain.config import BumpRule
 from shipline.domain.errors import InvalidVersion
 from shipline.domain.gitops import Git
+from shipline.domain.release.bump_rules import describe, level_for
 from shipline.domain.release.commits import Commit, changes
 
 Version = semver.Version
@@ -104,31 +107,50 @@ class BumpDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def infer_bump(commits: list[Commit], base: Version) -> BumpDecision:
-    """The bump the commits ask for, and why, in words a reviewer can check."""
-    breaking, feats, fixes = [], [], []
-    for c in changes(commits):
-        if c.breaking:
-            breaking.append(c)
-        elif c.type == "feat":
-            feats.append(c)
-        elif c.type in ("fix", "perf", "revert"):
-            fixes.append(c)
+def infer_bump(commits: list[Commit], base: Version,
+               rules: Sequence[BumpRule] = ()) -> BumpDecision:
+    """The bump the commits ask for under the repository's ``rules`` and
+    the built-in ones (:mod:`shipline.domain.release.bump_rules`), and
+    why, in words a reviewer can check."""
+    buckets: dict[str, list[tuple[Commit, int | None]]] = {"major": [], "minor": [], "patch": []}
+    considered = changes(commits)
+    for c in considered:
+        level = level_for(c, rules)
+        if level.bump in buckets:
+            buckets[level.bump].append((c, level.rule))
     initial = base.major == 0
-    if breaking:
-        first = breaking[0]
-        what = f"{_count(breaking, 'breaking change')} (e.g. {first.short} {first.subject})"
-        if initial:
+    for bump in ("major", "minor", "patch"):
+        found = buckets[bump]
+        if not found:
+            continue
+        what = _why(found, rules, bump)
+        if bump == "major" and initial:
             return BumpDecision("minor", [f"{what} → minor: 0.x treats breaking changes as "
                                           "minor (use --bump major for 1.0.0)"])
-        return BumpDecision("major", [f"{what} → major"])
-    if feats:
-        return BumpDecision("minor", [f"{_count(feats, 'feature')} (e.g. {feats[0].short} "
-                                      f"{feats[0].subject}) → minor"])
-    if fixes:
-        return BumpDecision("patch", [f"{_count(fixes, 'fix')} (e.g. {fixes[0].short} "
-                                      f"{fixes[0].subject}) → patch"])
+        return BumpDecision(bump, [f"{what} → {bump}"])
+    if considered and not any(c.conventional for c in considered):
+        return BumpDecision(None, [none_conventional(len(considered))])
     return BumpDecision(None, ["no feat, fix, perf or breaking commits since the last release"])
+
+
+def none_conventional(count: int) -> str:
+    """The answer for a history that never used Conventional Commits."""
+    return (f"{count} commit{'' if count == 1 else 's'}, none Conventional; "
+            "pass --bump or a version")
+
+
+_NOUN = {"major": "breaking change", "minor": "feature", "patch": "fix"}
+
+
+def _why(found: list[tuple[Commit, int | None]], rules: Sequence[BumpRule], bump: str) -> str:
+    """``2 features (e.g. abc1234 feat: x)`` or, when a rule decided,
+    ``1 commit matching release.bumpRules[0] (type refactor) (e.g. ...)``."""
+    first, rule = next(((c, r) for c, r in found if r is None), found[0])
+    items = [c for c, _ in found]
+    if rule is None:
+        return f"{_count(items, _NOUN[bump])} (e.g. {first.short} {first.subject})"
+    return (f"{_count(items, 'commit')} matching {describe(rules[rule], rule)} "
+            f"(e.g. {first.short} {first.subject})")
 
 
 def _count(items: list[Commit], noun: str) -> str:

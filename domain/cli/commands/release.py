@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from shipline.domain.cli.session import Session
+from shipline.domain.errors import ExitCode
 from shipline.domain.events import (
     FileChange,
     GateResult,
@@ -17,8 +18,8 @@ from shipline.domain.events import (
 )
 from shipline.domain.pipeline.order import ShipOptions
 from shipline.domain.pipeline.steps import Pipeline
-from shipline.domain.release.gates import RepoFacts, check_repository
 from shipline.domain.release.plan import PlanOptions, make_plan
+from shipline.domain.release.plan_truth import preflight
 
 
 def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
@@ -49,7 +50,7 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
     return cls(**fields)
 
 
-def plan(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+def plan(session: Session, args: argparse.Namespace) -> Any:
     from shipline.domain.cli.commands.workspace import plan_train, workspace_of
 
     workspace = workspace_of(session)
@@ -58,16 +59,29 @@ def plan(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     options = _options(args, PlanOptions)
     planned = make_plan(session.git, session.config, options)
     p = planned.plan
+    outcomes = preflight(session.git, session.config, p)
     emit = session.emit
     last = p.last_tag or "none (first release)"
     emit(StepStarted(step="plan", title=f"Release plan for {session.repo.name}"))
     emit(LogLine(step="plan", text=f"last release: {last}; {len(p.commits)} commit(s) since"))
+    for warning in p.warnings:
+        emit(LogLine(step="plan", text=f"warning: {warning}", stream="stderr"))
     for c in p.commits:
         mark = "!" if c.breaking else " "
         emit(LogLine(step="plan", text=f"  {c.short} {mark} {c.subject}"))
     if not p.releasable:
-        emit(StepFinished(step="plan", status="skipped", detail=p.blocker or ""))
-        return {"plan": p.model_dump(mode="json"), "message": p.blocker}
+        for outcome in outcomes:
+            emit(outcome.event())
+        if p.blocker_code:
+            emit(StepFinished(step="plan", status="failed", detail="not releasable: "
+                              + (p.blocker_hint or p.blocker or "")))
+        else:
+            emit(StepFinished(step="plan", status="skipped", detail=p.blocker or ""))
+        data = {"plan": p.model_dump(mode="json"), "message": p.blocker}
+        if p.blocker_code:
+            data["hint"] = p.blocker_hint
+            return ExitCode(p.blocker_code), data
+        return data
     emit(LogLine(step="plan", text=f"bump: {p.bump or 'explicit'} → {p.version} (tag {p.tag})"))
     for reason in p.reasons:
         emit(LogLine(step="plan", text=f"  because {reason}"))
@@ -81,9 +95,7 @@ def plan(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     if p.missing_migration:
         emit(LogLine(step="plan", text="breaking changes without a migration note (the "
                      "migration-notes gate will fail): " + "; ".join(p.missing_migration)))
-    facts = RepoFacts(session.git, session.config.release, p.tag or "", session.state_dir,
-                      p.push)
-    repo_gates = {o.name: o for o in check_repository(facts)}
+    repo_gates = {o.name: o for o in outcomes}
     for gate in p.gates:
         if gate.name in repo_gates:
             emit(repo_gates[gate.name].event())
