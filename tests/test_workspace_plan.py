@@ -280,7 +280,7 @@ def test_name_at_version_and_unknown_names_on_the_command_line(repo: Repo, cli) 
 
 
 def test_a_single_package_repository_still_plans_as_before(py_repo: Repo, cli) -> None:
-    result = cli("-C", py_repo.path, "release", "plan")
+    result = cli("-C", py_repo.path, "release", "plan", "--no-push")
     assert result.code == 0 and "v1.3.0" in result.out
     two = cli("-C", py_repo.path, "release", "plan", "1.3.0", "1.4.0")
     assert two.code == 2 and "workspaces" in two.err
