@@ -12,7 +12,6 @@ cargo-release tag).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from shipline.domain.config import check_tag_pattern
@@ -37,24 +36,36 @@ def render(pattern: str, name: str, version: str) -> str:
             .replace("{version}", version))
 
 
-def _regex(pattern: str, name: str) -> re.Pattern[str]:
+def index_tags(pattern: str, names: Iterable[str],
+               tags: Iterable[str]) -> dict[str, list[tuple[str, Version]]]:
+    """``{package: [(tag, version), …]}``, oldest version first, for the tags
+    that ``pattern`` gives these packages. Each tag is looked up by its
+    prefixes in one table of the packages' tag heads, so the cost is tags
+    plus packages, not their product."""
     head, _, tail = pattern.partition("{version}")
-    return re.compile(re.escape(render(head, name, "")) + r"(?P<version>.+)" +
-                      re.escape(render(tail, name, "")) + "$")
+    heads = {render(head, name, ""): name for name in names}
+    suffix = render(tail, "", "")
+    found: dict[str, list[tuple[str, Version]]] = {}
+    shortest = min((len(h) for h in heads), default=0)
+    for tag in tags:
+        if suffix and not tag.endswith(suffix):
+            continue
+        core = tag[: len(tag) - len(suffix)] if suffix else tag
+        for cut in range(shortest, len(core)):
+            name = heads.get(core[:cut])
+            if name is None:
+                continue
+            version = try_parse(core[cut:])
+            if version is not None:
+                found.setdefault(name, []).append((tag, version))
+    for versions in found.values():
+        versions.sort(key=lambda item: item[1])
+    return found
 
 
 def package_versions(pattern: str, name: str, tags: Iterable[str]) -> list[tuple[str, Version]]:
     """The release tags of package ``name`` among ``tags``, oldest version first."""
-    regex = _regex(pattern, name)
-    found = []
-    for tag in tags:
-        match = regex.match(tag)
-        if match:
-            version = try_parse(match.group("version"))
-            if version is not None:
-                found.append((tag, version))
-    found.sort(key=lambda item: item[1])
-    return found
+    return index_tags(pattern, [name], tags).get(name, [])
 
 
 def detect_pattern(names: Iterable[str], tags: Iterable[str]) -> str | None:
@@ -63,7 +74,7 @@ def detect_pattern(names: Iterable[str], tags: Iterable[str]) -> str | None:
     tags = list(tags)
     best, best_count = None, 0
     for pattern in CANDIDATES:
-        count = sum(len(package_versions(pattern, name, tags)) for name in names)
+        count = sum(len(v) for v in index_tags(pattern, names, tags).values())
         if count > best_count:
             best, best_count = pattern, count
     return best

@@ -165,8 +165,13 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
                             if c.name == pkg.name and c.tag_pattern), None)
         plans.append(PackagePlan(pkg, own_pattern or pattern or
                                  tag_patterns.default_pattern(pkg.ecosystem)))
+    indexes: dict[str, dict[str, list[tuple[str, Version]]]] = {}
     for plan in plans:
-        found = tag_patterns.package_versions(plan.tag_pattern, plan.name, tags)
+        if plan.tag_pattern not in indexes:
+            indexes[plan.tag_pattern] = tag_patterns.index_tags(
+                plan.tag_pattern, [p.name for p in plans if p.tag_pattern == plan.tag_pattern],
+                tags)
+        found = indexes[plan.tag_pattern].get(plan.name)
         if found:
             plan.last_tag, plan.last_version = found[-1]
             plan.last_stable = next((v for _, v in reversed(found) if not v.prerelease), None)
