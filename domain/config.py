@@ -40,10 +40,12 @@ class _Strict(BaseModel):
 
 class VersionFile(_Strict):
     """A file whose version is bumped. ``pattern`` (with ``{version}``) is
-    for files no built-in writer knows."""
+    for files no built-in writer knows; ``scheme`` overrides how the version
+    is spelled there (PEP 440 for Python files, SemVer elsewhere, by name)."""
 
     path: str
     pattern: str | None = None
+    scheme: Literal["semver", "pep440"] | None = None
 
     @field_validator("pattern")
     @classmethod

@@ -11,7 +11,7 @@ from shipline.domain.errors import ChangelogFailed, VersionBumpFailed
 from shipline.domain.events import FileChange, GateResult, LogLine
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline.run_state import RunState, file_mode, raise_for
-from shipline.domain.release import changelog
+from shipline.domain.release import changelog, versioning
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import Outcome, first_failure, run_command_gate
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, make_plan
@@ -52,7 +52,7 @@ class LocalSteps(RunState):
             for change in bump.changes:
                 yield FileChange(path=bump.path, line=change.line, before=change.before,
                                  after=change.after)
-        bumpfiles.check_consistent(self.git.root, self.loaded.release.version_files, j.version)
+        bumpfiles.check_consistent(self.git.root, planned.version_files, j.version)
         names = ", ".join(b.path for b in planned.bumps) or "no version files"
         return "ok", f"{j.version} in {names}"
 
@@ -78,8 +78,10 @@ class LocalSteps(RunState):
         planned = self._replan()
         outcomes: list[Outcome] = []
         try:
-            bumpfiles.check_consistent(self.git.root, self.loaded.release.version_files,
-                                       j.version)
+            bumpfiles.check_consistent(self.git.root, planned.version_files, j.version)
+            if planned.old_version is not None:
+                bumpfiles.refuse_left_behind(self.git.root, planned.evidence,
+                                             versioning.parse_version(planned.old_version))
             outcomes.append(Outcome("version consistent", True, f"{j.version} everywhere"))
         except VersionBumpFailed as exc:
             yield GateResult(name="version consistent", status="failed", detail=exc.message)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from shipline.domain.config import LoadedConfig
+from shipline.domain.config import LoadedConfig, VersionFile
 from shipline.domain.errors import ChangelogFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release import changelog, commits, versioning
@@ -22,6 +22,7 @@ from shipline.domain.release import plan_truth as truth
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.bump_rules import without_excluded
 from shipline.domain.release.gates import command_line
+from shipline.domain.release.version_files.evidence import Evidence, release_evidence
 from shipline.domain.textsafe import visible
 
 
@@ -109,6 +110,11 @@ class PlannedRelease:
 
     plan: ReleasePlan
     bumps: list[bumpfiles.FileBump] = field(default_factory=list)
+    version_files: list[VersionFile] = field(default_factory=list)
+    """What the release bumps: the configured files (with no config, also
+    what the last release commit bumped)."""
+    evidence: list[Evidence] = field(default_factory=list)
+    old_version: str | None = None
     changelog_text: str | None = None
     changelog_original: bytes | None = None
     commits: list[commits.Commit] = field(default_factory=list)
@@ -129,6 +135,10 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     last_stable_tag, last_stable = stable[-1] if stable else (None, None)
     files = cfg.version_files
     first_release = last_version is None
+    evidence = release_evidence(git, last_tag, last_version, (cfg.changelog.path,)) \
+        if last_tag and last_version else []
+    if loaded.path is None and last_version is not None:
+        files = files + bumpfiles.evidence_entries(git.root, evidence, last_version, files)
 
     # A stable release lists everything since the last stable one (so an
     # rc series rolls up); a prerelease lists what is new since the last tag.
@@ -199,6 +209,9 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     plan.version, plan.tag, plan.releasable = version, tag, True
 
     bumps = bumpfiles.plan_bumps(git.root, files, version)
+    if last_version is not None:
+        bumpfiles.refuse_left_behind(git.root, evidence, last_version,
+                                     {b.path: b.new_text for b in bumps})
     plan.files = [
         FileView(path=b.path, old_version=b.old_version,
                  changes=[LineView(line=c.line, before=c.before, after=c.after)
@@ -206,7 +219,9 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         for b in bumps
     ]
 
-    planned = PlannedRelease(plan, bumps=bumps, commits=entry_commits)
+    planned = PlannedRelease(plan, bumps=bumps, commits=entry_commits, version_files=files,
+                             evidence=evidence,
+                             old_version=str(last_version) if last_version else None)
     if cfg.changelog.enabled and not options.no_changelog:
         _plan_changelog(git, loaded, options, planned, version, entry_commits)
 

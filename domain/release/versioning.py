@@ -3,7 +3,9 @@
 Rules (documented in the README):
 
 * A version is semver 2.0 ``MAJOR.MINOR.PATCH[-pre][+build]``; a leading
-  ``v`` is accepted and dropped. Anything else is exit 53.
+  ``v`` is accepted and dropped, and a PEP 440 spelling (``1.0.0b1``, a
+  tag ``v1.0.0b1``) reads as the same release (:mod:`.schemes`). Anything
+  else is exit 53.
 * Bump inference over the commits since the last *stable* release:
   a breaking change (``!`` or a ``BREAKING CHANGE:`` footer) → major;
   ``feat`` → minor; ``fix``, ``perf`` and reverts → patch; anything else
@@ -28,6 +30,7 @@ import semver
 from shipline.domain.config import BumpRule
 from shipline.domain.errors import InvalidVersion
 from shipline.domain.gitops import Git
+from shipline.domain.release import schemes
 from shipline.domain.release.bump_rules import describe, level_for
 from shipline.domain.release.commits import Commit, changes
 
@@ -37,22 +40,18 @@ _PRE_LABEL = re.compile(r"^[0-9A-Za-z-]+$")
 
 def parse_version(text: str) -> Version:
     """A semver version; a leading ``v`` is fine (exit 53 otherwise)."""
-    raw = text.strip()
-    bare = raw[1:] if raw[:1] in ("v", "V") else raw
-    try:
-        return Version.parse(bare)
-    except (ValueError, TypeError):
+    version = schemes.parse_any(text.strip())
+    if version is None:
         raise InvalidVersion(
             f"'{text}' is not a valid semantic version",
             hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0 or v1.4.0-rc.1",
-        ) from None
+        )
+    return version
 
 
 def try_parse(text: str) -> Version | None:
-    try:
-        return Version.parse(text)
-    except (ValueError, TypeError):
-        return None
+    """A SemVer or PEP 440 version (``1.0.0b1`` is ``1.0.0-beta.1``), else ``None``."""
+    return schemes.parse_any(text) if text[:1] not in ("v", "V") else None
 
 
 def tag_targets(git: Git, prefix: str) -> dict[str, tuple[str, int]]:

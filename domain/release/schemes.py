@@ -1,0 +1,121 @@
+"""Version schemes: one release, written the way each file expects it.
+
+shipline reasons in SemVer (``4.17.0-rc.1``). Python packaging wants PEP 440
+(``4.17.0rc1``): pyproject.toml, ``__version__``, uv.lock and requirements
+files get the PEP 440 spelling of the same release, everything else (tags,
+package.json, Cargo.toml) the SemVer one. Tags and files written in PEP 440
+(``v1.0.0b1``) are read back as the same release, so a project that tagged
+its betas the Python way keeps its history.
+
+The mapping is the obvious one and round-trips: ``alpha.N``/``a.N`` ↔
+``aN``, ``beta.N``/``b.N`` ↔ ``bN``, ``rc.N`` ↔ ``rcN``, ``dev.N`` ↔
+``.devN`` (also after a pre-release: ``rc.1.dev.2`` ↔ ``rc1.dev2``).
+A SemVer prerelease with another label (``pre.1``) has no PEP 440 spelling:
+writing it into a Python file is exit 53 with the labels that work.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import semver
+
+from shipline.domain.errors import InvalidVersion
+
+SEMVER = "semver"
+PEP440 = "pep440"
+SCHEMES = (SEMVER, PEP440)
+
+_PEP440 = re.compile(
+    r"^(?P<core>\d+\.\d+\.\d+)"
+    r"(?:[-_.]?(?P<pre>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<pre_n>\d+)?)?"
+    r"(?P<dev>[-_.]?dev[-_.]?(?P<dev_n>\d+)?)?"
+    r"(?:\+(?P<local>[0-9A-Za-z.]+))?$", re.IGNORECASE)
+_TO_SEMVER_LABEL = {"a": "alpha", "alpha": "alpha", "b": "beta", "beta": "beta",
+                    "rc": "rc", "c": "rc", "pre": "rc", "preview": "rc"}
+_TO_PEP_LABEL = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "rc": "rc", "c": "rc"}
+_PYTHON_NAMES = re.compile(r"^(pyproject\.toml|uv\.lock|setup\.cfg|setup\.py|PKG-INFO|"
+                           r"requirements.*\.(txt|in)|constraints.*\.txt|.*\.pyi?)$")
+
+
+def pep440_to_semver(text: str) -> semver.Version | None:
+    """The SemVer release a PEP 440 string names (``1.0.0b1`` → ``1.0.0-beta.1``),
+    or ``None`` when ``text`` is not a three-part PEP 440 version."""
+    match = _PEP440.match(text)
+    if match is None:
+        return None
+    parts: list[str] = []
+    if match["pre"]:
+        parts += [_TO_SEMVER_LABEL[match["pre"].lower()], str(int(match["pre_n"] or 0))]
+    if match["dev"]:
+        parts += ["dev", str(int(match["dev_n"] or 0))]
+    try:
+        return semver.Version.parse(match["core"] + (f"-{'.'.join(parts)}" if parts else "")
+                                    + (f"+{match['local']}" if match["local"] else ""))
+    except ValueError:
+        return None
+
+
+def semver_to_pep440(version: semver.Version) -> str | None:
+    """The PEP 440 spelling of a SemVer release, or ``None`` when it has none."""
+    core = f"{version.major}.{version.minor}.{version.patch}"
+    local = f"+{version.build}" if version.build else ""
+    if not version.prerelease:
+        return core + local
+    parts = str(version.prerelease).split(".")
+    out = ""
+    if parts[0] != "dev":
+        label = _TO_PEP_LABEL.get(parts[0])
+        if label is None:
+            return None
+        number = parts[1] if len(parts) > 1 and parts[1].isdigit() else "0"
+        out += f"{label}{int(number)}"
+        parts = parts[2:] if len(parts) > 1 and parts[1].isdigit() else parts[1:]
+    if parts:
+        if parts[0] != "dev" or len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            return None
+        out += f".dev{int(parts[1]) if len(parts) == 2 else 0}"
+    return core + out + local
+
+
+def parse_any(text: str) -> semver.Version | None:
+    """A SemVer or PEP 440 version string (a leading ``v`` is fine) as SemVer."""
+    bare = text[1:] if text[:1] in ("v", "V") else text
+    try:
+        return semver.Version.parse(bare)
+    except (ValueError, TypeError):
+        return pep440_to_semver(bare)
+
+
+def scheme_for(path: str) -> str:
+    """The scheme a file's version is written in, by the file's name."""
+    where = PurePosixPath(path)
+    python = _PYTHON_NAMES.match(where.name) or (
+        where.suffix in (".txt", ".in") and any(p.startswith("requirements") for p in where.parts))
+    return PEP440 if python else SEMVER
+
+
+def render(version: semver.Version, scheme: str, where: str = "") -> str:
+    """``version`` spelled in ``scheme``; exit 53 when PEP 440 cannot say it."""
+    if scheme == PEP440:
+        spelled = semver_to_pep440(version)
+        if spelled is None:
+            raise InvalidVersion(
+                f"{version} has no PEP 440 spelling" + (f" (needed by {where})" if where else ""),
+                hint="use a prerelease label Python understands: --pre rc, beta, alpha or dev")
+        return spelled
+    return str(version)
+
+
+def same_release(a: str, b: str) -> bool:
+    """Whether two spellings name one release (``1.0.0b1`` and ``1.0.0-beta.1``)."""
+    if a == b:
+        return True
+    va, vb = parse_any(a), parse_any(b)
+    return va is not None and vb is not None and canonical(va) == canonical(vb)
+
+
+def canonical(version: semver.Version) -> str:
+    """One spelling per release, so ``a.1`` and ``alpha.1`` compare equal."""
+    return semver_to_pep440(version) or str(version)

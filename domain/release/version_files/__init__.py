@@ -1,0 +1,369 @@
+"""Version files: every file that carries the version, rewritten in place
+touching nothing else (comments, quoting, indentation, key order, line ends).
+
+Each kind of file only finds *sites* (:mod:`.sites`): reading is slicing,
+writing is replacing those spans with the release spelled in the site's
+scheme (PEP 440 in Python files, SemVer elsewhere: :mod:`..schemes`). So a
+plan shows exactly which lines change and the bytes around them stay.
+
+Kinds, by file name: ``pyproject.toml`` ([project] or [tool.poetry]),
+``Cargo.toml`` ([package] or [workspace.package], and requirements on
+sibling crates), ``package.json`` (and pins on sibling packages),
+``package-lock.json``, ``uv.lock`` and ``Cargo.lock`` (the project's own
+entries), ``*.py`` (``__version__`` / ``VERSION``), any file with version
+markers, any other file holding just a version, or a ``pattern``.
+
+Beside what is configured, the files that belong with it are bumped too
+(:func:`expand`): the lock file next to a manifest, the crates of a Cargo
+workspace and the members of a uv workspace, each only when it carries the
+release being bumped. Versions are read in two passes: the manifests say
+which release is current, then lock entries and pins *at that release* are
+found. Every failure is exit 55 naming the file and what to do.
+"""
+
+from __future__ import annotations
+
+import glob
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import semver
+
+from shipline.domain.config import VersionFile
+from shipline.domain.errors import VersionBumpFailed
+from shipline.domain.jsonio import write_atomic
+from shipline.domain.release import schemes
+from shipline.domain.release.version_files import json_kinds, text_kinds, toml_kinds
+from shipline.domain.release.version_files.evidence import Evidence, left_behind, pattern_for
+from shipline.domain.release.version_files.sites import Located, Site, current_of
+
+
+@dataclass
+class LineChange:
+    line: int
+    before: str
+    after: str
+
+
+@dataclass
+class FileBump:
+    path: str
+    old_version: str
+    new_text: str
+    changes: list[LineChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    vf: VersionFile
+    auto: bool = False
+    """Added by :func:`expand`: bumped only when it carries the release."""
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.vf.path).name
+
+
+_LOCKS = {"uv.lock": (toml_kinds.UV_LOCAL, toml_kinds.UV_FIX),
+          "Cargo.lock": (toml_kinds.CARGO_LOCAL, toml_kinds.CARGO_FIX)}
+
+
+# --- expansion ---------------------------------------------------------------
+
+
+def expand(root: Path, files: list[VersionFile]) -> list[VersionFile]:
+    """The configured files plus what belongs with them (see the module doc)."""
+    return [e.vf for e in _expand(root, files)]
+
+
+def _expand(root: Path, files: list[VersionFile]) -> list[_Entry]:
+    out = [_Entry(vf) for vf in files]
+    listed = {f.path for f in files if not f.pattern}
+
+    def add(rel: str) -> None:
+        if rel not in listed and (root / rel).is_file():
+            out.append(_Entry(VersionFile(path=rel), auto=True))
+            listed.add(rel)
+
+    for vf in files:
+        if vf.pattern:
+            continue
+        path = PurePosixPath(vf.path)
+        if path.name == "package.json":
+            add((path.parent / "package-lock.json").as_posix())
+        elif path.name == "pyproject.toml":
+            for member in _members(root, path, ("tool", "uv", "workspace", "members"),
+                                   "pyproject.toml"):
+                add(member)
+            add((path.parent / "uv.lock").as_posix())
+        elif path.name == "Cargo.toml":
+            for member in _members(root, path, ("workspace", "members"), "Cargo.toml"):
+                add(member)
+            add((path.parent / "Cargo.lock").as_posix())
+    return out
+
+
+def _members(root: Path, manifest: PurePosixPath, keys: tuple[str, ...], name: str) -> list[str]:
+    try:
+        node: object = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # reading the manifest itself reports it
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    base = root / manifest.parent
+    found = []
+    for pattern in node if isinstance(node, list) else []:
+        for directory in sorted(glob.glob(str(base / str(pattern)))):
+            candidate = Path(directory) / name
+            if candidate.is_file():
+                found.append(candidate.relative_to(root).as_posix())
+    return found
+
+
+# --- locating ----------------------------------------------------------------
+
+
+def _read(root: Path, entry: _Entry) -> str:
+    rel = entry.vf.path
+    path = root / rel
+    if not path.is_file():
+        raise VersionBumpFailed(f"{rel}: versionBump file not found",
+                                hint="create it or fix release.versionBump in the config")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VersionBumpFailed(f"{rel}: cannot read as UTF-8: {exc}") from None
+
+
+def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
+    """The sites that say which release the file carries, and what was looked for."""
+    vf, name = entry.vf, entry.name
+    scheme = vf.scheme or schemes.scheme_for(vf.path)
+    if vf.pattern:
+        return text_kinds.pattern(text, vf.pattern, vf.path, scheme), f"the pattern {vf.pattern!r}"
+    if name == "pyproject.toml":
+        data = toml_kinds.parse(text, vf.path)
+        sites = toml_kinds.table_version(text, data, ("project", "tool.poetry"), scheme)
+        if not sites and not entry.auto and "version" in (data.get("project", {}).get("dynamic")
+                                                          or []):
+            raise VersionBumpFailed(
+                f"{vf.path}: the version is dynamic, not in the file",
+                hint="list the file that holds it in release.versionBump instead "
+                     '(e.g. {"path": "src/pkg/__init__.py"})')
+        return sites, "[project] version or [tool.poetry] version"
+    if name == "Cargo.toml":
+        data = toml_kinds.parse(text, vf.path)
+        return (toml_kinds.table_version(text, data, ("package", "workspace.package"), scheme),
+                "[package] version or [workspace.package] version")
+    if name in _LOCKS:
+        toml_kinds.parse(text, vf.path)
+        return [], ""
+    if name == "package-lock.json":
+        return json_kinds.package_lock_root(text, vf.path), 'the root "version" entries'
+    if name.endswith(".json"):
+        return json_kinds.package_json(text, vf.path), 'a top-level "version"'
+    if text_kinds.has_markers(text):
+        return text_kinds.markers(text, vf.path, scheme), "version markers"
+    if name.endswith(".py"):
+        return text_kinds.python_constants(text, scheme), '__version__ = "..." or VERSION = "..."'
+    return text_kinds.plain(text, scheme), "a file holding only the version"
+
+
+def _context(entry: _Entry, text: str, current: semver.Version, siblings: set[str]
+             ) -> list[Site]:
+    """Sites that are found by the release they carry: lock entries, pins."""
+    vf, name = entry.vf, entry.name
+    if vf.pattern:
+        return []
+    if name == "Cargo.toml":
+        return toml_kinds.cargo_requirements(text, current)
+    if name in _LOCKS:
+        local, fix = _LOCKS[name]
+        scheme = vf.scheme or schemes.scheme_for(vf.path)
+        return toml_kinds.lock_entries(text, vf.path, current, scheme, local=local, fix=fix,
+                                       strict=not entry.auto)
+    if name == "package-lock.json":
+        return json_kinds.package_lock_local(text, vf.path, current, siblings)
+    if name == "package.json":
+        return json_kinds.sibling_pins(text, vf.path, current, siblings)
+    return []
+
+
+@dataclass
+class _Resolved:
+    current: semver.Version | None
+    files: list[Located]
+    primary: dict[str, list[Site]]
+
+
+def _resolve(root: Path, files: list[VersionFile], current: semver.Version | None = None
+             ) -> _Resolved:
+    """Every file's sites. ``current`` (the release the files should carry)
+    is read from the configured files unless given."""
+    entries = _expand(root, files)
+    texts = {e.vf.path: _read(root, e) for e in entries}
+    primary: dict[str, list[Site]] = {}
+    configured: list[Located] = []
+    for entry in entries:
+        sites, looked = _primary(entry, texts[entry.vf.path])
+        if not sites and not entry.auto and entry.name not in _LOCKS:
+            raise VersionBumpFailed(f"{entry.vf.path}: no version found (looked for {looked})",
+                                    hint="add the version to the file, or give a pattern in "
+                                         "release.versionBump")
+        if not entry.auto:
+            primary.setdefault(entry.vf.path, []).extend(sites)
+            configured.append(Located(entry.vf.path, texts[entry.vf.path], sites))
+    if current is None:
+        current = current_of(_merged(configured))
+    else:
+        wrong = [f"{loc.path} has {loc.version_at(s)}" for loc in configured for s in loc.sites
+                 if not _same(loc.version_at(s), current)]
+        if wrong:
+            raise VersionBumpFailed(f"expected {current}; {', '.join(dict.fromkeys(wrong))}",
+                                    hint="fix the files by hand or `shipline release abort`")
+    if current is None:
+        locks = ", ".join(e.vf.path for e in entries if not e.auto)
+        raise VersionBumpFailed(f"{locks}: a lock file alone does not say which release is "
+                                "current", hint="list the project's manifest in "
+                                "release.versionBump too")
+    kept: list[_Entry] = []
+    for entry in entries:
+        if entry.auto:
+            sites, _ = _primary(entry, texts[entry.vf.path])
+            if any(not _same(texts[entry.vf.path][s.start:s.end], current) for s in sites):
+                continue  # a member with its own version: not released with this one
+            primary.setdefault(entry.vf.path, []).extend(sites)
+        kept.append(entry)
+    siblings = {name for e in kept if e.name == "package.json" and primary.get(e.vf.path)
+                for name in [json_kinds.package_name(texts[e.vf.path])] if name}
+    located = [Located(e.vf.path, texts[e.vf.path], list(primary.get(e.vf.path, [])))
+               for e in kept]
+    for entry, loc in zip(kept, located, strict=True):
+        loc.sites.extend(_context(entry, texts[entry.vf.path], current, siblings))
+    return _Resolved(current, [f for f in _merged(located) if f.sites], primary)
+
+
+def _same(text: str, current: semver.Version) -> bool:
+    version = schemes.parse_any(text)
+    return version is not None and schemes.canonical(version) == schemes.canonical(current)
+
+
+def _merged(located: list[Located]) -> list[Located]:
+    """One :class:`Located` per path, its sites in file order, each once."""
+    by_path: dict[str, Located] = {}
+    for loc in located:
+        into = by_path.setdefault(loc.path, Located(loc.path, loc.text, []))
+        into.sites.extend(s for s in loc.sites if (s.start, s.end) not in
+                          {(x.start, x.end) for x in into.sites})
+    for loc in by_path.values():
+        loc.sites.sort(key=lambda s: s.start)
+    return list(by_path.values())
+
+
+# --- public API ----------------------------------------------------------------
+
+
+def read_versions(root: Path, files: list[VersionFile]) -> dict[str, str]:
+    """``{path: version}`` for every file (each spelled as the file spells it);
+    55 when the files, or the sites inside one file, disagree."""
+    resolved = _resolve(root, files)
+    out = {}
+    for loc in resolved.files:
+        first = (resolved.primary.get(loc.path) or loc.sites)[0]
+        out[loc.path] = loc.version_at(first)
+    return out
+
+
+def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileBump]:
+    """Each file's new text and the lines that change; nothing is written."""
+    target = schemes.parse_any(version)
+    if target is None:
+        raise VersionBumpFailed(f"{version}: not a version")
+    resolved = _resolve(root, files)
+    bumps: list[FileBump] = []
+    for loc in resolved.files:
+        new_text = loc.text
+        for site in sorted(loc.sites, key=lambda s: s.start, reverse=True):
+            old = loc.version_at(site)
+            new = ("v" if old[:1] == "v" else "") + schemes.render(target, site.scheme, loc.path)
+            new_text = new_text[:site.start] + new + new_text[site.end:]
+        first = (resolved.primary.get(loc.path) or loc.sites)[0]
+        bumps.append(FileBump(loc.path, loc.version_at(first), new_text,
+                              _line_changes(loc.text, new_text)))
+    return bumps
+
+
+def _line_changes(old: str, new: str) -> list[LineChange]:
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    return [LineChange(i + 1, a, b) for i, (a, b) in enumerate(zip(old_lines, new_lines,
+                                                                    strict=True)) if a != b]
+
+
+def apply_bumps(root: Path, bumps: list[FileBump]) -> None:
+    """Write every new text atomically, keeping each file's mode; if one
+    write fails, the files already written are put back (nothing half-done)."""
+    done: list[tuple[Path, bytes, int]] = []
+    for bump in bumps:
+        path = root / bump.path
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            original = path.read_bytes()
+            write_atomic(path, bump.new_text, mode=mode)
+            done.append((path, original, mode))
+        except OSError as exc:
+            for written, before, before_mode in reversed(done):
+                write_atomic(written, before, mode=before_mode)
+            raise VersionBumpFailed(f"{bump.path}: cannot write: {exc.strerror}",
+                                    hint="check the file's permissions") from None
+
+
+def check_consistent(root: Path, files: list[VersionFile], version: str) -> None:
+    """Re-read every file: each must now say ``version`` (55 otherwise)."""
+    target = schemes.parse_any(version)
+    if target is None:
+        raise VersionBumpFailed(f"{version}: not a version")
+    try:
+        _resolve(root, files, target)
+    except VersionBumpFailed as exc:
+        raise VersionBumpFailed(f"version inconsistent after the bump: {exc.message}",
+                                hint=exc.hint) from None
+
+
+def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Version,
+                     files: list[VersionFile]) -> list[VersionFile]:
+    """``versionBump`` entries for what the last release bumped beyond
+    ``files`` (and what comes with them). A file a built-in kind reads at
+    ``version`` is listed as it is; any other gets one pattern per line shape
+    (``myproj=={version}``)."""
+    known = set(expand(root, files))
+    known_paths = {vf.path for vf in known}
+    out: list[VersionFile] = []
+    for ev in evidence:
+        if ev.path in known_paths or not (root / ev.path).is_file():
+            continue
+        try:
+            found = read_versions(root, [VersionFile(path=ev.path)])
+        except VersionBumpFailed:
+            found = {}
+        if found and all(_same(v, version) for v in found.values()):
+            out.append(VersionFile(path=ev.path))
+            continue
+        patterns = dict.fromkeys(p for line in ev.lines if (p := pattern_for(line, version)))
+        out.extend(VersionFile(path=ev.path, pattern=p) for p in patterns)
+    return out
+
+
+def refuse_left_behind(root: Path, evidence: list[Evidence], old: semver.Version,
+                       texts: dict[str, str] | None = None) -> None:
+    """55 naming every line that the last release bumped and this one would
+    leave at ``old`` (``texts``: the files as the release will write them)."""
+    lines = left_behind(root, evidence, old, texts)
+    if lines:
+        shown = ", ".join(lines[:6]) + (f" and {len(lines) - 6} more" if len(lines) > 6 else "")
+        raise VersionBumpFailed(
+            f"{old} would be left behind in {shown}: the last release bumped "
+            f"{'that line' if len(lines) == 1 else 'those lines'}",
+            hint="add the file to release.versionBump (`shipline init --force` proposes it), "
+                 "or edit the line if it should not follow the version")
