@@ -37,7 +37,7 @@ from shipline.domain.jsonio import write_atomic
 from shipline.domain.release import schemes
 from shipline.domain.release.version_files import json_kinds, text_kinds, toml_kinds
 from shipline.domain.release.version_files.evidence import Evidence, left_behind, pattern_for
-from shipline.domain.release.version_files.sites import Located, Site, current_of
+from shipline.domain.release.version_files.sites import Located, Site, current_of, names
 
 
 @dataclass
@@ -219,7 +219,7 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
         current = current_of(_merged(configured))
     else:
         wrong = [f"{loc.path} has {loc.version_at(s)}" for loc in configured for s in loc.sites
-                 if not _same(loc.version_at(s), current)]
+                 if not names(loc.version_at(s), current)]
         if wrong:
             raise VersionBumpFailed(f"expected {current}; {', '.join(dict.fromkeys(wrong))}",
                                     hint="fix the files by hand or `shipline release abort`")
@@ -232,7 +232,7 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
     for entry in entries:
         if entry.auto:
             sites, _ = _primary(entry, texts[entry.vf.path])
-            if any(not _same(texts[entry.vf.path][s.start:s.end], current) for s in sites):
+            if any(not names(texts[entry.vf.path][s.start:s.end], current) for s in sites):
                 continue  # a member with its own version: not released with this one
             primary.setdefault(entry.vf.path, []).extend(sites)
         kept.append(entry)
@@ -244,10 +244,6 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
         loc.sites.extend(_context(entry, texts[entry.vf.path], current, siblings))
     return _Resolved(current, [f for f in _merged(located) if f.sites], primary)
 
-
-def _same(text: str, current: semver.Version) -> bool:
-    version = schemes.parse_any(text)
-    return version is not None and schemes.canonical(version) == schemes.canonical(current)
 
 
 def _merged(located: list[Located]) -> list[Located]:
@@ -347,7 +343,7 @@ def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Versi
             found = read_versions(root, [VersionFile(path=ev.path)])
         except VersionBumpFailed:
             found = {}
-        if found and all(_same(v, version) for v in found.values()):
+        if found and all(names(v, version) for v in found.values()):
             out.append(VersionFile(path=ev.path))
             continue
         patterns = dict.fromkeys(p for line in ev.lines if (p := pattern_for(line, version)))

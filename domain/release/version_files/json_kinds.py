@@ -19,7 +19,7 @@ import semver
 
 from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.release import schemes
-from shipline.domain.release.version_files.sites import Site
+from shipline.domain.release.version_files.sites import Site, names
 
 DEPENDENCY_KEYS = ("dependencies", "optionalDependencies", "peerDependencies",
                    "devDependencies")
@@ -57,16 +57,12 @@ def string_values(text: str, rel: str) -> Iterator[tuple[Path_, int, int]]:
                 stack[-1][1] = int(stack[-1][1]) + 1  # type: ignore[call-overload]
 
 
-def _same(text: str, current: semver.Version) -> bool:
-    version = schemes.parse_any(text)
-    return version is not None and schemes.canonical(version) == schemes.canonical(current)
-
 
 def _pin(text: str, start: int, end: int, current: semver.Version) -> tuple[int, int] | None:
     """The version inside a pin on a sibling (``1.2.3``, ``^1.2.3``, ``=1.2.3``)."""
     value = text[start:end]
     match = re.fullmatch(r"([=^~]?)(.+)", value)
-    if match and _same(match.group(2), current):
+    if match and names(match.group(2), current):
         return start + len(match.group(1)), end
     return None
 
@@ -112,7 +108,7 @@ def package_lock_local(text: str, rel: str, current: semver.Version, siblings: s
         if len(path) < 3 or path[0] != "packages" or "node_modules/" in str(path[1]):
             continue
         if path[1] != "" and len(path) == 3 and path[2] == "version" and \
-                _same(text[a:b], current):
+                names(text[a:b], current):
             sites.append(Site(a, b, schemes.SEMVER, f'packages["{path[1]}"]'))
         elif len(path) == 4 and path[2] in DEPENDENCY_KEYS and path[3] in siblings:
             span = _pin(text, a, b, current)

@@ -48,6 +48,12 @@ class Located:
         return [self.version_at(s) for s in self.sites]
 
 
+def names(text: str, version: semver.Version) -> bool:
+    """Whether ``text`` is ``version`` in some spelling (``1.0.0b1``, ``1.0.0-beta.1``)."""
+    parsed = schemes.parse_any(text)
+    return parsed is not None and schemes.canonical(parsed) == schemes.canonical(version)
+
+
 def spelled(version: semver.Version) -> set[str]:
     """Every spelling of ``version`` a file may hold (SemVer and PEP 440)."""
     pep = schemes.semver_to_pep440(version)
@@ -58,9 +64,9 @@ def occurrences(text: str, version: semver.Version, start: int = 0,
                 end: int | None = None) -> list[tuple[int, int]]:
     """Spans of ``version`` (in any spelling) as a whole version: not the
     ``1.2.3`` inside ``11.2.3``, ``1.2.30`` or ``1.2.3-rc.1``."""
-    names = "|".join(re.escape(s) for s in sorted(spelled(version), key=len, reverse=True))
+    alternatives = "|".join(re.escape(s) for s in sorted(spelled(version), key=len, reverse=True))
     pattern = re.compile(
-        rf"(?<![0-9.])(?:{names})(?![0-9]|\.[0-9]|\.dev|\.post|[-.]?(?:a|b|c|rc|alpha|beta|dev|"
+        rf"(?<![0-9.])(?:{alternatives})(?![0-9]|\.[0-9]|\.dev|\.post|[-.]?(?:a|b|c|rc|alpha|beta|dev|"
         rf"pre|post)\.?[0-9]|\+[0-9A-Za-z])")
     return [m.span() for m in pattern.finditer(text, start, len(text) if end is None else end)]
 

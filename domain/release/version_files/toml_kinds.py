@@ -19,7 +19,7 @@ import semver
 
 from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.release import schemes
-from shipline.domain.release.version_files.sites import Site
+from shipline.domain.release.version_files.sites import Site, names
 
 _HEADER = re.compile(r"(?m)^[ \t]*\[([^\[\]\n]+)\][ \t]*(?:#.*)?$")
 _VERSION_LINE = re.compile(r"(?m)^[ \t]*version[ \t]*=[ \t]*([\"'])([^\"'\n]*)\1")
@@ -54,10 +54,6 @@ def table_version(text: str, data: dict[str, Any], tables: tuple[str, ...], sche
     return []
 
 
-def _same(text: str, current: semver.Version) -> bool:
-    version = schemes.parse_any(text)
-    return version is not None and schemes.canonical(version) == schemes.canonical(current)
-
 
 def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
     """``core = { path = "../core", version = "2.13.0" }`` (and the
@@ -70,7 +66,7 @@ def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
         if not re.search(r"(?:^|[,{\s])path[ \t]*=", body):
             continue
         req = re.search(r"(?:^|[,\s])version[ \t]*=[ \t]*\"[=^~]?([^\"]+)\"", body)
-        if req and _same(req.group(1), current):
+        if req and names(req.group(1), current):
             sites.append(Site(offset + req.start(1), offset + req.end(1), schemes.SEMVER,
                               f"requirement on {match.group(1)}"))
     headers = list(_HEADER.finditer(text))
@@ -83,7 +79,7 @@ def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
         if not re.search(r"(?m)^[ \t]*path[ \t]*=", body):
             continue
         req = re.search(r"(?m)^[ \t]*version[ \t]*=[ \t]*\"[=^~]?([^\"]+)\"", body)
-        if req and _same(req.group(1), current):
+        if req and names(req.group(1), current):
             start = header.end() + req.start(1)
             sites.append(Site(start, start + len(req.group(1)), schemes.SEMVER,
                               f"requirement on {name.group(1)}"))
@@ -115,7 +111,7 @@ def lock_entries(text: str, rel: str, current: semver.Version, scheme: str,
         version = _VERSION_LINE.search(block)
         if not name or not version or not local.search(block):
             continue
-        if _same(version.group(2), current):
+        if names(version.group(2), current):
             sites.append(Site(start + version.start(2), start + version.end(2), scheme,
                               f"{rel} entry {name.group(1)}"))
         else:
