@@ -19,7 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from shipline.domain.errors import ConfigInvalid
+from shipline.domain import config_checks as rules
+from shipline.domain.errors import ConfigInvalid, UsageError
 from shipline.domain.jsonio import StrictJSONError, read_strict
 
 SLSA_LEVELS = (
@@ -66,6 +67,14 @@ class CommandGate(_Strict):
     timeout_seconds: float = Field(default=900, gt=0, alias="timeoutSeconds")
     cwd: str | None = None
 
+    @field_validator("run")
+    @classmethod
+    def _runs_something(cls, value: str | list[str]) -> str | list[str]:
+        if (value.strip() if isinstance(value, str) else value and value[0].strip()) == "" or \
+                value == []:
+            raise ValueError("a gate's run must name a command")
+        return value
+
 
 class ArtifactConfig(_Strict):
     """One entry of ``release.artifacts``. ``type`` stays a string here so an
@@ -78,6 +87,22 @@ class ArtifactConfig(_Strict):
     credentials_env: str | None = Field(default=None, alias="credentialsEnv")
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("registry")
+    @classmethod
+    def _no_secret_in_registry(cls, value: str | None) -> str | None:
+        problem = rules.url_secret_problem(value) if value else None
+        if problem:
+            raise ValueError(problem + "; name the variable that holds it in credentialsEnv")
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _no_secret_in_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            if isinstance(item, str) and "://" in item and rules.url_secret_problem(item):
+                raise ValueError(f"options.{key}: {rules.url_secret_problem(item)}")
+        return value
 
 
 class SigningConfig(_Strict):
@@ -251,12 +276,25 @@ class ReleaseConfig(_Strict):
     @field_validator("commit_message")
     @classmethod
     def _message_names_version(cls, value: str) -> str:
-        if "{version}" not in value:
-            raise ValueError("commitMessage must contain {version}")
-        unknown = set(re.findall(r"\{([^{}]*)\}", value)) - set(COMMIT_MESSAGE_FIELDS)
-        if unknown:
-            raise ValueError(f"commitMessage: unknown placeholder {{{sorted(unknown)[0]}}}; "
-                             f"use {', '.join('{' + f + '}' for f in COMMIT_MESSAGE_FIELDS)}")
+        problem = rules.template_problem(value, set(COMMIT_MESSAGE_FIELDS), required="version")
+        if problem:
+            raise ValueError(f"commitMessage: {problem}")
+        return value
+
+    @field_validator("tag_prefix")
+    @classmethod
+    def _tag_prefix_git_accepts(cls, value: str) -> str:
+        problem = rules.tag_prefix_problem(value)
+        if problem:
+            raise ValueError(f"tagPrefix {value!r} {problem}")
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_git_accepts(cls, value: str | None) -> str | None:
+        problem = rules.ref_problem(f"refs/heads/{value}") if value is not None else None
+        if problem or (value or "").startswith("-"):
+            raise ValueError(f"branch {value!r} is not a branch name git accepts")
         return value
 
     @field_validator("artifacts")
@@ -341,12 +379,20 @@ def parse_config(data: Any, source: str) -> Config:
 
 def load_config(repo: Path, state_dir: Path | None = None,
                 config_file: Path | None = None) -> LoadedConfig:
-    """Load and validate the config, or detect defaults when there is none.
+    """Load and validate the config, or detect defaults when there is none;
+    every path it names is confined to the repository (:func:`confined`).
 
     ``config_file`` (``--config FILE``) is read instead of the state dir's
     ``config.json``, e.g. a rehearsal against a test index with everything
     else the same; the state (ledger, journal) stays where it is."""
     state = state_dir_for(repo, state_dir)
+    if state_dir is not None and state.exists() and not state.is_dir():
+        raise UsageError(f"--state-dir {state_dir}: not a directory",
+                         hint="name a directory (it is created when missing)")
+    if state_dir is not None and not state.parent.is_dir():
+        raise UsageError(f"--state-dir {state_dir}: {state.parent} does not exist",
+                         hint="create the parent directory, or name another state dir")
+    rules.confine(repo, str(state), "the state dir")
     path = state / "config.json"
     if config_file is not None:
         path = config_file.resolve()
@@ -354,16 +400,46 @@ def load_config(repo: Path, state_dir: Path | None = None,
             raise ConfigInvalid(f"{path}: no such config file",
                                 hint="pass --config with the path of a shipline config.json")
     elif not path.is_file():
-        return LoadedConfig(config=detect_defaults(repo), path=None, state_dir=state)
+        return LoadedConfig(config=confined(repo, detect_defaults(repo), "(detected)"),
+                            path=None, state_dir=state)
     try:
-        data = read_strict(path, max_bytes=4 * 1024 * 1024)
+        data = read_strict(path, max_bytes=CONFIG_MAX_BYTES, max_depth=CONFIG_MAX_DEPTH)
     except StrictJSONError as exc:
         raise ConfigInvalid(
             f"{path}: malformed JSON: {exc}", hint="fix the JSON syntax at that position"
         ) from None
     except OSError as exc:
         raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}") from None
-    return LoadedConfig(config=parse_config(data, str(path)), path=path, state_dir=state)
+    config = confined(repo, parse_config(data, str(path)), str(path))
+    return LoadedConfig(config=config, path=path, state_dir=state)
+
+
+CONFIG_MAX_BYTES = 1024 * 1024
+CONFIG_MAX_DEPTH = 16
+
+
+def confined(repo: Path, config: Config, source: str) -> Config:
+    """``config`` with every path the release writes or runs in (version
+    files, changelog, artifact and gate folders) resolved inside ``repo``:
+    relative, symlinks followed (the file a symlink points to is written and
+    committed; the symlink stays), 90 when one leads outside."""
+    release = config.release
+    files = [
+        (rules.confine(repo, f, f"{source}: release.versionBump[{i}]")
+         if isinstance(f, str) else f.model_copy(update={"path": rules.confine(
+             repo, f.path, f"{source}: release.versionBump[{i}].path")}))
+        for i, f in enumerate(release.version_bump)]
+    changelog = release.changelog.model_copy(update={"path": rules.confine(
+        repo, release.changelog.path, f"{source}: release.changelog.path")})
+    artifacts = [a.model_copy(update={"path": rules.confine(
+        repo, a.path, f"{source}: release.artifacts[{i}].path")})
+        for i, a in enumerate(release.artifacts)]
+    gates = [g.model_copy(update={"cwd": rules.confine(
+        repo, g.cwd, f"{source}: release.gates[{i}].cwd") if g.cwd is not None else None})
+        for i, g in enumerate(release.gates)]
+    update = {"version_bump": files, "changelog": changelog, "artifacts": artifacts,
+              "gates": gates}
+    return config.model_copy(update={"release": release.model_copy(update=update)})
 
 
 def detect_defaults(repo: Path) -> Config:

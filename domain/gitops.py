@@ -34,6 +34,8 @@ class Git:
         path = path.resolve()
         if not path.exists():
             raise UsageError(f"{path}: no such directory", hint="pass -C with a repository path")
+        if not path.is_dir():
+            raise UsageError(f"{path}: not a directory", hint="pass -C with a repository path")
         try:
             done = runner.run(["git", "rev-parse", "--show-toplevel"], cwd=path, env=_env())
         except runner.ToolNotFound:

@@ -1,6 +1,8 @@
 """Strict JSON reading and atomic writing, shared by config, journal and
-ledger: UTF-8 only, duplicate keys and NaN rejected, writes that are either
-whole or absent (temp file, fsync, rename, fsync of the folder)."""
+ledger: UTF-8 only, duplicate keys and NaN rejected, size and nesting
+bounded (a hostile file is an error with its place, never a crash or a
+recursion error), writes that are either whole or absent (temp file, fsync,
+rename, fsync of the folder)."""
 
 from __future__ import annotations
 
@@ -33,8 +35,15 @@ def _no_constants(name: str) -> Any:
     raise StrictJSONError(f"{name} is not valid JSON")
 
 
+MAX_DEPTH = 64
+"""Nesting limit of files shipline reads whole (config, journal, trust file,
+bundles): real ones stay under 10 levels."""
+
+
 def loads_strict(data: bytes | str) -> Any:
-    """Parse JSON strictly. Raises :class:`StrictJSONError` with line and column."""
+    """Parse JSON strictly. Raises :class:`StrictJSONError` with line and
+    column; nesting deeper than the interpreter's recursion limit is an
+    error too (callers that read small files bound it lower: :func:`read_strict`)."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -44,13 +53,41 @@ def loads_strict(data: bytes | str) -> Any:
         return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise StrictJSONError(f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise StrictJSONError("nested too deeply to be a real document") from None
 
 
-def read_strict(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Any:
+def depth(value: Any) -> int:
+    """How deeply ``value`` nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item \
+            if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children
+                     if isinstance(child, dict | list))
+    return deepest
+
+
+def read_strict(path: Path, max_bytes: int = 64 * 1024 * 1024,
+                max_depth: int = MAX_DEPTH) -> Any:
+    """The strict JSON in ``path``, at most ``max_bytes`` long and
+    ``max_depth`` levels deep (:class:`StrictJSONError` otherwise)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise StrictJSONError(f"{size} bytes is larger than the {max_bytes}-byte limit")
-    return loads_strict(path.read_bytes())
+    with open(path, "rb") as handle:  # the size may have grown since stat
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise StrictJSONError(f"larger than the {max_bytes}-byte limit")
+    value = loads_strict(data)
+    nested = depth(value)
+    if nested > max_depth:
+        raise StrictJSONError(f"nested {nested} levels deep, more than the limit of {max_depth}")
+    return value
 
 
 def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
@@ -58,6 +95,8 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
     new one, never a half-written one, even after a crash."""
     if isinstance(data, str):
         data = data.encode("utf-8")
+    if path.is_symlink():  # write the file it points to: the symlink stays one
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

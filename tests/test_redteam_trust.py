@@ -126,3 +126,128 @@ def test_gpg_signs_and_verifies_in_a_repository_whose_path_has_a_colon(
     checked = cli("-C", path, "verify-artifact", path / "dist" / "demo-1.0.0.tar.gz",
                   "--signature", sig, "--key", pub)
     assert checked.code == 0, (checked.out, checked.err)
+
+
+# --- full validation at load, confined paths ------------------------------------------
+
+
+def _configure(repo: Repo, release: dict) -> dict:
+    repo.write(".shipline/config.json", json.dumps({"release": release}))
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: configure shipline")
+    return repo.snapshot()
+
+
+@pytest.mark.parametrize(("release", "words"), [
+    ({"commitMessage": "chore: release {version} by {author}"}, "unknown placeholder {author}"),
+    ({"commitMessage": "chore: {version.__class__}"}, "unknown placeholder"),
+    ({"commitMessage": "chore: {version!r}"}, "no format spec or conversion"),
+    ({"commitMessage": "chore: release {version"}, "not a valid template"),
+    ({"tagPrefix": "-x"}, "git would read the tag as an option"),
+    ({"tagPrefix": "v.."}, "contains '..'"),
+    ({"tagPrefix": "rel ease/"}, "makes tag names git refuses"),
+    ({"branch": "ma..in"}, "not a branch name git accepts"),
+    ({"gates": [{"name": "tests", "run": ""}]}, "must name a command"),
+    ({"gates": [{"name": "tests", "run": "   "}]}, "must name a command"),
+    ({"gates": [{"name": "tests", "run": []}]}, "must name a command"),
+    ({"versionBump": ["../outside.toml"]}, "resolves outside the repository"),
+    ({"versionBump": [{"path": "/etc/hostname", "pattern": "{version}"}]},
+     "resolves outside the repository"),
+    ({"changelog": {"path": "../CHANGELOG.md"}}, "resolves outside the repository"),
+    ({"artifacts": [{"type": "tarball", "path": "../elsewhere"}]},
+     "resolves outside the repository"),
+])
+def test_a_config_git_or_the_release_would_refuse_is_90_at_load(
+        py_repo: Repo, cli, release: dict, words: str) -> None:
+    before = _configure(py_repo, release)
+    for command in (("release", "plan"), ("release", "ship", "--yes", "--no-push")):
+        refused(cli("-C", py_repo.path, *command), 90, words)
+        assert py_repo.snapshot() == before
+
+
+def test_a_deeply_nested_config_is_90_with_its_fix(py_repo: Repo, cli) -> None:
+    py_repo.write(".shipline/config.json",
+                  '{"release": {"changelog": ' + "[" * 5000 + "]" * 5000 + "}}")
+    result = cli("-C", py_repo.path, "release", "plan")
+    refused(result, 90, "nested")
+    assert "fix:" in result.err
+
+
+def test_a_password_in_a_registry_url_is_refused_and_never_printed(py_repo: Repo, cli) -> None:
+    secret = "s3cr3t-hunter2"
+    before = _configure(py_repo, {"artifacts": [{
+        "type": "tarball", "name": "demo-src",
+        "registry": f"https://uploader:{secret}@files.example.org/releases"}]})
+    for command in (("--output", "json", "release", "plan"),
+                    ("--output", "json", "release", "ship", "--dry-run"),
+                    ("release", "ship", "--dry-run")):
+        result = cli("-C", py_repo.path, *command)
+        assert result.code == 90, (result.out, result.err)
+        assert "carries a password" in result.out + result.err
+        assert secret not in result.out + result.err
+    assert py_repo.snapshot() == before
+
+
+@pytest.mark.parametrize("where", ["-C", "--state-dir"])
+def test_a_bad_repository_or_state_dir_is_a_usage_error(py_repo: Repo, cli, tmp_path,
+                                                        where: str) -> None:
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("x")
+    for bad, words in ((a_file, "not a directory"), (tmp_path / "no" / "such", "does not exist")
+                       if where == "--state-dir" else (tmp_path / "missing", "no such directory")):
+        args = ("-C", bad) if where == "-C" else ("-C", py_repo.path, "--state-dir", bad)
+        refused(cli(*args, "release", "plan"), 2, words)
+
+
+def test_a_state_dir_outside_the_repository_is_90(py_repo: Repo, cli, tmp_path) -> None:
+    refused(cli("-C", py_repo.path, "--state-dir", tmp_path / "elsewhere", "release", "plan"),
+            90, "resolves outside the repository")
+
+
+def test_a_symlinked_version_file_inside_is_written_through_and_stays_a_symlink(
+        py_repo: Repo, cli) -> None:
+    real = py_repo.path / "packaging" / "pyproject.toml"
+    real.parent.mkdir()
+    (py_repo.path / "pyproject.toml").rename(real)
+    (py_repo.path / "pyproject.toml").symlink_to("packaging/pyproject.toml")
+    (py_repo.path / "CHANGELOG.md").rename(py_repo.path / "docs.md")
+    (py_repo.path / "CHANGELOG.md").symlink_to("docs.md")
+    _configure(py_repo, {"versionBump": ["pyproject.toml"]})
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, (result.out, result.err)
+    assert (py_repo.path / "pyproject.toml").is_symlink()
+    assert (py_repo.path / "CHANGELOG.md").is_symlink()
+    assert 'version = "1.3.0"' in real.read_text()
+    assert "## [1.3.0]" in (py_repo.path / "docs.md").read_text()
+    changed = py_repo.git("show", "--name-only", "--format=", "HEAD").splitlines()
+    assert sorted(changed) == ["docs.md", "packaging/pyproject.toml"]  # the targets
+    assert py_repo.git("status", "--porcelain", "--", ".", ":!.shipline") == ""
+    assert py_repo.git("ls-files", "-s", "pyproject.toml").startswith("120000")
+
+
+def test_a_symlinked_version_file_pointing_outside_is_90_and_nothing_is_written(
+        py_repo: Repo, cli, tmp_path) -> None:
+    outside = tmp_path / "victim.toml"
+    outside.write_text('[project]\nname = "victim"\nversion = "1.2.0"\n')
+    (py_repo.path / "pyproject.toml").unlink()
+    (py_repo.path / "pyproject.toml").symlink_to(outside)
+    before = _configure(py_repo, {"versionBump": ["pyproject.toml"]})
+    refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"), 90,
+            "resolves outside the repository (through a symlink)")
+    assert outside.read_text() == '[project]\nname = "victim"\nversion = "1.2.0"\n'
+    assert py_repo.snapshot() == before
+
+
+def test_a_deeply_nested_ledger_is_94_and_journal_52(py_repo: Repo, cli) -> None:
+    state = py_repo.path / ".shipline"
+    state.mkdir()
+    deep = "[" * 100_000 + "]" * 100_000
+    (state / "releases.json").write_text('{"format": "shipline-ledger/1", "records": ' + deep
+                                         + "}")
+    result = cli("-C", py_repo.path, "verify", "--all")
+    refused(result, 94, "nested too deeply")
+    (state / "releases.json").unlink()
+    (state / "journal.json").write_text('{"version": ' + deep + "}")
+    result = cli("-C", py_repo.path, "release", "resume")
+    refused(result, 52, "nested too deeply")
+    assert "fix:" in result.err
