@@ -45,7 +45,7 @@ def escape_repo(py_repo: Repo) -> Repo:
 
 
 def test_escapes_in_a_commit_subject_are_visible_in_text_output(escape_repo: Repo, cli) -> None:
-    result = cli("-C", escape_repo.path, "release", "plan")
+    result = cli("-C", escape_repo.path, "release", "plan", "--no-push")
     assert result.code == 0, result.err
     assert "add ␛]0;owned␇ title ␛[2J␛[H clear" in result.out
     assert not any(raw in result.out + result.err for raw in RAW)
@@ -54,7 +54,7 @@ def test_escapes_in_a_commit_subject_are_visible_in_text_output(escape_repo: Rep
 
 
 def test_escapes_stay_escaped_in_json_output(escape_repo: Repo, cli) -> None:
-    result = cli("-C", escape_repo.path, "--output", "json", "release", "plan")
+    result = cli("-C", escape_repo.path, "--output", "json", "release", "plan", "--no-push")
     assert result.code == 0, result.err
     assert not any(raw in result.out for raw in RAW)
     assert "\\u001b]0;owned\\u0007" in result.out
