@@ -158,13 +158,20 @@ def test_disagreeing_files_name_each_version(tmp_path: Path) -> None:
 # --- changelog ------------------------------------------------------------------
 
 
+def _propose(old: str | None, version: str, commits: list, **kw: object) -> str:
+    data = old.encode() if old is not None else None
+    return changelog.propose(data, "CHANGELOG.md", version=version, date="2026-01-02",
+                             previous=None, commits=commits, **kw).data.decode()
+
+
 def test_entry_groups_breaking_first_with_migration_text(repo: Repo) -> None:
     repo.commit("fix(io): handle EOF")
     repo.commit("feat(api)!: new auth\n\nBREAKING CHANGE: pass --token.\n\nOld tokens expire.")
     repo.commit("feat: export")
     repo.commit("chore(release): 0.9.0")
     repo.commit("Tidy things up")
-    entry = changelog.render_entry("1.0.0", "2026-01-02", walk(Git(repo.path), None))
+    entry = changelog.propose(None, "CHANGELOG.md", version="1.0.0", date="2026-01-02",
+                              previous=None, commits=walk(Git(repo.path), None)).entry
     assert entry.startswith("## [1.0.0] - 2026-01-02\n\n### ⚠ BREAKING CHANGES\n\n"
                             "- **api:** new auth (")
     assert "  pass --token.\n\n  Old tokens expire." in entry
@@ -174,14 +181,14 @@ def test_entry_groups_breaking_first_with_migration_text(repo: Repo) -> None:
 
 
 def test_insert_keeps_older_entries_and_unreleased_on_top() -> None:
-    old = ("# Changelog\n\n## [Unreleased]\n\n- hand-written\n\n## [1.0.0] - 2025-01-01\n\n"
+    old = ("# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2025-01-01\n\n"
            "- old\n")
-    new = changelog.insert_entry(old, "## [1.1.0] - 2026-01-01\n\n- new\n")
-    assert new.index("[Unreleased]") < new.index("[1.1.0]") < new.index("[1.0.0]")
-    assert new.endswith("## [1.0.0] - 2025-01-01\n\n- old\n")
-    again = changelog.insert_entry(new, "## [1.1.0] - 2026-01-01\n\n- new, edited\n")
-    assert again.count("## [1.1.0]") == 1 and "- new, edited" in again  # replaced, not doubled
-    fresh = changelog.insert_entry(None, "## [0.1.0] - 2026-01-01\n\n- first\n")
+    new = _propose(old, "1.1.0", [], explicit="## [1.1.0] - 2026-01-01\n\n- new\n")
+    assert new == ("# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-01-01\n\n- new\n\n"
+                   "## [1.0.0] - 2025-01-01\n\n- old\n")
+    again = _propose(new, "1.1.0", [], explicit="## [1.1.0] - 2026-01-01\n\n- new, edited\n")
+    assert again == new.replace("- new\n", "- new, edited\n")  # replaced, not doubled
+    fresh = _propose(None, "0.1.0", [], explicit="## [0.1.0] - 2026-01-01\n\n- first\n")
     assert fresh.startswith("# Changelog") and "Keep a Changelog" in fresh
 
 

@@ -31,8 +31,8 @@ class GitSteps(RunState):
                             "again")
         paths = list(j.bumped_files)
         if j.changelog_entry is not None and "changelog" in j.completed and \
-                self.loaded.release.changelog.path not in paths:
-            paths.append(self.loaded.release.changelog.path)
+                self._changelog_rel() not in paths:
+            paths.append(self._changelog_rel())
         cmds = [["add", "--", *paths], ["commit", "-q", "-m", j.commit_message, "--", *paths]] \
             if paths else [["commit", "-q", "--allow-empty", "-m", j.commit_message]]
         for argv in cmds:

@@ -35,7 +35,7 @@ class LocalSteps(RunState):
         if "version" in j.completed:
             bumpfiles.apply_bumps(self.git.root, self.planned.bumps)
         if "changelog" in j.completed and self.planned.changelog_text is not None:
-            path = self.git.root / self.loaded.release.changelog.path
+            path = self.git.root / self._changelog_rel()
             write_atomic(path, self.planned.changelog_text, mode=file_mode(path))
         return self.planned
 
@@ -61,12 +61,17 @@ class LocalSteps(RunState):
         planned = self._replan()
         if planned.changelog_text is None:
             return "skipped", "--no-changelog" if j.options.get("no_changelog") else "disabled"
-        rel = self.loaded.release.changelog.path
+        if planned.plan.changelog_todo and not j.options.get("changelog_entry"):
+            raise ChangelogFailed(
+                f"{planned.plan.changelog_todo} (nothing was changed)",
+                hint="write the notes under an Unreleased heading, pass the entry with "
+                "--changelog-entry FILE, or write it in the TUI")
+        rel = self._changelog_rel()
         path = self.git.root / rel
         j.remember_original(rel, planned.changelog_original)
         self._save()
         try:
-            write_atomic(path, planned.changelog_text)
+            write_atomic(path, planned.changelog_text, mode=file_mode(path))
         except OSError as exc:
             raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
                                   hint="check the file's permissions") from None
@@ -104,11 +109,10 @@ class LocalSteps(RunState):
 
     def _changelog_gates(self, planned: PlannedRelease) -> list[Outcome]:
         j = self.run
-        rel = self.loaded.release.changelog.path
-        text = (self.git.root / rel).read_text(encoding="utf-8")
-        heading = f"## [{j.version}]"
-        entry = Outcome("changelog entry", heading in text,
-                        f"{heading} in {rel}" if heading in text else f"no {heading} in {rel}",
+        rel = self._changelog_rel()
+        found = changelog.has_entry((self.git.root / rel).read_bytes(), rel, j.version)
+        entry = Outcome("changelog entry", found,
+                        f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
                         hint="the changelog must describe the release before it is tagged "
                         "(RLSE-002)")
         missing = planned.plan.missing_migration

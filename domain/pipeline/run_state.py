@@ -14,7 +14,7 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.order import Confirm
 from shipline.domain.release.gates import Outcome
-from shipline.domain.release.plan import PlannedRelease
+from shipline.domain.release.plan import PlannedRelease, changelog_path
 
 
 class RunState:
@@ -37,6 +37,10 @@ class RunState:
         """The journal of the run in progress (steps only run inside one)."""
         assert self.journal is not None
         return self.journal
+
+    def _changelog_rel(self) -> str:
+        """The changelog's path: configured, else the repository's own."""
+        return changelog_path(self.git, self.loaded)
 
     def _save(self) -> None:
         """Write the journal so a crash resumes from here."""

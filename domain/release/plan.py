@@ -9,6 +9,7 @@ git commands in order, and the artifacts. ``release plan``, ``ship
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -93,6 +94,9 @@ class ReleasePlan(BaseModel):
     changelog_path: str | None = None
     changelog_entry: str | None = None
     missing_migration: list[str] = Field(default_factory=list)
+    changelog_todo: str | None = None
+    """Why the entry must still be written by hand (a hand-written changelog
+    without Unreleased notes), or None."""
     gates: list[GateView] = Field(default_factory=list)
     git_commands: list[list[str]] = Field(default_factory=list)
     artifacts: list[ArtifactView] = Field(default_factory=list)
@@ -115,12 +119,16 @@ class PlannedRelease:
     what the last release commit bumped)."""
     evidence: list[Evidence] = field(default_factory=list)
     old_version: str | None = None
-    changelog_text: str | None = None
+    changelog_text: bytes | None = None
     changelog_original: bytes | None = None
     commits: list[commits.Commit] = field(default_factory=list)
 
 
 def release_date(epoch: float | None = None) -> str:
+    """Today (UTC), or the day ``SOURCE_DATE_EPOCH`` names (reproducible
+    releases and tests)."""
+    if epoch is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        epoch = int(os.environ["SOURCE_DATE_EPOCH"])
     moment = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
     return moment.strftime("%Y-%m-%d")
 
@@ -223,7 +231,8 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
                              evidence=evidence,
                              old_version=str(last_version) if last_version else None)
     if cfg.changelog.enabled and not options.no_changelog:
-        _plan_changelog(git, loaded, options, planned, version, entry_commits)
+        _plan_changelog(git, loaded, options, planned, version, entry_commits,
+                        last_version if prerelease else last_stable)
 
     previous = str(manifest.version) if manifest is not None else (
         str(last_version) if last_version else "0.0.0")
@@ -242,23 +251,37 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
 
 
 def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
-                    planned: PlannedRelease, version: str, entry_commits: list) -> None:
+                    planned: PlannedRelease, version: str, entry_commits: list,
+                    previous: object | None) -> None:
     cfg = loaded.release
-    path = git.root / cfg.changelog.path
-    entry = visible(options.changelog_entry or changelog.render_entry(
-        version, release_date(), entry_commits))
+    rel = changelog_path(git, loaded)
+    path = git.root / rel
     try:
         original = path.read_bytes() if path.exists() else None
-        existing = original.decode("utf-8") if original is not None else None
+        proposal = changelog.propose(
+            original, rel, version=version, date=release_date(),
+            previous=str(previous) if previous is not None else None, commits=entry_commits,
+            exclude=changelog.release_commit_pattern(cfg.commit_message),
+            explicit=visible(options.changelog_entry) if options.changelog_entry else None)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ChangelogFailed(f"{cfg.changelog.path}: cannot read: {exc}",
-                              hint="make the changelog a readable UTF-8 file") from None
+        raise ChangelogFailed(f"{rel}: cannot read: {exc}",
+                              hint="make the changelog a readable text file") from None
     planned.changelog_original = original
-    planned.changelog_text = changelog.insert_entry(existing, entry)
-    planned.plan.changelog_path = cfg.changelog.path
-    planned.plan.changelog_entry = entry
+    planned.changelog_text = proposal.data
+    planned.plan.changelog_path = rel
+    planned.plan.changelog_entry = proposal.entry
+    planned.plan.changelog_todo = proposal.todo
     missing = changelog.missing_migration_notes(entry_commits)
     planned.plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
+
+
+def changelog_path(git: Git, loaded: LoadedConfig) -> str:
+    """The configured changelog, else the repository's own (CHANGES.rst,
+    HISTORY.md...), else CHANGELOG.md."""
+    cfg = loaded.release.changelog
+    if "path" in cfg.model_fields_set:
+        return cfg.path
+    return changelog.find_changelog(git.root) or cfg.path
 
 
 def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:

@@ -1,7 +1,11 @@
 """``shipline changelog``: the changelog from Conventional Commits, printed.
 
-Default: the changes since the last release (an ``[Unreleased]`` entry);
-``--since TAG``: since that tag; ``--all``: every release in the history.
+Default: the changes since the last release (an ``Unreleased`` entry);
+``--since TAG``: the releases after that tag, each under its version, and
+what is unreleased; ``--all``: every release in the history, prereleases
+folded into their final release as ``ship`` does. The output follows the
+repository's changelog file (its headings, sections and bullets) when it
+has one.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import UsageError
 from shipline.domain.release import changelog
+from shipline.domain.release.plan import changelog_path
 from shipline.domain.release.versioning import release_tags
 from shipline.domain.textsafe import escape_json_text
 
@@ -41,5 +46,16 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
             {"releases": changelog.history_json(releases, exclude)}, indent=2,
             ensure_ascii=False)))
     else:
-        session.text(changelog.render_history(releases, exclude))
+        session.text(changelog.render_history(releases, exclude, _style(session)))
     return {}
+
+
+def _style(session: Session) -> changelog.Style:
+    """The style of the repository's changelog file (shipline's own without one)."""
+    rel = changelog_path(session.git, session.config)
+    path = session.git.root / rel
+    try:
+        data = path.read_bytes() if path.is_file() else None
+    except OSError:
+        data = None
+    return changelog.read(data, rel)[1]

@@ -1,0 +1,128 @@
+"""Entries rendered in a learned :class:`Style`, Markdown or reStructuredText.
+
+Markdown headings are ``#`` runs; reStructuredText titles get an underline
+(and the overline, when the file uses one) exactly as wide as the title in
+display columns, which is what docutils requires. Breaking changes come
+first, each followed by its migration note indented under its bullet
+(RLSE-005); where a commit has none, a generated entry says so with
+:data:`MISSING_MIGRATION` and rendered history says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from shipline.domain.release.changelog import groups
+from shipline.domain.release.changelog.document import column_width
+from shipline.domain.release.changelog.style import SH, D, H, N, P, S, Style, V
+from shipline.domain.release.commits import Commit
+from shipline.domain.textsafe import visible
+
+_PR_SUFFIX = re.compile(r"\s*\(#(\d+)\)\s*$")
+
+
+def heading_lines(style: Style, text: str, level: str) -> list[str]:
+    if style.fmt != "rst":
+        return [f"{level} {text}"]
+    char = level[0]
+    line = char * column_width(text)
+    return [line, text, line] if "/" in level else [text, line]
+
+
+def heading_text(style: Style, version: str, date: str | None, previous: str | None) -> str:
+    text = style.heading
+    if P in text and previous is None:
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\x01P[^)]*\)", r"\1", text)
+        text = re.sub(r"`([^`<]*?)\s*<[^>]*\x01P[^>]*>`_+", r"\1", text)
+    if date:
+        text = text.replace(D, format_date(date, style.date_format))
+    elif D in text:
+        text = re.sub(r"\s*(\(\)|[-–]\s*$)", "", text.replace(D, "")).rstrip()
+    return text.replace(V, version).replace(P, previous or "")
+
+
+def format_date(date: str, fmt: str) -> str:
+    try:
+        return datetime.strptime(date, "%Y-%m-%d").strftime(fmt)
+    except ValueError:
+        return date
+
+
+def entry_heading(style: Style, version: str, date: str | None,
+                  previous: str | None) -> list[str]:
+    anchors = [a.replace(V, version).replace(P, previous or "") for a in style.anchors]
+    return anchors + heading_lines(style, heading_text(style, version, date, previous),
+                                   style.entry_level)
+
+
+def item_lines(style: Style, commit: Commit, breaking: bool, placeholders: bool) -> list[str]:
+    bullet = style.bullet
+    # commit text is anyone's: no control or escape sequence reaches the file
+    text = visible(commit.description if commit.type != "revert"
+                   else f'revert "{commit.description}"')
+    pr = None
+    if any(kind == "pr" for _, kind in bullet.suffix):
+        match = _PR_SUFFIX.search(text)
+        if match:
+            pr, text = match.group(1), text[:match.start()]
+    if bullet.upper_first and text[:1].islower():
+        text = text[:1].upper() + text[1:]
+    scope = bullet.scope.replace(S, visible(commit.scope)) if commit.scope else ""
+    line = f"{bullet.marker}{scope}{text}"
+    for template, kind in bullet.suffix:
+        if kind == "pr" and pr is None:
+            continue
+        line += (template.replace(H, commit.sha).replace(SH, commit.sha[:bullet.short_len])
+                 .replace(N, pr or ""))
+    lines = [line]
+    if breaking:
+        indent = " " * len(bullet.marker)
+        notes = commit.breaking_notes or ([groups.MISSING_MIGRATION] if placeholders else [])
+        for note in map(visible, notes):
+            lines.append("")
+            lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
+    return lines
+
+
+def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, str, list[Commit]]]:
+    """``(title, first key, commits)`` in the style's order; keys sharing a
+    title (Keep a Changelog's ``Changed``) share one section."""
+    order = list(style.order) + [k for k in groups.ORDER if k not in style.order]
+    out: dict[str, tuple[str, list[Commit]]] = {}
+    for key in order:
+        if key not in by_key:
+            continue
+        title = style.title_for(key)
+        if title is None or (style.flat and key not in groups.RELEASING):
+            continue
+        _first, items = out.setdefault(title, (key, []))
+        items.extend(by_key[key])
+    return [(title, key, items) for title, (key, items) in out.items()]
+
+
+def section_block(style: Style, title: str, key: str, commits: list[Commit],
+                  placeholders: bool) -> list[str]:
+    lines = [] if style.flat else [*heading_lines(style, title, style.section_level),
+                                   *[""] * style.after_title]
+    for c in commits:
+        lines.extend(item_lines(style, c, key == groups.BREAKING, placeholders))
+    return lines
+
+
+def body_lines(style: Style, by_key: dict[str, list[Commit]], placeholders: bool) -> list[str]:
+    out: list[str] = []
+    for title, key, commits in sections(style, by_key):
+        if out:
+            out.extend([""] * (style.between_sections if not style.flat else 0))
+        out.extend(section_block(style, title, key, commits, placeholders))
+    return out
+
+
+def entry_lines(style: Style, version: str, date: str | None, previous: str | None,
+                by_key: dict[str, list[Commit]], placeholders: bool = True) -> list[str]:
+    head = entry_heading(style, version, date, previous)
+    body = body_lines(style, by_key, placeholders)
+    if not body and placeholders:
+        body = ["_No notable changes._" if style.fmt != "rst" else "No notable changes."]
+    return head + ([""] * style.after_heading + body if body else [])
