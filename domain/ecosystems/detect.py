@@ -17,7 +17,6 @@ from typing import Any
 
 from shipline.domain.ecosystems.detection import (
     ARTIFACT_FOR,
-    CHANGELOG_NAMES,
     CREDENTIALS_FOR,
     DEFAULT_REGISTRY,
     ArtifactCandidate,
@@ -108,7 +107,10 @@ def ci_provider(root: Path) -> str | None:
 
 
 def existing_changelog(root: Path) -> str | None:
-    return next((n for n in CHANGELOG_NAMES if (root / n).is_file()), None)
+    """CHANGELOG/CHANGES/HISTORY/NEWS (.md, .rst, .txt) or docs/changelog.*."""
+    from shipline.domain.release.changelog.discover import find_changelog
+
+    return find_changelog(root)
 
 
 # --- everything ------------------------------------------------------------

@@ -94,7 +94,6 @@ def unique_names(artifacts: list[ArtifactCandidate]) -> list[ArtifactCandidate]:
     return out
 
 
-CHANGELOG_NAMES = ("CHANGELOG.md", "CHANGELOG", "CHANGES.md", "HISTORY.md", "NEWS.md")
 PLAIN_VERSION_NAMES = ("VERSION", "VERSION.txt", "version.txt")
 _NPM_DEFAULT_TEST = 'echo "Error: no test specified" && exit 1'
 
