@@ -13,9 +13,13 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from shipline.domain import runner
+from shipline.domain.release.changelog import groups, render
+from shipline.domain.release.changelog.style import DEFAULT
+from shipline.domain.release.commits import Commit, parse_message
 
 START = 1_760_000_000  # 2025-10-09, fixed so the history is the same every time
 
@@ -102,6 +106,7 @@ def make_sample(root: Path) -> Path:
            "documented here.\n")
     last = ""
     changelog: list[str] = []
+    pending: list[Commit] = []
     for message, files, tag in _HISTORY:
         clock += 86_400
         for rel, text in (files or {f"notes/{clock}.txt": message.splitlines()[0] + "\n"}).items():
@@ -109,13 +114,19 @@ def make_sample(root: Path) -> Path:
         _git(repo, "add", "-A", clock=clock)
         _git(repo, "commit", "-q", "-m", message.replace("{last}", last), clock=clock)
         last = _git(repo, "rev-parse", "HEAD", clock=clock)
+        pending.append(parse_message(last, (), "", "", clock, message.replace("{last}", last)))
         if tag:
             version = tag.removeprefix("v")
             clock += 600
             _write(repo, "pyproject.toml", _PYPROJECT.format(version=version))
             _write(repo, "src/acme_widgets/__init__.py",
                    f'"""Acme widgets."""\n__version__ = "{version}"\n')
-            changelog.insert(0, f"## [{version}] - released\n\n- see the history\n")
+            # the entry shipline itself would have written for this release
+            day = time.strftime("%Y-%m-%d", time.gmtime(clock))
+            lines = render.entry_lines(DEFAULT, version, day, None, groups.group_keys(pending),
+                                       placeholders=False)
+            changelog.insert(0, "\n".join(lines) + "\n")
+            pending = []
             _write(repo, "CHANGELOG.md", "# Changelog\n\nAll notable changes to this project "
                    "are documented here.\n\n" + "\n".join(changelog))
             _git(repo, "commit", "-q", "-am", f"chore(release): {version}", clock=clock)

@@ -171,9 +171,17 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
         out.append((ExitCode.CHANGELOG_FAILED, "--has-changelog false: every release needs a "
                     "changelog entry before its tag (RLSE-002)"))
     elif args.has_changelog:
-        path = release.changelog.path
-        text = git.try_out("show", f"{tagged}:{path}") if tagged else None
-        if text is None or not _has_entry(text, record["version"]):
+        from shipline.domain.release.changelog import has_entry
+        from shipline.domain.release.plan import changelog_path
+
+        path = changelog_path(git, session.config)
+        from shipline.domain.gitops import GitError
+
+        try:
+            data = git.raw(["show", f"{tagged}:{path}"]) if tagged else None
+        except GitError:
+            data = None
+        if data is None or not has_entry(data, path, record["version"]):
             out.append((ExitCode.CHANGELOG_FAILED, f"{path} at {tag} has no entry for "
                         f"{record['version']} (RLSE-002)"))
         else:
@@ -181,13 +189,6 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
     if not record["chainVerified"]:
         out.append((ExitCode.ATTESTATION_INVALID, "the release's chain was not verified"))
     return out
-
-
-def _has_entry(changelog: str, version: str) -> bool:
-    import re
-
-    pattern = re.compile(rf"^#+\s*\[?v?{re.escape(version)}\]?(\s|$)", re.MULTILINE)
-    return bool(pattern.search(changelog))
 
 
 def _provenance_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],

@@ -53,6 +53,11 @@ _PR = re.compile(r"#(\d+)\b|/(?:pull|issues)/(\d+)\b")
 _UNIT = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)|`[^`]*`\s*<[^>]*>`_+|\S+)")
 
 
+_KAC_WORDS = {"added", "changed", "deprecated", "removed", "fixed", "security"}
+_KAC_TITLES = {"feat": "Added", "perf": "Changed", "revert": "Changed", "fix": "Fixed"}
+_KAC_ORDER = ("feat", "perf", "refactor", "revert", "fix")
+
+
 @dataclass(frozen=True)
 class Bullet:
     marker: str = "- "
@@ -171,11 +176,19 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
         if entry is entries[0]:
             paragraphs = _has_paragraphs(body, heads, entry.heading.end)
     bullet = _learn_bullet(items, markers, style.bullet)
-    commit_like = bool(titles) or bullet.suffix != () or any(
-        any(p.match(t) for p, _ in _SCOPES) for t in items)
+    commit_like = bool(titles) or any(
+        _HASH.search(t) or _PR.search(t) or any(p.match(t) for p, _ in _SCOPES) for t in items)
     if not commit_like and (paragraphs or items):
         return replace(style, prose=True, bullet=bullet, section_level=section_level)
     order = [groups.BREAKING] + [k for k in _section_order(sequences) if k != groups.BREAKING]
+    if {groups.normalize_title(t) for t in titles.values()} & _KAC_WORDS:
+        # Keep a Changelog: releasing commits go under its own words
+        for key, title in _KAC_TITLES.items():
+            titles.setdefault(key, title)
+        order = [groups.BREAKING] + sorted(
+            (k for k in titles if k != groups.BREAKING),
+            key=lambda k: (_KAC_ORDER.index(k) if k in _KAC_ORDER else len(_KAC_ORDER),
+                           order.index(k) if k in order else 0))
     return replace(style, titles=titles, order=tuple(order), section_level=section_level,
                    bullet=bullet, flat=not titles)
 

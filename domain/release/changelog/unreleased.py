@@ -72,6 +72,9 @@ def merge(style: Style, base: list[str], by_key: dict[str, list[Commit]]) -> lis
 def _said(commit: Commit, said: list[str], text: str) -> bool:
     if commit.short in text:
         return True
+    pr = render._PR_SUFFIX.search(commit.description)
+    if pr and re.search(rf"#{pr.group(1)}\b", text):
+        return True
     words = _norm(render._PR_SUFFIX.sub("", commit.description))
     return bool(words) and any(words in s for s in said)
 
