@@ -6,6 +6,7 @@ the release date pinned with ``SOURCE_DATE_EPOCH``) and compares the file
 byte for byte with what the maintainers would have written.
 """
 
+# ruff: noqa: E501  (changelog lines are as long as their maintainers write them)
 from __future__ import annotations
 
 import os
@@ -387,5 +388,5 @@ def test_crlf_bom_and_mode_are_kept(repo: Repo, cli) -> None:
     assert path.read_bytes() == (
         "\ufeff# Changelog\r\n\r\n## [1.0.1] - 2026-03-04\r\n\r\n### Bug Fixes\r\n\r\n"
         f"- **core:** handle EOF ({fix[:7]})\r\n\r\n## [1.0.0] - 2025-12-01\r\n\r\n"
-        "### Features\r\n\r\n- **core:** first (abc1234)\r\n").encode("utf-8")
+        "### Features\r\n\r\n- **core:** first (abc1234)\r\n").encode()
     assert path.stat().st_mode & 0o777 == 0o640

@@ -185,10 +185,12 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
         # Keep a Changelog: releasing commits go under its own words
         for key, title in _KAC_TITLES.items():
             titles.setdefault(key, title)
-        order = [groups.BREAKING] + sorted(
-            (k for k in titles if k != groups.BREAKING),
-            key=lambda k: (_KAC_ORDER.index(k) if k in _KAC_ORDER else len(_KAC_ORDER),
-                           order.index(k) if k in order else 0))
+        def kac_rank(k: str) -> tuple[int, int]:
+            return (_KAC_ORDER.index(k) if k in _KAC_ORDER else len(_KAC_ORDER),
+                    order.index(k) if k in order else 0)
+
+        order = [groups.BREAKING, *sorted((k for k in titles if k != groups.BREAKING),
+                                          key=kac_rank)]
     return replace(style, titles=titles, order=tuple(order), section_level=section_level,
                    bullet=bullet, flat=not titles)
 
