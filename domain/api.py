@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipline.domain.config import Config, LoadedConfig, load_config
+from shipline.domain.config import Config, LoadedConfig
 from shipline.domain.ecosystems.detect import Detection, detect
 from shipline.domain.errors import ExitCode, ShiplineError
 from shipline.domain.events import (
@@ -42,6 +42,7 @@ from shipline.domain.release.changelog import (
     migration_unwritten,
 )
 from shipline.domain.release.changelog import group as group_commits
+from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 from shipline.domain.textsafe import visible, visible_data

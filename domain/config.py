@@ -331,6 +331,8 @@ class LoadedConfig(BaseModel):
     path: Path | None
     """The file it was read from; ``None`` when detected from manifests."""
     state_dir: Path
+    imported_from: tuple[str, ...] = ()
+    """With no config file: the release-tool files whose settings it took."""
 
     @property
     def release(self) -> ReleaseConfig:
@@ -444,11 +446,17 @@ def confined(repo: Path, config: Config, source: str) -> Config:
 
 def detect_defaults(repo: Path) -> Config:
     """A config for a repository without one: bump whichever of
-    pyproject.toml, package.json and Cargo.toml carry a version."""
+    pyproject.toml, package.json and Cargo.toml carry a version. (The
+    settings of a release tool the repository already uses are layered on
+    top by :func:`shipline.domain.release.imports.load_config`.)"""
+    return Config(release=ReleaseConfig(versionBump=default_version_files(repo)))
+
+
+def default_version_files(repo: Path) -> list[str | VersionFile]:
     files: list[str | VersionFile] = []
     for name in ("pyproject.toml", "package.json", "Cargo.toml"):
         if (repo / name).is_file():
             files.append(name)
     if (repo / "package-lock.json").is_file() and "package.json" in files:
         files.append("package-lock.json")
-    return Config(release=ReleaseConfig(versionBump=files))
+    return files

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipline.domain.config import LoadedConfig, load_config
+from shipline.domain.config import LoadedConfig
 from shipline.domain.gitops import Git
+from shipline.domain.release.imports import load_config
 
 
 @dataclass

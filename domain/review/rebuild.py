@@ -78,7 +78,7 @@ class RebuildReport:
 def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> RebuildReport:
     """Rebuild ``record``'s artifacts from its commit and compare digests."""
     from shipline.domain.artifacts import ArtifactContext, load_handler
-    from shipline.domain.config import load_config
+    from shipline.domain.release.imports import load_config
 
     commit = record["commitSha"]
     report = RebuildReport(commit, None)

@@ -67,10 +67,10 @@ def _packages(root: Path) -> Path:
 
 def _headless(session: Session, sandbox: Any) -> tuple[int, dict[str, Any]]:
     from shipline.domain.cli.commands.release import _drive
-    from shipline.domain.config import load_config
     from shipline.domain.gitops import Git
     from shipline.domain.pipeline.order import ShipOptions
     from shipline.domain.pipeline.steps import Pipeline
+    from shipline.domain.release.imports import load_config
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
     git = Git(sandbox.repo)

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from shipline.domain.cli.commands.init_imports import apply_imports, imports_json, show_imports
 from shipline.domain.cli.session import Session
-from shipline.domain.config import load_config, parse_config, state_dir_for
+from shipline.domain.config import parse_config, state_dir_for
 from shipline.domain.ecosystems.detect import (
     ARTIFACT_FOR,
     CREDENTIALS_FOR,
@@ -46,6 +47,7 @@ from shipline.domain.errors import ArtifactTypeUnknown, ShiplineError, UsageErro
 from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.gitops import Git
 from shipline.domain.jsonio import dumps_pretty, write_atomic
+from shipline.domain.release.imports import import_tool_configs, load_config
 
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 TOKEN_PREFIXES = ("ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "pypi-", "npm_",
@@ -70,6 +72,9 @@ class Answers:
     tag_prefix: str
     given: set[str] = field(default_factory=set)
     """Questions answered by flags (the wizard skips them)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Release keys imported from the project's release tool (commitMessage,
+    bumpRules, excludeCommits, changelog.enabled)."""
 
 
 # --- flag parsing (every check before any question) -------------------------
@@ -246,6 +251,11 @@ def config_data(answers: Answers) -> dict[str, Any]:
         "sbom": {"format": answers.sbom, "specVersion": SBOM_SPEC[answers.sbom]},
     }}
     release["push"] = {"remote": answers.remote}
+    for key, value in answers.extra.items():
+        if isinstance(value, dict):
+            release.setdefault(key, {}).update(value)
+        else:
+            release[key] = value
     return {"release": release}
 
 
@@ -276,9 +286,11 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
                          hint="edit it, or pass --force to replace it")
     detection = detect(repo)
     signing_key = session.git.config_get("user.signingkey")
-    answers = answers_from(detection, args, signing_key)
+    imported = import_tool_configs(repo)
+    answers = apply_imports(answers_from(detection, args, signing_key), imported, args)
     check_refs(session.git, answers)
     _show_detection(session, detection)
+    show_imports(session, imported, args)
     if session.interactive and not args.yes:
         from shipline.domain.cli.commands.init_wizard import ask
 
@@ -292,7 +304,8 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     session.emit(StepFinished(step="init", status="ok", detail=f"wrote {rel}"))
     plan = _show_plan(session, repo)
     return {"message": f"wrote {rel}: review it and commit it", "path": rel, "config": data,
-            "detected": detection.to_json(), "plan": plan}
+            "detected": detection.to_json(), "imported": imports_json(imported),
+            "import_notes": imported.notes, "plan": plan}
 
 
 def check_refs(git: Git, answers: Answers) -> None:
@@ -313,7 +326,8 @@ def detected_config(root: Path, signing_key: str | None = None) -> dict[str, Any
     from shipline.domain.cli.main import build_parser
 
     args = build_parser().parse_args(["init", "--yes"])
-    answers = answers_from(detect(root), args, signing_key)
+    answers = apply_imports(answers_from(detect(root), args, signing_key),
+                            import_tool_configs(root), args)
     data = config_data(answers)
     validate(data, root, "(proposed config)")
     return data

@@ -1,0 +1,163 @@
+"""release-please (manifest releaser): ``release-please-config.json`` and
+``.release-please-manifest.json``, root package ``"."``.
+
+Imported: the release type's manifest files, ``extra-files`` (generic
+files through their ``x-release-please-version`` markers, json/toml/yaml
+files through their ``jsonpath``), ``changelog-path``, the tag
+(``include-v-in-tag``, ``include-component-in-tag``, ``tag-separator``),
+the release PR's title as the commit message, and ``changelog-sections``:
+a visible section releases a patch (``deps`` by default), a hidden one
+does not release.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from shipline.domain.release.imports.model import (
+    ToolImport,
+    read_json,
+    read_text,
+    rule,
+    version_entry,
+)
+
+CONFIG = "release-please-config.json"
+MANIFEST = ".release-please-manifest.json"
+DEFAULT_SECTIONS = [
+    {"type": "feat", "section": "Features"}, {"type": "fix", "section": "Bug Fixes"},
+    {"type": "perf", "section": "Performance Improvements"},
+    {"type": "revert", "section": "Reverts"}, {"type": "deps", "section": "Dependencies"},
+    {"type": "docs", "hidden": True}, {"type": "style", "hidden": True},
+    {"type": "chore", "hidden": True}, {"type": "refactor", "hidden": True},
+    {"type": "test", "hidden": True}, {"type": "build", "hidden": True},
+    {"type": "ci", "hidden": True},
+]
+"""release-please's defaults (src/changelog-notes.ts)."""
+DEFAULT_TITLE = "chore${scope}: release${component} ${version}"
+_RELEASE_TYPE_FILES = {"python": ["pyproject.toml"], "node": ["package.json",
+                       "package-lock.json"], "rust": ["Cargo.toml"], "simple": ["version.txt"]}
+_BUILT_IN = {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"}
+
+
+def read(root: Path) -> ToolImport | None:
+    if not (root / CONFIG).is_file():
+        return None
+    config = read_json(root, CONFIG)
+    imp = ToolImport("release-please", CONFIG)
+    if not isinstance(config, dict):
+        imp.note("the config is not a JSON object: nothing imported")
+        return imp
+    packages = config.get("packages") if isinstance(config.get("packages"), dict) else {}
+    if set(packages) - {"."}:
+        imp.note(f"packages {', '.join(sorted(set(packages) - {'.'}))}: only the root "
+                 "package '.' is imported (see release.workspace for monorepos)")
+    package = packages.get(".") if isinstance(packages.get("."), dict) else {}
+
+    def get(key: str, default: Any = None) -> tuple[Any, str]:
+        if key in package:
+            return package[key], f'packages["."].{key}'
+        if key in config:
+            return config[key], key
+        return default, f"(release-please default {key})"
+
+    current = _manifest_version(root, imp)
+    release_type, where = get("release-type", "node")
+    for rel in _RELEASE_TYPE_FILES.get(str(release_type), []):
+        if (root / rel).is_file():
+            imp.add("versionBump", rel, f"{where} {release_type!r}")
+    extra, where = get("extra-files", [])
+    for index, spec in enumerate(extra if isinstance(extra, list) else []):
+        _extra_file(imp, root, spec, current, f"{where}[{index}]")
+    path, where = get("changelog-path")
+    if isinstance(path, str):
+        imp.add("changelog.path", path, where)
+    _tag(imp, get)
+    _sections(imp, get)
+    return imp
+
+
+def _manifest_version(root: Path, imp: ToolImport) -> str | None:
+    if not (root / MANIFEST).is_file():
+        imp.note(f"{MANIFEST} is missing: versions are read from the files")
+        return None
+    data = read_json(root, MANIFEST)
+    version = data.get(".") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _marked_lines(root: Path, rel: str) -> set[int]:
+    """Lines an ``x-release-please-version`` comment marks, or that sit
+    between ``x-release-please-start-version`` and ``-end``."""
+    out: set[int] = set()
+    inside = False
+    for number, line in enumerate(read_text(root, rel).split("\n"), 1):
+        if "x-release-please-start-version" in line:
+            inside = True
+        elif "x-release-please-end" in line:
+            inside = False
+        elif inside or "x-release-please-version" in line:
+            out.add(number)
+    return out
+
+
+def _extra_file(imp: ToolImport, root: Path, spec: Any, current: str | None,
+                where: str) -> None:
+    if isinstance(spec, str):
+        spec = {"type": "generic", "path": spec}
+    if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+        imp.note(f"{where}: not a path or {{type, path}}: not imported")
+        return
+    rel = spec["path"].lstrip("/")
+    kind = spec.get("type", "generic")
+    if not (root / rel).is_file():
+        imp.note(f"{where}: {rel} does not exist: not imported")
+        return
+    if kind == "generic":
+        version_entry(imp, root, rel, current, where, only=_marked_lines(root, rel))
+        return
+    key = str(spec.get("jsonpath", "$.version")).rsplit(".", 1)[-1]
+    if kind == "json" and spec.get("jsonpath", "$.version") == "$.version":
+        imp.add("versionBump", rel, where)
+        return
+    if kind in ("json", "toml", "yaml"):
+        version_entry(imp, root, rel, current, where,
+                      line_regex=rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]")
+        return
+    imp.note(f"{where}: extra-file type {kind!r} is not imported; add {rel} by hand")
+
+
+def _tag(imp: ToolImport, get: Any) -> None:
+    include_v, v_where = get("include-v-in-tag", True)
+    with_component, c_where = get("include-component-in-tag", True)
+    component, _ = get("component")
+    if component is None:
+        component, _ = get("package-name")
+    separator, _ = get("tag-separator", "-")
+    prefix = "v" if include_v else ""
+    where = v_where
+    if with_component is True and isinstance(component, str) and component:
+        prefix = f"{component}{separator}{prefix}"
+        where = f"{c_where}, {v_where}"
+    imp.add("tagPrefix", prefix, where)
+    title, t_where = get("pull-request-title-pattern", DEFAULT_TITLE)
+    branch, _ = get("target-branch", "main")
+    shown = f" {component}" if with_component is True and isinstance(component, str) else ""
+    message = (str(title).replace("${scope}", f"({branch})").replace("${component}", shown)
+               .replace("${version}", "{version}").replace("${branch}", str(branch)))
+    imp.add("commitMessage", message, t_where)
+
+
+def _sections(imp: ToolImport, get: Any) -> None:
+    sections, where = get("changelog-sections", DEFAULT_SECTIONS)
+    if not isinstance(sections, list):
+        return
+    visible = {s["type"] for s in sections
+               if isinstance(s, dict) and isinstance(s.get("type"), str) and not s.get("hidden")}
+    for kind in sorted(visible - set(_BUILT_IN)):
+        rule(imp, f"{where} (visible section {kind!r})", "patch", type=kind)
+    for kind in _BUILT_IN:
+        if kind not in visible:
+            rule(imp, f"{where} ({kind!r} hidden or not listed)", "none", type=kind)
