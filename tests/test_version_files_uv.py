@@ -225,3 +225,23 @@ def test_stale_lock_entry_names_the_recorded_version(uv_repo: Repo, cli) -> None
     assert result.code == 55
     assert "uv.lock: the project's entries record tidewater 0.8.0, tidewater-core 0.8.0, " \
         "not 0.8.1" in result.err and "uv lock" in result.err
+
+
+def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
+    result = cli("-C", uv_repo.path, "--output", "json", "init", "--yes", "--gate", "pytest=",
+                 "--artifact", "none")
+    assert result.code == 0, result.err
+    config = json.loads((uv_repo.path / ".shipline/config.json").read_text())
+    assert config["release"]["versionBump"] == [
+        "pyproject.toml",
+        "src/tidewater/__version__.py",
+        {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
+        {"path": "docs/install.md", "pattern": "https://github.com/tide/tidewater/releases/"
+                                               "download/v{version}/tidewater-{version}.tar.gz"},
+    ]
+    uv_repo.git("add", "-A")
+    uv_repo.git("commit", "-q", "-m", "chore: configure shipline")
+    expected = _expected_diff(uv_repo, "0.9.0")
+    result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 0, result.err
+    assert uv_repo.git("show", "--format=", "HEAD") == expected

@@ -34,6 +34,7 @@ from shipline.domain.ecosystems.detection import (
     readable_version,
     unique_names,
 )
+from shipline.domain.ecosystems.version_evidence import detect_version_evidence
 from shipline.domain.gitops import Git
 
 _SEMVER_TAIL = re.compile(r"^(?P<prefix>.*?)\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$")
@@ -129,14 +130,16 @@ def detect(root: Path) -> Detection:
     detect_cargo(root, found)
     detect_docker(root, found, remote_url)
     detect_plain(root, found)
+    tags = (git.try_out("tag", "--list") or "").splitlines()
+    prefix, count = tag_prefix(tags)
+    python = next((e.name for e in found.ecosystems if e.kind == "python"), None)
+    detect_version_evidence(git, root, found, prefix, python)
     if not any(a.type != "oci-image" for a in found.artifacts) and \
             any(e.kind == "plain" for e in found.ecosystems):
         found.artifacts.append(ArtifactCandidate(
             "tarball", re.sub(r"[^A-Za-z0-9._-]+", "-", root.name), DEFAULT_REGISTRY["tarball"],
             None,
             source="plain version file: a source archive"))
-    tags = (git.try_out("tag", "--list") or "").splitlines()
-    prefix, count = tag_prefix(tags)
     if remote is None:
         found.notes.append("no git remote yet: add one (git remote add origin URL) before "
                            "shipping, or the push gates fail")

@@ -225,7 +225,8 @@ def _version_holders(root: Path, data: dict[str, Any], name: str | None) -> list
     if name:
         out.extend(_module_files(re.sub(r"[-.]+", "_", name).lower()))
     for pattern in ("src/*/__init__.py", "*/__init__.py", "src/*/__about__.py",
-                    "*/__about__.py", "src/*/_version.py", "*/_version.py"):
+                    "*/__about__.py", "src/*/_version.py", "*/_version.py",
+                    "src/*/__version__.py", "*/__version__.py"):
         out.extend(p.relative_to(root).as_posix() for p in sorted(root.glob(pattern))
                    if "tests" not in p.parts and not p.parts[-2].startswith("."))
     return list(dict.fromkeys(out))

@@ -213,7 +213,7 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         return PlannedRelease(plan, commits=entry_commits)
 
     version = str(target.version)
-    tag = f"{cfg.tag_prefix}{version}"
+    tag = versioning.tag_name(git, cfg.tag_prefix, target.version)
     plan.version, plan.tag, plan.releasable = version, tag, True
 
     bumps = bumpfiles.plan_bumps(git.root, files, version)

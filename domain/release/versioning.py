@@ -214,3 +214,17 @@ def _next_pre(core: Version, series: Version | None, label: str) -> Version:
         return core.replace(prerelease=f"{label}.{number}")
     return core.replace(prerelease=f"{label}.1")
 
+
+
+def tag_name(git: Git, prefix: str, version: Version) -> str:
+    """``prefix`` + the version, a prerelease spelled like the project's
+    newest prerelease tag: a project that tagged ``v1.0.0b1`` gets
+    ``v1.0.0b2``, not ``v1.0.0-beta.2``."""
+    if version.prerelease:
+        pres = [(name, v) for name, v in sort_tags(list(tag_targets(git, prefix)), prefix)
+                if v.prerelease]
+        if pres and Version.is_valid(pres[-1][0][len(prefix):]) is False:
+            spelled = schemes.semver_to_pep440(version)
+            if spelled is not None:
+                return f"{prefix}{spelled}"
+    return f"{prefix}{version}"
