@@ -23,7 +23,6 @@ from shipline.domain.events import (
     StepProgress,
     StepStarted,
     Summary,
-    parse_event,
 )
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
@@ -52,7 +51,7 @@ def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: b
                      env: dict[str, str] | None = None) -> Any:
     """The L4 review evidence of ``version`` (:class:`shipline.domain.review.decide.Evidence`;
     ``.to_json()``). The rebuild takes as long as a build: run it in a worker."""
-    from shipline.domain.review.decide import collect_evidence as collect
+    from shipline.domain.review.evidence import collect_evidence as collect
 
     return collect(git, loaded, version, rebuild=rebuild, env=env)
 
@@ -62,7 +61,7 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
                   env: dict[str, str] | None = None, rebuild: bool = True) -> Any:
     """Sign and record an approval or rejection; returns
     :class:`shipline.domain.review.approve.ReviewOutcome` (``.evidence``, ``.level_record``)."""
-    from shipline.domain.review.decide import submit_review as submit
+    from shipline.domain.review.approve import submit_review as submit
 
     return submit(git, loaded, version, approve=approve, method=method, comment=comment,
                   env=env, rebuild=rebuild)
@@ -116,7 +115,6 @@ __all__ = [
     "load_ledger",
     "make_plan",
     "migration_unwritten",
-    "parse_event",
     "submit_review",
     "verify_provenance_chain",
     "visible",

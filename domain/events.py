@@ -2,14 +2,14 @@
 JSON-lines renderer all consume, and that the journal records.
 
 Every event is a frozen pydantic model with a ``kind`` discriminator, so
-``Event`` can be parsed back from its JSON form (``parse_event``).
+``Event`` can be parsed back from its JSON form with a ``TypeAdapter(Event)``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 
 StepName = str
 """A pipeline step's name: plan, version, changelog, gates, commit, tag,
@@ -136,14 +136,3 @@ Event = Annotated[
     | Summary,
     Field(discriminator="kind"),
 ]
-
-_ADAPTER: list[TypeAdapter[Any]] = []
-
-
-def parse_event(data: dict[str, Any]) -> Any:
-    """Rebuild an event from its ``model_dump(mode="json")`` form (the
-    adapter is built on first use: building every event's schema at import
-    would cost every command start-up)."""
-    if not _ADAPTER:
-        _ADAPTER.append(TypeAdapter(Event))
-    return _ADAPTER[0].validate_python(data)

@@ -17,8 +17,9 @@ from conftest import Repo
 from registries_npm_oci import OciRegistry, unique_name
 
 from shipline.domain.artifacts import ArtifactContext, load_handler
-from shipline.domain.artifacts.oci_image import OciImageHandler, skopeo_reason
+from shipline.domain.artifacts.oci_image import OciImageHandler
 from shipline.domain.artifacts.oci_layout import blob_path, check_layout
+from shipline.domain.artifacts.oci_registry import skopeo_reason
 from shipline.domain.config import ArtifactConfig
 from shipline.domain.errors import (
     ArtifactBuildFailed,

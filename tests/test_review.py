@@ -26,6 +26,7 @@ from shipline.domain.provenance import ledger as ldg
 from shipline.domain.review import decide as rv
 from shipline.domain.review.approve import review_statement
 from shipline.domain.review.checks import dependency_check
+from shipline.domain.review.evidence import collect_evidence
 from shipline.domain.review.rebuild import first_difference
 from shipline.domain.signing import envelope as signing
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
@@ -113,7 +114,7 @@ def _of(repo: Repo, kind: str) -> list[dict[str, Any]]:
 
 
 def _evidence(repo: Repo, version: str, rebuild: bool = False) -> rv.Evidence:
-    return rv.collect_evidence(Git(repo.path), load_config(repo.path), version, rebuild=rebuild)
+    return collect_evidence(Git(repo.path), load_config(repo.path), version, rebuild=rebuild)
 
 
 # --- evidence and rebuild ------------------------------------------------------------

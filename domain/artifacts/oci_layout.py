@@ -54,11 +54,6 @@ def blob_path(layout: Path, digest: str) -> Path:
     return layout / "blobs" / algo / hexd
 
 
-def layout_of(manifest_path: Path) -> Path:
-    """The layout folder that holds a manifest blob (``L/blobs/sha256/HEX``)."""
-    return manifest_path.parents[2]
-
-
 def _load_json(path: Path, what: str, error: type[ShiplineError]) -> Any:
     try:
         return json.loads(path.read_bytes())

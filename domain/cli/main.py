@@ -218,7 +218,6 @@ def _add_init(sub: Any, common: argparse.ArgumentParser) -> None:
 # command → "module:function" under domain.commands, imported on use
 COMMANDS: dict[tuple[str, str | None], str] = {
     ("release", "plan"): "release:plan",
-    ("tui", None): "tui:tui",
     ("demo", None): "demo:demo",
     ("release", "ship"): "release:ship",
     ("release", "resume"): "release:resume",

@@ -1,7 +1,7 @@
 """What a repository is made of, for ``shipline init`` and the TUI.
 
-``detect(root)`` runs every ecosystem's detection (:mod:`shipline.domain.ecosystems.detection`)
-and adds what git knows: the default branch, the tag prefix existing tags
+``detect(root)`` runs every ecosystem's detection (one module per ecosystem
+beside this one) and adds what git knows: the default branch, the tag prefix existing tags
 use, the remotes, plus the CI provider and an existing changelog. Pure
 functions of a repository path: nothing is written and no environment
 variable's value is read.
@@ -15,25 +15,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from shipline.domain.ecosystems.cargo import detect_cargo
 from shipline.domain.ecosystems.detection import (
     ARTIFACT_FOR,
     CREDENTIALS_FOR,
     DEFAULT_REGISTRY,
     ArtifactCandidate,
     Ecosystem,
+    Found,
     GateCandidate,
     VersionFileCandidate,
-    _Found,
-    _public_url,
-    detect_cargo,
-    detect_docker,
-    detect_npm,
-    detect_plain,
-    detect_python,
     options_for,
+    public_url,
     readable_version,
     unique_names,
 )
+from shipline.domain.ecosystems.docker import detect_docker
+from shipline.domain.ecosystems.npm import detect_npm
+from shipline.domain.ecosystems.plain import detect_plain
+from shipline.domain.ecosystems.python import detect_python
 from shipline.domain.ecosystems.version_evidence import detect_version_evidence
 from shipline.domain.gitops import Git
 
@@ -123,8 +123,8 @@ def detect(root: Path) -> Detection:
     root = git.root
     remotes = [r for r in (git.try_out("remote") or "").splitlines() if r]
     remote = "origin" if "origin" in remotes else (remotes[0] if remotes else None)
-    remote_url = _public_url(git.remote_url(remote)) if remote else None
-    found = _Found()
+    remote_url = public_url(git.remote_url(remote)) if remote else None
+    found = Found()
     detect_python(root, found)
     detect_npm(root, found)
     detect_cargo(root, found)

@@ -19,7 +19,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from shipline.domain.config import VersionFile
-from shipline.domain.ecosystems.detection import VersionFileCandidate, _Found, readable_version
+from shipline.domain.ecosystems.detection import Found, VersionFileCandidate, readable_version
 from shipline.domain.gitops import Git
 from shipline.domain.release import schemes, versioning
 from shipline.domain.release import version_files as bumpfiles
@@ -29,7 +29,7 @@ from shipline.domain.release.version_files.sites import names
 _SKIP_PARTS = {"node_modules", "target", "dist", "build", ".venv", "vendor"}
 
 
-def detect_version_evidence(git: Git, root: Path, found: _Found, prefix: str,
+def detect_version_evidence(git: Git, root: Path, found: Found, prefix: str,
                             project: str | None) -> None:
     """Add the candidates above to ``found.files`` (each path once)."""
     current_text = next((f.version for f in found.files if f.selected and f.version), None)

@@ -22,104 +22,38 @@ protocol's, and each step exists for a reason:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shipline.domain.config import LoadedConfig, ProvenanceConfig
-from shipline.domain.digests import FileDigest, require_digest, sha256_bytes, sha256_file
-from shipline.domain.errors import AttestationInvalid, InvalidVersion, ReleaseExists, UsageError
+from shipline.domain.digests import FileDigest, require_digest
+from shipline.domain.errors import AttestationInvalid, ReleaseExists, UsageError
 from shipline.domain.events import ChainLink, LogLine, StepFinished, StepStarted
 from shipline.domain.gitops import Git
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger
+from shipline.domain.provenance.attest_record import (
+    STEP,
+    Writes,
+    build_record,
+    record_level,
+    write_sbom,
+)
+from shipline.domain.provenance.attest_request import (
+    ArtifactInput,
+    AttestRequest,
+    Builder,
+    artifact_type,
+    detect_builder,
+    normalize_version,
+)
 from shipline.domain.signing import envelope as signing
 
-STEP = "provenance"
-_TYPES_BY_SUFFIX = ((".whl", "python-package"), (".tar.gz", "tarball"), (".tgz", "npm-package"),
-                    (".crate", "cargo-crate"), (".oci.tar", "oci-image"), (".zip", "tarball"))
-_SBOM_MEDIA = {"CycloneDX": "application/vnd.cyclonedx+json",
-               "SPDX": "application/spdx+json"}
-
-
-@dataclass(frozen=True)
-class ArtifactInput:
-    """One file to attest; ``expected_sha256`` is what its builder reported
-    (a different file refuses to bind, 93)."""
-
-    path: Path
-    name: str | None = None
-    type: str | None = None
-    expected_sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class Builder:
-    """Who built it: from the CI environment, or this machine."""
-
-    id: str
-    invocation_id: str
-    hosted: bool
-    platform: str
-
-
-@dataclass
-class AttestRequest:
-    artifacts: list[ArtifactInput]
-    version: str
-    sign: str | None = None
-    """Overrides ``signing.method`` (sigstore, gpg, none)."""
-    sbom: str | None = None
-    """CycloneDX, SPDX or none; ``None`` takes the config's format."""
-    commit: str | None = None
-    tag: str | None = None
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-
-
-def normalize_version(text: str) -> str:
-    """The bare semver version (a leading ``v`` is fine; 53 otherwise)."""
-    import semver
-
-    bare = text.strip()[1:] if text.strip()[:1] in ("v", "V") else text.strip()
-    try:
-        semver.Version.parse(bare)
-    except (ValueError, TypeError):
-        raise InvalidVersion(f"'{text}' is not a valid semantic version",
-                             hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0") \
-            from None
-    return bare
-
-
-def detect_builder(env: Mapping[str, str]) -> Builder:
-    """builder.id and invocationId from GitHub Actions, GitLab CI or
-    CircleCI (:mod:`shipline.domain.provenance.ci_env`); a local builder URI
-    and a uuid otherwise."""
-    from shipline.domain.provenance import ci_env
-
-    found = ci_env.detect(env)
-    return Builder(found.builder_id, found.invocation_id, found.hosted, found.platform)
-
-
-def _optional(name: str) -> Any:
-    """A sibling module that another part of shipline provides, or ``None``
-    while it is not installed (its absence is reported, never hidden)."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"{__package__}.{name}") is None:
-        return None
-    return importlib.import_module(f".{name}", __package__)
-
-
-def artifact_type(path: Path) -> str:
-    name = path.name.lower()
-    for suffix, kind in _TYPES_BY_SUFFIX:
-        if name.endswith(suffix):
-            return kind
-    return "file"
+__all__ = ["ArtifactInput", "AttestRequest", "Builder", "Prepared", "artifact_type", "attest",
+           "detect_builder", "normalize_version", "prepare", "seal"]
 
 
 def _repository_uri(git: Git) -> str:
@@ -127,24 +61,6 @@ def _repository_uri(git: Git) -> str:
     if not url:
         return f"git+file://{git.root}"
     return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1", url)  # never record credentials
-
-
-class _Writes:
-    """Files written by this run, removed again if the run fails."""
-
-    def __init__(self) -> None:
-        self.created: list[Path] = []
-
-    def write(self, path: Path, data: bytes) -> None:
-        from shipline.domain.jsonio import write_atomic
-
-        if not path.exists():
-            self.created.append(path)
-        write_atomic(path, data)
-
-    def undo(self) -> None:
-        for path in reversed(self.created):
-            path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -236,10 +152,10 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
                        detail={"sha256": found.sha256, "size": found.size}))
     subjects = [att.Subject(item.name or item.path.name, found.sha256) for item, found in digests]
     builder = detect_builder(env)
-    writes = _Writes()
+    writes = Writes()
     try:
-        sbom_entry, sbom_fact = _sbom(repo, state, version, request.sbom, prov, writes, relative,
-                                      emit)
+        sbom_entry, sbom_fact = write_sbom(repo, state, version, request.sbom, prov, writes,
+                                           relative, emit)
         facts = att.BuildFacts(
             version=version, tag=tag, commit_sha=commit, repository=_repository_uri(git),
             builder_id=builder.id, invocation_id=builder.invocation_id, started_on=started,
@@ -264,9 +180,9 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
                                "signed": signed.block["signed"],
                                "identity": signed.block.get("identity")
                                or signed.block.get("fingerprint")}))
-        record = _record(version, commit, tag, builder, digests, relative(path), signed.block,
-                         sbom_entry, head, relative)
-        level = _level(prov, env, plan.method, record)
+        record = build_record(version, commit, tag, builder, digests, relative(path),
+                              signed.block, sbom_entry, head, relative)
+        level = record_level(prov, env, plan.method, record)
         for line in level.shortfall:
             emit(LogLine(step=STEP, text=f"shortfall: {line}"))
     except BaseException:
@@ -321,22 +237,6 @@ def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],
         emit(LogLine(step=STEP, text=f"warning ({warning.kind}): {warning.text}"))
 
 
-def _level(prov: ProvenanceConfig, env: Mapping[str, str], method: str,
-           record: dict[str, Any]) -> Any:
-    """The level the finished record achieves (slsa.md's decision tree, in
-    :mod:`shipline.domain.provenance.levels`), written into it with the flagged shortfall."""
-    from shipline.domain.provenance.levels import assess
-
-    signed = bool(record["artifacts"][0]["signature"]["signed"])
-    decision = assess(prov, env, signed=signed, method=method, fields=record)
-    record["slsaLevel"] = decision.achieved
-    meta = record["metadata"]
-    meta["declaredLevel"] = decision.declared
-    meta["shortfall"] = "; ".join(decision.shortfall) or None
-    meta["missing"] += [f for f in decision.missing_fields if f not in meta["missing"]]
-    return decision
-
-
 def _source(git: Git, book: ledger.Ledger, tag: str,
             commit: str | None) -> tuple[str, str | None, ledger.LedgerHead]:
     """The commit attested, the tag (when it exists) and the ledger head the
@@ -373,77 +273,3 @@ def _envelope_line(envelope: dict[str, Any]) -> str:
     import json
 
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False) + "\n"
-
-
-def _sbom(repo: Path, state: Path, version: str, requested: str | None, prov: ProvenanceConfig,
-          writes: _Writes, relative: Callable[[Path], str],
-          emit: Callable[[Any], None]) -> tuple[dict[str, Any] | None,
-                                                 tuple[str, str, str] | None]:
-    fmt = requested or prov.sbom.format
-    if fmt.lower() == "none":
-        return None, None
-    fmt = {"cyclonedx": "CycloneDX", "spdx": "SPDX"}.get(fmt.lower(), fmt)
-    spec = prov.sbom.spec_version if fmt == prov.sbom.format else ("2.3" if fmt == "SPDX"
-                                                                    else "1.6")
-    sbom = _optional("sbom")
-    if sbom is None:
-        emit(LogLine(step=STEP, text="SBOM generation is not available in this build: "
-                     "recorded as missing"))
-        return None, None
-    data, filename = sbom.generate(repo, repo.name, version, fmt, spec)
-    path = state / "sbom" / filename
-    writes.write(path, data)
-    digest = sha256_bytes(data)
-    return ({"format": fmt, "specVersion": spec, "path": relative(path), "sha256": digest},
-            (filename, digest, _SBOM_MEDIA[fmt]))
-
-
-def _record(version: str, commit: str, tag: str | None, builder: Builder,
-            digests: list[tuple[ArtifactInput, FileDigest]], attestation_rel: str,
-            block: dict[str, Any], sbom_entry: dict[str, Any] | None,
-            head: ledger.LedgerHead, relative: Callable[[Path], str]) -> dict[str, Any]:
-    artifacts = [{
-        "type": item.type or artifact_type(item.path),
-        "name": item.name or item.path.name,
-        "path": relative(item.path),
-        "sha256": found.sha256,
-        "size": found.size,
-        "registry": None,
-        "publishedAt": None,
-        "attestation": attestation_rel,
-        "signature": block,
-    } for item, found in digests]
-    missing = ["registry"]  # attested, not published: publish records follow
-    if tag is None:
-        missing.append("tag")
-    if sbom_entry is None:
-        missing.append("sbom")
-    if not block["signed"]:
-        missing.append("signature")
-    return {
-        "recordType": "release",
-        "version": version,
-        "commitSha": commit,
-        "gitTag": tag,
-        "buildInvocationId": builder.invocation_id,
-        "builder": {"id": builder.id},
-        "artifacts": artifacts,
-        "sbom": sbom_entry,
-        "slsaLevel": None,  # set by _level from the finished record
-        "chainVerified": True,
-        "ledgerHead": head.to_json(),
-        "metadata": {
-            "completeness": "incomplete" if missing else "complete",
-            "declaredLevel": None,
-            "shortfall": None,
-            "missing": missing,
-            "links": {"commit": commit, **({"tag": tag} if tag else {}),
-                      "build": builder.invocation_id, "attestation": attestation_rel},
-        },
-        "recordedAt": ledger.now_rfc3339(),
-    }
-
-
-def file_digest(path: Path) -> str:
-    """The SHA-256 of ``path`` (for callers that only need the hex)."""
-    return sha256_file(path).sha256

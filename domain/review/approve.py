@@ -37,6 +37,7 @@ from shipline.domain.jsonio import write_atomic
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.review import decide as rv
+from shipline.domain.review.evidence import collect_evidence
 
 _SAFE = "".join(c for c in "abcdefghijklmnopqrstuvwxyz0123456789.-")
 
@@ -102,7 +103,7 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
 
     env = dict(os.environ) if env is None else dict(env)
     state, repo = loaded.state_dir, git.root
-    ev = rv.collect_evidence(git, loaded, version, rebuild=rebuild, env=env)
+    ev = collect_evidence(git, loaded, version, rebuild=rebuild, env=env)
     if approve:
         _refuse_unverified(ev)
     if ev.attestation["sha256"] is None:
@@ -135,7 +136,7 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
             if not extra.exists():
                 created.append(extra)
             write_atomic(extra, data)
-        signing.verify(signed.envelope, payload, signed.block, rv._resolver(repo))
+        signing.verify(signed.envelope, payload, signed.block, rv.resolver(repo))
         record = {"recordType": "review", "version": ev.version, "releaseHash": ev.release_hash,
                   "reviewer": uid or signed.block.get("identity") or "unknown",
                   "approved": approve, "statement": relative(path), "signature": signed.block,

@@ -24,12 +24,12 @@ from shipline.domain.review.checks import (
 from shipline.domain.review.decide import (
     BUILD_CONFIG,
     Evidence,
-    _resolver,
     author_identities,
     decide,
     find_release,
     release_reviews,
     release_subject,
+    resolver,
 )
 
 
@@ -88,7 +88,7 @@ def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: b
 
     env = dict(os.environ) if env is None else env
     state, repo = loaded.state_dir, git.root
-    resolve = _resolver(repo)
+    resolve = resolver(repo)
     book = ldg.load(state, verify_chain=False)
     _, record = find_release(book, version)
     previous = _previous_tag(git, record, loaded.release.tag_prefix)

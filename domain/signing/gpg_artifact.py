@@ -20,7 +20,7 @@ from typing import Any
 from shipline.domain import runner
 from shipline.domain.digests import sha256_file
 from shipline.domain.errors import SignatureInvalid, UsageError
-from shipline.domain.signing.envelope import keyring_option
+from shipline.domain.signing.gpg_signer import keyring_option
 
 
 def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> dict[str, Any]:

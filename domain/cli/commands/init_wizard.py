@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from shipline.domain.cli.commands.init import (
+from shipline.domain.cli.commands.init_answers import (
     Answers,
     check_env_name,
     check_registry,

@@ -88,15 +88,17 @@ def _open_review_screen(session: Session, version: str,
 
 def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     from shipline.domain.provenance.attest import normalize_version
-    from shipline.domain.review import decide as rv
+    from shipline.domain.review.approve import submit_review
+    from shipline.domain.review.decide import L4
+    from shipline.domain.review.evidence import collect_evidence
 
     version = normalize_version(args.version)
     env = dict(os.environ)
     if not (args.approve or args.reject) and session.interactive and sys.stdout.isatty():
         return _open_review_screen(session, version, args)
     if not (args.approve or args.reject):
-        ev = rv.collect_evidence(session.git, session.config, version,
-                                 rebuild=not args.no_rebuild, env=env)
+        ev = collect_evidence(session.git, session.config, version,
+                              rebuild=not args.no_rebuild, env=env)
         if session.output == "text":
             _print_evidence(session, ev)
         data = ev.to_json()
@@ -104,9 +106,9 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
                            + ("holds" if not ev.l4_missing
                               else f"needs {len(ev.l4_missing)} more thing(s)"))
         return ExitCode.OK, data
-    outcome = rv.submit_review(session.git, session.config, version, approve=bool(args.approve),
-                               method=args.sign, comment=args.comment, env=env,
-                               rebuild=not args.no_rebuild)
+    outcome = submit_review(session.git, session.config, version, approve=bool(args.approve),
+                            method=args.sign, comment=args.comment, env=env,
+                            rebuild=not args.no_rebuild)
     ev = outcome.evidence
     for line in ev.l4_missing if session.output == "text" else ():
         session.text(f"L4 still needs: {line}")
@@ -114,7 +116,7 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     verdict = "approval" if args.approve else "rejection"
     data["message"] = (f"{ev.version}: {verdict} by {outcome.record['reviewer']} recorded as "
                        f"{outcome.record['hash'][:12]}; "
-                       + (f"{rv.L4} recorded as {outcome.level_record['hash'][:12]}"
+                       + (f"{L4} recorded as {outcome.level_record['hash'][:12]}"
                           if outcome.level_record else f"level {ev.level}"
                           + (f", L4 needs {len(ev.l4_missing)} more" if ev.l4_missing else "")))
     return ExitCode.OK, data

@@ -12,7 +12,6 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
 
 from shipline.domain.errors import ShiplineError, UsageError
 
@@ -40,12 +39,3 @@ def open_tui(args: argparse.Namespace) -> int:
         repo, getattr(args, "state_dir", None), config_file=getattr(args, "config", None))
     return int(app.run() or 0)
 
-
-def tui(session: Any, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
-    """The COMMANDS-table entry (for callers that already have a session)."""
-    _check_terminal()
-    app = importlib.import_module("shipline.tui.app").ShiplineApp(
-        session.repo, session.state_dir_override, config_file=session.config_override)
-    code = int(app.run() or 0)
-    return code, {"message": "closed the terminal UI" if code == 0 else
-                  f"the terminal UI stopped (exit {code})"}

@@ -1,0 +1,123 @@
+"""Keyed sigstore signing (``keyless: false``, ``keyRef``): ``cosign sign-blob
+--key`` over the PAE when cosign is on PATH, otherwise securesystemslib's
+``CryptoSigner`` with the PEM private key; verification is DSSE with the
+pinned public key."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from shipline.domain import runner
+from shipline.domain.errors import ConfigInvalid, SignatureInvalid, SigningKeyMissing
+from shipline.domain.signing.dsse import PAYLOAD_TYPE, make_envelope, pae
+from shipline.domain.signing.signing_plan import (
+    KEY_PASSWORD_ENV,
+    Signed,
+    SigningPlan,
+    cosign_path,
+    empty_block,
+    pinned_public_key,
+)
+
+
+def sign_keyed(plan: SigningPlan, payload: bytes, keys_dir: Path, env: Mapping[str, str],
+               relative: Callable[[Path], str], signed_at: str) -> Signed:
+    from cryptography.hazmat.primitives import serialization
+    from securesystemslib.signer import CryptoSigner, SSlibKey
+
+    assert plan.key_id is not None
+    if cosign_path(env) is not None:
+        sig, public_pem = _cosign_sign(plan, payload, env)
+        public = serialization.load_pem_public_key(public_pem)
+    else:
+        private = _load_private_key(Path(plan.key_id), env)
+        signer = CryptoSigner(private)
+        sig = signer.sign(pae(PAYLOAD_TYPE, payload)).signature
+        sig = bytes.fromhex(sig)
+        public = private.public_key()
+        public_pem = public.public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    key = SSlibKey.from_crypto(public)
+    der = public.public_bytes(serialization.Encoding.DER,
+                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    pinned = keys_dir / f"{key.keyid}.pub.pem"
+    envelope = make_envelope(payload, [{"keyid": key.keyid, "sig": base64.b64encode(sig).decode()}])
+    block = empty_block("sigstore") | {
+        "signed": True, "signedAt": signed_at, "keyId": key.keyid,
+        "fingerprint": hashlib.sha256(der).hexdigest(), "publicKey": relative(pinned)}
+    return Signed(envelope, block, {pinned: public_pem})
+
+
+def _load_private_key(path: Path, env: Mapping[str, str]) -> Any:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    password = runner.secret_from_env(KEY_PASSWORD_ENV, env)
+    try:
+        return load_pem_private_key(path.read_bytes(), password.encode() if password else None)
+    except TypeError:
+        raise SigningKeyMissing(f"{path} is encrypted and {KEY_PASSWORD_ENV} is not set",
+                                hint=f"export {KEY_PASSWORD_ENV} with the key's password") \
+            from None
+    except ValueError:
+        raise ConfigInvalid(f"signing.keyRef {path} is not a PEM private key (or the password "
+                            "is wrong)", hint=f"check the file and {KEY_PASSWORD_ENV}") from None
+
+
+def _cosign_sign(plan: SigningPlan, payload: bytes,
+                 env: Mapping[str, str]) -> tuple[bytes, bytes]:
+    """cosign signs the PAE bytes as a blob: an ECDSA signature over their
+    SHA-256, which DSSE verification with the public key accepts."""
+    assert plan.key_id is not None
+    with tempfile.TemporaryDirectory(prefix="shipline-cosign-") as tmp:
+        blob, sig_file = Path(tmp) / "pae", Path(tmp) / "pae.sig"
+        blob.write_bytes(pae(PAYLOAD_TYPE, payload))
+        done = runner.run(["cosign", "sign-blob", "--yes", "--tlog-upload=false", "--key",
+                           plan.key_id, "--output-signature", str(sig_file), str(blob)],
+                          env=dict(env), timeout=300)
+        if not done.ok or not sig_file.is_file():
+            raise SigningKeyMissing(f"cosign could not sign with {plan.key_ref}: {done.output}",
+                                    hint=f"check the key reference and {KEY_PASSWORD_ENV}")
+        sig = base64.b64decode(sig_file.read_text().strip())
+    public = runner.run(["cosign", "public-key", "--key", plan.key_id], env=dict(env))
+    if not public.ok:
+        raise SigningKeyMissing(f"cosign public-key --key {plan.key_ref}: {public.output}")
+    return sig, public.stdout.encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _pinned_key(pem: bytes) -> Any:
+    """The securesystemslib key of a pinned PEM (cached by content: every
+    release signed with one key pins the same bytes)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from securesystemslib.signer import SSlibKey
+
+    return SSlibKey.from_crypto(load_pem_public_key(pem))
+
+
+def verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
+                 resolve: Callable[[str], Path]) -> str:
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.exceptions import VerificationError
+
+    path = pinned_public_key(block, resolve)
+    try:
+        key = _pinned_key(path.read_bytes())
+    except ValueError:
+        raise SignatureInvalid(f"{path}: not a PEM public key") from None
+    if key.keyid != block.get("keyId"):
+        raise SignatureInvalid(f"{path}: key {key.keyid} is not the recorded key "
+                               f"{block.get('keyId')}")
+    try:
+        Envelope.from_dict({"payload": envelope["payload"], "payloadType": envelope["payloadType"],
+                            "signatures": [dict(s) for s in envelope["signatures"]]}
+                           ).verify([key], 1)
+    except (VerificationError, ValueError, KeyError) as exc:
+        raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}: {exc}") \
+            from None
+    return f"key {key.keyid}"
