@@ -141,6 +141,8 @@ def _tag(imp: ToolImport, get: Any) -> None:
     if with_component is True and isinstance(component, str) and component:
         prefix = f"{component}{separator}{prefix}"
         where = f"{c_where}, {v_where}"
+    elif not c_where.startswith("("):
+        where = f"{c_where} = {str(with_component).lower()}, {v_where}"
     imp.add("tagPrefix", prefix, where)
     title, t_where = get("pull-request-title-pattern", DEFAULT_TITLE)
     branch, _ = get("target-branch", "main")
