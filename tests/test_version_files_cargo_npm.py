@@ -12,6 +12,7 @@ import json
 
 import pytest
 from conftest import Repo
+from release_by_hand import hand_release_diff
 
 WORKSPACE = """\
 [workspace]
@@ -195,20 +196,10 @@ def cargo_repo(repo: Repo) -> Repo:
     return repo
 
 
-def _maintainers_diff(repo: Repo, new: str) -> str:
-    base = repo.git("rev-parse", "HEAD")
-    for rel, text in _files(new).items():
-        repo.write(rel, text)
-    repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", f"chore(release): {new}")
-    diff = repo.git("show", "--format=", "HEAD")
-    repo.git("reset", "-q", "--hard", base)
-    return diff
-
 
 def test_cargo_workspace_and_npm_wrapper_commit_is_the_maintainers(cargo_repo: Repo,
                                                                    cli) -> None:
-    expected = _maintainers_diff(cargo_repo, "2.14.0")
+    expected = hand_release_diff(cargo_repo, _files("2.14.0"), "chore(release): 2.14.0")
     result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push",
                  "--no-changelog")
     assert result.code == 0, result.err
@@ -233,7 +224,7 @@ def test_init_proposes_every_file_and_the_config_ships_the_same_commit(cargo_rep
         assert rel in bumped, (rel, bumped)
     cargo_repo.git("add", "-A")
     cargo_repo.git("commit", "-q", "-m", "chore: configure shipline")
-    expected = _maintainers_diff(cargo_repo, "2.14.0")
+    expected = hand_release_diff(cargo_repo, _files("2.14.0"), "chore(release): 2.14.0")
     result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push",
                  "--no-changelog")
     assert result.code == 0, result.err

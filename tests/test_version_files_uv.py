@@ -11,6 +11,7 @@ import json
 
 import pytest
 from conftest import Repo
+from release_by_hand import hand_release_diff
 
 PYPROJECT = """\
 [project]
@@ -136,20 +137,9 @@ def uv_repo(repo: Repo) -> Repo:
     return repo
 
 
-def _expected_diff(repo: Repo, new: str) -> str:
-    """The diff of the commit a maintainer makes: every file, old → new."""
-    base = repo.git("rev-parse", "HEAD")
-    for rel, text in _files(new).items():
-        repo.write(rel, text)
-    repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", f"chore(release): {new}")
-    diff = repo.git("show", "--format=", "HEAD")
-    repo.git("reset", "-q", "--hard", base)
-    return diff
-
 
 def test_uv_release_commit_is_the_maintainers(uv_repo: Repo, cli) -> None:
-    expected = _expected_diff(uv_repo, "0.9.0")
+    expected = hand_release_diff(uv_repo, _files("0.9.0"), "chore(release): 0.9.0")
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert uv_repo.git("show", "--format=", "HEAD") == expected
@@ -241,7 +231,7 @@ def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
     ]
     uv_repo.git("add", "-A")
     uv_repo.git("commit", "-q", "-m", "chore: configure shipline")
-    expected = _expected_diff(uv_repo, "0.9.0")
+    expected = hand_release_diff(uv_repo, _files("0.9.0"), "chore(release): 0.9.0")
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert uv_repo.git("show", "--format=", "HEAD") == expected

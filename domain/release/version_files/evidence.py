@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import semver
@@ -32,38 +33,50 @@ CHANGELOG_NAMES = re.compile(r"^(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[A-
 _MAX_DIFF = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Evidence:
     """A file the last release commit changed with the version."""
 
     path: str
     lines: tuple[str, ...]
     """The changed lines as the release wrote them."""
-    allowance: dict[str, int]
-    """Per line shape, how many lines of that shape carried the version at
-    the release *without* being bumped by it (a registry package in a lock
-    file at the same version): that many may keep the old version."""
+    version: semver.Version
+    commit: str
+    git: Git
 
     @property
     def shapes(self) -> frozenset[str]:
-        return frozenset(self.allowance)
+        return frozenset(shape(x) for x in self.lines)
+
+    @cached_property
+    def allowance(self) -> dict[str, int]:
+        """Per line shape, how many lines of that shape carried the version
+        at the release *without* being bumped by it (a registry package in a
+        lock file at the same version): that many may keep the old version.
+        Read only when a line still carries it, so a clean bump costs nothing."""
+        try:
+            text = self.git.raw(["show", f"{self.commit}:{self.path}"]).decode("utf-8", "replace")
+        except GitError:
+            text = ""
+        carried = Counter(shape(x) for x in text.split("\n") if occurrences(x, self.version))
+        bumped = Counter(shape(x) for x in self.lines)
+        return {s: max(carried[s] - n, 0) for s, n in bumped.items()}
 
 
 def release_evidence(git: Git, tag: str, version: semver.Version,
                      exclude: tuple[str, ...] = ()) -> list[Evidence]:
-    """What the commit ``tag`` points at changed with ``version``."""
+    """What the commit ``tag`` points at changed with ``version`` (one
+    ``git show``; a merge shows no diff and teaches nothing)."""
     try:
-        parents = git.out("rev-list", "--parents", "-n", "1", f"{tag}^{{commit}}").split()
-        if len(parents) != 2:  # a root commit or a merge: no single diff to learn from
-            return []
-        diff = git.raw(["show", "--format=", "-U0", "--no-color", "--no-ext-diff",
-                        "--no-renames", "--no-textconv", parents[0]])
+        out = git.raw(["show", "--diff-merges=off", "--format=%H", "-U0", "--no-color",
+                       "--no-ext-diff", "--no-renames", "--no-textconv", f"{tag}^{{commit}}"])
     except GitError:
         return []
-    if len(diff) > _MAX_DIFF:
+    if len(out) > _MAX_DIFF:
         return []
+    commit, _, diff = out.decode("utf-8", "replace").partition("\n")
     found: dict[str, list[str]] = {}
-    for path, removed, added in _hunks(diff.decode("utf-8", "replace")):
+    for path, removed, added in _hunks(diff):
         if path in exclude or CHANGELOG_NAMES.match(PurePosixPath(path).name) or \
                 path.startswith((".shipline/", ".cleo/")):
             continue
@@ -71,19 +84,8 @@ def release_evidence(git: Git, tag: str, version: semver.Version,
         for line in added:
             if occurrences(line, version) and shape(line) in before and line not in removed:
                 found.setdefault(path, []).append(line)
-    return [Evidence(p, tuple(lines), _allowance(git, parents[0], p, lines, version))
+    return [Evidence(p, tuple(lines), version, commit.strip(), git)
             for p, lines in found.items()]
-
-
-def _allowance(git: Git, commit: str, path: str, lines: list[str], version: semver.Version
-               ) -> dict[str, int]:
-    try:
-        text = git.raw(["show", f"{commit}:{path}"]).decode("utf-8", "replace")
-    except GitError:
-        text = ""
-    carried = Counter(shape(x) for x in text.split("\n") if occurrences(x, version))
-    bumped = Counter(shape(x) for x in lines)
-    return {s: max(carried[s] - n, 0) for s, n in bumped.items()}
 
 
 def _hunks(diff: str) -> list[tuple[str, list[str], list[str]]]:
@@ -145,10 +147,11 @@ def left_behind(root: Path, evidence: list[Evidence], old: semver.Version,
         except (OSError, UnicodeDecodeError):
             continue
         still: dict[str, list[int]] = {}
+        shapes = ev.shapes
         for number, line in enumerate(text.split("\n"), 1):
-            if shape(line) in ev.allowance and occurrences(line, old):
+            if occurrences(line, old) and shape(line) in shapes:
                 still.setdefault(shape(line), []).append(number)
         for form, numbers in still.items():
-            if len(numbers) > ev.allowance[form]:
+            if len(numbers) > ev.allowance.get(form, 0):
                 out.extend(f"{ev.path}:{n}" for n in numbers)
     return out
