@@ -15,7 +15,7 @@ StepName = str
 """A pipeline step's name: plan, version, changelog, gates, commit, tag,
 artifacts, provenance, publish, push, record."""
 
-LinkName = Literal["commit", "build", "artifact", "attestation", "registry"]
+LinkName = Literal["commit", "build", "artifact", "attestation", "registry", "forge"]
 LinkStatus = Literal["pending", "running", "ok", "failed", "skipped"]
 
 

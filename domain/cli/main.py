@@ -185,6 +185,8 @@ def _add_version_choice(p: argparse.ArgumentParser) -> None:
 def _add_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-artifacts", action="store_true", help="source-only release")
     p.add_argument("--no-push", action="store_true", help="do not push commit and tag")
+    p.add_argument("--no-forge", action="store_true",
+                   help="do not create the GitHub/GitLab release of release.forge")
     p.add_argument("--no-changelog", action="store_true",
                    help="do not write the changelog (RLSE-002 waived explicitly)")
     p.add_argument("--changelog-entry", type=Path, metavar="FILE",

@@ -34,6 +34,8 @@ class PlanOptions(BaseModel):
     no_changelog: bool = False
     no_artifacts: bool = False
     no_push: bool = False
+    no_forge: bool = False
+    """Skip the forge release of ``release.forge`` (GitHub/GitLab)."""
     changelog_entry: str | None = None
     """A reviewed entry that replaces the generated one."""
 

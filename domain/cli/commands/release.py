@@ -44,7 +44,8 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
         "version": versions[0] if versions else None, "bump": args.bump, "pre": args.pre,
         "changelog_entry": entry,
     }
-    for name in ("no_changelog", "no_artifacts", "no_push", "dry_run", "yes", "handoff"):
+    for name in ("no_changelog", "no_artifacts", "no_push", "no_forge", "dry_run", "yes",
+                 "handoff"):
         if hasattr(args, name) and name in cls.model_fields:
             fields[name] = getattr(args, name)
     return cls(**fields)
