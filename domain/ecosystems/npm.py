@@ -15,6 +15,7 @@ from shipline.domain.ecosystems.detection import (
     read_json,
     readable_version,
 )
+from shipline.domain.ecosystems.toolchain import js_runner
 
 _NPM_DEFAULT_TEST = 'echo "Error: no test specified" && exit 1'
 
@@ -46,7 +47,11 @@ def detect_npm(root: Path, found: Found) -> None:
             "npm-package", name or root.name, DEFAULT_REGISTRY["npm-package"],
             CREDENTIALS_FOR["npm-package"], source="package.json"))
     scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    runner = js_runner(root)
+    why = f", {runner.why}" if runner.why else ""
     if isinstance(scripts.get("test"), str) and scripts["test"].strip() != _NPM_DEFAULT_TEST:
-        found.gates.append(GateCandidate("npm test", "npm test", "package.json scripts.test"))
+        found.gates.append(GateCandidate(f"{runner.prefix} test", f"{runner.prefix} test",
+                                         "package.json scripts.test" + why))
     if isinstance(scripts.get("lint"), str):
-        found.gates.append(GateCandidate("npm lint", "npm run lint", "package.json scripts.lint"))
+        found.gates.append(GateCandidate(f"{runner.prefix} lint", f"{runner.prefix} run lint",
+                                         "package.json scripts.lint" + why))

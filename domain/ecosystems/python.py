@@ -21,6 +21,7 @@ from shipline.domain.ecosystems.detection import (
     read_toml,
     readable_version,
 )
+from shipline.domain.ecosystems.toolchain import python_runner, python_test_command
 
 
 def _module_files(module: str) -> list[str]:
@@ -125,7 +126,11 @@ def detect_python(root: Path, found: Found) -> None:
     if (dig(data, "tool", "pytest") is not None or (root / "pytest.ini").is_file()
             or (root / "conftest.py").is_file() or (root / "tests").is_dir()
             or (root / "test").is_dir()):
-        found.gates.append(GateCandidate("pytest", "pytest -q", "tests / pytest config"))
+        command, why = python_test_command(root, data)
+        found.gates.append(GateCandidate("pytest" if "pytest" in command else "tests", command,
+                                         "tests / pytest config" + (f", {why}" if why else "")))
     if dig(data, "tool", "ruff") is not None or (root / "ruff.toml").is_file() or \
             (root / ".ruff.toml").is_file():
-        found.gates.append(GateCandidate("ruff", "ruff check .", "ruff config"))
+        runner = python_runner(root, data)
+        found.gates.append(GateCandidate("ruff", f"{runner.prefix}ruff check .", "ruff config"
+                                         + (f", {runner.why}" if runner.why else "")))
