@@ -284,12 +284,3 @@ def test_a_single_package_repository_still_plans_as_before(py_repo: Repo, cli) -
     assert result.code == 0 and "v1.3.0" in result.out
     two = cli("-C", py_repo.path, "release", "plan", "1.3.0", "1.4.0")
     assert two.code == 2 and "workspaces" in two.err
-
-
-def test_ship_in_a_workspace_refuses_before_writing_anything(repo: Repo, cli) -> None:
-    pnpm_monorepo(repo)
-    repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
-    before = repo.snapshot()
-    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
-    assert result.code == 2 and "pnpm workspace of 4 packages" in result.err
-    assert repo.snapshot() == before

@@ -204,12 +204,23 @@ class Ledger:
     def releases(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("recordType") == "release"]
 
-    def find_release(self, version: str) -> tuple[int, dict[str, Any]] | None:
-        """The index and record of ``version``'s release record."""
+    def find_release(self, version: str, package: str | None = None
+                     ) -> tuple[int, dict[str, Any]] | None:
+        """The index and record of ``version``'s release record; in a
+        workspace, of ``package``'s (``metadata.links.package``)."""
         for index, record in enumerate(self.records):
-            if record.get("recordType") == "release" and record.get("version") == version:
+            if record.get("recordType") == "release" and record.get("version") == version \
+                    and record_package(record) == package:
                 return index, record
         return None
+
+
+def record_package(record: dict[str, Any]) -> str | None:
+    """The workspace package a release record is about (``None``: the
+    repository's one package)."""
+    links = (record.get("metadata") or {}).get("links") or {}
+    package = links.get("package") if isinstance(links, dict) else None
+    return package if isinstance(package, str) else None
 
 
 def ledger_path(state_dir: Path) -> Path:
@@ -264,6 +275,7 @@ def chain_issues(records: list[dict[str, Any]]) -> list[ChainIssue]:
     issues: list[ChainIssue] = []
     previous: str | None = None
     releases: dict[str, str] = {}
+    by_version: dict[str, set[str]] = {}
     for index, record in enumerate(records):
         stored = record.get("hash")
         if record.get("prevHash") != previous:
@@ -282,11 +294,16 @@ def chain_issues(records: list[dict[str, Any]]) -> list[ChainIssue]:
                                      f"hash {stored} != recomputed {actual}: it was edited", 93))
         previous = stored
         if record.get("recordType") == "release":
-            if record.get("version") in releases:
-                issues.append(ChainIssue(index, f"record {index + 1}: version "
-                                         f"{record.get('version')} recorded twice", 94))
-            releases[record["version"]] = stored or ""
-        elif releases.get(record.get("version", "")) != record.get("releaseHash"):
+            package = record_package(record)
+            identity = f"{package}@{record.get('version')}" if package else \
+                f"version {record.get('version')}"
+            if identity in releases:
+                issues.append(ChainIssue(index, f"record {index + 1}: {identity} "
+                                         "recorded twice", 94))
+            releases[identity] = stored or ""
+            by_version.setdefault(str(record.get("version")), set()).add(stored or "")
+        elif record.get("releaseHash") not in by_version.get(str(record.get("version", "")),
+                                                             set()):
             issues.append(ChainIssue(index, f"record {index + 1} ({record.get('recordType')}) "
                                      f"refers to release {record.get('version')} with hash "
                                      f"{record.get('releaseHash')}, which is not an earlier "
@@ -367,10 +384,13 @@ def append(state_dir: Path, record: dict[str, Any],
     """
     with locked(state_dir):
         ledger = load(state_dir)
+        package = record_package(record)
         if record.get("recordType") == "release" and \
-                ledger.find_release(record.get("version", "")) is not None:
+                ledger.find_release(record.get("version", ""), package) is not None:
+            what = f"{package}@{record.get('version')}" if package else \
+                f"version {record.get('version')}"
             raise ReleaseExists(
-                f"{ledger.path}: version {record.get('version')} is already recorded",
+                f"{ledger.path}: {what} is already recorded",
                 hint="a release is recorded once; ship a new version")
         if check is not None:
             check(ledger)

@@ -148,23 +148,48 @@ def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
 
 
 def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
-    from shipline.domain.cli.commands.workspace import refuse_train, workspace_of
+    from shipline.domain.cli.commands.workspace import ship_train, workspace_of
 
     workspace = workspace_of(session)
     if workspace is not None:
-        refuse_train(workspace)
+        train = ship_train(session, args, workspace, _confirm(session, ShipOptions(
+            yes=bool(args.yes))))
+        return train if isinstance(train, dict) else _drive(session, *train)
     options = _options(args, ShipOptions)
     pipeline = Pipeline(session.git, session.config, confirm=_confirm(session, options))
     return _drive(session, pipeline, pipeline.ship(options))
 
 
+def _train_journal(session: Session) -> Any:
+    """The journal of an interrupted release train, if that is what is there."""
+    from shipline.domain.pipeline import journal
+    from shipline.domain.pipeline.train import is_train
+
+    loaded = journal.load(session.config.state_dir)
+    return loaded if loaded is not None and is_train(loaded) else None
+
+
 def resume(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    train_journal = _train_journal(session)
+    if train_journal is not None:
+        from shipline.domain.pipeline.train import Train
+
+        train = Train(session.git, session.config,
+                      confirm=_confirm(session, ShipOptions(yes=False)))
+        return _drive(session, train, train.resume(train_journal))
     pipeline = Pipeline(session.git, session.config,
                         confirm=_confirm(session, ShipOptions(yes=False)))
     return _drive(session, pipeline, pipeline.resume())
 
 
 def abort(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    train_journal = _train_journal(session)
+    if train_journal is not None:
+        from shipline.domain.pipeline.train import Train
+
+        train = Train(session.git, session.config)
+        _drive(session, train, train.abort(train_journal))
+        return {"message": "aborted: the train's local effects undone"}
     pipeline = Pipeline(session.git, session.config)
     _drive(session, pipeline, pipeline.abort())
     return {"message": "aborted: local effects undone"}

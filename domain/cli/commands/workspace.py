@@ -98,11 +98,18 @@ def plan_train(session: Session, args: argparse.Namespace,
             "message": f"{len(releasing)} package(s) would be released: {tags}"}
 
 
-def refuse_train(workspace: Workspace) -> None:
-    """Shipping a whole workspace is not built yet: say so before anything is
-    written, instead of releasing the root manifest as one package."""
-    raise UsageError(
-        f"this is a {workspace.kind} workspace of {len(workspace.packages)} packages; "
-        "shipline plans its releases per package but does not ship a release train yet",
-        hint="`shipline release plan` lists each package's next version; release a package "
-        "by hand or with its ecosystem's tool for now")
+def ship_train(session: Session, args: argparse.Namespace, workspace: Workspace,
+               confirm: Any) -> Any:
+    """``release ship`` in a workspace: a dry run prints the plan; otherwise
+    (the train, its events) for the caller to drive."""
+    if getattr(args, "dry_run", False):
+        result = plan_train(session, args, workspace)
+        result["message"] = "dry run: " + str(result["message"])
+        return result
+    from shipline.domain.pipeline.train import Train
+
+    picks = picks_from(session, args, workspace)
+    train = Train(session.git, session.config, confirm=confirm)
+    return train, train.ship(picks, bump=args.bump, pre=args.pre,
+                             no_push=bool(getattr(args, "no_push", False)),
+                             no_changelog=bool(getattr(args, "no_changelog", False)))

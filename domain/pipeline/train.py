@@ -1,0 +1,534 @@
+"""A release train: several packages of a workspace released together.
+
+One release commit (its message lists the packages), one tag per package
+on it, pushed atomically; before that each package's manifest gets its new
+version, the dependents' requirements follow the workspace's policy, and
+each package's changelog gets its entry in its own format. The train runs
+through the same journal, lock and write-ahead effect log as a single
+release, so ``release resume`` and ``release abort`` work on it too; each
+package gets its own ledger record (``metadata.links.package``).
+
+Steps: version → changelog → gates → commit → tag → push → record.
+Artifacts per package are not built by a train yet (its packages are
+released source-only, the artifact step says so).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from shipline.domain.config import LoadedConfig, VersionFile
+from shipline.domain.errors import (
+    ChangelogFailed,
+    GateFailed,
+    Interrupted,
+    ReleaseExists,
+    ReleaseInProgress,
+    ReleaseLive,
+    ReleaseNotFound,
+    ShiplineError,
+    SigningKeyMissing,
+    TagExists,
+    TagFailed,
+    UsageError,
+)
+from shipline.domain.events import FileChange, GateResult, GitCommand, LogLine, StepFinished
+from shipline.domain.events import StepStarted as Started
+from shipline.domain.gitops import Git, GitError
+from shipline.domain.jsonio import write_atomic
+from shipline.domain.pipeline import journal
+from shipline.domain.pipeline.effects import Effect, EffectLog
+from shipline.domain.pipeline.run_state import file_mode, raise_for
+from shipline.domain.provenance import ledger
+from shipline.domain.release import changelog
+from shipline.domain.release import version_files as bumpfiles
+from shipline.domain.release.gates import (
+    Outcome,
+    RepoFacts,
+    check_repository,
+    first_failure,
+    run_command_gate,
+)
+from shipline.domain.release.plan import release_date, tag_command
+from shipline.domain.workspace.manifests import rewrite_requirement
+from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
+from shipline.domain.workspace.requirements import new_requirement
+
+STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record")
+TITLES = {
+    "preflight": "Preflight: repository gates",
+    "version": "Bump each package's version and its dependents' requirements",
+    "changelog": "Write each package's changelog",
+    "gates": "Run the release gates",
+    "commit": "Release commit",
+    "tag": "Tag each package",
+    "push": "Push the commit and tags",
+    "record": "Record each package's release",
+}
+
+
+def train_subject(members: list[Mapping[str, Any]]) -> str:
+    """``chore(release): @acme/cli@3.0.2, @acme/core@1.3.0`` (or a count)."""
+    names = [f"{m['name']}@{m['version']}" for m in members]
+    listed = ", ".join(names)
+    return f"chore(release): {listed}" if len(names) <= 3 and len(listed) <= 72 else \
+        f"chore(release): publish {len(names)} packages"
+
+
+def commit_message(members: list[Mapping[str, Any]]) -> str:
+    return train_subject(members) + "\n\n" + "\n".join(
+        f"- {m['name']}@{m['version']}" for m in members) + "\n"
+
+
+def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
+    settings = loaded.release.workspace
+    for entry in settings.packages if settings else []:
+        if entry.name == plan.name and entry.changelog:
+            return entry.changelog
+    return "CHANGELOG.md" if plan.package.path == "." else f"{plan.package.path}/CHANGELOG.md"
+
+
+class Train:
+    """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
+    for events; a :class:`ShiplineError` subclass is raised on failure."""
+
+    def __init__(self, git: Git, loaded: LoadedConfig, *, confirm: Any = None,
+                 cancel: threading.Event | None = None):
+        self.git = git
+        self.loaded = loaded
+        self.state_dir = loaded.state_dir
+        self.confirm = confirm
+        self.cancel = cancel or threading.Event()
+        self.journal: journal.Journal | None = None
+        self.result: dict[str, Any] = {}
+
+    @property
+    def run(self) -> journal.Journal:
+        assert self.journal is not None
+        return self.journal
+
+    @property
+    def members(self) -> list[dict[str, Any]]:
+        return list(self.run.data["train"])
+
+    def _save(self) -> None:
+        journal.save(self.state_dir, self.run)
+
+    # --- entry points ------------------------------------------------------
+
+    def ship(self, picks: Mapping[str, str | None], *, bump: str | None = None,
+             pre: str | None = None, no_push: bool = False,
+             no_changelog: bool = False) -> Iterator[Any]:
+        with journal.ReleaseLock(self.state_dir):
+            existing = journal.load(self.state_dir)
+            if existing is not None:
+                raise ReleaseInProgress(
+                    f"release {existing.tag} is already in progress",
+                    hint="`shipline release resume` to finish it or `shipline release abort` "
+                    "to undo it")
+            yield Started(step="preflight", title=TITLES["preflight"])
+            plan = plan_workspace(self.git, self.loaded, picks=picks, bump=bump, pre=pre)
+            releasing = plan.releasing
+            if not releasing:
+                raise GateFailed("no package of the workspace has changes to release",
+                                 hint="pass NAME@VERSION or --package NAME with --bump")
+            yield from self._preflight(plan, push=not no_push)
+            head = self.git.head()
+            members = [self._member(p) for p in self._dependency_order(plan)]
+            branch = self.git.current_branch() or ""
+            anchor = ledger.ledger_anchor(self.state_dir)
+            for m in members:
+                m["tagMessage"] = f"Release {m['tag']}\n\n{anchor}"
+            self.journal = journal.Journal(
+                release_id=str(uuid.uuid4()), version=", ".join(
+                    f"{m['name']}@{m['version']}" for m in members),
+                tag=members[0]["tag"], branch=branch, base_head=head,
+                started_at=journal.now_iso(),
+                options={"no_push": no_push, "no_changelog": no_changelog, "bump": bump,
+                         "pre": pre},
+                commit_message=commit_message(members), tag_message="",
+                data={"train": members})
+            self._save()
+            yield StepFinished(step="preflight", status="ok",
+                               detail=", ".join(m["tag"] for m in members))
+            yield from self._run_steps(plan)
+
+    def resume(self, loaded_journal: journal.Journal) -> Iterator[Any]:
+        with journal.ReleaseLock(self.state_dir):
+            self.journal = loaded_journal
+            yield LogLine(step="resume", text=f"resuming the train {self.run.version}")
+            yield from self._run_steps(None)
+
+    def abort(self, loaded_journal: journal.Journal) -> Iterator[Any]:
+        with journal.ReleaseLock(self.state_dir):
+            self.journal = loaded_journal
+            live = self._live_tags()
+            if live:
+                raise ReleaseLive(
+                    f"the train is live: {', '.join(live)} already on "
+                    f"{self.loaded.release.push.remote}; abort would only hide that",
+                    hint="`shipline release resume` to finish the release")
+            yield from self._undo()
+            journal.remove(self.state_dir)
+
+    # --- the run -----------------------------------------------------------
+
+    def _run_steps(self, plan: WorkspacePlan | None) -> Iterator[Any]:
+        j = self.run
+        self._plan = plan
+        for step in STEPS:
+            if step in j.completed:
+                continue
+            j.current = step
+            self._save()
+            yield Started(step=step, title=TITLES[step])
+            try:
+                status, detail = yield from getattr(self, f"_step_{step}")()
+            except KeyboardInterrupt:
+                if not self._left_the_machine():
+                    yield from self._undo()
+                    journal.remove(self.state_dir)
+                    raise Interrupted(f"interrupted during {step}; everything was undone") \
+                        from None
+                j.current = None
+                self._save()
+                raise Interrupted(f"interrupted during {step}; the train is half done",
+                                  hint="`shipline release resume` to finish it") from None
+            except ShiplineError as exc:
+                yield StepFinished(step=step, status="failed", detail=exc.message)
+                if step in ("version", "changelog", "gates"):
+                    yield from self._undo()
+                    journal.remove(self.state_dir)
+                else:
+                    j.current = None
+                    self._save()
+                raise
+            j.completed.append(step)
+            j.current = None
+            self._save()
+            yield StepFinished(step=step, status=status, detail=detail)
+        self.result = {"packages": [{"name": m["name"], "version": m["version"],
+                                     "tag": m["tag"]} for m in self.members],
+                       "commit": j.release_commit, "pushed": "push" in j.external,
+                       "message": "released " + ", ".join(m["tag"] for m in self.members)}
+        journal.remove(self.state_dir)
+
+    def _left_the_machine(self) -> bool:
+        return bool(self.run.external or self.run.intents)
+
+    # --- preflight ---------------------------------------------------------
+
+    def _preflight(self, plan: WorkspacePlan, *, push: bool) -> Iterator[Any]:
+        releasing = plan.releasing
+        book = ledger.load(self.state_dir)
+        for p in releasing:
+            if book.find_release(str(p.version), p.name) is not None:
+                raise ReleaseExists(f"{p.name}@{p.version} is already recorded",
+                                    hint="a version is released once; ship a new one")
+        tags = [p.tag or "" for p in releasing]
+        facts = RepoFacts(self.git, self.loaded.release, tags[0], self.state_dir,
+                          push and self.loaded.release.push.enabled)
+        outcomes = check_repository(facts)
+        for tag in tags[1:]:
+            if self.git.tag_exists(tag):
+                outcomes.append(Outcome("tag free", False, f"tag {tag} already exists", code=58,
+                                        hint="choose another version for that package"))
+        for outcome in outcomes:
+            yield outcome.event()
+        raise_for(first_failure(outcomes))
+
+    def _dependency_order(self, plan: WorkspacePlan) -> list[PackagePlan]:
+        """Dependencies before their dependents (publish order), then by path."""
+        chosen = {p.name: p for p in plan.releasing}
+        done: list[PackagePlan] = []
+        seen: set[str] = set()
+
+        def visit(p: PackagePlan, path: tuple[str, ...]) -> None:
+            if p.name in seen or p.name in path:
+                return
+            for req in p.package.requires:
+                if req.name in chosen:
+                    visit(chosen[req.name], (*path, p.name))
+            seen.add(p.name)
+            done.append(p)
+
+        for p in sorted(plan.releasing, key=lambda x: x.package.path):
+            visit(p, ())
+        return done
+
+    def _member(self, p: PackagePlan) -> dict[str, Any]:
+        # a crate that inherits [workspace.package].version is bumped in the root manifest
+        manifest = "Cargo.toml" if p.package.version_from_workspace else p.package.manifest
+        return {"name": p.name, "path": p.package.path, "manifest": manifest,
+                "ecosystem": p.package.ecosystem, "version": str(p.version), "tag": p.tag,
+                "previous": str(p.last_version) if p.last_version else None,
+                "group": p.group, "changelog": changelog_of(self.loaded, p)}
+
+    def _replan(self) -> WorkspacePlan:
+        """The plan for the journal's versions (a resumed run starts here)."""
+        if self._plan is None:
+            picks = {m["name"]: m["version"] for m in self.members}
+            self._plan = plan_workspace(self.git, self.loaded, picks=picks)
+        return self._plan
+
+    # --- files -------------------------------------------------------------
+
+    def _write(self, rel: str, data: bytes) -> None:
+        path = self.git.root / rel
+        self.run.remember_original(rel, path.read_bytes() if path.exists() else None)
+        self._save()
+        write_atomic(path, data, mode=file_mode(path))
+
+    def _step_version(self) -> Iterator[Any]:
+        self._restore_files()
+        plan = self._replan()
+        policy = (self.loaded.release.workspace.dependents
+                  if self.loaded.release.workspace else "satisfy")
+        released = {m["name"]: m for m in self.members}
+        count = 0
+        bumped: set[str] = set()
+        for m in self.members:
+            if m["manifest"] in bumped:
+                continue  # a fixed group's shared manifest: bumped once
+            bumped.add(m["manifest"])
+            for bump in bumpfiles.plan_bumps(self.git.root, [VersionFile(path=m["manifest"])],
+                                             m["version"]):
+                self._write(bump.path, bump.new_text.encode("utf-8"))
+                for change in bump.changes:
+                    yield FileChange(path=bump.path, line=change.line, before=change.before,
+                                     after=change.after)
+                count += 1
+        for p in plan.packages:
+            for req in p.package.requires:
+                target = released.get(req.name) or next(
+                    (m for n, m in released.items() if _same_python(p, n, req.name)), None)
+                if target is None:
+                    continue
+                rule = "always" if p.group and p.group == target.get("group") else policy
+                new = new_requirement(p.package.ecosystem, req.spec, target["version"], rule)
+                if new is None:
+                    continue
+                found = rewrite_requirement(self.git.root, p.package.manifest,
+                                            p.package.ecosystem, req.name, req.spec, new)
+                if found is None:
+                    continue
+                rel, _, data = found
+                self._write(rel, data)
+                yield FileChange(path=rel, line=0, before=f"{req.name} {req.spec}",
+                                 after=f"{req.name} {new}")
+        names = ", ".join(f"{m['name']} {m['version']}" for m in self.members)
+        return "ok", f"{names} ({count} file(s))"
+
+    def _step_changelog(self) -> Iterator[Any]:
+        if self.run.options.get("no_changelog") or not self.loaded.release.changelog.enabled:
+            return "skipped", "--no-changelog" if self.run.options.get("no_changelog") \
+                else "disabled"
+        plan = self._replan()
+        by_name = {p.name: p for p in plan.packages}
+        written = []
+        for m in self.members:
+            rel = m["changelog"]
+            path = self.git.root / rel
+            data = path.read_bytes() if path.exists() else None
+            proposal = changelog.propose(data, rel, version=m["version"], date=release_date(),
+                                         previous=m["previous"],
+                                         commits=by_name[m["name"]].commits)
+            if proposal.todo:
+                raise ChangelogFailed(f"{rel}: {proposal.todo}",
+                                      hint="write the entry by hand, then resume, or "
+                                      "pass --no-changelog")
+            try:
+                self._write(rel, proposal.data)
+            except OSError as exc:
+                raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
+                                      hint="check the file's permissions") from None
+            yield LogLine(step="changelog", text=f"{rel}:\n{proposal.entry}")
+            written.append(rel)
+        return "ok", ", ".join(written)
+
+    def _step_gates(self) -> Iterator[Any]:
+        gates = self.loaded.release.gates
+        for gate in gates:
+            yield GateResult(name=gate.name, status="running")
+            for item in run_command_gate(gate, self.git.root, self.members[0]["version"],
+                                         self.cancel):
+                if isinstance(item, Outcome):
+                    yield item.event()
+                    raise_for(item if not item.passed else None)
+                else:
+                    yield item
+        return "ok", f"{len(gates)} gates passed"
+
+    # --- git ---------------------------------------------------------------
+
+    def _step_commit(self) -> Iterator[Any]:
+        j = self.run
+        head = self.git.head()
+        subject = j.commit_message.splitlines()[0]
+        if head and head != j.base_head and \
+                self.git.out("show", "-s", "--format=%P", head).split() == [j.base_head] and \
+                self.git.out("show", "-s", "--format=%s", head) == subject:
+            j.release_commit = head
+            return "ok", f"{head[:7]} (already made)"
+        if head != j.base_head:
+            raise TagFailed("HEAD moved since the train began",
+                            hint="`shipline release abort` and start again")
+        paths = sorted(j.originals)
+        for argv in (["add", "--", *paths], ["commit", "-q", "-m", j.commit_message, "--",
+                                            *paths]):
+            yield GitCommand(argv=argv)
+            try:
+                self.git.run(argv)
+            except GitError as exc:
+                raise TagFailed(f"release commit failed: {exc.message}",
+                                hint="fix the git problem, then `shipline release resume`") \
+                    from None
+        j.release_commit = self.git.head()
+        return "ok", f"{(j.release_commit or '')[:7]} {subject}"
+
+    def _step_tag(self) -> Iterator[Any]:
+        j = self.run
+        assert j.release_commit
+        key = None
+        if self.loaded.release.tag.sign:
+            key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
+            if not key:
+                raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
+                                        hint="set GPG_KEY_ID or git's user.signingkey")
+        for m in self.members:
+            tag = m["tag"]
+            if self.git.tag_exists(tag):
+                if self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
+                    continue
+                raise TagExists(f"tag {tag} already exists elsewhere",
+                                hint="`shipline release abort`, then choose another version")
+            argv = [*tag_command(self.loaded, tag, m["tagMessage"], key), j.release_commit]
+            yield GitCommand(argv=argv)
+            try:
+                self.git.run(argv)
+            except GitError as exc:
+                raise TagFailed(f"creating tag {tag} failed: {exc.message}",
+                                hint="fix the problem, then `shipline release resume`") \
+                    from None
+        return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
+
+    def _step_push(self) -> Iterator[Any]:
+        j = self.run
+        push = self.loaded.release.push
+        if j.options.get("no_push") or not push.enabled:
+            return "skipped", "--no-push" if j.options.get("no_push") else "push disabled"
+        tags = [m["tag"] for m in self.members]
+        effect = Effect("push", "", {"where": push.remote, "remote": push.remote,
+                                     "tag": tags[0], "branch": j.branch,
+                                     "commit": j.release_commit})
+        effects = EffectLog(j, self._save)
+        if self._live_tags() == tags:
+            effects.done(effect)
+            return "ok", f"already on {push.remote}"
+        if self.confirm is not None and not self.confirm(
+                f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot be undone."):
+            raise Interrupted("stopped before the push; nothing left this machine",
+                              hint="`shipline release resume` pushes, `shipline release abort` "
+                              "undoes the commit and tags")
+        argv = ["push", "--atomic", push.remote, f"refs/heads/{j.branch}",
+                *[f"refs/tags/{t}" for t in tags]]
+        effects.intend(effect)
+        yield GitCommand(argv=argv)
+        try:
+            self.git.run(argv, timeout=300)
+        except GitError as exc:
+            raise TagFailed(f"push failed: {exc.message}",
+                            hint="fix access to the remote, then `shipline release resume`") \
+                from None
+        effects.done(effect)
+        return "ok", f"pushed {j.branch} and {len(tags)} tags to {push.remote}"
+
+    def _live_tags(self) -> list[str]:
+        """The train's tags the remote already has (a push that went out)."""
+        j = self.run
+        if not (j.external or j.intents):
+            return []
+        remote = self.loaded.release.push.remote
+        tags = [m["tag"] for m in self.members]
+        refs = self.git.ls_remote(remote, *[f"refs/tags/{t}" for t in tags])
+        if refs is None:
+            return tags  # cannot tell: treated as live, never as undone
+        return [t for t in tags if f"refs/tags/{t}" in refs]
+
+    # --- record --------------------------------------------------------------
+
+    def _step_record(self) -> Iterator[Any]:
+        j = self.run
+        assert j.release_commit
+        book = ledger.load(self.state_dir)
+        done = []
+        for m in self.members:
+            if book.find_release(m["version"], m["name"]) is not None:
+                continue  # recorded before a crash
+            head = ledger.parse_anchor(m["tagMessage"]) or ledger.LedgerHead(0, None)
+            record = {
+                "recordType": "release", "version": m["version"],
+                "commitSha": j.release_commit, "gitTag": m["tag"],
+                "buildInvocationId": None, "builder": None, "artifacts": [], "sbom": None,
+                "slsaLevel": None, "chainVerified": True, "ledgerHead": head.to_json(),
+                "metadata": {"completeness": "complete", "declaredLevel": None,
+                             "shortfall": None, "missing": [],
+                             "links": {"commit": j.release_commit, "tag": m["tag"],
+                                       "package": m["name"], "releaseType": "source-only"}},
+                "recordedAt": ledger.now_rfc3339(),
+            }
+            ledger.append(self.state_dir, record)
+            done.append(m["tag"])
+            yield LogLine(step="record", text=f"{m['tag']} recorded")
+        return "ok", f"{len(done)} record(s) in {ledger.LEDGER_FILE}"
+
+    # --- undo --------------------------------------------------------------
+
+    def _undo(self) -> Iterator[Any]:
+        j = self.run
+        for m in self.members:
+            tag = m["tag"]
+            if j.release_commit and self.git.tag_exists(tag) and \
+                    self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
+                self.git.run(["tag", "-d", tag])
+                yield GitCommand(argv=["tag", "-d", tag])
+        head = self.git.head()
+        if j.release_commit and head == j.release_commit and j.base_head:
+            argv = ["reset", "-q", "--keep", j.base_head]
+            self.git.run(argv)
+            yield GitCommand(argv=argv)
+        elif j.release_commit and head != j.base_head:
+            raise ShiplineError(f"HEAD ({(head or '')[:7]}) is no longer the release commit",
+                                hint="undo by hand: nothing was changed",
+                                code=UsageError.code)
+        self._restore_files()
+        if j.originals:
+            yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
+
+    def _restore_files(self) -> None:
+        j = self.run
+        for rel in j.originals:
+            original = j.original_bytes(rel)
+            path = self.git.root / rel
+            if original is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_bytes() != original:
+                write_atomic(path, original, mode=file_mode(path))
+
+
+def _same_python(plan: PackagePlan, released: str, required: str) -> bool:
+    from shipline.domain.ecosystems.workspaces import normalize_python_name
+
+    return plan.package.ecosystem == "python" and \
+        normalize_python_name(released) == normalize_python_name(required)
+
+
+def is_train(j: journal.Journal) -> bool:
+    return "train" in j.data
+
+
+__all__ = ["STEPS", "TITLES", "ReleaseNotFound", "Train", "is_train"]
