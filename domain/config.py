@@ -184,7 +184,10 @@ class WorkspaceConfig(_Strict):
     scopes: dict[str, str] = Field(default_factory=dict)
     """Conventional-Commit scope → the package it is about."""
     fixed: list[list[str]] = Field(default_factory=list)
-    """Groups of packages that always share one version."""
+    """Groups of packages that always share one version (names or globs,
+    ``@acme/*``)."""
+    ignore: list[str] = Field(default_factory=list)
+    """Packages never released (names or globs)."""
     dependents: Literal["satisfy", "always"] = "satisfy"
     """Raise a dependent's requirement only when the new version no longer
     satisfies it (``satisfy``), or with every release (``always``)."""

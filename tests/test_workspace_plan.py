@@ -4,6 +4,8 @@ and a plan per package since its own last tag."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, pnpm_monorepo, uv_workspace
@@ -284,3 +286,32 @@ def test_a_single_package_repository_still_plans_as_before(py_repo: Repo, cli) -
     assert result.code == 0 and "v1.3.0" in result.out
     two = cli("-C", py_repo.path, "release", "plan", "1.3.0", "1.4.0")
     assert two.code == 2 and "workspaces" in two.err
+
+
+# --- changesets' config, imported ----------------------------------------------------
+
+
+def test_changesets_config_sets_fixed_groups_ignore_and_the_branch(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("chore: changesets", {".changeset/config.json": json.dumps({
+        "$schema": "https://unpkg.com/@changesets/config@3.0.0/schema.json",
+        "fixed": [["@acme/core", "@acme/c*"]], "linked": [], "ignore": ["@acme/write"],
+        "baseBranch": "main", "updateInternalDependencies": "patch", "access": "public",
+    }, indent=2) + "\n"})
+    repo.commit("fix(core): a", {"packages/core/index.js": "a\n"})
+    repo.commit("fix(write): b", {"packages/write/index.js": "b\n"})
+    result = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert result.code == 0, result.err
+    rows = {e["name"]: e for e in result.json_lines() if e["kind"] == "package_planned"}
+    # @acme/c* matches cli and core: one group, one version (the higher base: cli 3.0.1)
+    assert rows["@acme/core"]["group"] == rows["@acme/cli"]["group"]
+    assert rows["@acme/core"]["version"] == rows["@acme/cli"]["version"] == "3.0.2"
+    assert not rows["@acme/write"]["release"]
+    assert "ignored" in rows["@acme/write"]["reasons"][-1]
+
+
+def test_a_malformed_changesets_config_is_90_naming_the_file(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("chore: changesets", {".changeset/config.json": "{\"fixed\": [\n"})
+    result = cli("-C", repo.path, "release", "plan")
+    assert result.code == 90 and ".changeset/config.json: malformed JSON" in result.err

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -109,17 +110,26 @@ def resolve_workspace(repo: Path, settings: WorkspaceConfig | None) -> Workspace
                      found.shared_version if found else None)
 
 
+def matching(workspace: Workspace, pattern: str) -> list[str]:
+    """The packages a name or glob (``@acme/*``, as changesets writes) names."""
+    if workspace.package(pattern) is not None:
+        return [pattern]
+    return [p.name for p in workspace.packages if fnmatchcase(p.name, pattern)]
+
+
 def fixed_groups(workspace: Workspace, settings: WorkspaceConfig) -> dict[str, str]:
     """``{package: group name}`` for the packages that share a version."""
     groups: dict[str, str] = {}
     for members in settings.fixed:
         label = "+".join(members)
-        for name in members:
-            if workspace.package(name) is None:
-                raise ReleaseNotFound(f"release.workspace.fixed: '{name}' is not a package of "
-                                      "this workspace",
+        for pattern in members:
+            names = matching(workspace, pattern)
+            if not names:
+                raise ReleaseNotFound(f"release.workspace.fixed: '{pattern}' is not a package "
+                                      "of this workspace",
                                       hint="name packages as their manifests do")
-            groups[name] = label
+            for name in names:
+                groups[name] = label
     inherited = [p.name for p in workspace.packages if p.version_from_workspace]
     if len(inherited) > 1:
         for name in inherited:
@@ -190,8 +200,12 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
         plan.bump = bump if bump is not None else decision.bump
         plan.reasons = [f"{len(plan.commits)} commit(s) since "
                         f"{plan.last_tag or 'the beginning'}", *decision.reasons]
+    ignored = {name for pattern in settings.ignore for name in matching(workspace, pattern)}
     _apply_groups(plans, picks)
     for plan in plans:
+        if plan.name in ignored and plan.name not in picks:
+            plan.reasons.append("ignored (release.workspace.ignore)")
+            continue
         asked, explicit = _explicit(plan, plans, picks)
         _choose_version(plan, asked, explicit, pre, settings.include_private)
     if settings.release_dependents:

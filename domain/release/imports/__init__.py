@@ -23,6 +23,7 @@ from shipline.domain import config
 from shipline.domain.config import LoadedConfig
 from shipline.domain.release.imports import (
     bumpversion,
+    changesets,
     commitizen,
     git_cliff,
     python_semantic_release,
@@ -32,10 +33,11 @@ from shipline.domain.release.imports import (
 from shipline.domain.release.imports.model import Setting, ToolImport
 
 IMPORTERS = (commitizen, python_semantic_release, bumpversion, release_please,
-             semantic_release, git_cliff)
+             semantic_release, git_cliff, changesets)
 """In order of precedence: the first tool that sets a single-valued key wins."""
 
-_LISTS = ("versionBump", "bumpRules", "excludeCommits")
+_LISTS = ("versionBump", "bumpRules", "excludeCommits", "workspace.fixed",
+          "workspace.ignore", "workspace.packages")
 
 
 @dataclass
@@ -49,7 +51,14 @@ class Imported:
         """The ``release`` keys of a shipline config these settings make."""
         out: dict[str, Any] = {}
         for s in self.settings:
-            if s.key in _LISTS:
+            if s.key.startswith("workspace."):
+                workspace = out.setdefault("workspace", {})
+                sub = s.key.split(".", 1)[1]
+                if s.key in _LISTS:
+                    workspace.setdefault(sub, []).append(s.value)
+                else:
+                    workspace[sub] = s.value
+            elif s.key in _LISTS:
                 out.setdefault(s.key, []).append(s.value)
             elif s.key.startswith("changelog."):
                 out.setdefault("changelog", {})[s.key.split(".", 1)[1]] = s.value
