@@ -17,7 +17,7 @@ import pytest
 
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z
 pytest_plugins = [*globals().get("pytest_plugins", []), "registries_npm_oci"]
-pytest_plugins = [*pytest_plugins, "registries"]
+pytest_plugins = [*pytest_plugins, "registries", "installed"]
 
 
 @pytest.fixture(autouse=True)

@@ -21,10 +21,11 @@ def test_config_file_replaces_the_committed_config(py_repo: Repo, cli, tmp_path:
     override.write_text(json.dumps({"release": {"tagPrefix": "release-",
                                                 "versionBump": ["pyproject.toml"]}}))
     before = py_repo.snapshot()
-    result = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--config", override)
+    result = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push",
+                 "--config", override)
     assert result.code == 0, result.err
     assert result.summary["data"]["plan"]["tag"] == "release-1.3.0"
-    committed = cli("-C", py_repo.path, "--output", "json", "release", "plan")
+    committed = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push")
     assert committed.summary["data"]["plan"]["tag"] == "v1.3.0"
     assert py_repo.snapshot() == before
 
