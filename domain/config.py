@@ -134,6 +134,13 @@ class PushConfig(_Strict):
     enabled: bool = True
 
 
+class HistoryConfig(_Strict):
+    deepen: bool = False
+    """Let ``release plan``/``ship`` fetch the missing history and tags
+    from the push remote when the clone is shallow or has no release tags
+    (off: they refuse with the fix instead)."""
+
+
 class TagConfig(_Strict):
     sign: bool = False
     """gpg-sign the annotated tag (``git tag -s``) with GPG_KEY_ID or git's
@@ -328,6 +335,7 @@ class ReleaseConfig(_Strict):
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     push: PushConfig = Field(default_factory=PushConfig)
     tag: TagConfig = Field(default_factory=TagConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
     workspace: WorkspaceConfig | None = None
     """Set for a monorepo: its packages are released each with its own tag."""
     forge: ForgeConfig | None = None

@@ -31,18 +31,20 @@ def test_signed_tag_verifies_with_the_release_key(py_repo: Repo, gpg_key: GpgKey
     assert "Shipline-Ledger-Head: 0 none" in message  # the ledger anchor is signed too
 
 
-def test_signing_without_a_key_is_91_and_resumable(py_repo: Repo, gpg_home: GpgHome,  # noqa: F811
-                                                   cli, monkeypatch) -> None:
+def test_signing_without_a_key_is_91_before_anything_is_written(
+        py_repo: Repo, gpg_home: GpgHome, cli, monkeypatch) -> None:  # noqa: F811
     _sign_config(py_repo)
     monkeypatch.delenv("GPG_KEY_ID", raising=False)
-    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
-    assert result.code == 91 and "no signing key is known" in result.err
-    assert py_repo.git("tag", "--list", "v1.3.0") == ""
-    # the release commit stays, journaled: with a key, resume finishes the job
+    before = py_repo.snapshot()
+    for argv in (("release", "plan"), ("release", "ship", "--yes", "--dry-run", "--no-push"),
+                 ("release", "ship", "--yes", "--no-push")):
+        result = cli("-C", py_repo.path, *argv)
+        assert result.code == 91 and "no signing key is known" in result.err, argv
+    assert py_repo.snapshot() == before  # no bump, no commit, no journal
     key = gpg_home.generate("Late Key <late@example.com>")
     monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
-    resumed = cli("-C", py_repo.path, "release", "resume")
-    assert resumed.code == 0, resumed.err
+    shipped = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
+    assert shipped.code == 0, shipped.err
     assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
 
 
@@ -52,6 +54,6 @@ def test_signing_with_an_unknown_key_id_is_91(py_repo: Repo, gpg_home: GpgHome, 
     monkeypatch.setenv("GPG_KEY_ID", "0123456789ABCDEF0123456789ABCDEF01234567")
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 91, result.out + result.err
-    assert "Traceback" not in result.err
-    abort = cli("-C", py_repo.path, "release", "abort")
-    assert abort.code == 0 and py_repo.git("log", "-1", "--format=%s") == "chore: sign tags"
+    assert "Traceback" not in result.err and "is not in the gpg keyring" in result.err
+    assert py_repo.git("log", "-1", "--format=%s") == "chore: sign tags"  # nothing committed
+    assert not (py_repo.path / ".shipline" / "journal.json").exists()

@@ -4,7 +4,6 @@ where the release leaves this machine, so it asks first."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, Ta
 from shipline.domain.events import GitCommand
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import RunState
 from shipline.domain.release.plan import tag_command
 
@@ -61,13 +61,7 @@ class GitSteps(RunState):
                 return "ok", f"{j.tag} (already made)"
             raise TagExists(f"tag {j.tag} already exists and points at {target[:7]}",
                             hint="`shipline release abort`, then choose another version")
-        key = None
-        if self.loaded.release.tag.sign:
-            key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
-            if not key:
-                raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
-                                        hint="set GPG_KEY_ID or git's user.signingkey")
-            require_secret_key(key)
+        key = tag_signing_key(self.git) if self.loaded.release.tag.sign else None
         argv = [*tag_command(self.loaded, j.tag, j.tag_message, key), j.release_commit]
         yield GitCommand(argv=argv)
         try:
@@ -135,19 +129,3 @@ class GitSteps(RunState):
                                f"{branch} on {remote} has the release commit {commit[:7]}")
         return Observation(effect, Liveness.ABSENT, f"{remote} has neither {tag} nor the "
                            "release commit")
-
-
-def require_secret_key(key: str) -> None:
-    """91 unless gpg holds the secret half of ``key`` (checked before git
-    tries, so the message says what is missing instead of "gpg failed")."""
-    from shipline.domain import runner
-
-    try:
-        done = runner.run(["gpg", "--batch", "--no-tty", "--list-secret-keys", key], timeout=30)
-    except runner.ToolNotFound:
-        raise SigningKeyMissing("release.tag.sign is set but gpg is not installed",
-                                hint="install gnupg") from None
-    if not done.ok:
-        raise SigningKeyMissing(f"signing key {key} is not in the gpg keyring "
-                                f"({os.environ.get('GNUPGHOME', '~/.gnupg')})",
-                                hint="import the key, or set GPG_KEY_ID to a key you have")

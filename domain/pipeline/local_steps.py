@@ -10,6 +10,7 @@ from typing import Any
 from shipline.domain.errors import ChangelogFailed, VersionBumpFailed
 from shipline.domain.events import FileChange, GateResult, LogLine
 from shipline.domain.jsonio import write_atomic
+from shipline.domain.pipeline.prechecks import migration_outcome
 from shipline.domain.pipeline.run_state import RunState, file_mode, raise_for
 from shipline.domain.release import changelog, versioning
 from shipline.domain.release import version_files as bumpfiles
@@ -92,7 +93,8 @@ class LocalSteps(RunState):
             yield GateResult(name="version consistent", status="failed", detail=exc.message)
             raise
         if planned.changelog_text is not None:
-            outcomes.extend(self._changelog_gates(planned))
+            outcomes.append(self._changelog_gate())
+        outcomes.append(migration_outcome(planned.plan))  # RLSE-005, changelog or not
         for outcome in outcomes:
             yield outcome.event()
         raise_for(first_failure(outcomes))
@@ -107,26 +109,14 @@ class LocalSteps(RunState):
         count = len(outcomes) + len(self.loaded.release.gates)
         return "ok", f"{count} gates passed"
 
-    def _changelog_gates(self, planned: PlannedRelease) -> list[Outcome]:
+    def _changelog_gate(self) -> Outcome:
         j = self.run
         rel = self._changelog_rel()
         found = changelog.has_entry((self.git.root / rel).read_bytes(), rel, j.version)
-        entry = Outcome("changelog entry", found,
-                        f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
-                        hint="the changelog must describe the release before it is tagged "
-                        "(RLSE-002)")
-        missing = planned.plan.missing_migration
-        written = planned.plan.changelog_entry
-        reviewed = written is not None and j.options.get("changelog_entry") and \
-            not changelog.migration_unwritten(written)
-        notes = Outcome(
-            "migration notes", not missing or bool(reviewed),
-            "every breaking change has a migration note" if not missing else
-            f"breaking change without a migration note: {'; '.join(missing)}",
-            hint="add a `BREAKING CHANGE: <how to migrate>` footer, or review the entry and "
-            "pass it with --changelog-entry FILE (RLSE-005)",
-        )
-        return [entry, notes]
+        return Outcome("changelog entry", found,
+                       f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
+                       hint="the changelog must describe the release before it is tagged "
+                       "(RLSE-002)")
 
     def _restore_files(self) -> None:
         j = self.run

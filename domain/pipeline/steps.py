@@ -43,6 +43,7 @@ from shipline.domain.pipeline.order import (
     Confirm,
     ShipOptions,
 )
+from shipline.domain.pipeline.prechecks import checks_before_write
 from shipline.domain.pipeline.run_state import raise_for
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
 from shipline.domain.release.plan import PlannedRelease, make_plan
@@ -107,6 +108,7 @@ class Pipeline(LocalSteps, GitSteps):
         for outcome in outcomes:
             yield outcome.event()
         raise_for(first_failure(outcomes))
+        yield from checks_before_write(self.git, self.loaded, plan, options)
         yield StepFinished(step="preflight", status="ok", detail=f"{plan.tag} from {plan.branch}")
         return planned
 

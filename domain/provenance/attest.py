@@ -124,11 +124,9 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
     state = loaded.state_dir
     repo = git.root
     version = normalize_version(request.version)
-    method = request.sign or prov.signing.method
-    prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
-    _preflight(git, prov, env, emit)
-    plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
-                                repo=repo, state_dir=state, env=env)
+    plan = check_signing(git, loaded, env, emit, method=request.sign)
+    prov = prov.model_copy(update={"signing": prov.signing.model_copy(
+        update={"method": plan.method})})
     if not request.artifacts:
         raise UsageError("attest needs at least one artifact file")
     book = ledger.load(state)
@@ -222,6 +220,23 @@ def seal(loaded: LoadedConfig, prepared: Prepared,
                                  hint="restore the ledger before attesting")
 
     return ledger.append(loaded.state_dir, record, check=anchor_still_holds)
+
+
+def check_signing(git: Git, loaded: LoadedConfig, env: Mapping[str, str],
+                  emit: Callable[[Any], None], *, method: str | None = None
+                  ) -> signing.SigningPlan:
+    """The supply-chain preflight lines, then the signing method against the
+    declared level (90) and its key or identity present (91). The release
+    pipeline calls this before its first write; ``attest`` before it digests."""
+    prov = loaded.release.security.provenance
+    method = method or prov.signing.method
+    prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
+    _preflight(git, prov, env, emit)
+    plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
+                                repo=git.root, state_dir=loaded.state_dir, env=env)
+    if plan.method == "gpg" and plan.key_id:
+        signing.gpg_fingerprint(plan.key_id, env)  # 91: the secret key is in the keyring
+    return plan
 
 
 def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],

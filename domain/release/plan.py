@@ -23,6 +23,7 @@ from shipline.domain.release import plan_truth as truth
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.bump_rules import without_excluded
 from shipline.domain.release.gates import command_line
+from shipline.domain.release.history import ensure_complete_history
 from shipline.domain.release.version_files.evidence import Evidence, release_evidence
 from shipline.domain.textsafe import visible
 
@@ -137,6 +138,7 @@ def release_date(epoch: float | None = None) -> str:
 
 def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRelease:
     cfg = loaded.release
+    fetched = ensure_complete_history(git, cfg)  # 54 on a shallow or tagless clone
     branch = git.current_branch()
     head = git.head()
     tags = versioning.release_tags(git, cfg.tag_prefix)
@@ -165,6 +167,8 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
                                      cfg.bump_rules)
     bump = options.bump or decision.bump
     reasons = list(decision.reasons)
+    if fetched:
+        reasons.insert(0, fetched)
     if options.bump:
         reasons.insert(0, f"--bump {options.bump} given")
 
@@ -236,6 +240,9 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         _plan_changelog(git, loaded, options, planned, version, entry_commits,
                         last_version if prerelease else last_stable)
 
+    missing = changelog.migration_problems(entry_commits, plan.changelog_entry)
+    plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
+
     previous = str(manifest.version) if manifest is not None else (
         str(last_version) if last_version else "0.0.0")
     message = cfg.commit_message.format(version=version, tag=tag, previous_version=previous)
@@ -273,8 +280,6 @@ def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
     planned.plan.changelog_path = rel
     planned.plan.changelog_entry = proposal.entry
     planned.plan.changelog_todo = proposal.todo
-    missing = changelog.missing_migration_notes(entry_commits)
-    planned.plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
 
 
 def changelog_path(git: Git, loaded: LoadedConfig) -> str:
@@ -297,6 +302,7 @@ def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:
     views.append(GateView(name="version consistent", kind="release"))
     if plan.changelog_path:
         views.append(GateView(name="changelog entry", kind="release"))
+    if plan.changelog_path or plan.missing_migration:
         views.append(GateView(name="migration notes", kind="release"))
     views.extend(GateView(name=g.name, kind="command", command=command_line(g))
                  for g in loaded.release.gates)

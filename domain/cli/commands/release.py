@@ -17,6 +17,7 @@ from shipline.domain.events import (
     StepStarted,
 )
 from shipline.domain.pipeline.order import ShipOptions
+from shipline.domain.pipeline.prechecks import checks_before_write
 from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.release.plan import PlanOptions, make_plan
 from shipline.domain.release.plan_truth import preflight
@@ -109,6 +110,8 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
         emit(LogLine(step="plan", text=f"artifacts: {names}"))
     else:
         emit(LogLine(step="plan", text="source-only release: no artifacts"))
+    for event in checks_before_write(session.git, session.config, p, options):
+        emit(event)  # 54 / 90 / 91 now, not after the bump, commit and tag
     emit(StepFinished(step="plan", status="planned", detail=f"{p.tag}; nothing was changed"))
     return {"plan": p.model_dump(mode="json"),
             "message": f"{p.tag} would be released; nothing was changed"}

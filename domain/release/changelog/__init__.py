@@ -22,6 +22,7 @@ from shipline.domain.release.changelog.groups import (
     RELEASE_COMMIT,
     group,
     group_keys,
+    migration_problems,
     migration_unwritten,
     missing_migration_notes,
     release_commit_pattern,
@@ -49,6 +50,7 @@ __all__ = [
     "BREAKING_TITLE", "DEFAULT_PATH", "DEFAULT_STYLE", "HEADER", "MISSING_MIGRATION",
     "OTHER_TITLE", "RELEASE_COMMIT", "UNWRITTEN", "Commit", "PendingWalk", "Proposal",
     "Release", "Style", "changes", "entry_unwritten", "find_changelog", "group", "group_keys",
-    "has_entry", "history", "history_json", "migration_unwritten", "missing_migration_notes",
-    "propose", "read", "release_commit_pattern", "render_history", "walk",
+    "has_entry", "history", "history_json", "migration_problems", "migration_unwritten",
+    "missing_migration_notes", "propose", "read", "release_commit_pattern", "render_history",
+    "walk",
 ]

@@ -136,3 +136,44 @@ def migration_unwritten(entry: str) -> bool:
     """A reviewed entry that still carries the generated placeholder where
     a migration note belongs (RLSE-005 is not met by reviewing alone)."""
     return MISSING_MIGRATION in entry
+
+
+def migration_problems(commits: list[Commit], entry: str | None) -> list[Commit]:
+    """RLSE-005, read from the breaking commits (not from the entry's
+    wording): every breaking change needs migration text, from its
+    ``BREAKING CHANGE:`` footer or else from the release's changelog entry.
+    The entry supplies it only when it has no placeholder left and still
+    lists every such change, under a breaking-changes section (one item
+    each) or by its description or short sha. No entry (``--no-changelog``,
+    changelog disabled), or one that dropped the breaking changes, leaves
+    them missing."""
+    missing = missing_migration_notes(commits)
+    if not missing or entry is None or migration_unwritten(entry):
+        return missing
+    if len(breaking_items(entry)) >= len(missing):
+        return []
+    text = entry.lower()
+    return [c for c in missing
+            if c.description.lower() not in text and c.short.lower() not in text]
+
+
+_BULLETS = ("- ", "* ", "+ ")
+
+
+def breaking_items(entry: str) -> list[str]:
+    """The items under the entry's breaking-changes heading, in any of the
+    styles the writer produces (Markdown ``###``, RST underlined titles,
+    plain title lines)."""
+    items: list[str] = []
+    inside = False
+    for line in entry.splitlines():
+        stripped = line.strip()
+        if not stripped or line[0].isspace() or not any(ch.isalnum() for ch in stripped):
+            continue  # blank, indented note text, or an RST underline
+        if stripped.startswith(_BULLETS):
+            if inside:
+                items.append(stripped)
+            continue
+        title = stripped.lstrip("#").strip().lower()
+        inside = any(word in title for word in _SYNONYMS[BREAKING])
+    return items
