@@ -36,7 +36,8 @@ def test_signing_without_a_key_is_91_before_anything_is_written(
     _sign_config(py_repo)
     monkeypatch.delenv("GPG_KEY_ID", raising=False)
     before = py_repo.snapshot()
-    for argv in (("release", "plan"), ("release", "ship", "--yes", "--dry-run", "--no-push"),
+    for argv in (("release", "plan", "--no-push"),
+                 ("release", "ship", "--yes", "--dry-run", "--no-push"),
                  ("release", "ship", "--yes", "--no-push")):
         result = cli("-C", py_repo.path, *argv)
         assert result.code == 91 and "no signing key is known" in result.err, argv
