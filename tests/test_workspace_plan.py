@@ -315,3 +315,37 @@ def test_a_malformed_changesets_config_is_90_naming_the_file(repo: Repo, cli) ->
     repo.commit("chore: changesets", {".changeset/config.json": "{\"fixed\": [\n"})
     result = cli("-C", repo.path, "release", "plan")
     assert result.code == 90 and ".changeset/config.json: malformed JSON" in result.err
+
+
+# --- init -----------------------------------------------------------------------
+
+
+def test_init_writes_a_packages_section_and_shows_each_package(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
+    result = cli("-C", repo.path, "--output", "json", "init", "--yes")
+    assert result.code == 0, result.err
+    config = json.loads((repo.path / ".shipline" / "config.json").read_text())
+    section = config["release"]["workspace"]
+    assert section["tagPattern"] == "{name}@{version}"
+    assert section["packages"][0] == {
+        "name": "@acme/cli", "path": "packages/cli", "manifest": "packages/cli/package.json",
+        "tagPattern": "{name}@{version}", "changelog": "packages/cli/CHANGELOG.md",
+        "private": False}
+    assert [p["name"] for p in section["packages"]] == [
+        "@acme/cli", "@acme/core", "@acme/docs", "@acme/write"]
+    summary = result.summary["data"]
+    assert [p["name"] for p in summary["plan"]["packages"] if p["release"]] == ["@acme/cli"]
+    # the written config plans the same train
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    rows = [e for e in plan.json_lines() if e["kind"] == "package_planned" and e["release"]]
+    assert [(r["name"], r["version"]) for r in rows] == [("@acme/cli", "3.0.2")]
+
+
+def test_init_in_a_single_version_workspace_keeps_one_release(repo: Repo, cli) -> None:
+    cargo_workspace(repo)
+    repo.tag("v2.13.0", "Release v2.13.0")  # released as one version: not per package
+    result = cli("-C", repo.path, "--output", "json", "init", "--yes")
+    assert result.code == 0, result.err
+    config = json.loads((repo.path / ".shipline" / "config.json").read_text())
+    assert "workspace" not in config["release"]

@@ -27,6 +27,7 @@ from typing import Any
 
 from shipline.domain.cli.commands.init_answers import SBOM_SPEC, Answers, answers_from
 from shipline.domain.cli.commands.init_imports import apply_imports, imports_json, show_imports
+from shipline.domain.cli.commands.workspace import packages_section, released_per_package
 from shipline.domain.cli.session import Session
 from shipline.domain.config import parse_config, state_dir_for
 from shipline.domain.ecosystems.detect import (
@@ -109,10 +110,18 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         session.emit(LogLine(step="init", text=f"note: remote {answers.remote} is not "
                              f"configured (git remote add {answers.remote} URL)"))
     data = config_data(answers)
+    workspace = released_per_package(session.git, answers.tag_prefix)
+    if workspace is not None:
+        data["release"].setdefault("workspace", {}).update(
+            packages_section(session.git, workspace))
+        session.emit(LogLine(step="init", text=f"found a {workspace.kind} workspace of "
+                             f"{len(workspace.packages)} packages: each released with its "
+                             "own tag (release.workspace)"))
     validate(data, repo, rel)
     write_atomic(target, dumps_pretty(data))
     session.emit(StepFinished(step="init", status="ok", detail=f"wrote {rel}"))
-    plan = _show_plan(session, repo)
+    plan = _show_train(session, workspace) if workspace is not None else \
+        _show_plan(session, repo)
     return {"message": f"wrote {rel}: review it and commit it", "path": rel, "config": data,
             "detected": detection.to_json(), "imported": imports_json(imported),
             "import_notes": imported.notes, "plan": plan}
@@ -201,3 +210,26 @@ def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
 
 __all__ = ["ARTIFACT_FOR", "Answers", "answers_from", "config_data", "detected_config", "init",
            "validate"]
+
+
+def _show_train(session: Session, workspace: Any) -> dict[str, Any]:
+    """What ``release plan`` would do in the workspace, one line a package."""
+    from shipline.domain.workspace.plan import plan_workspace
+
+    say = session.emit
+    say(StepStarted(step="plan", title="What `shipline release plan` would do now"))
+    loaded = load_config(session.repo, session.state_dir_override)
+    try:
+        plan = plan_workspace(session.git, loaded, picks={})
+    except ShiplineError as exc:
+        say(StepFinished(step="plan", status="failed", detail=f"exit {int(exc.code)}: "
+                         f"{exc.message}"))
+        return {"ok": False, "exit_code": int(exc.code), "error": exc.message}
+    for p in plan.packages:
+        what = f"next {p.tag}" if p.selected else "nothing to release"
+        say(LogLine(step="plan", text=f"{p.name}: last {p.last_tag or 'none'}, "
+                    f"{len(p.commits)} commit(s); {what}"))
+    say(StepFinished(step="plan", status="planned",
+                     detail="run `shipline release plan` for every package's reasons"))
+    return {"ok": True, "releasable": bool(plan.releasing),
+            "packages": [p.to_json() for p in plan.packages]}

@@ -17,6 +17,7 @@ from shipline.domain.cli.session import Session
 from shipline.domain.ecosystems.workspaces import Workspace
 from shipline.domain.errors import UsageError
 from shipline.domain.events import PackagePlanned, StepFinished, StepStarted
+from shipline.domain.gitops import Git
 
 
 def workspace_of(session: Session) -> Workspace | None:
@@ -26,13 +27,46 @@ def workspace_of(session: Session) -> Workspace | None:
     settings = session.config.release.workspace
     if settings is None and session.config.path is not None:
         return None
-    workspace = resolve_workspace(session.repo, settings)
-    if workspace is None or settings is not None:
-        return workspace
-    from shipline.domain.release.versioning import release_tags
+    if settings is not None:
+        return resolve_workspace(session.repo, settings)
+    return released_per_package(session.git, session.config.release.tag_prefix)
 
-    prefix = session.config.release.tag_prefix
-    return None if release_tags(session.git, prefix) else workspace
+
+def released_per_package(git: Git, tag_prefix: str) -> Workspace | None:
+    """The workspace the manifests declare, unless the repository releases
+    them as one version (it has ``tag_prefix`` release tags)."""
+    from shipline.domain.release.versioning import release_tags
+    from shipline.domain.workspace.plan import resolve_workspace
+
+    from shipline.domain.release.tag_patterns import short_name
+
+    workspace = resolve_workspace(git.root, None)
+    if workspace is None:
+        return None
+    names = {n for p in workspace.packages for n in (p.name, short_name(p.name))}
+    if any(name in tag_prefix for name in names):
+        return workspace  # a package's own tags (`@scope/cli@`), not one version's
+    return None if release_tags(git, tag_prefix) else workspace
+
+
+def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
+    """``release.workspace`` as ``init`` writes it: every package with its
+    path, manifest, tag pattern (the one its tags use), changelog and
+    whether it is private."""
+    from shipline.domain.release import tag_patterns
+
+    tags = git.out("tag", "--merged", "HEAD").splitlines() if git.head() else []
+    pattern = tag_patterns.detect_pattern([p.name for p in workspace.packages], tags)
+    section: dict[str, Any] = {}
+    if pattern:
+        section["tagPattern"] = pattern
+    section["packages"] = [{
+        "name": p.name, "path": p.path, "manifest": p.manifest,
+        "tagPattern": pattern or tag_patterns.default_pattern(p.ecosystem),
+        "changelog": "CHANGELOG.md" if p.path == "." else f"{p.path}/CHANGELOG.md",
+        "private": p.private,
+    } for p in workspace.packages]
+    return section
 
 
 def split_target(text: str) -> tuple[str, str | None]:
