@@ -11,6 +11,7 @@ import semver
 from shipline.domain.errors import InvalidVersion, VersionBumpFailed
 from shipline.domain.release import schemes
 from shipline.domain.release.version_files import FileBump, apply_bumps
+from shipline.domain.release.version_files.evidence import pattern_for
 from shipline.domain.release.version_files.sites import occurrences
 
 
@@ -64,3 +65,15 @@ def test_a_failed_write_puts_back_the_files_already_written(tmp_path: Path) -> N
         apply_bumps(tmp_path, bumps)
     assert err.value.code == 55 and "blocked: cannot write" in err.value.message
     assert (tmp_path / "VERSION").read_text() == "1.0.0\n"
+
+
+@pytest.mark.parametrize(("line", "pattern"), [
+    ("tidewater==1.2.3", "tidewater=={version}"),
+    ('  ".": "1.2.3"', '".": "{version}"'),
+    ('version = "1.2.3"  # the release', 'version = "{version}"'),
+    ("curl -LO https://x.dev/dl/v1.2.3/tool-1.2.3.tar.gz", "https://x.dev/dl/v{version}/"
+                                                           "tool-{version}.tar.gz"),
+    ("1.2.3", "{version}"),
+])
+def test_patterns_learned_from_a_release_line(line: str, pattern: str) -> None:
+    assert pattern_for(line, semver.Version.parse("1.2.3")) == pattern

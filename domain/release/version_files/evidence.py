@@ -119,15 +119,24 @@ def _hunks(diff: str) -> list[tuple[str, list[str], list[str]]]:
 def pattern_for(line: str, version: semver.Version) -> str | None:
     """A ``versionBump`` pattern from an evidence line: the whitespace-free
     run around the version, each occurrence replaced by ``{version}``
-    (``myproj==1.2.3`` → ``myproj=={version}``)."""
+    (``myproj==1.2.3`` → ``myproj=={version}``). A run that says nothing
+    but the version (``"1.2.3"``) takes in the words before it until one
+    names something (``".": "{version}"``, ``version = "{version}"``), so the
+    pattern cannot match any other quoted string."""
     spans = occurrences(line, version)
     if not spans:
         return None
     start, end = spans[0]
-    while start > 0 and not line[start - 1].isspace():
-        start -= 1
     while end < len(line) and not line[end].isspace():
         end += 1
+    while True:
+        while start > 0 and not line[start - 1].isspace():
+            start -= 1
+        bare = "".join(line[a:b] for a, b in [(start, spans[0][0]), (spans[0][1], end)])
+        if any(ch.isalnum() for ch in bare) or not line[:start].strip():
+            break
+        while start > 0 and line[start - 1].isspace():
+            start -= 1
     token = line[start:end]
     pieces, last = [], 0
     for a, b in occurrences(token, version):
