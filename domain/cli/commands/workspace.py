@@ -33,12 +33,13 @@ def workspace_of(session: Session) -> Workspace | None:
 
 
 def released_per_package(git: Git, tag_prefix: str) -> Workspace | None:
-    """The workspace the manifests declare, unless the repository releases
-    them as one version (it has ``tag_prefix`` release tags)."""
+    """The workspace the manifests declare, released package by package,
+    unless the repository releases its packages as one version: it has
+    ``tag_prefix`` release tags, or no package tags and one version in every
+    publishable manifest (lockstep)."""
+    from shipline.domain.release.tag_patterns import detect_pattern, short_name
     from shipline.domain.release.versioning import release_tags
     from shipline.domain.workspace.plan import resolve_workspace
-
-    from shipline.domain.release.tag_patterns import short_name
 
     workspace = resolve_workspace(git.root, None)
     if workspace is None:
@@ -46,7 +47,13 @@ def released_per_package(git: Git, tag_prefix: str) -> Workspace | None:
     names = {n for p in workspace.packages for n in (p.name, short_name(p.name))}
     if any(name in tag_prefix for name in names):
         return workspace  # a package's own tags (`@scope/cli@`), not one version's
-    return None if release_tags(git, tag_prefix) else workspace
+    if release_tags(git, tag_prefix):
+        return None  # released as one version until now
+    tags = git.out("tag", "--merged", "HEAD").splitlines() if git.head() else []
+    if detect_pattern([p.name for p in workspace.packages], tags):
+        return workspace
+    versions = {p.version for p in workspace.packages if not p.private}
+    return None if len(versions) <= 1 else workspace  # one version for all: lockstep
 
 
 def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
