@@ -146,12 +146,8 @@ def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
     if name == "pyproject.toml":
         data = toml_kinds.parse(text, vf.path)
         sites = toml_kinds.table_version(text, data, ("project", "tool.poetry"), scheme)
-        if not sites and not entry.auto and "version" in (data.get("project", {}).get("dynamic")
-                                                          or []):
-            raise VersionBumpFailed(
-                f"{vf.path}: the version is dynamic, not in the file",
-                hint="list the file that holds it in release.versionBump instead "
-                     '(e.g. {"path": "src/pkg/__init__.py"})')
+        if not sites and "version" in (data.get("project", {}).get("dynamic") or []):
+            return [], _DYNAMIC
         return sites, "[project] version or [tool.poetry] version"
     if name == "Cargo.toml":
         data = toml_kinds.parse(text, vf.path)
@@ -191,6 +187,26 @@ def _context(entry: _Entry, text: str, current: semver.Version, siblings: set[st
     return []
 
 
+_DYNAMIC = "dynamic"
+
+
+def _refuse_missing(missing: list[tuple[str, str]], others_found: bool) -> None:
+    """55 for a configured file without a version. A pyproject.toml whose
+    version is dynamic is fine when another file (its ``__version__``)
+    carries the version: there is nothing to bump in it."""
+    for path, looked in missing:
+        if looked == _DYNAMIC:
+            if others_found:
+                continue
+            raise VersionBumpFailed(
+                f"{path}: the version is dynamic, not in the file",
+                hint="list the file that holds it in release.versionBump instead "
+                     '(e.g. {"path": "src/pkg/__init__.py"})')
+        raise VersionBumpFailed(f"{path}: no version found (looked for {looked})",
+                                hint="add the version to the file, or give a pattern in "
+                                     "release.versionBump")
+
+
 @dataclass
 class _Resolved:
     current: semver.Version | None
@@ -206,15 +222,15 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
     texts = {e.vf.path: _read(root, e) for e in entries}
     primary: dict[str, list[Site]] = {}
     configured: list[Located] = []
+    missing: list[tuple[str, str]] = []
     for entry in entries:
         sites, looked = _primary(entry, texts[entry.vf.path])
         if not sites and not entry.auto and entry.name not in _LOCKS:
-            raise VersionBumpFailed(f"{entry.vf.path}: no version found (looked for {looked})",
-                                    hint="add the version to the file, or give a pattern in "
-                                         "release.versionBump")
+            missing.append((entry.vf.path, looked))
         if not entry.auto:
             primary.setdefault(entry.vf.path, []).extend(sites)
             configured.append(Located(entry.vf.path, texts[entry.vf.path], sites))
+    _refuse_missing(missing, any(loc.sites for loc in configured))
     if current is None:
         current = current_of(_merged(configured))
     else:
