@@ -16,25 +16,51 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipline.domain import config
 from shipline.domain.config import LoadedConfig
-from shipline.domain.release.imports import (
-    bumpversion,
-    changesets,
-    commitizen,
-    git_cliff,
-    python_semantic_release,
-    release_please,
-    semantic_release,
-)
-from shipline.domain.release.imports.model import Setting, ToolImport
 
-IMPORTERS = (commitizen, python_semantic_release, bumpversion, release_please,
-             semantic_release, git_cliff, changesets)
-"""In order of precedence: the first tool that sets a single-valued key wins."""
+if TYPE_CHECKING:
+    from shipline.domain.release.imports.model import Setting, ToolImport
+
+IMPORTERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
+    "commitizen": ((".cz.toml", "cz.toml", ".cz.json", "cz.json", ".cz.yaml", "cz.yaml"),
+                   (("pyproject.toml", "[tool.commitizen"),)),
+    "python_semantic_release": (("releaserc.toml",),
+                                (("pyproject.toml", "[tool.semantic_release"),)),
+    "bumpversion": ((".bumpversion.toml", ".bumpversion.cfg"),
+                    (("pyproject.toml", "[tool.bumpversion"), ("setup.cfg", "[bumpversion]"))),
+    "release_please": (("release-please-config.json",), ()),
+    "semantic_release": ((".releaserc", ".releaserc.json", ".releaserc.yaml", ".releaserc.yml",
+                          ".releaserc.js", ".releaserc.cjs", ".releaserc.mjs",
+                          "release.config.js", "release.config.cjs", "release.config.mjs"),
+                         (("package.json", '"release"'),)),
+    "git_cliff": (("cliff.toml",), (("pyproject.toml", "[tool.git-cliff"),)),
+    "changesets": ((".changeset/config.json",), ()),
+}
+"""Importer module → (its own files, (shared file, text that shows the tool
+is configured in it)). In order of precedence: the first tool that sets a
+single-valued key wins. A module is imported only when its tool is there,
+so a repository without any costs a few ``stat`` calls."""
+
+
+def _present(root: Path) -> list[str]:
+    texts: dict[str, str] = {}
+
+    def mentions(name: str, marker: str) -> bool:
+        if name not in texts:
+            try:
+                texts[name] = (root / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                texts[name] = ""
+        return marker in texts[name]
+
+    return [module for module, (own, shared) in IMPORTERS.items()
+            if any((root / n).is_file() for n in own)
+            or any(mentions(n, marker) for n, marker in shared)]
 
 _LISTS = ("versionBump", "bumpRules", "excludeCommits", "workspace.fixed",
           "workspace.ignore", "workspace.packages")
@@ -70,8 +96,8 @@ class Imported:
 def import_tool_configs(root: Path) -> Imported:
     """Every tool configuration found at ``root``, merged."""
     imported = Imported()
-    for importer in IMPORTERS:
-        tool = importer.read(root)
+    for module in _present(root):
+        tool = import_module(f"{__name__}.{module}").read(root)
         if tool is not None:
             imported.tools.append(tool)
             imported.notes.extend(tool.notes)
@@ -139,5 +165,4 @@ def load_config(repo: Path, state_dir: Path | None = None,
     return loaded.model_copy(update={"config": parsed, "imported_from": sources})
 
 
-__all__ = ["IMPORTERS", "Imported", "Setting", "ToolImport", "import_tool_configs",
-           "load_config"]
+__all__ = ["IMPORTERS", "Imported", "import_tool_configs", "load_config"]
