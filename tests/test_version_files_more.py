@@ -110,3 +110,40 @@ def test_npm_workspace_lock_entries_and_pins_on_siblings(tmp_path: Path) -> None
     assert (tmp_path / "packages/cli/package.json").read_text() == (
         '{"name": "@reef/cli", "version": "1.5.0", "dependencies": {"@reef/core": "^1.5.0", '
         '"left-pad": "1.4.2"}}\n')
+
+
+def test_crlf_bom_and_mode_survive_a_bump(tmp_path: Path) -> None:
+    pyproject = '[project]\r\nname = "kelp"\r\nversion = "2.0.0"  # x\r\n'
+    about = '\ufeff# kelp\r\n__version__ = "2.0.0"\r\n'
+    (tmp_path / "about.py").write_bytes(about.encode("utf-8"))
+    (tmp_path / "pyproject.toml").write_bytes(pyproject.encode("utf-8"))
+    (tmp_path / "pyproject.toml").chmod(0o600)
+    lock = 'version = 1\r\n\r\n[[package]]\r\nname = "kelp"\r\nversion = "2.0.0"\r\n' \
+        'source = { virtual = "." }\r\n'
+    (tmp_path / "uv.lock").write_bytes(lock.encode("utf-8"))
+    files = [VersionFile(path="pyproject.toml"), VersionFile(path="about.py")]
+    apply_bumps(tmp_path, plan_bumps(tmp_path, files, "2.1.0rc1"))
+    assert (tmp_path / "about.py").read_bytes() == about.replace("2.0.0", "2.1.0rc1").encode()
+    assert (tmp_path / "pyproject.toml").read_bytes() == \
+        pyproject.replace("2.0.0", "2.1.0rc1").encode("utf-8")
+    assert (tmp_path / "uv.lock").read_bytes() == lock.replace("2.0.0", "2.1.0rc1").encode()
+    assert (tmp_path / "pyproject.toml").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_non_utf8_file_in_the_last_release_is_not_followed(repo: Repo, cli) -> None:
+    latin = "Versión 3.0.0\n".encode("latin-1")
+    repo.commit("feat: start", {"pyproject.toml": '[project]\nname = "x"\nversion = "3.0.0"\n'})
+    (repo.path / "NOTICE").write_bytes(latin)
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "docs: notice")
+    repo.tag("v3.0.0")
+    repo.commit("chore(release): 3.0.1", {"pyproject.toml": '[project]\nname = "x"\n'
+                                          'version = "3.0.1"\n'})
+    (repo.path / "NOTICE").write_bytes(latin.replace(b"3.0.0", b"3.0.1"))
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--amend", "--no-edit")
+    repo.tag("v3.0.1")
+    repo.commit("fix: y")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 0, result.err
+    assert repo.git("show", "--name-only", "--format=", "HEAD") == "pyproject.toml"

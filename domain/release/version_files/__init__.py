@@ -353,7 +353,7 @@ def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Versi
     known_paths = {vf.path for vf in known}
     out: list[VersionFile] = []
     for ev in evidence:
-        if ev.path in known_paths or not (root / ev.path).is_file():
+        if ev.path in known_paths or not _readable(root / ev.path):
             continue
         try:
             found = read_versions(root, [VersionFile(path=ev.path)])
@@ -379,3 +379,12 @@ def refuse_left_behind(root: Path, evidence: list[Evidence], old: semver.Version
             f"{'that line' if len(lines) == 1 else 'those lines'}",
             hint="add the file to release.versionBump (`shipline init --force` proposes it), "
                  "or edit the line if it should not follow the version")
+
+
+def _readable(path: Path) -> bool:
+    """A UTF-8 text file (evidence in anything else is not followed)."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True

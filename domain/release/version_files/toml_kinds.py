@@ -21,7 +21,7 @@ from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.release import schemes
 from shipline.domain.release.version_files.sites import Site, names
 
-_HEADER = re.compile(r"(?m)^[ \t]*\[([^\[\]\n]+)\][ \t]*(?:#.*)?$")
+_HEADER = re.compile(r"(?m)^[ \t]*\[([^\[\]\r\n]+)\][ \t]*(?:#[^\r\n]*)?\r?$")
 _VERSION_LINE = re.compile(r"(?m)^[ \t]*version[ \t]*=[ \t]*([\"'])([^\"'\n]*)\1")
 _DEP_TABLES = r"(?:dependencies|dev-dependencies|build-dependencies)"
 
