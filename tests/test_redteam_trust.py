@@ -251,3 +251,242 @@ def test_a_deeply_nested_ledger_is_94_and_journal_52(py_repo: Repo, cli) -> None
     result = cli("-C", py_repo.path, "release", "resume")
     refused(result, 52, "nested too deeply")
     assert "fix:" in result.err
+
+
+# --- trust from outside the repository ------------------------------------------------
+
+TRUST_VARS = ("SHIPLINE_TRUST", "XDG_CONFIG_HOME")
+
+
+@pytest.fixture
+def two_keys(gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch) -> tuple[GpgKey, GpgKey]:
+    """The maintainer's key (GPG_KEY_ID) and an attacker's, both real."""
+    for var in TRUST_VARS:
+        monkeypatch.delenv(var, raising=False)
+    maintainer = gpg_home.generate("Maintainer <maintainer@example.com>")
+    attacker = gpg_home.generate("Mallory <mallory@example.com>")
+    monkeypatch.setenv("GPG_KEY_ID", maintainer.fingerprint)
+    return maintainer, attacker
+
+
+@pytest.fixture
+def signed_repo(repo: Repo, cli, two_keys) -> Repo:
+    """Two releases attested and gpg-signed by the maintainer, each tagged."""
+    repo.commit("feat: first", {"src/app.py": "print(1)\n"})
+    _gpg_provenance(repo)
+    repo.tag("v1.0.0", "Release v1.0.0")
+    _attest(cli, repo, "1.0.0")
+    repo.commit("feat: second", {"src/app.py": "print(2)\n"})
+    repo.tag("v1.1.0", "Release v1.1.0")
+    _attest(cli, repo, "1.1.0")
+    return repo
+
+
+def _ledger(repo: Repo) -> list[dict]:
+    return json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
+
+
+def _write_ledger(repo: Repo, records: list[dict], resealed_from: int) -> None:
+    """Recompute the hash chain from ``resealed_from`` on, as a forger would."""
+    from shipline.domain.provenance import ledger as ldg
+
+    previous = records[resealed_from - 1]["hash"] if resealed_from else None
+    for i in range(resealed_from, len(records)):
+        records[i] = ldg.seal(records[i], previous)
+        previous = records[i]["hash"]
+    (repo.path / ".shipline" / "releases.json").write_bytes(ldg.serialize(records))
+
+
+def forge_resign(repo: Repo, version: str, key: GpgKey) -> None:
+    """Re-sign ``version``'s attestation with ``key``, pin that key in the
+    repository and recompute the chain: the forgery of issue 13, item 3."""
+    import os
+
+    from shipline.domain.provenance import attestation as att
+    from shipline.domain.signing import envelope as signing
+
+    records = _ledger(repo)
+    index = next(i for i, r in enumerate(records) if r.get("version") == version
+                 and r["recordType"] == "release")
+    record = records[index]
+    path = repo.path / record["artifacts"][0]["attestation"]
+    envelope = att.read_envelope(path)
+    payload = att.envelope_payload(envelope)
+    signed = signing.sign(
+        signing.SigningPlan("gpg", False, None, key.fingerprint), json.loads(payload), payload,
+        attestation=path, keys_dir=repo.path / ".shipline" / "keys",
+        env={**os.environ, **key.env}, relative=lambda p: str(p.relative_to(repo.path)),
+        signed_at=record["artifacts"][0]["signature"]["signedAt"])
+    for file, data in {**signed.files, path: json.dumps(signed.envelope).encode() + b"\n"}.items():
+        file.write_bytes(data)
+    for artifact in record["artifacts"]:
+        artifact["signature"] = signed.block
+    _write_ledger(repo, records, index)
+
+
+def test_forged_latest_release_fails_when_the_signer_changes_silently(
+        signed_repo: Repo, cli, two_keys) -> None:
+    maintainer, attacker = two_keys
+    assert cli("-C", signed_repo.path, "verify", "--all").code == 0
+    forge_resign(signed_repo, "1.1.0", attacker)
+    result = cli("-C", signed_repo.path, "verify", "--all")
+    refused(result, 92, f"signed by gpg {attacker.fingerprint}, but release 1.0.0 was signed "
+            f"by gpg {maintainer.fingerprint} and no rotation record")
+    assert "trust: from the repository only" in result.out
+
+
+def test_forged_only_release_passes_from_the_repository_but_not_with_outside_trust(
+        repo: Repo, cli, two_keys, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    maintainer, attacker = two_keys
+    repo.commit("feat: first", {"src/app.py": "print(1)\n"})
+    _gpg_provenance(repo)
+    _attest(cli, repo, "1.0.0")
+    forge_resign(repo, "1.0.0", attacker)
+    alone = cli("-C", repo.path, "verify", "--all")
+    assert alone.code == 0, alone.err  # nothing in the repository can tell...
+    assert "trust: from the repository only" in alone.out  # ...and it says so
+    as_json = cli("-C", repo.path, "--output", "json", "verify", "--all")
+    assert as_json.summary["data"]["trust"]["external"] is False
+    assert as_json.summary["data"]["trust"]["description"] == "trust: from the repository only"
+    pinned = cli("-C", repo.path, "verify", "--all", "--trust-key", maintainer.fingerprint)
+    refused(pinned, 92, f"signed by gpg {attacker.fingerprint}, which the caller does not "
+            "trust")
+    assert f"trust: gpg {maintainer.fingerprint} (from --trust-key)" in pinned.out
+    trust_file = tmp_path / "config" / "shipline" / "trust.json"
+    trust_file.parent.mkdir(parents=True)
+    trust_file.write_text(json.dumps({"signers": [{"gpg": maintainer.fingerprint}]}))
+    refused(cli("-C", repo.path, "verify", "--all", "--trust", trust_file), 92,
+            "which the caller does not trust")
+    monkeypatch.setenv("SHIPLINE_TRUST", str(trust_file))
+    refused(cli("-C", repo.path, "verify", "1.0.0"), 92, "which the caller does not trust")
+    monkeypatch.delenv("SHIPLINE_TRUST")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from_config = cli("-C", repo.path, "--output", "json", "verify", "--all")
+    assert from_config.code == 92
+    assert from_config.summary["data"]["trust"]["source"] == f"{trust_file} (the user's config)"
+
+
+def test_outside_trust_passes_the_genuine_chain_and_reports_it(
+        signed_repo: Repo, cli, two_keys) -> None:
+    maintainer, _ = two_keys
+    result = cli("-C", signed_repo.path, "verify", "--all", "--trust-key",
+                 maintainer.fingerprint)
+    assert result.code == 0, (result.out, result.err)
+    assert result.out.splitlines()[0] == \
+        f"trust: gpg {maintainer.fingerprint} (from --trust-key)"
+    assert "(from --trust-key)" in result.out.splitlines()[-1]
+
+
+def test_a_rotation_signed_by_the_previous_signer_lets_the_new_key_sign(
+        signed_repo: Repo, cli, two_keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    maintainer, successor = two_keys
+    rotated = cli("-C", signed_repo.path, "--output", "json", "trust", "rotate", "--to",
+                  successor.fingerprint, "--reason", "key expiry")
+    assert rotated.code == 0, (rotated.out, rotated.err)
+    assert _ledger(signed_repo)[-1]["recordType"] == "rotation"
+    monkeypatch.setenv("GPG_KEY_ID", successor.fingerprint)
+    signed_repo.commit("feat: third", {"src/app.py": "print(3)\n"})
+    _attest(cli, signed_repo, "1.2.0")
+    result = cli("-C", signed_repo.path, "verify", "--all")
+    assert result.code == 0, (result.out, result.err)
+    assert f"gpg {maintainer.fingerprint} → gpg {successor.fingerprint}" in result.out
+    pinned = cli("-C", signed_repo.path, "verify", "--all", "--trust-key", maintainer.fingerprint)
+    assert pinned.code == 0, (pinned.out, pinned.err)  # trust follows the endorsed rotation
+
+
+def test_a_rotation_signed_by_anyone_else_is_refused_and_nothing_is_written(
+        signed_repo: Repo, cli, two_keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    maintainer, attacker = two_keys
+    before = signed_repo.snapshot()
+    monkeypatch.setenv("GPG_KEY_ID", attacker.fingerprint)
+    refused(cli("-C", signed_repo.path, "trust", "rotate", "--to", attacker.fingerprint), 92,
+            f"a rotation must be signed by the previous signer, gpg {maintainer.fingerprint}")
+    assert signed_repo.snapshot() == before
+
+
+def test_a_forged_rotation_record_is_92(signed_repo: Repo, cli, two_keys,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attacker writes the rotation record itself, signed with its own key
+    but naming the maintainer as the previous signer."""
+    maintainer, attacker = two_keys
+    monkeypatch.setenv("GPG_KEY_ID", maintainer.fingerprint)
+    assert cli("-C", signed_repo.path, "trust", "rotate", "--to", attacker.fingerprint).code == 0
+    records = _ledger(signed_repo)
+    rotation = records[-1]
+    statement = signed_repo.path / rotation["statement"]
+    # re-sign the rotation statement with the attacker's key, keep the names
+    import os
+
+    from shipline.domain.provenance import attestation as att
+    from shipline.domain.signing import envelope as signing
+
+    envelope = att.read_envelope(statement)
+    payload = att.envelope_payload(envelope)
+    signed = signing.sign(
+        signing.SigningPlan("gpg", False, None, attacker.fingerprint), json.loads(payload),
+        payload, attestation=statement, keys_dir=signed_repo.path / ".shipline" / "keys",
+        env={**os.environ, **attacker.env},
+        relative=lambda p: str(p.relative_to(signed_repo.path)), signed_at=None)
+    for file, data in {**signed.files,
+                       statement: json.dumps(signed.envelope).encode() + b"\n"}.items():
+        file.write_bytes(data)
+    rotation["signature"] = signed.block | {"fingerprint": maintainer.fingerprint}
+    _write_ledger(signed_repo, records, len(records) - 1)
+    refused(cli("-C", signed_repo.path, "verify", "--all"), 92, "rotation")
+
+
+def test_a_trust_file_inside_the_repository_is_90(signed_repo: Repo, cli, two_keys) -> None:
+    maintainer, _ = two_keys
+    inside = signed_repo.write("trust.json", json.dumps({"signers": [
+        {"gpg": maintainer.fingerprint}]}))
+    refused(cli("-C", signed_repo.path, "verify", "--all", "--trust", inside), 90,
+            "the trust file is inside the repository")
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("{", "not a valid trust file"),
+    ('{"signers": []}', "at least one signer"),
+    ('{"signers": [{"gpg": "ABCD1234"}]}', "not a gpg fingerprint"),
+    ('{"signers": [{"identity": "x"}]}', "unknown keys"),
+])
+def test_a_bad_trust_file_is_90(signed_repo: Repo, cli, tmp_path, content: str,
+                                words: str) -> None:
+    bad = tmp_path / "trust.json"
+    bad.write_text(content)
+    refused(cli("-C", signed_repo.path, "verify", "--all", "--trust", bad), 90, words)
+
+
+def test_a_deleted_release_tag_fails_the_anchor_check(signed_repo: Repo, cli) -> None:
+    signed_repo.git("tag", "-d", "v1.0.0")
+    refused(cli("-C", signed_repo.path, "verify", "--all"), 93,
+            "tag v1.0.0 is missing from the repository")
+    refused(cli("-C", signed_repo.path, "verify", "1.0.0"), 93, "is missing")
+
+
+def test_a_record_naming_a_commit_that_does_not_exist_is_94(signed_repo: Repo, cli) -> None:
+    records = _ledger(signed_repo)
+    made_up = {k: v for k, v in records[0].items() if k not in ("prevHash", "hash")}
+    made_up |= {"version": "9.9.9", "commitSha": "1234567" * 5 + "89abc", "gitTag": None,
+                "artifacts": [], "sbom": None,
+                "ledgerHead": {"count": len(records), "hash": records[-1]["hash"]}}
+    records.append(made_up)
+    _write_ledger(signed_repo, records, len(records) - 1)
+    refused(cli("-C", signed_repo.path, "verify", "--all"), 94,
+            f"commit {made_up['commitSha']} does not exist in this repository")
+
+
+def test_verify_artifact_takes_the_signer_from_the_trust_file(
+        signed_repo: Repo, cli, two_keys, tmp_path) -> None:
+    maintainer, attacker = two_keys
+    file = signed_repo.path / "dist" / "demo-1.0.0.tar.gz"
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"signers": [{"gpg": maintainer.fingerprint}]}))
+    good = maintainer.detach_sign(file, tmp_path / "good.asc")
+    ok = cli("-C", signed_repo.path, "verify-artifact", file, "--signature", good, "--key",
+             maintainer.export_public(tmp_path / "m.asc"), "--trust", trust)
+    assert ok.code == 0, ok.err
+    assert f"trust: gpg {maintainer.fingerprint} (from {trust} (--trust))" in ok.out
+    forged = attacker.detach_sign(file, tmp_path / "forged.asc")
+    refused(cli("-C", signed_repo.path, "verify-artifact", file, "--signature", forged,
+                "--key", attacker.export_public(tmp_path / "a.asc"), "--trust", trust), 92,
+            f"signed by gpg {attacker.fingerprint}, which the caller does not trust")

@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     vgroup = verify.add_mutually_exclusive_group(required=True)
     vgroup.add_argument("version", nargs="?")
     vgroup.add_argument("--all", action="store_true")
+    _add_trust(verify)
+    verify.add_argument("--trust-key", action="append", metavar="FPR", default=[],
+                        help="trust releases signed by this gpg fingerprint or DSSE key id "
+                        "(repeatable)")
+    verify.add_argument("--trust-identity", metavar="ID",
+                        help="trust releases signed keyless by this sigstore identity ...")
+    verify.add_argument("--trust-issuer", metavar="URL", help="... from this OIDC issuer")
 
     va = sub.add_parser("verify-artifact", parents=[common],
                         help="check an artifact against a sigstore bundle or a gpg signature")
@@ -126,6 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--issuer")
     va.add_argument("--signature", type=Path)
     va.add_argument("--key", type=Path)
+    _add_trust(va)
+
+    trust = sub.add_parser("trust", parents=[common], help="who signs the releases")
+    tsub = trust.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                parser_class=_Parser)
+    rotate = tsub.add_parser("rotate", parents=[common],
+                             help="hand signing over to a new key or identity, signed by the "
+                             "current signer (GPG_KEY_ID = the old key)")
+    target = rotate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="FPR", help="the new gpg key's fingerprint")
+    target.add_argument("--to-key", metavar="KEYID", help="the new DSSE key id")
+    target.add_argument("--to-identity", metavar="ID", help="the new sigstore identity")
+    rotate.add_argument("--to-issuer", metavar="URL", help="the new identity's OIDC issuer")
+    rotate.add_argument("--reason", metavar="TEXT", help="why (kept in the ledger)")
+    rotate.add_argument("--sign", choices=("sigstore", "gpg"),
+                        help="how the old signer signs (default: the config's method)")
 
     sub.add_parser("ledger", parents=[common], help="list recorded releases")
 
@@ -169,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     proto.add_argument("--build-passed", "--buildPassed", dest="build_passed", type=_bool)
     proto.add_argument("--task-id", "--taskId", dest="task_id", help="accepted, unused")
     return parser
+
+
+def _add_trust(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trust", type=Path, metavar="FILE",
+                   help="the trusted signers, from a file outside the repository (default: "
+                   "$SHIPLINE_TRUST, then $XDG_CONFIG_HOME/shipline/trust.json)")
 
 
 def _add_version_choice(p: argparse.ArgumentParser) -> None:
@@ -229,6 +258,7 @@ COMMANDS: dict[tuple[str, str | None], str] = {
     ("verify", None): "provenance:verify",
     ("verify-artifact", None): "provenance:verify_artifact",
     ("ledger", None): "provenance:ledger",
+    ("trust", "rotate"): "trust:rotate",
     ("review", None): "review:review",
     ("check", "protocol"): "provenance:check_protocol",
     ("init", None): "init:init",

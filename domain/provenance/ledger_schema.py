@@ -144,7 +144,27 @@ class LevelRecord(_Sealed):
     evidence: list[Hex64]
 
 
-_Record = Annotated[ReleaseRecord | PublishRecord | ReviewRecord | LevelRecord,
+class SignerEntry(_Model):
+    kind: Literal["gpg", "key", "sigstore"]
+    id: NonEmpty
+    issuer: str | None
+
+
+class RotationRecord(_Sealed):
+    """The signer of the release named here hands over to ``nextSigner``
+    (:mod:`shipline.domain.provenance.rotation`), signed by the previous one."""
+
+    recordType: Literal["rotation"]
+    version: NonEmpty
+    releaseHash: Hex64
+    previousSigner: SignerEntry
+    nextSigner: SignerEntry
+    statement: NonEmpty
+    signature: SignatureBlock
+    reason: str | None
+
+
+_Record = Annotated[ReleaseRecord | PublishRecord | ReviewRecord | LevelRecord | RotationRecord,
                     Field(discriminator="recordType")]
 _RECORD = TypeAdapter(_Record)
 

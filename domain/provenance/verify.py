@@ -4,9 +4,9 @@ For each selected release record, in this order (the first failure decides
 the exit code; every check is reported):
 
 1. ``ledger``: the file parses strictly (94) and its hash chain holds (93).
-2. ``commit``: the release tag, when the repository has it, points at the
-   recorded commit (94); the commit exists (a shallow clone reports it
-   missing, which is not a failure).
+2. ``commit``: the release tag points at the recorded commit (94) and
+   exists (a recorded tag that is gone fails the ``anchor`` link, 93); the
+   commit exists (94; only a shallow clone reports it missing).
 3. ``attestation``: the envelope parses and is a valid in-toto v1 / SLSA v1
    statement (94), its signature verifies for the recorded key or identity
    (92), and it is *this* release's statement: version, tag and commit
@@ -19,6 +19,9 @@ the exit code; every check is reported):
 7. ``anchor``: the ledger head signed into the statement describes the
    ledger prefix before the record (93: records were dropped or rewritten).
 8. ``registry``: publish records carry the artifact's digest (93).
+9. ``signer``: who signed each release, against the caller's trust and the
+   release before it (:mod:`shipline.domain.provenance.signers`, 92); the
+   report says which trust was used.
 
 With ``--all``, also every tag whose message carries a ledger anchor and
 every attestation file in the state dir must match a recorded release, so a
@@ -37,6 +40,8 @@ from typing import Any
 from shipline.domain.errors import AttestationInvalid, ReleaseNotFound, UsageError
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
+from shipline.domain.provenance.signers import signer_checks
+from shipline.domain.provenance.trust import REPOSITORY_TRUST, Trust
 from shipline.domain.provenance.verify_links import check_release
 from shipline.domain.provenance.verify_report import (
     FAILED,
@@ -55,16 +60,20 @@ __all__ = ["FAILED", "MISSING", "OK", "SKIPPED", "LinkCheck", "ReviewChecks", "V
 
 def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bool = False,
                             repo: Path | None = None, *,
-                            review_checks: ReviewChecks | None = None) -> VerifyReport:
+                            review_checks: ReviewChecks | None = None,
+                            trust: Trust | None = None) -> VerifyReport:
     """Verify one release (``version``) or every release (``all``).
 
     Review and level records (SPEC 8) are checked by ``review_checks``, which
     the review part supplies (:func:`shipline.domain.review.verify_chain`);
-    without it such records fail as unchecked rather than pass unseen."""
+    without it such records fail as unchecked rather than pass unseen.
+    ``trust`` names the signers the caller expects (default: from the
+    repository only, which the report says)."""
     if (version is None) == (not all):
         raise UsageError("give a version or --all, not both and not neither")
     repo = repo if repo is not None else state_dir.parent
-    report = VerifyReport()
+    trust = trust or REPOSITORY_TRUST
+    report = VerifyReport(trust=trust.to_json())
     path = ldg.ledger_path(state_dir)
     try:
         records = ldg.parse_ledger(path.read_bytes(), str(path)) if path.exists() else []
@@ -93,6 +102,8 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
     for index, record in selected:
         report.versions.append(record["version"])
         report.checks.extend(check_release(record, index, ctx))
+    report.checks.extend(signer_checks(records, trust, ctx.resolve,
+                                       None if all else {r["version"] for _, r in selected}))
     if any(r.get("recordType") in ("review", "level") for r in records):
         if review_checks is None:
             report.checks.append(LinkCheck("review", "review records", FAILED, 94,
@@ -124,6 +135,8 @@ def _load_git_facts(ctx: VerifyContext, releases: list[dict[str, Any]]) -> None:
         for i in range(0, len(fields) - 4, 4):
             name, obj, peeled, message = fields[i:i + 4]
             ctx.tags[name.lstrip("\n")] = (peeled or obj, message)
+        ctx.shallow = git.run(["rev-parse", "--is-shallow-repository"],
+                              check=False).stdout.strip() == "true"
         shas = "\n".join(sorted({r["commitSha"] for r in releases})) + "\n"
         done = git.run(["cat-file", "--batch-check", "--buffer"], input=shas, check=False)
         ctx.commits = {parts[0] for parts in map(str.split, done.stdout.splitlines())

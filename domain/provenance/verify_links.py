@@ -26,6 +26,9 @@ def check_release(record: dict[str, Any], index: int, ctx: VerifyContext) -> lis
     version = record["version"]
     out: list[LinkCheck] = []
     out.append(_commit_check(record, ctx))
+    missing_tag = _tag_present_check(record, ctx)
+    if missing_tag is not None:
+        out.append(missing_tag)
     artifacts = record["artifacts"]
     if not artifacts:
         out.append(LinkCheck("attestation", version, SKIPPED, 0, "source-only release"))
@@ -60,9 +63,25 @@ def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:
         return LinkCheck("commit", record["version"], FAILED, 94,
                          f"tag {tag} points at {ctx.tags[tag][0]}, the record says {sha}")
     if ctx.commits is not None and sha not in ctx.commits:
-        return LinkCheck("commit", record["version"], MISSING, 0,
-                         f"commit {sha} is not in this repository (shallow clone?)")
+        if ctx.shallow:
+            return LinkCheck("commit", record["version"], MISSING, 0,
+                             f"commit {sha} is not in this shallow clone")
+        return LinkCheck("commit", record["version"], FAILED, 94,
+                         f"commit {sha} does not exist in this repository: the record names "
+                         "a commit that was never made (or history was rewritten)")
     return LinkCheck("commit", record["version"], OK, 0, sha)
+
+
+def _tag_present_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck | None:
+    """A recorded release tag that is gone cannot anchor anything: 93, never
+    a silent skip (deleting the tag must not hide a rewritten ledger)."""
+    tag = record.get("gitTag")
+    if ctx.tags is None or tag is None or tag in ctx.tags:
+        return None
+    return LinkCheck("anchor", tag, FAILED, 93,
+                     f"release {record['version']}'s tag {tag} is missing from the repository: "
+                     "its ledger anchor cannot be checked (deleted, or not fetched: "
+                     "git fetch --tags)")
 
 
 def _attestation_checks(record: dict[str, Any],

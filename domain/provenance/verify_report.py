@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipline.domain.provenance.trust import REPOSITORY_TRUST
+
 OK, FAILED, MISSING, SKIPPED = "ok", "failed", "missing", "skipped"
 
 
@@ -29,6 +31,8 @@ class LinkCheck:
 class VerifyReport:
     checks: list[LinkCheck] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
+    trust: dict[str, Any] = field(default_factory=REPOSITORY_TRUST.to_json)
+    """Which signers were expected and where that came from (``Trust.to_json``)."""
 
     @property
     def failures(self) -> list[LinkCheck]:
@@ -48,6 +52,7 @@ class VerifyReport:
         for check in self.checks:
             counts[check.status] = counts.get(check.status, 0) + 1
         return {"ok": self.ok, "code": self.code, "versions": self.versions, "counts": counts,
+                "trust": self.trust,
                 "failures": [c.to_json() for c in self.failures],
                 "missing": [c.to_json() for c in self.checks if c.status == MISSING]}
 
@@ -61,6 +66,8 @@ class VerifyContext:
     """tag → (commit it points at, message), when the repository is a git repo."""
     commits: set[str] | None = None
     """Recorded commits that exist in the repository."""
+    shallow: bool = False
+    """A shallow clone: a missing commit may just not have been fetched."""
     later: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Publish records by the hash of the release record they name."""
 

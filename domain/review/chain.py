@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shipline.domain.provenance.trust import Trust
 from shipline.domain.provenance.verify import VerifyReport, verify_provenance_chain
 from shipline.domain.review.decide import verify_reviews
 
 
 def verify_chain(state_dir: Path, version: str | None = None, all: bool = False,
-                 repo: Path | None = None) -> VerifyReport:
+                 repo: Path | None = None, trust: Trust | None = None) -> VerifyReport:
     """``verify_provenance_chain`` with review signatures and identities (SPEC 8)."""
-    return verify_provenance_chain(state_dir, version, all, repo, review_checks=verify_reviews)
+    return verify_provenance_chain(state_dir, version, all, repo, review_checks=verify_reviews,
+                                   trust=trust)
