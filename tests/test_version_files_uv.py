@@ -139,6 +139,14 @@ def uv_repo(repo: Repo) -> Repo:
 
 
 def test_uv_release_commit_is_the_maintainers(uv_repo: Repo, cli) -> None:
+    plan = cli("-C", uv_repo.path, "release", "plan", "--no-push")
+    assert plan.code == 0, plan.err
+    for why in ("uv.lock: the lock file of pyproject.toml",
+                "packages/tidewater-core/pyproject.toml: a member of the uv workspace in "
+                "pyproject.toml",
+                "src/tidewater/__version__.py: the release commit of v0.8.1 bumped it",
+                "docs/install.md: the release commit of v0.8.1 bumped it"):
+        assert why in plan.out, plan.out
     expected = hand_release_diff(uv_repo, _files("0.9.0"), "chore(release): 0.9.0")
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err

@@ -51,6 +51,8 @@ class FileView(BaseModel):
     path: str
     old_version: str
     changes: list[LineView]
+    why: str | None = None
+    """Why a file that is not configured is bumped."""
 
 
 class CommitView(BaseModel):
@@ -223,11 +225,15 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     plan.version, plan.tag, plan.releasable = version, tag, True
 
     bumps = bumpfiles.plan_bumps(git.root, files, version)
+    learned = {vf.path for vf in files} - {vf.path for vf in cfg.version_files}
+    for b in bumps:
+        if b.path in learned and b.why is None:
+            b.why = f"the release commit of {last_tag} bumped it"
     if last_version is not None:
         bumpfiles.refuse_left_behind(git.root, evidence, last_version,
                                      {b.path: b.new_text for b in bumps})
     plan.files = [
-        FileView(path=b.path, old_version=b.old_version,
+        FileView(path=b.path, old_version=b.old_version, why=b.why,
                  changes=[LineView(line=c.line, before=c.before, after=c.after)
                           for c in b.changes])
         for b in bumps

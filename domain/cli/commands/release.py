@@ -88,6 +88,8 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
     for reason in p.reasons:
         emit(LogLine(step="plan", text=f"  because {reason}"))
     for f in p.files:
+        if f.why:
+            emit(LogLine(step="plan", text=f"{f.path}: {f.why}"))
         for change in f.changes:
             emit(FileChange(path=f.path, line=change.line, before=change.before,
                             after=change.after))

@@ -53,6 +53,8 @@ class FileBump:
     old_version: str
     new_text: str
     changes: list[LineChange] = field(default_factory=list)
+    why: str | None = None
+    """Why a file that is not configured is bumped (``beside pyproject.toml``)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class _Entry:
     vf: VersionFile
     auto: bool = False
     """Added by :func:`expand`: bumped only when it carries the release."""
+    why: str | None = None
 
     @property
     def name(self) -> str:
@@ -82,9 +85,9 @@ def _expand(root: Path, files: list[VersionFile]) -> list[_Entry]:
     out = [_Entry(vf) for vf in files]
     listed = {f.path for f in files if not f.pattern}
 
-    def add(rel: str) -> None:
+    def add(rel: str, why: str) -> None:
         if rel not in listed and (root / rel).is_file():
-            out.append(_Entry(VersionFile(path=rel), auto=True))
+            out.append(_Entry(VersionFile(path=rel), auto=True, why=why))
             listed.add(rel)
 
     for vf in files:
@@ -92,16 +95,16 @@ def _expand(root: Path, files: list[VersionFile]) -> list[_Entry]:
             continue
         path = PurePosixPath(vf.path)
         if path.name == "package.json":
-            add((path.parent / "package-lock.json").as_posix())
+            add((path.parent / "package-lock.json").as_posix(), f"the lock file of {vf.path}")
         elif path.name == "pyproject.toml":
             for member in _members(root, path, ("tool", "uv", "workspace", "members"),
                                    "pyproject.toml"):
-                add(member)
-            add((path.parent / "uv.lock").as_posix())
+                add(member, f"a member of the uv workspace in {vf.path}")
+            add((path.parent / "uv.lock").as_posix(), f"the lock file of {vf.path}")
         elif path.name == "Cargo.toml":
             for member in _members(root, path, ("workspace", "members"), "Cargo.toml"):
-                add(member)
-            add((path.parent / "Cargo.lock").as_posix())
+                add(member, f"a crate of the workspace in {vf.path}")
+            add((path.parent / "Cargo.lock").as_posix(), f"the lock file of {vf.path}")
     return out
 
 
@@ -212,6 +215,7 @@ class _Resolved:
     current: semver.Version | None
     files: list[Located]
     primary: dict[str, list[Site]]
+    why: dict[str, str] = field(default_factory=dict)
 
 
 def _resolve(root: Path, files: list[VersionFile], current: semver.Version | None = None
@@ -258,7 +262,8 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
                for e in kept]
     for entry, loc in zip(kept, located, strict=True):
         loc.sites.extend(_context(entry, texts[entry.vf.path], current, siblings))
-    return _Resolved(current, [f for f in _merged(located) if f.sites], primary)
+    return _Resolved(current, [f for f in _merged(located) if f.sites], primary,
+                     {e.vf.path: e.why for e in kept if e.auto and e.why})
 
 
 
@@ -303,7 +308,7 @@ def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileB
             new_text = new_text[:site.start] + new + new_text[site.end:]
         first = (resolved.primary.get(loc.path) or loc.sites)[0]
         bumps.append(FileBump(loc.path, loc.version_at(first), new_text,
-                              _line_changes(loc.text, new_text)))
+                              _line_changes(loc.text, new_text), resolved.why.get(loc.path)))
     return bumps
 
 

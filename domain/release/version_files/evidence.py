@@ -66,9 +66,10 @@ class Evidence:
 def release_evidence(git: Git, tag: str, version: semver.Version,
                      exclude: tuple[str, ...] = ()) -> list[Evidence]:
     """What the commit ``tag`` points at changed with ``version`` (one
-    ``git show``; a merge shows no diff and teaches nothing)."""
+    ``git show``; a merged release pull request shows what it changed
+    against the branch it was merged into)."""
     try:
-        out = git.raw(["show", "--diff-merges=off", "--format=%H", "-U0", "--no-color",
+        out = git.raw(["show", "--diff-merges=first-parent", "--format=%H", "-U0", "--no-color",
                        "--no-ext-diff", "--no-renames", "--no-textconv", f"{tag}^{{commit}}"])
     except GitError:
         return []
