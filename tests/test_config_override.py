@@ -60,3 +60,29 @@ def test_malformed_config_file_is_90_naming_it(py_repo: Repo, cli, tmp_path: Pat
     result = cli("-C", py_repo.path, "release", "plan", "--config", bad)
     assert result.code == 90
     assert str(bad) in result.err and "release.nope: unknown key" in result.err
+
+
+async def test_the_tui_plans_with_the_config_file(py_repo: Repo, tmp_path: Path) -> None:
+    from tui_helpers import SIZE, planned
+
+    from shipline.tui.app import ShiplineApp
+
+    _commit_config(py_repo, {"tagPrefix": "v", "versionBump": ["pyproject.toml"]})
+    override = tmp_path / "rehearsal.json"
+    override.write_text(json.dumps({"release": {"tagPrefix": "release-",
+                                                "versionBump": ["pyproject.toml"]}}))
+    app = ShiplineApp(py_repo.path, None, config_file=override)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        assert app.planned is not None and app.planned.plan.tag == "release-1.3.0"
+        assert app.loaded is not None and app.loaded.path == override.resolve()
+
+
+def test_init_writes_the_config_file(py_repo: Repo, cli, tmp_path: Path) -> None:
+    target = tmp_path / "rehearsal.json"
+    result = cli("-C", py_repo.path, "--config", target, "init", "--yes")
+    assert result.code == 0, result.err
+    assert json.loads(target.read_text())["release"]["versionBump"]
+    assert not (py_repo.path / ".shipline" / "config.json").exists()
+    again = cli("-C", py_repo.path, "--config", target, "init", "--yes")
+    assert again.code == 2 and "already exists" in again.err

@@ -90,7 +90,8 @@ def validate(data: dict[str, Any], root: Path, source: str) -> None:
 
 def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     repo = session.repo
-    target = state_dir_for(repo, session.state_dir_override) / "config.json"
+    target = session.config_override.resolve() if session.config_override else \
+        state_dir_for(repo, session.state_dir_override) / "config.json"
     rel = _rel(repo, target)
     if target.exists() and not args.force:
         raise UsageError(f"{rel} already exists: not overwritten",
@@ -184,7 +185,8 @@ def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
     say = session.emit
     say(StepStarted(step="plan", title="What `shipline release plan` would do now"))
     try:
-        p = make_plan(Git(repo), load_config(repo, session.state_dir_override),
+        p = make_plan(Git(repo), load_config(repo, session.state_dir_override,
+                                           session.config_override),
                       PlanOptions()).plan
     except ShiplineError as exc:
         say(LogLine(step="plan", text=f"release plan stops here: error {int(exc.code)}: "
@@ -218,7 +220,8 @@ def _show_train(session: Session, workspace: Any) -> dict[str, Any]:
 
     say = session.emit
     say(StepStarted(step="plan", title="What `shipline release plan` would do now"))
-    loaded = load_config(session.repo, session.state_dir_override)
+    loaded = load_config(session.repo, session.state_dir_override,
+                         session.config_override)
     try:
         plan = plan_workspace(session.git, loaded, picks={})
     except ShiplineError as exc:
