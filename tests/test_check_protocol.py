@@ -79,6 +79,21 @@ def test_release_with_inconsistent_version_file_is_55(cli, repo: Repo,
             "pyproject.toml at v1.0.0 does not carry version 1.0.0")
 
 
+def test_release_whose_version_file_only_mentions_the_version_is_55(cli, repo: Repo,
+                                                                     gpg_key: GpgKey) -> None:
+    """The version is read where the version-file writer writes it: 1.0.0 in a
+    dependency pin or a comment does not make a 0.9.0 file carry 1.0.0."""
+    write_config(repo)
+    repo.commit("chore(release): 1.0.0", {
+        "pyproject.toml": '[project]\nname = "demo"\nversion = "0.9.0"  # was 1.0.0?\n'
+                          'dependencies = ["demo-core==1.0.0"]\n',
+        "CHANGELOG.md": "# Changelog\n\n## [1.0.0] - 2026-01-01\n\n- things\n"})
+    repo.tag("v1.0.0", "Release v1.0.0")
+    attest_ok(cli, repo, "1.0.0", artifact(repo, "demo-1.0.0.tar.gz", b"1.0.0"))
+    refused(check(cli, repo, "--protocol-type", "release", "--version", "1.0.0"), 55,
+            "pyproject.toml at v1.0.0 does not carry version 1.0.0 (it carries 0.9.0)")
+
+
 def test_release_whose_tag_is_gone_is_56(cli, shipped: Repo) -> None:
     shipped.git("tag", "-d", "v1.0.0")
     refused(check(cli, shipped, "--protocol-type", "release", "--version", "1.0.0"), 56,

@@ -173,13 +173,17 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
         out.append((0, f"tag {tag} points at the recorded commit {tagged[:12]} (RLSE-004)"))
     release = session.config.release
     if tagged is not None:
+        from shipline.domain.release.version_files import version_in
+
         for vf in release.version_files:
             text = git.try_out("show", f"{tagged}:{vf.path}")
             if text is None:
                 continue
-            if record["version"] not in text:
+            found = version_in(text, vf)  # read where the version-file writer writes it
+            if found is None or not _same_release(found, record["version"]):
                 out.append((ExitCode.VERSION_BUMP_FAILED, f"{vf.path} at {tag} does not carry "
-                            f"version {record['version']} (RLSE-006)"))
+                            f"version {record['version']} (it carries {found or 'none'}) "
+                            "(RLSE-006)"))
             else:
                 out.append((0, f"{vf.path} at {tag} carries {record['version']} (RLSE-006)"))
     if args.has_changelog is False:
@@ -204,6 +208,15 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
     if not record["chainVerified"]:
         out.append((ExitCode.ATTESTATION_INVALID, "the release's chain was not verified"))
     return out
+
+
+def _same_release(found: str, version: str) -> bool:
+    """``found`` names release ``version`` (in any spelling: 1.0.0b1 is 1.0.0-beta.1)."""
+    from shipline.domain.release.schemes import parse_any
+    from shipline.domain.release.version_files.sites import names
+
+    parsed = parse_any(version)
+    return parsed is not None and names(found, parsed)
 
 
 def _provenance_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],

@@ -293,6 +293,17 @@ def read_versions(root: Path, files: list[VersionFile]) -> dict[str, str]:
     return out
 
 
+def version_in(text: str, vf: VersionFile) -> str | None:
+    """The version ``vf`` carries in ``text`` (the file's content at some
+    commit), read exactly as :func:`read_versions` reads it from the working
+    tree; ``None`` when the file holds none where the writer looks."""
+    try:
+        sites, _ = _primary(_Entry(vf), text)
+    except VersionBumpFailed:
+        return None
+    return Located(vf.path, text, sites).version_at(sites[0]) if sites else None
+
+
 def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileBump]:
     """Each file's new text and the lines that change; nothing is written."""
     target = schemes.parse_any(version)
