@@ -27,7 +27,7 @@ from shipline.domain.events import (
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.journal import load as load_journal
-from shipline.domain.pipeline.order import STEPS, TITLES, ShipOptions
+from shipline.domain.pipeline.order import EXTERNAL_STEPS, STEPS, TITLES, ShipOptions
 from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.provenance.ledger import Ledger
 from shipline.domain.provenance.ledger import load as load_ledger
@@ -41,6 +41,7 @@ from shipline.domain.release.changelog import (
     migration_unwritten,
 )
 from shipline.domain.release.changelog import group as group_commits
+from shipline.domain.release.git_commands import tag_command
 from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
@@ -78,6 +79,7 @@ def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
 
 __all__ = [
     "BREAKING_TITLE",
+    "EXTERNAL_STEPS",
     "MISSING_MIGRATION",
     "OTHER_TITLE",
     "STEPS",
@@ -116,6 +118,7 @@ __all__ = [
     "make_plan",
     "migration_unwritten",
     "submit_review",
+    "tag_command",
     "verify_provenance_chain",
     "visible",
     "visible_data",

@@ -239,8 +239,10 @@ class ReleaseRun:
         if not self.running:
             self.notify("no release is running", severity="information")
             return
+        from shipline.domain.api import EXTERNAL_STEPS
+
         if any(self.state.step_status(s) not in ("pending", "skipped")
-               for s in ("publish", "push")):
+               for s in EXTERNAL_STEPS):
             self.notify("publishing has started: the release can no longer be cancelled",
                         severity="warning")
             return

@@ -15,6 +15,7 @@ from shipline.domain.events import (
     StepStarted,
 )
 from shipline.domain.pipeline.order import TITLES
+from shipline.domain.release.gates import MIGRATION_NOTES
 from shipline.domain.release.plan import PlannedRelease
 
 
@@ -36,7 +37,7 @@ def dry_run(planned: PlannedRelease) -> Generator[Any, None, dict[str, Any]]:
     for gate in plan.gates:
         if gate.kind != "repository":
             detail = gate.command or ""
-            if gate.name == "migration notes" and plan.missing_migration:
+            if gate.name == MIGRATION_NOTES and plan.missing_migration:
                 detail = "would fail: " + "; ".join(plan.missing_migration)
             yield GateResult(name=gate.name, status="planned", detail=detail)
     yield StepFinished(step="gates", status="planned")

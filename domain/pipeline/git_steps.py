@@ -13,7 +13,7 @@ from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import RunState
-from shipline.domain.release.plan import tag_command
+from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
 
 
 class GitSteps(RunState):
@@ -33,9 +33,7 @@ class GitSteps(RunState):
         if j.changelog_entry is not None and "changelog" in j.completed and \
                 self._changelog_rel() not in paths:
             paths.append(self._changelog_rel())
-        cmds = [["add", "--", *paths], ["commit", "-q", "-m", j.commit_message, "--", *paths]] \
-            if paths else [["commit", "-q", "--allow-empty", "-m", j.commit_message]]
-        for argv in cmds:
+        for argv in commit_commands(paths, j.commit_message):
             yield GitCommand(argv=argv)
             try:
                 self.git.run(argv)
@@ -62,7 +60,8 @@ class GitSteps(RunState):
             raise TagExists(f"tag {j.tag} already exists and points at {target[:7]}",
                             hint="`shipline release abort`, then choose another version")
         key = tag_signing_key(self.git) if self.loaded.release.tag.sign else None
-        argv = [*tag_command(self.loaded, j.tag, j.tag_message, key), j.release_commit]
+        argv = [*tag_command(j.tag, j.tag_message, sign=key is not None, key=key),
+                j.release_commit]
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv)
@@ -86,8 +85,7 @@ class GitSteps(RunState):
         push = self.loaded.release.push
         if options.get("no_push") or not push.enabled:
             return "skipped", "--no-push" if options.get("no_push") else "push disabled"
-        argv = ["push", "--atomic", push.remote, f"refs/heads/{j.branch}",
-                f"refs/tags/{j.tag}"]
+        argv = push_command(push.remote, j.branch, j.tag)
         effect = self._push_effect()
         effects = EffectLog(j, self._save)
         refs = self.git.ls_remote(push.remote, f"refs/tags/{j.tag}")

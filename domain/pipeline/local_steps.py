@@ -14,7 +14,13 @@ from shipline.domain.pipeline.prechecks import migration_outcome
 from shipline.domain.pipeline.run_state import RunState, file_mode, raise_for
 from shipline.domain.release import changelog, versioning
 from shipline.domain.release import version_files as bumpfiles
-from shipline.domain.release.gates import Outcome, first_failure, run_command_gate
+from shipline.domain.release.gates import (
+    CHANGELOG_ENTRY,
+    VERSION_CONSISTENT,
+    Outcome,
+    first_failure,
+    run_command_gate,
+)
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, make_plan
 
 
@@ -88,9 +94,9 @@ class LocalSteps(RunState):
             if planned.old_version is not None:
                 bumpfiles.refuse_left_behind(self.git.root, planned.evidence,
                                              versioning.parse_version(planned.old_version))
-            outcomes.append(Outcome("version consistent", True, f"{j.version} everywhere"))
+            outcomes.append(Outcome(VERSION_CONSISTENT, True, f"{j.version} everywhere"))
         except VersionBumpFailed as exc:
-            yield GateResult(name="version consistent", status="failed", detail=exc.message)
+            yield GateResult(name=VERSION_CONSISTENT, status="failed", detail=exc.message)
             raise
         if planned.changelog_text is not None:
             outcomes.append(self._changelog_gate())
@@ -113,7 +119,7 @@ class LocalSteps(RunState):
         j = self.run
         rel = self._changelog_rel()
         found = changelog.has_entry((self.git.root / rel).read_bytes(), rel, j.version)
-        return Outcome("changelog entry", found,
+        return Outcome(CHANGELOG_ENTRY, found,
                        f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
                        hint="the changelog must describe the release before it is tagged "
                        "(RLSE-002)")

@@ -24,7 +24,7 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import ShiplineError, SigningKeyMissing
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.run_state import raise_for
-from shipline.domain.release.gates import Outcome
+from shipline.domain.release.gates import MIGRATION_NOTES, Outcome
 from shipline.domain.release.plan import PlanOptions, ReleasePlan
 
 MIGRATION_HINT = ("add the migration note to a reviewed entry under its breaking-changes "
@@ -36,7 +36,7 @@ MIGRATION_HINT = ("add the migration note to a reviewed entry under its breaking
 def migration_outcome(plan: ReleasePlan) -> Outcome:
     """The "migration notes" gate, from the plan's breaking commits."""
     missing = plan.missing_migration
-    return Outcome("migration notes", not missing,
+    return Outcome(MIGRATION_NOTES, not missing,
                    "every breaking change has a migration note" if not missing else
                    f"breaking change without a migration note: {'; '.join(missing)}",
                    hint=MIGRATION_HINT)

@@ -53,7 +53,8 @@ from shipline.domain.release.gates import (
     first_failure,
     run_command_gate,
 )
-from shipline.domain.release.plan import release_date, tag_command
+from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
+from shipline.domain.release.plan import release_date
 from shipline.domain.workspace.manifests import rewrite_requirement
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 from shipline.domain.workspace.requirements import new_requirement
@@ -378,8 +379,7 @@ class Train:
             raise TagFailed("HEAD moved since the train began",
                             hint="`shipline release abort` and start again")
         paths = sorted(j.originals)
-        for argv in (["add", "--", *paths], ["commit", "-q", "-m", j.commit_message, "--",
-                                            *paths]):
+        for argv in commit_commands(paths, j.commit_message):
             yield GitCommand(argv=argv)
             try:
                 self.git.run(argv)
@@ -406,7 +406,8 @@ class Train:
                     continue
                 raise TagExists(f"tag {tag} already exists elsewhere",
                                 hint="`shipline release abort`, then choose another version")
-            argv = [*tag_command(self.loaded, tag, m["tagMessage"], key), j.release_commit]
+            argv = [*tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign,
+                                 key=key), j.release_commit]
             yield GitCommand(argv=argv)
             try:
                 self.git.run(argv)
@@ -434,8 +435,7 @@ class Train:
             raise Interrupted("stopped before the push; nothing left this machine",
                               hint="`shipline release resume` pushes, `shipline release abort` "
                               "undoes the commit and tags")
-        argv = ["push", "--atomic", push.remote, f"refs/heads/{j.branch}",
-                *[f"refs/tags/{t}" for t in tags]]
+        argv = push_command(push.remote, j.branch, *tags)
         effects.intend(effect)
         yield GitCommand(argv=argv)
         try:

@@ -27,6 +27,20 @@ from shipline.domain.gitops import Git
 
 DEFAULT_BRANCHES = ("main", "master")
 
+# The built-in gates' names, defined once: the plan lists them, the pipeline
+# reports them, ``release plan`` and the TUI show them.
+CLEAN_WORKTREE = "clean worktree"
+RELEASE_BRANCH = "release branch"
+TAG_IS_NEW = "tag is new"
+REMOTE_IN_SYNC = "remote in sync"
+"""The repository gates (checked before anything is written); the last one only
+when the release is pushed."""
+VERSION_CONSISTENT = "version consistent"
+CHANGELOG_ENTRY = "changelog entry"
+MIGRATION_NOTES = "migration notes"
+"""The release gates (after the bump and the changelog; the last two only with a
+changelog)."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -71,9 +85,9 @@ def worktree_clean(facts: RepoFacts) -> Outcome:
             continue  # shipline's own journal and ledger
         dirty.append(path)
     if not dirty:
-        return Outcome("clean worktree", True, "no uncommitted changes")
+        return Outcome(CLEAN_WORKTREE, True, "no uncommitted changes")
     shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-    return Outcome("clean worktree", False, f"uncommitted changes: {shown}",
+    return Outcome(CLEAN_WORKTREE, False, f"uncommitted changes: {shown}",
                    hint="commit or stash them first: a release commit must contain only "
                    "the version bump and the changelog")
 
@@ -81,7 +95,7 @@ def worktree_clean(facts: RepoFacts) -> Outcome:
 def on_release_branch(facts: RepoFacts) -> Outcome:
     branch = facts.git.current_branch()
     if branch is None:
-        return Outcome("release branch", False, "HEAD is detached",
+        return Outcome(RELEASE_BRANCH, False, "HEAD is detached",
                        hint="check out the release branch, e.g. `git switch main`")
     wanted = facts.config.branch
     if wanted is not None:
@@ -91,24 +105,24 @@ def on_release_branch(facts: RepoFacts) -> Outcome:
         ok = branch in DEFAULT_BRANCHES
         expected = " or ".join(DEFAULT_BRANCHES)
     if ok:
-        return Outcome("release branch", True, f"on {branch}")
-    return Outcome("release branch", False, f"on branch {branch!r}, releases are cut from "
+        return Outcome(RELEASE_BRANCH, True, f"on {branch}")
+    return Outcome(RELEASE_BRANCH, False, f"on branch {branch!r}, releases are cut from "
                    f"{expected}", hint=f"switch to {expected}, or set release.branch in the config")
 
 
 def tag_absent_locally(facts: RepoFacts) -> Outcome:
     if facts.git.tag_exists(facts.tag):
-        return Outcome("tag is new", False, f"tag {facts.tag} already exists locally",
+        return Outcome(TAG_IS_NEW, False, f"tag {facts.tag} already exists locally",
                        code=ExitCode.TAG_EXISTS,
                        hint="choose another version, or delete the tag if it was a mistake "
                        f"(`git tag -d {facts.tag}`)")
-    return Outcome("tag is new", True, f"{facts.tag} does not exist locally")
+    return Outcome(TAG_IS_NEW, True, f"{facts.tag} does not exist locally")
 
 
 def remote_ready(facts: RepoFacts) -> Outcome:
     """The remote is reachable, does not have the tag, and the branch is not behind it."""
     remote = facts.config.push.remote
-    name = "remote in sync"
+    name = REMOTE_IN_SYNC
     if facts.git.remote_url(remote) is None:
         return Outcome(name, False, f"no remote named {remote!r}",
                        hint="add it (`git remote add`), set release.push.remote, or pass "

@@ -22,7 +22,17 @@ from shipline.domain.release import changelog, commits, versioning
 from shipline.domain.release import plan_truth as truth
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.bump_rules import without_excluded
-from shipline.domain.release.gates import command_line
+from shipline.domain.release.gates import (
+    CHANGELOG_ENTRY,
+    CLEAN_WORKTREE,
+    MIGRATION_NOTES,
+    RELEASE_BRANCH,
+    REMOTE_IN_SYNC,
+    TAG_IS_NEW,
+    VERSION_CONSISTENT,
+    command_line,
+)
+from shipline.domain.release.git_commands import release_commands
 from shipline.domain.release.history import ensure_complete_history
 from shipline.domain.release.version_files.evidence import Evidence, release_evidence
 from shipline.domain.textsafe import visible
@@ -299,36 +309,26 @@ def changelog_path(git: Git, loaded: LoadedConfig) -> str:
 
 def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:
     views = [
-        GateView(name="clean worktree", kind="repository"),
-        GateView(name="release branch", kind="repository"),
-        GateView(name="tag is new", kind="repository"),
+        GateView(name=CLEAN_WORKTREE, kind="repository"),
+        GateView(name=RELEASE_BRANCH, kind="repository"),
+        GateView(name=TAG_IS_NEW, kind="repository"),
     ]
     if plan.push:
-        views.append(GateView(name="remote in sync", kind="repository"))
-    views.append(GateView(name="version consistent", kind="release"))
+        views.append(GateView(name=REMOTE_IN_SYNC, kind="repository"))
+    views.append(GateView(name=VERSION_CONSISTENT, kind="release"))
     if plan.changelog_path:
-        views.append(GateView(name="changelog entry", kind="release"))
+        views.append(GateView(name=CHANGELOG_ENTRY, kind="release"))
     if plan.changelog_path or plan.missing_migration:
-        views.append(GateView(name="migration notes", kind="release"))
+        views.append(GateView(name=MIGRATION_NOTES, kind="release"))
     views.extend(GateView(name=g.name, kind="command", command=command_line(g))
                  for g in loaded.release.gates)
     return views
 
 
-def tag_command(loaded: LoadedConfig, tag: str, message: str, signing_key: str | None) -> list[str]:
-    if loaded.release.tag.sign:
-        key = ["-u", signing_key] if signing_key else []
-        return ["tag", "-s", *key, tag, "-m", message]
-    return ["tag", "-a", tag, "-m", message]
-
-
 def _git_commands(loaded: LoadedConfig, plan: ReleasePlan, paths: list[str]) -> list[list[str]]:
     assert plan.tag and plan.commit_message and plan.tag_message
-    cmds = [["add", "--", *paths], ["commit", "-m", plan.commit_message, "--", *paths]] \
-        if paths else [["commit", "--allow-empty", "-m", plan.commit_message]]
-    cmds.append(tag_command(loaded, plan.tag, plan.tag_message, None))
-    if plan.push:
-        cmds.append(["push", "--atomic", loaded.release.push.remote, plan.branch or "HEAD",
-                     f"refs/tags/{plan.tag}"])
-    return cmds
+    return release_commands(
+        paths=paths, commit_message=plan.commit_message, tag=plan.tag,
+        tag_message=plan.tag_message, sign=loaded.release.tag.sign,
+        remote=loaded.release.push.remote if plan.push else None, branch=plan.branch)
 

@@ -97,12 +97,14 @@ class TagScreen(StepScreen):
         text.append(f"  {'signed (gpg)' if sign else 'annotated'}\n")
         for line in (plan.tag_message or "").splitlines():
             text.append(f"  │ {line}\n", style="dim")
+        from shipline.domain.api import tag_command
+
         text.append("Git commands\n", style="dim")
         for argv in plan.git_commands:
             if argv and argv[0] == "push":
                 continue
             if argv[:1] == ["tag"]:
-                shown = ["tag", "-s" if sign else "-a", plan.tag or "", "-m"]
+                shown = tag_command(plan.tag or "", "", sign=sign)[:-1]  # the message is above
                 text.append(f"  $ {shlex.join(['git', *shown])} <the message above>\n")
             elif argv[:1] == ["commit"]:
                 text.append(f"  $ git commit -m <the release commit message> -- "
