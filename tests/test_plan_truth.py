@@ -71,7 +71,8 @@ def test_manifest_ahead_of_the_last_tag_is_released_as_it_says(repo: Repo, cli) 
     assert plan["warnings"] == ["pyproject.toml says 2.0.0, ahead of the last tag on this "
                                 "branch v1.4.0"]
     assert "releasing 2.0.0 as the manifest says" in plan["reasons"][0]
-    assert plan["files"] == [{"path": "pyproject.toml", "old_version": "2.0.0", "changes": []}]
+    assert plan["files"] == [{"path": "pyproject.toml", "old_version": "2.0.0", "changes": [],
+                              "why": None}]
 
 
 def test_a_tag_off_the_branch_is_explained_and_never_proposed(repo: Repo, cli) -> None:
