@@ -516,8 +516,10 @@ def confined(repo: Path, config: Config, source: str) -> Config:
          if isinstance(f, str) else f.model_copy(update={"path": rules.confine(
              repo, f.path, f"{source}: release.versionBump[{i}].path")}))
         for i, f in enumerate(release.version_bump)]
-    changelog = release.changelog.model_copy(update={"path": rules.confine(
-        repo, release.changelog.path, f"{source}: release.changelog.path")})
+    changelog = release.changelog
+    if "path" in changelog.model_fields_set:  # unset: the repository's own is found later
+        changelog = changelog.model_copy(update={"path": rules.confine(
+            repo, changelog.path, f"{source}: release.changelog.path")})
     artifacts = [a.model_copy(update={"path": rules.confine(
         repo, a.path, f"{source}: release.artifacts[{i}].path")})
         for i, a in enumerate(release.artifacts)]

@@ -4,7 +4,8 @@ The usual names, in the order maintainers use them: ``CHANGELOG``,
 ``CHANGES``, ``HISTORY``, ``NEWS``, each as ``.md``, ``.rst``, ``.txt`` or
 bare, then ``docs/changelog.*``; case is ignored (``Changelog.md``,
 ``changes.rst``). Used by ``init`` and when no ``changelog.path`` is
-configured.
+configured. Symbolic links are not candidates (a configured path is
+confined to the repository by the config loader).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def find_changelog(root: Path) -> str | None:
     for folder, stems in (("", STEMS), ("docs", ("changelog", "changes", "history", "news"))):
         base = root / folder if folder else root
         try:
-            names = {p.name.lower(): p.name for p in base.iterdir() if p.is_file()}
+            # a symlink could lead outside the repository: never followed
+            names = {p.name.lower(): p.name for p in base.iterdir()
+                     if p.is_file() and not p.is_symlink()}
         except OSError:
             continue
         for stem in stems:

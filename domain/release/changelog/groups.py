@@ -71,6 +71,8 @@ for _key, _words in _SYNONYMS.items():
 
 MISSING_MIGRATION = "_Migration note missing._"
 """What a generated entry says where a breaking change has no migration text."""
+RST_MISSING_MIGRATION = "*Migration note missing.*"
+"""The same in reStructuredText (``_x._`` would be read as a reference)."""
 
 OTHER_TOOLS_RELEASE = re.compile(
     r"^(?:bump: version \S+ → \S+"                       # commitizen
@@ -135,7 +137,7 @@ def missing_migration_notes(commits: list[Commit]) -> list[Commit]:
 def migration_unwritten(entry: str) -> bool:
     """A reviewed entry that still carries the generated placeholder where
     a migration note belongs (RLSE-005 is not met by reviewing alone)."""
-    return MISSING_MIGRATION in entry
+    return MISSING_MIGRATION in entry or RST_MISSING_MIGRATION in entry
 
 
 def migration_problems(commits: list[Commit], entry: str | None) -> list[Commit]:

@@ -20,6 +20,7 @@ from shipline.domain.release.changelog.style import Style
 from shipline.domain.release.changelog.writer import HEADER, RST_HEADER
 from shipline.domain.release.commits import Commit, PendingWalk, walk
 from shipline.domain.release.versioning import sort_tags, tag_targets
+from shipline.domain.textsafe import visible
 
 
 @dataclass
@@ -113,7 +114,8 @@ def render_history(releases: list[Release], exclude: re.Pattern[str] = groups.RE
             lines = render.entry_lines(style, r.version, r.date, previous_of[id(r)], by_key,
                                        placeholders=False)
         parts.append("\n".join(lines) + "\n")
-    return ("\n" * style.between_entries).join(parts)
+    # commit text is anyone's: no control or escape sequence reaches the output
+    return visible(("\n" * style.between_entries).join(parts))
 
 
 def history_json(releases: list[Release], exclude: re.Pattern[str] = groups.RELEASE_COMMIT

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from shipline.domain.release.changelog import groups
 from shipline.domain.release.changelog.document import column_width
-from shipline.domain.release.changelog.style import SH, D, H, N, P, S, Style, V
+from shipline.domain.release.changelog.style import SH, Bullet, D, H, N, P, S, Style, V
 from shipline.domain.release.commits import Commit
-from shipline.domain.textsafe import visible
 
 _PR_SUFFIX = re.compile(r"\s*\(#(\d+)\)\s*$")
 
@@ -56,33 +56,54 @@ def entry_heading(style: Style, version: str, date: str | None,
                                    style.entry_level)
 
 
+@lru_cache(maxsize=64)
+def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str], ...]]:
+    """The bullet's templates as format strings, made once per style (the
+    history renders thousands of items with one style)."""
+    def fmt(template: str) -> str:
+        escaped = template.replace("{", "{{").replace("}", "}}")
+        return escaped.replace(H, "{sha}").replace(SH, "{short}").replace(N, "{pr}")
+
+    head, _, tail = bullet.scope.partition(S)
+    suffix = tuple((fmt(t), kind) for t, kind in bullet.suffix)
+    return head, tail, any(kind == "pr" for _, kind in bullet.suffix), suffix
+
+
 def item_lines(style: Style, commit: Commit, breaking: bool, placeholders: bool) -> list[str]:
+    """One commit as a bullet (commit text is shown through
+    :func:`~shipline.domain.textsafe.visible` by the callers, once per entry)."""
     bullet = style.bullet
-    # commit text is anyone's: no control or escape sequence reaches the file
-    text = visible(commit.description if commit.type != "revert"
-                   else f'revert "{commit.description}"')
+    scope_head, scope_tail, has_pr, suffix = _prepared(bullet)
+    text = commit.description if commit.type != "revert" else f'revert "{commit.description}"'
     pr = None
-    if any(kind == "pr" for _, kind in bullet.suffix):
+    if has_pr:
         match = _PR_SUFFIX.search(text)
         if match:
             pr, text = match.group(1), text[:match.start()]
     if bullet.upper_first and text[:1].islower():
         text = text[:1].upper() + text[1:]
-    scope = bullet.scope.replace(S, visible(commit.scope)) if commit.scope else ""
+    scope = f"{scope_head}{commit.scope}{scope_tail}" if commit.scope else ""
     line = f"{bullet.marker}{scope}{text}"
-    for template, kind in bullet.suffix:
-        if kind == "pr" and pr is None:
-            continue
-        line += (template.replace(H, commit.sha).replace(SH, commit.sha[:bullet.short_len])
-                 .replace(N, pr or ""))
+    if suffix:
+        sha = commit.sha
+        short = sha[:bullet.short_len]
+        for template, kind in suffix:
+            if kind != "pr" or pr is not None:
+                line += template.format(sha=sha, short=short, pr=pr)
+    if not breaking:
+        return [line]
     lines = [line]
-    if breaking:
-        indent = " " * len(bullet.marker)
-        notes = commit.breaking_notes or ([groups.MISSING_MIGRATION] if placeholders else [])
-        for note in map(visible, notes):
-            lines.append("")
-            lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
+    indent = " " * len(bullet.marker)
+    notes = commit.breaking_notes or ([missing_note(style)] if placeholders else [])
+    for note in notes:
+        lines.append("")
+        lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
     return lines
+
+
+def missing_note(style: Style) -> str:
+    """The placeholder where a migration note belongs, in the file's markup."""
+    return groups.RST_MISSING_MIGRATION if style.fmt == "rst" else groups.MISSING_MIGRATION
 
 
 def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, str, list[Commit]]]:

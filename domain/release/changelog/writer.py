@@ -22,6 +22,7 @@ from shipline.domain.release.changelog.document import Document, Entry, parse, s
 from shipline.domain.release.changelog.style import Style, default_style, learn
 from shipline.domain.release.changelog.textio import Encoding, decode
 from shipline.domain.release.commits import Commit
+from shipline.domain.textsafe import visible
 
 HEADER = (
     "# Changelog\n\n"
@@ -78,7 +79,9 @@ def propose(data: bytes | None, path: str, *, version: str, date: str, previous:
         by_key = groups.group_keys(commits, exclude)
         entry = head + gap + unreleased.merge(style, base, by_key) if base else \
             render.entry_lines(style, version, date, previous, by_key)
-    entry_text = "\n".join(entry) + "\n"
+    # commit text is anyone's: no control or escape sequence reaches the file
+    entry_text = visible("\n".join(entry)) + "\n"
+    entry = entry_text[:-1].split("\n")
     if doc is None:
         header = RST_HEADER if style.fmt == "rst" else HEADER
         return Proposal(enc.encode(f"{header}\n{entry_text}", path), entry_text, todo)
