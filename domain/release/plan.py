@@ -302,9 +302,7 @@ def changelog_path(git: Git, loaded: LoadedConfig) -> str:
     """The configured changelog, else the repository's own (CHANGES.rst,
     HISTORY.md...), else CHANGELOG.md."""
     cfg = loaded.release.changelog
-    if "path" in cfg.model_fields_set:
-        return cfg.path
-    return changelog.find_changelog(git.root) or cfg.path
+    return changelog.resolve_path(git.root, cfg.path, "path" in cfg.model_fields_set)
 
 
 def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:

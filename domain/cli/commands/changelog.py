@@ -17,7 +17,6 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import UsageError
 from shipline.domain.release import changelog
-from shipline.domain.release.plan import changelog_path
 from shipline.domain.release.versioning import release_tags
 from shipline.domain.textsafe import escape_json_text
 
@@ -52,7 +51,8 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
 
 def _style(session: Session) -> changelog.Style:
     """The style of the repository's changelog file (shipline's own without one)."""
-    rel = changelog_path(session.git, session.config)
+    cfg = session.config.release.changelog
+    rel = changelog.resolve_path(session.git.root, cfg.path, "path" in cfg.model_fields_set)
     path = session.git.root / rel
     try:
         data = path.read_bytes() if path.is_file() else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from shipline.domain.release.changelog.discover import DEFAULT as DEFAULT_PATH
 from shipline.domain.release.changelog.discover import find_changelog
+from shipline.domain.release.changelog.discover import resolve as resolve_path
 from shipline.domain.release.changelog.groups import (
     BREAKING_TITLE,
     MISSING_MIGRATION,
@@ -47,10 +48,34 @@ from shipline.domain.release.changelog.writer import (
 from shipline.domain.release.commits import Commit, PendingWalk, changes, walk
 
 __all__ = [
-    "BREAKING_TITLE", "DEFAULT_PATH", "DEFAULT_STYLE", "HEADER", "MISSING_MIGRATION",
-    "OTHER_TITLE", "RELEASE_COMMIT", "UNWRITTEN", "Commit", "PendingWalk", "Proposal",
-    "Release", "Style", "changes", "entry_unwritten", "find_changelog", "group", "group_keys",
-    "has_entry", "history", "history_json", "migration_problems", "migration_unwritten",
-    "missing_migration_notes", "propose", "read", "release_commit_pattern", "render_history",
+    "BREAKING_TITLE",
+    "DEFAULT_PATH",
+    "DEFAULT_STYLE",
+    "HEADER",
+    "MISSING_MIGRATION",
+    "OTHER_TITLE",
+    "RELEASE_COMMIT",
+    "UNWRITTEN",
+    "Commit",
+    "PendingWalk",
+    "Proposal",
+    "Release",
+    "Style",
+    "changes",
+    "entry_unwritten",
+    "find_changelog",
+    "group",
+    "group_keys",
+    "has_entry",
+    "history",
+    "history_json",
+    "migration_problems",
+    "migration_unwritten",
+    "missing_migration_notes",
+    "propose",
+    "read",
+    "release_commit_pattern",
+    "render_history",
+    "resolve_path",
     "walk",
 ]

@@ -39,3 +39,11 @@ def changelog_format(path: str) -> str:
     """``rst`` for reStructuredText files, else ``markdown`` (sniffed later for
     ``.txt`` and bare names)."""
     return "rst" if path.lower().endswith(".rst") else "markdown"
+
+
+def resolve(root: Path, configured: str, explicitly: bool) -> str:
+    """The configured changelog when ``changelog.path`` was given, else the
+    repository's own (CHANGES.rst, HISTORY.md...), else ``configured``."""
+    if explicitly:
+        return configured
+    return find_changelog(root) or configured

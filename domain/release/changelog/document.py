@@ -17,17 +17,34 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-_ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_RST_ADORN = re.compile(r"^([=\-~^\"'`*+#:._<>!$%&,;?@\\|/])\1{2,}\s*$")
-VERSION = re.compile(
+
+class LazyPattern:
+    """A regular expression compiled on first use: ``changelog --all`` on a
+    repository without a changelog file never parses one, and compiling
+    these costs more than rendering a small history."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+_ATX = LazyPattern(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = LazyPattern(r"^\s*(```|~~~)")
+_RST_ADORN = LazyPattern(r"^([=\-~^\"'`*+#:._<>!$%&,;?@\\|/])\1{2,}\s*$")
+VERSION = LazyPattern(
     r"(?<![\w.\-/])[vV]?(\d+\.\d+(?:\.\d+)?(?:(?:-|\.?(?=[a-zA-Z]))[0-9A-Za-z][0-9A-Za-z.\-]*)?"
     r"(?:\+[0-9A-Za-z.\-]+)?)")
-_UNRELEASED = re.compile(r"\bunreleased\b", re.IGNORECASE)
-_LINK_REF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*\S")
-_ANCHOR = re.compile(r"^\s*(<a\s+(name|id)=|\.\. _)")
-_BULLET = re.compile(r"^([-*+])([ \t]+)(\S.*)$")
+_UNRELEASED = LazyPattern(r"\bunreleased\b", re.IGNORECASE)
+_LINK_REF = LazyPattern(r"^\s{0,3}\[([^\]]+)\]:\s*\S")
+_ANCHOR = LazyPattern(r"^\s*(<a\s+(name|id)=|\.\. _)")
+_BULLET = LazyPattern(r"^([-*+])([ \t]+)(\S.*)$")
 
 
 def heading_version(text: str) -> str | None:

@@ -74,12 +74,16 @@ MISSING_MIGRATION = "_Migration note missing._"
 RST_MISSING_MIGRATION = "*Migration note missing.*"
 """The same in reStructuredText (``_x._`` would be read as a reference)."""
 
-OTHER_TOOLS_RELEASE = re.compile(
-    r"^(?:bump: version \S+ → \S+"                       # commitizen
+_OTHER_TOOLS = (
+    r"(?:bump: version \S+ → \S+"                        # commitizen
     r"|chore\(release\):\s*(?:prepare for |release )?v?\d"  # git-cliff, semantic-release
     r"|chore(?:\([^)]*\))?: release v?\d"                 # release-please
     r"|[Rr]elease v?\d[^ ]*$"                              # "Release 1.2.0"
     r"|v?\d+\.\d+\.\d+\S*$)")                             # PSR, npm version
+_FIRST = "bcRrv0-9"
+"""Every alternative starts with one of these: a lookahead on them makes
+the usual subject (``feat: ...``) fail at its first character."""
+OTHER_TOOLS_RELEASE = re.compile(f"^(?=[{_FIRST}]){_OTHER_TOOLS}")
 RELEASE_COMMIT = OTHER_TOOLS_RELEASE
 
 
@@ -89,7 +93,8 @@ def release_commit_pattern(template: str) -> re.Pattern[str]:
     head = template.split("{", 1)[0]
     if not head.strip():
         return OTHER_TOOLS_RELEASE
-    return re.compile(f"(?:^{re.escape(head)})|(?:{OTHER_TOOLS_RELEASE.pattern})")
+    first = re.escape(head[0]) if head[0] not in _FIRST else ""
+    return re.compile(f"^(?=[{_FIRST}{first}])(?:{re.escape(head)}|{_OTHER_TOOLS})")
 
 
 def normalize_title(title: str) -> str:
@@ -116,10 +121,13 @@ def group_keys(commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
                ) -> dict[str, list[Commit]]:
     """``{key: commits}`` in :data:`ORDER`, release commits left out."""
     groups: dict[str, list[Commit]] = {}
+    match, known = exclude.match, DEFAULT_TITLES
     for c in changes(commits):
-        if exclude.match(c.subject):
+        if match(c.subject):
             continue
-        groups.setdefault(key_of(c), []).append(c)
+        # key_of, inlined: ``changelog --all`` does this for every commit
+        key = BREAKING if c.breaking else c.type if c.type in known else OTHER
+        groups.setdefault(key, []).append(c)
     return {k: groups[k] for k in ORDER if k in groups}
 
 

@@ -11,15 +11,16 @@ first, each followed by its migration note indented under its bullet
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 
 from shipline.domain.release.changelog import groups
-from shipline.domain.release.changelog.document import column_width
+from shipline.domain.release.changelog.document import LazyPattern, column_width
 from shipline.domain.release.changelog.style import SH, Bullet, D, H, N, P, S, Style, V
 from shipline.domain.release.commits import Commit
 
-_PR_SUFFIX = re.compile(r"\s*\(#(\d+)\)\s*$")
+_PR_SUFFIX = LazyPattern(r"\s*\(#(\d+)\)\s*$")
 
 
 def heading_lines(style: Style, text: str, level: str) -> list[str]:
@@ -43,6 +44,8 @@ def heading_text(style: Style, version: str, date: str | None, previous: str | N
 
 
 def format_date(date: str, fmt: str) -> str:
+    if fmt == "%Y-%m-%d":
+        return date  # already so: strptime costs more than a whole entry
     try:
         return datetime.strptime(date, "%Y-%m-%d").strftime(fmt)
     except ValueError:
@@ -69,36 +72,51 @@ def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str], ..
     return head, tail, any(kind == "pr" for _, kind in bullet.suffix), suffix
 
 
-def item_lines(style: Style, commit: Commit, breaking: bool, placeholders: bool) -> list[str]:
-    """One commit as a bullet (commit text is shown through
-    :func:`~shipline.domain.textsafe.visible` by the callers, once per entry)."""
+ItemRenderer = Callable[[Commit, bool], list[str]]
+
+
+def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
+    """A function that renders one commit as a bullet in ``style``, its
+    templates prepared once (the history renders thousands of items). Commit
+    text is shown through :func:`~shipline.domain.textsafe.visible` by the
+    callers, once per entry."""
     bullet = style.bullet
+    marker, upper, short_len = bullet.marker, bullet.upper_first, bullet.short_len
     scope_head, scope_tail, has_pr, suffix = _prepared(bullet)
-    text = commit.description if commit.type != "revert" else f'revert "{commit.description}"'
-    pr = None
-    if has_pr:
-        match = _PR_SUFFIX.search(text)
-        if match:
-            pr, text = match.group(1), text[:match.start()]
-    if bullet.upper_first and text[:1].islower():
-        text = text[:1].upper() + text[1:]
-    scope = f"{scope_head}{commit.scope}{scope_tail}" if commit.scope else ""
-    line = f"{bullet.marker}{scope}{text}"
-    if suffix:
-        sha = commit.sha
-        short = sha[:bullet.short_len]
-        for template, kind in suffix:
-            if kind != "pr" or pr is not None:
-                line += template.format(sha=sha, short=short, pr=pr)
-    if not breaking:
-        return [line]
-    lines = [line]
-    indent = " " * len(bullet.marker)
-    notes = commit.breaking_notes or ([missing_note(style)] if placeholders else [])
-    for note in notes:
-        lines.append("")
-        lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
-    return lines
+    indent = " " * len(marker)
+    missing = [missing_note(style)] if placeholders else []
+    pr_suffix = _PR_SUFFIX
+
+    def render(commit: Commit, breaking: bool) -> list[str]:
+        text = commit.description if commit.type != "revert" else \
+            f'revert "{commit.description}"'
+        pr = None
+        if has_pr:
+            match = pr_suffix.search(text)
+            if match:
+                pr, text = match.group(1), text[:match.start()]
+        if upper and text[:1].islower():
+            text = text[:1].upper() + text[1:]
+        scope = commit.scope
+        line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else f"{marker}{text}"
+        if suffix:
+            sha = commit.sha
+            for template, kind in suffix:
+                if kind != "pr" or pr is not None:
+                    line += template.format(sha=sha, short=sha[:short_len], pr=pr)
+        if not breaking:
+            return [line]
+        lines = [line]
+        for note in commit.breaking_notes or missing:
+            lines.append("")
+            lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
+        return lines
+
+    return render
+
+
+def item_lines(style: Style, commit: Commit, breaking: bool, placeholders: bool) -> list[str]:
+    return item_renderer(style, placeholders)(commit, breaking)
 
 
 def missing_note(style: Style) -> str:
@@ -123,20 +141,23 @@ def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, s
 
 
 def section_block(style: Style, title: str, key: str, commits: list[Commit],
-                  placeholders: bool) -> list[str]:
+                  placeholders: bool, render: ItemRenderer | None = None) -> list[str]:
     lines = [] if style.flat else [*heading_lines(style, title, style.section_level),
                                    *[""] * style.after_title]
+    render = render or item_renderer(style, placeholders)
+    breaking = key == groups.BREAKING
     for c in commits:
-        lines.extend(item_lines(style, c, key == groups.BREAKING, placeholders))
+        lines.extend(render(c, breaking))
     return lines
 
 
 def body_lines(style: Style, by_key: dict[str, list[Commit]], placeholders: bool) -> list[str]:
     out: list[str] = []
+    render = item_renderer(style, placeholders)
     for title, key, commits in sections(style, by_key):
         if out:
             out.extend([""] * (style.between_sections if not style.flat else 0))
-        out.extend(section_block(style, title, key, commits, placeholders))
+        out.extend(section_block(style, title, key, commits, placeholders, render))
     return out
 
 

@@ -26,31 +26,33 @@ from shipline.domain.release.changelog.document import (
     Document,
     Entry,
     Heading,
+    LazyPattern,
     bullets,
     is_link_ref,
 )
 
 V, D, P, S, H, SH, N = "\x01V", "\x01D", "\x01P", "\x01S", "\x01H", "\x01h", "\x01N"
 _DATES = (
-    (re.compile(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
-    (re.compile(r"\d{4}/\d{2}/\d{2}"), "%Y/%m/%d"),
-    (re.compile(r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+    (LazyPattern(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (LazyPattern(r"\d{4}/\d{2}/\d{2}"), "%Y/%m/%d"),
+    (LazyPattern(r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
                 r"October|November|December) \d{4}"), "%-d %B %Y"),
-    (re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|"
+    (LazyPattern(r"(?:January|February|March|April|May|June|July|August|September|October|"
                 r"November|December) \d{1,2}, \d{4}"), "%B %-d, %Y"),
 )
 _SCOPES = (  # (pattern at the start of a bullet's text, template)
-    (re.compile(r"^\*\*([^*\s:]+):\*\* "), f"**{S}:** "),
-    (re.compile(r"^\*\*([^*\s:]+)\*\*: "), f"**{S}**: "),
-    (re.compile(r"^\*\(([^)\s]+)\)\* "), f"*({S})* "),
-    (re.compile(r"^_\(([^)\s]+)\)_ "), f"_({S})_ "),
-    (re.compile(r"^\(([^)\s]+)\) "), f"({S}) "),
-    (re.compile(r"^`([^`\s]+)`: "), f"`{S}`: "),
+    (LazyPattern(r"^\*\*([^*\s:]+):\*\* "), f"**{S}:** "),
+    (LazyPattern(r"^\*\*([^*\s:]+)\*\*: "), f"**{S}**: "),
+    (LazyPattern(r"^\*\(([^)\s]+)\)\* "), f"*({S})* "),
+    (LazyPattern(r"^_\(([^)\s]+)\)_ "), f"_({S})_ "),
+    (LazyPattern(r"^\(([^)\s]+)\) "), f"({S}) "),
+    (LazyPattern(r"^`([^`\s]+)`: "), f"`{S}`: "),
 )
-_HASH = re.compile(r"(?<![#\w/])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b")
-_ANY_HASH = re.compile(r"(?<![\w#])[0-9a-f]{7,40}(?!\w)")
-_PR = re.compile(r"#(\d+)\b|/(?:pull|issues)/(\d+)\b")
-_UNIT = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)|`[^`]*`\s*<[^>]*>`_+|\S+)")
+_HASH = LazyPattern(r"(?<![#\w/])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b")
+_ANY_HASH = LazyPattern(r"(?<![\w#])[0-9a-f]{7,40}(?!\w)")
+_PR = LazyPattern(r"#(\d+)\b|/(?:pull|issues)/(\d+)\b")
+_UNIT = LazyPattern(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)"
+                    r"|`[^`]*`\s*<[^>]*>`_+|\S+)")
 
 
 _KAC_WORDS = {"added", "changed", "deprecated", "removed", "fixed", "security"}

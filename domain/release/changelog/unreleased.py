@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 
 from shipline.domain.release.changelog import groups, render
-from shipline.domain.release.changelog.document import Document, bullets, is_link_ref, parse
+from shipline.domain.release.changelog.document import (
+    Document,
+    LazyPattern,
+    bullets,
+    is_link_ref,
+    parse,
+)
 from shipline.domain.release.changelog.style import P, Style, V, substitute
 from shipline.domain.release.commits import Commit
 
-_WORDS = re.compile(r"[^a-z0-9]+")
+_WORDS = LazyPattern(r"[^a-z0-9]+")
 
 
 def _norm(text: str) -> str:
