@@ -1,0 +1,179 @@
+"""``shipline changelog``: prereleases folded as ``ship`` does, ``--since``
+labelled by version, other tools' release commits left out, no placeholder
+text; plus the changelog rules one by one (re-running, RST widths,
+discovery, the migration-note rule in RST)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from shipline.domain.release import changelog
+from shipline.domain.release.changelog import render
+from shipline.domain.release.changelog.style import RST_DEFAULT
+from shipline.domain.release.commits import parse_message
+
+HEADER = changelog.HEADER
+
+
+@pytest.fixture
+def series(repo: Repo) -> dict[str, str]:
+    """1.0.0, an rc series rolled up into 1.1.0 (with other tools' release
+    commits), a 1.2.0 rc, and an unreleased fix; all on 2026-01-01."""
+    shas = {"first": repo.commit("feat: first feature")}
+    repo.tag("v1.0.0", "Release v1.0.0")
+    shas["breaking"] = repo.commit("feat(api)!: drop the v1 endpoints")
+    repo.tag("v1.1.0-rc.1", "Release v1.1.0-rc.1")
+    shas["second"] = repo.commit("fix: second fix")
+    repo.commit("chore(release): prepare for 1.1.0-rc.2")
+    repo.tag("v1.1.0-rc.2", "Release v1.1.0-rc.2")
+    shas["scoped"] = repo.commit("fix(release): keep the tag message")
+    repo.commit("Release 1.1.0")
+    repo.tag("v1.1.0", "Release v1.1.0")
+    shas["next"] = repo.commit("feat: next thing")
+    repo.commit("bump: version 1.1.0 → 1.2.0rc1")
+    repo.tag("v1.2.0-rc.1", "Release v1.2.0-rc.1")
+    shas["pending"] = repo.commit("fix: unreleased fix")
+    return {k: v[:7] for k, v in shas.items()}
+
+
+def test_all_folds_prereleases_and_leaves_release_commits_out(repo: Repo, series, cli) -> None:
+    s = series
+    result = cli("-C", repo.path, "changelog", "--all")
+    assert result.code == 0, result.err
+    assert result.out == f"""{HEADER}
+## [Unreleased]
+
+### Bug Fixes
+
+- unreleased fix ({s['pending']})
+
+## [1.2.0-rc.1] - 2026-01-01
+
+### Features
+
+- next thing ({s['next']})
+
+## [1.1.0] - 2026-01-01
+
+### ⚠ BREAKING CHANGES
+
+- **api:** drop the v1 endpoints ({s['breaking']})
+
+### Bug Fixes
+
+- **release:** keep the tag message ({s['scoped']})
+- second fix ({s['second']})
+
+## [1.0.0] - 2026-01-01
+
+### Features
+
+- first feature ({s['first']})
+"""
+    assert "Migration note missing" not in result.out
+
+
+def test_since_labels_each_release_with_its_version(repo: Repo, series, cli) -> None:
+    out = cli("-C", repo.path, "changelog", "--since", "v1.0.0").out
+    headings = [ln for ln in out.splitlines() if ln.startswith("## ")]
+    assert headings == ["## [Unreleased]", "## [1.2.0-rc.1] - 2026-01-01",
+                        "## [1.1.0] - 2026-01-01"]
+    js = cli("-C", repo.path, "--output", "json", "changelog", "--since", "v1.1.0")
+    assert [r["version"] for r in js.summary["data"]["releases"]] == [None, "1.2.0-rc.1"]
+
+
+def test_history_follows_the_files_own_style(repo: Repo, series, cli) -> None:
+    repo.commit("docs: changelog", {"CHANGELOG.md": "## v1.0.0 (2026-01-01)\n\n### Feat\n\n"
+                                    "- first feature\n"})
+    out = cli("-C", repo.path, "changelog", "--since", "v1.1.0").out
+    assert "## v1.2.0-rc.1 (2026-01-01)\n\n### Feat\n\n- next thing\n" in out
+
+
+# --- the rules one by one --------------------------------------------------------
+
+def _commits() -> list:
+    return [parse_message("a1b2c3d4" * 5, (), "A", "a@x", 0,
+                          "feat(cli): add the --json flag (#88)"),
+            parse_message("b2c3d4e5" * 5, (), "A", "a@x", 0, "fix: handle an empty input")]
+
+
+@pytest.mark.parametrize("name", ["KEEP_A_CHANGELOG", "CLIFF", "TOWNCRIER", "COMMITIZEN"])
+def test_writing_twice_gives_the_same_file(name: str) -> None:
+    import test_changelog_formats as fixtures
+
+    path = "CHANGES.rst" if name == "TOWNCRIER" else "CHANGELOG.md"
+    text = getattr(fixtures, name).encode()
+    first = changelog.propose(text, path, version="99.0.0", date="2026-03-04",
+                              previous="1.0.0", commits=_commits()).data
+    again = changelog.propose(first, path, version="99.0.0", date="2026-03-04",
+                              previous="1.0.0", commits=_commits()).data
+    assert again == first
+    assert first.count(b"99.0.0") == again.count(b"99.0.0")
+
+
+def test_rst_underlines_are_as_wide_as_the_title_in_columns() -> None:
+    assert render.heading_lines(RST_DEFAULT, "🚀 Features", "~") == ["🚀 Features", "~" * 11]
+    assert render.heading_lines(RST_DEFAULT, "v1.0.0 (2026-03-04)", "=/=") == [
+        "=" * 19, "v1.0.0 (2026-03-04)", "=" * 19]
+
+
+def test_rst_output_is_valid_restructuredtext() -> None:
+    """docutils reads the written file without a warning (underline too
+    short, unknown reference...), emoji titles and the placeholder included."""
+    import io
+
+    import docutils.core
+    import test_changelog_formats as fixtures
+
+    commits = [*_commits(), parse_message("c3d4e5f6" * 5, (), "A", "a@x", 0, "feat!: drop it")]
+    text = fixtures.TOWNCRIER.replace("Bug Fixes\n---------", "🐛 Bug Fixes\n------------")
+    out = changelog.propose(text.encode(), "CHANGES.rst", version="11.0.0", date="2026-03-04",
+                            previous="10.6.1", commits=commits).data.decode()
+    assert "🐛 Bug Fixes\n------------\n\n- Handle an empty input\n" in out
+    warnings = io.StringIO()
+    docutils.core.publish_doctree(out, settings_overrides={
+        "report_level": 2, "halt_level": 5, "warning_stream": warnings})
+    assert warnings.getvalue() == ""
+    docutils.core.publish_doctree(out.replace("-------------\n", "--------\n"),
+                                  settings_overrides={"report_level": 2, "halt_level": 5,
+                                                      "warning_stream": warnings})
+    assert "Title underline too short" in warnings.getvalue()  # the check can fail
+
+
+def test_an_empty_rst_file_gets_a_title_and_an_underlined_entry() -> None:
+    out = changelog.propose(None, "docs/changelog.rst", version="0.1.0", date="2026-03-04",
+                            previous=None, commits=_commits()[1:]).data.decode()
+    assert out.startswith("Changelog\n=========\n\n0.1.0 (2026-03-04)\n------------------\n\n"
+                          "Bug Fixes\n~~~~~~~~~\n\n- handle an empty input (b2c3d4e)\n")
+
+
+def test_the_changelog_is_found_by_its_usual_names(tmp_path: Path) -> None:
+    assert changelog.find_changelog(tmp_path) is None
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "changelog.rst").write_text("x\n")
+    assert changelog.find_changelog(tmp_path) == "docs/changelog.rst"
+    (tmp_path / "HISTORY.txt").write_text("x\n")
+    assert changelog.find_changelog(tmp_path) == "HISTORY.txt"
+    (tmp_path / "Changes.md").write_text("x\n")
+    assert changelog.find_changelog(tmp_path) == "Changes.md"
+    os.symlink("/etc/hostname", tmp_path / "CHANGELOG.md")  # never followed out
+    assert changelog.find_changelog(tmp_path) == "Changes.md"
+
+
+def test_rst_breaking_change_without_migration_note_is_refused(repo: Repo, cli) -> None:
+    import test_changelog_formats as fixtures
+
+    fixtures._project(repo, "CHANGES.rst", fixtures.TOWNCRIER, "10.6.1")
+    repo.commit("feat(api)!: drop the v1 endpoints")
+    before = repo.snapshot()
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    entry = plan.summary["data"]["plan"]["changelog_entry"]
+    assert "- **api:** Drop the v1 endpoints\n\n  *Migration note missing.*\n" in entry
+    assert entry.index("Deprecations and Removals") < entry.index("Drop the v1")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 54 and "migration note" in result.err
+    assert repo.snapshot() == before
