@@ -170,8 +170,9 @@ def test_rst_breaking_change_without_migration_note_is_refused(repo: Repo, cli) 
     fixtures._project(repo, "CHANGES.rst", fixtures.TOWNCRIER, "10.6.1")
     repo.commit("feat(api)!: drop the v1 endpoints")
     before = repo.snapshot()
-    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
-    entry = plan.summary["data"]["plan"]["changelog_entry"]
+    plan = cli("-C", repo.path, "release", "plan", "--no-push")
+    assert plan.code == 54 and "migration note" in plan.err
+    entry = plan.out
     assert "- **api:** Drop the v1 endpoints\n\n  *Migration note missing.*\n" in entry
     assert entry.index("Deprecations and Removals") < entry.index("Drop the v1")
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
