@@ -221,6 +221,17 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, raw=state.blobs[aid],
                            headers={"Content-Type": "application/octet-stream"})
                 return 200
+            download = re.fullmatch(rf"/{state.owner}/{state.repo}/releases/download/"
+                                    r"([^/]+)/([^/]+)", path)
+            if download and method == "GET":  # github.com's public download URL
+                tag, name = (urllib.parse.unquote(g) for g in download.groups())
+                release = state.release_by_tag(tag)
+                found = [a for a in state.assets_of(release["id"]) if a["name"] == name] \
+                    if release else []
+                if not found:
+                    return self._send(404, raw=b"Not Found")
+                return self._send(302, headers={
+                    "Location": f"{state.storage_host}/storage/{found[0]['id']}"})
             api_path = path.removeprefix("/uploads")
             problems = request_problems(method, api_path, query, body,
                                         self.headers.get("Content-Type", ""))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # events are told apart by their ``kind``: no import at start-up
     from shipline.domain.api import ErrorEvent, FileChange, LogLine, StepProgress, Summary
 
-LINKS = ("commit", "build", "artifact", "attestation", "registry")
+LINKS = ("commit", "build", "artifact", "attestation", "registry", "forge")
 """The provenance chain, in the order it is drawn."""
 
 MAX_LOG = 2000

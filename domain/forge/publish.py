@@ -62,14 +62,23 @@ def make_client(cfg: ForgeConfig, env: Mapping[str, str], **transport: Any) -> F
     return GitLabClient(cfg.repository, cfg.api, token, variable, **transport)
 
 
-def prevalidate(client: ForgeClient, request: ForgeRequest) -> Iterator[Any]:
-    """86 unless the release can be made as planned (see the module)."""
+def prevalidate(client: ForgeClient, request: ForgeRequest, *,
+                before_push: bool = False) -> Iterator[Any]:
+    """86 unless the release can be made as planned (see the module).
+    ``before_push``: the tag is not on the forge yet, so any release for it
+    was made by someone else."""
     client.set_code(ExitCode.ARTIFACT_VALIDATION_FAILED)
     yield LogLine(step=STEP, text=client.check_access())
     release = client.find_release(request.tag)
     if release is None:
         yield LogLine(step=STEP, text=f"no {client.name} release for {request.tag} yet")
         return
+    if before_push:
+        raise ArtifactValidationFailed(
+            f"{client.name} already has a release for {request.tag} ({release.url}, "
+            f"\"{release.name}\") though this release has not pushed the tag yet",
+            hint=f"a release for this tag was made by someone else: delete it on "
+            f"{client.name} or choose another version")
     release.extra["version"] = request.version
     wanted = {a.name: a for a in request.assets}
     for remote in client.list_assets(release):

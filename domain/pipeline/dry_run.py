@@ -19,8 +19,10 @@ from shipline.domain.release.gates import MIGRATION_NOTES
 from shipline.domain.release.plan import PlannedRelease
 
 
-def dry_run(planned: PlannedRelease) -> Generator[Any, None, dict[str, Any]]:
-    """Yield the planned steps' events; return the run's result."""
+def dry_run(planned: PlannedRelease,
+            forge: str | None = None) -> Generator[Any, None, dict[str, Any]]:
+    """Yield the planned steps' events; return the run's result. ``forge``
+    says what the forge step would do (None: it is skipped)."""
     plan = planned.plan
     yield StepStarted(step="version", title=TITLES["version"])
     for file in plan.files:
@@ -51,5 +53,9 @@ def dry_run(planned: PlannedRelease) -> Generator[Any, None, dict[str, Any]]:
                       f"{a.type} '{a.name or a.type}' to {a.registry or 'its registry'}")
     yield StepFinished(step="artifacts", status="planned" if plan.artifacts else "skipped",
                        detail=f"{len(plan.artifacts)} artifact(s)")
+    yield StepStarted(step="forge", title=TITLES["forge"])
+    if forge:
+        yield LogLine(step="forge", text=forge)
+    yield StepFinished(step="forge", status="planned" if forge else "skipped")
     return {"version": plan.version, "tag": plan.tag, "dry_run": True,
             "message": f"dry run: {plan.tag} would be released; nothing changed"}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from shipline.domain.release.plan import PlanOptions
 
 STEPS = ("version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish",
-         "push", "record")
+         "push", "record", "forge")
 TITLES = {
     "preflight": "Preflight: repository gates",
     "version": "Bump the version",
@@ -22,8 +22,9 @@ TITLES = {
     "publish": "Publish artifacts (point of no return)",
     "push": "Push commit and tag",
     "record": "Record the release",
+    "forge": "GitHub/GitLab release",
 }
-EXTERNAL_STEPS = frozenset({"publish", "push"})
+EXTERNAL_STEPS = frozenset({"publish", "push", "forge"})
 """Steps whose effect leaves this machine: after one of them, abort refuses."""
 
 UNDOABLE_ON_FAILURE = ("version", "changelog", "gates")

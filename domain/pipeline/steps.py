@@ -1,7 +1,7 @@
 """The release pipeline: steps that emit events, journaled after each one.
 
 Order (SPEC section 4): version → changelog → gates → commit → tag →
-[artifacts → provenance → publish] → push → record. Everything before the
+[artifacts → provenance → publish] → push → record → forge. Everything before the
 publish/push is local and undoable; ``release abort`` undoes it, and
 Ctrl-C before any external effect undoes it at once. A crash leaves the
 journal, and ``release resume`` continues without repeating any step that
@@ -9,7 +9,8 @@ had an external effect.
 
 The steps themselves live beside this module, one concept each:
 :mod:`local_steps` (files and gates), :mod:`git_steps` (commit, tag,
-push), :mod:`artifact_steps` (build, provenance, publish) and
+push), :mod:`artifact_steps` (build, provenance, publish), :mod:`forge_step`
+(the GitHub/GitLab release) and
 :mod:`dry_run`; this module runs them in order and undoes them.
 """
 
@@ -33,6 +34,7 @@ from shipline.domain.events import GitCommand, LogLine, StepFinished, StepStarte
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.dry_run import dry_run
 from shipline.domain.pipeline.effects import EffectLog, Liveness, Probe, probe_all
+from shipline.domain.pipeline.forge_step import ForgeStep
 from shipline.domain.pipeline.git_steps import GitSteps
 from shipline.domain.pipeline.local_steps import LocalSteps
 from shipline.domain.pipeline.order import (
@@ -51,7 +53,7 @@ from shipline.domain.release.plan import PlannedRelease, make_plan
 __all__ = ["EXTERNAL_STEPS", "STEPS", "TITLES", "Confirm", "Pipeline", "ShipOptions"]
 
 
-class Pipeline(LocalSteps, GitSteps):
+class Pipeline(LocalSteps, GitSteps, ForgeStep):
     """One release run. Iterate :meth:`ship` (or :meth:`resume`) for events;
     it raises a :class:`ShiplineError` subclass on failure."""
 
@@ -60,7 +62,7 @@ class Pipeline(LocalSteps, GitSteps):
     def ship(self, options: ShipOptions) -> Iterator[Any]:
         if options.dry_run:
             planned = yield from self._preflight(options)
-            self.result = yield from dry_run(planned)
+            self.result = yield from dry_run(planned, self._forge_plan(options.model_dump()))
             return
         # the lock first: a second ship waits for nothing and learns nothing
         # from a half-made release; it gets 52 before it reads any state
@@ -109,6 +111,7 @@ class Pipeline(LocalSteps, GitSteps):
             yield outcome.event()
         raise_for(first_failure(outcomes))
         yield from checks_before_write(self.git, self.loaded, plan, options)
+        yield from self._forge_preflight(planned, options.model_dump())
         yield StepFinished(step="preflight", status="ok", detail=f"{plan.tag} from {plan.branch}")
         return planned
 
@@ -169,6 +172,9 @@ class Pipeline(LocalSteps, GitSteps):
             yield StepFinished(step=step, status=detail[0], detail=detail[1])
         self.result = {"version": j.version, "tag": j.tag, "commit": j.release_commit,
                        "pushed": "push" in j.external, "message": f"released {j.tag}"}
+        forge_url = j.data.get("forge", {}).get("release", {}).get("url")
+        if forge_url:
+            self.result["forgeRelease"] = forge_url
         journal.remove(self.state_dir)
 
     def _interrupted(self, step: str) -> Iterator[Any]:
@@ -224,8 +230,9 @@ class Pipeline(LocalSteps, GitSteps):
     # --- undo --------------------------------------------------------------
 
     def _probes(self) -> dict[str, Probe]:
-        """One "what is live" probe per effect kind (a forge step adds its own)."""
-        return {"push": self._probe_push, "publish": lambda e: self._artifacts().probe(e)}
+        """One "what is live" probe per effect kind."""
+        return {"push": self._probe_push, "publish": lambda e: self._artifacts().probe(e),
+                "forge": self._probe_forge}
 
     def _refuse_if_live(self) -> Iterator[Any]:
         """Ask the registries and the remote what this release really put

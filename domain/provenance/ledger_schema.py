@@ -120,6 +120,31 @@ class PublishRecord(_Sealed):
     publishedAt: str
 
 
+class ForgeAsset(_Model):
+    name: NonEmpty
+    url: NonEmpty
+    sha256: Hex64
+    size: SafeInt | None
+
+
+class ForgeRecord(_Sealed):
+    """The GitHub or GitLab release of a version, made after the push: its
+    page and every attached file with the SHA-256 it was compared with."""
+
+    recordType: Literal["forge"]
+    version: NonEmpty
+    releaseHash: Hex64
+    forge: Literal["github", "gitlab"]
+    repository: NonEmpty
+    apiUrl: NonEmpty
+    tokenEnv: NonEmpty
+    """The *name* of the variable whose token reads a private release."""
+    tag: NonEmpty
+    releaseUrl: NonEmpty
+    assets: list[ForgeAsset]
+    publishedAt: str
+
+
 class ReviewRecord(_Sealed):
     """A reviewer's signed verdict on a release (SPEC section 8)."""
 
@@ -164,7 +189,8 @@ class RotationRecord(_Sealed):
     reason: str | None
 
 
-_Record = Annotated[ReleaseRecord | PublishRecord | ReviewRecord | LevelRecord | RotationRecord,
+_Record = Annotated[ReleaseRecord | PublishRecord | ForgeRecord | ReviewRecord | LevelRecord
+                    | RotationRecord,
                     Field(discriminator="recordType")]
 _RECORD = TypeAdapter(_Record)
 

@@ -22,6 +22,9 @@ the exit code; every check is reported):
 9. ``signer``: who signed each release, against the caller's trust and the
    release before it (:mod:`shipline.domain.provenance.signers`, 92); the
    report says which trust was used.
+10. ``forge``: the GitHub/GitLab release's files carry the recorded digests,
+    and, when the forge can be reached, it still serves them
+    (:mod:`verify_forge`; unreachable is reported as not checked).
 
 With ``--all``, also every tag whose message carries a ledger anchor and
 every attestation file in the state dir must match a recorded release, so a
@@ -99,9 +102,12 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
         if record.get("recordType") == "publish":
             ctx.later.setdefault(record.get("releaseHash") or "", []).append(record)
     _load_git_facts(ctx, [r for _, r in selected])
+    from shipline.domain.provenance.verify_forge import forge_checks
+
     for index, record in selected:
         report.versions.append(record["version"])
         report.checks.extend(check_release(record, index, ctx))
+        report.checks.extend(forge_checks(record, records))
     report.checks.extend(signer_checks(records, trust, ctx.resolve,
                                        None if all else {r["version"] for _, r in selected}))
     if any(r.get("recordType") in ("review", "level") for r in records):

@@ -1,5 +1,5 @@
 """The provenance chain drawn as linked cards: commit → build → artifact →
-attestation → registry, each with its status and evidence."""
+attestation → registry → forge, each with its status and evidence."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shipline.tui.widgets.glyphs import glyph, style
 
 TITLES = {
     "commit": "Commit", "build": "Build", "artifact": "Artifact",
-    "attestation": "Attestation", "registry": "Registry",
+    "attestation": "Attestation", "registry": "Registry", "forge": "Forge",
 }
 WHAT = {
     "commit": "the release commit and tag",
@@ -23,6 +23,7 @@ WHAT = {
     "artifact": "files and their SHA-256",
     "attestation": "in-toto statement and signature",
     "registry": "where each artifact is live",
+    "forge": "the GitHub/GitLab release and its files",
 }
 FIRST_KEYS = ("sha", "commit", "tag", "reference", "ref", "url", "sha256", "digest", "identity",
               "signer", "signature", "keyId", "registry", "builder", "level", "type")
@@ -104,7 +105,7 @@ class LinkCard(Static):
 
 
 class ChainView(VerticalScroll):
-    """Five cards joined by arrows, redrawn from :class:`RunState`."""
+    """Six cards joined by arrows, redrawn from :class:`RunState`."""
 
     DEFAULT_CSS = """
     ChainView { height: 1fr; padding: 0 1; }
@@ -123,6 +124,8 @@ class ChainView(VerticalScroll):
             note = ""
             if link == "commit" and not view.entries:
                 view = _commit_from_steps(state) or view
+            elif link == "forge":
+                pass  # a source-only release still gets its forge release
             elif source_only and view.status == "pending" and not view.entries:
                 view = LinkView(link, "skipped")
                 note = "source-only release: no artifacts"

@@ -17,7 +17,7 @@ STEP_SCREENS: tuple[tuple[str, str], ...] = (
 PIPELINE_STEPS: dict[str, tuple[str, ...]] = {
     "version": ("version",), "changelog": ("changelog",), "gates": ("preflight", "gates"),
     "tag": ("commit", "tag"), "publish": ("artifacts", "publish", "push"),
-    "chain": ("commit", "tag", "provenance", "publish"), "summary": ("record",),
+    "chain": ("commit", "tag", "provenance", "publish", "forge"), "summary": ("record",),
 }
 """Which pipeline steps each screen shows."""
 

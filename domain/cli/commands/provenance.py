@@ -76,10 +76,15 @@ def verify(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
         return first.code, data
     what = "all releases" if args.all else report.versions[0]
     unchecked = sum(1 for c in report.checks if c.status == "missing")
+    unreached = [c for c in report.checks if c.link == "forge" and c.status == "skipped"]
+    if unreached:
+        data["forgeNotChecked"] = [c.to_json() for c in unreached]
     data["message"] = (f"{what}: provenance chain verified ({len(report.versions)} "
                        f"release(s), {len(report.checks)} checks"
                        + (f"; {unchecked} not checked: not on disk or not in this clone"
-                          if unchecked else "") + f"); {trust.describe()}")
+                          if unchecked else "")
+                       + (f"; {len(unreached)} forge file(s) not checked: "
+                          f"{unreached[0].detail}" if unreached else "") + f"); {trust.describe()}")
     return ExitCode.OK, data
 
 
