@@ -68,6 +68,7 @@ def test_shipline_ships_itself_and_installs_from_the_index(
     version = summary["version"]
     assert summary["tag"] == f"v{version}"
     assert pypiserver_auth.password not in done.stdout + done.stderr
+    assert f"## [{version}] - " in (work / "CHANGELOG.md").read_text()
 
     # wheel and sdist on the index, the ones the ledger attested
     on_index = sorted(p.name for p in pypiserver_auth.packages.iterdir())
