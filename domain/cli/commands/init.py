@@ -27,7 +27,7 @@ from typing import Any
 
 from shipline.domain.cli.commands.init_answers import SBOM_SPEC, Answers, answers_from
 from shipline.domain.cli.commands.init_imports import apply_imports, imports_json, show_imports
-from shipline.domain.cli.commands.workspace import packages_section, released_per_package
+from shipline.domain.cli.commands.workspace import packages_section
 from shipline.domain.cli.session import Session
 from shipline.domain.config import parse_config, state_dir_for
 from shipline.domain.ecosystems.detect import (
@@ -42,6 +42,7 @@ from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.gitops import Git
 from shipline.domain.jsonio import dumps_pretty, write_atomic
 from shipline.domain.release.imports import import_tool_configs, load_config
+from shipline.domain.workspace.released import released_per_package
 
 # --- the config ----------------------------------------------------------------
 

@@ -1,11 +1,10 @@
 """``shipline release plan`` in a workspace (monorepo): every package with
 changes since its own last tag, its commits, next version and why.
 
-A repository is released as a workspace when its config has a
-``release.workspace`` section, or, without a config file, when its
-manifests declare a workspace and it has no single-version ``v*`` release
-tags. Packages are chosen by ``NAME@VERSION`` arguments, ``--package NAME``,
-or by running in a package's folder (``-C packages/cli``).
+Whether a repository is released package by package is decided by
+:mod:`shipline.domain.workspace.released`. Packages are chosen by
+``NAME@VERSION`` arguments, ``--package NAME``, or by running in a
+package's folder (``-C packages/cli``).
 """
 
 from __future__ import annotations
@@ -22,38 +21,9 @@ from shipline.domain.gitops import Git
 
 def workspace_of(session: Session) -> Workspace | None:
     """The workspace this invocation releases, or ``None`` for one package."""
-    from shipline.domain.workspace.plan import resolve_workspace
+    from shipline.domain.workspace.released import released_workspace
 
-    settings = session.config.release.workspace
-    if settings is None and session.config.path is not None:
-        return None
-    if settings is not None:
-        return resolve_workspace(session.repo, settings)
-    return released_per_package(session.git, session.config.release.tag_prefix)
-
-
-def released_per_package(git: Git, tag_prefix: str) -> Workspace | None:
-    """The workspace the manifests declare, released package by package,
-    unless the repository releases its packages as one version: it has
-    ``tag_prefix`` release tags, or no package tags and one version in every
-    publishable manifest (lockstep)."""
-    from shipline.domain.release.tag_patterns import detect_pattern, short_name
-    from shipline.domain.release.versioning import release_tags
-    from shipline.domain.workspace.plan import resolve_workspace
-
-    workspace = resolve_workspace(git.root, None)
-    if workspace is None:
-        return None
-    names = {n for p in workspace.packages for n in (p.name, short_name(p.name))}
-    if any(name in tag_prefix for name in names):
-        return workspace  # a package's own tags (`@scope/cli@`), not one version's
-    if release_tags(git, tag_prefix):
-        return None  # released as one version until now
-    tags = git.out("tag", "--merged", "HEAD").splitlines() if git.head() else []
-    if detect_pattern([p.name for p in workspace.packages], tags):
-        return workspace
-    versions = {p.version for p in workspace.packages if not p.private}
-    return None if len(versions) <= 1 else workspace  # one version for all: lockstep
+    return released_workspace(session.git, session.config)
 
 
 def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
