@@ -46,6 +46,8 @@ from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 from shipline.domain.textsafe import visible, visible_data
+from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
+from shipline.domain.workspace.released import released_workspace
 
 
 def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
@@ -78,6 +80,10 @@ def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
     return loaded.model_copy(update={"config": config})
 
 __all__ = [
+    "PackagePlan",
+    "WorkspacePlan",
+    "plan_workspace",
+    "released_workspace",
     "BREAKING_TITLE",
     "EXTERNAL_STEPS",
     "MISSING_MIGRATION",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Pipeline,
         PlannedRelease,
         PlanOptions,
+        WorkspacePlan,
     )
 
 STEP_NAMES = tuple(name for name, _ in STEP_SCREENS)
@@ -100,6 +101,10 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.loaded: LoadedConfig | None = None
         self.git: Git | None = None
         self.planned: PlannedRelease | None = None
+        self.train: WorkspacePlan | None = None
+        """In a workspace (monorepo): every package's plan, shown as a table."""
+        self.train_picks: dict[str, str | None] = {}
+        """The packages the operator toggled on (empty: every package with changes)."""
         self.plan_error: ErrorEvent | None = None
         self.planning = False
         self.state = RunState()
@@ -160,6 +165,8 @@ class ShiplineApp(ReleaseRun, App[int]):
             ShiplineError,
             load_config,
             make_plan,
+            plan_workspace,
+            released_workspace,
         )
 
         if options is None:
@@ -172,6 +179,12 @@ class ShiplineApp(ReleaseRun, App[int]):
                                      self.config_override)
                 self.git, self.loaded = git, loaded
             self.interrupted = self._interrupted_release()
+            workspace = released_workspace(self.git, self.loaded)
+            if workspace is not None:
+                train = plan_workspace(self.git, self.loaded, picks=self.train_picks,
+                                       workspace=workspace)
+                self.call_from_thread(self._train_done, train, seq)
+                return
             planned = make_plan(self.git, self.loaded, options)
         except ShiplineError as exc:
             error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
@@ -238,6 +251,27 @@ class ShiplineApp(ReleaseRun, App[int]):
             if planned.plan.version:
                 self.sub_title = f"{self.repo.name} → {planned.plan.tag}"
         self.refresh_screen()
+
+    def _train_done(self, train: WorkspacePlan, seq: int) -> None:
+        if seq != self._plan_seq:
+            return
+        self.planning = False
+        self.plan_error = None
+        self.train = train
+        releasing = ", ".join(p.tag or "" for p in train.releasing)
+        self.sub_title = f"{self.repo.name} → {releasing}" if releasing else self.repo.name
+        self.refresh_screen()
+
+    def toggle_package(self, name: str) -> None:
+        """Include or leave out one package of the train, and plan again."""
+        if self.train is None:
+            return
+        chosen = {p.name for p in self.train.releasing}
+        chosen ^= {name}
+        self.train_picks = dict.fromkeys(sorted(chosen))
+        if not self.train_picks:
+            self.train_picks = {}
+        self.replan()
 
     @property
     def source_only(self) -> bool:

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static, Tree
 
 from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.packages_table import PackagesTable
 
 
 class PlanScreen(StepScreen):
@@ -23,6 +24,9 @@ class PlanScreen(StepScreen):
     PlanScreen #plan-interrupted.-visible { display: block; }
     PlanScreen #commits { height: 1fr; margin: 0 1; }
     PlanScreen LoadingIndicator { height: 3; }
+    PlanScreen #packages { height: 1fr; margin: 0 1; display: none; }
+    PlanScreen #package-why { height: auto; margin: 0 1; padding: 0 1; display: none;
+                             border: round $accent; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -35,11 +39,16 @@ class PlanScreen(StepScreen):
             tree: Tree[str] = Tree("Commits since the last release", id="commits")
             tree.show_root = False
             yield tree
+            yield PackagesTable(id="packages")
+            yield Static(id="package-why")
 
     def blocker(self) -> str | None:
         app = self.shipline
         if app.interrupted and not app.running:
             return "resume or abort the interrupted release first (ctrl+p)"
+        if app.train is not None:
+            return ("a release train ships from the command line for now: "
+                    "`shipline release ship` (the packages marked ●)")
         if app.planned is None:
             return "the plan is not ready yet"
         if not app.planned.plan.releasable:
@@ -48,6 +57,9 @@ class PlanScreen(StepScreen):
 
     def sync(self) -> None:
         app = self.shipline
+        if app.train is not None:
+            self._sync_train(app.train)
+            return
         planned = app.planned
         self.query_one("#plan-loading").display = planned is None and app.plan_error is None
         self.query_one("#commits").display = planned is not None
@@ -114,3 +126,52 @@ class PlanScreen(StepScreen):
                 node.add_leaf(line)
         if not groups:
             tree.root.add_leaf(Text("no commits since the last release", style="dim"))
+
+    # --- a workspace: the packages table ------------------------------------------
+
+    def _sync_train(self, train: object) -> None:
+        from shipline.domain.api import visible
+
+        self.query_one("#plan-loading").display = False
+        self.query_one("#commits").display = False
+        self.query_one("#plan-bump").display = False
+        packages = train.packages  # type: ignore[attr-defined]
+        releasing = [p for p in packages if p.selected]
+        facts = Text()
+        facts.append("Workspace  ", style="dim")
+        facts.append(f"{train.workspace.kind}", style="bold")  # type: ignore[attr-defined]
+        facts.append("   Packages  ", style="dim")
+        facts.append(str(len(packages)))
+        facts.append("   Releasing  ", style="dim")
+        facts.append(", ".join(visible(p.tag or "", single_line=True) for p in releasing)
+                     or "none", style="bold")
+        self.query_one("#plan-facts", Static).update(facts)
+        table = self.query_one("#packages", PackagesTable)
+        table.display = True
+        table.show(train)
+        self._show_why(train)
+        blocker = self.query_one("#plan-blocker", Static)
+        blocker.set_class(False, "-visible")
+
+    def on_data_table_row_highlighted(self, event: PackagesTable.RowHighlighted) -> None:
+        if self.shipline.train is not None:
+            self._show_why(self.shipline.train)
+
+    def _show_why(self, train: object) -> None:
+        from shipline.domain.api import visible
+
+        table = self.query_one("#packages", PackagesTable)
+        why = self.query_one("#package-why", Static)
+        packages = train.packages  # type: ignore[attr-defined]
+        if not packages or table.cursor_row >= len(packages):
+            why.display = False
+            return
+        p = packages[max(table.cursor_row, 0)]
+        text = Text()
+        for reason in p.reasons:
+            text.append("• ", style="dim")
+            text.append(visible(reason, single_line=True) + "\n")
+        text.rstrip()
+        why.update(text)
+        why.border_title = visible(p.name, single_line=True)
+        why.display = True
