@@ -80,10 +80,6 @@ def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
     return loaded.model_copy(update={"config": config})
 
 __all__ = [
-    "PackagePlan",
-    "WorkspacePlan",
-    "plan_workspace",
-    "released_workspace",
     "BREAKING_TITLE",
     "EXTERNAL_STEPS",
     "MISSING_MIGRATION",
@@ -104,6 +100,7 @@ __all__ = [
     "LinkCheck",
     "LoadedConfig",
     "LogLine",
+    "PackagePlan",
     "Pipeline",
     "PlanOptions",
     "PlannedRelease",
@@ -115,6 +112,7 @@ __all__ = [
     "StepStarted",
     "Summary",
     "VerifyReport",
+    "WorkspacePlan",
     "collect_evidence",
     "detect",
     "group_commits",
@@ -123,6 +121,8 @@ __all__ = [
     "load_ledger",
     "make_plan",
     "migration_unwritten",
+    "plan_workspace",
+    "released_workspace",
     "submit_review",
     "tag_command",
     "verify_provenance_chain",
