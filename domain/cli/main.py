@@ -244,6 +244,9 @@ def _add_init(sub: Any, common: argparse.ArgumentParser) -> None:
     init.add_argument("--remote", help="the remote to push to")
     init.add_argument("--branch", help="the release branch")
     init.add_argument("--tag-prefix", metavar="PREFIX", help="e.g. v; none for bare versions")
+    init.add_argument("--forge", metavar="TYPE[:REPOSITORY]",
+                      help="github or gitlab: the release made after the push (default: from "
+                      "the remote URL and the CI environment); none: no forge release")
 
 
 # command → "module:function" under domain.commands, imported on use

@@ -63,6 +63,8 @@ def config_data(answers: Answers) -> dict[str, Any]:
         "sbom": {"format": answers.sbom, "specVersion": SBOM_SPEC[answers.sbom]},
     }}
     release["push"] = {"remote": answers.remote}
+    if answers.forge:
+        release["forge"] = dict(answers.forge)
     for key, value in answers.extra.items():
         if isinstance(value, dict):
             release.setdefault(key, {}).update(value)
@@ -111,6 +113,11 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     if detection.remotes and answers.remote not in detection.remotes:
         session.emit(LogLine(step="init", text=f"note: remote {answers.remote} is not "
                              f"configured (git remote add {answers.remote} URL)"))
+    if answers.forge:
+        forge = answers.forge
+        session.emit(LogLine(step="init", text=f"forge: a {forge['type']} release of "
+                             f"{forge['repository']} after the push (token from "
+                             f"{forge['tokenEnv']})"))
     data = config_data(answers)
     workspace = released_per_package(session.git, answers.tag_prefix)
     if workspace is not None:

@@ -50,6 +50,8 @@ class Answers:
     tag_prefix: str
     given: set[str] = field(default_factory=set)
     """Questions answered by flags (the wizard skips them)."""
+    forge: dict[str, Any] | None = None
+    """``release.forge``: from ``--forge`` or detected (remote URL, CI)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Release keys imported from the project's release tool (commitMessage,
     bumpRules, excludeCommits, changelog.enabled)."""
@@ -201,6 +203,7 @@ def answers_from(detection: Detection, args: argparse.Namespace,
     prefix = detection.tag_prefix if args.tag_prefix is None else \
         ("" if args.tag_prefix == "none" else args.tag_prefix)
     return Answers(
+        forge=parse_forge(args, detection),
         version_files=files,
         changelog=None if changelog == "none" else changelog,
         gates=merge_gates([(g.name, g.run) for g in detection.gates], args.gate or []),
@@ -208,3 +211,33 @@ def answers_from(detection: Detection, args: argparse.Namespace,
         sbom=SBOM_FORMATS[(args.sbom or "cyclonedx").lower()],
         remote=args.remote or detection.remote or "origin",
         branch=args.branch or detection.branch, tag_prefix=prefix, given=given)
+
+
+def parse_forge(args: argparse.Namespace, detection: Detection) -> dict[str, Any] | None:
+    """``--forge github[:owner/name]`` / ``gitlab[:group/name]`` / ``none``;
+    without it, what the remote URL and the CI environment say."""
+    import os
+
+    from shipline.domain.ecosystems.forge_remote import detect_forge
+
+    detected = detect_forge(detection.remote_url, os.environ)
+    spec = getattr(args, "forge", None)
+    if spec is None:
+        return detected
+    kind, _, repository = spec.strip().partition(":")
+    kind = kind.lower()
+    if kind == "none":
+        return None
+    if kind not in ("github", "gitlab"):
+        raise UsageError(f"--forge {spec}: not github, gitlab or none",
+                         hint="e.g. --forge github:OWNER/NAME")
+    if not repository:
+        if detected is None or detected["type"] != kind:
+            raise UsageError(f"--forge {spec}: the repository cannot be told from the remote",
+                             hint=f"name it: --forge {kind}:OWNER/NAME")
+        return detected
+    entry: dict[str, Any] = {"type": kind, "repository": repository}
+    if detected is not None and detected["type"] == kind and "apiUrl" in detected:
+        entry["apiUrl"] = detected["apiUrl"]
+    entry["tokenEnv"] = "GITHUB_TOKEN" if kind == "github" else "GITLAB_TOKEN"
+    return entry
