@@ -299,7 +299,7 @@ class ReleaseArtifacts:
         everything), append one publish record per artifact that went live
         since. None when this release has no provenance (source-only)."""
         if "prepared" not in self.j.data:
-            return None
+            return self._record_unattested()
         if "sealed" not in self.j.data:
             sealed = self._seal()
             return f"{self.j.version} recorded (record hash {sealed['hash'][:12]}, " \
@@ -325,6 +325,22 @@ class ReleaseArtifacts:
                 appended += 1
         return f"{self.j.version}: {appended} publish record(s) appended to the incomplete " \
             f"release record {sealed_hash[:12]}"
+
+    def _record_unattested(self) -> str | None:
+        """Provenance disabled: the published artifacts still go into the
+        ledger (never a source-only record for a release with artifacts)."""
+        published = self.j.data.get("published") or {}
+        if not self.enabled or not published:
+            return None
+        from shipline.domain.pipeline.release_record import (
+            artifact_entry,
+            record_unattested_release,
+        )
+
+        entries = [artifact_entry(h.type_name, f.path, f.sha256, f.size, self.git.root,
+                                  published.get(h.name))
+                   for h in self.handlers() for f in self._built(h.name)]
+        return record_unattested_release(self.git, self.loaded, self.j, entries)
 
     def _seal(self) -> dict[str, Any]:
         from shipline.domain.provenance import attest as provenance

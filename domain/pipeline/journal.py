@@ -102,6 +102,7 @@ def remove(state_dir: Path) -> None:
     release leaves the work tree as it found it."""
     with contextlib.suppress(FileNotFoundError):
         journal_path(state_dir).unlink()
+    _prune_empty_dirs(state_dir)
     ignore = state_dir / ".gitignore"
     try:
         names = {p.name for p in state_dir.iterdir()}
@@ -117,6 +118,18 @@ def remove(state_dir: Path) -> None:
             state_dir.rmdir()
     except OSError:
         pass
+
+
+def _prune_empty_dirs(state_dir: Path) -> None:
+    """Remove the folders a release left empty (``work/``, ``attestations/``
+    after an abort); a folder with anything in it stays."""
+    if not state_dir.is_dir():
+        return
+    folders = sorted((p for p in state_dir.rglob("*") if p.is_dir() and not p.is_symlink()),
+                     key=lambda p: len(p.parts), reverse=True)
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty folder goes
 
 
 def ensure_state_dir(state_dir: Path) -> None:

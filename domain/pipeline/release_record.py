@@ -1,7 +1,12 @@
-"""The ledger record of a release that shipped no artifacts (source-only):
-the commit → tag link, verified, with the ledger head the tag anchors."""
+"""The ledger record of a release without an attestation: source-only (the
+commit → tag link), or with artifacts while provenance is disabled (their
+digests and registries, the attestation named as missing). Either way
+verified, with the ledger head the tag anchors."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import AttestationInvalid, ReleaseExists
@@ -19,42 +24,73 @@ def refuse_recorded(loaded: LoadedConfig, version: str) -> None:
 
 
 def record_source_release(git: Git, loaded: LoadedConfig, j: Journal) -> str:
+    """A release that shipped no artifacts: the commit → tag link."""
+    return _record(git, loaded, j, [], missing=[], release_type="source-only")
+
+
+def record_unattested_release(git: Git, loaded: LoadedConfig, j: Journal,
+                              artifacts: list[dict[str, Any]]) -> str:
+    """A release whose artifacts were built, published and downloaded back,
+    with provenance disabled: every artifact is recorded with its digest
+    and registry (ARTP-005, RLSE-009), and the missing attestation is said
+    (``incomplete``, ``missing: [attestation]``), never a source-only record."""
+    return _record(git, loaded, j, artifacts, missing=["attestation"],
+                   release_type="artifacts-without-provenance")
+
+
+def artifact_entry(type_name: str, path: Path, sha256: str, size: int, repo: Path,
+                   published: dict[str, Any] | None) -> dict[str, Any]:
+    """One ledger artifact entry for a file that has no attestation."""
+    from shipline.domain.signing.envelope import empty_block
+
+    absolute = path.absolute()
+    return {"type": type_name, "name": path.name,
+            "path": str(absolute.relative_to(repo)) if absolute.is_relative_to(repo)
+            else str(absolute),
+            "sha256": sha256, "size": size,
+            "registry": (published or {}).get("reference"),
+            "publishedAt": (published or {}).get("publishedAt"),
+            "attestation": None, "signature": empty_block("none")}
+
+
+def _record(git: Git, loaded: LoadedConfig, j: Journal, artifacts: list[dict[str, Any]], *,
+            missing: list[str], release_type: str) -> str:
     assert j.release_commit
     tag_commit = git.out("rev-parse", f"{j.tag}^{{commit}}")
     if tag_commit != j.release_commit:
         raise AttestationInvalid(f"tag {j.tag} points at {tag_commit[:7]}, not the release "
-                                 f"commit {j.release_commit[:7]}")
+                                 f"commit {j.release_commit[:7]}",
+                                 hint="`shipline release abort`, fix the tag, and ship again")
     head = ledger.parse_anchor(j.tag_message) or ledger.LedgerHead(0, None)
 
     def anchor_still_holds(book: ledger.Ledger) -> None:
         problem = ledger.prefix_problem(book.records, head)
         if problem:
-            raise AttestationInvalid(f"{book.path}: {problem}")
+            raise AttestationInvalid(f"{book.path}: {problem}",
+                                     hint="restore the ledger from its last good copy")
 
     record = {
         "recordType": "release",
         "version": j.version,
         "commitSha": j.release_commit,
         "gitTag": j.tag,
-        "buildInvocationId": None,
+        "buildInvocationId": j.release_id if artifacts else None,
         "builder": None,
-        "artifacts": [],
+        "artifacts": artifacts,
         "sbom": None,
         "slsaLevel": None,
         "chainVerified": True,
         "ledgerHead": head.to_json(),
         "metadata": {
-            "completeness": "complete",
+            "completeness": "incomplete" if missing else "complete",
             "declaredLevel": None,
             "shortfall": None,
-            "missing": [],
-            "links": {"commit": j.release_commit, "tag": j.tag, "releaseType": "source-only"},
+            "missing": missing,
+            "links": {"commit": j.release_commit, "tag": j.tag, "releaseType": release_type},
         },
         "recordedAt": ledger.now_rfc3339(),
     }
-    try:
-        sealed = ledger.append(loaded.state_dir, record, check=anchor_still_holds)
-    except ReleaseExists:
-        raise
-    return f"{j.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE} " \
+    sealed = ledger.append(loaded.state_dir, record, check=anchor_still_holds)
+    what = f" with {len(artifacts)} artifact(s), no attestation" if artifacts else ""
+    return f"{j.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE}{what} " \
         f"(record {sealed['hash'][:12]})"

@@ -62,7 +62,8 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
     def ship(self, options: ShipOptions) -> Iterator[Any]:
         if options.dry_run:
             planned = yield from self._preflight(options)
-            self.result = yield from dry_run(planned, self._forge_plan(options.model_dump()))
+            self.result = yield from dry_run(planned, self.git, self.loaded, options,
+                                             self.cancel, self._forge_plan(options.model_dump()))
             return
         # the lock first: a second ship waits for nothing and learns nothing
         # from a half-made release; it gets 52 before it reads any state

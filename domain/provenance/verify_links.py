@@ -33,6 +33,13 @@ def check_release(record: dict[str, Any], index: int, ctx: VerifyContext) -> lis
     if not artifacts:
         out.append(LinkCheck("attestation", version, SKIPPED, 0, "source-only release"))
         return out
+    if _unattested(record):
+        out.append(LinkCheck("attestation", version, SKIPPED, 0, "provenance was disabled: "
+                             "artifacts recorded without an attestation"))
+        for artifact in artifacts:
+            out.extend(_artifact_checks(artifact, None, ctx))
+        out.extend(_registry_checks(record, ctx))
+        return out
     statement, attest_checks = _attestation_checks(record, ctx)
     out.extend(attest_checks)
     facts = None
@@ -55,6 +62,14 @@ def check_release(record: dict[str, Any], index: int, ctx: VerifyContext) -> lis
         out.append(_anchor_check(record, index, facts, ctx))
     out.extend(_registry_checks(record, ctx))
     return out
+
+
+def _unattested(record: dict[str, Any]) -> bool:
+    """A release shipped with provenance disabled: no artifact has an
+    attestation or a signature, and the record claims no SLSA level (a
+    record that claims one still needs its attestation: 94)."""
+    return record.get("slsaLevel") is None and all(
+        a["attestation"] is None and not a["signature"]["signed"] for a in record["artifacts"])
 
 
 def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:

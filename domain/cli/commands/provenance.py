@@ -143,6 +143,8 @@ def check_protocol(session: Session, args: argparse.Namespace) -> dict[str, Any]
     kind = args.protocol_type
     checks = {"release": _release_protocol, "provenance": _provenance_protocol,
               "artifact-publish": _publish_protocol}[kind](session, args, record, book)
+    if args.has_attestation is not None:
+        checks.append(_attestation_claim(kind, args.has_attestation, record))
     failures = [(code, text) for code, text in checks if code]
     for code, text in failures[1:]:
         session.emit(ErrorEvent(code=code, message=text))
@@ -194,7 +196,8 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
     if args.has_changelog is False:
         out.append((ExitCode.CHANGELOG_FAILED, "--has-changelog false: every release needs a "
                     "changelog entry before its tag (RLSE-002)"))
-    elif args.has_changelog:
+    else:  # RLSE-002 holds unless the caller says there is none: a config that
+        # turned the changelog off does not make a release without one valid
         from shipline.domain.release.changelog import has_entry
         from shipline.domain.release.plan import changelog_path
 
@@ -224,6 +227,26 @@ def _same_release(found: str, version: str) -> bool:
     return parsed is not None and names(found, parsed)
 
 
+def _attestation_claim(kind: str, claimed: bool, record: dict[str, Any]) -> Check:
+    """``--has-attestation B`` compared with the record: provenance always
+    needs one (PROV-003); for the other protocols the record must match
+    the caller's claim."""
+    artifacts = record["artifacts"]
+    has = bool(artifacts) and all(a["attestation"] for a in artifacts)
+    if kind == "provenance" and not claimed:
+        return (ExitCode.ATTESTATION_INVALID, "--has-attestation false: the provenance "
+                "protocol needs an in-toto attestation (PROV-003)")
+    if claimed and not has:
+        what = "no artifacts" if not artifacts else "artifacts without an attestation"
+        return (ExitCode.ATTESTATION_INVALID, f"--has-attestation true but the release has "
+                f"{what} (PROV-003)")
+    if not claimed and has:
+        return (ExitCode.ATTESTATION_INVALID, "--has-attestation false but the release "
+                f"records the attestation {artifacts[0]['attestation']}")
+    return (0, f"attestation {'recorded: ' + artifacts[0]['attestation'] if has else 'absent'}"
+            " as claimed (--has-attestation)")
+
+
 def _provenance_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],
                          book: Any) -> list[Check]:
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
@@ -233,6 +256,9 @@ def _provenance_protocol(session: Session, args: argparse.Namespace, record: dic
         return [(ExitCode.ATTESTATION_INVALID, "a source-only release has no attested "
                  "artifacts, hence no provenance (PROV-002, PROV-003)")]
     attestation = record["artifacts"][0]["attestation"]
+    if attestation is None:
+        return [(ExitCode.ATTESTATION_INVALID, "the release's artifacts were recorded without "
+                 "an attestation: provenance was disabled when it shipped (PROV-003)")]
     out.append((0, f"in-toto attestation {attestation} recorded (PROV-003, PROV-005)"))
     if args.has_sbom and record["sbom"] is None:
         out.append((ExitCode.ATTESTATION_INVALID, "--has-sbom true but the record has no SBOM"))
