@@ -367,6 +367,9 @@ def test_git_cliff(repo: Repo, cli) -> None:
     plan = _plan(cli, repo)
     assert (plan["bump"], plan["version"]) == ("minor", "1.1.0")
     assert [c["subject"] for c in plan["commits"]] == ["more: a second theme"]
+    unreleased = cli("-C", repo.path, "changelog")
+    assert unreleased.code == 0 and "a second theme" in unreleased.out
+    assert "lodash" not in unreleased.out
     files = _ship(cli, repo)
     assert files["package.json"] == package.replace("1.0.0", "1.1.0")
     assert "lodash" not in files["CHANGELOG.md"]

@@ -17,6 +17,7 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import UsageError
 from shipline.domain.release import changelog
+from shipline.domain.release.bump_rules import without_excluded
 from shipline.domain.release.versioning import release_tags
 from shipline.domain.textsafe import escape_json_text
 
@@ -38,6 +39,8 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
             raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
         releases = changelog.history(git, cfg.tag_prefix, since=since) if since else \
             [changelog.Release(None, None, None, changelog.walk(git, None))]
+    for release in releases:  # the repository's own exclusions (release.excludeCommits)
+        release.commits = without_excluded(release.commits, cfg.exclude_commits)
     if session.output == "json":
         return {"releases": changelog.history_json(releases, exclude)}
     if args.format == "json":
