@@ -105,6 +105,9 @@ class ReleasePlan(BaseModel):
     blocker_code: int | None = None
     """The exit code the blocker carries when it is a failed check (54, 58)."""
     blocker_hint: str | None = None
+    needs_bump: bool = False
+    """The commits ask for no release, but choosing a bump or a version
+    gives one (the TUI then offers the choice instead of stopping)."""
     files: list[FileView] = Field(default_factory=list)
     changelog_path: str | None = None
     changelog_entry: str | None = None
@@ -228,6 +231,7 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         plan.blocker = decision.reasons[0] if "none Conventional" in decision.reasons[0] else (
             "no release-worthy commits (only chores, docs or tests): pass "
             "--bump patch or a VERSION to release anyway")
+        plan.needs_bump = True
         return PlannedRelease(plan, commits=entry_commits)
 
     version = str(target.version)

@@ -51,9 +51,9 @@ class PlanScreen(StepScreen):
                     "`shipline release ship` (the packages marked ●)")
         if app.planned is None:
             return "the plan is not ready yet"
-        if not app.planned.plan.releasable:
+        if not app.planned.plan.releasable and not app.planned.plan.needs_bump:
             return app.planned.plan.blocker or "nothing to release"
-        return None
+        return None  # a plan that needs a bump goes on to the version screen's choice
 
     def sync(self) -> None:
         app = self.shipline
