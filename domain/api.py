@@ -38,6 +38,8 @@ from shipline.domain.release.changelog import (
     BREAKING_TITLE,
     MISSING_MIGRATION,
     OTHER_TITLE,
+    UNWRITTEN,
+    entry_unwritten,
     migration_unwritten,
 )
 from shipline.domain.release.changelog import group as group_commits
@@ -86,6 +88,7 @@ __all__ = [
     "OTHER_TITLE",
     "STEPS",
     "TITLES",
+    "UNWRITTEN",
     "ChainLink",
     "Config",
     "Detection",
@@ -115,6 +118,7 @@ __all__ = [
     "WorkspacePlan",
     "collect_evidence",
     "detect",
+    "entry_unwritten",
     "group_commits",
     "load_config",
     "load_journal",

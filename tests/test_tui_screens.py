@@ -300,3 +300,30 @@ async def test_keyboard_only_out_of_fields(py_repo: Repo) -> None:
         await until(pilot, lambda: app.current_name == "changelog", what="changelog again")
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.current_name == "gates", what="gates")
+
+
+async def test_hand_written_changelog_is_proposed_for_writing(repo: Repo) -> None:
+    """A changelog of prose entries: the TUI offers the entry to write, never
+    the commit subjects, and will not go on until it is written."""
+    repo.commit("chore: initial commit", {
+        "pyproject.toml": '[project]\nname = "demo"\nversion = "3.0.1"\n',
+        "NEWS.md": "# Release notes\n\n## 3.0.1 — 2026-01-20\n\nThe cache survives a "
+                   "read-only directory.\n"})
+    repo.tag("v3.0.1", "Release v3.0.1")
+    repo.commit("feat: cache the plugin index")
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        app.goto("changelog")
+        await pilot.pause()
+        editor = app.screen.query_one("#cl-editor")
+        assert editor.text.startswith("## 3.1.0 — ") and "plugin index" not in editor.text
+        assert "written by hand" in (app.screen.blocker() or "")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.current_name == "changelog"  # refused to go on
+        editor.text = editor.text.replace("Describe this release here.",
+                                          "Start-up is twice as fast.")
+        await pilot.pause(0.4)
+        assert app.screen.blocker() is None
+        assert "twice as fast" in app.options.changelog_entry

@@ -53,7 +53,12 @@ class ChangelogScreen(StepScreen):
         return self.query_one("#cl-editor", TextArea).text
 
     def blocker(self) -> str | None:
-        from shipline.domain.api import MISSING_MIGRATION, migration_unwritten
+        from shipline.domain.api import (
+            MISSING_MIGRATION,
+            UNWRITTEN,
+            entry_unwritten,
+            migration_unwritten,
+        )
 
         app = self.shipline
         if app.options is None:
@@ -66,6 +71,9 @@ class ChangelogScreen(StepScreen):
             return ("breaking changes need migration text (RLSE-005): replace "
                     f"“{MISSING_MIGRATION}” under {', '.join(m.split()[0] for m in missing)} with "
                     "how to migrate")
+        if entry_unwritten(text):
+            return (f"this changelog is written by hand: replace “{UNWRITTEN}” with the "
+                    "notes of this release")
         if not text.strip():
             return "the changelog entry is empty: reset it (ctrl+r) or untick “Write the changelog”"
         return None

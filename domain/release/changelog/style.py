@@ -126,6 +126,8 @@ def learn(doc: Document) -> Style:
     unreleased = doc.unreleased()
     if unreleased is not None:
         style = replace(style, unreleased_heading=unreleased.heading.text)
+    elif not style.heading.startswith("["):
+        style = replace(style, unreleased_heading="Unreleased")  # brackets are KaC's
     style = _learn_sections(doc, released[:3], style)
     style = _learn_blanks(doc, latest, style)
     return style
