@@ -156,8 +156,7 @@ def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
         data = toml_kinds.parse(text, vf.path)
         return (toml_kinds.table_version(text, data, ("package", "workspace.package"), scheme),
                 "[package] version or [workspace.package] version")
-    if name in _LOCKS:
-        toml_kinds.parse(text, vf.path)
+    if name in _LOCKS:  # never parsed whole: a lock can be megabytes, only entries matter
         return [], ""
     if name == "package-lock.json":
         return json_kinds.package_lock_root(text, vf.path), 'the root "version" entries'

@@ -87,11 +87,20 @@ def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
 
 
 def _package_blocks(text: str) -> list[tuple[int, int]]:
-    starts = [m.end() for m in re.finditer(r"(?m)^\[\[package\]\][ \t]*\r?\n", text)]
+    """``(start, end)`` of each ``[[package]]`` table's own keys, up to the
+    next table header. ``str.find``, not a multi-line regex: a lock file
+    can be megabytes."""
     blocks = []
-    for start in starts:
-        nxt = re.compile(r"(?m)^\[").search(text, start)
-        blocks.append((start, nxt.start() if nxt else len(text)))
+    at = 0 if text.startswith("[[package]]") else text.find("\n[[package]]")
+    while at != -1:
+        start = text.find("\n", at + 1)
+        if start == -1:
+            break
+        start += 1
+        end = text.find("\n[", start)
+        end = len(text) if end == -1 else end + 1
+        blocks.append((start, end))
+        at = text.find("\n[[package]]", end - 1)
     return blocks
 
 
@@ -102,7 +111,6 @@ def lock_entries(text: str, rel: str, current: semver.Version, scheme: str,
 
     A configured lock with no local entry, or none at this release, is 55
     (``strict``); one shipline added by itself is then left alone."""
-    parse(text, rel)
     sites: list[Site] = []
     others: list[str] = []
     for start, end in _package_blocks(text):
