@@ -217,3 +217,85 @@ def test_sigkill_during_the_push_then_abort_refuses_with_59_naming_the_tags(
     assert resumed.code == 0, resumed.err
     records = json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
     assert len(records) == 2
+
+
+# --- a three-package train stopped at every step boundary -----------------------------
+
+
+def _three(repo: Repo) -> Path:
+    pnpm_monorepo(repo)
+    bare = _origin(repo)
+    repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
+    repo.commit("feat(core): b", {"packages/core/index.js": "b\n"})
+    repo.commit("fix(write): c", {"packages/write/index.js": "c\n"})
+    return bare
+
+
+def _train(repo: Repo):
+    from shipline.domain.gitops import Git
+    from shipline.domain.pipeline.train import Train
+    from shipline.domain.release.imports import load_config
+
+    git = Git.open(repo.path)
+    return Train(git, load_config(git.root))
+
+
+def _stop_after(repo: Repo, step: str) -> None:
+    from shipline.domain.events import StepFinished
+
+    events = _train(repo).ship({})
+    for event in events:
+        if isinstance(event, StepFinished) and event.step == step:
+            events.close()  # nothing after this point runs: like a SIGKILL
+            return
+    raise AssertionError(f"step {step} never finished")
+
+
+def _journal(repo: Repo):
+    from shipline.domain.pipeline import journal
+
+    loaded = journal.load(repo.path / ".shipline")
+    assert loaded is not None
+    return loaded
+
+
+TRAIN_TAGS = ["@acme/cli@3.0.2", "@acme/core@1.3.0", "@acme/write@1.0.1"]
+
+
+@pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag", "push"])
+def test_resume_after_every_step_of_a_train_finishes_once(repo: Repo, step: str) -> None:
+    bare = _three(repo)
+    base = repo.git("rev-parse", "HEAD")
+    _stop_after(repo, step)
+    assert step in _journal(repo).completed
+    list(_train(repo).resume(_journal(repo)))
+    assert repo.git("rev-parse", "HEAD~1") == base  # exactly one release commit
+    assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == TRAIN_TAGS
+    for path, version in (("packages/cli", "3.0.2"), ("packages/core", "1.3.0"),
+                          ("packages/write", "1.0.1")):
+        assert (repo.path / path / "CHANGELOG.md").read_text().count(f"## [{version}]") == 1
+    remote = subprocess.run(["git", "-C", str(bare), "tag"], capture_output=True,
+                            text=True).stdout.split()
+    assert set(TRAIN_TAGS) <= set(remote)
+    records = json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
+    assert len(records) == 3
+    assert not (repo.path / ".shipline" / "journal.json").exists()
+
+
+@pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag"])
+def test_abort_after_every_local_step_of_a_train_restores_everything(repo: Repo,
+                                                                      step: str) -> None:
+    _three(repo)
+    before = repo.snapshot()
+    _stop_after(repo, step)
+    list(_train(repo).abort(_journal(repo)))
+    after = repo.snapshot()
+    after["files"] = {k: v for k, v in after["files"].items() if not k.startswith(".shipline")}
+    assert after == before
+
+
+def test_a_single_ship_while_a_train_is_half_done_is_52(repo: Repo, cli) -> None:
+    _three(repo)
+    _stop_after(repo, "commit")
+    result = cli("-C", repo.path, "release", "ship", "--yes")
+    assert result.code == 52 and "already in progress" in result.err
