@@ -14,6 +14,7 @@ from shipline.domain.ecosystems.detect import Detection, detect
 from shipline.domain.errors import ExitCode, ShiplineError
 from shipline.domain.events import (
     ChainLink,
+    Confirmation,
     ErrorEvent,
     FileChange,
     GateResult,
@@ -47,7 +48,7 @@ from shipline.domain.release.git_commands import tag_command
 from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
-from shipline.domain.textsafe import visible, visible_data
+from shipline.domain.textsafe import shown, visible, visible_data
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 from shipline.domain.workspace.released import released_workspace
 
@@ -72,15 +73,6 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
                   env=env, rebuild=rebuild)
 
 
-def with_tag_signing(loaded: LoadedConfig, sign: bool) -> LoadedConfig:
-    """``loaded`` with ``release.tag.sign`` set to ``sign`` (the operator's
-    signing choice for this run; the config file is not changed)."""
-    release = loaded.config.release
-    tag = release.tag.model_copy(update={"sign": sign})
-    config = loaded.config.model_copy(
-        update={"release": release.model_copy(update={"tag": tag})})
-    return loaded.model_copy(update={"config": config})
-
 __all__ = [
     "BREAKING_TITLE",
     "EXTERNAL_STEPS",
@@ -91,6 +83,7 @@ __all__ = [
     "UNWRITTEN",
     "ChainLink",
     "Config",
+    "Confirmation",
     "Detection",
     "ErrorEvent",
     "ExitCode",
@@ -127,10 +120,10 @@ __all__ = [
     "migration_unwritten",
     "plan_workspace",
     "released_workspace",
+    "shown",
     "submit_review",
     "tag_command",
     "verify_provenance_chain",
     "visible",
     "visible_data",
-    "with_tag_signing",
 ]

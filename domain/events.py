@@ -7,6 +7,7 @@ Every event is a frozen pydantic model with a ``kind`` discriminator, so
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,10 @@ class StepProgress(_Event):
     detail: str
     done: int | None = None
     total: int | None = None
+    artifact: str = ""
+    """The artifact this progress is about ("" for the step as a whole)."""
+    action: str = ""
+    """What is happening to it: building, built, uploading, uploaded."""
 
 
 class StepFinished(_Event):
@@ -102,6 +107,19 @@ class PackagePlanned(_Event):
     private: bool = False
     group: str | None = None
     reasons: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A question the pipeline asks before an irreversible step (the
+    ``confirm`` hook answers it): the CLI prints ``question``, the TUI
+    shows it in a modal whose go-on button says ``yes``."""
+
+    step: StepName
+    """The step that waits for the answer: publish or push."""
+    question: str
+    yes: str
+    """The label of the answer that goes on, e.g. Publish or Push."""
 
 
 class ErrorEvent(_Event):

@@ -59,12 +59,21 @@ def is_safe(text: str) -> bool:
     return _UNSAFE.search(text) is None
 
 
+def shown(text: str, *, single_line: bool = False) -> str:
+    """Foreign text as every face shows it: registered secrets redacted
+    (:func:`shipline.domain.runner.redact`), then made :func:`visible`. The
+    CLI's renderers and the TUI both show text through this."""
+    from shipline.domain.runner import redact
+
+    return visible(redact(text), single_line=single_line)
+
+
 def visible_data(value: Any) -> Any:
     """``value`` (a string, list, dict or pydantic model, nested) with
-    :func:`visible` applied to every string in it: how a screen takes in
+    :func:`shown` applied to every string in it: how a screen takes in
     an event or a record before showing any of it."""
     if isinstance(value, str):
-        return visible(value)
+        return shown(value)
     if isinstance(value, list | tuple):
         return type(value)(visible_data(v) for v in value)
     if isinstance(value, dict):

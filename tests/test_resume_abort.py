@@ -155,3 +155,25 @@ def test_sigkill_mid_gate_then_abort(py_repo: Repo, tmp_path: Path, cli) -> None
     keep = {k: v for k, v in before["files"].items() if not k.startswith(".shipline/")}
     assert {k: v for k, v in after["files"].items() if not k.startswith(".shipline/")} == keep
     assert after["head"] == before["head"] and after["refs"] == before["refs"]
+
+
+@pytest.mark.parametrize("after", ["version", "gates", "tag"])
+def test_the_cancel_token_undoes_everything_local(py_repo: Repo, after: str) -> None:
+    """The one cancel path: the token the TUI's cancel and the CLI's Ctrl-C set
+    is checked by the pipeline itself, which undoes its local work (130)."""
+    from shipline.domain.errors import Interrupted
+
+    before = py_repo.snapshot()
+    pipeline = _pipeline(py_repo)
+    events = pipeline.ship(ShipOptions(yes=True, no_push=True))
+    with pytest.raises(Interrupted) as stopped:
+        for event in events:
+            if isinstance(event, StepFinished) and event.step == after:
+                pipeline.cancel.set()
+    assert int(stopped.value.code) == 130 and "everything was undone" in stopped.value.message
+    after_files = py_repo.snapshot()
+    after_files["files"] = {k: v for k, v in after_files["files"].items()
+                            if not k.startswith(".shipline")}
+    before["files"] = {k: v for k, v in before["files"].items() if not k.startswith(".shipline")}
+    assert after_files == before
+    assert not (py_repo.path / ".shipline" / "journal.json").exists()

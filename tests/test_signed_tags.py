@@ -58,3 +58,29 @@ def test_signing_with_an_unknown_key_id_is_91(py_repo: Repo, gpg_home: GpgHome, 
     assert "Traceback" not in result.err and "is not in the gpg keyring" in result.err
     assert py_repo.git("log", "-1", "--format=%s") == "chore: sign tags"  # nothing committed
     assert not (py_repo.path / ".shipline" / "journal.json").exists()
+
+
+def test_the_tag_signing_choice_is_an_option_of_the_run(py_repo: Repo, gpg_key: GpgKey,  # noqa: F811
+                                                        ) -> None:
+    """ShipOptions.sign_tag (the TUI's choice) overrides release.tag.sign for
+    one run, both ways, and is kept in the journal for a resume."""
+    from shipline.domain.config import load_config
+    from shipline.domain.gitops import Git
+    from shipline.domain.pipeline.order import ShipOptions
+    from shipline.domain.pipeline.steps import Pipeline
+
+    git = Git.open(py_repo.path)
+    for _ in Pipeline(git, load_config(git.root)).ship(
+            ShipOptions(yes=True, no_push=True, sign_tag=True)):
+        pass
+    done = subprocess.run(["git", "-C", str(py_repo.path), "verify-tag", "--raw", "v1.3.0"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and f"VALIDSIG {gpg_key.fingerprint}" in done.stderr
+    py_repo.commit("fix: one more")
+    _sign_config(py_repo)
+    for _ in Pipeline(git, load_config(git.root)).ship(
+            ShipOptions(yes=True, no_push=True, sign_tag=False)):
+        pass
+    done = subprocess.run(["git", "-C", str(py_repo.path), "verify-tag", "v1.3.1"],
+                          capture_output=True, text=True)
+    assert py_repo.git("cat-file", "-t", "v1.3.1") == "tag" and done.returncode != 0  # unsigned

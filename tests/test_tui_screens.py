@@ -155,7 +155,8 @@ async def test_publish_progress_bars_follow_events(py_repo: Repo) -> None:
         await pilot.pause()
         assert "Source-only release" in str(app.screen.query_one("#pub-artifacts").render())
         app.apply_event(StepStarted(step="publish", title="Publish"))
-        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading", done=1024,
+        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading",
+                                     artifact="demo.whl", action="uploading", done=1024,
                                      total=4096))
         await pilot.pause()
         row = app.screen.query_one(TransferRow)
@@ -163,7 +164,8 @@ async def test_publish_progress_bars_follow_events(py_repo: Repo) -> None:
         bar = row.query_one("ProgressBar")
         assert (bar.progress, bar.total) == (1024, 4096)
         assert "1.0 KiB/4.0 KiB" in str(row.query_one(".rate").render())
-        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading", done=4096,
+        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading",
+                                     artifact="demo.whl", action="uploading", done=4096,
                                      total=4096))
         app.apply_event(StepFinished(step="publish", status="ok"))
         await pilot.pause()

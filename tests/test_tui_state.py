@@ -63,9 +63,11 @@ def test_chain_link_status_is_the_worst_of_its_artifacts() -> None:
 
 def test_progress_files_commands_error_and_summary() -> None:
     state = RunState()
-    state.apply(StepProgress(step="publish", detail="demo.whl: uploading", done=512,
+    state.apply(StepProgress(step="publish", detail="demo.whl: uploading",
+                             artifact="demo.whl", action="uploading", done=512,
                              total=2048))
-    state.apply(StepProgress(step="publish", detail="demo.whl: uploading", done=2048,
+    state.apply(StepProgress(step="publish", detail="demo.whl: uploading",
+                             artifact="demo.whl", action="uploading", done=2048,
                              total=2048))
     state.apply(StepProgress(step="publish", detail="checking the registry"))  # no bar
     assert list(state.transfers) == [("demo.whl", "publish")]
@@ -85,3 +87,19 @@ def test_screen_status_from_its_steps() -> None:
     assert screen_status(["ok", "running"]) == "running"
     assert screen_status(["ok", "failed"]) == "failed"
     assert screen_status(["skipped"]) == "skipped"
+
+
+def test_the_state_redacts_secrets_like_the_renderers() -> None:
+    """A registered secret (a token read from the environment) never reaches
+    a screen: the TUI shows text through the same function as the CLI."""
+    from shipline.domain.runner import register_secret
+    from shipline.domain.textsafe import shown as cli_shown
+
+    secret = "tui-redaction-test-9f8e7d6c"
+    register_secret(secret)
+    state = RunState()
+    state.apply(LogLine(step="publish", text=f"uploading with token {secret}"))
+    state.apply(ErrorEvent(code=88, message=f"rejected {secret}", hint=f"rotate {secret}"))
+    seen = state.log[-1].text + state.error.message + (state.error.hint or "")
+    assert secret not in seen
+    assert state.log[-1].text == cli_shown(f"uploading with token {secret}")

@@ -5,7 +5,8 @@ part of the UI that drives the domain: it iterates ``Pipeline.ship`` (or
 ``resume`` / ``abort``), hands every event to the app with
 ``call_from_thread``, pauses after the gates and after the tag until the
 operator goes on, answers the pipeline's confirmations with a modal, and on
-a confirmed cancel closes the generator and undoes the run's local effects.
+a confirmed cancel sets the run's cancel token: the pipeline itself undoes the
+run's local effects and stops with 130, as it does on a Ctrl-C in the CLI.
 """
 
 from __future__ import annotations
@@ -20,14 +21,10 @@ from textual.worker import WorkerState
 from shipline.tui.state import RunState
 
 if TYPE_CHECKING:
-    from shipline.domain.api import Pipeline, ShipOptions
+    from shipline.domain.api import Confirmation, ShipOptions
 
 PAUSE_AFTER = {"gates": "tag", "tag": "publish"}
 """After these steps the run waits for the operator on the named screen."""
-
-
-class Cancelled(Exception):
-    """The operator cancelled the run (confirmed)."""
 
 
 class ReleaseRun:
@@ -67,7 +64,7 @@ class ReleaseRun:
         self.waiting_after = None
         from shipline.domain.api import ShipOptions
 
-        options = ShipOptions(**self.options.model_dump())
+        options = ShipOptions(**{**self.options.model_dump(), "sign_tag": self.sign_tag})
         self.run_worker_ = self._release_worker(options, "ship")
         self.refresh_screen()
 
@@ -105,11 +102,8 @@ class ReleaseRun:
         """Let a waiting run go on past ``step``; False if it is not waiting there."""
         if self.waiting_after != step or not self.running:
             return False
-        if step == "gates" and self.pipeline is not None and self.sign_tag is not None \
-                and self.loaded is not None:
-            from shipline.domain.api import with_tag_signing
-
-            self.pipeline.loaded = with_tag_signing(self.loaded, self.sign_tag)
+        if step == "gates" and self.pipeline is not None and self.sign_tag is not None:
+            self.pipeline.sign_tag = self.sign_tag  # the choice made on the Tag screen
         self.waiting_after = None
         self.proceed.set()
         self.refresh_screen()
@@ -123,29 +117,22 @@ class ReleaseRun:
             Pipeline,
             ShiplineError,
             Summary,
-            with_tag_signing,
         )
 
         assert self.git is not None and self.loaded is not None
-        loaded = self.loaded if self.sign_tag is None else \
-            with_tag_signing(self.loaded, self.sign_tag)
-        pipeline = Pipeline(self.git, loaded, confirm=self._confirm_from_thread,
+        pipeline = Pipeline(self.git, self.loaded, confirm=self._confirm_from_thread,
                             cancel=self.cancel_event)
+        pipeline.sign_tag = self.sign_tag
         self.pipeline = pipeline
         command = f"release {mode}"
         events = pipeline.ship(options) if mode == "ship" and options is not None else \
             pipeline.resume() if mode == "resume" else pipeline.abort()
         try:
-            for event in events:
+            for event in events:  # a cancel sets the token: the pipeline undoes and stops
                 self._post(event)
-                if self.cancel_event.is_set():
-                    raise Cancelled
                 if event.kind == "step_finished" and event.step in PAUSE_AFTER \
                         and event.status == "ok":
                     self._wait_for_operator(event.step)
-        except Cancelled:
-            events.close()
-            self._undo_after_cancel(pipeline)
         except ShiplineError as exc:
             code = ExitCode.INTERRUPTED if self.cancel_event.is_set() else exc.code
             self._post(ErrorEvent(code=int(code), message=exc.message, hint=exc.hint,
@@ -164,10 +151,11 @@ class ReleaseRun:
             self._post(Summary(command=command, ok=True, exit_code=0, data=data))
 
     def _wait_for_operator(self, step: str) -> None:
+        """Until the operator goes on, or cancels (the pipeline then undoes)."""
         self.call_from_thread(self._set_waiting, step)
         while not self.proceed.wait(0.05):
             if self.cancel_event.is_set():
-                raise Cancelled
+                return
         self.proceed.clear()
 
     def _set_waiting(self, step: str) -> None:
@@ -175,22 +163,6 @@ class ReleaseRun:
         self.notify(f"{step} done: review the {PAUSE_AFTER[step]} screen and go on there",
                     title="Waiting for you")
         self.refresh_screen()
-
-    def _undo_after_cancel(self, pipeline: Pipeline) -> None:
-        from shipline.domain.api import ErrorEvent, ExitCode, Pipeline, ShiplineError, Summary
-
-        undo = Pipeline(pipeline.git, pipeline.loaded)
-        try:
-            for event in undo.abort():
-                self._post(event)
-            message = "cancelled: every local change was undone; the repository is as it was"
-            hint = None
-        except ShiplineError as exc:
-            message = f"cancelled, but the undo stopped: {exc.message}"
-            hint = exc.hint
-        code = int(ExitCode.INTERRUPTED)
-        self._post(ErrorEvent(code=code, message=message, hint=hint))
-        self._post(Summary(command="release ship", ok=False, exit_code=code))
 
     def _post(self, event: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the app is gone: nothing to show
@@ -214,17 +186,14 @@ class ReleaseRun:
         if handler is not None and screen.is_mounted:
             handler(event)
 
-    def _confirm_from_thread(self, question: str) -> bool:
+    def _confirm_from_thread(self, request: Confirmation) -> bool:
         """The pipeline's confirmation hook: ask in a modal, wait for the answer."""
         from shipline.tui.screens.confirm import ConfirmScreen
 
         answer: concurrent.futures.Future[bool] = concurrent.futures.Future()
 
-        verb = question.split(maxsplit=1)[0] if question else "Yes"
-        yes = verb if verb in ("Push", "Publish") else "Yes"
-
         def ask() -> None:
-            self.push_screen(ConfirmScreen("Irreversible", question, yes=yes),
+            self.push_screen(ConfirmScreen("Irreversible", request.question, yes=request.yes),
                              callback=lambda yes: answer.set_result(bool(yes)))
 
         self.call_from_thread(ask)

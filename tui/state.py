@@ -130,12 +130,11 @@ class RunState:
             self.log.append(event)
 
     def _progress(self, event: StepProgress) -> None:
-        artifact, _, rest = event.detail.partition(": ")
-        if event.done is None or not rest:
-            return
-        key = (artifact, event.step)
-        transfer = self.transfers.setdefault(key, Transfer(artifact, event.step))
-        transfer.done, transfer.total, transfer.detail = event.done, event.total, rest
+        if event.done is None or not event.artifact:
+            return  # progress of the step as a whole: no bar
+        key = (event.artifact, event.step)
+        transfer = self.transfers.setdefault(key, Transfer(event.artifact, event.step))
+        transfer.done, transfer.total, transfer.detail = event.done, event.total, event.action
 
 
 def _combined(statuses: list[str]) -> str:

@@ -21,7 +21,7 @@ from shipline.domain.events import (
     Summary,
 )
 from shipline.domain.runner import redact
-from shipline.domain.textsafe import escape_json_text, visible
+from shipline.domain.textsafe import escape_json_text, shown
 
 
 class JsonRenderer:
@@ -45,7 +45,7 @@ def _show(text: str, line: bool = False) -> str:
     sequences made visible (:mod:`shipline.domain.textsafe`), markup escaped."""
     from rich.markup import escape
 
-    return escape(visible(redact(text), single_line=line))
+    return escape(shown(text, single_line=line))
 
 
 _STATUS_STYLE = {
@@ -85,7 +85,7 @@ class TextRenderer:
 
     def text(self, text: str) -> None:
         out = self.out or sys.stdout
-        text = visible(redact(text))
+        text = shown(text)
         out.write(text)
         if not text.endswith("\n"):
             out.write("\n")

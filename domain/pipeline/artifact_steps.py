@@ -28,7 +28,7 @@ from typing import Any
 
 from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import Interrupted, ShiplineError
-from shipline.domain.events import ChainLink, LogLine, StepProgress
+from shipline.domain.events import ChainLink, Confirmation, LogLine, StepProgress
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.journal import Journal
@@ -39,7 +39,7 @@ StepResult = tuple[str, str]
 
 class ReleaseArtifacts:
     def __init__(self, git: Git, loaded: LoadedConfig, journal: Journal, state_dir: Path,
-                 save: Callable[[], None], confirm: Callable[[str], bool] | None,
+                 save: Callable[[], None], confirm: Callable[[Confirmation], bool] | None,
                  env: Mapping[str, str] | None = None):
         self.git = git
         self.loaded = loaded
@@ -115,6 +115,7 @@ class ReleaseArtifacts:
                 if h.ctx.out_dir.exists():
                     shutil.rmtree(h.ctx.out_dir)
                 yield StepProgress(step="artifacts", detail=f"{h.name}: building", done=0,
+                                   artifact=h.name, action="building",
                                    total=None)
                 files = h.build()
                 yield from self._drain()
@@ -122,6 +123,7 @@ class ReleaseArtifacts:
                 self.save()
                 size = sum(f.size for f in files)
                 yield StepProgress(step="artifacts", detail=f"{h.name}: built", done=size,
+                                   artifact=h.name, action="built",
                                    total=size)
             yield ChainLink(link="build", status="ok", name=h.name,
                             detail={"type": h.type_name, "invocation": self.j.release_id,
@@ -175,8 +177,10 @@ class ReleaseArtifacts:
         if pending and self.confirm is not None:
             where = "; ".join(f"{h.label} {self.j.version} to {h.cfg.registry or 'its registry'}"
                               for h in pending)
-            if not self.confirm(f"Publish {where}? Published versions cannot be taken back "
-                                "everywhere (PyPI never deletes)."):
+            if not self.confirm(Confirmation(
+                    step="publish", yes="Publish",
+                    question=f"Publish {where}? Published versions cannot be taken back "
+                    "everywhere (PyPI never deletes).")):
                 raise Interrupted("stopped before publishing; nothing left this machine",
                                   hint="`shipline release resume` publishes, `shipline release "
                                   "abort` undoes the commit, tag and build")
@@ -263,7 +267,8 @@ class ReleaseArtifacts:
         yield ChainLink(link="registry", status="running", name=h.name,
                         detail={"registry": h.cfg.registry})
         size = sum(f.size for f in files)
-        yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0, total=size)
+        yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0, total=size,
+                           artifact=h.name, action="uploading")
         try:
             result = h.publish(files)
         except RegistryHoldsOther as exc:
@@ -275,7 +280,8 @@ class ReleaseArtifacts:
                 hint="do not push the tag: find out who published what; `shipline release "
                 "abort` then reports it as live") from None
         yield from self._drain()
-        yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size, total=size)
+        yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size, total=size,
+                           artifact=h.name, action="uploaded")
         return result
 
     def probe(self, effect: Effect) -> Observation:

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
-from shipline.domain.events import GitCommand
+from shipline.domain.events import Confirmation, GitCommand
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.order import signs_tag
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import RunState
 from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
@@ -59,7 +60,10 @@ class GitSteps(RunState):
                 return "ok", f"{j.tag} (already made)"
             raise TagExists(f"tag {j.tag} already exists and points at {target[:7]}",
                             hint="`shipline release abort`, then choose another version")
-        key = tag_signing_key(self.git) if self.loaded.release.tag.sign else None
+        if self.sign_tag is not None:
+            j.options["sign_tag"] = self.sign_tag  # kept with the run: resume signs alike
+        sign = signs_tag(self.loaded, j.options.get("sign_tag"))
+        key = tag_signing_key(self.git) if sign else None
         argv = [*tag_command(j.tag, j.tag_message, sign=key is not None, key=key),
                 j.release_commit]
         yield GitCommand(argv=argv)
@@ -92,8 +96,10 @@ class GitSteps(RunState):
         if refs and refs.get(f"refs/tags/{j.tag}") == self.git.out("rev-parse", j.tag):
             effects.done(effect)  # pushed before a crash: adopt it
             return "ok", f"{j.tag} already on {push.remote}"
-        if self.confirm is not None and not self.confirm(
-                f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be undone."):
+        if self.confirm is not None and not self.confirm(Confirmation(
+                step="push", yes="Push",
+                question=f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be "
+                "undone.")):
             raise Interrupted("stopped before the push; nothing left this machine",
                               hint="`shipline release resume` pushes, `shipline release abort` "
                               "undoes the commit and tag")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from shipline.domain.config import LoadedConfig
+from shipline.domain.events import Confirmation
 from shipline.domain.release.plan import PlanOptions
 
 STEPS = ("version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish",
@@ -30,7 +32,8 @@ EXTERNAL_STEPS = frozenset({"publish", "push", "forge"})
 UNDOABLE_ON_FAILURE = ("version", "changelog", "gates")
 """Steps whose failure undoes the run at once (nothing is committed yet)."""
 
-Confirm = Callable[[str], bool]
+Confirm = Callable[[Confirmation], bool]
+"""Answers the pipeline's question before an irreversible step (None: go on)."""
 
 
 class ShipOptions(PlanOptions):
@@ -40,3 +43,11 @@ class ShipOptions(PlanOptions):
     """CI mode: push the tag so the publishing workflow runs, skip the
     artifact steps here, and exit 65 (handoff required); the workflow
     records what it built with ``shipline attest``."""
+    sign_tag: bool | None = None
+    """Sign the release tag with gpg (True), make it annotated (False), or do
+    what ``release.tag.sign`` says (None). The TUI's tag-signing choice."""
+
+
+def signs_tag(loaded: LoadedConfig, choice: bool | None) -> bool:
+    """Whether the release tag is signed: the run's choice, else the config."""
+    return loaded.release.tag.sign if choice is None else choice

@@ -72,7 +72,9 @@ def attests_here(loaded: LoadedConfig, options: PlanOptions) -> bool:
 def check_signing(git: Git, loaded: LoadedConfig, options: PlanOptions,
                   env: Mapping[str, str]) -> Iterator[Any]:
     """Yield the preflight lines; raise 90/91 (the lines are shown first)."""
-    if loaded.release.tag.sign:
+    from shipline.domain.pipeline.order import signs_tag
+
+    if signs_tag(loaded, getattr(options, "sign_tag", None)):
         tag_signing_key(git)
     prov = loaded.release.security.provenance
     if not prov.enabled:

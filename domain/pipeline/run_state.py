@@ -5,11 +5,12 @@ over this state so each stays one concept (local files, git, artifacts)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 from shipline.domain.config import LoadedConfig
-from shipline.domain.errors import GateFailed, TagExists, VersionBumpFailed
+from shipline.domain.errors import GateFailed, ShiplineError, TagExists, VersionBumpFailed
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.order import Confirm
@@ -31,6 +32,9 @@ class RunState:
         self.planned: PlannedRelease | None = None
         self.result: dict[str, Any] = {}
         self._release_artifacts: Any = None
+        self.sign_tag: bool | None = None
+        """The operator's tag-signing choice, set before the tag step (the TUI
+        asks after the gates); None keeps the run's option, then the config."""
 
     @property
     def run(self) -> journal.Journal:
@@ -61,3 +65,30 @@ def file_mode(path: Path) -> int:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
         return 0o644
+
+
+class Cancelled(KeyboardInterrupt):
+    """The run's cancel token was set (the TUI's cancel, the CLI's Ctrl-C). A
+    kind of KeyboardInterrupt, so a cancel and a Ctrl-C inside a step take
+    the one path: undo what is local, or stop saying what already left."""
+
+
+def until_cancelled(events: Iterator[Any], cancel: threading.Event) -> Generator[Any, None, Any]:
+    """A step's events, stopped as soon as ``cancel`` is set: checked before
+    the step starts and after each event it yields. A step that fails while
+    the token is set (a gate killed by it) was cancelled, not failed."""
+    while True:
+        if cancel.is_set():
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+            raise Cancelled
+        try:
+            event = next(events)
+        except StopIteration as done:
+            return done.value
+        except ShiplineError:
+            if cancel.is_set():
+                raise Cancelled from None
+            raise
+        yield event

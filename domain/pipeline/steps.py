@@ -46,7 +46,7 @@ from shipline.domain.pipeline.order import (
     ShipOptions,
 )
 from shipline.domain.pipeline.prechecks import checks_before_write
-from shipline.domain.pipeline.run_state import raise_for
+from shipline.domain.pipeline.run_state import raise_for, until_cancelled
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
 from shipline.domain.release.plan import PlannedRelease, make_plan
 
@@ -150,8 +150,9 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             self._save()
             yield StepStarted(step=step, title=TITLES[step])
             try:
-                detail = yield from getattr(self, f"_step_{step}")()
-            except KeyboardInterrupt:
+                detail = yield from until_cancelled(getattr(self, f"_step_{step}")(),
+                                                    self.cancel)
+            except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
                 yield from self._interrupted(step)
                 raise AssertionError("unreachable") from None
             except HandoffRequired as exc:

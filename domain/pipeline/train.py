@@ -36,13 +36,20 @@ from shipline.domain.errors import (
     TagFailed,
     UsageError,
 )
-from shipline.domain.events import FileChange, GateResult, GitCommand, LogLine, StepFinished
+from shipline.domain.events import (
+    Confirmation,
+    FileChange,
+    GateResult,
+    GitCommand,
+    LogLine,
+    StepFinished,
+)
 from shipline.domain.events import StepStarted as Started
 from shipline.domain.gitops import Git, GitError
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.effects import Effect, EffectLog
-from shipline.domain.pipeline.run_state import file_mode, raise_for
+from shipline.domain.pipeline.run_state import file_mode, raise_for, until_cancelled
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release import version_files as bumpfiles
@@ -188,8 +195,9 @@ class Train:
             self._save()
             yield Started(step=step, title=TITLES[step])
             try:
-                status, detail = yield from getattr(self, f"_step_{step}")()
-            except KeyboardInterrupt:
+                status, detail = yield from until_cancelled(getattr(self, f"_step_{step}")(),
+                                                            self.cancel)
+            except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
                 if not self._left_the_machine():
                     yield from self._undo()
                     journal.remove(self.state_dir)
@@ -430,8 +438,10 @@ class Train:
         if self._live_tags() == tags:
             effects.done(effect)
             return "ok", f"already on {push.remote}"
-        if self.confirm is not None and not self.confirm(
-                f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot be undone."):
+        if self.confirm is not None and not self.confirm(Confirmation(
+                step="push", yes="Push",
+                question=f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot "
+                "be undone.")):
             raise Interrupted("stopped before the push; nothing left this machine",
                               hint="`shipline release resume` pushes, `shipline release abort` "
                               "undoes the commit and tags")

@@ -16,8 +16,8 @@ from shipline.domain.api import (
     ErrorEvent,
     ShiplineError,
     load_ledger,
+    shown,
     verify_provenance_chain,
-    visible,
 )
 from shipline.tui.screens.base import StepScreen
 from shipline.tui.widgets.glyphs import glyph, style
@@ -133,7 +133,7 @@ class HistoryScreen(StepScreen):
             name = check.name if len(check.name) <= 18 else "…" + check.name[-17:]
             text.append(f"{check.link:<12}", style="bold")
             text.append(f"{name:<19}")
-            text.append(f"{visible(check.detail)}\n", style="dim" if check.status == "ok" else
+            text.append(f"{shown(check.detail)}\n", style="dim" if check.status == "ok" else
                         style(check.status))
         return text
 

@@ -106,7 +106,7 @@ class PlanScreen(StepScreen):
         self._fill_tree(planned)
 
     def _fill_tree(self, planned: object) -> None:
-        from shipline.domain.api import BREAKING_TITLE, group_commits, visible
+        from shipline.domain.api import BREAKING_TITLE, group_commits, shown
 
         tree = self.query_one("#commits", Tree)
         tree.clear()
@@ -120,7 +120,7 @@ class PlanScreen(StepScreen):
                 line.append(f"{c.short} ", style="dim")
                 if c.scope:
                     line.append(f"{c.scope}: ", style="cyan")
-                line.append(visible(c.description or c.subject, single_line=True))
+                line.append(shown(c.description or c.subject, single_line=True))
                 if c.breaking and not c.breaking_notes:
                     line.append("  no migration note", style="yellow")
                 node.add_leaf(line)

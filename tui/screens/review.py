@@ -23,7 +23,7 @@ STATUS = {"pass": "ok", "fail": "failed", "not-run": "skipped"}
 
 def evidence_text(ev: dict[str, Any]) -> Text:
     """``Evidence.to_json()`` as the reviewer reads it."""
-    from shipline.domain.api import visible
+    from shipline.domain.api import shown
 
     text = Text(no_wrap=True, overflow="ellipsis")
 
@@ -36,7 +36,7 @@ def evidence_text(ev: dict[str, Any]) -> Text:
     since = ev.get("previousTag") or "the start of history"
     row("Commits", f"{len(ev['commits'])} since {since}")
     for c in ev["commits"][:8]:
-        subject = visible(c.get("subject", ""), single_line=True)
+        subject = shown(c.get("subject", ""), single_line=True)
         text.append(f"  {c.get('sha', '')[:7]} {subject}\n", style="dim")
     if len(ev["commits"]) > 8:
         text.append(f"  … {len(ev['commits']) - 8} more\n", style="dim")

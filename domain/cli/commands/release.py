@@ -9,6 +9,7 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import ExitCode
 from shipline.domain.events import (
+    Confirmation,
     FileChange,
     GateResult,
     GitCommand,
@@ -123,24 +124,20 @@ def _confirm(session: Session, options: ShipOptions) -> Any:
     if options.yes or not session.interactive:
         return None
 
-    def ask(question: str) -> bool:
+    def ask(request: Confirmation) -> bool:
         import questionary
 
-        return bool(questionary.confirm(question, default=False).ask())
+        return bool(questionary.confirm(request.question, default=False).ask())
 
     return ask
 
 
 def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
-    """Show every event; a Ctrl-C that lands while an event is being shown is
-    thrown into the pipeline, so the step in progress undoes its work."""
-    interrupted = False
-    while True:
-        try:
-            event = events.throw(KeyboardInterrupt()) if interrupted else next(events)
-        except StopIteration:
-            break
-        interrupted = False
+    """Show every event. A Ctrl-C that lands while an event is being shown
+    sets the run's cancel token, the same one the TUI's cancel sets: the
+    pipeline stops the step in progress and undoes what is local (a Ctrl-C
+    inside a step reaches the pipeline as a KeyboardInterrupt, the same path)."""
+    for event in events:
         try:
             if isinstance(event, LogLine) and event.step == "changelog" and \
                     session.output == "text":
@@ -148,7 +145,7 @@ def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
             else:
                 session.emit(event)
         except KeyboardInterrupt:
-            interrupted = True
+            pipeline.cancel.set()
     return pipeline.result
 
 
