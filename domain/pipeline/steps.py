@@ -133,7 +133,9 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             loaded = journal.load(self.state_dir)
             if loaded is None:
                 raise ReleaseNotFound(f"no interrupted release to abort (no journal in "
-                                      f"{self.state_dir})")
+                                      f"{self.state_dir})",
+                                      hint="nothing to undo; `shipline ledger` lists what was "
+                                      "released")
             self.journal = loaded
             yield from self._refuse_if_live()
             yield from self._undo()
@@ -185,7 +187,8 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             yield from self._undo()
             journal.remove(self.state_dir)
             raise Interrupted(f"interrupted during {step}; everything was undone and the "
-                              "repository is as it was")
+                              "repository is as it was",
+                              hint="run `shipline release ship` again when ready")
         j.current = None
         self._save()
         raise Interrupted(f"interrupted during {step}; the release is half done and may be "

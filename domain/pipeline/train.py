@@ -201,7 +201,8 @@ class Train:
                 if not self._left_the_machine():
                     yield from self._undo()
                     journal.remove(self.state_dir)
-                    raise Interrupted(f"interrupted during {step}; everything was undone") \
+                    raise Interrupted(f"interrupted during {step}; everything was undone",
+                                      hint="run `shipline release ship` again when ready") \
                         from None
                 j.current = None
                 self._save()

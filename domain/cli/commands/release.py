@@ -32,8 +32,8 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
         try:
             entry = args.changelog_entry.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--changelog-entry {args.changelog_entry}: cannot read: {exc}")\
-                from None
+            raise UsageError(f"--changelog-entry {args.changelog_entry}: cannot read: {exc}",
+                             hint="pass a readable UTF-8 file with the reviewed entry") from None
     versions = args.version if isinstance(args.version, list) else [args.version]
     versions = [v for v in versions if v is not None]
     if len(versions) > 1 or getattr(args, "package", None):

@@ -137,7 +137,9 @@ def _read(root: Path, entry: _Entry) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise VersionBumpFailed(f"{rel}: cannot read as UTF-8: {exc}") from None
+        raise VersionBumpFailed(f"{rel}: cannot read as UTF-8: {exc}",
+                                hint="save the file as UTF-8, or drop it from "
+                                "release.versionBump") from None
 
 
 def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
@@ -307,7 +309,9 @@ def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileB
     """Each file's new text and the lines that change; nothing is written."""
     target = schemes.parse_any(version)
     if target is None:
-        raise VersionBumpFailed(f"{version}: not a version")
+        raise VersionBumpFailed(f"{version}: not a version",
+                                hint="give a SemVer version such as 1.4.0 (or a PEP 440 one "
+                                "for Python files)")
     resolved = _resolve(root, files)
     bumps: list[FileBump] = []
     for loc in resolved.files:
@@ -350,12 +354,15 @@ def check_consistent(root: Path, files: list[VersionFile], version: str) -> None
     """Re-read every file: each must now say ``version`` (55 otherwise)."""
     target = schemes.parse_any(version)
     if target is None:
-        raise VersionBumpFailed(f"{version}: not a version")
+        raise VersionBumpFailed(f"{version}: not a version",
+                                hint="give a SemVer version such as 1.4.0 (or a PEP 440 one "
+                                "for Python files)")
     try:
         _resolve(root, files, target)
     except VersionBumpFailed as exc:
         raise VersionBumpFailed(f"version inconsistent after the bump: {exc.message}",
-                                hint=exc.hint) from None
+                                hint=exc.hint or "make every release.versionBump file carry "
+                                "the same version, then `shipline release resume`") from None
 
 
 def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Version,
