@@ -229,6 +229,10 @@ def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
     result = cli("-C", uv_repo.path, "--output", "json", "init", "--yes", "--gate", "pytest=",
                  "--artifact", "none")
     assert result.code == 0, result.err
+    assert "version file src/tidewater/__version__.py: __version__" in result.out
+    assert "version file requirements/docs.txt (tidewater=={version}): requirements pinning " \
+        "the project" in result.out
+    assert "bumped with the version in v0.8.1's release commit" in result.out
     config = json.loads((uv_repo.path / ".shipline/config.json").read_text())
     assert config["release"]["versionBump"] == [
         "pyproject.toml",

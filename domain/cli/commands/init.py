@@ -175,6 +175,10 @@ def _show_detection(session: Session, d: Detection) -> None:
         extra = ", ".join(x for x in (e.name, e.version, e.detail) if x)
         say(LogLine(step="init", text=f"found {e.kind}: {e.manifest}"
                     + (f" ({extra})" if extra else "")))
+    for f in d.version_files:
+        where = f"{f.path} ({f.pattern})" if f.pattern else f.path
+        say(LogLine(step="init", text=f"version file {where}: {f.source}"
+                    + ("" if f.selected else f" — not selected, it says {f.version}")))
     if not d.ecosystems:
         say(LogLine(step="init", text="no manifest found (pyproject.toml, package.json, "
                     "Cargo.toml, Dockerfile, VERSION)"))
