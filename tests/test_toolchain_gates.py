@@ -25,8 +25,12 @@ PYPROJECT = '[project]\nname = "demo"\nversion = "1.0.0"\n\n[tool.ruff]\nline-le
     ({"pdm.lock": "# pdm\n"},
      [("pytest", "pdm run pytest -q", "tests / pytest config, pdm.lock"),
       ("ruff", "pdm run ruff check .", "ruff config, pdm.lock")]),
-    ({"hatch.toml": '[envs.default.scripts]\ntest = "pytest {args}"\n'},
+    ({"hatch.toml": '[envs.default]\ndependencies = ["pytest"]\n'},
      [("pytest", "hatch run pytest -q", "tests / pytest config, hatch environments"),
+      ("ruff", "hatch run ruff check .", "ruff config, hatch environments")]),
+    ({"hatch.toml": '[envs.default.scripts]\ntest = "pytest {args}"\n'},
+     [("tests", "hatch run test", "tests / pytest config, hatch.toml [envs.default.scripts] "
+                                  "test"),
       ("ruff", "hatch run ruff check .", "ruff config, hatch environments")]),
     ({},
      [("pytest", "pytest -q", "tests / pytest config"), ("ruff", "ruff check .",
@@ -43,8 +47,8 @@ def test_a_hatch_test_script_is_the_test_gate(repo: Repo) -> None:
     repo.commit("chore: set up", {"pyproject.toml": pyproject, "tests/test_x.py": ""})
     gate = detect(repo.path).gates[0]
     assert (gate.name, gate.run, gate.source) == (
-        "tests", "hatch run test", "tests / pytest config, [tool.hatch.envs.default.scripts] "
-                                   "test")
+        "tests", "hatch run test", "tests / pytest config, pyproject.toml "
+                                   "[tool.hatch.envs.default.scripts] test")
 
 
 @pytest.mark.parametrize(("lock", "tool"), [("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"),

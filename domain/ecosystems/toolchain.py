@@ -6,6 +6,8 @@ to be on PATH."""
 
 from __future__ import annotations
 
+import contextlib
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,11 +44,17 @@ def python_runner(root: Path, pyproject: dict[str, Any]) -> Runner:
 def python_test_command(root: Path, pyproject: dict[str, Any]) -> tuple[str, str]:
     """The project's test command and why: a hatch ``test`` script is the
     project's own word for it; otherwise pytest through the runner."""
-    for env in ("default", "test", "tests"):
-        script = _dig(pyproject, "tool", "hatch", "envs", env, "scripts", "test")
-        if script is not None:
-            name = "test" if env == "default" else f"{env}:test"
-            return f"hatch run {name}", f"[tool.hatch.envs.{env}.scripts] test"
+    hatch = [(_dig(pyproject, "tool", "hatch"), "pyproject.toml [tool.hatch.envs.{}.scripts]")]
+    if (root / "hatch.toml").is_file():
+        # a broken hatch.toml is not ours to report: hatch says so when it runs
+        with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            hatch.append((tomllib.loads((root / "hatch.toml").read_text(encoding="utf-8")),
+                          "hatch.toml [envs.{}.scripts]"))
+    for table, where in hatch:
+        for env in ("default", "test", "tests"):
+            if _dig(table, "envs", env, "scripts", "test") is not None:
+                name = "test" if env == "default" else f"{env}:test"
+                return f"hatch run {name}", where.format(env) + " test"
     runner = python_runner(root, pyproject)
     return f"{runner.prefix}pytest -q", runner.why
 
