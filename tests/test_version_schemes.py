@@ -77,3 +77,9 @@ def test_a_failed_write_puts_back_the_files_already_written(tmp_path: Path) -> N
 ])
 def test_patterns_learned_from_a_release_line(line: str, pattern: str) -> None:
     assert pattern_for(line, semver.Version.parse("1.2.3")) == pattern
+
+
+def test_a_pip_requirement_in_a_pattern_is_pep440_wherever_it_is() -> None:
+    assert schemes.scheme_for("README.md", "pip install myproj=={version}") == "pep440"
+    assert schemes.scheme_for("README.md", "myproj~={version}") == "pep440"
+    assert schemes.scheme_for("README.md", "docs/{version}/") == "semver"

@@ -88,8 +88,14 @@ def parse_any(text: str) -> semver.Version | None:
         return pep440_to_semver(bare)
 
 
-def scheme_for(path: str) -> str:
-    """The scheme a file's version is written in, by the file's name."""
+_PIP_PIN = re.compile(r"(?:===?|~=|>=|<=|!=)\s*\{version\}")
+
+
+def scheme_for(path: str, pattern: str | None = None) -> str:
+    """The scheme a file's version is written in: by the file's name, or a
+    pip requirement in the pattern (``myproj=={version}`` in a README)."""
+    if pattern and _PIP_PIN.search(pattern):
+        return PEP440
     where = PurePosixPath(path)
     python = _PYTHON_NAMES.match(where.name) or (
         where.suffix in (".txt", ".in") and any(p.startswith("requirements") for p in where.parts))

@@ -145,7 +145,7 @@ def _read(root: Path, entry: _Entry) -> str:
 def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
     """The sites that say which release the file carries, and what was looked for."""
     vf, name = entry.vf, entry.name
-    scheme = vf.scheme or schemes.scheme_for(vf.path)
+    scheme = vf.scheme or schemes.scheme_for(vf.path, vf.pattern)
     if vf.pattern:
         return text_kinds.pattern(text, vf.pattern, vf.path, scheme), f"the pattern {vf.pattern!r}"
     if name == "pyproject.toml":
