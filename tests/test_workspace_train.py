@@ -299,3 +299,23 @@ def test_a_single_ship_while_a_train_is_half_done_is_52(repo: Repo, cli) -> None
     _stop_after(repo, "commit")
     result = cli("-C", repo.path, "release", "ship", "--yes")
     assert result.code == 52 and "already in progress" in result.err
+
+
+def test_verify_takes_name_at_version_and_checks_every_package(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
+    repo.commit("fix(core): b", {"packages/core/index.js": "b\n"})
+    assert cli("-C", repo.path, "release", "ship", "--yes", "--no-push").code == 0
+    one = cli("-C", repo.path, "--output", "json", "verify", "@acme/cli@3.0.2")
+    assert one.code == 0, one.err
+    assert one.summary["data"]["versions"] == ["3.0.2"]
+    every = cli("-C", repo.path, "verify", "--all")
+    assert every.code == 0, every.err
+    missing = cli("-C", repo.path, "verify", "@acme/cli@9.9.9")
+    assert missing.code == 50 and "@acme/cli@9.9.9" in missing.err
+    bare = cli("-C", repo.path, "verify", "3.0.2")  # a package release needs its name
+    assert bare.code == 50
+    # a moved package tag is caught like any release tag
+    repo.git("tag", "-f", "-a", "@acme/core@1.2.1", "-m", "moved", "HEAD^")
+    moved = cli("-C", repo.path, "verify", "@acme/core@1.2.1")
+    assert moved.code != 0

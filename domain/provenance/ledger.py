@@ -223,6 +223,14 @@ def record_package(record: dict[str, Any]) -> str | None:
     return package if isinstance(package, str) else None
 
 
+def split_package_version(text: str) -> tuple[str | None, str]:
+    """``@acme/cli@3.0.2`` → (``@acme/cli``, ``3.0.2``); ``v1.2.0`` → (None, ``v1.2.0``)."""
+    head, at, tail = text.rpartition("@")
+    if at and head and head != "@" and not head.endswith("/"):
+        return head, tail
+    return None, text
+
+
 def ledger_path(state_dir: Path) -> Path:
     return state_dir / LEDGER_FILE
 

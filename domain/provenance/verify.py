@@ -91,10 +91,14 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
         report.checks.append(LinkCheck("ledger", str(path), OK, 0,
                                        f"{len(records)} records, hash chain intact"))
     selected = [(i, r) for i, r in enumerate(records) if r.get("recordType") == "release"]
+    package: str | None = None
     if version is not None:
-        selected = [(i, r) for i, r in selected if r.get("version") == version.lstrip("v")
-                    or r.get("version") == version]
+        package, version = ldg.split_package_version(version)  # NAME@VERSION in a workspace
+        selected = [(i, r) for i, r in selected if (r.get("version") == version.lstrip("v")
+                    or r.get("version") == version) and ldg.record_package(r) == package]
         if not selected:
+            if package is not None:
+                version = f"{package}@{version}"
             raise ReleaseNotFound(f"{path}: no release {version} is recorded",
                                   hint="`shipline ledger` lists the recorded releases")
     ctx = VerifyContext(state_dir, repo, records)
