@@ -1,15 +1,18 @@
 """The CI files shipline ships (``action.yml``, ``ci/gitlab/shipline.yml``)
 and the README's complete workflows, validated against the published
 schemas that check-jsonschema vendors (``vendor.github-actions``,
-``vendor.github-workflows``, ``vendor.gitlab-ci``), offline: the proxies
-point at a dead port, so a schema fetched from the network would fail the
-run instead of passing quietly. Then what the schemas cannot say: keyless
+``vendor.github-workflows``, ``vendor.gitlab-ci``), offline: in a network
+namespace without interfaces where the machine allows one, and with the
+proxies pointing at a dead port, so a schema fetched from the network would
+fail the run instead of passing quietly. Then what the schemas cannot say: keyless
 signing, full history, the ship command with its inputs."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,12 +34,22 @@ def dump(data: Any, path: Path) -> None:
     YAML(typ="safe").dump(data, path)
 
 
+@functools.cache
+def _no_network() -> list[str]:
+    """``unshare -rn`` (a network namespace with no interfaces) when this
+    machine allows it; the dead proxies below stay as the second guard."""
+    if shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"],
+                                                  capture_output=True).returncode == 0:
+        return ["unshare", "-rn"]
+    return []
+
+
 def validate(path: Path, schema: str) -> subprocess.CompletedProcess[str]:
     dead = f"http://127.0.0.1:{free_port()}"
     env = {**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead,
            "https_proxy": dead, "NO_PROXY": "", "no_proxy": ""}
-    return subprocess.run([str(CHECK), "--no-cache", "--builtin-schema", schema, str(path)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([*_no_network(), str(CHECK), "--no-cache", "--builtin-schema", schema,
+                           str(path)], capture_output=True, text=True, env=env, timeout=120)
 
 
 def readme_block(marker: str) -> str:

@@ -129,6 +129,8 @@ def test_ship_creates_the_forge_release_records_and_verifies(repo: Repo, tmp_pat
     result = ship(repo, standin)
     assert result.code == 0, result.out + result.err
     assert standin.token not in result.out + result.err
+    state_files = [p for p in (repo.path / ".shipline").rglob("*") if p.is_file()]
+    assert not any(standin.token.encode() in p.read_bytes() for p in state_files)
     release = the_release(standin)
     assert (release["name"]) == "Release v1.3.0"
     notes = notes_of(standin)
@@ -234,24 +236,54 @@ def test_prevalidation_is_86_and_changes_nothing(repo: Repo, tmp_path: Path, git
     assert not any((tmp_path / "files").rglob("*"))
 
 
+FAULTS = {
+    "502 four times": ([("POST", r"/releases$", 502, {})] * 4, 88),
+    "401": ([("POST", r"/releases$", 401, {})], 88),
+    "404": ([("POST", r"/releases$", 404, {})], 88),
+    "429 beyond the bound": ([("POST", r"/releases$", 429, {"Retry-After": "3600"})], 88),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failure_after_the_push_stays_for_resume(repo: Repo, tmp_path: Path,
-                                                   standin: Any) -> None:
+                                                   standin: Any, fault: str) -> None:
     project(repo, tmp_path, standin)
-    for _ in range(4):
-        standin.fail("POST", r"/releases$", 502)
+    faults, code = FAULTS[fault]
+    for method, path, status, headers in faults:
+        standin.fail(method, path, status, headers=headers)
     result = ship(repo, standin)
-    assert result.code == 88, result.out + result.err
+    assert result.code == code, result.out + result.err
+    text = result.out + result.err
+    if fault in ("401", "404"):
+        assert "FORGE_TOKEN" in text
     journal = json.loads((repo.path / ".shipline" / "journal.json").read_text())
     assert "forge" not in journal["completed"] and "record" in journal["completed"]
     assert "forge" in journal["intents"]
-    assert (tmp_path / "files").exists()  # nothing published was undone
+    assert any((tmp_path / "files").rglob("*.tar.gz"))  # nothing published was undone
     done = resume(repo, standin)
     assert done.code == 0, done.out + done.err
     the_release(standin)
     files = remote_files(standin)
-    assert len(files) == len(set(files))
+    assert len(files) == len(set(files)) >= 3
     assert not (repo.path / ".shipline" / "journal.json").exists()
     assert len([r for r in ledger(repo) if r["recordType"] == "forge"]) == 1
+
+
+@pytest.mark.parametrize("fault", ["500 then success", "429 with Retry-After"])
+def test_transient_faults_are_retried_in_the_same_run(repo: Repo, tmp_path: Path,
+                                                      standin: Any, fault: str) -> None:
+    project(repo, tmp_path, standin)
+    if fault == "500 then success":
+        standin.fail("POST", r"/releases$", 500)
+    else:
+        method = "POST" if standin.kind == "github" else "PUT"
+        path = r"/assets$" if standin.kind == "github" else r"/packages/generic/"
+        standin.fail(method, path, 429, headers={"Retry-After": "1"})
+    result = ship(repo, standin)
+    assert result.code == 0, result.out + result.err
+    the_release(standin)
+    files = remote_files(standin)
+    assert len(files) == len(set(files)) >= 3
 
 
 def test_sigkill_after_the_create_call_then_resume(repo: Repo, tmp_path: Path,

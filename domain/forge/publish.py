@@ -18,7 +18,7 @@ crash at any call resumes without a second release or a second file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,7 @@ def prevalidate(client: ForgeClient, request: ForgeRequest, *,
 
 
 def publish(client: ForgeClient, request: ForgeRequest, progress: dict[str, Any],
-            save: Callable[[], None]) -> Iterator[Any]:
+            save: Callable[[], None]) -> Generator[Any, None, tuple[str, dict[str, Any]]]:
     """Make the release and attach the files (see the module); returns the
     release URL and ``{name: {url, sha256, size}}``."""
     client.set_code(ExitCode.ARTIFACT_PUBLISH_FAILED)

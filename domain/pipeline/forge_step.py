@@ -17,7 +17,7 @@ Two moments (SPEC section 4 order, issue 14):
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import Any
 
 from shipline.domain.errors import ArtifactValidationFailed
@@ -86,7 +86,7 @@ class ForgeStep(RunState):
         return Effect("forge", "", {"where": f"{forge.type} {forge.repository}",
                                     "tag": self.run.tag})
 
-    def _step_forge(self) -> Iterator[Any]:
+    def _step_forge(self) -> Generator[Any, None, tuple[str, str]]:
         j = self.run
         reason = self._forge_skip_reason(j.options)
         if reason is not None:
