@@ -97,6 +97,7 @@ source = {{ editable = "packages/tidewater-core" }}
 REQUIREMENTS = """\
 # pinned for the docs build
 tidewater=={v}
+tidewater-plugins=={plugins}
 mkdocs-material==9.5.3
 """
 
@@ -117,7 +118,9 @@ def _files(v: str) -> dict[str, str]:
         "packages/tidewater-core/pyproject.toml": CORE.format(v=v),
         "src/tidewater/__version__.py": VERSION_PY.format(v=v),
         "uv.lock": UV_LOCK.format(v=v),
-        "requirements/docs.txt": REQUIREMENTS.format(v=v),
+        # the plugins caught up with 0.8.1 in the same commit: a trap, not the project
+        "requirements/docs.txt": REQUIREMENTS.format(v=v, plugins="0.7.0" if v == "0.8.0"
+                                                     else "0.8.1"),
         "docs/install.md": INSTALL_MD.format(v=v),
     }
 

@@ -26,7 +26,8 @@ from pathlib import Path, PurePosixPath
 import semver
 
 from shipline.domain.gitops import Git, GitError
-from shipline.domain.release.version_files.sites import occurrences, shape
+from shipline.domain.release import schemes
+from shipline.domain.release.version_files.sites import ANY_VERSION, occurrences, shape
 
 CHANGELOG_NAMES = re.compile(r"^(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[A-Za-z]+)?$",
                              re.IGNORECASE)
@@ -76,17 +77,34 @@ def release_evidence(git: Git, tag: str, version: semver.Version,
     if len(out) > _MAX_DIFF:
         return []
     commit, _, diff = out.decode("utf-8", "replace").partition("\n")
-    found: dict[str, list[str]] = {}
+    candidates: list[tuple[str, str, str]] = []  # (path, line, the version it replaced)
     for path, removed, added in _hunks(diff):
         if path in exclude or CHANGELOG_NAMES.match(PurePosixPath(path).name) or \
                 path.startswith((".shipline/", ".cleo/")):
             continue
-        before = {shape(r) for r in removed}
+        before = {shape(r): r for r in removed}
         for line in added:
-            if occurrences(line, version) and shape(line) in before and line not in removed:
-                found.setdefault(path, []).append(line)
+            old = before.get(shape(line))
+            if old is not None and old != line and occurrences(line, version):
+                candidates.append((path, line, _replaced(old, line)))
+    # The project moved from one version to this one: a line that moved from
+    # another (a dependency bumped in the same commit) is not the project's.
+    common = Counter(c[2] for c in candidates).most_common(1)
+    found: dict[str, list[str]] = {}
+    for path, line, replaced in candidates:
+        if replaced == common[0][0]:
+            found.setdefault(path, []).append(line)
     return [Evidence(p, tuple(lines), version, commit.strip(), git)
             for p, lines in found.items()]
+
+
+def _replaced(old: str, new: str) -> str:
+    """The first version in ``old`` that ``new`` spells differently."""
+    for a, b in zip(ANY_VERSION.findall(old), ANY_VERSION.findall(new), strict=False):
+        if a != b:
+            parsed = schemes.parse_any(a)
+            return schemes.canonical(parsed) if parsed is not None else a
+    return ""
 
 
 def _hunks(diff: str) -> list[tuple[str, list[str], list[str]]]:
