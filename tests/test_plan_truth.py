@@ -144,6 +144,11 @@ def test_a_history_without_conventional_commits_says_so(py_repo: Repo, remote: P
     assert plan["blocker"] == "3 commits, none Conventional; pass --bump or a version"
     code, plan = _plan(cli, py_repo, "--bump", "minor")
     assert (code, plan["version"]) == (0, "1.3.0")
+    before = py_repo.snapshot()
+    ship = cli("-C", py_repo.path, "release", "ship", "--yes")
+    assert ship.code == 54
+    assert "3 commits, none Conventional; pass --bump or a version" in ship.out + ship.err
+    assert py_repo.snapshot() == before
 
 
 def test_a_pattern_rule_releases_a_non_conventional_history(py_repo: Repo, cli) -> None:

@@ -31,7 +31,8 @@ def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) ->
         changes["tag_prefix"] = data["tagPrefix"]
     if "branch" in data and getattr(args, "branch", None) is None:
         changes["branch"] = data["branch"]
-    extra = {k: data[k] for k in ("commitMessage", "bumpRules", "excludeCommits") if k in data}
+    extra: dict[str, Any] = {k: data[k] for k in ("commitMessage", "bumpRules",
+                                                  "excludeCommits") if k in data}
     if "enabled" in data.get("changelog", {}) and getattr(args, "changelog", None) is None:
         extra["changelog"] = {"enabled": data["changelog"]["enabled"]}
     return dataclasses.replace(answers, extra=extra, **changes)

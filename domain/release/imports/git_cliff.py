@@ -13,7 +13,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from shipline.domain.release.imports.model import ToolImport, pyproject_tool, read_toml, rule
+from shipline.domain.release.imports.model import (
+    ToolImport,
+    pyproject_tool,
+    read_toml,
+    rule,
+    subtable,
+)
 
 
 def _find(root: Path) -> tuple[str, str, dict[str, Any]] | None:
@@ -39,7 +45,7 @@ def read(root: Path) -> ToolImport | None:
         return None
     name, table, cliff = found
     imp = ToolImport("git-cliff", name)
-    git = cliff.get("git") if isinstance(cliff.get("git"), dict) else {}
+    git = subtable(cliff, "git")
     base = f"{table.rstrip(']')}.git]" if table else "[git]"
     pattern = git.get("tag_pattern")
     if isinstance(pattern, str):
@@ -64,10 +70,10 @@ def read(root: Path) -> ToolImport | None:
     if groups:
         imp.note("changelog groups (" + ", ".join(dict.fromkeys(groups)) + ") are read from "
                  "the changelog file's own sections")
-    changelog = cliff.get("changelog") if isinstance(cliff.get("changelog"), dict) else {}
+    changelog = subtable(cliff, "changelog")
     if isinstance(changelog.get("output"), str):
         imp.add("changelog.path", changelog["output"], f"{base[:-4]}changelog] output")
-    bump = cliff.get("bump") if isinstance(cliff.get("bump"), dict) else {}
+    bump = subtable(cliff, "bump")
     for key, level in (("custom_major_increment_regex", "major"),
                        ("custom_minor_increment_regex", "minor")):
         regex = bump.get(key)

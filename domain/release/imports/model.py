@@ -96,7 +96,7 @@ def read_json(root: Path, rel: str) -> Any:
 
 
 def read_yaml(root: Path, rel: str) -> Any:
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     try:
         return yaml.safe_load(read_text(root, rel))
@@ -120,6 +120,12 @@ def pyproject_tool(root: Path, name: str) -> dict[str, Any] | None:
         return None
     table = data.get("tool", {}).get(name) if isinstance(data.get("tool"), dict) else None
     return table if isinstance(table, dict) else None
+
+
+def subtable(data: Any, key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a table, else an empty one."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def dig(data: Any, *keys: str) -> Any:

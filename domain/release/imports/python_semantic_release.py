@@ -21,6 +21,7 @@ from shipline.domain.release.imports.model import (
     pyproject_tool,
     read_toml,
     rule,
+    subtable,
     tag_prefix,
     version_entry,
 )
@@ -93,7 +94,7 @@ def _version_variable(imp: ToolImport, root: Path, spec: str, current: str | Non
 
 
 def _changelog(imp: ToolImport, psr: dict[str, Any], table: str) -> None:
-    changelog = psr.get("changelog") if isinstance(psr.get("changelog"), dict) else {}
+    changelog = subtable(psr, "changelog")
     path = dig(changelog, "default_templates", "changelog_file")
     if isinstance(path, str):
         imp.add("changelog.path", path,

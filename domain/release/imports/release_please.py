@@ -21,6 +21,7 @@ from shipline.domain.release.imports.model import (
     read_json,
     read_text,
     rule,
+    subtable,
     version_entry,
 )
 
@@ -50,11 +51,11 @@ def read(root: Path) -> ToolImport | None:
     if not isinstance(config, dict):
         imp.note("the config is not a JSON object: nothing imported")
         return imp
-    packages = config.get("packages") if isinstance(config.get("packages"), dict) else {}
+    packages = subtable(config, "packages")
     if set(packages) - {"."}:
         imp.note(f"packages {', '.join(sorted(set(packages) - {'.'}))}: only the root "
                  "package '.' is imported (see release.workspace for monorepos)")
-    package = packages.get(".") if isinstance(packages.get("."), dict) else {}
+    package = subtable(packages, ".")
 
     def get(key: str, default: Any = None) -> tuple[Any, str]:
         if key in package:
