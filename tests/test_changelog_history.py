@@ -3,6 +3,7 @@ labelled by version, other tools' release commits left out, no placeholder
 text; plus the changelog rules one by one (re-running, RST widths,
 discovery, the migration-note rule in RST)."""
 
+# ruff: noqa: E501  (changelog lines are as long as their maintainers write them)
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
+from shipline.domain import errors as changelog_errors
 from shipline.domain.release import changelog
 from shipline.domain.release.changelog import render
 from shipline.domain.release.changelog.style import RST_DEFAULT
@@ -178,3 +180,83 @@ def test_rst_breaking_change_without_migration_note_is_refused(repo: Repo, cli) 
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 54 and "migration note" in result.err
     assert repo.snapshot() == before
+
+
+CONVENTIONAL = """\
+# Changelog
+
+All notable changes to this project will be documented in this file. See [standard-version](https://github.com/conventional-changelog/standard-version) for commit guidelines.
+
+<a name="1.2.0"></a>
+## [1.2.0](https://github.com/acme/demo/compare/v1.1.0...v1.2.0) (2026-01-02)
+
+
+### Bug Fixes
+
+* **parser:** keep comments ([9c1d2e3](https://github.com/acme/demo/commit/9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d)), closes [#12](https://github.com/acme/demo/issues/12)
+
+
+### Features
+
+* **cli:** add --json ([1b2c3d4](https://github.com/acme/demo/commit/1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c))
+
+
+
+<a name="1.1.0"></a>
+## [1.1.0](https://github.com/acme/demo/compare/v1.0.0...v1.1.0) (2025-12-01)
+
+
+### Features
+
+* first ([7a7b7c7](https://github.com/acme/demo/commit/7a7b7c7d7e7f7a7b7c7d7e7f7a7b7c7d7e7f7a7b))
+"""
+
+
+def test_conventional_changelog_anchors_links_and_blank_lines() -> None:
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix(io): close files (#14)"),
+               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "feat: stream output")]
+    out = changelog.propose(CONVENTIONAL.encode(), "CHANGELOG.md", version="1.3.0",
+                            date="2026-03-04", previous="1.2.0", commits=commits).data.decode()
+    url = "https://github.com/acme/demo"
+    new = f"""\
+<a name="1.3.0"></a>
+## [1.3.0]({url}/compare/v1.2.0...v1.3.0) (2026-03-04)
+
+
+### Bug Fixes
+
+* **io:** close files ([0f1e2d3]({url}/commit/{"0f1e2d3c" * 5})), closes [#14]({url}/issues/14)
+
+
+### Features
+
+* stream output ([4b5a697]({url}/commit/{"4b5a6978" * 5}))
+
+
+
+"""
+    head, rest = CONVENTIONAL.split('<a name="1.2.0"></a>\n', 1)
+    assert out == head + new + '<a name="1.2.0"></a>\n' + rest
+
+
+def test_bare_version_headings_with_flat_items() -> None:
+    text = "## 3.0.1\n\n- Keep the cache ([#12](https://x.test/o/r/pull/12))\n"
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files (#14)"),
+               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "chore: tidy")]
+    out = changelog.propose(text.encode(), "CHANGELOG.md", version="3.0.2", date="2026-03-04",
+                            previous="3.0.1", commits=commits).data.decode()
+    assert out == ("## 3.0.2\n\n- Close files ([#14](https://x.test/o/r/pull/14))\n\n" + text)
+
+
+def test_latin1_file_stays_latin1() -> None:
+    text = "NEWS\n====\n\n1.0.0\n-----\n\n- Premi\xe8re version (`#3 <https://x.test/3>`__)\n"
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: d\xe9j\xe0 vu")]
+    out = changelog.propose(text.encode("latin-1"), "NEWS", version="1.0.1", date="2026-03-04",
+                            previous="1.0.0", commits=commits).data
+    assert out == ("NEWS\n====\n\n1.0.1\n-----\n\n"
+                   "- D\xe9j\xe0 vu\n\n" + text[11:]).encode("latin-1")
+    euro = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: price in \u20ac")]
+    with pytest.raises(changelog_errors.ChangelogFailed) as caught:
+        changelog.propose(text.encode("latin-1"), "NEWS", version="1.0.1", date="2026-03-04",
+                          previous="1.0.0", commits=euro)
+    assert caught.value.code == 57 and "latin-1" in caught.value.message

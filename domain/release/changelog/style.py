@@ -264,20 +264,28 @@ def _strip_scope(text: str) -> str:
 
 def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], int]:
     """The units after a bullet's description that hold its commit hash and
-    pull-request link, as templates; text between units stays with the
-    unit before it."""
+    pull-request link, as templates. Punctuation between units stays with
+    the unit before it, words (``, closes [#12](…)``) with the unit after;
+    words after the last unit (an author's name) and a hash that opens the
+    bullet (there is no description before it) are not learnt."""
     units: list[list[str]] = []
     short = 7
-    started = False
-    for m in _UNIT.finditer(sample):
+    pending = ""
+    for index, m in enumerate(_UNIT.finditer(sample)):
         unit = m.group(0)
         kind = "hash" if use_hash and _HASH.search(unit) else \
             "pr" if _PR.search(unit) and not _HASH.search(unit) else "text"
+        if kind != "text" and index == 0:
+            return (), short
         if kind == "text":
-            if started:
-                units[-1][0] += unit
+            if units:
+                pending += unit
             continue
-        started = True
+        if pending and not any(ch.isalnum() for ch in pending):
+            units[-1][0] += pending
+        else:
+            unit = pending + unit
+        pending = ""
         if kind == "hash":
             def mark(h: re.Match[str]) -> str:
                 nonlocal short
@@ -288,6 +296,8 @@ def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], i
             units.append([_ANY_HASH.sub(mark, unit), kind])
         else:
             units.append([re.sub(r"(?<=#)\d+|(?<=/pull/)\d+|(?<=/issues/)\d+", N, unit), kind])
+    if units and pending and not any(ch.isalnum() for ch in pending):
+        units[-1][0] += pending
     return tuple((t, k) for t, k in units), short
 
 
