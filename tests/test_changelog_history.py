@@ -260,3 +260,15 @@ def test_latin1_file_stays_latin1() -> None:
         changelog.propose(text.encode("latin-1"), "NEWS", version="1.0.1", date="2026-03-04",
                           previous="1.0.0", commits=euro)
     assert caught.value.code == 57 and "latin-1" in caught.value.message
+
+
+def test_loose_lists_stay_loose_and_unreleased_items_join_them() -> None:
+    text = ("## Unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
+            "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n")
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files"),
+               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix: open files")]
+    out = changelog.propose(text.encode(), "CHANGELOG.md", version="1.0.1", date="2026-03-04",
+                            previous="1.0.0", commits=commits).data.decode()
+    assert out == ("## 1.0.1 - 2026-03-04\n\n### Fixed\n\n- Hand-written fix.\n\n"
+                   "- Close files\n\n- Open files\n\n"
+                   "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n")

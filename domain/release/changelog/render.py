@@ -146,7 +146,10 @@ def section_block(style: Style, title: str, key: str, commits: list[Commit],
                                    *[""] * style.after_title]
     render = render or item_renderer(style, placeholders)
     breaking = key == groups.BREAKING
-    for c in commits:
+    gap = [""] * style.between_items
+    for i, c in enumerate(commits):
+        if i and gap:
+            lines.extend(gap)
         lines.extend(render(c, breaking))
     return lines
 

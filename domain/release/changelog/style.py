@@ -19,6 +19,7 @@ commit subjects.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass, field, replace
 
 from shipline.domain.release.changelog import groups
@@ -94,6 +95,8 @@ class Style:
     after_heading: int = 1
     after_title: int = 1
     between_sections: int = 1
+    between_items: int = 0
+    """Blank lines between two items (a loose list has one)."""
     between_entries: int = 1
 
     def title_for(self, key: str) -> str | None:
@@ -325,4 +328,14 @@ def _learn_blanks(doc: Document, entry: Entry, style: Style) -> Style:
     between_entries = entry.next - entry.end if entry.next < doc.footer else \
         style.between_entries
     return replace(style, after_heading=after_heading, after_title=after_title,
-                   between_sections=between, between_entries=max(between_entries, 1))
+                   between_sections=between, between_entries=max(between_entries, 1),
+                   between_items=_loose(lines[entry.heading.end:entry.end]))
+
+
+def _loose(body: list[str]) -> int:
+    """1 when the entry's items are separated by a blank line, else 0."""
+    found = [i for i, _, _, _ in bullets(body)]
+    # only items whose gap is blank lines alone (not a note, not a section)
+    gaps = [b - a - 1 for a, b in pairwise(found)
+            if b - a - 1 <= 1 and all(not ln.strip() for ln in body[a + 1:b])]
+    return 1 if gaps and sum(gaps) * 2 > len(gaps) else 0

@@ -49,8 +49,9 @@ def merge(style: Style, base: list[str], by_key: dict[str, list[Commit]]) -> lis
         fresh = [c for c in commits if not _said(c, said, text)]
         if not fresh:
             continue
-        items = [ln for c in fresh for ln in render.item_lines(
-            style, c, key == groups.BREAKING, True)]
+        gap = [""] * style.between_items
+        items = [ln for c in fresh for ln in
+                 gap + render.item_lines(style, c, key == groups.BREAKING, True)]
         home = next((s for s in spans if _norm(s[0].text) == _norm(title)
                      or key in groups.keys_of_title(s[0].text)), None)
         if home is not None or (style.flat and not spans):
