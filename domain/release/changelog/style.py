@@ -19,8 +19,8 @@ commit subjects.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from shipline.domain.release.changelog import groups
 from shipline.domain.release.changelog.document import (
