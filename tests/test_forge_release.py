@@ -339,6 +339,10 @@ def test_dry_run_says_what_the_forge_step_would_do(repo: Repo, tmp_path: Path,
     assert "would create the github release of acme/widget" in result.out
     assert github.releases == {}
     assert github.calls("POST", "") == 0
+    plan = run_shipline("-C", repo.path, "release", "plan", env=env(github))
+    assert plan.code == 0, plan.err
+    assert "forge: a github release of acme/widget for v1.3.0 after the push" in plan.out
+    assert "forge:" not in run_shipline("-C", repo.path, "release", "plan", "--no-forge").out
 
 
 def test_no_forge_skips_it(repo: Repo, tmp_path: Path, github: Any) -> None:

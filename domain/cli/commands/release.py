@@ -113,6 +113,10 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
         emit(LogLine(step="plan", text=f"artifacts: {names}"))
     else:
         emit(LogLine(step="plan", text="source-only release: no artifacts"))
+    forge = session.config.release.forge
+    if forge is not None and not options.no_forge and not options.no_push:
+        emit(LogLine(step="plan", text=f"forge: a {forge.type} release of {forge.repository} "
+                     f"for {p.tag} after the push (token from {forge.token_variable})"))
     for event in checks_before_write(session.git, session.config, p, options):
         emit(event)  # 54 / 90 / 91 now, not after the bump, commit and tag
     emit(StepFinished(step="plan", status="planned", detail=f"{p.tag}; nothing was changed"))
