@@ -249,6 +249,23 @@ def test_sigkill_during_a_push_that_is_refused_then_resume_pushes_once(
         py_repo.git("rev-parse", "HEAD")
 
 
+def test_abort_after_a_killed_push_refuses_59_while_the_remote_cannot_be_asked(
+        py_repo: Repo, remote: Path, tmp_path: Path, cli) -> None:
+    signals = _killed_during_the_push(py_repo, remote, tmp_path)
+    (signals / "no").touch()
+    _wait(lambda: (signals / "rejected").exists(), "the remote to refuse")
+    time.sleep(0.2)
+    away = remote.with_name("origin-away.git")
+    remote.rename(away)  # the remote is down: nobody can say the push did not land
+    result = cli("-C", py_repo.path, "release", "abort")
+    assert result.code == 59, result.err
+    assert "cannot tell whether it is live" in result.err and "unreachable" in result.err
+    assert py_repo.git("tag", "--list", "v1.3.0") == "v1.3.0"  # nothing undone
+    away.rename(remote)
+    assert cli("-C", py_repo.path, "release", "abort").code == 0
+    assert py_repo.git("tag", "--list", "v1.3.0") == ""
+
+
 # --- one lock first: two ships at once ----------------------------------------------
 
 def _slow_source_project(repo: Repo) -> None:

@@ -27,7 +27,9 @@ TITLES = {
     "forge": "GitHub/GitLab release",
 }
 EXTERNAL_STEPS = frozenset({"publish", "push", "forge"})
-"""Steps whose effect leaves this machine: after one of them, abort refuses."""
+"""Steps whose effect leaves this machine. Each records its intent before it
+starts (:mod:`shipline.domain.pipeline.effects`); abort asks the outside
+world what is live and refuses (59) while anything is."""
 
 UNDOABLE_ON_FAILURE = ("version", "changelog", "gates")
 """Steps whose failure undoes the run at once (nothing is committed yet)."""
