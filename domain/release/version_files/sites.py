@@ -79,7 +79,6 @@ def shape(line: str) -> str:
 
 def current_of(located: list[Located]) -> semver.Version | None:
     """The one release every site names; 55 naming each file when they differ."""
-    seen: dict[str, str] = {}
     found: semver.Version | None = None
     for loc in located:
         for site in loc.sites:
@@ -88,7 +87,6 @@ def current_of(located: list[Located]) -> semver.Version | None:
             if version is None:
                 raise VersionBumpFailed(f"{loc.path}: {text!r} ({site.what or 'version'}) is not "
                                         "a version", hint="write a SemVer or PEP 440 version there")
-            seen.setdefault(loc.path, text)
             if found is None:
                 found = version
             elif schemes.canonical(version) != schemes.canonical(found):
