@@ -147,3 +147,26 @@ def test_a_non_utf8_file_in_the_last_release_is_not_followed(repo: Repo, cli) ->
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert repo.git("show", "--name-only", "--format=", "HEAD") == "pyproject.toml"
+
+
+def test_evidence_from_a_merged_release_pull_request(repo: Repo, cli) -> None:
+    """The tag is on the merge of the release PR: what it changed against
+    main is the release's bump."""
+    repo.commit("feat: kelp", {"pyproject.toml": '[project]\nname = "kelp"\nversion = "0.4.0"\n',
+                               "kelp/__init__.py": '__version__ = "0.4.0"\n'})
+    repo.tag("v0.4.0")
+    repo.git("switch", "-q", "-c", "release-0.4.1")
+    repo.commit("chore(release): 0.4.1", {"pyproject.toml": '[project]\nname = "kelp"\n'
+                                          'version = "0.4.1"\n',
+                                          "kelp/__init__.py": '__version__ = "0.4.1"\n'})
+    repo.git("switch", "-q", "main")
+    repo.commit("docs: readme", {"README.md": "# kelp\n"})
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #12 from kelp/release-0.4.1",
+             "release-0.4.1")
+    repo.tag("v0.4.1")
+    repo.commit("fix: stipe")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 0, result.err
+    assert repo.git("show", "--name-only", "--format=", "HEAD").split() == [
+        "kelp/__init__.py", "pyproject.toml"]
+    assert (repo.path / "kelp/__init__.py").read_text() == '__version__ = "0.4.2"\n'
