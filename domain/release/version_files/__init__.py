@@ -19,6 +19,12 @@ workspace and the members of a uv workspace, each only when it carries the
 release being bumped. Versions are read in two passes: the manifests say
 which release is current, then lock entries and pins *at that release* are
 found. Every failure is exit 55 naming the file and what to do.
+
+The last release commit is evidence of the rest (:mod:`.evidence`):
+:func:`evidence_entries` turns what it bumped into entries (``init``
+proposes them; with no config they are bumped), and
+:func:`refuse_left_behind` is the consistency gate's look for the old
+version on the lines that release bumped.
 """
 
 from __future__ import annotations
