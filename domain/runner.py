@@ -128,8 +128,8 @@ def run(
             start_new_session=True,
         )
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or b""
-        out = out.decode(errors="replace") if isinstance(out, bytes) else out
+        raw = exc.stdout or b""
+        out = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
         raise ToolTimeout(argv, timeout or 0, redact(out)) from None
     stdout = proc.stdout if text else proc.stdout.decode(errors="replace")
     stderr = proc.stderr if text else proc.stderr.decode(errors="replace")
@@ -214,7 +214,7 @@ def stream(
     process group is killed and :class:`ToolTimeout` is raised (cancel
     raises ``KeyboardInterrupt``)."""
     if not shell:
-        argv = _resolve(argv, env)  # type: ignore[arg-type]
+        argv = _resolve(argv, env)
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,

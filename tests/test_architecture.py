@@ -81,3 +81,31 @@ def test_a_closed_pipe_is_not_an_error(py_repo) -> None:
     status = subprocess.run(f"set -o pipefail; '{exe}' -C '{py_repo.path}' changelog --all "
                             "| head -1 >/dev/null", shell=True, executable="/bin/bash")
     assert status.returncode == 0
+
+
+# --- the static checks, run by the test command (scripts/test.sh) -----------------------
+
+
+def _tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / name
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600)
+
+
+def test_ruff_check_is_clean() -> None:
+    done = _tool("ruff", "check", ".")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr
+
+
+def test_import_contracts_hold() -> None:
+    """The layering contracts in pyproject.toml (import-linter), over every
+    import, lazy ones included."""
+    done = _tool("lint-imports", "--no-cache")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def test_mypy_is_clean_on_the_domain() -> None:
+    """`mypy -p shipline.domain` with the strict configuration of pyproject.toml."""
+    done = _tool("mypy", "-p", "shipline.domain")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr

@@ -113,7 +113,7 @@ def check_layout(layout: Path, tag: str, error: type[ShiplineError]) -> LayoutIn
     if not isinstance(manifest, dict) or manifest.get("schemaVersion") != 2:
         raise error(f"OCI layout {layout}: manifest is not schemaVersion 2",
                     hint="rebuild the image")
-    config_desc = manifest.get("config")
+    config_desc: dict[str, Any] = manifest.get("config") or {}
     config_path = _check_blob(layout, config_desc, "config", error)
     layers = manifest.get("layers")
     if not isinstance(layers, list) or not layers:

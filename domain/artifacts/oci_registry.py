@@ -30,6 +30,11 @@ class OciRegistryClient(Handler):
     """The registry side of an ``oci-image`` artifact (a mixin of the handler)."""
 
     @property
+    def layout(self) -> Path:
+        """The OCI layout the handler builds the image into."""
+        raise NotImplementedError
+
+    @property
     def endpoint(self) -> tuple[str, str, str]:
         """(base URL, host[:port], repository) from ``registry`` and options."""
         raw = self.cfg.registry or ""

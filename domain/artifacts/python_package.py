@@ -136,7 +136,8 @@ class PythonPackageHandler(Handler):
                                       "options.python at an interpreter that has them") from None
         project = self.project()
         manifest_version = project.get("version")
-        if "version" in (project.get("dynamic") or []):
+        dynamic = project.get("dynamic")
+        if isinstance(dynamic, list) and "version" in dynamic:
             self.log("pyproject.toml has a dynamic version: checked on the built files")
         elif not isinstance(manifest_version, str) or not same_version(manifest_version,
                                                                        self.ctx.version):

@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from shipline.domain.errors import ExitCode, ShiplineError
 
@@ -21,7 +21,7 @@ BOOLS = ("true", "false")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2 with one line
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2 with one line
         self.print_usage(sys.stderr)
         sys.stderr.write(f"shipline: error: {message}\n")
         raise SystemExit(ExitCode.USAGE)
@@ -47,7 +47,7 @@ def _bool(text: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("-C", dest="cwd", metavar="PATH", type=Path, default=argparse.SUPPRESS,
                         help="run in this repository (default: the current directory)")
     common.add_argument("--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shipline.domain.ecosystems.detection import (
     CREDENTIALS_FOR,
@@ -46,7 +47,7 @@ def detect_npm(root: Path, found: Found) -> None:
         found.artifacts.append(ArtifactCandidate(
             "npm-package", name or root.name, DEFAULT_REGISTRY["npm-package"],
             CREDENTIALS_FOR["npm-package"], source="package.json"))
-    scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    scripts: dict[str, Any] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
     runner = js_runner(root)
     why = f", {runner.why}" if runner.why else ""
     if isinstance(scripts.get("test"), str) and scripts["test"].strip() != _NPM_DEFAULT_TEST:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,8 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.journal import Journal
 
-Events = Iterator[Any]
+Events = Generator[Any, None, Any]
+"""A step's events; its return value is the step's (status, detail)."""
 StepResult = tuple[str, str]
 
 

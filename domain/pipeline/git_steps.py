@@ -4,7 +4,7 @@ where the release leaves this machine, so it asks first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
@@ -20,7 +20,7 @@ from shipline.domain.release.git_commands import commit_commands, push_command, 
 class GitSteps(RunState):
     """commit → tag → push."""
 
-    def _step_commit(self) -> Iterator[Any]:
+    def _step_commit(self) -> Generator[Any, None, Any]:
         j = self.run
         head = self.git.head()
         if head and head != j.base_head and self._is_release_commit(head):
@@ -51,7 +51,7 @@ class GitSteps(RunState):
         subject = self.git.out("show", "-s", "--format=%s", sha)
         return parents == [j.base_head] and subject == j.commit_message.splitlines()[0]
 
-    def _step_tag(self) -> Iterator[Any]:
+    def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
         assert j.release_commit
         if self.git.tag_exists(j.tag):
@@ -83,7 +83,7 @@ class GitSteps(RunState):
         return Effect("push", "", {"where": remote, "remote": remote, "tag": j.tag,
                                    "branch": j.branch, "commit": j.release_commit})
 
-    def _step_push(self) -> Iterator[Any]:
+    def _step_push(self) -> Generator[Any, None, Any]:
         j = self.run
         options = j.options
         push = self.loaded.release.push

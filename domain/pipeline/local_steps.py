@@ -4,7 +4,7 @@ journal before it writes, so ``release abort`` can put them back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from shipline.domain.errors import ChangelogFailed, VersionBumpFailed
@@ -46,7 +46,7 @@ class LocalSteps(RunState):
             write_atomic(path, self.planned.changelog_text, mode=file_mode(path))
         return self.planned
 
-    def _step_version(self) -> Iterator[Any]:
+    def _step_version(self) -> Generator[Any, None, Any]:
         j = self.run
         planned = self._replan()
         for bump in planned.bumps:
@@ -63,7 +63,7 @@ class LocalSteps(RunState):
         names = ", ".join(b.path for b in planned.bumps) or "no version files"
         return "ok", f"{j.version} in {names}"
 
-    def _step_changelog(self) -> Iterator[Any]:
+    def _step_changelog(self) -> Generator[Any, None, Any]:
         j = self.run
         planned = self._replan()
         if planned.changelog_text is None:
@@ -85,7 +85,7 @@ class LocalSteps(RunState):
         yield LogLine(step="changelog", text=planned.plan.changelog_entry or "")
         return "ok", f"entry for {j.version} in {rel}"
 
-    def _step_gates(self) -> Iterator[Any]:
+    def _step_gates(self) -> Generator[Any, None, Any]:
         j = self.run
         planned = self._replan()
         outcomes: list[Outcome] = []

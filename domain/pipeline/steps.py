@@ -205,16 +205,16 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
                 save=lambda: journal.save(self.state_dir, j), confirm=self.confirm)
         return self._release_artifacts
 
-    def _step_artifacts(self) -> Iterator[Any]:
+    def _step_artifacts(self) -> Generator[Any, None, Any]:
         return (yield from self._artifacts().step_artifacts())
 
-    def _step_provenance(self) -> Iterator[Any]:
+    def _step_provenance(self) -> Generator[Any, None, Any]:
         return (yield from self._artifacts().step_provenance())
 
-    def _step_publish(self) -> Iterator[Any]:
+    def _step_publish(self) -> Generator[Any, None, Any]:
         return (yield from self._artifacts().step_publish())
 
-    def _step_record(self) -> Iterator[Any]:
+    def _step_record(self) -> Generator[Any, None, Any]:
         j = self.run
         from shipline.domain.pipeline import release_record
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 from shipline.domain.config import LoadedConfig, VersionFile
 from shipline.domain.errors import (
     ChangelogFailed,
+    ExitCode,
     GateFailed,
     Interrupted,
     ReleaseExists,
@@ -54,6 +55,7 @@ from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import (
+    TAG_IS_NEW,
     Outcome,
     RepoFacts,
     check_repository,
@@ -79,7 +81,7 @@ TITLES = {
 }
 
 
-def train_subject(members: list[Mapping[str, Any]]) -> str:
+def train_subject(members: Sequence[Mapping[str, Any]]) -> str:
     """``chore(release): @acme/cli@3.0.2, @acme/core@1.3.0`` (or a count)."""
     names = [f"{m['name']}@{m['version']}" for m in members]
     listed = ", ".join(names)
@@ -87,7 +89,7 @@ def train_subject(members: list[Mapping[str, Any]]) -> str:
         f"chore(release): publish {len(names)} packages"
 
 
-def commit_message(members: list[Mapping[str, Any]]) -> str:
+def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
     return train_subject(members) + "\n\n" + "\n".join(
         f"- {m['name']}@{m['version']}" for m in members) + "\n"
 
@@ -245,7 +247,8 @@ class Train:
         outcomes = check_repository(facts)
         for tag in tags[1:]:
             if self.git.tag_exists(tag):
-                outcomes.append(Outcome("tag free", False, f"tag {tag} already exists", code=58,
+                outcomes.append(Outcome(TAG_IS_NEW, False, f"tag {tag} already exists",
+                                        code=ExitCode.TAG_EXISTS,
                                         hint="choose another version for that package"))
         for outcome in outcomes:
             yield outcome.event()
@@ -293,7 +296,7 @@ class Train:
         self._save()
         write_atomic(path, data, mode=file_mode(path))
 
-    def _step_version(self) -> Iterator[Any]:
+    def _step_version(self) -> Generator[Any, None, Any]:
         self._restore_files()
         plan = self._replan()
         policy = (self.loaded.release.workspace.dependents
@@ -333,7 +336,7 @@ class Train:
         names = ", ".join(f"{m['name']} {m['version']}" for m in self.members)
         return "ok", f"{names} ({count} file(s))"
 
-    def _step_changelog(self) -> Iterator[Any]:
+    def _step_changelog(self) -> Generator[Any, None, Any]:
         if self.run.options.get("no_changelog") or not self.loaded.release.changelog.enabled:
             return "skipped", "--no-changelog" if self.run.options.get("no_changelog") \
                 else "disabled"
@@ -360,7 +363,7 @@ class Train:
             written.append(rel)
         return "ok", ", ".join(written)
 
-    def _step_gates(self) -> Iterator[Any]:
+    def _step_gates(self) -> Generator[Any, None, Any]:
         gates = self.loaded.release.gates
         for gate in gates:
             yield GateResult(name=gate.name, status="running")
@@ -375,7 +378,7 @@ class Train:
 
     # --- git ---------------------------------------------------------------
 
-    def _step_commit(self) -> Iterator[Any]:
+    def _step_commit(self) -> Generator[Any, None, Any]:
         j = self.run
         head = self.git.head()
         subject = j.commit_message.splitlines()[0]
@@ -399,7 +402,7 @@ class Train:
         j.release_commit = self.git.head()
         return "ok", f"{(j.release_commit or '')[:7]} {subject}"
 
-    def _step_tag(self) -> Iterator[Any]:
+    def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
         assert j.release_commit
         key = None
@@ -426,7 +429,7 @@ class Train:
                     from None
         return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
 
-    def _step_push(self) -> Iterator[Any]:
+    def _step_push(self) -> Generator[Any, None, Any]:
         j = self.run
         push = self.loaded.release.push
         if j.options.get("no_push") or not push.enabled:
@@ -472,7 +475,7 @@ class Train:
 
     # --- record --------------------------------------------------------------
 
-    def _step_record(self) -> Iterator[Any]:
+    def _step_record(self) -> Generator[Any, None, Any]:
         j = self.run
         assert j.release_commit
         book = ledger.load(self.state_dir)

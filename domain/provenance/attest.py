@@ -134,8 +134,8 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
         raise ReleaseExists(f"{book.path}: version {version} is already recorded",
                             hint="a version is attested once; release a new version")
 
-    tag = request.tag or f"{loaded.release.tag_prefix}{version}"
-    commit, tag, head = _source(git, book, tag, request.commit)
+    wanted = request.tag or f"{loaded.release.tag_prefix}{version}"
+    commit, tag, head = _source(git, book, wanted, request.commit)
     emit(ChainLink(link="commit", status="ok", name=commit[:12], detail={"tag": tag}))
 
     def relative(path: Path) -> str:

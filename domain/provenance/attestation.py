@@ -279,7 +279,7 @@ def decode_envelope(envelope: Any, *, require_signature: bool = True,
     except StrictJSONError as exc:
         raise AttestationInvalid(f"the payload is not strict JSON: {exc}") from None
     validate_statement(statement)
-    return statement
+    return dict(statement)
 
 
 # --- files -------------------------------------------------------------------------

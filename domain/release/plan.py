@@ -280,7 +280,7 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
 
 
 def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
-                    planned: PlannedRelease, version: str, entry_commits: list,
+                    planned: PlannedRelease, version: str, entry_commits: list[commits.Commit],
                     previous: object | None) -> None:
     cfg = loaded.release
     rel = changelog_path(git, loaded)

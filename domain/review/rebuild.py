@@ -159,8 +159,9 @@ def members(path: Path) -> list[Member] | None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 body = zf.read(info) if info.file_size <= _MAX_MEMBER_BYTES else b""
-                meta = (("date_time", info.date_time), ("mode", info.external_attr >> 16),
-                        ("compression", info.compress_type))
+                meta: tuple[tuple[str, Any], ...] = (
+                    ("date_time", info.date_time), ("mode", info.external_attr >> 16),
+                    ("compression", info.compress_type))
                 out.append((info.filename, _sha256(body), meta))
         return out
     try:

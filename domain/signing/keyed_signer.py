@@ -38,8 +38,7 @@ def sign_keyed(plan: SigningPlan, payload: bytes, keys_dir: Path, env: Mapping[s
     else:
         private = _load_private_key(Path(plan.key_id), env)
         signer = CryptoSigner(private)
-        sig = signer.sign(pae(PAYLOAD_TYPE, payload)).signature
-        sig = bytes.fromhex(sig)
+        sig = bytes.fromhex(signer.sign(pae(PAYLOAD_TYPE, payload)).signature)
         public = private.public_key()
         public_pem = public.public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo)

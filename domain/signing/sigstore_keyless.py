@@ -321,9 +321,10 @@ def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | No
     policy = identity_policy(identity, identity_regexp, issuer)
     verifier = _verifier(trusted_root_path)
     try:
-        return verifier.verify_dsse(parsed, policy)
+        payload_type, payload = verifier.verify_dsse(parsed, policy)
     except VerificationError as exc:
         raise _invalid(exc, parsed, where, trusted_root_path) from None
+    return str(payload_type), bytes(payload)
 
 
 def _invalid(exc: Exception, parsed: Bundle, where: str,

@@ -11,7 +11,7 @@ and writes nothing.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from shipline.domain.cli.commands.init_answers import (
     Answers,
@@ -156,7 +156,7 @@ def _ask_provenance(detection: Detection, a: Answers) -> None:
         else:
             default = a.level if a.level > 1 or not detection.ci else 3
             a.level = questionary.select(
-                "Target SLSA build level", default=default,
+                "Target SLSA build level", default=cast(Any, default),  # a choice's value
                 choices=[Choice(t, value=n) for n, t in LEVEL_TITLES.items()],
             ).unsafe_ask()
     if "sbom" not in a.given:

@@ -4,7 +4,7 @@ pipeline that turn its events into output."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import ExitCode
@@ -22,6 +22,9 @@ from shipline.domain.pipeline.prechecks import checks_before_write
 from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.release.plan import PlanOptions, make_plan
 from shipline.domain.release.plan_truth import preflight
+
+if TYPE_CHECKING:
+    from shipline.domain.pipeline.train import Train
 
 
 def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
@@ -136,7 +139,7 @@ def _confirm(session: Session, options: ShipOptions) -> Any:
     return ask
 
 
-def _drive(session: Session, pipeline: Pipeline, events: Any) -> dict[str, Any]:
+def _drive(session: Session, pipeline: Pipeline | Train, events: Any) -> dict[str, Any]:
     """Show every event. A Ctrl-C that lands while an event is being shown
     sets the run's cancel token, the same one the TUI's cancel sets: the
     pipeline stops the step in progress and undoes what is local (a Ctrl-C

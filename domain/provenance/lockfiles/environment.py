@@ -69,7 +69,7 @@ def read_environment(paths: list[str] | None = None,
         name, version = headers.get("name", [""])[0], headers.get("version", [""])[0]
         if name and version and normalize(name) not in dists:  # the first on the path wins
             dists[normalize(name)] = (name, version, headers.get("requires-dist", []), dist)
-    base_env = default_environment()
+    base_env: dict[str, Any] = {**default_environment()}
     parsed: dict[str, list[Requirement]] = {}
     wanted_extras: dict[str, set[str]] = {n: {""} for n in dists}
     for key, (_, _, requires_dist, _) in dists.items():

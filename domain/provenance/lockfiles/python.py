@@ -66,7 +66,7 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
 
     def is_root(entry: dict[str, Any]) -> bool:
         src = entry["source"]
-        return src.get("editable") == "." or src.get("virtual") == "."
+        return bool(src.get("editable") == "." or src.get("virtual") == ".")
 
     found_roots = [e for e in entries if is_root(e)]
     if artifact_name:
@@ -123,16 +123,16 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
             requires[own].add(keys[id(target)])
             todo.append((target, target_extras))
     for entry in entries:
-        own = keys.get(id(entry))
-        if own is None or own not in requires:
+        key = keys.get(id(entry))
+        if key is None or key not in requires:
             continue
         hashes = set()
         files = [entry.get("sdist"), *entry.get("wheels", [])]
         for i, item in enumerate(f for f in files if isinstance(f, dict)):
             if "hash" in item:
                 hashes.add(parse_hash(str(item["hash"]), f"{entry['_where']}.files[{i}].hash"))
-        packages[own] = Package(entry["name"], entry["version"], own, tuple(sorted(hashes)),
-                                tuple(sorted(requires[own])))
+        packages[key] = Package(entry["name"], entry["version"], key, tuple(sorted(hashes)),
+                                tuple(sorted(requires[key])))
     return finish([name], "pypi", sorted(direct), packages)
 
 

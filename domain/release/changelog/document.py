@@ -239,4 +239,5 @@ def bullets(lines: list[str]) -> list[tuple[int, str, str, str]]:
 
 
 def is_link_ref(line: str) -> re.Match[str] | None:
-    return _LINK_REF.match(line)
+    found: re.Match[str] | None = _LINK_REF.match(line)
+    return found

@@ -28,7 +28,8 @@ _WORDS = LazyPattern(r"[^a-z0-9]+")
 
 
 def _norm(text: str) -> str:
-    return _WORDS.sub(" ", text.lower()).strip()
+    words: str = _WORDS.sub(" ", text.lower())
+    return words.strip()
 
 
 def merge(style: Style, base: list[str], by_key: dict[str, list[Commit]]) -> list[str]:

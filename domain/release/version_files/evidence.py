@@ -168,7 +168,7 @@ def left_behind(root: Path, evidence: list[Evidence], old: semver.Version,
                 texts: dict[str, str] | None = None) -> list[str]:
     """``path:line`` of every line that still carries ``old`` in a shape the
     last release bumped (``texts``: files as they will be, else as they are)."""
-    out = []
+    out: list[str] = []
     for ev in evidence:
         try:
             text = (texts or {}).get(ev.path) or (root / ev.path).read_text(encoding="utf-8")
