@@ -183,3 +183,24 @@ def test_invalid_bump_rules_are_90_with_their_path(py_repo: Repo, cli) -> None:
         assert message in result.out + result.err
         assert ".shipline/config.json" in result.out + result.err
         assert py_repo.snapshot() == before
+
+
+def test_a_proposed_tag_that_exists_off_the_branch_is_refused_with_58(repo: Repo, cli) -> None:
+    """v1.3.0 was tagged on a branch that was never merged, and main's files
+    still say 1.2.0: the feature on main would make 1.3.0 again. The plan
+    says so (58, the tag and where it is) instead of proposing it."""
+    repo.commit("feat: base", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.2.0"\n'})
+    repo.tag("v1.2.0", "Release v1.2.0")
+    repo.git("switch", "-q", "-c", "experiment")
+    repo.commit("feat: an experiment")
+    repo.tag("v1.3.0", "Release v1.3.0")
+    repo.git("switch", "-q", "main")
+    repo.commit("feat: the real feature")
+    before = repo.snapshot()
+    code, plan = _plan(cli, repo, "--no-push")
+    assert code == 58 and plan["releasable"] is False and plan["version"] == "1.3.0"
+    assert plan["blocker"] == "tag is new: tag v1.3.0 already exists locally"
+    assert any(w.startswith("tag v1.3.0 is not on this branch") for w in plan["warnings"])
+    code, plan = _plan(cli, repo, "--no-push", "1.4.0")
+    assert (code, plan["releasable"], plan["tag"]) == (0, True, "v1.4.0")
+    assert repo.snapshot() == before

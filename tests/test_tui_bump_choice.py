@@ -38,3 +38,18 @@ async def test_no_conventional_commits_offers_the_bump_choice(py_repo: Repo) -> 
         assert (app.planned.plan.releasable, app.planned.plan.version) == (True, "1.3.0")
         await pilot.press("n")
         await until(pilot, lambda: app.current_name == "changelog", what="the changelog")
+
+
+async def test_the_plan_screen_shows_the_plans_warnings(repo: Repo) -> None:
+    repo.commit("feat: first", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.4.0"\n'})
+    repo.tag("v1.4.0", "Release v1.4.0")
+    repo.commit("feat: next", {"pyproject.toml": '[project]\nname = "x"\nversion = "2.0.0"\n'})
+    repo.write(".shipline/config.json", json.dumps({"release": {
+        "versionBump": ["pyproject.toml"], "push": {"enabled": False}}}))
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        assert app.planned.plan.version == "2.0.0"
+        text = str(app.screen.query_one("#plan-bump").render())
+        assert "pyproject.toml says 2.0.0, ahead of the last tag on this branch v1.4.0" in text
+        assert "releasing 2.0.0 as the manifest says" in text

@@ -91,6 +91,9 @@ class PlanScreen(StepScreen):
         for reason in plan.reasons:
             text.append("\n• because ", style="dim")
             text.append(reason)
+        for warning in plan.warnings:  # the manifest against the tags, tags off the branch
+            text.append("\n⚠ ", style="bold yellow")
+            text.append(warning)
         bump.update(text)
         bump.border_title = "Inferred bump"
 
