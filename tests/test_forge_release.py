@@ -155,6 +155,9 @@ def test_ship_creates_the_forge_release_records_and_verifies(repo: Repo, tmp_pat
             _download(standin, "SHA256SUMS").decode().splitlines()}
     assert set(sums) == set(files) - {"SHA256SUMS"}
 
+    listed = run_shipline("-C", repo.path, "--output", "json", "ledger")
+    assert listed.code == 0, listed.err
+    assert listed.summary["data"]["releases"][0]["later"] == ["forge"]
     verified = run_shipline("-C", repo.path, "verify", "1.3.0", env=env(standin))
     assert verified.code == 0, verified.out + verified.err
     served = [line for line in verified.out.splitlines() if " forge " in line and
