@@ -29,11 +29,9 @@ version on the lines that release bumped.
 
 from __future__ import annotations
 
-import glob
 import stat
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import semver
 
@@ -41,7 +39,9 @@ from shipline.domain.config import VersionFile
 from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.release import schemes
-from shipline.domain.release.version_files import json_kinds, text_kinds, toml_kinds
+from shipline.domain.release.version_files import entries as kinds
+from shipline.domain.release.version_files import json_kinds
+from shipline.domain.release.version_files.entries import expand
 from shipline.domain.release.version_files.evidence import Evidence, left_behind, pattern_for
 from shipline.domain.release.version_files.sites import Located, Site, current_of, names
 
@@ -63,160 +63,6 @@ class FileBump:
     """Why a file that is not configured is bumped (``beside pyproject.toml``)."""
 
 
-@dataclass(frozen=True)
-class _Entry:
-    vf: VersionFile
-    auto: bool = False
-    """Added by :func:`expand`: bumped only when it carries the release."""
-    why: str | None = None
-
-    @property
-    def name(self) -> str:
-        return PurePosixPath(self.vf.path).name
-
-
-_LOCKS = {"uv.lock": (toml_kinds.UV_LOCAL, toml_kinds.UV_FIX),
-          "Cargo.lock": (toml_kinds.CARGO_LOCAL, toml_kinds.CARGO_FIX)}
-
-
-# --- expansion ---------------------------------------------------------------
-
-
-def expand(root: Path, files: list[VersionFile]) -> list[VersionFile]:
-    """The configured files plus what belongs with them (see the module doc)."""
-    return [e.vf for e in _expand(root, files)]
-
-
-def _expand(root: Path, files: list[VersionFile]) -> list[_Entry]:
-    out = [_Entry(vf) for vf in files]
-    listed = {f.path for f in files if not f.pattern}
-
-    def add(rel: str, why: str) -> None:
-        if rel not in listed and (root / rel).is_file():
-            out.append(_Entry(VersionFile(path=rel), auto=True, why=why))
-            listed.add(rel)
-
-    for vf in files:
-        if vf.pattern:
-            continue
-        path = PurePosixPath(vf.path)
-        if path.name == "package.json":
-            add((path.parent / "package-lock.json").as_posix(), f"the lock file of {vf.path}")
-        elif path.name == "pyproject.toml":
-            for member in _members(root, path, ("tool", "uv", "workspace", "members"),
-                                   "pyproject.toml"):
-                add(member, f"a member of the uv workspace in {vf.path}")
-            add((path.parent / "uv.lock").as_posix(), f"the lock file of {vf.path}")
-        elif path.name == "Cargo.toml":
-            for member in _members(root, path, ("workspace", "members"), "Cargo.toml"):
-                add(member, f"a crate of the workspace in {vf.path}")
-            add((path.parent / "Cargo.lock").as_posix(), f"the lock file of {vf.path}")
-    return out
-
-
-def _members(root: Path, manifest: PurePosixPath, keys: tuple[str, ...], name: str) -> list[str]:
-    try:
-        node: object = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []  # reading the manifest itself reports it
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    base = root / manifest.parent
-    found = []
-    for pattern in node if isinstance(node, list) else []:
-        for directory in sorted(glob.glob(str(base / str(pattern)))):
-            candidate = Path(directory) / name
-            if candidate.is_file():
-                found.append(candidate.relative_to(root).as_posix())
-    return found
-
-
-# --- locating ----------------------------------------------------------------
-
-
-def _read(root: Path, entry: _Entry) -> str:
-    rel = entry.vf.path
-    path = root / rel
-    if not path.is_file():
-        raise VersionBumpFailed(f"{rel}: versionBump file not found",
-                                hint="create it or fix release.versionBump in the config")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VersionBumpFailed(f"{rel}: cannot read as UTF-8: {exc}",
-                                hint="save the file as UTF-8, or drop it from "
-                                "release.versionBump") from None
-
-
-def _primary(entry: _Entry, text: str) -> tuple[list[Site], str]:
-    """The sites that say which release the file carries, and what was looked for."""
-    vf, name = entry.vf, entry.name
-    scheme = vf.scheme or schemes.scheme_for(vf.path, vf.pattern)
-    if vf.pattern:
-        return text_kinds.pattern(text, vf.pattern, vf.path, scheme), f"the pattern {vf.pattern!r}"
-    if name == "pyproject.toml":
-        data = toml_kinds.parse(text, vf.path)
-        sites = toml_kinds.table_version(text, data, ("project", "tool.poetry"), scheme)
-        if not sites and "version" in (data.get("project", {}).get("dynamic") or []):
-            return [], _DYNAMIC
-        return sites, "[project] version or [tool.poetry] version"
-    if name == "Cargo.toml":
-        data = toml_kinds.parse(text, vf.path)
-        return (toml_kinds.table_version(text, data, ("package", "workspace.package"), scheme),
-                "[package] version or [workspace.package] version")
-    if name in _LOCKS:  # never parsed whole: a lock can be megabytes, only entries matter
-        return [], ""
-    if name == "package-lock.json":
-        return json_kinds.package_lock_root(text, vf.path), 'the root "version" entries'
-    if name.endswith(".json"):
-        return json_kinds.package_json(text, vf.path), 'a top-level "version"'
-    if text_kinds.has_markers(text):
-        return text_kinds.markers(text, vf.path, scheme), "version markers"
-    if name.endswith(".py"):
-        return text_kinds.python_constants(text, scheme), '__version__ = "..." or VERSION = "..."'
-    return text_kinds.plain(text, scheme), "a file holding only the version"
-
-
-def _context(entry: _Entry, text: str, current: semver.Version, siblings: set[str]
-             ) -> list[Site]:
-    """Sites that are found by the release they carry: lock entries, pins."""
-    vf, name = entry.vf, entry.name
-    if vf.pattern:
-        return []
-    if name == "Cargo.toml":
-        return toml_kinds.cargo_requirements(text, current)
-    if name in _LOCKS:
-        local, fix = _LOCKS[name]
-        scheme = vf.scheme or schemes.scheme_for(vf.path)
-        return toml_kinds.lock_entries(text, vf.path, current, scheme, local=local, fix=fix,
-                                       strict=not entry.auto)
-    if name == "package-lock.json":
-        return json_kinds.package_lock_local(text, vf.path, current, siblings)
-    if name == "package.json":
-        return json_kinds.sibling_pins(text, vf.path, current, siblings)
-    return []
-
-
-_DYNAMIC = "dynamic"
-
-
-def _refuse_missing(missing: list[tuple[str, str]], others_found: bool) -> None:
-    """55 for a configured file without a version. A pyproject.toml whose
-    version is dynamic is fine when another file (its ``__version__``)
-    carries the version: there is nothing to bump in it."""
-    for path, looked in missing:
-        if looked == _DYNAMIC:
-            if others_found:
-                continue
-            raise VersionBumpFailed(
-                f"{path}: the version is dynamic, not in the file",
-                hint="list the file that holds it in release.versionBump instead "
-                     '(e.g. {"path": "src/pkg/__init__.py"})')
-        raise VersionBumpFailed(f"{path}: no version found (looked for {looked})",
-                                hint="add the version to the file, or give a pattern in "
-                                     "release.versionBump")
-
-
 @dataclass
 class _Resolved:
     current: semver.Version | None
@@ -229,19 +75,19 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
              ) -> _Resolved:
     """Every file's sites. ``current`` (the release the files should carry)
     is read from the configured files unless given."""
-    entries = _expand(root, files)
-    texts = {e.vf.path: _read(root, e) for e in entries}
+    listed = kinds.entries(root, files)
+    texts = {e.vf.path: kinds.read_text(root, e) for e in listed}
     primary: dict[str, list[Site]] = {}
     configured: list[Located] = []
     missing: list[tuple[str, str]] = []
-    for entry in entries:
-        sites, looked = _primary(entry, texts[entry.vf.path])
-        if not sites and not entry.auto and entry.name not in _LOCKS:
+    for entry in listed:
+        sites, looked = kinds.primary(entry, texts[entry.vf.path])
+        if not sites and not entry.auto and entry.name not in kinds.LOCKS:
             missing.append((entry.vf.path, looked))
         if not entry.auto:
             primary.setdefault(entry.vf.path, []).extend(sites)
             configured.append(Located(entry.vf.path, texts[entry.vf.path], sites))
-    _refuse_missing(missing, any(loc.sites for loc in configured))
+    kinds.refuse_missing(missing, any(loc.sites for loc in configured))
     if current is None:
         current = current_of(_merged(configured))
     else:
@@ -251,14 +97,14 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
             raise VersionBumpFailed(f"expected {current}; {', '.join(dict.fromkeys(wrong))}",
                                     hint="fix the files by hand or `shipline release abort`")
     if current is None:
-        locks = ", ".join(e.vf.path for e in entries if not e.auto)
+        locks = ", ".join(e.vf.path for e in listed if not e.auto)
         raise VersionBumpFailed(f"{locks}: a lock file alone does not say which release is "
                                 "current", hint="list the project's manifest in "
                                 "release.versionBump too")
-    kept: list[_Entry] = []
-    for entry in entries:
+    kept: list[kinds.Entry] = []
+    for entry in listed:
         if entry.auto:
-            sites, _ = _primary(entry, texts[entry.vf.path])
+            sites, _ = kinds.primary(entry, texts[entry.vf.path])
             if any(not names(texts[entry.vf.path][s.start:s.end], current) for s in sites):
                 continue  # a member with its own version: not released with this one
             primary.setdefault(entry.vf.path, []).extend(sites)
@@ -268,7 +114,7 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
     located = [Located(e.vf.path, texts[e.vf.path], list(primary.get(e.vf.path, [])))
                for e in kept]
     for entry, loc in zip(kept, located, strict=True):
-        loc.sites.extend(_context(entry, texts[entry.vf.path], current, siblings))
+        loc.sites.extend(kinds.context(entry, texts[entry.vf.path], current, siblings))
     return _Resolved(current, [f for f in _merged(located) if f.sites], primary,
                      {e.vf.path: e.why for e in kept if e.auto and e.why})
 
@@ -305,7 +151,7 @@ def version_in(text: str, vf: VersionFile) -> str | None:
     commit), read exactly as :func:`read_versions` reads it from the working
     tree; ``None`` when the file holds none where the writer looks."""
     try:
-        sites, _ = _primary(_Entry(vf), text)
+        sites, _ = kinds.primary(kinds.Entry(vf), text)
     except VersionBumpFailed:
         return None
     return Located(vf.path, text, sites).version_at(sites[0]) if sites else None
