@@ -144,6 +144,71 @@ def test_sigkill_between_the_uploads_then_other_bytes_there_resume_refuses_93(
     assert again.code == 59 and "publish:demo-src" in again.err
 
 
+# --- a package index that hangs the second upload (python-package) ------------------
+
+PYPROJECT = """[build-system]
+requires = ["flit_core>=3.9,<4"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "shipdemo"
+version = "1.2.0"
+description = "a demo package"
+"""
+
+
+def _killed_between_two_python_uploads(repo: Repo, tmp_path: Path, index, fault_proxy  # type: ignore[no-untyped-def]
+                                       ) -> Path:
+    proxy = fault_proxy(index.url)
+    proxy.fail(None, hang=True, methods={"POST"}, after=1)
+    config = {"release": {
+        "versionBump": ["pyproject.toml", "shipdemo/__init__.py"], "push": {"enabled": False},
+        "artifacts": [{"type": "python-package", "name": "shipdemo", "registry": proxy.url,
+                       "options": {"isolation": False}}],
+        "security": {"provenance": {"level": "SLSA_BUILD_LEVEL_1",
+                                    "signing": {"method": "none"}}}}}
+    repo.commit("chore: initial", {
+        "pyproject.toml": PYPROJECT,
+        "shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+        ".shipline/config.json": json.dumps(config)})
+    repo.tag("v1.2.0", "Release v1.2.0")
+    repo.commit("feat: export endpoint", {"shipdemo/api.py": "X = 1\n"})
+    proc = _ship(repo)
+    _wait(lambda: any(index.packages.glob("*.whl")) or proc.poll() is not None,
+          "the wheel upload", timeout=120)
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(0.5)  # the sdist upload now hangs in the proxy
+    _kill(proc)
+    assert not any(index.packages.glob("*.tar.gz"))
+    assert "publish:shipdemo" in _journal(repo)["intents"]
+    proxy.heal()
+    return next(index.packages.glob("*.whl"))
+
+
+def test_python_package_killed_between_its_uploads_then_resume_adopts_the_wheel(
+        repo: Repo, tmp_path: Path, pypiserver, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    wheel = _killed_between_two_python_uploads(repo, tmp_path, pypiserver, fault_proxy)
+    uploaded = wheel.read_bytes()
+    result = run_shipline("-C", repo.path, "release", "resume")
+    assert result.code == 0, result.out + result.err
+    assert sorted(p.name for p in pypiserver.packages.iterdir()) == [
+        "shipdemo-1.3.0-py2.py3-none-any.whl", "shipdemo-1.3.0.tar.gz"]
+    assert wheel.read_bytes() == uploaded  # adopted, not uploaded again
+    assert run_shipline("-C", repo.path, "verify", "--all").code == 0
+
+
+def test_python_package_killed_between_its_uploads_other_bytes_there_resume_is_93(
+        repo: Repo, tmp_path: Path, pypiserver, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    wheel = _killed_between_two_python_uploads(repo, tmp_path, pypiserver, fault_proxy)
+    wheel.write_bytes(wheel.read_bytes() + b"tampered")
+    result = run_shipline("-C", repo.path, "release", "resume")
+    assert result.code == 93, result.out + result.err
+    assert "interrupted publish was resumed" in result.err and "fix:" in result.err
+    assert not any(pypiserver.packages.glob("*.tar.gz"))
+    assert not (repo.path / ".shipline" / "releases.json").exists()
+
+
 # --- a registry that serves other bytes than were uploaded (PROV-002) -------------
 
 def test_resume_after_a_digest_mismatch_downloads_again_and_refuses_93(
