@@ -116,6 +116,8 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _dispatch(self, method: str, rest: str, query: dict[str, list[str]],
                       body: bytes) -> int:
+            if method == "GET" and rest == "" and self.headers.get("JOB-TOKEN") is not None:
+                state.problems.append("GET /projects/:id with a job token (not in its scope)")
             if method == "GET" and rest == "":
                 data: dict[str, Any] = {"id": state.project_id,
                                         "path_with_namespace": state.project}
@@ -124,6 +126,8 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
                                                               state.access_level},
                                            "group_access": None}
                 return self._send(200, data)
+            if rest == "/releases" and method == "GET":
+                return self._send(200, [state.release_json(r) for r in state.releases.values()])
             if rest == "/releases" and method == "POST":
                 try:
                     data = json.loads(body)

@@ -393,6 +393,8 @@ def test_gitlab_job_token_header(gitlab: Any, two: list[LocalAsset]) -> None:
     gitlab.kind = "gitlab"
     cfg = config(gitlab, tokenEnv="CI_JOB_TOKEN")
     c = forge.make_client(cfg, {"CI_JOB_TOKEN": gitlab.job_token})
+    events, _ = drive(forge.prevalidate(c, request(two), before_push=True))
+    assert "reaches the releases" in events[0].text
     publish(c, request(two))
     assert set(gitlab.auth_headers) == {"JOB-TOKEN"}
 
