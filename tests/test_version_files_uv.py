@@ -250,3 +250,25 @@ def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert uv_repo.git("show", "--format=", "HEAD") == expected
+
+
+def test_a_failing_gate_puts_every_bumped_file_back(uv_repo: Repo, cli) -> None:
+    uv_repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(
+        {"release": {"gates": [{"name": "tests", "run": "exit 3"}], "versionBump": [
+            "pyproject.toml", "src/tidewater/__version__.py",
+            {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
+            {"path": "docs/install.md", "pattern": "v{version}/tidewater-{version}.tar"}]}})})
+    before = uv_repo.snapshot()
+    result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 54, result.err
+    assert uv_repo.snapshot() == before  # uv.lock, __version__.py, docs... all as they were
+
+
+def test_no_version_files_configured_and_none_bumped_before(repo: Repo, cli) -> None:
+    """A project whose releases are tags only (an empty versionBump)."""
+    repo.commit("feat: start", {".shipline/config.json": '{"release": {"versionBump": []}}'})
+    repo.tag("v1.0.0")
+    repo.commit("fix: one")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 0, result.err
+    assert repo.git("describe", "--tags") == "v1.0.1"

@@ -76,6 +76,8 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
     """Every file's sites. ``current`` (the release the files should carry)
     is read from the configured files unless given."""
     listed = kinds.entries(root, files)
+    if not listed:
+        return _Resolved(current, [], {})
     texts = {e.vf.path: kinds.read_text(root, e) for e in listed}
     primary: dict[str, list[Site]] = {}
     configured: list[Located] = []
