@@ -342,6 +342,17 @@ def test_401_after_the_push_is_88_naming_the_variable(standin: Any,
     assert release_count(standin) == 1
 
 
+def test_403_names_the_token_and_what_it_needs(standin: Any, two: list[LocalAsset]) -> None:
+    standin.fail("POST", _create_path(standin), 403, body=b'{"message": "Forbidden"}')
+    with pytest.raises(ShiplineError) as failed:
+        publish(client(standin), request(two))
+    assert failed.value.code == 88 and "403" in failed.value.message
+    assert "FORGE_TOKEN" in failed.value.message and "may not" in failed.value.message
+    assert ("contents" if standin.kind == "github" else "Developer") in (failed.value.hint or "")
+    publish(client(standin), request(two))
+    assert release_count(standin) == 1
+
+
 def test_404_names_the_repository(standin: Any, two: list[LocalAsset]) -> None:
     standin.fail("GET", r"/releases/", 404,
                  body=b'{"message": "Not Found"}')

@@ -242,6 +242,7 @@ def test_prevalidation_is_86_and_changes_nothing(repo: Repo, tmp_path: Path, git
 FAULTS = {
     "502 four times": ([("POST", r"/releases$", 502, {})] * 4, 88),
     "401": ([("POST", r"/releases$", 401, {})], 88),
+    "403": ([("POST", r"/releases$", 403, {})], 88),
     "404": ([("POST", r"/releases$", 404, {})], 88),
     "429 beyond the bound": ([("POST", r"/releases$", 429, {"Retry-After": "3600"})], 88),
 }
@@ -257,8 +258,9 @@ def test_a_failure_after_the_push_stays_for_resume(repo: Repo, tmp_path: Path,
     result = ship(repo, standin)
     assert result.code == code, result.out + result.err
     text = result.out + result.err
-    if fault in ("401", "404"):
+    if fault in ("401", "403", "404"):
         assert "FORGE_TOKEN" in text
+        assert ("acme/widget" if standin.kind == "github" else "acme/tools/widget") in text
     journal = json.loads((repo.path / ".shipline" / "journal.json").read_text())
     assert "forge" not in journal["completed"] and "record" in journal["completed"]
     assert "forge" in journal["intents"]
