@@ -272,3 +272,15 @@ def test_loose_lists_stay_loose_and_unreleased_items_join_them() -> None:
     assert out == ("## 1.0.1 - 2026-03-04\n\n### Fixed\n\n- Hand-written fix.\n\n"
                    "- Close files\n\n- Open files\n\n"
                    "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n")
+
+
+def test_a_version_marked_unreleased_becomes_that_release() -> None:
+    text = ("# Changelog\n\n## [0.2.0] - unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
+            "## [0.1.0] - 2026-01-02\n\n### Fixed\n\n- One.\n")
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files")]
+    out = changelog.propose(text.encode(), "CHANGELOG.md", version="0.2.0", date="2026-03-04",
+                            previous="0.1.0", commits=commits).data
+    assert out.decode() == text.replace("unreleased", "2026-03-04").replace(
+        "- Hand-written fix.\n", "- Hand-written fix.\n- Close files\n")
+    assert changelog.has_entry(out, "CHANGELOG.md", "0.2.0")
+    assert not changelog.has_entry(text.encode(), "CHANGELOG.md", "0.2.0")

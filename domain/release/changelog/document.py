@@ -41,6 +41,7 @@ _RST_ADORN = LazyPattern(r"^([=\-~^\"'`*+#:._<>!$%&,;?@\\|/])\1{2,}\s*$")
 VERSION = LazyPattern(
     r"(?<![\w.\-/])[vV]?(\d+\.\d+(?:\.\d+)?(?:(?:-|\.?(?=[a-zA-Z]))[0-9A-Za-z][0-9A-Za-z.\-]*)?"
     r"(?:\+[0-9A-Za-z.\-]+)?)")
+_LINK_TARGET = LazyPattern(r"\]\([^)]*\)")
 _UNRELEASED = LazyPattern(r"\bunreleased\b", re.IGNORECASE)
 _LINK_REF = LazyPattern(r"^\s{0,3}\[([^\]]+)\]:\s*\S")
 _ANCHOR = LazyPattern(r"^\s*(<a\s+(name|id)=|\.\. _)")
@@ -82,10 +83,13 @@ class Entry:
     """Line after the last non-blank line of the entry."""
     next: int
     """Start of the next entry, the footer, or the end of the file."""
+    pending: bool = False
+    """The heading names its version but says it is not released yet
+    (``## [0.1.0] - unreleased``, ``1.2.0 (unreleased)``)."""
 
     @property
     def unreleased(self) -> bool:
-        return self.version is None
+        return self.pending or self.version is None
 
 
 @dataclass
@@ -149,12 +153,14 @@ def parse(text: str, fmt: str) -> Document:
     at_level = [h for h in headings if h.level == doc.entry_level and h.start < doc.footer]
     for i, h in enumerate(at_level):
         unreleased = bool(_UNRELEASED.search(h.text))
-        version = None if unreleased else heading_version(h.text)
+        # a compare link's versions (``[Unreleased](…/v1.0.0...HEAD)``) are not the heading's
+        version = heading_version(_LINK_TARGET.sub("]", h.text))
         if version is None and not unreleased:
             continue
         nxt = at_level[i + 1].start if i + 1 < len(at_level) else doc.footer
         start = _anchored_start(lines, h.start, version)
-        doc.entries.append(Entry(h, version, start, _content_end(lines, h.end, nxt), nxt))
+        doc.entries.append(Entry(h, version, start, _content_end(lines, h.end, nxt), nxt,
+                                 pending=unreleased))
     for prev, cur in zip(doc.entries, doc.entries[1:], strict=False):
         # anchors above the next heading belong to it, not to this entry
         if prev.next > cur.start:

@@ -127,7 +127,7 @@ def learn(doc: Document) -> Style:
     style = replace(base, entry_level=doc.entry_level, learned=True, titles={}, order=())
     style = _learn_heading(doc, latest, previous, style)
     unreleased = doc.unreleased()
-    if unreleased is not None:
+    if unreleased is not None and unreleased.version is None:
         style = replace(style, unreleased_heading=unreleased.heading.text)
     elif not style.heading.startswith("["):
         style = replace(style, unreleased_heading="Unreleased")  # brackets are KaC's

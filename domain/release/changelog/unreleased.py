@@ -91,8 +91,8 @@ def keeps_heading(doc: Document) -> bool:
     """Keep an empty ``Unreleased`` heading on top after the release: the
     Keep a Changelog way (``## [Unreleased]``, or an ``[Unreleased]`` link)."""
     entry = doc.unreleased()
-    if entry is None:
-        return False
+    if entry is None or entry.version is not None:
+        return False  # ``## [0.1.0] - unreleased`` becomes the 0.1.0 entry
     if entry.heading.text.lstrip().startswith("["):
         return True
     return any(_label(ln) == "unreleased" for ln in doc.lines[doc.footer:])

@@ -134,7 +134,8 @@ def _insert(doc: Document, style: Style, entry: list[str], same: Entry | None,
 def has_entry(data: bytes, path: str, version: str) -> bool:
     """Whether the changelog has an entry for ``version`` (the release gate)."""
     doc, _, _ = read(data, path)
-    return doc is not None and doc.entry_for(version) is not None
+    entry = doc.entry_for(version) if doc is not None else None
+    return entry is not None and not entry.pending
 
 
 def entry_unwritten(entry: str) -> bool:
