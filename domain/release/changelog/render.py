@@ -11,6 +11,7 @@ first, each followed by its migration note indented under its bullet
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -72,51 +73,70 @@ def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str], ..
     return head, tail, any(kind == "pr" for _, kind in bullet.suffix), suffix
 
 
-ItemRenderer = Callable[[Commit, bool], list[str]]
+ItemRenderer = Callable[[list[Commit], bool, list[str]], None]
 
 
 def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
-    """A function that renders one commit as a bullet in ``style``, its
-    templates prepared once (the history renders thousands of items). Commit
-    text is shown through :func:`~shipline.domain.textsafe.visible` by the
-    callers, once per entry."""
+    """A function that appends commits as bullets in ``style`` to a list of
+    lines, its templates prepared once and its loop inside (the history
+    renders thousands of items). Commit text is shown through
+    :func:`~shipline.domain.textsafe.visible` by the callers, once per entry."""
     bullet = style.bullet
     marker, upper, short_len = bullet.marker, bullet.upper_first, bullet.short_len
     scope_head, scope_tail, has_pr, suffix = _prepared(bullet)
     indent = " " * len(marker)
     missing = [missing_note(style)] if placeholders else []
     pr_suffix = _PR_SUFFIX
+    gap = [""] * style.between_items
+    # without a pull-request unit, every unit is always written: one template,
+    # cut at its fields once (str.format per item costs more than the item)
+    joined = _pieces("".join(t for t, _ in suffix)) if suffix and not has_pr else None
 
-    def render(commit: Commit, breaking: bool) -> list[str]:
-        text = commit.description if commit.type != "revert" else \
-            f'revert "{commit.description}"'
-        pr = None
-        if has_pr:
-            match = pr_suffix.search(text)
-            if match:
-                pr, text = match.group(1), text[:match.start()]
-        if upper and text[:1].islower():
-            text = text[:1].upper() + text[1:]
-        scope = commit.scope
-        line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else f"{marker}{text}"
-        if suffix:
-            sha = commit.sha
-            for template, kind in suffix:
-                if kind != "pr" or pr is not None:
-                    line += template.format(sha=sha, short=sha[:short_len], pr=pr)
-        if not breaking:
-            return [line]
-        lines = [line]
-        for note in commit.breaking_notes or missing:
-            lines.append("")
-            lines.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
-        return lines
+    def render(commits: list[Commit], breaking: bool, out: list[str]) -> None:
+        append = out.append
+        for i, commit in enumerate(commits):
+            if i and gap:
+                out.extend(gap)
+            text = commit.description if commit.type != "revert" else \
+                f'revert "{commit.description}"'
+            pr = None
+            if has_pr:
+                match = pr_suffix.search(text)
+                if match:
+                    pr, text = match.group(1), text[:match.start()]
+            if upper and text[:1].islower():
+                text = text[:1].upper() + text[1:]
+            scope = commit.scope
+            line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else \
+                f"{marker}{text}"
+            if joined is not None:
+                sha = commit.sha
+                short = sha[:short_len]
+                for literal, name in joined:
+                    line += literal + (short if name == "short" else sha if name == "sha" else "")
+            elif suffix:
+                sha = commit.sha
+                for template, kind in suffix:
+                    if kind != "pr" or pr is not None:
+                        line += template.format(sha=sha, short=sha[:short_len], pr=pr)
+            append(line)
+            if breaking:
+                for note in commit.breaking_notes or missing:
+                    append("")
+                    out.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
 
     return render
 
 
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """``" ({short})"`` → ``((" (", "short"), (")", None))``."""
+    return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
+
+
 def item_lines(style: Style, commit: Commit, breaking: bool, placeholders: bool) -> list[str]:
-    return item_renderer(style, placeholders)(commit, breaking)
+    out: list[str] = []
+    item_renderer(style, placeholders)([commit], breaking, out)
+    return out
 
 
 def missing_note(style: Style) -> str:
@@ -127,16 +147,10 @@ def missing_note(style: Style) -> str:
 def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, str, list[Commit]]]:
     """``(title, first key, commits)`` in the style's order; keys sharing a
     title (Keep a Changelog's ``Changed``) share one section."""
-    order = list(style.order) + [k for k in groups.ORDER if k not in style.order]
     out: dict[str, tuple[str, list[Commit]]] = {}
-    for key in order:
-        if key not in by_key:
-            continue
-        title = style.title_for(key)
-        if title is None or (style.flat and key not in groups.RELEASING):
-            continue
-        _first, items = out.setdefault(title, (key, []))
-        items.extend(by_key[key])
+    for key, title in style.placed:
+        if key in by_key:
+            out.setdefault(title, (key, []))[1].extend(by_key[key])
     return [(title, key, items) for title, (key, items) in out.items()]
 
 
@@ -144,13 +158,7 @@ def section_block(style: Style, title: str, key: str, commits: list[Commit],
                   placeholders: bool, render: ItemRenderer | None = None) -> list[str]:
     lines = [] if style.flat else [*heading_lines(style, title, style.section_level),
                                    *[""] * style.after_title]
-    render = render or item_renderer(style, placeholders)
-    breaking = key == groups.BREAKING
-    gap = [""] * style.between_items
-    for i, c in enumerate(commits):
-        if i and gap:
-            lines.extend(gap)
-        lines.extend(render(c, breaking))
+    (render or item_renderer(style, placeholders))(commits, key == groups.BREAKING, lines)
     return lines
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import pairwise
 
 from shipline.domain.release.changelog import groups
@@ -98,6 +99,18 @@ class Style:
     between_items: int = 0
     """Blank lines between two items (a loose list has one)."""
     between_entries: int = 1
+
+    @cached_property
+    def placed(self) -> tuple[tuple[str, str], ...]:
+        """``(key, section title)`` for every key this style lists, in its
+        order (computed once: the history asks for every release)."""
+        order = list(self.order) + [k for k in groups.ORDER if k not in self.order]
+        out = []
+        for key in order:
+            title = self.title_for(key)
+            if title is not None and not (self.flat and key not in groups.RELEASING):
+                out.append((key, title))
+        return tuple(out)
 
     def title_for(self, key: str) -> str | None:
         if key in self.titles:
