@@ -153,8 +153,11 @@ class ReleaseArtifacts:
                   for h in self.handlers() for f in self._built(h.name)]
         request = AttestRequest(artifacts=inputs, version=self.j.version,
                                 commit=self.j.release_commit, tag=self.j.tag, env=self.env)
-        prepared = provenance.prepare(self.git, self.loaded, request, emit=self._buffer.append)
-        yield from self._drain()
+        try:
+            prepared = provenance.prepare(self.git, self.loaded, request,
+                                          emit=self._buffer.append)
+        finally:  # the SLSA preflight lines are shown even when signing then fails
+            yield from self._drain()
         self.j.data["prepared"] = prepared.to_json()
         self.save()
         return "ok", f"{len(inputs)} subject(s) attested, level {prepared.level}"

@@ -60,6 +60,12 @@ class Journal(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     """Later steps' records (built files, attestation, published refs)."""
 
+    @property
+    def may_be_live(self) -> bool:
+        """Whether anything of this release may have left the machine (an
+        effect done, or intended and perhaps cut off half-way)."""
+        return bool(self.external or self.intents)
+
     def remember_original(self, rel: str, content: bytes | None) -> None:
         if rel not in self.originals:
             self.originals[rel] = None if content is None else base64.b64encode(content).decode()

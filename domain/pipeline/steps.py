@@ -163,7 +163,7 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
                 raise
             except ShiplineError as exc:
                 yield StepFinished(step=step, status="failed", detail=exc.message)
-                if not j.external and not j.intents and step in UNDOABLE_ON_FAILURE:
+                if not j.may_be_live and step in UNDOABLE_ON_FAILURE:
                     yield from self._undo()
                     journal.remove(self.state_dir)
                 else:
@@ -183,7 +183,7 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
 
     def _interrupted(self, step: str) -> Iterator[Any]:
         j = self.run
-        if not j.external and not j.intents:
+        if not j.may_be_live:
             yield from self._undo()
             journal.remove(self.state_dir)
             raise Interrupted(f"interrupted during {step}; everything was undone and the "

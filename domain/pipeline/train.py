@@ -230,7 +230,7 @@ class Train:
         journal.remove(self.state_dir)
 
     def _left_the_machine(self) -> bool:
-        return bool(self.run.external or self.run.intents)
+        return self.run.may_be_live
 
     # --- preflight ---------------------------------------------------------
 
@@ -464,7 +464,7 @@ class Train:
     def _live_tags(self) -> list[str]:
         """The train's tags the remote already has (a push that went out)."""
         j = self.run
-        if not (j.external or j.intents):
+        if not j.may_be_live:
             return []
         remote = self.loaded.release.push.remote
         tags = [m["tag"] for m in self.members]
