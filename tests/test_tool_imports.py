@@ -89,6 +89,8 @@ def test_commitizen_in_pyproject(repo: Repo, cli) -> None:
         "pyproject.toml [tool.commitizen] version")
     plan = _plan(cli, repo)
     assert (plan["bump"], plan["version"], plan["tag"]) == ("patch", "1.4.3", "v1.4.3")
+    text = cli("-C", repo.path, "release", "plan", "--no-push")
+    assert "no shipline config: using the release settings in pyproject.toml" in text.out
     files = _ship(cli, repo)
     assert repo.git("log", "-1", "--format=%B") == "bump: version 1.4.2 → 1.4.3"
     assert repo.git("tag", "--points-at", "HEAD") == "v1.4.3"

@@ -69,6 +69,10 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
     emit = session.emit
     last = p.last_tag or "none (first release)"
     emit(StepStarted(step="plan", title=f"Release plan for {session.repo.name}"))
+    imported = session.config.imported_from
+    if imported:
+        emit(LogLine(step="plan", text="no shipline config: using the release settings in "
+                     + ", ".join(imported) + " (`shipline init` writes them down)"))
     emit(LogLine(step="plan", text=f"last release: {last}; {len(p.commits)} commit(s) since"))
     for warning in p.warnings:
         emit(LogLine(step="plan", text=f"warning: {warning}", stream="stderr"))
