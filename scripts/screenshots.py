@@ -8,7 +8,8 @@ in-process on loopback, an ephemeral gpg key), walks a real release through
 the screens (build, provenance, publish and push, each confirmed), and
 saves each screen as it is reached: ``OUT_DIR/NN-name.svg`` and, with
 Debian's ``rsvg-convert`` (librsvg2-bin), ``NN-name.png``. A light-theme
-Plan screen is saved too. ``--source-only`` uses the plain sample
+Plan screen is saved too, and the Plan screen of a sample pnpm workspace
+(its packages table). ``--source-only`` uses the plain sample
 repository (``python -m shipline.domain.demo.sample``) instead.
 """
 
@@ -118,6 +119,24 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     return saved
 
 
+async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int],
+                          number: int) -> list[Path]:
+    """The Plan screen of a workspace: its packages table."""
+    app = ShiplineApp(repo)
+    async with app.run_test(size=size) as pilot:
+        await _until(pilot, lambda: app.train is not None or app.plan_error is not None)
+        app.screen.query_one("#packages").focus()
+        await pilot.pause(0.3)
+        return [Path(app.save_screenshot(f"{number:02d}-packages.svg", str(out)))]
+
+
+def _shoot_workspace(tmp: Path, out: Path, size: tuple[int, int], number: int) -> list[Path]:
+    from shipline.domain.demo.sample_workspace import make_workspace_sample
+
+    repo = make_workspace_sample(tmp / "workspace")
+    return asyncio.run(shoot_workspace(repo, out, size, number))
+
+
 def _shoot_demo(tmp: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     """The demo sandbox, its index and key live while the screens are shot."""
     import os
@@ -160,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             svgs = asyncio.run(shoot(repo, out, (cols, rows)))
         else:
             svgs = _shoot_demo(Path(tmp), out, (cols, rows))
+        svgs += _shoot_workspace(Path(tmp), out, (cols, rows), len(svgs) + 1)
     for svg in svgs:
         png = to_png(svg)
         print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg,
