@@ -319,3 +319,14 @@ def test_verify_takes_name_at_version_and_checks_every_package(repo: Repo, cli) 
     repo.git("tag", "-f", "-a", "@acme/core@1.2.1", "-m", "moved", "HEAD^")
     moved = cli("-C", repo.path, "verify", "@acme/core@1.2.1")
     assert moved.code != 0
+
+
+def test_a_breaking_change_without_migration_text_stops_the_train_before_any_write(
+        repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("feat(core)!: drop the sync API", {"packages/core/index.js": "a\n"})
+    repo.commit("fix(cli): b", {"packages/cli/index.js": "b\n"})
+    before = repo.snapshot()
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
+    assert result.code == 54 and "@acme/core:" in result.err and "drop the sync API" in result.err
+    assert repo.snapshot() == before

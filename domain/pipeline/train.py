@@ -50,11 +50,13 @@ from shipline.domain.gitops import Git, GitError
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.effects import Effect, EffectLog
+from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import file_mode, raise_for, until_cancelled
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import (
+    MIGRATION_NOTES,
     TAG_IS_NEW,
     Outcome,
     RepoFacts,
@@ -245,6 +247,15 @@ class Train:
         facts = RepoFacts(self.git, self.loaded.release, tags[0], self.state_dir,
                           push and self.loaded.release.push.enabled)
         outcomes = check_repository(facts)
+        missing = [f"{p.name}: {c.short} {c.subject}" for p in releasing
+                   for c in changelog.migration_problems(p.commits, None)]
+        outcomes.append(Outcome(
+            MIGRATION_NOTES, not missing, "every breaking change has a migration note"
+            if not missing else f"breaking change without a migration note: {'; '.join(missing)}",
+            hint="land a commit whose `BREAKING CHANGE: <how to migrate>` footer says it "
+            "(RLSE-005)"))
+        if self.loaded.release.tag.sign:
+            tag_signing_key(self.git)  # 91 before anything is written
         for tag in tags[1:]:
             if self.git.tag_exists(tag):
                 outcomes.append(Outcome(TAG_IS_NEW, False, f"tag {tag} already exists",
