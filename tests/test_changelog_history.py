@@ -284,3 +284,24 @@ def test_a_version_marked_unreleased_becomes_that_release() -> None:
         "- Hand-written fix.\n", "- Hand-written fix.\n- Close files\n")
     assert changelog.has_entry(out, "CHANGELOG.md", "0.2.0")
     assert not changelog.has_entry(text.encode(), "CHANGELOG.md", "0.2.0")
+
+
+def test_whole_subject_bullets_and_titles_from_older_entries() -> None:
+    """python-semantic-release writes each item as the commit's subject; its
+    (rare) breaking-changes title is found further down the file."""
+    entry = "## v{v} (2023-07-{d:02d})\n\n### Fix\n\n* fix: thing {d} ([`{s}`]({u}/commit/{s}))\n\n"
+    url = "https://x.test/o/r"
+    older = "".join(entry.format(v=f"8.0.{d}", d=d, s=f"{d:02d}ab3cd", u=url)
+                    for d in range(9, 1, -1))
+    text = (f"# CHANGELOG\n\n{older}## v8.0.1 (2023-07-01)\n\n### Breaking\n\n"
+            f"* feat!: v8 ([`9b6ddfe`]({url}/commit/9b6ddfe))\n")
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0,
+                             "feat(api)!: drop hooks\n\nBREAKING CHANGE: use entry points"),
+               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix(io): close files (#7)")]
+    out = changelog.propose(text.encode(), "CHANGELOG.md", version="9.0.0", date="2026-03-04",
+                            previous="8.0.9", commits=commits).data.decode()
+    assert out.startswith(
+        "# CHANGELOG\n\n## v9.0.0 (2026-03-04)\n\n### Breaking\n\n"
+        f"* feat(api)!: drop hooks ([`0f1e2d3`]({url}/commit/0f1e2d3))\n\n  use entry points\n\n"
+        f"### Fix\n\n* fix(io): close files (#7) ([`4b5a697`]({url}/commit/4b5a697))\n\n"
+        "## v8.0.9 (2023-07-09)\n")

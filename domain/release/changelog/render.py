@@ -91,14 +91,18 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
     # without a pull-request unit, every unit is always written: one template,
     # cut at its fields once (str.format per item costs more than the item)
     joined = _pieces("".join(t for t, _ in suffix)) if suffix and not has_pr else None
+    whole_subject = bullet.subject
 
     def render(commits: list[Commit], breaking: bool, out: list[str]) -> None:
         append = out.append
         for i, commit in enumerate(commits):
             if i and gap:
                 out.extend(gap)
-            text = commit.description if commit.type != "revert" else \
-                f'revert "{commit.description}"'
+            if whole_subject:
+                text = commit.subject
+            else:
+                text = commit.description if commit.type != "revert" else \
+                    f'revert "{commit.description}"'
             pr = None
             if has_pr:
                 match = pr_suffix.search(text)
@@ -106,7 +110,7 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
                     pr, text = match.group(1), text[:match.start()]
             if upper and text[:1].islower():
                 text = text[:1].upper() + text[1:]
-            scope = commit.scope
+            scope = None if whole_subject else commit.scope
             line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else \
                 f"{marker}{text}"
             if joined is not None:

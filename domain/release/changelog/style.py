@@ -51,6 +51,7 @@ _SCOPES = (  # (pattern at the start of a bullet's text, template)
     (LazyPattern(r"^`([^`\s]+)`: "), f"`{S}`: "),
 )
 _HASH = LazyPattern(r"(?<![#\w/])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b")
+_SUBJECT = LazyPattern(r"^[a-z]+(?:\([^)\s]+\))?!?: \S")
 _ANY_HASH = LazyPattern(r"(?<![\w#])[0-9a-f]{7,40}(?!\w)")
 _PR = LazyPattern(r"#(\d+)\b|/(?:pull|issues)/(\d+)\b")
 _UNIT = LazyPattern(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)"
@@ -62,6 +63,12 @@ _KAC_TITLES = {"feat": "Added", "perf": "Changed", "revert": "Changed", "fix": "
 _KAC_ORDER = ("feat", "perf", "refactor", "revert", "fix")
 
 
+_BULLET_ENTRIES = 3
+"""Bullets and blank lines are learnt from this many of the newest entries..."""
+_TITLE_ENTRIES = 12
+"""...and section titles from this many (breaking changes are rare)."""
+
+
 @dataclass(frozen=True)
 class Bullet:
     marker: str = "- "
@@ -71,6 +78,9 @@ class Bullet:
     """``(template, kind)``: ``hash`` always rendered, ``pr`` only when the
     commit names a pull request, ``text`` as is."""
     short_len: int = 7
+    subject: bool = False
+    """The item is the commit's whole subject (``fix(io): close files``), as
+    python-semantic-release writes it, instead of scope and description."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ def learn(doc: Document) -> Style:
         style = replace(style, unreleased_heading=unreleased.heading.text)
     elif not style.heading.startswith("["):
         style = replace(style, unreleased_heading="Unreleased")  # brackets are KaC's
-    style = _learn_sections(doc, released[:3], style)
+    style = _learn_sections(doc, released[:_TITLE_ENTRIES], style)
     style = _learn_blanks(doc, latest, style)
     return style
 
@@ -179,7 +189,7 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
     items: list[str] = []
     markers: list[str] = []
     paragraphs = False
-    for entry in entries:
+    for index, entry in enumerate(entries):
         heads = doc.sections(entry)
         if heads:
             section_level = heads[0].level if entry is entries[0] or not titles else section_level
@@ -189,6 +199,8 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
                 titles.setdefault(key, h.text)
                 sequence.append(key)
         sequences.append(sequence)
+        if index >= _BULLET_ENTRIES:
+            continue  # older entries only tell section titles (a rare BREAKING CHANGE)
         body = doc.lines[entry.heading.end:entry.end]
         found = bullets(body)
         items.extend(text for _, _, _, text in found)
@@ -266,8 +278,9 @@ def _learn_bullet(items: list[str], markers: list[str], default: Bullet) -> Bull
     descriptions = [_strip_scope(t) for t in items]
     upper = sum(1 for d in descriptions if d[:1].isupper())
     lower = sum(1 for d in descriptions if d[:1].islower())
-    return Bullet(marker=marker, scope=scope, upper_first=upper > lower, suffix=suffix,
-                  short_len=short_len)
+    subject = sum(1 for t in items if _SUBJECT.match(t)) * 2 > len(items)
+    return Bullet(marker=marker, scope=scope, upper_first=upper > lower and not subject,
+                  suffix=suffix, short_len=short_len, subject=subject)
 
 
 def _strip_scope(text: str) -> str:
