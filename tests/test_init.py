@@ -503,7 +503,7 @@ def poly_repo(repo: Repo) -> Repo:
 
 
 @pytest.mark.timeout(60)
-def test_wizard_answers_shape_the_config(poly_repo: Repo, cli) -> None:
+def test_wizard_answers_shape_the_config(poly_repo: Repo, cli, monkeypatch) -> None:
     result = _wizard(poly_repo, [
         " " + ENTER,                       # version files: unselect __init__.py
         CLEAR + "HISTORY.md" + ENTER,      # changelog
@@ -532,6 +532,14 @@ def test_wizard_answers_shape_the_config(poly_repo: Repo, cli) -> None:
         "sigstore", "SLSA_BUILD_LEVEL_2", "SPDX")
     assert release["push"]["remote"] == "mirror"
     assert _config(poly_repo) == result["config"]
+    # keyless sigstore needs an OIDC identity: the plan says so before any write (91)
+    from shipline.domain.signing.signing_plan import OIDC_ENV
+
+    for name in OIDC_ENV:
+        monkeypatch.delenv(name, raising=False)
+    planned = cli("-C", poly_repo.path, "release", "plan", "--no-push")
+    assert planned.code == 91 and "no OIDC identity" in planned.err
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", "ci-token")
     assert cli("-C", poly_repo.path, "release", "plan", "--no-push").code == 0
 
 

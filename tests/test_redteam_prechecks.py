@@ -145,7 +145,9 @@ def test_gpg_with_a_key_not_in_the_keyring_is_91_before_the_bump(
 
 def test_sigstore_keyless_without_an_identity_is_91_before_the_bump(
         py_repo: Repo, tmp_path: Path, cli, monkeypatch) -> None:
-    for name in ("SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "CIRCLE_OIDC_TOKEN"):
+    from shipline.domain.signing.signing_plan import OIDC_ENV
+
+    for name in OIDC_ENV:
         monkeypatch.delenv(name, raising=False)
     _configure(py_repo, _tarball_release(tmp_path / "dist", {"method": "sigstore"},
                                          "SLSA_BUILD_LEVEL_2"))
