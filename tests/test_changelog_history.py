@@ -305,3 +305,33 @@ def test_whole_subject_bullets_and_titles_from_older_entries() -> None:
         f"* feat(api)!: drop hooks ([`0f1e2d3`]({url}/commit/0f1e2d3))\n\n  use entry points\n\n"
         f"### Fix\n\n* fix(io): close files (#7) ([`4b5a697`]({url}/commit/4b5a697))\n\n"
         "## v8.0.9 (2023-07-09)\n")
+
+
+SEMANTIC_RELEASE = """\
+## [1.2.1](https://github.com/acme/demo/compare/v1.2.0...v1.2.1) (2026-01-10)
+
+
+### Bug Fixes
+
+* **io:** keep the handle ([abc1234](https://github.com/acme/demo/commit/abc1234def5678901234567890abcdef12345678))
+
+# [1.2.0](https://github.com/acme/demo/compare/v1.1.0...v1.2.0) (2026-01-02)
+
+
+### Features
+
+* **cli:** add --json ([1b2c3d4](https://github.com/acme/demo/commit/1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c))
+"""
+
+
+@pytest.mark.parametrize(("version", "level"), [("1.3.0", "#"), ("1.2.2", "##")])
+def test_semantic_release_minor_releases_one_level_up(version: str, level: str) -> None:
+    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files")]
+    out = changelog.propose(SEMANTIC_RELEASE.encode(), "CHANGELOG.md", version=version,
+                            date="2026-03-04", previous="1.2.1", commits=commits).data.decode()
+    url = "https://github.com/acme/demo"
+    assert out == (
+        f"{level} [{version}]({url}/compare/v1.2.1...v{version}) (2026-03-04)\n\n\n"
+        f"### Bug Fixes\n\n* close files ([0f1e2d3]({url}/commit/{'0f1e2d3c' * 5}))\n\n"
+        + SEMANTIC_RELEASE)
+    assert changelog.has_entry(SEMANTIC_RELEASE.encode(), "CHANGELOG.md", "1.2.0")

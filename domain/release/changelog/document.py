@@ -42,6 +42,7 @@ VERSION = LazyPattern(
     r"(?<![\w.\-/])[vV]?(\d+\.\d+(?:\.\d+)?(?:(?:-|\.?(?=[a-zA-Z]))[0-9A-Za-z][0-9A-Za-z.\-]*)?"
     r"(?:\+[0-9A-Za-z.\-]+)?)")
 _LINK_TARGET = LazyPattern(r"\]\([^)]*\)")
+_LEADING_VERSION = LazyPattern(r"^\[?v?\d+\.\d+")
 _UNRELEASED = LazyPattern(r"\bunreleased\b", re.IGNORECASE)
 _LINK_REF = LazyPattern(r"^\s{0,3}\[([^\]]+)\]:\s*\S")
 _ANCHOR = LazyPattern(r"^\s*(<a\s+(name|id)=|\.\. _)")
@@ -99,6 +100,8 @@ class Document:
     headings: list[Heading]
     entries: list[Entry] = field(default_factory=list)
     entry_level: str | None = None
+    patch_level: str | None = None
+    """The deeper of two entry levels (semantic-release: ``##`` for patches)."""
     footer: int = 0
     """First line of the trailing link references (``len(lines)`` when none)."""
 
@@ -117,8 +120,8 @@ class Document:
 
     def sections(self, entry: Entry) -> list[Heading]:
         """Headings inside ``entry`` one level below it."""
-        inner = [h for h in self.headings
-                 if entry.heading.end <= h.start < entry.end and h.level != self.entry_level]
+        inner = [h for h in self.headings if entry.heading.end <= h.start < entry.end
+                 and h.level not in (self.entry_level, self.patch_level)]
         if not inner:
             return []
         level = inner[0].level
@@ -150,7 +153,9 @@ def parse(text: str, fmt: str) -> Document:
     counts = Counter(h.level for h in named)
     order = {h.level: i for i, h in reversed(list(enumerate(headings)))}
     doc.entry_level = max(counts, key=lambda lv: (counts[lv], -order[lv]))
-    at_level = [h for h in headings if h.level == doc.entry_level and h.start < doc.footer]
+    doc.entry_level, doc.patch_level = _two_levels(doc, named)
+    levels = {doc.entry_level, doc.patch_level}
+    at_level = [h for h in headings if h.level in levels and h.start < doc.footer]
     for i, h in enumerate(at_level):
         unreleased = bool(_UNRELEASED.search(h.text))
         # a compare link's versions (``[Unreleased](…/v1.0.0...HEAD)``) are not the heading's
@@ -181,6 +186,21 @@ def _anchored_start(lines: list[str], start: int, version: str | None) -> int:
             j -= 1
         return j
     return start
+
+
+def _two_levels(doc: Document, named: list[Heading]) -> tuple[str | None, str | None]:
+    """semantic-release's (conventional-changelog's) Markdown puts major and
+    minor releases under ``#`` and patch releases under ``##``: when two
+    adjacent levels both open with a version, the shallower and the deeper."""
+    level = doc.entry_level
+    if doc.fmt != "markdown" or level is None:
+        return level, None
+    leading = {h.level for h in named if _LEADING_VERSION.match(h.text)}
+    for other in ("#" * (len(level) - 1), "#" * (len(level) + 1)):
+        if other and other in leading and level in leading:
+            shallow, deep = sorted((level, other), key=len)
+            return shallow, deep
+    return level, None
 
 
 def _content_end(lines: list[str], start: int, stop: int) -> int:

@@ -56,8 +56,10 @@ def format_date(date: str, fmt: str) -> str:
 def entry_heading(style: Style, version: str, date: str | None,
                   previous: str | None) -> list[str]:
     anchors = [a.replace(V, version).replace(P, previous or "") for a in style.anchors]
-    return anchors + heading_lines(style, heading_text(style, version, date, previous),
-                                   style.entry_level)
+    level = style.entry_level
+    if style.patch_level and not re.match(r"\d+\.\d+\.0(?!\d)", version):
+        level = style.patch_level  # semantic-release: patches one level down
+    return anchors + heading_lines(style, heading_text(style, version, date, previous), level)
 
 
 @lru_cache(maxsize=64)

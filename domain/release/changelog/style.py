@@ -87,6 +87,8 @@ class Bullet:
 class Style:
     fmt: str = "markdown"
     entry_level: str = "##"
+    patch_level: str | None = None
+    """Patch releases' heading level when it differs (semantic-release)."""
     section_level: str = "###"
     heading: str = f"[{V}] - {D}"
     date_format: str = "%Y-%m-%d"
@@ -147,7 +149,8 @@ def learn(doc: Document) -> Style:
         return base
     latest = released[0]
     previous = released[1].version if len(released) > 1 else None
-    style = replace(base, entry_level=doc.entry_level, learned=True, titles={}, order=())
+    style = replace(base, entry_level=doc.entry_level, patch_level=doc.patch_level,
+                    learned=True, titles={}, order=())
     style = _learn_heading(doc, latest, previous, style)
     unreleased = doc.unreleased()
     if unreleased is not None and unreleased.version is None:
