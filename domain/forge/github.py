@@ -80,21 +80,12 @@ class GitHubClient:
         payload = {"tag_name": tag, "name": title, "body": notes, "draft": False,
                    "prerelease": prerelease}
 
-        def landed() -> Reply | None:
-            found = self.find_release(tag)
-            return None if found is None else Reply(200, b"", {"x-found": "1"})
-
-        reply = self.http.call("POST", f"{self._base}/releases", what=f"create the release {tag}",
-                               payload=payload, ok=(201,), allow=(422,), before_retry=landed)
-        if reply.status == 422 or reply.headers.get("x-found"):
-            # already_exists: a release for this tag appeared in the meantime
-            found = self.find_release(tag)
-            if found is None:
-                raise ForgeError(f"create the release {tag}: GitHub refused it (HTTP 422: "
-                                 f"{reply.body.decode(errors='replace')[:300]})",
-                                 hint="check that the tag is pushed and release.forge",
-                                 code=self.http.code, status=422)
+        reply, found = self.http.create_once(
+            f"{self._base}/releases", what=f"create the release {tag}", payload=payload,
+            conflict=422, find=lambda: self.find_release(tag))  # 422: already_exists
+        if found is not None:
             return found
+        assert reply is not None
         release = self._release(reply.json())
         release.created = True
         return release

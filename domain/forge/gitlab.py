@@ -94,17 +94,12 @@ class GitLabClient:
                        prerelease: bool) -> RemoteRelease:
         payload = {"tag_name": tag, "name": title, "description": notes}
 
-        def landed() -> Reply | None:
-            return None if self.find_release(tag) is None else Reply(200, b"", {"x-found": "1"})
-
-        reply = self.http.call("POST", f"{self._base}/releases", what=f"create the release {tag}",
-                               payload=payload, ok=(201,), allow=(409,), before_retry=landed)
-        if reply.status == 409 or reply.headers.get("x-found"):
-            found = self.find_release(tag)
-            if found is None:
-                raise ForgeError(f"create the release {tag}: GitLab says it exists but does "
-                                 "not show it", code=self.http.code, status=409)
+        reply, found = self.http.create_once(
+            f"{self._base}/releases", what=f"create the release {tag}", payload=payload,
+            conflict=409, find=lambda: self.find_release(tag))  # 409: Release already exists
+        if found is not None:
             return found
+        assert reply is not None
         release = self._release(reply.json())
         release.created = True
         return release

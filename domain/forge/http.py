@@ -32,11 +32,12 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from shipline.domain import runner
 from shipline.domain.errors import ExitCode, ShiplineError
 
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "shipline (release assistant)"
 CHUNK = 1 << 20
@@ -128,6 +129,35 @@ class Transport:
             self._wait(reply, attempt, f"{what}: HTTP {reply.status}")
         assert last is not None
         raise self._failure(method, url, what, last)
+
+    def create_once(self, url: str, *, what: str, payload: Any, conflict: int,
+                    find: Callable[[], T | None]) -> tuple[Reply | None, T | None]:
+        """POST ``payload`` so that one thing is made however often it is
+        tried: when an earlier attempt had landed (a retry looks first) or
+        the forge answers ``conflict`` (it exists), ``find``'s answer is
+        returned instead of a reply."""
+        found: list[T] = []
+
+        def landed() -> Reply | None:
+            thing = find()
+            if thing is None:
+                return None
+            found.append(thing)
+            return Reply(200, b"", {})
+
+        reply = self.call("POST", url, what=what, payload=payload, ok=(201,), allow=(conflict,),
+                          before_retry=landed)
+        if found:
+            return None, found[0]
+        if reply.status == conflict:
+            thing = find()
+            if thing is None:
+                raise ForgeError(f"{what}: {self.forge} answered HTTP {conflict} "
+                                 f"({_said(reply)}) but shows nothing for it",
+                                 hint="check that the tag is pushed and release.forge",
+                                 code=self.code, status=conflict)
+            return None, thing
+        return reply, None
 
     def download_sha256(self, url: str, *, what: str, accept: str | None = None) -> tuple[str, int]:
         """Stream ``url`` through SHA-256 (constant memory), following
