@@ -90,9 +90,13 @@ def _hash_mapped(fd: int, digest: Any) -> int | None:
 
 
 def _hash_read(handle: Any, digest: Any) -> int:
+    first = handle.read(CHUNK)  # a small file: one read, no zeroed 256 KiB buffer
+    digest.update(first)
+    if len(first) < CHUNK:
+        return len(first)
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    size = 0
+    size = len(first)
     while True:
         count = handle.readinto(buffer)
         if not count:

@@ -171,10 +171,12 @@ def validate_statement(statement: Any) -> None:
     _require(_is_obj(statement), "the payload is not a JSON object")
     extra = set(statement) - {"_type", "subject", "predicateType", "predicate"}
     _require(not extra, f"unknown statement keys {sorted(extra)}")
-    _require(statement.get("_type") == STATEMENT_TYPE,
-             f"_type is {statement.get('_type')!r}, expected {STATEMENT_TYPE!r}")
-    _require(statement.get("predicateType") == PREDICATE_TYPE,
-             f"predicateType is {statement.get('predicateType')!r}, expected {PREDICATE_TYPE!r}")
+    if statement.get("_type") != STATEMENT_TYPE:  # messages built only on failure
+        raise AttestationInvalid(f"_type is {statement.get('_type')!r}, "
+                                 f"expected {STATEMENT_TYPE!r}")
+    if statement.get("predicateType") != PREDICATE_TYPE:
+        raise AttestationInvalid(f"predicateType is {statement.get('predicateType')!r}, "
+                                 f"expected {PREDICATE_TYPE!r}")
     subjects = statement.get("subject")
     _require(isinstance(subjects, list) and bool(subjects), "subject must be a non-empty list")
     names: set[str] = set()
@@ -299,12 +301,13 @@ def write_envelope(path: Path, envelope: dict[str, Any]) -> None:
 def read_envelope(path: Path) -> dict[str, Any]:
     """The single envelope in an ``.intoto.jsonl`` file (exit 94 otherwise)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_ENVELOPE_BYTES:
-            raise AttestationInvalid(f"{path}: {size} bytes is larger than any attestation")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_ENVELOPE_BYTES + 1)
     except FileNotFoundError:
         raise AttestationInvalid(f"{path}: attestation file is missing") from None
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise AttestationInvalid(f"{path}: larger than any attestation "
+                                 f"({MAX_ENVELOPE_BYTES} bytes)")
     lines = [line for line in data.split(b"\n") if line.strip()]
     if len(lines) != 1:
         raise AttestationInvalid(f"{path}: expected one DSSE envelope line, found {len(lines)}")

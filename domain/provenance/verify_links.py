@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipline.domain.digests import sha256_file
-from shipline.domain.errors import AttestationInvalid, ShiplineError
+from shipline.domain.errors import AttestationInvalid, ShiplineError, UsageError
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.provenance.verify_report import (
@@ -105,12 +105,12 @@ def _attestation_checks(record: dict[str, Any],
 
     version = record["version"]
     paths = {a["attestation"] for a in record["artifacts"]}
-    blocks = {repr(a["signature"]) for a in record["artifacts"]}
-    if len(paths) != 1 or None in paths or len(blocks) != 1:
+    block = record["artifacts"][0]["signature"]
+    if len(paths) != 1 or None in paths or any(a["signature"] != block
+                                                for a in record["artifacts"]):
         return None, [LinkCheck("attestation", version, FAILED, 94,
                                 "a release's artifacts must share one attestation and signature")]
     rel = paths.pop()
-    block = record["artifacts"][0]["signature"]
     path = ctx.resolve(rel)
     try:
         envelope = att.read_envelope(path)
@@ -167,11 +167,14 @@ def _artifact_checks(artifact: dict[str, Any], facts: att.StatementFacts | None,
     name, recorded = artifact["name"], artifact["sha256"]
     out: list[LinkCheck] = []
     path = ctx.resolve(artifact["path"]) if artifact.get("path") else None
-    if path is None or not path.is_file():
+    try:
+        actual = sha256_file(path).sha256 if path is not None else None
+    except UsageError:  # gone, or a directory now
+        actual = None
+    if actual is None:
         out.append(LinkCheck("artifact", name, MISSING, 0,
                              f"{artifact.get('path')}: not on disk, digest not recomputed"))
     else:
-        actual = sha256_file(path).sha256
         if actual != recorded:
             out.append(LinkCheck("artifact", name, FAILED, 93,
                                  f"{artifact['path']}: SHA-256 {actual}, recorded {recorded}"))

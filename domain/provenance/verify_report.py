@@ -4,6 +4,7 @@ the checks share (the ledger, the repository's tags and commits)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +72,16 @@ class VerifyContext:
     later: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Publish records by the hash of the release record they name."""
 
+    _resolved: dict[str, Path] = field(default_factory=dict, repr=False)
+
     def resolve(self, rel: str) -> Path:
-        path = Path(rel)
-        return path if path.is_absolute() else self.repo / path
+        """``rel`` (a path the ledger records) as a path on disk; memoized,
+        string-joined: ``verify --all`` resolves 40,000 of them."""
+        path = self._resolved.get(rel)
+        if path is None:
+            path = Path(rel if os.path.isabs(rel) else os.path.join(self.repo, rel))
+            self._resolved[rel] = path
+        return path
 
 
 ReviewChecks = Callable[[list[dict[str, Any]], Path, "str | None"], list[LinkCheck]]

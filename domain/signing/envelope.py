@@ -86,4 +86,4 @@ def verify(envelope: dict[str, Any], payload: bytes, block: dict[str, Any],
         return verify_gpg(envelope, payload, block, resolve)
     if block.get("keyless"):
         return verify_keyless(payload, block, resolve)
-    return verify_keyed(envelope, block, resolve)
+    return verify_keyed(envelope, block, resolve, payload)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -90,28 +91,71 @@ def _cosign_sign(plan: SigningPlan, payload: bytes,
 
 
 @functools.lru_cache(maxsize=64)
-def _pinned_key(pem: bytes) -> Any:
-    """The securesystemslib key of a pinned PEM (cached by content: every
-    release signed with one key pins the same bytes)."""
+def _pinned_key(pem: bytes) -> tuple[Any, Any]:
+    """The securesystemslib key of a pinned PEM and its ``cryptography``
+    public key (cached by content: every release signed with one key pins
+    the same bytes)."""
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
     from securesystemslib.signer import SSlibKey
 
-    return SSlibKey.from_crypto(load_pem_public_key(pem))
+    public = load_pem_public_key(pem)
+    return SSlibKey.from_crypto(public), public
+
+
+@functools.lru_cache(maxsize=64)
+def _read_pinned(path: str, mtime_ns: int, size: int) -> bytes:
+    """A pinned key file's bytes, read once per version of the file."""
+    return Path(path).read_bytes()
+
+
+def _verify_direct(key: Any, public: Any, data: bytes, sig: bytes) -> bool | None:
+    """The signature check done by ``cryptography`` itself for the schemes
+    shipline pins (ed25519, ECDSA P-256/P-384): what securesystemslib does,
+    without its per-call envelope and key objects (half the time of
+    ``verify --all`` over 10,000 records). ``None``: another scheme."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    try:
+        if key.scheme == "ed25519" and isinstance(public, ed25519.Ed25519PublicKey):
+            public.verify(sig, data)
+            return True
+        digest = {"ecdsa-sha2-nistp256": hashes.SHA256,
+                  "ecdsa-sha2-nistp384": hashes.SHA384}.get(key.scheme)
+        if digest is not None and isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(sig, data, ec.ECDSA(digest()))
+            return True
+    except InvalidSignature:
+        return False
+    return None
 
 
 def verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
-                 resolve: Callable[[str], Path]) -> str:
+                 resolve: Callable[[str], Path], payload: bytes | None = None) -> str:
     from securesystemslib.dsse import Envelope
     from securesystemslib.exceptions import VerificationError
 
-    path = pinned_public_key(block, resolve)
+    path = resolve(block.get("publicKey") or "")
     try:
-        key = _pinned_key(path.read_bytes())
+        stat = os.stat(path)
+        key, public = _pinned_key(_read_pinned(str(path), stat.st_mtime_ns, stat.st_size))
+    except OSError:
+        pinned_public_key(block, resolve)  # raises the "pinned key is missing" error
+        raise
     except ValueError:
         raise SignatureInvalid(f"{path}: not a PEM public key") from None
     if key.keyid != block.get("keyId"):
         raise SignatureInvalid(f"{path}: key {key.keyid} is not the recorded key "
                                f"{block.get('keyId')}")
+    if payload is not None and envelope.get("payloadType") == PAYLOAD_TYPE:
+        data = pae(PAYLOAD_TYPE, payload)
+        verdicts = [_verify_direct(key, public, data, base64.b64decode(s["sig"]))
+                    for s in envelope["signatures"] if s.get("keyid") == key.keyid]
+        if True in verdicts:
+            return f"key {key.keyid}"
+        if verdicts and None not in verdicts:
+            raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}")
     try:
         Envelope.from_dict({"payload": envelope["payload"], "payloadType": envelope["payloadType"],
                             "signatures": [dict(s) for s in envelope["signatures"]]}
