@@ -114,7 +114,7 @@ class TextRenderer:
             prefix = "would run" if event.planned else "ran"
             import shlex
 
-            argv = _show(shlex.join(["git", *event.argv]), line=True)
+            argv = _show(shlex.join(["git", *event.argv]))
             c.print(f"  [dim]{prefix}[/] [cyan]{argv}[/]")
         elif isinstance(event, GateResult):
             style = _STATUS_STYLE.get(event.status, "")

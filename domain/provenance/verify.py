@@ -111,11 +111,15 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
     _load_git_facts(ctx, [r for _, r in selected])
     from shipline.domain.provenance.verify_forge import forge_checks
 
+    forge_records: dict[str, list[dict[str, Any]]] = {}  # by release hash: never n x n
+    for record in records:
+        if record.get("recordType") == "forge":
+            forge_records.setdefault(record.get("releaseHash") or "", []).append(record)
     with _heap_frozen():
         for index, record in selected:
             report.versions.append(record["version"])
             report.checks.extend(check_release(record, index, ctx))
-            report.checks.extend(forge_checks(record, records))
+            report.checks.extend(forge_checks(record, forge_records.get(record["hash"], [])))
     report.checks.extend(signer_checks(records, trust, ctx.resolve,
                                        None if all else {r["version"] for _, r in selected}))
     if any(r.get("recordType") in ("review", "level") for r in records):

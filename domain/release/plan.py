@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from shipline.domain.config import LoadedConfig, VersionFile
+from shipline.domain.config_checks import confine
 from shipline.domain.errors import ChangelogFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release import changelog, commits, versioning
@@ -306,7 +307,10 @@ def changelog_path(git: Git, loaded: LoadedConfig) -> str:
     """The configured changelog, else the repository's own (CHANGES.rst,
     HISTORY.md...), else CHANGELOG.md."""
     cfg = loaded.release.changelog
-    return changelog.resolve_path(git.root, cfg.path, "path" in cfg.model_fields_set)
+    found = changelog.resolve_path(git.root, cfg.path, "path" in cfg.model_fields_set)
+    # a discovered file is confined like a configured one: a symlink is followed
+    # (its target is written and committed), one leading outside the repository is 90
+    return confine(git.root, found, "the changelog")
 
 
 def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:
