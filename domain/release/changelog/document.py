@@ -104,6 +104,8 @@ class Document:
     """The deeper of two entry levels (semantic-release: ``##`` for patches)."""
     footer: int = 0
     """First line of the trailing link references (``len(lines)`` when none)."""
+    final_newline: bool = True
+    """The text ended with a line end (written back the same way)."""
 
     @property
     def preamble_end(self) -> int:
@@ -142,10 +144,12 @@ def sniff_format(text: str, default: str) -> str:
 
 def parse(text: str, fmt: str) -> Document:
     lines = text.split("\n")
-    if lines and lines[-1] == "":
+    final_newline = bool(lines) and lines[-1] == ""
+    if final_newline:
         lines.pop()  # the final newline ends the last line; it is not a line
     headings = _rst_headings(lines) if fmt == "rst" else _md_headings(lines)
-    doc = Document(fmt, lines, headings, footer=_footer(lines) if fmt == "markdown" else len(lines))
+    doc = Document(fmt, lines, headings, footer=_footer(lines) if fmt == "markdown" else len(lines),
+                   final_newline=final_newline)
     named = [h for h in headings if h.start < doc.footer and
              (heading_version(h.text) or _UNRELEASED.search(h.text))]
     if not named:

@@ -88,7 +88,7 @@ def propose(data: bytes | None, path: str, *, version: str, date: str, previous:
     lines = _insert(doc, style, entry, same, pending)
     footer = doc.footer + (len(lines) - len(doc.lines))
     lines = unreleased.update_links(doc, lines, footer, version, previous)
-    text = "\n".join(lines) + ("\n" if data and decode(data)[0].endswith("\n") else "")
+    text = "\n".join(lines) + ("\n" if doc.final_newline else "")
     return Proposal(enc.encode(text, path), entry_text, todo)
 
 
