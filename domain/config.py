@@ -496,7 +496,9 @@ def load_config(repo: Path, state_dir: Path | None = None,
             f"{path}: malformed JSON: {exc}", hint="fix the JSON syntax at that position"
         ) from None
     except OSError as exc:
-        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}",
+                            hint="make the config a readable file (or pass --config FILE)") \
+            from None
     config = confined(repo, parse_config(data, str(path)), str(path))
     return LoadedConfig(config=config, path=path, state_dir=state)
 

@@ -117,7 +117,8 @@ def normalize_sha256(value: str) -> str:
         text = text[7:]
     text = text.lower()
     if not SHA256_RE.match(text):
-        raise UsageError(f"{value!r} is not a SHA-256 digest (64 hex characters)")
+        raise UsageError(f"{value!r} is not a SHA-256 digest (64 hex characters)",
+                         hint="pass the digest as 64 hex characters, with or without sha256:")
     return text
 
 

@@ -139,6 +139,7 @@ def make_sandbox(root: Path, index_url: str, key_env: dict[str, str], *,
                  ["git", "push", "-q", "origin", "main"]):
         done = runner.run(argv, cwd=repo, env=git_env, timeout=60)
         if not done.ok:
-            raise ShiplineError(f"demo set-up failed: {' '.join(argv)}: {done.output}")
+            raise ShiplineError(f"demo set-up failed: {' '.join(argv)}: {done.output}",
+                                hint="check that git works here, then run `shipline demo` again")
     return Sandbox(root=root, repo=repo, remote=root / "origin.git", index_url=index_url,
                    packages=packages, releases_dir=releases, env=dict(key_env))

@@ -128,7 +128,8 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
     prov = prov.model_copy(update={"signing": prov.signing.model_copy(
         update={"method": plan.method})})
     if not request.artifacts:
-        raise UsageError("attest needs at least one artifact file")
+        raise UsageError("attest needs at least one artifact file",
+                         hint="name the built files: `shipline attest dist/* --version X.Y.Z`")
     book = ledger.load(state)
     if book.find_release(version) is not None:
         raise ReleaseExists(f"{book.path}: version {version} is already recorded",

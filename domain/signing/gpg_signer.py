@@ -51,7 +51,8 @@ def sign_gpg(plan: SigningPlan, payload: bytes, attestation: Path, keys_dir: Pat
     exported = runner.run_bytes(["gpg", "--batch", "--no-tty", "--export", fingerprint],
                                 env=dict(env))
     if exported[0] != 0 or not exported[1]:
-        raise SigningKeyMissing(f"gpg could not export the public key {fingerprint}")
+        raise SigningKeyMissing(f"gpg could not export the public key {fingerprint}",
+                                hint="check the key with `gpg --list-keys` and GNUPGHOME")
     pinned = keys_dir / f"{fingerprint}.gpg"
     asc = attestation.with_name(attestation.name + ".asc")
     envelope = make_envelope(payload, [{"keyid": fingerprint,

@@ -86,7 +86,8 @@ def _cosign_sign(plan: SigningPlan, payload: bytes,
         sig = base64.b64decode(sig_file.read_text().strip())
     public = runner.run(["cosign", "public-key", "--key", plan.key_id], env=dict(env))
     if not public.ok:
-        raise SigningKeyMissing(f"cosign public-key --key {plan.key_ref}: {public.output}")
+        raise SigningKeyMissing(f"cosign public-key --key {plan.key_ref}: {public.output}",
+                                hint="check signing.keyRef and COSIGN_PASSWORD")
     return sig, public.stdout.encode()
 
 

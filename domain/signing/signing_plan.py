@@ -74,7 +74,8 @@ def plan_signing(method: str, keyless: bool, key_ref: str | None, target_level: 
                 "keyring")
         return SigningPlan("gpg", False, None, key_id)
     if method != "sigstore":
-        raise ConfigInvalid(f"release.security.provenance.signing.method: unknown {method!r}")
+        raise ConfigInvalid(f"release.security.provenance.signing.method: unknown {method!r}",
+                            hint="use sigstore, gpg or none")
     if keyless:
         if not any(env.get(name) for name in OIDC_ENV):
             raise SigningKeyMissing(

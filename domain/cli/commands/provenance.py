@@ -327,7 +327,8 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
 
     path = args.file if args.file.is_absolute() else session.cwd / args.file
     if not path.is_file():
-        raise UsageError(f"{args.file}: no such artifact file")
+        raise UsageError(f"{args.file}: no such artifact file",
+                         hint="give the path of the downloaded artifact")
 
     def local(p: Path) -> Path:
         return p if p.is_absolute() else session.cwd / p
@@ -339,7 +340,8 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
     trust = load_trust(root, trust_file=_local(session, args.trust))
     if args.bundle is not None:
         if args.signature is not None or args.key is not None:
-            raise UsageError("give --bundle or --signature/--key, not both")
+            raise UsageError("give --bundle or --signature/--key, not both",
+                             hint="a sigstore bundle, or a gpg signature with its key")
         if (args.identity or args.identity_regexp) and args.issuer:
             policies = [(args.identity, args.identity_regexp, args.issuer)]
             used = "trust: given on the command line (--identity/--issuer)"
@@ -364,7 +366,8 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
         who = f"{facts.get('identity')} ({facts.get('issuer')})"
     elif args.signature is not None:
         if args.key is None:
-            raise UsageError("--signature needs --key PUB (the signer's public key)")
+            raise UsageError("--signature needs --key PUB (the signer's public key)",
+                             hint="add --key with the signer's armored public key")
         facts = sigstore_keyless.verify_artifact_gpg(path, local(args.signature),
                                                      local(args.key))
         signer = Signer("gpg", str(facts["fingerprint"]).upper())
@@ -377,6 +380,7 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
             f"trust: the key file given on the command line ({args.key})"
         who = f"gpg key {facts['fingerprint']}"
     else:
-        raise UsageError("give --bundle B with --identity/--issuer, or --signature S --key PUB")
+        raise UsageError("give --bundle B with --identity/--issuer, or --signature S --key PUB",
+                         hint="see `shipline verify-artifact --help`")
     return {"message": f"{args.file}: verified, signed by {who}; {used}", **facts,
             "trust": used}
