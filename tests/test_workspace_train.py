@@ -330,3 +330,21 @@ def test_a_breaking_change_without_migration_text_stops_the_train_before_any_wri
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 54 and "@acme/core:" in result.err and "drop the sync API" in result.err
     assert repo.snapshot() == before
+
+
+def test_a_root_changelog_of_the_train(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("chore: root changelog", {
+        ".shipline/config.json": json.dumps({"release": {"workspace": {
+            "rootChangelog": "CHANGELOG.md"}}}),
+        "CHANGELOG.md": "# Changelog\n\nReleases of the acme packages.\n\n## 2025-12-01\n\n"
+                        "- @acme/core 1.2.0\n"})
+    repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
+    repo.commit("fix(core): b", {"packages/core/index.js": "b\n"})
+    assert cli("-C", repo.path, "release", "ship", "--yes", "--no-push").code == 0
+    assert (repo.path / "CHANGELOG.md").read_text() == (
+        "# Changelog\n\nReleases of the acme packages.\n\n## 2026-01-08\n\n"
+        "- @acme/core 1.2.1 ([changelog](packages/core/CHANGELOG.md))\n"
+        "- @acme/cli 3.0.2 ([changelog](packages/cli/CHANGELOG.md))\n\n"
+        "## 2025-12-01\n\n- @acme/core 1.2.0\n")
+    assert "CHANGELOG.md" in repo.git("show", "--name-only", "--format=", "HEAD").splitlines()

@@ -104,6 +104,20 @@ def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
     return "CHANGELOG.md" if plan.package.path == "." else f"{plan.package.path}/CHANGELOG.md"
 
 
+def train_entry(data: bytes | None, date: str, members: list[Mapping[str, Any]]) -> bytes:
+    """The root changelog (``rootChangelog``) with the train's entry on top:
+    the date, then each package's release and where its own entry is."""
+    entry = f"## {date}\n\n" + "".join(
+        f"- {m['name']} {m['version']} ([changelog]({m['changelog']}))\n" for m in members)
+    text = data.decode("utf-8") if data else "# Changelog\n"
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
+    if at is None:
+        body = text if text.endswith("\n") else text + "\n"
+        return (body + "\n" + entry).encode("utf-8")
+    return ("".join(lines[:at]) + entry + "\n" + "".join(lines[at:])).encode("utf-8")
+
+
 class Train:
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
@@ -371,6 +385,13 @@ class Train:
                 raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
                                       hint="check the file's permissions") from None
             yield LogLine(step="changelog", text=f"{rel}:\n{proposal.entry}")
+            written.append(rel)
+        settings = self.loaded.release.workspace
+        if settings is not None and settings.root_changelog:
+            rel = settings.root_changelog
+            path = self.git.root / rel
+            old = path.read_bytes() if path.exists() else None
+            self._write(rel, train_entry(old, release_date(), self.members))
             written.append(rel)
         return "ok", ", ".join(written)
 
