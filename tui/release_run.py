@@ -94,8 +94,9 @@ class ReleaseRun:
 
         self.push_screen(ConfirmScreen(
             "Abort the interrupted release",
-            "Undo its local tag, release commit, bumped files and changelog? Nothing that "
-            "already left this machine is touched (abort refuses then).", yes="Abort",
+            "Undo its local tag, release commit, bumped files and changelog? The registries "
+            "and the remote are asked first: if anything is live, nothing is undone and "
+            "abort says what (59).", yes="Abort",
             no="Keep it"), callback=answer)
 
     def proceed_after(self, step: str) -> bool:
