@@ -95,10 +95,12 @@ def rotate(loaded: LoadedConfig, repo: Path, following: Signer, *, reason: str |
                  "consumers must pin the new signer themselves (verify --trust-key)")
     created: list[Path] = []
     try:
-        for file, data in {**signed.files, path: _line(signed.envelope)}.items():
+        for file, data in signed.files.items():
             if not file.exists():
                 created.append(file)
             write_atomic(file, data)
+        created.append(path)
+        att.write_envelope(path, signed.envelope)
         record = {"recordType": "rotation", "version": release["version"],
                   "releaseHash": release["hash"], "previousSigner": previous.to_json(),
                   "nextSigner": following.to_json(), "statement": relative(path),
@@ -153,9 +155,3 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
 
 def _resolver(repo: Path) -> Callable[[str], Path]:
     return lambda rel: Path(rel) if Path(rel).is_absolute() else repo / rel
-
-
-def _line(envelope: dict[str, Any]) -> bytes:
-    import json
-
-    return (json.dumps(envelope, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
