@@ -349,3 +349,25 @@ def test_init_in_a_single_version_workspace_keeps_one_release(repo: Repo, cli) -
     assert result.code == 0, result.err
     config = json.loads((repo.path / ".shipline" / "config.json").read_text())
     assert "workspace" not in config["release"]
+
+
+def test_release_please_manifest_packages_become_the_workspace(repo: Repo, cli) -> None:
+    repo.commit("chore: init", {
+        "packages/api/package.json": '{"name": "@acme/api", "version": "2.1.0"}\n',
+        "packages/worker/package.json": '{"name": "@acme/worker", "version": "0.4.2"}\n',
+        "release-please-config.json": json.dumps({
+            "packages": {"packages/api": {"release-type": "node"},
+                         "packages/worker": {"release-type": "node", "component": "wk"}}},
+            indent=2) + "\n",
+        ".release-please-manifest.json": '{"packages/api": "2.1.0", "packages/worker": '
+                                         '"0.4.2"}\n',
+    })
+    repo.tag("api-v2.1.0", "release")
+    repo.tag("wk-v0.4.2", "release")
+    repo.commit("feat(api): paging", {"packages/api/page.js": "p\n"})
+    result = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert result.code == 0, result.err
+    rows = {e["name"]: e for e in result.json_lines() if e["kind"] == "package_planned"}
+    assert rows["@acme/api"]["last_tag"] == "api-v2.1.0"
+    assert rows["@acme/api"]["tag"] == "api-v2.2.0"
+    assert rows["@acme/worker"]["last_tag"] == "wk-v0.4.2" and not rows["@acme/worker"]["release"]

@@ -1,5 +1,7 @@
 """release-please (manifest releaser): ``release-please-config.json`` and
-``.release-please-manifest.json``, root package ``"."``.
+``.release-please-manifest.json``: the root package ``"."``, and in a
+monorepo every other package as ``release.workspace.packages`` (its tag
+``component-vX``, its changelog).
 
 Imported: the release type's manifest files, ``extra-files`` (generic
 files through their ``x-release-please-version`` markers, json/toml/yaml
@@ -53,8 +55,7 @@ def read(root: Path) -> ToolImport | None:
         return imp
     packages = subtable(config, "packages")
     if set(packages) - {"."}:
-        imp.note(f"packages {', '.join(sorted(set(packages) - {'.'}))}: only the root "
-                 "package '.' is imported (see release.workspace for monorepos)")
+        _workspace(imp, root, config, packages)
     package = subtable(packages, ".")
 
     def get(key: str, default: Any = None) -> tuple[Any, str]:
@@ -164,3 +165,47 @@ def _sections(imp: ToolImport, get: Any) -> None:
     for kind in _BUILT_IN:
         if kind not in visible:
             rule(imp, f"{where} ({kind!r} hidden or not listed)", "none", type=kind)
+
+
+def _package_name(root: Path, folder: str) -> str | None:
+    """The name in the package's own manifest."""
+    for manifest in ("package.json", "Cargo.toml", "pyproject.toml"):
+        rel = f"{folder}/{manifest}"
+        if not (root / rel).is_file():
+            continue
+        if manifest == "package.json":
+            data = read_json(root, rel)
+            name = data.get("name") if isinstance(data, dict) else None
+        else:
+            from shipline.domain.release.imports.model import read_toml
+
+            data = read_toml(root, rel)
+            table = data.get("package") or data.get("project") or {}
+            name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str):
+            return name
+    return None
+
+
+def _workspace(imp: ToolImport, root: Path, config: dict[str, Any],
+               packages: dict[str, Any]) -> None:
+    """A monorepo: each package of ``packages`` with its own tag
+    (``component-vX``) and changelog, as ``release.workspace.packages``."""
+    for folder, own in sorted(packages.items()):
+        if folder == "." or not isinstance(own, dict):
+            continue
+
+        def get(key: str, default: Any = None, own: dict[str, Any] = own) -> Any:
+            return own.get(key, config.get(key, default))
+
+        name = get("package-name") or _package_name(root, folder)
+        if not isinstance(name, str):
+            imp.note(f'packages["{folder}"]: no package name found: not imported')
+            continue
+        component = get("component") or name.rsplit("/", 1)[-1]
+        prefix = "v" if get("include-v-in-tag", True) else ""
+        pattern = f"{component}{get('tag-separator', '-')}{prefix}{{version}}" \
+            if get("include-component-in-tag", True) else f"{prefix}{{version}}"
+        entry = {"name": name, "path": folder, "tagPattern": pattern,
+                 "changelog": f"{folder}/{get('changelog-path', 'CHANGELOG.md')}"}
+        imp.add("workspace.packages", entry, f'packages["{folder}"]')
