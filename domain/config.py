@@ -195,9 +195,10 @@ class WorkspaceConfig(_Strict):
     ``@acme/*``)."""
     ignore: list[str] = Field(default_factory=list)
     """Packages never released (names or globs)."""
-    dependents: Literal["satisfy", "always"] = "satisfy"
+    dependents: Literal["satisfy", "always"] | None = None
     """Raise a dependent's requirement only when the new version no longer
-    satisfies it (``satisfy``), or with every release (``always``)."""
+    satisfies it (``satisfy``), or with every release (``always``); unset:
+    as the project's last release did (``satisfy`` without history)."""
     release_dependents: bool = Field(default=False, alias="releaseDependents")
     """Release the dependents of a released package too, with a patch bump."""
     include_private: bool = Field(default=False, alias="includePrivate")

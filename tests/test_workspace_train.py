@@ -348,3 +348,26 @@ def test_a_root_changelog_of_the_train(repo: Repo, cli) -> None:
         "- @acme/cli 3.0.2 ([changelog](packages/cli/CHANGELOG.md))\n\n"
         "## 2025-12-01\n\n- @acme/core 1.2.0\n")
     assert "CHANGELOG.md" in repo.git("show", "--name-only", "--format=", "HEAD").splitlines()
+
+
+def test_the_requirement_policy_is_read_from_the_last_release(repo: Repo, cli) -> None:
+    """The last release raised write's ^1.0.0 to ^1.2.0 for core 1.2.0 although
+    ^1.0.0 allowed it: this project raises every requirement (always)."""
+    pnpm_monorepo(repo)  # core 1.2.0 tagged; write requires core ^1.0.0
+    repo.git("tag", "-d", "@acme/core@1.2.0")
+    repo.commit("chore(release): @acme/core@1.2.0", {
+        "packages/write/package.json": package_json(
+            "@acme/write", "1.0.0", deps={"@acme/core": "^1.2.0", "left-pad": "^1.3.0"})})
+    repo.tag("@acme/core@1.2.0", "Release @acme/core@1.2.0")
+    repo.commit("fix(core): retry", {"packages/core/index.js": "r\n"})
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert plan.summary["data"]["dependents"] == "always"
+    assert cli("-C", repo.path, "release", "ship", "--yes", "--no-push").code == 0
+    assert '"@acme/core": "^1.2.1"' in _show(repo, "packages/write/package.json")
+
+
+def test_without_such_history_the_policy_is_satisfy(repo: Repo, cli) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("fix(core): retry", {"packages/core/index.js": "r\n"})
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert plan.summary["data"]["dependents"] == "satisfy"

@@ -104,7 +104,7 @@ def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
     return "CHANGELOG.md" if plan.package.path == "." else f"{plan.package.path}/CHANGELOG.md"
 
 
-def train_entry(data: bytes | None, date: str, members: list[Mapping[str, Any]]) -> bytes:
+def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, Any]]) -> bytes:
     """The root changelog (``rootChangelog``) with the train's entry on top:
     the date, then each package's release and where its own entry is."""
     entry = f"## {date}\n\n" + "".join(
@@ -324,8 +324,7 @@ class Train:
     def _step_version(self) -> Generator[Any, None, Any]:
         self._restore_files()
         plan = self._replan()
-        policy = (self.loaded.release.workspace.dependents
-                  if self.loaded.release.workspace else "satisfy")
+        policy = plan.dependents
         released = {m["name"]: m for m in self.members}
         count = 0
         bumped: set[str] = set()

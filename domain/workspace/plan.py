@@ -77,6 +77,8 @@ class PackagePlan:
 class WorkspacePlan:
     workspace: Workspace
     packages: list[PackagePlan]
+    dependents: str = "satisfy"
+    """The requirement policy this train follows (config, or the last release's)."""
 
     @property
     def releasing(self) -> list[PackagePlan]:
@@ -211,7 +213,16 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
     if settings.release_dependents:
         _release_dependents(plans, pre, settings.include_private)
     _check_group_versions(plans)
-    return WorkspacePlan(workspace, plans)
+    dependents: str
+    if settings.dependents is not None:
+        dependents = settings.dependents
+    else:
+        from shipline.domain.workspace.policy import policy_from_history
+
+        released_at = {p.name: (targets[p.last_tag][0], str(p.last_version)) for p in plans
+                       if p.last_tag in targets and p.last_version is not None}
+        dependents = policy_from_history(git, workspace, released_at)
+    return WorkspacePlan(workspace, plans, dependents)
 
 
 def _apply_groups(plans: list[PackagePlan], picks: Mapping[str, str | None]) -> None:

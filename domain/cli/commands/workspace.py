@@ -15,7 +15,7 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.ecosystems.workspaces import Workspace
 from shipline.domain.errors import UsageError
-from shipline.domain.events import PackagePlanned, StepFinished, StepStarted
+from shipline.domain.events import LogLine, PackagePlanned, StepFinished, StepStarted
 from shipline.domain.gitops import Git
 
 
@@ -97,6 +97,11 @@ def plan_train(session: Session, args: argparse.Namespace,
                             commits=len(p.commits), version=str(p.version) if p.version
                             else None, tag=p.tag, bump=p.bump, release=p.selected,
                             private=p.package.private, group=p.group, reasons=p.reasons))
+    source = "release.workspace.dependents" if (session.config.release.workspace and
+                                                session.config.release.workspace.dependents) \
+        else "the last release"
+    emit(LogLine(step="plan", text=f"dependents' requirements: {plan.dependents} "
+                 f"(from {source})"))
     releasing = plan.releasing
     if not releasing:
         emit(StepFinished(step="plan", status="skipped",
@@ -106,6 +111,7 @@ def plan_train(session: Session, args: argparse.Namespace,
     tags = ", ".join(p.tag or "" for p in releasing)
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
     return {"packages": [p.to_json() for p in plan.packages], "releasable": True,
+            "dependents": plan.dependents,
             "message": f"{len(releasing)} package(s) would be released: {tags}"}
 
 
