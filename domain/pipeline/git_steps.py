@@ -9,8 +9,9 @@ from typing import Any
 
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
 from shipline.domain.events import Confirmation, GitCommand
-from shipline.domain.gitops import GitError
+from shipline.domain.gitops import Git, GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.order import signs_tag
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import RunState
@@ -22,34 +23,11 @@ class GitSteps(RunState):
 
     def _step_commit(self) -> Generator[Any, None, Any]:
         j = self.run
-        head = self.git.head()
-        if head and head != j.base_head and self._is_release_commit(head):
-            j.release_commit = head  # made before a crash: adopt it
-            return "ok", f"{head[:7]} (already made)"
-        if head != j.base_head:
-            raise TagFailed(f"HEAD moved since the release began ({(j.base_head or '')[:7]} → "
-                            f"{(head or '')[:7]})", hint="`shipline release abort` and start "
-                            "again")
         paths = list(j.bumped_files)
         if j.changelog_entry is not None and "changelog" in j.completed and \
                 self._changelog_rel() not in paths:
             paths.append(self._changelog_rel())
-        for argv in commit_commands(paths, j.commit_message):
-            yield GitCommand(argv=argv)
-            try:
-                self.git.run(argv)
-            except GitError as exc:
-                raise TagFailed(f"release commit failed: {exc.message}",
-                                hint="fix the git problem, then `shipline release resume`") \
-                    from None
-        j.release_commit = self.git.head()
-        return "ok", f"{(j.release_commit or '')[:7]} {j.commit_message}"
-
-    def _is_release_commit(self, sha: str) -> bool:
-        j = self.run
-        parents = self.git.out("show", "-s", "--format=%P", sha).split()
-        subject = self.git.out("show", "-s", "--format=%s", sha)
-        return parents == [j.base_head] and subject == j.commit_message.splitlines()[0]
+        return (yield from release_commit(self.git, j, paths))
 
     def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
@@ -133,3 +111,29 @@ class GitSteps(RunState):
                                f"{branch} on {remote} has the release commit {commit[:7]}")
         return Observation(effect, Liveness.ABSENT, f"{remote} has neither {tag} nor the "
                            "release commit")
+
+
+def release_commit(git: Git, j: Journal, paths: list[str]) -> Generator[Any, None, Any]:
+    """The release commit of exactly ``paths``; one made before a crash (its
+    parent the base head, its subject the message's) is adopted."""
+    head = git.head()
+    subject = j.commit_message.splitlines()[0]
+    if head and head != j.base_head and \
+            git.out("show", "-s", "--format=%P", head).split() == [j.base_head] and \
+            git.out("show", "-s", "--format=%s", head) == subject:
+        j.release_commit = head  # made before a crash: adopt it
+        return "ok", f"{head[:7]} (already made)"
+    if head != j.base_head:
+        raise TagFailed(f"HEAD moved since the release began ({(j.base_head or '')[:7]} → "
+                        f"{(head or '')[:7]})", hint="`shipline release abort` and start "
+                        "again")
+    for argv in commit_commands(paths, j.commit_message):
+        yield GitCommand(argv=argv)
+        try:
+            git.run(argv)
+        except GitError as exc:
+            raise TagFailed(f"release commit failed: {exc.message}",
+                            hint="fix the git problem, then `shipline release resume`") \
+                from None
+    j.release_commit = git.head()
+    return "ok", f"{(j.release_commit or '')[:7]} {j.commit_message}"

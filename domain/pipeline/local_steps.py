@@ -11,7 +11,12 @@ from shipline.domain.errors import ChangelogFailed, VersionBumpFailed
 from shipline.domain.events import FileChange, GateResult, LogLine
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline.prechecks import migration_outcome
-from shipline.domain.pipeline.run_state import RunState, file_mode, raise_for
+from shipline.domain.pipeline.run_state import (
+    RunState,
+    file_mode,
+    raise_for,
+    restore_originals,
+)
 from shipline.domain.release import changelog, versioning
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import (
@@ -125,11 +130,4 @@ class LocalSteps(RunState):
                        "(RLSE-002)")
 
     def _restore_files(self) -> None:
-        j = self.run
-        for rel in j.originals:
-            original = j.original_bytes(rel)
-            path = self.git.root / rel
-            if original is None:
-                path.unlink(missing_ok=True)
-            elif not path.exists() or path.read_bytes() != original:
-                write_atomic(path, original, mode=file_mode(path))
+        restore_originals(self.git.root, self.run)

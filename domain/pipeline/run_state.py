@@ -92,3 +92,16 @@ def until_cancelled(events: Iterator[Any], cancel: threading.Event) -> Generator
                 raise Cancelled from None
             raise
         yield event
+
+
+def restore_originals(root: Path, j: journal.Journal) -> None:
+    """Put back every file the journal remembered (remove the ones it created)."""
+    from shipline.domain.jsonio import write_atomic
+
+    for rel in j.originals:
+        original = j.original_bytes(rel)
+        path = root / rel
+        if original is None:
+            path.unlink(missing_ok=True)
+        elif not path.exists() or path.read_bytes() != original:
+            write_atomic(path, original, mode=file_mode(path))

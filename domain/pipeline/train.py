@@ -50,8 +50,14 @@ from shipline.domain.gitops import Git, GitError
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.effects import Effect, EffectLog
+from shipline.domain.pipeline.git_steps import release_commit
 from shipline.domain.pipeline.prechecks import tag_signing_key
-from shipline.domain.pipeline.run_state import file_mode, raise_for, until_cancelled
+from shipline.domain.pipeline.run_state import (
+    file_mode,
+    raise_for,
+    restore_originals,
+    until_cancelled,
+)
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release import version_files as bumpfiles
@@ -64,7 +70,7 @@ from shipline.domain.release.gates import (
     first_failure,
     run_command_gate,
 )
-from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
+from shipline.domain.release.git_commands import push_command, tag_command
 from shipline.domain.release.plan import release_date
 from shipline.domain.workspace.manifests import rewrite_requirement
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
@@ -410,28 +416,7 @@ class Train:
     # --- git ---------------------------------------------------------------
 
     def _step_commit(self) -> Generator[Any, None, Any]:
-        j = self.run
-        head = self.git.head()
-        subject = j.commit_message.splitlines()[0]
-        if head and head != j.base_head and \
-                self.git.out("show", "-s", "--format=%P", head).split() == [j.base_head] and \
-                self.git.out("show", "-s", "--format=%s", head) == subject:
-            j.release_commit = head
-            return "ok", f"{head[:7]} (already made)"
-        if head != j.base_head:
-            raise TagFailed("HEAD moved since the train began",
-                            hint="`shipline release abort` and start again")
-        paths = sorted(j.originals)
-        for argv in commit_commands(paths, j.commit_message):
-            yield GitCommand(argv=argv)
-            try:
-                self.git.run(argv)
-            except GitError as exc:
-                raise TagFailed(f"release commit failed: {exc.message}",
-                                hint="fix the git problem, then `shipline release resume`") \
-                    from None
-        j.release_commit = self.git.head()
-        return "ok", f"{(j.release_commit or '')[:7]} {subject}"
+        return (yield from release_commit(self.git, self.run, sorted(self.run.originals)))
 
     def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
@@ -555,14 +540,7 @@ class Train:
             yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
 
     def _restore_files(self) -> None:
-        j = self.run
-        for rel in j.originals:
-            original = j.original_bytes(rel)
-            path = self.git.root / rel
-            if original is None:
-                path.unlink(missing_ok=True)
-            elif not path.exists() or path.read_bytes() != original:
-                write_atomic(path, original, mode=file_mode(path))
+        restore_originals(self.git.root, self.run)
 
 
 def _same_python(plan: PackagePlan, released: str, required: str) -> bool:
