@@ -490,3 +490,22 @@ def test_verify_artifact_takes_the_signer_from_the_trust_file(
     refused(cli("-C", signed_repo.path, "verify-artifact", file, "--signature", forged,
                 "--key", attacker.export_public(tmp_path / "a.asc"), "--trust", trust), 92,
             f"signed by gpg {attacker.fingerprint}, which the caller does not trust")
+
+
+def test_verify_across_processes_reports_the_same_checks(signed_repo: Repo, cli,
+                                                         two_keys) -> None:
+    """SHIPLINE_VERIFY_JOBS=2 forks a worker (a real process, the console
+    script): the same checks in the same order, and the forgery still fails."""
+    from conftest import run_shipline
+
+    _, attacker = two_keys
+    alone = run_shipline("-C", signed_repo.path, "--output", "json", "verify", "--all",
+                         env={"SHIPLINE_VERIFY_JOBS": "1"})
+    forked = run_shipline("-C", signed_repo.path, "--output", "json", "verify", "--all",
+                          env={"SHIPLINE_VERIFY_JOBS": "2"})
+    assert alone.code == forked.code == 0, (alone.err, forked.err)
+    assert alone.summary["data"] == forked.summary["data"]
+    forge_resign(signed_repo, "1.1.0", attacker)
+    forked = run_shipline("-C", signed_repo.path, "verify", "--all",
+                          env={"SHIPLINE_VERIFY_JOBS": "2"})
+    refused(forked, 92, "no rotation record")

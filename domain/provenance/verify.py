@@ -49,6 +49,7 @@ from shipline.domain.provenance import ledger as ldg
 from shipline.domain.provenance.signers import signer_checks
 from shipline.domain.provenance.trust import REPOSITORY_TRUST, Trust
 from shipline.domain.provenance.verify_links import check_release
+from shipline.domain.provenance.verify_parallel import check_all
 from shipline.domain.provenance.verify_report import (
     FAILED,
     MISSING,
@@ -115,11 +116,13 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
     for record in records:
         if record.get("recordType") == "forge":
             forge_records.setdefault(record.get("releaseHash") or "", []).append(record)
+    def one(index: int, record: dict[str, Any]) -> list[LinkCheck]:
+        return [*check_release(record, index, ctx),
+                *forge_checks(record, forge_records.get(record["hash"], []))]
+
+    report.versions.extend(record["version"] for _, record in selected)
     with _heap_frozen():
-        for index, record in selected:
-            report.versions.append(record["version"])
-            report.checks.extend(check_release(record, index, ctx))
-            report.checks.extend(forge_checks(record, forge_records.get(record["hash"], [])))
+        report.checks.extend(check_all(selected, one))
     report.checks.extend(signer_checks(records, trust, ctx.resolve,
                                        None if all else {r["version"] for _, r in selected}))
     if any(r.get("recordType") in ("review", "level") for r in records):
