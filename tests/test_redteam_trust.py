@@ -509,3 +509,24 @@ def test_verify_across_processes_reports_the_same_checks(signed_repo: Repo, cli,
     forked = run_shipline("-C", signed_repo.path, "verify", "--all",
                           env={"SHIPLINE_VERIFY_JOBS": "2"})
     refused(forked, 92, "no rotation record")
+
+
+async def test_the_tui_error_panel_shows_escapes_visibly() -> None:
+    from textual.app import App, ComposeResult
+
+    from shipline.domain.events import ErrorEvent
+    from shipline.tui.widgets.error_panel import ErrorPanel
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ErrorPanel()
+
+    app = Host()
+    async with app.run_test() as pilot:
+        panel = app.query_one(ErrorPanel)
+        panel.show_error(ErrorEvent(code=88, message="registry: \x1b]0;owned\x07 refused",
+                                    hint="\x1b[2J retry"))
+        await pilot.pause()
+        shown = "".join(seg.text for strip in panel.render_lines(panel.region) for seg in strip)
+    assert "␛]0;owned␇" in shown and "␛[2J" in shown
+    assert not any(raw in shown for raw in RAW)

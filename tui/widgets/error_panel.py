@@ -32,10 +32,12 @@ class ErrorPanel(Static):
             return
         where = f" in {error.step}" if error.step else ""
         self.border_title = f"exit {error.code}{where}"
+        from shipline.domain.api import visible  # a registry's reply may carry escapes
+
         text = Text()
         text.append("✖ ", style="bold red")
-        text.append(error.message)
+        text.append(visible(error.message))
         if error.hint:
             text.append("\n→ ", style="bold")
-            text.append(error.hint)
+            text.append(visible(error.hint))
         self.update(text)
