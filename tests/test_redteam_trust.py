@@ -13,6 +13,7 @@ from conftest import Repo
 
 from shipline.domain.textsafe import escape_json_text, visible, visible_data
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
+from tests.public_bundles import public_assets_fixture  # noqa: F401
 
 ESC_SUBJECT = "feat: add \x1b]0;owned\x07 title \x1b[2J\x1b[H clear \r\u202eevil\x9b5n"
 RAW = ("\x1b", "\x07", "\r", "\u202e", "\x9b")
@@ -530,3 +531,36 @@ async def test_the_tui_error_panel_shows_escapes_visibly() -> None:
         shown = "".join(seg.text for strip in panel.render_lines(panel.region) for seg in strip)
     assert "␛]0;owned␇" in shown and "␛[2J" in shown
     assert not any(raw in shown for raw in RAW)
+
+
+@pytest.fixture
+def public_work(tmp_path, public_assets):
+    import shutil
+
+    from tests.public_bundles import GH_ARTIFACT, GH_BUNDLE
+
+    for name in (GH_ARTIFACT, GH_BUNDLE):
+        shutil.copyfile(public_assets / name, tmp_path / name)
+    return tmp_path
+
+
+def test_verify_artifact_takes_the_sigstore_identity_from_the_trust_file(
+        public_work, cli, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.public_bundles import GH_ARTIFACT, GH_BUNDLE, GH_IDENTITY, GH_ISSUER
+
+    for var in TRUST_VARS:
+        monkeypatch.delenv(var, raising=False)
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"signers": [{"identity": GH_IDENTITY, "issuer": GH_ISSUER}]}))
+    args = ("verify-artifact", public_work / GH_ARTIFACT, "--bundle", public_work / GH_BUNDLE)
+    monkeypatch.setenv("SHIPLINE_TRUST", str(trust))
+    ok = cli("--output", "json", *args)
+    assert ok.code == 0, ok.err
+    assert ok.summary["data"]["trust"] == \
+        f"trust: sigstore {GH_IDENTITY} ({GH_ISSUER}) (from {trust} ($SHIPLINE_TRUST))"
+    trust.write_text(json.dumps({"signers": [
+        {"identity": "https://github.com/mallory/fork/.github/workflows/release.yml@refs/tags/v1",
+         "issuer": GH_ISSUER}]}))
+    refused(cli(*args), 92, "")
+    monkeypatch.delenv("SHIPLINE_TRUST")
+    refused(cli(*args), 2, "--bundle needs --identity")
