@@ -157,6 +157,13 @@ def _configure(repo: Repo, release: dict) -> dict:
     ({"changelog": {"path": "../CHANGELOG.md"}}, "resolves outside the repository"),
     ({"artifacts": [{"type": "tarball", "path": "../elsewhere"}]},
      "resolves outside the repository"),
+    ({"gates": [{"name": "tests", "run": "true", "cwd": "../elsewhere"}]},
+     "resolves outside the repository"),
+    ({"artifacts": [{"type": "python-package", "name": "demo",
+                     "options": {"uploadUrl": "https://u:hunter2@up.example.org/legacy/"}}]},
+     "carries a password"),
+    ({"artifacts": [{"type": "tarball", "registry": "https://files.example.org/?token=abc"}]},
+     "carries a token"),
 ])
 def test_a_config_git_or_the_release_would_refuse_is_90_at_load(
         py_repo: Repo, cli, release: dict, words: str) -> None:
