@@ -505,7 +505,7 @@ def _ship_project(repo: Repo, remote: Path, npm_url: str, oci_url: str, image_na
         "package.json": json.dumps({"name": package, "version": "1.2.0", "license": "MIT",
                                     "main": "index.js"}, indent=2) + "\n",
         "index.js": "module.exports = 1;\n",
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n- first\n",
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
         ".shipline/config.json": json.dumps(config, indent=2),
     })
     repo.tag("v1.2.0", "Release v1.2.0")

@@ -49,7 +49,7 @@ def _project(repo: Repo, remote: Path, pypi_url: str, files_url: str, *,
     repo.commit("chore: initial", {
         "pyproject.toml": PYPROJECT,
         "src/shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n- first\n",
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
         ".shipline/config.json": json.dumps(config, indent=2),
     })
     repo.tag("v1.2.0", "Release v1.2.0")
@@ -82,7 +82,7 @@ def test_ship_publishes_attests_pushes_and_verifies(repo: Repo, tmp_path: Path,
     events = result.json_lines()
     steps = [e["step"] for e in events if e["kind"] == "step_finished"]
     assert steps[1:] == ["version", "changelog", "gates", "commit", "tag", "artifacts",
-                         "provenance", "publish", "push", "record"]
+                         "provenance", "publish", "push", "record", "forge"]
     links = [(e["link"], e["status"]) for e in events if e["kind"] == "chain_link"]
     assert ("build", "ok") in links and ("attestation", "ok") in links
     assert ("registry", "ok") in links

@@ -75,7 +75,8 @@ def _tarball_project(repo: Repo, tmp_path: Path, **kw: Any) -> None:
     store = tmp_path / "store"
     store.mkdir(exist_ok=True)
     repo.commit("chore: initial", {
-        "VERSION": "1.2.0\n", "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n- first\n",
+        "VERSION": "1.2.0\n",
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
         "src/app.py": "print('hi')\n",
         ".shipline/config.json": _config([{"type": "tarball", "name": "demo",
                                            "registry": str(store)}], **kw)})
@@ -168,7 +169,7 @@ def test_rebuild_that_embeds_a_timestamp_differs_and_names_the_member(
         "_build/stampbackend.py": STAMP_BACKEND,
         ".gitignore": "_build_info.py\n__pycache__/\n",
         "src/shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n- first\n",
+        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
         ".shipline/config.json": json.dumps({"release": {
             "versionBump": ["pyproject.toml", "src/shipdemo/__init__.py"],
             "artifacts": [{"type": "python-package", "name": "shipdemo",
