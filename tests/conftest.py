@@ -166,3 +166,48 @@ def run_shipline(*args: str | Path, cwd: Path | None = None,
     done = subprocess.run([str(exe), *map(str, args)], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
     return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+# --- the fast loop: `pytest -m "not slow"` -------------------------------------------------
+
+SLOW_FIXTURES = frozenset({
+    "pypiserver", "pypiserver_auth", "file_server", "cargo_registry", "fault_proxy",
+    "verdaccio", "npm_token", "oci_registry", "oci_registry_auth", "oci_registry_nodelete",
+    "oci_registry_token", "tmux", "standin",
+})
+"""Fixtures that start a real registry, server or terminal (``standin``: the
+sigstore or forge stand-in servers): a test using one is slow."""
+
+SLOW_FILES = frozenset({
+    "test_release_e2e.py", "test_release_four_registries.py", "test_tui_tmux.py",
+    "test_installable.py", "test_self_release.py", "test_tui_demo_release.py",
+    "test_ci_templates.py", "test_forge_release.py", "test_forge_clients.py",
+    "test_forge_prism.py",
+})
+"""End-to-end files: whole releases through real tools, wheels and terminals;
+forge releases against stand-in GitHub/GitLab servers; CI templates validated
+against the providers' full JSON schemas."""
+
+SLOW_PREFIXES = ("test_redteam_",)
+"""Red-team files: end-to-end attacks on whole releases (killed processes, races)."""
+
+SLOW_WORDS = ("sigkill", "real_terminal")
+"""Tests that kill a shipline process mid-release, or drive one in a pseudo-terminal."""
+
+SLOW_TESTS = frozenset({
+    "test_headless_demo_ships_publishes_and_verifies",
+    "test_two_ships_at_once_give_one_0_and_one_52_every_time",
+    "test_six_processes_appending_at_once_keep_one_intact_chain",
+})
+"""End-to-end tests in otherwise fast files: the whole demo, process races."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark registry and end-to-end tests ``slow`` (README: the fast loop)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        name = getattr(item, "originalname", item.name)
+        if (item.path.name in SLOW_FILES or item.path.name.startswith(SLOW_PREFIXES)
+                or name in SLOW_TESTS or any(w in name for w in SLOW_WORDS)
+                or fixtures & SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)
