@@ -10,9 +10,18 @@ here; the wheel places them inside this package.
 
 from __future__ import annotations
 
-from importlib import metadata
 
-try:
-    __version__ = metadata.version("shipline")
-except metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str) -> str:
+    """``shipline.__version__``, read from the installed metadata on first use:
+    importlib.metadata costs ~40 ms, which every command would pay at start-up
+    when only ``--version`` needs it."""
+    if name != "__version__":
+        raise AttributeError(f"module 'shipline' has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        version = metadata.version("shipline")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        version = "0+unknown"
+    globals()["__version__"] = version
+    return version
