@@ -19,11 +19,11 @@ from shipline.domain.events import (
 )
 from shipline.domain.pipeline.order import ShipOptions
 from shipline.domain.pipeline.prechecks import checks_before_write
-from shipline.domain.pipeline.steps import Pipeline
 from shipline.domain.release.plan import PlanOptions, make_plan
 from shipline.domain.release.plan_truth import preflight
 
 if TYPE_CHECKING:
+    from shipline.domain.pipeline.steps import Pipeline
     from shipline.domain.pipeline.train import Train
 
 
@@ -169,6 +169,8 @@ def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
             yes=bool(args.yes))))
         return train if isinstance(train, dict) else _drive(session, *train)
     options = _options(args, ShipOptions)
+    from shipline.domain.pipeline.steps import Pipeline
+
     pipeline = Pipeline(session.git, session.config, confirm=_confirm(session, options))
     return _drive(session, pipeline, pipeline.ship(options))
 
@@ -190,6 +192,8 @@ def resume(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         train = Train(session.git, session.config,
                       confirm=_confirm(session, ShipOptions(yes=False)))
         return _drive(session, train, train.resume(train_journal))
+    from shipline.domain.pipeline.steps import Pipeline
+
     pipeline = Pipeline(session.git, session.config,
                         confirm=_confirm(session, ShipOptions(yes=False)))
     return _drive(session, pipeline, pipeline.resume())
@@ -203,6 +207,8 @@ def abort(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         train = Train(session.git, session.config)
         _drive(session, train, train.abort(train_journal))
         return {"message": "aborted: the train's local effects undone"}
+    from shipline.domain.pipeline.steps import Pipeline
+
     pipeline = Pipeline(session.git, session.config)
     _drive(session, pipeline, pipeline.abort())
     return {"message": "aborted: local effects undone"}
