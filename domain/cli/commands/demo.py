@@ -4,7 +4,6 @@ terminal UI or (``--headless``) straight through with this output."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import shutil
 import sys
@@ -39,8 +38,9 @@ def demo(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any
         try:
             if args.headless:
                 return _headless(session, sandbox)
-            app = importlib.import_module("shipline.tui.app").ShiplineApp(sandbox.repo, None)
-            code = int(app.run() or 0)
+            from shipline.domain.cli.commands.tui import run_app
+
+            code = run_app(sandbox.repo, None)
             return code, {"message": f"demo closed; the sandbox stays in {root}"}
         finally:
             for k, v in saved.items():

@@ -16,7 +16,6 @@ key or identity, 92/93/94 approving a release whose chain does not verify
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from typing import Any
@@ -70,17 +69,19 @@ def _print_evidence(session: Session, ev: Any) -> None:
 
 def _open_review_screen(session: Session, version: str,
                         args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
-    """The TUI on the Review screen for ``version`` (imported like ``shipline tui``
-    does it, so no domain module imports Textual). An unknown version is refused
-    here, in one line (50), rather than in an app opened for nothing."""
+    """The TUI on the Review screen for ``version`` (through the CLI's one
+    edge to the TUI, :func:`shipline.domain.cli.commands.tui.run_app`). An
+    unknown version is refused here, in one line (50), rather than in an app
+    opened for nothing."""
     from shipline.domain.provenance.ledger import load
     from shipline.domain.review.decide import find_release
 
     find_release(load(session.config.state_dir, verify_chain=False), version)
-    app = importlib.import_module("shipline.tui.app").ShiplineApp(
-        session.repo, session.state_dir_override, review_version=version,
-        review_sign=args.sign, review_comment=args.comment, config_file=session.config_override)
-    code = int(app.run() or 0)
+    from shipline.domain.cli.commands.tui import run_app
+
+    code = run_app(session.repo, session.state_dir_override, review_version=version,
+                   review_sign=args.sign, review_comment=args.comment,
+                   config_file=session.config_override)
     return code, {"version": version,
                   "message": f"closed the review of {version}" if code == 0 else
                   f"the terminal UI stopped (exit {code})"}

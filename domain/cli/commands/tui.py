@@ -1,17 +1,18 @@
 """``shipline`` / ``shipline tui``: the terminal UI on the repository.
 
-The one place ``domain`` reaches ``tui``: through importlib, when the
-command runs, so neither ``shipline --help`` nor any domain module imports
-Textual. The CLI calls :func:`open_tui` before building a session: the
-config, pydantic and rich load inside the app's plan worker, after its
-first screen is on the terminal (SPEC 9: first paint under 1 s)."""
+The one place ``domain`` reaches ``tui`` (:func:`run_app`, an import the
+contracts in pyproject.toml declare), done when the command runs, so neither
+``shipline --help`` nor any other domain module imports Textual. The CLI
+calls :func:`open_tui` before building a session: the config, pydantic and
+rich load inside the app's plan worker, after its first screen is on the
+terminal (SPEC 9: first paint under 1 s)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from shipline.domain.errors import ShiplineError, UsageError
 
@@ -35,7 +36,16 @@ def open_tui(args: argparse.Namespace) -> int:
         if exc.hint:
             sys.stderr.write(f"  fix: {exc.hint}\n")
         return int(exc.code)
-    app = importlib.import_module("shipline.tui.app").ShiplineApp(
-        repo, getattr(args, "state_dir", None), config_file=getattr(args, "config", None))
-    return int(app.run() or 0)
+    return run_app(repo, getattr(args, "state_dir", None),
+                   config_file=getattr(args, "config", None))
+
+
+def run_app(repo: Path, state_dir: Path | None, **options: Any) -> int:
+    """Run the terminal UI on ``repo``; its exit code. The domain's one edge
+    to ``shipline.tui``, declared in the import contracts (pyproject.toml):
+    imported here, when a command opens the TUI, so neither ``--help`` nor
+    any other domain module loads Textual."""
+    from shipline.tui.app import ShiplineApp
+
+    return int(ShiplineApp(repo, state_dir, **options).run() or 0)
 
