@@ -113,6 +113,9 @@ class ReleasePlan(BaseModel):
     changelog_path: str | None = None
     changelog_entry: str | None = None
     missing_migration: list[str] = Field(default_factory=list)
+    """``SHORT subject`` of each breaking commit without a migration note."""
+    missing_migration_shas: list[str] = Field(default_factory=list)
+    """The short shas of those commits (for screens that name them)."""
     changelog_todo: str | None = None
     """Why the entry must still be written by hand (a hand-written changelog
     without Unreleased notes), or None."""
@@ -263,6 +266,7 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
 
     missing = changelog.migration_problems(entry_commits, plan.changelog_entry)
     plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
+    plan.missing_migration_shas = [c.short for c in missing]
 
     previous = str(manifest.version) if manifest is not None else (
         str(last_version) if last_version else "0.0.0")

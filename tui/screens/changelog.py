@@ -65,12 +65,11 @@ class ChangelogScreen(StepScreen):
             return "the plan is not ready yet"
         if app.options.no_changelog or app.locked:
             return None
-        missing = app.planned.plan.missing_migration if app.planned else []
+        missing = app.planned.plan.missing_migration_shas if app.planned else []
         text = self.entry_text()
         if missing and migration_unwritten(text):
             return ("breaking changes need migration text (RLSE-005): replace "
-                    f"“{MISSING_MIGRATION}” under {', '.join(m.split()[0] for m in missing)} with "
-                    "how to migrate")
+                    f"“{MISSING_MIGRATION}” under {', '.join(missing)} with how to migrate")
         if entry_unwritten(text):
             return (f"this changelog is written by hand: replace “{UNWRITTEN}” with the "
                     "notes of this release")
