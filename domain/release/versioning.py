@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import semver
 
@@ -89,6 +90,14 @@ def release_tags(git: Git, prefix: str) -> list[tuple[str, Version]]:
 
 
 def sort_tags(names: list[str], prefix: str) -> list[tuple[str, Version]]:
+    """The release tags among ``names`` with their versions, oldest first. A
+    plan asks this of the same tags several times (history check, plan
+    truth, the bump): the parse is done once per tag list."""
+    return list(_sorted_tags(tuple(names), prefix))
+
+
+@lru_cache(maxsize=16)
+def _sorted_tags(names: tuple[str, ...], prefix: str) -> tuple[tuple[str, Version], ...]:
     found: list[tuple[str, Version]] = []
     for name in names:
         if not name.startswith(prefix):
@@ -97,7 +106,7 @@ def sort_tags(names: list[str], prefix: str) -> list[tuple[str, Version]]:
         if version is not None:
             found.append((name, version))
     found.sort(key=lambda tv: tv[1])
-    return found
+    return tuple(found)
 
 
 @dataclass

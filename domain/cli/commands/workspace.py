@@ -21,6 +21,9 @@ from shipline.domain.gitops import Git
 
 def workspace_of(session: Session) -> Workspace | None:
     """The workspace this invocation releases, or ``None`` for one package."""
+    config = session.config
+    if config.release.workspace is None and config.path is not None:
+        return None  # a config without a workspace section: one release (no import needed)
     from shipline.domain.workspace.released import released_workspace
 
     return released_workspace(session.git, session.config)
