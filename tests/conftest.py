@@ -182,11 +182,12 @@ SLOW_FILES = frozenset({
     "test_release_e2e.py", "test_release_four_registries.py", "test_tui_tmux.py",
     "test_installable.py", "test_self_release.py", "test_tui_demo_release.py",
     "test_ci_templates.py", "test_forge_release.py", "test_forge_clients.py",
-    "test_forge_prism.py",
+    "test_forge_prism.py", "test_tamper.py", "test_tool_imports.py",
 })
 """End-to-end files: whole releases through real tools, wheels and terminals;
 forge releases against stand-in GitHub/GitLab servers; CI templates validated
-against the providers' full JSON schemas."""
+against the providers' full JSON schemas; every attack against two shipped,
+gpg-signed releases; whole releases made the way another release tool would."""
 
 SLOW_PREFIXES = ("test_redteam_",)
 """Red-team files: end-to-end attacks on whole releases (killed processes, races)."""
