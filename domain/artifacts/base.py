@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from shipline.domain import runner
 from shipline.domain.config import ArtifactConfig
@@ -230,9 +230,9 @@ class Handler(ABC):
         return got
 
     # -- helpers for subclasses -------------------------------------------
-    def log(self, text: str, stream: str = "info") -> None:
+    def log(self, text: str, stream: Literal["stdout", "stderr", "info"] = "info") -> None:
         self.ctx.emit(LogLine(step=self.ctx.step, text=runner.redact(text),
-                              source=self.type_name, stream=stream))  # type: ignore[arg-type]
+                              source=self.type_name, stream=stream))
 
     def credential(self, *, required: bool = True) -> str | None:
         """The secret named by ``credentialsEnv`` (registered for redaction)."""
