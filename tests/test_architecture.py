@@ -109,3 +109,42 @@ def test_mypy_is_clean_on_the_domain() -> None:
     """`mypy -p shipline.domain` with the strict configuration of pyproject.toml."""
     done = _tool("mypy", "-p", "shipline.domain")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
+
+
+def test_no_import_cycles() -> None:
+    """No module imports itself through others (at run time: imports under
+    ``TYPE_CHECKING`` are annotations only). Lazy imports inside functions
+    count: a cycle hidden in a function is still a cycle."""
+    import grimp
+
+    graph = grimp.build_graph("shipline", exclude_type_checking_imports=True, cache_dir=None)
+    edges = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    assert len(edges) > 100  # the whole package was read
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in edges.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert cycles == []
