@@ -46,9 +46,11 @@ WORK = HERE / ".work"
 SHIPLINE = ROOT / ".venv" / "bin" / "shipline"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PEERS = WORK / "peers-venv" / "bin"
-REAL = ["https://github.com/commitizen-tools/commitizen",
-        "https://github.com/python-semantic-release/python-semantic-release",
-        "https://github.com/orhun/git-cliff"]
+REAL = [
+    "https://github.com/commitizen-tools/commitizen",
+    "https://github.com/python-semantic-release/python-semantic-release",
+    "https://github.com/orhun/git-cliff",
+]
 MIN_BYTES = 1000
 SLOW_RUN = 30.0  # seconds: tools slower than this get at most 3 timed runs
 TIMEOUT = 600
@@ -84,8 +86,9 @@ def _env() -> dict[str, str]:
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def _cpu() -> float:
@@ -104,8 +107,15 @@ def _once(tool: Tool, repo: Path) -> tuple[float, float, bytes, str | None]:
         for argv in argvs:
             t0 = time.perf_counter()
             try:
-                proc = subprocess.run(argv, cwd=repo, stdout=out, stderr=err,
-                                      stdin=subprocess.DEVNULL, env=_env(), timeout=TIMEOUT)
+                proc = subprocess.run(
+                    argv,
+                    cwd=repo,
+                    stdout=out,
+                    stderr=err,
+                    stdin=subprocess.DEVNULL,
+                    env=_env(),
+                    timeout=TIMEOUT,
+                )
             except subprocess.TimeoutExpired:
                 return TIMEOUT, 0.0, b"", f"timed out after {TIMEOUT} s"
             elapsed += time.perf_counter() - t0
@@ -138,8 +148,10 @@ def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
         first, _, res.output, res.error = _once(tool, repo)
         results.append(res)
         rounds[tool.name] = min(runs, 3) if first > SLOW_RUN else runs
-        print(f"  checked {tool.name}: {first:.3f} s, "
-              f"{res.error or f'{len(res.output)} bytes'}", flush=True)
+        print(
+            f"  checked {tool.name}: {first:.3f} s, {res.error or f'{len(res.output)} bytes'}",
+            flush=True,
+        )
     for i in range(runs):
         for res in results:
             if res.error or i >= rounds[res.tool.name]:
@@ -159,19 +171,33 @@ def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
 
 
 def tools(repo: Path, last_tag: str) -> tuple[list[Tool], list[Tool]]:
-    sl, cz, psr, cliff = str(SHIPLINE), str(PEERS / "cz"), str(PEERS / "semantic-release"), \
-        str(PEERS / "git-cliff")
-    changelog = [Tool("shipline changelog --all", [sl, "changelog", "--all"]),
-                 Tool("git-cliff", [cliff]),
-                 Tool("cz changelog --dry-run", [cz, "changelog", "--dry-run"]),
-                 Tool("semantic-release changelog", [psr, "changelog"], writes="CHANGELOG.md")]
-    plan = [Tool("shipline release plan", [sl, "release", "plan"]),
-            Tool("cz bump --dry-run --yes", [cz, "bump", "--dry-run", "--yes"], min_bytes=20),
-            Tool("semantic-release --noop version --print",
-                 [psr, "--noop", "version", "--print"], min_bytes=5),
-            Tool(f"git log {last_tag}..HEAD + python -c pass",
-                 ["git", "--no-pager", "log", f"{last_tag}..HEAD"], baseline=True,
-                 min_bytes=100)]
+    sl, cz, psr, cliff = (
+        str(SHIPLINE),
+        str(PEERS / "cz"),
+        str(PEERS / "semantic-release"),
+        str(PEERS / "git-cliff"),
+    )
+    changelog = [
+        Tool("shipline changelog --all", [sl, "changelog", "--all"]),
+        Tool("git-cliff", [cliff]),
+        Tool("cz changelog --dry-run", [cz, "changelog", "--dry-run"]),
+        Tool("semantic-release changelog", [psr, "changelog"], writes="CHANGELOG.md"),
+    ]
+    plan = [
+        Tool("shipline release plan", [sl, "release", "plan"]),
+        Tool("cz bump --dry-run --yes", [cz, "bump", "--dry-run", "--yes"], min_bytes=20),
+        Tool(
+            "semantic-release --noop version --print",
+            [psr, "--noop", "version", "--print"],
+            min_bytes=5,
+        ),
+        Tool(
+            f"git log {last_tag}..HEAD + python -c pass",
+            ["git", "--no-pager", "log", f"{last_tag}..HEAD"],
+            baseline=True,
+            min_bytes=100,
+        ),
+    ]
     return changelog, plan
 
 
@@ -180,15 +206,20 @@ def fmt(x: float | None) -> str:
 
 
 def table(title: str, results: list[Result], ref: Result) -> list[str]:
-    lines = [f"\n{title}", f"  {'tool':<46} {'median s':>9} {'min s':>8} {'cpu s':>8} "
-             f"{'runs':>4} {'x shipline':>10}  note"]
+    lines = [
+        f"\n{title}",
+        f"  {'tool':<46} {'median s':>9} {'min s':>8} {'cpu s':>8} "
+        f"{'runs':>4} {'x shipline':>10}  note",
+    ]
     for r in results:
-        ratio = (f"{r.median / ref.median:9.2f}x" if r.median and ref.median else "-")
+        ratio = f"{r.median / ref.median:9.2f}x" if r.median and ref.median else "-"
         note = f"ERROR {r.error}" if r.error else f"{len(r.output)} bytes"
-        lines.append(f"  {r.tool.name:<46} {fmt(r.median):>9} "
-                     f"{fmt(min(r.times) if r.times else None):>8} "
-                     f"{fmt(statistics.median(r.cpu) if r.cpu else None):>8} {len(r.times):>4} "
-                     f"{ratio:>10}  {note}")
+        lines.append(
+            f"  {r.tool.name:<46} {fmt(r.median):>9} "
+            f"{fmt(min(r.times) if r.times else None):>8} "
+            f"{fmt(statistics.median(r.cpu) if r.cpu else None):>8} {len(r.times):>4} "
+            f"{ratio:>10}  {note}"
+        )
     return lines
 
 
@@ -221,15 +252,21 @@ def same_releases(results: list[Result]) -> list[str]:
         same = got == ref
         first = next(((a, b) for a, b in zip(got, ref, strict=False) if a != b), None)
         diff = "" if same else f": {len(got)} vs {len(ref)}, first difference {first}"
-        out.append(f"{'PASS' if same else 'WARN'} {r.tool.name} lists the same "
-                   f"{len(ref)} releases in the same order as shipline{diff}")
+        out.append(
+            f"{'PASS' if same else 'WARN'} {r.tool.name} lists the same "
+            f"{len(ref)} releases in the same order as shipline{diff}"
+        )
     return out
 
 
 def checks(repo: Path) -> list[str]:
     out = []
-    proc = subprocess.run([str(SHIPLINE), "changelog", "--all", "--format", "json"], cwd=repo,
-                          capture_output=True, env=_env())
+    proc = subprocess.run(
+        [str(SHIPLINE), "changelog", "--all", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        env=_env(),
+    )
     tags = [t for t in _git(repo, "tag", "--merged", "HEAD", "--list", "v*").split() if t]
     if proc.returncode != 0:
         out.append(f"FAIL shipline changelog --all --format json exit {proc.returncode}")
@@ -237,15 +274,23 @@ def checks(repo: Path) -> list[str]:
         releases = [r for r in json.loads(proc.stdout)["releases"] if r.get("tag")]
         expected = _unfolded(tags)
         ok = len(releases) == len(expected) and {r["tag"] for r in releases} == set(expected)
-        out.append(f"{'PASS' if ok else 'FAIL'} releases in changelog --all json "
-                   f"({len(releases)}) == version tags with prereleases folded into their "
-                   f"final release ({len(expected)} of {len(tags)})")
-    plan = subprocess.run([str(SHIPLINE), "--output", "json", "release", "plan"], cwd=repo,
-                          capture_output=True, env=_env())
+        out.append(
+            f"{'PASS' if ok else 'FAIL'} releases in changelog --all json "
+            f"({len(releases)}) == version tags with prereleases folded into their "
+            f"final release ({len(expected)} of {len(tags)})"
+        )
+    plan = subprocess.run(
+        [str(SHIPLINE), "--output", "json", "release", "plan"],
+        cwd=repo,
+        capture_output=True,
+        env=_env(),
+    )
     if plan.returncode == 0:
         data = json.loads(plan.stdout.splitlines()[-1])["data"]["plan"]
-        out.append(f"info shipline plan: {data['last_tag']} -> {data['version']} "
-                   f"({data['bump']}, {len(data['commits'])} commits)")
+        out.append(
+            f"info shipline plan: {data['last_tag']} -> {data['version']} "
+            f"({data['bump']}, {len(data['commits'])} commits)"
+        )
         return [*out, f"=={data['version']}"]
     out.append(f"FAIL shipline --output json release plan exit {plan.returncode}")
     return out
@@ -255,6 +300,7 @@ def _unfolded(tags: list[str]) -> list[str]:
     """The tags ``changelog --all`` lists: every stable release, and the
     prereleases newer than the last stable one (older ones are folded into
     the release that followed them, as ``ship`` rolls an rc series up)."""
+
     def key(tag: str) -> tuple[int, ...]:
         core = re.match(r"v?(\d+)\.(\d+)\.(\d+)", tag)
         return tuple(int(x) for x in core.groups()) if core else (0, 0, 0)
@@ -268,9 +314,11 @@ def bench_repo(repo: Path, runs: int) -> dict:
     last_tag = _git(repo, "describe", "--tags", "--abbrev=0")
     changelog, plan = tools(repo, last_tag)
     print(f"\n== load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"== {repo} ({_git(repo, 'rev-list', '--count', 'HEAD')} commits, "
-          f"{len(_git(repo, 'tag').split())} tags, last tag {last_tag}); {runs} runs each",
-          flush=True)
+    print(
+        f"== {repo} ({_git(repo, 'rev-list', '--count', 'HEAD')} commits, "
+        f"{len(_git(repo, 'tag').split())} tags, last tag {last_tag}); {runs} runs each",
+        flush=True,
+    )
     res_c = measure(changelog, repo, runs)
     res_p = measure(plan, repo, runs)
     lines = table("changelog, every release", res_c, res_c[0])
@@ -282,22 +330,34 @@ def bench_repo(repo: Path, runs: int) -> dict:
     peers = _versions(res_p[1:3])
     if shipline_version:
         agree = all(v == shipline_version for v in peers.values())
-        notes.append(f"{'PASS' if agree else 'WARN'} next version: shipline {shipline_version}"
-                     + "".join(f", {k.split()[0]} {v}" for k, v in peers.items()))
+        notes.append(
+            f"{'PASS' if agree else 'WARN'} next version: shipline {shipline_version}"
+            + "".join(f", {k.split()[0]} {v}" for k, v in peers.items())
+        )
     print("\n".join(lines))
     print("\ntargets (SPEC section 9)")
     print("\n".join(f"  {v}" for v in verdicts))
     print("checks")
     print("\n".join(f"  {n}" for n in notes))
-    return {"repo": str(repo), "lastTag": last_tag,
-            "changelog": [_row(r) for r in res_c], "plan": [_row(r) for r in res_p],
-            "targets": verdicts, "checks": notes}
+    return {
+        "repo": str(repo),
+        "lastTag": last_tag,
+        "changelog": [_row(r) for r in res_c],
+        "plan": [_row(r) for r in res_p],
+        "targets": verdicts,
+        "checks": notes,
+    }
 
 
 def _row(r: Result) -> dict:
-    return {"tool": r.tool.name, "median": r.median, "times": r.times, "cpu": r.cpu,
-            "error": r.error,
-            "bytes": len(r.output)}
+    return {
+        "tool": r.tool.name,
+        "median": r.median,
+        "times": r.times,
+        "cpu": r.cpu,
+        "error": r.error,
+        "bytes": len(r.output),
+    }
 
 
 def targets(res_c: list[Result], res_p: list[Result]) -> list[str]:
@@ -312,8 +372,10 @@ def targets(res_c: list[Result], res_p: list[Result]) -> list[str]:
         beats_all = all(sl < (r.median or 0) for r in peers)
         twice = fastest.median / sl if fastest.median else 0
         out.append(f"{'PASS' if beats_all else 'FAIL'} changelog faster than every peer")
-        out.append(f"{'PASS' if twice >= 2 else 'FAIL'} changelog >= 2x faster than the "
-                   f"fastest peer ({fastest.tool.name}): {twice:.2f}x")
+        out.append(
+            f"{'PASS' if twice >= 2 else 'FAIL'} changelog >= 2x faster than the "
+            f"fastest peer ({fastest.tool.name}): {twice:.2f}x"
+        )
     if failed:
         out.append(f"NOTE peers that errored and were not timed: {', '.join(failed)}")
     sp, base = res_p[0].median, res_p[-1].median
@@ -322,13 +384,17 @@ def targets(res_c: list[Result], res_p: list[Result]) -> list[str]:
         return out
     for r in res_p[1:-1]:
         if r.median:
-            out.append(f"{'PASS' if sp < r.median else 'FAIL'} plan faster than "
-                       f"{r.tool.name}: {r.median / sp:.2f}x")
+            out.append(
+                f"{'PASS' if sp < r.median else 'FAIL'} plan faster than "
+                f"{r.tool.name}: {r.median / sp:.2f}x"
+            )
         else:
             out.append(f"NOTE {r.tool.name} errored: {r.error}")
     if base:
-        out.append(f"{'PASS' if sp <= 1.5 * base else 'FAIL'} plan within 1.5x of bare git log "
-                   f"+ python start-up: {sp / base:.2f}x ({sp:.3f} s vs {base:.3f} s)")
+        out.append(
+            f"{'PASS' if sp <= 1.5 * base else 'FAIL'} plan within 1.5x of bare git log "
+            f"+ python start-up: {sp / base:.2f}x ({sp:.3f} s vs {base:.3f} s)"
+        )
     return out
 
 
@@ -338,9 +404,13 @@ def profile(repo: Path) -> None:
 
     for argv in (["changelog", "--all"], ["release", "plan"]):
         with tempfile.NamedTemporaryFile(suffix=".prof") as prof:
-            subprocess.run([str(PYTHON), "-m", "cProfile", "-o", prof.name, str(SHIPLINE),
-                            *argv], cwd=repo, stdout=subprocess.DEVNULL, env=_env(),
-                           check=True)
+            subprocess.run(
+                [str(PYTHON), "-m", "cProfile", "-o", prof.name, str(SHIPLINE), *argv],
+                cwd=repo,
+                stdout=subprocess.DEVNULL,
+                env=_env(),
+                check=True,
+            )
             stats = pstats.Stats(prof.name).stats  # type: ignore[attr-defined]
         total = max(v[3] for v in stats.values())
         rows: dict[str, float] = {}
@@ -362,8 +432,12 @@ def clone(url: str) -> tuple[Path | None, str]:
         return dest, "cached clone"
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        proc = subprocess.run(["git", "clone", "-q", "--filter=blob:none", url, str(dest)],
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            ["git", "clone", "-q", "--filter=blob:none", url, str(dest)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     except subprocess.TimeoutExpired:
         return None, "clone timed out"
     if proc.returncode != 0:
@@ -374,16 +448,34 @@ def clone(url: str) -> tuple[Path | None, str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--repo", type=Path, action="append",
-                    help="repository to bench (default: the generated 20000x300 one)")
-    ap.add_argument("--shape", action="append", default=[], metavar="COMMITSxTAGS",
-                    help="also generate and bench a history of this size, e.g. 1500x60")
-    ap.add_argument("--real", nargs="*", metavar="URL",
-                    help=f"also clone and bench real histories (no URL: {', '.join(REAL)})")
-    ap.add_argument("--json", type=Path, default=WORK / "changelog_plan.json",
-                    help="where to write the raw figures")
-    ap.add_argument("--profile", action="store_true",
-                    help="also show where shipline's own time goes (cProfile)")
+    ap.add_argument(
+        "--repo",
+        type=Path,
+        action="append",
+        help="repository to bench (default: the generated 20000x300 one)",
+    )
+    ap.add_argument(
+        "--shape",
+        action="append",
+        default=[],
+        metavar="COMMITSxTAGS",
+        help="also generate and bench a history of this size, e.g. 1500x60",
+    )
+    ap.add_argument(
+        "--real",
+        nargs="*",
+        metavar="URL",
+        help=f"also clone and bench real histories (no URL: {', '.join(REAL)})",
+    )
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=WORK / "changelog_plan.json",
+        help="where to write the raw figures",
+    )
+    ap.add_argument(
+        "--profile", action="store_true", help="also show where shipline's own time goes (cProfile)"
+    )
     args = ap.parse_args(argv)
     for exe in (SHIPLINE, PEERS / "cz", PEERS / "git-cliff", PEERS / "semantic-release"):
         if not exe.exists():
@@ -398,8 +490,19 @@ def main(argv: list[str] | None = None) -> int:
         commits, _, tags = shape.partition("x")
         path = WORK / f"repo-{int(commits)}x{int(tags)}"
         if not (path / ".git").exists():
-            subprocess.run([sys.executable, str(HERE / "gen_history.py"), "--commits", commits,
-                            "--tags", tags, "--out", str(path)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "gen_history.py"),
+                    "--commits",
+                    commits,
+                    "--tags",
+                    tags,
+                    "--out",
+                    str(path),
+                ],
+                check=True,
+            )
         repos.append(path)
     if args.real is not None:
         for url in args.real or REAL:
@@ -407,8 +510,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"real repository {url}: {how}" + ("" if path else "; skipped"))
             if path:
                 repos.append(path)
-    report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": args.runs,
-              "repos": [bench_repo(r.resolve(), args.runs) for r in repos]}
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "runs": args.runs,
+        "repos": [bench_repo(r.resolve(), args.runs) for r in repos],
+    }
     if args.profile:
         for r in repos:
             profile(r.resolve())

@@ -23,16 +23,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.9
-SHIPLINE = ("import sys; from pathlib import Path; "
-            "from shipline.domain.digests import sha256_file; "
-            "print(sha256_file(Path(sys.argv[1])).sha256)")
+SHIPLINE = (
+    "import sys; from pathlib import Path; "
+    "from shipline.domain.digests import sha256_file; "
+    "print(sha256_file(Path(sys.argv[1])).sha256)"
+)
 
 
 def make_file(path: Path, size_mib: int) -> None:
     block = os.urandom(1 << 20)
     with open(path, "wb") as handle:
         for i in range(size_mib):
-            handle.write(block[i % 251:] + block[:i % 251])  # distinct blocks, cheap to make
+            handle.write(block[i % 251 :] + block[: i % 251])  # distinct blocks, cheap to make
 
 
 def timed(argv: list[str]) -> tuple[float, float, str]:
@@ -48,8 +50,9 @@ def timed(argv: list[str]) -> tuple[float, float, str]:
 
 def peak_rss_kib(argv: list[str]) -> int:
     """The peak RSS of one run of ``argv`` alone (GNU time's %M)."""
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *argv], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     return int(done.stderr.strip().splitlines()[-1])
 
 
@@ -78,11 +81,15 @@ def main() -> None:
         theirs_t = statistics.median(t[index] for t in theirs)
         ratio = theirs_t / ours_t
         verdict = "meets" if ratio >= TARGET else "MISSES"
-        print(f"sha256 of {mib} MiB by {what} time: shipline {mib / ours_t:.0f} MiB/s "
-              f"({ours_t:.2f} s), openssl dgst {mib / theirs_t:.0f} MiB/s ({theirs_t:.2f} s): "
-              f"ratio {ratio:.2f}x ({verdict} the {TARGET}x target)")
-    print(f"peak RSS of the shipline digest process: {peak // 1024} MiB; median of {args.runs} "
-          f"runs; load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"sha256 of {mib} MiB by {what} time: shipline {mib / ours_t:.0f} MiB/s "
+            f"({ours_t:.2f} s), openssl dgst {mib / theirs_t:.0f} MiB/s ({theirs_t:.2f} s): "
+            f"ratio {ratio:.2f}x ({verdict} the {TARGET}x target)"
+        )
+    print(
+        f"peak RSS of the shipline digest process: {peak // 1024} MiB; median of {args.runs} "
+        f"runs; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

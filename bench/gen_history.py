@@ -39,17 +39,49 @@ TAIL = 40  # unreleased commits after the last tag (what `release plan` looks at
 NAME = "widget"
 
 AUTHORS = [
-    ("Ada Lovelace", "ada@example.org"), ("José Müller", "jose@example.org"),
-    ("Grace Hopper", "grace@example.org"), ("Linus Ng", "linus@example.org"),
-    ("Chloé Dubois", "chloe@example.org"), ("Sven Åberg", "sven@example.org"),
-    ("Priya Raman", "priya@example.org"), ("Kenji Sato", "kenji@example.org"),
-    ("Olu Adeyemi", "olu@example.org"), ("dependabot[bot]", "bot@example.org"),
-    ("Marta Kowalska", "marta@example.org"), ("Tom O'Brien", "tom@example.org"),
+    ("Ada Lovelace", "ada@example.org"),
+    ("José Müller", "jose@example.org"),
+    ("Grace Hopper", "grace@example.org"),
+    ("Linus Ng", "linus@example.org"),
+    ("Chloé Dubois", "chloe@example.org"),
+    ("Sven Åberg", "sven@example.org"),
+    ("Priya Raman", "priya@example.org"),
+    ("Kenji Sato", "kenji@example.org"),
+    ("Olu Adeyemi", "olu@example.org"),
+    ("dependabot[bot]", "bot@example.org"),
+    ("Marta Kowalska", "marta@example.org"),
+    ("Tom O'Brien", "tom@example.org"),
 ]
-TYPES = [("feat", 22), ("fix", 30), ("docs", 9), ("chore", 10), ("refactor", 8),
-         ("test", 7), ("ci", 4), ("build", 3), ("perf", 3), ("style", 2)]
-SCOPES = ["cli", "parser", "api", "core", "config", "http", "cache", "auth", "deps",
-          "docs", "plugins", "logging", "db", "ui", "i18n", "packaging"]
+TYPES = [
+    ("feat", 22),
+    ("fix", 30),
+    ("docs", 9),
+    ("chore", 10),
+    ("refactor", 8),
+    ("test", 7),
+    ("ci", 4),
+    ("build", 3),
+    ("perf", 3),
+    ("style", 2),
+]
+SCOPES = [
+    "cli",
+    "parser",
+    "api",
+    "core",
+    "config",
+    "http",
+    "cache",
+    "auth",
+    "deps",
+    "docs",
+    "plugins",
+    "logging",
+    "db",
+    "ui",
+    "i18n",
+    "packaging",
+]
 VERBS = {
     "feat": ["add", "support", "introduce", "allow", "expose", "implement"],
     "fix": ["fix", "handle", "correct", "avoid", "prevent", "guard against"],
@@ -62,18 +94,58 @@ VERBS = {
     "build": ["bump", "vendor", "drop", "require", "package"],
     "style": ["format", "reorder imports in", "lint", "reflow"],
 }
-NOUNS = ["the config loader", "retry logic", "JSON output", "the plugin registry",
-         "timeouts", "unicode paths", "the progress bar", "empty input", "large files",
-         "the HTTP client", "token refresh", "the cache key", "Windows line endings",
-         "the --verbose flag", "nested scopes", "the schema validator", "proxy settings",
-         "the lock file", "symlinks", "error messages", "the migration runner",
-         "TLS verification", "pagination", "the REST endpoint", "async workers",
-         "default values", "the release notes", "environment variables", "log rotation"]
-NONCONV = ["Update README.md", "WIP", "fixed the thing", "Bump dependencies",
-           "Merge fixes from review", "typo", "Initial work on {n}", "cleanup",
-           "Address review comments", "Update {n}", "more tests", "oops",
-           "Fix build", "Improve {n}", "Small refactor of {n}", "formatting",
-           "Apply suggestions from code review", "Update CONTRIBUTING", "tweak {n}"]
+NOUNS = [
+    "the config loader",
+    "retry logic",
+    "JSON output",
+    "the plugin registry",
+    "timeouts",
+    "unicode paths",
+    "the progress bar",
+    "empty input",
+    "large files",
+    "the HTTP client",
+    "token refresh",
+    "the cache key",
+    "Windows line endings",
+    "the --verbose flag",
+    "nested scopes",
+    "the schema validator",
+    "proxy settings",
+    "the lock file",
+    "symlinks",
+    "error messages",
+    "the migration runner",
+    "TLS verification",
+    "pagination",
+    "the REST endpoint",
+    "async workers",
+    "default values",
+    "the release notes",
+    "environment variables",
+    "log rotation",
+]
+NONCONV = [
+    "Update README.md",
+    "WIP",
+    "fixed the thing",
+    "Bump dependencies",
+    "Merge fixes from review",
+    "typo",
+    "Initial work on {n}",
+    "cleanup",
+    "Address review comments",
+    "Update {n}",
+    "more tests",
+    "oops",
+    "Fix build",
+    "Improve {n}",
+    "Small refactor of {n}",
+    "formatting",
+    "Apply suggestions from code review",
+    "Update CONTRIBUTING",
+    "tweak {n}",
+]
 SENTENCES = [
     "The previous behaviour surprised users who relied on the documented defaults.",
     "This keeps the hot path free of allocations.",
@@ -86,8 +158,14 @@ SENTENCES = [
     "This matches what other tools in the ecosystem do.",
     "Benchmarks show a modest improvement on large inputs.",
 ]
-TRAILERS = ["Refs: #{i}", "Closes #{i}", "Fixes #{i}", "Reviewed-by: {a}",
-            "Co-authored-by: {a} <{e}>", "Signed-off-by: {a} <{e}>"]
+TRAILERS = [
+    "Refs: #{i}",
+    "Closes #{i}",
+    "Fixes #{i}",
+    "Reviewed-by: {a}",
+    "Co-authored-by: {a} <{e}>",
+    "Signed-off-by: {a} <{e}>",
+]
 MIGRATIONS = [
     "the `{n}` option was removed; use `--{s}-mode` instead.",
     "`load_config()` now returns a frozen object; copy it with `.replace()` to change values.",
@@ -96,9 +174,11 @@ MIGRATIONS = [
     "Python 3.8 is no longer supported.",
     "the `/v1/{s}` endpoint is gone; clients must call `/v2/{s}`.",
 ]
-LATIN1 = [b"fix(i18n): handle caf\xe9 locale names",
-          b"docs: credit Fran\xe7ois for the translation",
-          b"Update na\xefve date parsing"]
+LATIN1 = [
+    b"fix(i18n): handle caf\xe9 locale names",
+    b"docs: credit Fran\xe7ois for the translation",
+    b"Update na\xefve date parsing",
+]
 
 
 @dataclass
@@ -215,9 +295,15 @@ topo_order = false
 sort_commits = "newest"
 '''
 
-SHIPLINE_CONFIG = {"release": {"tagPrefix": "v", "branch": "main",
-                               "versionBump": ["pyproject.toml"],
-                               "changelog": {"path": "CHANGELOG.md"}, "gates": []}}
+SHIPLINE_CONFIG = {
+    "release": {
+        "tagPrefix": "v",
+        "branch": "main",
+        "versionBump": ["pyproject.toml"],
+        "changelog": {"path": "CHANGELOG.md"},
+        "gates": [],
+    }
+}
 
 
 class Importer:
@@ -226,7 +312,9 @@ class Importer:
     def __init__(self, repo: Path) -> None:
         self.proc = subprocess.Popen(
             ["git", "-C", str(repo), "fast-import", "--quiet", "--done"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.out = self.proc.stdin
         self.resp = self.proc.stdout
@@ -262,12 +350,18 @@ class Generator:
         # every kind of message at least once, whatever the size
         self.forced = {
             commits * 3 // 10: (LATIN1[0] + b"\n\nA stray byte: \xff end.\n", "fix"),
-            commits // 2: (b"feat(api)!: drop the v1 endpoints\n\nThe v1 API was deprecated "
-                           b"two releases ago.\n\nBREAKING CHANGE: the `/v1/items` endpoint is "
-                           b"gone; clients must call `/v2/items`.\nRefs: #4242\n", "breaking"),
-            commits * 7 // 10: (b"fix(config): read settings from XDG_CONFIG_HOME\n\n"
-                                b"BREAKING-CHANGE: `~/.widgetrc` is no longer read; move it to "
-                                b"`~/.config/widget/config.toml`.\n", "breaking"),
+            commits // 2: (
+                b"feat(api)!: drop the v1 endpoints\n\nThe v1 API was deprecated "
+                b"two releases ago.\n\nBREAKING CHANGE: the `/v1/items` endpoint is "
+                b"gone; clients must call `/v2/items`.\nRefs: #4242\n",
+                "breaking",
+            ),
+            commits * 7 // 10: (
+                b"fix(config): read settings from XDG_CONFIG_HOME\n\n"
+                b"BREAKING-CHANGE: `~/.widgetrc` is no longer read; move it to "
+                b"`~/.config/widget/config.toml`.\n",
+                "breaking",
+            ),
         }
 
     # ---------------------------------------------------------------- messages
@@ -304,8 +398,10 @@ class Generator:
         if rng.random() < 0.001:
             self.s.bad_bytes += 1
             raw = rng.choice(LATIN1)
-            return raw + b"\n\nSome text with a stray byte: \xff\xfe end.\n", \
-                "fix" if raw.startswith(b"fix") else "other"
+            return (
+                raw + b"\n\nSome text with a stray byte: \xff\xfe end.\n",
+                "fix" if raw.startswith(b"fix") else "other",
+            )
         if rng.random() < 0.15:
             self.s.nonconv += 1
             subject = rng.choice(NONCONV).format(n=rng.choice(NOUNS))
@@ -326,8 +422,9 @@ class Generator:
         footers = self._trailers()
         if footer_breaking or (bang and rng.random() < 0.7):
             token = rng.choice(["BREAKING CHANGE", "BREAKING CHANGE", "BREAKING-CHANGE"])
-            note = rng.choice(MIGRATIONS).format(n=rng.choice(["strict", "cache", "color"]),
-                                                 s=rng.choice(SCOPES))
+            note = rng.choice(MIGRATIONS).format(
+                n=rng.choice(["strict", "cache", "color"]), s=rng.choice(SCOPES)
+            )
             footers.append(f"{token}: {note}")
         if footers:
             parts.append("\n".join(footers))
@@ -339,16 +436,25 @@ class Generator:
         return ("\n\n".join(parts) + "\n").encode(), kind
 
     # ----------------------------------------------------------------- commits
-    def _commit(self, ref: str, parent: int | None, merge: int | None, msg: bytes,
-                files: dict[str, bytes], who: tuple[str, str] | None = None) -> int:
+    def _commit(
+        self,
+        ref: str,
+        parent: int | None,
+        merge: int | None,
+        msg: bytes,
+        files: dict[str, bytes],
+        who: tuple[str, str] | None = None,
+    ) -> int:
         s = self.s
         s.mark += 1
         s.commits += 1
         a, e = who or self._who()
         when = self._clock()
-        out = [b"commit %s\nmark :%d\n" % (ref.encode(), s.mark),
-               f"author {a} <{e}> {when} +0000\n".encode(),
-               f"committer {a} <{e}> {when} +0000\n".encode()]
+        out = [
+            b"commit %s\nmark :%d\n" % (ref.encode(), s.mark),
+            f"author {a} <{e}> {when} +0000\n".encode(),
+            f"committer {a} <{e}> {when} +0000\n".encode(),
+        ]
         self.imp.write(b"".join(out))
         self.imp.data(msg)
         if parent:
@@ -365,8 +471,9 @@ class Generator:
         rng = self.s.rng
         module = f"src/{NAME}/{rng.choice(SCOPES)}.py"
         n = rng.randint(5, 25)
-        body = "".join(f"def f{i}_{self.s.mark}(x):\n    return x * {rng.randint(1, 99)}\n\n"
-                       for i in range(n))
+        body = "".join(
+            f"def f{i}_{self.s.mark}(x):\n    return x * {rng.randint(1, 99)}\n\n" for i in range(n)
+        )
         change = {module: f'"""{module}"""\n\n{body}'.encode()}
         if rng.random() < 0.15:
             change[f"docs/{rng.choice(SCOPES)}.md"] = f"# Notes {self.s.mark}\n".encode()
@@ -392,21 +499,28 @@ class Generator:
             sha = self.imp.sha(mark)
             s.reverts += 1
             msg = f'Revert "{header}"\n\nThis reverts commit {sha}.\n'.encode()
-            self.main_mark = self._commit("refs/heads/main", self.main_mark, None, msg,
-                                          self._source_change())
+            self.main_mark = self._commit(
+                "refs/heads/main", self.main_mark, None, msg, self._source_change()
+            )
             s.pending.add("fix")
             return
         msg, kind = self.message()
-        self.main_mark = self._commit("refs/heads/main", self.main_mark, None, msg,
-                                      self._source_change())
+        self.main_mark = self._commit(
+            "refs/heads/main", self.main_mark, None, msg, self._source_change()
+        )
         s.pending.add(kind)
         if kind != "nonconv" and b"\xff" not in msg:
             s.revertable.append((self.main_mark, msg.split(b"\n", 1)[0].decode()))
         if self.branch is None and rng.random() < 0.03:
             n = rng.randint(2, 6)
-            self.branch = {"ref": f"refs/heads/topic-{s.mark}", "tip": self.main_mark,
-                           "files": {}, "kinds": set(), "left": n,
-                           "name": f"{rng.choice(['feature', 'fix', 'topic'])}/{s.mark}"}
+            self.branch = {
+                "ref": f"refs/heads/topic-{s.mark}",
+                "tip": self.main_mark,
+                "files": {},
+                "kinds": set(),
+                "left": n,
+                "name": f"{rng.choice(['feature', 'fix', 'topic'])}/{s.mark}",
+            }
 
     def _merge(self) -> None:
         b, s = self.branch, self.s
@@ -415,14 +529,18 @@ class Generator:
         s.merges += 1
         if s.rng.random() < 0.6:
             a, _ = self._who()
-            msg = (f"Merge pull request #{s.rng.randint(100, 9000)} from "
-                   f"{a.split()[0].lower()}/{b['name']}\n\n{s.rng.choice(NOUNS)}\n")
+            msg = (
+                f"Merge pull request #{s.rng.randint(100, 9000)} from "
+                f"{a.split()[0].lower()}/{b['name']}\n\n{s.rng.choice(NOUNS)}\n"
+            )
         else:
             msg = f"Merge branch '{b['name']}'\n"
-        self.main_mark = self._commit("refs/heads/main", self.main_mark, b["tip"],
-                                      msg.encode(), b["files"])
-        self.imp.write(f"reset {b['ref']}\nfrom 0000000000000000000000000000000000000000\n\n"
-                       .encode())
+        self.main_mark = self._commit(
+            "refs/heads/main", self.main_mark, b["tip"], msg.encode(), b["files"]
+        )
+        self.imp.write(
+            f"reset {b['ref']}\nfrom 0000000000000000000000000000000000000000\n\n".encode()
+        )
         s.pending |= b["kinds"]
 
     # ---------------------------------------------------------------- releases
@@ -450,14 +568,20 @@ class Generator:
             new = Release(self._next_version(), 1 if rc else 0)
         version = ".".join(map(str, new.version)) + (f"-rc.{new.pre}" if new.pre else "")
         content = _pyproject(version).encode()
-        self.main_mark = self._commit("refs/heads/main", self.main_mark, None,
-                                      f"chore(release): {version}\n".encode(),
-                                      {"pyproject.toml": content},
-                                      who=("Release Bot", "release@example.org"))
+        self.main_mark = self._commit(
+            "refs/heads/main",
+            self.main_mark,
+            None,
+            f"chore(release): {version}\n".encode(),
+            {"pyproject.toml": content},
+            who=("Release Bot", "release@example.org"),
+        )
         name = f"v{version}"
         if rng.random() < 0.7:
-            self.imp.write(f"tag {name}\nfrom :{self.main_mark}\n"
-                           f"tagger Release Bot <release@example.org> {s.t} +0000\n".encode())
+            self.imp.write(
+                f"tag {name}\nfrom :{self.main_mark}\n"
+                f"tagger Release Bot <release@example.org> {s.t} +0000\n".encode()
+            )
             self.imp.data(f"Release {version}\n".encode())
         else:
             self.imp.write(f"reset refs/tags/{name}\nfrom :{self.main_mark}\n\n".encode())
@@ -467,15 +591,17 @@ class Generator:
             s.pending = set()
 
     def initial(self) -> None:
-        files = {"pyproject.toml": _pyproject("0.0.0").encode(),
-                 "cliff.toml": CLIFF_TOML.encode(),
-                 ".shipline/config.json": (json.dumps(SHIPLINE_CONFIG, indent=2) + "\n").encode(),
-                 "README.md": f"# {NAME}\n\nGenerated benchmark repository.\n".encode(),
-                 ".gitignore": b"__pycache__/\n.shipline/journal*\n.shipline/*.lock\n",
-                 f"src/{NAME}/__init__.py": b'"""widget"""\n'}
-        self.main_mark = self._commit("refs/heads/main", None, None,
-                                      b"chore: initial commit\n", files,
-                                      who=AUTHORS[0])
+        files = {
+            "pyproject.toml": _pyproject("0.0.0").encode(),
+            "cliff.toml": CLIFF_TOML.encode(),
+            ".shipline/config.json": (json.dumps(SHIPLINE_CONFIG, indent=2) + "\n").encode(),
+            "README.md": f"# {NAME}\n\nGenerated benchmark repository.\n".encode(),
+            ".gitignore": b"__pycache__/\n.shipline/journal*\n.shipline/*.lock\n",
+            f"src/{NAME}/__init__.py": b'"""widget"""\n',
+        }
+        self.main_mark = self._commit(
+            "refs/heads/main", None, None, b"chore: initial commit\n", files, who=AUTHORS[0]
+        )
 
     def run(self) -> None:
         self.initial()
@@ -493,8 +619,9 @@ class Generator:
             self._merge()
         while self.s.commits < self.total:
             msg = b"feat(cli): add --summary-%d flag\n\nPrints a summary.\n" % self.s.commits
-            self.main_mark = self._commit("refs/heads/main", self.main_mark, None, msg,
-                                          self._source_change())
+            self.main_mark = self._commit(
+                "refs/heads/main", self.main_mark, None, msg, self._source_change()
+            )
         self.imp.close()
 
 
@@ -510,17 +637,31 @@ def generate(out: Path, commits: int, tags: int, seed: int) -> dict:
     gen.run()
     git = ["git", "-C", str(out)]
     subprocess.run([*git, "checkout", "-q", "-f", "main"], check=True)
-    subprocess.run([*git, "remote", "add", "origin", f"https://github.com/acme/{NAME}.git"],
-                   check=True)
-    for key, value in (("user.name", "Bench"), ("user.email", "bench@example.org"),
-                       ("commit.gpgsign", "false"), ("tag.gpgsign", "false")):
+    subprocess.run(
+        [*git, "remote", "add", "origin", f"https://github.com/acme/{NAME}.git"], check=True
+    )
+    for key, value in (
+        ("user.name", "Bench"),
+        ("user.email", "bench@example.org"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ):
         subprocess.run([*git, "config", key, value], check=True)
     s = gen.s
-    return {"path": str(out), "commits": s.commits, "tags": len(s.tags), "merges": s.merges,
-            "reverts": s.reverts, "nonConventional": s.nonconv, "nonUtf8": s.bad_bytes,
-            "breaking": s.breaking, "firstTag": s.tags[0], "lastTag": s.tags[-1],
-            "rcTags": sum("-rc." in t for t in s.tags),
-            "seconds": round(time.perf_counter() - t0, 2)}
+    return {
+        "path": str(out),
+        "commits": s.commits,
+        "tags": len(s.tags),
+        "merges": s.merges,
+        "reverts": s.reverts,
+        "nonConventional": s.nonconv,
+        "nonUtf8": s.bad_bytes,
+        "breaking": s.breaking,
+        "firstTag": s.tags[0],
+        "lastTag": s.tags[-1],
+        "rcTags": sum("-rc." in t for t in s.tags),
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

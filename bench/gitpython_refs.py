@@ -43,8 +43,9 @@ def main() -> None:
     repo = Path(sys.argv[1]).resolve()
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=repo, env=ENV, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            ["git", *args], cwd=repo, env=ENV, capture_output=True, text=True
+        ).stdout
 
     start = time.perf_counter()
     import git as gitpython  # the import is what is measured
@@ -57,15 +58,30 @@ def main() -> None:
     some_tag = tags[len(tags) // 2]
     rows = [
         ("HEAD sha", lambda: r.head.commit.hexsha, lambda: git("rev-parse", "--verify", "HEAD")),
-        ("current branch", lambda: r.active_branch.name,
-         lambda: git("symbolic-ref", "--short", "-q", "HEAD")),
-        ("tag exists", lambda: some_tag in r.tags,
-         lambda: git("show-ref", "--verify", "-q", f"refs/tags/{some_tag}")),
-        ("remote URL", lambda: r.remote("origin").url if r.remotes else None,
-         lambda: git("remote", "get-url", "origin")),
-        ("tag -> commit map", lambda: {t.name: t.commit.hexsha for t in r.tags},
-         lambda: git("for-each-ref", "--format=%(refname:strip=2) %(objectname) "
-                     "%(*objectname)", "refs/tags")),
+        (
+            "current branch",
+            lambda: r.active_branch.name,
+            lambda: git("symbolic-ref", "--short", "-q", "HEAD"),
+        ),
+        (
+            "tag exists",
+            lambda: some_tag in r.tags,
+            lambda: git("show-ref", "--verify", "-q", f"refs/tags/{some_tag}"),
+        ),
+        (
+            "remote URL",
+            lambda: r.remote("origin").url if r.remotes else None,
+            lambda: git("remote", "get-url", "origin"),
+        ),
+        (
+            "tag -> commit map",
+            lambda: {t.name: t.commit.hexsha for t in r.tags},
+            lambda: git(
+                "for-each-ref",
+                "--format=%(refname:strip=2) %(objectname) %(*objectname)",
+                "refs/tags",
+            ),
+        ),
     ]
     print(f"{repo}: {len(tags)} tags")
     print(f"import git: {imported:.1f} ms, Repo(): {opened:.1f} ms")
@@ -75,12 +91,19 @@ def main() -> None:
         n = 5 if "map" in name else 50
         per[name] = (ms(ours, n), ms(theirs, n))
         print(f"{name:<20} {per[name][0]:>13.3f} {per[name][1]:>14.3f}")
-    plan = [("HEAD sha", 3), ("current branch", 3), ("tag exists", 1), ("remote URL", 1),
-            ("HEAD sha", 1)]  # the last stands in for rev-parse --show-toplevel
+    plan = [
+        ("HEAD sha", 3),
+        ("current branch", 3),
+        ("tag exists", 1),
+        ("remote URL", 1),
+        ("HEAD sha", 1),
+    ]  # the last stands in for rev-parse --show-toplevel
     sub_total = sum(per[q][1] * k for q, k in plan)
     gp_total = imported + opened + sum(per[q][0] * k for q, k in plan)
-    print(f"release plan's 9 ref questions: gitpython {gp_total:.1f} ms (with import), "
-          f"subprocess {sub_total:.1f} ms")
+    print(
+        f"release plan's 9 ref questions: gitpython {gp_total:.1f} ms (with import), "
+        f"subprocess {sub_total:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

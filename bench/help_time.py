@@ -24,8 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPLINE = ROOT / ".venv" / "bin" / "shipline"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGET = 0.15
-HEAVY = ("textual", "sigstore", "rich", "pydantic", "cyclonedx", "git", "semver", "tomlkit",
-         "questionary", "spdx_tools", "securesystemslib")
+HEAVY = (
+    "textual",
+    "sigstore",
+    "rich",
+    "pydantic",
+    "cyclonedx",
+    "git",
+    "semver",
+    "tomlkit",
+    "questionary",
+    "spdx_tools",
+    "securesystemslib",
+)
 PROBE = """
 import sys
 sys.argv = ["shipline", "--help"]
@@ -57,8 +68,12 @@ def wall(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
 
 
 def slowest_imports(n: int = 8) -> list[tuple[int, str]]:
-    proc = subprocess.run([str(PYTHON), "-X", "importtime", str(SHIPLINE), "--help"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [str(PYTHON), "-X", "importtime", str(SHIPLINE), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -78,14 +93,24 @@ def main(argv: list[str] | None = None) -> int:
     bare_t, bare_c = wall([str(PYTHON), "-c", "pass"], args.runs)
     med, bare = statistics.median(help_t), statistics.median(bare_t)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"shipline --help   median {med:.3f} s  min {min(help_t):.3f} s  "
-          f"cpu {statistics.median(help_c):.3f} s  ({args.runs} runs)")
-    print(f"python -c pass    median {bare:.3f} s  min {min(bare_t):.3f} s  "
-          f"cpu {statistics.median(bare_c):.3f} s")
-    probe = subprocess.run([str(PYTHON), "-c", PROBE.replace("{heavy}", repr(HEAVY))],
-                           capture_output=True, text=True, cwd=ROOT, check=False)
-    imported = next((ln.split()[1:] for ln in probe.stdout.splitlines()
-                     if ln.startswith("IMPORTED")), None)
+    print(
+        f"shipline --help   median {med:.3f} s  min {min(help_t):.3f} s  "
+        f"cpu {statistics.median(help_c):.3f} s  ({args.runs} runs)"
+    )
+    print(
+        f"python -c pass    median {bare:.3f} s  min {min(bare_t):.3f} s  "
+        f"cpu {statistics.median(bare_c):.3f} s"
+    )
+    probe = subprocess.run(
+        [str(PYTHON), "-c", PROBE.replace("{heavy}", repr(HEAVY))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    imported = next(
+        (ln.split()[1:] for ln in probe.stdout.splitlines() if ln.startswith("IMPORTED")), None
+    )
     print(f"heavy packages imported by --help: {', '.join(imported or []) or 'none'}")
     print("slowest top-level imports (cumulative us):")
     for us, name in slowest_imports():

@@ -40,15 +40,27 @@ def sh(argv: list[str], **kwargs: object) -> None:
 def setup() -> None:
     WORK.mkdir(exist_ok=True)
     if not (TOOLS / "bin" / "cyclonedx-py").exists():
-        sh(["uv", "sync", "--frozen", "--only-group", "bench", "--no-install-project"],
-           env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(TOOLS)})
+        sh(
+            ["uv", "sync", "--frozen", "--only-group", "bench", "--no-install-project"],
+            env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(TOOLS)},
+        )
     if not (ENV100 / "bin" / "python").exists():
         reqs = WORK / "env100-reqs.txt"
         with reqs.open("w") as out:
             sh(["uv", "export", "--frozen", "--no-emit-project", "--no-hashes"], stdout=out)
         sh(["uv", "venv", "-q", str(ENV100), "--python", str(PYTHON)])
-        sh(["uv", "pip", "install", "-q", "--python", str(ENV100 / "bin" / "python"),
-            "-r", str(reqs)])
+        sh(
+            [
+                "uv",
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                str(ENV100 / "bin" / "python"),
+                "-r",
+                str(reqs),
+            ]
+        )
 
 
 SHIPLINE = """
@@ -66,8 +78,7 @@ def timed(argv: list[str]) -> tuple[float, float]:
     shared, so CPU time is the steadier figure."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, cwd=MAIN, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, cwd=MAIN, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -83,8 +94,15 @@ def main() -> int:
         empty.mkdir()
         ours_out, theirs_out = Path(tmp) / "shipline.cdx.json", Path(tmp) / "cyclonedx-py.json"
         ours = [PYTHON, "-c", SHIPLINE, empty, ENV100, ours_out]
-        theirs = [TOOLS / "bin" / "cyclonedx-py", "environment", ENV100 / "bin" / "python",
-                  "--spec-version", "1.6", "-o", theirs_out]
+        theirs = [
+            TOOLS / "bin" / "cyclonedx-py",
+            "environment",
+            ENV100 / "bin" / "python",
+            "--spec-version",
+            "1.6",
+            "-o",
+            theirs_out,
+        ]
         times: dict[str, list[float]] = {"shipline": [], "cyclonedx-py": []}
         cpu: dict[str, list[float]] = {"shipline": [], "cyclonedx-py": []}
         load = os.getloadavg()[0]
@@ -93,19 +111,27 @@ def main() -> int:
                 wall, used = timed([str(a) for a in argv])
                 times[name].append(wall)
                 cpu[name].append(used)
-        counts = {name: len(json.loads(path.read_text())["components"])
-                  for name, path in (("shipline", ours_out), ("cyclonedx-py", theirs_out))}
+        counts = {
+            name: len(json.loads(path.read_text())["components"])
+            for name, path in (("shipline", ours_out), ("cyclonedx-py", theirs_out))
+        }
     med = {name: statistics.median(values) for name, values in times.items()}
     med_cpu = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"load average before the runs: {load:.1f} on {os.cpu_count()} CPUs")
-    print(f"SBOM of {ENV100.relative_to(MAIN)} (CycloneDX 1.6 JSON, schema-validated), "
-          f"median of {args.runs} runs, whole process:")
+    print(
+        f"SBOM of {ENV100.relative_to(MAIN)} (CycloneDX 1.6 JSON, schema-validated), "
+        f"median of {args.runs} runs, whole process:"
+    )
     for name in ("shipline", "cyclonedx-py"):
         runs = ", ".join(f"{t:.2f}" for t in times[name])
-        print(f"  {name:13} wall {med[name]:6.2f} s  cpu {med_cpu[name]:6.2f} s  "
-              f"({counts[name]} components; wall runs: {runs})")
-    print(f"  ratio cyclonedx-py / shipline: wall {med['cyclonedx-py'] / med['shipline']:.1f}x, "
-          f"cpu {med_cpu['cyclonedx-py'] / med_cpu['shipline']:.1f}x")
+        print(
+            f"  {name:13} wall {med[name]:6.2f} s  cpu {med_cpu[name]:6.2f} s  "
+            f"({counts[name]} components; wall runs: {runs})"
+        )
+    print(
+        f"  ratio cyclonedx-py / shipline: wall {med['cyclonedx-py'] / med['shipline']:.1f}x, "
+        f"cpu {med_cpu['cyclonedx-py'] / med_cpu['shipline']:.1f}x"
+    )
     return 0 if med["shipline"] < med["cyclonedx-py"] else 1
 
 

@@ -38,33 +38,67 @@ sys.path.insert(0, str(ROOT / "tests"))
 import test_tool_imports as fx  # noqa: E402  (the fixtures' configs)
 
 SHAPES = {
-    "commitizen": ({"pyproject.toml": fx.CZ_PYPROJECT,
-                    "src/acme_widgets/__init__.py": '__version__ = "1.4.2"\n'}, "v1.4.2"),
-    "python-semantic-release": ({"pyproject.toml": fx.PSR_PYPROJECT,
-                                 "src/parcel/__init__.py": '__version__ = "2.3.0"\n',
-                                 "docs/conf.py": 'release = "v2.3.0"\n'}, "v2.3.0"),
-    "bump-my-version": ({"pyproject.toml": fx.BMV_PYPROJECT, "README.md": fx.README,
-                         "src/tinyhttp/__init__.py": "__version__ = '0.9.1'\n"},
-                        "release-0.9.1"),
-    "release-please": ({"release-please-config.json": json.dumps(fx.RP_CONFIG),
-                        ".release-please-manifest.json": '{".": "3.1.0"}',
-                        "pyproject.toml": '[project]\nname = "a"\nversion = "3.1.0"\n',
-                        "src/acme_client/version.py": fx.RP_VERSION_PY,
-                        "docs/meta.toml": 'release = "3.1.0"\n'}, "v3.1.0"),
-    "git-cliff": ({"cliff.toml": fx.CLIFF_TOML,
-                   "package.json": '{"name": "c", "version": "1.0.0", "private": true}\n'},
-                  "v1.0.0"),
-    "semantic-release (yaml)": ({**fx._npm_files("1.2.3", None), ".releaserc.yml":
-                                 "branches: [main]\ntagFormat: 'v${version}'\n"}, "v1.2.3"),
+    "commitizen": (
+        {
+            "pyproject.toml": fx.CZ_PYPROJECT,
+            "src/acme_widgets/__init__.py": '__version__ = "1.4.2"\n',
+        },
+        "v1.4.2",
+    ),
+    "python-semantic-release": (
+        {
+            "pyproject.toml": fx.PSR_PYPROJECT,
+            "src/parcel/__init__.py": '__version__ = "2.3.0"\n',
+            "docs/conf.py": 'release = "v2.3.0"\n',
+        },
+        "v2.3.0",
+    ),
+    "bump-my-version": (
+        {
+            "pyproject.toml": fx.BMV_PYPROJECT,
+            "README.md": fx.README,
+            "src/tinyhttp/__init__.py": "__version__ = '0.9.1'\n",
+        },
+        "release-0.9.1",
+    ),
+    "release-please": (
+        {
+            "release-please-config.json": json.dumps(fx.RP_CONFIG),
+            ".release-please-manifest.json": '{".": "3.1.0"}',
+            "pyproject.toml": '[project]\nname = "a"\nversion = "3.1.0"\n',
+            "src/acme_client/version.py": fx.RP_VERSION_PY,
+            "docs/meta.toml": 'release = "3.1.0"\n',
+        },
+        "v3.1.0",
+    ),
+    "git-cliff": (
+        {
+            "cliff.toml": fx.CLIFF_TOML,
+            "package.json": '{"name": "c", "version": "1.0.0", "private": true}\n',
+        },
+        "v1.0.0",
+    ),
+    "semantic-release (yaml)": (
+        {
+            **fx._npm_files("1.2.3", None),
+            ".releaserc.yml": "branches: [main]\ntagFormat: 'v${version}'\n",
+        },
+        "v1.2.3",
+    ),
     "none": ({"pyproject.toml": '[project]\nname = "p"\nversion = "1.0.0"\n'}, "v1.0.0"),
 }
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_DATE="1767225600 +0000",
-               GIT_COMMITTER_DATE="1767225600 +0000", GIT_AUTHOR_NAME="b",
-               GIT_AUTHOR_EMAIL="b@example.com", GIT_COMMITTER_NAME="b",
-               GIT_COMMITTER_EMAIL="b@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_DATE="1767225600 +0000",
+        GIT_COMMITTER_DATE="1767225600 +0000",
+        GIT_AUTHOR_NAME="b",
+        GIT_AUTHOR_EMAIL="b@example.com",
+        GIT_COMMITTER_NAME="b",
+        GIT_COMMITTER_EMAIL="b@example.com",
+    )
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
@@ -113,15 +147,23 @@ print(modules, each(imports.load_config) - base, first - base)
 def _load(repo: Path, runs: int) -> tuple[float, float, float]:
     """(importing the package, a warm load's added CPU time, the first load's
     added CPU time with its importer's modules), in seconds."""
-    out = subprocess.run([str(PY), "-c", _TIMER, str(repo), str(runs)], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout.split()
+    out = subprocess.run(
+        [str(PY), "-c", _TIMER, str(repo), str(runs)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.split()
     return float(out[0]), float(out[1]), float(out[2])
 
 
 def _plan(repo: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([str(ROOT / ".venv" / "bin" / "shipline"), "-C", str(repo), "release",
-                    "plan", "--no-push"], capture_output=True, check=False)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "shipline"), "-C", str(repo), "release", "plan", "--no-push"],
+        capture_output=True,
+        check=False,
+    )
     return time.perf_counter() - start
 
 
@@ -130,13 +172,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     failed = False
-    print(f"{'tool':<26}{'package':>8}{'first +':>9}{'warm +':>8}{'total +':>9}{'plan':>7}"
-          "   (ms)")
+    print(f"{'tool':<26}{'package':>8}{'first +':>9}{'warm +':>8}{'total +':>9}{'plan':>7}   (ms)")
     for name in SHAPES:
         repo = make(name)
         samples = [_load(repo, max(args.runs, 5) * 4) for _ in range(3)]
-        package, warm, first = (statistics.median(col) * 1000 for col in zip(*samples,
-                                                                              strict=True))
+        package, warm, first = (statistics.median(col) * 1000 for col in zip(*samples, strict=True))
         plan = statistics.median(_plan(repo) for _ in range(args.runs)) * 1000
         total = package + first
         failed |= total >= 20

@@ -38,8 +38,15 @@ def one_run(repo: Path, timeout: float = 20.0) -> tuple[float, float]:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
     start = time.perf_counter()
-    proc = subprocess.Popen([str(EXE)], cwd=repo, stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(EXE)],
+        cwd=repo,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
     seen = b""
     painted = ready = None
@@ -86,21 +93,32 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="shipline-paint-") as tmp:
         repo = args.repo
         if repo is None:
-            out = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp],
-                                 cwd=ROOT, capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-m", "shipline.domain.demo.sample", tmp],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             repo = Path(out.strip().splitlines()[-1])
         one_run(repo)  # warm the file cache once
         runs = [one_run(repo) for _ in range(args.runs)]
     paint = statistics.median(r[0] for r in runs)
     ready = statistics.median(r[1] for r in runs)
     helps = statistics.median(help_time() for _ in range(args.runs))
-    print(f"first screen painted   median {paint:.3f} s  (target < 1 s)  "
-          f"runs {', '.join(f'{r[0]:.3f}' for r in runs)}")
-    print(f"plan drawn             median {ready:.3f} s  "
-          f"runs {', '.join(f'{r[1]:.3f}' for r in runs)}")
+    print(
+        f"first screen painted   median {paint:.3f} s  (target < 1 s)  "
+        f"runs {', '.join(f'{r[0]:.3f}' for r in runs)}"
+    )
+    print(
+        f"plan drawn             median {ready:.3f} s  "
+        f"runs {', '.join(f'{r[1]:.3f}' for r in runs)}"
+    )
     print(f"shipline --help        median {helps:.3f} s  (target < 0.15 s)")
-    print(f"load average           {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} CPUs (wall times grow with it)")
+    print(
+        f"load average           {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs (wall times grow with it)"
+    )
     return 0 if paint < 1.0 else 1
 
 

@@ -41,23 +41,42 @@ TARGET = 2.0
 
 
 def _git_repo(path: Path) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b",
-               GIT_COMMITTER_EMAIL="b@x")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="b",
+        GIT_AUTHOR_EMAIL="b@x",
+        GIT_COMMITTER_NAME="b",
+        GIT_COMMITTER_EMAIL="b@x",
+    )
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
-    subprocess.run(["git", "-C", str(path), "commit", "-q", "--allow-empty", "-m", "init"],
-                   check=True, env=env)
-    return subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        ["git", "-C", str(path), "commit", "-q", "--allow-empty", "-m", "init"], check=True, env=env
+    )
+    return subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def _base(version: str, commit: str, head: ledger.LedgerHead) -> dict:
     return {
-        "recordType": "release", "version": version, "commitSha": commit, "gitTag": None,
+        "recordType": "release",
+        "version": version,
+        "commitSha": commit,
+        "gitTag": None,
         "buildInvocationId": f"urn:uuid:bench-{version}",
-        "builder": {"id": "https://shipline.dev/local/bench"}, "artifacts": [], "sbom": None,
-        "slsaLevel": "SLSA_BUILD_LEVEL_1", "chainVerified": True, "ledgerHead": head.to_json(),
-        "metadata": {"completeness": "incomplete", "declaredLevel": "SLSA_BUILD_LEVEL_1",
-                     "shortfall": None, "missing": ["registry"], "links": {"commit": commit}},
+        "builder": {"id": "https://shipline.dev/local/bench"},
+        "artifacts": [],
+        "sbom": None,
+        "slsaLevel": "SLSA_BUILD_LEVEL_1",
+        "chainVerified": True,
+        "ledgerHead": head.to_json(),
+        "metadata": {
+            "completeness": "incomplete",
+            "declaredLevel": "SLSA_BUILD_LEVEL_1",
+            "shortfall": None,
+            "missing": ["registry"],
+            "links": {"commit": commit},
+        },
         "recordedAt": "2026-01-01T00:00:00Z",
     }
 
@@ -77,13 +96,18 @@ def generate(repo: Path, count: int, attested: bool) -> None:
         signer = CryptoSigner(private)
         public = SSlibKey.from_crypto(private.public_key())
         keyid = public.keyid
-        pem = private.public_key().public_bytes(ser.Encoding.PEM,
-                                                ser.PublicFormat.SubjectPublicKeyInfo)
+        pem = private.public_key().public_bytes(
+            ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo
+        )
         (state / "keys").mkdir()
         (state / "keys" / f"{keyid}.pub.pem").write_bytes(pem)
         block = empty_block("sigstore") | {
-            "signed": True, "signedAt": "2026-01-01T00:00:00Z", "keyId": keyid,
-            "fingerprint": "0" * 64, "publicKey": f".shipline/keys/{keyid}.pub.pem"}
+            "signed": True,
+            "signedAt": "2026-01-01T00:00:00Z",
+            "keyId": keyid,
+            "fingerprint": "0" * 64,
+            "publicKey": f".shipline/keys/{keyid}.pub.pem",
+        }
     records: list[dict] = []
     previous: str | None = None
     for i in range(count):
@@ -98,20 +122,37 @@ def generate(repo: Path, count: int, attested: bool) -> None:
 
             digest = hashlib.sha256(data).hexdigest()
             facts = att.BuildFacts(
-                version=version, tag=None, commit_sha=commit, repository=f"git+file://{repo}",
-                builder_id=record["builder"]["id"], invocation_id=record["buildInvocationId"],
-                started_on="2026-01-01T00:00:00Z", finished_on="2026-01-01T00:00:00Z",
-                ledger_head=head, signing_method="sigstore")
+                version=version,
+                tag=None,
+                commit_sha=commit,
+                repository=f"git+file://{repo}",
+                builder_id=record["builder"]["id"],
+                invocation_id=record["buildInvocationId"],
+                started_on="2026-01-01T00:00:00Z",
+                finished_on="2026-01-01T00:00:00Z",
+                ledger_head=head,
+                signing_method="sigstore",
+            )
             payload = att.encode_payload(att.build_statement([att.Subject(name, digest)], facts))
             sig = bytes.fromhex(signer.sign(att.pae(att.PAYLOAD_TYPE, payload)).signature)
-            envelope = att.make_envelope(payload, [{"keyid": keyid,
-                                                    "sig": base64.b64encode(sig).decode()}])
+            envelope = att.make_envelope(
+                payload, [{"keyid": keyid, "sig": base64.b64encode(sig).decode()}]
+            )
             path = att.attestation_path(state, name, version)
             att.write_envelope(path, envelope)
-            record["artifacts"] = [{
-                "type": "tarball", "name": name, "path": f"dist/{name}", "sha256": digest,
-                "size": len(data), "registry": None, "publishedAt": None,
-                "attestation": str(path.relative_to(repo)), "signature": block}]
+            record["artifacts"] = [
+                {
+                    "type": "tarball",
+                    "name": name,
+                    "path": f"dist/{name}",
+                    "sha256": digest,
+                    "size": len(data),
+                    "registry": None,
+                    "publishedAt": None,
+                    "attestation": str(path.relative_to(repo)),
+                    "signature": block,
+                }
+            ]
         sealed = ledger.seal(record, previous)
         records.append(sealed)
         previous = sealed["hash"]
@@ -128,14 +169,18 @@ def time_verify(repo: Path, runs: int) -> tuple[float, float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run([str(exe), "-C", str(repo), "--output", "json", "verify", "--all"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [str(exe), "-C", str(repo), "--output", "json", "verify", "--all"],
+            capture_output=True,
+            text=True,
+        )
         times.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
-            raise SystemExit(f"verify failed ({done.returncode}): {done.stdout[-500:]}"
-                             f"{done.stderr[-500:]}")
+            raise SystemExit(
+                f"verify failed ({done.returncode}): {done.stdout[-500:]}{done.stderr[-500:]}"
+            )
     return statistics.median(times), statistics.median(cpu)
 
 
@@ -153,9 +198,12 @@ def main() -> None:
             took, cpu = time_verify(tmp / "repo", args.runs)
             verdict = "meets" if took < TARGET else "MISSES"
             load = os.getloadavg()[0]
-            print(f"verify --all, {args.records} records ({kind}): {took:.2f} s wall, {cpu:.2f} s "
-                  f"CPU, median of {args.runs} runs ({verdict} the {TARGET:g} s target; load "
-                  f"average {load:.1f}; ledger generated in {made:.1f} s)", flush=True)
+            print(
+                f"verify --all, {args.records} records ({kind}): {took:.2f} s wall, {cpu:.2f} s "
+                f"CPU, median of {args.runs} runs ({verdict} the {TARGET:g} s target; load "
+                f"average {load:.1f}; ledger generated in {made:.1f} s)",
+                flush=True,
+            )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

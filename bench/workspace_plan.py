@@ -53,8 +53,9 @@ def generate(out: Path, packages: int, commits: int, seed: int = 7) -> Path:
             files["package.json"] = json.dumps({"name": "bench", "private": True}) + "\n"
             files["pnpm-workspace.yaml"] = "packages:\n  - 'packages/*'\n"
             for n in names:
-                files[f"packages/{n}/package.json"] = json.dumps(
-                    {"name": f"@bench/{n}", "version": "1.0.0"}, indent=2) + "\n"
+                files[f"packages/{n}/package.json"] = (
+                    json.dumps({"name": f"@bench/{n}", "version": "1.0.0"}, indent=2) + "\n"
+                )
             subject = "chore: set up the workspace"
         else:
             kind = rng.choice(types)
@@ -82,8 +83,7 @@ def generate(out: Path, packages: int, commits: int, seed: int = 7) -> Path:
                 tags.append((f"@bench/{n}@{'.'.join(map(str, versions[n]))}", mark))
     for name, at in tags:
         lines.append(f"reset refs/tags/{name}\nfrom :{at}\n\n".encode())
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=out, input=b"".join(lines),
-                   check=True)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=out, input=b"".join(lines), check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=out, check=True)
     return out
 
@@ -93,8 +93,11 @@ def time_plan(repo: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([str(exe), "-C", str(repo), "--output", "json", "release", "plan"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [str(exe), "-C", str(repo), "--output", "json", "release", "plan"],
+            capture_output=True,
+            text=True,
+        )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             sys.exit(f"release plan failed in {repo}: {done.stderr or done.stdout[-500:]}")
@@ -104,17 +107,22 @@ def time_plan(repo: Path, runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--shapes", nargs="*",
-                        default=["100x20000", "100x10000", "50x20000", "25x5000"],
-                        help="PACKAGESxCOMMITS")
+    parser.add_argument(
+        "--shapes",
+        nargs="*",
+        default=["100x20000", "100x10000", "50x20000", "25x5000"],
+        help="PACKAGESxCOMMITS",
+    )
     args = parser.parse_args()
     results: dict[tuple[int, int], float] = {}
     for shape in args.shapes:
         packages, commits = (int(x) for x in shape.split("x"))
         repo = generate(HERE / ".work" / f"workspace-{packages}x{commits}", packages, commits)
         results[(packages, commits)] = time_plan(repo, args.runs)
-        print(f"release plan  {packages:4d} packages x {commits:6d} commits: "
-              f"{results[(packages, commits)]:.3f} s (median of {args.runs})")
+        print(
+            f"release plan  {packages:4d} packages x {commits:6d} commits: "
+            f"{results[(packages, commits)]:.3f} s (median of {args.runs})"
+        )
     if (100, 20000) in results and (100, 10000) in results:
         ratio = results[(100, 20000)] / results[(100, 10000)]
         print(f"twice the commits (100 packages): x{ratio:.2f} the time (linear: <= 2)")

@@ -53,8 +53,14 @@ from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_work
 from shipline.domain.workspace.released import released_workspace
 
 
-def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
-                     env: dict[str, str] | None = None) -> Any:
+def collect_evidence(
+    git: Git,
+    loaded: LoadedConfig,
+    version: str,
+    *,
+    rebuild: bool = True,
+    env: dict[str, str] | None = None,
+) -> Any:
     """The L4 review evidence of ``version`` (:class:`shipline.domain.review.decide.Evidence`;
     ``.to_json()``). The rebuild takes as long as a build: run it in a worker."""
     from shipline.domain.review.evidence import collect_evidence as collect
@@ -62,15 +68,31 @@ def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: b
     return collect(git, loaded, version, rebuild=rebuild, env=env)
 
 
-def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool,
-                  method: str = "gpg", comment: str | None = None,
-                  env: dict[str, str] | None = None, rebuild: bool = True) -> Any:
+def submit_review(
+    git: Git,
+    loaded: LoadedConfig,
+    version: str,
+    *,
+    approve: bool,
+    method: str = "gpg",
+    comment: str | None = None,
+    env: dict[str, str] | None = None,
+    rebuild: bool = True,
+) -> Any:
     """Sign and record an approval or rejection; returns
     :class:`shipline.domain.review.approve.ReviewOutcome` (``.evidence``, ``.level_record``)."""
     from shipline.domain.review.approve import submit_review as submit
 
-    return submit(git, loaded, version, approve=approve, method=method, comment=comment,
-                  env=env, rebuild=rebuild)
+    return submit(
+        git,
+        loaded,
+        version,
+        approve=approve,
+        method=method,
+        comment=comment,
+        env=env,
+        rebuild=rebuild,
+    )
 
 
 __all__ = [

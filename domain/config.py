@@ -35,8 +35,7 @@ SlsaLevel = Literal[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
-                              defer_build=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
 
 
 class VersionFile(_Strict):
@@ -70,8 +69,9 @@ class CommandGate(_Strict):
     @field_validator("run")
     @classmethod
     def _runs_something(cls, value: str | list[str]) -> str | list[str]:
-        if (value.strip() if isinstance(value, str) else value and value[0].strip()) == "" or \
-                value == []:
+        if (
+            value.strip() if isinstance(value, str) else value and value[0].strip()
+        ) == "" or value == []:
             raise ValueError("a gate's run must name a command")
         return value
 
@@ -251,6 +251,7 @@ class BumpRule(_Strict):
             raise ValueError("a bump rule needs a type, a scope or a pattern")
         return self
 
+
 FORGE_API_DEFAULTS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4"}
 FORGE_TOKEN_DEFAULTS = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN"}
 
@@ -277,10 +278,16 @@ class ForgeConfig(_Strict):
     @field_validator("repository")
     @classmethod
     def _repository_shape(cls, value: str) -> str:
-        if value != value.strip() or "://" in value or value.startswith("/") or \
-                value.endswith("/") or "//" in value:
-            raise ValueError("repository is 'owner/name' (GitLab: the project path or id), "
-                             "not a URL")
+        if (
+            value != value.strip()
+            or "://" in value
+            or value.startswith("/")
+            or value.endswith("/")
+            or "//" in value
+        ):
+            raise ValueError(
+                "repository is 'owner/name' (GitLab: the project path or id), not a URL"
+            )
         return value
 
     @field_validator("api_url", "upload_url")
@@ -303,16 +310,20 @@ class ForgeConfig(_Strict):
         import re
 
         if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise ValueError("tokenEnv is the NAME of an environment variable "
-                             "(e.g. GITHUB_TOKEN), not a token")
+            raise ValueError(
+                "tokenEnv is the NAME of an environment variable (e.g. GITHUB_TOKEN), not a token"
+            )
         return value
 
     @model_validator(mode="after")
     def _github_only_upload(self) -> ForgeConfig:
         if self.upload_url is not None and self.type != "github":
             raise ValueError("uploadUrl is for GitHub only (GitLab uploads through apiUrl)")
-        if self.type == "github" and not self.repository.isdigit() and \
-                self.repository.count("/") != 1:
+        if (
+            self.type == "github"
+            and not self.repository.isdigit()
+            and self.repository.count("/") != 1
+        ):
             raise ValueError("a GitHub repository is 'owner/name'")
         return self
 
@@ -355,8 +366,9 @@ class ReleaseConfig(_Strict):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"[{i}] {pattern!r} is not a valid regular expression: "
-                                 f"{exc}") from None
+                raise ValueError(
+                    f"[{i}] {pattern!r} is not a valid regular expression: {exc}"
+                ) from None
         return value
 
     @field_validator("commit_message")
@@ -465,8 +477,9 @@ def parse_config(data: Any, source: str) -> Config:
         ) from None
 
 
-def load_config(repo: Path, state_dir: Path | None = None,
-                config_file: Path | None = None) -> LoadedConfig:
+def load_config(
+    repo: Path, state_dir: Path | None = None, config_file: Path | None = None
+) -> LoadedConfig:
     """Load and validate the config, or detect defaults when there is none;
     every path it names is confined to the repository (:func:`confined`).
 
@@ -475,21 +488,28 @@ def load_config(repo: Path, state_dir: Path | None = None,
     else the same; the state (ledger, journal) stays where it is."""
     state = state_dir_for(repo, state_dir)
     if state_dir is not None and state.exists() and not state.is_dir():
-        raise UsageError(f"--state-dir {state_dir}: not a directory",
-                         hint="name a directory (it is created when missing)")
+        raise UsageError(
+            f"--state-dir {state_dir}: not a directory",
+            hint="name a directory (it is created when missing)",
+        )
     if state_dir is not None and not state.parent.is_dir():
-        raise UsageError(f"--state-dir {state_dir}: {state.parent} does not exist",
-                         hint="create the parent directory, or name another state dir")
+        raise UsageError(
+            f"--state-dir {state_dir}: {state.parent} does not exist",
+            hint="create the parent directory, or name another state dir",
+        )
     rules.confine(repo, str(state), "the state dir")
     path = state / "config.json"
     if config_file is not None:
         path = config_file.resolve()
         if not path.is_file():
-            raise ConfigInvalid(f"{path}: no such config file",
-                                hint="pass --config with the path of a shipline config.json")
+            raise ConfigInvalid(
+                f"{path}: no such config file",
+                hint="pass --config with the path of a shipline config.json",
+            )
     elif not path.is_file():
-        return LoadedConfig(config=confined(repo, detect_defaults(repo), "(detected)"),
-                            path=None, state_dir=state)
+        return LoadedConfig(
+            config=confined(repo, detect_defaults(repo), "(detected)"), path=None, state_dir=state
+        )
     try:
         data = read_strict(path, max_bytes=CONFIG_MAX_BYTES, max_depth=CONFIG_MAX_DEPTH)
     except StrictJSONError as exc:
@@ -497,9 +517,10 @@ def load_config(repo: Path, state_dir: Path | None = None,
             f"{path}: malformed JSON: {exc}", hint="fix the JSON syntax at that position"
         ) from None
     except OSError as exc:
-        raise ConfigInvalid(f"{path}: cannot read: {exc.strerror}",
-                            hint="make the config a readable file (or pass --config FILE)") \
-            from None
+        raise ConfigInvalid(
+            f"{path}: cannot read: {exc.strerror}",
+            hint="make the config a readable file (or pass --config FILE)",
+        ) from None
     config = confined(repo, parse_config(data, str(path)), str(path))
     return LoadedConfig(config=config, path=path, state_dir=state)
 
@@ -515,22 +536,41 @@ def confined(repo: Path, config: Config, source: str) -> Config:
     committed; the symlink stays), 90 when one leads outside."""
     release = config.release
     files = [
-        (rules.confine(repo, f, f"{source}: release.versionBump[{i}]")
-         if isinstance(f, str) else f.model_copy(update={"path": rules.confine(
-             repo, f.path, f"{source}: release.versionBump[{i}].path")}))
-        for i, f in enumerate(release.version_bump)]
+        (
+            rules.confine(repo, f, f"{source}: release.versionBump[{i}]")
+            if isinstance(f, str)
+            else f.model_copy(
+                update={
+                    "path": rules.confine(repo, f.path, f"{source}: release.versionBump[{i}].path")
+                }
+            )
+        )
+        for i, f in enumerate(release.version_bump)
+    ]
     changelog = release.changelog
     if "path" in changelog.model_fields_set:  # unset: the repository's own is found later
-        changelog = changelog.model_copy(update={"path": rules.confine(
-            repo, changelog.path, f"{source}: release.changelog.path")})
-    artifacts = [a.model_copy(update={"path": rules.confine(
-        repo, a.path, f"{source}: release.artifacts[{i}].path")})
-        for i, a in enumerate(release.artifacts)]
-    gates = [g.model_copy(update={"cwd": rules.confine(
-        repo, g.cwd, f"{source}: release.gates[{i}].cwd") if g.cwd is not None else None})
-        for i, g in enumerate(release.gates)]
-    update = {"version_bump": files, "changelog": changelog, "artifacts": artifacts,
-              "gates": gates}
+        changelog = changelog.model_copy(
+            update={
+                "path": rules.confine(repo, changelog.path, f"{source}: release.changelog.path")
+            }
+        )
+    artifacts = [
+        a.model_copy(
+            update={"path": rules.confine(repo, a.path, f"{source}: release.artifacts[{i}].path")}
+        )
+        for i, a in enumerate(release.artifacts)
+    ]
+    gates = [
+        g.model_copy(
+            update={
+                "cwd": rules.confine(repo, g.cwd, f"{source}: release.gates[{i}].cwd")
+                if g.cwd is not None
+                else None
+            }
+        )
+        for i, g in enumerate(release.gates)
+    ]
+    update = {"version_bump": files, "changelog": changelog, "artifacts": artifacts, "gates": gates}
     return config.model_copy(update={"release": release.model_copy(update=update)})
 
 

@@ -34,8 +34,10 @@ def template_problem(template: str, allowed: set[str], required: str | None = No
                 continue
             if field not in allowed:
                 known = ", ".join("{" + a + "}" for a in sorted(allowed))
-                return f"unknown placeholder {{{field}}}: only {known} (write {{{{ and }}}} " \
-                       "for literal braces)"
+                return (
+                    f"unknown placeholder {{{field}}}: only {known} (write {{{{ and }}}} "
+                    "for literal braces)"
+                )
             if spec or conversion:
                 return f"placeholder {{{field}}} takes no format spec or conversion"
             names.append(field)
@@ -86,8 +88,9 @@ def url_secret_problem(url: str) -> str | None:
     if parts.password is not None:
         return "the URL carries a password: secrets never go in the config"
     query = urllib.parse.parse_qs(parts.query)
-    if any(key.lower() in ("token", "password", "access_token", "api_key", "apikey")
-           for key in query):
+    if any(
+        key.lower() in ("token", "password", "access_token", "api_key", "apikey") for key in query
+    ):
         return "the URL carries a token in its query: secrets never go in the config"
     return None
 
@@ -101,9 +104,13 @@ def confine(repo: Path, rel: str, where: str) -> str:
     root = repo.resolve()
     target = (root / rel).resolve()
     if not target.is_relative_to(root):
-        via = " (through a symlink)" if Path(os.path.normpath(root / rel)).is_relative_to(root) \
+        via = (
+            " (through a symlink)"
+            if Path(os.path.normpath(root / rel)).is_relative_to(root)
             else ""
+        )
         raise ConfigInvalid(
             f"{where}: {rel} resolves outside the repository{via}",
-            hint="shipline writes only inside the repository: use a path under it")
+            hint="shipline writes only inside the repository: use a path under it",
+        )
     return target.relative_to(root).as_posix() if target != root else "."

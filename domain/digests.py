@@ -57,8 +57,9 @@ def sha256_file(path: Path) -> FileDigest:
             if size is None:
                 size = _hash_read(handle, digest)
     except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not an artifact file",
-                         hint="pass the built files themselves") from None
+        raise UsageError(
+            f"{path}: is a directory, not an artifact file", hint="pass the built files themselves"
+        ) from None
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file", hint="check the artifact path") from None
     except PermissionError:
@@ -78,8 +79,10 @@ def _hash_mapped(fd: int, digest: Any) -> int | None:
     size, offset = info.st_size, 0
     while offset < size:
         if os.fstat(fd).st_size < size:
-            raise DigestMismatch("the file shrank while it was being digested",
-                                 hint="something is rewriting the artifact; stop it and retry")
+            raise DigestMismatch(
+                "the file shrank while it was being digested",
+                hint="something is rewriting the artifact; stop it and retry",
+            )
         length = min(WINDOW, size - offset)
         with mmap.mmap(fd, length, offset=offset, access=mmap.ACCESS_READ) as window:
             if hasattr(mmap, "MADV_SEQUENTIAL"):
@@ -117,8 +120,10 @@ def normalize_sha256(value: str) -> str:
         text = text[7:]
     text = text.lower()
     if not SHA256_RE.match(text):
-        raise UsageError(f"{value!r} is not a SHA-256 digest (64 hex characters)",
-                         hint="pass the digest as 64 hex characters, with or without sha256:")
+        raise UsageError(
+            f"{value!r} is not a SHA-256 digest (64 hex characters)",
+            hint="pass the digest as 64 hex characters, with or without sha256:",
+        )
     return text
 
 

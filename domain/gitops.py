@@ -47,8 +47,15 @@ class Git:
             )
         return cls(Path(done.stdout.strip()))
 
-    def run(self, args: Sequence[str], *, timeout: float = 120, check: bool = True,
-            env: dict[str, str] | None = None, input: str | None = None) -> runner.Completed:
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        timeout: float = 120,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> runner.Completed:
         merged = _env()
         if env:
             merged.update(env)

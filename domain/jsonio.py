@@ -62,18 +62,17 @@ def depth(value: Any) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item \
-            if isinstance(item, list) else None
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
         if children is None:
             continue
         deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children
-                     if isinstance(child, dict | list))
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
-def read_strict(path: Path, max_bytes: int = 64 * 1024 * 1024,
-                max_depth: int = MAX_DEPTH) -> Any:
+def read_strict(path: Path, max_bytes: int = 64 * 1024 * 1024, max_depth: int = MAX_DEPTH) -> Any:
     """The strict JSON in ``path``, at most ``max_bytes`` long and
     ``max_depth`` levels deep (:class:`StrictJSONError` otherwise)."""
     size = path.stat().st_size

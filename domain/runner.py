@@ -133,8 +133,9 @@ def run(
         raise ToolTimeout(argv, timeout or 0, redact(out)) from None
     stdout = proc.stdout if text else proc.stdout.decode(errors="replace")
     stderr = proc.stderr if text else proc.stderr.decode(errors="replace")
-    done = Completed(argv, proc.returncode, redact(stdout), redact(stderr),
-                     time.monotonic() - start)
+    done = Completed(
+        argv, proc.returncode, redact(stdout), redact(stderr), time.monotonic() - start
+    )
     if check and not done.ok:
         raise subprocess.CalledProcessError(proc.returncode, argv, done.stdout, done.stderr)
     return done
@@ -151,8 +152,12 @@ def run_bytes(
     argv = _resolve(argv, env)
     try:
         proc = subprocess.run(
-            argv, cwd=cwd, env=dict(env) if env is not None else None,
-            capture_output=True, timeout=timeout, start_new_session=True,
+            argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            capture_output=True,
+            timeout=timeout,
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired:
         raise ToolTimeout(argv, timeout or 0, "") from None
@@ -165,18 +170,29 @@ class Background:
     Used for ``git log`` of a whole history, which takes as long as
     shipline's own start-up."""
 
-    def __init__(self, argv: Sequence[str], *, cwd: str | Path | None = None,
-                 env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ):
         self.argv = _resolve(argv, env)
         self.proc = subprocess.Popen(
-            self.argv, cwd=cwd, env=dict(env) if env is not None else None,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            self.argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._chunks: list[bytes] = []
         self._err: list[bytes] = []
-        self._threads = [threading.Thread(target=self._drain, args=(src, dst), daemon=True)
-                         for src, dst in ((self.proc.stdout, self._chunks),
-                                          (self.proc.stderr, self._err))]
+        self._threads = [
+            threading.Thread(target=self._drain, args=(src, dst), daemon=True)
+            for src, dst in ((self.proc.stdout, self._chunks), (self.proc.stderr, self._err))
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -195,8 +211,11 @@ class Background:
             raise ToolTimeout(self.argv, timeout or 0, "") from None
         for thread in self._threads:
             thread.join()
-        return (self.proc.returncode, b"".join(self._chunks),
-                redact(b"".join(self._err).decode(errors="replace")))
+        return (
+            self.proc.returncode,
+            b"".join(self._chunks),
+            redact(b"".join(self._err).decode(errors="replace")),
+        )
 
 
 def stream(

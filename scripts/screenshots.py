@@ -96,8 +96,7 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
             asked = app.screen
             await pilot.press("y")
             await _until(pilot, lambda a=asked: app.screen is not a or app.state.finished)
-            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
-                         or app.state.finished)
+            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) or app.state.finished)
         await _until(pilot, lambda: app.state.finished)
         app.goto("publish")
         await save("publish", pilot)
@@ -110,8 +109,13 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("h")
         await _until(pilot, lambda: app.current_name == "history")
         await pilot.press("v")
-        await _until(pilot, lambda: getattr(app.screen, "report", None) is not None
-                     or getattr(app.screen, "error", None) is not None)
+        await _until(
+            pilot,
+            lambda: (
+                getattr(app.screen, "report", None) is not None
+                or getattr(app.screen, "error", None) is not None
+            ),
+        )
         await save("history", pilot)
         await pilot.press("R")
         await _until(pilot, lambda: app.current_name == "review")
@@ -119,8 +123,7 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     return saved
 
 
-async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int],
-                          number: int) -> list[Path]:
+async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int], number: int) -> list[Path]:
     """The Plan screen of a workspace: its packages table."""
     app = ShiplineApp(repo)
     async with app.run_test(size=size) as pilot:
@@ -163,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--size", default="80x24", help="COLUMNSxROWS")
-    parser.add_argument("--source-only", action="store_true",
-                        help="the plain sample repository instead of the demo sandbox")
+    parser.add_argument(
+        "--source-only",
+        action="store_true",
+        help="the plain sample repository instead of the demo sandbox",
+    )
     args = parser.parse_args(argv)
     cols, rows = (int(n) for n in args.size.split("x"))
     out: Path = args.out
@@ -173,8 +179,13 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
     with tempfile.TemporaryDirectory(prefix="shipline-shots-") as tmp:
         if args.source_only:
-            done = subprocess.run([sys.executable, "-m", "shipline.domain.demo.sample", tmp],
-                                  cwd=ROOT, capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "shipline.domain.demo.sample", tmp],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             repo = Path(done.stdout.strip().splitlines()[-1])
             svgs = asyncio.run(shoot(repo, out, (cols, rows)))
         else:
@@ -182,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         svgs += _shoot_workspace(Path(tmp), out, (cols, rows), len(svgs) + 1)
     for svg in svgs:
         png = to_png(svg)
-        print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg,
-              "+ png" if png else "(no rsvg-convert: SVG only)")
+        print(
+            svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg,
+            "+ png" if png else "(no rsvg-convert: SVG only)",
+        )
     return 0
 
 

@@ -68,8 +68,9 @@ class CargoRegistry:
         server.block_on_close = False  # type: ignore[misc]
         self.server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        (self.root / "index" / "config.json").write_text(json.dumps(
-            {"dl": f"{self.url}/api/v1/crates", "api": self.url, "auth-required": False}))
+        (self.root / "index" / "config.json").write_text(
+            json.dumps({"dl": f"{self.url}/api/v1/crates", "api": self.url, "auth-required": False})
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -94,21 +95,28 @@ class CargoRegistry:
 
     def publish(self, body: bytes) -> tuple[int, dict[str, Any]]:
         (meta_len,) = struct.unpack("<I", body[:4])
-        meta = json.loads(body[4:4 + meta_len])
-        (crate_len,) = struct.unpack("<I", body[4 + meta_len:8 + meta_len])
-        crate = body[8 + meta_len:8 + meta_len + crate_len]
+        meta = json.loads(body[4 : 4 + meta_len])
+        (crate_len,) = struct.unpack("<I", body[4 + meta_len : 8 + meta_len])
+        crate = body[8 + meta_len : 8 + meta_len + crate_len]
         name, version = meta["name"], meta["vers"]
         with self.lock:
             entries = self.entries(name)
             if any(e["vers"] == version for e in entries):
-                return 400, {"errors": [{"detail": f"crate version `{name}@{version}` is "
-                                                   "already uploaded"}]}
+                return 400, {
+                    "errors": [{"detail": f"crate version `{name}@{version}` is already uploaded"}]
+                }
             self.crate_file(name, version).write_bytes(crate)
-            entries.append({"name": name, "vers": version,
-                            "deps": [_index_dep(d) for d in meta.get("deps", [])],
-                            "cksum": hashlib.sha256(crate).hexdigest(),
-                            "features": meta.get("features", {}), "yanked": False,
-                            "links": meta.get("links")})
+            entries.append(
+                {
+                    "name": name,
+                    "vers": version,
+                    "deps": [_index_dep(d) for d in meta.get("deps", [])],
+                    "cksum": hashlib.sha256(crate).hexdigest(),
+                    "features": meta.get("features", {}),
+                    "yanked": False,
+                    "links": meta.get("links"),
+                }
+            )
             self._write_entries(name, entries)
         return 200, {"warnings": {"invalid_categories": [], "invalid_badges": [], "other": []}}
 
@@ -155,7 +163,7 @@ def _handler(reg: CargoRegistry) -> type[BaseHTTPRequestHandler]:
                 return
             path = self.path.split("?", 1)[0]
             if path.startswith("/index/"):
-                target = (reg.root / "index" / path[len("/index/"):]).resolve()
+                target = (reg.root / "index" / path[len("/index/") :]).resolve()
                 if (reg.root / "index").resolve() in target.parents and target.is_file():
                     return self._send(200, target.read_bytes(), "text/plain")
                 return self._send(404, b"not found\n", "text/plain")

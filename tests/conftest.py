@@ -21,15 +21,23 @@ pytest_plugins = [*pytest_plugins, "registries", "installed"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch,
-                  tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads the developer's git config, gpg keys or CI variables."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "CI", "GPG_KEY_ID", "GNUPGHOME",
-                "SOURCE_DATE_EPOCH"):
+    for var in (
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "CIRCLECI",
+        "CI",
+        "GPG_KEY_ID",
+        "GNUPGHOME",
+        "SOURCE_DATE_EPOCH",
+    ):
         monkeypatch.delenv(var, raising=False)
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test Author\n\temail = author@example.com\n"
@@ -51,8 +59,9 @@ class Repo:
         full_env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         if env:
             full_env.update(env)
-        done = subprocess.run(["git", *args], cwd=self.path, env=full_env, capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, env=full_env, capture_output=True, text=True
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"git {' '.join(args)}: {done.stderr}")
         return done.stdout.strip()
@@ -108,10 +117,13 @@ def repo(tmp_path: Path) -> Repo:
 @pytest.fixture
 def py_repo(repo: Repo) -> Repo:
     """A Python project released once as v1.2.0, with commits since."""
-    repo.commit("chore: initial commit", {
-        "pyproject.toml": '[project]\nname = "demo"\nversion = "1.2.0"\n# keep me\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
-    })
+    repo.commit(
+        "chore: initial commit",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "1.2.0"\n# keep me\n',
+            "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+        },
+    )
     repo.tag("v1.2.0", "Release v1.2.0")
     repo.commit("feat(api): add the export endpoint")
     repo.commit("fix: handle empty input")
@@ -156,34 +168,66 @@ def cli() -> Iterator[object]:
     yield invoke
 
 
-def run_shipline(*args: str | Path, cwd: Path | None = None,
-                 env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+def run_shipline(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> CliResult:
     """Run the real ``shipline`` console script in a subprocess."""
     exe = Path(sys.executable).parent / "shipline"
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
-    done = subprocess.run([str(exe), *map(str, args)], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [str(exe), *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 
 # --- the fast loop: `pytest -m "not slow"` -------------------------------------------------
 
-SLOW_FIXTURES = frozenset({
-    "pypiserver", "pypiserver_auth", "file_server", "cargo_registry", "fault_proxy",
-    "verdaccio", "npm_token", "oci_registry", "oci_registry_auth", "oci_registry_nodelete",
-    "oci_registry_token", "tmux", "standin",
-})
+SLOW_FIXTURES = frozenset(
+    {
+        "pypiserver",
+        "pypiserver_auth",
+        "file_server",
+        "cargo_registry",
+        "fault_proxy",
+        "verdaccio",
+        "npm_token",
+        "oci_registry",
+        "oci_registry_auth",
+        "oci_registry_nodelete",
+        "oci_registry_token",
+        "tmux",
+        "standin",
+    }
+)
 """Fixtures that start a real registry, server or terminal (``standin``: the
 sigstore or forge stand-in servers): a test using one is slow."""
 
-SLOW_FILES = frozenset({
-    "test_release_e2e.py", "test_release_four_registries.py", "test_tui_tmux.py",
-    "test_installable.py", "test_self_release.py", "test_tui_demo_release.py",
-    "test_ci_templates.py", "test_forge_release.py", "test_forge_clients.py",
-    "test_forge_prism.py", "test_tamper.py", "test_tool_imports.py",
-})
+SLOW_FILES = frozenset(
+    {
+        "test_release_e2e.py",
+        "test_release_four_registries.py",
+        "test_tui_tmux.py",
+        "test_installable.py",
+        "test_self_release.py",
+        "test_tui_demo_release.py",
+        "test_ci_templates.py",
+        "test_forge_release.py",
+        "test_forge_clients.py",
+        "test_forge_prism.py",
+        "test_tamper.py",
+        "test_tool_imports.py",
+    }
+)
 """End-to-end files: whole releases through real tools, wheels and terminals;
 forge releases against stand-in GitHub/GitLab servers; CI templates validated
 against the providers' full JSON schemas; every attack against two shipped,
@@ -195,11 +239,13 @@ SLOW_PREFIXES = ("test_redteam_",)
 SLOW_WORDS = ("sigkill", "real_terminal")
 """Tests that kill a shipline process mid-release, or drive one in a pseudo-terminal."""
 
-SLOW_TESTS = frozenset({
-    "test_headless_demo_ships_publishes_and_verifies",
-    "test_two_ships_at_once_give_one_0_and_one_52_every_time",
-    "test_six_processes_appending_at_once_keep_one_intact_chain",
-})
+SLOW_TESTS = frozenset(
+    {
+        "test_headless_demo_ships_publishes_and_verifies",
+        "test_two_ships_at_once_give_one_0_and_one_52_every_time",
+        "test_six_processes_appending_at_once_keep_one_intact_chain",
+    }
+)
 """End-to-end tests in otherwise fast files: the whole demo, process races."""
 
 
@@ -208,7 +254,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         name = getattr(item, "originalname", item.name)
-        if (item.path.name in SLOW_FILES or item.path.name.startswith(SLOW_PREFIXES)
-                or name in SLOW_TESTS or any(w in name for w in SLOW_WORDS)
-                or fixtures & SLOW_FIXTURES):
+        if (
+            item.path.name in SLOW_FILES
+            or item.path.name.startswith(SLOW_PREFIXES)
+            or name in SLOW_TESTS
+            or any(w in name for w in SLOW_WORDS)
+            or fixtures & SLOW_FIXTURES
+        ):
             item.add_marker(pytest.mark.slow)

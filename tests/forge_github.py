@@ -29,8 +29,9 @@ from forge_standin import Fault, FaultyHandler
 from registries import QuietServer
 
 ROOT = Path(__file__).resolve().parent
-OPENAPI = ROOT / ".npm" / "node_modules" / "@octokit" / "openapi" / "generated" / \
-    "api.github.com.json"
+OPENAPI = (
+    ROOT / ".npm" / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+)
 
 
 @cache
@@ -81,8 +82,9 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def request_problems(method: str, path: str, query: dict[str, list[str]],
-                     body: bytes, content_type: str) -> list[str]:
+def request_problems(
+    method: str, path: str, query: dict[str, list[str]], body: bytes, content_type: str
+) -> list[str]:
     """What is wrong with a request according to GitHub's description."""
     from jsonschema import Draft202012Validator
 
@@ -130,8 +132,9 @@ class GitHubStandIn:
     owner: str = "acme"
     repo: str = "widget"
     token: str = "ghs_standin_token_0123456789"
-    permissions: dict[str, bool] | None = field(default_factory=lambda: {"push": True,
-                                                                         "pull": True})
+    permissions: dict[str, bool] | None = field(
+        default_factory=lambda: {"push": True, "pull": True}
+    )
     releases: dict[int, dict[str, Any]] = field(default_factory=dict)
     assets: dict[int, dict[str, Any]] = field(default_factory=dict)
     blobs: dict[int, bytes] = field(default_factory=dict)
@@ -163,38 +166,74 @@ class GitHubStandIn:
     # --- shapes (every field the description requires) ------------------------------------
 
     def _user(self) -> dict[str, Any]:
-        return {"login": "shipline-bot", "id": 1, "node_id": "U_1", "avatar_url": "",
-                "gravatar_id": None, "url": "", "html_url": "", "followers_url": "",
-                "following_url": "", "gists_url": "", "starred_url": "", "subscriptions_url": "",
-                "organizations_url": "", "repos_url": "", "events_url": "",
-                "received_events_url": "", "type": "Bot", "site_admin": False}
+        return {
+            "login": "shipline-bot",
+            "id": 1,
+            "node_id": "U_1",
+            "avatar_url": "",
+            "gravatar_id": None,
+            "url": "",
+            "html_url": "",
+            "followers_url": "",
+            "following_url": "",
+            "gists_url": "",
+            "starred_url": "",
+            "subscriptions_url": "",
+            "organizations_url": "",
+            "repos_url": "",
+            "events_url": "",
+            "received_events_url": "",
+            "type": "Bot",
+            "site_admin": False,
+        }
 
     def asset_json(self, asset: dict[str, Any]) -> dict[str, Any]:
         base = f"{self.url}/repos/{self.owner}/{self.repo}/releases/assets/{asset['id']}"
         release = self.releases[asset["release_id"]]
-        return {"url": base, "id": asset["id"], "node_id": f"RA_{asset['id']}",
-                "name": asset["name"], "label": None, "uploader": self._user(),
-                "content_type": asset["content_type"], "state": asset["state"],
-                "size": asset["size"], "download_count": 0,
-                "digest": f"sha256:{asset['sha256']}" if self.report_digest and
-                asset["state"] == "uploaded" else None,
-                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-                "browser_download_url": f"{self.url}/{self.owner}/{self.repo}/releases/download/"
-                f"{release['tag_name']}/{asset['name']}"}
+        return {
+            "url": base,
+            "id": asset["id"],
+            "node_id": f"RA_{asset['id']}",
+            "name": asset["name"],
+            "label": None,
+            "uploader": self._user(),
+            "content_type": asset["content_type"],
+            "state": asset["state"],
+            "size": asset["size"],
+            "download_count": 0,
+            "digest": f"sha256:{asset['sha256']}"
+            if self.report_digest and asset["state"] == "uploaded"
+            else None,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "browser_download_url": f"{self.url}/{self.owner}/{self.repo}/releases/download/"
+            f"{release['tag_name']}/{asset['name']}",
+        }
 
     def release_json(self, release: dict[str, Any]) -> dict[str, Any]:
         rid = release["id"]
         api = f"{self.url}/repos/{self.owner}/{self.repo}/releases/{rid}"
-        return {"url": api, "html_url": f"{self.url}/{self.owner}/{self.repo}/releases/tag/"
-                f"{release['tag_name']}", "assets_url": f"{api}/assets",
-                "upload_url": f"{self.url}/uploads/repos/{self.owner}/{self.repo}/releases/"
-                f"{rid}/assets{{?name,label}}", "tarball_url": None, "zipball_url": None,
-                "id": rid, "node_id": f"RE_{rid}", "tag_name": release["tag_name"],
-                "target_commitish": "main", "name": release["name"], "body": release["body"],
-                "draft": False, "prerelease": release["prerelease"],
-                "created_at": "2026-01-01T00:00:00Z", "published_at": "2026-01-01T00:00:00Z",
-                "author": self._user(),
-                "assets": [self.asset_json(a) for a in self.assets_of(rid)]}
+        return {
+            "url": api,
+            "html_url": f"{self.url}/{self.owner}/{self.repo}/releases/tag/{release['tag_name']}",
+            "assets_url": f"{api}/assets",
+            "upload_url": f"{self.url}/uploads/repos/{self.owner}/{self.repo}/releases/"
+            f"{rid}/assets{{?name,label}}",
+            "tarball_url": None,
+            "zipball_url": None,
+            "id": rid,
+            "node_id": f"RE_{rid}",
+            "tag_name": release["tag_name"],
+            "target_commitish": "main",
+            "name": release["name"],
+            "body": release["body"],
+            "draft": False,
+            "prerelease": release["prerelease"],
+            "created_at": "2026-01-01T00:00:00Z",
+            "published_at": "2026-01-01T00:00:00Z",
+            "author": self._user(),
+            "assets": [self.asset_json(a) for a in self.assets_of(rid)],
+        }
 
 
 def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
@@ -206,39 +245,57 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.next_id += 1
                 state.assets[state.next_id] = {
-                    "id": state.next_id, "release_id": rid, "name": query["name"][0],
-                    "state": "starter", "size": 0, "sha256": "", "content_type":
-                    "application/octet-stream"}
+                    "id": state.next_id,
+                    "release_id": rid,
+                    "name": query["name"][0],
+                    "state": "starter",
+                    "size": 0,
+                    "sha256": "",
+                    "content_type": "application/octet-stream",
+                }
 
-        def _route(self, method: str, path: str, query: dict[str, list[str]],
-                   body: bytes) -> int:
+        def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> int:
             if path.startswith("/storage/"):
                 if self.headers.get("Authorization"):
                     self._send(400, {"message": "the token followed the redirect to storage"})
                     state.problems.append("Authorization sent to the storage host")
                     return 400
                 aid = int(path.rsplit("/", 1)[1])
-                self._send(200, raw=state.blobs[aid],
-                           headers={"Content-Type": "application/octet-stream"})
+                self._send(
+                    200, raw=state.blobs[aid], headers={"Content-Type": "application/octet-stream"}
+                )
                 return 200
-            download = re.fullmatch(rf"/{state.owner}/{state.repo}/releases/download/"
-                                    r"([^/]+)/([^/]+)", path)
+            download = re.fullmatch(
+                rf"/{state.owner}/{state.repo}/releases/download/"
+                r"([^/]+)/([^/]+)",
+                path,
+            )
             if download and method == "GET":  # github.com's public download URL
                 tag, name = (urllib.parse.unquote(g) for g in download.groups())
                 release = state.release_by_tag(tag)
-                found = [a for a in state.assets_of(release["id"]) if a["name"] == name] \
-                    if release else []
+                found = (
+                    [a for a in state.assets_of(release["id"]) if a["name"] == name]
+                    if release
+                    else []
+                )
                 if not found:
                     return self._send(404, raw=b"Not Found")
-                return self._send(302, headers={
-                    "Location": f"{state.storage_host}/storage/{found[0]['id']}"})
+                return self._send(
+                    302, headers={"Location": f"{state.storage_host}/storage/{found[0]['id']}"}
+                )
             api_path = path.removeprefix("/uploads")
-            problems = request_problems(method, api_path, query, body,
-                                        self.headers.get("Content-Type", ""))
+            problems = request_problems(
+                method, api_path, query, body, self.headers.get("Content-Type", "")
+            )
             auth = self.headers.get("Authorization", "")
             if auth != f"Bearer {state.token}":
-                self._send(401, {"message": "Bad credentials",
-                                 "documentation_url": "https://docs.github.com/rest"})
+                self._send(
+                    401,
+                    {
+                        "message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                )
                 return 401
             if self.headers.get("X-GitHub-Api-Version") != "2022-11-28":
                 problems.append("X-GitHub-Api-Version 2022-11-28 is missing")
@@ -250,13 +307,17 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
             if not api_path.startswith(prefix):
                 self._send(404, {"message": "Not Found"})
                 return 404
-            return self._dispatch(method, path, api_path[len(prefix):], query, body)
+            return self._dispatch(method, path, api_path[len(prefix) :], query, body)
 
-        def _dispatch(self, method: str, path: str, rest: str, query: dict[str, list[str]],
-                      body: bytes) -> int:
+        def _dispatch(
+            self, method: str, path: str, rest: str, query: dict[str, list[str]], body: bytes
+        ) -> int:
             if method == "GET" and rest == "":
-                data: dict[str, Any] = {"id": 1, "name": state.repo,
-                                        "full_name": f"{state.owner}/{state.repo}"}
+                data: dict[str, Any] = {
+                    "id": 1,
+                    "name": state.repo,
+                    "full_name": f"{state.owner}/{state.repo}",
+                }
                 if state.permissions is not None:
                     data["permissions"] = state.permissions
                 self._send(200, data)
@@ -273,14 +334,28 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
                 data = json.loads(body)
                 with state.lock:
                     if state.release_by_tag(data["tag_name"]) is not None:
-                        self._send(422, {"message": "Validation Failed", "errors": [
-                            {"resource": "Release", "code": "already_exists",
-                             "field": "tag_name"}]})
+                        self._send(
+                            422,
+                            {
+                                "message": "Validation Failed",
+                                "errors": [
+                                    {
+                                        "resource": "Release",
+                                        "code": "already_exists",
+                                        "field": "tag_name",
+                                    }
+                                ],
+                            },
+                        )
                         return 422
                     state.next_id += 1
-                    release = {"id": state.next_id, "tag_name": data["tag_name"],
-                               "name": data.get("name"), "body": data.get("body"),
-                               "prerelease": bool(data.get("prerelease"))}
+                    release = {
+                        "id": state.next_id,
+                        "tag_name": data["tag_name"],
+                        "name": data.get("name"),
+                        "body": data.get("body"),
+                        "prerelease": bool(data.get("prerelease")),
+                    }
                     state.releases[state.next_id] = release
                 self._send(201, state.release_json(release))
                 return 201
@@ -295,15 +370,30 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
                 name = query["name"][0]
                 with state.lock:
                     if any(a["name"] == name for a in state.assets_of(rid)):
-                        self._send(422, {"message": "Validation Failed", "errors": [
-                            {"resource": "ReleaseAsset", "code": "already_exists",
-                             "field": "name"}]})
+                        self._send(
+                            422,
+                            {
+                                "message": "Validation Failed",
+                                "errors": [
+                                    {
+                                        "resource": "ReleaseAsset",
+                                        "code": "already_exists",
+                                        "field": "name",
+                                    }
+                                ],
+                            },
+                        )
                         return 422
                     state.next_id += 1
-                    asset = {"id": state.next_id, "release_id": rid, "name": name,
-                             "state": "uploaded", "size": len(body),
-                             "sha256": sha256(body).hexdigest(),
-                             "content_type": self.headers.get("Content-Type")}
+                    asset = {
+                        "id": state.next_id,
+                        "release_id": rid,
+                        "name": name,
+                        "state": "uploaded",
+                        "size": len(body),
+                        "sha256": sha256(body).hexdigest(),
+                        "content_type": self.headers.get("Content-Type"),
+                    }
                     state.assets[state.next_id] = asset
                     state.blobs[state.next_id] = body
                 self._send(201, state.asset_json(asset))

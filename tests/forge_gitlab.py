@@ -36,8 +36,16 @@ from typing import Any
 from forge_standin import Fault, FaultyHandler
 from registries import QuietServer
 
-RELEASE_ATTRS = {"tag_name", "tag_message", "name", "description", "ref", "milestones",
-                 "assets", "released_at"}
+RELEASE_ATTRS = {
+    "tag_name",
+    "tag_message",
+    "name",
+    "description",
+    "ref",
+    "milestones",
+    "assets",
+    "released_at",
+}
 LINK_TYPES = {"other", "runbook", "image", "package"}
 PACKAGE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 PACKAGE_VERSION = re.compile(r"^(\.?[\w+-]+\.?)+$")
@@ -77,25 +85,35 @@ class GitLabStandIn:
 
     def release_json(self, release: dict[str, Any]) -> dict[str, Any]:
         tag = release["tag_name"]
-        return {"tag_name": tag, "name": release["name"], "description": release["description"],
-                "created_at": "2026-01-01T00:00:00.000Z", "released_at":
-                "2026-01-01T00:00:00.000Z", "upcoming_release": False,
-                "assets": {"count": len(release["links"]), "sources": [],
-                           "links": list(release["links"])},
-                "_links": {"self": f"{self.url}/{self.project}/-/releases/{tag}"}}
+        return {
+            "tag_name": tag,
+            "name": release["name"],
+            "description": release["description"],
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "released_at": "2026-01-01T00:00:00.000Z",
+            "upcoming_release": False,
+            "assets": {
+                "count": len(release["links"]),
+                "sources": [],
+                "links": list(release["links"]),
+            },
+            "_links": {"self": f"{self.url}/{self.project}/-/releases/{tag}"},
+        }
 
 
 def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(FaultyHandler):
-        def _route(self, method: str, raw_path: str, query: dict[str, list[str]],
-                   body: bytes) -> int:
+        def _route(
+            self, method: str, raw_path: str, query: dict[str, list[str]], body: bytes
+        ) -> int:
             private = self.headers.get("PRIVATE-TOKEN")
             job = self.headers.get("JOB-TOKEN")
             if (private is None) == (job is None):
                 state.problems.append("exactly one of PRIVATE-TOKEN and JOB-TOKEN is required")
                 return self._send(401, {"message": "401 Unauthorized"})
-            if (private is not None and private != state.token) or \
-                    (job is not None and job != state.job_token):
+            if (private is not None and private != state.token) or (
+                job is not None and job != state.job_token
+            ):
                 return self._send(401, {"message": "401 Unauthorized"})
             state.auth_headers.append("PRIVATE-TOKEN" if private else "JOB-TOKEN")
             if self.headers.get("Authorization"):
@@ -114,17 +132,21 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
             state.problems.append(why)
             return self._send(400, {"error": why})
 
-        def _dispatch(self, method: str, rest: str, query: dict[str, list[str]],
-                      body: bytes) -> int:
+        def _dispatch(
+            self, method: str, rest: str, query: dict[str, list[str]], body: bytes
+        ) -> int:
             if method == "GET" and rest == "" and self.headers.get("JOB-TOKEN") is not None:
                 state.problems.append("GET /projects/:id with a job token (not in its scope)")
             if method == "GET" and rest == "":
-                data: dict[str, Any] = {"id": state.project_id,
-                                        "path_with_namespace": state.project}
+                data: dict[str, Any] = {
+                    "id": state.project_id,
+                    "path_with_namespace": state.project,
+                }
                 if state.access_level is not None:
-                    data["permissions"] = {"project_access": {"access_level":
-                                                              state.access_level},
-                                           "group_access": None}
+                    data["permissions"] = {
+                        "project_access": {"access_level": state.access_level},
+                        "group_access": None,
+                    }
                 return self._send(200, data)
             if rest == "/releases" and method == "GET":
                 return self._send(200, [state.release_json(r) for r in state.releases.values()])
@@ -141,8 +163,12 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     if data["tag_name"] in state.releases:
                         return self._send(409, {"message": "Release already exists"})
-                    release = {"tag_name": data["tag_name"], "name": data.get("name"),
-                               "description": data.get("description"), "links": []}
+                    release = {
+                        "tag_name": data["tag_name"],
+                        "name": data.get("name"),
+                        "description": data.get("description"),
+                        "links": [],
+                    }
                     state.releases[data["tag_name"]] = release
                 return self._send(201, state.release_json(release))
             found = re.fullmatch(r"/releases/([^/]+)(/assets/links)?", rest)
@@ -168,31 +194,51 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
                     if any(lk["name"] == data["name"] for lk in release["links"]):
                         return self._send(400, {"message": {"name": ["has already been taken"]}})
                     state.next_id += 1
-                    link = {"id": state.next_id, "name": data["name"], "url": data["url"],
-                            "direct_asset_url": f"{state.url}/{state.project}/-/releases/{tag}"
-                            f"/downloads{path}" if path else data["url"],
-                            "link_type": data.get("link_type", "other")}
+                    link = {
+                        "id": state.next_id,
+                        "name": data["name"],
+                        "url": data["url"],
+                        "direct_asset_url": f"{state.url}/{state.project}/-/releases/{tag}"
+                        f"/downloads{path}"
+                        if path
+                        else data["url"],
+                        "link_type": data.get("link_type", "other"),
+                    }
                     release["links"].append(link)
                     return self._send(201, link)
             found = re.fullmatch(r"/packages/generic/([^/]+)/([^/]+)/([^/]+)", rest)
             if found:
                 name, version, file_name = (urllib.parse.unquote(g) for g in found.groups())
-                if not PACKAGE_NAME.match(name) or not PACKAGE_VERSION.match(version) or \
-                        not FILE_NAME.match(file_name):
+                if (
+                    not PACKAGE_NAME.match(name)
+                    or not PACKAGE_VERSION.match(version)
+                    or not FILE_NAME.match(file_name)
+                ):
                     return self._bad(f"invalid generic package path {name}/{version}/{file_name}")
                 if method == "PUT":
                     unknown = set(query) - {"status", "select"}
                     if unknown or query.get("select", ["package_file"])[0] != "package_file":
                         return self._bad(f"undocumented upload parameters {sorted(query)}")
                     with state.lock:
-                        package = state.packages.setdefault((name, version), {
-                            "id": state.next_id + 1, "name": name, "version": version,
-                            "package_type": "generic"})
+                        package = state.packages.setdefault(
+                            (name, version),
+                            {
+                                "id": state.next_id + 1,
+                                "name": name,
+                                "version": version,
+                                "package_type": "generic",
+                            },
+                        )
                         state.next_id = max(state.next_id, package["id"]) + 1
-                        entry = {"id": state.next_id, "package_id": package["id"],
-                                 "file_name": file_name, "size": len(body),
-                                 "file_md5": md5(body).hexdigest(),
-                                 "file_sha256": sha256(body).hexdigest(), "body": body}
+                        entry = {
+                            "id": state.next_id,
+                            "package_id": package["id"],
+                            "file_name": file_name,
+                            "size": len(body),
+                            "file_md5": md5(body).hexdigest(),
+                            "file_sha256": sha256(body).hexdigest(),
+                            "body": body,
+                        }
                         state.files[state.next_id] = entry
                     if "select" in query:
                         shown = {k: v for k, v in entry.items() if k != "body"}
@@ -200,24 +246,38 @@ def make_handler(state: GitLabStandIn) -> type[BaseHTTPRequestHandler]:
                     return self._send(201, {"message": "201 Created"})
                 if method == "GET":
                     package = state.packages.get((name, version))
-                    matches = [f for f in state.files.values() if package and
-                               f["package_id"] == package["id"] and f["file_name"] == file_name]
+                    matches = [
+                        f
+                        for f in state.files.values()
+                        if package
+                        and f["package_id"] == package["id"]
+                        and f["file_name"] == file_name
+                    ]
                     if not matches:
                         return self._send(404, {"message": "404 Package Not Found"})
-                    return self._send(200, raw=matches[-1]["body"],
-                                      headers={"Content-Type": "application/octet-stream"})
+                    return self._send(
+                        200,
+                        raw=matches[-1]["body"],
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
             if rest == "/packages" and method == "GET":
                 wanted = query.get("package_name", [""])[0]
                 kind = query.get("package_type", [""])[0]
-                items = [p for p in state.packages.values()
-                         if wanted in p["name"] and (not kind or p["package_type"] == kind)]
+                items = [
+                    p
+                    for p in state.packages.values()
+                    if wanted in p["name"] and (not kind or p["package_type"] == kind)
+                ]
                 return self._send(200, items)
             found = re.fullmatch(r"/packages/(\d+)/package_files(?:/(\d+))?", rest)
             if found:
                 package_id = int(found.group(1))
                 if method == "GET" and not found.group(2):
-                    items = [{k: v for k, v in f.items() if k != "body"}
-                             for f in state.files.values() if f["package_id"] == package_id]
+                    items = [
+                        {k: v for k, v in f.items() if k != "body"}
+                        for f in state.files.values()
+                        if f["package_id"] == package_id
+                    ]
                     return self._send(200, items)
                 if method == "DELETE" and found.group(2):
                     state.files.pop(int(found.group(2)), None)

@@ -39,8 +39,13 @@ class FaultyHandler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, data: Any = None, raw: bytes | None = None,
-              headers: dict[str, str] | None = None) -> int:
+    def _send(
+        self,
+        status: int,
+        data: Any = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> int:
         body = raw if raw is not None else (b"" if data is None else json.dumps(data).encode())
         self.send_response(status)
         for key, value in (headers or {}).items():
@@ -67,8 +72,7 @@ class FaultyHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]],
-               body: bytes) -> int:
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> int:
         raise NotImplementedError
 
     def _partial_upload(self, path: str, query: dict[str, list[str]]) -> None:
@@ -79,8 +83,9 @@ class FaultyHandler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         path, query = parts.path, urllib.parse.parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
-        fault = next((f for f in state.faults if f.method == method and
-                      re.search(f.path_re, path)), None)
+        fault = next(
+            (f for f in state.faults if f.method == method and re.search(f.path_re, path)), None
+        )
         if fault is not None:
             state.faults.remove(fault)
             if fault.action == "drop-mid-upload":
@@ -92,8 +97,11 @@ class FaultyHandler(BaseHTTPRequestHandler):
             if fault.action == "status":
                 self.rfile.read(length)
                 state.log.append((method, path, fault.status))
-                self._send(fault.status, raw=fault.body or b'{"message": "fault injected"}',
-                           headers=fault.headers)
+                self._send(
+                    fault.status,
+                    raw=fault.body or b'{"message": "fault injected"}',
+                    headers=fault.headers,
+                )
                 return
         body = self.rfile.read(length) if length else b""
         entry = [method, path, -1]  # logged before the answer goes out: no race with the client

@@ -54,10 +54,23 @@ class GpgKey:
 
     def detach_sign(self, data: Path, out: Path) -> Path:
         """An armored detached signature of ``data`` (what a release ships)."""
-        args = ["--pinentry-mode", "loopback", "--passphrase", self.passphrase] \
-            if self.passphrase else []
-        _gpg(self.home, *args, "--yes", "--armor", "--detach-sign", "--local-user",
-             f"{self.fingerprint}!", "--output", str(out), str(data))
+        args = (
+            ["--pinentry-mode", "loopback", "--passphrase", self.passphrase]
+            if self.passphrase
+            else []
+        )
+        _gpg(
+            self.home,
+            *args,
+            "--yes",
+            "--armor",
+            "--detach-sign",
+            "--local-user",
+            f"{self.fingerprint}!",
+            "--output",
+            str(out),
+            str(data),
+        )
         return out
 
 
@@ -70,26 +83,57 @@ class GpgHome:
     def __post_init__(self) -> None:
         self.path.chmod(0o700)
 
-    def generate(self, uid: str = "Release Bot <release@example.com>",
-                 passphrase: str = "", *, signing_subkey: bool = False) -> GpgKey:
+    def generate(
+        self,
+        uid: str = "Release Bot <release@example.com>",
+        passphrase: str = "",
+        *,
+        signing_subkey: bool = False,
+    ) -> GpgKey:
         """An ed25519 key that signs; with ``signing_subkey`` the primary key
         only certifies and a subkey signs (the usual hardened setup).
         ``GpgKey.fingerprint`` is always the primary key's."""
         usage = "cert" if signing_subkey else "sign"
-        _gpg(self.path, "--pinentry-mode", "loopback", "--passphrase", passphrase,
-             "--quick-generate-key", uid, "ed25519", usage, "never")
+        _gpg(
+            self.path,
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            passphrase,
+            "--quick-generate-key",
+            uid,
+            "ed25519",
+            usage,
+            "never",
+        )
         listing = _gpg(self.path, "--with-colons", "--fingerprint", "--list-secret-keys", uid)
         lines = listing.splitlines()
-        primary = next(lines[i + 1].split(":")[9] for i, line in enumerate(lines)
-                       if line.startswith("sec:") and lines[i + 1].startswith("fpr:"))
+        primary = next(
+            lines[i + 1].split(":")[9]
+            for i, line in enumerate(lines)
+            if line.startswith("sec:") and lines[i + 1].startswith("fpr:")
+        )
         if signing_subkey:
-            _gpg(self.path, "--pinentry-mode", "loopback", "--passphrase", passphrase,
-                 "--quick-add-key", primary, "ed25519", "sign", "never")
+            _gpg(
+                self.path,
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                passphrase,
+                "--quick-add-key",
+                primary,
+                "ed25519",
+                "sign",
+                "never",
+            )
         return GpgKey(self.path, primary, uid, passphrase)
 
     def close(self) -> None:
-        subprocess.run(["gpgconf", "--homedir", str(self.path), "--kill", "all"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["gpgconf", "--homedir", str(self.path), "--kill", "all"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.path, ignore_errors=True)
 
     def __enter__(self) -> GpgHome:
@@ -100,8 +144,12 @@ class GpgHome:
 
 
 def _gpg(home: Path, *args: str, text: bool = True) -> str | bytes:
-    done = subprocess.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", *args],
-                          capture_output=True, text=text, check=False)
+    done = subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", "--no-tty", *args],
+        capture_output=True,
+        text=text,
+        check=False,
+    )
     if done.returncode != 0:
         raise AssertionError(f"gpg {' '.join(args)} failed: {done.stderr}")
     return done.stdout

@@ -34,8 +34,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 START_ENV = dict(os.environ)
 """The environment before any test changed it (real HOME: pip's and uv's caches)."""
-PIP_CACHE = Path(START_ENV.get("PIP_CACHE_DIR")
-                 or Path(START_ENV.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip")
+PIP_CACHE = Path(
+    START_ENV.get("PIP_CACHE_DIR")
+    or Path(START_ENV.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"
+)
 
 
 def _uv() -> str | None:
@@ -44,19 +46,32 @@ def _uv() -> str | None:
     return shutil.which("uv", path=START_ENV.get("PATH"))
 
 
-def run(argv: list[str | Path], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
     """Run and return; a failure shows the whole output in the assertion."""
-    done = subprocess.run([str(a) for a in argv], cwd=cwd, env=env or START_ENV,
-                          capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=env or START_ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return done
 
 
 def checked(argv: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
     done = run(argv, **kwargs)  # type: ignore[arg-type]
-    assert done.returncode == 0, (f"{' '.join(map(str, argv))} exited {done.returncode}\n"
-                                  f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, argv))} exited {done.returncode}\n"
+        f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    )
     return done
 
 
@@ -107,8 +122,11 @@ class Installed:
     def env(self, **extra: str) -> dict[str, str]:
         """The test's environment with this venv first on PATH and nothing
         of the development venv (no VIRTUAL_ENV, PYTHONPATH or its bin)."""
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+        }
         dev_bin = str(Path(sys.executable).parent)
         path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != dev_bin]
         env["PATH"] = os.pathsep.join([str(self.bin), *path])
@@ -128,8 +146,11 @@ def shipline_dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
             out.mkdir(parents=True, exist_ok=True)
             uv = _uv()
             # Both build the sdist first and the wheel from it, as pip would.
-            argv: list[str | Path] = [uv, "build", "--quiet", "--out-dir", out, ROOT] if uv \
+            argv: list[str | Path] = (
+                [uv, "build", "--quiet", "--out-dir", out, ROOT]
+                if uv
                 else [sys.executable, "-m", "build", "--outdir", out, ROOT]
+            )
             checked(argv, timeout=600)
         [wheel] = sorted(out.glob("shipline-*.whl"))
         [sdist] = sorted(out.glob("shipline-*.tar.gz"))
@@ -137,26 +158,53 @@ def shipline_dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
 
 
 @pytest.fixture(scope="session")
-def installed_shipline(tmp_path_factory: pytest.TempPathFactory,
-                       shipline_dists: Dists) -> Installed:
+def installed_shipline(
+    tmp_path_factory: pytest.TempPathFactory, shipline_dists: Dists
+) -> Installed:
     with _once(tmp_path_factory, "shipline-venv") as (root, build):
         venv, wheelhouse = root / "venv", root / "wheelhouse"
         if build:
             root.mkdir(parents=True, exist_ok=True)
-            pip = [sys.executable, "-m", "pip", "--disable-pip-version-check",
-                   "--cache-dir", PIP_CACHE]
-            checked([*pip, "download", "--quiet", "--dest", wheelhouse, shipline_dists.wheel],
-                    timeout=900)
+            pip = [
+                sys.executable,
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "--cache-dir",
+                PIP_CACHE,
+            ]
+            checked(
+                [*pip, "download", "--quiet", "--dest", wheelhouse, shipline_dists.wheel],
+                timeout=900,
+            )
             for own in wheelhouse.glob("shipline-*"):
                 own.unlink()
             base_python = Path(sys.base_prefix) / "bin" / "python3"
             checked([base_python, "-m", "venv", venv])
-            checked([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--isolated",
-                     "--no-compile", "--disable-pip-version-check", "--no-index",
-                     "--find-links", wheelhouse,
-                     shipline_dists.wheel], timeout=900)
-            (root / "freeze.json").write_text(json.dumps(checked(
-                [venv / "bin" / "python", "-m", "pip", "list", "--format", "json"]).stdout))
+            checked(
+                [
+                    venv / "bin" / "python",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--isolated",
+                    "--no-compile",
+                    "--disable-pip-version-check",
+                    "--no-index",
+                    "--find-links",
+                    wheelhouse,
+                    shipline_dists.wheel,
+                ],
+                timeout=900,
+            )
+            (root / "freeze.json").write_text(
+                json.dumps(
+                    checked(
+                        [venv / "bin" / "python", "-m", "pip", "list", "--format", "json"]
+                    ).stdout
+                )
+            )
     return Installed(venv=venv, wheelhouse=wheelhouse, version=shipline_dists.version)
 
 

@@ -9,8 +9,9 @@ import json
 from conftest import Repo
 
 
-def package_json(name: str, version: str, *, private: bool = False,
-                 deps: dict[str, str] | None = None) -> str:
+def package_json(
+    name: str, version: str, *, private: bool = False, deps: dict[str, str] | None = None
+) -> str:
     data: dict[str, object] = {"name": name, "version": version}
     if private:
         data["private"] = True
@@ -23,22 +24,26 @@ def pnpm_monorepo(repo: Repo) -> Repo:
     """Root (private), @acme/core, @acme/cli (requires core with
     ``workspace:^``), @acme/write (requires core ``^1.0.0``), @acme/docs
     (private). cli released at 3.0.1, core 1.2.0, write 1.0.0."""
-    repo.commit("chore: set up the workspace", {
-        "package.json": package_json("acme-monorepo", "1.0.0", private=True),
-        "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/legacy'\n",
-        "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
-        "packages/core/package.json": package_json("@acme/core", "1.2.0"),
-        "packages/core/index.js": "export const core = 1;\n",
-        "packages/cli/package.json": package_json("@acme/cli", "3.0.1",
-                                                  deps={"@acme/core": "workspace:^"}),
-        "packages/cli/index.js": "export const cli = 1;\n",
-        "packages/write/package.json": package_json("@acme/write", "1.0.0",
-                                                    deps={"@acme/core": "^1.0.0",
-                                                          "left-pad": "^1.3.0"}),
-        "packages/write/index.js": "export const write = 1;\n",
-        "packages/docs/package.json": package_json("@acme/docs", "0.0.0", private=True),
-        "packages/legacy/package.json": package_json("@acme/legacy", "0.1.0"),
-    })
+    repo.commit(
+        "chore: set up the workspace",
+        {
+            "package.json": package_json("acme-monorepo", "1.0.0", private=True),
+            "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/legacy'\n",
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+            "packages/core/package.json": package_json("@acme/core", "1.2.0"),
+            "packages/core/index.js": "export const core = 1;\n",
+            "packages/cli/package.json": package_json(
+                "@acme/cli", "3.0.1", deps={"@acme/core": "workspace:^"}
+            ),
+            "packages/cli/index.js": "export const cli = 1;\n",
+            "packages/write/package.json": package_json(
+                "@acme/write", "1.0.0", deps={"@acme/core": "^1.0.0", "left-pad": "^1.3.0"}
+            ),
+            "packages/write/index.js": "export const write = 1;\n",
+            "packages/docs/package.json": package_json("@acme/docs", "0.0.0", private=True),
+            "packages/legacy/package.json": package_json("@acme/legacy", "0.1.0"),
+        },
+    )
     for tag in ("@acme/core@1.2.0", "@acme/cli@3.0.1", "@acme/write@1.0.0"):
         repo.tag(tag, f"Release {tag}")
     return repo
@@ -47,17 +52,20 @@ def pnpm_monorepo(repo: Repo) -> Repo:
 def cargo_workspace(repo: Repo) -> Repo:
     """Crates ``tool-core`` and ``tool-cli`` inherit ``[workspace.package]
     version = "2.13.0"``; cli requires core with ``version = "2.13.0"``."""
-    repo.commit("chore: workspace", {
-        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n'
-                      '[workspace.package]\nversion = "2.13.0"\nedition = "2021"\n',
-        "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion.workspace = true\n'
-                                  'edition.workspace = true\n',
-        "crates/core/src/lib.rs": "pub fn core() {}\n",
-        "crates/cli/Cargo.toml": '[package]\nname = "tool-cli"\nversion.workspace = true\n'
-                                 'edition.workspace = true\n\n[dependencies]\n'
-                                 'tool-core = { path = "../core", version = "2.13.0" }\n',
-        "crates/cli/src/main.rs": "fn main() {}\n",
-    })
+    repo.commit(
+        "chore: workspace",
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n'
+            '[workspace.package]\nversion = "2.13.0"\nedition = "2021"\n',
+            "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion.workspace = true\n'
+            "edition.workspace = true\n",
+            "crates/core/src/lib.rs": "pub fn core() {}\n",
+            "crates/cli/Cargo.toml": '[package]\nname = "tool-cli"\nversion.workspace = true\n'
+            "edition.workspace = true\n\n[dependencies]\n"
+            'tool-core = { path = "../core", version = "2.13.0" }\n',
+            "crates/cli/src/main.rs": "fn main() {}\n",
+        },
+    )
     repo.tag("tool-core-v2.13.0", "Release tool-core 2.13.0")
     repo.tag("tool-cli-v2.13.0", "Release tool-cli 2.13.0")
     return repo
@@ -65,15 +73,18 @@ def cargo_workspace(repo: Repo) -> Repo:
 
 def uv_workspace(repo: Repo) -> Repo:
     """A uv workspace: root app ``svc`` plus libs ``svc-models`` and ``svc-client``."""
-    repo.commit("chore: workspace", {
-        "pyproject.toml": '[project]\nname = "svc"\nversion = "0.4.0"\n'
-                          'dependencies = ["svc-models>=0.2"]\n\n'
-                          '[tool.uv.workspace]\nmembers = ["libs/*"]\n',
-        "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
-        "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.1.0"\n'
-                                      'dependencies = ["svc_models==0.2.0", "httpx>=0.27"]\n',
-        "app.py": "print('svc')\n",
-    })
+    repo.commit(
+        "chore: workspace",
+        {
+            "pyproject.toml": '[project]\nname = "svc"\nversion = "0.4.0"\n'
+            'dependencies = ["svc-models>=0.2"]\n\n'
+            '[tool.uv.workspace]\nmembers = ["libs/*"]\n',
+            "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
+            "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.1.0"\n'
+            'dependencies = ["svc_models==0.2.0", "httpx>=0.27"]\n',
+            "app.py": "print('svc')\n",
+        },
+    )
     for tag in ("svc-v0.4.0", "svc-models-v0.2.0", "svc-client-v0.1.0"):
         repo.tag(tag, f"Release {tag}")
     return repo

@@ -34,8 +34,10 @@ MEMBER_PREFIX = f"pypi_attestations-{VERSION}/test/assets/"
 GH_ARTIFACT = "pypi_attestation_models-0.0.4a2.tar.gz"
 GH_BUNDLE = f"{GH_ARTIFACT}.sigstore"
 GH_SHA256 = "c9709ce6fd5b67b59b4a28758cf14d3f411803c4b89b6068b1f1a8e4ee94c8ef"
-GH_IDENTITY = ("https://github.com/trailofbits/pypi-attestation-models/.github/workflows/"
-               "release.yml@refs/tags/v0.0.4a2")
+GH_IDENTITY = (
+    "https://github.com/trailofbits/pypi-attestation-models/.github/workflows/"
+    "release.yml@refs/tags/v0.0.4a2"
+)
 GH_ISSUER = "https://token.actions.githubusercontent.com"
 GH_LOG_INDEX = 101487427
 # A wheel signed by an e-mail identity on the *staging* instance.
@@ -62,20 +64,36 @@ def fetch_assets(root: Path = ASSETS_ROOT) -> Path:
             sdist.unlink()
         if not sdist.is_file():
             done = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-                 f"pypi-attestations=={VERSION}", "-d", str(root)],
-                capture_output=True, text=True, timeout=600)
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-binary",
+                    ":all:",
+                    "--no-deps",
+                    f"pypi-attestations=={VERSION}",
+                    "-d",
+                    str(root),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             if done.returncode != 0:
-                raise RuntimeError(f"pip download pypi-attestations=={VERSION} failed:\n"
-                                   f"{done.stdout}\n{done.stderr}")
+                raise RuntimeError(
+                    f"pip download pypi-attestations=={VERSION} failed:\n"
+                    f"{done.stdout}\n{done.stderr}"
+                )
         actual = _sha256(sdist)
         if actual != SDIST_SHA256:
             sdist.unlink()
             raise RuntimeError(f"{SDIST}: sha256 {actual}, pinned {SDIST_SHA256}")
         target.mkdir(exist_ok=True)
         with tarfile.open(sdist) as tar:
-            members = [m for m in tar.getmembers()
-                       if m.isfile() and m.name.startswith(MEMBER_PREFIX)]
+            members = [
+                m for m in tar.getmembers() if m.isfile() and m.name.startswith(MEMBER_PREFIX)
+            ]
             for member in members:
                 member.name = member.name.removeprefix(MEMBER_PREFIX)
             tar.extractall(target, members=members, filter="data")

@@ -97,8 +97,9 @@ def _start_pypiserver(root: Path, auth: tuple[str, str] | None) -> Iterator[PyPI
     else:
         argv += ["-P", ".", "-a", "."]
     log = (root / "server.log").open("wb")
-    proc = subprocess.Popen([*argv, str(packages)], stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*argv, str(packages)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/simple/", proc)
@@ -122,8 +123,9 @@ def pypiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyPIServer]
 @pytest.fixture
 def pypiserver_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyPIServer]:
     """pypiserver whose uploads need user ``uploader`` with a random password."""
-    yield from _start_pypiserver(tmp_path_factory.mktemp("pypi-auth"),
-                                 ("uploader", "pw-" + os.urandom(8).hex()))
+    yield from _start_pypiserver(
+        tmp_path_factory.mktemp("pypi-auth"), ("uploader", "pw-" + os.urandom(8).hex())
+    )
 
 
 # -- HTTP file store -----------------------------------------------------------
@@ -152,8 +154,9 @@ def _file_handler(store: FileServer) -> type[BaseHTTPRequestHandler]:
                 return True
             return self.headers.get("Authorization") == f"Bearer {store.token}"
 
-        def _answer(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None
-                    ) -> None:
+        def _answer(
+            self, code: int, body: bytes = b"", headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(code)
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
@@ -183,8 +186,9 @@ def _file_handler(store: FileServer) -> type[BaseHTTPRequestHandler]:
                 target.write_bytes(data)
                 import hashlib
 
-                return self._answer(201, b"created\n",
-                                    {"X-Checksum-Sha256": hashlib.sha256(data).hexdigest()})
+                return self._answer(
+                    201, b"created\n", {"X-Checksum-Sha256": hashlib.sha256(data).hexdigest()}
+                )
             if self.command == "DELETE":
                 if not target.is_file():
                     return self._answer(404, b"not found\n")
@@ -246,8 +250,14 @@ class FaultProxy:
     release: threading.Event = field(default_factory=threading.Event)
     server: QuietServer | None = None
 
-    def fail(self, status: int | None = 503, *, hang: bool = False,
-             methods: set[str] | None = None, after: int = 0) -> None:
+    def fail(
+        self,
+        status: int | None = 503,
+        *,
+        hang: bool = False,
+        methods: set[str] | None = None,
+        after: int = 0,
+    ) -> None:
         """Fail matching requests, letting the first ``after`` of them through."""
         self.status, self.hang, self.methods = status, hang, set(methods or ())
         self.passes = after
@@ -281,8 +291,9 @@ def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             host = proxy.upstream.split("://", 1)[1]
             conn = http.client.HTTPConnection(host, timeout=60)
-            headers = {k: v for k, v in self.headers.items()
-                       if k.lower() not in ("host", "connection")}
+            headers = {
+                k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
+            }
             conn.request(self.command, self.path, body=body or None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
@@ -331,15 +342,29 @@ def dead_url() -> str:
 
 
 # -- handler context -----------------------------------------------------------
-def artifact_context(root: Path, version: str, out_dir: Path, *,
-                     events: list[object] | None = None, env: dict[str, str] | None = None,
-                     commit: str = "", epoch: int = 1_767_225_600,
-                     timeout: float = 120.0) -> Any:
+def artifact_context(
+    root: Path,
+    version: str,
+    out_dir: Path,
+    *,
+    events: list[object] | None = None,
+    env: dict[str, str] | None = None,
+    commit: str = "",
+    epoch: int = 1_767_225_600,
+    timeout: float = 120.0,
+) -> Any:
     """An ArtifactContext for ``root`` whose events land in ``events``."""
     from shipline.domain.artifacts import ArtifactContext
 
     sink = events if events is not None else []
-    return ArtifactContext(repo_root=root, version=version, release_commit=commit,
-                           source_date_epoch=epoch, out_dir=out_dir, tag=f"v{version}",
-                           env=dict(os.environ if env is None else env), emit=sink.append,
-                           timeout=timeout)
+    return ArtifactContext(
+        repo_root=root,
+        version=version,
+        release_commit=commit,
+        source_date_epoch=epoch,
+        out_dir=out_dir,
+        tag=f"v{version}",
+        env=dict(os.environ if env is None else env),
+        emit=sink.append,
+        timeout=timeout,
+    )

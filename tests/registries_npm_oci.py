@@ -112,8 +112,11 @@ class Verdaccio:
         name = name or unique_name("user")
         body = json.dumps({"name": name, "password": password}).encode()
         req = urllib.request.Request(
-            f"{self.url}-/user/org.couchdb.user:{name}", data=body, method="PUT",
-            headers={"content-type": "application/json"})
+            f"{self.url}-/user/org.couchdb.user:{name}",
+            data=body,
+            method="PUT",
+            headers={"content-type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return str(json.load(resp)["token"])
 
@@ -155,7 +158,12 @@ def verdaccio() -> Iterator[Verdaccio]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [node, script, "--config", str(home / "config.yaml"), "--listen", f"127.0.0.1:{port}"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=home)
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=home,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_http(f"{url}-/ping", proc, log)
@@ -188,8 +196,9 @@ class OciRegistry:
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def request(self, method: str, path: str,
-                accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, accept: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         """One raw distribution-API call (as the registry's admin)."""
         headers = {}
         if accept:
@@ -210,8 +219,9 @@ def _registry_version(exe: str) -> str:
     return done.stdout.strip().split()[-1] if done.stdout.strip() else "unknown"
 
 
-def _start_registry(htpasswd: str | None, delete: bool = True,
-                    token_auth: str = "") -> tuple[OciRegistry, Path]:
+def _start_registry(
+    htpasswd: str | None, delete: bool = True, token_auth: str = ""
+) -> tuple[OciRegistry, Path]:
     exe = _need(shutil.which("docker-registry"), "docker-registry")
     home = Path(tempfile.mkdtemp(prefix="oci-registry-", dir="/tmp"))
     port = free_port()
@@ -225,13 +235,17 @@ def _start_registry(htpasswd: str | None, delete: bool = True,
         "storage:\n"
         f"  filesystem:\n    rootdirectory: {home / 'data'}\n"
         f"  delete:\n    enabled: {'true' if delete else 'false'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n  secret: shipline-tests-only\n"
-        + auth + token_auth
+        f"http:\n  addr: 127.0.0.1:{port}\n  secret: shipline-tests-only\n" + auth + token_auth
     )
     log = home / "registry.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([exe, "serve", str(home / "config.yml")], stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=home)
+        proc = subprocess.Popen(
+            [exe, "serve", str(home / "config.yml")],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=home,
+        )
     url = f"http://127.0.0.1:{port}"
     _wait_http(f"{url}/v2/", proc, log)
     return OciRegistry(url, port, home, proc, version=_registry_version(exe)), home
@@ -293,11 +307,16 @@ class TokenService:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "token signer")])
         now = datetime.datetime.now(datetime.UTC)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(days=1))
-                .sign(self.key, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(self.key, hashes.SHA256())
+        )
         self.cert_path = home / "token-signer.pem"
         self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         self.x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
@@ -318,9 +337,16 @@ class TokenService:
             access.append({"type": kind, "name": name, "actions": actions.split(",")})
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
-        claims = {"iss": self.issuer, "sub": self.user, "aud": self.service, "iat": now,
-                  "nbf": now - 60, "exp": now + 300, "jti": unique_name("jti"),
-                  "access": access}
+        claims = {
+            "iss": self.issuer,
+            "sub": self.user,
+            "aud": self.service,
+            "iat": now,
+            "nbf": now - 60,
+            "exp": now + 300,
+            "jti": unique_name("jti"),
+            "access": access,
+        }
         signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
         sig = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{b64(sig)}"
@@ -357,9 +383,11 @@ class TokenService:
         return server, f"http://127.0.0.1:{server.server_address[1]}/token"
 
     def config(self) -> str:
-        return ("auth:\n  token:\n"
-                f"    realm: {self.url}\n    service: {self.service}\n"
-                f"    issuer: {self.issuer}\n    rootcertbundle: {self.cert_path}\n")
+        return (
+            "auth:\n  token:\n"
+            f"    realm: {self.url}\n    service: {self.service}\n"
+            f"    issuer: {self.issuer}\n    rootcertbundle: {self.cert_path}\n"
+        )
 
 
 @pytest.fixture(scope="session")

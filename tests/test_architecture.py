@@ -15,15 +15,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _modules() -> list[str]:
     """Every module of ``shipline.domain``, subpackages included."""
-    return sorted(m.name for m in pkgutil.walk_packages(shipline.domain.__path__,
-                                                        prefix="shipline.domain."))
+    return sorted(
+        m.name for m in pkgutil.walk_packages(shipline.domain.__path__, prefix="shipline.domain.")
+    )
 
 
 def test_every_subpackage_is_walked() -> None:
     names = _modules()
-    for part in ("cli.commands.release", "pipeline.steps", "release.plan",
-                 "provenance.sbom.cyclonedx", "signing.sigstore_keyless", "review.decide",
-                 "artifacts.tarball", "ecosystems.detect", "demo.sandbox"):
+    for part in (
+        "cli.commands.release",
+        "pipeline.steps",
+        "release.plan",
+        "provenance.sbom.cyclonedx",
+        "signing.sigstore_keyless",
+        "review.decide",
+        "artifacts.tarball",
+        "ecosystems.detect",
+        "demo.sandbox",
+    ):
         assert f"shipline.domain.{part}" in names
 
 
@@ -58,8 +67,9 @@ def test_help_imports_nothing_heavy() -> None:
 
 def test_usage_error_is_2_without_traceback() -> None:
     exe = Path(sys.executable).parent / "shipline"
-    done = subprocess.run([str(exe), "release", "ship", "--bump", "huge"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [str(exe), "release", "ship", "--bump", "huge"], capture_output=True, text=True
+    )
     assert done.returncode == 2
     assert "invalid choice: 'huge'" in done.stderr and "Traceback" not in done.stderr
 
@@ -73,13 +83,20 @@ def test_a_closed_pipe_is_not_an_error(py_repo) -> None:
     exe = Path(sys.executable).parent / "shipline"
     for _ in range(40):  # enough history that the output outgrows the pipe
         py_repo.commit("feat: " + "x" * 2000)
-    done = subprocess.run(f"'{exe}' -C '{py_repo.path}' changelog --all | head -1",
-                          shell=True, capture_output=True, text=True,
-                          executable="/bin/bash")
+    done = subprocess.run(
+        f"'{exe}' -C '{py_repo.path}' changelog --all | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
     assert done.stdout == "# Changelog\n"
     assert done.stderr == "" and "Traceback" not in done.stderr
-    status = subprocess.run(f"set -o pipefail; '{exe}' -C '{py_repo.path}' changelog --all "
-                            "| head -1 >/dev/null", shell=True, executable="/bin/bash")
+    status = subprocess.run(
+        f"set -o pipefail; '{exe}' -C '{py_repo.path}' changelog --all | head -1 >/dev/null",
+        shell=True,
+        executable="/bin/bash",
+    )
     assert status.returncode == 0
 
 
@@ -88,8 +105,7 @@ def test_a_closed_pipe_is_not_an_error(py_repo) -> None:
 
 def _tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / name
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=600)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
 
 
 def test_ruff_check_is_clean() -> None:

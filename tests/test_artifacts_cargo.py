@@ -44,21 +44,49 @@ def _cargo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def crate(repo):  # type: ignore[no-untyped-def]
-    repo.commit("feat: crate", {"Cargo.toml": CARGO_TOML.format(version="0.4.0"),
-                                "src/lib.rs": "pub fn answer() -> u32 { 42 }\n",
-                                ".gitignore": "/target\n"})
+    repo.commit(
+        "feat: crate",
+        {
+            "Cargo.toml": CARGO_TOML.format(version="0.4.0"),
+            "src/lib.rs": "pub fn answer() -> u32 { 42 }\n",
+            ".gitignore": "/target\n",
+        },
+    )
     return repo
 
 
-def handler(repo, registry: str, *, tmp: Path, version: str = "0.4.0",  # type: ignore[no-untyped-def]
-            events: list[object] | None = None, cred: str | None = "CRATES_TOKEN",
-            env: dict[str, str] | None = None, **options: object) -> CargoCrateHandler:
-    cfg = ArtifactConfig.model_validate({"type": "cargo-crate", "name": "demo",
-                                         "registry": registry, "credentialsEnv": cred,
-                                         "options": {"registryName": "local-reg", **options}})
-    h = load_handler(cfg, artifact_context(repo.path, version, tmp / "out", events=events,
-                                           commit=repo.git("rev-parse", "HEAD"), timeout=180,
-                                           env=env))
+def handler(
+    repo,
+    registry: str,
+    *,
+    tmp: Path,
+    version: str = "0.4.0",  # type: ignore[no-untyped-def]
+    events: list[object] | None = None,
+    cred: str | None = "CRATES_TOKEN",
+    env: dict[str, str] | None = None,
+    **options: object,
+) -> CargoCrateHandler:
+    cfg = ArtifactConfig.model_validate(
+        {
+            "type": "cargo-crate",
+            "name": "demo",
+            "registry": registry,
+            "credentialsEnv": cred,
+            "options": {"registryName": "local-reg", **options},
+        }
+    )
+    h = load_handler(
+        cfg,
+        artifact_context(
+            repo.path,
+            version,
+            tmp / "out",
+            events=events,
+            commit=repo.git("rev-parse", "HEAD"),
+            timeout=180,
+            env=env,
+        ),
+    )
     assert isinstance(h, CargoCrateHandler)
     return h
 
@@ -68,8 +96,9 @@ def one_line(exc: pytest.ExceptionInfo[ShiplineError]) -> str:
     return str(exc.value)
 
 
-def test_full_cycle_publish_verify_yank(crate, cargo_registry: CargoRegistry, tmp_path: Path,
-                                        monkeypatch):
+def test_full_cycle_publish_verify_yank(
+    crate, cargo_registry: CargoRegistry, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
     events: list[object] = []
     h = handler(crate, cargo_registry.index, tmp=tmp_path, events=events)
@@ -90,11 +119,13 @@ def test_full_cycle_publish_verify_yank(crate, cargo_registry: CargoRegistry, tm
     (consumer / "src").mkdir(parents=True)
     (consumer / "Cargo.toml").write_text(
         '[package]\nname = "consumer"\nversion = "0.1.0"\nedition = "2021"\n'
-        '[dependencies]\ndemo-crate = { version = "=0.4.0", registry = "local-reg" }\n')
-    (consumer / "src/main.rs").write_text("fn main() { println!(\"{}\", demo_crate::answer()); }\n")
+        '[dependencies]\ndemo-crate = { version = "=0.4.0", registry = "local-reg" }\n'
+    )
+    (consumer / "src/main.rs").write_text('fn main() { println!("{}", demo_crate::answer()); }\n')
     env = {**os.environ, "CARGO_REGISTRIES_LOCAL_REG_INDEX": cargo_registry.index}
-    ran = subprocess.run(["cargo", "run", "-q"], cwd=consumer, capture_output=True, text=True,
-                         env=env, timeout=180)
+    ran = subprocess.run(
+        ["cargo", "run", "-q"], cwd=consumer, capture_output=True, text=True, env=env, timeout=180
+    )
     assert ran.returncode == 0 and ran.stdout.strip() == "42", ran.stderr
     assert "yanked demo-crate@0.4.0" in h.rollback(result)
     assert cargo_registry.entries("demo-crate")[0]["yanked"] is True
@@ -106,8 +137,9 @@ def test_two_builds_are_byte_identical(crate, cargo_registry: CargoRegistry, tmp
     assert first[0].sha256 == second[0].sha256
 
 
-def test_prevalidation_failures_are_86(crate, cargo_registry: CargoRegistry, dead_url: str,
-                                       tmp_path: Path, monkeypatch):
+def test_prevalidation_failures_are_86(
+    crate, cargo_registry: CargoRegistry, dead_url: str, tmp_path: Path, monkeypatch
+):
     monkeypatch.delenv("CRATES_TOKEN", raising=False)
     with pytest.raises(ArtifactValidationFailed) as exc:
         handler(crate, cargo_registry.index, tmp=tmp_path).validate()
@@ -128,8 +160,9 @@ def test_prevalidation_failures_are_86(crate, cargo_registry: CargoRegistry, dea
     assert "required tool 'cargo' is not installed" in one_line(exc5)
 
 
-def test_version_already_published(crate, cargo_registry: CargoRegistry, tmp_path: Path,
-                                   monkeypatch):
+def test_version_already_published(
+    crate, cargo_registry: CargoRegistry, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
     h = handler(crate, cargo_registry.index, tmp=tmp_path / "a", verify=False)
     h.publish(h.build())
@@ -143,8 +176,9 @@ def test_version_already_published(crate, cargo_registry: CargoRegistry, tmp_pat
     assert "with a different checksum" in one_line(exc2)
 
 
-def test_wrong_token_and_5xx_are_88(crate, cargo_registry: CargoRegistry, tmp_path: Path,
-                                    monkeypatch):
+def test_wrong_token_and_5xx_are_88(
+    crate, cargo_registry: CargoRegistry, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("CRATES_TOKEN", "not-the-token")
     h = handler(crate, cargo_registry.index, tmp=tmp_path, verify=False)
     h.validate()
@@ -163,16 +197,16 @@ def test_wrong_token_and_5xx_are_88(crate, cargo_registry: CargoRegistry, tmp_pa
     assert cargo_registry.entries("demo-crate") == []
 
 
-def test_hang_past_timeout(crate, cargo_registry: CargoRegistry, fault_proxy, tmp_path: Path,
-                           monkeypatch):
+def test_hang_past_timeout(
+    crate, cargo_registry: CargoRegistry, fault_proxy, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
     proxy = fault_proxy(cargo_registry.url)
     proxy.fail(None, hang=True)
     with pytest.raises(ArtifactValidationFailed) as exc:
         handler(crate, f"sparse+{proxy.url}/index/", tmp=tmp_path, timeoutSeconds=1).validate()
     assert "did not answer within 1 s" in one_line(exc)
-    h = handler(crate, f"sparse+{proxy.url}/index/", tmp=tmp_path, timeoutSeconds=3,
-                verify=False)
+    h = handler(crate, f"sparse+{proxy.url}/index/", tmp=tmp_path, timeoutSeconds=3, verify=False)
     proxy.heal()
     files = h.build()
     proxy.fail(None, hang=True, methods={"GET"}, after=1)  # index lookup passes, cargo hangs
@@ -181,8 +215,9 @@ def test_hang_past_timeout(crate, cargo_registry: CargoRegistry, fault_proxy, tm
     assert "cargo did not finish within 3 s" in one_line(exc2)
 
 
-def test_yank_failure_is_89_and_build_failure_is_87(crate, cargo_registry: CargoRegistry,
-                                                    tmp_path: Path, monkeypatch):
+def test_yank_failure_is_89_and_build_failure_is_87(
+    crate, cargo_registry: CargoRegistry, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
     h = handler(crate, cargo_registry.index, tmp=tmp_path / "a", verify=False)
     files = h.build()
@@ -201,29 +236,43 @@ def test_yank_failure_is_89_and_build_failure_is_87(crate, cargo_registry: Cargo
     assert exc2.value.code == 87 and "cargo package failed" in one_line(exc2)
 
 
-def test_multi_artifact_failure_rolls_back_newest_first(crate, cargo_registry: CargoRegistry,
-                                                       pypiserver, fault_proxy, tmp_path: Path,
-                                                       monkeypatch):
+def test_multi_artifact_failure_rolls_back_newest_first(
+    crate, cargo_registry: CargoRegistry, pypiserver, fault_proxy, tmp_path: Path, monkeypatch
+):
     """ARTP-009 across three real registries: tarball and crate publish, the
     Python upload then fails (5xx): the crate is yanked, the tarball deleted
     (88). With the Python package published first it cannot be deleted (89)."""
     monkeypatch.setenv("CRATES_TOKEN", cargo_registry.token)
-    crate.commit("feat: python too", {
-        "pyproject.toml": '[build-system]\nrequires = ["flit_core>=3.9,<4"]\n'
-                          'build-backend = "flit_core.buildapi"\n[project]\nname = "demo-pkg"\n'
-                          'version = "0.4.0"\ndescription = "d"\n',
-        "src/demo_pkg/__init__.py": '"""Demo."""\n'})
+    crate.commit(
+        "feat: python too",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["flit_core>=3.9,<4"]\n'
+            'build-backend = "flit_core.buildapi"\n[project]\nname = "demo-pkg"\n'
+            'version = "0.4.0"\ndescription = "d"\n',
+            "src/demo_pkg/__init__.py": '"""Demo."""\n',
+        },
+    )
     store = tmp_path / "store"
     store.mkdir()
     proxy = fault_proxy(pypiserver.url)
-    ctx = artifact_context(crate.path, "0.4.0", tmp_path / "out",
-                           commit=crate.git("rev-parse", "HEAD"), timeout=60)
+    ctx = artifact_context(
+        crate.path, "0.4.0", tmp_path / "out", commit=crate.git("rev-parse", "HEAD"), timeout=60
+    )
     configs = [
         {"type": "tarball", "name": "src", "registry": str(store)},
-        {"type": "cargo-crate", "name": "demo", "registry": cargo_registry.index,
-         "credentialsEnv": "CRATES_TOKEN", "options": {"registryName": "local", "verify": False}},
-        {"type": "python-package", "name": "py", "registry": proxy.url,
-         "options": {"isolation": False}},
+        {
+            "type": "cargo-crate",
+            "name": "demo",
+            "registry": cargo_registry.index,
+            "credentialsEnv": "CRATES_TOKEN",
+            "options": {"registryName": "local", "verify": False},
+        },
+        {
+            "type": "python-package",
+            "name": "py",
+            "registry": proxy.url,
+            "options": {"isolation": False},
+        },
     ]
     handlers = [load_handler(ArtifactConfig.model_validate(c), ctx) for c in configs]
     for h in handlers:

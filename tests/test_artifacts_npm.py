@@ -40,18 +40,38 @@ class Project:
         self.events: list[Any] = []
 
     def write(self, **extra: Any) -> None:
-        manifest = {"name": self.name, "version": self.version, "license": "MIT",
-                    "main": "index.js", **extra}
+        manifest = {
+            "name": self.name,
+            "version": self.version,
+            "license": "MIT",
+            "main": "index.js",
+            **extra,
+        }
         (self.root / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
-    def handler(self, registry: str, env: dict[str, str] | None = None,
-                version: str | None = None, **options: Any) -> NpmPackageHandler:
-        cfg = ArtifactConfig(type="npm-package", name="web", registry=registry,
-                             credentialsEnv=TOKEN_VAR, options=options)
-        ctx = ArtifactContext(repo_root=self.root, version=version or self.version,
-                              release_commit="", source_date_epoch=EPOCH,
-                              out_dir=self.root / "out", env={**os.environ, **(env or {})},
-                              emit=self.events.append)
+    def handler(
+        self,
+        registry: str,
+        env: dict[str, str] | None = None,
+        version: str | None = None,
+        **options: Any,
+    ) -> NpmPackageHandler:
+        cfg = ArtifactConfig(
+            type="npm-package",
+            name="web",
+            registry=registry,
+            credentialsEnv=TOKEN_VAR,
+            options=options,
+        )
+        ctx = ArtifactContext(
+            repo_root=self.root,
+            version=version or self.version,
+            release_commit="",
+            source_date_epoch=EPOCH,
+            out_dir=self.root / "out",
+            env={**os.environ, **(env or {})},
+            emit=self.events.append,
+        )
         handler = load_handler(cfg, ctx)
         assert isinstance(handler, NpmPackageHandler)
         return handler
@@ -75,8 +95,9 @@ def sri512(path: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
 
-def test_publish_then_install_back_with_equal_digests(project: Project, verdaccio: Verdaccio,
-                                                      npm_token: str, tmp_path: Path) -> None:
+def test_publish_then_install_back_with_equal_digests(
+    project: Project, verdaccio: Verdaccio, npm_token: str, tmp_path: Path
+) -> None:
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
     h.validate()
     report = h.dry_run()
@@ -101,11 +122,25 @@ def test_publish_then_install_back_with_equal_digests(project: Project, verdacci
     consumer.mkdir()
     (consumer / "package.json").write_text('{"name": "consumer", "version": "0.0.0"}\n')
     done = subprocess.run(
-        ["npm", "install", "--registry", verdaccio.url, "--no-audit", "--no-fund",
-         f"{project.name}@1.4.0"],
-        cwd=consumer, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "NPM_CONFIG_USERCONFIG": str(consumer / ".npmrc"),
-             "NPM_CONFIG_CACHE": str(tmp_path / "npm-cache")})
+        [
+            "npm",
+            "install",
+            "--registry",
+            verdaccio.url,
+            "--no-audit",
+            "--no-fund",
+            f"{project.name}@1.4.0",
+        ],
+        cwd=consumer,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "NPM_CONFIG_USERCONFIG": str(consumer / ".npmrc"),
+            "NPM_CONFIG_CACHE": str(tmp_path / "npm-cache"),
+        },
+    )
     assert done.returncode == 0, done.stderr
     installed = consumer / "node_modules" / project.name
     assert (installed / "index.js").read_text() == (project.root / "index.js").read_text()
@@ -118,8 +153,9 @@ def test_publish_then_install_back_with_equal_digests(project: Project, verdacci
     assert npm_token not in project.logs()
 
 
-def test_build_is_reproducible(project: Project, verdaccio: Verdaccio, npm_token: str,
-                               tmp_path: Path) -> None:
+def test_build_is_reproducible(
+    project: Project, verdaccio: Verdaccio, npm_token: str, tmp_path: Path
+) -> None:
     first = project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).build()[0]
     digest = first.sha256
     shutil.rmtree(project.root / "out")
@@ -128,8 +164,9 @@ def test_build_is_reproducible(project: Project, verdaccio: Verdaccio, npm_token
     assert again.sha256 == digest
 
 
-def test_already_published_is_86_before_anything(project: Project, verdaccio: Verdaccio,
-                                                 npm_token: str) -> None:
+def test_already_published_is_86_before_anything(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
     h.validate()
     files = h.build()
@@ -151,9 +188,10 @@ def test_already_published_is_86_before_anything(project: Project, verdaccio: Ve
     with pytest.raises(ArtifactPublishFailed) as clash:
         h.publish(other)
     assert clash.value.code == 88
-    assert (f"{project.name}@1.4.0 is already published with integrity "
-            f"{first}, the built tarball is {sri512(other[0].path)}"
-            in clash.value.message)
+    assert (
+        f"{project.name}@1.4.0 is already published with integrity "
+        f"{first}, the built tarball is {sri512(other[0].path)}" in clash.value.message
+    )
     assert verdaccio.packument(project.name) == before
 
 
@@ -203,8 +241,9 @@ def test_registry_5xx_is_86(project: Project, failing_url: str, npm_token: str) 
     assert "answered HTTP 503" in err.value.message
 
 
-def test_hanging_registry_times_out_as_86(project: Project, hanging_url: str,
-                                          npm_token: str) -> None:
+def test_hanging_registry_times_out_as_86(
+    project: Project, hanging_url: str, npm_token: str
+) -> None:
     h = project.handler(hanging_url, {TOKEN_VAR: npm_token}, timeoutSeconds=1)
     with pytest.raises(ArtifactValidationFailed) as err:
         h.validate()
@@ -212,8 +251,9 @@ def test_hanging_registry_times_out_as_86(project: Project, hanging_url: str,
     assert "did not answer within 1 s" in err.value.message
 
 
-def test_registry_hanging_at_publish_is_88(project: Project, verdaccio: Verdaccio,
-                                           npm_token: str, hanging_url: str) -> None:
+def test_registry_hanging_at_publish_is_88(
+    project: Project, verdaccio: Verdaccio, npm_token: str, hanging_url: str
+) -> None:
     files = project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).build()
     h = project.handler(hanging_url, {TOKEN_VAR: npm_token}, timeoutSeconds=2)
     with pytest.raises(ArtifactPublishFailed) as err:
@@ -222,8 +262,9 @@ def test_registry_hanging_at_publish_is_88(project: Project, verdaccio: Verdacci
     assert "did not answer within 2 s" in err.value.message
 
 
-def test_credential_variable_unset_is_86(project: Project, verdaccio: Verdaccio,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credential_variable_unset_is_86(
+    project: Project, verdaccio: Verdaccio, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(TOKEN_VAR, raising=False)
     with pytest.raises(ArtifactValidationFailed) as err:
         project.handler(verdaccio.url).validate()
@@ -231,8 +272,9 @@ def test_credential_variable_unset_is_86(project: Project, verdaccio: Verdaccio,
     assert f"credential environment variable {TOKEN_VAR} is not set" in err.value.message
 
 
-def test_manifest_version_differs_is_86(project: Project, verdaccio: Verdaccio,
-                                        npm_token: str) -> None:
+def test_manifest_version_differs_is_86(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     with pytest.raises(ArtifactValidationFailed) as err:
         project.handler(verdaccio.url, {TOKEN_VAR: npm_token}, version="1.5.0").validate()
     assert err.value.code == 86
@@ -247,8 +289,9 @@ def test_private_package_is_86(project: Project, verdaccio: Verdaccio, npm_token
     assert 'package.json says "private": true' in err.value.message
 
 
-def test_npm_missing_is_86(project: Project, verdaccio: Verdaccio, npm_token: str,
-                           tmp_path: Path) -> None:
+def test_npm_missing_is_86(
+    project: Project, verdaccio: Verdaccio, npm_token: str, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     with pytest.raises(ArtifactValidationFailed) as err:
@@ -257,9 +300,10 @@ def test_npm_missing_is_86(project: Project, verdaccio: Verdaccio, npm_token: st
     assert "required tool 'npm' is not installed" in err.value.message
 
 
-def test_failing_pack_script_is_87_and_writes_no_tarball(project: Project, verdaccio: Verdaccio,
-                                                         npm_token: str) -> None:
-    project.write(scripts={"prepack": "node -e \"process.exit(3)\""})
+def test_failing_pack_script_is_87_and_writes_no_tarball(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
+    project.write(scripts={"prepack": 'node -e "process.exit(3)"'})
     with pytest.raises(ArtifactBuildFailed) as err:
         project.handler(verdaccio.url, {TOKEN_VAR: npm_token}).build()
     assert err.value.code == 87
@@ -267,8 +311,9 @@ def test_failing_pack_script_is_87_and_writes_no_tarball(project: Project, verda
     assert list((project.root / "out").rglob("*.tgz")) == []
 
 
-def test_rollback_removes_the_version(project: Project, verdaccio: Verdaccio,
-                                      npm_token: str) -> None:
+def test_rollback_removes_the_version(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
     files = h.build()
     result = h.publish(files)
@@ -282,7 +327,8 @@ def test_rollback_removes_the_version(project: Project, verdaccio: Verdaccio,
 
 
 def test_rollback_refused_is_89_and_pipeline_helper_names_it(
-        project: Project, verdaccio: Verdaccio, npm_token: str) -> None:
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
     result = h.publish(h.build())
     # A token the registry does not know cannot unpublish.
@@ -292,15 +338,15 @@ def test_rollback_refused_is_89_and_pipeline_helper_names_it(
     assert direct.value.code == 89
     assert "npm unpublish" in direct.value.message and "E401" in direct.value.message
     with pytest.raises(RollbackFailed) as err:
-        rollback_published([(intruder, result)],
-                           ShiplineError("oci-image 'x': push failed"))
+        rollback_published([(intruder, result)], ShiplineError("oci-image 'x': push failed"))
     assert err.value.code == 89
     assert f"still published: npm-package 'web' at {result.reference}" in err.value.message
     assert h.is_published()
 
 
-def test_prerelease_goes_to_the_next_dist_tag(project: Project, verdaccio: Verdaccio,
-                                              npm_token: str) -> None:
+def test_prerelease_goes_to_the_next_dist_tag(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     project.version = "2.0.0-rc.1"
     project.write()
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
@@ -314,8 +360,9 @@ def test_prerelease_goes_to_the_next_dist_tag(project: Project, verdaccio: Verda
     assert h.publish_flags()[-2:] == ["--tag", "next"]
 
 
-def test_verify_catches_a_different_built_file(project: Project, verdaccio: Verdaccio,
-                                               npm_token: str) -> None:
+def test_verify_catches_a_different_built_file(
+    project: Project, verdaccio: Verdaccio, npm_token: str
+) -> None:
     h = project.handler(verdaccio.url, {TOKEN_VAR: npm_token})
     [built] = h.build()
     result = h.publish([built])

@@ -36,21 +36,44 @@ description = "a demo package"
 
 @pytest.fixture
 def project(repo):  # type: ignore[no-untyped-def]
-    repo.commit("feat: package", {
-        "pyproject.toml": PYPROJECT.format(version="1.3.0"),
-        "src/demo_pkg/__init__.py": '"""Demo."""\nVALUE = 42\n',
-    })
+    repo.commit(
+        "feat: package",
+        {
+            "pyproject.toml": PYPROJECT.format(version="1.3.0"),
+            "src/demo_pkg/__init__.py": '"""Demo."""\nVALUE = 42\n',
+        },
+    )
     return repo
 
 
-def handler(project, registry: str, *, tmp: Path, version: str = "1.3.0",
-            events: list[object] | None = None, env: dict[str, str] | None = None,
-            cred: str | None = None, **options: object) -> PythonPackageHandler:
-    cfg = ArtifactConfig.model_validate({
-        "type": "python-package", "name": "demo", "registry": registry,
-        "credentialsEnv": cred, "options": {"isolation": False, **options}})
-    ctx = artifact_context(project.path, version, tmp / "out", events=events, env=env,
-                           commit=project.git("rev-parse", "HEAD"))
+def handler(
+    project,
+    registry: str,
+    *,
+    tmp: Path,
+    version: str = "1.3.0",
+    events: list[object] | None = None,
+    env: dict[str, str] | None = None,
+    cred: str | None = None,
+    **options: object,
+) -> PythonPackageHandler:
+    cfg = ArtifactConfig.model_validate(
+        {
+            "type": "python-package",
+            "name": "demo",
+            "registry": registry,
+            "credentialsEnv": cred,
+            "options": {"isolation": False, **options},
+        }
+    )
+    ctx = artifact_context(
+        project.path,
+        version,
+        tmp / "out",
+        events=events,
+        env=env,
+        commit=project.git("rev-parse", "HEAD"),
+    )
     h = load_handler(cfg, ctx)
     assert isinstance(h, PythonPackageHandler)
     return h
@@ -82,13 +105,31 @@ def test_full_cycle_installs_back_with_pip(project, pypiserver: PyPIServer, tmp_
         assert h.verify_published(f, result) == f.sha256
     target = tmp_path / "site"
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--isolated", "--no-deps",
-         "--disable-pip-version-check", "--index-url", pypiserver.simple,
-         "--target", str(target), "demo-pkg==1.3.0"],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--index-url",
+            pypiserver.simple,
+            "--target",
+            str(target),
+            "demo-pkg==1.3.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    out = subprocess.run([sys.executable, "-c", "import demo_pkg; print(demo_pkg.VALUE)"],
-                         cwd=target, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import demo_pkg; print(demo_pkg.VALUE)"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+    )
     assert out.stdout.strip() == "42"
     # resume after a crash between upload and journal: same files are not uploaded again
     again = h.publish(files)
@@ -102,12 +143,19 @@ def test_builds_are_byte_identical(project, tmp_path: Path, pypiserver: PyPIServ
     assert [f.sha256 for f in first] == [f.sha256 for f in second]
 
 
-def test_auth_upload_keeps_the_password_out_of_everything(project, pypiserver_auth: PyPIServer,
-                                                          tmp_path: Path, monkeypatch):
+def test_auth_upload_keeps_the_password_out_of_everything(
+    project, pypiserver_auth: PyPIServer, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("PYPI_TOKEN", pypiserver_auth.password or "")
     events: list[object] = []
-    h = handler(project, pypiserver_auth.url, tmp=tmp_path, events=events, cred="PYPI_TOKEN",
-                username=pypiserver_auth.username)
+    h = handler(
+        project,
+        pypiserver_auth.url,
+        tmp=tmp_path,
+        events=events,
+        cred="PYPI_TOKEN",
+        username=pypiserver_auth.username,
+    )
     h.validate()
     report = h.dry_run()
     result = h.publish(h.build())
@@ -117,12 +165,18 @@ def test_auth_upload_keeps_the_password_out_of_everything(project, pypiserver_au
     assert h.is_published()
 
 
-def test_wrong_credentials_fail_publish_with_88(project, pypiserver_auth: PyPIServer,
-                                               tmp_path: Path, monkeypatch):
+def test_wrong_credentials_fail_publish_with_88(
+    project, pypiserver_auth: PyPIServer, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("PYPI_TOKEN", "not-the-password")
     monkeypatch.setenv("TWINE_PASSWORD", pypiserver_auth.password or "")  # never used
-    h = handler(project, pypiserver_auth.url, tmp=tmp_path, cred="PYPI_TOKEN",
-                username=pypiserver_auth.username)
+    h = handler(
+        project,
+        pypiserver_auth.url,
+        tmp=tmp_path,
+        cred="PYPI_TOKEN",
+        username=pypiserver_auth.username,
+    )
     h.validate()
     files = h.build()
     with pytest.raises(ArtifactPublishFailed) as exc:
@@ -133,8 +187,9 @@ def test_wrong_credentials_fail_publish_with_88(project, pypiserver_auth: PyPISe
     assert not list(pypiserver_auth.packages.iterdir())
 
 
-def test_unset_credential_variable_is_86(project, pypiserver_auth: PyPIServer, tmp_path: Path,
-                                         monkeypatch):
+def test_unset_credential_variable_is_86(
+    project, pypiserver_auth: PyPIServer, tmp_path: Path, monkeypatch
+):
     monkeypatch.delenv("PYPI_TOKEN", raising=False)
     h = handler(project, pypiserver_auth.url, tmp=tmp_path, cred="PYPI_TOKEN")
     with pytest.raises(ArtifactValidationFailed) as exc:
@@ -165,8 +220,13 @@ def test_manifest_version_differs_is_86(project, pypiserver: PyPIServer, tmp_pat
 
 
 def test_semver_prerelease_matches_pep440(repo, pypiserver: PyPIServer, tmp_path: Path):
-    repo.commit("feat: rc", {"pyproject.toml": PYPROJECT.format(version="2.0.0rc1"),
-                             "src/demo_pkg/__init__.py": '"""Demo."""\n'})
+    repo.commit(
+        "feat: rc",
+        {
+            "pyproject.toml": PYPROJECT.format(version="2.0.0rc1"),
+            "src/demo_pkg/__init__.py": '"""Demo."""\n',
+        },
+    )
     h = handler(repo, pypiserver.url, tmp=tmp_path, version="2.0.0-rc.1")
     h.validate()
     assert [f.path.name for f in h.build()][1] == "demo_pkg-2.0.0rc1.tar.gz"
@@ -207,8 +267,9 @@ def test_registry_hang_past_timeout(project, pypiserver: PyPIServer, fault_proxy
     assert "did not finish within 4 s" in one_line(exc2)
 
 
-def test_rollback_is_impossible_and_names_what_stayed(project, pypiserver: PyPIServer,
-                                                      file_server: FileServer, tmp_path: Path):
+def test_rollback_is_impossible_and_names_what_stayed(
+    project, pypiserver: PyPIServer, file_server: FileServer, tmp_path: Path
+):
     h = handler(project, pypiserver.url, tmp=tmp_path)
     result = h.publish(h.build())
     with pytest.raises(RollbackFailed) as exc:
@@ -217,8 +278,9 @@ def test_rollback_is_impossible_and_names_what_stayed(project, pypiserver: PyPIS
     assert "demo-pkg 1.3.0 stays published" in one_line(exc)
     with pytest.raises(RollbackFailed) as exc2:
         rollback_published([(h, result)], ArtifactPublishFailed("npm-package 'web': boom"))
-    assert one_line(exc2).startswith("npm-package 'web': boom; rollback incomplete, still "
-                                     "published: python-package 'demo'")
+    assert one_line(exc2).startswith(
+        "npm-package 'web': boom; rollback incomplete, still published: python-package 'demo'"
+    )
 
 
 def test_verify_detects_a_swapped_file(project, pypiserver: PyPIServer, tmp_path: Path):
@@ -232,13 +294,18 @@ def test_verify_detects_a_swapped_file(project, pypiserver: PyPIServer, tmp_path
     assert exc.value.code == 93 and files[1].sha256 in one_line(exc)
 
 
-def test_missing_tool_is_86_and_broken_build_is_87(project, pypiserver: PyPIServer,
-                                                   tmp_path: Path):
+def test_missing_tool_is_86_and_broken_build_is_87(project, pypiserver: PyPIServer, tmp_path: Path):
     with pytest.raises(ArtifactValidationFailed) as exc:
         handler(project, pypiserver.url, tmp=tmp_path, python="/nonexistent/python").validate()
     assert "python -m build" in one_line(exc)
-    project.commit("chore: break", {"pyproject.toml": PYPROJECT.format(version="1.3.0").replace(
-        "flit_core.buildapi", "no_such_backend.api")})
+    project.commit(
+        "chore: break",
+        {
+            "pyproject.toml": PYPROJECT.format(version="1.3.0").replace(
+                "flit_core.buildapi", "no_such_backend.api"
+            )
+        },
+    )
     with pytest.raises(ArtifactBuildFailed) as exc2:
         handler(project, pypiserver.url, tmp=tmp_path).build()
     assert exc2.value.code == 87 and "python -m build failed" in one_line(exc2)
@@ -251,8 +318,9 @@ def test_unknown_type_is_85(tmp_path: Path):
     assert exc.value.code == 85 and "unknown artifact type 'ruby-gem'" in one_line(exc)
 
 
-def test_partial_upload_is_89_and_resume_uploads_the_rest(project, pypiserver: PyPIServer,
-                                                          fault_proxy, tmp_path: Path):
+def test_partial_upload_is_89_and_resume_uploads_the_rest(
+    project, pypiserver: PyPIServer, fault_proxy, tmp_path: Path
+):
     proxy = fault_proxy(pypiserver.url)
     h = handler(project, proxy.url, tmp=tmp_path)
     files = h.build()

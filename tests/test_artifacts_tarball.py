@@ -39,23 +39,44 @@ EPOCH = 1_767_300_000
 
 @pytest.fixture
 def project(repo):  # type: ignore[no-untyped-def]
-    repo.commit("feat: sources", {
-        "README.md": "demo\n", "src/b.txt": "b\n", "src/a.txt": "a\n",
-        "bin/run.sh": "#!/bin/sh\necho run\n",
-    })
+    repo.commit(
+        "feat: sources",
+        {
+            "README.md": "demo\n",
+            "src/b.txt": "b\n",
+            "src/a.txt": "a\n",
+            "bin/run.sh": "#!/bin/sh\necho run\n",
+        },
+    )
     (repo.path / "bin/run.sh").chmod(0o755)
     repo.git("add", "bin/run.sh")
     repo.git("commit", "-q", "-m", "chore: exec bit")
     return repo
 
 
-def handler(root: Path, registry: str, *, tmp: Path, commit: str, version: str = "2.0.0",
-            events: list[object] | None = None, cred: str | None = None,
-            **options: object) -> TarballHandler:
-    cfg = ArtifactConfig.model_validate({"type": "tarball", "name": "demo", "registry": registry,
-                                         "credentialsEnv": cred, "options": options})
-    h = load_handler(cfg, artifact_context(root, version, tmp / "out", events=events,
-                                           commit=commit, epoch=EPOCH))
+def handler(
+    root: Path,
+    registry: str,
+    *,
+    tmp: Path,
+    commit: str,
+    version: str = "2.0.0",
+    events: list[object] | None = None,
+    cred: str | None = None,
+    **options: object,
+) -> TarballHandler:
+    cfg = ArtifactConfig.model_validate(
+        {
+            "type": "tarball",
+            "name": "demo",
+            "registry": registry,
+            "credentialsEnv": cred,
+            "options": options,
+        }
+    )
+    h = load_handler(
+        cfg, artifact_context(root, version, tmp / "out", events=events, commit=commit, epoch=EPOCH)
+    )
     assert isinstance(h, TarballHandler)
     return h
 
@@ -108,12 +129,17 @@ def test_directory_destination_full_cycle(project, tmp_path: Path):
     assert not h.is_published() and not (store / "demo/2.0.0").exists()
 
 
-def test_http_destination_with_token(project, file_server: FileServer, tmp_path: Path,
-                                     monkeypatch):
+def test_http_destination_with_token(project, file_server: FileServer, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
     events: list[object] = []
-    h = handler(project.path, file_server.url, tmp=tmp_path, commit=head(project), events=events,
-                cred="TARBALL_TOKEN")
+    h = handler(
+        project.path,
+        file_server.url,
+        tmp=tmp_path,
+        commit=head(project),
+        events=events,
+        cred="TARBALL_TOKEN",
+    )
     h.validate()
     h.dry_run()
     files = h.build()
@@ -129,14 +155,16 @@ def test_http_destination_with_token(project, file_server: FileServer, tmp_path:
 
 def test_wrong_and_missing_token(project, file_server: FileServer, tmp_path: Path, monkeypatch):
     monkeypatch.delenv("TARBALL_TOKEN", raising=False)
-    h = handler(project.path, file_server.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(
+        project.path, file_server.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN"
+    )
     with pytest.raises(ArtifactValidationFailed) as exc:
         h.validate()
     assert "TARBALL_TOKEN is not set" in one_line(exc)
     monkeypatch.setenv("TARBALL_TOKEN", "wrong-token")  # the context snapshots the env
-    h = handler(project.path, file_server.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(
+        project.path, file_server.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN"
+    )
     h.validate()
     with pytest.raises(ArtifactPublishFailed) as exc2:
         h.publish(h.build())
@@ -172,12 +200,12 @@ def test_registry_down_and_missing_directory(project, dead_url: str, tmp_path: P
     assert "does not exist or is not writable" in one_line(exc2)
 
 
-def test_5xx_on_second_upload_cleans_the_first(project, file_server: FileServer, fault_proxy,
-                                              tmp_path: Path, monkeypatch):
+def test_5xx_on_second_upload_cleans_the_first(
+    project, file_server: FileServer, fault_proxy, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
     proxy = fault_proxy(file_server.url)
-    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN")
     h.validate()
     files = h.build()
     proxy.fail(500, methods={"PUT"}, after=1)
@@ -201,12 +229,12 @@ def test_hang_past_timeout(project, file_server: FileServer, fault_proxy, tmp_pa
     assert exc2.value.code == 88 and "PUT" in one_line(exc2)
 
 
-def test_rollback_failure_is_89_naming_what_stayed(project, file_server: FileServer,
-                                                   fault_proxy, tmp_path: Path, monkeypatch):
+def test_rollback_failure_is_89_naming_what_stayed(
+    project, file_server: FileServer, fault_proxy, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
     proxy = fault_proxy(file_server.url)
-    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN")
     result = h.publish(h.build())
     proxy.fail(500, methods={"DELETE"})
     with pytest.raises(RollbackFailed) as exc:
@@ -220,11 +248,13 @@ def test_rollback_failure_is_89_naming_what_stayed(project, file_server: FileSer
     assert exc2.value.code == 88 and "rolled back: tarball 'demo': deleted" in one_line(exc2)
 
 
-def test_verify_detects_changed_bytes(project, file_server: FileServer, tmp_path: Path,
-                                      monkeypatch):
+def test_verify_detects_changed_bytes(
+    project, file_server: FileServer, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
-    h = handler(project.path, file_server.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(
+        project.path, file_server.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN"
+    )
     files = h.build()
     result = h.publish(files)
     (file_server.root / "demo/2.0.0/demo-2.0.0.tar.gz").write_bytes(b"other bytes")
@@ -247,16 +277,28 @@ def test_bad_commit_is_86_at_validate_and_87_at_build(project, tmp_path: Path):
 
 
 def test_registry_is_lazy_and_knows_the_seed_aliases(tmp_path: Path):
-    probe = ("import sys, shipline.domain.artifacts; "
-             "print(sorted(m for m in sys.modules if m.startswith('shipline.domain.artifacts.')))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, check=True)
+    probe = (
+        "import sys, shipline.domain.artifacts; "
+        "print(sorted(m for m in sys.modules if m.startswith('shipline.domain.artifacts.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
     assert done.stdout.strip() == "['shipline.domain.artifacts.base']"
     ctx = artifact_context(tmp_path, "1.0.0", tmp_path / "out")
     h = load_handler(ArtifactConfig.model_validate({"type": "generic-tarball", "name": "src"}), ctx)
     assert isinstance(h, TarballHandler) and h.ctx.out_dir == tmp_path / "out" / "tarball-src"
-    assert set(known_types()) == {"python-package", "npm-package", "oci-image", "cargo-crate",
-                                  "tarball"}
+    assert set(known_types()) == {
+        "python-package",
+        "npm-package",
+        "oci-image",
+        "cargo-crate",
+        "tarball",
+    }
 
 
 def test_results_round_trip_through_json(project, tmp_path: Path):
@@ -268,16 +310,21 @@ def test_results_round_trip_through_json(project, tmp_path: Path):
     again = [BuiltFile.from_dict(json.loads(json.dumps(f.to_dict()))) for f in files]
     assert again == files
     assert PublishResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
-    assert set(result.to_dict()) == {"reference", "registryDigest", "publishedAt", "urls",
-                                     "digests"}
+    assert set(result.to_dict()) == {
+        "reference",
+        "registryDigest",
+        "publishedAt",
+        "urls",
+        "digests",
+    }
 
 
-def test_partial_upload_that_cannot_be_removed_is_89(project, file_server: FileServer,
-                                                     fault_proxy, tmp_path: Path, monkeypatch):
+def test_partial_upload_that_cannot_be_removed_is_89(
+    project, file_server: FileServer, fault_proxy, tmp_path: Path, monkeypatch
+):
     monkeypatch.setenv("TARBALL_TOKEN", file_server.token or "")
     proxy = fault_proxy(file_server.url)
-    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project),
-                cred="TARBALL_TOKEN")
+    h = handler(project.path, proxy.url, tmp=tmp_path, commit=head(project), cred="TARBALL_TOKEN")
     files = h.build()
     proxy.fail(500, methods={"PUT", "DELETE"}, after=1)
     with pytest.raises(RollbackFailed) as exc:
@@ -290,10 +337,12 @@ def test_partial_upload_that_cannot_be_removed_is_89(project, file_server: FileS
 def test_a_name_that_escapes_the_destination_is_86(project, tmp_path: Path):
     store = tmp_path / "store"
     store.mkdir()
-    cfg = ArtifactConfig.model_validate({"type": "tarball", "name": "../../etc",
-                                         "registry": str(store)})
-    h = load_handler(cfg, artifact_context(project.path, "2.0.0", tmp_path / "out",
-                                           commit=head(project)))
+    cfg = ArtifactConfig.model_validate(
+        {"type": "tarball", "name": "../../etc", "registry": str(store)}
+    )
+    h = load_handler(
+        cfg, artifact_context(project.path, "2.0.0", tmp_path / "out", commit=head(project))
+    )
     with pytest.raises(ArtifactValidationFailed) as exc:
         h.validate()
     assert exc.value.code == 86 and "must be letters, digits" in one_line(exc)
@@ -301,8 +350,9 @@ def test_a_name_that_escapes_the_destination_is_86(project, tmp_path: Path):
 
 
 def test_bad_timeout_option_is_90(tmp_path: Path):
-    cfg = ArtifactConfig.model_validate({"type": "tarball", "name": "src",
-                                         "options": {"timeoutSeconds": "soon"}})
+    cfg = ArtifactConfig.model_validate(
+        {"type": "tarball", "name": "src", "options": {"timeoutSeconds": "soon"}}
+    )
     with pytest.raises(ConfigInvalid) as exc:
         load_handler(cfg, artifact_context(tmp_path, "1.0.0", tmp_path / "out"))
     assert exc.value.code == 90 and "options.timeoutSeconds: 'soon'" in one_line(exc)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.gpgkeys are used as arguments)
 """``shipline attest`` then ``shipline verify`` / ``ledger`` end to end on
 real repositories: gpg with real keys, keyed DSSE with a local key, unsigned
 L1; and every refusal (90, 91, 51, 53, 2, 50) with its one-line message and
@@ -15,20 +14,65 @@ from conftest import Repo
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
 
 L1, L2, L3 = "SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3"
-RECORD_KEYS = {"recordType", "version", "commitSha", "gitTag", "buildInvocationId", "builder",
-               "artifacts", "sbom", "slsaLevel", "chainVerified", "ledgerHead", "metadata",
-               "recordedAt", "prevHash", "hash"}
-ARTIFACT_KEYS = {"type", "name", "path", "sha256", "size", "registry", "publishedAt",
-                 "attestation", "signature"}
-SIGNATURE_KEYS = {"method", "keyless", "signed", "signedAt", "signature", "certificate",
-                  "bundle", "transparencyLog", "keyId", "fingerprint", "publicKey", "identity",
-                  "issuer"}
+RECORD_KEYS = {
+    "recordType",
+    "version",
+    "commitSha",
+    "gitTag",
+    "buildInvocationId",
+    "builder",
+    "artifacts",
+    "sbom",
+    "slsaLevel",
+    "chainVerified",
+    "ledgerHead",
+    "metadata",
+    "recordedAt",
+    "prevHash",
+    "hash",
+}
+ARTIFACT_KEYS = {
+    "type",
+    "name",
+    "path",
+    "sha256",
+    "size",
+    "registry",
+    "publishedAt",
+    "attestation",
+    "signature",
+}
+SIGNATURE_KEYS = {
+    "method",
+    "keyless",
+    "signed",
+    "signedAt",
+    "signature",
+    "certificate",
+    "bundle",
+    "transparencyLog",
+    "keyId",
+    "fingerprint",
+    "publicKey",
+    "identity",
+    "issuer",
+}
 
 
 def configure(repo: Repo, level: str = L2, method: str = "gpg", **signing: object) -> None:
     """Write the provenance config (uncommitted: attest does not need a clean tree)."""
-    repo.write(".shipline/config.json", json.dumps({"release": {"security": {"provenance": {
-        "level": level, "signing": {"method": method, **signing}}}}}))
+    repo.write(
+        ".shipline/config.json",
+        json.dumps(
+            {
+                "release": {
+                    "security": {
+                        "provenance": {"level": level, "signing": {"method": method, **signing}}
+                    }
+                }
+            }
+        ),
+    )
 
 
 def artifact(repo: Repo, name: str = "demo-1.0.0.tar.gz", data: bytes = b"payload\n") -> Path:
@@ -41,8 +85,11 @@ def artifact(repo: Repo, name: str = "demo-1.0.0.tar.gz", data: bytes = b"payloa
 def state_files(repo: Repo) -> dict[str, bytes]:
     """Every file shipline keeps in the state dir except its config and lock."""
     state = repo.path / ".shipline"
-    return {str(p.relative_to(state)): p.read_bytes() for p in sorted(state.rglob("*"))
-            if p.is_file() and p.name not in ("config.json", "releases.json.lock")}
+    return {
+        str(p.relative_to(state)): p.read_bytes()
+        for p in sorted(state.rglob("*"))
+        if p.is_file() and p.name not in ("config.json", "releases.json.lock")
+    }
 
 
 def ledger_records(repo: Repo) -> list[dict]:
@@ -51,8 +98,9 @@ def ledger_records(repo: Repo) -> list[dict]:
 
 def attest_ok(cli, repo: Repo, version: str, *files: Path, extra: tuple[str, ...] = ()) -> dict:
     sbom = () if "--sbom" in extra else ("--sbom", "none")
-    result = cli("-C", repo.path, "--output", "json", "attest", *files, "--version", version,
-                 *sbom, *extra)
+    result = cli(
+        "-C", repo.path, "--output", "json", "attest", *files, "--version", version, *sbom, *extra
+    )
     assert result.code == 0, (result.out, result.err)
     return result.summary["data"]
 
@@ -94,9 +142,13 @@ def test_gpg_attest_records_every_field_and_verifies(cli, project: Repo, gpg_key
     import hashlib
 
     assert [(a["name"], a["sha256"], a["type"]) for a in record["artifacts"]] == [
-        ("demo-1.0.0-py3-none-any.whl", hashlib.sha256(b"wheel bytes").hexdigest(),
-         "python-package"),
-        ("demo-1.0.0.tar.gz", hashlib.sha256(b"sdist bytes").hexdigest(), "tarball")]
+        (
+            "demo-1.0.0-py3-none-any.whl",
+            hashlib.sha256(b"wheel bytes").hexdigest(),
+            "python-package",
+        ),
+        ("demo-1.0.0.tar.gz", hashlib.sha256(b"sdist bytes").hexdigest(), "tarball"),
+    ]
     sig = record["artifacts"][0]["signature"]
     assert sig["method"] == "gpg" and sig["signed"] and sig["fingerprint"] == gpg_key.fingerprint
     assert sig["keyId"] == "0x" + gpg_key.fingerprint[-16:]
@@ -112,12 +164,16 @@ def test_gpg_attest_records_every_field_and_verifies(cli, project: Repo, gpg_key
     statement = json.loads(base64.b64decode(envelope["payload"]))
     assert statement["_type"] == "https://in-toto.io/Statement/v1"
     assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
-    assert {s["name"] for s in statement["subject"]} == {"demo-1.0.0-py3-none-any.whl",
-                                                         "demo-1.0.0.tar.gz"}
+    assert {s["name"] for s in statement["subject"]} == {
+        "demo-1.0.0-py3-none-any.whl",
+        "demo-1.0.0.tar.gz",
+    }
     build = statement["predicate"]["buildDefinition"]
     assert build["resolvedDependencies"][0]["digest"]["gitCommit"] == record["commitSha"]
-    assert statement["predicate"]["runDetails"]["metadata"]["invocationId"] == \
-        record["buildInvocationId"]
+    assert (
+        statement["predicate"]["runDetails"]["metadata"]["invocationId"]
+        == record["buildInvocationId"]
+    )
 
     verified = cli("-C", project.path, "--output", "json", "verify", "1.0.0")
     assert verified.code == 0, verified.err
@@ -127,8 +183,9 @@ def test_gpg_attest_records_every_field_and_verifies(cli, project: Repo, gpg_key
     assert text.code == 0 and f"gpg {gpg_key.fingerprint}" in text.out
 
 
-def test_gpg_signature_verifies_with_plain_gpgv(cli, project: Repo, gpg_key: GpgKey,
-                                                tmp_path: Path) -> None:
+def test_gpg_signature_verifies_with_plain_gpgv(
+    cli, project: Repo, gpg_key: GpgKey, tmp_path: Path
+) -> None:
     """The .asc is a standard detached signature over the DSSE PAE: a
     consumer can check it with gpgv and nothing from shipline."""
     import base64
@@ -143,36 +200,57 @@ def test_gpg_signature_verifies_with_plain_gpgv(cli, project: Repo, gpg_key: Gpg
     kind = b"application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
     (tmp_path / "pae").write_bytes(pae)
-    done = subprocess.run(["gpgv", "--keyring", str(project.path / art["signature"]["publicKey"]),
-                           "--status-fd", "1", str(project.path / art["signature"]["signature"]),
-                           str(tmp_path / "pae")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "gpgv",
+            "--keyring",
+            str(project.path / art["signature"]["publicKey"]),
+            "--status-fd",
+            "1",
+            str(project.path / art["signature"]["signature"]),
+            str(tmp_path / "pae"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and f"VALIDSIG {gpg_key.fingerprint}" in done.stdout
 
 
-def test_gpg_passphrase_never_lands_anywhere(cli, project: Repo, gpg_home: GpgHome,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gpg_passphrase_never_lands_anywhere(
+    cli, project: Repo, gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = gpg_home.generate("Protected <p@example.com>", passphrase="hunter2-very-secret")
     for name, value in key.env.items():
         monkeypatch.setenv(name, value)
     configure(project)
-    result = cli("-C", project.path, "--output", "json", "attest", artifact(project),
-                 "--version", "1.0.0", "--sbom", "none")
+    result = cli(
+        "-C",
+        project.path,
+        "--output",
+        "json",
+        "attest",
+        artifact(project),
+        "--version",
+        "1.0.0",
+        "--sbom",
+        "none",
+    )
     assert result.code == 0, result.err
     assert "hunter2-very-secret" not in result.out + result.err
     for data in state_files(project).values():
         assert b"hunter2-very-secret" not in data
 
 
-def test_gpg_without_key_id_is_91_and_writes_nothing(cli, project: Repo,
-                                                     gpg_home: GpgHome) -> None:
+def test_gpg_without_key_id_is_91_and_writes_nothing(cli, project: Repo, gpg_home: GpgHome) -> None:
     configure(project)
     result = cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0")
     refused(result, 91, "GPG_KEY_ID")
     assert state_files(project) == {}
 
 
-def test_gpg_key_id_not_in_keyring_is_91(cli, project: Repo, gpg_key: GpgKey,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gpg_key_id_not_in_keyring_is_91(
+    cli, project: Repo, gpg_key: GpgKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GPG_KEY_ID", "0000000000000000DEADBEEF00000000DEADBEEF")
     configure(project)
     result = cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0")
@@ -193,14 +271,25 @@ def _ec_key(path: Path, password: bytes | None = None) -> Path:
     return path
 
 
-def test_keyed_dsse_with_a_local_key(cli, project: Repo, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keyed_dsse_with_a_local_key(
+    cli, project: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no cosign: the securesystemslib path
     monkeypatch.setenv("COSIGN_PASSWORD", "keyed-pass-phrase")
     key = _ec_key(tmp_path / "cosign.key", b"keyed-pass-phrase")
     configure(project, method="sigstore", keyless=False, keyRef=str(key))
-    result = cli("-C", project.path, "--output", "json", "attest", artifact(project),
-                 "--version", "2.0.0", "--sbom", "none")
+    result = cli(
+        "-C",
+        project.path,
+        "--output",
+        "json",
+        "attest",
+        artifact(project),
+        "--version",
+        "2.0.0",
+        "--sbom",
+        "none",
+    )
     assert result.code == 0, result.err
     assert "keyed-pass-phrase" not in result.out
     sig = ledger_records(project)[0]["artifacts"][0]["signature"]
@@ -212,10 +301,12 @@ def test_keyed_dsse_with_a_local_key(cli, project: Repo, tmp_path: Path,
     from securesystemslib.dsse import Envelope
     from securesystemslib.signer import SSlibKey
 
-    envelope = json.loads((project.path / ".shipline/attestations/demo-1.0.0.tar.gz-2.0.0"
-                           ".intoto.jsonl").read_text())
-    public = SSlibKey.from_crypto(load_pem_public_key((project.path / sig["publicKey"])
-                                                      .read_bytes()))
+    envelope = json.loads(
+        (project.path / ".shipline/attestations/demo-1.0.0.tar.gz-2.0.0.intoto.jsonl").read_text()
+    )
+    public = SSlibKey.from_crypto(
+        load_pem_public_key((project.path / sig["publicKey"]).read_bytes())
+    )
     Envelope.from_dict(envelope).verify([public], 1)  # a standard DSSE signature
     verified = cli("-C", project.path, "verify", "2.0.0")
     assert verified.code == 0 and f"key {sig['keyId']}" in verified.out
@@ -223,28 +314,38 @@ def test_keyed_dsse_with_a_local_key(cli, project: Repo, tmp_path: Path,
 
 def test_keyed_without_key_file_is_91(cli, project: Repo, tmp_path: Path) -> None:
     configure(project, method="sigstore", keyless=False, keyRef=str(tmp_path / "absent.key"))
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"), 91,
-            "no such key file")
+    refused(
+        cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"),
+        91,
+        "no such key file",
+    )
     assert state_files(project) == {}
 
 
 def test_keyed_without_key_ref_is_91(cli, project: Repo) -> None:
     configure(project, method="sigstore", keyless=False)
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"), 91,
-            "keyRef is not set")
+    refused(
+        cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"),
+        91,
+        "keyRef is not set",
+    )
 
 
 def test_keyless_without_oidc_identity_is_91(cli, project: Repo) -> None:
     configure(project, level=L3, method="sigstore")
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"), 91,
-            "no OIDC identity")
+    refused(
+        cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0"),
+        91,
+        "no OIDC identity",
+    )
     assert state_files(project) == {}
 
 
 def test_none_above_level_one_is_90(cli, project: Repo) -> None:
     configure(project, level=L2, method="gpg")
-    result = cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
-                 "--sign", "none")
+    result = cli(
+        "-C", project.path, "attest", artifact(project), "--version", "1.0.0", "--sign", "none"
+    )
     refused(result, 90, "SLSA level 1 only")
     assert state_files(project) == {}
 
@@ -268,23 +369,28 @@ def test_second_attest_of_a_version_is_51(cli, project: Repo, gpg_key: GpgKey) -
     attest_ok(cli, project, "1.0.0", artifact(project))
     before = state_files(project)
     other = artifact(project, "other.tar.gz", b"other")
-    refused(cli("-C", project.path, "attest", other, "--version", "v1.0.0"), 51,
-            "already recorded")
+    refused(cli("-C", project.path, "attest", other, "--version", "v1.0.0"), 51, "already recorded")
     assert state_files(project) == before
 
 
 @pytest.mark.parametrize("version", ["1.0", "latest", "v1.0.0.0", "01.2.3"])
 def test_invalid_version_is_53(cli, project: Repo, gpg_key: GpgKey, version: str) -> None:
     configure(project)
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", version), 53,
-            "not a valid semantic version")
+    refused(
+        cli("-C", project.path, "attest", artifact(project), "--version", version),
+        53,
+        "not a valid semantic version",
+    )
     assert state_files(project) == {}
 
 
 def test_missing_artifact_file_is_2(cli, project: Repo, gpg_key: GpgKey) -> None:
     configure(project)
-    refused(cli("-C", project.path, "attest", project.path / "dist/nope.whl", "--version",
-                "1.0.0"), 2, "no such file")
+    refused(
+        cli("-C", project.path, "attest", project.path / "dist/nope.whl", "--version", "1.0.0"),
+        2,
+        "no such file",
+    )
     assert state_files(project) == {}
 
 
@@ -294,8 +400,9 @@ def test_two_artifacts_with_one_name_is_94(cli, project: Repo, gpg_key: GpgKey) 
     other = project.path / "build" / "a.tar.gz"
     other.parent.mkdir()
     other.write_bytes(b"2")
-    refused(cli("-C", project.path, "attest", one, other, "--version", "1.0.0"), 94,
-            "distinct names")
+    refused(
+        cli("-C", project.path, "attest", one, other, "--version", "1.0.0"), 94, "distinct names"
+    )
     assert state_files(project) == {}
 
 
@@ -335,8 +442,9 @@ def test_ledger_lists_releases_as_text_and_json(cli, project: Repo, gpg_key: Gpg
     assert [r["version"] for r in data["releases"]] == ["1.0.0", "1.0.1"]
 
 
-def test_attest_of_a_tagged_release_binds_the_tag_and_its_anchor(cli, project: Repo,
-                                                                 gpg_key: GpgKey) -> None:
+def test_attest_of_a_tagged_release_binds_the_tag_and_its_anchor(
+    cli, project: Repo, gpg_key: GpgKey
+) -> None:
     configure(project)
     attest_ok(cli, project, "1.0.0", artifact(project))
     head = ledger_records(project)[-1]["hash"]
@@ -357,8 +465,7 @@ def test_subprocess_cli_attest_and_verify(project: Repo, gpg_key: GpgKey) -> Non
 
     configure(project)
     path = artifact(project)
-    done = run_shipline("attest", path, "--version", "3.0.0", "--sbom", "none",
-                        cwd=project.path)
+    done = run_shipline("attest", path, "--version", "3.0.0", "--sbom", "none", cwd=project.path)
     assert done.code == 0, done.err
     checked = run_shipline("--output", "json", "verify", "--all", cwd=project.path)
     assert checked.code == 0 and checked.summary["data"]["versions"] == ["3.0.0"]
@@ -367,18 +474,24 @@ def test_subprocess_cli_attest_and_verify(project: Repo, gpg_key: GpgKey) -> Non
 # --- SBOM ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("flag", "fmt", "spec", "suffix"), [
-    ((), "CycloneDX", "1.6", ".cdx.json"),
-    (("--sbom", "spdx"), "SPDX", "2.3", ".spdx.json"),
-])
+@pytest.mark.parametrize(
+    ("flag", "fmt", "spec", "suffix"),
+    [
+        ((), "CycloneDX", "1.6", ".cdx.json"),
+        (("--sbom", "spdx"), "SPDX", "2.3", ".spdx.json"),
+    ],
+)
 def test_sbom_is_recorded_bound_in_the_statement_and_verified(
-        cli, project: Repo, gpg_key: GpgKey, flag: tuple[str, ...], fmt: str, spec: str,
-        suffix: str) -> None:
+    cli, project: Repo, gpg_key: GpgKey, flag: tuple[str, ...], fmt: str, spec: str, suffix: str
+) -> None:
     import base64
     import hashlib
 
-    project.write("requirements.txt", "idna==3.7 \\\n    --hash=sha256:"
-                  "82fee1fc78add43492d3a1898bfa6d8a904cc97d8427f683ed8e798d07761aa0\n")
+    project.write(
+        "requirements.txt",
+        "idna==3.7 \\\n    --hash=sha256:"
+        "82fee1fc78add43492d3a1898bfa6d8a904cc97d8427f683ed8e798d07761aa0\n",
+    )
     configure(project)
     done = cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0", *flag)
     assert done.code == 0, done.err  # without --sbom: the config's format (CycloneDX 1.6)
@@ -438,38 +551,61 @@ def test_digest_of_a_fifo_reads_it(tmp_path: Path) -> None:
 def test_attesting_a_directory_is_2(cli, project: Repo, gpg_key: GpgKey) -> None:
     configure(project)
     (project.path / "dist").mkdir()
-    refused(cli("-C", project.path, "attest", project.path / "dist", "--version", "1.0.0",
-                "--sbom", "none"), 2, "is a directory")
+    refused(
+        cli(
+            "-C",
+            project.path,
+            "attest",
+            project.path / "dist",
+            "--version",
+            "1.0.0",
+            "--sbom",
+            "none",
+        ),
+        2,
+        "is a directory",
+    )
     assert state_files(project) == {}
 
 
 # --- CI builders and the level they reach ---------------------------------------------
 
 
-def test_gpg_on_a_github_hosted_runner_records_level_two(cli, project: Repo, gpg_key: GpgKey,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"GITHUB_ACTIONS": "true", "RUNNER_ENVIRONMENT": "github-hosted",
-                        "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/demo",
-                        "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "2"}.items():
+def test_gpg_on_a_github_hosted_runner_records_level_two(
+    cli, project: Repo, gpg_key: GpgKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_ENVIRONMENT": "github-hosted",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "o/demo",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_RUN_ATTEMPT": "2",
+    }.items():
         monkeypatch.setenv(name, value)
     configure(project, level=L3)
     data = attest_ok(cli, project, "1.0.0", artifact(project))
     assert data["slsaLevel"] == L2 and "transparency log" in data["shortfall"]
     record = ledger_records(project)[0]
     assert record["builder"] == {"id": "https://github.com/actions/runner/github-hosted"}
-    assert record["buildInvocationId"] == \
-        "https://github.com/o/demo/actions/runs/4242/attempts/2"
+    assert record["buildInvocationId"] == "https://github.com/o/demo/actions/runs/4242/attempts/2"
     assert "signature.transparencyLog" in record["metadata"]["missing"]
     assert cli("-C", project.path, "verify", "1.0.0").code == 0
 
 
-def test_gpg_key_with_passphrase_but_none_given_is_91(cli, project: Repo, gpg_home: GpgHome,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gpg_key_with_passphrase_but_none_given_is_91(
+    cli, project: Repo, gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = gpg_home.generate("Locked <l@example.com>", passphrase="correct horse")
     monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
     configure(project)
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
-                "--sbom", "none"), 91, "GPG_PASSPHRASE")
+    refused(
+        cli(
+            "-C", project.path, "attest", artifact(project), "--version", "1.0.0", "--sbom", "none"
+        ),
+        91,
+        "GPG_PASSPHRASE",
+    )
     assert state_files(project) == {}
 
 
@@ -488,34 +624,43 @@ def test_verify_artifact_with_a_gpg_signature(cli, tmp_path: Path, gpg_home: Gpg
     assert ok.summary["data"]["fingerprint"] == alice.fingerprint
 
     other = mallory.export_public(tmp_path / "mallory.asc")
-    refused(cli("verify-artifact", file, "--signature", asc, "--key", other), 92,
-            "not a valid signature")
+    refused(
+        cli("verify-artifact", file, "--signature", asc, "--key", other),
+        92,
+        "not a valid signature",
+    )
     file.write_bytes(b"the release, changed")
     refused(cli("verify-artifact", file, "--signature", asc, "--key", pub), 92, "BADSIG")
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("--signature", "x.asc"), "--signature needs --key"),
-    (("--bundle", "b.json", "--issuer", "https://issuer"), "--identity"),
-    ((), "give --bundle"),
-])
-def test_verify_artifact_usage_errors_are_2(cli, tmp_path: Path, args: tuple[str, ...],
-                                            words: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--signature", "x.asc"), "--signature needs --key"),
+        (("--bundle", "b.json", "--issuer", "https://issuer"), "--identity"),
+        ((), "give --bundle"),
+    ],
+)
+def test_verify_artifact_usage_errors_are_2(
+    cli, tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
     file = tmp_path / "a.bin"
     file.write_bytes(b"x")
     refused(cli("verify-artifact", file, *args), 2, words)
 
 
 def test_verify_artifact_of_a_missing_file_is_2(cli, tmp_path: Path) -> None:
-    refused(cli("verify-artifact", tmp_path / "absent.bin", "--signature", "s", "--key", "k"), 2,
-            "no such artifact file")
+    refused(
+        cli("verify-artifact", tmp_path / "absent.bin", "--signature", "s", "--key", "k"),
+        2,
+        "no such artifact file",
+    )
 
 
 # --- refusing to bind ---------------------------------------------------------------------
 
 
-def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo,
-                                                           gpg_key: GpgKey) -> None:
+def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo, gpg_key: GpgKey) -> None:
     """The pipeline passes the digest its handler saw; other bytes never bind."""
     import os
 
@@ -526,36 +671,58 @@ def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo,
 
     configure(project)
     path = artifact(project)
-    request = AttestRequest(artifacts=[ArtifactInput(path, expected_sha256="ab" * 32)],
-                            version="1.0.0", sbom="none", env=dict(os.environ))
+    request = AttestRequest(
+        artifacts=[ArtifactInput(path, expected_sha256="ab" * 32)],
+        version="1.0.0",
+        sbom="none",
+        env=dict(os.environ),
+    )
     with pytest.raises(DigestMismatch, match="refusing to bind"):
         attest(Git(project.path), load_config(project.path), request)
     assert state_files(project) == {}
 
 
-def test_attest_onto_a_tampered_ledger_is_93_and_writes_nothing(cli, project: Repo,
-                                                                gpg_key: GpgKey) -> None:
+def test_attest_onto_a_tampered_ledger_is_93_and_writes_nothing(
+    cli, project: Repo, gpg_key: GpgKey
+) -> None:
     configure(project)
     attest_ok(cli, project, "1.0.0", artifact(project))
     ledger_file = project.path / ".shipline" / "releases.json"
     ledger_file.write_bytes(ledger_file.read_bytes().replace(b'"size":8', b'"size":9'))
     before = state_files(project)
-    refused(cli("-C", project.path, "attest", artifact(project, "b.tar.gz"), "--version",
-                "1.1.0", "--sbom", "none"), 93, "edited")
+    refused(
+        cli(
+            "-C",
+            project.path,
+            "attest",
+            artifact(project, "b.tar.gz"),
+            "--version",
+            "1.1.0",
+            "--sbom",
+            "none",
+        ),
+        93,
+        "edited",
+    )
     assert state_files(project) == before
 
 
-def test_tag_anchoring_records_the_ledger_lacks_is_93(cli, project: Repo,
-                                                      gpg_key: GpgKey) -> None:
+def test_tag_anchoring_records_the_ledger_lacks_is_93(cli, project: Repo, gpg_key: GpgKey) -> None:
     configure(project)
     project.tag("v1.0.0", f"Release v1.0.0\n\nShipline-Ledger-Head: 3 {'c' * 64}\n")
-    refused(cli("-C", project.path, "attest", artifact(project), "--version", "1.0.0",
-                "--sbom", "none"), 93, "records were dropped")
+    refused(
+        cli(
+            "-C", project.path, "attest", artifact(project), "--version", "1.0.0", "--sbom", "none"
+        ),
+        93,
+        "records were dropped",
+    )
     assert state_files(project) == {}
 
 
-def test_gpg_key_that_signs_with_a_subkey(cli, project: Repo, gpg_home: GpgHome,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gpg_key_that_signs_with_a_subkey(
+    cli, project: Repo, gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A certify-only primary key with a signing subkey: GPG_KEY_ID names the
     primary, the subkey signs, verification pins the primary fingerprint."""
     key = gpg_home.generate("Hardened <h@example.com>", signing_subkey=True)

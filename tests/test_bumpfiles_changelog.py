@@ -23,11 +23,13 @@ from shipline.domain.release.version_files import (
 
 
 def _bump(root: Path, files: list[VersionFile], version: str) -> dict[str, str]:
-    before = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-              if p.is_file()}
+    before = {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+    }
     bumps = plan_bumps(root, files, version)
-    assert {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file()} == before  # planning writes nothing
+    assert {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+    } == before  # planning writes nothing
     apply_bumps(root, bumps)
     check_consistent(root, files, version)
     return {b.path: (root / b.path).read_text() for b in bumps}
@@ -58,7 +60,8 @@ def test_pyproject_only_the_project_version_changes(tmp_path: Path) -> None:
 def test_poetry_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0.3.1"\n')
     assert read_versions(tmp_path, [VersionFile(path="pyproject.toml")]) == {
-        "pyproject.toml": "0.3.1"}
+        "pyproject.toml": "0.3.1"
+    }
 
 
 def test_dynamic_pyproject_version_names_the_fix(tmp_path: Path) -> None:
@@ -98,11 +101,13 @@ def test_package_json_and_lock_root_entries_only(tmp_path: Path) -> None:
 
 def test_cargo_workspace_members(tmp_path: Path) -> None:
     (tmp_path / "Cargo.toml").write_text(
-        '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "0.5.0"\n')
+        '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "0.5.0"\n'
+    )
     for name, body in {"core": 'version = "0.5.0"', "cli": "version.workspace = true"}.items():
         (tmp_path / "crates" / name).mkdir(parents=True)
         (tmp_path / "crates" / name / "Cargo.toml").write_text(
-            f'[package]\nname = "{name}"\n{body}\n\n[dependencies]\nserde = {{ version = "1" }}\n')
+            f'[package]\nname = "{name}"\n{body}\n\n[dependencies]\nserde = {{ version = "1" }}\n'
+        )
     out = _bump(tmp_path, [VersionFile(path="Cargo.toml")], "0.6.0")
     assert sorted(out) == ["Cargo.toml", "crates/core/Cargo.toml"]
     assert 'version = "0.6.0"' in out["crates/core/Cargo.toml"]
@@ -115,20 +120,26 @@ def test_init_py_version_file_and_custom_pattern(tmp_path: Path) -> None:
     (tmp_path / "pkg/__init__.py").write_text('"""Doc."""\n__version__ = "1.0.0"\nX = "1.0.0"\n')
     (tmp_path / "VERSION").write_text("v1.0.0\n")
     (tmp_path / "chart.yaml").write_text("appVersion: 1.0.0\nversion: 0.1.0\n")
-    files = [VersionFile(path="pkg/__init__.py"), VersionFile(path="VERSION"),
-             VersionFile(path="chart.yaml", pattern="appVersion: {version}")]
+    files = [
+        VersionFile(path="pkg/__init__.py"),
+        VersionFile(path="VERSION"),
+        VersionFile(path="chart.yaml", pattern="appVersion: {version}"),
+    ]
     out = _bump(tmp_path, files, "1.1.0")
     assert out["pkg/__init__.py"] == '"""Doc."""\n__version__ = "1.1.0"\nX = "1.0.0"\n'
     assert out["VERSION"] == "v1.1.0\n"
     assert out["chart.yaml"] == "appVersion: 1.1.0\nversion: 0.1.0\n"
 
 
-@pytest.mark.parametrize(("name", "text", "words"), [
-    ("pyproject.toml", "[project\nname=", "pyproject.toml: not valid TOML"),
-    ("package.json", '{"version": }', "package.json: not valid JSON: line 1"),
-    ("package.json", '{"name": "x"}', 'package.json: no version found (looked for a top-level'),
-    ("VERSION", "one\ntwo\n", "VERSION: no version found"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("pyproject.toml", "[project\nname=", "pyproject.toml: not valid TOML"),
+        ("package.json", '{"version": }', "package.json: not valid JSON: line 1"),
+        ("package.json", '{"name": "x"}', "package.json: no version found (looked for a top-level"),
+        ("VERSION", "one\ntwo\n", "VERSION: no version found"),
+    ],
+)
 def test_bad_version_files_are_55(tmp_path: Path, name: str, text: str, words: str) -> None:
     (tmp_path / name).write_text(text)
     with pytest.raises(VersionBumpFailed) as err:
@@ -140,8 +151,10 @@ def test_pattern_without_placeholder_is_refused(tmp_path: Path, py_repo: Repo, c
     (tmp_path / "x.txt").write_text("v=1\n")
     with pytest.raises(VersionBumpFailed, match=r"at least once"):  # the domain's own guard
         plan_bumps(tmp_path, [VersionFile.model_construct(path="x.txt", pattern="v=")], "1.0.0")
-    py_repo.write(".shipline/config.json", json.dumps(
-        {"release": {"versionBump": [{"path": "x.txt", "pattern": "v="}]}}))
+    py_repo.write(
+        ".shipline/config.json",
+        json.dumps({"release": {"versionBump": [{"path": "x.txt", "pattern": "v="}]}}),
+    )
     result = cli("-C", py_repo.path, "release", "plan")
     assert result.code == 90 and "release.versionBump[0].pattern" in result.err
 
@@ -149,10 +162,10 @@ def test_pattern_without_placeholder_is_refused(tmp_path: Path, py_repo: Repo, c
 def test_disagreeing_files_name_each_version(tmp_path: Path) -> None:
     (tmp_path / "VERSION").write_text("1.1.0\n")
     (tmp_path / "pyproject.toml").write_text('[project]\nversion = "1.2.0"\n')
-    with pytest.raises(VersionBumpFailed,
-                       match=r"pyproject.toml has 1.2.0, VERSION has 1.1.0"):
-        plan_bumps(tmp_path, [VersionFile(path="pyproject.toml"), VersionFile(path="VERSION")],
-                   "1.3.0")
+    with pytest.raises(VersionBumpFailed, match=r"pyproject.toml has 1.2.0, VERSION has 1.1.0"):
+        plan_bumps(
+            tmp_path, [VersionFile(path="pyproject.toml"), VersionFile(path="VERSION")], "1.3.0"
+        )
 
 
 # --- changelog ------------------------------------------------------------------
@@ -160,8 +173,15 @@ def test_disagreeing_files_name_each_version(tmp_path: Path) -> None:
 
 def _propose(old: str | None, version: str, commits: list, **kw: object) -> str:
     data = old.encode() if old is not None else None
-    return changelog.propose(data, "CHANGELOG.md", version=version, date="2026-01-02",
-                             previous=None, commits=commits, **kw).data.decode()
+    return changelog.propose(
+        data,
+        "CHANGELOG.md",
+        version=version,
+        date="2026-01-02",
+        previous=None,
+        commits=commits,
+        **kw,
+    ).data.decode()
 
 
 def test_entry_groups_breaking_first_with_migration_text(repo: Repo) -> None:
@@ -170,10 +190,17 @@ def test_entry_groups_breaking_first_with_migration_text(repo: Repo) -> None:
     repo.commit("feat: export")
     repo.commit("chore(release): 0.9.0")
     repo.commit("Tidy things up")
-    entry = changelog.propose(None, "CHANGELOG.md", version="1.0.0", date="2026-01-02",
-                              previous=None, commits=walk(Git(repo.path), None)).entry
-    assert entry.startswith("## [1.0.0] - 2026-01-02\n\n### ⚠ BREAKING CHANGES\n\n"
-                            "- **api:** new auth (")
+    entry = changelog.propose(
+        None,
+        "CHANGELOG.md",
+        version="1.0.0",
+        date="2026-01-02",
+        previous=None,
+        commits=walk(Git(repo.path), None),
+    ).entry
+    assert entry.startswith(
+        "## [1.0.0] - 2026-01-02\n\n### ⚠ BREAKING CHANGES\n\n- **api:** new auth ("
+    )
     assert "  pass --token.\n\n  Old tokens expire." in entry
     order = [entry.index(t) for t in ("BREAKING", "### Features", "### Bug Fixes", "### Other")]
     assert order == sorted(order)
@@ -181,11 +208,12 @@ def test_entry_groups_breaking_first_with_migration_text(repo: Repo) -> None:
 
 
 def test_insert_keeps_older_entries_and_unreleased_on_top() -> None:
-    old = ("# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2025-01-01\n\n"
-           "- old\n")
+    old = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2025-01-01\n\n- old\n"
     new = _propose(old, "1.1.0", [], explicit="## [1.1.0] - 2026-01-01\n\n- new\n")
-    assert new == ("# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-01-01\n\n- new\n\n"
-                   "## [1.0.0] - 2025-01-01\n\n- old\n")
+    assert new == (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-01-01\n\n- new\n\n"
+        "## [1.0.0] - 2025-01-01\n\n- old\n"
+    )
     again = _propose(new, "1.1.0", [], explicit="## [1.1.0] - 2026-01-01\n\n- new, edited\n")
     assert again == new.replace("- new\n", "- new, edited\n")  # replaced, not doubled
     fresh = _propose(None, "0.1.0", [], explicit="## [0.1.0] - 2026-01-01\n\n- first\n")
@@ -204,8 +232,9 @@ def test_history_assigns_each_commit_to_the_oldest_release_containing_it(repo: R
     repo.tag("v0.2.0")  # lightweight
     repo.commit("fix: unreleased")
     releases = changelog.history(Git(repo.path), "v")
-    summary = [(r.version, sorted(c.subject for c in changelog.changes(r.commits)))
-               for r in releases]
+    summary = [
+        (r.version, sorted(c.subject for c in changelog.changes(r.commits))) for r in releases
+    ]
     assert summary == [
         (None, ["fix: unreleased"]),
         ("0.2.0", ["feat: two"]),

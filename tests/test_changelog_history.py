@@ -46,61 +46,71 @@ def test_all_folds_prereleases_and_leaves_release_commits_out(repo: Repo, series
     s = series
     result = cli("-C", repo.path, "changelog", "--all")
     assert result.code == 0, result.err
-    assert result.out == f"""{HEADER}
+    assert (
+        result.out
+        == f"""{HEADER}
 ## [Unreleased]
 
 ### Bug Fixes
 
-- unreleased fix ({s['pending']})
+- unreleased fix ({s["pending"]})
 
 ## [1.2.0-rc.1] - 2026-01-01
 
 ### Features
 
-- next thing ({s['next']})
+- next thing ({s["next"]})
 
 ## [1.1.0] - 2026-01-01
 
 ### ⚠ BREAKING CHANGES
 
-- **api:** drop the v1 endpoints ({s['breaking']})
+- **api:** drop the v1 endpoints ({s["breaking"]})
 
 ### Bug Fixes
 
-- **release:** keep the tag message ({s['scoped']})
-- second fix ({s['second']})
+- **release:** keep the tag message ({s["scoped"]})
+- second fix ({s["second"]})
 
 ## [1.0.0] - 2026-01-01
 
 ### Features
 
-- first feature ({s['first']})
+- first feature ({s["first"]})
 """
+    )
     assert "Migration note missing" not in result.out
 
 
 def test_since_labels_each_release_with_its_version(repo: Repo, series, cli) -> None:
     out = cli("-C", repo.path, "changelog", "--since", "v1.0.0").out
     headings = [ln for ln in out.splitlines() if ln.startswith("## ")]
-    assert headings == ["## [Unreleased]", "## [1.2.0-rc.1] - 2026-01-01",
-                        "## [1.1.0] - 2026-01-01"]
+    assert headings == [
+        "## [Unreleased]",
+        "## [1.2.0-rc.1] - 2026-01-01",
+        "## [1.1.0] - 2026-01-01",
+    ]
     js = cli("-C", repo.path, "--output", "json", "changelog", "--since", "v1.1.0")
     assert [r["version"] for r in js.summary["data"]["releases"]] == [None, "1.2.0-rc.1"]
 
 
 def test_history_follows_the_files_own_style(repo: Repo, series, cli) -> None:
-    repo.commit("docs: changelog", {"CHANGELOG.md": "## v1.0.0 (2026-01-01)\n\n### Feat\n\n"
-                                    "- first feature\n"})
+    repo.commit(
+        "docs: changelog",
+        {"CHANGELOG.md": "## v1.0.0 (2026-01-01)\n\n### Feat\n\n- first feature\n"},
+    )
     out = cli("-C", repo.path, "changelog", "--since", "v1.1.0").out
     assert "## v1.2.0-rc.1 (2026-01-01)\n\n### Feat\n\n- next thing\n" in out
 
 
 # --- the rules one by one --------------------------------------------------------
 
+
 def _commits() -> list:
-    return [parse_message("a1b2c3d4" * 5, (), "A", "a@x", 0,
-                          "feat(cli): add the --json flag (#88)"),
-            parse_message("b2c3d4e5" * 5, (), "A", "a@x", 0, "fix: handle an empty input")]
+    return [
+        parse_message("a1b2c3d4" * 5, (), "A", "a@x", 0, "feat(cli): add the --json flag (#88)"),
+        parse_message("b2c3d4e5" * 5, (), "A", "a@x", 0, "fix: handle an empty input"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["KEEP_A_CHANGELOG", "CLIFF", "TOWNCRIER", "COMMITIZEN"])
@@ -109,10 +119,12 @@ def test_writing_twice_gives_the_same_file(name: str) -> None:
 
     path = "CHANGES.rst" if name == "TOWNCRIER" else "CHANGELOG.md"
     text = getattr(fixtures, name).encode()
-    first = changelog.propose(text, path, version="99.0.0", date="2026-03-04",
-                              previous="1.0.0", commits=_commits()).data
-    again = changelog.propose(first, path, version="99.0.0", date="2026-03-04",
-                              previous="1.0.0", commits=_commits()).data
+    first = changelog.propose(
+        text, path, version="99.0.0", date="2026-03-04", previous="1.0.0", commits=_commits()
+    ).data
+    again = changelog.propose(
+        first, path, version="99.0.0", date="2026-03-04", previous="1.0.0", commits=_commits()
+    ).data
     assert again == first
     assert first.count(b"99.0.0") == again.count(b"99.0.0")
 
@@ -120,7 +132,10 @@ def test_writing_twice_gives_the_same_file(name: str) -> None:
 def test_rst_underlines_are_as_wide_as_the_title_in_columns() -> None:
     assert render.heading_lines(RST_DEFAULT, "🚀 Features", "~") == ["🚀 Features", "~" * 11]
     assert render.heading_lines(RST_DEFAULT, "v1.0.0 (2026-03-04)", "=/=") == [
-        "=" * 19, "v1.0.0 (2026-03-04)", "=" * 19]
+        "=" * 19,
+        "v1.0.0 (2026-03-04)",
+        "=" * 19,
+    ]
 
 
 def test_rst_output_is_valid_restructuredtext() -> None:
@@ -133,24 +148,40 @@ def test_rst_output_is_valid_restructuredtext() -> None:
 
     commits = [*_commits(), parse_message("c3d4e5f6" * 5, (), "A", "a@x", 0, "feat!: drop it")]
     text = fixtures.TOWNCRIER.replace("Bug Fixes\n---------", "🐛 Bug Fixes\n------------")
-    out = changelog.propose(text.encode(), "CHANGES.rst", version="11.0.0", date="2026-03-04",
-                            previous="10.6.1", commits=commits).data.decode()
+    out = changelog.propose(
+        text.encode(),
+        "CHANGES.rst",
+        version="11.0.0",
+        date="2026-03-04",
+        previous="10.6.1",
+        commits=commits,
+    ).data.decode()
     assert "🐛 Bug Fixes\n------------\n\n- Handle an empty input\n" in out
     warnings = io.StringIO()
-    docutils.core.publish_doctree(out, settings_overrides={
-        "report_level": 2, "halt_level": 5, "warning_stream": warnings})
+    docutils.core.publish_doctree(
+        out, settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": warnings}
+    )
     assert warnings.getvalue() == ""
-    docutils.core.publish_doctree(out.replace("-------------\n", "--------\n"),
-                                  settings_overrides={"report_level": 2, "halt_level": 5,
-                                                      "warning_stream": warnings})
+    docutils.core.publish_doctree(
+        out.replace("-------------\n", "--------\n"),
+        settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": warnings},
+    )
     assert "Title underline too short" in warnings.getvalue()  # the check can fail
 
 
 def test_an_empty_rst_file_gets_a_title_and_an_underlined_entry() -> None:
-    out = changelog.propose(None, "docs/changelog.rst", version="0.1.0", date="2026-03-04",
-                            previous=None, commits=_commits()[1:]).data.decode()
-    assert out.startswith("Changelog\n=========\n\n0.1.0 (2026-03-04)\n------------------\n\n"
-                          "Bug Fixes\n~~~~~~~~~\n\n- handle an empty input (b2c3d4e)\n")
+    out = changelog.propose(
+        None,
+        "docs/changelog.rst",
+        version="0.1.0",
+        date="2026-03-04",
+        previous=None,
+        commits=_commits()[1:],
+    ).data.decode()
+    assert out.startswith(
+        "Changelog\n=========\n\n0.1.0 (2026-03-04)\n------------------\n\n"
+        "Bug Fixes\n~~~~~~~~~\n\n- handle an empty input (b2c3d4e)\n"
+    )
 
 
 def test_the_changelog_is_found_by_its_usual_names(tmp_path: Path) -> None:
@@ -213,10 +244,18 @@ All notable changes to this project will be documented in this file. See [standa
 
 
 def test_conventional_changelog_anchors_links_and_blank_lines() -> None:
-    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix(io): close files (#14)"),
-               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "feat: stream output")]
-    out = changelog.propose(CONVENTIONAL.encode(), "CHANGELOG.md", version="1.3.0",
-                            date="2026-03-04", previous="1.2.0", commits=commits).data.decode()
+    commits = [
+        parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix(io): close files (#14)"),
+        parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "feat: stream output"),
+    ]
+    out = changelog.propose(
+        CONVENTIONAL.encode(),
+        "CHANGELOG.md",
+        version="1.3.0",
+        date="2026-03-04",
+        previous="1.2.0",
+        commits=commits,
+    ).data.decode()
     url = "https://github.com/acme/demo"
     new = f"""\
 <a name="1.3.0"></a>
@@ -241,47 +280,89 @@ def test_conventional_changelog_anchors_links_and_blank_lines() -> None:
 
 def test_bare_version_headings_with_flat_items() -> None:
     text = "## 3.0.1\n\n- Keep the cache ([#12](https://x.test/o/r/pull/12))\n"
-    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files (#14)"),
-               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "chore: tidy")]
-    out = changelog.propose(text.encode(), "CHANGELOG.md", version="3.0.2", date="2026-03-04",
-                            previous="3.0.1", commits=commits).data.decode()
+    commits = [
+        parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files (#14)"),
+        parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "chore: tidy"),
+    ]
+    out = changelog.propose(
+        text.encode(),
+        "CHANGELOG.md",
+        version="3.0.2",
+        date="2026-03-04",
+        previous="3.0.1",
+        commits=commits,
+    ).data.decode()
     assert out == ("## 3.0.2\n\n- Close files ([#14](https://x.test/o/r/pull/14))\n\n" + text)
 
 
 def test_latin1_file_stays_latin1() -> None:
     text = "NEWS\n====\n\n1.0.0\n-----\n\n- Premi\xe8re version (`#3 <https://x.test/3>`__)\n"
     commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: d\xe9j\xe0 vu")]
-    out = changelog.propose(text.encode("latin-1"), "NEWS", version="1.0.1", date="2026-03-04",
-                            previous="1.0.0", commits=commits).data
-    assert out == ("NEWS\n====\n\n1.0.1\n-----\n\n"
-                   "- D\xe9j\xe0 vu\n\n" + text[11:]).encode("latin-1")
+    out = changelog.propose(
+        text.encode("latin-1"),
+        "NEWS",
+        version="1.0.1",
+        date="2026-03-04",
+        previous="1.0.0",
+        commits=commits,
+    ).data
+    assert out == ("NEWS\n====\n\n1.0.1\n-----\n\n- D\xe9j\xe0 vu\n\n" + text[11:]).encode(
+        "latin-1"
+    )
     euro = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: price in \u20ac")]
     with pytest.raises(changelog_errors.ChangelogFailed) as caught:
-        changelog.propose(text.encode("latin-1"), "NEWS", version="1.0.1", date="2026-03-04",
-                          previous="1.0.0", commits=euro)
+        changelog.propose(
+            text.encode("latin-1"),
+            "NEWS",
+            version="1.0.1",
+            date="2026-03-04",
+            previous="1.0.0",
+            commits=euro,
+        )
     assert caught.value.code == 57 and "latin-1" in caught.value.message
 
 
 def test_loose_lists_stay_loose_and_unreleased_items_join_them() -> None:
-    text = ("## Unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
-            "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n")
-    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files"),
-               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix: open files")]
-    out = changelog.propose(text.encode(), "CHANGELOG.md", version="1.0.1", date="2026-03-04",
-                            previous="1.0.0", commits=commits).data.decode()
-    assert out == ("## 1.0.1 - 2026-03-04\n\n### Fixed\n\n- Hand-written fix.\n\n"
-                   "- Close files\n\n- Open files\n\n"
-                   "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n")
+    text = (
+        "## Unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
+        "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n"
+    )
+    commits = [
+        parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files"),
+        parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix: open files"),
+    ]
+    out = changelog.propose(
+        text.encode(),
+        "CHANGELOG.md",
+        version="1.0.1",
+        date="2026-03-04",
+        previous="1.0.0",
+        commits=commits,
+    ).data.decode()
+    assert out == (
+        "## 1.0.1 - 2026-03-04\n\n### Fixed\n\n- Hand-written fix.\n\n"
+        "- Close files\n\n- Open files\n\n"
+        "## 1.0.0 - 2026-01-02\n\n### Fixed\n\n- One.\n\n- Two.\n"
+    )
 
 
 def test_a_version_marked_unreleased_becomes_that_release() -> None:
-    text = ("# Changelog\n\n## [0.2.0] - unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
-            "## [0.1.0] - 2026-01-02\n\n### Fixed\n\n- One.\n")
+    text = (
+        "# Changelog\n\n## [0.2.0] - unreleased\n\n### Fixed\n\n- Hand-written fix.\n\n"
+        "## [0.1.0] - 2026-01-02\n\n### Fixed\n\n- One.\n"
+    )
     commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files")]
-    out = changelog.propose(text.encode(), "CHANGELOG.md", version="0.2.0", date="2026-03-04",
-                            previous="0.1.0", commits=commits).data
+    out = changelog.propose(
+        text.encode(),
+        "CHANGELOG.md",
+        version="0.2.0",
+        date="2026-03-04",
+        previous="0.1.0",
+        commits=commits,
+    ).data
     assert out.decode() == text.replace("unreleased", "2026-03-04").replace(
-        "- Hand-written fix.\n", "- Hand-written fix.\n- Close files\n")
+        "- Hand-written fix.\n", "- Hand-written fix.\n- Close files\n"
+    )
     assert changelog.has_entry(out, "CHANGELOG.md", "0.2.0")
     assert not changelog.has_entry(text.encode(), "CHANGELOG.md", "0.2.0")
 
@@ -291,20 +372,38 @@ def test_whole_subject_bullets_and_titles_from_older_entries() -> None:
     (rare) breaking-changes title is found further down the file."""
     entry = "## v{v} (2023-07-{d:02d})\n\n### Fix\n\n* fix: thing {d} ([`{s}`]({u}/commit/{s}))\n\n"
     url = "https://x.test/o/r"
-    older = "".join(entry.format(v=f"8.0.{d}", d=d, s=f"{d:02d}ab3cd", u=url)
-                    for d in range(9, 1, -1))
-    text = (f"# CHANGELOG\n\n{older}## v8.0.1 (2023-07-01)\n\n### Breaking\n\n"
-            f"* feat!: v8 ([`9b6ddfe`]({url}/commit/9b6ddfe))\n")
-    commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0,
-                             "feat(api)!: drop hooks\n\nBREAKING CHANGE: use entry points"),
-               parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix(io): close files (#7)")]
-    out = changelog.propose(text.encode(), "CHANGELOG.md", version="9.0.0", date="2026-03-04",
-                            previous="8.0.9", commits=commits).data.decode()
+    older = "".join(
+        entry.format(v=f"8.0.{d}", d=d, s=f"{d:02d}ab3cd", u=url) for d in range(9, 1, -1)
+    )
+    text = (
+        f"# CHANGELOG\n\n{older}## v8.0.1 (2023-07-01)\n\n### Breaking\n\n"
+        f"* feat!: v8 ([`9b6ddfe`]({url}/commit/9b6ddfe))\n"
+    )
+    commits = [
+        parse_message(
+            "0f1e2d3c" * 5,
+            (),
+            "A",
+            "a@x",
+            0,
+            "feat(api)!: drop hooks\n\nBREAKING CHANGE: use entry points",
+        ),
+        parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "fix(io): close files (#7)"),
+    ]
+    out = changelog.propose(
+        text.encode(),
+        "CHANGELOG.md",
+        version="9.0.0",
+        date="2026-03-04",
+        previous="8.0.9",
+        commits=commits,
+    ).data.decode()
     assert out.startswith(
         "# CHANGELOG\n\n## v9.0.0 (2026-03-04)\n\n### Breaking\n\n"
         f"* feat(api)!: drop hooks ([`0f1e2d3`]({url}/commit/0f1e2d3))\n\n  use entry points\n\n"
         f"### Fix\n\n* fix(io): close files (#7) ([`4b5a697`]({url}/commit/4b5a697))\n\n"
-        "## v8.0.9 (2023-07-09)\n")
+        "## v8.0.9 (2023-07-09)\n"
+    )
 
 
 SEMANTIC_RELEASE = """\
@@ -327,11 +426,18 @@ SEMANTIC_RELEASE = """\
 @pytest.mark.parametrize(("version", "level"), [("1.3.0", "#"), ("1.2.2", "##")])
 def test_semantic_release_minor_releases_one_level_up(version: str, level: str) -> None:
     commits = [parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix: close files")]
-    out = changelog.propose(SEMANTIC_RELEASE.encode(), "CHANGELOG.md", version=version,
-                            date="2026-03-04", previous="1.2.1", commits=commits).data.decode()
+    out = changelog.propose(
+        SEMANTIC_RELEASE.encode(),
+        "CHANGELOG.md",
+        version=version,
+        date="2026-03-04",
+        previous="1.2.1",
+        commits=commits,
+    ).data.decode()
     url = "https://github.com/acme/demo"
     assert out == (
         f"{level} [{version}]({url}/compare/v1.2.1...v{version}) (2026-03-04)\n\n\n"
         f"### Bug Fixes\n\n* close files ([0f1e2d3]({url}/commit/{'0f1e2d3c' * 5}))\n\n"
-        + SEMANTIC_RELEASE)
+        + SEMANTIC_RELEASE
+    )
     assert changelog.has_entry(SEMANTIC_RELEASE.encode(), "CHANGELOG.md", "1.2.0")

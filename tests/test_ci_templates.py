@@ -38,18 +38,32 @@ def dump(data: Any, path: Path) -> None:
 def _no_network() -> list[str]:
     """``unshare -rn`` (a network namespace with no interfaces) when this
     machine allows it; the dead proxies below stay as the second guard."""
-    if shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"],
-                                                  capture_output=True).returncode == 0:
+    if (
+        shutil.which("unshare")
+        and subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+    ):
         return ["unshare", "-rn"]
     return []
 
 
 def validate(path: Path, schema: str) -> subprocess.CompletedProcess[str]:
     dead = f"http://127.0.0.1:{free_port()}"
-    env = {**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead,
-           "https_proxy": dead, "NO_PROXY": "", "no_proxy": ""}
-    return subprocess.run([*_no_network(), str(CHECK), "--no-cache", "--builtin-schema", schema,
-                           str(path)], capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "HTTP_PROXY": dead,
+        "HTTPS_PROXY": dead,
+        "http_proxy": dead,
+        "https_proxy": dead,
+        "NO_PROXY": "",
+        "no_proxy": "",
+    }
+    return subprocess.run(
+        [*_no_network(), str(CHECK), "--no-cache", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def readme_block(marker: str) -> str:
@@ -59,16 +73,22 @@ def readme_block(marker: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.parametrize(("rel", "schema"), [("action.yml", "vendor.github-actions"),
-                                             ("ci/gitlab/shipline.yml", "vendor.gitlab-ci")])
+@pytest.mark.parametrize(
+    ("rel", "schema"),
+    [("action.yml", "vendor.github-actions"), ("ci/gitlab/shipline.yml", "vendor.gitlab-ci")],
+)
 def test_shipped_files_match_their_schema(rel: str, schema: str) -> None:
     done = validate(ROOT / rel, schema)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(("marker", "schema"), [
-    (".github/workflows/release.yml", "vendor.github-workflows"),
-    (".gitlab-ci.yml", "vendor.gitlab-ci")])
+@pytest.mark.parametrize(
+    ("marker", "schema"),
+    [
+        (".github/workflows/release.yml", "vendor.github-workflows"),
+        (".gitlab-ci.yml", "vendor.gitlab-ci"),
+    ],
+)
 def test_readme_workflows_match_their_schema(marker: str, schema: str, tmp_path: Path) -> None:
     path = tmp_path / "workflow.yml"
     path.write_text(readme_block(marker))
@@ -118,6 +138,20 @@ def test_the_ship_flags_the_templates_use_exist() -> None:
     from shipline.domain.cli.main import build_parser
 
     parser = build_parser()
-    args = parser.parse_args(["release", "ship", "--yes", "--output", "json", "--bump", "minor",
-                              "--pre", "rc", "--no-artifacts", "--no-forge", "1.2.0"])
+    args = parser.parse_args(
+        [
+            "release",
+            "ship",
+            "--yes",
+            "--output",
+            "json",
+            "--bump",
+            "minor",
+            "--pre",
+            "rc",
+            "--no-artifacts",
+            "--no-forge",
+            "1.2.0",
+        ]
+    )
     assert args.no_forge and args.no_artifacts and args.bump == "minor"

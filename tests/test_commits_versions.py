@@ -18,17 +18,20 @@ def _msg(text: str, parents: tuple[str, ...] = ("p",)):
     return parse_message("a" * 40, parents, "A", "a@x", 0, text)
 
 
-@pytest.mark.parametrize(("text", "type_", "scope", "breaking", "desc"), [
-    ("feat: add x", "feat", None, False, "add x"),
-    ("feat(api): add x", "feat", "api", False, "add x"),
-    ("fix(api)!: drop x", "fix", "api", True, "drop x"),
-    ("FEAT(Core): shout", "feat", "Core", False, "shout"),
-    ("refactor!: rename", "refactor", None, True, "rename"),
-    ("feat(): empty scope", "feat", None, False, "empty scope"),
-    ("Update README", None, None, False, "Update README"),
-    ("feat:no space", None, None, False, "feat:no space"),
-    ("WIP", None, None, False, "WIP"),
-])
+@pytest.mark.parametrize(
+    ("text", "type_", "scope", "breaking", "desc"),
+    [
+        ("feat: add x", "feat", None, False, "add x"),
+        ("feat(api): add x", "feat", "api", False, "add x"),
+        ("fix(api)!: drop x", "fix", "api", True, "drop x"),
+        ("FEAT(Core): shout", "feat", "Core", False, "shout"),
+        ("refactor!: rename", "refactor", None, True, "rename"),
+        ("feat(): empty scope", "feat", None, False, "empty scope"),
+        ("Update README", None, None, False, "Update README"),
+        ("feat:no space", None, None, False, "feat:no space"),
+        ("WIP", None, None, False, "WIP"),
+    ],
+)
 def test_headers(text, type_, scope, breaking, desc) -> None:
     c = _msg(text)
     assert (c.type, c.scope, c.breaking, c.description) == (type_, scope, breaking, desc)
@@ -36,12 +39,16 @@ def test_headers(text, type_, scope, breaking, desc) -> None:
 
 
 def test_breaking_footers_both_spellings_and_multiline_migration() -> None:
-    c = _msg("feat(api): new auth\n\nFirst paragraph of the body.\n\nSecond paragraph.\n\n"
-             "BREAKING CHANGE: tokens are now required.\nPass --token or set API_TOKEN.\n"
-             "Refs: #12\nBREAKING-CHANGE: the v1 routes are gone")
+    c = _msg(
+        "feat(api): new auth\n\nFirst paragraph of the body.\n\nSecond paragraph.\n\n"
+        "BREAKING CHANGE: tokens are now required.\nPass --token or set API_TOKEN.\n"
+        "Refs: #12\nBREAKING-CHANGE: the v1 routes are gone"
+    )
     assert c.breaking and c.type == "feat"
-    assert c.breaking_notes == ["tokens are now required.\nPass --token or set API_TOKEN.",
-                                "the v1 routes are gone"]
+    assert c.breaking_notes == [
+        "tokens are now required.\nPass --token or set API_TOKEN.",
+        "the v1 routes are gone",
+    ]
     assert "Second paragraph." in c.body
 
 
@@ -64,8 +71,14 @@ def test_merge_commits_are_not_changes() -> None:
 
 def test_revert_cancels_its_commit_in_the_same_range() -> None:
     feat = parse_message("b" * 40, ("p",), "A", "a@x", 0, "feat(export): CSV")
-    revert = parse_message("c" * 40, ("p",), "A", "a@x", 0,
-                           f'Revert "feat(export): CSV"\n\nThis reverts commit {"b" * 40}.')
+    revert = parse_message(
+        "c" * 40,
+        ("p",),
+        "A",
+        "a@x",
+        0,
+        f'Revert "feat(export): CSV"\n\nThis reverts commit {"b" * 40}.',
+    )
     assert revert.type == "revert" and revert.reverts == "b" * 40
     assert changes([revert, feat]) == []
     assert changes([revert]) == [revert]  # the reverted commit shipped earlier: list the revert
@@ -80,15 +93,27 @@ def test_walk_reads_non_utf8_merges_and_bodies(repo: Repo) -> None:
     repo.git("merge", "-q", "--no-ff", "side", "-m", "Merge branch 'side'")
     raw = b"fix: caf\xe9 latin-1 bytes\n\nbody \xff\n"
     tree = repo.git("write-tree")
-    sha = subprocess.run(["git", "-C", str(repo.path), "commit-tree", tree, "-p", "HEAD"],
-                         input=raw, capture_output=True, check=True).stdout.decode().strip()
+    sha = (
+        subprocess.run(
+            ["git", "-C", str(repo.path), "commit-tree", tree, "-p", "HEAD"],
+            input=raw,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     repo.git("update-ref", "refs/heads/main", sha)
     commits = walk(Git(repo.path), None)
     # git re-encodes legacy bytes where it can; anything else shows as U+FFFD
     assert commits[0].subject in ("fix: caf\u00e9 latin-1 bytes", "fix: caf\ufffd latin-1 bytes")
     assert commits[0].type == "fix" and commits[1].is_merge
     assert {c.subject for c in changes(commits)} == {
-        commits[0].subject, "docs: main docs", "fix(io): side fix", "feat: base"}
+        commits[0].subject,
+        "docs: main docs",
+        "fix(io): side fix",
+        "feat: base",
+    }
 
 
 # --- versions ------------------------------------------------------------------
@@ -110,24 +135,32 @@ def _commits(*subjects: str):
     return [_msg(s) for s in subjects]
 
 
-@pytest.mark.parametrize(("subjects", "base", "bump"), [
-    (["fix: a"], "1.2.0", "patch"),
-    (["perf: a", "docs: b"], "1.2.0", "patch"),
-    (["feat: a", "fix: b"], "1.2.0", "minor"),
-    (["feat!: a", "feat: b"], "1.2.0", "major"),
-    (["feat!: a"], "0.4.0", "minor"),  # 0.x: breaking is minor
-    (["feat: a"], "0.4.0", "minor"),
-    (["chore: a", "docs: b", "Update"], "1.2.0", None),
-])
+@pytest.mark.parametrize(
+    ("subjects", "base", "bump"),
+    [
+        (["fix: a"], "1.2.0", "patch"),
+        (["perf: a", "docs: b"], "1.2.0", "patch"),
+        (["feat: a", "fix: b"], "1.2.0", "minor"),
+        (["feat!: a", "feat: b"], "1.2.0", "major"),
+        (["feat!: a"], "0.4.0", "minor"),  # 0.x: breaking is minor
+        (["feat: a"], "0.4.0", "minor"),
+        (["chore: a", "docs: b", "Update"], "1.2.0", None),
+    ],
+)
 def test_infer_bump(subjects, base, bump) -> None:
     decision = infer_bump(_commits(*subjects), parse_version(base))
     assert decision.bump == bump and decision.reasons
 
 
 def _next(last_stable, last_tag, bump, pre=None, explicit=None, first=False):
-    v = next_version(last_stable=parse_version(last_stable) if last_stable else None,
-                     last_tag=parse_version(last_tag) if last_tag else None, bump=bump,
-                     pre=pre, explicit=explicit, first_release=first)
+    v = next_version(
+        last_stable=parse_version(last_stable) if last_stable else None,
+        last_tag=parse_version(last_tag) if last_tag else None,
+        bump=bump,
+        pre=pre,
+        explicit=explicit,
+        first_release=first,
+    )
     return str(v.version) if v.version else None
 
 

@@ -18,11 +18,13 @@ def _commit_config(repo: Repo, release: dict) -> None:
 def test_config_file_replaces_the_committed_config(py_repo: Repo, cli, tmp_path: Path) -> None:
     _commit_config(py_repo, {"tagPrefix": "v", "versionBump": ["pyproject.toml"]})
     override = tmp_path / "rehearsal.json"
-    override.write_text(json.dumps({"release": {"tagPrefix": "release-",
-                                                "versionBump": ["pyproject.toml"]}}))
+    override.write_text(
+        json.dumps({"release": {"tagPrefix": "release-", "versionBump": ["pyproject.toml"]}})
+    )
     before = py_repo.snapshot()
-    result = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push",
-                 "--config", override)
+    result = cli(
+        "-C", py_repo.path, "--output", "json", "release", "plan", "--no-push", "--config", override
+    )
     assert result.code == 0, result.err
     assert result.summary["data"]["plan"]["tag"] == "release-1.3.0"
     committed = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push")
@@ -30,25 +32,26 @@ def test_config_file_replaces_the_committed_config(py_repo: Repo, cli, tmp_path:
     assert py_repo.snapshot() == before
 
 
-def test_ship_with_config_file_keeps_state_in_the_repository(py_repo: Repo, cli,
-                                                             tmp_path: Path) -> None:
+def test_ship_with_config_file_keeps_state_in_the_repository(
+    py_repo: Repo, cli, tmp_path: Path
+) -> None:
     override = tmp_path / "elsewhere" / "config.json"
     override.parent.mkdir()
-    override.write_text(json.dumps({"release": {"versionBump": ["pyproject.toml"],
-                                                "changelog": {"path": "CHANGELOG.md"}}}))
-    result = cli("-C", py_repo.path, "--config", override, "release", "ship", "--yes",
-                 "--no-push")
+    override.write_text(
+        json.dumps(
+            {"release": {"versionBump": ["pyproject.toml"], "changelog": {"path": "CHANGELOG.md"}}}
+        )
+    )
+    result = cli("-C", py_repo.path, "--config", override, "release", "ship", "--yes", "--no-push")
     assert result.code == 0, result.out + result.err
     assert py_repo.git("tag", "--list", "v1.3.0") == "v1.3.0"
     assert not (override.parent / "journal.json").exists()
     assert not list(override.parent.iterdir())[1:], "nothing is written beside the override"
 
 
-def test_missing_config_file_is_90_and_changes_nothing(py_repo: Repo, cli,
-                                                       tmp_path: Path) -> None:
+def test_missing_config_file_is_90_and_changes_nothing(py_repo: Repo, cli, tmp_path: Path) -> None:
     before = py_repo.snapshot()
-    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--config",
-                 tmp_path / "nope.json")
+    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--config", tmp_path / "nope.json")
     assert result.code == 90 and "no such config file" in result.err
     assert "Traceback" not in result.err
     assert py_repo.snapshot() == before
@@ -69,8 +72,9 @@ async def test_the_tui_plans_with_the_config_file(py_repo: Repo, tmp_path: Path)
 
     _commit_config(py_repo, {"tagPrefix": "v", "versionBump": ["pyproject.toml"]})
     override = tmp_path / "rehearsal.json"
-    override.write_text(json.dumps({"release": {"tagPrefix": "release-",
-                                                "versionBump": ["pyproject.toml"]}}))
+    override.write_text(
+        json.dumps({"release": {"tagPrefix": "release-", "versionBump": ["pyproject.toml"]}})
+    )
     app = ShiplineApp(py_repo.path, None, config_file=override)
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)

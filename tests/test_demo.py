@@ -13,8 +13,10 @@ def test_headless_demo_ships_publishes_and_verifies(tmp_path: Path) -> None:
     assert result.code == 0, result.out[-3000:] + result.err
     summary = result.json_lines()[-1]["data"]
     assert summary["tag"] == "v1.1.0" and summary["verified"] is True
-    assert summary["published"] == ["acme_widgets-1.1.0-py3-none-any.whl",
-                                    "acme_widgets-1.1.0.tar.gz"]
+    assert summary["published"] == [
+        "acme_widgets-1.1.0-py3-none-any.whl",
+        "acme_widgets-1.1.0.tar.gz",
+    ]
     sandbox = tmp_path / ".shipline-demo"
     ledger = json.loads((sandbox / "acme-widgets/.shipline/releases.json").read_text())
     assert ledger["records"][-1]["metadata"]["completeness"] == "complete"

@@ -26,7 +26,7 @@ NOT_IMPORTED = {
 
 TRANSITIVE = {
     "lark": "rfc3987-syntax's parser, used only by the stand-in for rfc3987_syntax "
-            "(domain/provenance/sbom/cyclonedx.py), which needs that package installed",
+    "(domain/provenance/sbom/cyclonedx.py), which needs that package installed",
 }
 """Imported, but only where the package that depends on them is present."""
 
@@ -57,13 +57,17 @@ def imported() -> dict[str, set[str]]:
                         continue
                     for dist in owners.get(top, [f"<no distribution for {top}>"]):
                         found.setdefault(canonicalize_name(dist), set()).add(
-                            str(path.relative_to(ROOT)))
+                            str(path.relative_to(ROOT))
+                        )
     return found
 
 
 def test_every_import_is_a_declared_dependency() -> None:
-    missing = {dist: sorted(where) for dist, where in imported().items()
-               if dist not in declared() and dist not in TRANSITIVE}
+    missing = {
+        dist: sorted(where)
+        for dist, where in imported().items()
+        if dist not in declared() and dist not in TRANSITIVE
+    }
     assert not missing, f"imported but not in [project].dependencies: {missing}"
 
 

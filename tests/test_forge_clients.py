@@ -63,11 +63,19 @@ def standin(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def config(state: Any, **extra: Any) -> ForgeConfig:
     if state.kind == "github":
-        data = {"type": "github", "repository": f"{state.owner}/{state.repo}",
-                "apiUrl": state.url, "tokenEnv": "FORGE_TOKEN"}
+        data = {
+            "type": "github",
+            "repository": f"{state.owner}/{state.repo}",
+            "apiUrl": state.url,
+            "tokenEnv": "FORGE_TOKEN",
+        }
     else:
-        data = {"type": "gitlab", "repository": state.project, "apiUrl": state.api,
-                "tokenEnv": "FORGE_TOKEN"}
+        data = {
+            "type": "gitlab",
+            "repository": state.project,
+            "apiUrl": state.api,
+            "tokenEnv": "FORGE_TOKEN",
+        }
     return ForgeConfig.model_validate({**data, **extra})
 
 
@@ -92,8 +100,14 @@ def files(tmp_path: Path, **contents: bytes) -> list[LocalAsset]:
 
 
 def request(assets: list[LocalAsset], prerelease: bool = False, tag: str = TAG) -> Any:
-    return forge.ForgeRequest(tag=tag, version=tag.lstrip("v"), title=f"Release {tag}",
-                              notes=NOTES, prerelease=prerelease, assets=assets)
+    return forge.ForgeRequest(
+        tag=tag,
+        version=tag.lstrip("v"),
+        title=f"Release {tag}",
+        notes=NOTES,
+        prerelease=prerelease,
+        assets=assets,
+    )
 
 
 def drive(gen: Iterator[Any]) -> tuple[list[Any], Any]:
@@ -133,14 +147,18 @@ def test_create_uploads_and_verifies(standin: Any, two: list[LocalAsset]) -> Non
     assert release_count(standin) == 1
     assert remote_names(standin) == ["widget.tgz", "widget.whl"]
     assert set(attached) == {"widget.tgz", "widget.whl"}
-    assert all(a["sha256"] == next(x.sha256 for x in two if x.name == n)
-               for n, a in attached.items())
+    assert all(
+        a["sha256"] == next(x.sha256 for x in two if x.name == n) for n, a in attached.items()
+    )
     links = [e for e in events if getattr(e, "link", None) == "forge"]
     assert links[-1].status == "ok" and links[-1].detail["url"] == url
     if standin.kind == "github":
         release = next(iter(standin.releases.values()))
-        assert (release["name"], release["body"], release["prerelease"]) == \
-            (f"Release {TAG}", NOTES, False)
+        assert (release["name"], release["body"], release["prerelease"]) == (
+            f"Release {TAG}",
+            NOTES,
+            False,
+        )
         assert url.endswith(f"/releases/tag/{TAG}")
         # downloads went through the API, the redirect to storage without the token
         assert standin.calls("GET", "/storage/") == 2
@@ -148,8 +166,9 @@ def test_create_uploads_and_verifies(standin: Any, two: list[LocalAsset]) -> Non
         release = standin.releases[TAG]
         assert (release["name"], release["description"]) == (f"Release {TAG}", NOTES)
         assert sorted(lk["name"] for lk in release["links"]) == ["widget.tgz", "widget.whl"]
-        assert all(lk["direct_asset_url"].endswith(f"/downloads/{lk['name']}")
-                   for lk in release["links"])
+        assert all(
+            lk["direct_asset_url"].endswith(f"/downloads/{lk['name']}") for lk in release["links"]
+        )
         assert set(standin.auth_headers) == {"PRIVATE-TOKEN"}
 
 
@@ -162,8 +181,7 @@ def test_prerelease_is_flagged(standin: Any, two: list[LocalAsset]) -> None:
         assert {p[1] for p in standin.packages} == {"1.4.0-rc.1"}
 
 
-def test_resume_reuses_release_and_skips_same_files(standin: Any,
-                                                    two: list[LocalAsset]) -> None:
+def test_resume_reuses_release_and_skips_same_files(standin: Any, two: list[LocalAsset]) -> None:
     publish(client(standin), request(two))
     uploads = len(standin.log)
     events, _ = publish(client(standin), request(two))
@@ -171,14 +189,16 @@ def test_resume_reuses_release_and_skips_same_files(standin: Any,
     assert remote_names(standin) == ["widget.tgz", "widget.whl"]
     texts = [getattr(e, "text", "") for e in events]
     assert any(t.startswith("reusing the") for t in texts)
-    assert [e.detail for e in events if getattr(e, "detail", None) and
-            isinstance(e.detail, str) and "already there" in e.detail]
+    assert [
+        e.detail
+        for e in events
+        if getattr(e, "detail", None) and isinstance(e.detail, str) and "already there" in e.detail
+    ]
     new_writes = [c for c in standin.log[uploads:] if c[0] in ("POST", "PUT")]
     assert new_writes == []
 
 
-def test_same_name_other_bytes_is_93(standin: Any, tmp_path: Path,
-                                     two: list[LocalAsset]) -> None:
+def test_same_name_other_bytes_is_93(standin: Any, tmp_path: Path, two: list[LocalAsset]) -> None:
     publish(client(standin), request(two))
     (tmp_path / "changed").mkdir()
     changed = files(tmp_path / "changed", widget_whl=b"other wheel bytes")
@@ -189,14 +209,15 @@ def test_same_name_other_bytes_is_93(standin: Any, tmp_path: Path,
     assert remote_names(standin) == ["widget.tgz", "widget.whl"]
 
 
-def test_resume_after_some_files_uploads_only_the_rest(standin: Any,
-                                                       two: list[LocalAsset]) -> None:
+def test_resume_after_some_files_uploads_only_the_rest(standin: Any, two: list[LocalAsset]) -> None:
     publish(client(standin), request(two[:1]))
-    before = standin.calls("PUT" if standin.kind == "gitlab" else "POST", "asset") + \
-        standin.calls("PUT", "/packages/generic/")
+    before = standin.calls("PUT" if standin.kind == "gitlab" else "POST", "asset") + standin.calls(
+        "PUT", "/packages/generic/"
+    )
     publish(client(standin), request(two))
-    after = standin.calls("PUT" if standin.kind == "gitlab" else "POST", "asset") + \
-        standin.calls("PUT", "/packages/generic/")
+    after = standin.calls("PUT" if standin.kind == "gitlab" else "POST", "asset") + standin.calls(
+        "PUT", "/packages/generic/"
+    )
     assert after - before == 1
     assert remote_names(standin) == ["widget.tgz", "widget.whl"]
 
@@ -204,8 +225,7 @@ def test_resume_after_some_files_uploads_only_the_rest(standin: Any,
 # --- pre-validation (86) --------------------------------------------------------------------------
 
 
-def test_prevalidate_passes_and_says_what_it_checked(standin: Any,
-                                                     two: list[LocalAsset]) -> None:
+def test_prevalidate_passes_and_says_what_it_checked(standin: Any, two: list[LocalAsset]) -> None:
     events, _ = drive(forge.prevalidate(client(standin), request(two)))
     assert any("can" in e.text and "FORGE_TOKEN" in e.text for e in events)
     assert release_count(standin) == 0
@@ -218,8 +238,9 @@ def test_unset_token_is_86_naming_the_variable(standin: Any) -> None:
     assert "FORGE_TOKEN is not set" in failed.value.message
 
 
-def test_wrong_token_is_86_naming_variable_and_repository(standin: Any,
-                                                          two: list[LocalAsset]) -> None:
+def test_wrong_token_is_86_naming_variable_and_repository(
+    standin: Any, two: list[LocalAsset]
+) -> None:
     wrong = "wrong-token-value-123456"
     c = forge.make_client(config(standin), {"FORGE_TOKEN": wrong}, sleep=lambda s: None)
     with pytest.raises(ShiplineError) as failed:
@@ -251,8 +272,9 @@ def test_read_only_token_is_86(standin: Any, two: list[LocalAsset]) -> None:
     assert "FORGE_TOKEN" in str(failed.value)
 
 
-def test_existing_release_with_other_files_is_86(standin: Any, tmp_path: Path,
-                                                 two: list[LocalAsset]) -> None:
+def test_existing_release_with_other_files_is_86(
+    standin: Any, tmp_path: Path, two: list[LocalAsset]
+) -> None:
     other = files(tmp_path, stranger_bin=b"not ours")
     publish(client(standin), request(other))
     with pytest.raises(ShiplineError) as failed:
@@ -299,16 +321,18 @@ def test_rate_limit_reset_header_is_honoured(standin: Any, two: list[LocalAsset]
     import time
 
     reset = str(int(time.time()) + 30)
-    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset} \
-        if standin.kind == "github" else {"RateLimit-Remaining": "0", "RateLimit-Reset": reset}
+    headers = (
+        {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+        if standin.kind == "github"
+        else {"RateLimit-Remaining": "0", "RateLimit-Reset": reset}
+    )
     standin.fail("GET", r"/releases/", 403 if standin.kind == "github" else 429, headers=headers)
     waits: list[float] = []
     publish(client(standin, waits), request(two))
     assert len(waits) == 1 and 25 <= waits[0] <= 31
 
 
-def test_a_wait_beyond_the_bound_stops_with_the_time(standin: Any,
-                                                     two: list[LocalAsset]) -> None:
+def test_a_wait_beyond_the_bound_stops_with_the_time(standin: Any, two: list[LocalAsset]) -> None:
     standin.fail("GET", r"/releases/", 429, headers={"Retry-After": "3600"})
     with pytest.raises(ShiplineError) as failed:
         publish(client(standin), request(two))
@@ -316,8 +340,7 @@ def test_a_wait_beyond_the_bound_stops_with_the_time(standin: Any,
     assert "3600 s" in failed.value.message and "resume" in (failed.value.hint or "")
 
 
-def test_5xx_forever_gives_up_after_bounded_attempts(standin: Any,
-                                                     two: list[LocalAsset]) -> None:
+def test_5xx_forever_gives_up_after_bounded_attempts(standin: Any, two: list[LocalAsset]) -> None:
     for _ in range(4):
         standin.fail("POST", _create_path(standin), 503)
     waits: list[float] = []
@@ -330,10 +353,8 @@ def test_5xx_forever_gives_up_after_bounded_attempts(standin: Any,
     assert release_count(standin) == 1
 
 
-def test_401_after_the_push_is_88_naming_the_variable(standin: Any,
-                                                      two: list[LocalAsset]) -> None:
-    standin.fail("POST", _create_path(standin), 401,
-                 body=b'{"message": "Bad credentials"}')
+def test_401_after_the_push_is_88_naming_the_variable(standin: Any, two: list[LocalAsset]) -> None:
+    standin.fail("POST", _create_path(standin), 401, body=b'{"message": "Bad credentials"}')
     with pytest.raises(ShiplineError) as failed:
         publish(client(standin), request(two))
     assert failed.value.code == 88
@@ -354,14 +375,14 @@ def test_403_names_the_token_and_what_it_needs(standin: Any, two: list[LocalAsse
 
 
 def test_404_names_the_repository(standin: Any, two: list[LocalAsset]) -> None:
-    standin.fail("GET", r"/releases/", 404,
-                 body=b'{"message": "Not Found"}')
+    standin.fail("GET", r"/releases/", 404, body=b'{"message": "Not Found"}')
     standin.fail("POST", _create_path(standin), 404, body=b'{"message": "Not Found"}')
     with pytest.raises(ShiplineError) as failed:
         publish(client(standin), request(two))
     assert "404" in failed.value.message
-    assert ("acme/widget" if standin.kind == "github" else "acme/tools/widget") in \
-        failed.value.message
+    assert (
+        "acme/widget" if standin.kind == "github" else "acme/tools/widget"
+    ) in failed.value.message
     publish(client(standin), request(two))
     assert release_count(standin) == 1
 
@@ -375,8 +396,7 @@ def test_connection_dropped_mid_upload(standin: Any, two: list[LocalAsset]) -> N
         assert all(a["state"] == "uploaded" for a in standin.assets.values())
 
 
-def test_an_answer_that_never_comes_makes_no_duplicate(standin: Any,
-                                                       two: list[LocalAsset]) -> None:
+def test_an_answer_that_never_comes_makes_no_duplicate(standin: Any, two: list[LocalAsset]) -> None:
     standin.fail("POST", _create_path(standin), action="no-answer")
     method = "POST" if standin.kind == "github" else "PUT"
     standin.fail(method, _upload_path(standin), action="no-answer")
@@ -386,14 +406,30 @@ def test_an_answer_that_never_comes_makes_no_duplicate(standin: Any,
 
 
 def test_no_token_in_any_event_or_message(standin: Any, two: list[LocalAsset]) -> None:
-    standin.fail("POST", _create_path(standin), 500,
-                 body=json.dumps({"message": f"echo {standin.token}"}).encode())
-    standin.fail("POST", _create_path(standin), 500,
-                 body=json.dumps({"message": f"echo {standin.token}"}).encode())
-    standin.fail("POST", _create_path(standin), 500,
-                 body=json.dumps({"message": f"echo {standin.token}"}).encode())
-    standin.fail("POST", _create_path(standin), 500,
-                 body=json.dumps({"message": f"echo {standin.token}"}).encode())
+    standin.fail(
+        "POST",
+        _create_path(standin),
+        500,
+        body=json.dumps({"message": f"echo {standin.token}"}).encode(),
+    )
+    standin.fail(
+        "POST",
+        _create_path(standin),
+        500,
+        body=json.dumps({"message": f"echo {standin.token}"}).encode(),
+    )
+    standin.fail(
+        "POST",
+        _create_path(standin),
+        500,
+        body=json.dumps({"message": f"echo {standin.token}"}).encode(),
+    )
+    standin.fail(
+        "POST",
+        _create_path(standin),
+        500,
+        body=json.dumps({"message": f"echo {standin.token}"}).encode(),
+    )
     with pytest.raises(ShiplineError) as failed:
         publish(client(standin), request(two))
     assert standin.token not in str(failed.value)
@@ -410,8 +446,7 @@ def test_gitlab_job_token_header(gitlab: Any, two: list[LocalAsset]) -> None:
     assert set(gitlab.auth_headers) == {"JOB-TOKEN"}
 
 
-def test_github_without_digest_downloads_to_compare(github: Any,
-                                                    two: list[LocalAsset]) -> None:
+def test_github_without_digest_downloads_to_compare(github: Any, two: list[LocalAsset]) -> None:
     github.kind = "github"
     github.report_digest = False
     publish(client(github), request(two))
@@ -439,13 +474,21 @@ def test_release_assets_from_the_record(tmp_path: Path) -> None:
     sbom = repo / ".shipline" / "sbom" / "w-1.0.cdx.json"
     sbom.parent.mkdir()
     sbom.write_bytes(b'{"bomFormat": "CycloneDX"}')
-    record = {"artifacts": [{"name": wheel.name, "path": "dist/" + wheel.name,
-                             "sha256": sha256(b"wheel").hexdigest(),
-                             "attestation": str(att.relative_to(repo)),
-                             "signature": {"bundle": str(bundle.relative_to(repo)),
-                                           "signature": None}}],
-              "sbom": {"path": str(sbom.relative_to(repo)),
-                       "sha256": sha256(sbom.read_bytes()).hexdigest()}}
+    record = {
+        "artifacts": [
+            {
+                "name": wheel.name,
+                "path": "dist/" + wheel.name,
+                "sha256": sha256(b"wheel").hexdigest(),
+                "attestation": str(att.relative_to(repo)),
+                "signature": {"bundle": str(bundle.relative_to(repo)), "signature": None},
+            }
+        ],
+        "sbom": {
+            "path": str(sbom.relative_to(repo)),
+            "sha256": sha256(sbom.read_bytes()).hexdigest(),
+        },
+    }
     assets = release_assets(record, repo, tmp_path / "out")
     names = [a.name for a in assets]
     assert names == [*sorted(names[:-1]), "SHA256SUMS"]
@@ -475,5 +518,12 @@ def test_retry_after_as_an_http_date_and_the_reset_epoch() -> None:
     assert _asked_wait(Reply(503, b"", {"retry-after": date}), now) == pytest.approx(12, abs=1)
     assert _asked_wait(Reply(429, b"", {"ratelimit-reset": str(int(now) + 40)}), now) == 40
     # a reset header with quota left is not a request to wait
-    assert _asked_wait(Reply(500, b"", {"x-ratelimit-reset": str(int(now) + 40),
-                                        "x-ratelimit-remaining": "12"}), now) is None
+    assert (
+        _asked_wait(
+            Reply(
+                500, b"", {"x-ratelimit-reset": str(int(now) + 40), "x-ratelimit-remaining": "12"}
+            ),
+            now,
+        )
+        is None
+    )

@@ -42,9 +42,13 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env["PATH"] = f"{NODE_BIN}{os.pathsep}{env['PATH']}"
     log = tmp_path_factory.mktemp("prism") / "prism.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port),
-                                 "--errors", str(OPENAPI)], stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", str(OPENAPI)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/zen", proc, timeout=180)
@@ -57,18 +61,29 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
 
 
-def test_github_requests_conform_to_the_openapi_description(prism: str,
-                                                             tmp_path: Path) -> None:
-    cfg = ForgeConfig.model_validate({"type": "github", "repository": "acme/widget",
-                                      "apiUrl": prism, "uploadUrl": prism,
-                                      "tokenEnv": "GH_TOKEN"})
-    client = forge.make_client(cfg, {"GH_TOKEN": "ghp_prism_token_0123456789"},
-                               sleep=lambda s: None, attempts=1)
+def test_github_requests_conform_to_the_openapi_description(prism: str, tmp_path: Path) -> None:
+    cfg = ForgeConfig.model_validate(
+        {
+            "type": "github",
+            "repository": "acme/widget",
+            "apiUrl": prism,
+            "uploadUrl": prism,
+            "tokenEnv": "GH_TOKEN",
+        }
+    )
+    client = forge.make_client(
+        cfg, {"GH_TOKEN": "ghp_prism_token_0123456789"}, sleep=lambda s: None, attempts=1
+    )
 
     # the control: a request that breaks the description is refused, and raises
     with pytest.raises(ShiplineError) as refused:
-        client.http.call("POST", f"{prism}/repos/acme/widget/releases", what="bad create",
-                         payload={"tag_name": "v2.0.0-rc.1", "prerelease": "yes"}, ok=(201,))
+        client.http.call(
+            "POST",
+            f"{prism}/repos/acme/widget/releases",
+            what="bad create",
+            payload={"tag_name": "v2.0.0-rc.1", "prerelease": "yes"},
+            ok=(201,),
+        )
     assert "422" in refused.value.message
 
     # access check (pre-validation): Prism accepts the request, but the

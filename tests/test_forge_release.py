@@ -49,32 +49,47 @@ def gitlab() -> Iterator[Any]:
 
 def forge_config(state: Any) -> dict[str, Any]:
     if state.kind == "github":
-        return {"type": "github", "repository": f"{state.owner}/{state.repo}",
-                "apiUrl": state.url, "tokenEnv": "FORGE_TOKEN"}
-    return {"type": "gitlab", "repository": state.project, "apiUrl": state.api,
-            "tokenEnv": "FORGE_TOKEN"}
+        return {
+            "type": "github",
+            "repository": f"{state.owner}/{state.repo}",
+            "apiUrl": state.url,
+            "tokenEnv": "FORGE_TOKEN",
+        }
+    return {
+        "type": "gitlab",
+        "repository": state.project,
+        "apiUrl": state.api,
+        "tokenEnv": "FORGE_TOKEN",
+    }
 
 
 def project(repo: Repo, tmp_path: Path, state: Any, *, artifacts: bool = True) -> Path:
     """``repo`` with a bare origin, a tarball artifact and release.forge."""
     remote = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    config: dict[str, Any] = {"release": {
-        "versionBump": ["pyproject.toml"],
-        "forge": forge_config(state),
-        "security": {"provenance": {"level": "SLSA_BUILD_LEVEL_1",
-                                    "signing": {"method": "none"}}},
-    }}
+    config: dict[str, Any] = {
+        "release": {
+            "versionBump": ["pyproject.toml"],
+            "forge": forge_config(state),
+            "security": {
+                "provenance": {"level": "SLSA_BUILD_LEVEL_1", "signing": {"method": "none"}}
+            },
+        }
+    }
     if artifacts:
         (tmp_path / "files").mkdir()
         config["release"]["artifacts"] = [
-            {"type": "tarball", "name": "demo-src", "registry": str(tmp_path / "files")}]
-    repo.commit("chore: initial commit", {
-        "pyproject.toml": '[project]\nname = "demo"\nversion = "1.2.0"\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
-        ".shipline/config.json": json.dumps(config, indent=2),
-        "src/demo.py": "X = 1\n",
-    })
+            {"type": "tarball", "name": "demo-src", "registry": str(tmp_path / "files")}
+        ]
+    repo.commit(
+        "chore: initial commit",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "1.2.0"\n',
+            "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+            ".shipline/config.json": json.dumps(config, indent=2),
+            "src/demo.py": "X = 1\n",
+        },
+    )
     repo.tag("v1.2.0", "Release v1.2.0")
     repo.commit("feat(api): add the export endpoint", {"src/api.py": "Y = 2\n"})
     repo.commit("fix: handle empty input")
@@ -88,14 +103,24 @@ def env(state: Any) -> dict[str, str]:
 
 
 def ship(repo: Repo, state: Any, *args: str, token: str | None = None) -> Any:
-    return run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes", *args,
-                        env={"FORGE_TOKEN": token if token is not None else state.token},
-                        timeout=300)
+    return run_shipline(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "release",
+        "ship",
+        "--yes",
+        *args,
+        env={"FORGE_TOKEN": token if token is not None else state.token},
+        timeout=300,
+    )
 
 
 def resume(repo: Repo, state: Any) -> Any:
-    return run_shipline("-C", repo.path, "--output", "json", "release", "resume",
-                        env=env(state), timeout=300)
+    return run_shipline(
+        "-C", repo.path, "--output", "json", "release", "resume", env=env(state), timeout=300
+    )
 
 
 def ledger(repo: Repo) -> list[dict[str, Any]]:
@@ -123,8 +148,9 @@ def standin(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue(request.param)
 
 
-def test_ship_creates_the_forge_release_records_and_verifies(repo: Repo, tmp_path: Path,
-                                                             standin: Any) -> None:
+def test_ship_creates_the_forge_release_records_and_verifies(
+    repo: Repo, tmp_path: Path, standin: Any
+) -> None:
     project(repo, tmp_path, standin)
     result = ship(repo, standin)
     assert result.code == 0, result.out + result.err
@@ -147,12 +173,15 @@ def test_ship_creates_the_forge_release_records_and_verifies(repo: Repo, tmp_pat
     assert forge[0]["releaseUrl"].endswith("v1.3.0")
     summary = result.summary
     assert summary["data"]["forgeRelease"] == forge[0]["releaseUrl"]
-    links = [e for e in result.json_lines() if e.get("kind") == "chain_link" and
-             e.get("link") == "forge"]
+    links = [
+        e for e in result.json_lines() if e.get("kind") == "chain_link" and e.get("link") == "forge"
+    ]
     assert links and links[-1]["status"] == "ok"
     # the checksums file lists every other file with its digest
-    sums = {line.split("  ")[1]: line.split("  ")[0] for line in
-            _download(standin, "SHA256SUMS").decode().splitlines()}
+    sums = {
+        line.split("  ")[1]: line.split("  ")[0]
+        for line in _download(standin, "SHA256SUMS").decode().splitlines()
+    }
     assert set(sums) == set(files) - {"SHA256SUMS"}
 
     listed = run_shipline("-C", repo.path, "--output", "json", "ledger")
@@ -160,8 +189,11 @@ def test_ship_creates_the_forge_release_records_and_verifies(repo: Repo, tmp_pat
     assert listed.summary["data"]["releases"][0]["later"] == ["forge"]
     verified = run_shipline("-C", repo.path, "verify", "1.3.0", env=env(standin))
     assert verified.code == 0, verified.out + verified.err
-    served = [line for line in verified.out.splitlines() if " forge " in line and
-              "serves the recorded bytes" in line]
+    served = [
+        line
+        for line in verified.out.splitlines()
+        if " forge " in line and "serves the recorded bytes" in line
+    ]
     assert len(served) == len(files), verified.out
 
 
@@ -172,8 +204,9 @@ def _download(state: Any, name: str) -> bytes:
     return next(f for f in state.files.values() if f["file_name"] == name)["body"]
 
 
-def test_verify_fails_when_the_forge_serves_other_bytes(repo: Repo, tmp_path: Path,
-                                                        github: Any) -> None:
+def test_verify_fails_when_the_forge_serves_other_bytes(
+    repo: Repo, tmp_path: Path, github: Any
+) -> None:
     project(repo, tmp_path, github)
     assert ship(repo, github).code == 0
     tarball = next(a for a in github.assets.values() if a["name"].endswith(".tar.gz"))
@@ -190,8 +223,7 @@ def test_verify_reports_an_unreachable_forge_as_not_checked(repo: Repo, tmp_path
     assert ship(repo, state).code == 0
     server.shutdown()
     server.server_close()
-    result = run_shipline("-C", repo.path, "--output", "json", "verify", "1.3.0",
-                          env=env(state))
+    result = run_shipline("-C", repo.path, "--output", "json", "verify", "1.3.0", env=env(state))
     assert result.code == 0, result.out + result.err
     assert "not checked on GitHub" in result.out
 
@@ -204,8 +236,9 @@ def test_prerelease_is_marked(repo: Repo, tmp_path: Path, github: Any) -> None:
     assert release["tag_name"] == "v1.3.0-rc.1" and release["prerelease"] is True
 
 
-def test_source_only_release_gets_notes_and_no_files(repo: Repo, tmp_path: Path,
-                                                     standin: Any) -> None:
+def test_source_only_release_gets_notes_and_no_files(
+    repo: Repo, tmp_path: Path, standin: Any
+) -> None:
     project(repo, tmp_path, standin, artifacts=False)
     result = ship(repo, standin)
     assert result.code == 0, result.err
@@ -216,26 +249,37 @@ def test_source_only_release_gets_notes_and_no_files(repo: Repo, tmp_path: Path,
 
 
 @pytest.mark.parametrize("case", ["unset", "wrong", "taken"])
-def test_prevalidation_is_86_and_changes_nothing(repo: Repo, tmp_path: Path, github: Any,
-                                                 case: str) -> None:
+def test_prevalidation_is_86_and_changes_nothing(
+    repo: Repo, tmp_path: Path, github: Any, case: str
+) -> None:
     remote = project(repo, tmp_path, github)
     before = repo.snapshot()
     if case == "taken":
-        github.releases[7] = {"id": 7, "tag_name": "v1.3.0", "name": "someone's",
-                              "body": "", "prerelease": False}
+        github.releases[7] = {
+            "id": 7,
+            "tag_name": "v1.3.0",
+            "name": "someone's",
+            "body": "",
+            "prerelease": False,
+        }
     token = {"unset": "", "wrong": "wrong-token-0123456789"}.get(case)
     result = ship(repo, github, token=token)
     assert result.code == 86, result.out + result.err
     text = result.out + result.err
-    assert {"unset": "FORGE_TOKEN is not set", "wrong": "FORGE_TOKEN",
-            "taken": "someone"}.get(case, "") in text or case == "taken"
+    assert {"unset": "FORGE_TOKEN is not set", "wrong": "FORGE_TOKEN", "taken": "someone"}.get(
+        case, ""
+    ) in text or case == "taken"
     if case == "taken":
         assert "v1.3.0" in text
     if case == "wrong":
         assert "wrong-token-0123456789" not in text and "acme/widget" in text
     assert repo.snapshot() == before
-    assert "v1.3.0" not in subprocess.run(["git", "ls-remote", "--tags", str(remote)],
-                                          capture_output=True, text=True).stdout
+    assert (
+        "v1.3.0"
+        not in subprocess.run(
+            ["git", "ls-remote", "--tags", str(remote)], capture_output=True, text=True
+        ).stdout
+    )
     assert not any((tmp_path / "files").rglob("*"))
 
 
@@ -249,8 +293,9 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_a_failure_after_the_push_stays_for_resume(repo: Repo, tmp_path: Path,
-                                                   standin: Any, fault: str) -> None:
+def test_a_failure_after_the_push_stays_for_resume(
+    repo: Repo, tmp_path: Path, standin: Any, fault: str
+) -> None:
     project(repo, tmp_path, standin)
     faults, code = FAULTS[fault]
     for method, path, status, headers in faults:
@@ -275,8 +320,9 @@ def test_a_failure_after_the_push_stays_for_resume(repo: Repo, tmp_path: Path,
 
 
 @pytest.mark.parametrize("fault", ["500 then success", "429 with Retry-After"])
-def test_transient_faults_are_retried_in_the_same_run(repo: Repo, tmp_path: Path,
-                                                      standin: Any, fault: str) -> None:
+def test_transient_faults_are_retried_in_the_same_run(
+    repo: Repo, tmp_path: Path, standin: Any, fault: str
+) -> None:
     project(repo, tmp_path, standin)
     if fault == "500 then success":
         standin.fail("POST", r"/releases$", 500)
@@ -291,15 +337,21 @@ def test_transient_faults_are_retried_in_the_same_run(repo: Repo, tmp_path: Path
     assert len(files) == len(set(files)) >= 3
 
 
-def test_sigkill_after_the_create_call_then_resume(repo: Repo, tmp_path: Path,
-                                                   standin: Any) -> None:
+def test_sigkill_after_the_create_call_then_resume(
+    repo: Repo, tmp_path: Path, standin: Any
+) -> None:
     project(repo, tmp_path, standin)
     exe = Path(sys.executable).parent / "shipline"
-    proc = subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
-                             "ship", "--yes"], env={**os.environ, **env(standin)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    standin.fail("POST", r"/releases$", action="after",
-                 then=lambda: os.kill(proc.pid, signal.SIGKILL))
+    proc = subprocess.Popen(
+        [str(exe), "-C", str(repo.path), "--output", "json", "release", "ship", "--yes"],
+        env={**os.environ, **env(standin)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    standin.fail(
+        "POST", r"/releases$", action="after", then=lambda: os.kill(proc.pid, signal.SIGKILL)
+    )
     proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
     the_release(standin)  # the create landed
@@ -316,8 +368,9 @@ def test_sigkill_after_the_create_call_then_resume(repo: Repo, tmp_path: Path,
     assert len([r for r in ledger(repo) if r["recordType"] == "forge"]) == 1
 
 
-def test_connection_dropped_mid_upload_then_resume(repo: Repo, tmp_path: Path,
-                                                   standin: Any) -> None:
+def test_connection_dropped_mid_upload_then_resume(
+    repo: Repo, tmp_path: Path, standin: Any
+) -> None:
     project(repo, tmp_path, standin)
     method = "POST" if standin.kind == "github" else "PUT"
     path = r"/assets$" if standin.kind == "github" else r"/packages/generic/"
@@ -335,11 +388,11 @@ def test_connection_dropped_mid_upload_then_resume(repo: Repo, tmp_path: Path,
             assert sha256(standin.blobs[asset["id"]]).hexdigest() == asset["sha256"]
 
 
-def test_dry_run_says_what_the_forge_step_would_do(repo: Repo, tmp_path: Path,
-                                                   github: Any) -> None:
+def test_dry_run_says_what_the_forge_step_would_do(repo: Repo, tmp_path: Path, github: Any) -> None:
     project(repo, tmp_path, github)
-    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--dry-run",
-                          env=env(github))
+    result = run_shipline(
+        "-C", repo.path, "--output", "json", "release", "ship", "--dry-run", env=env(github)
+    )
     assert result.code == 0, result.err
     assert "would create the github release of acme/widget" in result.out
     assert github.releases == {}

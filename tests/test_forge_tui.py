@@ -29,14 +29,31 @@ async def _chain(repo: Repo, *events: object) -> list[tuple[str, str, str]]:
 async def test_forge_card_follows_registry_with_the_release(py_repo: Repo) -> None:
     cards = await _chain(
         py_repo,
-        ChainLink(link="registry", status="ok", name="demo-1.3.0.tar.gz",
-                  detail={"reference": "file:///srv/demo"}),
-        ChainLink(link="forge", status="running", name="release",
-                  detail={"tag": "v1.3.0", "repository": "GitHub acme/widget"}),
-        ChainLink(link="forge", status="ok", name="demo-1.3.0.tar.gz",
-                  detail={"url": f"{URL}/demo-1.3.0.tar.gz", "sha256": "41" * 32}),
-        ChainLink(link="forge", status="ok", name="release",
-                  detail={"url": URL, "tag": "v1.3.0", "": "1 file(s)"}))
+        ChainLink(
+            link="registry",
+            status="ok",
+            name="demo-1.3.0.tar.gz",
+            detail={"reference": "file:///srv/demo"},
+        ),
+        ChainLink(
+            link="forge",
+            status="running",
+            name="release",
+            detail={"tag": "v1.3.0", "repository": "GitHub acme/widget"},
+        ),
+        ChainLink(
+            link="forge",
+            status="ok",
+            name="demo-1.3.0.tar.gz",
+            detail={"url": f"{URL}/demo-1.3.0.tar.gz", "sha256": "41" * 32},
+        ),
+        ChainLink(
+            link="forge",
+            status="ok",
+            name="release",
+            detail={"url": URL, "tag": "v1.3.0", "": "1 file(s)"},
+        ),
+    )
     links = [c[0] for c in cards]
     assert links.index("forge") == links.index("registry") + 1 == len(links) - 1
     forge = next(c for c in cards if c[0] == "forge")
@@ -46,7 +63,14 @@ async def test_forge_card_follows_registry_with_the_release(py_repo: Repo) -> No
 
 
 async def test_forge_card_says_when_it_is_skipped(py_repo: Repo) -> None:
-    cards = await _chain(py_repo, ChainLink(link="forge", status="skipped", name="release",
-                                            detail={"": "no release.forge in the config"}))
+    cards = await _chain(
+        py_repo,
+        ChainLink(
+            link="forge",
+            status="skipped",
+            name="release",
+            detail={"": "no release.forge in the config"},
+        ),
+    )
     forge = next(c for c in cards if c[0] == "forge")
     assert forge[1] == "skipped" and "no release.forge" in forge[2]

@@ -40,30 +40,35 @@ def _refused(result, code: int, words: str) -> None:
     assert result.code == code, (result.out, result.err)
     assert words in result.err, result.err
     assert "Traceback" not in result.out + result.err
-    errors = [line for line in result.err.splitlines()
-              if line.startswith(("error ", "shipline: error:"))]
+    errors = [
+        line for line in result.err.splitlines() if line.startswith(("error ", "shipline: error:"))
+    ]
     assert len(errors) == 1, result.err
 
 
 def _py_project(repo: Repo, extra: str = "", version: str = "1.2.0") -> None:
-    repo.commit("chore: initial commit", {
-        "pyproject.toml": f'[project]\nname = "demo"\nversion = "{version}"\n{extra}',
-        "src/demo/__init__.py": f'__version__ = "{version}"\n',
-        "tests/test_demo.py": "def test_ok():\n    assert True\n",
-    })
+    repo.commit(
+        "chore: initial commit",
+        {
+            "pyproject.toml": f'[project]\nname = "demo"\nversion = "{version}"\n{extra}',
+            "src/demo/__init__.py": f'__version__ = "{version}"\n',
+            "tests/test_demo.py": "def test_ok():\n    assert True\n",
+        },
+    )
 
 
 # --- detection -----------------------------------------------------------------
 
 
 def test_pep621_static_version_with_matching_init_and_gates(repo: Repo) -> None:
-    _py_project(repo, '[tool.ruff]\nline-length = 100\n')
+    _py_project(repo, "[tool.ruff]\nline-length = 100\n")
     d = detect(repo.path)
     assert [(e.kind, e.name, e.version) for e in d.ecosystems] == [("python", "demo", "1.2.0")]
     assert [(f.path, f.version, f.selected) for f in d.version_files] == [
-        ("pyproject.toml", "1.2.0", True), ("src/demo/__init__.py", "1.2.0", True)]
-    assert [(g.name, g.run) for g in d.gates] == [("pytest", "pytest -q"),
-                                                 ("ruff", "ruff check .")]
+        ("pyproject.toml", "1.2.0", True),
+        ("src/demo/__init__.py", "1.2.0", True),
+    ]
+    assert [(g.name, g.run) for g in d.gates] == [("pytest", "pytest -q"), ("ruff", "ruff check .")]
     (art,) = d.artifacts
     assert (art.type, art.name, art.credentials_env) == ("python-package", "demo", "PYPI_TOKEN")
 
@@ -78,57 +83,96 @@ def test_init_file_that_disagrees_is_offered_but_not_selected(repo: Repo) -> Non
 
 
 def test_poetry_version(repo: Repo) -> None:
-    repo.commit("chore: init", {"pyproject.toml":
-                                '[tool.poetry]\nname = "poet"\nversion = "0.4.1"\n'})
+    repo.commit(
+        "chore: init", {"pyproject.toml": '[tool.poetry]\nname = "poet"\nversion = "0.4.1"\n'}
+    )
     d = detect(repo.path)
     assert [(f.path, f.source) for f in d.version_files] == [
-        ("pyproject.toml", "[tool.poetry] version")]
+        ("pyproject.toml", "[tool.poetry] version")
+    ]
     assert d.ecosystems[0].name == "poet" and d.ecosystems[0].detail == "poetry"
 
 
-@pytest.mark.parametrize(("tool", "holder"), [
-    ('[tool.hatch.version]\npath = "lib/about.py"\n', "lib/about.py"),
-    ('[tool.setuptools.dynamic]\nversion = {attr = "pkgx.meta.__version__"}\n',
-     "src/pkgx/meta.py"),
-    ("", "src/dyn_demo/__init__.py"),  # no tool table: the project's own package
-])
-def test_dynamic_version_points_at_the_file_holding_it(repo: Repo, tool: str,
-                                                       holder: str) -> None:
-    repo.commit("chore: init", {
-        "pyproject.toml": f'[project]\nname = "dyn-demo"\ndynamic = ["version"]\n{tool}',
-        holder: '"""docs"""\n__version__ = "2.0.0"\n',
-    })
+@pytest.mark.parametrize(
+    ("tool", "holder"),
+    [
+        ('[tool.hatch.version]\npath = "lib/about.py"\n', "lib/about.py"),
+        (
+            '[tool.setuptools.dynamic]\nversion = {attr = "pkgx.meta.__version__"}\n',
+            "src/pkgx/meta.py",
+        ),
+        ("", "src/dyn_demo/__init__.py"),  # no tool table: the project's own package
+    ],
+)
+def test_dynamic_version_points_at_the_file_holding_it(repo: Repo, tool: str, holder: str) -> None:
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": f'[project]\nname = "dyn-demo"\ndynamic = ["version"]\n{tool}',
+            holder: '"""docs"""\n__version__ = "2.0.0"\n',
+        },
+    )
     d = detect(repo.path)
     assert [(f.path, f.version, f.selected) for f in d.version_files] == [(holder, "2.0.0", True)]
     assert d.ecosystems[0].version == "2.0.0" and d.ecosystems[0].detail == "dynamic version"
 
 
 def test_version_from_git_tags_has_no_file_and_says_so(repo: Repo) -> None:
-    repo.commit("chore: init", {"pyproject.toml": (
-        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
-        '[project]\nname = "scm"\ndynamic = ["version"]\n[tool.hatch.version]\nsource = "vcs"\n')})
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": (
+                '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+                '[project]\nname = "scm"\ndynamic = ["version"]\n[tool.hatch.version]\nsource = '
+                '"vcs"\n'
+            )
+        },
+    )
     d = detect(repo.path)
     assert d.version_files == []
     assert any("from git tags" in n for n in d.notes)
 
 
 def test_npm_with_lock_file_scripts_and_private(repo: Repo) -> None:
-    repo.commit("chore: init", {
-        "package.json": json.dumps({"name": "@acme/web", "version": "3.1.0",
-                                    "scripts": {"test": "node --test", "lint": "eslint ."}}),
-        "package-lock.json": json.dumps({"name": "@acme/web", "version": "3.1.0",
-                                         "lockfileVersion": 3,
-                                         "packages": {"": {"version": "3.1.0"}}}),
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": json.dumps(
+                {
+                    "name": "@acme/web",
+                    "version": "3.1.0",
+                    "scripts": {"test": "node --test", "lint": "eslint ."},
+                }
+            ),
+            "package-lock.json": json.dumps(
+                {
+                    "name": "@acme/web",
+                    "version": "3.1.0",
+                    "lockfileVersion": 3,
+                    "packages": {"": {"version": "3.1.0"}},
+                }
+            ),
+        },
+    )
     d = detect(repo.path)
-    assert [f.path for f in d.version_files if f.selected] == ["package.json",
-                                                               "package-lock.json"]
+    assert [f.path for f in d.version_files if f.selected] == ["package.json", "package-lock.json"]
     assert [g.run for g in d.gates] == ["npm test", "npm run lint"]
     assert [(a.type, a.name, a.credentials_env) for a in d.artifacts] == [
-        ("npm-package", "@acme/web", "NPM_TOKEN")]
-    repo.commit("chore: private", {"package.json": json.dumps(
-        {"name": "site", "version": "3.1.0", "private": True,
-         "scripts": {"test": 'echo "Error: no test specified" && exit 1'}})})
+        ("npm-package", "@acme/web", "NPM_TOKEN")
+    ]
+    repo.commit(
+        "chore: private",
+        {
+            "package.json": json.dumps(
+                {
+                    "name": "site",
+                    "version": "3.1.0",
+                    "private": True,
+                    "scripts": {"test": 'echo "Error: no test specified" && exit 1'},
+                }
+            )
+        },
+    )
     d = detect(repo.path)
     assert d.artifacts == [] and d.gates == []
     assert any("private" in n for n in d.notes)
@@ -143,31 +187,39 @@ def test_cargo_single_crate(repo: Repo) -> None:
 
 
 def test_cargo_workspace_members_and_unpublished_crates(repo: Repo) -> None:
-    repo.commit("chore: init", {
-        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\n'
-                      'version = "1.5.0"\n',
-        "crates/core/Cargo.toml": '[package]\nname = "ws-core"\nversion.workspace = true\n',
-        "crates/cli/Cargo.toml": '[package]\nname = "ws-cli"\nversion = "1.5.0"\n',
-        "crates/xtask/Cargo.toml": '[package]\nname = "xtask"\nversion = "0.0.0"\n'
-                                   'publish = false\n',
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\n'
+            'version = "1.5.0"\n',
+            "crates/core/Cargo.toml": '[package]\nname = "ws-core"\nversion.workspace = true\n',
+            "crates/cli/Cargo.toml": '[package]\nname = "ws-cli"\nversion = "1.5.0"\n',
+            "crates/xtask/Cargo.toml": '[package]\nname = "xtask"\nversion = "0.0.0"\n'
+            "publish = false\n",
+        },
+    )
     d = detect(repo.path)
     files = [(f.path, f.source) for f in d.version_files]
     assert files[0] == ("Cargo.toml", "[workspace.package] version")
     assert ("crates/cli/Cargo.toml", "workspace member version") in files
     assert "crates/core/Cargo.toml" not in dict(files)  # inherits: nothing to bump there
     assert sorted((a.name, a.path) for a in d.artifacts) == [
-        ("ws-cli", "crates/cli"), ("ws-core", "crates/core")]
+        ("ws-cli", "crates/cli"),
+        ("ws-core", "crates/core"),
+    ]
     assert [g.run for g in d.gates] == ["cargo test --workspace"]
     assert d.ecosystems[0].detail == "workspace of 3 crate(s)"
 
 
 def test_virtual_cargo_workspace_bumps_each_member(repo: Repo, cli) -> None:
-    repo.commit("chore: init", {
-        "Cargo.toml": '[workspace]\nmembers = ["a", "b"]\n',
-        "a/Cargo.toml": '[package]\nname = "va"\nversion = "0.2.0"\n',
-        "b/Cargo.toml": '[package]\nname = "vb"\nversion = "0.2.0"\n',
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["a", "b"]\n',
+            "a/Cargo.toml": '[package]\nname = "va"\nversion = "0.2.0"\n',
+            "b/Cargo.toml": '[package]\nname = "vb"\nversion = "0.2.0"\n',
+        },
+    )
     d = detect(repo.path)
     assert [f.path for f in d.version_files] == ["a/Cargo.toml", "b/Cargo.toml"]
     repo.commit("feat: more")
@@ -175,7 +227,9 @@ def test_virtual_cargo_workspace_bumps_each_member(repo: Repo, cli) -> None:
     plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
     assert plan.code == 0, plan.err
     assert [f["path"] for f in plan.summary["data"]["plan"]["files"]] == [
-        "a/Cargo.toml", "b/Cargo.toml"]
+        "a/Cargo.toml",
+        "b/Cargo.toml",
+    ]
 
 
 def test_dockerfile_registry_from_github_remote_or_a_note(repo: Repo) -> None:
@@ -212,13 +266,16 @@ def test_git_facts_tag_prefix_branch_remote_and_ci(repo: Repo, tmp_path: Path) -
     repo.git("clone", "-q", "--bare", str(repo.path), str(upstream))
     subprocess.run(["git", "-C", str(upstream), "branch", "-m", "main", "trunk"], check=True)
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "-o", "upstream", str(upstream), str(clone)],
-                   check=True)
+    subprocess.run(["git", "clone", "-q", "-o", "upstream", str(upstream), str(clone)], check=True)
     (clone / ".github" / "workflows").mkdir(parents=True)
     (clone / ".github" / "workflows" / "release.yml").write_text("on: push\n")
     d = detect(clone)
-    assert (d.branch, d.remote, d.remotes, d.ci) == ("trunk", "upstream", ["upstream"],
-                                                     "github-actions")
+    assert (d.branch, d.remote, d.remotes, d.ci) == (
+        "trunk",
+        "upstream",
+        ["upstream"],
+        "github-actions",
+    )
     (clone / ".github" / "workflows" / "release.yml").unlink()
     (clone / ".gitlab-ci.yml").write_text("stages: [test]\n")
     assert detect(clone).ci == "gitlab-ci"
@@ -247,8 +304,19 @@ def test_yes_writes_a_config_that_loads_and_plans(py_repo: Repo, cli) -> None:
 
 def test_a_release_ships_with_the_written_config(py_repo: Repo, cli) -> None:
     py_repo.commit("test: a suite", {"tests/test_ok.py": "def test_ok():\n    pass\n"})
-    assert cli("-C", py_repo.path, "init", "--yes", "--artifact", "none",
-               "--gate", f"pytest={sys.executable} -c 'print(42)'").code == 0
+    assert (
+        cli(
+            "-C",
+            py_repo.path,
+            "init",
+            "--yes",
+            "--artifact",
+            "none",
+            "--gate",
+            f"pytest={sys.executable} -c 'print(42)'",
+        ).code
+        == 0
+    )
     shipped = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
     assert shipped.code == 0, shipped.out + shipped.err
     assert re.search(r"passed pytest", shipped.out), shipped.out
@@ -271,30 +339,72 @@ def test_every_flag_lands_in_the_config(repo: Repo, cli) -> None:
     repo.commit("feat: something")
     repo.git("remote", "add", "upstream", "https://example.org/x.git")
     result = cli(
-        "-C", repo.path, "--output", "json", "init",
-        "--version-file", "pyproject.toml", "--version-file", "VERSION",
-        "--version-file", 'src/demo/__init__.py:__version__ = "{version}"',
-        "--changelog", "docs/CHANGES.md", "--gate", "pytest=", "--gate", "unit=make test",
-        "--artifact", "python-package:demo@http://127.0.0.1:8081",
-        "--artifact", "generic-tarball", "--artifact", "oci-image:web@https://reg.example.org",
-        "--credentials-env", "python-package=INTERNAL_PYPI", "--credentials-env",
-        "tarball=none", "--signing", "gpg", "--level", "L2", "--sbom", "spdx",
-        "--remote", "upstream", "--branch", "release", "--tag-prefix", "none")
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "init",
+        "--version-file",
+        "pyproject.toml",
+        "--version-file",
+        "VERSION",
+        "--version-file",
+        'src/demo/__init__.py:__version__ = "{version}"',
+        "--changelog",
+        "docs/CHANGES.md",
+        "--gate",
+        "pytest=",
+        "--gate",
+        "unit=make test",
+        "--artifact",
+        "python-package:demo@http://127.0.0.1:8081",
+        "--artifact",
+        "generic-tarball",
+        "--artifact",
+        "oci-image:web@https://reg.example.org",
+        "--credentials-env",
+        "python-package=INTERNAL_PYPI",
+        "--credentials-env",
+        "tarball=none",
+        "--signing",
+        "gpg",
+        "--level",
+        "L2",
+        "--sbom",
+        "spdx",
+        "--remote",
+        "upstream",
+        "--branch",
+        "release",
+        "--tag-prefix",
+        "none",
+    )
     assert result.code == 0, result.err
     release = _config(repo)["release"]
     assert release["tagPrefix"] == "" and release["branch"] == "release"
-    assert release["versionBump"] == ["pyproject.toml", "VERSION", {
-        "path": "src/demo/__init__.py", "pattern": '__version__ = "{version}"'}]
+    assert release["versionBump"] == [
+        "pyproject.toml",
+        "VERSION",
+        {"path": "src/demo/__init__.py", "pattern": '__version__ = "{version}"'},
+    ]
     assert release["changelog"] == {"path": "docs/CHANGES.md"}
     assert release["gates"] == [{"name": "unit", "run": "make test", "timeoutSeconds": 900}]
     assert release["artifacts"][0] == {
-        "type": "python-package", "name": "demo", "registry": "http://127.0.0.1:8081",
-        "credentialsEnv": "INTERNAL_PYPI", "options": {"username": "__token__"}}
-    kinds = [(a["type"], a.get("name"), a.get("registry"), a.get("credentialsEnv"))
-             for a in release["artifacts"]]
-    assert kinds == [("python-package", "demo", "http://127.0.0.1:8081", "INTERNAL_PYPI"),
-                     ("tarball", "repo", "../releases", None),
-                     ("oci-image", "web", "https://reg.example.org", "OCI_CREDENTIALS")]
+        "type": "python-package",
+        "name": "demo",
+        "registry": "http://127.0.0.1:8081",
+        "credentialsEnv": "INTERNAL_PYPI",
+        "options": {"username": "__token__"},
+    }
+    kinds = [
+        (a["type"], a.get("name"), a.get("registry"), a.get("credentialsEnv"))
+        for a in release["artifacts"]
+    ]
+    assert kinds == [
+        ("python-package", "demo", "http://127.0.0.1:8081", "INTERNAL_PYPI"),
+        ("tarball", "repo", "../releases", None),
+        ("oci-image", "web", "https://reg.example.org", "OCI_CREDENTIALS"),
+    ]
     prov = release["security"]["provenance"]
     assert prov["signing"]["method"] == "gpg" and prov["level"] == "SLSA_BUILD_LEVEL_2"
     assert prov["sbom"] == {"format": "SPDX", "specVersion": "2.3"}
@@ -305,8 +415,9 @@ def test_every_flag_lands_in_the_config(repo: Repo, cli) -> None:
 
 
 def test_a_level_above_1_without_signing_chooses_sigstore(py_repo: Repo, cli) -> None:
-    result = cli("-C", py_repo.path, "init", "--yes", "--level", "SLSA_BUILD_LEVEL_3",
-                 "--remote", "backup")
+    result = cli(
+        "-C", py_repo.path, "init", "--yes", "--level", "SLSA_BUILD_LEVEL_3", "--remote", "backup"
+    )
     assert result.code == 0, result.err
     prov = _config(py_repo)["release"]["security"]["provenance"]
     assert (prov["signing"]["method"], prov["level"]) == ("sigstore", "SLSA_BUILD_LEVEL_3")
@@ -327,32 +438,56 @@ def test_detected_config_is_what_yes_writes(py_repo: Repo, cli) -> None:
 
 def test_pypi_uploads_to_its_upload_url_other_indexes_to_theirs(repo: Repo, cli) -> None:
     repo.commit("feat: init", {"VERSION": "0.1.0\n"})
-    assert cli("-C", repo.path, "init", "--yes", "--artifact", "python-package:lib",
-               "--artifact", "python-package:lib2@https://pypi.example.org").code == 0
+    assert (
+        cli(
+            "-C",
+            repo.path,
+            "init",
+            "--yes",
+            "--artifact",
+            "python-package:lib",
+            "--artifact",
+            "python-package:lib2@https://pypi.example.org",
+        ).code
+        == 0
+    )
     first, second = _config(repo)["release"]["artifacts"]
     assert (first["registry"], first["options"]) == (
-        "https://pypi.org", {"username": "__token__",
-                             "uploadUrl": "https://upload.pypi.org/legacy/"})
+        "https://pypi.org",
+        {"username": "__token__", "uploadUrl": "https://upload.pypi.org/legacy/"},
+    )
     assert (second["registry"], second["options"]) == (
-        "https://pypi.example.org", {"username": "__token__"})
+        "https://pypi.example.org",
+        {"username": "__token__"},
+    )
 
 
 def test_artifacts_sharing_a_name_get_distinct_ones(repo: Repo, cli) -> None:
     """A project called like its folder, on PyPI and npm, with a Dockerfile:
     one name each (the journal keys on it); the image keeps its repository."""
-    repo.commit("feat: init", {
-        "pyproject.toml": '[project]\nname = "repo"\nversion = "1.0.0"\n',
-        "package.json": '{"name": "repo", "version": "1.0.0"}', "Dockerfile": "FROM scratch\n"})
+    repo.commit(
+        "feat: init",
+        {
+            "pyproject.toml": '[project]\nname = "repo"\nversion = "1.0.0"\n',
+            "package.json": '{"name": "repo", "version": "1.0.0"}',
+            "Dockerfile": "FROM scratch\n",
+        },
+    )
     assert cli("-C", repo.path, "init", "--yes").code == 0
     arts = load_config(repo.path).release.artifacts
     assert [(a.type, a.name) for a in arts] == [
-        ("python-package", "repo"), ("npm-package", "repo-npm"), ("oci-image", "repo-image")]
+        ("python-package", "repo"),
+        ("npm-package", "repo-npm"),
+        ("oci-image", "repo-image"),
+    ]
     assert arts[2].options["repository"] == "repo"
 
 
 def test_artifact_none_and_changelog_none(py_repo: Repo, cli) -> None:
-    assert cli("-C", py_repo.path, "init", "--yes", "--artifact", "none",
-               "--changelog", "none").code == 0
+    assert (
+        cli("-C", py_repo.path, "init", "--yes", "--artifact", "none", "--changelog", "none").code
+        == 0
+    )
     release = _config(py_repo)["release"]
     assert release["artifacts"] == [] and release["changelog"]["enabled"] is False
     plan = cli("-C", py_repo.path, "--output", "json", "release", "plan", "--no-push")
@@ -387,32 +522,39 @@ def test_seed_layout_cleo_config_is_the_one_checked(py_repo: Repo, cli) -> None:
     assert not (py_repo.path / CONFIG).exists()
 
 
-@pytest.mark.parametrize(("flags", "code", "words"), [
-    (["--artifact", "deb-package"], 85, "unknown artifact type 'deb-package'"),
-    (["--artifact", "deb-package:x@https://h"], 85, "use one of: cargo-crate"),
-    (["--credentials-env", "wheel=PYPI_TOKEN"], 85, "unknown artifact type 'wheel'"),
-    (["--credentials-env", "npm-package=NPM_TOKEN"], 2, "there is no npm-package artifact"),
-    (["--signing", "none", "--level", "3"], 90, "unsigned provenance is SLSA level 1 only"),
-    (["--level", "7"], 2, "--level 7: not an SLSA build level"),
-    (["--branch", "two words"], 2, "not a valid git branch name"),
-    (["--tag-prefix", "v~"], 2, "makes invalid tag names"),
-    (["--level", "high"], 2, "not an SLSA build level"),
-    (["--signing", "cosign"], 2, "invalid choice: 'cosign'"),
-    (["--sbom", "swid"], 2, "invalid choice: 'swid'"),
-    (["--gate", "pytest -q"], 2, "expected NAME=COMMAND"),
-    (["--gate", "=pytest"], 2, "expected NAME=COMMAND"),
-    (["--artifact", ":demo"], 2, "no type"),
-    (["--credentials-env", SECRET], 2, "is not an environment variable name"),
-    (["--credentials-env", "ghp_abcdefghijklmnop"], 2, "never the token itself"),
-    (["--credentials-env", "lower_case"], 2, "is not an environment variable name"),
-    (["--artifact", "python-package:demo@https://me:s3cr3t@pypi.example.org"], 2,
-     "the registry URL carries a password"),
-    (["--version-file", "nope.toml"], 2, "version file nope.toml: no such file"),
-    (["--version-file", "CHANGELOG.md"], 2, "no version found in it"),
-    (["--version-file", "x.py:VERSION"], 2, "the pattern has no {version}"),
-])
-def test_bad_flags_write_nothing(py_repo: Repo, cli, flags: list[str], code: int,
-                                 words: str) -> None:
+@pytest.mark.parametrize(
+    ("flags", "code", "words"),
+    [
+        (["--artifact", "deb-package"], 85, "unknown artifact type 'deb-package'"),
+        (["--artifact", "deb-package:x@https://h"], 85, "use one of: cargo-crate"),
+        (["--credentials-env", "wheel=PYPI_TOKEN"], 85, "unknown artifact type 'wheel'"),
+        (["--credentials-env", "npm-package=NPM_TOKEN"], 2, "there is no npm-package artifact"),
+        (["--signing", "none", "--level", "3"], 90, "unsigned provenance is SLSA level 1 only"),
+        (["--level", "7"], 2, "--level 7: not an SLSA build level"),
+        (["--branch", "two words"], 2, "not a valid git branch name"),
+        (["--tag-prefix", "v~"], 2, "makes invalid tag names"),
+        (["--level", "high"], 2, "not an SLSA build level"),
+        (["--signing", "cosign"], 2, "invalid choice: 'cosign'"),
+        (["--sbom", "swid"], 2, "invalid choice: 'swid'"),
+        (["--gate", "pytest -q"], 2, "expected NAME=COMMAND"),
+        (["--gate", "=pytest"], 2, "expected NAME=COMMAND"),
+        (["--artifact", ":demo"], 2, "no type"),
+        (["--credentials-env", SECRET], 2, "is not an environment variable name"),
+        (["--credentials-env", "ghp_abcdefghijklmnop"], 2, "never the token itself"),
+        (["--credentials-env", "lower_case"], 2, "is not an environment variable name"),
+        (
+            ["--artifact", "python-package:demo@https://me:s3cr3t@pypi.example.org"],
+            2,
+            "the registry URL carries a password",
+        ),
+        (["--version-file", "nope.toml"], 2, "version file nope.toml: no such file"),
+        (["--version-file", "CHANGELOG.md"], 2, "no version found in it"),
+        (["--version-file", "x.py:VERSION"], 2, "the pattern has no {version}"),
+    ],
+)
+def test_bad_flags_write_nothing(
+    py_repo: Repo, cli, flags: list[str], code: int, words: str
+) -> None:
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "init", "--yes", *flags)
     _refused(result, code, words)
@@ -440,8 +582,9 @@ def test_no_secret_value_reaches_config_or_output(py_repo: Repo) -> None:
 
 
 def test_plan_problem_after_writing_is_shown_not_fatal(repo: Repo, cli) -> None:
-    repo.commit("feat: start", {"VERSION": "1.0.0\n", "package.json":
-                                '{"name": "w", "version": "0.9.0"}'})
+    repo.commit(
+        "feat: start", {"VERSION": "1.0.0\n", "package.json": '{"name": "w", "version": "0.9.0"}'}
+    )
     result = cli("-C", repo.path, "--output", "json", "init", "--yes")
     assert result.code == 0, result.err
     plan = result.summary["data"]["plan"]
@@ -451,8 +594,14 @@ def test_plan_problem_after_writing_is_shown_not_fatal(repo: Repo, cli) -> None:
 
 def test_headless_without_a_terminal_asks_nothing(py_repo: Repo) -> None:
     exe = Path(sys.executable).parent / "shipline"
-    done = subprocess.run([str(exe), "init"], cwd=py_repo.path, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(exe), "init"],
+        cwd=py_repo.path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "Version files to bump" not in done.stdout + done.stderr  # nothing was asked
     assert "wrote .shipline/config.json" in done.stdout
@@ -466,8 +615,15 @@ def test_headless_without_a_terminal_asks_nothing(py_repo: Repo) -> None:
 
 def _session(repo: Repo, out: io.StringIO) -> Session:
     renderer = JsonRenderer(out)
-    return Session(cwd=repo.path, state_dir_override=None, output="json", debug=False,
-                   emit=renderer, text=renderer.text, interactive=True)
+    return Session(
+        cwd=repo.path,
+        state_dir_override=None,
+        output="json",
+        debug=False,
+        emit=renderer,
+        text=renderer.text,
+        interactive=True,
+    )
 
 
 def _wizard(repo: Repo, keys: list[str], *flags: str) -> dict:
@@ -488,13 +644,16 @@ def _wizard(repo: Repo, keys: list[str], *flags: str) -> dict:
 @pytest.fixture
 def poly_repo(repo: Repo) -> Repo:
     """Python (dynamic version) + npm + Dockerfile, released as v0.3.0."""
-    repo.commit("chore: init", {
-        "pyproject.toml": '[project]\nname = "poly"\ndynamic = ["version"]\n[tool.ruff]\n',
-        "src/poly/__init__.py": '__version__ = "0.3.0"\n',
-        "tests/test_x.py": "",
-        "package.json": '{"name": "poly-web", "version": "0.3.0", "scripts": {"test": "x"}}',
-        "Dockerfile": "FROM scratch\n",
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": '[project]\nname = "poly"\ndynamic = ["version"]\n[tool.ruff]\n',
+            "src/poly/__init__.py": '__version__ = "0.3.0"\n',
+            "tests/test_x.py": "",
+            "package.json": '{"name": "poly-web", "version": "0.3.0", "scripts": {"test": "x"}}',
+            "Dockerfile": "FROM scratch\n",
+        },
+    )
     repo.tag("v0.3.0")
     repo.commit("fix: a bug")
     repo.git("remote", "add", "origin", "https://github.com/acme/poly.git")
@@ -504,32 +663,46 @@ def poly_repo(repo: Repo) -> Repo:
 
 @pytest.mark.timeout(60)
 def test_wizard_answers_shape_the_config(poly_repo: Repo, cli, monkeypatch) -> None:
-    result = _wizard(poly_repo, [
-        " " + ENTER,                       # version files: unselect __init__.py
-        CLEAR + "HISTORY.md" + ENTER,      # changelog
-        ENTER, ENTER, CLEAR + ENTER,       # keep pytest and ruff, drop npm test
-        "lint=make lint" + ENTER, ENTER,   # one more gate, then done
-        DOWN + DOWN + " " + ENTER,         # artifacts: unselect the oci image
-        ENTER, ENTER,                      # python: registry and variable as detected
-        CLEAR + "http://127.0.0.1:4873/" + ENTER,  # npm registry
-        CLEAR + "pypi-abcdef" + ENTER,     # refused by the validator: not a name...
-        CLEAR + "MY_NPM" + ENTER,          # ...so the question stays until a name comes
-        UP + UP + ENTER,                   # signing: from none (no CI) up to sigstore
-        DOWN + ENTER,                      # level: from 1 (a local build) to 2
-        DOWN + ENTER,                      # SBOM: SPDX
-        DOWN + ENTER,                      # remote: mirror
-    ], )
+    result = _wizard(
+        poly_repo,
+        [
+            " " + ENTER,  # version files: unselect __init__.py
+            CLEAR + "HISTORY.md" + ENTER,  # changelog
+            ENTER,
+            ENTER,
+            CLEAR + ENTER,  # keep pytest and ruff, drop npm test
+            "lint=make lint" + ENTER,
+            ENTER,  # one more gate, then done
+            DOWN + DOWN + " " + ENTER,  # artifacts: unselect the oci image
+            ENTER,
+            ENTER,  # python: registry and variable as detected
+            CLEAR + "http://127.0.0.1:4873/" + ENTER,  # npm registry
+            CLEAR + "pypi-abcdef" + ENTER,  # refused by the validator: not a name...
+            CLEAR + "MY_NPM" + ENTER,  # ...so the question stays until a name comes
+            UP + UP + ENTER,  # signing: from none (no CI) up to sigstore
+            DOWN + ENTER,  # level: from 1 (a local build) to 2
+            DOWN + ENTER,  # SBOM: SPDX
+            DOWN + ENTER,  # remote: mirror
+        ],
+    )
     release = result["config"]["release"]
     assert release["versionBump"] == ["package.json"]
     assert release["changelog"] == {"path": "HISTORY.md"}
     assert [(g["name"], g["run"]) for g in release["gates"]] == [
-        ("pytest", "pytest -q"), ("ruff", "ruff check ."), ("lint", "make lint")]
+        ("pytest", "pytest -q"),
+        ("ruff", "ruff check ."),
+        ("lint", "make lint"),
+    ]
     assert [(a["type"], a["registry"], a["credentialsEnv"]) for a in release["artifacts"]] == [
         ("python-package", "https://pypi.org", "PYPI_TOKEN"),
-        ("npm-package", "http://127.0.0.1:4873/", "MY_NPM")]
+        ("npm-package", "http://127.0.0.1:4873/", "MY_NPM"),
+    ]
     prov = release["security"]["provenance"]
     assert (prov["signing"]["method"], prov["level"], prov["sbom"]["format"]) == (
-        "sigstore", "SLSA_BUILD_LEVEL_2", "SPDX")
+        "sigstore",
+        "SLSA_BUILD_LEVEL_2",
+        "SPDX",
+    )
     assert release["push"]["remote"] == "mirror"
     assert _config(poly_repo) == result["config"]
     # keyless sigstore needs an OIDC identity: the plan says so before any write (91)
@@ -545,16 +718,25 @@ def test_wizard_answers_shape_the_config(poly_repo: Repo, cli, monkeypatch) -> N
 
 @pytest.mark.timeout(60)
 def test_wizard_skips_questions_answered_by_flags(poly_repo: Repo) -> None:
-    result = _wizard(poly_repo, [
-        ENTER,            # version files as detected
-        ENTER,            # pytest
-        ENTER,            # ruff
-        ENTER,            # npm test
-        ENTER,            # no more gates
-        ENTER,            # credentials of the one --artifact: PYPI_TOKEN
-        ENTER,            # signing none (no CI): the level is not asked (L1 only)
-        ENTER,            # SBOM CycloneDX
-    ], "--artifact", "python-package", "--changelog", "none", "--remote", "origin")
+    result = _wizard(
+        poly_repo,
+        [
+            ENTER,  # version files as detected
+            ENTER,  # pytest
+            ENTER,  # ruff
+            ENTER,  # npm test
+            ENTER,  # no more gates
+            ENTER,  # credentials of the one --artifact: PYPI_TOKEN
+            ENTER,  # signing none (no CI): the level is not asked (L1 only)
+            ENTER,  # SBOM CycloneDX
+        ],
+        "--artifact",
+        "python-package",
+        "--changelog",
+        "none",
+        "--remote",
+        "origin",
+    )
     release = result["config"]["release"]
     assert release["versionBump"] == ["src/poly/__init__.py", "package.json"]
     assert release["changelog"]["enabled"] is False
@@ -585,8 +767,15 @@ class Pty:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40", **(env or {}))
         exe = Path(sys.executable).parent / "shipline"
-        self.proc = subprocess.Popen([str(exe), *args], cwd=cwd, env=env, stdin=slave,
-                                     stdout=slave, stderr=slave, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(exe), *args],
+            cwd=cwd,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+        )
         os.close(slave)
         self.fd = master
         self.raw = ""
@@ -680,8 +869,7 @@ def test_wizard_in_a_real_terminal(poly_repo: Repo, pty_run) -> None:
     assert term.finish() == 0, term.screen[-3000:]
     assert "next v0.3.1 (patch bump)" in term.screen
     release = _config(poly_repo)["release"]
-    assert release["gates"][0] == {"name": "pytest", "run": "pytest -q -x",
-                                   "timeoutSeconds": 900}
+    assert release["gates"][0] == {"name": "pytest", "run": "pytest -q -x", "timeoutSeconds": 900}
     assert [a["type"] for a in release["artifacts"]] == ["python-package", "oci-image"]
     assert release["artifacts"][1]["registry"] == "https://ghcr.io/acme"
     assert release["security"]["provenance"]["signing"]["method"] == "gpg"
@@ -690,8 +878,7 @@ def test_wizard_in_a_real_terminal(poly_repo: Repo, pty_run) -> None:
 
 
 @pytest.mark.timeout(90)
-def test_ctrl_c_in_a_real_terminal_is_130_and_writes_nothing(poly_repo: Repo,
-                                                             pty_run) -> None:
+def test_ctrl_c_in_a_real_terminal_is_130_and_writes_nothing(poly_repo: Repo, pty_run) -> None:
     before = poly_repo.snapshot()
     term = pty_run(["init"], poly_repo.path)
     term.send("Version files to bump", ENTER)
@@ -702,16 +889,20 @@ def test_ctrl_c_in_a_real_terminal_is_130_and_writes_nothing(poly_repo: Repo,
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize(("args", "env"), [
-    (["init", "--yes"], {}), (["--output", "json", "init"], {}), (["init"], {"CI": "true"})])
-def test_a_terminal_is_not_asked_with_yes_json_or_ci(poly_repo: Repo, pty_run,
-                                                      args: list[str],
-                                                      env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["init", "--yes"], {}), (["--output", "json", "init"], {}), (["init"], {"CI": "true"})],
+)
+def test_a_terminal_is_not_asked_with_yes_json_or_ci(
+    poly_repo: Repo, pty_run, args: list[str], env: dict[str, str]
+) -> None:
     term = pty_run(args, poly_repo.path, env)
     assert term.finish(timeout=20) == 0, term.screen[-2000:]
     assert "Version files to bump" not in term.screen
-    assert load_config(poly_repo.path).release.version_bump == ["src/poly/__init__.py",
-                                                                "package.json"]
+    assert load_config(poly_repo.path).release.version_bump == [
+        "src/poly/__init__.py",
+        "package.json",
+    ]
 
 
 def test_state_dir_option_is_where_the_config_goes(py_repo: Repo, cli) -> None:
@@ -719,5 +910,8 @@ def test_state_dir_option_is_where_the_config_goes(py_repo: Repo, cli) -> None:
     assert not (py_repo.path / CONFIG).exists()
     loaded = load_config(py_repo.path, Path("ops/shipline"))
     assert loaded.path == py_repo.path / "ops/shipline/config.json"
-    _refused(cli("-C", py_repo.path, "--state-dir", "ops/shipline", "init", "--yes"), 2,
-             "ops/shipline/config.json already exists")
+    _refused(
+        cli("-C", py_repo.path, "--state-dir", "ops/shipline", "init", "--yes"),
+        2,
+        "ops/shipline/config.json already exists",
+    )

@@ -26,11 +26,24 @@ COMMIT = "a" * 40
 def release_record(version: str) -> dict[str, Any]:
     """A minimal valid release record (every field present, unknowns null)."""
     return {
-        "recordType": "release", "version": version, "commitSha": COMMIT, "gitTag": None,
-        "buildInvocationId": None, "builder": None, "artifacts": [], "sbom": None,
-        "slsaLevel": None, "chainVerified": True, "ledgerHead": {"count": 0, "hash": None},
-        "metadata": {"completeness": "complete", "declaredLevel": None, "shortfall": None,
-                     "missing": [], "links": {}},
+        "recordType": "release",
+        "version": version,
+        "commitSha": COMMIT,
+        "gitTag": None,
+        "buildInvocationId": None,
+        "builder": None,
+        "artifacts": [],
+        "sbom": None,
+        "slsaLevel": None,
+        "chainVerified": True,
+        "ledgerHead": {"count": 0, "hash": None},
+        "metadata": {
+            "completeness": "complete",
+            "declaredLevel": None,
+            "shortfall": None,
+            "missing": [],
+            "links": {},
+        },
         "recordedAt": "2026-01-01T00:00:00Z",
     }
 
@@ -39,7 +52,7 @@ def release_record(version: str) -> dict[str, Any]:
 
 ADVERSARIAL = [
     {"b": 1, "a": [True, False, None], "c": {"z": "", "y": "\u0000\u001f\u007f"}},
-    {"quote": "\"\\/\b\f\n\r\t", "unicode": "é漢字🚀\u2028\u2029", "emoji-key": "x"},
+    {"quote": '"\\/\b\f\n\r\t', "unicode": "é漢字🚀\u2028\u2029", "emoji-key": "x"},
     {"big": 2**53 - 1, "neg": -(2**53 - 1), "zero": 0, "list": [[], {}, [{}]]},
     {"lone": "\ud800"[:0] + "a\u00a0b", "ctl": "".join(chr(i) for i in range(32))},
     ["top", "level", {"k": "v"}],
@@ -102,14 +115,18 @@ def test_second_release_of_a_version_is_51_and_changes_nothing(tmp_path: Path) -
     assert (tmp_path / "releases.json").read_bytes() == before
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    ({"commitSha": "xyz"}, "commitSha"),
-    ({"slsaLevel": "SLSA_BUILD_LEVEL_0"}, "slsaLevel"),
-    ({"unknown": 1}, "unknown"),
-    ({"gitTag": 5}, "gitTag"),
-])
-def test_invalid_record_is_refused_before_writing(tmp_path: Path, change: dict[str, Any],
-                                                  where: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"commitSha": "xyz"}, "commitSha"),
+        ({"slsaLevel": "SLSA_BUILD_LEVEL_0"}, "slsaLevel"),
+        ({"unknown": 1}, "unknown"),
+        ({"gitTag": 5}, "gitTag"),
+    ],
+)
+def test_invalid_record_is_refused_before_writing(
+    tmp_path: Path, change: dict[str, Any], where: str
+) -> None:
     ledger.append(tmp_path, release_record("1.0.0"))
     before = (tmp_path / "releases.json").read_bytes()
     with pytest.raises(AttestationInvalid, match=where):
@@ -140,8 +157,7 @@ def test_a_failing_check_under_the_lock_writes_nothing(tmp_path: Path) -> None:
 def test_append_to_a_tampered_ledger_is_refused(tmp_path: Path) -> None:
     ledger.append(tmp_path, release_record("1.0.0"))
     path = tmp_path / "releases.json"
-    path.write_bytes(path.read_bytes().replace(b'"chainVerified":true',
-                                               b'"chainVerified":false'))
+    path.write_bytes(path.read_bytes().replace(b'"chainVerified":true', b'"chainVerified":false'))
     tampered = path.read_bytes()
     with pytest.raises(DigestMismatch, match="edited"):
         ledger.append(tmp_path, release_record("2.0.0"))
@@ -149,8 +165,11 @@ def test_append_to_a_tampered_ledger_is_refused(tmp_path: Path) -> None:
 
 
 def test_lock_held_elsewhere_is_52(tmp_path: Path) -> None:
-    with ledger.locked(tmp_path), pytest.raises(ReleaseInProgress, match="ledger lock"), \
-            ledger.locked(tmp_path, timeout=0.2):
+    with (
+        ledger.locked(tmp_path),
+        pytest.raises(ReleaseInProgress, match="ledger lock"),
+        ledger.locked(tmp_path, timeout=0.2),
+    ):
         pass
 
 
@@ -168,28 +187,38 @@ for i in range(20):
 
 def test_six_processes_appending_at_once_keep_one_intact_chain(tmp_path: Path) -> None:
     script = _APPENDER.format(tests=str(Path(__file__).parent))
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(worker)],
-                              stderr=subprocess.PIPE, text=True) for worker in range(1, 7)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path), str(worker)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for worker in range(1, 7)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     book = ledger.load(tmp_path)  # raises on any broken link
     assert len(book.records) == 120
     assert ledger.chain_issues(book.records) == []
-    assert {r["version"] for r in book.records} == {f"{w}.{i}.0" for w in range(1, 7)
-                                                    for i in range(20)}
+    assert {r["version"] for r in book.records} == {
+        f"{w}.{i}.0" for w in range(1, 7) for i in range(20)
+    }
 
 
 # --- strict parsing ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b'{"format":"shipline-ledger/1","records":[', "not a valid ledger"),
-    (b'{"format":"shipline-ledger/1","records":[]}\xff', "not UTF-8"),
-    (b'{"format":"shipline-ledger/1","format":"x","records":[]}', "duplicate key"),
-    (b'{"format":"shipline-ledger/2","records":[]}', "not a shipline-ledger/1 ledger"),
-    (b'{"format":"shipline-ledger/1","records":[{"recordType":"release"}]}', "record 1"),
-    (b'[]', "not a shipline-ledger/1 ledger"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b'{"format":"shipline-ledger/1","records":[', "not a valid ledger"),
+        (b'{"format":"shipline-ledger/1","records":[]}\xff', "not UTF-8"),
+        (b'{"format":"shipline-ledger/1","format":"x","records":[]}', "duplicate key"),
+        (b'{"format":"shipline-ledger/2","records":[]}', "not a shipline-ledger/1 ledger"),
+        (b'{"format":"shipline-ledger/1","records":[{"recordType":"release"}]}', "record 1"),
+        (b"[]", "not a shipline-ledger/1 ledger"),
+    ],
+)
 def test_strict_parsing_refuses_with_94(tmp_path: Path, data: bytes, words: str) -> None:
     (tmp_path / "releases.json").write_bytes(data)
     with pytest.raises(AttestationInvalid, match=words) as info:
@@ -213,19 +242,25 @@ def test_anchor_trailer_round_trips_and_checks_prefixes(tmp_path: Path) -> None:
     message = f"Release v1.2.0\n\n{ledger.anchor_trailer(head)}\n"
     assert ledger.parse_anchor(message) == head
     assert ledger.parse_anchor("Release v1.2.0") is None
-    assert ledger.parse_anchor(ledger.anchor_trailer(ledger.LedgerHead(0, None))) == \
-        ledger.LedgerHead(0, None)
+    assert ledger.parse_anchor(
+        ledger.anchor_trailer(ledger.LedgerHead(0, None))
+    ) == ledger.LedgerHead(0, None)
     assert ledger.prefix_problem(records, head) is None
     assert "dropped" in ledger.prefix_problem(records[:1], head)
     assert "rewritten" in ledger.prefix_problem(
         [ledger.seal(records[0] | {"version": "0.9.0"}, None), *records[1:]],
-        ledger.LedgerHead(1, records[0]["hash"]))
+        ledger.LedgerHead(1, records[0]["hash"]),
+    )
 
 
 def test_statement_ledger_head_rejects_inconsistent_values() -> None:
-    for bad in ({"count": 0, "hash": "a" * 64}, {"count": 2, "hash": None}, {"count": -1,
-                                                                              "hash": None},
-                {"count": 1}, "1 abc"):
+    for bad in (
+        {"count": 0, "hash": "a" * 64},
+        {"count": 2, "hash": None},
+        {"count": -1, "hash": None},
+        {"count": 1},
+        "1 abc",
+    ):
         with pytest.raises(ValueError):
             ledger.LedgerHead.from_json(bad)
 

@@ -64,15 +64,19 @@ def test_no_remote_is_a_blocker_unless_no_push(py_repo: Repo, cli) -> None:
 def test_manifest_ahead_of_the_last_tag_is_released_as_it_says(repo: Repo, cli) -> None:
     repo.commit("feat: first", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.4.0"\n'})
     repo.tag("v1.4.0", "Release v1.4.0")
-    repo.commit("feat!: new API\n\nBREAKING CHANGE: the old one is gone",
-                {"pyproject.toml": '[project]\nname = "x"\nversion = "2.0.0"\n'})
+    repo.commit(
+        "feat!: new API\n\nBREAKING CHANGE: the old one is gone",
+        {"pyproject.toml": '[project]\nname = "x"\nversion = "2.0.0"\n'},
+    )
     code, plan = _plan(cli, repo, "--no-push")
     assert code == 0 and plan["version"] == "2.0.0" and plan["tag"] == "v2.0.0"
-    assert plan["warnings"] == ["pyproject.toml says 2.0.0, ahead of the last tag on this "
-                                "branch v1.4.0"]
+    assert plan["warnings"] == [
+        "pyproject.toml says 2.0.0, ahead of the last tag on this branch v1.4.0"
+    ]
     assert "releasing 2.0.0 as the manifest says" in plan["reasons"][0]
-    assert plan["files"] == [{"path": "pyproject.toml", "old_version": "2.0.0", "changes": [],
-                              "why": None}]
+    assert plan["files"] == [
+        {"path": "pyproject.toml", "old_version": "2.0.0", "changes": [], "why": None}
+    ]
 
 
 def test_a_tag_off_the_branch_is_explained_and_never_proposed(repo: Repo, cli) -> None:
@@ -82,24 +86,30 @@ def test_a_tag_off_the_branch_is_explained_and_never_proposed(repo: Repo, cli) -
     repo.commit("feat: base", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.8.0"\n'})
     repo.tag("v1.8.0", "Release v1.8.0")
     repo.git("switch", "-q", "-c", "release/1.9")
-    repo.commit("chore(release): 1.9.0",
-                {"pyproject.toml": '[project]\nname = "x"\nversion = "1.9.0"\n'})
+    repo.commit(
+        "chore(release): 1.9.0", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.9.0"\n'}
+    )
     repo.tag("v1.9.0", "Release v1.9.0")
     off = repo.git("rev-parse", "HEAD")
     repo.git("switch", "-q", "main")
-    repo.commit("chore: squash-merge release 1.9",
-                {"pyproject.toml": '[project]\nname = "x"\nversion = "1.9.0"\n'})
+    repo.commit(
+        "chore: squash-merge release 1.9",
+        {"pyproject.toml": '[project]\nname = "x"\nversion = "1.9.0"\n'},
+    )
     repo.commit("fix: a crash")
     code, plan = _plan(cli, repo, "--no-push")
     assert code == 0 and plan["last_tag"] == "v1.8.0"
     assert plan["version"] == "1.9.1" and plan["tag"] == "v1.9.1"
     assert any("tag v1.9.0 already names off this branch" in r for r in plan["reasons"])
-    assert f"tag v1.9.0 is not on this branch (it tags {off[:7]}, which HEAD does not " \
+    assert (
+        f"tag v1.9.0 is not on this branch (it tags {off[:7]}, which HEAD does not "
         "contain): not counted as the last release" in plan["warnings"]
+    )
 
 
 def test_abort_after_a_stop_between_add_and_commit_leaves_nothing_staged(
-        py_repo: Repo, remote: Path) -> None:
+    py_repo: Repo, remote: Path
+) -> None:
     before = py_repo.snapshot()
     _stop_after(py_repo, "gates")
     py_repo.git("add", "--", "pyproject.toml", "CHANGELOG.md")  # the commit step's first command
@@ -113,9 +123,17 @@ def test_abort_after_a_stop_between_add_and_commit_leaves_nothing_staged(
 
 def test_bump_rules_decide_and_exclusions_leave_commits_out(py_repo: Repo, cli) -> None:
     py_repo.git("reset", "-q", "--hard", "v1.2.0")
-    _config(py_repo, {"versionBump": ["pyproject.toml"], "bumpRules": [
-        {"type": "refactor", "bump": "patch"}, {"type": "feat", "scope": "docs", "bump": "none"},
-    ], "excludeCommits": ["^Bump ", r"\[skip changelog\]"]})
+    _config(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "bumpRules": [
+                {"type": "refactor", "bump": "patch"},
+                {"type": "feat", "scope": "docs", "bump": "none"},
+            ],
+            "excludeCommits": ["^Bump ", r"\[skip changelog\]"],
+        },
+    )
     py_repo.commit("feat(docs): a new guide")
     refactor = py_repo.commit("refactor: split the parser")
     py_repo.commit("Bump requests from 2.31.0 to 2.32.0")
@@ -124,7 +142,8 @@ def test_bump_rules_decide_and_exclusions_leave_commits_out(py_repo: Repo, cli) 
     assert code == 0 and plan["bump"] == "patch" and plan["version"] == "1.2.1"
     assert plan["reasons"][0] == (
         f"1 commit matching release.bumpRules[0] (type refactor) (e.g. {refactor[:7]} "
-        "refactor: split the parser) → patch")
+        "refactor: split the parser) → patch"
+    )
     subjects = [c["subject"] for c in plan["commits"]]
     assert "Bump requests from 2.31.0 to 2.32.0" not in subjects
     assert "feat: hidden [skip changelog]" not in subjects
@@ -132,8 +151,7 @@ def test_bump_rules_decide_and_exclusions_leave_commits_out(py_repo: Repo, cli) 
     assert "hidden" not in plan["changelog_entry"]
 
 
-def test_a_history_without_conventional_commits_says_so(py_repo: Repo, remote: Path,
-                                                        cli) -> None:
+def test_a_history_without_conventional_commits_says_so(py_repo: Repo, remote: Path, cli) -> None:
     py_repo.git("reset", "-q", "--hard", "v1.2.0")
     py_repo.git("push", "-q", "-f", "origin", "main")
     py_repo.commit("Add the export endpoint")
@@ -153,8 +171,16 @@ def test_a_history_without_conventional_commits_says_so(py_repo: Repo, remote: P
 
 def test_a_pattern_rule_releases_a_non_conventional_history(py_repo: Repo, cli) -> None:
     py_repo.git("reset", "-q", "--hard", "v1.2.0")
-    _config(py_repo, {"versionBump": ["pyproject.toml"], "bumpRules": [
-        {"pattern": "^Add ", "bump": "minor"}, {"pattern": "^(Fix|Handle) ", "bump": "patch"}]})
+    _config(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "bumpRules": [
+                {"pattern": "^Add ", "bump": "minor"},
+                {"pattern": "^(Fix|Handle) ", "bump": "patch"},
+            ],
+        },
+    )
     py_repo.commit("Handle empty input")
     py_repo.commit("Add the export endpoint")
     code, plan = _plan(cli, py_repo, "--no-push")
@@ -163,17 +189,27 @@ def test_a_pattern_rule_releases_a_non_conventional_history(py_repo: Repo, cli) 
 
 def test_invalid_bump_rules_are_90_with_their_path(py_repo: Repo, cli) -> None:
     cases = [
-        ({"bumpRules": [{"bump": "patch"}]},
-         "release.bumpRules[0]: Value error, a bump rule needs a type, a scope or a pattern"),
-        ({"bumpRules": [{"type": "refactor", "bump": "tiny"}]},
-         "release.bumpRules[0].bump: Input should be 'major', 'minor', 'patch' or 'none'"),
-        ({"bumpRules": [{"pattern": "([", "bump": "patch"}]},
-         "release.bumpRules[0].pattern: Value error, not a valid regular expression"),
-        ({"excludeCommits": ["ok", "(unclosed"]},
-         "release.excludeCommits: Value error, [1] '(unclosed' is not a valid regular"),
-        ({"commitMessage": "release {version} from {current_version}"},
-         "release.commitMessage: Value error, commitMessage: unknown placeholder "
-         "{current_version}"),
+        (
+            {"bumpRules": [{"bump": "patch"}]},
+            "release.bumpRules[0]: Value error, a bump rule needs a type, a scope or a pattern",
+        ),
+        (
+            {"bumpRules": [{"type": "refactor", "bump": "tiny"}]},
+            "release.bumpRules[0].bump: Input should be 'major', 'minor', 'patch' or 'none'",
+        ),
+        (
+            {"bumpRules": [{"pattern": "([", "bump": "patch"}]},
+            "release.bumpRules[0].pattern: Value error, not a valid regular expression",
+        ),
+        (
+            {"excludeCommits": ["ok", "(unclosed"]},
+            "release.excludeCommits: Value error, [1] '(unclosed' is not a valid regular",
+        ),
+        (
+            {"commitMessage": "release {version} from {current_version}"},
+            "release.commitMessage: Value error, commitMessage: unknown placeholder "
+            "{current_version}",
+        ),
     ]
     for release, message in cases:
         py_repo.write(".shipline/config.json", json.dumps({"release": release}))

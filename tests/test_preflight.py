@@ -13,27 +13,50 @@ from shipline.domain.errors import ConfigInvalid
 from shipline.domain.provenance import ci_env
 from shipline.domain.provenance.preflight import RepoFacts, preflight
 
-GH = {"GITHUB_ACTIONS": "true", "RUNNER_ENVIRONMENT": "github-hosted",
-      "GITHUB_REPOSITORY": "acme/widgets", "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "2",
-      "GITHUB_SERVER_URL": "https://github.com"}
-GH_OIDC = {**GH, "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.actions.example/idtoken",
-           "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "opaque"}
-GITLAB = {"GITLAB_CI": "true", "CI_SERVER_URL": "https://gitlab.com",
-          "CI_SERVER_HOST": "gitlab.com", "CI_PROJECT_PATH": "acme/widgets",
-          "CI_RUNNER_ID": "7", "CI_RUNNER_DESCRIPTION": "3-green.saas-linux-small-amd64."
-          "runners-manager.gitlab.com/default", "CI_JOB_URL": "https://gitlab.com/acme/widgets/-/jobs/1",
-          "CI_PROJECT_VISIBILITY": "private"}
-CIRCLE = {"CIRCLECI": "true", "CIRCLE_BUILD_URL": "https://circleci.com/gh/acme/widgets/77",
-          "CIRCLE_PROJECT_USERNAME": "acme", "CIRCLE_PROJECT_REPONAME": "widgets"}
+GH = {
+    "GITHUB_ACTIONS": "true",
+    "RUNNER_ENVIRONMENT": "github-hosted",
+    "GITHUB_REPOSITORY": "acme/widgets",
+    "GITHUB_RUN_ID": "4242",
+    "GITHUB_RUN_ATTEMPT": "2",
+    "GITHUB_SERVER_URL": "https://github.com",
+}
+GH_OIDC = {
+    **GH,
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "https://pipelines.actions.example/idtoken",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "opaque",
+}
+GITLAB = {
+    "GITLAB_CI": "true",
+    "CI_SERVER_URL": "https://gitlab.com",
+    "CI_SERVER_HOST": "gitlab.com",
+    "CI_PROJECT_PATH": "acme/widgets",
+    "CI_RUNNER_ID": "7",
+    "CI_RUNNER_DESCRIPTION": "3-green.saas-linux-small-amd64.runners-manager.gitlab.com/default",
+    "CI_JOB_URL": "https://gitlab.com/acme/widgets/-/jobs/1",
+    "CI_PROJECT_VISIBILITY": "private",
+}
+CIRCLE = {
+    "CIRCLECI": "true",
+    "CIRCLE_BUILD_URL": "https://circleci.com/gh/acme/widgets/77",
+    "CIRCLE_PROJECT_USERNAME": "acme",
+    "CIRCLE_PROJECT_REPONAME": "widgets",
+}
 
 
-def cfg(level: int = 3, method: str = "sigstore", keyless: bool = True,
-        key_ref: str | None = None) -> ProvenanceConfig:
-    return ProvenanceConfig.model_validate({"level": f"SLSA_BUILD_LEVEL_{level}", "signing": {
-        "method": method, "keyless": keyless, "keyRef": key_ref}})
+def cfg(
+    level: int = 3, method: str = "sigstore", keyless: bool = True, key_ref: str | None = None
+) -> ProvenanceConfig:
+    return ProvenanceConfig.model_validate(
+        {
+            "level": f"SLSA_BUILD_LEVEL_{level}",
+            "signing": {"method": method, "keyless": keyless, "keyRef": key_ref},
+        }
+    )
 
 
 # -- ci_env ------------------------------------------------------------------------------------
+
 
 def test_github_hosted_with_oidc() -> None:
     found = ci_env.detect(GH_OIDC)
@@ -53,8 +76,11 @@ def test_github_without_runner_environment_counts_as_self_hosted() -> None:
 
 def test_github_visibility_comes_from_the_event_file(tmp_path: Path) -> None:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"repository": {"full_name": "acme/widgets", "private": True,
-                                                "visibility": "private"}}))
+    event.write_text(
+        json.dumps(
+            {"repository": {"full_name": "acme/widgets", "private": True, "visibility": "private"}}
+        )
+    )
     env = {**GH, "GITHUB_EVENT_PATH": str(event)}
     assert ci_env.detect(env, event=ci_env.github_event(env)).repository_visibility == "private"
     event.write_text(json.dumps({"repository": {"private": False}}))
@@ -93,6 +119,7 @@ def test_local_build_has_a_host_uri_and_a_fresh_uuid() -> None:
 
 
 # -- preflight warnings --------------------------------------------------------------------------
+
 
 def test_keyless_on_a_private_repository_warns_about_the_public_log() -> None:
     report = preflight(cfg(), GH_OIDC, RepoFacts("acme/secret-sauce", "private"))

@@ -12,13 +12,33 @@ from pathlib import Path
 from conftest import Repo
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain"
-ERRORS = {"ShiplineError", "UsageError", "ReleaseNotFound", "ReleaseExists",
-          "ReleaseInProgress", "InvalidVersion", "GateFailed", "VersionBumpFailed", "TagFailed",
-          "ChangelogFailed", "TagExists", "ReleaseLive", "HandoffRequired",
-          "ArtifactTypeUnknown", "ArtifactValidationFailed", "ArtifactBuildFailed",
-          "ArtifactPublishFailed", "RegistryHoldsOther", "RollbackFailed", "ConfigInvalid",
-          "SigningKeyMissing", "SignatureInvalid", "DigestMismatch", "AttestationInvalid",
-          "Interrupted"}
+ERRORS = {
+    "ShiplineError",
+    "UsageError",
+    "ReleaseNotFound",
+    "ReleaseExists",
+    "ReleaseInProgress",
+    "InvalidVersion",
+    "GateFailed",
+    "VersionBumpFailed",
+    "TagFailed",
+    "ChangelogFailed",
+    "TagExists",
+    "ReleaseLive",
+    "HandoffRequired",
+    "ArtifactTypeUnknown",
+    "ArtifactValidationFailed",
+    "ArtifactBuildFailed",
+    "ArtifactPublishFailed",
+    "RegistryHoldsOther",
+    "RollbackFailed",
+    "ConfigInvalid",
+    "SigningKeyMissing",
+    "SignatureInvalid",
+    "DigestMismatch",
+    "AttestationInvalid",
+    "Interrupted",
+}
 
 
 def _raised_without_hint(root: Path) -> list[tuple[str, str]]:
@@ -35,21 +55,29 @@ def _raised_without_hint(root: Path) -> list[tuple[str, str]]:
 
 
 def test_every_55_has_a_hint() -> None:
-    assert [where for name, where in _raised_without_hint(DOMAIN)
-            if name == "VersionBumpFailed"] == []
+    assert [
+        where for name, where in _raised_without_hint(DOMAIN) if name == "VersionBumpFailed"
+    ] == []
 
 
 def test_every_error_of_the_release_pipeline_has_a_hint() -> None:
-    places = [*_raised_without_hint(DOMAIN / "pipeline"),
-              *_raised_without_hint(DOMAIN / "release"),
-              *[f for f in _raised_without_hint(DOMAIN / "cli" / "commands")
-                if f[1].startswith("cli/commands/release.py")]]
+    places = [
+        *_raised_without_hint(DOMAIN / "pipeline"),
+        *_raised_without_hint(DOMAIN / "release"),
+        *[
+            f
+            for f in _raised_without_hint(DOMAIN / "cli" / "commands")
+            if f[1].startswith("cli/commands/release.py")
+        ],
+    ]
     assert places == []
 
 
 def test_a_version_file_that_is_not_utf8_is_55_with_a_fix(py_repo: Repo, cli) -> None:
-    py_repo.write(".shipline/config.json", json.dumps(
-        {"release": {"versionBump": ["VERSION"], "push": {"enabled": False}}}))
+    py_repo.write(
+        ".shipline/config.json",
+        json.dumps({"release": {"versionBump": ["VERSION"], "push": {"enabled": False}}}),
+    )
     (py_repo.path / "VERSION").write_bytes(b"1.2.0 \xff\xfe\n")
     py_repo.git("add", "-A")
     py_repo.git("commit", "-qm", "chore: a binary VERSION")
@@ -61,11 +89,20 @@ def test_a_version_file_that_is_not_utf8_is_55_with_a_fix(py_repo: Repo, cli) ->
 
 
 def test_version_files_that_disagree_are_55_with_a_fix(py_repo: Repo, cli) -> None:
-    py_repo.commit("chore: a second version file", {
-        "src/demo/__init__.py": '__version__ = "1.1.0"\n',
-        ".shipline/config.json": json.dumps({"release": {
-            "versionBump": ["pyproject.toml", "src/demo/__init__.py"],
-            "push": {"enabled": False}}})})
+    py_repo.commit(
+        "chore: a second version file",
+        {
+            "src/demo/__init__.py": '__version__ = "1.1.0"\n',
+            ".shipline/config.json": json.dumps(
+                {
+                    "release": {
+                        "versionBump": ["pyproject.toml", "src/demo/__init__.py"],
+                        "push": {"enabled": False},
+                    }
+                }
+            ),
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "plan")
     assert result.code == 55, result.out + result.err

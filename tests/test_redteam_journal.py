@@ -35,28 +35,45 @@ def _wait(condition, what: str, timeout: float = 60) -> None:  # type: ignore[no
 
 
 def _tarball_project(repo: Repo, registry: str) -> None:
-    config = {"release": {
-        "versionBump": ["pyproject.toml"],
-        "artifacts": [{"type": "tarball", "name": "demo-src", "registry": registry,
-                       "credentialsEnv": "FILES_TOKEN"}],
-        "security": {"provenance": {"enabled": True, "level": "SLSA_BUILD_LEVEL_1",
-                                    "signing": {"method": "none"},
-                                    "sbom": {"format": "CycloneDX", "specVersion": "1.6"}}}}}
-    repo.commit("chore: release config",
-                {".shipline/config.json": json.dumps(config, indent=2)})
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml"],
+            "artifacts": [
+                {
+                    "type": "tarball",
+                    "name": "demo-src",
+                    "registry": registry,
+                    "credentialsEnv": "FILES_TOKEN",
+                }
+            ],
+            "security": {
+                "provenance": {
+                    "enabled": True,
+                    "level": "SLSA_BUILD_LEVEL_1",
+                    "signing": {"method": "none"},
+                    "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+                }
+            },
+        }
+    }
+    repo.commit("chore: release config", {".shipline/config.json": json.dumps(config, indent=2)})
     repo.git("push", "-q", "origin", "main")
 
 
 def _remote_refs(remote: Path) -> str:
-    return subprocess.run(["git", "ls-remote", str(remote)], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "ls-remote", str(remote)], capture_output=True, text=True, check=True
+    ).stdout
 
 
-def _ship(repo: Repo, env: dict[str, str] | None = None, *extra: str
-          ) -> subprocess.Popen[str]:
-    return subprocess.Popen([str(EXE), "-C", str(repo.path), "--output", "json", "release",
-                             "ship", "--yes", *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+def _ship(repo: Repo, env: dict[str, str] | None = None, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(EXE), "-C", str(repo.path), "--output", "json", "release", "ship", "--yes", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _kill(proc: subprocess.Popen[str]) -> None:
@@ -69,6 +86,7 @@ def _journal(repo: Repo) -> dict[str, object]:
 
 
 # --- a file store that hangs the second upload (killed between the two copies) ----
+
 
 @pytest.fixture
 def hanging_store(file_server: FileServer, fault_proxy) -> Iterator[tuple[FileServer, object]]:
@@ -94,7 +112,8 @@ def _killed_between_the_copies(py_repo: Repo, store: FileServer, proxy) -> dict[
 
 
 def test_sigkill_between_the_two_uploads_then_abort_names_what_is_live(
-        py_repo: Repo, remote: Path, hanging_store, cli) -> None:  # type: ignore[no-untyped-def]
+    py_repo: Repo, remote: Path, hanging_store, cli
+) -> None:  # type: ignore[no-untyped-def]
     store, proxy = hanging_store
     _killed_between_the_copies(py_repo, store, proxy)
     journal = _journal(py_repo)
@@ -117,7 +136,8 @@ def test_sigkill_between_the_two_uploads_then_abort_names_what_is_live(
 
 
 def test_sigkill_between_the_two_uploads_then_resume_adopts_the_first(
-        py_repo: Repo, remote: Path, hanging_store) -> None:  # type: ignore[no-untyped-def]
+    py_repo: Repo, remote: Path, hanging_store
+) -> None:  # type: ignore[no-untyped-def]
     store, proxy = hanging_store
     env = _killed_between_the_copies(py_repo, store, proxy)
     result = run_shipline("-C", py_repo.path, "release", "resume", env=env)
@@ -131,7 +151,8 @@ def test_sigkill_between_the_two_uploads_then_resume_adopts_the_first(
 
 
 def test_sigkill_between_the_uploads_then_other_bytes_there_resume_refuses_93(
-        py_repo: Repo, remote: Path, hanging_store) -> None:  # type: ignore[no-untyped-def]
+    py_repo: Repo, remote: Path, hanging_store
+) -> None:  # type: ignore[no-untyped-def]
     store, proxy = hanging_store
     env = _killed_between_the_copies(py_repo, store, proxy)
     (store.root / "demo-src" / "1.3.0" / ARCHIVE).write_bytes(b"someone else's bytes")
@@ -157,26 +178,48 @@ description = "a demo package"
 """
 
 
-def _killed_between_two_python_uploads(repo: Repo, tmp_path: Path, index, fault_proxy  # type: ignore[no-untyped-def]
-                                       ) -> Path:
+def _killed_between_two_python_uploads(
+    repo: Repo,
+    tmp_path: Path,
+    index,
+    fault_proxy,  # type: ignore[no-untyped-def]
+) -> Path:
     proxy = fault_proxy(index.url)
     proxy.fail(None, hang=True, methods={"POST"}, after=1)
-    config = {"release": {
-        "versionBump": ["pyproject.toml", "shipdemo/__init__.py"], "push": {"enabled": False},
-        "artifacts": [{"type": "python-package", "name": "shipdemo", "registry": proxy.url,
-                       "options": {"isolation": False}}],
-        "security": {"provenance": {"level": "SLSA_BUILD_LEVEL_1",
-                                    "signing": {"method": "none"}}}}}
-    repo.commit("chore: initial", {
-        "pyproject.toml": PYPROJECT,
-        "shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
-        ".shipline/config.json": json.dumps(config)})
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml", "shipdemo/__init__.py"],
+            "push": {"enabled": False},
+            "artifacts": [
+                {
+                    "type": "python-package",
+                    "name": "shipdemo",
+                    "registry": proxy.url,
+                    "options": {"isolation": False},
+                }
+            ],
+            "security": {
+                "provenance": {"level": "SLSA_BUILD_LEVEL_1", "signing": {"method": "none"}}
+            },
+        }
+    }
+    repo.commit(
+        "chore: initial",
+        {
+            "pyproject.toml": PYPROJECT,
+            "shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
+            "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+            ".shipline/config.json": json.dumps(config),
+        },
+    )
     repo.tag("v1.2.0", "Release v1.2.0")
     repo.commit("feat: export endpoint", {"shipdemo/api.py": "X = 1\n"})
     proc = _ship(repo)
-    _wait(lambda: any(index.packages.glob("*.whl")) or proc.poll() is not None,
-          "the wheel upload", timeout=120)
+    _wait(
+        lambda: any(index.packages.glob("*.whl")) or proc.poll() is not None,
+        "the wheel upload",
+        timeout=120,
+    )
     assert proc.poll() is None, proc.communicate()
     time.sleep(0.5)  # the sdist upload now hangs in the proxy
     _kill(proc)
@@ -187,19 +230,23 @@ def _killed_between_two_python_uploads(repo: Repo, tmp_path: Path, index, fault_
 
 
 def test_python_package_killed_between_its_uploads_then_resume_adopts_the_wheel(
-        repo: Repo, tmp_path: Path, pypiserver, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    repo: Repo, tmp_path: Path, pypiserver, fault_proxy
+) -> None:  # type: ignore[no-untyped-def]
     wheel = _killed_between_two_python_uploads(repo, tmp_path, pypiserver, fault_proxy)
     uploaded = wheel.read_bytes()
     result = run_shipline("-C", repo.path, "release", "resume")
     assert result.code == 0, result.out + result.err
     assert sorted(p.name for p in pypiserver.packages.iterdir()) == [
-        "shipdemo-1.3.0-py2.py3-none-any.whl", "shipdemo-1.3.0.tar.gz"]
+        "shipdemo-1.3.0-py2.py3-none-any.whl",
+        "shipdemo-1.3.0.tar.gz",
+    ]
     assert wheel.read_bytes() == uploaded  # adopted, not uploaded again
     assert run_shipline("-C", repo.path, "verify", "--all").code == 0
 
 
 def test_python_package_killed_between_its_uploads_other_bytes_there_resume_is_93(
-        repo: Repo, tmp_path: Path, pypiserver, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    repo: Repo, tmp_path: Path, pypiserver, fault_proxy
+) -> None:  # type: ignore[no-untyped-def]
     wheel = _killed_between_two_python_uploads(repo, tmp_path, pypiserver, fault_proxy)
     wheel.write_bytes(wheel.read_bytes() + b"tampered")
     result = run_shipline("-C", repo.path, "release", "resume")
@@ -211,8 +258,10 @@ def test_python_package_killed_between_its_uploads_other_bytes_there_resume_is_9
 
 # --- a registry that serves other bytes than were uploaded (PROV-002) -------------
 
+
 def test_resume_after_a_digest_mismatch_downloads_again_and_refuses_93(
-        py_repo: Repo, remote: Path, file_server: FileServer, fault_proxy) -> None:  # type: ignore[no-untyped-def]
+    py_repo: Repo, remote: Path, file_server: FileServer, fault_proxy
+) -> None:  # type: ignore[no-untyped-def]
     lying = fault_proxy(file_server.url)
     lying.corrupt = ".tar.gz"  # the registry serves other bytes than were uploaded
     _tarball_project(py_repo, lying.url)
@@ -267,7 +316,8 @@ def _killed_during_the_push(py_repo: Repo, remote: Path, tmp_path: Path) -> Path
 
 
 def test_sigkill_during_a_push_that_lands_then_abort_is_59_and_keeps_the_commit(
-        py_repo: Repo, remote: Path, tmp_path: Path, cli) -> None:
+    py_repo: Repo, remote: Path, tmp_path: Path, cli
+) -> None:
     signals = _killed_during_the_push(py_repo, remote, tmp_path)
     (signals / "go").touch()  # the orphaned git push completes after shipline died
     _wait(lambda: "refs/tags/v1.3.0" in _remote_refs(remote), "the push to land")
@@ -286,7 +336,8 @@ def test_sigkill_during_a_push_that_lands_then_abort_is_59_and_keeps_the_commit(
 
 
 def test_sigkill_during_a_push_that_is_refused_then_abort_undoes_everything(
-        py_repo: Repo, remote: Path, tmp_path: Path, cli) -> None:
+    py_repo: Repo, remote: Path, tmp_path: Path, cli
+) -> None:
     before = py_repo.snapshot()
     signals = _killed_during_the_push(py_repo, remote, tmp_path)
     (signals / "no").touch()
@@ -300,7 +351,8 @@ def test_sigkill_during_a_push_that_is_refused_then_abort_undoes_everything(
 
 
 def test_sigkill_during_a_push_that_is_refused_then_resume_pushes_once(
-        py_repo: Repo, remote: Path, tmp_path: Path, cli) -> None:
+    py_repo: Repo, remote: Path, tmp_path: Path, cli
+) -> None:
     signals = _killed_during_the_push(py_repo, remote, tmp_path)
     (signals / "no").touch()
     _wait(lambda: (signals / "rejected").exists(), "the remote to refuse")
@@ -310,12 +362,14 @@ def test_sigkill_during_a_push_that_is_refused_then_resume_pushes_once(
     assert result.code == 0, result.err
     refs = _remote_refs(remote)
     assert "refs/tags/v1.3.0" in refs
-    assert refs.split()[refs.split().index("refs/heads/main") - 1] == \
-        py_repo.git("rev-parse", "HEAD")
+    assert refs.split()[refs.split().index("refs/heads/main") - 1] == py_repo.git(
+        "rev-parse", "HEAD"
+    )
 
 
 def test_abort_after_a_killed_push_refuses_59_while_the_remote_cannot_be_asked(
-        py_repo: Repo, remote: Path, tmp_path: Path, cli) -> None:
+    py_repo: Repo, remote: Path, tmp_path: Path, cli
+) -> None:
     signals = _killed_during_the_push(py_repo, remote, tmp_path)
     (signals / "no").touch()
     _wait(lambda: (signals / "rejected").exists(), "the remote to refuse")
@@ -333,14 +387,19 @@ def test_abort_after_a_killed_push_refuses_59_while_the_remote_cannot_be_asked(
 
 # --- one lock first: two ships at once ----------------------------------------------
 
+
 def _slow_source_project(repo: Repo) -> None:
-    config = {"release": {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                          "gates": [{"name": "slow", "run": "sleep 1"}]}}
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "gates": [{"name": "slow", "run": "sleep 1"}],
+        }
+    }
     repo.commit("chore: release config", {".shipline/config.json": json.dumps(config)})
 
 
-def test_two_ships_at_once_give_one_0_and_one_52_every_time(py_repo: Repo,
-                                                             tmp_path: Path) -> None:
+def test_two_ships_at_once_give_one_0_and_one_52_every_time(py_repo: Repo, tmp_path: Path) -> None:
     _slow_source_project(py_repo)
     rounds = 8
     for n in range(rounds):

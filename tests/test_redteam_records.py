@@ -20,19 +20,27 @@ from shipline.domain.pipeline.order import ShipOptions
 
 
 def _configure(repo: Repo, release: dict) -> None:
-    repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(
-        {"release": release})})
+    repo.commit(
+        "chore: configure shipline", {".shipline/config.json": json.dumps({"release": release})}
+    )
 
 
 def _unattested_tarball(repo: Repo, store: Path) -> None:
     store.mkdir(exist_ok=True)
-    _configure(repo, {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                      "artifacts": [{"type": "tarball", "name": "src", "registry": str(store)}],
-                      "security": {"provenance": {"enabled": False}}})
+    _configure(
+        repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "artifacts": [{"type": "tarball", "name": "src", "registry": str(store)}],
+            "security": {"provenance": {"enabled": False}},
+        },
+    )
 
 
-def test_artifacts_published_without_provenance_are_recorded(py_repo: Repo, tmp_path: Path,
-                                                             cli) -> None:
+def test_artifacts_published_without_provenance_are_recorded(
+    py_repo: Repo, tmp_path: Path, cli
+) -> None:
     store = tmp_path / "store"
     _unattested_tarball(py_repo, store)
     result = cli("-C", py_repo.path, "release", "ship", "--yes")
@@ -51,71 +59,155 @@ def test_artifacts_published_without_provenance_are_recorded(py_repo: Repo, tmp_
     assert record["metadata"]["missing"] == ["attestation"]
     assert record["metadata"]["links"]["releaseType"] == "artifacts-without-provenance"
     assert cli("-C", py_repo.path, "verify", "--all").code == 0
-    publish = cli("-C", py_repo.path, "check", "protocol", "--protocol-type",
-                  "artifact-publish", "--version", "1.3.0")
+    publish = cli(
+        "-C",
+        py_repo.path,
+        "check",
+        "protocol",
+        "--protocol-type",
+        "artifact-publish",
+        "--version",
+        "1.3.0",
+    )
     assert publish.code == 0, publish.err
-    prov = cli("-C", py_repo.path, "check", "protocol", "--protocol-type", "provenance",
-               "--version", "1.3.0")
+    prov = cli(
+        "-C",
+        py_repo.path,
+        "check",
+        "protocol",
+        "--protocol-type",
+        "provenance",
+        "--version",
+        "1.3.0",
+    )
     assert prov.code == 94 and "provenance was disabled when it shipped" in prov.err
 
 
 def test_a_changelog_disabled_in_config_fails_check_protocol_57(py_repo: Repo, cli) -> None:
-    _configure(py_repo, {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                         "changelog": {"enabled": False}})
+    _configure(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "changelog": {"enabled": False},
+        },
+    )
     assert cli("-C", py_repo.path, "release", "ship", "--yes").code == 0
-    result = cli("-C", py_repo.path, "check", "protocol", "--protocol-type", "release",
-                 "--version", "1.3.0")
+    result = cli(
+        "-C", py_repo.path, "check", "protocol", "--protocol-type", "release", "--version", "1.3.0"
+    )
     assert result.code == 57 and "has no entry for 1.3.0 (RLSE-002)" in result.err
     assert "fix:" in result.err
 
 
 def test_has_attestation_is_read(py_repo: Repo, cli) -> None:
     assert cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push").code == 0
-    claimed = cli("-C", py_repo.path, "check", "protocol", "--protocol-type", "release",
-                  "--version", "1.3.0", "--has-attestation", "true")
-    assert claimed.code == 94 and "--has-attestation true but the release has no artifacts" \
-        in claimed.err
-    honest = cli("-C", py_repo.path, "check", "protocol", "--protocol-type", "release",
-                 "--version", "1.3.0", "--has-attestation", "false")
+    claimed = cli(
+        "-C",
+        py_repo.path,
+        "check",
+        "protocol",
+        "--protocol-type",
+        "release",
+        "--version",
+        "1.3.0",
+        "--has-attestation",
+        "true",
+    )
+    assert (
+        claimed.code == 94
+        and "--has-attestation true but the release has no artifacts" in claimed.err
+    )
+    honest = cli(
+        "-C",
+        py_repo.path,
+        "check",
+        "protocol",
+        "--protocol-type",
+        "release",
+        "--version",
+        "1.3.0",
+        "--has-attestation",
+        "false",
+    )
     assert honest.code == 0, honest.err
-    prov = cli("-C", py_repo.path, "check", "protocol", "--protocol-type", "provenance",
-               "--version", "1.3.0", "--hasAttestation", "false")
+    prov = cli(
+        "-C",
+        py_repo.path,
+        "check",
+        "protocol",
+        "--protocol-type",
+        "provenance",
+        "--version",
+        "1.3.0",
+        "--hasAttestation",
+        "false",
+    )
     assert prov.code == 94
 
 
-def test_dry_run_runs_the_gates_in_a_scratch_checkout_and_writes_nothing(py_repo: Repo,
-                                                                         cli) -> None:
-    gate = ('grep -q \'version = "1.3.0"\' pyproject.toml && echo "bumped: $SHIPLINE_VERSION" '
-            '&& touch gate-ran')
-    _configure(py_repo, {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                         "gates": [{"name": "sees the bump", "run": gate}]})
+def test_dry_run_runs_the_gates_in_a_scratch_checkout_and_writes_nothing(
+    py_repo: Repo, cli
+) -> None:
+    gate = (
+        'grep -q \'version = "1.3.0"\' pyproject.toml && echo "bumped: $SHIPLINE_VERSION" '
+        "&& touch gate-ran"
+    )
+    _configure(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "gates": [{"name": "sees the bump", "run": gate}],
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "--output", "json", "release", "ship", "--yes", "--dry-run")
     assert result.code == 0, result.out + result.err
     lines = result.json_lines()
     assert any(e["kind"] == "log" and e.get("text") == "bumped: 1.3.0" for e in lines)
-    assert any(e["kind"] == "gate_result" and e["name"] == "sees the bump"
-               and e["status"] == "passed" for e in lines)
+    assert any(
+        e["kind"] == "gate_result" and e["name"] == "sees the bump" and e["status"] == "passed"
+        for e in lines
+    )
     assert py_repo.snapshot() == before  # not even gate-ran or a .shipline folder
 
 
 def test_dry_run_stops_on_a_failing_gate_with_54(py_repo: Repo, cli) -> None:
-    _configure(py_repo, {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                         "gates": [{"name": "lint", "run": "echo broken >&2; exit 3"}]})
+    _configure(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "gates": [{"name": "lint", "run": "echo broken >&2; exit 3"}],
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--dry-run")
     assert result.code == 54 and "gate 'lint' failed" in result.err, result.err
     assert py_repo.snapshot() == before
 
 
-def test_dry_run_pre_validates_and_dry_runs_the_artifacts(py_repo: Repo, tmp_path: Path,
-                                                         cli) -> None:
+def test_dry_run_pre_validates_and_dry_runs_the_artifacts(
+    py_repo: Repo, tmp_path: Path, cli
+) -> None:
     store = tmp_path / "store"
-    _configure(py_repo, {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                         "artifacts": [{"type": "tarball", "name": "src",
-                                        "registry": "http://127.0.0.1:9/files",
-                                        "credentialsEnv": "FILES_TOKEN"}],
-                         "security": {"provenance": {"enabled": False}}})
+    _configure(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "artifacts": [
+                {
+                    "type": "tarball",
+                    "name": "src",
+                    "registry": "http://127.0.0.1:9/files",
+                    "credentialsEnv": "FILES_TOKEN",
+                }
+            ],
+            "security": {"provenance": {"enabled": False}},
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--dry-run")
     assert result.code == 86 and "FILES_TOKEN is not set" in result.err, result.err
@@ -129,8 +221,9 @@ def test_dry_run_pre_validates_and_dry_runs_the_artifacts(py_repo: Repo, tmp_pat
     assert not any(store.iterdir())  # nothing published
 
 
-def test_abort_removes_the_state_folder_the_release_made(py_repo: Repo, tmp_path: Path,
-                                                         cli) -> None:
+def test_abort_removes_the_state_folder_the_release_made(
+    py_repo: Repo, tmp_path: Path, cli
+) -> None:
     store = tmp_path / "store"
     _unattested_tarball(py_repo, store)
     before = py_repo.snapshot()

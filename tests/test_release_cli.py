@@ -43,7 +43,10 @@ def test_plan_json_lines_end_with_summary(py_repo: Repo, remote: Path, cli) -> N
     plan = lines[-1]["data"]["plan"]
     assert plan["version"] == "1.3.0" and plan["bump"] == "minor"
     assert plan["files"][0]["changes"][0] == {
-        "line": 3, "before": 'version = "1.2.0"', "after": 'version = "1.3.0"'}
+        "line": 3,
+        "before": 'version = "1.2.0"',
+        "after": 'version = "1.3.0"',
+    }
     assert any(line["kind"] == "git_command" for line in lines)
 
 
@@ -63,15 +66,18 @@ def test_ship_commits_exactly_the_bumped_files_and_tags(py_repo: Repo, cli) -> N
     assert 'version = "1.3.0"\n# keep me' in (py_repo.path / "pyproject.toml").read_text()
     assert not (py_repo.path / ".shipline" / "journal.json").exists()
     # only the ledger (meant to be committed by the team) is new
-    assert py_repo.git("status", "--porcelain", "--untracked-files=all") == \
-        "?? .shipline/.gitignore\n?? .shipline/releases.json"
+    assert (
+        py_repo.git("status", "--porcelain", "--untracked-files=all")
+        == "?? .shipline/.gitignore\n?? .shipline/releases.json"
+    )
 
 
 def test_ship_pushes_commit_and_tag(py_repo: Repo, remote: Path, cli) -> None:
     result = cli("-C", py_repo.path, "release", "ship", "--yes")
     assert result.code == 0, result.err
-    refs = subprocess.run(["git", "ls-remote", str(remote)], capture_output=True, text=True,
-                          check=True).stdout
+    refs = subprocess.run(
+        ["git", "ls-remote", str(remote)], capture_output=True, text=True, check=True
+    ).stdout
     assert "refs/tags/v1.3.0" in refs
     assert py_repo.git("rev-parse", "HEAD") in refs
 
@@ -87,8 +93,9 @@ def test_dry_run_ship_changes_nothing(py_repo: Repo, remote: Path, cli) -> None:
 
 
 def test_first_release_bumps_the_manifest_version(repo: Repo, cli) -> None:
-    repo.commit("feat: first feature", {"pyproject.toml": '[project]\nname = "x"\n'
-                                        'version = "0.1.0"\n'})
+    repo.commit(
+        "feat: first feature", {"pyproject.toml": '[project]\nname = "x"\nversion = "0.1.0"\n'}
+    )
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 0, result.err
     assert repo.git("tag") == "v0.2.0"
@@ -112,16 +119,20 @@ def test_prerelease_series_then_promotion(py_repo: Repo, cli) -> None:
 
 def test_non_semver_version_is_53(py_repo: Repo, cli) -> None:
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "1.3", "--yes", "--no-push"),
-                    53, "1.3")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "1.3", "--yes", "--no-push"), 53, "1.3"
+    )
     assert py_repo.snapshot() == before
 
 
 def test_unknown_config_key_is_90(py_repo: Repo, cli) -> None:
     _config(py_repo, {"tagPrefix": "v", "versionBunp": ["pyproject.toml"]})
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
-                    90, "release.versionBunp: unknown key")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
+        90,
+        "release.versionBunp: unknown key",
+    )
     assert py_repo.snapshot() == before
 
 
@@ -136,24 +147,31 @@ def test_malformed_config_json_is_90(py_repo: Repo, cli) -> None:
 def test_dirty_worktree_is_54(py_repo: Repo, cli) -> None:
     py_repo.write("src/wip.py", "unfinished")
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
-                    54, "uncommitted changes: src/wip.py")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
+        54,
+        "uncommitted changes: src/wip.py",
+    )
     assert py_repo.snapshot() == before
 
 
 def test_detached_head_is_54(py_repo: Repo, cli) -> None:
     py_repo.git("checkout", "-q", "--detach", "HEAD")
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
-                    54, "HEAD is detached")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"), 54, "HEAD is detached"
+    )
     assert py_repo.snapshot() == before
 
 
 def test_wrong_branch_is_54(py_repo: Repo, cli) -> None:
     py_repo.git("switch", "-q", "-c", "feature/x")
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
-                    54, "on branch 'feature/x'")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
+        54,
+        "on branch 'feature/x'",
+    )
     assert py_repo.snapshot() == before
 
 
@@ -163,8 +181,11 @@ def test_tag_that_exists_locally_is_58(py_repo: Repo, cli) -> None:
     py_repo.tag("v1.3.0", "not reachable from main")
     py_repo.git("switch", "-q", "main")
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
-                    58, "tag v1.3.0 already exists locally")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
+        58,
+        "tag v1.3.0 already exists locally",
+    )
     assert py_repo.snapshot() == before
 
 
@@ -173,8 +194,9 @@ def test_tag_that_exists_on_the_remote_is_58(py_repo: Repo, remote: Path, cli) -
     py_repo.git("push", "-q", "origin", "v1.3.0")
     py_repo.git("tag", "-d", "v1.3.0")
     before = py_repo.snapshot()
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes"),
-                    58, "already exists on origin")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes"), 58, "already exists on origin"
+    )
     assert py_repo.snapshot() == before
 
 
@@ -185,8 +207,9 @@ def test_branch_behind_remote_is_54(py_repo: Repo, remote: Path, tmp_path: Path,
     subprocess.run(["git", "-C", str(other), "add", "x.txt"], check=True)
     subprocess.run(["git", "-C", str(other), "commit", "-q", "-m", "fix: elsewhere"], check=True)
     subprocess.run(["git", "-C", str(other), "push", "-q", "origin", "main"], check=True)
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes"), 54,
-                    "main is behind origin/main")
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes"), 54, "main is behind origin/main"
+    )
 
 
 def test_unreachable_remote_is_54(py_repo: Repo, tmp_path: Path, cli) -> None:
@@ -198,8 +221,9 @@ def test_no_commits_since_last_tag_is_54(repo: Repo, cli) -> None:
     repo.commit("feat: x", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.0.0"\n'})
     repo.tag("v1.0.0", "Release")
     before = repo.snapshot()
-    _assert_refused(cli("-C", repo.path, "release", "ship", "--yes", "--no-push"), 54,
-                    "no commits since v1.0.0")
+    _assert_refused(
+        cli("-C", repo.path, "release", "ship", "--yes", "--no-push"), 54, "no commits since v1.0.0"
+    )
     assert repo.snapshot() == before
     plan = cli("-C", repo.path, "release", "plan")
     assert plan.code == 0 and "nothing to release" in plan.out
@@ -208,17 +232,25 @@ def test_no_commits_since_last_tag_is_54(repo: Repo, cli) -> None:
 def test_only_chores_need_an_explicit_bump(py_repo: Repo, cli) -> None:
     py_repo.git("reset", "-q", "--hard", "v1.2.0")
     py_repo.commit("chore: tidy")
-    _assert_refused(cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"), 54,
-                    "no release-worthy commits")
-    assert cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push", "--bump",
-               "patch").code == 0
+    _assert_refused(
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push"),
+        54,
+        "no release-worthy commits",
+    )
+    assert (
+        cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push", "--bump", "patch").code
+        == 0
+    )
     assert py_repo.git("describe", "--tags") == "v1.2.1"
 
 
-@pytest.mark.parametrize(("files", "words"), [
-    ({"versionBump": ["missing.toml"]}, "missing.toml"),
-    ({"versionBump": ["VERSION"]}, "VERSION"),
-])
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"versionBump": ["missing.toml"]}, "missing.toml"),
+        ({"versionBump": ["VERSION"]}, "VERSION"),
+    ],
+)
 def test_version_file_missing_or_without_version_is_55(py_repo: Repo, cli, files, words) -> None:
     py_repo.write("VERSION", "\n")
     _config(py_repo, files)
@@ -237,8 +269,13 @@ def test_version_files_that_disagree_are_55(py_repo: Repo, cli) -> None:
 
 
 def test_failing_gate_is_54_and_restores_files(py_repo: Repo, cli) -> None:
-    _config(py_repo, {"versionBump": ["pyproject.toml"],
-                      "gates": [{"name": "tests", "run": "echo 3 failed; exit 3"}]})
+    _config(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "gates": [{"name": "tests", "run": "echo 3 failed; exit 3"}],
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
     _assert_refused(result, 54, "gate 'tests' failed: exited 3: 3 failed")
@@ -247,8 +284,13 @@ def test_failing_gate_is_54_and_restores_files(py_repo: Repo, cli) -> None:
 
 
 def test_gate_that_hangs_times_out_with_54(py_repo: Repo, cli) -> None:
-    _config(py_repo, {"versionBump": ["pyproject.toml"],
-                      "gates": [{"name": "hang", "run": "sleep 60", "timeoutSeconds": 1}]})
+    _config(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "gates": [{"name": "hang", "run": "sleep 60", "timeoutSeconds": 1}],
+        },
+    )
     before = py_repo.snapshot()
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
     _assert_refused(result, 54, "timed out after 1 s")
@@ -256,8 +298,13 @@ def test_gate_that_hangs_times_out_with_54(py_repo: Repo, cli) -> None:
 
 
 def test_gate_output_is_streamed_as_events(py_repo: Repo, cli) -> None:
-    _config(py_repo, {"versionBump": ["pyproject.toml"],
-                      "gates": [{"name": "lint", "run": "echo checking $SHIPLINE_VERSION"}]})
+    _config(
+        py_repo,
+        {
+            "versionBump": ["pyproject.toml"],
+            "gates": [{"name": "lint", "run": "echo checking $SHIPLINE_VERSION"}],
+        },
+    )
     result = cli("-C", py_repo.path, "--output", "json", "release", "ship", "--yes", "--no-push")
     assert result.code == 0, result.err
     logs = [e for e in result.json_lines() if e["kind"] == "log" and e["source"] == "lint"]
@@ -272,8 +319,9 @@ def test_breaking_change_without_migration_note_is_54(py_repo: Repo, cli, tmp_pa
     assert py_repo.snapshot() == before
     entry = tmp_path / "entry.md"
     entry.write_text("## [2.0.0] - 2026-01-01\n\n### ⚠ BREAKING CHANGES\n\n- drop v1: use /v2.\n")
-    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push",
-                 "--changelog-entry", entry)
+    result = cli(
+        "-C", py_repo.path, "release", "ship", "--yes", "--no-push", "--changelog-entry", entry
+    )
     assert result.code == 0, result.err
     assert "use /v2." in (py_repo.path / "CHANGELOG.md").read_text()
 
@@ -302,22 +350,31 @@ def test_not_a_repository_is_2(tmp_path: Path, cli) -> None:
 
 
 def test_duplicate_artifact_names_are_90(py_repo: Repo, cli) -> None:
-    _config(py_repo, {"artifacts": [{"type": "tarball", "name": "src", "registry": "/tmp/x"},
-                                    {"type": "tarball", "name": "src", "registry": "/tmp/y"}]})
-    _assert_refused(cli("-C", py_repo.path, "release", "plan"), 90,
-                    "two artifacts are named 'src'")
+    _config(
+        py_repo,
+        {
+            "artifacts": [
+                {"type": "tarball", "name": "src", "registry": "/tmp/x"},
+                {"type": "tarball", "name": "src", "registry": "/tmp/y"},
+            ]
+        },
+    )
+    _assert_refused(cli("-C", py_repo.path, "release", "plan"), 90, "two artifacts are named 'src'")
 
 
-def test_reviewed_entry_that_keeps_the_placeholder_is_still_54(py_repo: Repo, cli,
-                                                               tmp_path: Path) -> None:
+def test_reviewed_entry_that_keeps_the_placeholder_is_still_54(
+    py_repo: Repo, cli, tmp_path: Path
+) -> None:
     from shipline.domain.release.changelog import MISSING_MIGRATION
 
     py_repo.commit("feat(api)!: drop the v1 endpoints")
     entry = tmp_path / "entry.md"
-    entry.write_text(f"## [2.0.0] - 2026-01-01\n\n### ⚠ BREAKING CHANGES\n\n- drop v1\n\n"
-                     f"  {MISSING_MIGRATION}\n")
+    entry.write_text(
+        f"## [2.0.0] - 2026-01-01\n\n### ⚠ BREAKING CHANGES\n\n- drop v1\n\n  {MISSING_MIGRATION}\n"
+    )
     before = py_repo.snapshot()
-    result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push",
-                 "--changelog-entry", entry)
+    result = cli(
+        "-C", py_repo.path, "release", "ship", "--yes", "--no-push", "--changelog-entry", entry
+    )
     _assert_refused(result, 54, "breaking change without a migration note")
     assert py_repo.snapshot() == before

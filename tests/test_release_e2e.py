@@ -30,28 +30,52 @@ description = "a demo package"
 """
 
 
-def _project(repo: Repo, remote: Path, pypi_url: str, files_url: str, *,
-             signing: str = "gpg", level: str = "SLSA_BUILD_LEVEL_2") -> None:
-    config = {"release": {
-        "versionBump": ["pyproject.toml", "src/shipdemo/__init__.py"],
-        "gates": [{"name": "compile", "run": "python3 -m compileall -q src"}],
-        "artifacts": [
-            {"type": "python-package", "name": "shipdemo", "registry": pypi_url,
-             "options": {"isolation": False}},
-            {"type": "tarball", "name": "shipdemo-src", "registry": files_url,
-             "credentialsEnv": "FILES_TOKEN"},
-        ],
-        "security": {"provenance": {
-            "enabled": True, "level": level,
-            "signing": {"method": signing, "keyless": False},
-            "sbom": {"format": "CycloneDX", "specVersion": "1.6"}}},
-    }}
-    repo.commit("chore: initial", {
-        "pyproject.toml": PYPROJECT,
-        "src/shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
-        "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
-        ".shipline/config.json": json.dumps(config, indent=2),
-    })
+def _project(
+    repo: Repo,
+    remote: Path,
+    pypi_url: str,
+    files_url: str,
+    *,
+    signing: str = "gpg",
+    level: str = "SLSA_BUILD_LEVEL_2",
+) -> None:
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml", "src/shipdemo/__init__.py"],
+            "gates": [{"name": "compile", "run": "python3 -m compileall -q src"}],
+            "artifacts": [
+                {
+                    "type": "python-package",
+                    "name": "shipdemo",
+                    "registry": pypi_url,
+                    "options": {"isolation": False},
+                },
+                {
+                    "type": "tarball",
+                    "name": "shipdemo-src",
+                    "registry": files_url,
+                    "credentialsEnv": "FILES_TOKEN",
+                },
+            ],
+            "security": {
+                "provenance": {
+                    "enabled": True,
+                    "level": level,
+                    "signing": {"method": signing, "keyless": False},
+                    "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+                }
+            },
+        }
+    }
+    repo.commit(
+        "chore: initial",
+        {
+            "pyproject.toml": PYPROJECT,
+            "src/shipdemo/__init__.py": '"""Demo."""\n__version__ = "1.2.0"\n',
+            "CHANGELOG.md": "# Changelog\n\n## [1.2.0] - 2025-12-01\n\n### Features\n\n- first\n",
+            ".shipline/config.json": json.dumps(config, indent=2),
+        },
+    )
     repo.tag("v1.2.0", "Release v1.2.0")
     repo.commit("feat(api): export endpoint", {"src/shipdemo/api.py": "X = 1\n"})
     repo.commit("fix: empty input\n\nCloses #4")
@@ -65,37 +89,69 @@ def _env(key: GpgKey, files: FileServer) -> dict[str, str]:
 
 
 def _remote_tags(remote: Path) -> str:
-    return subprocess.run(["git", "ls-remote", "--tags", str(remote)], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "ls-remote", "--tags", str(remote)], capture_output=True, text=True, check=True
+    ).stdout
 
 
-def test_ship_publishes_attests_pushes_and_verifies(repo: Repo, tmp_path: Path,
-                                                    pypiserver: PyPIServer,
-                                                    file_server: FileServer,
-                                                    gpg_key: GpgKey) -> None:  # noqa: F811
+def test_ship_publishes_attests_pushes_and_verifies(
+    repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer, gpg_key: GpgKey
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver.url, file_server.url)
-    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes",
-                          env={**gpg_key.env, "FILES_TOKEN": file_server.token or ""})
+    result = run_shipline(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "release",
+        "ship",
+        "--yes",
+        env={**gpg_key.env, "FILES_TOKEN": file_server.token or ""},
+    )
     assert file_server.token not in result.out + result.err  # never in output
     assert result.code == 0, result.out[-3000:] + result.err
     events = result.json_lines()
     steps = [e["step"] for e in events if e["kind"] == "step_finished"]
-    assert steps[1:] == ["version", "changelog", "gates", "commit", "tag", "artifacts",
-                         "provenance", "publish", "push", "record", "forge"]
+    assert steps[1:] == [
+        "version",
+        "changelog",
+        "gates",
+        "commit",
+        "tag",
+        "artifacts",
+        "provenance",
+        "publish",
+        "push",
+        "record",
+        "forge",
+    ]
     links = [(e["link"], e["status"]) for e in events if e["kind"] == "chain_link"]
     assert ("build", "ok") in links and ("attestation", "ok") in links
     assert ("registry", "ok") in links
     # published: the wheel installs back from the index with the release's version
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--isolated", "--no-deps",
-                    "--target", str(target), "--index-url", f"{pypiserver.url}/simple/",
-                    "shipdemo==1.3.0"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--isolated",
+            "--no-deps",
+            "--target",
+            str(target),
+            "--index-url",
+            f"{pypiserver.url}/simple/",
+            "shipdemo==1.3.0",
+        ],
+        check=True,
+    )
     assert (target / "shipdemo" / "__init__.py").read_text().endswith('"1.3.0"\n')
     # the ledger binds what the registries serve
     ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
-    record = [r for r in ledger["records"]
-              if r.get("recordType") == "release"][-1]
+    record = [r for r in ledger["records"] if r.get("recordType") == "release"][-1]
     assert record["version"] == "1.3.0" and record["gitTag"] == "v1.3.0"
     assert all(a["registry"] and a["publishedAt"] for a in record["artifacts"])
     assert record["metadata"]["completeness"] == "complete"
@@ -110,13 +166,14 @@ def test_ship_publishes_attests_pushes_and_verifies(repo: Repo, tmp_path: Path,
 
 
 def test_already_published_version_stops_before_build_with_86(
-        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
-        gpg_key: GpgKey) -> None:  # noqa: F811
+    repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer, gpg_key: GpgKey
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver.url, file_server.url)
     (pypiserver.packages / "shipdemo-1.3.0.tar.gz").write_bytes(b"someone else's upload")
-    result = run_shipline("-C", repo.path, "release", "ship", "--yes",
-                          env=_env(gpg_key, file_server))
+    result = run_shipline(
+        "-C", repo.path, "release", "ship", "--yes", env=_env(gpg_key, file_server)
+    )
     assert result.code == 86, result.out + result.err
     assert "1.3.0" in result.err and "Traceback" not in result.err
     assert "v1.3.0" not in _remote_tags(remote)
@@ -128,16 +185,21 @@ def test_already_published_version_stops_before_build_with_86(
 
 
 def test_rejected_credentials_roll_back_earlier_artifacts_with_88(
-        repo: Repo, tmp_path: Path, pypiserver_auth: PyPIServer, file_server: FileServer,
-        gpg_key: GpgKey) -> None:  # noqa: F811
+    repo: Repo,
+    tmp_path: Path,
+    pypiserver_auth: PyPIServer,
+    file_server: FileServer,
+    gpg_key: GpgKey,
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver_auth.url, file_server.url)
     cfg_path = repo.path / ".shipline" / "config.json"
     cfg = json.loads(cfg_path.read_text())
     cfg["release"]["artifacts"].reverse()  # the tarball (deletable) goes live first
-    cfg["release"]["artifacts"][1].update(credentialsEnv="PYPI_PASSWORD",
-                                          options={"isolation": False,
-                                                   "username": pypiserver_auth.username})
+    cfg["release"]["artifacts"][1].update(
+        credentialsEnv="PYPI_PASSWORD",
+        options={"isolation": False, "username": pypiserver_auth.username},
+    )
     cfg_path.write_text(json.dumps(cfg))
     repo.git("commit", "-qam", "chore: tarball first")
     repo.git("push", "-q", "origin", "main")
@@ -159,19 +221,26 @@ def test_rejected_credentials_roll_back_earlier_artifacts_with_88(
 
 
 def test_sigkill_during_publish_then_resume_publishes_once(
-        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
-        gpg_key: GpgKey) -> None:  # noqa: F811
+    repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer, gpg_key: GpgKey
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver.url, file_server.url)
     exe = Path(sys.executable).parent / "shipline"
-    proc = subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
-                             "ship", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **_env(gpg_key, file_server)})
+    proc = subprocess.Popen(
+        [str(exe), "-C", str(repo.path), "--output", "json", "release", "ship", "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **_env(gpg_key, file_server)},
+    )
     assert proc.stdout is not None
     for line in proc.stdout:  # killed right after the first artifact is live
         event = json.loads(line)
-        if event["kind"] == "chain_link" and event["link"] == "registry" and \
-                event["status"] == "ok":
+        if (
+            event["kind"] == "chain_link"
+            and event["link"] == "registry"
+            and event["status"] == "ok"
+        ):
             os.kill(proc.pid, signal.SIGKILL)
             break
     proc.wait(30)
@@ -186,11 +255,18 @@ def test_sigkill_during_publish_then_resume_publishes_once(
     assert verify.code == 0, verify.out + verify.err
 
 
-def test_unknown_artifact_type_is_85_before_anything_is_committed(repo: Repo, tmp_path: Path,
-                                                                   cli) -> None:
+def test_unknown_artifact_type_is_85_before_anything_is_committed(
+    repo: Repo, tmp_path: Path, cli
+) -> None:
     remote = tmp_path / "origin.git"
-    _project(repo, remote, "http://127.0.0.1:9", "http://127.0.0.1:9", signing="none",
-             level="SLSA_BUILD_LEVEL_1")
+    _project(
+        repo,
+        remote,
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        signing="none",
+        level="SLSA_BUILD_LEVEL_1",
+    )
     cfg_path = repo.path / ".shipline" / "config.json"
     cfg = json.loads(cfg_path.read_text())
     cfg["release"]["artifacts"] = [{"type": "helm-chart", "name": "c"}]
@@ -203,12 +279,21 @@ def test_unknown_artifact_type_is_85_before_anything_is_committed(repo: Repo, tm
 
 
 def test_handoff_to_ci_pushes_the_tag_and_exits_65_then_attest_records(
-        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
-        gpg_key: GpgKey) -> None:  # noqa: F811
+    repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer, gpg_key: GpgKey
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver.url, file_server.url)
-    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes",
-                          "--handoff", env=_env(gpg_key, file_server))
+    result = run_shipline(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "release",
+        "ship",
+        "--yes",
+        "--handoff",
+        env=_env(gpg_key, file_server),
+    )
     assert result.code == 65, result.out[-2000:] + result.err
     summary = result.json_lines()[-1]
     assert summary["exit_code"] == 65 and "handoff" in json.dumps(result.json_lines()[-2])
@@ -220,23 +305,44 @@ def test_handoff_to_ci_pushes_the_tag_and_exits_65_then_attest_records(
     built = tmp_path / "ci-dist" / "shipdemo-1.3.0.tar.gz"
     built.parent.mkdir()
     repo.git("archive", "--format=tar.gz", "-o", str(built), "v1.3.0")
-    attest = run_shipline("-C", repo.path, "attest", built, "--version", "1.3.0", "--sign",
-                          "gpg", "--sbom", "none", env=_env(gpg_key, file_server))
+    attest = run_shipline(
+        "-C",
+        repo.path,
+        "attest",
+        built,
+        "--version",
+        "1.3.0",
+        "--sign",
+        "gpg",
+        "--sbom",
+        "none",
+        env=_env(gpg_key, file_server),
+    )
     assert attest.code == 0, attest.out + attest.err
-    assert run_shipline("-C", repo.path, "verify", "1.3.0", env=_env(gpg_key, file_server)
-                        ).code == 0
+    assert (
+        run_shipline("-C", repo.path, "verify", "1.3.0", env=_env(gpg_key, file_server)).code == 0
+    )
 
 
 @pytest.mark.parametrize("step", ["tag", "artifacts", "provenance", "publish", "push"])
 def test_sigkill_at_every_step_boundary_then_resume(
-        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, file_server: FileServer,
-        gpg_key: GpgKey, step: str) -> None:  # noqa: F811
+    repo: Repo,
+    tmp_path: Path,
+    pypiserver: PyPIServer,
+    file_server: FileServer,
+    gpg_key: GpgKey,
+    step: str,
+) -> None:
     remote = tmp_path / "origin.git"
     _project(repo, remote, pypiserver.url, file_server.url)
     exe = Path(sys.executable).parent / "shipline"
-    proc = subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
-                             "ship", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env={**os.environ, **_env(gpg_key, file_server)})
+    proc = subprocess.Popen(
+        [str(exe), "-C", str(repo.path), "--output", "json", "release", "ship", "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **_env(gpg_key, file_server)},
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         event = json.loads(line)
@@ -251,7 +357,9 @@ def test_sigkill_at_every_step_boundary_then_resume(
     puts = [p for m, p in file_server.requests if m == "PUT"]
     assert len(puts) == len(set(puts)) == 2  # the tarball and checksums, once each
     assert sorted(p.name for p in pypiserver.packages.iterdir()) == [
-        "shipdemo-1.3.0-py2.py3-none-any.whl", "shipdemo-1.3.0.tar.gz"]
+        "shipdemo-1.3.0-py2.py3-none-any.whl",
+        "shipdemo-1.3.0.tar.gz",
+    ]
     ledger = json.loads((repo.path / ".shipline" / "releases.json").read_text())
     assert [r["recordType"] for r in ledger["records"]] == ["release"]
     verify = run_shipline("-C", repo.path, "verify", "--all", env=_env(gpg_key, file_server))

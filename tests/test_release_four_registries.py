@@ -30,36 +30,72 @@ description = "one release, four registries"
 
 
 def test_python_npm_oci_and_tarball_in_one_release(
-        repo: Repo, tmp_path: Path, pypiserver: PyPIServer, verdaccio: Verdaccio,
-        npm_token: str, oci_registry: OciRegistry, file_server: FileServer,
-        gpg_key: GpgKey) -> None:  # noqa: F811
+    repo: Repo,
+    tmp_path: Path,
+    pypiserver: PyPIServer,
+    verdaccio: Verdaccio,
+    npm_token: str,
+    oci_registry: OciRegistry,
+    file_server: FileServer,
+    gpg_key: GpgKey,
+) -> None:
     npm_name = unique_name("fourway-web")
     image = unique_name("fourway")
-    config = {"release": {
-        "versionBump": ["pyproject.toml", "web/package.json"],
-        "artifacts": [
-            {"type": "python-package", "name": "fourway", "registry": pypiserver.url,
-             "options": {"isolation": False}},
-            {"type": "npm-package", "name": "web", "path": "web", "registry": verdaccio.url,
-             "credentialsEnv": "NPM_TOKEN"},
-            {"type": "oci-image", "name": image, "registry": oci_registry.url,
-             "options": {"cmd": ["/app/bin/fourway"], "workdir": "/app"}},
-            {"type": "tarball", "name": "fourway-src", "registry": file_server.url,
-             "credentialsEnv": "FILES_TOKEN"},
-        ],
-        "security": {"provenance": {"enabled": True, "level": "SLSA_BUILD_LEVEL_1",
-                                    "signing": {"method": "gpg", "keyless": False},
-                                    "sbom": {"format": "SPDX", "specVersion": "2.3"}}},
-    }}
-    repo.commit("chore: start", {
-        "pyproject.toml": PYPROJECT,
-        "src/fourway/__init__.py": '"""Fourway."""\n',
-        "web/package.json": json.dumps({"name": npm_name, "version": "2.0.0",
-                                        "license": "MIT", "main": "index.js"}, indent=2) + "\n",
-        "web/index.js": "module.exports = 4;\n",
-        "bin/fourway": "#!/bin/sh\necho four\n",
-        ".shipline/config.json": json.dumps(config, indent=2),
-    })
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml", "web/package.json"],
+            "artifacts": [
+                {
+                    "type": "python-package",
+                    "name": "fourway",
+                    "registry": pypiserver.url,
+                    "options": {"isolation": False},
+                },
+                {
+                    "type": "npm-package",
+                    "name": "web",
+                    "path": "web",
+                    "registry": verdaccio.url,
+                    "credentialsEnv": "NPM_TOKEN",
+                },
+                {
+                    "type": "oci-image",
+                    "name": image,
+                    "registry": oci_registry.url,
+                    "options": {"cmd": ["/app/bin/fourway"], "workdir": "/app"},
+                },
+                {
+                    "type": "tarball",
+                    "name": "fourway-src",
+                    "registry": file_server.url,
+                    "credentialsEnv": "FILES_TOKEN",
+                },
+            ],
+            "security": {
+                "provenance": {
+                    "enabled": True,
+                    "level": "SLSA_BUILD_LEVEL_1",
+                    "signing": {"method": "gpg", "keyless": False},
+                    "sbom": {"format": "SPDX", "specVersion": "2.3"},
+                }
+            },
+        }
+    }
+    repo.commit(
+        "chore: start",
+        {
+            "pyproject.toml": PYPROJECT,
+            "src/fourway/__init__.py": '"""Fourway."""\n',
+            "web/package.json": json.dumps(
+                {"name": npm_name, "version": "2.0.0", "license": "MIT", "main": "index.js"},
+                indent=2,
+            )
+            + "\n",
+            "web/index.js": "module.exports = 4;\n",
+            "bin/fourway": "#!/bin/sh\necho four\n",
+            ".shipline/config.json": json.dumps(config, indent=2),
+        },
+    )
     repo.tag("v2.0.0", "Release v2.0.0")
     repo.commit("feat(web): four ways", {"web/index.js": "module.exports = 44;\n"})
     remote = tmp_path / "origin.git"
@@ -68,8 +104,9 @@ def test_python_npm_oci_and_tarball_in_one_release(
     repo.git("push", "-q", "origin", "main", "--tags")
 
     env = {**gpg_key.env, "NPM_TOKEN": npm_token, "FILES_TOKEN": file_server.token or ""}
-    result = run_shipline("-C", repo.path, "--output", "json", "release", "ship", "--yes",
-                          env=env, timeout=600)
+    result = run_shipline(
+        "-C", repo.path, "--output", "json", "release", "ship", "--yes", env=env, timeout=600
+    )
     assert result.code == 0, result.out[-4000:] + result.err
     for secret in (npm_token, file_server.token or "-"):
         assert secret not in result.out + result.err
@@ -81,12 +118,25 @@ def test_python_npm_oci_and_tarball_in_one_release(
 
     # the wheel installs back from the index
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--isolated", "--no-deps",
-                    "--target", str(site), "--index-url", f"{pypiserver.url}/simple/",
-                    "fourway==2.1.0"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--isolated",
+            "--no-deps",
+            "--target",
+            str(site),
+            "--index-url",
+            f"{pypiserver.url}/simple/",
+            "fourway==2.1.0",
+        ],
+        check=True,
+    )
     wheel = next(n for n in digests if n.endswith(".whl"))
-    assert hashlib.sha256((pypiserver.packages / wheel).read_bytes()).hexdigest() == \
-        digests[wheel]
+    assert hashlib.sha256((pypiserver.packages / wheel).read_bytes()).hexdigest() == digests[wheel]
     # the npm tarball installs back from verdaccio
     consumer = tmp_path / "consumer"
     consumer.mkdir()
@@ -94,18 +144,31 @@ def test_python_npm_oci_and_tarball_in_one_release(
     npmrc = tmp_path / "npmrc"
     npmrc.write_text(f"registry={verdaccio.url}\n")
     npmrc.chmod(0o600)
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"{npm_name}@2.1.0"],
-                   cwd=consumer, check=True, capture_output=True,
-                   env={**os.environ, "NPM_CONFIG_USERCONFIG": str(npmrc)})
-    assert (consumer / "node_modules" / npm_name / "index.js").read_text() == \
-        "module.exports = 44;\n"
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", f"{npm_name}@2.1.0"],
+        cwd=consumer,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "NPM_CONFIG_USERCONFIG": str(npmrc)},
+    )
+    assert (
+        consumer / "node_modules" / npm_name / "index.js"
+    ).read_text() == "module.exports = 44;\n"
     packument = verdaccio.packument(npm_name)
     assert packument is not None and "2.1.0" in packument["versions"]  # type: ignore[operator]
     # the image pulls back with the manifest digest the ledger holds
     layout = tmp_path / "pulled"
-    subprocess.run(["skopeo", "copy", "--src-tls-verify=false",
-                    f"docker://127.0.0.1:{oci_registry.port}/{image}:2.1.0",
-                    f"oci:{layout}:pulled"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "skopeo",
+            "copy",
+            "--src-tls-verify=false",
+            f"docker://127.0.0.1:{oci_registry.port}/{image}:2.1.0",
+            f"oci:{layout}:pulled",
+        ],
+        check=True,
+        capture_output=True,
+    )
     index = json.loads((layout / "index.json").read_text())
     manifest_digest = index["manifests"][0]["digest"].removeprefix("sha256:")
     assert manifest_digest in digests.values()

@@ -37,8 +37,9 @@ def _stop_after(repo: Repo, step: str) -> None:
 
 
 @pytest.mark.parametrize("step", STEPS[:-1])
-def test_resume_after_every_step_boundary_finishes_once(py_repo: Repo, remote: Path,
-                                                        step: str) -> None:
+def test_resume_after_every_step_boundary_finishes_once(
+    py_repo: Repo, remote: Path, step: str
+) -> None:
     base = py_repo.git("rev-parse", "HEAD")
     _stop_after(py_repo, step)
     journal = json.loads((py_repo.path / ".shipline" / "journal.json").read_text())
@@ -47,15 +48,17 @@ def test_resume_after_every_step_boundary_finishes_once(py_repo: Repo, remote: P
     assert py_repo.git("rev-parse", "HEAD~1") == base  # exactly one release commit
     assert py_repo.git("tag", "--points-at", "HEAD") == "v1.3.0"
     assert (py_repo.path / "CHANGELOG.md").read_text().count("## [1.3.0]") == 1
-    remote_refs = subprocess.run(["git", "ls-remote", str(remote)], capture_output=True,
-                                 text=True, check=True).stdout
+    remote_refs = subprocess.run(
+        ["git", "ls-remote", str(remote)], capture_output=True, text=True, check=True
+    ).stdout
     assert "refs/tags/v1.3.0" in remote_refs
     assert not (py_repo.path / ".shipline" / "journal.json").exists()
 
 
 @pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag"])
-def test_abort_after_local_steps_restores_everything(py_repo: Repo, remote: Path,
-                                                     step: str) -> None:
+def test_abort_after_local_steps_restores_everything(
+    py_repo: Repo, remote: Path, step: str
+) -> None:
     before = py_repo.snapshot()
     _stop_after(py_repo, step)
     list(_pipeline(py_repo).abort())
@@ -84,9 +87,13 @@ def test_resume_without_a_journal_is_50(py_repo: Repo, cli) -> None:
 
 
 def _slow_gate_repo(repo: Repo, marker: Path) -> None:
-    config = {"release": {"versionBump": ["pyproject.toml"], "push": {"enabled": False},
-                          "gates": [{"name": "slow", "run": f"echo started; test -f {marker} "
-                                     "&& sleep 60; true"}]}}
+    config = {
+        "release": {
+            "versionBump": ["pyproject.toml"],
+            "push": {"enabled": False},
+            "gates": [{"name": "slow", "run": f"echo started; test -f {marker} && sleep 60; true"}],
+        }
+    }
     repo.write(".shipline/config.json", json.dumps(config))
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: config")
@@ -95,9 +102,12 @@ def _slow_gate_repo(repo: Repo, marker: Path) -> None:
 
 def _start_ship(repo: Repo) -> subprocess.Popen[str]:
     exe = Path(sys.executable).parent / "shipline"
-    return subprocess.Popen([str(exe), "-C", str(repo.path), "--output", "json", "release",
-                             "ship", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [str(exe), "-C", str(repo.path), "--output", "json", "release", "ship", "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_gate(proc: subprocess.Popen[str]) -> None:
@@ -138,8 +148,10 @@ def test_sigkill_mid_gate_then_resume(py_repo: Repo, tmp_path: Path, cli) -> Non
     result = cli("-C", py_repo.path, "release", "resume")
     assert result.code == 0, result.err
     assert py_repo.git("describe", "--tags") == "v1.3.0"
-    assert sorted(py_repo.git("show", "--name-only", "--format=", "HEAD").split()) == \
-        ["CHANGELOG.md", "pyproject.toml"]
+    assert sorted(py_repo.git("show", "--name-only", "--format=", "HEAD").split()) == [
+        "CHANGELOG.md",
+        "pyproject.toml",
+    ]
 
 
 def test_sigkill_mid_gate_then_abort(py_repo: Repo, tmp_path: Path, cli) -> None:
@@ -172,8 +184,9 @@ def test_the_cancel_token_undoes_everything_local(py_repo: Repo, after: str) -> 
                 pipeline.cancel.set()
     assert int(stopped.value.code) == 130 and "everything was undone" in stopped.value.message
     after_files = py_repo.snapshot()
-    after_files["files"] = {k: v for k, v in after_files["files"].items()
-                            if not k.startswith(".shipline")}
+    after_files["files"] = {
+        k: v for k, v in after_files["files"].items() if not k.startswith(".shipline")
+    }
     before["files"] = {k: v for k, v in before["files"].items() if not k.startswith(".shipline")}
     assert after_files == before
     assert not (py_repo.path / ".shipline" / "journal.json").exists()

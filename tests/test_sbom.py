@@ -41,8 +41,8 @@ optional = false
 python-versions = ">=3.7"
 groups = ["main"]
 files = [
-    {{file = "certifi-2025.8.3-py3-none-any.whl", hash = "sha256:{h('certifi-whl')}"}},
-    {{file = "certifi-2025.8.3.tar.gz", hash = "sha256:{h('certifi-sdist')}"}},
+    {{file = "certifi-2025.8.3-py3-none-any.whl", hash = "sha256:{h("certifi-whl")}"}},
+    {{file = "certifi-2025.8.3.tar.gz", hash = "sha256:{h("certifi-sdist")}"}},
 ]
 
 [[package]]
@@ -53,7 +53,7 @@ optional = false
 python-versions = ">=3.9"
 groups = ["dev"]
 files = [
-    {{file = "pytest-8.4.2-py3-none-any.whl", hash = "sha256:{h('pytest-whl')}"}},
+    {{file = "pytest-8.4.2-py3-none-any.whl", hash = "sha256:{h("pytest-whl")}"}},
 ]
 
 [[package]]
@@ -64,7 +64,7 @@ optional = false
 python-versions = ">=3.9"
 groups = ["main"]
 files = [
-    {{file = "requests-2.32.5-py3-none-any.whl", hash = "sha256:{h('requests-whl')}"}},
+    {{file = "requests-2.32.5-py3-none-any.whl", hash = "sha256:{h("requests-whl")}"}},
 ]
 
 [package.dependencies]
@@ -82,13 +82,13 @@ optional = false
 python-versions = ">=3.9"
 groups = ["main"]
 files = [
-    {{file = "urllib3-2.5.0-py3-none-any.whl", hash = "sha256:{h('urllib3-whl')}"}},
+    {{file = "urllib3-2.5.0-py3-none-any.whl", hash = "sha256:{h("urllib3-whl")}"}},
 ]
 
 [metadata]
 lock-version = "2.1"
 python-versions = ">=3.11"
-content-hash = "{h('content')}"
+content-hash = "{h("content")}"
 """
 
 REQUIREMENTS = f"""\
@@ -96,36 +96,49 @@ REQUIREMENTS = f"""\
 #    uv pip compile requirements.in --generate-hashes -o requirements.txt
 -r requirements-base.txt
 idna==3.10 \\
-    --hash=sha256:{h('idna-1')} \\
-    --hash=sha256:{h('idna-2')}
+    --hash=sha256:{h("idna-1")} \\
+    --hash=sha256:{h("idna-2")}
     # via requests
 requests==2.32.5 \\
-    --hash=sha256:{h('requests-whl')}
+    --hash=sha256:{h("requests-whl")}
     # via -r requirements.in
 """
 
 REQUIREMENTS_BASE = f"""\
 charset-normalizer==3.4.3 ; python_version >= "3.8" \\
-    --hash=sha256:{h('cn')}
+    --hash=sha256:{h("cn")}
     # via requests
 """
 
 PACKAGE_LOCK = {
-    "name": "web-app", "version": "1.4.0", "lockfileVersion": 3, "requires": True,
+    "name": "web-app",
+    "version": "1.4.0",
+    "lockfileVersion": 3,
+    "requires": True,
     "packages": {
-        "": {"name": "web-app", "version": "1.4.0",
-             "dependencies": {"@babel/runtime": "^7.25.0", "express": "^4.21.0"},
-             "devDependencies": {"jest": "^29.7.0"}},
+        "": {
+            "name": "web-app",
+            "version": "1.4.0",
+            "dependencies": {"@babel/runtime": "^7.25.0", "express": "^4.21.0"},
+            "devDependencies": {"jest": "^29.7.0"},
+        },
         "node_modules/@babel/runtime": {
-            "version": "7.25.6", "resolved": "https://registry.npmjs.org/@babel/runtime/-/runtime-7.25.6.tgz",
-            "integrity": sri("babel-runtime"), "dependencies": {"regenerator-runtime": "^0.14.0"}},
-        "node_modules/regenerator-runtime": {
-            "version": "0.14.1", "integrity": sri("regen")},
+            "version": "7.25.6",
+            "resolved": "https://registry.npmjs.org/@babel/runtime/-/runtime-7.25.6.tgz",
+            "integrity": sri("babel-runtime"),
+            "dependencies": {"regenerator-runtime": "^0.14.0"},
+        },
+        "node_modules/regenerator-runtime": {"version": "0.14.1", "integrity": sri("regen")},
         "node_modules/express": {
-            "version": "4.21.0", "integrity": sri("express"),
-            "dependencies": {"debug": "2.6.9", "ms": "2.1.3"}},
-        "node_modules/debug": {"version": "2.6.9", "integrity": sri("debug"),
-                               "dependencies": {"ms": "2.0.0"}},
+            "version": "4.21.0",
+            "integrity": sri("express"),
+            "dependencies": {"debug": "2.6.9", "ms": "2.1.3"},
+        },
+        "node_modules/debug": {
+            "version": "2.6.9",
+            "integrity": sri("debug"),
+            "dependencies": {"ms": "2.0.0"},
+        },
         "node_modules/debug/node_modules/ms": {"version": "2.0.0", "integrity": sri("ms200")},
         "node_modules/ms": {"version": "2.1.3", "integrity": sri("ms213")},
         "node_modules/jest": {"version": "29.7.0", "dev": True, "integrity": sri("jest")},
@@ -141,13 +154,13 @@ version = 3
 name = "cfg-if"
 version = "1.0.0"
 source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "{h('cfg-if')}"
+checksum = "{h("cfg-if")}"
 
 [[package]]
 name = "log"
 version = "0.4.22"
 source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "{h('log')}"
+checksum = "{h("log")}"
 dependencies = [
  "cfg-if",
 ]
@@ -164,7 +177,7 @@ dependencies = [
 name = "serde"
 version = "1.0.210"
 source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "{h('serde')}"
+checksum = "{h("serde")}"
 """
 
 
@@ -182,6 +195,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 # -- lock files -------------------------------------------------------------------------------
 
+
 def test_this_projects_uv_lock_gives_the_runtime_closure(tmp_path: Path) -> None:
     root = tmp_path / "self"
     root.mkdir()
@@ -194,29 +208,37 @@ def test_this_projects_uv_lock_gives_the_runtime_closure(tmp_path: Path) -> None
     assert not any(p.startswith("pkg:pypi/shipline@") for p in purls)  # the artifact itself
     # the json-validation extra of cyclonedx-python-lib pulls in jsonschema
     assert any(p.startswith("pkg:pypi/jsonschema@") for p in purls)
-    assert all(p.hashes and all(a == "SHA-256" and len(v) == 64 for a, v in p.hashes)
-               for p in inv.packages)
+    assert all(
+        p.hashes and all(a == "SHA-256" and len(v) == 64 for a, v in p.hashes) for p in inv.packages
+    )
     required = {r for p in inv.packages for r in p.requires}
     assert required <= purls and set(inv.direct) <= purls
 
 
 def test_poetry_lock_main_group_and_pyproject_direct_dependencies(tmp_path: Path) -> None:
-    root = project(tmp_path, {"poetry.lock": POETRY_LOCK, "pyproject.toml":
-                              '[project]\nname = "svc"\nversion = "1.0.0"\n'
-                              'dependencies = ["requests>=2.31"]\n'})
+    root = project(
+        tmp_path,
+        {
+            "poetry.lock": POETRY_LOCK,
+            "pyproject.toml": '[project]\nname = "svc"\nversion = "1.0.0"\n'
+            'dependencies = ["requests>=2.31"]\n',
+        },
+    )
     inv = lockfiles.read_lockfiles(root, "svc")
     assert inv is not None
     assert inv.direct == ("pkg:pypi/requests@2.32.5",)
     assert [p.name for p in inv.packages] == ["certifi", "requests", "urllib3"]
     certifi = inv.packages[0]
-    assert certifi.hashes == tuple(sorted((("SHA-256", h("certifi-whl")),
-                                           ("SHA-256", h("certifi-sdist")))))
+    assert certifi.hashes == tuple(
+        sorted((("SHA-256", h("certifi-whl")), ("SHA-256", h("certifi-sdist"))))
+    )
     assert inv.packages[1].requires == ("pkg:pypi/certifi@2025.8.3", "pkg:pypi/urllib3@2.5.0")
 
 
 def test_hashed_requirements_follow_includes_and_via_comments(tmp_path: Path) -> None:
-    root = project(tmp_path, {"requirements.txt": REQUIREMENTS,
-                              "requirements-base.txt": REQUIREMENTS_BASE})
+    root = project(
+        tmp_path, {"requirements.txt": REQUIREMENTS, "requirements-base.txt": REQUIREMENTS_BASE}
+    )
     inv = lockfiles.read_lockfiles(root)
     assert inv is not None
     assert inv.sources == ("requirements.txt",)
@@ -224,8 +246,10 @@ def test_hashed_requirements_follow_includes_and_via_comments(tmp_path: Path) ->
     by_name = {p.name: p for p in inv.packages}
     assert set(by_name) == {"charset-normalizer", "idna", "requests"}
     assert len(by_name["idna"].hashes) == 2
-    assert by_name["requests"].requires == ("pkg:pypi/charset-normalizer@3.4.3",
-                                            "pkg:pypi/idna@3.10")
+    assert by_name["requests"].requires == (
+        "pkg:pypi/charset-normalizer@3.4.3",
+        "pkg:pypi/idna@3.10",
+    )
 
 
 def test_requirements_without_hashes_are_not_a_lock_file(tmp_path: Path) -> None:
@@ -276,31 +300,70 @@ def test_no_lock_file_falls_back_to_the_project_venv(tmp_path: Path) -> None:
     assert len(inv.packages) > 50
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("uv.lock", 'version = 1\n[[package]]\nname = "a"\nversion = \n',
-     "uv.lock: Invalid value (at line 4, column 11)"),
-    ("uv.lock", '[[package]]\nname = "a"\n', "uv.lock: version: missing (not a uv lock file)"),
-    ("uv.lock", 'version = 1\n[[package]]\nname = "a"\nversion = "1"\n'
-     'source = { editable = "." }\ndependencies = [{ name = "gone" }]\n',
-     "uv.lock: package[0]: dependency 'gone' is not a locked package"),
-    ("poetry.lock", '[[package]]\nname = "a"\n[metadata]\nlock-version = "2.1"\n',
-     "poetry.lock: package[0].version: missing or not a string"),
-    ("requirements.txt", "requests>=2 --hash=sha256:" + "ab" * 32 + "\n",
-     "requirements.txt: line 1: 'requests>=2' is not pinned with =="),
-    ("requirements.txt", "idna==3.10 \\\n    --hash=sha256:" + "ab" * 32 + "\nflask==3.0.0\n"
-     "--hash=sha256:zz\n", "requirements.txt: line 3: flask has no --hash"),
-    ("package-lock.json", '{"lockfileVersion": 1, "dependencies": {}}',
-     "package-lock.json: lockfileVersion 1 is not 2 or 3"),
-    ("package-lock.json", '{"lockfileVersion": 3,\n "packages": {"": {}, }}',
-     "package-lock.json: line 2 column 23: Expecting property name enclosed in double quotes"),
-    ("package-lock.json", json.dumps({"lockfileVersion": 3, "packages": {
-        "": {}, "node_modules/x": {"version": "1.0.0", "integrity": "sha512-%%%"}}}),
-     "package-lock.json: packages['node_modules/x'].integrity: not base64"),
-    ("Cargo.lock", 'version = 3\n[[package]]\nname = "a"\nversion = "1.0.0"\n'
-     'dependencies = ["b"]\n', "Cargo.lock: package[0].dependencies: 'b' is not a locked package"),
-])
-def test_malformed_lock_files_exit_86_naming_file_and_place(tmp_path: Path, name: str, text: str,
-                                                           expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "uv.lock",
+            'version = 1\n[[package]]\nname = "a"\nversion = \n',
+            "uv.lock: Invalid value (at line 4, column 11)",
+        ),
+        ("uv.lock", '[[package]]\nname = "a"\n', "uv.lock: version: missing (not a uv lock file)"),
+        (
+            "uv.lock",
+            'version = 1\n[[package]]\nname = "a"\nversion = "1"\n'
+            'source = { editable = "." }\ndependencies = [{ name = "gone" }]\n',
+            "uv.lock: package[0]: dependency 'gone' is not a locked package",
+        ),
+        (
+            "poetry.lock",
+            '[[package]]\nname = "a"\n[metadata]\nlock-version = "2.1"\n',
+            "poetry.lock: package[0].version: missing or not a string",
+        ),
+        (
+            "requirements.txt",
+            "requests>=2 --hash=sha256:" + "ab" * 32 + "\n",
+            "requirements.txt: line 1: 'requests>=2' is not pinned with ==",
+        ),
+        (
+            "requirements.txt",
+            "idna==3.10 \\\n    --hash=sha256:" + "ab" * 32 + "\nflask==3.0.0\n--hash=sha256:zz\n",
+            "requirements.txt: line 3: flask has no --hash",
+        ),
+        (
+            "package-lock.json",
+            '{"lockfileVersion": 1, "dependencies": {}}',
+            "package-lock.json: lockfileVersion 1 is not 2 or 3",
+        ),
+        (
+            "package-lock.json",
+            '{"lockfileVersion": 3,\n "packages": {"": {}, }}',
+            "package-lock.json: line 2 column 23: Expecting property name enclosed in double "
+            "quotes",
+        ),
+        (
+            "package-lock.json",
+            json.dumps(
+                {
+                    "lockfileVersion": 3,
+                    "packages": {
+                        "": {},
+                        "node_modules/x": {"version": "1.0.0", "integrity": "sha512-%%%"},
+                    },
+                }
+            ),
+            "package-lock.json: packages['node_modules/x'].integrity: not base64",
+        ),
+        (
+            "Cargo.lock",
+            'version = 3\n[[package]]\nname = "a"\nversion = "1.0.0"\ndependencies = ["b"]\n',
+            "Cargo.lock: package[0].dependencies: 'b' is not a locked package",
+        ),
+    ],
+)
+def test_malformed_lock_files_exit_86_naming_file_and_place(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
     root = project(tmp_path, {name: text})
     before = snapshot(root)
     with pytest.raises(LockfileInvalid) as info:
@@ -312,6 +375,7 @@ def test_malformed_lock_files_exit_86_naming_file_and_place(tmp_path: Path, name
 
 
 # -- documents --------------------------------------------------------------------------------
+
 
 def test_cyclonedx_16_from_this_projects_lock_validates(tmp_path: Path) -> None:
     root = tmp_path / "self"
@@ -336,20 +400,23 @@ def test_cyclonedx_16_from_this_projects_lock_validates(tmp_path: Path) -> None:
 
 def test_cyclonedx_15_and_spdx_23(tmp_path: Path) -> None:
     root = project(tmp_path, {"package-lock.json": json.dumps(PACKAGE_LOCK)})
-    data, filename = sbom.generate(root, "@acme/web-app", "1.4.0", spec_version="1.5",
-                                   source_date_epoch=EPOCH)
+    data, filename = sbom.generate(
+        root, "@acme/web-app", "1.4.0", spec_version="1.5", source_date_epoch=EPOCH
+    )
     assert filename == "acme-web-app-1.4.0.cdx.json"
     assert json.loads(data)["specVersion"] == "1.5"
-    spdx, filename = sbom.generate(root, "@acme/web-app", "1.4.0", "SPDX", "2.3",
-                                   source_date_epoch=EPOCH)
+    spdx, filename = sbom.generate(
+        root, "@acme/web-app", "1.4.0", "SPDX", "2.3", source_date_epoch=EPOCH
+    )
     assert filename == "acme-web-app-1.4.0.spdx.json"
     doc = json.loads(spdx)
-    assert doc["spdxVersion"] == "SPDX-2.3" and doc["creationInfo"]["created"] == \
-        "2026-01-01T00:00:00Z"
+    assert (
+        doc["spdxVersion"] == "SPDX-2.3"
+        and doc["creationInfo"]["created"] == "2026-01-01T00:00:00Z"
+    )
     refs = {r["referenceLocator"] for p in doc["packages"] for r in p.get("externalRefs", [])}
     assert "pkg:npm/%40babel/runtime@7.25.6" in refs
-    assert any(c["algorithm"] == "SHA512" for p in doc["packages"]
-               for c in p.get("checksums", []))
+    assert any(c["algorithm"] == "SHA512" for p in doc["packages"] for c in p.get("checksums", []))
     sbom.validate(spdx)
     summary = sbom.summarize(spdx)
     assert summary["format"] == "SPDX" and summary["components"] == 6
@@ -404,9 +471,13 @@ def test_spdx_validation_fails_on_a_dangling_relationship(tmp_path: Path) -> Non
     root = project(tmp_path, {"Cargo.lock": CARGO_LOCK})
     data, _ = sbom.generate(root, "ripcalc", "0.3.1", "SPDX", source_date_epoch=EPOCH)
     doc = json.loads(data)
-    doc["relationships"].append({"spdxElementId": "SPDXRef-DOCUMENT",
-                                 "relationshipType": "DESCRIBES",
-                                 "relatedSpdxElement": "SPDXRef-nowhere"})
+    doc["relationships"].append(
+        {
+            "spdxElementId": "SPDXRef-DOCUMENT",
+            "relationshipType": "DESCRIBES",
+            "relatedSpdxElement": "SPDXRef-nowhere",
+        }
+    )
     with pytest.raises(sbom.SbomInvalid) as info:
         sbom.validate(json.dumps(doc).encode())
     assert info.value.code == 94 and "SPDXRef-nowhere" in info.value.message
@@ -422,10 +493,12 @@ def test_not_an_sbom_at_all() -> None:
             sbom.summarize(junk)
 
 
-@pytest.mark.parametrize(("fmt", "version"), [("CycloneDX", "1.4"), ("SWID", "1.0"),
-                                              ("SPDX", "3.0")])
-def test_unsupported_format_or_version_is_config_invalid(tmp_path: Path, fmt: str,
-                                                         version: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "version"), [("CycloneDX", "1.4"), ("SWID", "1.0"), ("SPDX", "3.0")]
+)
+def test_unsupported_format_or_version_is_config_invalid(
+    tmp_path: Path, fmt: str, version: str
+) -> None:
     root = project(tmp_path, {"Cargo.lock": CARGO_LOCK})
     with pytest.raises(ConfigInvalid) as info:
         sbom.generate(root, "ripcalc", "0.3.1", fmt, version)
@@ -438,7 +511,8 @@ def test_iri_formats_are_still_checked(tmp_path: Path) -> None:
     data, _ = sbom.generate(root, "ripcalc", "0.3.1", source_date_epoch=EPOCH)
     doc = json.loads(data)
     doc["metadata"]["component"]["externalReferences"] = [
-        {"type": "website", "url": "https://example.com/ripcalc?x=1#top"}]
+        {"type": "website", "url": "https://example.com/ripcalc?x=1#top"}
+    ]
     sbom.validate(json.dumps(doc).encode())
     doc["metadata"]["component"]["externalReferences"][0]["url"] = "https://exa mple.com/<x>"
     with pytest.raises(sbom.SbomInvalid) as info:
@@ -460,28 +534,45 @@ def test_store_writes_under_state_sbom_and_refuses_paths(tmp_path: Path) -> None
 
 def test_environment_sboms_are_reproducible_and_name_no_machine_path(tmp_path: Path) -> None:
     root = project(tmp_path, {})
-    one, _ = sbom.generate(root, "shipline", "0.1.0", environment=Path(sys.prefix),
-                           source_date_epoch=EPOCH)
-    two, _ = sbom.generate(root, "shipline", "0.1.0", environment=Path(sys.prefix) / "bin" /
-                           "python", source_date_epoch=EPOCH)
+    one, _ = sbom.generate(
+        root, "shipline", "0.1.0", environment=Path(sys.prefix), source_date_epoch=EPOCH
+    )
+    two, _ = sbom.generate(
+        root,
+        "shipline",
+        "0.1.0",
+        environment=Path(sys.prefix) / "bin" / "python",
+        source_date_epoch=EPOCH,
+    )
     assert one == two
     source = sbom.summarize(one)["sources"][0]
     assert source.startswith("environment:") and source.endswith("site-packages")
     assert str(Path(sys.prefix).parent) not in one.decode()
-    spdx, _ = sbom.generate(root, "shipline", "0.1.0", "SPDX", environment=Path(sys.prefix),
-                            source_date_epoch=EPOCH)
+    spdx, _ = sbom.generate(
+        root, "shipline", "0.1.0", "SPDX", environment=Path(sys.prefix), source_date_epoch=EPOCH
+    )
     assert sbom.summarize(spdx)["sources"] == [source]
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("package.json", '{"name": "web", "dependencies": {"express": "^4"}}',
-     "package.json declares dependencies but there is no package-lock.json"),
-    ("Cargo.toml", '[package]\nname = "x"\n[dependencies]\nserde = "1"\n',
-     "Cargo.toml declares dependencies but there is no Cargo.lock"),
-    ("package.json", '{"name": "web", "name": "again"}', "package.json: duplicate key 'name'"),
-])
-def test_a_manifest_with_dependencies_but_no_lock_is_86(tmp_path: Path, name: str, text: str,
-                                                        expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "package.json",
+            '{"name": "web", "dependencies": {"express": "^4"}}',
+            "package.json declares dependencies but there is no package-lock.json",
+        ),
+        (
+            "Cargo.toml",
+            '[package]\nname = "x"\n[dependencies]\nserde = "1"\n',
+            "Cargo.toml declares dependencies but there is no Cargo.lock",
+        ),
+        ("package.json", '{"name": "web", "name": "again"}', "package.json: duplicate key 'name'"),
+    ],
+)
+def test_a_manifest_with_dependencies_but_no_lock_is_86(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
     root = project(tmp_path, {name: text})
     with pytest.raises(LockfileInvalid) as info:
         sbom.generate(root, "x", "1.0.0", source_date_epoch=EPOCH)
@@ -511,7 +602,7 @@ source = {{ git = "https://github.com/acme/acme-client?rev=v0.9.0#0f1e2d3c4b5a69
 name = "internal-utils"
 version = "2.1.0"
 source = {{ registry = "https://pypi.acme.example/simple" }}
-sdist = {{ url = "https://pypi.acme.example/files/internal_utils-2.1.0.tar.gz", hash = "sha256:{h('iu')}", size = 1200 }}
+sdist = {{ url = "https://pypi.acme.example/files/internal_utils-2.1.0.tar.gz", hash = "sha256:{h("iu")}", size = 1200 }}
 
 [[package]]
 name = "svc"
@@ -540,19 +631,19 @@ source = "git+https://github.com/acme/log?branch=fix#a1b2c3d4e5f60718293a4b5c6d7
 name = "inhouse"
 version = "3.0.0"
 source = "sparse+https://crates.acme.example/index/"
-checksum = "{h('inhouse')}"
+checksum = "{h("inhouse")}"
 """
 
 
-def test_purls_say_where_a_package_not_from_the_public_registry_comes_from(
-        tmp_path: Path) -> None:
+def test_purls_say_where_a_package_not_from_the_public_registry_comes_from(tmp_path: Path) -> None:
     root = project(tmp_path, {"uv.lock": UV_LOCK_SOURCES})
     inv = lockfiles.read_lockfiles(root, "svc")
     assert inv is not None
     assert [p.purl for p in inv.packages] == [
         "pkg:pypi/acme-client@0.9.0?vcs_url=git%2Bhttps://github.com/acme/acme-client"
         "%400f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c",
-        "pkg:pypi/internal-utils@2.1.0?repository_url=https://pypi.acme.example/simple"]
+        "pkg:pypi/internal-utils@2.1.0?repository_url=https://pypi.acme.example/simple",
+    ]
     root = project(tmp_path, {"Cargo.lock": CARGO_SOURCES})
     (root / "uv.lock").unlink()
     inv = lockfiles.read_lockfiles(root, "tool")
@@ -560,7 +651,8 @@ def test_purls_say_where_a_package_not_from_the_public_registry_comes_from(
     assert inv.direct == (
         "pkg:cargo/forked-log@0.4.99?vcs_url=git%2Bhttps://github.com/acme/log"
         "%40a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
-        "pkg:cargo/inhouse@3.0.0?repository_url=https://crates.acme.example/index/")
+        "pkg:cargo/inhouse@3.0.0?repository_url=https://crates.acme.example/index/",
+    )
     data, _ = sbom.generate(root, "tool", "0.1.0", source_date_epoch=EPOCH)
     assert sbom.summarize(data)["components"] == 2
 
@@ -579,14 +671,14 @@ name = "numpy"
 version = "2.0.2"
 source = {{ registry = "https://pypi.org/simple" }}
 resolution-markers = ["python_full_version < '3.10'"]
-sdist = {{ url = "https://files.example/numpy-2.0.2.tar.gz", hash = "sha256:{h('np202')}" }}
+sdist = {{ url = "https://files.example/numpy-2.0.2.tar.gz", hash = "sha256:{h("np202")}" }}
 
 [[package]]
 name = "numpy"
 version = "2.2.6"
 source = {{ registry = "https://pypi.org/simple" }}
 resolution-markers = ["python_full_version >= '3.10'"]
-sdist = {{ url = "https://files.example/numpy-2.2.6.tar.gz", hash = "sha256:{h('np226')}" }}
+sdist = {{ url = "https://files.example/numpy-2.2.6.tar.gz", hash = "sha256:{h("np226")}" }}
 
 [[package]]
 name = "app"
@@ -618,11 +710,11 @@ python-versions = ">=3.7"
 [metadata]
 lock-version = "1.1"
 python-versions = "^3.8"
-content-hash = "{h('c11')}"
+content-hash = "{h("c11")}"
 
 [metadata.files]
 six = [
-    {{file = "six-1.16.0-py2.py3-none-any.whl", hash = "sha256:{h('six')}"}},
+    {{file = "six-1.16.0-py2.py3-none-any.whl", hash = "sha256:{h("six")}"}},
 ]
 mypy = []
 """

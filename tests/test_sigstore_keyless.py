@@ -32,15 +32,26 @@ EMAIL = "release@example.com"
 
 def _sign(standin: Standin, statement: dict[str, Any], **claims: Any) -> dict[str, Any]:
     claims.setdefault("email", EMAIL)
-    return keyless.sign_statement(statement, trust_config=standin.trust_config(),
-                                  identity_token=standin.oidc.token(**claims))
+    return keyless.sign_statement(
+        statement, trust_config=standin.trust_config(), identity_token=standin.oidc.token(**claims)
+    )
 
 
-def _verify(standin: Standin, bundle: dict[str, Any], *, identity: str | None = EMAIL,
-            identity_regexp: str | None = None, issuer: str | None = None) -> bytes:
+def _verify(
+    standin: Standin,
+    bundle: dict[str, Any],
+    *,
+    identity: str | None = EMAIL,
+    identity_regexp: str | None = None,
+    issuer: str | None = None,
+) -> bytes:
     return keyless.verify_statement_bundle(
-        bundle, identity=identity, identity_regexp=identity_regexp,
-        issuer=issuer or standin.oidc.url, trusted_root_path=standin.trusted_root_path)
+        bundle,
+        identity=identity,
+        identity_regexp=identity_regexp,
+        issuer=issuer or standin.oidc.url,
+        trusted_root_path=standin.trusted_root_path,
+    )
 
 
 def _fails(code: ExitCode, call: Any, *args: Any, **kwargs: Any) -> ShiplineError:
@@ -51,8 +62,9 @@ def _fails(code: ExitCode, call: Any, *args: Any, **kwargs: Any) -> ShiplineErro
     return info.value
 
 
-def _artifact(tmp_path: Path, name: str = "demo-1.0.0.tar.gz",
-              data: bytes = b"release bytes\n" * 100) -> tuple[Path, str]:
+def _artifact(
+    tmp_path: Path, name: str = "demo-1.0.0.tar.gz", data: bytes = b"release bytes\n" * 100
+) -> tuple[Path, str]:
     path = tmp_path / name
     path.write_bytes(data)
     return path, hashlib.sha256(data).hexdigest()
@@ -92,15 +104,20 @@ def test_sign_then_verify_round_trip(standin: Standin) -> None:
 def test_exact_payload_bytes_are_signed_when_given(standin: Standin) -> None:
     statement = in_toto_statement({"a.tgz": "34" * 32})
     payload = json.dumps(statement, indent=1).encode()
-    result = keyless.sign_statement(statement, trust_config=standin.trust_config(),
-                                    identity_token=standin.oidc.token(email=EMAIL),
-                                    payload=payload)
+    result = keyless.sign_statement(
+        statement,
+        trust_config=standin.trust_config(),
+        identity_token=standin.oidc.token(email=EMAIL),
+        payload=payload,
+    )
     assert _verify(standin, result["bundle"]) == payload
 
 
 def test_every_bundle_of_a_growing_log_keeps_verifying(standin: Standin) -> None:
-    bundles = [_sign(standin, in_toto_statement({f"a{i}.tgz": f"{i:02d}" * 32}))["bundle"]
-               for i in range(4)]
+    bundles = [
+        _sign(standin, in_toto_statement({f"a{i}.tgz": f"{i:02d}" * 32}))["bundle"]
+        for i in range(4)
+    ]
     indexes = [int(b["verificationMaterial"]["tlogEntries"][0]["logIndex"]) for b in bundles]
     assert indexes == list(range(indexes[0], indexes[0] + 4))
     for i, bundle in enumerate(bundles):
@@ -128,34 +145,46 @@ def test_standin_audit_paths_match_sigstores_inclusion_check() -> None:
 def test_identity_regexp_matches_the_whole_san(standin: Standin) -> None:
     bundle = _sign(standin, in_toto_statement({"a.tgz": "56" * 32}))["bundle"]
     assert _verify(standin, bundle, identity=None, identity_regexp=r"[a-z]+@example\.com")
-    error = _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, bundle, identity=None,
-                   identity_regexp=r"release@")
+    error = _fails(
+        ExitCode.SIGNATURE_INVALID,
+        _verify,
+        standin,
+        bundle,
+        identity=None,
+        identity_regexp=r"release@",
+    )
     assert "release@example.com" in str(error)
 
 
 def test_github_actions_identity_through_the_ambient_token(
-        standin: Standin, monkeypatch: pytest.MonkeyPatch) -> None:
+    standin: Standin, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workflow = "octo/demo/.github/workflows/release.yml@refs/tags/v1.0.0"
-    standin.server.github_claims = {"subject": "repo:octo/demo:ref:refs/tags/v1.0.0",
-                                    "job_workflow_ref": workflow}
+    standin.server.github_claims = {
+        "subject": "repo:octo/demo:ref:refs/tags/v1.0.0",
+        "job_workflow_ref": workflow,
+    }
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GITHUB_REQUEST_TOKEN)
     monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f"{standin.url}/github/token?v=1")
 
-    result = keyless.sign_statement(in_toto_statement({"a.tgz": "78" * 32}),
-                                    trust_config=standin.trust_config())
+    result = keyless.sign_statement(
+        in_toto_statement({"a.tgz": "78" * 32}), trust_config=standin.trust_config()
+    )
     assert "GET /github/token" in standin.server.requests
     assert result["identity"] == f"https://github.com/{workflow}"
     assert _verify(standin, result["bundle"], identity=result["identity"])
 
 
 def test_gitlab_ambient_token_and_it_never_leaks(
-        standin: Standin, monkeypatch: pytest.MonkeyPatch) -> None:
+    standin: Standin, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = standin.oidc.token(subject="project_path:grp/demo:ref_type:tag:ref:v1.0.0")
     monkeypatch.setenv("GITLAB_CI", "true")
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", token)
-    result = keyless.sign_statement(in_toto_statement({"a.tgz": "9a" * 32}),
-                                    trust_config=standin.trust_config())
+    result = keyless.sign_statement(
+        in_toto_statement({"a.tgz": "9a" * 32}), trust_config=standin.trust_config()
+    )
     assert result["identity"] == "project_path:grp/demo:ref_type:tag:ref:v1.0.0"
     assert token not in json.dumps(result)
     assert runner.redact(f"token={token}") == f"token={runner.REDACTED}"
@@ -166,15 +195,17 @@ def test_gitlab_ambient_token_and_it_never_leaks(
 
 def test_wrong_identity_is_92(standin: Standin) -> None:
     bundle = _sign(standin, in_toto_statement({"a.tgz": "bc" * 32}))["bundle"]
-    error = _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, bundle,
-                   identity="mallory@example.com")
+    error = _fails(
+        ExitCode.SIGNATURE_INVALID, _verify, standin, bundle, identity="mallory@example.com"
+    )
     assert "mallory@example.com" in str(error) and EMAIL in str(error)
 
 
 def test_wrong_issuer_is_92(standin: Standin) -> None:
     bundle = _sign(standin, in_toto_statement({"a.tgz": "bc" * 32}))["bundle"]
-    error = _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, bundle,
-                   issuer="https://accounts.google.com")
+    error = _fails(
+        ExitCode.SIGNATURE_INVALID, _verify, standin, bundle, issuer="https://accounts.google.com"
+    )
     assert standin.oidc.url in str(error)
 
 
@@ -205,10 +236,12 @@ def test_edited_log_entry_is_92(standin: Standin, edit: str) -> None:
         proof["rootHash"] = base64.b64encode(os.urandom(32)).decode()
     elif edit == "set":
         entry["inclusionPromise"]["signedEntryTimestamp"] = base64.b64encode(
-            os.urandom(70)).decode()
+            os.urandom(70)
+        ).decode()
     elif edit == "checkpoint":
         proof["checkpoint"]["envelope"] = proof["checkpoint"]["envelope"].replace(
-            f"\n{proof['treeSize']}\n", f"\n{int(proof['treeSize']) + 1}\n")
+            f"\n{proof['treeSize']}\n", f"\n{int(proof['treeSize']) + 1}\n"
+        )
     else:
         entry["logIndex"] = str(int(entry["logIndex"]) + 1)
     _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, bundle)
@@ -222,13 +255,20 @@ def test_another_instances_bundle_is_not_trusted(standin: Standin, tmp_path: Pat
         other.stop()
     _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, foreign)
     # and the production root that ships with sigstore does not trust the stand-in
-    _fails(ExitCode.SIGNATURE_INVALID, keyless.verify_statement_bundle, foreign,
-           identity=EMAIL, identity_regexp=None, issuer=other.oidc.url)
+    _fails(
+        ExitCode.SIGNATURE_INVALID,
+        keyless.verify_statement_bundle,
+        foreign,
+        identity=EMAIL,
+        identity_regexp=None,
+        issuer=other.oidc.url,
+    )
 
 
 @pytest.mark.parametrize("part", ["ctlogs", "tlogs"])
-def test_root_with_another_ct_or_rekor_key_is_92(standin: Standin, tmp_path: Path,
-                                                part: str) -> None:
+def test_root_with_another_ct_or_rekor_key_is_92(
+    standin: Standin, tmp_path: Path, part: str
+) -> None:
     """The SCT and the log entry are checked against the pinned root's keys."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -240,46 +280,79 @@ def test_root_with_another_ct_or_rekor_key_is_92(standin: Standin, tmp_path: Pat
     root[part][0]["publicKey"]["rawBytes"] = base64.b64encode(stranger).decode()
     other_root = tmp_path / "other_root.json"
     other_root.write_text(json.dumps(root))
-    error = _fails(ExitCode.SIGNATURE_INVALID, keyless.verify_statement_bundle, bundle,
-                   identity=EMAIL, identity_regexp=None, issuer=standin.oidc.url,
-                   trusted_root_path=other_root)
+    error = _fails(
+        ExitCode.SIGNATURE_INVALID,
+        keyless.verify_statement_bundle,
+        bundle,
+        identity=EMAIL,
+        identity_regexp=None,
+        issuer=standin.oidc.url,
+        trusted_root_path=other_root,
+    )
     assert ("SCT" if part == "ctlogs" else "log entry") in error.message
 
 
 def test_swapped_certificate_is_92(standin: Standin) -> None:
     mine = _sign(standin, in_toto_statement({"a.tgz": "45" * 32}))["bundle"]
-    theirs = _sign(standin, in_toto_statement({"a.tgz": "45" * 32}),
-                   email="mallory@example.com")["bundle"]
+    theirs = _sign(standin, in_toto_statement({"a.tgz": "45" * 32}), email="mallory@example.com")[
+        "bundle"
+    ]
     mine["verificationMaterial"]["certificate"] = theirs["verificationMaterial"]["certificate"]
     _fails(ExitCode.SIGNATURE_INVALID, _verify, standin, mine, identity="mallory@example.com")
 
 
-@pytest.mark.parametrize("bundle", [{}, [], {"mediaType": "application/json"},
-                                    {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-                                     "verificationMaterial": {}}])
+@pytest.mark.parametrize(
+    "bundle",
+    [
+        {},
+        [],
+        {"mediaType": "application/json"},
+        {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json", "verificationMaterial": {}},
+    ],
+)
 def test_malformed_bundle_is_94(standin: Standin, bundle: Any) -> None:
     _fails(ExitCode.ATTESTATION_INVALID, _verify, standin, bundle)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"identity": EMAIL, "identity_regexp": ".*"},
-    {"identity": None, "identity_regexp": None},
-    {"identity": None, "identity_regexp": "(unclosed"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"identity": EMAIL, "identity_regexp": ".*"},
+        {"identity": None, "identity_regexp": None},
+        {"identity": None, "identity_regexp": "(unclosed"},
+    ],
+)
 def test_policy_usage_errors_are_2(standin: Standin, kwargs: dict[str, Any]) -> None:
     bundle = _sign(standin, in_toto_statement({"a.tgz": "67" * 32}))["bundle"]
-    _fails(ExitCode.USAGE, keyless.verify_statement_bundle, bundle, issuer=standin.oidc.url,
-           trusted_root_path=standin.trusted_root_path, **kwargs)
-    _fails(ExitCode.USAGE, keyless.verify_statement_bundle, bundle, identity=EMAIL,
-           identity_regexp=None, issuer="", trusted_root_path=standin.trusted_root_path)
+    _fails(
+        ExitCode.USAGE,
+        keyless.verify_statement_bundle,
+        bundle,
+        issuer=standin.oidc.url,
+        trusted_root_path=standin.trusted_root_path,
+        **kwargs,
+    )
+    _fails(
+        ExitCode.USAGE,
+        keyless.verify_statement_bundle,
+        bundle,
+        identity=EMAIL,
+        identity_regexp=None,
+        issuer="",
+        trusted_root_path=standin.trusted_root_path,
+    )
 
 
 # --- identity problems are 91 ---------------------------------------------------
 
 
 def test_no_ambient_identity_is_91(standin: Standin) -> None:
-    error = _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-                   in_toto_statement({"a.tgz": "89" * 32}), trust_config=standin.trust_config())
+    error = _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        trust_config=standin.trust_config(),
+    )
     assert "id-token: write" in (error.hint or "")
     assert standin.server.requests == []
 
@@ -294,50 +367,76 @@ def test_identity_is_checked_before_any_network(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.delenv(keyless.TRUST_CONFIG_ENV, raising=False)
-    _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-           in_toto_statement({"a.tgz": "89" * 32}))
+    _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+    )
     assert attempts == []
 
 
-def test_bad_trust_config_file_is_2(standin: Standin, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_trust_config_file_is_2(
+    standin: Standin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = standin.oidc.token(email=EMAIL)
     bad = tmp_path / "trust_config.json"
     bad.write_text('{"mediaType": "nope"}')
     monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(bad))
-    _fails(ExitCode.USAGE, keyless.sign_statement, in_toto_statement({"a.tgz": "89" * 32}),
-           identity_token=token)
+    _fails(
+        ExitCode.USAGE,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        identity_token=token,
+    )
     monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(tmp_path / "absent.json"))
-    _fails(ExitCode.USAGE, keyless.sign_statement, in_toto_statement({"a.tgz": "89" * 32}),
-           identity_token=token)
+    _fails(
+        ExitCode.USAGE,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        identity_token=token,
+    )
     assert standin.server.requests == []
 
 
 def test_github_actions_without_id_token_permission_is_91(
-        standin: Standin, monkeypatch: pytest.MonkeyPatch) -> None:
+    standin: Standin, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.delenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", raising=False)
     monkeypatch.delenv("ACTIONS_ID_TOKEN_REQUEST_URL", raising=False)
-    error = _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-                   in_toto_statement({"a.tgz": "89" * 32}), trust_config=standin.trust_config())
+    error = _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        trust_config=standin.trust_config(),
+    )
     assert "ACTIONS_ID_TOKEN_REQUEST" in error.message
     assert "permissions: id-token: write" in (error.hint or "")
 
 
 def test_expired_token_is_91(standin: Standin) -> None:
     token = standin.oidc.token(email=EMAIL, lifetime=-60)
-    _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-           in_toto_statement({"a.tgz": "89" * 32}), trust_config=standin.trust_config(),
-           identity_token=token)
+    _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        trust_config=standin.trust_config(),
+        identity_token=token,
+    )
 
 
-def test_token_from_an_untrusted_issuer_is_refused_by_fulcio(standin: Standin,
-                                                            tmp_path: Path) -> None:
+def test_token_from_an_untrusted_issuer_is_refused_by_fulcio(
+    standin: Standin, tmp_path: Path
+) -> None:
     stranger = Standin(tmp_path)  # never started: only its OIDC key is used
     token = stranger.oidc.token(email=EMAIL)
-    error = _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-                   in_toto_statement({"a.tgz": "89" * 32}), trust_config=standin.trust_config(),
-                   identity_token=token)
+    error = _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        trust_config=standin.trust_config(),
+        identity_token=token,
+    )
     assert "Fulcio" in error.message or "identity" in error.message
     assert token not in str(error)
     assert standin.server.requests == ["POST /api/v2/signingCert"]
@@ -347,13 +446,23 @@ def test_unreachable_services_are_91(standin: Standin) -> None:
     config = standin.trust_config()
     token = standin.oidc.token(email=EMAIL)
     standin.stop()
-    _fails(ExitCode.SIGNING_KEY_MISSING, keyless.sign_statement,
-           in_toto_statement({"a.tgz": "89" * 32}), trust_config=config, identity_token=token)
+    _fails(
+        ExitCode.SIGNING_KEY_MISSING,
+        keyless.sign_statement,
+        in_toto_statement({"a.tgz": "89" * 32}),
+        trust_config=config,
+        identity_token=token,
+    )
 
 
 def test_not_a_statement_is_94(standin: Standin) -> None:
-    _fails(ExitCode.ATTESTATION_INVALID, keyless.sign_statement, {"subject": []},
-           trust_config=standin.trust_config(), identity_token=standin.oidc.token(email=EMAIL))
+    _fails(
+        ExitCode.ATTESTATION_INVALID,
+        keyless.sign_statement,
+        {"subject": []},
+        trust_config=standin.trust_config(),
+        identity_token=standin.oidc.token(email=EMAIL),
+    )
     assert standin.server.requests == []
 
 
@@ -362,9 +471,14 @@ def test_not_a_statement_is_94(standin: Standin) -> None:
 
 def test_artifact_against_its_dsse_bundle(standin: Standin, tmp_path: Path) -> None:
     path, bundle_path, result = _signed_artifact(standin, tmp_path)
-    facts = keyless.verify_artifact_bundle(path, bundle_path, identity=EMAIL,
-                                           identity_regexp=None, issuer=standin.oidc.url,
-                                           trusted_root_path=standin.trusted_root_path)
+    facts = keyless.verify_artifact_bundle(
+        path,
+        bundle_path,
+        identity=EMAIL,
+        identity_regexp=None,
+        issuer=standin.oidc.url,
+        trusted_root_path=standin.trusted_root_path,
+    )
     assert facts["kind"] == "dsse" and facts["subject"] == path.name
     assert facts["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (facts["identity"], facts["issuer"]) == (EMAIL, standin.oidc.url)
@@ -373,9 +487,14 @@ def test_artifact_against_its_dsse_bundle(standin: Standin, tmp_path: Path) -> N
 
 
 def _verify_file(standin: Standin, path: Path, bundle_path: Path) -> dict[str, Any]:
-    return keyless.verify_artifact_bundle(path, bundle_path, identity=EMAIL,
-                                          identity_regexp=None, issuer=standin.oidc.url,
-                                          trusted_root_path=standin.trusted_root_path)
+    return keyless.verify_artifact_bundle(
+        path,
+        bundle_path,
+        identity=EMAIL,
+        identity_regexp=None,
+        issuer=standin.oidc.url,
+        trusted_root_path=standin.trusted_root_path,
+    )
 
 
 def test_flipped_artifact_byte_is_93(standin: Standin, tmp_path: Path) -> None:
@@ -432,42 +551,74 @@ def test_message_signature_bundle(standin: Standin, tmp_path: Path) -> None:
 
 
 def test_dsse_bundle_is_refused_where_a_statement_is_expected_from_a_blob(
-        standin: Standin, tmp_path: Path) -> None:
+    standin: Standin, tmp_path: Path
+) -> None:
     path, _ = _artifact(tmp_path)
     bundle = _sign_blob(standin, path.read_bytes())
     _fails(ExitCode.ATTESTATION_INVALID, _verify, standin, bundle)
 
 
 def test_module_import_does_not_load_sigstore() -> None:
-    code = ("import sys, shipline.domain.signing.sigstore_keyless; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('sigstore', 'cryptography', 'rfc8785')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, check=True)
+    code = (
+        "import sys, shipline.domain.signing.sigstore_keyless; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('sigstore', 'cryptography', 'rfc8785')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
     assert done.stdout.strip() == "[]"
 
 
 # --- the whole attest -> verify -> verify-artifact path, keyless ----------------
 
 
-def test_attest_keyless_then_verify_from_the_cli(cli: Any, repo: Any, standin: Standin,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_attest_keyless_then_verify_from_the_cli(
+    cli: Any, repo: Any, standin: Standin, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     repo.commit("feat: first", {"src/app.py": "print('hi')\n"})
-    repo.write(".shipline/config.json", json.dumps({"release": {"security": {"provenance": {
-        "level": "SLSA_BUILD_LEVEL_2", "signing": {"method": "sigstore"}}}}}))
+    repo.write(
+        ".shipline/config.json",
+        json.dumps(
+            {
+                "release": {
+                    "security": {
+                        "provenance": {
+                            "level": "SLSA_BUILD_LEVEL_2",
+                            "signing": {"method": "sigstore"},
+                        }
+                    }
+                }
+            }
+        ),
+    )
     artifact = repo.path / "dist" / "demo-1.0.0.tar.gz"
     artifact.parent.mkdir()
     artifact.write_bytes(b"demo release\n" * 50)
-    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV,
-                       str(standin.write_trust_config(tmp_path / "trust_config.json")))
+    monkeypatch.setenv(
+        keyless.TRUST_CONFIG_ENV, str(standin.write_trust_config(tmp_path / "trust_config.json"))
+    )
     monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
     token = standin.oidc.token(email="ci@example.com")
     monkeypatch.setenv("GITLAB_CI", "true")
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", token)
 
-    attested = cli("-C", repo.path, "--output", "json", "attest", artifact, "--version",
-                   "1.0.0", "--sbom", "none")
+    attested = cli(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "attest",
+        artifact,
+        "--version",
+        "1.0.0",
+        "--sbom",
+        "none",
+    )
     assert attested.code == 0, (attested.out, attested.err)
     state = repo.path / ".shipline"
     for path in state.rglob("*"):
@@ -482,8 +633,16 @@ def test_attest_keyless_then_verify_from_the_cli(cli: Any, repo: Any, standin: S
     verified = cli("-C", repo.path, "verify", "1.0.0")
     assert verified.code == 0, (verified.out, verified.err)
     bundle = repo.path / signature["bundle"]
-    checked = cli("verify-artifact", artifact, "--bundle", bundle, "--identity",
-                  "ci@example.com", "--issuer", standin.oidc.url)
+    checked = cli(
+        "verify-artifact",
+        artifact,
+        "--bundle",
+        bundle,
+        "--identity",
+        "ci@example.com",
+        "--issuer",
+        standin.oidc.url,
+    )
     assert checked.code == 0, checked.err
 
     forged = json.loads(bundle.read_text())

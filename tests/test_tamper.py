@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests.gpgkeys are used as arguments)
 """Every attack of SPEC section 9 / toolchain.md against two real gpg-signed
 releases, each caught by ``shipline verify`` with its exit code and a
 message naming the failing link; verify itself changes nothing."""
@@ -32,8 +31,12 @@ def released(cli, repo: Repo, gpg_key: GpgKey) -> Repo:
         records = ledger_records(repo) if (repo.path / ".shipline/releases.json").exists() else []
         anchor = f"{len(records)} {records[-1]['hash']}" if records else "0 none"
         repo.tag(f"v{version}", f"Release v{version}\n\nShipline-Ledger-Head: {anchor}\n")
-        attest_ok(cli, repo, version, artifact(repo, f"demo-{version}.tar.gz",
-                                               f"release {version}\n".encode()))
+        attest_ok(
+            cli,
+            repo,
+            version,
+            artifact(repo, f"demo-{version}.tar.gz", f"release {version}\n".encode()),
+        )
     return repo
 
 
@@ -49,16 +52,21 @@ def asc_path(repo: Repo, version: str) -> Path:
     return repo.path / release(repo, version)["artifacts"][0]["signature"]["signature"]
 
 
-def rewrite_ledger(repo: Repo, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
-                   ) -> None:
+def rewrite_ledger(
+    repo: Repo, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+) -> None:
     from shipline.domain.provenance.ledger import serialize
 
     path = repo.path / ".shipline" / "releases.json"
     path.write_bytes(serialize(change(ledger_records(repo))))
 
 
-def resign(repo: Repo, version: str, mutate: Callable[[dict[str, Any]], None],
-           key_env: dict[str, str] | None = None) -> None:
+def resign(
+    repo: Repo,
+    version: str,
+    mutate: Callable[[dict[str, Any]], None],
+    key_env: dict[str, str] | None = None,
+) -> None:
     """Re-sign ``version``'s statement after ``mutate``, with a real key (the
     release key unless ``key_env`` names another): a valid signature over a
     statement that says something else."""
@@ -70,11 +78,25 @@ def resign(repo: Repo, version: str, mutate: Callable[[dict[str, Any]], None],
     mutate(statement)
     payload = att.encode_payload(statement)
     env = dict(os.environ) | (key_env or {})
-    plan = signing.plan_signing("gpg", False, None, "SLSA_BUILD_LEVEL_2", repo=repo.path,
-                                state_dir=repo.path / ".shipline", env=env)
-    signed = signing.sign(plan, statement, payload, attestation=path,
-                          keys_dir=repo.path / ".shipline" / "keys", env=env,
-                          relative=lambda p: str(p), signed_at="2026-01-01T00:00:00Z")
+    plan = signing.plan_signing(
+        "gpg",
+        False,
+        None,
+        "SLSA_BUILD_LEVEL_2",
+        repo=repo.path,
+        state_dir=repo.path / ".shipline",
+        env=env,
+    )
+    signed = signing.sign(
+        plan,
+        statement,
+        payload,
+        attestation=path,
+        keys_dir=repo.path / ".shipline" / "keys",
+        env=env,
+        relative=lambda p: str(p),
+        signed_at="2026-01-01T00:00:00Z",
+    )
     path.write_text(json.dumps(signed.envelope) + "\n")
     for extra, data in signed.files.items():
         if extra.suffix == ".asc":
@@ -83,8 +105,14 @@ def resign(repo: Repo, version: str, mutate: Callable[[dict[str, Any]], None],
 
 def caught(cli, repo: Repo, target: str, code: int, *words: str) -> None:
     before = state_files(repo)
-    result = cli("-C", repo.path, "--output", "json", "verify",
-                 *(["--all"] if target == "--all" else [target]))
+    result = cli(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "verify",
+        *(["--all"] if target == "--all" else [target]),
+    )
     assert result.code == code, (result.out, result.err)
     error = next(e for e in result.json_lines() if e["kind"] == "error")
     assert error["code"] == code
@@ -136,16 +164,24 @@ def test_replayed_statement_of_another_version_is_94(cli, released: Repo) -> Non
     caught(cli, released, "1.1.0", 94, "version 1.0.0, not 1.1.0", "replayed")
 
 
-def test_signature_by_another_key_is_92(cli, released: Repo, gpg_home: GpgHome,
-                                        gpg_key: GpgKey) -> None:
+def test_signature_by_another_key_is_92(
+    cli, released: Repo, gpg_home: GpgHome, gpg_key: GpgKey
+) -> None:
     """The attacker re-signs with their own key and even swaps the pinned
     public key file: the recorded fingerprint still decides."""
     mallory = gpg_home.generate("Mallory <m@example.com>")
     resign(released, "1.1.0", lambda s: None, {"GPG_KEY_ID": mallory.fingerprint})
     pinned = released.path / release(released, "1.1.0")["artifacts"][0]["signature"]["publicKey"]
     mallory.export_public(pinned, armor=False)
-    caught(cli, released, "1.1.0", 92, "signature link", mallory.fingerprint,
-           f"not the expected key {gpg_key.fingerprint}")
+    caught(
+        cli,
+        released,
+        "1.1.0",
+        92,
+        "signature link",
+        mallory.fingerprint,
+        f"not the expected key {gpg_key.fingerprint}",
+    )
 
 
 def test_edited_payload_is_92(cli, released: Repo) -> None:
@@ -249,19 +285,29 @@ def test_rewritten_ledger_is_caught_by_the_signed_anchor_93(cli, released: Repo)
     caught(cli, released, "--all", 93, "anchor link", "records were dropped")
 
 
-@pytest.mark.parametrize(("name", "corrupt", "words"), [
-    ("truncated", lambda data: data[: len(data) // 2], "not a valid ledger"),
-    ("non-utf8", lambda data: data.replace(b"demo-1.0.0", b"demo-\xff.0.0"), "not UTF-8"),
-    ("duplicate key", lambda data: data.replace(b'"recordType":"release",',
-                                                b'"recordType":"release","recordType":"release",',
-                                                1), "duplicate key"),
-    ("NaN", lambda data: data.replace(b'"size":', b'"size":NaN,"x":', 1), "NaN"),
-    ("unknown field", lambda data: data.replace(b'"recordType":"release",',
-                                                b'"recordType":"release","extra":1,', 1),
-     "extra"),
-])
-def test_malformed_ledger_is_94(cli, released: Repo, name: str, corrupt: Any,
-                                words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "corrupt", "words"),
+    [
+        ("truncated", lambda data: data[: len(data) // 2], "not a valid ledger"),
+        ("non-utf8", lambda data: data.replace(b"demo-1.0.0", b"demo-\xff.0.0"), "not UTF-8"),
+        (
+            "duplicate key",
+            lambda data: data.replace(
+                b'"recordType":"release",', b'"recordType":"release","recordType":"release",', 1
+            ),
+            "duplicate key",
+        ),
+        ("NaN", lambda data: data.replace(b'"size":', b'"size":NaN,"x":', 1), "NaN"),
+        (
+            "unknown field",
+            lambda data: data.replace(
+                b'"recordType":"release",', b'"recordType":"release","extra":1,', 1
+            ),
+            "extra",
+        ),
+    ],
+)
+def test_malformed_ledger_is_94(cli, released: Repo, name: str, corrupt: Any, words: str) -> None:
     path = released.path / ".shipline" / "releases.json"
     path.write_bytes(corrupt(path.read_bytes()))
     caught(cli, released, "--all", 94, "ledger link", words)

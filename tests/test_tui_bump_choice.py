@@ -14,8 +14,12 @@ from shipline.tui.app import ShiplineApp
 
 async def test_no_conventional_commits_offers_the_bump_choice(py_repo: Repo) -> None:
     py_repo.git("reset", "-q", "--hard", "v1.2.0")
-    py_repo.write(".shipline/config.json", json.dumps(  # shipline's own dir: not committed
-        {"release": {"versionBump": ["pyproject.toml"], "push": {"enabled": False}}}))
+    py_repo.write(
+        ".shipline/config.json",
+        json.dumps(  # shipline's own dir: not committed
+            {"release": {"versionBump": ["pyproject.toml"], "push": {"enabled": False}}}
+        ),
+    )
     py_repo.commit("Add the export endpoint")
     py_repo.commit("Handle empty input")
     app = ShiplineApp(py_repo.path)
@@ -44,8 +48,10 @@ async def test_the_plan_screen_shows_the_plans_warnings(repo: Repo) -> None:
     repo.commit("feat: first", {"pyproject.toml": '[project]\nname = "x"\nversion = "1.4.0"\n'})
     repo.tag("v1.4.0", "Release v1.4.0")
     repo.commit("feat: next", {"pyproject.toml": '[project]\nname = "x"\nversion = "2.0.0"\n'})
-    repo.write(".shipline/config.json", json.dumps({"release": {
-        "versionBump": ["pyproject.toml"], "push": {"enabled": False}}}))
+    repo.write(
+        ".shipline/config.json",
+        json.dumps({"release": {"versionBump": ["pyproject.toml"], "push": {"enabled": False}}}),
+    )
     app = ShiplineApp(repo.path)
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)

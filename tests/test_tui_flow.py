@@ -57,12 +57,12 @@ async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -
 def subprocess_out(bare: Path, *args: str) -> str:
     import subprocess
 
-    return subprocess.run(["git", "-C", str(bare), *args], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(bare), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
-async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo,
-                                                              tmp_path: Path) -> None:
+async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo, tmp_path: Path) -> None:
     bare = add_remote(py_repo, tmp_path)
     app = ShiplineApp(py_repo.path)
     async with app.run_test(size=SIZE) as pilot:
@@ -89,14 +89,18 @@ async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo,
         await pilot.press("p")  # changed my mind: resume from the journal
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: app.state.summary is not None and app.state.summary.ok,
-                    what="the resumed release")
+        await until(
+            pilot,
+            lambda: app.state.summary is not None and app.state.summary.ok,
+            what="the resumed release",
+        )
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
     assert not (py_repo.path / ".shipline" / "journal.json").exists()
 
 
-async def test_abort_from_the_palette_undoes_a_stopped_release(py_repo: Repo,
-                                                                tmp_path: Path) -> None:
+async def test_abort_from_the_palette_undoes_a_stopped_release(
+    py_repo: Repo, tmp_path: Path
+) -> None:
     add_remote(py_repo, tmp_path)
     before = py_repo.git("rev-parse", "HEAD")
     app = ShiplineApp(py_repo.path)
@@ -155,8 +159,10 @@ async def test_cancel_after_the_gates_undoes_everything(py_repo: Repo) -> None:
 
 
 async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> None:
-    configure(py_repo, {"gates": [{"name": "tests", "run": "echo boom; exit 3"}],
-                        "push": {"enabled": False}})
+    configure(
+        py_repo,
+        {"gates": [{"name": "tests", "run": "echo boom; exit 3"}], "push": {"enabled": False}},
+    )
     before = py_repo.snapshot()
     app = ShiplineApp(py_repo.path)
     async with app.run_test(size=SIZE) as pilot:
@@ -171,8 +177,9 @@ async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> Non
         assert app.screen.query_one(ErrorPanel).error == error
         assert py_repo.snapshot()["files"] == before["files"]
         # fix the gate, rerun from the same screen
-        configure(py_repo, {"gates": [{"name": "tests", "run": "true"}],
-                            "push": {"enabled": False}})
+        configure(
+            py_repo, {"gates": [{"name": "tests", "run": "true"}], "push": {"enabled": False}}
+        )
         app.loaded = None
         app.replan()
         await planned(pilot)
@@ -199,8 +206,9 @@ async def test_quitting_a_paused_run_asks_and_undoes(py_repo: Repo) -> None:
     assert app.return_code == 130 and app.return_value == 130
     after = py_repo.snapshot()
     assert after["head"] == before["head"] and after["refs"] == before["refs"]
-    assert {k: v for k, v in after["files"].items() if not k.startswith(".shipline")} == \
-        before["files"]
+    assert {k: v for k, v in after["files"].items() if not k.startswith(".shipline")} == before[
+        "files"
+    ]
 
 
 async def _to_tag_screen(pilot, app) -> None:
@@ -223,8 +231,9 @@ async def test_signed_tag_choice_signs_with_the_gpg_key(py_repo: Repo) -> None:
         await _to_tag_screen(pilot, app)
         assert "signed (gpg)" in str(app.screen.query_one("#tag-preview").render())
         await pilot.press("t")
-        await until(pilot, lambda: app.waiting_after == "tag" or app.state.finished,
-                    what="the signed tag")
+        await until(
+            pilot, lambda: app.waiting_after == "tag" or app.state.finished, what="the signed tag"
+        )
         assert app.state.error is None, app.state.error
         assert app.state.steps["tag"].detail == "signed tag v1.3.0"
     assert "-----BEGIN PGP SIGNATURE-----" in py_repo.git("cat-file", "-p", "v1.3.0")
@@ -244,8 +253,9 @@ async def test_signed_tag_without_a_key_is_91_in_place(py_repo: Repo) -> None:
     assert py_repo.git("tag", "-l", "v1.3.0") == ""
 
 
-async def test_a_release_left_half_done_is_offered_for_resume(py_repo: Repo,
-                                                              tmp_path: Path) -> None:
+async def test_a_release_left_half_done_is_offered_for_resume(
+    py_repo: Repo, tmp_path: Path
+) -> None:
     bare = add_remote(py_repo, tmp_path)
     first = ShiplineApp(py_repo.path)
     async with first.run_test(size=SIZE) as pilot:  # stop before the push, then quit
@@ -276,7 +286,10 @@ async def test_a_release_left_half_done_is_offered_for_resume(py_repo: Repo,
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="push question")
         await pilot.press("y")
-        await until(pilot, lambda: app.state.summary is not None and app.state.summary.ok,
-                    what="the resumed release")
+        await until(
+            pilot,
+            lambda: app.state.summary is not None and app.state.summary.ok,
+            what="the resumed release",
+        )
         assert app.interrupted is None
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]

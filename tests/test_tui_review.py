@@ -42,13 +42,22 @@ async def _verdict(pilot: Any, done: Any) -> None:
     await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
     assert "append it to the ledger" in app.screen.question
     await pilot.press("y")
-    await until(pilot, lambda: app.current_name == "review" and app.screen.busy is None
-                and done(), timeout=90, what="the verdict")
+    await until(
+        pilot,
+        lambda: app.current_name == "review" and app.screen.busy is None and done(),
+        timeout=90,
+        what="the verdict",
+    )
 
 
 async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
-        cli: Any, repo: Repo, tmp_path: Path, standin: Standin, gpg_home: GpgHome,  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: Any,
+    repo: Repo,
+    tmp_path: Path,
+    standin: Standin,
+    gpg_home: GpgHome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _l3_release(cli, repo, tmp_path, standin, monkeypatch)
     release = _of(repo, "release")[-1]
     alice = gpg_home.generate("Alice <alice@example.com>")
@@ -60,8 +69,9 @@ async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.current_name == "review"  # opened on Review, not Plan
-        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
-                    what="the evidence")
+        await until(
+            pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
+        )
         screen = app.screen
         assert screen.error is None, screen.error
         assert screen.query_one("#review-box").border_title == "Review 1.3.0"
@@ -106,8 +116,12 @@ async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
     # 4. `review 1.3.0 --sign sigstore --comment ...` opens the same screen: a third
     # reviewer signs keyless, with the note; a review, never a second level record
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", standin.oidc.token(email="carol@example.com"))
-    app = ShiplineApp(repo.path, review_version="1.3.0", review_sign="sigstore",
-                      review_comment="rebuilt it myself")
+    app = ShiplineApp(
+        repo.path,
+        review_version="1.3.0",
+        review_sign="sigstore",
+        review_comment="rebuilt it myself",
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.screen.evidence is not None, what="the evidence")
         await pilot.press("a")
@@ -129,11 +143,11 @@ async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
 
 
 async def test_review_screen_first_shows_a_config_that_does_not_load(
-        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey) -> None:  # noqa: F811
+    cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey
+) -> None:
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
-    (repo.path / ".shipline" / "config.json").write_text(
-        json.dumps({"release": {"tagPrefx": "v"}}))
+    (repo.path / ".shipline" / "config.json").write_text(json.dumps({"release": {"tagPrefx": "v"}}))
     app = ShiplineApp(repo.path, review_version="1.3.0")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.plan_error is not None, what="the config error")
@@ -145,16 +159,26 @@ async def test_review_screen_first_shows_a_config_that_does_not_load(
         assert _shown(app) == ""  # no "loading" left behind the error
 
 
-def _terminal(tmux: Tmux, repo: Repo, *args: str) -> None:  # noqa: F811
+def _terminal(tmux: Tmux, repo: Repo, *args: str) -> None:
     env = " ".join(f"{k}={os.environ[k]}" for k in ("HOME", "GIT_CONFIG_GLOBAL", "GNUPGHOME"))
     tmux.run("kill-session", "-t", "ui")
-    tmux.run("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
-             f"cd {repo.path} && env {env} TERM=xterm-256color {EXE} {' '.join(args)}; "
-             "echo rc=$?; sleep 30")
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        f"cd {repo.path} && env {env} TERM=xterm-256color {EXE} {' '.join(args)}; "
+        "echo rc=$?; sleep 30",
+    )
 
 
 def test_review_version_in_a_terminal_opens_the_review_screen(
-        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux) -> None:  # noqa: F811
+    cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux
+) -> None:
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
     before = repo.snapshot()
@@ -178,7 +202,8 @@ def test_review_version_in_a_terminal_opens_the_review_screen(
 
 
 def test_review_in_a_terminal_unknown_version_or_json_opens_no_app(
-        cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux) -> None:  # noqa: F811
+    cli: Any, repo: Repo, tmp_path: Path, gpg_key: GpgKey, tmux: Tmux
+) -> None:
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
     _terminal(tmux, repo, "review", "9.9.9")
@@ -187,8 +212,9 @@ def test_review_in_a_terminal_unknown_version_or_json_opens_no_app(
     assert "Review" not in screen  # refused before any app opened
     _terminal(tmux, repo, "--output", "json", "review", "1.3.0", "--no-rebuild")
     screen = tmux.wait_for("rc=0")
-    assert '"message": "1.3.0: SLSA_BUILD_LEVEL_1; L4 needs 4 more thing(s)"}}' in \
-        screen.replace("\n", "")  # a terminal, but JSON asked for: printed, no app
+    assert '"message": "1.3.0: SLSA_BUILD_LEVEL_1; L4 needs 4 more thing(s)"}}' in screen.replace(
+        "\n", ""
+    )  # a terminal, but JSON asked for: printed, no app
     assert "Review 1.3.0" not in screen
     assert cli("-C", repo.path, "review", "not-a-version").code == 53
 
@@ -202,7 +228,7 @@ def _pin_digests(evidence: dict[str, Any]) -> dict[str, Any]:
     def fake(match: re.Match[str]) -> str:
         real = match.group(0)
         if real not in fakes:
-            fake_hex = hashlib.sha256(str(len(fakes)).encode()).hexdigest()[:len(real)]
+            fake_hex = hashlib.sha256(str(len(fakes)).encode()).hexdigest()[: len(real)]
             fakes[real] = fake_hex.upper() if real.isupper() else fake_hex
         return fakes[real]
 
@@ -212,19 +238,26 @@ def _pin_digests(evidence: dict[str, Any]) -> dict[str, Any]:
 def _review_shot(scroll_to_end: bool) -> Any:
     async def run_before(pilot: Any) -> None:
         app = pilot.app
-        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
-                    what="the evidence")
+        await until(
+            pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
+        )
         assert app.current_name == "review" and app.screen.error is None
         app.screen.evidence = _pin_digests(app.screen.evidence)
         app.screen.refresh_all()
         if scroll_to_end:
             app.screen.query_one("#review-box").scroll_end(animate=False)
         await pilot.pause(0.3)
+
     return run_before
 
 
-def _approved_once(cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome,  # noqa: F811
-                   monkeypatch: pytest.MonkeyPatch) -> ShiplineApp:
+def _approved_once(
+    cli: Any,
+    repo: Repo,
+    tmp_path: Path,
+    gpg_home: GpgHome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> ShiplineApp:
     _tarball_project(repo, tmp_path)
     _ship(cli, repo)
     _as(monkeypatch, gpg_home.generate("Alice <alice@example.com>"))
@@ -232,9 +265,15 @@ def _approved_once(cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome,  # n
     return ShiplineApp(repo.path, review_version="1.3.0")
 
 
-def test_review_with_evidence(cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome,  # noqa: F811
-                              gpg_key: GpgKey, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-                              snap_compare: Any) -> None:
+def test_review_with_evidence(
+    cli: Any,
+    repo: Repo,
+    tmp_path: Path,
+    gpg_home: GpgHome,
+    gpg_key: GpgKey,
+    monkeypatch: pytest.MonkeyPatch,
+    snap_compare: Any,
+) -> None:
     """The top of Review at 80x24: the release, commits, config change, artifacts,
     attestation, verify, level and the L4 checks."""
     app = _approved_once(cli, repo, tmp_path, gpg_home, monkeypatch)
@@ -242,8 +281,14 @@ def test_review_with_evidence(cli: Any, repo: Repo, tmp_path: Path, gpg_home: Gp
 
 
 def test_review_with_evidence_scrolled_to_the_reviews(
-        cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome, gpg_key: GpgKey,  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch, snap_compare: Any) -> None:
+    cli: Any,
+    repo: Repo,
+    tmp_path: Path,
+    gpg_home: GpgHome,
+    gpg_key: GpgKey,
+    monkeypatch: pytest.MonkeyPatch,
+    snap_compare: Any,
+) -> None:
     """The bottom: one approval recorded, and what L4 still needs."""
     app = _approved_once(cli, repo, tmp_path, gpg_home, monkeypatch)
     assert snap_compare(app, terminal_size=SIZE, run_before=_review_shot(True))

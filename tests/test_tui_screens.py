@@ -88,8 +88,9 @@ async def test_breaking_change_demands_migration_text(py_repo: Repo) -> None:
         await pilot.pause()
         assert app.current_name == "changelog"
         editor = app.screen.query_one("#cl-editor")
-        editor.text = editor.text.replace("_Migration note missing._",
-                                          "Call the v2 endpoints instead.")
+        editor.text = editor.text.replace(
+            "_Migration note missing._", "Call the v2 endpoints instead."
+        )
         await pilot.pause(0.4)
         assert "Call the v2 endpoints" in app.options.changelog_entry
         preview = app.screen.query_one("#cl-preview")
@@ -97,8 +98,7 @@ async def test_breaking_change_demands_migration_text(py_repo: Repo) -> None:
         await pilot.press("n")
         await until(pilot, lambda: app.current_name == "gates", what="gates")
         await pilot.press("r")
-        await until(pilot, lambda: app.waiting_after == "gates" or app.state.finished,
-                    what="gates")
+        await until(pilot, lambda: app.waiting_after == "gates" or app.state.finished, what="gates")
         assert app.state.gates["migration notes"].status == "passed", app.state.error
     assert "Call the v2 endpoints instead." in (py_repo.path / "CHANGELOG.md").read_text()
 
@@ -134,14 +134,21 @@ async def test_chain_fills_in_from_events(py_repo: Repo) -> None:
         await pilot.pause()
         card = app.screen.query_one("#link-attestation", LinkCard)
         assert card.status == "skipped"  # source-only: no artifacts
-        app.apply_event(ChainLink(link="commit", status="ok",
-                                  detail={"sha": "1" * 40, "tag": "v1.3.0"}))
+        app.apply_event(
+            ChainLink(link="commit", status="ok", detail={"sha": "1" * 40, "tag": "v1.3.0"})
+        )
         app.apply_event(ChainLink(link="attestation", status="running", name="demo.whl"))
         await pilot.pause()
         assert app.screen.query_one("#link-commit", LinkCard).status == "ok"
         assert card.status == "running"
-        app.apply_event(ChainLink(link="attestation", status="ok", name="demo.whl", detail={
-            "sha256": "ab" * 32, "identity": "release@example.com"}))
+        app.apply_event(
+            ChainLink(
+                link="attestation",
+                status="ok",
+                name="demo.whl",
+                detail={"sha256": "ab" * 32, "identity": "release@example.com"},
+            )
+        )
         await pilot.pause()
         text = str(card.render())
         assert card.status == "ok" and "release@example.com" in text and "abababababab…" in text
@@ -155,18 +162,32 @@ async def test_publish_progress_bars_follow_events(py_repo: Repo) -> None:
         await pilot.pause()
         assert "Source-only release" in str(app.screen.query_one("#pub-artifacts").render())
         app.apply_event(StepStarted(step="publish", title="Publish"))
-        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading",
-                                     artifact="demo.whl", action="uploading", done=1024,
-                                     total=4096))
+        app.apply_event(
+            StepProgress(
+                step="publish",
+                detail="demo.whl: uploading",
+                artifact="demo.whl",
+                action="uploading",
+                done=1024,
+                total=4096,
+            )
+        )
         await pilot.pause()
         row = app.screen.query_one(TransferRow)
         await pilot.pause()
         bar = row.query_one("ProgressBar")
         assert (bar.progress, bar.total) == (1024, 4096)
         assert "1.0 KiB/4.0 KiB" in str(row.query_one(".rate").render())
-        app.apply_event(StepProgress(step="publish", detail="demo.whl: uploading",
-                                     artifact="demo.whl", action="uploading", done=4096,
-                                     total=4096))
+        app.apply_event(
+            StepProgress(
+                step="publish",
+                detail="demo.whl: uploading",
+                artifact="demo.whl",
+                action="uploading",
+                done=4096,
+                total=4096,
+            )
+        )
         app.apply_event(StepFinished(step="publish", status="ok"))
         await pilot.pause()
         assert bar.percentage == 1.0
@@ -186,14 +207,14 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
         assert table.row_count == 1
         assert app.screen.selected_version() == "1.3.0"
         await pilot.press("v")
-        await until(pilot, lambda: app.screen.report is not None or app.screen.error,
-                    what="verify")
+        await until(pilot, lambda: app.screen.report is not None or app.screen.error, what="verify")
         assert app.screen.report.ok, app.screen.report.failures
         assert "chain verified" in str(app.screen.query_one("#hist-verify").render())
         await pilot.press("R")
         await until(pilot, lambda: app.current_name == "review", what="review")
-        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
-                    what="the evidence")
+        await until(
+            pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
+        )
         assert app.screen.error is None, app.screen.error
         text = str(app.screen.query_one("#review-text").render())
         assert "1.3.0" in text and "since v1.2.0" in text and "chain verified" in text
@@ -243,17 +264,24 @@ def test_importing_the_app_does_not_import_the_domain() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, shipline.tui.app\n"
-            "print(sorted(m for m in sys.modules"
-            " if m.startswith(('shipline.domain', 'shipline.tui.screens.'))))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import sys, shipline.tui.app\n"
+        "print(sorted(m for m in sys.modules"
+        " if m.startswith(('shipline.domain', 'shipline.tui.screens.'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 async def test_review_approval_of_a_source_only_release_is_refused_in_place(
-        py_repo: Repo, cli, gpg_key) -> None:  # noqa: F811
+    py_repo: Repo, cli, gpg_key
+) -> None:
     """A source-only release has no attestation to sign off: the domain says 94,
     the screen shows it where the reviewer pressed `a`, and nothing is recorded."""
     result = cli("-C", py_repo.path, "release", "ship", "--yes", "--no-push")
@@ -264,13 +292,18 @@ async def test_review_approval_of_a_source_only_release_is_refused_in_place(
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         app.goto("review")
-        await until(pilot, lambda: app.screen.evidence is not None or app.screen.error,
-                    what="the evidence")
+        await until(
+            pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
+        )
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: app.current_name == "review" and app.screen.busy is None,
-                    timeout=60, what="the verdict")
+        await until(
+            pilot,
+            lambda: app.current_name == "review" and app.screen.busy is None,
+            timeout=60,
+            what="the verdict",
+        )
         error = app.screen.error
         assert error is not None and error.code == 94 and "attestation" in error.message
         panel = app.screen.query_one(ErrorPanel)
@@ -307,10 +340,14 @@ async def test_keyboard_only_out_of_fields(py_repo: Repo) -> None:
 async def test_hand_written_changelog_is_proposed_for_writing(repo: Repo) -> None:
     """A changelog of prose entries: the TUI offers the entry to write, never
     the commit subjects, and will not go on until it is written."""
-    repo.commit("chore: initial commit", {
-        "pyproject.toml": '[project]\nname = "demo"\nversion = "3.0.1"\n',
-        "NEWS.md": "# Release notes\n\n## 3.0.1 — 2026-01-20\n\nThe cache survives a "
-                   "read-only directory.\n"})
+    repo.commit(
+        "chore: initial commit",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "3.0.1"\n',
+            "NEWS.md": "# Release notes\n\n## 3.0.1 — 2026-01-20\n\nThe cache survives a "
+            "read-only directory.\n",
+        },
+    )
     repo.tag("v3.0.1", "Release v3.0.1")
     repo.commit("feat: cache the plugin index")
     app = ShiplineApp(repo.path)
@@ -324,8 +361,9 @@ async def test_hand_written_changelog_is_proposed_for_writing(repo: Repo) -> Non
         await pilot.press("n")
         await pilot.pause()
         assert app.current_name == "changelog"  # refused to go on
-        editor.text = editor.text.replace("Describe this release here.",
-                                          "Start-up is twice as fast.")
+        editor.text = editor.text.replace(
+            "Describe this release here.", "Start-up is twice as fast."
+        )
         await pilot.pause(0.4)
         assert app.screen.blocker() is None
         assert "twice as fast" in app.options.changelog_entry

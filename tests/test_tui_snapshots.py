@@ -38,28 +38,29 @@ def _goto(name: str, *events: object):
         # a screen that crashed would leave an empty (and stable) snapshot behind
         assert pilot.app.current_name == name and pilot.app.is_running
         assert pilot.app.screen.query("Footer")
+
     return run_before
 
 
 def test_plan(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("plan"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("plan"))
 
 
 def test_plan_light_theme(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path, theme="textual-light"), terminal_size=SIZE,
-                        run_before=_goto("plan"))
+    assert snap_compare(
+        ShiplineApp(py_repo.path, theme="textual-light"),
+        terminal_size=SIZE,
+        run_before=_goto("plan"),
+    )
 
 
 def test_plan_error_in_place(py_repo: Repo, snap_compare) -> None:
     py_repo.write(".shipline/config.json", json.dumps({"release": {"tagPrefx": "v"}}))
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("plan"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("plan"))
 
 
 def test_version(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("version"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("version"))
 
 
 def test_changelog_with_missing_migration(py_repo: Repo, snap_compare) -> None:
@@ -84,44 +85,65 @@ def test_gates_live(py_repo: Repo, snap_compare) -> None:
         GateResult(name="tag is new", status="passed", detail="v1.3.0 does not exist"),
         StepFinished(step="preflight", status="ok"),
         StepStarted(step="gates", title="Run the release gates"),
-        GateResult(name="version consistent", status="passed", detail="1.3.0 everywhere",
-                   duration=0.01),
+        GateResult(
+            name="version consistent", status="passed", detail="1.3.0 everywhere", duration=0.01
+        ),
         GateResult(name="tests", status="running"),
         LogLine(step="gates", source="tests", text="collected 12 items", stream="stdout"),
-        LogLine(step="gates", source="tests", text="tests/test_api.py ........",
-                stream="stdout"),
+        LogLine(step="gates", source="tests", text="tests/test_api.py ........", stream="stdout"),
     ]
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("gates", *events))
+    assert snap_compare(
+        ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("gates", *events)
+    )
 
 
 def test_tag(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("tag"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("tag"))
 
 
 def test_publish(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("publish"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("publish"))
 
 
 def test_chain_live(py_repo: Repo, snap_compare) -> None:
     events = [
         ChainLink(link="commit", status="ok", detail={"sha": "3f2a" * 10, "tag": "v1.3.0"}),
-        ChainLink(link="build", status="ok", detail={
-            "builder": "https://github.com/acme/widgets/.github/workflows/release.yml",
-            "invocation": "run-42"}),
-        ChainLink(link="artifact", status="ok", name="demo-1.3.0-py3-none-any.whl",
-                  detail={"sha256": "9c" * 32, "size": 10422}),
-        ChainLink(link="artifact", status="ok", name="demo-1.3.0.tar.gz",
-                  detail={"sha256": "41" * 32, "size": 8120}),
-        ChainLink(link="attestation", status="ok", name="demo-1.3.0.intoto.jsonl",
-                  detail={"identity": "release@acme.example", "signature": "gpg"}),
-        ChainLink(link="registry", status="running", name="demo-1.3.0-py3-none-any.whl",
-                  detail={"registry": "http://127.0.0.1:8081"}),
+        ChainLink(
+            link="build",
+            status="ok",
+            detail={
+                "builder": "https://github.com/acme/widgets/.github/workflows/release.yml",
+                "invocation": "run-42",
+            },
+        ),
+        ChainLink(
+            link="artifact",
+            status="ok",
+            name="demo-1.3.0-py3-none-any.whl",
+            detail={"sha256": "9c" * 32, "size": 10422},
+        ),
+        ChainLink(
+            link="artifact",
+            status="ok",
+            name="demo-1.3.0.tar.gz",
+            detail={"sha256": "41" * 32, "size": 8120},
+        ),
+        ChainLink(
+            link="attestation",
+            status="ok",
+            name="demo-1.3.0.intoto.jsonl",
+            detail={"identity": "release@acme.example", "signature": "gpg"},
+        ),
+        ChainLink(
+            link="registry",
+            status="running",
+            name="demo-1.3.0-py3-none-any.whl",
+            detail={"registry": "http://127.0.0.1:8081"},
+        ),
     ]
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("chain", *events))
+    assert snap_compare(
+        ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("chain", *events)
+    )
 
 
 def test_summary_released(py_repo: Repo, snap_compare) -> None:
@@ -132,39 +154,57 @@ def test_summary_released(py_repo: Repo, snap_compare) -> None:
         StepFinished(step="changelog", status="ok", detail="entry for 1.3.0 in CHANGELOG.md"),
         StepStarted(step="push", title="Push"),
         StepFinished(step="push", status="ok", detail="pushed main and v1.3.0 to origin"),
-        Summary(command="release ship", ok=True, exit_code=0, data={
-            "version": "1.3.0", "tag": "v1.3.0", "commit": "3f2a" * 10, "pushed": True,
-            "message": "released v1.3.0"}),
+        Summary(
+            command="release ship",
+            ok=True,
+            exit_code=0,
+            data={
+                "version": "1.3.0",
+                "tag": "v1.3.0",
+                "commit": "3f2a" * 10,
+                "pushed": True,
+                "message": "released v1.3.0",
+            },
+        ),
     ]
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("summary", *events))
+    assert snap_compare(
+        ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("summary", *events)
+    )
 
 
 def test_history_empty(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("history"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("history"))
 
 
 def test_review_empty(py_repo: Repo, snap_compare) -> None:
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("review"))
+    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("review"))
 
 
 def test_push_confirmation(py_repo: Repo, snap_compare) -> None:
     async def run_before(pilot) -> None:
         await _goto("publish")(pilot)
-        pilot.app.push_screen(ConfirmScreen(
-            "Irreversible", "Push main and tag v1.3.0 to origin? This cannot be undone.",
-            yes="Push"))
+        pilot.app.push_screen(
+            ConfirmScreen(
+                "Irreversible",
+                "Push main and tag v1.3.0 to origin? This cannot be undone.",
+                yes="Push",
+            )
+        )
         await pilot.pause(0.3)
 
     assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_publish_with_artifacts_in_flight(py_repo: Repo, snap_compare) -> None:
-    configure(py_repo, {"artifacts": [
-        {"type": "python-package", "name": "demo", "registry": "http://127.0.0.1:8081"},
-        {"type": "tarball", "name": "demo-src", "registry": "file:///srv/releases"}]})
+    configure(
+        py_repo,
+        {
+            "artifacts": [
+                {"type": "python-package", "name": "demo", "registry": "http://127.0.0.1:8081"},
+                {"type": "tarball", "name": "demo-src", "registry": "file:///srv/releases"},
+            ]
+        },
+    )
     events = [
         StepFinished(step="tag", status="ok", detail="annotated tag v1.3.0"),
         StepStarted(step="artifacts", title="Build the artifacts"),
@@ -172,25 +212,46 @@ def test_publish_with_artifacts_in_flight(py_repo: Repo, snap_compare) -> None:
         ChainLink(link="build", status="ok", name="demo-src", detail={"type": "tarball"}),
         StepFinished(step="artifacts", status="ok", detail="3 file(s) built"),
         StepStarted(step="publish", title="Publish"),
-        ChainLink(link="registry", status="ok", name="demo", detail={
-            "reference": "http://127.0.0.1:8081/simple/demo/"}),
-        ChainLink(link="registry", status="running", name="demo-src",
-                  detail={"registry": "file:///srv/releases"}),
+        ChainLink(
+            link="registry",
+            status="ok",
+            name="demo",
+            detail={"reference": "http://127.0.0.1:8081/simple/demo/"},
+        ),
+        ChainLink(
+            link="registry",
+            status="running",
+            name="demo-src",
+            detail={"registry": "file:///srv/releases"},
+        ),
     ]
-    assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE,
-                        run_before=_goto("publish", *events))
+    assert snap_compare(
+        ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=_goto("publish", *events)
+    )
 
 
 def test_chain_failed_link_light_theme(py_repo: Repo, snap_compare) -> None:
     events = [
         ChainLink(link="commit", status="ok", detail={"sha": "3f2a" * 10, "tag": "v1.3.0"}),
         ChainLink(link="build", status="ok", name="demo", detail={"type": "python-package"}),
-        ChainLink(link="artifact", status="ok", name="demo-1.3.0.tar.gz",
-                  detail={"sha256": "41" * 32}),
-        ChainLink(link="attestation", status="ok", name="demo-1.3.0.intoto.jsonl",
-                  detail={"identity": "release@acme.example"}),
-        ChainLink(link="registry", status="failed", name="demo",
-                  detail={"error": "the registry serves other bytes (93)"}),
+        ChainLink(
+            link="artifact", status="ok", name="demo-1.3.0.tar.gz", detail={"sha256": "41" * 32}
+        ),
+        ChainLink(
+            link="attestation",
+            status="ok",
+            name="demo-1.3.0.intoto.jsonl",
+            detail={"identity": "release@acme.example"},
+        ),
+        ChainLink(
+            link="registry",
+            status="failed",
+            name="demo",
+            detail={"error": "the registry serves other bytes (93)"},
+        ),
     ]
-    assert snap_compare(ShiplineApp(py_repo.path, theme="textual-light"), terminal_size=SIZE,
-                        run_before=_goto("chain", *events))
+    assert snap_compare(
+        ShiplineApp(py_repo.path, theme="textual-light"),
+        terminal_size=SIZE,
+        run_before=_goto("chain", *events),
+    )

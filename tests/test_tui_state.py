@@ -23,8 +23,7 @@ def test_steps_gates_and_logs_fold_in_order() -> None:
     for event in [
         StepStarted(step="gates", title="Run the release gates"),
         GateResult(name="tests", status="running"),
-        LogLine(step="gates", source="tests", text="collected 3 items\n3 passed",
-                stream="stdout"),
+        LogLine(step="gates", source="tests", text="collected 3 items\n3 passed", stream="stdout"),
         GateResult(name="tests", status="passed", detail="passed", duration=1.25),
         StepFinished(step="gates", status="ok", detail="1 gates passed"),
         LogLine(step="record", text="recorded 1.3.0"),
@@ -32,8 +31,11 @@ def test_steps_gates_and_logs_fold_in_order() -> None:
         state.apply(event)
     assert state.steps["gates"].status == "ok" and state.current_step is None
     gate = state.gates["tests"]
-    assert (gate.status, gate.duration, gate.log) == \
-        ("passed", 1.25, ["collected 3 items", "3 passed"])
+    assert (gate.status, gate.duration, gate.log) == (
+        "passed",
+        1.25,
+        ["collected 3 items", "3 passed"],
+    )
     assert [e.text for e in state.log] == ["recorded 1.3.0"]
     assert state.events == 6 and not state.finished
 
@@ -49,13 +51,20 @@ def test_gate_log_without_source_goes_to_the_running_gate_and_is_capped() -> Non
 
 def test_chain_link_status_is_the_worst_of_its_artifacts() -> None:
     state = RunState()
-    state.apply(ChainLink(link="artifact", status="ok", name="demo-1.0.whl",
-                          detail={"sha256": "a" * 64}))
+    state.apply(
+        ChainLink(link="artifact", status="ok", name="demo-1.0.whl", detail={"sha256": "a" * 64})
+    )
     assert state.links["artifact"].status == "ok"
     state.apply(ChainLink(link="artifact", status="running", name="demo-1.0.tar.gz"))
     assert state.links["artifact"].status == "running"
-    state.apply(ChainLink(link="artifact", status="failed", name="demo-1.0.tar.gz",
-                          detail={"error": "digest mismatch"}))
+    state.apply(
+        ChainLink(
+            link="artifact",
+            status="failed",
+            name="demo-1.0.tar.gz",
+            detail={"error": "digest mismatch"},
+        )
+    )
     assert state.links["artifact"].status == "failed"
     assert state.links["artifact"].entries["demo-1.0.whl"]["sha256"] == "a" * 64
     assert state.links["registry"].status == "pending"
@@ -63,12 +72,26 @@ def test_chain_link_status_is_the_worst_of_its_artifacts() -> None:
 
 def test_progress_files_commands_error_and_summary() -> None:
     state = RunState()
-    state.apply(StepProgress(step="publish", detail="demo.whl: uploading",
-                             artifact="demo.whl", action="uploading", done=512,
-                             total=2048))
-    state.apply(StepProgress(step="publish", detail="demo.whl: uploading",
-                             artifact="demo.whl", action="uploading", done=2048,
-                             total=2048))
+    state.apply(
+        StepProgress(
+            step="publish",
+            detail="demo.whl: uploading",
+            artifact="demo.whl",
+            action="uploading",
+            done=512,
+            total=2048,
+        )
+    )
+    state.apply(
+        StepProgress(
+            step="publish",
+            detail="demo.whl: uploading",
+            artifact="demo.whl",
+            action="uploading",
+            done=2048,
+            total=2048,
+        )
+    )
     state.apply(StepProgress(step="publish", detail="checking the registry"))  # no bar
     assert list(state.transfers) == [("demo.whl", "publish")]
     assert state.transfers[("demo.whl", "publish")].done == 2048

@@ -23,8 +23,9 @@ class Tmux:
         self.socket = f"shipline-test-{uuid.uuid4().hex[:8]}"
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                              text=True, timeout=20)
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
         return done.stdout
 
     def screen(self) -> str:
@@ -50,8 +51,17 @@ def tmux() -> Iterator[Tmux]:
 
 def test_shipline_opens_the_tui_at_80x24(py_repo: Repo, tmux: Tmux) -> None:
     env = f"HOME={os.environ['HOME']} GIT_CONFIG_GLOBAL={os.environ['GIT_CONFIG_GLOBAL']}"
-    tmux.run("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
-             f"cd {py_repo.path} && env {env} TERM=xterm-256color {EXE}; sleep 30")
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        f"cd {py_repo.path} && env {env} TERM=xterm-256color {EXE}; sleep 30",
+    )
     screen = tmux.wait_for("Inferred bump")
     lines = screen.splitlines()
     assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)

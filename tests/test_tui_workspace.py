@@ -49,12 +49,21 @@ async def test_toggling_a_package_plans_the_train_again(repo: Repo) -> None:
         table = app.screen.query_one("#packages")
         table.focus()
         await pilot.press("space")  # @acme/cli out
-        await until(pilot, lambda: not app.planning and app.train is not None and
-                    [p.name for p in app.train.releasing] == ["@acme/core"],
-                    what="cli left out")
+        await until(
+            pilot,
+            lambda: (
+                not app.planning
+                and app.train is not None
+                and [p.name for p in app.train.releasing] == ["@acme/core"]
+            ),
+            what="cli left out",
+        )
         await pilot.press("down", "down", "down", "space")  # @acme/write in, with no commits
-        await until(pilot, lambda: not app.planning and
-                    "@acme/write" in app.train_picks, what="write picked")
+        await until(
+            pilot,
+            lambda: not app.planning and "@acme/write" in app.train_picks,
+            what="write picked",
+        )
         write = next(p for p in app.train.packages if p.name == "@acme/write")
         assert not write.selected
         assert write.reasons[-1] == "no commits of its own since its last release"

@@ -40,8 +40,9 @@ from tests.sigstore_standin import (  # noqa: F401 (standin_fixture is the fixtu
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -65,8 +66,7 @@ def _refused(cli: Any, code: int, *args: Any, folder: Path | None = None) -> str
     return first
 
 
-def _gh(work: Path, *extra: str, artifact: str = GH_ARTIFACT,
-        bundle: str = GH_BUNDLE) -> list[Any]:
+def _gh(work: Path, *extra: str, artifact: str = GH_ARTIFACT, bundle: str = GH_BUNDLE) -> list[Any]:
     return [work / artifact, "--bundle", work / bundle, *extra]
 
 
@@ -87,14 +87,20 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return attempts
 
 
-def test_public_bundle_verifies_offline_with_the_shipped_root(cli: Any, work: Path,
-                                                             no_network: list[object]) -> None:
-    result = cli("--output", "json", "verify-artifact",
-                 *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER))
+def test_public_bundle_verifies_offline_with_the_shipped_root(
+    cli: Any, work: Path, no_network: list[object]
+) -> None:
+    result = cli(
+        "--output",
+        "json",
+        "verify-artifact",
+        *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER),
+    )
     assert result.code == 0, result.err
     data = result.summary["data"]
-    assert data["sha256"] == GH_SHA256 == hashlib.sha256(
-        (work / GH_ARTIFACT).read_bytes()).hexdigest()
+    assert (
+        data["sha256"] == GH_SHA256 == hashlib.sha256((work / GH_ARTIFACT).read_bytes()).hexdigest()
+    )
     assert (data["identity"], data["issuer"]) == (GH_IDENTITY, GH_ISSUER)
     assert data["logIndex"] == GH_LOG_INDEX
     assert data["integratedTime"].startswith("2024-06-10T")
@@ -105,13 +111,24 @@ def test_public_bundle_verifies_offline_with_the_shipped_root(cli: Any, work: Pa
 
 
 def test_public_bundle_with_an_identity_regexp(cli: Any, work: Path) -> None:
-    result = cli("verify-artifact", *_gh(
-        work, "--identity-regexp", r"https://github\.com/trailofbits/.+@refs/tags/v.+",
-        "--issuer", GH_ISSUER))
+    result = cli(
+        "verify-artifact",
+        *_gh(
+            work,
+            "--identity-regexp",
+            r"https://github\.com/trailofbits/.+@refs/tags/v.+",
+            "--issuer",
+            GH_ISSUER,
+        ),
+    )
     assert result.code == 0, result.err
     assert GH_IDENTITY in result.out
-    _refused(cli, 92, *_gh(work, "--identity-regexp", r"https://github\.com/evil/.+",
-                           "--issuer", GH_ISSUER), folder=work)
+    _refused(
+        cli,
+        92,
+        *_gh(work, "--identity-regexp", r"https://github\.com/evil/.+", "--issuer", GH_ISSUER),
+        folder=work,
+    )
 
 
 def test_flipped_artifact_byte_is_93(cli: Any, work: Path) -> None:
@@ -119,8 +136,9 @@ def test_flipped_artifact_byte_is_93(cli: Any, work: Path) -> None:
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0x20
     artifact.write_bytes(bytes(data))
-    line = _refused(cli, 93, *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER),
-                    folder=work)
+    line = _refused(
+        cli, 93, *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER), folder=work
+    )
     assert GH_SHA256 in line
 
 
@@ -150,76 +168,140 @@ def test_wrong_identity_is_92(cli: Any, work: Path) -> None:
 
 
 def test_wrong_issuer_is_92(cli: Any, work: Path) -> None:
-    line = _refused(cli, 92, *_gh(work, "--identity", GH_IDENTITY, "--issuer",
-                                  "https://accounts.google.com"), folder=work)
+    line = _refused(
+        cli,
+        92,
+        *_gh(work, "--identity", GH_IDENTITY, "--issuer", "https://accounts.google.com"),
+        folder=work,
+    )
     assert GH_ISSUER in line
 
 
 def test_renamed_artifact_is_94(cli: Any, work: Path) -> None:
     renamed = work / "pypi_attestation_models-9.9.9.tar.gz"
     shutil.copyfile(work / GH_ARTIFACT, renamed)
-    result = cli("verify-artifact", renamed, "--bundle", work / GH_BUNDLE,
-                 "--identity", GH_IDENTITY, "--issuer", GH_ISSUER)
+    result = cli(
+        "verify-artifact",
+        renamed,
+        "--bundle",
+        work / GH_BUNDLE,
+        "--identity",
+        GH_IDENTITY,
+        "--issuer",
+        GH_ISSUER,
+    )
     assert result.code == 94
     assert "renamed" in result.err and GH_ARTIFACT in result.err
 
 
 def test_bundle_of_another_artifact_is_94(cli: Any, work: Path) -> None:
-    _refused(cli, 94, *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER,
-                           artifact=STAGING_ARTIFACT), folder=work)
+    _refused(
+        cli,
+        94,
+        *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER, artifact=STAGING_ARTIFACT),
+        folder=work,
+    )
 
 
 def test_staging_bundle_is_not_trusted_by_the_production_root(
-        cli: Any, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    args = _gh(work, "--identity", STAGING_IDENTITY, "--issuer", STAGING_ISSUER,
-               artifact=STAGING_ARTIFACT, bundle=STAGING_BUNDLE)
+    cli: Any, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = _gh(
+        work,
+        "--identity",
+        STAGING_IDENTITY,
+        "--issuer",
+        STAGING_ISSUER,
+        artifact=STAGING_ARTIFACT,
+        bundle=STAGING_BUNDLE,
+    )
     line = _refused(cli, 92, *args, folder=work)
     assert "does not chain to the pinned trusted root" in line
     # the same bundle verifies once the staging root (also shipped in the wheel) is pinned
-    staging_root = Path(str(resources.files("sigstore._store")
-                            / "https%3A%2F%2Ftuf-repo-cdn.sigstage.dev" / "trusted_root.json"))
+    staging_root = Path(
+        str(
+            resources.files("sigstore._store")
+            / "https%3A%2F%2Ftuf-repo-cdn.sigstage.dev"
+            / "trusted_root.json"
+        )
+    )
     monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(staging_root))
     result = cli("verify-artifact", *args)
     assert result.code == 0, result.err
 
 
-@pytest.mark.parametrize("content", [b"", b"not json", b"[1, 2]", b'{"mediaType": "x"}',
-                                     b'{"a": 1, "a": 2}'])
+@pytest.mark.parametrize(
+    "content", [b"", b"not json", b"[1, 2]", b'{"mediaType": "x"}', b'{"a": 1, "a": 2}']
+)
 def test_malformed_bundle_file_is_94(cli: Any, work: Path, content: bytes) -> None:
     (work / GH_BUNDLE).write_bytes(content)
     _refused(cli, 94, *_gh(work, "--identity", GH_IDENTITY, "--issuer", GH_ISSUER), folder=work)
 
 
-@pytest.mark.parametrize("args", [
-    ["--identity", GH_IDENTITY],                                   # no issuer
-    ["--issuer", GH_ISSUER],                                       # no identity
-    ["--identity-regexp", "(", "--issuer", GH_ISSUER],             # bad regexp
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--identity", GH_IDENTITY],  # no issuer
+        ["--issuer", GH_ISSUER],  # no identity
+        ["--identity-regexp", "(", "--issuer", GH_ISSUER],  # bad regexp
+    ],
+)
 def test_usage_errors_are_2(cli: Any, work: Path, args: list[str]) -> None:
     _refused(cli, 2, *_gh(work, *args), folder=work)
 
 
 def test_missing_files_are_2(cli: Any, work: Path) -> None:
-    _refused(cli, 2, work / "absent.tar.gz", "--bundle", work / GH_BUNDLE, "--identity",
-             GH_IDENTITY, "--issuer", GH_ISSUER, folder=work)
-    _refused(cli, 2, work / GH_ARTIFACT, "--bundle", work / "absent.sigstore", "--identity",
-             GH_IDENTITY, "--issuer", GH_ISSUER, folder=work)
+    _refused(
+        cli,
+        2,
+        work / "absent.tar.gz",
+        "--bundle",
+        work / GH_BUNDLE,
+        "--identity",
+        GH_IDENTITY,
+        "--issuer",
+        GH_ISSUER,
+        folder=work,
+    )
+    _refused(
+        cli,
+        2,
+        work / GH_ARTIFACT,
+        "--bundle",
+        work / "absent.sigstore",
+        "--identity",
+        GH_IDENTITY,
+        "--issuer",
+        GH_ISSUER,
+        folder=work,
+    )
 
 
 # --- stand-in bundles through the CLI -------------------------------------------
 
 
-def test_standin_bundle_needs_its_trusted_root(cli: Any, standin: Standin, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standin_bundle_needs_its_trusted_root(
+    cli: Any, standin: Standin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     artifact = tmp_path / "app-2.0.0.tar.gz"
     artifact.write_bytes(b"app bytes")
     statement = in_toto_statement({artifact.name: hashlib.sha256(b"app bytes").hexdigest()})
-    result = keyless.sign_statement(statement, trust_config=standin.trust_config(),
-                                    identity_token=standin.oidc.token(email="ci@example.com"))
+    result = keyless.sign_statement(
+        statement,
+        trust_config=standin.trust_config(),
+        identity_token=standin.oidc.token(email="ci@example.com"),
+    )
     bundle = tmp_path / "app.sigstore.json"
     bundle.write_text(json.dumps(result["bundle"]))
-    args = [artifact, "--bundle", bundle, "--identity", "ci@example.com",
-            "--issuer", standin.oidc.url]
+    args = [
+        artifact,
+        "--bundle",
+        bundle,
+        "--identity",
+        "ci@example.com",
+        "--issuer",
+        standin.oidc.url,
+    ]
     _refused(cli, 92, *args, folder=tmp_path)  # the production root does not know it
 
     monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
@@ -235,8 +317,10 @@ def test_standin_bundle_needs_its_trusted_root(cli: Any, standin: Standin, tmp_p
 def gpg_pair() -> Iterator[tuple[GpgKey, GpgKey]]:
     """Two signing keys in the same GNUPGHOME: the release key and another."""
     with GpgHome() as home:
-        yield (home.generate("Release Key <release@example.com>"),
-               home.generate("Other Key <other@example.com>"))
+        yield (
+            home.generate("Release Key <release@example.com>"),
+            home.generate("Other Key <other@example.com>"),
+        )
 
 
 @pytest.fixture
@@ -249,23 +333,25 @@ def signed(tmp_path: Path, gpg_pair: tuple[GpgKey, GpgKey]) -> tuple[Path, Path,
     return artifact, signature, key
 
 
-def test_gpg_good_signature(cli: Any, signed: tuple[Path, Path, Path],
-                            gpg_pair: tuple[GpgKey, GpgKey]) -> None:
+def test_gpg_good_signature(
+    cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey]
+) -> None:
     artifact, signature, key = signed
-    result = cli("--output", "json", "verify-artifact", artifact, "--signature", signature,
-                 "--key", key)
+    result = cli(
+        "--output", "json", "verify-artifact", artifact, "--signature", signature, "--key", key
+    )
     assert result.code == 0, result.err
     data = result.summary["data"]
     assert data["fingerprint"] == gpg_pair[0].fingerprint
     assert data["sha256"] == hashlib.sha256(artifact.read_bytes()).hexdigest()
 
 
-def test_gpg_binary_public_key(cli: Any, signed: tuple[Path, Path, Path],
-                               gpg_pair: tuple[GpgKey, GpgKey], tmp_path: Path) -> None:
+def test_gpg_binary_public_key(
+    cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey], tmp_path: Path
+) -> None:
     artifact, signature, _ = signed
     binary = gpg_pair[0].export_public(tmp_path / "release.pub.gpg", armor=False)
-    assert cli("verify-artifact", artifact, "--signature", signature, "--key",
-               binary).code == 0
+    assert cli("verify-artifact", artifact, "--signature", signature, "--key", binary).code == 0
 
 
 def test_gpg_flipped_byte_is_92(cli: Any, signed: tuple[Path, Path, Path]) -> None:
@@ -273,53 +359,60 @@ def test_gpg_flipped_byte_is_92(cli: Any, signed: tuple[Path, Path, Path]) -> No
     data = bytearray(artifact.read_bytes())
     data[100] ^= 0x01
     artifact.write_bytes(bytes(data))
-    line = _refused(cli, 92, artifact, "--signature", signature, "--key", key,
-                    folder=artifact.parent)
+    line = _refused(
+        cli, 92, artifact, "--signature", signature, "--key", key, folder=artifact.parent
+    )
     assert "BADSIG" in line
 
 
 def test_gpg_signature_by_another_key_of_the_same_ring_is_92(
-        cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey]) -> None:
+    cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey]
+) -> None:
     artifact, signature, key = signed
     gpg_pair[1].detach_sign(artifact, signature)  # the other key, same GNUPGHOME
     _refused(cli, 92, artifact, "--signature", signature, "--key", key, folder=artifact.parent)
 
 
 def test_gpg_key_file_holding_both_keys_names_the_real_signer(
-        cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey],
-        tmp_path: Path) -> None:
+    cli: Any, signed: tuple[Path, Path, Path], gpg_pair: tuple[GpgKey, GpgKey], tmp_path: Path
+) -> None:
     artifact, signature, _ = signed
     release, other = gpg_pair
     both = tmp_path / "both.pub.asc"
-    both.write_bytes(release.export_public(tmp_path / "r.asc").read_bytes()
-                     + other.export_public(tmp_path / "o.asc").read_bytes())
+    both.write_bytes(
+        release.export_public(tmp_path / "r.asc").read_bytes()
+        + other.export_public(tmp_path / "o.asc").read_bytes()
+    )
     other.detach_sign(artifact, signature)
-    result = cli("--output", "json", "verify-artifact", artifact, "--signature", signature,
-                 "--key", both)
+    result = cli(
+        "--output", "json", "verify-artifact", artifact, "--signature", signature, "--key", both
+    )
     assert result.code == 0, result.err
     assert result.summary["data"]["fingerprint"] == other.fingerprint
 
 
 def test_gpg_junk_signature_is_92(cli: Any, signed: tuple[Path, Path, Path]) -> None:
     artifact, signature, key = signed
-    signature.write_text("-----BEGIN PGP SIGNATURE-----\n\nbm90IGEgc2lnbmF0dXJl\n"
-                         "-----END PGP SIGNATURE-----\n")
+    signature.write_text(
+        "-----BEGIN PGP SIGNATURE-----\n\nbm90IGEgc2lnbmF0dXJl\n-----END PGP SIGNATURE-----\n"
+    )
     _refused(cli, 92, artifact, "--signature", signature, "--key", key, folder=artifact.parent)
 
 
-def test_gpg_usage_errors_are_2(cli: Any, signed: tuple[Path, Path, Path],
-                                tmp_path: Path) -> None:
+def test_gpg_usage_errors_are_2(cli: Any, signed: tuple[Path, Path, Path], tmp_path: Path) -> None:
     artifact, signature, key = signed
     empty = tmp_path / "empty.asc"
     empty.write_text("")
     _refused(cli, 2, artifact, "--signature", signature, "--key", empty, folder=tmp_path)
-    _refused(cli, 2, artifact, "--signature", tmp_path / "absent.asc", "--key", key,
-             folder=tmp_path)
+    _refused(
+        cli, 2, artifact, "--signature", tmp_path / "absent.asc", "--key", key, folder=tmp_path
+    )
     _refused(cli, 2, artifact, "--signature", signature, folder=tmp_path)
 
 
-def test_gpgv_missing_is_2_not_a_traceback(signed: tuple[Path, Path, Path], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gpgv_missing_is_2_not_a_traceback(
+    signed: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from shipline.domain.errors import ExitCode, ShiplineError
     from shipline.domain.signing.gpg_artifact import verify_artifact_gpg
 

@@ -175,33 +175,41 @@ def _files(v: str) -> dict[str, str]:
     for p in PLATFORMS:
         os_, cpu = p.split("-")
         out[f"npm/cli-{p}/package.json"] = PLATFORM.format(
-            p=p, v=v, os=os_, cpu=cpu, exe=".exe" if os_ == "win32" else "")
+            p=p, v=v, os=os_, cpu=cpu, exe=".exe" if os_ == "win32" else ""
+        )
     return out
 
 
 @pytest.fixture
 def cargo_repo(repo: Repo) -> Repo:
     """driftwood: v2.12.0, then the release commit of v2.13.0, then a feature."""
-    repo.commit("feat: drift forecasts", {
-        **_files("2.12.0"), "crates/core/src/lib.rs": "pub fn drift() {}\n",
-        "crates/cli/src/main.rs": "fn main() {}\n",
-        "CHANGELOG.md": "# Changelog\n\n## [2.12.0] - 2025-11-02\n\n- forecasts\n"})
+    repo.commit(
+        "feat: drift forecasts",
+        {
+            **_files("2.12.0"),
+            "crates/core/src/lib.rs": "pub fn drift() {}\n",
+            "crates/cli/src/main.rs": "fn main() {}\n",
+            "CHANGELOG.md": "# Changelog\n\n## [2.12.0] - 2025-11-02\n\n- forecasts\n",
+        },
+    )
     repo.tag("v2.12.0", "Release v2.12.0")
     repo.commit("fix(core): slack water at midnight")
-    repo.commit("chore: release v2.13.0", {
-        **_files("2.13.0"), "CHANGELOG.md": "# Changelog\n\n## [2.13.0] - 2025-12-14\n\n- slack "
-        "water\n\n## [2.12.0] - 2025-11-02\n\n- forecasts\n"})
+    repo.commit(
+        "chore: release v2.13.0",
+        {
+            **_files("2.13.0"),
+            "CHANGELOG.md": "# Changelog\n\n## [2.13.0] - 2025-12-14\n\n- slack "
+            "water\n\n## [2.12.0] - 2025-11-02\n\n- forecasts\n",
+        },
+    )
     repo.tag("v2.13.0", "Release v2.13.0")
     repo.commit("feat(core): tide-aware scheduling")
     return repo
 
 
-
-def test_cargo_workspace_and_npm_wrapper_commit_is_the_maintainers(cargo_repo: Repo,
-                                                                   cli) -> None:
+def test_cargo_workspace_and_npm_wrapper_commit_is_the_maintainers(cargo_repo: Repo, cli) -> None:
     expected = hand_release_diff(cargo_repo, _files("2.14.0"), "chore(release): 2.14.0")
-    result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push",
-                 "--no-changelog")
+    result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert cargo_repo.git("show", "--format=", "HEAD") == expected
     for rel, text in _files("2.14.0").items():
@@ -211,22 +219,36 @@ def test_cargo_workspace_and_npm_wrapper_commit_is_the_maintainers(cargo_repo: R
     assert 'name = "itoa"\nversion = "2.13.0"' in (cargo_repo.path / "Cargo.lock").read_text()
 
 
-def test_init_proposes_every_file_and_the_config_ships_the_same_commit(cargo_repo: Repo,
-                                                                       cli) -> None:
-    result = cli("-C", cargo_repo.path, "--output", "json", "init", "--yes",
-                 "--gate", "cargo test=", "--artifact", "none")
+def test_init_proposes_every_file_and_the_config_ships_the_same_commit(
+    cargo_repo: Repo, cli
+) -> None:
+    result = cli(
+        "-C",
+        cargo_repo.path,
+        "--output",
+        "json",
+        "init",
+        "--yes",
+        "--gate",
+        "cargo test=",
+        "--artifact",
+        "none",
+    )
     assert result.code == 0, result.err
     config = json.loads((cargo_repo.path / ".shipline/config.json").read_text())
     bumped = config["release"]["versionBump"]
-    for rel in ("Cargo.toml", "crates/cli/Cargo.toml", "npm/driftwood/package.json",
-                "npm/driftwood/package-lock.json", *(f"npm/cli-{p}/package.json"
-                                                     for p in PLATFORMS)):
+    for rel in (
+        "Cargo.toml",
+        "crates/cli/Cargo.toml",
+        "npm/driftwood/package.json",
+        "npm/driftwood/package-lock.json",
+        *(f"npm/cli-{p}/package.json" for p in PLATFORMS),
+    ):
         assert rel in bumped, (rel, bumped)
     cargo_repo.git("add", "-A")
     cargo_repo.git("commit", "-q", "-m", "chore: configure shipline")
     expected = hand_release_diff(cargo_repo, _files("2.14.0"), "chore(release): 2.14.0")
-    result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push",
-                 "--no-changelog")
+    result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     assert cargo_repo.git("show", "--format=", "HEAD") == expected
 
@@ -236,8 +258,14 @@ def test_cargo_lock_without_the_workspace_crates_is_55(cargo_repo: Repo, cli) ->
     start = lock.index('[[package]]\nname = "driftwood"\n')
     end = lock.index('[[package]]\nname = "itoa"')
     cargo_repo.commit("chore: trim the lock", {"Cargo.lock": lock[:start] + lock[end:]})
-    cargo_repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(
-        {"release": {"versionBump": ["Cargo.toml", "Cargo.lock"]}})})
+    cargo_repo.commit(
+        "chore: configure shipline",
+        {
+            ".shipline/config.json": json.dumps(
+                {"release": {"versionBump": ["Cargo.toml", "Cargo.lock"]}}
+            )
+        },
+    )
     before = cargo_repo.snapshot()
     result = cli("-C", cargo_repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 55, result.err

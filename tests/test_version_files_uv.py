@@ -119,8 +119,9 @@ def _files(v: str) -> dict[str, str]:
         "src/tidewater/__version__.py": VERSION_PY.format(v=v),
         "uv.lock": UV_LOCK.format(v=v),
         # the plugins caught up with 0.8.1 in the same commit: a trap, not the project
-        "requirements/docs.txt": REQUIREMENTS.format(v=v, plugins="0.7.0" if v == "0.8.0"
-                                                     else "0.8.1"),
+        "requirements/docs.txt": REQUIREMENTS.format(
+            v=v, plugins="0.7.0" if v == "0.8.0" else "0.8.1"
+        ),
         "docs/install.md": INSTALL_MD.format(v=v),
     }
 
@@ -128,27 +129,37 @@ def _files(v: str) -> dict[str, str]:
 @pytest.fixture
 def uv_repo(repo: Repo) -> Repo:
     """tidewater: released as v0.8.0 and v0.8.1, a feature since."""
-    repo.commit("feat: tide tables", {**_files("0.8.0"), "README.md": "# tidewater\n",
-                                      "CHANGELOG.md": "# Changelog\n\n## 0.8.0\n\n- first\n"})
+    repo.commit(
+        "feat: tide tables",
+        {
+            **_files("0.8.0"),
+            "README.md": "# tidewater\n",
+            "CHANGELOG.md": "# Changelog\n\n## 0.8.0\n\n- first\n",
+        },
+    )
     repo.tag("v0.8.0", "Release v0.8.0")
     repo.commit("fix: leap seconds")
-    repo.commit("chore(release): 0.8.1", {
-        **_files("0.8.1"),
-        "CHANGELOG.md": "# Changelog\n\n## 0.8.1\n\n- leap seconds\n\n## 0.8.0\n\n- first\n"})
+    repo.commit(
+        "chore(release): 0.8.1",
+        {
+            **_files("0.8.1"),
+            "CHANGELOG.md": "# Changelog\n\n## 0.8.1\n\n- leap seconds\n\n## 0.8.0\n\n- first\n",
+        },
+    )
     repo.tag("v0.8.1", "Release v0.8.1")
     repo.commit("feat(cli): --station filter")
     return repo
 
 
-
 def test_uv_release_commit_is_the_maintainers(uv_repo: Repo, cli) -> None:
     plan = cli("-C", uv_repo.path, "release", "plan", "--no-push")
     assert plan.code == 0, plan.err
-    for why in ("uv.lock: the lock file of pyproject.toml",
-                "packages/tidewater-core/pyproject.toml: a member of the uv workspace in "
-                "pyproject.toml",
-                "src/tidewater/__version__.py: the release commit of v0.8.1 bumped it",
-                "docs/install.md: the release commit of v0.8.1 bumped it"):
+    for why in (
+        "uv.lock: the lock file of pyproject.toml",
+        "packages/tidewater-core/pyproject.toml: a member of the uv workspace in pyproject.toml",
+        "src/tidewater/__version__.py: the release commit of v0.8.1 bumped it",
+        "docs/install.md: the release commit of v0.8.1 bumped it",
+    ):
         assert why in plan.out, plan.out
     expected = hand_release_diff(uv_repo, _files("0.9.0"), "chore(release): 0.9.0")
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
@@ -158,22 +169,24 @@ def test_uv_release_commit_is_the_maintainers(uv_repo: Repo, cli) -> None:
         assert (uv_repo.path / rel).read_text() == text
     # the traps stayed: a registry package at the same version, a prose mention
     lock = (uv_repo.path / "uv.lock").read_text()
-    assert 'name = "h11"\nversion = "0.8.1"' in lock and '"h11>=0.8.1"' in \
-        (uv_repo.path / "pyproject.toml").read_text()
+    assert (
+        'name = "h11"\nversion = "0.8.1"' in lock
+        and '"h11>=0.8.1"' in (uv_repo.path / "pyproject.toml").read_text()
+    )
     assert "new in 0.8.0" in (uv_repo.path / "docs/install.md").read_text()
 
 
 def test_pep440_prerelease_in_python_files_semver_in_the_tag(uv_repo: Repo, cli) -> None:
-    result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog",
-                 "--pre", "rc")
+    result = cli(
+        "-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog", "--pre", "rc"
+    )
     assert result.code == 0, result.err
     assert uv_repo.git("describe", "--tags") == "v0.9.0-rc.1"
     for rel, text in _files("0.9.0rc1").items():
         if rel != "docs/install.md":
             assert (uv_repo.path / rel).read_text() == text, rel
     # the docs page names the tag: SemVer, like the tag
-    assert (uv_repo.path / "docs/install.md").read_text() == \
-        INSTALL_MD.format(v="0.9.0-rc.1")
+    assert (uv_repo.path / "docs/install.md").read_text() == INSTALL_MD.format(v="0.9.0-rc.1")
     uv_repo.commit("fix: tide offsets")
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
@@ -183,8 +196,10 @@ def test_pep440_prerelease_in_python_files_semver_in_the_tag(uv_repo: Repo, cli)
 
 
 def _configure(repo: Repo, files: list) -> None:
-    repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(
-        {"release": {"versionBump": files}}, indent=2) + "\n"})
+    repo.commit(
+        "chore: configure shipline",
+        {".shipline/config.json": json.dumps({"release": {"versionBump": files}}, indent=2) + "\n"},
+    )
 
 
 def test_configured_files_that_leave_the_old_version_behind_are_55(uv_repo: Repo, cli) -> None:
@@ -192,8 +207,7 @@ def test_configured_files_that_leave_the_old_version_behind_are_55(uv_repo: Repo
     before = uv_repo.snapshot()
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 55, result.err
-    for where in ("src/tidewater/__version__.py:3", "requirements/docs.txt:2",
-                  "docs/install.md:5"):
+    for where in ("src/tidewater/__version__.py:3", "requirements/docs.txt:2", "docs/install.md:5"):
         assert where in result.err
     assert "fix: add the file to release.versionBump" in result.err
     assert "Traceback" not in result.err
@@ -204,13 +218,20 @@ def test_configured_files_that_leave_the_old_version_behind_are_55(uv_repo: Repo
 
 def test_lock_file_without_the_projects_entry_is_55_with_the_fix(uv_repo: Repo, cli) -> None:
     lock = UV_LOCK.format(v="0.8.1")
-    lock = lock[:lock.index('[[package]]\nname = "tidewater"\n')]
+    lock = lock[: lock.index('[[package]]\nname = "tidewater"\n')]
     uv_repo.commit("chore: prune the lock", {"uv.lock": lock})
-    _configure(uv_repo, ["pyproject.toml", "packages/tidewater-core/pyproject.toml", "uv.lock",
-                         "src/tidewater/__version__.py",
-                         {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
-                         {"path": "docs/install.md", "pattern": "v{version}/"},
-                         {"path": "docs/install.md", "pattern": "tidewater-{version}.tar"}])
+    _configure(
+        uv_repo,
+        [
+            "pyproject.toml",
+            "packages/tidewater-core/pyproject.toml",
+            "uv.lock",
+            "src/tidewater/__version__.py",
+            {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
+            {"path": "docs/install.md", "pattern": "v{version}/"},
+            {"path": "docs/install.md", "pattern": "tidewater-{version}.tar"},
+        ],
+    )
     before = uv_repo.snapshot()
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 55, result.err
@@ -224,25 +245,43 @@ def test_stale_lock_entry_names_the_recorded_version(uv_repo: Repo, cli) -> None
     _configure(uv_repo, ["pyproject.toml", "uv.lock"])
     result = cli("-C", uv_repo.path, "release", "plan", "--no-push")
     assert result.code == 55
-    assert "uv.lock: the project's entries record tidewater 0.8.0, tidewater-core 0.8.0, " \
-        "not 0.8.1" in result.err and "uv lock" in result.err
+    assert (
+        "uv.lock: the project's entries record tidewater 0.8.0, tidewater-core 0.8.0, not 0.8.1"
+        in result.err
+        and "uv lock" in result.err
+    )
 
 
 def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
-    result = cli("-C", uv_repo.path, "--output", "json", "init", "--yes", "--gate", "pytest=",
-                 "--artifact", "none")
+    result = cli(
+        "-C",
+        uv_repo.path,
+        "--output",
+        "json",
+        "init",
+        "--yes",
+        "--gate",
+        "pytest=",
+        "--artifact",
+        "none",
+    )
     assert result.code == 0, result.err
     assert "version file src/tidewater/__version__.py: __version__" in result.out
-    assert "version file requirements/docs.txt (tidewater=={version}): requirements pinning " \
+    assert (
+        "version file requirements/docs.txt (tidewater=={version}): requirements pinning "
         "the project" in result.out
+    )
     assert "bumped with the version in v0.8.1's release commit" in result.out
     config = json.loads((uv_repo.path / ".shipline/config.json").read_text())
     assert config["release"]["versionBump"] == [
         "pyproject.toml",
         "src/tidewater/__version__.py",
         {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
-        {"path": "docs/install.md", "pattern": "https://github.com/tide/tidewater/releases/"
-                                               "download/v{version}/tidewater-{version}.tar.gz"},
+        {
+            "path": "docs/install.md",
+            "pattern": "https://github.com/tide/tidewater/releases/"
+            "download/v{version}/tidewater-{version}.tar.gz",
+        },
     ]
     uv_repo.git("add", "-A")
     uv_repo.git("commit", "-q", "-m", "chore: configure shipline")
@@ -253,11 +292,27 @@ def test_init_proposes_what_the_last_release_bumped(uv_repo: Repo, cli) -> None:
 
 
 def test_a_failing_gate_puts_every_bumped_file_back(uv_repo: Repo, cli) -> None:
-    uv_repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(
-        {"release": {"gates": [{"name": "tests", "run": "exit 3"}], "versionBump": [
-            "pyproject.toml", "src/tidewater/__version__.py",
-            {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
-            {"path": "docs/install.md", "pattern": "v{version}/tidewater-{version}.tar"}]}})})
+    uv_repo.commit(
+        "chore: configure shipline",
+        {
+            ".shipline/config.json": json.dumps(
+                {
+                    "release": {
+                        "gates": [{"name": "tests", "run": "exit 3"}],
+                        "versionBump": [
+                            "pyproject.toml",
+                            "src/tidewater/__version__.py",
+                            {"path": "requirements/docs.txt", "pattern": "tidewater=={version}"},
+                            {
+                                "path": "docs/install.md",
+                                "pattern": "v{version}/tidewater-{version}.tar",
+                            },
+                        ],
+                    }
+                }
+            )
+        },
+    )
     before = uv_repo.snapshot()
     result = cli("-C", uv_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 54, result.err

@@ -47,27 +47,32 @@ CONFIG = {"release": {"versionBump": ["package.json", "README.md", "deploy/value
 
 
 def _files(v: str) -> dict[str, str]:
-    return {"README.md": README.format(v=v), "deploy/values.yaml": VALUES.format(v=v),
-            "package.json": PACKAGE.format(v=v)}
+    return {
+        "README.md": README.format(v=v),
+        "deploy/values.yaml": VALUES.format(v=v),
+        "package.json": PACKAGE.format(v=v),
+    }
 
 
 @pytest.fixture
 def marker_repo(repo: Repo) -> Repo:
-    repo.commit("feat: skiff", {**_files("3.4.1"),
-                                ".shipline/config.json": json.dumps(CONFIG, indent=2)})
+    repo.commit(
+        "feat: skiff", {**_files("3.4.1"), ".shipline/config.json": json.dumps(CONFIG, indent=2)}
+    )
     repo.tag("v3.4.1", "Release v3.4.1")
     repo.commit("fix: retry uploads")
     return repo
 
 
 def test_marked_lines_and_blocks_are_bumped_and_nothing_else(marker_repo: Repo, cli) -> None:
-    result = cli("-C", marker_repo.path, "release", "ship", "--yes", "--no-push",
-                 "--no-changelog")
+    result = cli("-C", marker_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog")
     assert result.code == 0, result.err
     for rel, text in _files("3.4.2").items():
         assert (marker_repo.path / rel).read_text() == text, rel
-    assert marker_repo.git("show", "--format=", "--stat=200", "HEAD").splitlines()[-1] == \
-        " 3 files changed, 7 insertions(+), 7 deletions(-)"
+    assert (
+        marker_repo.git("show", "--format=", "--stat=200", "HEAD").splitlines()[-1]
+        == " 3 files changed, 7 insertions(+), 7 deletions(-)"
+    )
     # the memory limit under a marker-free line and the prose mention stayed
     assert "memory: 3.4.1Gi" in (marker_repo.path / "deploy/values.yaml").read_text()
     assert "Upgrading from 3.3.9?" in (marker_repo.path / "README.md").read_text()
@@ -79,15 +84,19 @@ def test_marker_block_without_end_is_55_naming_the_line(marker_repo: Repo, cli) 
     before = marker_repo.snapshot()
     result = cli("-C", marker_repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 55, result.err
-    assert "deploy/values.yaml: line 8: shipline:version-start has no shipline:version-end" \
+    assert (
+        "deploy/values.yaml: line 8: shipline:version-start has no shipline:version-end"
         in result.err
+    )
     assert "fix: add shipline:version-end after the last line" in result.err
     assert marker_repo.snapshot() == before
 
 
 def test_marker_with_no_version_is_55(marker_repo: Repo, cli) -> None:
-    marker_repo.commit("docs: readme", {"README.md": "# skiff\n\nCurrent version: unreleased "
-                                        "<!-- x-release-please-version -->\n"})
+    marker_repo.commit(
+        "docs: readme",
+        {"README.md": "# skiff\n\nCurrent version: unreleased <!-- x-release-please-version -->\n"},
+    )
     result = cli("-C", marker_repo.path, "release", "plan", "--no-push")
     assert result.code == 55
     assert "README.md: line 3: a version marker with no version" in result.err
@@ -121,8 +130,15 @@ def _py(v: str) -> dict[str, str]:
 @pytest.fixture
 def pep_repo(repo: Repo) -> Repo:
     """saltmarsh: alphas and betas tagged the PEP 440 way."""
-    repo.commit("feat: salinity model", {**_py("1.0.0a1"), ".shipline/config.json": json.dumps(
-        {"release": {"versionBump": ["pyproject.toml", "saltmarsh/__init__.py"]}})})
+    repo.commit(
+        "feat: salinity model",
+        {
+            **_py("1.0.0a1"),
+            ".shipline/config.json": json.dumps(
+                {"release": {"versionBump": ["pyproject.toml", "saltmarsh/__init__.py"]}}
+            ),
+        },
+    )
     repo.tag("v1.0.0a1", "Release v1.0.0a1")
     repo.commit("feat: tidal mixing")
     repo.commit("chore(release): 1.0.0b1", _py("1.0.0b1"))
@@ -132,25 +148,53 @@ def pep_repo(repo: Repo) -> Repo:
 
 
 def test_pep440_tags_are_releases_and_the_next_is_tagged_alike(pep_repo: Repo, cli) -> None:
-    plan = cli("-C", pep_repo.path, "--output", "json", "release", "plan", "--no-push",
-               "--pre", "beta").summary["data"]["plan"]
+    plan = cli(
+        "-C", pep_repo.path, "--output", "json", "release", "plan", "--no-push", "--pre", "beta"
+    ).summary["data"]["plan"]
     assert plan["last_tag"] == "v1.0.0b1" and plan["version"] == "1.0.0-beta.2"
     assert plan["tag"] == "v1.0.0b2"
-    result = cli("-C", pep_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog",
-                 "--pre", "beta")
+    result = cli(
+        "-C",
+        pep_repo.path,
+        "release",
+        "ship",
+        "--yes",
+        "--no-push",
+        "--no-changelog",
+        "--pre",
+        "beta",
+    )
     assert result.code == 0, result.err
     assert pep_repo.git("describe", "--tags") == "v1.0.0b2"
     assert pep_repo.git("show", "--format=", "HEAD") == _diff_to(pep_repo, "1.0.0b1", "1.0.0b2")
     pep_repo.commit("fix: salinity units")
-    result = cli("-C", pep_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog",
-                 "--pre", "rc")
+    result = cli(
+        "-C",
+        pep_repo.path,
+        "release",
+        "ship",
+        "--yes",
+        "--no-push",
+        "--no-changelog",
+        "--pre",
+        "rc",
+    )
     assert result.code == 0, result.err
     assert pep_repo.git("describe", "--tags") == "v1.0.0rc1"
     for rel, text in _py("1.0.0rc1").items():
         assert (pep_repo.path / rel).read_text() == text
     pep_repo.commit("docs: usage")
-    result = cli("-C", pep_repo.path, "release", "ship", "--yes", "--no-push", "--no-changelog",
-                 "--bump", "patch")
+    result = cli(
+        "-C",
+        pep_repo.path,
+        "release",
+        "ship",
+        "--yes",
+        "--no-push",
+        "--no-changelog",
+        "--bump",
+        "patch",
+    )
     assert result.code == 0, result.err
     assert pep_repo.git("describe", "--tags") == "v1.0.0"
     for rel, text in _py("1.0.0").items():
@@ -169,18 +213,17 @@ def _diff_to(repo: Repo, old: str, new: str) -> str:
 
 
 def test_explicit_pep440_version_is_accepted(pep_repo: Repo, cli) -> None:
-    result = cli("-C", pep_repo.path, "release", "ship", "1.0.0rc1", "--yes", "--no-push",
-                 "--no-changelog")
+    result = cli(
+        "-C", pep_repo.path, "release", "ship", "1.0.0rc1", "--yes", "--no-push", "--no-changelog"
+    )
     assert result.code == 0, result.err
     assert pep_repo.git("describe", "--tags") == "v1.0.0rc1"
     assert (pep_repo.path / "pyproject.toml").read_text() == PYPROJECT.format(v="1.0.0rc1")
 
 
-def test_prerelease_without_a_pep440_spelling_is_53_and_writes_nothing(pep_repo: Repo,
-                                                                       cli) -> None:
+def test_prerelease_without_a_pep440_spelling_is_53_and_writes_nothing(pep_repo: Repo, cli) -> None:
     before = pep_repo.snapshot()
-    result = cli("-C", pep_repo.path, "release", "ship", "--yes", "--no-push", "--pre",
-                 "preview")
+    result = cli("-C", pep_repo.path, "release", "ship", "--yes", "--no-push", "--pre", "preview")
     assert result.code == 53, result.err
     assert "1.0.0-preview.1 has no PEP 440 spelling (needed by pyproject.toml)" in result.err
     assert "--pre rc, beta, alpha or dev" in result.err

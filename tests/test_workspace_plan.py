@@ -23,8 +23,13 @@ def _plan(repo: Repo, picks: dict[str, str | None] | None = None, **kw: object):
     loaded = load_config(repo.path)
     settings = kw.pop("settings", None)
     if settings is not None:
-        loaded = loaded.model_copy(update={"config": loaded.config.model_copy(update={
-            "release": loaded.release.model_copy(update={"workspace": settings})})})
+        loaded = loaded.model_copy(
+            update={
+                "config": loaded.config.model_copy(
+                    update={"release": loaded.release.model_copy(update={"workspace": settings})}
+                )
+            }
+        )
     plan = plan_workspace(git, loaded, picks=picks or {}, **kw)  # type: ignore[arg-type]
     return {p.name: p for p in plan.packages}
 
@@ -48,17 +53,21 @@ def test_pnpm_workspace_packages_private_flags_and_sibling_requirements(repo: Re
 
 
 def test_npm_workspaces_field_object_form(repo: Repo) -> None:
-    repo.commit("chore: init", {
-        "package.json": '{"private": true, "workspaces": {"packages": ["libs/*"]}}\n',
-        "libs/a/package.json": '{"name": "a", "version": "1.0.0"}\n',
-        "libs/b/package.json": '{"name": "b", "version": "2.0.0", '
-                               '"optionalDependencies": {"a": "1.0.0"}}\n',
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": '{"private": true, "workspaces": {"packages": ["libs/*"]}}\n',
+            "libs/a/package.json": '{"name": "a", "version": "1.0.0"}\n',
+            "libs/b/package.json": '{"name": "b", "version": "2.0.0", '
+            '"optionalDependencies": {"a": "1.0.0"}}\n',
+        },
+    )
     ws = detect_workspace(repo.path)
     assert ws is not None and ws.kind == "npm"
     b = ws.package("b")
-    assert b is not None and [(r.name, r.section) for r in b.requires] == \
-        [("a", "optionalDependencies")]
+    assert b is not None and [(r.name, r.section) for r in b.requires] == [
+        ("a", "optionalDependencies")
+    ]
 
 
 def test_cargo_workspace_inherited_version_and_internal_requirement(repo: Repo) -> None:
@@ -83,10 +92,13 @@ def test_a_single_package_repository_is_no_workspace(py_repo: Repo) -> None:
 
 
 def test_plain_repository_with_several_manifests(repo: Repo) -> None:
-    repo.commit("chore: init", {
-        "server/pyproject.toml": '[project]\nname = "server"\nversion = "1.0.0"\n',
-        "web/package.json": '{"name": "web", "version": "0.3.0"}\n',
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "server/pyproject.toml": '[project]\nname = "server"\nversion = "1.0.0"\n',
+            "web/package.json": '{"name": "web", "version": "0.3.0"}\n',
+        },
+    )
     ws = detect_workspace(repo.path)
     assert ws is not None and ws.kind == "plain"
     assert sorted(p.name for p in ws.packages) == ["server", "web"]
@@ -95,11 +107,14 @@ def test_plain_repository_with_several_manifests(repo: Repo) -> None:
 # --- tag patterns ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tags", "expected"), [
-    (["@acme/cli@3.0.1", "@acme/core@1.2.0"], "{name}@{version}"),
-    (["cli-v3.0.1", "core-v1.2.0", "v9.9.9"], "{short}-v{version}"),
-    (["cli/v3.0.1"], "{short}/v{version}"),
-])
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (["@acme/cli@3.0.1", "@acme/core@1.2.0"], "{name}@{version}"),
+        (["cli-v3.0.1", "core-v1.2.0", "v9.9.9"], "{short}-v{version}"),
+        (["cli/v3.0.1"], "{short}/v{version}"),
+    ],
+)
 def test_the_tag_pattern_is_read_from_existing_tags(tags: list[str], expected: str) -> None:
     assert tag_patterns.detect_pattern(["@acme/cli", "@acme/core"], tags) == expected
 
@@ -157,7 +172,9 @@ def test_shared_paths_count_for_every_package_and_scopes_map(repo: Repo) -> None
     plan = _plan(repo, settings=settings)
     assert [c.subject for c in plan["@acme/cli"].commits] == ["fix: tighten the shared tsconfig"]
     assert [c.subject for c in plan["@acme/write"].commits] == [
-        "feat(write): a root-level script for write", "fix: tighten the shared tsconfig"]
+        "feat(write): a root-level script for write",
+        "fix: tighten the shared tsconfig",
+    ]
     assert str(plan["@acme/write"].version) == "1.1.0"
 
 
@@ -222,8 +239,10 @@ def test_release_dependents_with_a_patch_bump(repo: Repo) -> None:
 
 def test_never_released_package_starts_from_its_manifest(repo: Repo) -> None:
     uv_workspace(repo)
-    repo.commit("feat: a new lib", {
-        "libs/auth/pyproject.toml": '[project]\nname = "svc-auth"\nversion = "0.1.0"\n'})
+    repo.commit(
+        "feat: a new lib",
+        {"libs/auth/pyproject.toml": '[project]\nname = "svc-auth"\nversion = "0.1.0"\n'},
+    )
     repo.commit("fix(auth): token expiry", {"libs/auth/auth.py": "x = 1\n"})
     plan = _plan(repo)
     auth = plan["svc-auth"]
@@ -252,8 +271,9 @@ def test_release_plan_in_a_workspace_lists_every_package_as_json(repo: Repo, cli
 
 def test_release_plan_text_names_packages_and_reasons(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
-    repo.commit("feat(core)!: drop node 16\n\nBREAKING CHANGE: node 18+", {
-        "packages/core/index.js": "n\n"})
+    repo.commit(
+        "feat(core)!: drop node 16\n\nBREAKING CHANGE: node 18+", {"packages/core/index.js": "n\n"}
+    )
     result = cli("-C", repo.path, "release", "plan")
     assert result.code == 0
     assert "@acme/core" in result.out and "→ 2.0.0" in result.out
@@ -272,8 +292,19 @@ def test_minus_c_into_a_package_plans_that_package(repo: Repo, cli) -> None:
 def test_name_at_version_and_unknown_names_on_the_command_line(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
     repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
-    result = cli("-C", repo.path, "--output", "json", "release", "plan", "@acme/cli@4.0.0",
-                 "--package", "@acme/write", "--bump", "patch")
+    result = cli(
+        "-C",
+        repo.path,
+        "--output",
+        "json",
+        "release",
+        "plan",
+        "@acme/cli@4.0.0",
+        "--package",
+        "@acme/write",
+        "--bump",
+        "patch",
+    )
     rows = {e["name"]: e for e in result.json_lines() if e["kind"] == "package_planned"}
     assert rows["@acme/cli"]["version"] == "4.0.0" and rows["@acme/write"]["version"] == "1.0.1"
     assert not rows["@acme/core"]["release"]
@@ -293,11 +324,24 @@ def test_a_single_package_repository_still_plans_as_before(py_repo: Repo, cli) -
 
 def test_changesets_config_sets_fixed_groups_ignore_and_the_branch(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
-    repo.commit("chore: changesets", {".changeset/config.json": json.dumps({
-        "$schema": "https://unpkg.com/@changesets/config@3.0.0/schema.json",
-        "fixed": [["@acme/core", "@acme/c*"]], "linked": [], "ignore": ["@acme/write"],
-        "baseBranch": "main", "updateInternalDependencies": "patch", "access": "public",
-    }, indent=2) + "\n"})
+    repo.commit(
+        "chore: changesets",
+        {
+            ".changeset/config.json": json.dumps(
+                {
+                    "$schema": "https://unpkg.com/@changesets/config@3.0.0/schema.json",
+                    "fixed": [["@acme/core", "@acme/c*"]],
+                    "linked": [],
+                    "ignore": ["@acme/write"],
+                    "baseBranch": "main",
+                    "updateInternalDependencies": "patch",
+                    "access": "public",
+                },
+                indent=2,
+            )
+            + "\n"
+        },
+    )
     repo.commit("fix(core): a", {"packages/core/index.js": "a\n"})
     repo.commit("fix(write): b", {"packages/write/index.js": "b\n"})
     result = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
@@ -312,7 +356,7 @@ def test_changesets_config_sets_fixed_groups_ignore_and_the_branch(repo: Repo, c
 
 def test_a_malformed_changesets_config_is_90_naming_the_file(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
-    repo.commit("chore: changesets", {".changeset/config.json": "{\"fixed\": [\n"})
+    repo.commit("chore: changesets", {".changeset/config.json": '{"fixed": [\n'})
     result = cli("-C", repo.path, "release", "plan")
     assert result.code == 90 and ".changeset/config.json: malformed JSON" in result.err
 
@@ -329,11 +373,19 @@ def test_init_writes_a_packages_section_and_shows_each_package(repo: Repo, cli) 
     section = config["release"]["workspace"]
     assert section["tagPattern"] == "{name}@{version}"
     assert section["packages"][0] == {
-        "name": "@acme/cli", "path": "packages/cli", "manifest": "packages/cli/package.json",
-        "tagPattern": "{name}@{version}", "changelog": "packages/cli/CHANGELOG.md",
-        "private": False}
+        "name": "@acme/cli",
+        "path": "packages/cli",
+        "manifest": "packages/cli/package.json",
+        "tagPattern": "{name}@{version}",
+        "changelog": "packages/cli/CHANGELOG.md",
+        "private": False,
+    }
     assert [p["name"] for p in section["packages"]] == [
-        "@acme/cli", "@acme/core", "@acme/docs", "@acme/write"]
+        "@acme/cli",
+        "@acme/core",
+        "@acme/docs",
+        "@acme/write",
+    ]
     summary = result.summary["data"]
     assert [p["name"] for p in summary["plan"]["packages"] if p["release"]] == ["@acme/cli"]
     # the written config plans the same train
@@ -352,16 +404,25 @@ def test_init_in_a_single_version_workspace_keeps_one_release(repo: Repo, cli) -
 
 
 def test_release_please_manifest_packages_become_the_workspace(repo: Repo, cli) -> None:
-    repo.commit("chore: init", {
-        "packages/api/package.json": '{"name": "@acme/api", "version": "2.1.0"}\n',
-        "packages/worker/package.json": '{"name": "@acme/worker", "version": "0.4.2"}\n',
-        "release-please-config.json": json.dumps({
-            "packages": {"packages/api": {"release-type": "node"},
-                         "packages/worker": {"release-type": "node", "component": "wk"}}},
-            indent=2) + "\n",
-        ".release-please-manifest.json": '{"packages/api": "2.1.0", "packages/worker": '
-                                         '"0.4.2"}\n',
-    })
+    repo.commit(
+        "chore: init",
+        {
+            "packages/api/package.json": '{"name": "@acme/api", "version": "2.1.0"}\n',
+            "packages/worker/package.json": '{"name": "@acme/worker", "version": "0.4.2"}\n',
+            "release-please-config.json": json.dumps(
+                {
+                    "packages": {
+                        "packages/api": {"release-type": "node"},
+                        "packages/worker": {"release-type": "node", "component": "wk"},
+                    }
+                },
+                indent=2,
+            )
+            + "\n",
+            ".release-please-manifest.json": '{"packages/api": "2.1.0", "packages/worker": '
+            '"0.4.2"}\n',
+        },
+    )
     repo.tag("api-v2.1.0", "release")
     repo.tag("wk-v0.4.2", "release")
     repo.commit("feat(api): paging", {"packages/api/page.js": "p\n"})

@@ -43,36 +43,48 @@ def test_a_pnpm_train_is_one_commit_with_a_tag_per_package(repo: Repo, cli) -> N
     # the release commit a maintainer would make, byte for byte
     assert repo.git("rev-parse", "HEAD^") == base
     assert repo.git("log", "-1", "--format=%B") == (
-        "chore(release): @acme/core@1.3.0, @acme/cli@3.0.2\n\n"
-        "- @acme/core@1.3.0\n- @acme/cli@3.0.2")
+        "chore(release): @acme/core@1.3.0, @acme/cli@3.0.2\n\n- @acme/core@1.3.0\n- @acme/cli@3.0.2"
+    )
     assert repo.git("diff", "--name-only", "HEAD^", "HEAD").splitlines() == [
-        "packages/cli/CHANGELOG.md", "packages/cli/package.json",
-        "packages/core/CHANGELOG.md", "packages/core/package.json"]
-    assert _show(repo, "packages/core/package.json") == package_json(
-        "@acme/core", "1.3.0").rstrip("\n")
+        "packages/cli/CHANGELOG.md",
+        "packages/cli/package.json",
+        "packages/core/CHANGELOG.md",
+        "packages/core/package.json",
+    ]
+    assert _show(repo, "packages/core/package.json") == package_json("@acme/core", "1.3.0").rstrip(
+        "\n"
+    )
     assert _show(repo, "packages/cli/package.json") == package_json(
-        "@acme/cli", "3.0.2", deps={"@acme/core": "workspace:^"}).rstrip("\n")
+        "@acme/cli", "3.0.2", deps={"@acme/core": "workspace:^"}
+    ).rstrip("\n")
     # @acme/write's "^1.0.0" still allows 1.3.0: left alone (the default policy)
     assert "packages/write/package.json" not in repo.git("diff", "--name-only", "HEAD^")
     assert _show(repo, "packages/core/CHANGELOG.md").endswith(
         "## [1.3.0] - 2026-01-08\n\n### Features\n\n"
-        f"- **core:** add retries ({repo.git('rev-parse', '--short=7', 'HEAD^')})")
+        f"- **core:** add retries ({repo.git('rev-parse', '--short=7', 'HEAD^')})"
+    )
     assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == [
-        "@acme/cli@3.0.2", "@acme/core@1.3.0"]
-    remote_tags = subprocess.run(["git", "-C", str(bare), "tag"], capture_output=True,
-                                 text=True).stdout.split()
+        "@acme/cli@3.0.2",
+        "@acme/core@1.3.0",
+    ]
+    remote_tags = subprocess.run(
+        ["git", "-C", str(bare), "tag"], capture_output=True, text=True
+    ).stdout.split()
     assert {"@acme/cli@3.0.2", "@acme/core@1.3.0"} <= set(remote_tags)
     records = json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
-    assert [(r["version"], r["gitTag"], r["metadata"]["links"]["package"]) for r in records] \
-        == [("1.3.0", "@acme/core@1.3.0", "@acme/core"), ("3.0.2", "@acme/cli@3.0.2",
-                                                          "@acme/cli")]
+    assert [(r["version"], r["gitTag"], r["metadata"]["links"]["package"]) for r in records] == [
+        ("1.3.0", "@acme/core@1.3.0", "@acme/core"),
+        ("3.0.2", "@acme/cli@3.0.2", "@acme/cli"),
+    ]
     assert not (repo.path / ".shipline" / "journal.json").exists()
 
 
 def test_a_requirement_the_new_version_breaks_is_raised(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
-    repo.commit("feat(core)!: drop the sync API\n\nBREAKING CHANGE: use the async one",
-                {"packages/core/index.js": "a\n"})
+    repo.commit(
+        "feat(core)!: drop the sync API\n\nBREAKING CHANGE: use the async one",
+        {"packages/core/index.js": "a\n"},
+    )
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 0, result.err
     assert _show(repo, "packages/write/package.json") == package_json(
@@ -89,14 +101,20 @@ def test_cargo_crates_of_one_workspace_version_release_together(repo: Repo, cli)
     assert result.code == 0, result.err
     assert _show(repo, "Cargo.toml") == (
         '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n'
-        '[workspace.package]\nversion = "2.14.0"\nedition = "2021"')
+        '[workspace.package]\nversion = "2.14.0"\nedition = "2021"'
+    )
     assert _show(repo, "crates/cli/Cargo.toml").endswith(
-        'tool-core = { path = "../core", version = "2.14.0" }')
+        'tool-core = { path = "../core", version = "2.14.0" }'
+    )
     assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == [
-        "tool-cli-v2.14.0", "tool-core-v2.14.0"]
+        "tool-cli-v2.14.0",
+        "tool-core-v2.14.0",
+    ]
     records = json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
     assert sorted(r["metadata"]["links"]["package"] for r in records) == [
-        "tool-cli", "tool-core"]  # one version, two packages: two records, no 51
+        "tool-cli",
+        "tool-core",
+    ]  # one version, two packages: two records, no 51
 
 
 def test_uv_workspace_pins_follow_and_ranges_stay(repo: Repo, cli) -> None:
@@ -105,7 +123,8 @@ def test_uv_workspace_pins_follow_and_ranges_stay(repo: Repo, cli) -> None:
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 0, result.err
     assert _show(repo, "libs/client/pyproject.toml").endswith(
-        'dependencies = ["svc_models==0.2.1", "httpx>=0.27"]')
+        'dependencies = ["svc_models==0.2.1", "httpx>=0.27"]'
+    )
     assert 'dependencies = ["svc-models>=0.2"]' in _show(repo, "pyproject.toml")
 
 
@@ -114,8 +133,9 @@ def test_a_failing_gate_undoes_every_package(repo: Repo, cli) -> None:
     repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
     repo.commit("fix(core): b", {"packages/core/index.js": "b\n"})
     (repo.path / ".shipline").mkdir()
-    (repo.path / ".shipline" / "config.json").write_text(json.dumps({"release": {
-        "workspace": {}, "gates": [{"name": "tests", "run": "exit 3"}]}}))
+    (repo.path / ".shipline" / "config.json").write_text(
+        json.dumps({"release": {"workspace": {}, "gates": [{"name": "tests", "run": "exit 3"}]}})
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: shipline config")
     before = repo.snapshot()
@@ -137,8 +157,10 @@ def test_a_version_already_recorded_for_that_package_is_51(repo: Repo, cli) -> N
     assert repo.snapshot() == before
 
 
-KILL_GATE = ("if [ ! -e ../killed ]; then touch ../killed; "
-             'case "$(ps -o args= -p $PPID)" in *shipline*) kill -9 $PPID;; esac; sleep 5; fi')
+KILL_GATE = (
+    "if [ ! -e ../killed ]; then touch ../killed; "
+    'case "$(ps -o args= -p $PPID)" in *shipline*) kill -9 $PPID;; esac; sleep 5; fi'
+)
 """SIGKILLs the shipline that runs this gate (its parent), the first time only."""
 
 
@@ -147,8 +169,16 @@ def _killable(repo: Repo) -> Repo:
     pnpm_monorepo(repo)
     _origin(repo)
     (repo.path / ".shipline").mkdir()
-    (repo.path / ".shipline" / "config.json").write_text(json.dumps({"release": {
-        "workspace": {}, "gates": [{"name": "crash", "run": ["sh", "-c", KILL_GATE]}]}}))
+    (repo.path / ".shipline" / "config.json").write_text(
+        json.dumps(
+            {
+                "release": {
+                    "workspace": {},
+                    "gates": [{"name": "crash", "run": ["sh", "-c", KILL_GATE]}],
+                }
+            }
+        )
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: shipline config")
     repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
@@ -166,48 +196,57 @@ def test_sigkill_mid_train_then_resume_completes_every_package(repo: Repo) -> No
     resumed = run_shipline("-C", repo.path, "release", "resume", env=env)
     assert resumed.code == 0, resumed.err
     assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == [
-        "@acme/cli@3.0.2", "@acme/core@1.3.0", "@acme/write@1.0.1"]
-    assert repo.git("log", "-1", "--format=%s") == "chore(release): @acme/core@1.3.0, " \
+        "@acme/cli@3.0.2",
+        "@acme/core@1.3.0",
+        "@acme/write@1.0.1",
+    ]
+    assert (
+        repo.git("log", "-1", "--format=%s") == "chore(release): @acme/core@1.3.0, "
         "@acme/cli@3.0.2, @acme/write@1.0.1"
+    )
     assert not (repo.path / ".shipline" / "journal.json").exists()
-    assert all(line.startswith("?? .shipline/")  # the ledger, to commit after a release
-               for line in repo.git("status", "--porcelain").splitlines())
+    assert all(
+        line.startswith("?? .shipline/")  # the ledger, to commit after a release
+        for line in repo.git("status", "--porcelain").splitlines()
+    )
 
 
 def test_sigkill_mid_train_then_abort_restores_everything(repo: Repo) -> None:
     _killable(repo)
     before = repo.snapshot()
-    killed = run_shipline("-C", repo.path, "release", "ship", "--yes",
-                          env={"SOURCE_DATE_EPOCH": EPOCH})
+    killed = run_shipline(
+        "-C", repo.path, "release", "ship", "--yes", env={"SOURCE_DATE_EPOCH": EPOCH}
+    )
     assert killed.code == -9
     aborted = run_shipline("-C", repo.path, "release", "abort")
     assert aborted.code == 0, aborted.err
     after = repo.snapshot()
     files = {k: v for k, v in after["files"].items() if not k.startswith(".shipline/")}
-    assert files == {k: v for k, v in before["files"].items()
-                     if not k.startswith(".shipline/")}
+    assert files == {k: v for k, v in before["files"].items() if not k.startswith(".shipline/")}
     assert after["head"] == before["head"] and after["refs"] == before["refs"]
 
 
-def test_sigkill_during_the_push_then_abort_refuses_with_59_naming_the_tags(
-        repo: Repo) -> None:
+def test_sigkill_during_the_push_then_abort_refuses_with_59_naming_the_tags(repo: Repo) -> None:
     """The remote accepts the push while shipline is killed: the tags are live,
     the journal only has the intent. Abort must not call that undone."""
     pnpm_monorepo(repo)
     bare = _origin(repo)
     hook = bare / "hooks" / "post-receive"  # runs once the refs are updated
-    hook.write_text("#!/bin/sh\n"
-                    f"if [ ! -e '{repo.path.parent}/pushed' ]; then "
-                    f"touch '{repo.path.parent}/pushed'; "
-                    f"pkill -9 -f -- '-C {repo.path} release ship'; sleep 1; fi\nexit 0\n")
+    hook.write_text(
+        "#!/bin/sh\n"
+        f"if [ ! -e '{repo.path.parent}/pushed' ]; then "
+        f"touch '{repo.path.parent}/pushed'; "
+        f"pkill -9 -f -- '-C {repo.path} release ship'; sleep 1; fi\nexit 0\n"
+    )
     hook.chmod(0o755)
     repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
     repo.commit("fix(core): b", {"packages/core/index.js": "b\n"})
     env = {"SOURCE_DATE_EPOCH": EPOCH}
     killed = run_shipline("-C", repo.path, "release", "ship", "--yes", env=env)
     assert killed.code == -9
-    live = subprocess.run(["git", "-C", str(bare), "tag"], capture_output=True,
-                          text=True).stdout.split()
+    live = subprocess.run(
+        ["git", "-C", str(bare), "tag"], capture_output=True, text=True
+    ).stdout.split()
     assert {"@acme/cli@3.0.2", "@acme/core@1.2.1"} <= set(live)
     aborted = run_shipline("-C", repo.path, "release", "abort")
     assert aborted.code == 59
@@ -271,11 +310,15 @@ def test_resume_after_every_step_of_a_train_finishes_once(repo: Repo, step: str)
     list(_train(repo).resume(_journal(repo)))
     assert repo.git("rev-parse", "HEAD~1") == base  # exactly one release commit
     assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == TRAIN_TAGS
-    for path, version in (("packages/cli", "3.0.2"), ("packages/core", "1.3.0"),
-                          ("packages/write", "1.0.1")):
+    for path, version in (
+        ("packages/cli", "3.0.2"),
+        ("packages/core", "1.3.0"),
+        ("packages/write", "1.0.1"),
+    ):
         assert (repo.path / path / "CHANGELOG.md").read_text().count(f"## [{version}]") == 1
-    remote = subprocess.run(["git", "-C", str(bare), "tag"], capture_output=True,
-                            text=True).stdout.split()
+    remote = subprocess.run(
+        ["git", "-C", str(bare), "tag"], capture_output=True, text=True
+    ).stdout.split()
     assert set(TRAIN_TAGS) <= set(remote)
     records = json.loads((repo.path / ".shipline" / "releases.json").read_text())["records"]
     assert len(records) == 3
@@ -283,8 +326,7 @@ def test_resume_after_every_step_of_a_train_finishes_once(repo: Repo, step: str)
 
 
 @pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag"])
-def test_abort_after_every_local_step_of_a_train_restores_everything(repo: Repo,
-                                                                      step: str) -> None:
+def test_abort_after_every_local_step_of_a_train_restores_everything(repo: Repo, step: str) -> None:
     _three(repo)
     before = repo.snapshot()
     _stop_after(repo, step)
@@ -322,7 +364,8 @@ def test_verify_takes_name_at_version_and_checks_every_package(repo: Repo, cli) 
 
 
 def test_a_breaking_change_without_migration_text_stops_the_train_before_any_write(
-        repo: Repo, cli) -> None:
+    repo: Repo, cli
+) -> None:
     pnpm_monorepo(repo)
     repo.commit("feat(core)!: drop the sync API", {"packages/core/index.js": "a\n"})
     repo.commit("fix(cli): b", {"packages/cli/index.js": "b\n"})
@@ -334,11 +377,16 @@ def test_a_breaking_change_without_migration_text_stops_the_train_before_any_wri
 
 def test_a_root_changelog_of_the_train(repo: Repo, cli) -> None:
     pnpm_monorepo(repo)
-    repo.commit("chore: root changelog", {
-        ".shipline/config.json": json.dumps({"release": {"workspace": {
-            "rootChangelog": "CHANGELOG.md"}}}),
-        "CHANGELOG.md": "# Changelog\n\nReleases of the acme packages.\n\n## 2025-12-01\n\n"
-                        "- @acme/core 1.2.0\n"})
+    repo.commit(
+        "chore: root changelog",
+        {
+            ".shipline/config.json": json.dumps(
+                {"release": {"workspace": {"rootChangelog": "CHANGELOG.md"}}}
+            ),
+            "CHANGELOG.md": "# Changelog\n\nReleases of the acme packages.\n\n## 2025-12-01\n\n"
+            "- @acme/core 1.2.0\n",
+        },
+    )
     repo.commit("fix(cli): a", {"packages/cli/index.js": "a\n"})
     repo.commit("fix(core): b", {"packages/core/index.js": "b\n"})
     assert cli("-C", repo.path, "release", "ship", "--yes", "--no-push").code == 0
@@ -346,7 +394,8 @@ def test_a_root_changelog_of_the_train(repo: Repo, cli) -> None:
         "# Changelog\n\nReleases of the acme packages.\n\n## 2026-01-08\n\n"
         "- @acme/core 1.2.1 ([changelog](packages/core/CHANGELOG.md))\n"
         "- @acme/cli 3.0.2 ([changelog](packages/cli/CHANGELOG.md))\n\n"
-        "## 2025-12-01\n\n- @acme/core 1.2.0\n")
+        "## 2025-12-01\n\n- @acme/core 1.2.0\n"
+    )
     assert "CHANGELOG.md" in repo.git("show", "--name-only", "--format=", "HEAD").splitlines()
 
 
@@ -355,9 +404,14 @@ def test_the_requirement_policy_is_read_from_the_last_release(repo: Repo, cli) -
     ^1.0.0 allowed it: this project raises every requirement (always)."""
     pnpm_monorepo(repo)  # core 1.2.0 tagged; write requires core ^1.0.0
     repo.git("tag", "-d", "@acme/core@1.2.0")
-    repo.commit("chore(release): @acme/core@1.2.0", {
-        "packages/write/package.json": package_json(
-            "@acme/write", "1.0.0", deps={"@acme/core": "^1.2.0", "left-pad": "^1.3.0"})})
+    repo.commit(
+        "chore(release): @acme/core@1.2.0",
+        {
+            "packages/write/package.json": package_json(
+                "@acme/write", "1.0.0", deps={"@acme/core": "^1.2.0", "left-pad": "^1.3.0"}
+            )
+        },
+    )
     repo.tag("@acme/core@1.2.0", "Release @acme/core@1.2.0")
     repo.commit("fix(core): retry", {"packages/core/index.js": "r\n"})
     plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")

@@ -16,8 +16,9 @@ from textual.pilot import Pilot
 SIZE = (80, 24)
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0,
-                what: str = "condition") -> None:
+async def until(
+    pilot: Pilot, condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition"
+) -> None:
     """Let the app run until ``condition()`` holds (fails after ``timeout``)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -29,9 +30,11 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 30
 
 async def planned(pilot: Pilot) -> None:
     app = pilot.app
-    await until(pilot, lambda: not app.planning and (app.planned is not None
-                                                      or app.plan_error is not None),
-                what="the plan")
+    await until(
+        pilot,
+        lambda: not app.planning and (app.planned is not None or app.plan_error is not None),
+        what="the plan",
+    )
     await pilot.pause()
 
 

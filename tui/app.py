@@ -37,10 +37,15 @@ if TYPE_CHECKING:
 
 STEP_NAMES = tuple(name for name, _ in STEP_SCREENS)
 SCREEN_CLASSES = {
-    "plan": "plan:PlanScreen", "version": "version:VersionScreen",
-    "changelog": "changelog:ChangelogScreen", "gates": "gates:GatesScreen",
-    "tag": "tag:TagScreen", "publish": "publish:PublishScreen", "chain": "chain:ChainScreen",
-    "summary": "summary:SummaryScreen", "history": "history:HistoryScreen",
+    "plan": "plan:PlanScreen",
+    "version": "version:VersionScreen",
+    "changelog": "changelog:ChangelogScreen",
+    "gates": "gates:GatesScreen",
+    "tag": "tag:TagScreen",
+    "publish": "publish:PublishScreen",
+    "chain": "chain:ChainScreen",
+    "summary": "summary:SummaryScreen",
+    "history": "history:HistoryScreen",
     "review": "review:ReviewScreen",
 }
 """Screen name → ``module:class`` under ``tui.screens``, imported on first use."""
@@ -72,7 +77,8 @@ class ShiplineApp(ReleaseRun, App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {_commands}
     SCREENS: ClassVar[dict[str, Any]] = {
-        name: _screen(name) for name in (*STEP_NAMES, "history", "review")}
+        name: _screen(name) for name in (*STEP_NAMES, "history", "review")
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("n", "next", "Next"),
@@ -85,10 +91,18 @@ class ShiplineApp(ReleaseRun, App[int]):
         Binding("f2", "toggle_theme", "Theme", show=False),
     ]
 
-    def __init__(self, repo: Path, state_dir: Path | None = None, *,
-                 options: PlanOptions | None = None, theme: str = "textual-dark",
-                 review_version: str | None = None, review_sign: str = "gpg",
-                 review_comment: str | None = None, config_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        repo: Path,
+        state_dir: Path | None = None,
+        *,
+        options: PlanOptions | None = None,
+        theme: str = "textual-dark",
+        review_version: str | None = None,
+        review_sign: str = "gpg",
+        review_comment: str | None = None,
+        config_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.repo = Path(repo)
         self.state_dir_override = state_dir
@@ -155,8 +169,7 @@ class ShiplineApp(ReleaseRun, App[int]):
     """Numbers the plans asked for: a slower, older plan never replaces a newer one."""
 
     @work(thread=True, exclusive=True, group="plan", exit_on_error=False)
-    def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any],
-                     seq: int) -> None:
+    def _plan_worker(self, options: PlanOptions | None, changes: dict[str, Any], seq: int) -> None:
         from shipline.domain.api import (
             ErrorEvent,
             ExitCode,
@@ -175,27 +188,28 @@ class ShiplineApp(ReleaseRun, App[int]):
         try:
             if self.loaded is None or self.git is None:
                 git = Git.open(self.repo)
-                loaded = load_config(git.root, self.state_dir_override,
-                                     self.config_override)
+                loaded = load_config(git.root, self.state_dir_override, self.config_override)
                 self.git, self.loaded = git, loaded
             self.interrupted = self._interrupted_release()
             workspace = released_workspace(self.git, self.loaded)
             if workspace is not None:
-                train = plan_workspace(self.git, self.loaded, picks=self.train_picks,
-                                       workspace=workspace)
+                train = plan_workspace(
+                    self.git, self.loaded, picks=self.train_picks, workspace=workspace
+                )
                 self.call_from_thread(self._train_done, train, seq)
                 return
             planned = make_plan(self.git, self.loaded, options)
         except ShiplineError as exc:
-            error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
-                               step="plan")
+            error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint, step="plan")
             self.call_from_thread(self._plan_done, None, error, seq)
             return
         except Exception as exc:  # a bug: one line in place, never a traceback
-            error = ErrorEvent(code=int(ExitCode.INTERNAL),
-                               message=f"internal error: {type(exc).__name__}: {exc}",
-                               hint="this is a bug in shipline; run `shipline release plan "
-                               "--debug` and report it", step="plan")
+            error = ErrorEvent(
+                code=int(ExitCode.INTERNAL),
+                message=f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in shipline; run `shipline release plan --debug` and report it",
+                step="plan",
+            )
             self.call_from_thread(self._plan_done, None, error, seq)
             return
         self.call_from_thread(self._plan_done, planned, None, seq)
@@ -210,8 +224,11 @@ class ShiplineApp(ReleaseRun, App[int]):
             pre = "rc" if bump == "prerelease" else None
             try:
                 assert self.git is not None and self.loaded is not None
-                plan = make_plan(self.git, self.loaded, options.model_copy(
-                    update={"bump": bump, "pre": pre, "version": None})).plan
+                plan = make_plan(
+                    self.git,
+                    self.loaded,
+                    options.model_copy(update={"bump": bump, "pre": pre, "version": None}),
+                ).plan
             except ShiplineError:
                 continue
             if plan.version:
@@ -238,8 +255,9 @@ class ShiplineApp(ReleaseRun, App[int]):
         after = journal.completed[-1] if journal.completed else "its start"
         return f"{journal.tag} stopped after {after} (started {journal.started_at[:16]})"
 
-    def _plan_done(self, planned: PlannedRelease | None, error: ErrorEvent | None,
-                   seq: int) -> None:
+    def _plan_done(
+        self, planned: PlannedRelease | None, error: ErrorEvent | None, seq: int
+    ) -> None:
         if seq != self._plan_seq:
             return  # a newer plan is on its way
         self.planning = False
@@ -283,10 +301,10 @@ class ShiplineApp(ReleaseRun, App[int]):
             return None
         hint = self.short_paths(error.hint)
         if hint:  # the CLI's words, said the way this app does it
-            hint = hint.replace("`shipline release resume`", "Resume (ctrl+p)") \
-                .replace("`shipline release abort`", "Abort (ctrl+p)")
-        return error.model_copy(update={"message": self.short_paths(error.message),
-                                        "hint": hint})
+            hint = hint.replace("`shipline release resume`", "Resume (ctrl+p)").replace(
+                "`shipline release abort`", "Abort (ctrl+p)"
+            )
+        return error.model_copy(update={"message": self.short_paths(error.message), "hint": hint})
 
     def short_paths(self, text: str | None) -> str | None:
         """``text`` with the repository's path dropped: 80 columns are precious."""
@@ -364,6 +382,12 @@ class ShiplineApp(ReleaseRun, App[int]):
                 code = int(ExitCode.INTERRUPTED)
                 self.exit(code, return_code=code)
 
-        self.push_screen(ConfirmScreen(
-            "Quit", "A release is running. Quit and undo its local changes?",
-            yes="Quit and undo", no="Stay"), callback=answer)
+        self.push_screen(
+            ConfirmScreen(
+                "Quit",
+                "A release is running. Quit and undo its local changes?",
+                yes="Quit and undo",
+                no="Stay",
+            ),
+            callback=answer,
+        )

@@ -26,21 +26,35 @@ SCREEN_TITLES = {
 
 
 class ShiplineCommands(Provider):
-    """"Go to …" for every screen plus the run's actions."""
+    """ "Go to …" for every screen plus the run's actions."""
 
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         app: ShiplineApp = self.app  # type: ignore[assignment]
-        items = [(f"Go to {title.split(':')[0]}", partial(app.goto, name), title)
-                 for name, title in SCREEN_TITLES.items()]
+        items = [
+            (f"Go to {title.split(':')[0]}", partial(app.goto, name), title)
+            for name, title in SCREEN_TITLES.items()
+        ]
         items += [
-            ("Run the release gates", app.start_release,
-             "bump, write the changelog and run every gate (undone if one fails)"),
-            ("Cancel the running release", app.action_cancel_release,
-             "asks first; undoes every local change"),
-            ("Resume the interrupted release", app.resume_release,
-             "finish it from its journal; irreversible steps still ask"),
-            ("Abort the interrupted release", app.abort_release,
-             "asks first; undoes its local tag, commit and files"),
+            (
+                "Run the release gates",
+                app.start_release,
+                "bump, write the changelog and run every gate (undone if one fails)",
+            ),
+            (
+                "Cancel the running release",
+                app.action_cancel_release,
+                "asks first; undoes every local change",
+            ),
+            (
+                "Resume the interrupted release",
+                app.resume_release,
+                "finish it from its journal; irreversible steps still ask",
+            ),
+            (
+                "Abort the interrupted release",
+                app.abort_release,
+                "asks first; undoes its local tag, commit and files",
+            ),
             ("Toggle light/dark theme", app.action_toggle_theme, "F2"),
         ]
         return items

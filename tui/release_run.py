@@ -36,8 +36,7 @@ class ReleaseRun:
     @property
     def running(self) -> bool:
         worker = self.run_worker_
-        return worker is not None and worker.state in (WorkerState.PENDING,
-                                                       WorkerState.RUNNING)
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
     @property
     def locked(self) -> bool:
@@ -52,8 +51,10 @@ class ReleaseRun:
         if self.running:
             return
         if self.plan_error is not None or self.planning:
-            self.notify("fix the plan first (see the error above)" if self.plan_error else
-                        "still planning", severity="warning")
+            self.notify(
+                "fix the plan first (see the error above)" if self.plan_error else "still planning",
+                severity="warning",
+            )
             return
         if self.planned is None or not self.planned.plan.releasable:
             self.notify("there is nothing to release yet", severity="warning")
@@ -92,12 +93,17 @@ class ReleaseRun:
                 self.run_worker_ = self._release_worker(None, "abort")
                 self.refresh_screen()
 
-        self.push_screen(ConfirmScreen(
-            "Abort the interrupted release",
-            "Undo its local tag, release commit, bumped files and changelog? The registries "
-            "and the remote are asked first: if anything is live, nothing is undone and "
-            "abort says what (59).", yes="Abort",
-            no="Keep it"), callback=answer)
+        self.push_screen(
+            ConfirmScreen(
+                "Abort the interrupted release",
+                "Undo its local tag, release commit, bumped files and changelog? The registries "
+                "and the remote are asked first: if anything is live, nothing is undone and "
+                "abort says what (59).",
+                yes="Abort",
+                no="Keep it",
+            ),
+            callback=answer,
+        )
 
     def proceed_after(self, step: str) -> bool:
         """Let a waiting run go on past ``step``; False if it is not waiting there."""
@@ -121,34 +127,57 @@ class ReleaseRun:
         )
 
         assert self.git is not None and self.loaded is not None
-        pipeline = Pipeline(self.git, self.loaded, confirm=self._confirm_from_thread,
-                            cancel=self.cancel_event)
+        pipeline = Pipeline(
+            self.git, self.loaded, confirm=self._confirm_from_thread, cancel=self.cancel_event
+        )
         pipeline.sign_tag = self.sign_tag
         self.pipeline = pipeline
         command = f"release {mode}"
-        events = pipeline.ship(options) if mode == "ship" and options is not None else \
-            pipeline.resume() if mode == "resume" else pipeline.abort()
+        events = (
+            pipeline.ship(options)
+            if mode == "ship" and options is not None
+            else pipeline.resume()
+            if mode == "resume"
+            else pipeline.abort()
+        )
         try:
             for event in events:  # a cancel sets the token: the pipeline undoes and stops
                 self._post(event)
-                if event.kind == "step_finished" and event.step in PAUSE_AFTER \
-                        and event.status == "ok":
+                if (
+                    event.kind == "step_finished"
+                    and event.step in PAUSE_AFTER
+                    and event.status == "ok"
+                ):
                     self._wait_for_operator(event.step)
         except ShiplineError as exc:
             code = ExitCode.INTERRUPTED if self.cancel_event.is_set() else exc.code
-            self._post(ErrorEvent(code=int(code), message=exc.message, hint=exc.hint,
-                                  step=self.state.current_step or _failed_step(self.state)))
-            self._post(Summary(command=command, ok=False, exit_code=int(code),
-                               data=pipeline.result))
+            self._post(
+                ErrorEvent(
+                    code=int(code),
+                    message=exc.message,
+                    hint=exc.hint,
+                    step=self.state.current_step or _failed_step(self.state),
+                )
+            )
+            self._post(
+                Summary(command=command, ok=False, exit_code=int(code), data=pipeline.result)
+            )
         except Exception as exc:
-            self._post(ErrorEvent(code=int(ExitCode.INTERNAL),
-                                  message=f"internal error: {type(exc).__name__}: {exc}",
-                                  hint="this is a bug in shipline; `shipline release resume` "
-                                  "or `release abort` recovers the repository"))
+            self._post(
+                ErrorEvent(
+                    code=int(ExitCode.INTERNAL),
+                    message=f"internal error: {type(exc).__name__}: {exc}",
+                    hint="this is a bug in shipline; `shipline release resume` "
+                    "or `release abort` recovers the repository",
+                )
+            )
             self._post(Summary(command=command, ok=False, exit_code=int(ExitCode.INTERNAL)))
         else:
-            data = pipeline.result if mode != "abort" else \
-                {"message": "aborted: every local change was undone"}
+            data = (
+                pipeline.result
+                if mode != "abort"
+                else {"message": "aborted: every local change was undone"}
+            )
             self._post(Summary(command=command, ok=True, exit_code=0, data=data))
 
     def _wait_for_operator(self, step: str) -> None:
@@ -161,8 +190,10 @@ class ReleaseRun:
 
     def _set_waiting(self, step: str) -> None:
         self.waiting_after = step
-        self.notify(f"{step} done: review the {PAUSE_AFTER[step]} screen and go on there",
-                    title="Waiting for you")
+        self.notify(
+            f"{step} done: review the {PAUSE_AFTER[step]} screen and go on there",
+            title="Waiting for you",
+        )
         self.refresh_screen()
 
     def _post(self, event: Any) -> None:
@@ -194,8 +225,10 @@ class ReleaseRun:
         answer: concurrent.futures.Future[bool] = concurrent.futures.Future()
 
         def ask() -> None:
-            self.push_screen(ConfirmScreen("Irreversible", request.question, yes=request.yes),
-                             callback=lambda yes: answer.set_result(bool(yes)))
+            self.push_screen(
+                ConfirmScreen("Irreversible", request.question, yes=request.yes),
+                callback=lambda yes: answer.set_result(bool(yes)),
+            )
 
         self.call_from_thread(ask)
         while True:
@@ -211,23 +244,27 @@ class ReleaseRun:
             return
         from shipline.domain.api import EXTERNAL_STEPS
 
-        if any(self.state.step_status(s) not in ("pending", "skipped")
-               for s in EXTERNAL_STEPS):
-            self.notify("publishing has started: the release can no longer be cancelled",
-                        severity="warning")
+        if any(self.state.step_status(s) not in ("pending", "skipped") for s in EXTERNAL_STEPS):
+            self.notify(
+                "publishing has started: the release can no longer be cancelled", severity="warning"
+            )
             return
         from shipline.tui.screens.confirm import ConfirmScreen
 
         version = self.planned.plan.tag if self.planned else "the release"
-        question = (f"Cancel {version}? The bumped files, the changelog, the release commit "
-                    "and the tag are undone; nothing has left this machine.")
+        question = (
+            f"Cancel {version}? The bumped files, the changelog, the release commit "
+            "and the tag are undone; nothing has left this machine."
+        )
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.cancel_event.set()
 
-        self.push_screen(ConfirmScreen("Cancel the release", question, yes="Cancel run",
-                                       no="Keep going"), callback=answer)
+        self.push_screen(
+            ConfirmScreen("Cancel the release", question, yes="Cancel run", no="Keep going"),
+            callback=answer,
+        )
 
 
 def _failed_step(state: RunState) -> str | None:

@@ -76,7 +76,8 @@ def _handler_class(type_name: str) -> type[Handler]:
     if target is None:
         raise ArtifactTypeUnknown(
             f"release.artifacts: unknown artifact type '{type_name}'",
-            hint="use one of: " + ", ".join(known_types()))
+            hint="use one of: " + ", ".join(known_types()),
+        )
     module_name, _, class_name = target.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -86,12 +87,14 @@ def _handler_class(type_name: str) -> type[Handler]:
         raise ArtifactTypeUnknown(
             f"release.artifacts: artifact type '{type_name}' has no handler in this "
             f"shipline ({module_name} is missing)",
-            hint="upgrade shipline or remove the artifact") from None
+            hint="upgrade shipline or remove the artifact",
+        ) from None
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Handler)):
         raise ArtifactTypeUnknown(
             f"release.artifacts: handler {target} for '{type_name}' is not a Handler",
-            hint="this is a shipline bug; report it")
+            hint="this is a shipline bug; report it",
+        )
     return cls
 
 
@@ -110,8 +113,9 @@ def load_handler(cfg: ArtifactConfig, ctx: ArtifactContext) -> Handler:
     return cls(cfg, replace(ctx, out_dir=out))
 
 
-def rollback_published(published: Sequence[tuple[Handler, PublishResult]],
-                       cause: ShiplineError) -> NoReturn:
+def rollback_published(
+    published: Sequence[tuple[Handler, PublishResult]], cause: ShiplineError
+) -> NoReturn:
     """Roll back ``published`` (newest first) after ``cause`` stopped the
     publish, then raise: 88 when every rollback succeeded, 89 naming every
     artifact that stayed published otherwise (and always 89 when ``cause``
@@ -132,6 +136,7 @@ def rollback_published(published: Sequence[tuple[Handler, PublishResult]],
         raise RollbackFailed(
             f"{cause.message}; rollback incomplete, still published: " + "; ".join(stayed),
             hint="a human must remove or yank these by hand (the registry cannot delete); "
-                 "the release is recorded as incomplete")
+            "the release is recorded as incomplete",
+        )
     suffix = f"; rolled back: {', '.join(undone)}" if undone else ""
     raise ArtifactPublishFailed(f"{cause.message}{suffix}", hint=cause.hint)

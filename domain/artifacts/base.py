@@ -92,8 +92,7 @@ class BuiltFile:
     kind: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "sha256": self.sha256, "size": self.size,
-                "kind": self.kind}
+        return {"path": str(self.path), "sha256": self.sha256, "size": self.size, "kind": self.kind}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BuiltFile:
@@ -134,14 +133,23 @@ class PublishResult:
     digests: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "registryDigest": self.registry_digest,
-                "publishedAt": self.published_at, "urls": dict(self.urls),
-                "digests": dict(self.digests)}
+        return {
+            "reference": self.reference,
+            "registryDigest": self.registry_digest,
+            "publishedAt": self.published_at,
+            "urls": dict(self.urls),
+            "digests": dict(self.digests),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PublishResult:
-        return cls(str(data["reference"]), data.get("registryDigest"), str(data["publishedAt"]),
-                   dict(data.get("urls") or {}), dict(data.get("digests") or {}))
+        return cls(
+            str(data["reference"]),
+            data.get("registryDigest"),
+            str(data["publishedAt"]),
+            dict(data.get("urls") or {}),
+            dict(data.get("digests") or {}),
+        )
 
 
 def utc_now() -> str:
@@ -164,7 +172,9 @@ class Handler(ABC):
         if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
             raise ConfigInvalid(
                 f"release.artifacts[{cfg.type} {cfg.name or ''}].options.timeoutSeconds: "
-                f"{limit!r} is not a positive number of seconds", hint="e.g. 600")
+                f"{limit!r} is not a positive number of seconds",
+                hint="e.g. 600",
+            )
         self.timeout = float(limit)
 
     # -- identity ---------------------------------------------------------
@@ -225,14 +235,18 @@ class Handler(ABC):
                 f"{self.label}: {built.path.name} downloaded from {result.reference} has sha256 "
                 f"{got}, the built file has {built.sha256}",
                 hint="the registry serves different bytes: do not push the tag; investigate "
-                     "the registry before retrying")
+                "the registry before retrying",
+            )
         self.log(f"verified {built.path.name} from the registry: sha256 {got}")
         return got
 
     # -- helpers for subclasses -------------------------------------------
     def log(self, text: str, stream: Literal["stdout", "stderr", "info"] = "info") -> None:
-        self.ctx.emit(LogLine(step=self.ctx.step, text=runner.redact(text),
-                              source=self.type_name, stream=stream))
+        self.ctx.emit(
+            LogLine(
+                step=self.ctx.step, text=runner.redact(text), source=self.type_name, stream=stream
+            )
+        )
 
     def credential(self, *, required: bool = True) -> str | None:
         """The secret named by ``credentialsEnv`` (registered for redaction)."""
@@ -244,7 +258,8 @@ class Handler(ABC):
             raise ArtifactValidationFailed(
                 f"{self.label}: credential environment variable {name} is not set "
                 f"(release.artifacts credentialsEnv)",
-                hint=f"export {name} with the registry token before releasing")
+                hint=f"export {name} with the registry token before releasing",
+            )
         return value
 
     def require_tools(self) -> None:
@@ -255,7 +270,8 @@ class Handler(ABC):
             if os.sep not in tool and shutil.which(tool, path=path) is None:
                 raise ArtifactValidationFailed(
                     f"{self.label}: required tool '{tool}' is not installed or not on PATH",
-                    hint=f"install {tool} or remove the artifact from release.artifacts")
+                    hint=f"install {tool} or remove the artifact from release.artifacts",
+                )
 
     def tool_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = dict(self.ctx.env)
@@ -264,32 +280,45 @@ class Handler(ABC):
             env.update(extra)
         return env
 
-    def run_tool(self, argv: Sequence[str], error: type[ShiplineError], what: str, *,
-                 cwd: Path | None = None, env: Mapping[str, str] | None = None,
-                 timeout: float | None = None) -> runner.Completed:
+    def run_tool(
+        self,
+        argv: Sequence[str],
+        error: type[ShiplineError],
+        what: str,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> runner.Completed:
         """Run through :mod:`shipline.domain.runner`; a missing tool, a timeout or a
         non-zero exit becomes ``error`` with a one-line message (the last
         lines of the tool's output, redacted)."""
         limit = self.timeout if timeout is None else timeout
         try:
-            done = runner.run(argv, cwd=cwd or self.source_dir, env=env or self.tool_env(),
-                              timeout=limit)
+            done = runner.run(
+                argv, cwd=cwd or self.source_dir, env=env or self.tool_env(), timeout=limit
+            )
         except runner.ToolNotFound as exc:
-            raise error(f"{self.label}: {what}: {exc}",
-                        hint=f"install {exc.tool} and retry") from None
+            raise error(
+                f"{self.label}: {what}: {exc}", hint=f"install {exc.tool} and retry"
+            ) from None
         except OSError as exc:  # an absolute path that is missing or not executable
-            raise error(f"{self.label}: {what}: cannot run {argv[0]} ({exc.strerror})",
-                        hint=f"install {argv[0]} or fix the artifact's options") from None
+            raise error(
+                f"{self.label}: {what}: cannot run {argv[0]} ({exc.strerror})",
+                hint=f"install {argv[0]} or fix the artifact's options",
+            ) from None
         except runner.ToolTimeout:
-            raise error(f"{self.label}: {what}: {argv[0]} did not finish within {limit:g} s",
-                        hint="the registry or tool hangs; check it, or raise "
-                             "options.timeoutSeconds") from None
+            raise error(
+                f"{self.label}: {what}: {argv[0]} did not finish within {limit:g} s",
+                hint="the registry or tool hangs; check it, or raise options.timeoutSeconds",
+            ) from None
         for line in done.output.splitlines():
             self.log(line, "stdout")
         if not done.ok:
-            raise error(f"{self.label}: {what} failed (exit {done.returncode}): "
-                        f"{last_line(done.output)}",
-                        hint=self.hint_for(error))
+            raise error(
+                f"{self.label}: {what} failed (exit {done.returncode}): {last_line(done.output)}",
+                hint=self.hint_for(error),
+            )
         return done
 
     def hint_for(self, error: type[ShiplineError]) -> str:

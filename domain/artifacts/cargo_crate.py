@@ -58,7 +58,8 @@ class CargoCrateHandler(Handler):
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
             raise ArtifactValidationFailed(
                 f"{self.label}: options.registryName {name!r} is not a valid registry name",
-                hint="use letters, digits, '-' and '_'")
+                hint="use letters, digits, '-' and '_'",
+            )
         return name
 
     @property
@@ -70,14 +71,15 @@ class CargoCrateHandler(Handler):
         if not self.cfg.registry:
             raise ArtifactValidationFailed(
                 f"{self.label}: release.artifacts[].registry is not set",
-                hint="set registry to the sparse index URL, e.g. sparse+https://host/index/")
+                hint="set registry to the sparse index URL, e.g. sparse+https://host/index/",
+            )
         url = self.cfg.registry
         url = url if url.startswith("sparse+") else f"sparse+{url}"
         return url.rstrip("/") + "/"
 
     @property
     def index_http(self) -> str:
-        return self.index_url[len("sparse+"):]
+        return self.index_url[len("sparse+") :]
 
     def manifest(self) -> tuple[str, str]:
         """(crate name, version) from Cargo.toml (workspace-inherited too)."""
@@ -85,8 +87,10 @@ class CargoCrateHandler(Handler):
         data = self._toml(path)
         package = data.get("package")
         if not isinstance(package, dict) or not isinstance(package.get("name"), str):
-            raise ArtifactValidationFailed(f"{self.label}: {path} has no [package] name",
-                                           hint="point the artifact's path at the crate")
+            raise ArtifactValidationFailed(
+                f"{self.label}: {path} has no [package] name",
+                hint="point the artifact's path at the crate",
+            )
         version = package.get("version")
         if isinstance(version, dict) and version.get("workspace"):
             root = self._toml(self.ctx.repo_root / "Cargo.toml")
@@ -97,12 +101,14 @@ class CargoCrateHandler(Handler):
         try:
             return tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ArtifactValidationFailed(f"{self.label}: {path} does not exist",
-                                           hint="point the artifact's path at the crate") \
-                from None
+            raise ArtifactValidationFailed(
+                f"{self.label}: {path} does not exist",
+                hint="point the artifact's path at the crate",
+            ) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ArtifactValidationFailed(f"{self.label}: {path} is not valid TOML: {exc}",
-                                           hint="fix Cargo.toml") from None
+            raise ArtifactValidationFailed(
+                f"{self.label}: {path} is not valid TOML: {exc}", hint="fix Cargo.toml"
+            ) from None
 
     @property
     def crate(self) -> str:
@@ -117,33 +123,49 @@ class CargoCrateHandler(Handler):
         return self.ctx.out_dir.parent / f"{self.ctx.out_dir.name}.cargo-target"
 
     def cargo_env(self, with_token: bool) -> dict[str, str]:
-        extra = {f"{self.env_prefix}_INDEX": self.index_url,
-                 "CARGO_TARGET_DIR": str(self.target_dir), "CARGO_TERM_COLOR": "never"}
+        extra = {
+            f"{self.env_prefix}_INDEX": self.index_url,
+            "CARGO_TARGET_DIR": str(self.target_dir),
+            "CARGO_TERM_COLOR": "never",
+        }
         if with_token:
             token = self.credential()
             if token:
                 extra[f"{self.env_prefix}_TOKEN"] = token
         return self.tool_env(extra)
 
-    def _cargo(self, args: Sequence[str], error: type[ShiplineError], what: str, *,
-               token: bool = False) -> None:
+    def _cargo(
+        self, args: Sequence[str], error: type[ShiplineError], what: str, *, token: bool = False
+    ) -> None:
         self.run_tool(["cargo", *args], error, what, env=self.cargo_env(token))
 
     # -- registry ------------------------------------------------------------
     def registry_config(self, error: type[ShiplineError]) -> dict[str, Any]:
-        resp = httpio.request("GET", f"{self.index_http}config.json", error=error,
-                              what=f"{self.label}: registry config", timeout=self.timeout)
+        resp = httpio.request(
+            "GET",
+            f"{self.index_http}config.json",
+            error=error,
+            what=f"{self.label}: registry config",
+            timeout=self.timeout,
+        )
         try:
             data = json.loads(resp.body)
             return data if isinstance(data, dict) else {}
         except ValueError:
-            raise error(f"{self.label}: {self.index_http}config.json is not JSON",
-                        hint="check the registry URL") from None
+            raise error(
+                f"{self.label}: {self.index_http}config.json is not JSON",
+                hint="check the registry URL",
+            ) from None
 
     def index_entry(self, error: type[ShiplineError]) -> dict[str, Any] | None:
-        resp = httpio.request("GET", f"{self.index_http}{index_path(self.crate)}", error=error,
-                              what=f"{self.label}: index lookup", timeout=self.timeout,
-                              allow=(404, 410, 451))
+        resp = httpio.request(
+            "GET",
+            f"{self.index_http}{index_path(self.crate)}",
+            error=error,
+            what=f"{self.label}: index lookup",
+            timeout=self.timeout,
+            allow=(404, 410, 451),
+        )
         if resp.status != 200:
             return None
         for line in resp.body.decode(errors="replace").splitlines():
@@ -156,8 +178,12 @@ class CargoCrateHandler(Handler):
     def download_url(self, error: type[ShiplineError]) -> str:
         dl = str(self.registry_config(error).get("dl", "")).rstrip("/")
         name, version = self.crate, self.ctx.version
-        markers = {"{crate}": name, "{version}": version, "{prefix}": index_path(name)
-                   .rsplit("/", 1)[0], "{lowerprefix}": index_path(name).rsplit("/", 1)[0]}
+        markers = {
+            "{crate}": name,
+            "{version}": version,
+            "{prefix}": index_path(name).rsplit("/", 1)[0],
+            "{lowerprefix}": index_path(name).rsplit("/", 1)[0],
+        }
         if any(marker in dl for marker in markers):
             for marker, value in markers.items():
                 dl = dl.replace(marker, value)
@@ -172,45 +198,66 @@ class CargoCrateHandler(Handler):
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.source_dir / 'Cargo.toml'} version is {version!r}, the "
                 f"release is {self.ctx.version}",
-                hint="add Cargo.toml to release.versionBump so the bump rewrites it")
+                hint="add Cargo.toml to release.versionBump so the bump rewrites it",
+            )
         if not self.cfg.credentials_env:
             raise ArtifactValidationFailed(
                 f"{self.label}: release.artifacts[].credentialsEnv is not set; cargo publish "
-                "needs a registry token", hint="name the variable that holds the token")
+                "needs a registry token",
+                hint="name the variable that holds the token",
+            )
         self.credential()
         self.registry_config(ArtifactValidationFailed)
         if self.is_published():
             raise ArtifactValidationFailed(
                 f"{self.label}: {name} {self.ctx.version} is already published in "
                 f"{httpio.public_url(self.index_http)}",
-                hint="a cargo registry never accepts the same version twice: release a new "
-                     "version")
+                hint="a cargo registry never accepts the same version twice: release a new version",
+            )
 
     def _verify_flag(self) -> list[str]:
         return [] if self.options.get("verify", True) else ["--no-verify"]
 
     def dry_run(self) -> DryRunReport:
-        self._cargo(["publish", "--dry-run", "--registry", self.registry_name,
-                     *self._verify_flag()], ArtifactValidationFailed, "cargo publish --dry-run",
-                    token=True)
-        listing = self.run_tool(["cargo", "package", "--list", "--registry", self.registry_name],
-                                ArtifactValidationFailed, "cargo package --list",
-                                env=self.cargo_env(False))
+        self._cargo(
+            ["publish", "--dry-run", "--registry", self.registry_name, *self._verify_flag()],
+            ArtifactValidationFailed,
+            "cargo publish --dry-run",
+            token=True,
+        )
+        listing = self.run_tool(
+            ["cargo", "package", "--list", "--registry", self.registry_name],
+            ArtifactValidationFailed,
+            "cargo package --list",
+            env=self.cargo_env(False),
+        )
         files = [line for line in listing.stdout.splitlines() if line.strip()]
-        return DryRunReport(self.name, [
-            ["cargo", "package", "--registry", self.registry_name, *self._verify_flag()],
-            ["cargo", "publish", "--registry", self.registry_name, *self._verify_flag()],
-        ], [f"{len(files)} files in {self.crate_file}", *files,
-            f"would publish {self.crate} {self.ctx.version} to "
-            f"{httpio.public_url(self.index_http)}"])
+        return DryRunReport(
+            self.name,
+            [
+                ["cargo", "package", "--registry", self.registry_name, *self._verify_flag()],
+                ["cargo", "publish", "--registry", self.registry_name, *self._verify_flag()],
+            ],
+            [
+                f"{len(files)} files in {self.crate_file}",
+                *files,
+                f"would publish {self.crate} {self.ctx.version} to "
+                f"{httpio.public_url(self.index_http)}",
+            ],
+        )
 
     def build(self) -> list[BuiltFile]:
-        self._cargo(["package", "--registry", self.registry_name, *self._verify_flag()],
-                    ArtifactBuildFailed, "cargo package")
+        self._cargo(
+            ["package", "--registry", self.registry_name, *self._verify_flag()],
+            ArtifactBuildFailed,
+            "cargo package",
+        )
         built = self.target_dir / "package" / self.crate_file
         if not built.is_file():
-            raise ArtifactBuildFailed(f"{self.label}: cargo package did not produce {built}",
-                                      hint="check the crate's name and version")
+            raise ArtifactBuildFailed(
+                f"{self.label}: cargo package did not produce {built}",
+                hint="check the crate's name and version",
+            )
         out = self.ctx.out_dir
         if out.exists():
             shutil.rmtree(out)
@@ -227,22 +274,29 @@ class CargoCrateHandler(Handler):
         entry = self.index_entry(ArtifactPublishFailed)
         if entry is not None:
             if entry.get("cksum") == files[0].sha256:
-                self.log(f"{self.crate} {self.ctx.version} is already in the registry with the "
-                         "same checksum: not publishing again")
+                self.log(
+                    f"{self.crate} {self.ctx.version} is already in the registry with the "
+                    "same checksum: not publishing again"
+                )
                 return self._result(files, entry)
             raise RegistryHoldsOther(
                 f"{self.label}: {self.crate} {self.ctx.version} is already published in "
                 f"{httpio.public_url(self.index_http)} with a different checksum",
-                hint="a cargo registry never accepts the same version twice: release a new "
-                     "version")
-        self._cargo(["publish", "--registry", self.registry_name, *self._verify_flag()],
-                    ArtifactPublishFailed, f"cargo publish --registry {self.registry_name}",
-                    token=True)
+                hint="a cargo registry never accepts the same version twice: release a new version",
+            )
+        self._cargo(
+            ["publish", "--registry", self.registry_name, *self._verify_flag()],
+            ArtifactPublishFailed,
+            f"cargo publish --registry {self.registry_name}",
+            token=True,
+        )
         entry = self.index_entry(ArtifactPublishFailed)
         if entry is None:
             raise ArtifactPublishFailed(
                 f"{self.label}: cargo publish succeeded but {self.crate} {self.ctx.version} is "
-                "not in the index", hint="check the registry")
+                "not in the index",
+                hint="check the registry",
+            )
         result = self._result(files, entry)
         self.log(f"published {result.reference} ({result.registry_digest})")
         return result
@@ -252,19 +306,30 @@ class CargoCrateHandler(Handler):
         name = files[0].path.name if files else self.crate_file
         return PublishResult(
             reference=f"{self.crate}@{self.ctx.version} ({httpio.public_url(self.index_url)})",
-            registry_digest=digest, published_at=utc_now(),
+            registry_digest=digest,
+            published_at=utc_now(),
             urls={name: self.download_url(ArtifactPublishFailed)},
-            digests={name: digest} if digest else {})
+            digests={name: digest} if digest else {},
+        )
 
     def rollback(self, result: PublishResult) -> str:
-        self._cargo(["yank", "--version", self.ctx.version, "--registry", self.registry_name,
-                     self.crate], RollbackFailed, f"cargo yank {self.crate}@{self.ctx.version}",
-                    token=True)
-        return (f"{self.label}: yanked {self.crate}@{self.ctx.version} (a yanked crate stays "
-                "downloadable for existing lockfiles)")
+        self._cargo(
+            ["yank", "--version", self.ctx.version, "--registry", self.registry_name, self.crate],
+            RollbackFailed,
+            f"cargo yank {self.crate}@{self.ctx.version}",
+            token=True,
+        )
+        return (
+            f"{self.label}: yanked {self.crate}@{self.ctx.version} (a yanked crate stays "
+            "downloadable for existing lockfiles)"
+        )
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         url = result.urls.get(built.path.name) or self.download_url(ArtifactPublishFailed)
-        return httpio.request("GET", url, error=ArtifactPublishFailed,
-                              what=f"{self.label}: download for verification",
-                              timeout=self.timeout).body
+        return httpio.request(
+            "GET",
+            url,
+            error=ArtifactPublishFailed,
+            what=f"{self.label}: download for verification",
+            timeout=self.timeout,
+        ).body

@@ -48,16 +48,27 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def request(method: str, url: str, *, error: type[ShiplineError], what: str,
-            timeout: float, data: bytes | None = None,
-            headers: Mapping[str, str] | None = None,
-            ok: tuple[int, ...] = (200, 201, 202, 204),
-            allow: tuple[int, ...] = (), follow_redirects: bool = True) -> Response:
+def request(
+    method: str,
+    url: str,
+    *,
+    error: type[ShiplineError],
+    what: str,
+    timeout: float,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    ok: tuple[int, ...] = (200, 201, 202, 204),
+    allow: tuple[int, ...] = (),
+    follow_redirects: bool = True,
+) -> Response:
     """One HTTP request. Statuses in ``ok`` or ``allow`` are returned; any
     other status, a refused connection or a timeout raises ``error``."""
     req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-    opener = (urllib.request.build_opener() if follow_redirects
-              else urllib.request.build_opener(_NoRedirect))
+    opener = (
+        urllib.request.build_opener()
+        if follow_redirects
+        else urllib.request.build_opener(_NoRedirect)
+    )
     where = public_url(url)
     try:
         with opener.open(req, timeout=timeout) as resp:
@@ -67,24 +78,36 @@ def request(method: str, url: str, *, error: type[ShiplineError], what: str,
         body = exc.read() if exc.fp is not None else b""
         if exc.code in ok or exc.code in allow:
             return Response(exc.code, body, {k.lower(): v for k, v in exc.headers.items()})
-        detail = runner.redact(body.decode(errors="replace").strip().splitlines()[0][:200]
-                               if body.strip() else exc.reason or "")
-        raise error(f"{what}: {method} {where} answered HTTP {exc.code} {detail}".rstrip(),
-                    hint=_hint_for_status(exc.code)) from None
+        detail = runner.redact(
+            body.decode(errors="replace").strip().splitlines()[0][:200]
+            if body.strip()
+            else exc.reason or ""
+        )
+        raise error(
+            f"{what}: {method} {where} answered HTTP {exc.code} {detail}".rstrip(),
+            hint=_hint_for_status(exc.code),
+        ) from None
     except TimeoutError:
-        raise error(f"{what}: {method} {where} did not answer within {timeout:g} s",
-                    hint="the registry hangs; check it or raise options.timeoutSeconds") from None
+        raise error(
+            f"{what}: {method} {where} did not answer within {timeout:g} s",
+            hint="the registry hangs; check it or raise options.timeoutSeconds",
+        ) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            raise error(f"{what}: {method} {where} did not answer within {timeout:g} s",
-                        hint="the registry hangs; check it or raise options.timeoutSeconds"
-                        ) from None
-        raise error(f"{what}: registry {where} is unreachable ({reason})",
-                    hint="start the registry or fix the artifact's registry URL") from None
+            raise error(
+                f"{what}: {method} {where} did not answer within {timeout:g} s",
+                hint="the registry hangs; check it or raise options.timeoutSeconds",
+            ) from None
+        raise error(
+            f"{what}: registry {where} is unreachable ({reason})",
+            hint="start the registry or fix the artifact's registry URL",
+        ) from None
     except (ConnectionError, OSError) as exc:
-        raise error(f"{what}: registry {where} is unreachable ({exc})",
-                    hint="start the registry or fix the artifact's registry URL") from None
+        raise error(
+            f"{what}: registry {where} is unreachable ({exc})",
+            hint="start the registry or fix the artifact's registry URL",
+        ) from None
 
 
 def _hint_for_status(code: int) -> str:

@@ -64,13 +64,16 @@ class NpmPackageHandler(Handler):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise error(f"{self.label}: {path} does not exist",
-                        hint="set the artifact's path to the folder with package.json") from None
+            raise error(
+                f"{self.label}: {path} does not exist",
+                hint="set the artifact's path to the folder with package.json",
+            ) from None
         except (OSError, ValueError) as exc:
-            raise error(f"{self.label}: {path} is not valid JSON ({exc})",
-                        hint="fix package.json") from None
+            raise error(
+                f"{self.label}: {path} is not valid JSON ({exc})", hint="fix package.json"
+            ) from None
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-            raise error(f"{self.label}: {path} has no \"name\"", hint="add a package name")
+            raise error(f'{self.label}: {path} has no "name"', hint="add a package name")
         return data
 
     @property
@@ -107,49 +110,61 @@ class NpmPackageHandler(Handler):
                 if token:
                     scope = "//" + self.registry.split("://", 1)[-1]
                     out.write(f"{scope}:_authToken={token}\n")
-            env = self.tool_env({
-                "NPM_CONFIG_USERCONFIG": str(npmrc),
-                "NPM_CONFIG_CACHE": str(folder / "cache"),
-                "NPM_CONFIG_LOGS_MAX": "0",
-                "NPM_CONFIG_UPDATE_NOTIFIER": "false",
-                "NPM_CONFIG_FUND": "false",
-                "NPM_CONFIG_AUDIT": "false",
-            })
+            env = self.tool_env(
+                {
+                    "NPM_CONFIG_USERCONFIG": str(npmrc),
+                    "NPM_CONFIG_CACHE": str(folder / "cache"),
+                    "NPM_CONFIG_LOGS_MAX": "0",
+                    "NPM_CONFIG_UPDATE_NOTIFIER": "false",
+                    "NPM_CONFIG_FUND": "false",
+                    "NPM_CONFIG_AUDIT": "false",
+                }
+            )
             # A token from the caller's environment must not override ours.
-            for var in ("NPM_TOKEN", "NODE_AUTH_TOKEN", "NPM_CONFIG__AUTH",
-                        "NPM_CONFIG__AUTHTOKEN", "NPM_CONFIG_REGISTRY"):
+            for var in (
+                "NPM_TOKEN",
+                "NODE_AUTH_TOKEN",
+                "NPM_CONFIG__AUTH",
+                "NPM_CONFIG__AUTHTOKEN",
+                "NPM_CONFIG_REGISTRY",
+            ):
                 if var != self.cfg.credentials_env:
                     env.pop(var, None)
             yield env
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def npm(self, args: Sequence[str], error: type[ShiplineError], what: str,
-            cwd: Path | None = None) -> Any:
+    def npm(
+        self, args: Sequence[str], error: type[ShiplineError], what: str, cwd: Path | None = None
+    ) -> Any:
         """Run ``npm ARGS --json`` and return its JSON answer (an object, or
         a list for ``npm pack``); a failure becomes ``error`` with npm's own
         summary (E401, E403, EPUBLISHCONFLICT...)."""
         argv = ["npm", *args, "--json"]
         with self.npm_env() as env:
             try:
-                done = runner.run(argv, cwd=cwd or self.source_dir, env=env,
-                                  timeout=self.timeout)
+                done = runner.run(argv, cwd=cwd or self.source_dir, env=env, timeout=self.timeout)
             except runner.ToolNotFound as exc:
                 raise error(f"{self.label}: {what}: {exc}", hint="install node and npm") from None
             except OSError as exc:
-                raise error(f"{self.label}: {what}: cannot run npm ({exc.strerror})",
-                            hint="install node and npm") from None
+                raise error(
+                    f"{self.label}: {what}: cannot run npm ({exc.strerror})",
+                    hint="install node and npm",
+                ) from None
             except runner.ToolTimeout:
-                raise error(f"{self.label}: {what}: npm did not finish within {self.timeout:g} s",
-                            hint="the registry hangs; check it or raise options.timeoutSeconds"
-                            ) from None
+                raise error(
+                    f"{self.label}: {what}: npm did not finish within {self.timeout:g} s",
+                    hint="the registry hangs; check it or raise options.timeoutSeconds",
+                ) from None
         for line in done.stderr.splitlines():
             if line.strip() and "complete log of this run" not in line:
                 self.log(line, "stderr")
         answer = _json_tail(done.stdout)
         if not done.ok:
-            raise error(f"{self.label}: {what} failed: {_npm_error(answer, done.stderr)}",
-                        hint=_npm_hint(answer, self.hint_for(error)))
+            raise error(
+                f"{self.label}: {what} failed: {_npm_error(answer, done.stderr)}",
+                hint=_npm_hint(answer, self.hint_for(error)),
+            )
         return answer
 
     # -- the phases --------------------------------------------------------
@@ -158,45 +173,58 @@ class NpmPackageHandler(Handler):
         data = self.manifest()
         if data.get("private") is True:
             raise ArtifactValidationFailed(
-                f"{self.label}: package.json says \"private\": true; npm refuses to publish it",
-                hint="remove \"private\" or disable the artifact")
+                f'{self.label}: package.json says "private": true; npm refuses to publish it',
+                hint='remove "private" or disable the artifact',
+            )
         found = data.get("version")
         if found != self.ctx.version:
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.source_dir / 'package.json'} has version {found!r}, "
                 f"the release is {self.ctx.version}",
-                hint="add package.json to release.versionBump")
+                hint="add package.json to release.versionBump",
+            )
         self.credential(required=bool(self.cfg.credentials_env))
         if self._published_versions(ArtifactValidationFailed).get(self.ctx.version):
             raise ArtifactValidationFailed(
                 f"{self.label}: {data['name']}@{self.ctx.version} is already published on "
                 f"{httpio.public_url(self.registry)}",
-                hint="npm never accepts the same version twice: release a new version")
+                hint="npm never accepts the same version twice: release a new version",
+            )
 
     def dry_run(self) -> DryRunReport:
-        answer = self.npm(["publish", "--dry-run", *self.publish_flags()],
-                          ArtifactValidationFailed, "npm publish --dry-run")
+        answer = self.npm(
+            ["publish", "--dry-run", *self.publish_flags()],
+            ArtifactValidationFailed,
+            "npm publish --dry-run",
+        )
         info = answer.get(self.package, answer) if isinstance(answer, dict) else {}
         files = [f"{f.get('path')} ({f.get('size')} bytes)" for f in info.get("files", [])]
         return DryRunReport(
             artifact=self.label,
-            commands=[["npm", "pack", "--pack-destination", str(self.ctx.out_dir)],
-                      ["npm", "publish", "TARBALL", *self.publish_flags()]],
-            details=[f"{info.get('id', self.package)}: {len(files)} files", *files])
+            commands=[
+                ["npm", "pack", "--pack-destination", str(self.ctx.out_dir)],
+                ["npm", "publish", "TARBALL", *self.publish_flags()],
+            ],
+            details=[f"{info.get('id', self.package)}: {len(files)} files", *files],
+        )
 
     def build(self) -> list[BuiltFile]:
         self.manifest(ArtifactBuildFailed)
         self.ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        answer = self.npm(["pack", "--pack-destination", str(self.ctx.out_dir)],
-                          ArtifactBuildFailed, "npm pack")
+        answer = self.npm(
+            ["pack", "--pack-destination", str(self.ctx.out_dir)], ArtifactBuildFailed, "npm pack"
+        )
         entries = answer if isinstance(answer, list) else []
         if not entries or not entries[0].get("filename"):
-            raise ArtifactBuildFailed(f"{self.label}: npm pack reported no tarball",
-                                      hint="check package.json \"files\"")
+            raise ArtifactBuildFailed(
+                f"{self.label}: npm pack reported no tarball", hint='check package.json "files"'
+            )
         path = self.ctx.out_dir / Path(str(entries[0]["filename"])).name
         if not path.is_file() or path.stat().st_size == 0:
-            raise ArtifactBuildFailed(f"{self.label}: npm pack did not write {path}",
-                                      hint="check package.json and the pack scripts")
+            raise ArtifactBuildFailed(
+                f"{self.label}: npm pack did not write {path}",
+                hint="check package.json and the pack scripts",
+            )
         built = BuiltFile.of(path, KIND)
         self.log(f"built {path.name}: sha256 {built.sha256}, {entries[0].get('integrity')}")
         return [built]
@@ -206,16 +234,25 @@ class NpmPackageHandler(Handler):
         token = self.credential(required=False)
         if token:  # private registries need it to read too
             headers["Authorization"] = f"Bearer {token}"
-        resp = httpio.request("GET", self.packument_url(), error=error,
-                              what=f"{self.label}: registry lookup",
-                              timeout=self.http_timeout, allow=(404,), headers=headers)
+        resp = httpio.request(
+            "GET",
+            self.packument_url(),
+            error=error,
+            what=f"{self.label}: registry lookup",
+            timeout=self.http_timeout,
+            allow=(404,),
+            headers=headers,
+        )
         if resp.status == 404:
             return {}
         try:
             versions = json.loads(resp.body).get("versions") or {}
         except (ValueError, AttributeError):
-            raise error(f"{self.label}: {httpio.public_url(self.packument_url())} did not "
-                        "answer with an npm packument", hint="check the registry URL") from None
+            raise error(
+                f"{self.label}: {httpio.public_url(self.packument_url())} did not "
+                "answer with an npm packument",
+                hint="check the registry URL",
+            ) from None
         return dict(versions)
 
     def is_published(self) -> bool:
@@ -232,12 +269,18 @@ class NpmPackageHandler(Handler):
                 raise RegistryHoldsOther(
                     f"{self.label}: {self.package}@{self.ctx.version} is already published "
                     f"with integrity {theirs}, the built tarball is {ours}",
-                    hint="npm never replaces a version: release a new version")
-            self.log(f"{self.package}@{self.ctx.version} is already published with the same "
-                     "integrity: not publishing again")
+                    hint="npm never replaces a version: release a new version",
+                )
+            self.log(
+                f"{self.package}@{self.ctx.version} is already published with the same "
+                "integrity: not publishing again"
+            )
         else:
-            self.npm(["publish", str(tarball.path.resolve()), *self.publish_flags()],
-                     ArtifactPublishFailed, f"npm publish to {httpio.public_url(self.registry)}")
+            self.npm(
+                ["publish", str(tarball.path.resolve()), *self.publish_flags()],
+                ArtifactPublishFailed,
+                f"npm publish to {httpio.public_url(self.registry)}",
+            )
         dist = self._dist(ArtifactPublishFailed)
         self.log(f"published {self.package}@{self.ctx.version}: {dist.get('integrity')}")
         return PublishResult(
@@ -245,30 +288,43 @@ class NpmPackageHandler(Handler):
             registry_digest=dist.get("integrity") or None,
             published_at=utc_now(),
             urls={tarball.path.name: str(dist.get("tarball", ""))},
-            digests={tarball.path.name: str(dist.get("integrity", ""))})
+            digests={tarball.path.name: str(dist.get("integrity", ""))},
+        )
 
     def _dist(self, error: type[ShiplineError]) -> dict[str, Any]:
         entry = self._published_versions(error).get(self.ctx.version)
         if not isinstance(entry, dict) or not isinstance(entry.get("dist"), dict):
-            raise error(f"{self.label}: the registry does not list {self.package}@"
-                        f"{self.ctx.version} after publishing it",
-                        hint="check the registry; then `shipline release resume`")
+            raise error(
+                f"{self.label}: the registry does not list {self.package}@"
+                f"{self.ctx.version} after publishing it",
+                hint="check the registry; then `shipline release resume`",
+            )
         return dict(entry["dist"])
 
     def rollback(self, result: PublishResult) -> str:
         spec = f"{self.package}@{self.ctx.version}"
         # --force: npm otherwise refuses to remove a package's only version.
-        self.npm(["unpublish", spec, "--force", "--registry", self.registry], RollbackFailed,
-                 f"npm unpublish {spec}")
+        self.npm(
+            ["unpublish", spec, "--force", "--registry", self.registry],
+            RollbackFailed,
+            f"npm unpublish {spec}",
+        )
         if self._published_versions(RollbackFailed).get(self.ctx.version):
-            raise RollbackFailed(f"{self.label}: {spec} is still listed after npm unpublish",
-                                 hint="remove it by hand on the registry")
+            raise RollbackFailed(
+                f"{self.label}: {spec} is still listed after npm unpublish",
+                hint="remove it by hand on the registry",
+            )
         return f"{spec} unpublished from {httpio.public_url(self.registry)}"
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         url = result.urls.get(built.path.name) or str(self._dist(DigestMismatch).get("tarball"))
-        return httpio.request("GET", url, error=DigestMismatch,
-                              what=f"{self.label}: download back", timeout=self.http_timeout).body
+        return httpio.request(
+            "GET",
+            url,
+            error=DigestMismatch,
+            what=f"{self.label}: download back",
+            timeout=self.http_timeout,
+        ).body
 
     def verify_published(self, built: BuiltFile, result: PublishResult) -> str:
         """SHA-256 of the downloaded tarball against the built file (base
@@ -280,7 +336,8 @@ class NpmPackageHandler(Handler):
             raise DigestMismatch(
                 f"{self.label}: the registry reports integrity {reported} for "
                 f"{built.path.name}, the built file is {sri}",
-                hint="the registry holds different bytes: do not push the tag")
+                hint="the registry holds different bytes: do not push the tag",
+            )
         return digest
 
 
@@ -297,8 +354,10 @@ def _the_tarball(files: Sequence[BuiltFile], label: str) -> BuiltFile:
     for f in files:
         if f.kind == KIND:
             return f
-    raise ArtifactPublishFailed(f"{label}: no npm tarball among the built files",
-                                hint="build the artifact before publishing it")
+    raise ArtifactPublishFailed(
+        f"{label}: no npm tarball among the built files",
+        hint="build the artifact before publishing it",
+    )
 
 
 def _json_tail(text: str) -> Any:
@@ -319,8 +378,11 @@ def _npm_error(answer: Any, stderr: str) -> str:
     if isinstance(err, dict) and err.get("summary"):
         code = f"{err['code']}: " if err.get("code") else ""
         return f"{code}{str(err['summary']).strip()}"
-    lines = [ln.removeprefix("npm error").strip() for ln in stderr.splitlines()
-             if ln.startswith("npm error") and "complete log" not in ln]
+    lines = [
+        ln.removeprefix("npm error").strip()
+        for ln in stderr.splitlines()
+        if ln.startswith("npm error") and "complete log" not in ln
+    ]
     return "; ".join(ln for ln in lines if ln)[:300] or "no output"
 
 

@@ -79,7 +79,8 @@ class OciImageHandler(OciRegistryClient):
         if wanted not in ("auto", "umoci", "docker", "buildah"):
             raise ArtifactValidationFailed(
                 f"{self.label}: options.builder {wanted!r} is not auto, umoci, docker or buildah",
-                hint="fix release.artifacts options.builder")
+                hint="fix release.artifacts options.builder",
+            )
         if wanted != "auto":
             return wanted
         if not (self.source_dir / self.dockerfile).is_file():
@@ -96,8 +97,11 @@ class OciImageHandler(OciRegistryClient):
 
     def _docker_daemon(self) -> bool:
         try:
-            return runner.run(["docker", "version", "--format", "{{.Server.Version}}"],
-                              env=dict(self.ctx.env), timeout=15).ok
+            return runner.run(
+                ["docker", "version", "--format", "{{.Server.Version}}"],
+                env=dict(self.ctx.env),
+                timeout=15,
+            ).ok
         except (runner.ToolNotFound, runner.ToolTimeout):
             return False
 
@@ -110,11 +114,13 @@ class OciImageHandler(OciRegistryClient):
             if shutil.which(tool, path=path) is None:
                 raise ArtifactValidationFailed(
                     f"{self.label}: required tool '{tool}' is not installed or not on PATH",
-                    hint=f"install {tool} (Debian: apt-get install {tool})")
+                    hint=f"install {tool} (Debian: apt-get install {tool})",
+                )
         if builder == "docker" and not self._docker_daemon():
             raise ArtifactValidationFailed(
                 f"{self.label}: options.builder is docker, but the docker daemon does not answer",
-                hint="start docker, or use builder buildah or umoci")
+                hint="start docker, or use builder buildah or umoci",
+            )
 
     def validate(self) -> None:
         self.require_tools()
@@ -123,29 +129,48 @@ class OciImageHandler(OciRegistryClient):
             raise ArtifactValidationFailed(
                 f"{self.label}: image repository {repo!r} is not a valid OCI name "
                 "(lowercase letters, digits, separators . _ -, path parts with /)",
-                hint="set the artifact's name or options.repository")
+                hint="set the artifact's name or options.repository",
+            )
         self.user_password()
         self.api("GET", "", ArtifactValidationFailed, "registry check")
         if self.manifest_digest(ArtifactValidationFailed) is not None:
             raise ArtifactValidationFailed(
                 f"{self.label}: {host}/{repo}:{self.tag} is already published",
-                hint="an image tag is never overwritten by shipline: release a new version")
+                hint="an image tag is never overwritten by shipline: release a new version",
+            )
 
     def _build_into(self, layout: Path, error: type[ShiplineError]) -> oci_layout.LayoutInfo:
         builder = self.builder()
         if builder == "umoci":
-            files = oci_layout.git_tree_tar(self.ctx.repo_root, self.ctx.release_commit,
-                                            self.cfg.path, error, self.timeout)
-            labels = {"org.opencontainers.image.version": self.ctx.version,
-                      **({"org.opencontainers.image.revision": self.ctx.release_commit}
-                         if self.ctx.release_commit else {}),
-                      **dict(self.options.get("labels") or {})}
-            config = {"cmd": self.options.get("cmd"), "entrypoint": self.options.get("entrypoint"),
-                      "env": self.options.get("env"), "labels": labels}
+            files = oci_layout.git_tree_tar(
+                self.ctx.repo_root, self.ctx.release_commit, self.cfg.path, error, self.timeout
+            )
+            labels = {
+                "org.opencontainers.image.version": self.ctx.version,
+                **(
+                    {"org.opencontainers.image.revision": self.ctx.release_commit}
+                    if self.ctx.release_commit
+                    else {}
+                ),
+                **dict(self.options.get("labels") or {}),
+            }
+            config = {
+                "cmd": self.options.get("cmd"),
+                "entrypoint": self.options.get("entrypoint"),
+                "env": self.options.get("env"),
+                "labels": labels,
+            }
             return oci_layout.build_umoci(
-                layout, self.tag, files, epoch=self.ctx.source_date_epoch,
-                workdir=str(self.options.get("workdir", "/app")), config=config, error=error,
-                timeout=self.timeout, env=self.tool_env())
+                layout,
+                self.tag,
+                files,
+                epoch=self.ctx.source_date_epoch,
+                workdir=str(self.options.get("workdir", "/app")),
+                config=config,
+                error=error,
+                timeout=self.timeout,
+                env=self.tool_env(),
+            )
         shutil.rmtree(layout, ignore_errors=True)
         layout.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -153,10 +178,16 @@ class OciImageHandler(OciRegistryClient):
                 self._buildah(layout, error)
             else:
                 image = f"localhost/shipline-build/{self.endpoint[2]}:{self.tag}"
-                self.run_tool(["docker", "build", "-f", self.dockerfile, "-t", image, "."],
-                              error, "docker build")
-                self.run_tool(["skopeo", "copy", f"docker-daemon:{image}",
-                               f"oci:{layout}:{self.tag}"], error, "export to an OCI layout")
+                self.run_tool(
+                    ["docker", "build", "-f", self.dockerfile, "-t", image, "."],
+                    error,
+                    "docker build",
+                )
+                self.run_tool(
+                    ["skopeo", "copy", f"docker-daemon:{image}", f"oci:{layout}:{self.tag}"],
+                    error,
+                    "export to an OCI layout",
+                )
             return oci_layout.check_layout(layout, self.tag, error)
         except BaseException:
             shutil.rmtree(layout, ignore_errors=True)  # never leave half an image behind
@@ -168,15 +199,39 @@ class OciImageHandler(OciRegistryClient):
         image reproducible."""
         image = f"localhost/shipline-build/{self.endpoint[2]}:{self.tag}"
         store = Path(tempfile.mkdtemp(prefix="shipline-buildah-"))
-        buildah = ["buildah", "--storage-driver", "vfs", "--root", str(store / "root"),
-                   "--runroot", str(store / "run")]
+        buildah = [
+            "buildah",
+            "--storage-driver",
+            "vfs",
+            "--root",
+            str(store / "root"),
+            "--runroot",
+            str(store / "run"),
+        ]
         env = self.tool_env({"BUILDAH_ISOLATION": self.ctx.env.get("BUILDAH_ISOLATION", "chroot")})
         try:
-            self.run_tool([*buildah, "build", "--timestamp", str(self.ctx.source_date_epoch),
-                           "-f", self.dockerfile, "-t", image, "."], error, "buildah build",
-                          env=env)
-            self.run_tool([*buildah, "push", image, f"oci:{layout}:{self.tag}"], error,
-                          "buildah push to an OCI layout", env=env)
+            self.run_tool(
+                [
+                    *buildah,
+                    "build",
+                    "--timestamp",
+                    str(self.ctx.source_date_epoch),
+                    "-f",
+                    self.dockerfile,
+                    "-t",
+                    image,
+                    ".",
+                ],
+                error,
+                "buildah build",
+                env=env,
+            )
+            self.run_tool(
+                [*buildah, "push", image, f"oci:{layout}:{self.tag}"],
+                error,
+                "buildah push to an OCI layout",
+                env=env,
+            )
         finally:
             shutil.rmtree(store, ignore_errors=True)
 
@@ -189,10 +244,16 @@ class OciImageHandler(OciRegistryClient):
         _, host, repo = self.endpoint
         return DryRunReport(
             artifact=self.label,
-            commands=[[self.builder(), "build", "->", f"oci:{self.layout}:{self.tag}"],
-                      self._copy_argv(["--dest-authfile", "AUTHFILE"] if self.cfg.credentials_env
-                                      else ["--dest-no-creds"])],
-            details=[f"would push {host}/{repo}:{self.tag}", *info.details])
+            commands=[
+                [self.builder(), "build", "->", f"oci:{self.layout}:{self.tag}"],
+                self._copy_argv(
+                    ["--dest-authfile", "AUTHFILE"]
+                    if self.cfg.credentials_env
+                    else ["--dest-no-creds"]
+                ),
+            ],
+            details=[f"would push {host}/{repo}:{self.tag}", *info.details],
+        )
 
     def build(self) -> list[BuiltFile]:
         info = self._build_into(self.layout, ArtifactBuildFailed)
@@ -210,21 +271,25 @@ class OciImageHandler(OciRegistryClient):
     def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
         manifest = next((f for f in files if f.kind == KIND), None)
         if manifest is None:
-            raise ArtifactPublishFailed(f"{self.label}: no OCI manifest among the built files",
-                                        hint="build the artifact before publishing it")
+            raise ArtifactPublishFailed(
+                f"{self.label}: no OCI manifest among the built files",
+                hint="build the artifact before publishing it",
+            )
         info = oci_layout.check_layout(self.layout, self.tag, ArtifactPublishFailed)
         if info.digest != f"sha256:{manifest.sha256}":
             raise ArtifactPublishFailed(
                 f"{self.label}: the layout {self.layout} holds manifest {info.digest}, the "
                 f"built {manifest.path.name} is sha256:{manifest.sha256}",
-                hint="the build output changed since it was attested: rebuild")
+                hint="the build output changed since it was attested: rebuild",
+            )
         base, host, repo = self.endpoint
         remote = self.manifest_digest(ArtifactPublishFailed)
         if remote is not None and remote != info.digest:
             raise RegistryHoldsOther(
                 f"{self.label}: {host}/{repo}:{self.tag} already holds {remote}, the built "
-                f"image is {info.digest}", hint="never overwrite a release tag: release a new "
-                                                 "version")
+                f"image is {info.digest}",
+                hint="never overwrite a release tag: release a new version",
+            )
         if remote == info.digest:
             # Resume after a crash: the same image is already live; never push twice.
             self.log(f"{host}/{repo}:{self.tag} already holds {info.digest}: not pushing again")
@@ -241,34 +306,38 @@ class OciImageHandler(OciRegistryClient):
             raise DigestMismatch(
                 f"{self.label}: the registry holds {host}/{repo}:{self.tag} as {remote}, the "
                 f"built layout's manifest is {info.digest}",
-                hint="the registry rewrote the image: do not push the tag")
+                hint="the registry rewrote the image: do not push the tag",
+            )
         self.log(f"pushed {host}/{repo}:{self.tag}@{info.digest}")
         return PublishResult(
             reference=f"{host}/{repo}:{self.tag}@{info.digest}",
             registry_digest=info.digest,
             published_at=utc_now(),
             urls={manifest.path.name: f"{base}/v2/{repo}/manifests/{info.digest}"},
-            digests={manifest.path.name: info.digest})
+            digests={manifest.path.name: info.digest},
+        )
 
     def rollback(self, result: PublishResult) -> str:
         digest = result.registry_digest or self.manifest_digest(RollbackFailed)
         _, host, repo = self.endpoint
         if not digest:
             return f"{host}/{repo}:{self.tag} was not on the registry"
-        resp = self.api("DELETE", f"manifests/{digest}", RollbackFailed, "manifest delete",
-                        allow=(404, 405))
+        resp = self.api(
+            "DELETE", f"manifests/{digest}", RollbackFailed, "manifest delete", allow=(404, 405)
+        )
         if resp.status == 405:
             raise RollbackFailed(
                 f"{self.label}: the registry refuses to delete {host}/{repo}@{digest} "
                 "(HTTP 405: deletes are disabled)",
-                hint="delete the image by hand, or enable storage.delete on the registry")
+                hint="delete the image by hand, or enable storage.delete on the registry",
+            )
         if self.manifest_digest(RollbackFailed) is not None:
-            raise RollbackFailed(f"{self.label}: {host}/{repo}:{self.tag} is still there after "
-                                 "the manifest delete", hint="delete the tag by hand")
+            raise RollbackFailed(
+                f"{self.label}: {host}/{repo}:{self.tag} is still there after the manifest delete",
+                hint="delete the tag by hand",
+            )
         return f"{host}/{repo}@{digest} deleted"
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         digest = result.registry_digest or "sha256:" + built.sha256
         return self.api("GET", f"manifests/{digest}", DigestMismatch, "manifest download").body
-
-

@@ -41,7 +41,8 @@ class OciRegistryClient(Handler):
         if not raw:
             raise ArtifactValidationFailed(
                 f"{self.label}: release.artifacts registry is not set",
-                hint='set "registry", e.g. "http://127.0.0.1:5000" or "https://ghcr.io/OWNER"')
+                hint='set "registry", e.g. "http://127.0.0.1:5000" or "https://ghcr.io/OWNER"',
+            )
         parts = urllib.parse.urlsplit(raw if "://" in raw else f"https://{raw}")
         host = parts.netloc
         prefix = parts.path.strip("/")
@@ -68,8 +69,9 @@ class OciRegistryClient(Handler):
         user, sep, password = value.partition(":")
         if not sep or not user or not password:
             raise ArtifactValidationFailed(
-                f"{self.label}: {self.cfg.credentials_env} must hold USER:PASSWORD (or "
-                "USER:TOKEN)", hint=f"export {self.cfg.credentials_env}=user:token")
+                f"{self.label}: {self.cfg.credentials_env} must hold USER:PASSWORD (or USER:TOKEN)",
+                hint=f"export {self.cfg.credentials_env}=user:token",
+            )
         runner.register_secret(password)
         return user, password
 
@@ -93,37 +95,65 @@ class OciRegistryClient(Handler):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def api(self, method: str, path: str, error: type[ShiplineError], what: str,
-            allow: tuple[int, ...] = (), accept: str = ACCEPT) -> httpio.Response:
+    def api(
+        self,
+        method: str,
+        path: str,
+        error: type[ShiplineError],
+        what: str,
+        allow: tuple[int, ...] = (),
+        accept: str = ACCEPT,
+    ) -> httpio.Response:
         base, _, repo = self.endpoint
         url = f"{base}/v2/{repo}/{path}" if path else f"{base}/v2/"
         headers = {"Accept": accept}
         creds = self.user_password()
         if creds:
             headers["Authorization"] = httpio.basic_auth(*creds)
-        resp = httpio.request(method, url, error=error, what=f"{self.label}: {what}",
-                              timeout=self.http_timeout, headers=headers, allow=(401, *allow))
+        resp = httpio.request(
+            method,
+            url,
+            error=error,
+            what=f"{self.label}: {what}",
+            timeout=self.http_timeout,
+            headers=headers,
+            allow=(401, *allow),
+        )
         challenge = resp.headers.get("www-authenticate", "")
         if resp.status == 401 and challenge.lower().startswith("bearer") and path:
             headers["Authorization"] = "Bearer " + self._bearer(challenge, creds, error)
-            resp = httpio.request(method, url, error=error, what=f"{self.label}: {what}",
-                                  timeout=self.http_timeout, headers=headers,
-                                  allow=(401, *allow))
+            resp = httpio.request(
+                method,
+                url,
+                error=error,
+                what=f"{self.label}: {what}",
+                timeout=self.http_timeout,
+                headers=headers,
+                allow=(401, *allow),
+            )
         if resp.status == 401 and path:
-            raise error(f"{self.label}: {what}: {method} {httpio.public_url(url)} answered "
-                        "HTTP 401 unauthorized",
-                        hint="the registry rejected the credentials: check the value of "
-                             f"{self.cfg.credentials_env or 'credentialsEnv (not set)'}")
+            raise error(
+                f"{self.label}: {what}: {method} {httpio.public_url(url)} answered "
+                "HTTP 401 unauthorized",
+                hint="the registry rejected the credentials: check the value of "
+                f"{self.cfg.credentials_env or 'credentialsEnv (not set)'}",
+            )
         return resp
 
-    def _bearer(self, challenge: str, creds: tuple[str, str] | None,
-                error: type[ShiplineError]) -> str:
+    def _bearer(
+        self, challenge: str, creds: tuple[str, str] | None, error: type[ShiplineError]
+    ) -> str:
         fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
         query = urllib.parse.urlencode({k: v for k, v in fields.items() if k != "realm"})
         headers = {"Authorization": httpio.basic_auth(*creds)} if creds else {}
-        resp = httpio.request("GET", f"{fields.get('realm', '')}?{query}", error=error,
-                              what=f"{self.label}: registry token", timeout=self.http_timeout,
-                              headers=headers)
+        resp = httpio.request(
+            "GET",
+            f"{fields.get('realm', '')}?{query}",
+            error=error,
+            what=f"{self.label}: registry token",
+            timeout=self.http_timeout,
+            headers=headers,
+        )
         body = json.loads(resp.body or b"{}")
         token = str(body.get("token") or body.get("access_token") or "")
         runner.register_secret(token)
@@ -150,17 +180,21 @@ class OciRegistryClient(Handler):
         try:
             done = runner.run(argv, env=self.tool_env(), timeout=self.timeout)
         except runner.ToolNotFound as exc:
-            raise ArtifactPublishFailed(f"{self.label}: {what}: {exc}",
-                                        hint="apt-get install skopeo") from None
+            raise ArtifactPublishFailed(
+                f"{self.label}: {what}: {exc}", hint="apt-get install skopeo"
+            ) from None
         except runner.ToolTimeout:
             raise ArtifactPublishFailed(
                 f"{self.label}: {what}: skopeo did not finish within {self.timeout:g} s",
-                hint="the registry hangs; check it or raise options.timeoutSeconds") from None
+                hint="the registry hangs; check it or raise options.timeoutSeconds",
+            ) from None
         if done.ok:
             return
         reason, hint = skopeo_reason(done.output)
-        raise ArtifactPublishFailed(f"{self.label}: {what} failed: {reason}",
-                                    hint=hint or self.hint_for(ArtifactPublishFailed))
+        raise ArtifactPublishFailed(
+            f"{self.label}: {what} failed: {reason}",
+            hint=hint or self.hint_for(ArtifactPublishFailed),
+        )
 
 
 def skopeo_reason(output: str) -> tuple[str, str | None]:
@@ -170,9 +204,13 @@ def skopeo_reason(output: str) -> tuple[str, str | None]:
     low = msg.lower()
     tail = ": ".join(msg.split(": ")[-2:])[:300]
     if "unauthorized" in low or "authentication required" in low or "denied" in low:
-        return (f"the registry rejected the credentials ({tail})",
-                "check the USER:PASSWORD value of credentialsEnv")
+        return (
+            f"the registry rejected the credentials ({tail})",
+            "check the USER:PASSWORD value of credentialsEnv",
+        )
     if "connection refused" in low or "no such host" in low or "i/o timeout" in low:
-        return (f"registry unreachable ({msg.rsplit(': ', 1)[-1]})",
-                "start the registry or fix the artifact's registry URL")
+        return (
+            f"registry unreachable ({msg.rsplit(': ', 1)[-1]})",
+            "start the registry or fix the artifact's registry URL",
+        )
     return tail, None

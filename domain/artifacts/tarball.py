@@ -45,8 +45,10 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def repack(tar_bytes: bytes, mtime: int) -> bytes:
     """Normalize a tar stream: sorted entries, fixed mtime, owner and modes."""
     out = io.BytesIO()
-    with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as src, \
-            tarfile.open(fileobj=out, mode="w:", format=tarfile.PAX_FORMAT) as dst:
+    with (
+        tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as src,
+        tarfile.open(fileobj=out, mode="w:", format=tarfile.PAX_FORMAT) as dst,
+    ):
         for member in sorted(src.getmembers(), key=lambda m: m.name):
             info = tarfile.TarInfo(member.name)
             info.type = member.type
@@ -80,7 +82,9 @@ class TarballHandler(Handler):
         if not _SAFE_NAME.fullmatch(name):
             raise ArtifactValidationFailed(
                 f"tarball {name!r}: release.artifacts[].name must be letters, digits, '.', '_' "
-                "or '-' (it becomes a path on the destination)", hint="rename the artifact")
+                "or '-' (it becomes a path on the destination)",
+                hint="rename the artifact",
+            )
         return name
 
     @property
@@ -102,13 +106,17 @@ class TarballHandler(Handler):
         if not self.cfg.registry:
             raise ArtifactValidationFailed(
                 f"{self.label}: release.artifacts[].registry is not set",
-                hint="set registry to a directory (file:///srv/releases) or an http(s) URL")
+                hint="set registry to a directory (file:///srv/releases) or an http(s) URL",
+            )
         return self.cfg.registry
 
     def registry_dir(self) -> Path:
         reg = self._registry()
-        path = Path(urllib.parse.unquote(urllib.parse.urlsplit(reg).path)) \
-            if reg.startswith("file://") else Path(reg)
+        path = (
+            Path(urllib.parse.unquote(urllib.parse.urlsplit(reg).path))
+            if reg.startswith("file://")
+            else Path(reg)
+        )
         return path if path.is_absolute() else self.ctx.repo_root / path
 
     def dest_dir(self) -> Path:
@@ -116,8 +124,10 @@ class TarballHandler(Handler):
 
     def dest_url(self, filename: str) -> str:
         base = self._registry().rstrip("/")
-        return f"{base}/{urllib.parse.quote(self.name)}/{urllib.parse.quote(self.ctx.version)}/" \
-               f"{urllib.parse.quote(filename)}"
+        return (
+            f"{base}/{urllib.parse.quote(self.name)}/{urllib.parse.quote(self.ctx.version)}/"
+            f"{urllib.parse.quote(filename)}"
+        )
 
     def location(self, filename: str) -> str:
         return self.dest_url(filename) if self.is_http else str(self.dest_dir() / filename)
@@ -128,65 +138,108 @@ class TarballHandler(Handler):
             return {}
         return {"Authorization": f"{self.options.get('authScheme', 'Bearer')} {secret}"}
 
-    def _http(self, method: str, filename: str, error: type[ShiplineError], what: str, *,
-              data: bytes | None = None, allow: tuple[int, ...] = ()) -> httpio.Response:
-        return httpio.request(method, self.dest_url(filename), error=error,
-                              what=f"{self.label}: {what}", timeout=self.timeout, data=data,
-                              headers=self._headers(required=method in ("PUT", "DELETE")),
-                              allow=allow)
+    def _http(
+        self,
+        method: str,
+        filename: str,
+        error: type[ShiplineError],
+        what: str,
+        *,
+        data: bytes | None = None,
+        allow: tuple[int, ...] = (),
+    ) -> httpio.Response:
+        return httpio.request(
+            method,
+            self.dest_url(filename),
+            error=error,
+            what=f"{self.label}: {what}",
+            timeout=self.timeout,
+            data=data,
+            headers=self._headers(required=method in ("PUT", "DELETE")),
+            allow=allow,
+        )
 
     # -- phases --------------------------------------------------------------
     def validate(self) -> None:
         self.require_tools()
-        self.run_tool(["git", "rev-parse", "--verify", "--quiet", f"{self.treeish}^{{tree}}"],
-                      ArtifactValidationFailed, f"resolve {self.treeish}",
-                      cwd=self.ctx.repo_root, timeout=60)
+        self.run_tool(
+            ["git", "rev-parse", "--verify", "--quiet", f"{self.treeish}^{{tree}}"],
+            ArtifactValidationFailed,
+            f"resolve {self.treeish}",
+            cwd=self.ctx.repo_root,
+            timeout=60,
+        )
         if self.cfg.credentials_env:
             self.credential()
         if self.is_http:
             base = self._registry().rstrip("/") + "/"
-            httpio.request("GET", base, error=ArtifactValidationFailed,
-                           what=f"{self.label}: pre-validation", timeout=self.timeout,
-                           allow=(401, 403, 404, 405))
+            httpio.request(
+                "GET",
+                base,
+                error=ArtifactValidationFailed,
+                what=f"{self.label}: pre-validation",
+                timeout=self.timeout,
+                allow=(401, 403, 404, 405),
+            )
         else:
             root = self.registry_dir()
             if not root.is_dir() or not os.access(root, os.W_OK):
                 raise ArtifactValidationFailed(
-                    f"{self.label}: destination directory {root} does not exist or is not "
-                    "writable", hint="create it or fix release.artifacts[].registry")
+                    f"{self.label}: destination directory {root} does not exist or is not writable",
+                    hint="create it or fix release.artifacts[].registry",
+                )
         if self.is_published():
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.archive_name} is already published at "
                 f"{httpio.public_url(self.location(self.archive_name))}",
-                hint="published files are never overwritten: release a new version")
+                hint="published files are never overwritten: release a new version",
+            )
 
     def dry_run(self) -> DryRunReport:
-        done = self.run_tool(["git", "ls-tree", "-r", "--name-only", self.treeish],
-                             ArtifactValidationFailed, "content listing (dry run)",
-                             cwd=self.ctx.repo_root, timeout=120)
+        done = self.run_tool(
+            ["git", "ls-tree", "-r", "--name-only", self.treeish],
+            ArtifactValidationFailed,
+            "content listing (dry run)",
+            cwd=self.ctx.repo_root,
+            timeout=120,
+        )
         names = sorted(done.stdout.splitlines())
         details = [f"{len(names)} files in {self.archive_name}", *names[:50]]
         if len(names) > 50:
             details.append(f"... and {len(names) - 50} more")
-        details += [f"would publish {f} to {httpio.public_url(self.location(f))}"
-                    for f in (self.archive_name, "checksums.txt")]
+        details += [
+            f"would publish {f} to {httpio.public_url(self.location(f))}"
+            for f in (self.archive_name, "checksums.txt")
+        ]
         return DryRunReport(self.name, [self._archive_argv()], details)
 
     def _archive_argv(self) -> list[str]:
-        return ["git", "archive", "--format=tar", f"--prefix={self.name}-{self.ctx.version}/",
-                self.treeish]
+        return [
+            "git",
+            "archive",
+            "--format=tar",
+            f"--prefix={self.name}-{self.ctx.version}/",
+            self.treeish,
+        ]
 
     def build(self) -> list[BuiltFile]:
         try:
-            code, raw, err = runner.run_bytes(self._archive_argv(), cwd=self.ctx.repo_root,
-                                              env=self.tool_env(), timeout=self.timeout)
+            code, raw, err = runner.run_bytes(
+                self._archive_argv(),
+                cwd=self.ctx.repo_root,
+                env=self.tool_env(),
+                timeout=self.timeout,
+            )
         except (runner.ToolNotFound, runner.ToolTimeout) as exc:
-            raise ArtifactBuildFailed(f"{self.label}: git archive: {exc}",
-                                      hint="check git and the repository") from None
+            raise ArtifactBuildFailed(
+                f"{self.label}: git archive: {exc}", hint="check git and the repository"
+            ) from None
         if code != 0:
-            raise ArtifactBuildFailed(f"{self.label}: git archive {self.treeish} failed: "
-                                      f"{err.strip().splitlines()[-1] if err.strip() else code}",
-                                      hint="check that the release commit exists")
+            raise ArtifactBuildFailed(
+                f"{self.label}: git archive {self.treeish} failed: "
+                f"{err.strip().splitlines()[-1] if err.strip() else code}",
+                hint="check that the release commit exists",
+            )
         data = gzip_fixed(repack(raw, self.ctx.source_date_epoch))
         out = self.ctx.out_dir
         if out.exists():
@@ -211,8 +264,9 @@ class TarballHandler(Handler):
         return self._remote_digest(self.archive_name, ArtifactValidationFailed) is not None
 
     def publish(self, files: Sequence[BuiltFile]) -> PublishResult:
-        existing = {f.path.name: self._remote_digest(f.path.name, ArtifactPublishFailed)
-                    for f in files}
+        existing = {
+            f.path.name: self._remote_digest(f.path.name, ArtifactPublishFailed) for f in files
+        }
         if all(existing[f.path.name] == f.sha256 for f in files):
             self.log(f"{self.archive_name} is already published with the same digest")
             return self._result(files, existing)
@@ -221,14 +275,16 @@ class TarballHandler(Handler):
             raise RegistryHoldsOther(
                 f"{self.label}: {', '.join(clash)} already exist at "
                 f"{httpio.public_url(self.location(clash[0]))} with other content",
-                hint="published files are never overwritten: release a new version")
+                hint="published files are never overwritten: release a new version",
+            )
         written: list[str] = []
         # a file already there with the same SHA-256 was uploaded by this
         # release before it was interrupted (between the two copies): adopt it
         reported: dict[str, str | None] = {n: d for n, d in existing.items() if d is not None}
         if reported:
-            self.log(f"adopting {', '.join(sorted(reported))}: already published with the "
-                     "same digest")
+            self.log(
+                f"adopting {', '.join(sorted(reported))}: already published with the same digest"
+            )
         try:
             for f in files:
                 if f.path.name in reported:
@@ -241,7 +297,8 @@ class TarballHandler(Handler):
                 raise RollbackFailed(
                     f"{exc.message}; the partial upload {', '.join(stayed)} could not be "
                     f"removed and stays at {httpio.public_url(self.location(stayed[0]))}",
-                    hint="delete it by hand") from None
+                    hint="delete it by hand",
+                ) from None
             raise
         return self._result(files, reported)
 
@@ -257,8 +314,10 @@ class TarballHandler(Handler):
             tmp.write_bytes(data)
             os.replace(tmp, target)
         except OSError as exc:
-            raise ArtifactPublishFailed(f"{self.label}: cannot write {target}: {exc.strerror}",
-                                        hint="check the destination directory") from None
+            raise ArtifactPublishFailed(
+                f"{self.label}: cannot write {target}: {exc.strerror}",
+                hint="check the destination directory",
+            ) from None
         return hashlib.sha256(target.read_bytes()).hexdigest()
 
     def _delete_quietly(self, names: Sequence[str]) -> list[str]:
@@ -280,16 +339,20 @@ class TarballHandler(Handler):
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            raise RollbackFailed(f"{self.label}: cannot delete {path}: {exc.strerror}",
-                                 hint="delete it by hand") from None
+            raise RollbackFailed(
+                f"{self.label}: cannot delete {path}: {exc.strerror}", hint="delete it by hand"
+            ) from None
 
-    def _result(self, files: Sequence[BuiltFile], digests: dict[str, str | None]
-                ) -> PublishResult:
+    def _result(self, files: Sequence[BuiltFile], digests: dict[str, str | None]) -> PublishResult:
         urls = {f.path.name: self.location(f.path.name) for f in files}
         reported = {n: f"sha256:{d}" for n, d in digests.items() if d}
-        return PublishResult(reference=httpio.public_url(self.location(self.archive_name)),
-                             registry_digest=reported.get(self.archive_name),
-                             published_at=utc_now(), urls=urls, digests=reported)
+        return PublishResult(
+            reference=httpio.public_url(self.location(self.archive_name)),
+            registry_digest=reported.get(self.archive_name),
+            published_at=utc_now(),
+            urls=urls,
+            digests=reported,
+        )
 
     def rollback(self, result: PublishResult) -> str:
         stayed: list[str] = []
@@ -299,8 +362,10 @@ class TarballHandler(Handler):
             except ShiplineError as exc:
                 stayed.append(f"{name} ({exc.message})")
         if stayed:
-            raise RollbackFailed(f"{self.label}: could not delete " + "; ".join(stayed),
-                                 hint="delete these files by hand")
+            raise RollbackFailed(
+                f"{self.label}: could not delete " + "; ".join(stayed),
+                hint="delete these files by hand",
+            )
         if not self.is_http:
             with contextlib.suppress(OSError):  # other files may share the folder
                 self.dest_dir().rmdir()
@@ -308,11 +373,14 @@ class TarballHandler(Handler):
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         if self.is_http:
-            return self._http("GET", built.path.name, ArtifactPublishFailed,
-                              "download for verification").body
+            return self._http(
+                "GET", built.path.name, ArtifactPublishFailed, "download for verification"
+            ).body
         try:
             return (self.dest_dir() / built.path.name).read_bytes()
         except OSError as exc:
             raise ArtifactPublishFailed(
                 f"{self.label}: cannot read back {self.dest_dir() / built.path.name} "
-                f"({exc.strerror})", hint="the published file is gone; investigate") from None
+                f"({exc.strerror})",
+                hint="the published file is gone; investigate",
+            ) from None

@@ -49,16 +49,22 @@ def _show(text: str, line: bool = False) -> str:
 
 
 _STATUS_STYLE = {
-    "ok": "green", "passed": "green", "planned": "cyan", "skipped": "dim",
-    "failed": "bold red", "running": "yellow", "pending": "dim",
+    "ok": "green",
+    "passed": "green",
+    "planned": "cyan",
+    "skipped": "dim",
+    "failed": "bold red",
+    "running": "yellow",
+    "pending": "dim",
 }
 
 
 class TextRenderer:
     """Human output with rich: steps, gates, file changes, git commands."""
 
-    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None,
-                 verbose: bool = False):
+    def __init__(
+        self, out: IO[str] | None = None, err: IO[str] | None = None, verbose: bool = False
+    ):
         self.out = out
         self.err_out = err
         self.verbose = verbose
@@ -72,7 +78,8 @@ class TextRenderer:
 
             self._consoles = (
                 Console(file=self.out or sys.stdout, highlight=False, soft_wrap=True),
-                Console(file=self.err_out or sys.stderr, highlight=False, soft_wrap=True))
+                Console(file=self.err_out or sys.stderr, highlight=False, soft_wrap=True),
+            )
         return self._consoles
 
     @property
@@ -140,10 +147,17 @@ class TextRenderer:
         mark = "[green]●[/]" if event.release else "[dim]○[/]"
         last = event.last_tag or "never released"
         to = f" → [bold]{_show(event.version, line=True)}[/]" if event.version else ""
-        flags = "".join(f" [dim]({f})[/]" for f in
-                        ("private" if event.private else "",
-                         f"fixed: {_show(event.group, line=True)}" if event.group else "") if f)
-        self.console.print(f"  {mark} [bold]{_show(event.name, line=True)}[/]{flags}  "
-                           f"{_show(last, line=True)}{to}  [dim]{event.commits} commit(s)[/]")
+        flags = "".join(
+            f" [dim]({f})[/]"
+            for f in (
+                "private" if event.private else "",
+                f"fixed: {_show(event.group, line=True)}" if event.group else "",
+            )
+            if f
+        )
+        self.console.print(
+            f"  {mark} [bold]{_show(event.name, line=True)}[/]{flags}  "
+            f"{_show(last, line=True)}{to}  [dim]{event.commits} commit(s)[/]"
+        )
         for reason in event.reasons[1:] if event.release else event.reasons[-1:]:
             self.console.print(f"      [dim]{_show(reason, line=True)}[/]")

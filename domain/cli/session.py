@@ -40,8 +40,7 @@ class Session:
     @property
     def config(self) -> LoadedConfig:
         if self._config is None:
-            self._config = load_config(self.repo, self.state_dir_override,
-                                       self.config_override)
+            self._config = load_config(self.repo, self.state_dir_override, self.config_override)
         return self._config
 
     @property

@@ -25,26 +25,44 @@ START = 1_760_000_000  # 2025-10-09, fixed so the history is the same every time
 
 _HISTORY: list[tuple[str, dict[str, str] | None, str | None]] = [
     ("chore: scaffold the acme-widgets package", None, None),
-    ("feat: widget registry with lookup by name", {"src/acme_widgets/registry.py": "REG = {}\n"},
-     None),
-    ("docs: explain the registry in the README", {"README.md": "# acme-widgets\n\nWidgets.\n"},
-     None),
-    ("fix(registry): lookups are case-insensitive", {"src/acme_widgets/registry.py":
-                                                      "REG = {}\nCASE = False\n"}, "v0.1.0"),
+    (
+        "feat: widget registry with lookup by name",
+        {"src/acme_widgets/registry.py": "REG = {}\n"},
+        None,
+    ),
+    (
+        "docs: explain the registry in the README",
+        {"README.md": "# acme-widgets\n\nWidgets.\n"},
+        None,
+    ),
+    (
+        "fix(registry): lookups are case-insensitive",
+        {"src/acme_widgets/registry.py": "REG = {}\nCASE = False\n"},
+        "v0.1.0",
+    ),
     ("feat(cli): `widgets list` command", {"src/acme_widgets/cli.py": "def main(): ...\n"}, None),
     ("perf(registry): index widgets once at import", None, None),
     ("test: cover the CLI", {"tests/test_cli.py": "def test_cli(): pass\n"}, "v0.2.0"),
-    ("feat(api)!: widgets are immutable\n\nBREAKING CHANGE: Widget.rename() is gone; create a "
-     "new widget with Widget(name=...) instead.", {"src/acme_widgets/api.py": "FROZEN = 1\n"},
-     None),
+    (
+        "feat(api)!: widgets are immutable\n\nBREAKING CHANGE: Widget.rename() is gone; create a "
+        "new widget with Widget(name=...) instead.",
+        {"src/acme_widgets/api.py": "FROZEN = 1\n"},
+        None,
+    ),
     ("fix: keep the order of widgets stable", None, "v1.0.0"),
-    ("feat(export): export widgets as JSON", {"src/acme_widgets/export.py": "FMT = 'json'\n"},
-     None),
+    (
+        "feat(export): export widgets as JSON",
+        {"src/acme_widgets/export.py": "FMT = 'json'\n"},
+        None,
+    ),
     ("fix(export): escape non-ASCII names", None, None),
     ("Update contributing guide", {"CONTRIBUTING.md": "Be kind.\n"}, None),
     ("feat(export): CSV output", {"src/acme_widgets/export.py": "FMT = 'csv'\n"}, None),
-    ('Revert "feat(export): CSV output"\n\nThis reverts commit {last}.',
-     {"src/acme_widgets/export.py": "FMT = 'json'\n"}, None),
+    (
+        'Revert "feat(export): CSV output"\n\nThis reverts commit {last}.',
+        {"src/acme_widgets/export.py": "FMT = 'json'\n"},
+        None,
+    ),
     ("perf(export): stream large exports", None, None),
     ("ci: run the tests on Python 3.13", {".github/workflows/ci.yml": "on: push\n"}, None),
 ]
@@ -78,10 +96,16 @@ _CONFIG = {
 
 
 def _git(repo: Path, *args: str, clock: int) -> str:
-    env = dict(os.environ, GIT_AUTHOR_DATE=f"{clock} +0000", GIT_COMMITTER_DATE=f"{clock} +0000",
-               GIT_AUTHOR_NAME="Ada Maintainer", GIT_AUTHOR_EMAIL="ada@acme.example",
-               GIT_COMMITTER_NAME="Ada Maintainer", GIT_COMMITTER_EMAIL="ada@acme.example",
-               GIT_CONFIG_NOSYSTEM="1")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_DATE=f"{clock} +0000",
+        GIT_COMMITTER_DATE=f"{clock} +0000",
+        GIT_AUTHOR_NAME="Ada Maintainer",
+        GIT_AUTHOR_EMAIL="ada@acme.example",
+        GIT_COMMITTER_NAME="Ada Maintainer",
+        GIT_COMMITTER_EMAIL="ada@acme.example",
+        GIT_CONFIG_NOSYSTEM="1",
+    )
     done = runner.run(["git", *args], cwd=repo, env=env, check=True)
     return done.stdout.strip()
 
@@ -102,8 +126,11 @@ def make_sample(root: Path) -> Path:
     _write(repo, "src/acme_widgets/__init__.py", '"""Acme widgets."""\n__version__ = "0.0.0"\n')
     _write(repo, ".gitignore", "__pycache__/\n*.pyc\ndist/\n")
     _write(repo, ".shipline/config.json", json.dumps(_CONFIG, indent=2) + "\n")
-    _write(repo, "CHANGELOG.md", "# Changelog\n\nAll notable changes to this project are "
-           "documented here.\n")
+    _write(
+        repo,
+        "CHANGELOG.md",
+        "# Changelog\n\nAll notable changes to this project are documented here.\n",
+    )
     last = ""
     changelog: list[str] = []
     pending: list[Commit] = []
@@ -119,16 +146,24 @@ def make_sample(root: Path) -> Path:
             version = tag.removeprefix("v")
             clock += 600
             _write(repo, "pyproject.toml", _PYPROJECT.format(version=version))
-            _write(repo, "src/acme_widgets/__init__.py",
-                   f'"""Acme widgets."""\n__version__ = "{version}"\n')
+            _write(
+                repo,
+                "src/acme_widgets/__init__.py",
+                f'"""Acme widgets."""\n__version__ = "{version}"\n',
+            )
             # the entry shipline itself would have written for this release
             day = time.strftime("%Y-%m-%d", time.gmtime(clock))
-            lines = render.entry_lines(DEFAULT, version, day, None, groups.group_keys(pending),
-                                       placeholders=False)
+            lines = render.entry_lines(
+                DEFAULT, version, day, None, groups.group_keys(pending), placeholders=False
+            )
             changelog.insert(0, "\n".join(lines) + "\n")
             pending = []
-            _write(repo, "CHANGELOG.md", "# Changelog\n\nAll notable changes to this project "
-                   "are documented here.\n\n" + "\n".join(changelog))
+            _write(
+                repo,
+                "CHANGELOG.md",
+                "# Changelog\n\nAll notable changes to this project "
+                "are documented here.\n\n" + "\n".join(changelog),
+            )
             _git(repo, "commit", "-q", "-am", f"chore(release): {version}", clock=clock)
             _git(repo, "tag", "-a", tag, "-m", f"Release {tag}", clock=clock)
     _merge_feature_branch(repo, clock)
@@ -145,8 +180,16 @@ def _merge_feature_branch(repo: Path, clock: int) -> None:
     _git(repo, "commit", "-q", "-m", "feat(filters): filter widgets by tag", clock=clock)
     clock += 3600
     _git(repo, "switch", "-q", "main", clock=clock)
-    _git(repo, "merge", "-q", "--no-ff", "feature/filters", "-m",
-         "Merge branch 'feature/filters'", clock=clock)
+    _git(
+        repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "feature/filters",
+        "-m",
+        "Merge branch 'feature/filters'",
+        clock=clock,
+    )
     _git(repo, "branch", "-q", "-d", "feature/filters", clock=clock)
 
 

@@ -21,8 +21,9 @@ from shipline.domain import runner
 from shipline.domain.demo.sample import START, _git, _write
 
 
-def _manifest(name: str, version: str, *, private: bool = False,
-              deps: dict[str, str] | None = None) -> str:
+def _manifest(
+    name: str, version: str, *, private: bool = False, deps: dict[str, str] | None = None
+) -> str:
     data: dict[str, object] = {"name": name, "version": version}
     if private:
         data["private"] = True
@@ -40,8 +41,11 @@ _PACKAGES = {
 
 _WORK = [
     ("fix(cli): quote paths with spaces", "packages/cli/src/run.js"),
-    ("feat(core)!: parse() returns a result object\n\nBREAKING CHANGE: read "
-     "result.value instead of the return value.", "packages/core/src/parse.js"),
+    (
+        "feat(core)!: parse() returns a result object\n\nBREAKING CHANGE: read "
+        "result.value instead of the return value.",
+        "packages/core/src/parse.js",
+    ),
     ("feat(web): dark mode", "packages/web/src/theme.js"),
     ("docs: contributor guide", "CONTRIBUTING.md"),
     ("docs(docs): release notes page", "packages/docs/notes.md"),
@@ -63,15 +67,25 @@ def make_workspace_sample(root: Path) -> Path:
     _write(repo, "package.json", _manifest("acme-monorepo", "1.0.0", private=True))
     _write(repo, "pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n")
     for folder, (name, version, deps, private) in _PACKAGES.items():
-        _write(repo, f"packages/{folder}/package.json",
-               _manifest(name, version, private=private, deps=deps))
+        _write(
+            repo,
+            f"packages/{folder}/package.json",
+            _manifest(name, version, private=private, deps=deps),
+        )
         _write(repo, f"packages/{folder}/src/index.js", f"export const name = {name!r};\n")
     _git(repo, "add", "-A", clock=clock)
     _git(repo, "commit", "-q", "-m", "chore: set up the workspace", clock=clock)
     for name, version, _, private in _PACKAGES.values():
         if not private:
-            _git(repo, "tag", "-a", f"{name}@{version}", "-m", f"Release {name}@{version}",
-                 clock=clock)
+            _git(
+                repo,
+                "tag",
+                "-a",
+                f"{name}@{version}",
+                "-m",
+                f"Release {name}@{version}",
+                clock=clock,
+            )
     for message, rel in _WORK:
         clock += 86_400
         _write(repo, rel, message.splitlines()[0] + "\n")

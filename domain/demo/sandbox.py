@@ -54,8 +54,9 @@ def package_index(packages: Path) -> Iterator[str]:
     logging.getLogger("passlib").setLevel(logging.CRITICAL)
     import pypiserver
 
-    app = pypiserver.app(roots=[str(packages)], authenticate=[], password_file=".",
-                         disable_fallback=True)
+    app = pypiserver.app(
+        roots=[str(packages)], authenticate=[], password_file=".", disable_fallback=True
+    )
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -75,36 +76,54 @@ def package_index(packages: Path) -> Iterator[str]:
 
 
 @contextmanager
-def ephemeral_key(uid: str = "Demo Release Bot <release-bot@demo.invalid>"
-                  ) -> Iterator[dict[str, str]]:
+def ephemeral_key(
+    uid: str = "Demo Release Bot <release-bot@demo.invalid>",
+) -> Iterator[dict[str, str]]:
     """An unattended ed25519 signing key in a throw-away GNUPGHOME; the
     environment to use it (GNUPGHOME, GPG_KEY_ID)."""
     home = Path(tempfile.mkdtemp(prefix="shd-", dir="/tmp"))
     home.chmod(0o700)
     env = {**os.environ, "GNUPGHOME": str(home)}
     try:
-        done = runner.run(["gpg", "--batch", "--no-tty", "--passphrase", "",
-                           "--quick-generate-key", uid, "ed25519", "sign", "never"],
-                          env=env, timeout=60)
+        done = runner.run(
+            [
+                "gpg",
+                "--batch",
+                "--no-tty",
+                "--passphrase",
+                "",
+                "--quick-generate-key",
+                uid,
+                "ed25519",
+                "sign",
+                "never",
+            ],
+            env=env,
+            timeout=60,
+        )
         if not done.ok:
-            raise SigningKeyMissing(f"could not make the demo's signing key: {done.output}",
-                                    hint="install gnupg (apt-get install gnupg)")
-        listing = runner.run(["gpg", "--batch", "--with-colons", "--list-secret-keys"],
-                             env=env, timeout=30).stdout
-        fpr = next(line.split(":")[9] for line in listing.splitlines()
-                   if line.startswith("fpr:"))
+            raise SigningKeyMissing(
+                f"could not make the demo's signing key: {done.output}",
+                hint="install gnupg (apt-get install gnupg)",
+            )
+        listing = runner.run(
+            ["gpg", "--batch", "--with-colons", "--list-secret-keys"], env=env, timeout=30
+        ).stdout
+        fpr = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
         yield {"GNUPGHOME": str(home), "GPG_KEY_ID": fpr}
     except runner.ToolNotFound:
-        raise SigningKeyMissing("gpg is not installed: the demo signs its provenance with an "
-                                "ephemeral gpg key", hint="apt-get install gnupg") from None
+        raise SigningKeyMissing(
+            "gpg is not installed: the demo signs its provenance with an ephemeral gpg key",
+            hint="apt-get install gnupg",
+        ) from None
     finally:
-        runner.run(["gpgconf", "--homedir", str(home), "--kill", "all"], env=env, timeout=30) \
-            if shutil.which("gpgconf") else None
+        runner.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "all"], env=env, timeout=30
+        ) if shutil.which("gpgconf") else None
         shutil.rmtree(home, ignore_errors=True)
 
 
-def make_sandbox(root: Path, index_url: str, key_env: dict[str, str], *,
-                 packages: Path) -> Sandbox:
+def make_sandbox(root: Path, index_url: str, key_env: dict[str, str], *, packages: Path) -> Sandbox:
     """The sample repository configured for a full release to the local
     index and directory."""
     from shipline.domain.demo.sample import make_sample
@@ -118,28 +137,54 @@ def make_sandbox(root: Path, index_url: str, key_env: dict[str, str], *,
     config_path = repo / ".shipline" / "config.json"
     config = json.loads(config_path.read_text())
     config["release"]["artifacts"] = [
-        {"type": "python-package", "name": "acme-widgets", "registry": index_url,
-         "options": {"isolation": False}},
+        {
+            "type": "python-package",
+            "name": "acme-widgets",
+            "registry": index_url,
+            "options": {"isolation": False},
+        },
         {"type": "tarball", "name": "acme-widgets-src", "registry": releases.as_uri()},
     ]
-    config["release"]["security"] = {"provenance": {
-        "enabled": True, "framework": "slsa", "level": "SLSA_BUILD_LEVEL_2",
-        "signing": {"method": "gpg", "keyless": False},
-        "sbom": {"format": "CycloneDX", "specVersion": "1.6"}}}
+    config["release"]["security"] = {
+        "provenance": {
+            "enabled": True,
+            "framework": "slsa",
+            "level": "SLSA_BUILD_LEVEL_2",
+            "signing": {"method": "gpg", "keyless": False},
+            "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+        }
+    }
     config_path.write_text(json.dumps(config, indent=2) + "\n")
     # A package that goes to an index carries its README as the long
     # description (else `twine check` warns in the dry run).
     manifest = repo / "pyproject.toml"
-    manifest.write_text(manifest.read_text().replace(
-        'description = ', 'readme = "README.md"\ndescription = ', 1))
+    manifest.write_text(
+        manifest.read_text().replace("description = ", 'readme = "README.md"\ndescription = ', 1)
+    )
     git_env = {**os.environ, **key_env}
-    for argv in (["git", "add", ".shipline/config.json", "pyproject.toml"],
-                 ["git", "commit", "-q", "-m", "chore: publish the package and a source "
-                  "tarball with signed provenance"],
-                 ["git", "push", "-q", "origin", "main"]):
+    for argv in (
+        ["git", "add", ".shipline/config.json", "pyproject.toml"],
+        [
+            "git",
+            "commit",
+            "-q",
+            "-m",
+            "chore: publish the package and a source tarball with signed provenance",
+        ],
+        ["git", "push", "-q", "origin", "main"],
+    ):
         done = runner.run(argv, cwd=repo, env=git_env, timeout=60)
         if not done.ok:
-            raise ShiplineError(f"demo set-up failed: {' '.join(argv)}: {done.output}",
-                                hint="check that git works here, then run `shipline demo` again")
-    return Sandbox(root=root, repo=repo, remote=root / "origin.git", index_url=index_url,
-                   packages=packages, releases_dir=releases, env=dict(key_env))
+            raise ShiplineError(
+                f"demo set-up failed: {' '.join(argv)}: {done.output}",
+                hint="check that git works here, then run `shipline demo` again",
+            )
+    return Sandbox(
+        root=root,
+        repo=repo,
+        remote=root / "origin.git",
+        index_url=index_url,
+        packages=packages,
+        releases_dir=releases,
+        env=dict(key_env),
+    )

@@ -134,21 +134,38 @@ def detect(root: Path) -> Detection:
     prefix, count = tag_prefix(tags)
     python = next((e.name for e in found.ecosystems if e.kind == "python"), None)
     detect_version_evidence(git, root, found, prefix, python)
-    if not any(a.type != "oci-image" for a in found.artifacts) and \
-            any(e.kind == "plain" for e in found.ecosystems):
-        found.artifacts.append(ArtifactCandidate(
-            "tarball", re.sub(r"[^A-Za-z0-9._-]+", "-", root.name), DEFAULT_REGISTRY["tarball"],
-            None,
-            source="plain version file: a source archive"))
+    if not any(a.type != "oci-image" for a in found.artifacts) and any(
+        e.kind == "plain" for e in found.ecosystems
+    ):
+        found.artifacts.append(
+            ArtifactCandidate(
+                "tarball",
+                re.sub(r"[^A-Za-z0-9._-]+", "-", root.name),
+                DEFAULT_REGISTRY["tarball"],
+                None,
+                source="plain version file: a source archive",
+            )
+        )
     if remote is None:
-        found.notes.append("no git remote yet: add one (git remote add origin URL) before "
-                           "shipping, or the push gates fail")
+        found.notes.append(
+            "no git remote yet: add one (git remote add origin URL) before "
+            "shipping, or the push gates fail"
+        )
     return Detection(
-        root=root, ecosystems=found.ecosystems, version_files=found.files,
-        changelog=existing_changelog(root), branch=default_branch(git, remote),
-        tag_prefix=prefix, release_tags=count, remote=remote, remotes=remotes,
-        remote_url=remote_url, ci=ci_provider(root), gates=found.gates,
-        artifacts=unique_names(found.artifacts), notes=found.notes,
+        root=root,
+        ecosystems=found.ecosystems,
+        version_files=found.files,
+        changelog=existing_changelog(root),
+        branch=default_branch(git, remote),
+        tag_prefix=prefix,
+        release_tags=count,
+        remote=remote,
+        remotes=remotes,
+        remote_url=remote_url,
+        ci=ci_provider(root),
+        gates=found.gates,
+        artifacts=unique_names(found.artifacts),
+        notes=found.notes,
     )
 
 

@@ -61,8 +61,9 @@ DEFAULT_REGISTRY = {
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 
 
-def options_for(kind: str, registry: str | None, options: dict[str, Any] | None = None
-                ) -> dict[str, Any]:
+def options_for(
+    kind: str, registry: str | None, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An artifact's ``options`` for ``registry``: PyPI itself uploads to
     another URL than it serves from; any other index takes uploads at its URL."""
     out = {k: v for k, v in (options or {}).items() if k != "uploadUrl"}
@@ -73,8 +74,13 @@ def options_for(kind: str, registry: str | None, options: dict[str, Any] | None 
     return out
 
 
-_NAME_SUFFIX = {"python-package": "py", "npm-package": "npm", "cargo-crate": "crate",
-                "oci-image": "image", "tarball": "src"}
+_NAME_SUFFIX = {
+    "python-package": "py",
+    "npm-package": "npm",
+    "cargo-crate": "crate",
+    "oci-image": "image",
+    "tarball": "src",
+}
 
 
 def unique_names(artifacts: list[ArtifactCandidate]) -> list[ArtifactCandidate]:

@@ -24,13 +24,22 @@ def detect_docker(root: Path, found: Found, remote_url: str | None) -> None:
     if owner:
         registry = f"https://ghcr.io/{owner.lower()}"
     else:
-        found.notes.append(f"{dockerfile}: no image registry known; set the oci-image "
-                           "artifact's registry (e.g. https://ghcr.io/OWNER)")
+        found.notes.append(
+            f"{dockerfile}: no image registry known; set the oci-image "
+            "artifact's registry (e.g. https://ghcr.io/OWNER)"
+        )
     options = {"dockerfile": dockerfile} if dockerfile != "Dockerfile" else {}
     found.ecosystems.append(Ecosystem("docker", dockerfile, name))
-    found.artifacts.append(ArtifactCandidate("oci-image", name, registry,
-                                             CREDENTIALS_FOR["oci-image"], options=options,
-                                             source=dockerfile))
+    found.artifacts.append(
+        ArtifactCandidate(
+            "oci-image",
+            name,
+            registry,
+            CREDENTIALS_FOR["oci-image"],
+            options=options,
+            source=dockerfile,
+        )
+    )
 
 
 def _github_owner(url: str | None) -> str | None:

@@ -36,23 +36,43 @@ def detect_npm(root: Path, found: Found) -> None:
         if (root / "package-lock.json").is_file():
             lock = readable_version(root, "package-lock.json")
             if lock:
-                found.files.append(VersionFileCandidate(
-                    "package-lock.json", lock, "lock file beside package.json",
-                    selected=lock == version))
-    found.ecosystems.append(Ecosystem("npm", "package.json", name, version,
-                                      "private" if data.get("private") else ""))
+                found.files.append(
+                    VersionFileCandidate(
+                        "package-lock.json",
+                        lock,
+                        "lock file beside package.json",
+                        selected=lock == version,
+                    )
+                )
+    found.ecosystems.append(
+        Ecosystem("npm", "package.json", name, version, "private" if data.get("private") else "")
+    )
     if data.get("private"):
         found.notes.append("package.json is private: no npm-package artifact proposed")
     else:
-        found.artifacts.append(ArtifactCandidate(
-            "npm-package", name or root.name, DEFAULT_REGISTRY["npm-package"],
-            CREDENTIALS_FOR["npm-package"], source="package.json"))
+        found.artifacts.append(
+            ArtifactCandidate(
+                "npm-package",
+                name or root.name,
+                DEFAULT_REGISTRY["npm-package"],
+                CREDENTIALS_FOR["npm-package"],
+                source="package.json",
+            )
+        )
     scripts: dict[str, Any] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
     runner = js_runner(root)
     why = f", {runner.why}" if runner.why else ""
     if isinstance(scripts.get("test"), str) and scripts["test"].strip() != _NPM_DEFAULT_TEST:
-        found.gates.append(GateCandidate(f"{runner.prefix} test", f"{runner.prefix} test",
-                                         "package.json scripts.test" + why))
+        found.gates.append(
+            GateCandidate(
+                f"{runner.prefix} test", f"{runner.prefix} test", "package.json scripts.test" + why
+            )
+        )
     if isinstance(scripts.get("lint"), str):
-        found.gates.append(GateCandidate(f"{runner.prefix} lint", f"{runner.prefix} run lint",
-                                         "package.json scripts.lint" + why))
+        found.gates.append(
+            GateCandidate(
+                f"{runner.prefix} lint",
+                f"{runner.prefix} run lint",
+                "package.json scripts.lint" + why,
+            )
+        )

@@ -48,8 +48,12 @@ def python_test_command(root: Path, pyproject: dict[str, Any]) -> tuple[str, str
     if (root / "hatch.toml").is_file():
         # a broken hatch.toml is not ours to report: hatch says so when it runs
         with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            hatch.append((tomllib.loads((root / "hatch.toml").read_text(encoding="utf-8")),
-                          "hatch.toml [envs.{}.scripts]"))
+            hatch.append(
+                (
+                    tomllib.loads((root / "hatch.toml").read_text(encoding="utf-8")),
+                    "hatch.toml [envs.{}.scripts]",
+                )
+            )
     for table, where in hatch:
         for env in ("default", "test", "tests"):
             if _dig(table, "envs", env, "scripts", "test") is not None:
@@ -60,8 +64,12 @@ def python_test_command(root: Path, pyproject: dict[str, Any]) -> tuple[str, str
 
 
 def js_runner(root: Path) -> Runner:
-    for lock, tool in (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"),
-                       ("bun.lockb", "bun"), ("bun.lock", "bun")):
+    for lock, tool in (
+        ("pnpm-lock.yaml", "pnpm"),
+        ("yarn.lock", "yarn"),
+        ("bun.lockb", "bun"),
+        ("bun.lock", "bun"),
+    ):
         if (root / lock).is_file():
             return Runner(tool, lock)
     return Runner("npm", "")

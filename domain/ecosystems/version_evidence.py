@@ -29,8 +29,9 @@ from shipline.domain.release.version_files.sites import names
 _SKIP_PARTS = {"node_modules", "target", "dist", "build", ".venv", "vendor"}
 
 
-def detect_version_evidence(git: Git, root: Path, found: Found, prefix: str,
-                            project: str | None) -> None:
+def detect_version_evidence(
+    git: Git, root: Path, found: Found, prefix: str, project: str | None
+) -> None:
     """Add the candidates above to ``found.files`` (each path once)."""
     current_text = next((f.version for f in found.files if f.selected and f.version), None)
     current = schemes.parse_any(current_text) if current_text else None
@@ -43,8 +44,9 @@ def detect_version_evidence(git: Git, root: Path, found: Found, prefix: str,
         if version is None:
             return
         selected = current is None or names(version, current)
-        found.files.append(VersionFileCandidate(path, version, source, selected=selected,
-                                                pattern=pattern))
+        found.files.append(
+            VersionFileCandidate(path, version, source, selected=selected, pattern=pattern)
+        )
         listed.add((path, pattern))
 
     tracked = _tracked(git)
@@ -69,11 +71,9 @@ def detect_version_evidence(git: Git, root: Path, found: Found, prefix: str,
     if tags:
         tag, version = tags[-1]
         evidence = release_evidence(git, tag, version)
-        configured = [VersionFile(path=p, pattern=pat) for p, pat in listed
-                      if (root / p).is_file()]
+        configured = [VersionFile(path=p, pattern=pat) for p, pat in listed if (root / p).is_file()]
         for entry in bumpfiles.evidence_entries(root, evidence, version, configured):
-            propose(entry.path, f"bumped with the version in {tag}'s release commit",
-                    entry.pattern)
+            propose(entry.path, f"bumped with the version in {tag}'s release commit", entry.pattern)
 
 
 def _tracked(git: Git) -> list[str]:
@@ -88,8 +88,9 @@ def _wanted(rel: str) -> bool:
 def _requirements(rel: str) -> bool:
     path = PurePosixPath(rel)
     return path.suffix in (".txt", ".in") and (
-        path.name.startswith("requirements") or any(p.startswith("requirements")
-                                                    for p in path.parts[:-1]))
+        path.name.startswith("requirements")
+        or any(p.startswith("requirements") for p in path.parts[:-1])
+    )
 
 
 def _text(root: Path, rel: str) -> str:
@@ -100,6 +101,8 @@ def _text(root: Path, rel: str) -> str:
 
 
 def _marked(git: Git) -> list[str]:
-    done = git.run(["grep", "-l", "-I", "-E",
-                    r"x-release-please-(start-)?version|shipline:version"], check=False)
+    done = git.run(
+        ["grep", "-l", "-I", "-E", r"x-release-please-(start-)?version|shipline:version"],
+        check=False,
+    )
     return [p for p in done.stdout.splitlines() if p and _wanted(p)] if done.ok else []

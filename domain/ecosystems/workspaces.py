@@ -21,12 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-IGNORED_DIRS = frozenset({"node_modules", "target", ".git", ".venv", "venv", "dist", "build",
-                          ".tox", ".shipline", "__pycache__"})
+IGNORED_DIRS = frozenset(
+    {
+        "node_modules",
+        "target",
+        ".git",
+        ".venv",
+        "venv",
+        "dist",
+        "build",
+        ".tox",
+        ".shipline",
+        "__pycache__",
+    }
+)
 """Folders never searched for manifests."""
 
-NPM_DEPENDENCY_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies",
-                           "peerDependencies")
+NPM_DEPENDENCY_SECTIONS = (
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+)
 CARGO_DEPENDENCY_SECTIONS = ("dependencies", "dev-dependencies", "build-dependencies")
 MANIFESTS = {"npm": "package.json", "cargo": "Cargo.toml", "python": "pyproject.toml"}
 
@@ -82,8 +98,11 @@ class Workspace:
         """The package whose folder is ``folder`` or contains it (deepest wins)."""
         best = None
         for pkg in self.packages:
-            if pkg.path != "." and pkg.owns(folder) and \
-                    (best is None or len(pkg.path) > len(best.path)):
+            if (
+                pkg.path != "."
+                and pkg.owns(folder)
+                and (best is None or len(pkg.path) > len(best.path))
+            ):
                 best = pkg
         return best
 
@@ -122,8 +141,11 @@ def expand_globs(root: Path, patterns: list[str], manifest: str) -> list[str]:
             rel = hit.parent.relative_to(root).as_posix()
             if not any(part in IGNORED_DIRS for part in Path(rel).parts):
                 found[rel] = None
-    excluded = {hit.relative_to(root).as_posix() for pattern in exclude
-                for hit in root.glob(pattern.strip().rstrip("/").removeprefix("./"))}
+    excluded = {
+        hit.relative_to(root).as_posix()
+        for pattern in exclude
+        for hit in root.glob(pattern.strip().rstrip("/").removeprefix("./"))
+    }
     return [f for f in found if f not in excluded]
 
 
@@ -145,18 +167,28 @@ def _npm_package(root: Path, folder: str) -> WorkspacePackage | None:
     data = _json(root / folder / "package.json")
     if data is None or not isinstance(data.get("name"), str):
         return None
-    requires = tuple(Requirement(name, spec, section)
-                     for section in NPM_DEPENDENCY_SECTIONS
-                     if isinstance(data.get(section), dict)
-                     for name, spec in data[section].items() if isinstance(spec, str))
+    requires = tuple(
+        Requirement(name, spec, section)
+        for section in NPM_DEPENDENCY_SECTIONS
+        if isinstance(data.get(section), dict)
+        for name, spec in data[section].items()
+        if isinstance(spec, str)
+    )
     version = data.get("version")
-    return WorkspacePackage(data["name"], folder, _join(folder, "package.json"), "npm",
-                            version if isinstance(version, str) else None,
-                            data.get("private") is True, requires)
+    return WorkspacePackage(
+        data["name"],
+        folder,
+        _join(folder, "package.json"),
+        "npm",
+        version if isinstance(version, str) else None,
+        data.get("private") is True,
+        requires,
+    )
 
 
-def _cargo_requirements(table: dict[str, Any], section: str,
-                        workspace_deps: dict[str, Any]) -> list[Requirement]:
+def _cargo_requirements(
+    table: dict[str, Any], section: str, workspace_deps: dict[str, Any]
+) -> list[Requirement]:
     out = []
     deps = table.get(section)
     if not isinstance(deps, dict):
@@ -168,9 +200,13 @@ def _cargo_requirements(table: dict[str, Any], section: str,
             real = spec.get("package", name)
             version = spec.get("version")
             if "path" in spec or isinstance(version, str):
-                out.append(Requirement(real if isinstance(real, str) else name,
-                                       version if isinstance(version, str) else "",
-                                       section))
+                out.append(
+                    Requirement(
+                        real if isinstance(real, str) else name,
+                        version if isinstance(version, str) else "",
+                        section,
+                    )
+                )
         elif isinstance(spec, str):
             out.append(Requirement(name, spec, section))
     return out
@@ -190,13 +226,24 @@ def _cargo_package(root: Path, folder: str, workspace: dict[str, Any]) -> Worksp
     publish = package.get("publish")
     if isinstance(publish, dict) and publish.get("workspace") is True:
         publish = ws_package.get("publish")
-    ws_deps = workspace.get("dependencies") if isinstance(workspace.get("dependencies"),
-                                                          dict) else {}
-    requires = tuple(r for section in CARGO_DEPENDENCY_SECTIONS
-                     for r in _cargo_requirements(data, section, ws_deps))
-    return WorkspacePackage(package["name"], folder, _join(folder, "Cargo.toml"), "cargo",
-                            version if isinstance(version, str) else None,
-                            publish is False or publish == [], requires, inherited)
+    ws_deps = (
+        workspace.get("dependencies") if isinstance(workspace.get("dependencies"), dict) else {}
+    )
+    requires = tuple(
+        r
+        for section in CARGO_DEPENDENCY_SECTIONS
+        for r in _cargo_requirements(data, section, ws_deps)
+    )
+    return WorkspacePackage(
+        package["name"],
+        folder,
+        _join(folder, "Cargo.toml"),
+        "cargo",
+        version if isinstance(version, str) else None,
+        publish is False or publish == [],
+        requires,
+        inherited,
+    )
 
 
 _PEP508_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$")
@@ -212,8 +259,7 @@ def _python_package(root: Path, folder: str) -> WorkspacePackage | None:
     if data is None:
         return None
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
-    poetry = (data.get("tool") or {}).get("poetry") if isinstance(data.get("tool"), dict) \
-        else None
+    poetry = (data.get("tool") or {}).get("poetry") if isinstance(data.get("tool"), dict) else None
     poetry = poetry if isinstance(poetry, dict) else {}
     name = project.get("name") or poetry.get("name")
     if not isinstance(name, str):
@@ -224,11 +270,18 @@ def _python_package(root: Path, folder: str) -> WorkspacePackage | None:
     for line in _strings(project.get("dependencies")):
         match = _PEP508_NAME.match(line)
         if match:
-            requires.append(Requirement(match.group(1), match.group(2).split(";")[0].strip(),
-                                        "dependencies"))
-    return WorkspacePackage(name, folder, _join(folder, "pyproject.toml"), "python",
-                            version if isinstance(version, str) else None,
-                            "Private :: Do Not Upload" in classifiers, tuple(requires))
+            requires.append(
+                Requirement(match.group(1), match.group(2).split(";")[0].strip(), "dependencies")
+            )
+    return WorkspacePackage(
+        name,
+        folder,
+        _join(folder, "pyproject.toml"),
+        "python",
+        version if isinstance(version, str) else None,
+        "Private :: Do Not Upload" in classifiers,
+        tuple(requires),
+    )
 
 
 def _join(folder: str, name: str) -> str:
@@ -237,14 +290,29 @@ def _join(folder: str, name: str) -> str:
 
 def _siblings_only(packages: list[WorkspacePackage]) -> tuple[WorkspacePackage, ...]:
     """Keep each package's requirements on packages of this workspace only."""
-    names = {p.name for p in packages} | {normalize_python_name(p.name) for p in packages
-                                          if p.ecosystem == "python"}
+    names = {p.name for p in packages} | {
+        normalize_python_name(p.name) for p in packages if p.ecosystem == "python"
+    }
     out = []
     for pkg in packages:
-        own = tuple(r for r in pkg.requires if r.name in names or
-                    (pkg.ecosystem == "python" and normalize_python_name(r.name) in names))
-        out.append(WorkspacePackage(pkg.name, pkg.path, pkg.manifest, pkg.ecosystem, pkg.version,
-                                    pkg.private, own, pkg.version_from_workspace))
+        own = tuple(
+            r
+            for r in pkg.requires
+            if r.name in names
+            or (pkg.ecosystem == "python" and normalize_python_name(r.name) in names)
+        )
+        out.append(
+            WorkspacePackage(
+                pkg.name,
+                pkg.path,
+                pkg.manifest,
+                pkg.ecosystem,
+                pkg.version,
+                pkg.private,
+                own,
+                pkg.version_from_workspace,
+            )
+        )
     return tuple(sorted(out, key=lambda p: p.path))
 
 
@@ -273,8 +341,11 @@ def _npm_workspace(root: Path) -> Workspace | None:
         patterns = _strings(declared.get("packages") if isinstance(declared, dict) else declared)
     else:
         return None
-    packages = [p for folder in expand_globs(root, patterns, "package.json")
-                if (p := _npm_package(root, folder)) is not None]
+    packages = [
+        p
+        for folder in expand_globs(root, patterns, "package.json")
+        if (p := _npm_package(root, folder)) is not None
+    ]
     return Workspace(kind, manifest, _siblings_only(packages))
 
 
@@ -291,8 +362,9 @@ def _cargo_workspace(root: Path) -> Workspace | None:
     packages = [p for folder in folders if (p := _cargo_package(root, folder, workspace))]
     ws_package = workspace.get("package") if isinstance(workspace.get("package"), dict) else {}
     shared = ws_package.get("version")
-    return Workspace("cargo", "Cargo.toml", _siblings_only(packages),
-                     shared if isinstance(shared, str) else None)
+    return Workspace(
+        "cargo", "Cargo.toml", _siblings_only(packages), shared if isinstance(shared, str) else None
+    )
 
 
 def _uv_workspace(root: Path) -> Workspace | None:
@@ -302,8 +374,11 @@ def _uv_workspace(root: Path) -> Workspace | None:
     ws = uv.get("workspace") if isinstance(uv, dict) else None
     if not isinstance(ws, dict):
         return None
-    folders = expand_globs(root, _strings(ws.get("members")) +
-                           [f"!{e}" for e in _strings(ws.get("exclude"))], "pyproject.toml")
+    folders = expand_globs(
+        root,
+        _strings(ws.get("members")) + [f"!{e}" for e in _strings(ws.get("exclude"))],
+        "pyproject.toml",
+    )
     if "." not in folders and _python_package(root, ".") is not None:
         folders.insert(0, ".")
     packages = [p for folder in folders if (p := _python_package(root, folder))]
@@ -318,8 +393,7 @@ def _plain_workspace(root: Path) -> Workspace | None:
         for depth in ("*", "*/*", "*/*/*"):
             for hit in sorted(root.glob(f"{depth}/{manifest}")):
                 rel = hit.parent.relative_to(root).as_posix()
-                if any(part in IGNORED_DIRS or part.startswith(".")
-                       for part in Path(rel).parts):
+                if any(part in IGNORED_DIRS or part.startswith(".") for part in Path(rel).parts):
                     continue
                 reader = {"npm": _npm_package, "python": _python_package}.get(ecosystem)
                 pkg = reader(root, rel) if reader else _cargo_package(root, rel, {})

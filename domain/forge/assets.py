@@ -38,19 +38,23 @@ def release_assets(record: Mapping[str, Any], repo: Path, out_dir: Path) -> list
             return
         path = resolve(rel)
         if not path.is_file():
-            raise ShiplineError(f"{path}: the {kind} of this release is gone",
-                                hint="it was written by the provenance step; restore it from "
-                                "a backup or release a new version", code=DigestMismatch.code)
+            raise ShiplineError(
+                f"{path}: the {kind} of this release is gone",
+                hint="it was written by the provenance step; restore it from "
+                "a backup or release a new version",
+                code=DigestMismatch.code,
+            )
         digest = sha256_file(path)
         if sha256 is not None and digest.sha256 != sha256:
-            raise DigestMismatch(f"{path}: SHA-256 is {digest.sha256}, the ledger recorded "
-                                 f"{sha256}: refusing to attach other bytes than were attested",
-                                 hint="something changed the file after the build; release a "
-                                 "new version")
-        upload_name = name if name not in found or found[name].path == path else \
-            f"{kind}-{name}"
-        found.setdefault(upload_name, LocalAsset(upload_name, path, digest.sha256, digest.size,
-                                                 kind))
+            raise DigestMismatch(
+                f"{path}: SHA-256 is {digest.sha256}, the ledger recorded "
+                f"{sha256}: refusing to attach other bytes than were attested",
+                hint="something changed the file after the build; release a new version",
+            )
+        upload_name = name if name not in found or found[name].path == path else f"{kind}-{name}"
+        found.setdefault(
+            upload_name, LocalAsset(upload_name, path, digest.sha256, digest.size, kind)
+        )
 
     artifacts = list(record.get("artifacts") or [])
     for artifact in artifacts:

@@ -34,16 +34,28 @@ otherwise refuse to negotiate)."""
 class GitHubClient:
     name = "GitHub"
 
-    def __init__(self, repository: str, api_url: str, token: str, token_env: str,
-                 upload_url: str | None = None, **transport: Any):
+    def __init__(
+        self,
+        repository: str,
+        api_url: str,
+        token: str,
+        token_env: str,
+        upload_url: str | None = None,
+        **transport: Any,
+    ):
         self.repository = repository
         self.token_env = token_env
         self.api = api_url.rstrip("/")
         self.upload_base = upload_url.rstrip("/") if upload_url else None
         self.http = Transport(
-            forge=self.name, repository=repository, token_env=token_env,
-            auth={"Authorization": f"Bearer {token}"}, accept=ACCEPT,
-            extra_headers={"X-GitHub-Api-Version": API_VERSION}, **transport)
+            forge=self.name,
+            repository=repository,
+            token_env=token_env,
+            auth={"Authorization": f"Bearer {token}"},
+            accept=ACCEPT,
+            extra_headers={"X-GitHub-Api-Version": API_VERSION},
+            **transport,
+        )
         owner, _, repo = repository.partition("/")
         self._base = f"{self.api}/repos/{_q(owner)}/{_q(repo)}"
 
@@ -61,28 +73,45 @@ class GitHubClient:
                     f"the token in {self.token_env} can read {self.repository} but not write "
                     "its releases (permissions.push is false)",
                     hint=f"give {self.token_env} Contents: write (a workflow: `permissions: "
-                    "contents: write`)", code=self.http.code, status=200)
+                    "contents: write`)",
+                    code=self.http.code,
+                    status=200,
+                )
             return f"{self.token_env} can write releases of {self.repository}"
-        return f"{self.token_env} reaches {self.repository}; GitHub does not tell an " \
+        return (
+            f"{self.token_env} reaches {self.repository}; GitHub does not tell an "
             "installation token's write access ahead, the first write will"
+        )
 
     # --- releases ----------------------------------------------------------------
 
     def find_release(self, tag: str) -> RemoteRelease | None:
-        reply = self.http.call("GET", f"{self._base}/releases/tags/{_q(tag)}",
-                               what=f"look up the release for {tag}", allow=(404,))
+        reply = self.http.call(
+            "GET",
+            f"{self._base}/releases/tags/{_q(tag)}",
+            what=f"look up the release for {tag}",
+            allow=(404,),
+        )
         if reply.status == 404:
             return None
         return self._release(reply.json())
 
-    def create_release(self, tag: str, title: str, notes: str,
-                       prerelease: bool) -> RemoteRelease:
-        payload = {"tag_name": tag, "name": title, "body": notes, "draft": False,
-                   "prerelease": prerelease}
+    def create_release(self, tag: str, title: str, notes: str, prerelease: bool) -> RemoteRelease:
+        payload = {
+            "tag_name": tag,
+            "name": title,
+            "body": notes,
+            "draft": False,
+            "prerelease": prerelease,
+        }
 
         reply, found = self.http.create_once(
-            f"{self._base}/releases", what=f"create the release {tag}", payload=payload,
-            conflict=422, find=lambda: self.find_release(tag))  # 422: already_exists
+            f"{self._base}/releases",
+            what=f"create the release {tag}",
+            payload=payload,
+            conflict=422,
+            find=lambda: self.find_release(tag),
+        )  # 422: already_exists
         if found is not None:
             return found
         assert reply is not None
@@ -92,13 +121,18 @@ class GitHubClient:
 
     def _release(self, data: Any) -> RemoteRelease:
         if not isinstance(data, dict) or "id" not in data:
-            raise ForgeError(f"GitHub answered a release without an id: {str(data)[:200]}",
-                             code=self.http.code)
-        return RemoteRelease(tag=data.get("tag_name", ""), url=data.get("html_url", ""),
-                             handle=data["id"], name=data.get("name") or "",
-                             notes=data.get("body") or "",
-                             prerelease=bool(data.get("prerelease")),
-                             upload_url=data.get("upload_url"))
+            raise ForgeError(
+                f"GitHub answered a release without an id: {str(data)[:200]}", code=self.http.code
+            )
+        return RemoteRelease(
+            tag=data.get("tag_name", ""),
+            url=data.get("html_url", ""),
+            handle=data["id"],
+            name=data.get("name") or "",
+            notes=data.get("body") or "",
+            prerelease=bool(data.get("prerelease")),
+            upload_url=data.get("upload_url"),
+        )
 
     # --- assets ------------------------------------------------------------------
 
@@ -106,8 +140,11 @@ class GitHubClient:
         found: list[RemoteAsset] = []
         page = 1
         while True:
-            reply = self.http.call("GET", f"{self._base}/releases/{release.handle}/assets"
-                                   f"?per_page=100&page={page}", what="list the release's assets")
+            reply = self.http.call(
+                "GET",
+                f"{self._base}/releases/{release.handle}/assets?per_page=100&page={page}",
+                what="list the release's assets",
+            )
             items = reply.json() or []
             found.extend(_asset(item) for item in items)
             if len(items) < 100:
@@ -115,8 +152,10 @@ class GitHubClient:
             page += 1
 
     def upload(self, release: RemoteRelease, asset: LocalAsset) -> RemoteAsset:
-        url = f"{self._upload_base(release)}/repos/{self._repo_path()}/releases/" \
+        url = (
+            f"{self._upload_base(release)}/repos/{self._repo_path()}/releases/"
             f"{release.handle}/assets?name={_q(asset.name)}"
+        )
 
         def landed() -> Reply | None:
             for remote in self.list_assets(release):
@@ -127,8 +166,14 @@ class GitHubClient:
                     return Reply(200, b"", {"x-asset": str(remote.handle)})
             return None
 
-        reply = self.http.call("POST", url, what=f"upload {asset.name}", upload=asset.path,
-                               ok=(201,), before_retry=landed)
+        reply = self.http.call(
+            "POST",
+            url,
+            what=f"upload {asset.name}",
+            upload=asset.path,
+            ok=(201,),
+            before_retry=landed,
+        )
         if reply.headers.get("x-asset"):
             return next(r for r in self.list_assets(release) if r.name == asset.name)
         return _asset(reply.json())
@@ -136,10 +181,13 @@ class GitHubClient:
     def _upload_base(self, release: RemoteRelease) -> str:
         if self.upload_base:
             return self.upload_base
-        if release.upload_url:  # "https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}"
+        if (
+            release.upload_url
+        ):  # "https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}"
             parts = urllib.parse.urlsplit(release.upload_url)
-            return f"{parts.scheme}://{parts.netloc}" + \
-                parts.path.split("/repos/", 1)[0].rstrip("/")
+            return f"{parts.scheme}://{parts.netloc}" + parts.path.split("/repos/", 1)[0].rstrip(
+                "/"
+            )
         if self.api == PUBLIC_API:
             return PUBLIC_UPLOADS
         return self.api.removesuffix("/v3") + "/uploads"  # GitHub Enterprise: /api/uploads
@@ -149,27 +197,36 @@ class GitHubClient:
         return f"{_q(owner)}/{_q(repo)}"
 
     def remove(self, release: RemoteRelease, remote: RemoteAsset) -> None:
-        self.http.call("DELETE", f"{self._base}/releases/assets/{remote.handle}",
-                       what=f"remove the unfinished upload {remote.name}", ok=(204,),
-                       allow=(404,))
+        self.http.call(
+            "DELETE",
+            f"{self._base}/releases/assets/{remote.handle}",
+            what=f"remove the unfinished upload {remote.name}",
+            ok=(204,),
+            allow=(404,),
+        )
 
     def attach(self, release: RemoteRelease, remotes: list[RemoteAsset]) -> list[str]:
         return []  # GitHub assets belong to their release from the upload on
 
     def download_sha256(self, remote: RemoteAsset) -> str:
-        sha, _ = self.http.download_sha256(f"{self._base}/releases/assets/{remote.handle}",
-                                           what=f"download {remote.name}",
-                                           accept="application/octet-stream")
+        sha, _ = self.http.download_sha256(
+            f"{self._base}/releases/assets/{remote.handle}",
+            what=f"download {remote.name}",
+            accept="application/octet-stream",
+        )
         return sha
 
 
 def _asset(item: Any) -> RemoteAsset:
     digest = item.get("digest") or ""
-    return RemoteAsset(name=item["name"], url=item.get("browser_download_url") or item["url"],
-                       handle=item["id"], size=item.get("size"),
-                       sha256=digest.removeprefix("sha256:") if digest.startswith("sha256:")
-                       else None,
-                       complete=item.get("state", "uploaded") == "uploaded")
+    return RemoteAsset(
+        name=item["name"],
+        url=item.get("browser_download_url") or item["url"],
+        handle=item["id"],
+        size=item.get("size"),
+        sha256=digest.removeprefix("sha256:") if digest.startswith("sha256:") else None,
+        complete=item.get("state", "uploaded") == "uploaded",
+    )
 
 
 def _q(text: str) -> str:

@@ -43,14 +43,18 @@ def package_name(repository: str) -> str:
 class GitLabClient:
     name = "GitLab"
 
-    def __init__(self, repository: str, api_url: str, token: str, token_env: str,
-                 **transport: Any):
+    def __init__(self, repository: str, api_url: str, token: str, token_env: str, **transport: Any):
         self.repository = repository
         self.token_env = token_env
         self.api = api_url.rstrip("/")
         header = "JOB-TOKEN" if token_env == JOB_TOKEN_ENV else "PRIVATE-TOKEN"
-        self.http = Transport(forge=self.name, repository=repository, token_env=token_env,
-                              auth={header: token}, **transport)
+        self.http = Transport(
+            forge=self.name,
+            repository=repository,
+            token_env=token_env,
+            auth={header: token},
+            **transport,
+        )
         self._base = f"{self.api}/projects/{_q(repository)}"
         self.package = package_name(repository)
         self._package_id: int | None = None
@@ -62,41 +66,59 @@ class GitLabClient:
 
     def check_access(self) -> str:
         if self.token_env == JOB_TOKEN_ENV:  # its scope: the releases API, not the project
-            self.http.call("GET", f"{self._base}/releases?per_page=1",
-                           what=f"read the releases of {self.repository}")
-            return f"{self.token_env} reaches the releases of {self.repository}; a job " \
+            self.http.call(
+                "GET",
+                f"{self._base}/releases?per_page=1",
+                what=f"read the releases of {self.repository}",
+            )
+            return (
+                f"{self.token_env} reaches the releases of {self.repository}; a job "
                 "token's write access shows at the first write"
+            )
         data = self.http.call("GET", self._base, what=f"read {self.repository}").json() or {}
         perms = data.get("permissions")
         if isinstance(perms, dict):
-            levels = [(perms.get(k) or {}).get("access_level") or 0
-                      for k in ("project_access", "group_access")]
+            levels = [
+                (perms.get(k) or {}).get("access_level") or 0
+                for k in ("project_access", "group_access")
+            ]
             if max(levels) < DEVELOPER:
                 raise ForgeError(
                     f"the token in {self.token_env} can read {self.repository} but not create "
                     f"releases (access level {max(levels)}, Developer is {DEVELOPER})",
                     hint=f"give {self.token_env} at least the Developer role and the api scope",
-                    code=self.http.code, status=200)
+                    code=self.http.code,
+                    status=200,
+                )
             return f"{self.token_env} can create releases in {self.repository}"
-        return f"{self.token_env} reaches {self.repository}; GitLab does not tell this " \
+        return (
+            f"{self.token_env} reaches {self.repository}; GitLab does not tell this "
             "token's role ahead, the first write will"
+        )
 
     # --- releases ----------------------------------------------------------------
 
     def find_release(self, tag: str) -> RemoteRelease | None:
-        reply = self.http.call("GET", f"{self._base}/releases/{_q(tag)}",
-                               what=f"look up the release for {tag}", allow=(404,))
+        reply = self.http.call(
+            "GET",
+            f"{self._base}/releases/{_q(tag)}",
+            what=f"look up the release for {tag}",
+            allow=(404,),
+        )
         if reply.status == 404:
             return None
         return self._release(reply.json())
 
-    def create_release(self, tag: str, title: str, notes: str,
-                       prerelease: bool) -> RemoteRelease:
+    def create_release(self, tag: str, title: str, notes: str, prerelease: bool) -> RemoteRelease:
         payload = {"tag_name": tag, "name": title, "description": notes}
 
         reply, found = self.http.create_once(
-            f"{self._base}/releases", what=f"create the release {tag}", payload=payload,
-            conflict=409, find=lambda: self.find_release(tag))  # 409: Release already exists
+            f"{self._base}/releases",
+            what=f"create the release {tag}",
+            payload=payload,
+            conflict=409,
+            find=lambda: self.find_release(tag),
+        )  # 409: Release already exists
         if found is not None:
             return found
         assert reply is not None
@@ -106,24 +128,34 @@ class GitLabClient:
 
     def _release(self, data: Any) -> RemoteRelease:
         if not isinstance(data, dict) or "tag_name" not in data:
-            raise ForgeError(f"GitLab answered a release without a tag: {str(data)[:200]}",
-                             code=self.http.code)
-        links = (data.get("_links") or {})
-        url = links.get("self") or f"{self.api}/projects/{_q(self.repository)}/releases/" \
-            f"{_q(data['tag_name'])}"
-        return RemoteRelease(tag=data["tag_name"], url=url, handle=data["tag_name"],
-                             name=data.get("name") or "", notes=data.get("description") or "",
-                             prerelease=bool(data.get("upcoming_release")))
+            raise ForgeError(
+                f"GitLab answered a release without a tag: {str(data)[:200]}", code=self.http.code
+            )
+        links = data.get("_links") or {}
+        url = (
+            links.get("self")
+            or f"{self.api}/projects/{_q(self.repository)}/releases/{_q(data['tag_name'])}"
+        )
+        return RemoteRelease(
+            tag=data["tag_name"],
+            url=url,
+            handle=data["tag_name"],
+            name=data.get("name") or "",
+            notes=data.get("description") or "",
+            prerelease=bool(data.get("upcoming_release")),
+        )
 
     # --- files (generic packages) ----------------------------------------------------
 
     def _find_package(self, version: str) -> int | None:
         if self._package_id is not None:
             return self._package_id
-        query = urllib.parse.urlencode({"package_type": "generic", "package_name": self.package,
-                                        "per_page": 100})
-        reply = self.http.call("GET", f"{self._base}/packages?{query}",
-                               what="look up the release's generic package")
+        query = urllib.parse.urlencode(
+            {"package_type": "generic", "package_name": self.package, "per_page": 100}
+        )
+        reply = self.http.call(
+            "GET", f"{self._base}/packages?{query}", what="look up the release's generic package"
+        )
         for item in reply.json() or []:
             if item.get("name") == self.package and item.get("version") == version:
                 self._package_id = int(item["id"])
@@ -137,14 +169,20 @@ class GitLabClient:
         latest: dict[str, RemoteAsset] = {}
         page = 1
         while True:
-            reply = self.http.call("GET", f"{self._base}/packages/{package_id}/package_files"
-                                   f"?per_page=100&page={page}", what="list the package's files")
+            reply = self.http.call(
+                "GET",
+                f"{self._base}/packages/{package_id}/package_files?per_page=100&page={page}",
+                what="list the package's files",
+            )
             items = reply.json() or []
             for item in items:  # several uploads of one name: the newest is what is served
                 latest[item["file_name"]] = RemoteAsset(
-                    name=item["file_name"], url=self._file_url(version, item["file_name"]),
-                    handle=(package_id, item["id"]), size=item.get("size"),
-                    sha256=item.get("file_sha256"))
+                    name=item["file_name"],
+                    url=self._file_url(version, item["file_name"]),
+                    handle=(package_id, item["id"]),
+                    size=item.get("size"),
+                    sha256=item.get("file_sha256"),
+                )
             if len(items) < 100:
                 return list(latest.values())
             page += 1
@@ -163,43 +201,76 @@ class GitLabClient:
                     return Reply(200, b"", {"x-asset": "1"})
             return None
 
-        reply = self.http.call("PUT", url, what=f"upload {asset.name}", upload=asset.path,
-                               ok=(200, 201), before_retry=landed)
+        reply = self.http.call(
+            "PUT",
+            url,
+            what=f"upload {asset.name}",
+            upload=asset.path,
+            ok=(200, 201),
+            before_retry=landed,
+        )
         data = reply.json() if not reply.headers.get("x-asset") else None
         if isinstance(data, dict) and "id" in data:
             self._package_id = int(data.get("package_id") or 0) or self._package_id
-            return RemoteAsset(name=asset.name, url=self._file_url(version, asset.name),
-                               handle=(data.get("package_id"), data["id"]),
-                               size=data.get("size"), sha256=data.get("file_sha256"))
+            return RemoteAsset(
+                name=asset.name,
+                url=self._file_url(version, asset.name),
+                handle=(data.get("package_id"), data["id"]),
+                size=data.get("size"),
+                sha256=data.get("file_sha256"),
+            )
         self._package_id = None
         return next(r for r in self.list_assets(release) if r.name == asset.name)
 
     def remove(self, release: RemoteRelease, remote: RemoteAsset) -> None:
         package_id, file_id = remote.handle
-        self.http.call("DELETE", f"{self._base}/packages/{package_id}/package_files/{file_id}",
-                       what=f"remove {remote.name}", ok=(204,), allow=(404,))
+        self.http.call(
+            "DELETE",
+            f"{self._base}/packages/{package_id}/package_files/{file_id}",
+            what=f"remove {remote.name}",
+            ok=(204,),
+            allow=(404,),
+        )
 
     def attach(self, release: RemoteRelease, remotes: list[RemoteAsset]) -> list[str]:
         links_url = f"{self._base}/releases/{_q(release.tag)}/assets/links"
-        existing = {item.get("name"): item for item in
-                    self.http.call("GET", links_url + "?per_page=100",
-                                   what="list the release's links").json() or []}
+        existing = {
+            item.get("name"): item
+            for item in self.http.call(
+                "GET", links_url + "?per_page=100", what="list the release's links"
+            ).json()
+            or []
+        }
         added = []
         for remote in remotes:
             if remote.name in existing:
                 continue
-            payload = {"name": remote.name, "url": remote.url,
-                       "direct_asset_path": f"/{remote.name}",
-                       "link_type": "package" if remote.name.endswith(
-                           (".whl", ".tar.gz", ".tgz", ".crate", ".tar", ".zip")) else "other"}
+            payload = {
+                "name": remote.name,
+                "url": remote.url,
+                "direct_asset_path": f"/{remote.name}",
+                "link_type": "package"
+                if remote.name.endswith((".whl", ".tar.gz", ".tgz", ".crate", ".tar", ".zip"))
+                else "other",
+            }
 
             def landed(name: str = remote.name) -> Reply | None:
-                now = self.http.call("GET", links_url + "?per_page=100",
-                                     what="list the release's links").json() or []
+                now = (
+                    self.http.call(
+                        "GET", links_url + "?per_page=100", what="list the release's links"
+                    ).json()
+                    or []
+                )
                 return Reply(200, b"", {}) if any(i.get("name") == name for i in now) else None
 
-            self.http.call("POST", links_url, what=f"link {remote.name} from the release",
-                           payload=payload, ok=(201,), before_retry=landed)
+            self.http.call(
+                "POST",
+                links_url,
+                what=f"link {remote.name} from the release",
+                payload=payload,
+                ok=(201,),
+                before_retry=landed,
+            )
             added.append(remote.name)
         return added
 

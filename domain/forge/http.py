@@ -46,8 +46,7 @@ CHUNK = 1 << 20
 class ForgeError(ShiplineError):
     """A forge call failed; ``status`` is the HTTP status (0: no answer)."""
 
-    def __init__(self, message: str, *, hint: str | None = None, code: ExitCode,
-                 status: int = 0):
+    def __init__(self, message: str, *, hint: str | None = None, code: ExitCode, status: int = 0):
         super().__init__(runner.redact(message), hint=hint, code=code)
         self.status = status
 
@@ -96,10 +95,19 @@ class Transport:
 
     # --- requests ----------------------------------------------------------------
 
-    def call(self, method: str, url: str, *, what: str, payload: Any = None,
-             upload: Path | None = None, content_type: str | None = None,
-             ok: tuple[int, ...] = (200, 201, 204), allow: tuple[int, ...] = (),
-             before_retry: Callable[[], Reply | None] | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        payload: Any = None,
+        upload: Path | None = None,
+        content_type: str | None = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+        allow: tuple[int, ...] = (),
+        before_retry: Callable[[], Reply | None] | None = None,
+    ) -> Reply:
         """One API call, retried as the module says. Statuses in ``ok`` and
         ``allow`` are returned; anything else raises :class:`ForgeError`."""
         idempotent = method in ("GET", "HEAD", "DELETE") or before_retry is not None
@@ -111,14 +119,17 @@ class Transport:
                     self.notes.append(f"{what}: the earlier attempt had landed; using it")
                     return landed
             try:
-                reply = self._once(method, url, payload=payload, upload=upload,
-                                   content_type=content_type)
+                reply = self._once(
+                    method, url, payload=payload, upload=upload, content_type=content_type
+                )
             except _NoAnswer as exc:
                 if not idempotent or attempt == self.attempts:
                     raise ForgeError(
                         f"{what}: {method} {_public(url)} got no answer ({exc.reason})",
                         hint=f"{self.forge} did not answer; `shipline release resume` checks "
-                        "what arrived and continues", code=self.code) from None
+                        "what arrived and continues",
+                        code=self.code,
+                    ) from None
                 self._wait(None, attempt, f"{what}: no answer ({exc.reason})")
                 continue
             if reply.status in ok or reply.status in allow:
@@ -130,8 +141,9 @@ class Transport:
         assert last is not None
         raise self._failure(method, url, what, last)
 
-    def create_once(self, url: str, *, what: str, payload: Any, conflict: int,
-                    find: Callable[[], T | None]) -> tuple[Reply | None, T | None]:
+    def create_once(
+        self, url: str, *, what: str, payload: Any, conflict: int, find: Callable[[], T | None]
+    ) -> tuple[Reply | None, T | None]:
         """POST ``payload`` so that one thing is made however often it is
         tried: when an earlier attempt had landed (a retry looks first) or
         the forge answers ``conflict`` (it exists), ``find``'s answer is
@@ -145,17 +157,27 @@ class Transport:
             found.append(thing)
             return Reply(200, b"", {})
 
-        reply = self.call("POST", url, what=what, payload=payload, ok=(201,), allow=(conflict,),
-                          before_retry=landed)
+        reply = self.call(
+            "POST",
+            url,
+            what=what,
+            payload=payload,
+            ok=(201,),
+            allow=(conflict,),
+            before_retry=landed,
+        )
         if found:
             return None, found[0]
         if reply.status == conflict:
             thing = find()
             if thing is None:
-                raise ForgeError(f"{what}: {self.forge} answered HTTP {conflict} "
-                                 f"({_said(reply)}) but shows nothing for it",
-                                 hint="check that the tag is pushed and release.forge",
-                                 code=self.code, status=conflict)
+                raise ForgeError(
+                    f"{what}: {self.forge} answered HTTP {conflict} "
+                    f"({_said(reply)}) but shows nothing for it",
+                    hint="check that the tag is pushed and release.forge",
+                    code=self.code,
+                    status=conflict,
+                )
             return None, thing
         return reply, None
 
@@ -168,9 +190,12 @@ class Transport:
             try:
                 while True:
                     same_host = urllib.parse.urlsplit(current).netloc == host
-                    headers = {"User-Agent": USER_AGENT, "Accept": accept or "*/*",
-                               **(self.auth if same_host else {}),
-                               **(self.extra_headers if same_host else {})}
+                    headers = {
+                        "User-Agent": USER_AGENT,
+                        "Accept": accept or "*/*",
+                        **(self.auth if same_host else {}),
+                        **(self.extra_headers if same_host else {}),
+                    }
                     request = urllib.request.Request(current, method="GET", headers=headers)
                     try:
                         with _OPENER.open(request, timeout=self.timeout) as resp:
@@ -184,26 +209,36 @@ class Transport:
                         if exc.code in (301, 302, 303, 307, 308) and location and hops < 5:
                             current, hops = urllib.parse.urljoin(current, location), hops + 1
                             continue
-                        reply = Reply(exc.code, exc.read() if exc.fp else b"",
-                                      {k.lower(): v for k, v in exc.headers.items()})
+                        reply = Reply(
+                            exc.code,
+                            exc.read() if exc.fp else b"",
+                            {k.lower(): v for k, v in exc.headers.items()},
+                        )
                         if not self._retryable(reply) or attempt == self.attempts:
                             raise self._failure("GET", current, what, reply) from None
                         self._wait(reply, attempt, f"{what}: HTTP {exc.code}")
                         break
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 if attempt == self.attempts:
-                    raise ForgeError(f"{what}: GET {_public(current)} got no answer ({exc})",
-                                     hint=f"check that {self.forge} is reachable",
-                                     code=self.code) from None
+                    raise ForgeError(
+                        f"{what}: GET {_public(current)} got no answer ({exc})",
+                        hint=f"check that {self.forge} is reachable",
+                        code=self.code,
+                    ) from None
                 self._wait(None, attempt, f"{what}: no answer")
         raise AssertionError("unreachable")
 
     # --- one attempt -------------------------------------------------------------
 
-    def _once(self, method: str, url: str, *, payload: Any, upload: Path | None,
-              content_type: str | None) -> Reply:
-        headers = {"User-Agent": USER_AGENT, "Accept": self.accept, **self.auth,
-                   **self.extra_headers}
+    def _once(
+        self, method: str, url: str, *, payload: Any, upload: Path | None, content_type: str | None
+    ) -> Reply:
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": self.accept,
+            **self.auth,
+            **self.extra_headers,
+        }
         data: Any = None
         if payload is not None:
             data = json.dumps(payload).encode()
@@ -215,16 +250,19 @@ class Transport:
                 handle = open(upload, "rb")  # noqa: SIM115 - closed below, streamed by urllib
                 headers["Content-Type"] = content_type or "application/octet-stream"
                 headers["Content-Length"] = str(upload.stat().st_size)
-                request = urllib.request.Request(url, data=handle, method=method,
-                                                 headers=headers)
+                request = urllib.request.Request(url, data=handle, method=method, headers=headers)
             elif data is not None:
                 request = urllib.request.Request(url, data=data, method=method, headers=headers)
             with _OPENER.open(request, timeout=self.timeout) as resp:
-                return Reply(resp.status, resp.read(),
-                             {k.lower(): v for k, v in resp.headers.items()})
+                return Reply(
+                    resp.status, resp.read(), {k.lower(): v for k, v in resp.headers.items()}
+                )
         except urllib.error.HTTPError as exc:
-            return Reply(exc.code, exc.read() if exc.fp else b"",
-                         {k.lower(): v for k, v in exc.headers.items()})
+            return Reply(
+                exc.code,
+                exc.read() if exc.fp else b"",
+                {k.lower(): v for k, v in exc.headers.items()},
+            )
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise _NoAnswer(str(reason) or type(exc).__name__) from None
@@ -244,9 +282,12 @@ class Transport:
             seconds = asked
         if seconds > self.max_wait:
             until = time.strftime("%H:%M:%S UTC", time.gmtime(self.clock() + seconds))
-            raise ForgeError(f"{why}: {self.forge} asks to wait {seconds:.0f} s (until {until})",
-                             hint="the rate limit resets then; `shipline release resume` "
-                             "after it", code=self.code, status=reply.status if reply else 0)
+            raise ForgeError(
+                f"{why}: {self.forge} asks to wait {seconds:.0f} s (until {until})",
+                hint="the rate limit resets then; `shipline release resume` after it",
+                code=self.code,
+                status=reply.status if reply else 0,
+            )
         self.notes.append(f"{why}; retrying in {seconds:g} s")
         self.sleep(seconds)
 
@@ -261,28 +302,42 @@ class Transport:
                 f"{what}: {self.forge} rejected the token in {self.token_env} (HTTP 401"
                 f"{': ' + said if said else ''})",
                 hint=f"set {self.token_env} to a valid token that can write releases of "
-                f"{self.repository}", code=self.code, status=status)
+                f"{self.repository}",
+                code=self.code,
+                status=status,
+            )
         if status == 403 and not _quota_spent(reply):
             return ForgeError(
                 f"{what}: the token in {self.token_env} may not do this in {self.repository} "
                 f"(HTTP 403{': ' + said if said else ''})",
-                hint=_write_hint(self.forge, self.token_env), code=self.code, status=status)
+                hint=_write_hint(self.forge, self.token_env),
+                code=self.code,
+                status=status,
+            )
         if status == 404:
             return ForgeError(
                 f"{what}: {where} answered 404: {self.repository} is not there or the token in "
                 f"{self.token_env} cannot see it",
                 hint="check release.forge.repository and apiUrl; a private repository answers "
                 f"404 to a token without access, so check {self.token_env} too",
-                code=self.code, status=status)
+                code=self.code,
+                status=status,
+            )
         if status in RETRY_STATUSES or _quota_spent(reply):
             return ForgeError(
                 f"{what}: {where} still answered HTTP {status} after {self.attempts} attempts"
                 f"{': ' + said if said else ''}",
                 hint=f"{self.forge} is failing or rate limiting; `shipline release resume` "
-                "later continues where this stopped", code=self.code, status=status)
-        return ForgeError(f"{what}: {where} answered HTTP {status}{': ' + said if said else ''}",
-                          hint="the request was refused as shown; check release.forge",
-                          code=self.code, status=status)
+                "later continues where this stopped",
+                code=self.code,
+                status=status,
+            )
+        return ForgeError(
+            f"{what}: {where} answered HTTP {status}{': ' + said if said else ''}",
+            hint="the request was refused as shown; check release.forge",
+            code=self.code,
+            status=status,
+        )
 
 
 class _NoAnswer(Exception):
@@ -306,8 +361,11 @@ def _quota_spent(reply: Reply) -> bool:
     """GitHub answers a spent quota with 403 (or 429) and these headers."""
     if reply.status not in (403, 429):
         return False
-    return reply.headers.get("x-ratelimit-remaining") == "0" or \
-        reply.headers.get("ratelimit-remaining") == "0" or "retry-after" in reply.headers
+    return (
+        reply.headers.get("x-ratelimit-remaining") == "0"
+        or reply.headers.get("ratelimit-remaining") == "0"
+        or "retry-after" in reply.headers
+    )
 
 
 def _asked_wait(reply: Reply, now: float) -> float | None:
@@ -324,8 +382,9 @@ def _asked_wait(reply: Reply, now: float) -> float | None:
             pass
     for name in ("x-ratelimit-reset", "ratelimit-reset"):
         reset = reply.headers.get(name, "").strip()
-        if reset.isdigit() and (reply.headers.get(name.replace("reset", "remaining")) == "0"
-                                or reply.status == 429):
+        if reset.isdigit() and (
+            reply.headers.get(name.replace("reset", "remaining")) == "0" or reply.status == 429
+        ):
             return max(1.0, float(reset) - now)
     return None
 
@@ -342,17 +401,24 @@ def _said(reply: Reply) -> str:
             if isinstance(extra, list) and extra:
                 text += " " + json.dumps(extra)[:300]
     elif reply.body:
-        text = reply.body.decode(errors="replace").strip().splitlines()[0] if \
-            reply.body.strip() else ""
+        text = (
+            reply.body.decode(errors="replace").strip().splitlines()[0]
+            if reply.body.strip()
+            else ""
+        )
     return runner.redact(text.strip()[:300])
 
 
 def _write_hint(forge: str, token_env: str) -> str:
     if forge == "GitHub":
-        return (f"give {token_env} write access to the repository's contents (a workflow: "
-                "`permissions: contents: write`; a fine-grained token: Contents read and write)")
-    return (f"give {token_env} the api scope and at least the Developer role in the project "
-            "(CI_JOB_TOKEN: allow the job's project)")
+        return (
+            f"give {token_env} write access to the repository's contents (a workflow: "
+            "`permissions: contents: write`; a fine-grained token: Contents read and write)"
+        )
+    return (
+        f"give {token_env} the api scope and at least the Developer role in the project "
+        "(CI_JOB_TOKEN: allow the job's project)"
+    )
 
 
 def _public(url: str) -> str:

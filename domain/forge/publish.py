@@ -51,19 +51,20 @@ def make_client(cfg: ForgeConfig, env: Mapping[str, str], **transport: Any) -> F
             f"release.forge: {variable} is not set: no token to create the {cfg.type} release "
             f"of {cfg.repository}",
             hint=f"export {variable} (a token that can write releases of {cfg.repository}), "
-            "or set release.forge.tokenEnv to the variable that holds it")
+            "or set release.forge.tokenEnv to the variable that holds it",
+        )
     if cfg.type == "github":
         from shipline.domain.forge.github import GitHubClient
 
-        return GitHubClient(cfg.repository, cfg.api, token, variable, cfg.upload_url,
-                            **transport)
+        return GitHubClient(cfg.repository, cfg.api, token, variable, cfg.upload_url, **transport)
     from shipline.domain.forge.gitlab import GitLabClient
 
     return GitLabClient(cfg.repository, cfg.api, token, variable, **transport)
 
 
-def prevalidate(client: ForgeClient, request: ForgeRequest, *,
-                before_push: bool = False) -> Iterator[Any]:
+def prevalidate(
+    client: ForgeClient, request: ForgeRequest, *, before_push: bool = False
+) -> Iterator[Any]:
     """86 unless the release can be made as planned (see the module).
     ``before_push``: the tag is not on the forge yet, so any release for it
     was made by someone else."""
@@ -76,9 +77,10 @@ def prevalidate(client: ForgeClient, request: ForgeRequest, *,
     if before_push:
         raise ArtifactValidationFailed(
             f"{client.name} already has a release for {request.tag} ({release.url}, "
-            f"\"{release.name}\") though this release has not pushed the tag yet",
+            f'"{release.name}") though this release has not pushed the tag yet',
             hint=f"a release for this tag was made by someone else: delete it on "
-            f"{client.name} or choose another version")
+            f"{client.name} or choose another version",
+        )
     release.extra["version"] = request.version
     wanted = {a.name: a for a in request.assets}
     for remote in client.list_assets(release):
@@ -90,36 +92,49 @@ def prevalidate(client: ForgeClient, request: ForgeRequest, *,
                 f"{client.name} already has a release for {request.tag} ({release.url}) with "
                 f"{remote.name}, which this release does not attach",
                 hint="a release for this tag was made by someone else: delete it on "
-                f"{client.name} or choose another version")
+                f"{client.name} or choose another version",
+            )
         sha = remote.sha256 or client.download_sha256(remote)
         if sha != local.sha256:
             raise ArtifactValidationFailed(
                 f"{client.name} already has a release for {request.tag} ({release.url}) whose "
                 f"{remote.name} has SHA-256 {sha}, not {local.sha256}",
-                hint=f"delete that release on {client.name} or choose another version")
-    yield LogLine(step=STEP, text=f"{client.name} release for {request.tag} exists with "
-                  "matching files: it will be reused")
+                hint=f"delete that release on {client.name} or choose another version",
+            )
+    yield LogLine(
+        step=STEP,
+        text=f"{client.name} release for {request.tag} exists with "
+        "matching files: it will be reused",
+    )
 
 
-def publish(client: ForgeClient, request: ForgeRequest, progress: dict[str, Any],
-            save: Callable[[], None]) -> Generator[Any, None, tuple[str, dict[str, Any]]]:
+def publish(
+    client: ForgeClient, request: ForgeRequest, progress: dict[str, Any], save: Callable[[], None]
+) -> Generator[Any, None, tuple[str, dict[str, Any]]]:
     """Make the release and attach the files (see the module); returns the
     release URL and ``{name: {url, sha256, size}}``."""
     client.set_code(ExitCode.ARTIFACT_PUBLISH_FAILED)
     where = f"{client.name} {client.repository}"
-    yield ChainLink(link="forge", status="running", name="release",
-                    detail={"tag": request.tag, "repository": where})
+    yield ChainLink(
+        link="forge",
+        status="running",
+        name="release",
+        detail={"tag": request.tag, "repository": where},
+    )
     release = client.find_release(request.tag)
     reused = release is not None
     if release is None:
-        release = client.create_release(request.tag, request.title, request.notes,
-                                        request.prerelease)
+        release = client.create_release(
+            request.tag, request.title, request.notes, request.prerelease
+        )
         reused = not release.created
     release.extra["version"] = request.version
     progress["release"] = {"url": release.url, "handle": release.handle, "reused": reused}
     save()
-    yield LogLine(step=STEP, text=f"{'reusing' if reused else 'created'} the {client.name} "
-                  f"release {release.url}")
+    yield LogLine(
+        step=STEP,
+        text=f"{'reusing' if reused else 'created'} the {client.name} release {release.url}",
+    )
     remotes = {r.name: r for r in client.list_assets(release)}
     attached: dict[str, Any] = progress.setdefault("assets", {})
     total = sum(a.size for a in request.assets)
@@ -137,38 +152,58 @@ def publish(client: ForgeClient, request: ForgeRequest, progress: dict[str, Any]
                 raise _mismatch(client, release, asset, sha, "already holds")
             how = "already there"
         else:
-            yield StepProgress(step=STEP, detail=f"uploading {asset.name}", done=done,
-                               total=total)
+            yield StepProgress(step=STEP, detail=f"uploading {asset.name}", done=done, total=total)
             remote = client.upload(release, asset)
             how = "uploaded"
         done += asset.size
-        attached[asset.name] = {"url": remote.url, "sha256": asset.sha256, "size": asset.size,
-                                "kind": asset.kind}
+        attached[asset.name] = {
+            "url": remote.url,
+            "sha256": asset.sha256,
+            "size": asset.size,
+            "kind": asset.kind,
+        }
         save()
         final.append(remote)
         yield StepProgress(step=STEP, detail=f"{asset.name} {how}", done=done, total=total)
-        yield ChainLink(link="forge", status="running", name=asset.name,
-                        detail={"url": remote.url, "sha256": asset.sha256, "": how})
+        yield ChainLink(
+            link="forge",
+            status="running",
+            name=asset.name,
+            detail={"url": remote.url, "sha256": asset.sha256, "": how},
+        )
     for name in client.attach(release, final):
         yield LogLine(step=STEP, text=f"linked {name} from the release")
     for asset, remote in zip(request.assets, final, strict=True):
         sha = client.download_sha256(remote)
         if sha != asset.sha256:
             raise _mismatch(client, release, asset, sha, "serves")
-        yield ChainLink(link="forge", status="ok", name=asset.name,
-                        detail={"url": remote.url, "sha256": asset.sha256})
+        yield ChainLink(
+            link="forge",
+            status="ok",
+            name=asset.name,
+            detail={"url": remote.url, "sha256": asset.sha256},
+        )
     progress["verified"] = True
     save()
-    yield ChainLink(link="forge", status="ok", name="release",
-                    detail={"url": release.url, "tag": request.tag,
-                            "": f"{len(final)} file(s), downloaded back and compared"})
+    yield ChainLink(
+        link="forge",
+        status="ok",
+        name="release",
+        detail={
+            "url": release.url,
+            "tag": request.tag,
+            "": f"{len(final)} file(s), downloaded back and compared",
+        },
+    )
     return release.url, dict(attached)
 
 
-def _mismatch(client: ForgeClient, release: RemoteRelease, asset: LocalAsset, sha: str,
-              verb: str) -> DigestMismatch:
+def _mismatch(
+    client: ForgeClient, release: RemoteRelease, asset: LocalAsset, sha: str, verb: str
+) -> DigestMismatch:
     return DigestMismatch(
         f"{client.name} release {release.url} {verb} {asset.name} with SHA-256 {sha}, "
         f"but this release's file is {asset.sha256}",
         hint=f"someone else changed the file on {client.name}: delete that asset there, then "
-        "`shipline release resume` uploads this one")
+        "`shipline release resume` uploads this one",
+    )

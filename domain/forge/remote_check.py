@@ -25,8 +25,9 @@ class RemoteFinding:
     detail: str
 
 
-def check_assets(record: Mapping[str, Any], env: Mapping[str, str], *,
-                 timeout: float = 30.0) -> list[RemoteFinding]:
+def check_assets(
+    record: Mapping[str, Any], env: Mapping[str, str], *, timeout: float = 30.0
+) -> list[RemoteFinding]:
     """Download every file of a ``forge`` ledger record and compare."""
     forge = "GitHub" if record["forge"] == "github" else "GitLab"
     token = runner.secret_from_env(record["tokenEnv"], env)
@@ -36,21 +37,39 @@ def check_assets(record: Mapping[str, Any], env: Mapping[str, str], *,
             auth = {"Authorization": f"Bearer {token}"}
         else:
             auth = {"JOB-TOKEN" if record["tokenEnv"] == "CI_JOB_TOKEN" else "PRIVATE-TOKEN": token}
-    http = Transport(forge=forge, repository=record["repository"], token_env=record["tokenEnv"],
-                     auth=auth, timeout=timeout, attempts=2, max_wait=5.0)
+    http = Transport(
+        forge=forge,
+        repository=record["repository"],
+        token_env=record["tokenEnv"],
+        auth=auth,
+        timeout=timeout,
+        attempts=2,
+        max_wait=5.0,
+    )
     found: list[RemoteFinding] = []
     for asset in record["assets"]:
         try:
             sha, _ = http.download_sha256(asset["url"], what=f"download {asset['name']}")
         except ForgeError as exc:
-            found.append(RemoteFinding(asset["name"], "unreachable",
-                                       f"not checked on {forge}: {exc.message}"))
+            found.append(
+                RemoteFinding(
+                    asset["name"], "unreachable", f"not checked on {forge}: {exc.message}"
+                )
+            )
             continue
         if sha != asset["sha256"]:
-            found.append(RemoteFinding(asset["name"], "mismatch",
-                                       f"{forge} serves SHA-256 {sha}, the ledger recorded "
-                                       f"{asset['sha256']} ({asset['url']})"))
+            found.append(
+                RemoteFinding(
+                    asset["name"],
+                    "mismatch",
+                    f"{forge} serves SHA-256 {sha}, the ledger recorded "
+                    f"{asset['sha256']} ({asset['url']})",
+                )
+            )
         else:
-            found.append(RemoteFinding(asset["name"], "ok",
-                                       f"{forge} serves the recorded bytes ({asset['url']})"))
+            found.append(
+                RemoteFinding(
+                    asset["name"], "ok", f"{forge} serves the recorded bytes ({asset['url']})"
+                )
+            )
     return found

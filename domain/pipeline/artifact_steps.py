@@ -39,9 +39,16 @@ StepResult = tuple[str, str]
 
 
 class ReleaseArtifacts:
-    def __init__(self, git: Git, loaded: LoadedConfig, journal: Journal, state_dir: Path,
-                 save: Callable[[], None], confirm: Callable[[Confirmation], bool] | None,
-                 env: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        git: Git,
+        loaded: LoadedConfig,
+        journal: Journal,
+        state_dir: Path,
+        save: Callable[[], None],
+        confirm: Callable[[Confirmation], bool] | None,
+        env: Mapping[str, str] | None = None,
+    ):
         self.git = git
         self.loaded = loaded
         self.j = journal
@@ -56,8 +63,11 @@ class ReleaseArtifacts:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.loaded.release.enabled_artifacts) and \
-            not self.j.options.get("no_artifacts") and not self.j.options.get("handoff")
+        return (
+            bool(self.loaded.release.enabled_artifacts)
+            and not self.j.options.get("no_artifacts")
+            and not self.j.options.get("handoff")
+        )
 
     @property
     def work_dir(self) -> Path:
@@ -73,12 +83,19 @@ class ReleaseArtifacts:
 
             commit = self.j.release_commit or self.git.out("rev-parse", "HEAD")
             epoch = int(self.git.out("log", "-1", "--format=%ct", commit))
-            ctx = ArtifactContext(repo_root=self.git.root, version=self.j.version,
-                                  release_commit=commit, source_date_epoch=epoch,
-                                  out_dir=self.work_dir, tag=self.j.tag, env=self.env,
-                                  emit=self._buffer.append)
-            self._handlers = [load_handler(cfg, ctx)
-                              for cfg in self.loaded.release.enabled_artifacts]
+            ctx = ArtifactContext(
+                repo_root=self.git.root,
+                version=self.j.version,
+                release_commit=commit,
+                source_date_epoch=epoch,
+                out_dir=self.work_dir,
+                tag=self.j.tag,
+                env=self.env,
+                emit=self._buffer.append,
+            )
+            self._handlers = [
+                load_handler(cfg, ctx) for cfg in self.loaded.release.enabled_artifacts
+            ]
         return self._handlers
 
     def _built(self, name: str) -> list[Any]:
@@ -90,9 +107,13 @@ class ReleaseArtifacts:
 
     def step_artifacts(self) -> Events:
         if not self.enabled:
-            return "skipped", ("--no-artifacts" if self.j.options.get("no_artifacts") else
-                               "handed off to CI" if self.j.options.get("handoff") else
-                               "source-only release")
+            return "skipped", (
+                "--no-artifacts"
+                if self.j.options.get("no_artifacts")
+                else "handed off to CI"
+                if self.j.options.get("handoff")
+                else "source-only release"
+            )
         handlers = self.handlers()
         for h in handlers:  # ARTP-001: all pre-validated before anything is built
             h.validate()
@@ -102,8 +123,11 @@ class ReleaseArtifacts:
             report = h.dry_run()
             yield from self._drain()
             for argv in report.commands:
-                yield LogLine(step="artifacts", source=h.type_name,
-                              text=f"dry run: would run {' '.join(argv)}")
+                yield LogLine(
+                    step="artifacts",
+                    source=h.type_name,
+                    text=f"dry run: would run {' '.join(argv)}",
+                )
             for line in report.details:
                 yield LogLine(step="artifacts", source=h.type_name, text=f"dry run: {line}")
         built = self.j.data.setdefault("built", {})
@@ -111,28 +135,50 @@ class ReleaseArtifacts:
         for h in handlers:
             files = self._built(h.name)
             if not (files and all(_same_file(f) for f in files)):
-                yield ChainLink(link="build", status="running", name=h.name,
-                                detail={"type": h.type_name})
+                yield ChainLink(
+                    link="build", status="running", name=h.name, detail={"type": h.type_name}
+                )
                 if h.ctx.out_dir.exists():
                     shutil.rmtree(h.ctx.out_dir)
-                yield StepProgress(step="artifacts", detail=f"{h.name}: building", done=0,
-                                   artifact=h.name, action="building",
-                                   total=None)
+                yield StepProgress(
+                    step="artifacts",
+                    detail=f"{h.name}: building",
+                    done=0,
+                    artifact=h.name,
+                    action="building",
+                    total=None,
+                )
                 files = h.build()
                 yield from self._drain()
                 built[h.name] = [f.to_dict() for f in files]
                 self.save()
                 size = sum(f.size for f in files)
-                yield StepProgress(step="artifacts", detail=f"{h.name}: built", done=size,
-                                   artifact=h.name, action="built",
-                                   total=size)
-            yield ChainLink(link="build", status="ok", name=h.name,
-                            detail={"type": h.type_name, "invocation": self.j.release_id,
-                                    "sourceDateEpoch": h.ctx.source_date_epoch})
+                yield StepProgress(
+                    step="artifacts",
+                    detail=f"{h.name}: built",
+                    done=size,
+                    artifact=h.name,
+                    action="built",
+                    total=size,
+                )
+            yield ChainLink(
+                link="build",
+                status="ok",
+                name=h.name,
+                detail={
+                    "type": h.type_name,
+                    "invocation": self.j.release_id,
+                    "sourceDateEpoch": h.ctx.source_date_epoch,
+                },
+            )
             for f in files:
                 count += 1
-                yield ChainLink(link="artifact", status="ok", name=f.path.name,
-                                detail={"sha256": f.sha256, "size": f.size, "kind": f.kind})
+                yield ChainLink(
+                    link="artifact",
+                    status="ok",
+                    name=f.path.name,
+                    detail={"sha256": f.sha256, "size": f.size, "kind": f.kind},
+                )
         return "ok", f"{count} file(s) built for {len(handlers)} artifact(s)"
 
     # --- step 7: provenance -----------------------------------------------------
@@ -148,14 +194,20 @@ class ReleaseArtifacts:
         from shipline.domain.provenance import attest as provenance
         from shipline.domain.provenance.attest import ArtifactInput, AttestRequest
 
-        inputs = [ArtifactInput(path=f.path, name=f.path.name, type=h.type_name,
-                                expected_sha256=f.sha256)
-                  for h in self.handlers() for f in self._built(h.name)]
-        request = AttestRequest(artifacts=inputs, version=self.j.version,
-                                commit=self.j.release_commit, tag=self.j.tag, env=self.env)
+        inputs = [
+            ArtifactInput(path=f.path, name=f.path.name, type=h.type_name, expected_sha256=f.sha256)
+            for h in self.handlers()
+            for f in self._built(h.name)
+        ]
+        request = AttestRequest(
+            artifacts=inputs,
+            version=self.j.version,
+            commit=self.j.release_commit,
+            tag=self.j.tag,
+            env=self.env,
+        )
         try:
-            prepared = provenance.prepare(self.git, self.loaded, request,
-                                          emit=self._buffer.append)
+            prepared = provenance.prepare(self.git, self.loaded, request, emit=self._buffer.append)
         finally:  # the SLSA preflight lines are shown even when signing then fails
             yield from self._drain()
         self.j.data["prepared"] = prepared.to_json()
@@ -165,8 +217,15 @@ class ReleaseArtifacts:
     # --- step 8: publish ----------------------------------------------------------
 
     def _publish_effect(self, h: Any) -> Effect:
-        return Effect("publish", h.name, {"where": h.cfg.registry or h.type_name,
-                                          "type": h.type_name, "version": self.j.version})
+        return Effect(
+            "publish",
+            h.name,
+            {
+                "where": h.cfg.registry or h.type_name,
+                "type": h.type_name,
+                "version": self.j.version,
+            },
+        )
 
     def step_publish(self) -> Events:
         if not self.enabled:
@@ -179,17 +238,25 @@ class ReleaseArtifacts:
         verified: list[str] = self.j.data.setdefault("verified", [])
         pending = [h for h in handlers if h.name not in published]
         if pending and self.confirm is not None:
-            where = "; ".join(f"{h.label} {self.j.version} to {h.cfg.registry or 'its registry'}"
-                              for h in pending)
-            if not self.confirm(Confirmation(
-                    step="publish", yes="Publish",
+            where = "; ".join(
+                f"{h.label} {self.j.version} to {h.cfg.registry or 'its registry'}" for h in pending
+            )
+            if not self.confirm(
+                Confirmation(
+                    step="publish",
+                    yes="Publish",
                     question=f"Publish {where}? Published versions cannot be taken back "
-                    "everywhere (PyPI never deletes).")):
-                raise Interrupted("stopped before publishing; nothing left this machine",
-                                  hint="`shipline release resume` publishes, `shipline release "
-                                  "abort` undoes the commit, tag and build")
-        done: list[tuple[Any, Any]] = [(h, PublishResult.from_dict(published[h.name]))
-                                       for h in handlers if h.name in published]
+                    "everywhere (PyPI never deletes).",
+                )
+            ):
+                raise Interrupted(
+                    "stopped before publishing; nothing left this machine",
+                    hint="`shipline release resume` publishes, `shipline release "
+                    "abort` undoes the commit, tag and build",
+                )
+        done: list[tuple[Any, Any]] = [
+            (h, PublishResult.from_dict(published[h.name])) for h in handlers if h.name in published
+        ]
         for h in handlers:
             files = self._built(h.name)
             effect = self._publish_effect(h)
@@ -208,8 +275,9 @@ class ReleaseArtifacts:
                 yield from self._verify(h, files, result)
             except ShiplineError as exc:
                 yield from self._drain()
-                yield ChainLink(link="registry", status="failed", name=h.name,
-                                detail={"error": exc.message})
+                yield ChainLink(
+                    link="registry", status="failed", name=h.name, detail={"error": exc.message}
+                )
                 if exc.code == 93:  # the registry serves other bytes: stop, keep the record
                     raise
                 earlier = [(dh, dr) for dh, dr in done if dh is not h]
@@ -227,8 +295,11 @@ class ReleaseArtifacts:
                     elif "prepared" in self.j.data and "sealed" not in self.j.data:
                         # 89: what stayed published is a fact: record it, incomplete
                         sealed = self._seal()
-                        yield LogLine(step="publish", text="recorded as incomplete in the "
-                                      f"ledger (record {sealed['hash'][:12]})")
+                        yield LogLine(
+                            step="publish",
+                            text="recorded as incomplete in the "
+                            f"ledger (record {sealed['hash'][:12]})",
+                        )
                     self.save()
                     raise
             yield self._live_link(h, result)
@@ -254,13 +325,20 @@ class ReleaseArtifacts:
 
     @staticmethod
     def _live_link(h: Any, result: Any) -> ChainLink:
-        return ChainLink(link="registry", status="ok", name=h.name,
-                         detail={"reference": result.reference,
-                                 "digest": result.registry_digest,
-                                 "publishedAt": result.published_at})
+        return ChainLink(
+            link="registry",
+            status="ok",
+            name=h.name,
+            detail={
+                "reference": result.reference,
+                "digest": result.registry_digest,
+                "publishedAt": result.published_at,
+            },
+        )
 
-    def _publish_one(self, h: Any, files: list[Any], effect: Effect, effects: EffectLog
-                     ) -> Generator[Any, None, Any]:
+    def _publish_one(
+        self, h: Any, files: list[Any], effect: Effect, effects: EffectLog
+    ) -> Generator[Any, None, Any]:
         """Publish one artifact with its intent journaled first. When an
         earlier, interrupted run intended it, what the registry holds is
         adopted if its digest matches and refused with 93 if not."""
@@ -268,11 +346,18 @@ class ReleaseArtifacts:
 
         resumed = effects.was_intended(effect)
         effects.intend(effect)
-        yield ChainLink(link="registry", status="running", name=h.name,
-                        detail={"registry": h.cfg.registry})
+        yield ChainLink(
+            link="registry", status="running", name=h.name, detail={"registry": h.cfg.registry}
+        )
         size = sum(f.size for f in files)
-        yield StepProgress(step="publish", detail=f"{h.name}: uploading", done=0, total=size,
-                           artifact=h.name, action="uploading")
+        yield StepProgress(
+            step="publish",
+            detail=f"{h.name}: uploading",
+            done=0,
+            total=size,
+            artifact=h.name,
+            action="uploading",
+        )
         try:
             result = h.publish(files)
         except RegistryHoldsOther as exc:
@@ -282,24 +367,34 @@ class ReleaseArtifacts:
                 f"{exc.message} (this release's interrupted publish was resumed: the bytes "
                 "there are not the ones built and attested)",
                 hint="do not push the tag: find out who published what; `shipline release "
-                "abort` then reports it as live") from None
+                "abort` then reports it as live",
+            ) from None
         yield from self._drain()
-        yield StepProgress(step="publish", detail=f"{h.name}: uploaded", done=size, total=size,
-                           artifact=h.name, action="uploaded")
+        yield StepProgress(
+            step="publish",
+            detail=f"{h.name}: uploaded",
+            done=size,
+            total=size,
+            artifact=h.name,
+            action="uploaded",
+        )
         return result
 
     def probe(self, effect: Effect) -> Observation:
         """What the registry holds for a ``publish:NAME`` effect."""
         handler = next((h for h in self.handlers() if h.name == effect.name), None)
         if handler is None:
-            return Observation(effect, Liveness.UNKNOWN,
-                               f"no artifact named {effect.name} in release.artifacts")
+            return Observation(
+                effect, Liveness.UNKNOWN, f"no artifact named {effect.name} in release.artifacts"
+            )
         if handler.is_published():
             where = effect.detail.get("where")
-            return Observation(effect, Liveness.LIVE,
-                               f"{handler.label} {self.j.version} is on {where}")
-        return Observation(effect, Liveness.ABSENT, f"{handler.label} {self.j.version} is not "
-                           "on the registry")
+            return Observation(
+                effect, Liveness.LIVE, f"{handler.label} {self.j.version} is on {where}"
+            )
+        return Observation(
+            effect, Liveness.ABSENT, f"{handler.label} {self.j.version} is not on the registry"
+        )
 
     # --- step 10: record ------------------------------------------------------------
 
@@ -312,8 +407,10 @@ class ReleaseArtifacts:
             return self._record_unattested()
         if "sealed" not in self.j.data:
             sealed = self._seal()
-            return f"{self.j.version} recorded (record hash {sealed['hash'][:12]}, " \
+            return (
+                f"{self.j.version} recorded (record hash {sealed['hash'][:12]}, "
                 f"{sealed['slsaLevel']}, {sealed['metadata']['completeness']})"
+            )
         from shipline.domain.provenance import ledger
 
         sealed_hash = self.j.data["sealed"]["hash"]
@@ -325,16 +422,26 @@ class ReleaseArtifacts:
                 continue
             for f in self._built(h.name):
                 digest = (result.get("digests") or {}).get(f.path.name) or ""
-                ledger.append(self.loaded.state_dir, {
-                    "recordType": "publish", "version": self.j.version,
-                    "releaseHash": sealed_hash, "artifact": f.path.name, "sha256": f.sha256,
-                    "registry": h.cfg.registry or h.type_name,
-                    "reference": result.get("reference"),
-                    "registryDigest": digest.removeprefix("sha256:") or None,
-                    "publishedAt": result["publishedAt"], "recordedAt": ledger.now_rfc3339()})
+                ledger.append(
+                    self.loaded.state_dir,
+                    {
+                        "recordType": "publish",
+                        "version": self.j.version,
+                        "releaseHash": sealed_hash,
+                        "artifact": f.path.name,
+                        "sha256": f.sha256,
+                        "registry": h.cfg.registry or h.type_name,
+                        "reference": result.get("reference"),
+                        "registryDigest": digest.removeprefix("sha256:") or None,
+                        "publishedAt": result["publishedAt"],
+                        "recordedAt": ledger.now_rfc3339(),
+                    },
+                )
                 appended += 1
-        return f"{self.j.version}: {appended} publish record(s) appended to the incomplete " \
+        return (
+            f"{self.j.version}: {appended} publish record(s) appended to the incomplete "
             f"release record {sealed_hash[:12]}"
+        )
 
     def _record_unattested(self) -> str | None:
         """Provenance disabled: the published artifacts still go into the
@@ -347,9 +454,13 @@ class ReleaseArtifacts:
             record_unattested_release,
         )
 
-        entries = [artifact_entry(h.type_name, f.path, f.sha256, f.size, self.git.root,
-                                  published.get(h.name))
-                   for h in self.handlers() for f in self._built(h.name)]
+        entries = [
+            artifact_entry(
+                h.type_name, f.path, f.sha256, f.size, self.git.root, published.get(h.name)
+            )
+            for h in self.handlers()
+            for f in self._built(h.name)
+        ]
         return record_unattested_release(self.git, self.loaded, self.j, entries)
 
     def _seal(self) -> dict[str, Any]:
@@ -361,8 +472,10 @@ class ReleaseArtifacts:
             for f in self._built(name):
                 published[f.path.name] = result
         sealed = provenance.seal(self.loaded, prepared, published)
-        self.j.data["sealed"] = {"hash": sealed["hash"],
-                                 "published": sorted(self.j.data.get("published", {}))}
+        self.j.data["sealed"] = {
+            "hash": sealed["hash"],
+            "published": sorted(self.j.data.get("published", {})),
+        }
         self.save()
         return sealed
 

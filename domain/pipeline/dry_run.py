@@ -42,23 +42,32 @@ from shipline.domain.release.gates import Outcome, run_command_gate
 from shipline.domain.release.plan import PlannedRelease
 
 
-def dry_run(planned: PlannedRelease, git: Git, loaded: LoadedConfig, options: ShipOptions,
-            cancel: threading.Event | None = None, forge: str | None = None
-            ) -> Generator[Any, None, dict[str, Any]]:
+def dry_run(
+    planned: PlannedRelease,
+    git: Git,
+    loaded: LoadedConfig,
+    options: ShipOptions,
+    cancel: threading.Event | None = None,
+    forge: str | None = None,
+) -> Generator[Any, None, dict[str, Any]]:
     """Yield the rehearsed steps' events; return the run's result. ``forge``
     says what the forge step would do (None: it is skipped)."""
     plan = planned.plan
     yield StepStarted(step="version", title=TITLES["version"])
     for file in plan.files:
         for change in file.changes:
-            yield FileChange(path=file.path, line=change.line, before=change.before,
-                             after=change.after)
+            yield FileChange(
+                path=file.path, line=change.line, before=change.before, after=change.after
+            )
     yield StepFinished(step="version", status="planned", detail=str(plan.version))
     yield StepStarted(step="changelog", title=TITLES["changelog"])
     if plan.changelog_entry:
         yield LogLine(step="changelog", text=plan.changelog_entry)
-    yield StepFinished(step="changelog", status="planned" if plan.changelog_entry else
-                       "skipped", detail=plan.changelog_path or "")
+    yield StepFinished(
+        step="changelog",
+        status="planned" if plan.changelog_entry else "skipped",
+        detail=plan.changelog_path or "",
+    )
     scratch = Path(tempfile.mkdtemp(prefix="shipline-dry-run-"))
     try:
         root = _scratch_checkout(git, planned, scratch / "repo")
@@ -74,9 +83,13 @@ def dry_run(planned: PlannedRelease, git: Git, loaded: LoadedConfig, options: Sh
     if forge:
         yield LogLine(step="forge", text=forge)
     yield StepFinished(step="forge", status="planned" if forge else "skipped")
-    return {"version": plan.version, "tag": plan.tag, "dry_run": True,
-            "message": f"dry run: {plan.tag} would be released; gates and artifact dry runs "
-            "passed; nothing changed"}
+    return {
+        "version": plan.version,
+        "tag": plan.tag,
+        "dry_run": True,
+        "message": f"dry run: {plan.tag} would be released; gates and artifact dry runs "
+        "passed; nothing changed",
+    }
 
 
 def _scratch_checkout(git: Git, planned: PlannedRelease, target: Path) -> Path:
@@ -84,26 +97,31 @@ def _scratch_checkout(git: Git, planned: PlannedRelease, target: Path) -> Path:
     writes them; the repository itself is only read."""
     head = planned.plan.head or "HEAD"
     try:
-        git.run(["clone", "-q", "--shared", "--no-checkout", str(git.root), str(target)],
-                timeout=300)
+        git.run(
+            ["clone", "-q", "--shared", "--no-checkout", str(git.root), str(target)], timeout=300
+        )
         Git.open(target).run(["checkout", "-q", "--detach", head], timeout=300)
     except GitError as exc:
-        raise GateFailed(f"dry run: cannot make a scratch checkout of {head[:12]}: "
-                         f"{exc.message}", hint="check the repository with `git fsck`") from None
+        raise GateFailed(
+            f"dry run: cannot make a scratch checkout of {head[:12]}: {exc.message}",
+            hint="check the repository with `git fsck`",
+        ) from None
     bumpfiles.apply_bumps(target, planned.bumps)
     if planned.changelog_text is not None and planned.plan.changelog_path:
         write_atomic(target / planned.plan.changelog_path, planned.changelog_text)
     return target
 
 
-def _gates(planned: PlannedRelease, loaded: LoadedConfig, root: Path,
-           cancel: threading.Event | None) -> Iterator[Any]:
+def _gates(
+    planned: PlannedRelease, loaded: LoadedConfig, root: Path, cancel: threading.Event | None
+) -> Iterator[Any]:
     plan = planned.plan
     assert plan.version
     yield StepStarted(step="gates", title=TITLES["gates"] + " (in a scratch checkout)")
     bumpfiles.check_consistent(root, planned.version_files, plan.version)
-    yield GateResult(name="version consistent", status="passed",
-                     detail=f"{plan.version} everywhere")
+    yield GateResult(
+        name="version consistent", status="passed", detail=f"{plan.version} everywhere"
+    )
     for gate in loaded.release.gates:
         yield GateResult(name=gate.name, status="running")
         for item in run_command_gate(gate, root, plan.version, cancel):
@@ -112,27 +130,36 @@ def _gates(planned: PlannedRelease, loaded: LoadedConfig, root: Path,
                 raise_for(item if not item.passed else None)
             else:
                 yield item
-    yield StepFinished(step="gates", status="ok",
-                       detail=f"{len(loaded.release.gates) + 1} gates passed in the rehearsal")
+    yield StepFinished(
+        step="gates",
+        status="ok",
+        detail=f"{len(loaded.release.gates) + 1} gates passed in the rehearsal",
+    )
 
 
-def _artifacts(planned: PlannedRelease, loaded: LoadedConfig, options: ShipOptions, root: Path,
-               out: Path) -> Iterator[Any]:
+def _artifacts(
+    planned: PlannedRelease, loaded: LoadedConfig, options: ShipOptions, root: Path, out: Path
+) -> Iterator[Any]:
     """Pre-validate every artifact (86), then dry-run every one (ARTP-002),
     against the scratch checkout; nothing is built for real or published."""
     yield StepStarted(step="artifacts", title=TITLES["artifacts"] + " (dry run)")
     if not attests_here(loaded, options):
-        yield StepFinished(step="artifacts", status="skipped",
-                           detail="no artifacts built here")
+        yield StepFinished(step="artifacts", status="skipped", detail="no artifacts built here")
         return
     from shipline.domain.artifacts import ArtifactContext, load_handler
 
     scratch = Git.open(root)
     commit = scratch.out("rev-parse", "HEAD")
     events: list[Any] = []
-    ctx = ArtifactContext(repo_root=root, version=str(planned.plan.version),
-                          release_commit=commit, source_date_epoch=scratch.commit_time(commit),
-                          out_dir=out, tag=str(planned.plan.tag), emit=events.append)
+    ctx = ArtifactContext(
+        repo_root=root,
+        version=str(planned.plan.version),
+        release_commit=commit,
+        source_date_epoch=scratch.commit_time(commit),
+        out_dir=out,
+        tag=str(planned.plan.tag),
+        emit=events.append,
+    )
     handlers = [load_handler(cfg, ctx) for cfg in loaded.release.enabled_artifacts]
     for h in handlers:
         try:
@@ -146,14 +173,19 @@ def _artifacts(planned: PlannedRelease, loaded: LoadedConfig, options: ShipOptio
         finally:
             yield from _drain(events)
         for argv in report.commands:
-            yield LogLine(step="artifacts", source=h.type_name,
-                          text=f"dry run: would run {' '.join(argv)}")
+            yield LogLine(
+                step="artifacts", source=h.type_name, text=f"dry run: would run {' '.join(argv)}"
+            )
         for line in report.details:
             yield LogLine(step="artifacts", source=h.type_name, text=f"dry run: {line}")
-        yield LogLine(step="artifacts", text=f"would publish {h.label} to "
-                      f"{h.cfg.registry or 'its registry'}")
-    yield StepFinished(step="artifacts", status="ok",
-                       detail=f"{len(handlers)} artifact(s) pre-validated and dry-run")
+        yield LogLine(
+            step="artifacts", text=f"would publish {h.label} to {h.cfg.registry or 'its registry'}"
+        )
+    yield StepFinished(
+        step="artifacts",
+        status="ok",
+        detail=f"{len(handlers)} artifact(s) pre-validated and dry-run",
+    )
 
 
 def _drain(events: list[Any]) -> Iterator[Any]:

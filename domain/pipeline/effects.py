@@ -114,8 +114,11 @@ class EffectLog:
 
     def pending(self) -> list[Effect]:
         """Intended, never recorded as done: the crash happened in between."""
-        return [Effect.from_key(k, v.get("detail")) for k, v in self.j.intents.items()
-                if k not in self.j.external]
+        return [
+            Effect.from_key(k, v.get("detail"))
+            for k, v in self.j.intents.items()
+            if k not in self.j.external
+        ]
 
     def recorded(self) -> list[Effect]:
         """Every effect this release intended or did, in order."""

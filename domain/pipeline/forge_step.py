@@ -45,9 +45,11 @@ class ForgeStep(RunState):
         forge = self.loaded.release.forge
         if forge is None or self._forge_skip_reason(options) is not None:
             return None
-        return f"would create the {forge.type} release of {forge.repository} for the tag " \
-            "with the changelog entry as notes, and attach every artifact, the attestation, " \
+        return (
+            f"would create the {forge.type} release of {forge.repository} for the tag "
+            "with the changelog entry as notes, and attach every artifact, the attestation, "
             "the SBOM and SHA256SUMS"
+        )
 
     def _forge_client(self, **transport: Any) -> Any:
         from shipline.domain.forge.publish import make_client
@@ -56,8 +58,9 @@ class ForgeStep(RunState):
         assert forge is not None
         return make_client(forge, os.environ, **transport)
 
-    def _forge_preflight(self, planned: PlannedRelease,
-                         options: dict[str, Any]) -> Generator[Any, None, None]:
+    def _forge_preflight(
+        self, planned: PlannedRelease, options: dict[str, Any]
+    ) -> Generator[Any, None, None]:
         """86 unless the forge release can be made (see the module)."""
         if self._forge_skip_reason(options) is not None:
             return
@@ -67,8 +70,9 @@ class ForgeStep(RunState):
         assert plan.tag and plan.version
         name = "forge release"
         yield GateResult(name=name, status="running")
-        request = ForgeRequest(tag=plan.tag, version=plan.version, title="", notes="",
-                               prerelease=False, assets=[])
+        request = ForgeRequest(
+            tag=plan.tag, version=plan.version, title="", notes="", prerelease=False, assets=[]
+        )
         try:
             client = self._forge_client()
             for event in prevalidate(client, request, before_push=True):
@@ -76,15 +80,19 @@ class ForgeStep(RunState):
         except ArtifactValidationFailed as exc:
             yield GateResult(name=name, status="failed", detail=exc.message)
             raise
-        yield GateResult(name=name, status="passed",
-                         detail=f"{client.name} {client.repository}: the token can make the "
-                         f"release of {plan.tag}")
+        yield GateResult(
+            name=name,
+            status="passed",
+            detail=f"{client.name} {client.repository}: the token can make the "
+            f"release of {plan.tag}",
+        )
 
     def _forge_effect(self) -> Effect:
         forge = self.loaded.release.forge
         assert forge is not None
-        return Effect("forge", "", {"where": f"{forge.type} {forge.repository}",
-                                    "tag": self.run.tag})
+        return Effect(
+            "forge", "", {"where": f"{forge.type} {forge.repository}", "tag": self.run.tag}
+        )
 
     def _step_forge(self) -> Generator[Any, None, tuple[str, str]]:
         j = self.run
@@ -101,12 +109,18 @@ class ForgeStep(RunState):
         found = book.find_release(j.version)
         assert found is not None, "the record step wrote the release record"
         release = found[1]
-        assets = release_assets(release, self.git.root,
-                                self.state_dir / "work" / j.release_id / "forge")
+        assets = release_assets(
+            release, self.git.root, self.state_dir / "work" / j.release_id / "forge"
+        )
         version = versioning.parse_version(j.version)
         request = ForgeRequest(
-            tag=j.tag, version=j.version, title=(j.tag_message.splitlines() or [j.tag])[0],
-            notes=j.changelog_entry or "", prerelease=bool(version.prerelease), assets=assets)
+            tag=j.tag,
+            version=j.version,
+            title=(j.tag_message.splitlines() or [j.tag])[0],
+            notes=j.changelog_entry or "",
+            prerelease=bool(version.prerelease),
+            assets=assets,
+        )
         client = self._forge_client()
         effect = self._forge_effect()
         effects = EffectLog(j, self._save)
@@ -115,12 +129,14 @@ class ForgeStep(RunState):
         url, attached = yield from publish(client, request, progress, self._save)
         effects.done(effect)
         sealed = self._record_forge(book, release, url, attached)
-        yield LogLine(step="forge", text=f"{client.name} release {url} recorded (record "
-                      f"{sealed[:12]})")
+        yield LogLine(
+            step="forge", text=f"{client.name} release {url} recorded (record {sealed[:12]})"
+        )
         return "ok", f"{url} with {len(attached)} file(s)"
 
-    def _record_forge(self, book: Any, release: dict[str, Any], url: str,
-                      attached: dict[str, Any]) -> str:
+    def _record_forge(
+        self, book: Any, release: dict[str, Any], url: str, attached: dict[str, Any]
+    ) -> str:
         """Append the ``forge`` record once (a resumed run finds it)."""
         from shipline.domain.provenance import ledger
 
@@ -128,17 +144,32 @@ class ForgeStep(RunState):
         forge = self.loaded.release.forge
         assert forge is not None
         for record in reversed(ledger.load(self.state_dir).records):
-            if record.get("recordType") == "forge" and \
-                    record.get("releaseHash") == release["hash"] and \
-                    record.get("releaseUrl") == url:
+            if (
+                record.get("recordType") == "forge"
+                and record.get("releaseHash") == release["hash"]
+                and record.get("releaseUrl") == url
+            ):
                 return str(record["hash"])
-        sealed = ledger.append(self.state_dir, {
-            "recordType": "forge", "version": j.version, "releaseHash": release["hash"],
-            "forge": forge.type, "repository": forge.repository, "apiUrl": forge.api,
-            "tokenEnv": forge.token_variable, "tag": j.tag, "releaseUrl": url,
-            "assets": [{"name": name, "url": a["url"], "sha256": a["sha256"],
-                        "size": a["size"]} for name, a in sorted(attached.items())],
-            "publishedAt": ledger.now_rfc3339(), "recordedAt": ledger.now_rfc3339()})
+        sealed = ledger.append(
+            self.state_dir,
+            {
+                "recordType": "forge",
+                "version": j.version,
+                "releaseHash": release["hash"],
+                "forge": forge.type,
+                "repository": forge.repository,
+                "apiUrl": forge.api,
+                "tokenEnv": forge.token_variable,
+                "tag": j.tag,
+                "releaseUrl": url,
+                "assets": [
+                    {"name": name, "url": a["url"], "sha256": a["sha256"], "size": a["size"]}
+                    for name, a in sorted(attached.items())
+                ],
+                "publishedAt": ledger.now_rfc3339(),
+                "recordedAt": ledger.now_rfc3339(),
+            },
+        )
         return str(sealed["hash"])
 
     def _probe_forge(self, effect: Effect) -> Observation:

@@ -24,8 +24,11 @@ class GitSteps(RunState):
     def _step_commit(self) -> Generator[Any, None, Any]:
         j = self.run
         paths = list(j.bumped_files)
-        if j.changelog_entry is not None and "changelog" in j.completed and \
-                self._changelog_rel() not in paths:
+        if (
+            j.changelog_entry is not None
+            and "changelog" in j.completed
+            and self._changelog_rel() not in paths
+        ):
             paths.append(self._changelog_rel())
         return (yield from release_commit(self.git, j, paths))
 
@@ -36,30 +39,42 @@ class GitSteps(RunState):
             target = self.git.out("rev-parse", f"{j.tag}^{{commit}}")
             if target == j.release_commit:
                 return "ok", f"{j.tag} (already made)"
-            raise TagExists(f"tag {j.tag} already exists and points at {target[:7]}",
-                            hint="`shipline release abort`, then choose another version")
+            raise TagExists(
+                f"tag {j.tag} already exists and points at {target[:7]}",
+                hint="`shipline release abort`, then choose another version",
+            )
         if self.sign_tag is not None:
             j.options["sign_tag"] = self.sign_tag  # kept with the run: resume signs alike
         sign = signs_tag(self.loaded, j.options.get("sign_tag"))
         key = tag_signing_key(self.git) if sign else None
-        argv = [*tag_command(j.tag, j.tag_message, sign=key is not None, key=key),
-                j.release_commit]
+        argv = [*tag_command(j.tag, j.tag_message, sign=key is not None, key=key), j.release_commit]
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv)
         except GitError as exc:
             code = SigningKeyMissing if "secret key" in exc.message else TagFailed
             detail = exc.message.rsplit(" failed: ", 1)[-1].strip().replace("\n", "; ")
-            raise code(f"creating tag {j.tag} failed: {detail}",
-                       hint="fix the problem, then `shipline release resume`") from None
+            raise code(
+                f"creating tag {j.tag} failed: {detail}",
+                hint="fix the problem, then `shipline release resume`",
+            ) from None
         kind = "signed" if key else "annotated"
         return "ok", f"{kind} tag {j.tag}"
 
     def _push_effect(self) -> Effect:
         j = self.run
         remote = self.loaded.release.push.remote
-        return Effect("push", "", {"where": remote, "remote": remote, "tag": j.tag,
-                                   "branch": j.branch, "commit": j.release_commit})
+        return Effect(
+            "push",
+            "",
+            {
+                "where": remote,
+                "remote": remote,
+                "tag": j.tag,
+                "branch": j.branch,
+                "commit": j.release_commit,
+            },
+        )
 
     def _step_push(self) -> Generator[Any, None, Any]:
         j = self.run
@@ -74,21 +89,28 @@ class GitSteps(RunState):
         if refs and refs.get(f"refs/tags/{j.tag}") == self.git.out("rev-parse", j.tag):
             effects.done(effect)  # pushed before a crash: adopt it
             return "ok", f"{j.tag} already on {push.remote}"
-        if self.confirm is not None and not self.confirm(Confirmation(
-                step="push", yes="Push",
+        if self.confirm is not None and not self.confirm(
+            Confirmation(
+                step="push",
+                yes="Push",
                 question=f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be "
-                "undone.")):
-            raise Interrupted("stopped before the push; nothing left this machine",
-                              hint="`shipline release resume` pushes, `shipline release abort` "
-                              "undoes the commit and tag")
+                "undone.",
+            )
+        ):
+            raise Interrupted(
+                "stopped before the push; nothing left this machine",
+                hint="`shipline release resume` pushes, `shipline release abort` "
+                "undoes the commit and tag",
+            )
         effects.intend(effect)  # write-ahead: a crash during the push is never "local"
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv, timeout=300)
         except GitError as exc:
-            raise TagFailed(f"push failed: {exc.message}",
-                            hint="fix access to the remote, then `shipline release resume`") \
-                from None
+            raise TagFailed(
+                f"push failed: {exc.message}",
+                hint="fix access to the remote, then `shipline release resume`",
+            ) from None
         effects.done(effect)
         return "ok", f"pushed {j.branch} and {j.tag} to {push.remote}"
 
@@ -105,12 +127,17 @@ class GitSteps(RunState):
         if f"refs/tags/{tag}" in refs:
             return Observation(effect, Liveness.LIVE, f"tag {tag} is on {remote}")
         tip = refs.get(f"refs/heads/{branch}")
-        if commit and tip and (tip == commit or (self.git.has_object(tip) and
-                                                 self.git.is_ancestor(commit, tip))):
-            return Observation(effect, Liveness.LIVE,
-                               f"{branch} on {remote} has the release commit {commit[:7]}")
-        return Observation(effect, Liveness.ABSENT, f"{remote} has neither {tag} nor the "
-                           "release commit")
+        if (
+            commit
+            and tip
+            and (tip == commit or (self.git.has_object(tip) and self.git.is_ancestor(commit, tip)))
+        ):
+            return Observation(
+                effect, Liveness.LIVE, f"{branch} on {remote} has the release commit {commit[:7]}"
+            )
+        return Observation(
+            effect, Liveness.ABSENT, f"{remote} has neither {tag} nor the release commit"
+        )
 
 
 def release_commit(git: Git, j: Journal, paths: list[str]) -> Generator[Any, None, Any]:
@@ -118,22 +145,27 @@ def release_commit(git: Git, j: Journal, paths: list[str]) -> Generator[Any, Non
     parent the base head, its subject the message's) is adopted."""
     head = git.head()
     subject = j.commit_message.splitlines()[0]
-    if head and head != j.base_head and \
-            git.out("show", "-s", "--format=%P", head).split() == [j.base_head] and \
-            git.out("show", "-s", "--format=%s", head) == subject:
+    if (
+        head
+        and head != j.base_head
+        and git.out("show", "-s", "--format=%P", head).split() == [j.base_head]
+        and git.out("show", "-s", "--format=%s", head) == subject
+    ):
         j.release_commit = head  # made before a crash: adopt it
         return "ok", f"{head[:7]} (already made)"
     if head != j.base_head:
-        raise TagFailed(f"HEAD moved since the release began ({(j.base_head or '')[:7]} → "
-                        f"{(head or '')[:7]})", hint="`shipline release abort` and start "
-                        "again")
+        raise TagFailed(
+            f"HEAD moved since the release began ({(j.base_head or '')[:7]} → {(head or '')[:7]})",
+            hint="`shipline release abort` and start again",
+        )
     for argv in commit_commands(paths, j.commit_message):
         yield GitCommand(argv=argv)
         try:
             git.run(argv)
         except GitError as exc:
-            raise TagFailed(f"release commit failed: {exc.message}",
-                            hint="fix the git problem, then `shipline release resume`") \
-                from None
+            raise TagFailed(
+                f"release commit failed: {exc.message}",
+                hint="fix the git problem, then `shipline release resume`",
+            ) from None
     j.release_commit = git.head()
     return "ok", f"{(j.release_commit or '')[:7]} {j.commit_message}"

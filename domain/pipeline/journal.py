@@ -112,11 +112,14 @@ def remove(state_dir: Path) -> None:
     ignore = state_dir / ".gitignore"
     try:
         names = {p.name for p in state_dir.iterdir()}
-        if not names <= {".gitignore", LOCK, "config.json"} or \
-                ignore.read_text() != STATE_GITIGNORE:
+        if (
+            not names <= {".gitignore", LOCK, "config.json"}
+            or ignore.read_text() != STATE_GITIGNORE
+        ):
             return
-        tracked = runner.run(["git", "ls-files", "--error-unmatch", ".gitignore"],
-                             cwd=state_dir, timeout=30).ok
+        tracked = runner.run(
+            ["git", "ls-files", "--error-unmatch", ".gitignore"], cwd=state_dir, timeout=30
+        ).ok
         if not tracked:
             for name in names - {"config.json"}:
                 (state_dir / name).unlink()
@@ -131,8 +134,11 @@ def _prune_empty_dirs(state_dir: Path) -> None:
     after an abort); a folder with anything in it stays."""
     if not state_dir.is_dir():
         return
-    folders = sorted((p for p in state_dir.rglob("*") if p.is_dir() and not p.is_symlink()),
-                     key=lambda p: len(p.parts), reverse=True)
+    folders = sorted(
+        (p for p in state_dir.rglob("*") if p.is_dir() and not p.is_symlink()),
+        key=lambda p: len(p.parts),
+        reverse=True,
+    )
     for folder in folders:
         with contextlib.suppress(OSError):
             folder.rmdir()  # only an empty folder goes

@@ -39,7 +39,8 @@ class LocalSteps(RunState):
             return self.planned
         self._restore_files()
         options = PlanOptions.model_validate(
-            {k: v for k, v in j.options.items() if k in PlanOptions.model_fields})
+            {k: v for k, v in j.options.items() if k in PlanOptions.model_fields}
+        )
         options.version = j.version
         options.changelog_entry = j.changelog_entry
         self.planned = make_plan(self.git, self.loaded, options)
@@ -62,8 +63,9 @@ class LocalSteps(RunState):
         bumpfiles.apply_bumps(self.git.root, planned.bumps)
         for bump in planned.bumps:
             for change in bump.changes:
-                yield FileChange(path=bump.path, line=change.line, before=change.before,
-                                 after=change.after)
+                yield FileChange(
+                    path=bump.path, line=change.line, before=change.before, after=change.after
+                )
         bumpfiles.check_consistent(self.git.root, planned.version_files, j.version)
         names = ", ".join(b.path for b in planned.bumps) or "no version files"
         return "ok", f"{j.version} in {names}"
@@ -77,7 +79,8 @@ class LocalSteps(RunState):
             raise ChangelogFailed(
                 f"{planned.plan.changelog_todo} (nothing was changed)",
                 hint="write the notes under an Unreleased heading, pass the entry with "
-                "--changelog-entry FILE, or write it in the TUI")
+                "--changelog-entry FILE, or write it in the TUI",
+            )
         rel = self._changelog_rel()
         path = self.git.root / rel
         j.remember_original(rel, planned.changelog_original)
@@ -85,8 +88,9 @@ class LocalSteps(RunState):
         try:
             write_atomic(path, planned.changelog_text, mode=file_mode(path))
         except OSError as exc:
-            raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
-                                  hint="check the file's permissions") from None
+            raise ChangelogFailed(
+                f"{rel}: cannot write: {exc.strerror}", hint="check the file's permissions"
+            ) from None
         yield LogLine(step="changelog", text=planned.plan.changelog_entry or "")
         return "ok", f"entry for {j.version} in {rel}"
 
@@ -97,8 +101,9 @@ class LocalSteps(RunState):
         try:
             bumpfiles.check_consistent(self.git.root, planned.version_files, j.version)
             if planned.old_version is not None:
-                bumpfiles.refuse_left_behind(self.git.root, planned.evidence,
-                                             versioning.parse_version(planned.old_version))
+                bumpfiles.refuse_left_behind(
+                    self.git.root, planned.evidence, versioning.parse_version(planned.old_version)
+                )
             outcomes.append(Outcome(VERSION_CONSISTENT, True, f"{j.version} everywhere"))
         except VersionBumpFailed as exc:
             yield GateResult(name=VERSION_CONSISTENT, status="failed", detail=exc.message)
@@ -124,10 +129,12 @@ class LocalSteps(RunState):
         j = self.run
         rel = self._changelog_rel()
         found = changelog.has_entry((self.git.root / rel).read_bytes(), rel, j.version)
-        return Outcome(CHANGELOG_ENTRY, found,
-                       f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
-                       hint="the changelog must describe the release before it is tagged "
-                       "(RLSE-002)")
+        return Outcome(
+            CHANGELOG_ENTRY,
+            found,
+            f"{j.version} in {rel}" if found else f"no entry for {j.version} in {rel}",
+            hint="the changelog must describe the release before it is tagged (RLSE-002)",
+        )
 
     def _restore_files(self) -> None:
         restore_originals(self.git.root, self.run)

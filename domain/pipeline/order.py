@@ -10,8 +10,19 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.events import Confirmation
 from shipline.domain.release.plan import PlanOptions
 
-STEPS = ("version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish",
-         "push", "record", "forge")
+STEPS = (
+    "version",
+    "changelog",
+    "gates",
+    "commit",
+    "tag",
+    "artifacts",
+    "provenance",
+    "publish",
+    "push",
+    "record",
+    "forge",
+)
 TITLES = {
     "preflight": "Preflight: repository gates",
     "version": "Bump the version",

@@ -27,50 +27,66 @@ from shipline.domain.pipeline.run_state import raise_for
 from shipline.domain.release.gates import MIGRATION_NOTES, Outcome
 from shipline.domain.release.plan import PlanOptions, ReleasePlan
 
-MIGRATION_HINT = ("add the migration note to a reviewed entry under its breaking-changes "
-                  "section and pass it with --changelog-entry FILE (the changelog must be on), "
-                  "or land a commit whose `BREAKING CHANGE: <how to migrate>` footer says it "
-                  "(RLSE-005)")
+MIGRATION_HINT = (
+    "add the migration note to a reviewed entry under its breaking-changes "
+    "section and pass it with --changelog-entry FILE (the changelog must be on), "
+    "or land a commit whose `BREAKING CHANGE: <how to migrate>` footer says it "
+    "(RLSE-005)"
+)
 
 
 def migration_outcome(plan: ReleasePlan) -> Outcome:
     """The "migration notes" gate, from the plan's breaking commits."""
     missing = plan.missing_migration
-    return Outcome(MIGRATION_NOTES, not missing,
-                   "every breaking change has a migration note" if not missing else
-                   f"breaking change without a migration note: {'; '.join(missing)}",
-                   hint=MIGRATION_HINT)
+    return Outcome(
+        MIGRATION_NOTES,
+        not missing,
+        "every breaking change has a migration note"
+        if not missing
+        else f"breaking change without a migration note: {'; '.join(missing)}",
+        hint=MIGRATION_HINT,
+    )
 
 
 def tag_signing_key(git: Git) -> str:
     """The key ``git tag -s`` will use; 91 unless gpg holds its secret half."""
     key = os.environ.get("GPG_KEY_ID") or git.config_get("user.signingkey")
     if not key:
-        raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
-                                hint="set GPG_KEY_ID or git's user.signingkey")
+        raise SigningKeyMissing(
+            "release.tag.sign is set but no signing key is known",
+            hint="set GPG_KEY_ID or git's user.signingkey",
+        )
     from shipline.domain import runner
 
     try:
-        done = runner.run(["gpg", "--batch", "--no-tty", "--list-secret-keys", "--", key],
-                          timeout=30)
+        done = runner.run(
+            ["gpg", "--batch", "--no-tty", "--list-secret-keys", "--", key], timeout=30
+        )
     except runner.ToolNotFound:
-        raise SigningKeyMissing("release.tag.sign is set but gpg is not installed",
-                                hint="install gnupg") from None
+        raise SigningKeyMissing(
+            "release.tag.sign is set but gpg is not installed", hint="install gnupg"
+        ) from None
     if not done.ok:
-        raise SigningKeyMissing(f"signing key {key} is not in the gpg keyring "
-                                f"({os.environ.get('GNUPGHOME', '~/.gnupg')})",
-                                hint="import the key, or set GPG_KEY_ID to a key you have")
+        raise SigningKeyMissing(
+            f"signing key {key} is not in the gpg keyring "
+            f"({os.environ.get('GNUPGHOME', '~/.gnupg')})",
+            hint="import the key, or set GPG_KEY_ID to a key you have",
+        )
     return key
 
 
 def attests_here(loaded: LoadedConfig, options: PlanOptions) -> bool:
     """Whether this run builds and attests artifacts itself."""
-    return bool(loaded.release.enabled_artifacts) and not options.no_artifacts and \
-        not getattr(options, "handoff", False)
+    return (
+        bool(loaded.release.enabled_artifacts)
+        and not options.no_artifacts
+        and not getattr(options, "handoff", False)
+    )
 
 
-def check_signing(git: Git, loaded: LoadedConfig, options: PlanOptions,
-                  env: Mapping[str, str]) -> Iterator[Any]:
+def check_signing(
+    git: Git, loaded: LoadedConfig, options: PlanOptions, env: Mapping[str, str]
+) -> Iterator[Any]:
     """Yield the preflight lines; raise 90/91 (the lines are shown first)."""
     from shipline.domain.pipeline.order import signs_tag
 
@@ -95,9 +111,13 @@ def check_signing(git: Git, loaded: LoadedConfig, options: PlanOptions,
     yield from lines
 
 
-def checks_before_write(git: Git, loaded: LoadedConfig, plan: ReleasePlan,
-                        options: PlanOptions, env: Mapping[str, str] | None = None
-                        ) -> Iterator[Any]:
+def checks_before_write(
+    git: Git,
+    loaded: LoadedConfig,
+    plan: ReleasePlan,
+    options: PlanOptions,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Any]:
     """Every check of this module, as events; raises the first failure."""
     outcome = migration_outcome(plan)
     if not outcome.passed:

@@ -19,8 +19,10 @@ def refuse_recorded(loaded: LoadedConfig, version: str) -> None:
     """51 when ``version`` is already in the ledger."""
     book = ledger.load(loaded.state_dir)
     if book.find_release(version) is not None:
-        raise ReleaseExists(f"{book.path}: version {version} is already recorded",
-                            hint="a version is released once; ship a new one")
+        raise ReleaseExists(
+            f"{book.path}: version {version} is already recorded",
+            hint="a version is released once; ship a new one",
+        )
 
 
 def record_source_release(git: Git, loaded: LoadedConfig, j: Journal) -> str:
@@ -28,46 +30,68 @@ def record_source_release(git: Git, loaded: LoadedConfig, j: Journal) -> str:
     return _record(git, loaded, j, [], missing=[], release_type="source-only")
 
 
-def record_unattested_release(git: Git, loaded: LoadedConfig, j: Journal,
-                              artifacts: list[dict[str, Any]]) -> str:
+def record_unattested_release(
+    git: Git, loaded: LoadedConfig, j: Journal, artifacts: list[dict[str, Any]]
+) -> str:
     """A release whose artifacts were built, published and downloaded back,
     with provenance disabled: every artifact is recorded with its digest
     and registry (ARTP-005, RLSE-009), and the missing attestation is said
     (``incomplete``, ``missing: [attestation]``), never a source-only record."""
-    return _record(git, loaded, j, artifacts, missing=["attestation"],
-                   release_type="artifacts-without-provenance")
+    return _record(
+        git,
+        loaded,
+        j,
+        artifacts,
+        missing=["attestation"],
+        release_type="artifacts-without-provenance",
+    )
 
 
-def artifact_entry(type_name: str, path: Path, sha256: str, size: int, repo: Path,
-                   published: dict[str, Any] | None) -> dict[str, Any]:
+def artifact_entry(
+    type_name: str, path: Path, sha256: str, size: int, repo: Path, published: dict[str, Any] | None
+) -> dict[str, Any]:
     """One ledger artifact entry for a file that has no attestation."""
     from shipline.domain.signing.envelope import empty_block
 
     absolute = path.absolute()
-    return {"type": type_name, "name": path.name,
-            "path": str(absolute.relative_to(repo)) if absolute.is_relative_to(repo)
-            else str(absolute),
-            "sha256": sha256, "size": size,
-            "registry": (published or {}).get("reference"),
-            "publishedAt": (published or {}).get("publishedAt"),
-            "attestation": None, "signature": empty_block("none")}
+    return {
+        "type": type_name,
+        "name": path.name,
+        "path": str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute),
+        "sha256": sha256,
+        "size": size,
+        "registry": (published or {}).get("reference"),
+        "publishedAt": (published or {}).get("publishedAt"),
+        "attestation": None,
+        "signature": empty_block("none"),
+    }
 
 
-def _record(git: Git, loaded: LoadedConfig, j: Journal, artifacts: list[dict[str, Any]], *,
-            missing: list[str], release_type: str) -> str:
+def _record(
+    git: Git,
+    loaded: LoadedConfig,
+    j: Journal,
+    artifacts: list[dict[str, Any]],
+    *,
+    missing: list[str],
+    release_type: str,
+) -> str:
     assert j.release_commit
     tag_commit = git.out("rev-parse", f"{j.tag}^{{commit}}")
     if tag_commit != j.release_commit:
-        raise AttestationInvalid(f"tag {j.tag} points at {tag_commit[:7]}, not the release "
-                                 f"commit {j.release_commit[:7]}",
-                                 hint="`shipline release abort`, fix the tag, and ship again")
+        raise AttestationInvalid(
+            f"tag {j.tag} points at {tag_commit[:7]}, not the release "
+            f"commit {j.release_commit[:7]}",
+            hint="`shipline release abort`, fix the tag, and ship again",
+        )
     head = ledger.parse_anchor(j.tag_message) or ledger.LedgerHead(0, None)
 
     def anchor_still_holds(book: ledger.Ledger) -> None:
         problem = ledger.prefix_problem(book.records, head)
         if problem:
-            raise AttestationInvalid(f"{book.path}: {problem}",
-                                     hint="restore the ledger from its last good copy")
+            raise AttestationInvalid(
+                f"{book.path}: {problem}", hint="restore the ledger from its last good copy"
+            )
 
     record = {
         "recordType": "release",
@@ -92,5 +116,7 @@ def _record(git: Git, loaded: LoadedConfig, j: Journal, artifacts: list[dict[str
     }
     sealed = ledger.append(loaded.state_dir, record, check=anchor_still_holds)
     what = f" with {len(artifacts)} artifact(s), no attestation" if artifacts else ""
-    return f"{j.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE}{what} " \
+    return (
+        f"{j.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE}{what} "
         f"(record {sealed['hash'][:12]})"
+    )

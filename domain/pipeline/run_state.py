@@ -21,8 +21,14 @@ from shipline.domain.release.plan import PlannedRelease, changelog_path
 class RunState:
     """The state one release run shares between its steps."""
 
-    def __init__(self, git: Git, loaded: LoadedConfig, *, confirm: Confirm | None = None,
-                 cancel: threading.Event | None = None):
+    def __init__(
+        self,
+        git: Git,
+        loaded: LoadedConfig,
+        *,
+        confirm: Confirm | None = None,
+        cancel: threading.Event | None = None,
+    ):
         self.git = git
         self.loaded = loaded
         self.state_dir = loaded.state_dir

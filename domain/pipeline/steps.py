@@ -62,8 +62,14 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
     def ship(self, options: ShipOptions) -> Iterator[Any]:
         if options.dry_run:
             planned = yield from self._preflight(options)
-            self.result = yield from dry_run(planned, self.git, self.loaded, options,
-                                             self.cancel, self._forge_plan(options.model_dump()))
+            self.result = yield from dry_run(
+                planned,
+                self.git,
+                self.loaded,
+                options,
+                self.cancel,
+                self._forge_plan(options.model_dump()),
+            )
             return
         # the lock first: a second ship waits for nothing and learns nothing
         # from a half-made release; it gets 52 before it reads any state
@@ -72,10 +78,16 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             plan = planned.plan
             assert plan.tag and plan.version
             self.journal = journal.Journal(
-                release_id=str(uuid.uuid4()), version=plan.version, tag=plan.tag,
-                branch=plan.branch or "", base_head=plan.head, started_at=journal.now_iso(),
-                options=options.model_dump(), changelog_entry=plan.changelog_entry,
-                commit_message=plan.commit_message or "", tag_message=plan.tag_message or "",
+                release_id=str(uuid.uuid4()),
+                version=plan.version,
+                tag=plan.tag,
+                branch=plan.branch or "",
+                base_head=plan.head,
+                started_at=journal.now_iso(),
+                options=options.model_dump(),
+                changelog_entry=plan.changelog_entry,
+                commit_message=plan.commit_message or "",
+                tag_message=plan.tag_message or "",
                 bumped_files=[b.path for b in planned.bumps],
             )
             journal.save(self.state_dir, self.journal)
@@ -96,8 +108,10 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         self.planned = planned
         plan = planned.plan
         if not plan.releasable:
-            raise GateFailed(plan.blocker or "nothing to release",
-                             hint="commit Conventional Commits (feat:, fix:) or pass --bump")
+            raise GateFailed(
+                plan.blocker or "nothing to release",
+                hint="commit Conventional Commits (feat:, fix:) or pass --bump",
+            )
         assert plan.tag and plan.version
         from shipline.domain.pipeline.release_record import refuse_recorded
 
@@ -120,22 +134,26 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         with journal.ReleaseLock(self.state_dir):
             loaded = journal.load(self.state_dir)
             if loaded is None:
-                raise ReleaseNotFound("no interrupted release to resume (no journal in "
-                                      f"{self.state_dir})", hint="start one with "
-                                      "`shipline release ship`")
+                raise ReleaseNotFound(
+                    f"no interrupted release to resume (no journal in {self.state_dir})",
+                    hint="start one with `shipline release ship`",
+                )
             self.journal = loaded
-            yield LogLine(step="resume", text=f"resuming {loaded.tag} after "
-                          f"{loaded.completed[-1] if loaded.completed else 'its start'}")
+            yield LogLine(
+                step="resume",
+                text=f"resuming {loaded.tag} after "
+                f"{loaded.completed[-1] if loaded.completed else 'its start'}",
+            )
             yield from self._run_steps()
 
     def abort(self) -> Iterator[Any]:
         with journal.ReleaseLock(self.state_dir):
             loaded = journal.load(self.state_dir)
             if loaded is None:
-                raise ReleaseNotFound(f"no interrupted release to abort (no journal in "
-                                      f"{self.state_dir})",
-                                      hint="nothing to undo; `shipline ledger` lists what was "
-                                      "released")
+                raise ReleaseNotFound(
+                    f"no interrupted release to abort (no journal in {self.state_dir})",
+                    hint="nothing to undo; `shipline ledger` lists what was released",
+                )
             self.journal = loaded
             yield from self._refuse_if_live()
             yield from self._undo()
@@ -152,8 +170,7 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             self._save()
             yield StepStarted(step=step, title=TITLES[step])
             try:
-                detail = yield from until_cancelled(getattr(self, f"_step_{step}")(),
-                                                    self.cancel)
+                detail = yield from until_cancelled(getattr(self, f"_step_{step}")(), self.cancel)
             except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
                 yield from self._interrupted(step)
                 raise AssertionError("unreachable") from None
@@ -174,8 +191,13 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             j.current = None
             self._save()
             yield StepFinished(step=step, status=detail[0], detail=detail[1])
-        self.result = {"version": j.version, "tag": j.tag, "commit": j.release_commit,
-                       "pushed": "push" in j.external, "message": f"released {j.tag}"}
+        self.result = {
+            "version": j.version,
+            "tag": j.tag,
+            "commit": j.release_commit,
+            "pushed": "push" in j.external,
+            "message": f"released {j.tag}",
+        }
         forge_url = j.data.get("forge", {}).get("release", {}).get("url")
         if forge_url:
             self.result["forgeRelease"] = forge_url
@@ -186,14 +208,17 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         if not j.may_be_live:
             yield from self._undo()
             journal.remove(self.state_dir)
-            raise Interrupted(f"interrupted during {step}; everything was undone and the "
-                              "repository is as it was",
-                              hint="run `shipline release ship` again when ready")
+            raise Interrupted(
+                f"interrupted during {step}; everything was undone and the repository is as it was",
+                hint="run `shipline release ship` again when ready",
+            )
         j.current = None
         self._save()
-        raise Interrupted(f"interrupted during {step}; the release is half done and may be "
-                          "partly live", hint="`shipline release resume` to finish it "
-                          "(`shipline release abort` says what is live)")
+        raise Interrupted(
+            f"interrupted during {step}; the release is half done and may be partly live",
+            hint="`shipline release resume` to finish it "
+            "(`shipline release abort` says what is live)",
+        )
 
     def _artifacts(self) -> Any:
         from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
@@ -201,8 +226,13 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         j = self.run
         if self._release_artifacts is None:
             self._release_artifacts = ReleaseArtifacts(
-                self.git, self.loaded, j, self.state_dir,
-                save=lambda: journal.save(self.state_dir, j), confirm=self.confirm)
+                self.git,
+                self.loaded,
+                j,
+                self.state_dir,
+                save=lambda: journal.save(self.state_dir, j),
+                confirm=self.confirm,
+            )
         return self._release_artifacts
 
     def _step_artifacts(self) -> Generator[Any, None, Any]:
@@ -218,17 +248,27 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         j = self.run
         from shipline.domain.pipeline import release_record
 
-        if j.options.get("handoff") and self.loaded.release.enabled_artifacts and \
-                not j.options.get("no_artifacts"):
-            self.result = {"version": j.version, "tag": j.tag, "commit": j.release_commit,
-                           "pushed": "push" in j.external, "handoff": True}
+        if (
+            j.options.get("handoff")
+            and self.loaded.release.enabled_artifacts
+            and not j.options.get("no_artifacts")
+        ):
+            self.result = {
+                "version": j.version,
+                "tag": j.tag,
+                "commit": j.release_commit,
+                "pushed": "push" in j.external,
+                "handoff": True,
+            }
             raise HandoffRequired(
                 f"{j.tag} is tagged{' and pushed' if 'push' in j.external else ''}; its "
                 "artifacts are CI's to build and publish (handoff, not a failure)",
                 hint=f"in the workflow the tag starts, after publishing: `shipline attest "
-                f"FILE... --version {j.version}` records them in the ledger")
-        detail = self._artifacts().step_record() or \
-            release_record.record_source_release(self.git, self.loaded, j)
+                f"FILE... --version {j.version}` records them in the ledger",
+            )
+        detail = self._artifacts().step_record() or release_record.record_source_release(
+            self.git, self.loaded, j
+        )
         yield LogLine(step="record", text=detail)
         return "ok", detail
 
@@ -236,8 +276,11 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
 
     def _probes(self) -> dict[str, Probe]:
         """One "what is live" probe per effect kind."""
-        return {"push": self._probe_push, "publish": lambda e: self._artifacts().probe(e),
-                "forge": self._probe_forge}
+        return {
+            "push": self._probe_push,
+            "publish": lambda e: self._artifacts().probe(e),
+            "forge": self._probe_forge,
+        }
 
     def _refuse_if_live(self) -> Iterator[Any]:
         """Ask the registries and the remote what this release really put
@@ -254,15 +297,19 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             raise ReleaseLive(
                 f"{j.tag} is live, nothing was undone: " + "; ".join(o.text() for o in live),
                 hint="`shipline release resume` finishes the release (the version is taken); "
-                "retract by hand with each registry's own means if it must not stand")
+                "retract by hand with each registry's own means if it must not stand",
+            )
         for observation in seen:
             effects.undone(observation.effect)
 
     def _undo(self) -> Iterator[Any]:
         """Undo local-only effects. Anything external is left as it is and said."""
         j = self.run
-        if self.git.tag_exists(j.tag) and j.release_commit and \
-                self.git.out("rev-parse", f"{j.tag}^{{commit}}") == j.release_commit:
+        if (
+            self.git.tag_exists(j.tag)
+            and j.release_commit
+            and self.git.out("rev-parse", f"{j.tag}^{{commit}}") == j.release_commit
+        ):
             self.git.run(["tag", "-d", j.tag])
             yield GitCommand(argv=["tag", "-d", j.tag])
         head = self.git.head()
@@ -272,9 +319,10 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             yield GitCommand(argv=argv)
         elif j.release_commit and head != j.base_head:
             raise ShiplineError(
-                f"HEAD ({(head or '')[:7]}) is no longer the release commit "
-                f"{j.release_commit[:7]}", hint="undo by hand: nothing was changed",
-                code=UsageError.code)
+                f"HEAD ({(head or '')[:7]}) is no longer the release commit {j.release_commit[:7]}",
+                hint="undo by hand: nothing was changed",
+                code=UsageError.code,
+            )
         if j.data:
             yield from self._artifacts().undo()
         self._restore_files()

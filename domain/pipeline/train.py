@@ -93,13 +93,20 @@ def train_subject(members: Sequence[Mapping[str, Any]]) -> str:
     """``chore(release): @acme/cli@3.0.2, @acme/core@1.3.0`` (or a count)."""
     names = [f"{m['name']}@{m['version']}" for m in members]
     listed = ", ".join(names)
-    return f"chore(release): {listed}" if len(names) <= 3 and len(listed) <= 72 else \
-        f"chore(release): publish {len(names)} packages"
+    return (
+        f"chore(release): {listed}"
+        if len(names) <= 3 and len(listed) <= 72
+        else f"chore(release): publish {len(names)} packages"
+    )
 
 
 def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
-    return train_subject(members) + "\n\n" + "\n".join(
-        f"- {m['name']}@{m['version']}" for m in members) + "\n"
+    return (
+        train_subject(members)
+        + "\n\n"
+        + "\n".join(f"- {m['name']}@{m['version']}" for m in members)
+        + "\n"
+    )
 
 
 def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
@@ -114,7 +121,8 @@ def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, An
     """The root changelog (``rootChangelog``) with the train's entry on top:
     the date, then each package's release and where its own entry is."""
     entry = f"## {date}\n\n" + "".join(
-        f"- {m['name']} {m['version']} ([changelog]({m['changelog']}))\n" for m in members)
+        f"- {m['name']} {m['version']} ([changelog]({m['changelog']}))\n" for m in members
+    )
     text = data.decode("utf-8") if data else "# Changelog\n"
     lines = text.splitlines(keepends=True)
     at = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
@@ -128,8 +136,14 @@ class Train:
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
 
-    def __init__(self, git: Git, loaded: LoadedConfig, *, confirm: Any = None,
-                 cancel: threading.Event | None = None):
+    def __init__(
+        self,
+        git: Git,
+        loaded: LoadedConfig,
+        *,
+        confirm: Any = None,
+        cancel: threading.Event | None = None,
+    ):
         self.git = git
         self.loaded = loaded
         self.state_dir = loaded.state_dir
@@ -152,22 +166,31 @@ class Train:
 
     # --- entry points ------------------------------------------------------
 
-    def ship(self, picks: Mapping[str, str | None], *, bump: str | None = None,
-             pre: str | None = None, no_push: bool = False,
-             no_changelog: bool = False) -> Iterator[Any]:
+    def ship(
+        self,
+        picks: Mapping[str, str | None],
+        *,
+        bump: str | None = None,
+        pre: str | None = None,
+        no_push: bool = False,
+        no_changelog: bool = False,
+    ) -> Iterator[Any]:
         with journal.ReleaseLock(self.state_dir):
             existing = journal.load(self.state_dir)
             if existing is not None:
                 raise ReleaseInProgress(
                     f"release {existing.tag} is already in progress",
                     hint="`shipline release resume` to finish it or `shipline release abort` "
-                    "to undo it")
+                    "to undo it",
+                )
             yield Started(step="preflight", title=TITLES["preflight"])
             plan = plan_workspace(self.git, self.loaded, picks=picks, bump=bump, pre=pre)
             releasing = plan.releasing
             if not releasing:
-                raise GateFailed("no package of the workspace has changes to release",
-                                 hint="pass NAME@VERSION or --package NAME with --bump")
+                raise GateFailed(
+                    "no package of the workspace has changes to release",
+                    hint="pass NAME@VERSION or --package NAME with --bump",
+                )
             yield from self._preflight(plan, push=not no_push)
             head = self.git.head()
             members = [self._member(p) for p in self._dependency_order(plan)]
@@ -176,17 +199,26 @@ class Train:
             for m in members:
                 m["tagMessage"] = f"Release {m['tag']}\n\n{anchor}"
             self.journal = journal.Journal(
-                release_id=str(uuid.uuid4()), version=", ".join(
-                    f"{m['name']}@{m['version']}" for m in members),
-                tag=members[0]["tag"], branch=branch, base_head=head,
+                release_id=str(uuid.uuid4()),
+                version=", ".join(f"{m['name']}@{m['version']}" for m in members),
+                tag=members[0]["tag"],
+                branch=branch,
+                base_head=head,
                 started_at=journal.now_iso(),
-                options={"no_push": no_push, "no_changelog": no_changelog, "bump": bump,
-                         "pre": pre},
-                commit_message=commit_message(members), tag_message="",
-                data={"train": members})
+                options={
+                    "no_push": no_push,
+                    "no_changelog": no_changelog,
+                    "bump": bump,
+                    "pre": pre,
+                },
+                commit_message=commit_message(members),
+                tag_message="",
+                data={"train": members},
+            )
             self._save()
-            yield StepFinished(step="preflight", status="ok",
-                               detail=", ".join(m["tag"] for m in members))
+            yield StepFinished(
+                step="preflight", status="ok", detail=", ".join(m["tag"] for m in members)
+            )
             yield from self._run_steps(plan)
 
     def resume(self, loaded_journal: journal.Journal) -> Iterator[Any]:
@@ -203,7 +235,8 @@ class Train:
                 raise ReleaseLive(
                     f"the train is live: {', '.join(live)} already on "
                     f"{self.loaded.release.push.remote}; abort would only hide that",
-                    hint="`shipline release resume` to finish the release")
+                    hint="`shipline release resume` to finish the release",
+                )
             yield from self._undo()
             journal.remove(self.state_dir)
 
@@ -219,19 +252,23 @@ class Train:
             self._save()
             yield Started(step=step, title=TITLES[step])
             try:
-                status, detail = yield from until_cancelled(getattr(self, f"_step_{step}")(),
-                                                            self.cancel)
+                status, detail = yield from until_cancelled(
+                    getattr(self, f"_step_{step}")(), self.cancel
+                )
             except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
                 if not self._left_the_machine():
                     yield from self._undo()
                     journal.remove(self.state_dir)
-                    raise Interrupted(f"interrupted during {step}; everything was undone",
-                                      hint="run `shipline release ship` again when ready") \
-                        from None
+                    raise Interrupted(
+                        f"interrupted during {step}; everything was undone",
+                        hint="run `shipline release ship` again when ready",
+                    ) from None
                 j.current = None
                 self._save()
-                raise Interrupted(f"interrupted during {step}; the train is half done",
-                                  hint="`shipline release resume` to finish it") from None
+                raise Interrupted(
+                    f"interrupted during {step}; the train is half done",
+                    hint="`shipline release resume` to finish it",
+                ) from None
             except ShiplineError as exc:
                 yield StepFinished(step=step, status="failed", detail=exc.message)
                 if step in ("version", "changelog", "gates"):
@@ -245,10 +282,14 @@ class Train:
             j.current = None
             self._save()
             yield StepFinished(step=step, status=status, detail=detail)
-        self.result = {"packages": [{"name": m["name"], "version": m["version"],
-                                     "tag": m["tag"]} for m in self.members],
-                       "commit": j.release_commit, "pushed": "push" in j.external,
-                       "message": "released " + ", ".join(m["tag"] for m in self.members)}
+        self.result = {
+            "packages": [
+                {"name": m["name"], "version": m["version"], "tag": m["tag"]} for m in self.members
+            ],
+            "commit": j.release_commit,
+            "pushed": "push" in j.external,
+            "message": "released " + ", ".join(m["tag"] for m in self.members),
+        }
         journal.remove(self.state_dir)
 
     def _left_the_machine(self) -> bool:
@@ -261,26 +302,48 @@ class Train:
         book = ledger.load(self.state_dir)
         for p in releasing:
             if book.find_release(str(p.version), p.name) is not None:
-                raise ReleaseExists(f"{p.name}@{p.version} is already recorded",
-                                    hint="a version is released once; ship a new one")
+                raise ReleaseExists(
+                    f"{p.name}@{p.version} is already recorded",
+                    hint="a version is released once; ship a new one",
+                )
         tags = [p.tag or "" for p in releasing]
-        facts = RepoFacts(self.git, self.loaded.release, tags[0], self.state_dir,
-                          push and self.loaded.release.push.enabled)
+        facts = RepoFacts(
+            self.git,
+            self.loaded.release,
+            tags[0],
+            self.state_dir,
+            push and self.loaded.release.push.enabled,
+        )
         outcomes = check_repository(facts)
-        missing = [f"{p.name}: {c.short} {c.subject}" for p in releasing
-                   for c in changelog.migration_problems(p.commits, None)]
-        outcomes.append(Outcome(
-            MIGRATION_NOTES, not missing, "every breaking change has a migration note"
-            if not missing else f"breaking change without a migration note: {'; '.join(missing)}",
-            hint="land a commit whose `BREAKING CHANGE: <how to migrate>` footer says it "
-            "(RLSE-005)"))
+        missing = [
+            f"{p.name}: {c.short} {c.subject}"
+            for p in releasing
+            for c in changelog.migration_problems(p.commits, None)
+        ]
+        outcomes.append(
+            Outcome(
+                MIGRATION_NOTES,
+                not missing,
+                "every breaking change has a migration note"
+                if not missing
+                else f"breaking change without a migration note: {'; '.join(missing)}",
+                hint="land a commit whose `BREAKING CHANGE: <how to migrate>` footer says it "
+                "(RLSE-005)",
+            )
+        )
         if self.loaded.release.tag.sign:
             tag_signing_key(self.git)  # 91 before anything is written
         for tag in tags[1:]:
             if self.git.tag_exists(tag):
-                outcomes.append(Outcome(TAG_IS_NEW, False, f"tag {tag} already exists",
-                                        code=ExitCode.TAG_EXISTS,
-                                        hint="choose another version for that package"))
+                outcomes.append(
+                    Outcome(
+                        TAG_IS_NEW,
+                        False,
+                        f"tag {tag} already exists",
+                        code=ExitCode.TAG_EXISTS,
+                        hint="choose another version for that package",
+                    )
+                )
         for outcome in outcomes:
             yield outcome.event()
         raise_for(first_failure(outcomes))
@@ -307,10 +370,17 @@ class Train:
     def _member(self, p: PackagePlan) -> dict[str, Any]:
         # a crate that inherits [workspace.package].version is bumped in the root manifest
         manifest = "Cargo.toml" if p.package.version_from_workspace else p.package.manifest
-        return {"name": p.name, "path": p.package.path, "manifest": manifest,
-                "ecosystem": p.package.ecosystem, "version": str(p.version), "tag": p.tag,
-                "previous": str(p.last_version) if p.last_version else None,
-                "group": p.group, "changelog": changelog_of(self.loaded, p)}
+        return {
+            "name": p.name,
+            "path": p.package.path,
+            "manifest": manifest,
+            "ecosystem": p.package.ecosystem,
+            "version": str(p.version),
+            "tag": p.tag,
+            "previous": str(p.last_version) if p.last_version else None,
+            "group": p.group,
+            "changelog": changelog_of(self.loaded, p),
+        }
 
     def _replan(self) -> WorkspacePlan:
         """The plan for the journal's versions (a resumed run starts here)."""
@@ -338,38 +408,44 @@ class Train:
             if m["manifest"] in bumped:
                 continue  # a fixed group's shared manifest: bumped once
             bumped.add(m["manifest"])
-            for bump in bumpfiles.plan_bumps(self.git.root, [VersionFile(path=m["manifest"])],
-                                             m["version"]):
+            for bump in bumpfiles.plan_bumps(
+                self.git.root, [VersionFile(path=m["manifest"])], m["version"]
+            ):
                 self._write(bump.path, bump.new_text.encode("utf-8"))
                 for change in bump.changes:
-                    yield FileChange(path=bump.path, line=change.line, before=change.before,
-                                     after=change.after)
+                    yield FileChange(
+                        path=bump.path, line=change.line, before=change.before, after=change.after
+                    )
                 count += 1
         for p in plan.packages:
             for req in p.package.requires:
                 target = released.get(req.name) or next(
-                    (m for n, m in released.items() if _same_python(p, n, req.name)), None)
+                    (m for n, m in released.items() if _same_python(p, n, req.name)), None
+                )
                 if target is None:
                     continue
                 rule = "always" if p.group and p.group == target.get("group") else policy
                 new = new_requirement(p.package.ecosystem, req.spec, target["version"], rule)
                 if new is None:
                     continue
-                found = rewrite_requirement(self.git.root, p.package.manifest,
-                                            p.package.ecosystem, req.name, req.spec, new)
+                found = rewrite_requirement(
+                    self.git.root, p.package.manifest, p.package.ecosystem, req.name, req.spec, new
+                )
                 if found is None:
                     continue
                 rel, _, data = found
                 self._write(rel, data)
-                yield FileChange(path=rel, line=0, before=f"{req.name} {req.spec}",
-                                 after=f"{req.name} {new}")
+                yield FileChange(
+                    path=rel, line=0, before=f"{req.name} {req.spec}", after=f"{req.name} {new}"
+                )
         names = ", ".join(f"{m['name']} {m['version']}" for m in self.members)
         return "ok", f"{names} ({count} file(s))"
 
     def _step_changelog(self) -> Generator[Any, None, Any]:
         if self.run.options.get("no_changelog") or not self.loaded.release.changelog.enabled:
-            return "skipped", "--no-changelog" if self.run.options.get("no_changelog") \
-                else "disabled"
+            return "skipped", "--no-changelog" if self.run.options.get(
+                "no_changelog"
+            ) else "disabled"
         plan = self._replan()
         by_name = {p.name: p for p in plan.packages}
         written = []
@@ -377,18 +453,25 @@ class Train:
             rel = m["changelog"]
             path = self.git.root / rel
             data = path.read_bytes() if path.exists() else None
-            proposal = changelog.propose(data, rel, version=m["version"], date=release_date(),
-                                         previous=m["previous"],
-                                         commits=by_name[m["name"]].commits)
+            proposal = changelog.propose(
+                data,
+                rel,
+                version=m["version"],
+                date=release_date(),
+                previous=m["previous"],
+                commits=by_name[m["name"]].commits,
+            )
             if proposal.todo:
-                raise ChangelogFailed(f"{rel}: {proposal.todo}",
-                                      hint="write the entry by hand, then resume, or "
-                                      "pass --no-changelog")
+                raise ChangelogFailed(
+                    f"{rel}: {proposal.todo}",
+                    hint="write the entry by hand, then resume, or pass --no-changelog",
+                )
             try:
                 self._write(rel, proposal.data)
             except OSError as exc:
-                raise ChangelogFailed(f"{rel}: cannot write: {exc.strerror}",
-                                      hint="check the file's permissions") from None
+                raise ChangelogFailed(
+                    f"{rel}: cannot write: {exc.strerror}", hint="check the file's permissions"
+                ) from None
             yield LogLine(step="changelog", text=f"{rel}:\n{proposal.entry}")
             written.append(rel)
         settings = self.loaded.release.workspace
@@ -404,8 +487,9 @@ class Train:
         gates = self.loaded.release.gates
         for gate in gates:
             yield GateResult(name=gate.name, status="running")
-            for item in run_command_gate(gate, self.git.root, self.members[0]["version"],
-                                         self.cancel):
+            for item in run_command_gate(
+                gate, self.git.root, self.members[0]["version"], self.cancel
+            ):
                 if isinstance(item, Outcome):
                     yield item.event()
                     raise_for(item if not item.passed else None)
@@ -425,24 +509,31 @@ class Train:
         if self.loaded.release.tag.sign:
             key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
             if not key:
-                raise SigningKeyMissing("release.tag.sign is set but no signing key is known",
-                                        hint="set GPG_KEY_ID or git's user.signingkey")
+                raise SigningKeyMissing(
+                    "release.tag.sign is set but no signing key is known",
+                    hint="set GPG_KEY_ID or git's user.signingkey",
+                )
         for m in self.members:
             tag = m["tag"]
             if self.git.tag_exists(tag):
                 if self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
                     continue
-                raise TagExists(f"tag {tag} already exists elsewhere",
-                                hint="`shipline release abort`, then choose another version")
-            argv = [*tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign,
-                                 key=key), j.release_commit]
+                raise TagExists(
+                    f"tag {tag} already exists elsewhere",
+                    hint="`shipline release abort`, then choose another version",
+                )
+            argv = [
+                *tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign, key=key),
+                j.release_commit,
+            ]
             yield GitCommand(argv=argv)
             try:
                 self.git.run(argv)
             except GitError as exc:
-                raise TagFailed(f"creating tag {tag} failed: {exc.message}",
-                                hint="fix the problem, then `shipline release resume`") \
-                    from None
+                raise TagFailed(
+                    f"creating tag {tag} failed: {exc.message}",
+                    hint="fix the problem, then `shipline release resume`",
+                ) from None
         return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
 
     def _step_push(self) -> Generator[Any, None, Any]:
@@ -451,29 +542,44 @@ class Train:
         if j.options.get("no_push") or not push.enabled:
             return "skipped", "--no-push" if j.options.get("no_push") else "push disabled"
         tags = [m["tag"] for m in self.members]
-        effect = Effect("push", "", {"where": push.remote, "remote": push.remote,
-                                     "tag": tags[0], "branch": j.branch,
-                                     "commit": j.release_commit})
+        effect = Effect(
+            "push",
+            "",
+            {
+                "where": push.remote,
+                "remote": push.remote,
+                "tag": tags[0],
+                "branch": j.branch,
+                "commit": j.release_commit,
+            },
+        )
         effects = EffectLog(j, self._save)
         if self._live_tags() == tags:
             effects.done(effect)
             return "ok", f"already on {push.remote}"
-        if self.confirm is not None and not self.confirm(Confirmation(
-                step="push", yes="Push",
+        if self.confirm is not None and not self.confirm(
+            Confirmation(
+                step="push",
+                yes="Push",
                 question=f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot "
-                "be undone.")):
-            raise Interrupted("stopped before the push; nothing left this machine",
-                              hint="`shipline release resume` pushes, `shipline release abort` "
-                              "undoes the commit and tags")
+                "be undone.",
+            )
+        ):
+            raise Interrupted(
+                "stopped before the push; nothing left this machine",
+                hint="`shipline release resume` pushes, `shipline release abort` "
+                "undoes the commit and tags",
+            )
         argv = push_command(push.remote, j.branch, *tags)
         effects.intend(effect)
         yield GitCommand(argv=argv)
         try:
             self.git.run(argv, timeout=300)
         except GitError as exc:
-            raise TagFailed(f"push failed: {exc.message}",
-                            hint="fix access to the remote, then `shipline release resume`") \
-                from None
+            raise TagFailed(
+                f"push failed: {exc.message}",
+                hint="fix access to the remote, then `shipline release resume`",
+            ) from None
         effects.done(effect)
         return "ok", f"pushed {j.branch} and {len(tags)} tags to {push.remote}"
 
@@ -501,14 +607,29 @@ class Train:
                 continue  # recorded before a crash
             head = ledger.parse_anchor(m["tagMessage"]) or ledger.LedgerHead(0, None)
             record = {
-                "recordType": "release", "version": m["version"],
-                "commitSha": j.release_commit, "gitTag": m["tag"],
-                "buildInvocationId": None, "builder": None, "artifacts": [], "sbom": None,
-                "slsaLevel": None, "chainVerified": True, "ledgerHead": head.to_json(),
-                "metadata": {"completeness": "complete", "declaredLevel": None,
-                             "shortfall": None, "missing": [],
-                             "links": {"commit": j.release_commit, "tag": m["tag"],
-                                       "package": m["name"], "releaseType": "source-only"}},
+                "recordType": "release",
+                "version": m["version"],
+                "commitSha": j.release_commit,
+                "gitTag": m["tag"],
+                "buildInvocationId": None,
+                "builder": None,
+                "artifacts": [],
+                "sbom": None,
+                "slsaLevel": None,
+                "chainVerified": True,
+                "ledgerHead": head.to_json(),
+                "metadata": {
+                    "completeness": "complete",
+                    "declaredLevel": None,
+                    "shortfall": None,
+                    "missing": [],
+                    "links": {
+                        "commit": j.release_commit,
+                        "tag": m["tag"],
+                        "package": m["name"],
+                        "releaseType": "source-only",
+                    },
+                },
                 "recordedAt": ledger.now_rfc3339(),
             }
             ledger.append(self.state_dir, record)
@@ -522,8 +643,11 @@ class Train:
         j = self.run
         for m in self.members:
             tag = m["tag"]
-            if j.release_commit and self.git.tag_exists(tag) and \
-                    self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
+            if (
+                j.release_commit
+                and self.git.tag_exists(tag)
+                and self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit
+            ):
                 self.git.run(["tag", "-d", tag])
                 yield GitCommand(argv=["tag", "-d", tag])
         head = self.git.head()
@@ -532,9 +656,11 @@ class Train:
             self.git.run(argv)
             yield GitCommand(argv=argv)
         elif j.release_commit and head != j.base_head:
-            raise ShiplineError(f"HEAD ({(head or '')[:7]}) is no longer the release commit",
-                                hint="undo by hand: nothing was changed",
-                                code=UsageError.code)
+            raise ShiplineError(
+                f"HEAD ({(head or '')[:7]}) is no longer the release commit",
+                hint="undo by hand: nothing was changed",
+                code=UsageError.code,
+            )
         self._restore_files()
         if j.originals:
             yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
@@ -546,8 +672,9 @@ class Train:
 def _same_python(plan: PackagePlan, released: str, required: str) -> bool:
     from shipline.domain.ecosystems.workspaces import normalize_python_name
 
-    return plan.package.ecosystem == "python" and \
-        normalize_python_name(released) == normalize_python_name(required)
+    return plan.package.ecosystem == "python" and normalize_python_name(
+        released
+    ) == normalize_python_name(required)
 
 
 def is_train(j: journal.Journal) -> bool:

@@ -52,8 +52,18 @@ from shipline.domain.provenance.attest_request import (
 )
 from shipline.domain.signing import envelope as signing
 
-__all__ = ["ArtifactInput", "AttestRequest", "Builder", "Prepared", "artifact_type", "attest",
-           "detect_builder", "normalize_version", "prepare", "seal"]
+__all__ = [
+    "ArtifactInput",
+    "AttestRequest",
+    "Builder",
+    "Prepared",
+    "artifact_type",
+    "attest",
+    "detect_builder",
+    "normalize_version",
+    "prepare",
+    "seal",
+]
 
 
 def _repository_uri(git: Git) -> str:
@@ -77,13 +87,21 @@ class Prepared:
     level: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"record": self.record, "head": self.head.to_json(), "written": self.written,
-                "level": self.level}
+        return {
+            "record": self.record,
+            "head": self.head.to_json(),
+            "written": self.written,
+            "level": self.level,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Prepared:
-        return cls(dict(data["record"]), ledger.LedgerHead.from_json(data["head"]),
-                   list(data["written"]), data.get("level"))
+        return cls(
+            dict(data["record"]),
+            ledger.LedgerHead.from_json(data["head"]),
+            list(data["written"]),
+            data.get("level"),
+        )
 
     def undo(self) -> None:
         """Remove the files this preparation wrote (abort before sealing)."""
@@ -91,8 +109,12 @@ class Prepared:
             Path(name).unlink(missing_ok=True)
 
 
-def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
-           emit: Callable[[Any], None] = lambda _e: None) -> dict[str, Any]:
+def attest(
+    git: Git,
+    loaded: LoadedConfig,
+    request: AttestRequest,
+    emit: Callable[[Any], None] = lambda _e: None,
+) -> dict[str, Any]:
     """Run the sub-protocol for ``request``; return the sealed ledger record."""
     version = normalize_version(request.version)
     emit(StepStarted(step=STEP, title=f"Provenance for {version}"))
@@ -103,9 +125,14 @@ def attest(git: Git, loaded: LoadedConfig, request: AttestRequest,
         prepared.undo()
         raise
     signature = prepared.record["artifacts"][0]["signature"]["method"]
-    emit(StepFinished(step=STEP, status="ok",
-                      detail=f"{version} recorded ({prepared.level}, {signature}) in "
-                      f"{_relative_to(git.root, ledger.ledger_path(loaded.state_dir))}"))
+    emit(
+        StepFinished(
+            step=STEP,
+            status="ok",
+            detail=f"{version} recorded ({prepared.level}, {signature}) in "
+            f"{_relative_to(git.root, ledger.ledger_path(loaded.state_dir))}",
+        )
+    )
     return sealed
 
 
@@ -114,8 +141,12 @@ def _relative_to(repo: Path, path: Path) -> str:
     return str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute)
 
 
-def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
-            emit: Callable[[Any], None] = lambda _e: None) -> Prepared:
+def prepare(
+    git: Git,
+    loaded: LoadedConfig,
+    request: AttestRequest,
+    emit: Callable[[Any], None] = lambda _e: None,
+) -> Prepared:
     """Digests, SBOM, statement and signature for ``request``, written under
     the state dir; the record is returned unsealed. Files written are
     removed again when anything fails."""
@@ -125,15 +156,20 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
     repo = git.root
     version = normalize_version(request.version)
     plan = check_signing(git, loaded, env, emit, method=request.sign)
-    prov = prov.model_copy(update={"signing": prov.signing.model_copy(
-        update={"method": plan.method})})
+    prov = prov.model_copy(
+        update={"signing": prov.signing.model_copy(update={"method": plan.method})}
+    )
     if not request.artifacts:
-        raise UsageError("attest needs at least one artifact file",
-                         hint="name the built files: `shipline attest dist/* --version X.Y.Z`")
+        raise UsageError(
+            "attest needs at least one artifact file",
+            hint="name the built files: `shipline attest dist/* --version X.Y.Z`",
+        )
     book = ledger.load(state)
     if book.find_release(version) is not None:
-        raise ReleaseExists(f"{book.path}: version {version} is already recorded",
-                            hint="a version is attested once; release a new version")
+        raise ReleaseExists(
+            f"{book.path}: version {version} is already recorded",
+            hint="a version is attested once; release a new version",
+        )
 
     wanted = request.tag or f"{loaded.release.tag_prefix}{version}"
     commit, tag, head = _source(git, book, wanted, request.commit)
@@ -147,40 +183,83 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
     for item in request.artifacts:
         found = require_digest(item.path, item.expected_sha256)
         digests.append((item, found))
-        emit(ChainLink(link="artifact", status="ok", name=item.name or item.path.name,
-                       detail={"sha256": found.sha256, "size": found.size}))
+        emit(
+            ChainLink(
+                link="artifact",
+                status="ok",
+                name=item.name or item.path.name,
+                detail={"sha256": found.sha256, "size": found.size},
+            )
+        )
     subjects = [att.Subject(item.name or item.path.name, found.sha256) for item, found in digests]
     builder = detect_builder(env)
     writes = Writes()
     try:
-        sbom_entry, sbom_fact = write_sbom(repo, state, version, request.sbom, prov, writes,
-                                           relative, emit)
+        sbom_entry, sbom_fact = write_sbom(
+            repo, state, version, request.sbom, prov, writes, relative, emit
+        )
         facts = att.BuildFacts(
-            version=version, tag=tag, commit_sha=commit, repository=_repository_uri(git),
-            builder_id=builder.id, invocation_id=builder.invocation_id, started_on=started,
-            finished_on=ledger.now_rfc3339(), ledger_head=head, signing_method=plan.method,
-            sbom=sbom_fact)
+            version=version,
+            tag=tag,
+            commit_sha=commit,
+            repository=_repository_uri(git),
+            builder_id=builder.id,
+            invocation_id=builder.invocation_id,
+            started_on=started,
+            finished_on=ledger.now_rfc3339(),
+            ledger_head=head,
+            signing_method=plan.method,
+            sbom=sbom_fact,
+        )
         statement = att.build_statement(subjects, facts)
         payload = att.encode_payload(statement)
         name = _release_name(repo, subjects)
         path = att.attestation_path(state, name, version)
-        signed = signing.sign(plan, statement, payload, attestation=path,
-                              keys_dir=state / "keys", env=env, relative=relative,
-                              signed_at=ledger.now_rfc3339())
+        signed = signing.sign(
+            plan,
+            statement,
+            payload,
+            attestation=path,
+            keys_dir=state / "keys",
+            env=env,
+            relative=relative,
+            signed_at=ledger.now_rfc3339(),
+        )
         for item, found in digests:  # bind only to the bytes that were attested
             require_digest(item.path, found.sha256)
         for extra, data in signed.files.items():
             writes.write(extra, data)
         writes.write(path, (_envelope_line(signed.envelope)).encode())
-        signing.verify(signed.envelope, payload, signed.block,
-                       lambda rel: Path(rel) if Path(rel).is_absolute() else repo / rel)
-        emit(ChainLink(link="attestation", status="ok", name=relative(path),
-                       detail={"signature": signed.block["method"],
-                               "signed": signed.block["signed"],
-                               "identity": signed.block.get("identity")
-                               or signed.block.get("fingerprint")}))
-        record = build_record(version, commit, tag, builder, digests, relative(path),
-                              signed.block, sbom_entry, head, relative)
+        signing.verify(
+            signed.envelope,
+            payload,
+            signed.block,
+            lambda rel: Path(rel) if Path(rel).is_absolute() else repo / rel,
+        )
+        emit(
+            ChainLink(
+                link="attestation",
+                status="ok",
+                name=relative(path),
+                detail={
+                    "signature": signed.block["method"],
+                    "signed": signed.block["signed"],
+                    "identity": signed.block.get("identity") or signed.block.get("fingerprint"),
+                },
+            )
+        )
+        record = build_record(
+            version,
+            commit,
+            tag,
+            builder,
+            digests,
+            relative(path),
+            signed.block,
+            sbom_entry,
+            head,
+            relative,
+        )
         level = record_level(prov, env, plan.method, record)
         for line in level.shortfall:
             emit(LogLine(step=STEP, text=f"shortfall: {line}"))
@@ -190,8 +269,11 @@ def prepare(git: Git, loaded: LoadedConfig, request: AttestRequest,
     return Prepared(record, head, [str(p) for p in writes.created], level.achieved)
 
 
-def seal(loaded: LoadedConfig, prepared: Prepared,
-         published: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+def seal(
+    loaded: LoadedConfig,
+    prepared: Prepared,
+    published: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Append the prepared record to the ledger, with each artifact's
     registry reference and publish time from ``published`` (by artifact
     name), under the ledger lock; 93 when the ledger no longer has the
@@ -217,15 +299,21 @@ def seal(loaded: LoadedConfig, prepared: Prepared,
         if problem:
             from shipline.domain.errors import DigestMismatch
 
-            raise DigestMismatch(f"{current.path}: {problem}",
-                                 hint="restore the ledger before attesting")
+            raise DigestMismatch(
+                f"{current.path}: {problem}", hint="restore the ledger before attesting"
+            )
 
     return ledger.append(loaded.state_dir, record, check=anchor_still_holds)
 
 
-def check_signing(git: Git, loaded: LoadedConfig, env: Mapping[str, str],
-                  emit: Callable[[Any], None], *, method: str | None = None
-                  ) -> signing.SigningPlan:
+def check_signing(
+    git: Git,
+    loaded: LoadedConfig,
+    env: Mapping[str, str],
+    emit: Callable[[Any], None],
+    *,
+    method: str | None = None,
+) -> signing.SigningPlan:
     """The supply-chain preflight lines, then the signing method against the
     declared level (90) and its key or identity present (91). The release
     pipeline calls this before its first write; ``attest`` before it digests."""
@@ -233,28 +321,42 @@ def check_signing(git: Git, loaded: LoadedConfig, env: Mapping[str, str],
     method = method or prov.signing.method
     prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
     _preflight(git, prov, env, emit)
-    plan = signing.plan_signing(method, prov.signing.keyless, prov.signing.key_ref, prov.level,
-                                repo=git.root, state_dir=loaded.state_dir, env=env)
+    plan = signing.plan_signing(
+        method,
+        prov.signing.keyless,
+        prov.signing.key_ref,
+        prov.level,
+        repo=git.root,
+        state_dir=loaded.state_dir,
+        env=env,
+    )
     if plan.method == "gpg" and plan.key_id:
         signing.gpg_fingerprint(plan.key_id, env)  # 91: the secret key is in the keyring
     return plan
 
 
-def _preflight(git: Git, prov: ProvenanceConfig, env: Mapping[str, str],
-               emit: Callable[[Any], None]) -> None:
+def _preflight(
+    git: Git, prov: ProvenanceConfig, env: Mapping[str, str], emit: Callable[[Any], None]
+) -> None:
     """Before anything is signed: what will go public or fail, and the
     declared and achievable levels with why (SPEC section 6)."""
     from shipline.domain.provenance.preflight import RepoFacts, preflight
 
     report = preflight(prov, env, RepoFacts(name=_repository_uri(git)))
-    emit(LogLine(step=STEP, text=f"SLSA: declared {report.declared}, achievable here "
-                 f"{report.achievable}: {'; '.join(report.why)}"))
+    emit(
+        LogLine(
+            step=STEP,
+            text=f"SLSA: declared {report.declared}, achievable here "
+            f"{report.achievable}: {'; '.join(report.why)}",
+        )
+    )
     for warning in report.warnings:
         emit(LogLine(step=STEP, text=f"warning ({warning.kind}): {warning.text}"))
 
 
-def _source(git: Git, book: ledger.Ledger, tag: str,
-            commit: str | None) -> tuple[str, str | None, ledger.LedgerHead]:
+def _source(
+    git: Git, book: ledger.Ledger, tag: str, commit: str | None
+) -> tuple[str, str | None, ledger.LedgerHead]:
     """The commit attested, the tag (when it exists) and the ledger head the
     statement anchors: the tag's anchor when it has one (93 if the ledger no
     longer has that prefix), else the current head."""
@@ -270,14 +372,17 @@ def _source(git: Git, book: ledger.Ledger, tag: str,
             if problem:
                 from shipline.domain.errors import DigestMismatch
 
-                raise DigestMismatch(f"tag {tag}: {problem}",
-                                     hint="restore releases.json from a backup")
+                raise DigestMismatch(
+                    f"tag {tag}: {problem}", hint="restore releases.json from a backup"
+                )
             head = anchored
         return tagged, tag, head
     resolved = git.try_out("rev-parse", "--verify", "-q", f"{commit or 'HEAD'}^{{commit}}")
     if not resolved:
-        raise UsageError(f"{commit or 'HEAD'}: no such commit to attest",
-                         hint="commit first, or pass the commit the artifacts were built from")
+        raise UsageError(
+            f"{commit or 'HEAD'}: no such commit to attest",
+            hint="commit first, or pass the commit the artifacts were built from",
+        )
     return resolved, None, head
 
 

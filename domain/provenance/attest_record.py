@@ -15,8 +15,7 @@ from shipline.domain.provenance import ledger
 from shipline.domain.provenance.attest_request import ArtifactInput, Builder, artifact_type
 
 STEP = "provenance"
-_SBOM_MEDIA = {"CycloneDX": "application/vnd.cyclonedx+json",
-               "SPDX": "application/spdx+json"}
+_SBOM_MEDIA = {"CycloneDX": "application/vnd.cyclonedx+json", "SPDX": "application/spdx+json"}
 
 
 def _optional(name: str) -> Any:
@@ -48,8 +47,9 @@ class Writes:
             path.unlink(missing_ok=True)
 
 
-def record_level(prov: ProvenanceConfig, env: Mapping[str, str], method: str,
-                 record: dict[str, Any]) -> Any:
+def record_level(
+    prov: ProvenanceConfig, env: Mapping[str, str], method: str, record: dict[str, Any]
+) -> Any:
     """The level the finished record achieves (slsa.md's decision tree, in
     :mod:`shipline.domain.provenance.levels`), written into it with the flagged shortfall."""
     from shipline.domain.provenance.levels import assess
@@ -64,44 +64,68 @@ def record_level(prov: ProvenanceConfig, env: Mapping[str, str], method: str,
     return decision
 
 
-def write_sbom(repo: Path, state: Path, version: str, requested: str | None,
-               prov: ProvenanceConfig, writes: Writes, relative: Callable[[Path], str],
-               emit: Callable[[Any], None]
-               ) -> tuple[dict[str, Any] | None, tuple[str, str, str] | None]:
+def write_sbom(
+    repo: Path,
+    state: Path,
+    version: str,
+    requested: str | None,
+    prov: ProvenanceConfig,
+    writes: Writes,
+    relative: Callable[[Path], str],
+    emit: Callable[[Any], None],
+) -> tuple[dict[str, Any] | None, tuple[str, str, str] | None]:
     fmt = requested or prov.sbom.format
     if fmt.lower() == "none":
         return None, None
     fmt = {"cyclonedx": "CycloneDX", "spdx": "SPDX"}.get(fmt.lower(), fmt)
-    spec = prov.sbom.spec_version if fmt == prov.sbom.format else ("2.3" if fmt == "SPDX"
-                                                                    else "1.6")
+    spec = (
+        prov.sbom.spec_version if fmt == prov.sbom.format else ("2.3" if fmt == "SPDX" else "1.6")
+    )
     sbom = _optional("sbom")
     if sbom is None:
-        emit(LogLine(step=STEP, text="SBOM generation is not available in this build: "
-                     "recorded as missing"))
+        emit(
+            LogLine(
+                step=STEP,
+                text="SBOM generation is not available in this build: recorded as missing",
+            )
+        )
         return None, None
     data, filename = sbom.generate(repo, repo.name, version, fmt, spec)
     path = state / "sbom" / filename
     writes.write(path, data)
     digest = sha256_bytes(data)
-    return ({"format": fmt, "specVersion": spec, "path": relative(path), "sha256": digest},
-            (filename, digest, _SBOM_MEDIA[fmt]))
+    return (
+        {"format": fmt, "specVersion": spec, "path": relative(path), "sha256": digest},
+        (filename, digest, _SBOM_MEDIA[fmt]),
+    )
 
 
-def build_record(version: str, commit: str, tag: str | None, builder: Builder,
-                 digests: list[tuple[ArtifactInput, FileDigest]], attestation_rel: str,
-                 block: dict[str, Any], sbom_entry: dict[str, Any] | None,
-                 head: ledger.LedgerHead, relative: Callable[[Path], str]) -> dict[str, Any]:
-    artifacts = [{
-        "type": item.type or artifact_type(item.path),
-        "name": item.name or item.path.name,
-        "path": relative(item.path),
-        "sha256": found.sha256,
-        "size": found.size,
-        "registry": None,
-        "publishedAt": None,
-        "attestation": attestation_rel,
-        "signature": block,
-    } for item, found in digests]
+def build_record(
+    version: str,
+    commit: str,
+    tag: str | None,
+    builder: Builder,
+    digests: list[tuple[ArtifactInput, FileDigest]],
+    attestation_rel: str,
+    block: dict[str, Any],
+    sbom_entry: dict[str, Any] | None,
+    head: ledger.LedgerHead,
+    relative: Callable[[Path], str],
+) -> dict[str, Any]:
+    artifacts = [
+        {
+            "type": item.type or artifact_type(item.path),
+            "name": item.name or item.path.name,
+            "path": relative(item.path),
+            "sha256": found.sha256,
+            "size": found.size,
+            "registry": None,
+            "publishedAt": None,
+            "attestation": attestation_rel,
+            "signature": block,
+        }
+        for item, found in digests
+    ]
     missing = ["registry"]  # attested, not published: publish records follow
     if tag is None:
         missing.append("tag")
@@ -126,8 +150,12 @@ def build_record(version: str, commit: str, tag: str | None, builder: Builder,
             "declaredLevel": None,
             "shortfall": None,
             "missing": missing,
-            "links": {"commit": commit, **({"tag": tag} if tag else {}),
-                      "build": builder.invocation_id, "attestation": attestation_rel},
+            "links": {
+                "commit": commit,
+                **({"tag": tag} if tag else {}),
+                "build": builder.invocation_id,
+                "attestation": attestation_rel,
+            },
         },
         "recordedAt": ledger.now_rfc3339(),
     }

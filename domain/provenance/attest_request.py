@@ -11,8 +11,14 @@ from pathlib import Path
 
 from shipline.domain.errors import InvalidVersion
 
-TYPES_BY_SUFFIX = ((".whl", "python-package"), (".tar.gz", "tarball"), (".tgz", "npm-package"),
-                    (".crate", "cargo-crate"), (".oci.tar", "oci-image"), (".zip", "tarball"))
+TYPES_BY_SUFFIX = (
+    (".whl", "python-package"),
+    (".tar.gz", "tarball"),
+    (".tgz", "npm-package"),
+    (".crate", "cargo-crate"),
+    (".oci.tar", "oci-image"),
+    (".zip", "tarball"),
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,10 @@ def normalize_version(text: str) -> str:
     try:
         semver.Version.parse(bare)
     except (ValueError, TypeError):
-        raise InvalidVersion(f"'{text}' is not a valid semantic version",
-                             hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0") \
-            from None
+        raise InvalidVersion(
+            f"'{text}' is not a valid semantic version",
+            hint="use MAJOR.MINOR.PATCH[-prerelease][+build], e.g. 1.4.0",
+        ) from None
     return bare
 
 

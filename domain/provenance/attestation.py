@@ -80,19 +80,24 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
     if not subjects or len(set(names)) != len(names):
         raise AttestationInvalid(
             f"subjects must be one or more distinct names, got {names}",
-            hint="give artifacts with the same file name distinct names")
+            hint="give artifacts with the same file name distinct names",
+        )
     for subject in subjects:
         if not _HEX64.match(subject.sha256):
             raise AttestationInvalid(f"subject {subject.name}: {subject.sha256!r} is not SHA-256")
     run_details: dict[str, Any] = {
         "builder": {"id": facts.builder_id},
-        "metadata": {"invocationId": facts.invocation_id, "startedOn": facts.started_on,
-                     "finishedOn": facts.finished_on},
+        "metadata": {
+            "invocationId": facts.invocation_id,
+            "startedOn": facts.started_on,
+            "finishedOn": facts.finished_on,
+        },
     }
     if facts.sbom is not None:
         name, digest, media_type = facts.sbom
-        run_details["byproducts"] = [{"name": name, "digest": {"sha256": digest},
-                                      "mediaType": media_type}]
+        run_details["byproducts"] = [
+            {"name": name, "digest": {"sha256": digest}, "mediaType": media_type}
+        ]
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects],
@@ -100,12 +105,18 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
         "predicate": {
             "buildDefinition": {
                 "buildType": BUILD_TYPE,
-                "externalParameters": {"version": facts.version, "tag": facts.tag,
-                                       "repository": facts.repository},
-                "internalParameters": {"ledgerHead": facts.ledger_head.to_json(),
-                                       "signingMethod": facts.signing_method},
-                "resolvedDependencies": [{"uri": facts.repository,
-                                          "digest": {"gitCommit": facts.commit_sha}}],
+                "externalParameters": {
+                    "version": facts.version,
+                    "tag": facts.tag,
+                    "repository": facts.repository,
+                },
+                "internalParameters": {
+                    "ledgerHead": facts.ledger_head.to_json(),
+                    "signingMethod": facts.signing_method,
+                },
+                "resolvedDependencies": [
+                    {"uri": facts.repository, "digest": {"gitCommit": facts.commit_sha}}
+                ],
             },
             "runDetails": run_details,
         },
@@ -114,8 +125,9 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
 
 def encode_payload(statement: dict[str, Any]) -> bytes:
     """The statement's bytes as signed: compact JSON, keys in built order."""
-    return json.dumps(statement, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(statement, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 # --- validation ------------------------------------------------------------------
@@ -135,14 +147,15 @@ def _b64(value: Any, what: str) -> bytes:
 
 def envelope_payload(envelope: Any, *, require_signature: bool = True) -> bytes:
     """Check a DSSE envelope's shape and return its decoded payload."""
-    if not isinstance(envelope, dict) or set(envelope) != {"payload", "payloadType",
-                                                             "signatures"}:
+    if not isinstance(envelope, dict) or set(envelope) != {"payload", "payloadType", "signatures"}:
         keys = sorted(envelope) if isinstance(envelope, dict) else type(envelope).__name__
         raise AttestationInvalid(
-            f"DSSE envelope must have exactly payload, payloadType, signatures (got {keys})")
+            f"DSSE envelope must have exactly payload, payloadType, signatures (got {keys})"
+        )
     if envelope["payloadType"] != PAYLOAD_TYPE:
-        raise AttestationInvalid(f"payloadType is {envelope['payloadType']!r}, "
-                                 f"expected {PAYLOAD_TYPE!r}")
+        raise AttestationInvalid(
+            f"payloadType is {envelope['payloadType']!r}, expected {PAYLOAD_TYPE!r}"
+        )
     signatures = envelope["signatures"]
     if not isinstance(signatures, list):
         raise AttestationInvalid("signatures must be a list")
@@ -172,52 +185,72 @@ def validate_statement(statement: Any) -> None:
     extra = set(statement) - {"_type", "subject", "predicateType", "predicate"}
     _require(not extra, f"unknown statement keys {sorted(extra)}")
     if statement.get("_type") != STATEMENT_TYPE:  # messages built only on failure
-        raise AttestationInvalid(f"_type is {statement.get('_type')!r}, "
-                                 f"expected {STATEMENT_TYPE!r}")
+        raise AttestationInvalid(
+            f"_type is {statement.get('_type')!r}, expected {STATEMENT_TYPE!r}"
+        )
     if statement.get("predicateType") != PREDICATE_TYPE:
-        raise AttestationInvalid(f"predicateType is {statement.get('predicateType')!r}, "
-                                 f"expected {PREDICATE_TYPE!r}")
+        raise AttestationInvalid(
+            f"predicateType is {statement.get('predicateType')!r}, expected {PREDICATE_TYPE!r}"
+        )
     subjects = statement.get("subject")
     _require(isinstance(subjects, list) and bool(subjects), "subject must be a non-empty list")
     names: set[str] = set()
     for number, subject in enumerate(subjects, 1):
-        _require(_is_obj(subject) and set(subject) <= {"name", "digest", "uri",
-                                                        "annotations"},
-                 f"subject {number} must be {{name, digest}}")
+        _require(
+            _is_obj(subject) and set(subject) <= {"name", "digest", "uri", "annotations"},
+            f"subject {number} must be {{name, digest}}",
+        )
         name = subject.get("name")
         _require(isinstance(name, str) and bool(name), f"subject {number} has no name")
         _require(name not in names, f"subject name {name!r} appears twice")
         names.add(name)
         digest = subject.get("digest")
-        _require(_is_obj(digest) and isinstance(digest.get("sha256"), str)
-                 and bool(_HEX64.match(digest["sha256"])),
-                 f"subject {name!r} has no lowercase hex sha256 digest")
+        _require(
+            _is_obj(digest)
+            and isinstance(digest.get("sha256"), str)
+            and bool(_HEX64.match(digest["sha256"])),
+            f"subject {name!r} has no lowercase hex sha256 digest",
+        )
     predicate = statement.get("predicate")
     _require(_is_obj(predicate), "predicate must be an object")
     build = predicate.get("buildDefinition")
     run = predicate.get("runDetails")
     _require(_is_obj(build) and _is_obj(run), "predicate needs buildDefinition and runDetails")
-    _require(isinstance(build.get("buildType"), str) and bool(build["buildType"]),
-             "buildDefinition.buildType must be a non-empty string")
-    _require(_is_obj(build.get("externalParameters")),
-             "buildDefinition.externalParameters must be an object")
-    _require(_is_obj(build.get("internalParameters", {})),
-             "buildDefinition.internalParameters must be an object")
+    _require(
+        isinstance(build.get("buildType"), str) and bool(build["buildType"]),
+        "buildDefinition.buildType must be a non-empty string",
+    )
+    _require(
+        _is_obj(build.get("externalParameters")),
+        "buildDefinition.externalParameters must be an object",
+    )
+    _require(
+        _is_obj(build.get("internalParameters", {})),
+        "buildDefinition.internalParameters must be an object",
+    )
     deps = build.get("resolvedDependencies", [])
-    _require(isinstance(deps, list) and all(_is_obj(d) for d in deps),
-             "buildDefinition.resolvedDependencies must be a list of objects")
+    _require(
+        isinstance(deps, list) and all(_is_obj(d) for d in deps),
+        "buildDefinition.resolvedDependencies must be a list of objects",
+    )
     builder = run.get("builder")
-    _require(_is_obj(builder) and isinstance(builder.get("id"), str) and bool(builder["id"]),
-             "runDetails.builder.id must be a non-empty string")
+    _require(
+        _is_obj(builder) and isinstance(builder.get("id"), str) and bool(builder["id"]),
+        "runDetails.builder.id must be a non-empty string",
+    )
     metadata = run.get("metadata", {})
     _require(_is_obj(metadata), "runDetails.metadata must be an object")
     for key in ("startedOn", "finishedOn"):
         if key in metadata:
-            _require(isinstance(metadata[key], str) and bool(_RFC3339.match(metadata[key])),
-                     f"runDetails.metadata.{key} is not an RFC 3339 time")
+            _require(
+                isinstance(metadata[key], str) and bool(_RFC3339.match(metadata[key])),
+                f"runDetails.metadata.{key} is not an RFC 3339 time",
+            )
     if "invocationId" in metadata:
-        _require(isinstance(metadata["invocationId"], str),
-                 "runDetails.metadata.invocationId must be a string")
+        _require(
+            isinstance(metadata["invocationId"], str),
+            "runDetails.metadata.invocationId must be a string",
+        )
 
 
 @dataclass(frozen=True)
@@ -244,8 +277,11 @@ def statement_facts(statement: dict[str, Any]) -> StatementFacts:
     _require(isinstance(params.get("version"), str), "externalParameters.version is missing")
     tag = params.get("tag")
     _require(tag is None or isinstance(tag, str), "externalParameters.tag must be a string")
-    commits = [d.get("digest", {}).get("gitCommit") for d in build.get("resolvedDependencies", [])
-               if _is_obj(d.get("digest"))]
+    commits = [
+        d.get("digest", {}).get("gitCommit")
+        for d in build.get("resolvedDependencies", [])
+        if _is_obj(d.get("digest"))
+    ]
     commits = [c for c in commits if isinstance(c, str) and _GIT_SHA.match(c)]
     _require(len(commits) == 1, "resolvedDependencies must name exactly one source gitCommit")
     try:
@@ -257,12 +293,16 @@ def statement_facts(statement: dict[str, Any]) -> StatementFacts:
         if _is_obj(item) and _is_obj(item.get("digest")):
             sbom = item["digest"].get("sha256")
     return StatementFacts(
-        version=params["version"], tag=tag, commit_sha=commits[0],
-        builder_id=run["builder"]["id"], invocation_id=run.get("metadata", {}).get("invocationId"),
+        version=params["version"],
+        tag=tag,
+        commit_sha=commits[0],
+        builder_id=run["builder"]["id"],
+        invocation_id=run.get("metadata", {}).get("invocationId"),
         ledger_head=head,
         subjects={s["name"]: s["digest"]["sha256"] for s in statement["subject"]},
         sbom_digest=sbom,
-        signing_method=_signing_method(build.get("internalParameters", {})))
+        signing_method=_signing_method(build.get("internalParameters", {})),
+    )
 
 
 def _signing_method(params: Any) -> str | None:
@@ -270,8 +310,9 @@ def _signing_method(params: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def decode_envelope(envelope: Any, *, require_signature: bool = True,
-                    payload: bytes | None = None) -> dict[str, Any]:
+def decode_envelope(
+    envelope: Any, *, require_signature: bool = True, payload: bytes | None = None
+) -> dict[str, Any]:
     """Validate an envelope and its statement; return the statement.
     ``payload``: the envelope's payload, already checked and decoded."""
     if payload is None:
@@ -306,8 +347,9 @@ def read_envelope(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise AttestationInvalid(f"{path}: attestation file is missing") from None
     if len(data) > MAX_ENVELOPE_BYTES:
-        raise AttestationInvalid(f"{path}: larger than any attestation "
-                                 f"({MAX_ENVELOPE_BYTES} bytes)")
+        raise AttestationInvalid(
+            f"{path}: larger than any attestation ({MAX_ENVELOPE_BYTES} bytes)"
+        )
     lines = [line for line in data.split(b"\n") if line.strip()]
     if len(lines) != 1:
         raise AttestationInvalid(f"{path}: expected one DSSE envelope line, found {len(lines)}")

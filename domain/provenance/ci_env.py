@@ -75,10 +75,16 @@ class CiEnvironment:
         return self.platform != "local"
 
     def to_json(self) -> dict[str, Any]:
-        return {"platform": self.platform, "builderId": self.builder_id,
-                "invocationId": self.invocation_id, "hosted": self.hosted,
-                "oidcAvailable": self.oidc_available, "repository": self.repository,
-                "repositoryVisibility": self.repository_visibility, "notes": list(self.notes)}
+        return {
+            "platform": self.platform,
+            "builderId": self.builder_id,
+            "invocationId": self.invocation_id,
+            "hosted": self.hosted,
+            "oidcAvailable": self.oidc_available,
+            "repository": self.repository,
+            "repositoryVisibility": self.repository_visibility,
+            "notes": list(self.notes),
+        }
 
 
 def _true(value: str | None) -> bool:
@@ -94,9 +100,13 @@ def _self_hosted_override(env: Mapping[str, str]) -> bool:
     return env.get("SHIPLINE_RUNNER", "").strip().lower() == "self-hosted"
 
 
-def detect(env: Mapping[str, str], *, event: Mapping[str, Any] | None = None,
-           hostname: str | None = None,
-           new_uuid: Callable[[], str] | None = None) -> CiEnvironment:
+def detect(
+    env: Mapping[str, str],
+    *,
+    event: Mapping[str, Any] | None = None,
+    hostname: str | None = None,
+    new_uuid: Callable[[], str] | None = None,
+) -> CiEnvironment:
     """The CI environment described by ``env``.
 
     ``event`` is GitHub's event payload (see :func:`github_event`), the only
@@ -112,9 +122,13 @@ def detect(env: Mapping[str, str], *, event: Mapping[str, Any] | None = None,
     host = hostname if hostname is not None else socket.gethostname()
     make = new_uuid or (lambda: str(uuid.uuid4()))
     return CiEnvironment(
-        platform="local", builder_id=LOCAL_PREFIX + (quote(host, safe="") or "unknown-host"),
-        invocation_id=make(), hosted=False, oidc_available=bool(env.get("SIGSTORE_ID_TOKEN")),
-        notes=("not running in a known CI platform: a local build",))
+        platform="local",
+        builder_id=LOCAL_PREFIX + (quote(host, safe="") or "unknown-host"),
+        invocation_id=make(),
+        hosted=False,
+        oidc_available=bool(env.get("SIGSTORE_ID_TOKEN")),
+        notes=("not running in a known CI platform: a local build",),
+    )
 
 
 def _github(env: Mapping[str, str], event: Mapping[str, Any] | None) -> CiEnvironment:
@@ -122,18 +136,24 @@ def _github(env: Mapping[str, str], event: Mapping[str, Any] | None) -> CiEnviro
     repo = env.get("GITHUB_REPOSITORY") or None
     run_id = env.get("GITHUB_RUN_ID", "")
     attempt = env.get("GITHUB_RUN_ATTEMPT", "1") or "1"
-    invocation = (f"{server}/{repo}/actions/runs/{run_id}/attempts/{attempt}"
-                  if repo and run_id else f"github-actions-{run_id or uuid.uuid4()}")
+    invocation = (
+        f"{server}/{repo}/actions/runs/{run_id}/attempts/{attempt}"
+        if repo and run_id
+        else f"github-actions-{run_id or uuid.uuid4()}"
+    )
     runner_env = env.get("RUNNER_ENVIRONMENT", "").strip().lower()
     notes: list[str] = []
     hosted = runner_env == "github-hosted" and not _self_hosted_override(env)
     if runner_env == "self-hosted" or _self_hosted_override(env):
         notes.append("the job runs on a self-hosted runner")
     elif runner_env != "github-hosted":
-        notes.append("RUNNER_ENVIRONMENT is not set: the runner cannot be shown to be "
-                     "GitHub-hosted, so it counts as self-hosted")
-    oidc = bool(env.get("ACTIONS_ID_TOKEN_REQUEST_URL")
-                and env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")) or bool(env.get("SIGSTORE_ID_TOKEN"))
+        notes.append(
+            "RUNNER_ENVIRONMENT is not set: the runner cannot be shown to be "
+            "GitHub-hosted, so it counts as self-hosted"
+        )
+    oidc = bool(
+        env.get("ACTIONS_ID_TOKEN_REQUEST_URL") and env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    ) or bool(env.get("SIGSTORE_ID_TOKEN"))
     visibility = None
     if event is not None:
         repository = event.get("repository")
@@ -142,9 +162,15 @@ def _github(env: Mapping[str, str], event: Mapping[str, Any] | None) -> CiEnviro
             if visibility is None and isinstance(repository.get("private"), bool):
                 visibility = "private" if repository["private"] else "public"
     return CiEnvironment(
-        platform="github-actions", builder_id=GITHUB_HOSTED if hosted else GITHUB_SELF_HOSTED,
-        invocation_id=invocation, hosted=hosted, oidc_available=oidc, repository=repo,
-        repository_visibility=visibility, notes=tuple(notes))
+        platform="github-actions",
+        builder_id=GITHUB_HOSTED if hosted else GITHUB_SELF_HOSTED,
+        invocation_id=invocation,
+        hosted=hosted,
+        oidc_available=oidc,
+        repository=repo,
+        repository_visibility=visibility,
+        notes=tuple(notes),
+    )
 
 
 def _gitlab(env: Mapping[str, str]) -> CiEnvironment:
@@ -154,35 +180,57 @@ def _gitlab(env: Mapping[str, str]) -> CiEnvironment:
     tags = [t.strip().strip('"[]') for t in env.get("CI_RUNNER_TAGS", "").split(",")]
     description = env.get("CI_RUNNER_DESCRIPTION", "")
     on_saas = env.get("CI_SERVER_HOST", "") == "gitlab.com" or server == "https://gitlab.com"
-    saas_runner = any(t.startswith("saas-") for t in tags) or \
-        "runners-manager.gitlab.com" in description
+    saas_runner = (
+        any(t.startswith("saas-") for t in tags) or "runners-manager.gitlab.com" in description
+    )
     hosted = on_saas and saas_runner and not _self_hosted_override(env)
-    notes = [] if hosted else ["the job runs on a self-hosted GitLab runner (not a GitLab.com "
-                               "hosted runner)"]
+    notes = (
+        []
+        if hosted
+        else ["the job runs on a self-hosted GitLab runner (not a GitLab.com hosted runner)"]
+    )
     base = f"{server}/{project}" if project else server
     base = f"{base}/-/runners/{runner_id}"
     builder = base + (GITLAB_HOSTED_FRAGMENT if hosted else GITLAB_SELF_HOSTED_FRAGMENT)
     invocation = env.get("CI_JOB_URL") or f"gitlab-job-{env.get('CI_JOB_ID') or uuid.uuid4()}"
     return CiEnvironment(
-        platform="gitlab-ci", builder_id=builder, invocation_id=invocation, hosted=hosted,
-        oidc_available=bool(env.get("SIGSTORE_ID_TOKEN")), repository=project,
-        repository_visibility=_visibility(env.get("CI_PROJECT_VISIBILITY")), notes=tuple(notes))
+        platform="gitlab-ci",
+        builder_id=builder,
+        invocation_id=invocation,
+        hosted=hosted,
+        oidc_available=bool(env.get("SIGSTORE_ID_TOKEN")),
+        repository=project,
+        repository_visibility=_visibility(env.get("CI_PROJECT_VISIBILITY")),
+        notes=tuple(notes),
+    )
 
 
 def _circleci(env: Mapping[str, str]) -> CiEnvironment:
     hosted = not _self_hosted_override(env)
-    notes = (["CircleCI does not say whether a runner is self-hosted: counted as CircleCI cloud "
-              "(set SHIPLINE_RUNNER=self-hosted on a self-hosted runner)"] if hosted
-             else ["the job runs on a self-hosted CircleCI runner"])
+    notes = (
+        [
+            "CircleCI does not say whether a runner is self-hosted: counted as CircleCI cloud "
+            "(set SHIPLINE_RUNNER=self-hosted on a self-hosted runner)"
+        ]
+        if hosted
+        else ["the job runs on a self-hosted CircleCI runner"]
+    )
     user, name = env.get("CIRCLE_PROJECT_USERNAME"), env.get("CIRCLE_PROJECT_REPONAME")
     job = env.get("CIRCLE_WORKFLOW_JOB_ID") or env.get("CIRCLE_BUILD_NUM") or uuid.uuid4()
     invocation = env.get("CIRCLE_BUILD_URL") or f"circleci-{job}"
     return CiEnvironment(
-        platform="circleci", builder_id=CIRCLECI_HOSTED if hosted else CIRCLECI_SELF_HOSTED,
-        invocation_id=invocation, hosted=hosted,
-        oidc_available=bool(env.get("CIRCLE_OIDC_TOKEN_V2") or env.get("CIRCLE_OIDC_TOKEN")
-                            or env.get("SIGSTORE_ID_TOKEN")),
-        repository=f"{user}/{name}" if user and name else None, notes=tuple(notes))
+        platform="circleci",
+        builder_id=CIRCLECI_HOSTED if hosted else CIRCLECI_SELF_HOSTED,
+        invocation_id=invocation,
+        hosted=hosted,
+        oidc_available=bool(
+            env.get("CIRCLE_OIDC_TOKEN_V2")
+            or env.get("CIRCLE_OIDC_TOKEN")
+            or env.get("SIGSTORE_ID_TOKEN")
+        ),
+        repository=f"{user}/{name}" if user and name else None,
+        notes=tuple(notes),
+    )
 
 
 def is_hosted_builder_id(builder_id: str) -> bool:
@@ -190,8 +238,11 @@ def is_hosted_builder_id(builder_id: str) -> bool:
     (the question the SLSA decision tree asks of it)."""
     if builder_id in (GITHUB_HOSTED, CIRCLECI_HOSTED):
         return True
-    return (builder_id.startswith("https://") and "/-/runners/" in builder_id
-            and builder_id.endswith(GITLAB_HOSTED_FRAGMENT))
+    return (
+        builder_id.startswith("https://")
+        and "/-/runners/" in builder_id
+        and builder_id.endswith(GITLAB_HOSTED_FRAGMENT)
+    )
 
 
 def github_event(env: Mapping[str, str]) -> dict[str, Any] | None:

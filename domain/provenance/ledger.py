@@ -118,13 +118,17 @@ class Ledger:
     def releases(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("recordType") == "release"]
 
-    def find_release(self, version: str, package: str | None = None
-                     ) -> tuple[int, dict[str, Any]] | None:
+    def find_release(
+        self, version: str, package: str | None = None
+    ) -> tuple[int, dict[str, Any]] | None:
         """The index and record of ``version``'s release record; in a
         workspace, of ``package``'s (``metadata.links.package``)."""
         for index, record in enumerate(self.records):
-            if record.get("recordType") == "release" and record.get("version") == version \
-                    and record_package(record) == package:
+            if (
+                record.get("recordType") == "release"
+                and record.get("version") == version
+                and record_package(record) == package
+            ):
                 return index, record
         return None
 
@@ -170,23 +174,30 @@ def _gc_paused() -> Iterator[None]:
 
 def _parse(data: bytes, source: str) -> list[dict[str, Any]]:
     if len(data) > MAX_BYTES:
-        raise AttestationInvalid(f"{source}: {len(data)} bytes exceeds the {MAX_BYTES}-byte cap",
-                                 hint=_RESTORE_HINT)
+        raise AttestationInvalid(
+            f"{source}: {len(data)} bytes exceeds the {MAX_BYTES}-byte cap", hint=_RESTORE_HINT
+        )
     try:
         doc = loads_strict(data)
     except StrictJSONError as exc:
-        raise AttestationInvalid(f"{source}: not a valid ledger: {exc}", hint=_RESTORE_HINT) \
-            from None
-    if not isinstance(doc, dict) or set(doc) != {"format", "records"} \
-            or doc["format"] != FORMAT or not isinstance(doc["records"], list):
+        raise AttestationInvalid(
+            f"{source}: not a valid ledger: {exc}", hint=_RESTORE_HINT
+        ) from None
+    if (
+        not isinstance(doc, dict)
+        or set(doc) != {"format", "records"}
+        or doc["format"] != FORMAT
+        or not isinstance(doc["records"], list)
+    ):
         raise AttestationInvalid(
             f"{source}: not a {FORMAT} ledger (expected an object with exactly "
-            "\"format\" and \"records\")", hint=_RESTORE_HINT)
+            '"format" and "records")',
+            hint=_RESTORE_HINT,
+        )
     for index, record in enumerate(doc["records"]):
         problem = validate_record(record)
         if problem:
-            raise AttestationInvalid(f"{source}: record {index + 1}: {problem}",
-                                     hint=_RESTORE_HINT)
+            raise AttestationInvalid(f"{source}: record {index + 1}: {problem}", hint=_RESTORE_HINT)
     return doc["records"]
 
 
@@ -201,9 +212,15 @@ def chain_issues(records: list[dict[str, Any]]) -> list[ChainIssue]:
     for index, record in enumerate(records):
         stored = record.get("hash")
         if record.get("prevHash") != previous:
-            issues.append(ChainIssue(index, f"record {index + 1} prevHash "
-                                     f"{record.get('prevHash')} != previous hash {previous}: "
-                                     "a record was edited, reordered, inserted or deleted", 93))
+            issues.append(
+                ChainIssue(
+                    index,
+                    f"record {index + 1} prevHash "
+                    f"{record.get('prevHash')} != previous hash {previous}: "
+                    "a record was edited, reordered, inserted or deleted",
+                    93,
+                )
+            )
         try:
             actual = record_hash(record, schema_checked=True)
         except ValueError as exc:
@@ -211,25 +228,40 @@ def chain_issues(records: list[dict[str, Any]]) -> list[ChainIssue]:
             previous = stored
             continue
         if stored != actual:
-            issues.append(ChainIssue(index, f"record {index + 1} "
-                                     f"({record.get('recordType')} {record.get('version')}) "
-                                     f"hash {stored} != recomputed {actual}: it was edited", 93))
+            issues.append(
+                ChainIssue(
+                    index,
+                    f"record {index + 1} "
+                    f"({record.get('recordType')} {record.get('version')}) "
+                    f"hash {stored} != recomputed {actual}: it was edited",
+                    93,
+                )
+            )
         previous = stored
         if record.get("recordType") == "release":
             package = record_package(record)
-            identity = f"{package}@{record.get('version')}" if package else \
-                f"version {record.get('version')}"
+            identity = (
+                f"{package}@{record.get('version')}"
+                if package
+                else f"version {record.get('version')}"
+            )
             if identity in releases:
-                issues.append(ChainIssue(index, f"record {index + 1}: {identity} "
-                                         "recorded twice", 94))
+                issues.append(
+                    ChainIssue(index, f"record {index + 1}: {identity} recorded twice", 94)
+                )
             releases[identity] = stored or ""
             by_version.setdefault(str(record.get("version")), set()).add(stored or "")
-        elif record.get("releaseHash") not in by_version.get(str(record.get("version", "")),
-                                                             set()):
-            issues.append(ChainIssue(index, f"record {index + 1} ({record.get('recordType')}) "
-                                     f"refers to release {record.get('version')} with hash "
-                                     f"{record.get('releaseHash')}, which is not an earlier "
-                                     "release record", 94))
+        elif record.get("releaseHash") not in by_version.get(str(record.get("version", "")), set()):
+            issues.append(
+                ChainIssue(
+                    index,
+                    f"record {index + 1} ({record.get('recordType')}) "
+                    f"refers to release {record.get('version')} with hash "
+                    f"{record.get('releaseHash')}, which is not an earlier "
+                    "release record",
+                    94,
+                )
+            )
     return issues
 
 
@@ -271,7 +303,8 @@ def locked(state_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
                     raise ReleaseInProgress(
                         f"{state_dir / LOCK_FILE}: another shipline process has held the "
                         f"ledger lock for {timeout:g} s",
-                        hint="wait for it to finish, or find the stuck process") from None
+                        hint="wait for it to finish, or find the stuck process",
+                    ) from None
                 time.sleep(0.01)
         yield
     finally:
@@ -281,8 +314,9 @@ def locked(state_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
 def serialize(records: list[dict[str, Any]]) -> bytes:
     """One compact record per line: greppable, diffable, and a third
     smaller (and faster to parse) than indented JSON."""
-    lines = ",\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-                       for r in records)
+    lines = ",\n".join(
+        json.dumps(r, ensure_ascii=False, allow_nan=False, separators=(",", ":")) for r in records
+    )
     body = f"\n{lines}\n" if records else ""
     return f'{{"format":"{FORMAT}","records":[{body}]}}\n'.encode()
 
@@ -295,8 +329,9 @@ def seal(record: dict[str, Any], prev_hash: str | None) -> dict[str, Any]:
     return body
 
 
-def append(state_dir: Path, record: dict[str, Any],
-           check: Callable[[Ledger], None] | None = None) -> dict[str, Any]:
+def append(
+    state_dir: Path, record: dict[str, Any], check: Callable[[Ledger], None] | None = None
+) -> dict[str, Any]:
     """Append ``record`` (without ``prevHash``/``hash``) and return it sealed.
 
     Under the lock: the chain is re-verified, a second release record for a
@@ -307,13 +342,19 @@ def append(state_dir: Path, record: dict[str, Any],
     with locked(state_dir):
         ledger = load(state_dir)
         package = record_package(record)
-        if record.get("recordType") == "release" and \
-                ledger.find_release(record.get("version", ""), package) is not None:
-            what = f"{package}@{record.get('version')}" if package else \
-                f"version {record.get('version')}"
+        if (
+            record.get("recordType") == "release"
+            and ledger.find_release(record.get("version", ""), package) is not None
+        ):
+            what = (
+                f"{package}@{record.get('version')}"
+                if package
+                else f"version {record.get('version')}"
+            )
             raise ReleaseExists(
                 f"{ledger.path}: {what} is already recorded",
-                hint="a release is recorded once; ship a new version")
+                hint="a release is recorded once; ship a new version",
+            )
         if check is not None:
             check(ledger)
         sealed = seal(record, ledger.head().hash)

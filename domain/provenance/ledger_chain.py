@@ -46,8 +46,9 @@ def canonical_json(value: Any) -> bytes:
     two agree on adversarial input). Anything else goes to ``rfc8785``.
     """
     if _plain(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False).encode("utf-8")
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
     import rfc8785
 
     return rfc8785.dumps(value)
@@ -71,8 +72,9 @@ def record_hash(record: dict[str, Any], *, schema_checked: bool = False) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                              allow_nan=False)
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 """One encoder for every record: ``json.dumps`` with options builds a new one per call."""
 
 
@@ -95,10 +97,14 @@ class LedgerHead:
 
     @classmethod
     def from_json(cls, data: Any) -> LedgerHead:
-        if (not isinstance(data, dict) or set(data) != {"count", "hash"}
-                or type(data["count"]) is not int or data["count"] < 0
-                or not (data["hash"] is None or isinstance(data["hash"], str))
-                or (data["count"] == 0) != (data["hash"] is None)):
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"count", "hash"}
+            or type(data["count"]) is not int
+            or data["count"] < 0
+            or not (data["hash"] is None or isinstance(data["hash"], str))
+            or (data["count"] == 0) != (data["hash"] is None)
+        ):
             raise ValueError(f"not a ledger head: {data!r}")
         return cls(data["count"], data["hash"])
 
@@ -120,18 +126,23 @@ def parse_anchor(message: str) -> LedgerHead | None:
     return LedgerHead(int(count), None if value == "none" else value)
 
 
-def prefix_problem(records: list[dict[str, Any]], head: LedgerHead,
-                   limit: int | None = None) -> str | None:
+def prefix_problem(
+    records: list[dict[str, Any]], head: LedgerHead, limit: int | None = None
+) -> str | None:
     """Why ``head`` does not describe a prefix of ``records`` (of at most
     ``limit`` records), or ``None`` when it does."""
     available = len(records) if limit is None else min(limit, len(records))
     if head.count > available:
-        return (f"anchor says the ledger had {head.count} records but only {available} "
-                "precede it: records were dropped")
+        return (
+            f"anchor says the ledger had {head.count} records but only {available} "
+            "precede it: records were dropped"
+        )
     if head.count == 0:
         return None if head.hash is None else "anchor of an empty ledger carries a hash"
     actual = records[head.count - 1].get("hash")
     if actual != head.hash:
-        return (f"anchor says record {head.count} hashed {head.hash} but the ledger has "
-                f"{actual}: the ledger was rewritten")
+        return (
+            f"anchor says record {head.count} hashed {head.hash} but the ledger has "
+            f"{actual}: the ledger was rewritten"
+        )
     return None

@@ -15,8 +15,9 @@ Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 AsciiKey = Annotated[str, Field(pattern=r"^[ -~]+$")]
 SafeInt = Annotated[int, Field(ge=0, le=_MAX_SAFE_INT)]
 GitSha = Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")]
-Level = Literal["SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3",
-                "SLSA_BUILD_LEVEL_4"]
+Level = Literal[
+    "SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_4"
+]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -189,9 +190,10 @@ class RotationRecord(_Sealed):
     reason: str | None
 
 
-_Record = Annotated[ReleaseRecord | PublishRecord | ForgeRecord | ReviewRecord | LevelRecord
-                    | RotationRecord,
-                    Field(discriminator="recordType")]
+_Record = Annotated[
+    ReleaseRecord | PublishRecord | ForgeRecord | ReviewRecord | LevelRecord | RotationRecord,
+    Field(discriminator="recordType"),
+]
 _RECORD = TypeAdapter(_Record)
 
 

@@ -63,8 +63,10 @@ def level_number(level: str) -> int:
     for number, name in LEVEL_NAMES.items():
         if level == name:
             return number
-    raise ConfigInvalid(f"release.security.provenance.level: {level!r} is not a SLSA build level",
-                        hint="use SLSA_BUILD_LEVEL_1 .. SLSA_BUILD_LEVEL_4")
+    raise ConfigInvalid(
+        f"release.security.provenance.level: {level!r} is not a SLSA build level",
+        hint="use SLSA_BUILD_LEVEL_1 .. SLSA_BUILD_LEVEL_4",
+    )
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,14 @@ class LevelDecision:
         return level_number(self.achieved) < level_number(self.declared)
 
     def to_json(self) -> dict[str, Any]:
-        return {"achieved": self.achieved, "declared": self.declared,
-                "shortfall": list(self.shortfall), "reasons": list(self.reasons),
-                "missingFields": list(self.missing_fields), "flagged": self.flagged}
+        return {
+            "achieved": self.achieved,
+            "declared": self.declared,
+            "shortfall": list(self.shortfall),
+            "reasons": list(self.reasons),
+            "missingFields": list(self.missing_fields),
+            "flagged": self.flagged,
+        }
 
 
 class ProvenanceIncomplete(AttestationInvalid):
@@ -120,7 +127,9 @@ class ProvenanceIncomplete(AttestationInvalid):
     def __init__(self, missing: list[str]):
         super().__init__(
             "the provenance record lacks " + ", ".join(missing) + ": it would be SLSA level 0, "
-            "which is never recorded", hint="populate these fields and record the release again")
+            "which is never recorded",
+            hint="populate these fields and record the release again",
+        )
         self.missing = missing
 
 
@@ -139,7 +148,8 @@ def check_method_level(provenance_cfg: Any) -> None:
         raise ConfigInvalid(
             f"release.security.provenance.signing.method is none but level is {declared}: "
             "unsigned provenance is SLSA level 1 only",
-            hint="configure gpg or sigstore signing, or declare level SLSA_BUILD_LEVEL_1")
+            hint="configure gpg or sigstore signing, or declare level SLSA_BUILD_LEVEL_1",
+        )
 
 
 def required_missing(fields: Mapping[str, Any]) -> list[str]:
@@ -156,8 +166,9 @@ def required_missing(fields: Mapping[str, Any]) -> list[str]:
                 missing.append(f"artifacts[{i}].sha256")
     builder = fields.get("builder")
     builder_id = builder.get("id") if isinstance(builder, Mapping) else None
-    if not isinstance(builder_id, str) or ("://" not in builder_id
-                                           and not builder_id.startswith("urn:")):
+    if not isinstance(builder_id, str) or (
+        "://" not in builder_id and not builder_id.startswith("urn:")
+    ):
         missing.append("builder.id")
     if not fields.get("buildInvocationId"):
         missing.append("buildInvocationId")
@@ -184,8 +195,15 @@ def _transparency_log(fields: Mapping[str, Any]) -> bool:
     return False
 
 
-def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method: str,
-           fields: Mapping[str, Any], l4_evidence: L4Evidence | None = None) -> LevelDecision:
+def assess(
+    provenance_cfg: Any,
+    env: Mapping[str, str],
+    *,
+    signed: bool,
+    method: str,
+    fields: Mapping[str, Any],
+    l4_evidence: L4Evidence | None = None,
+) -> LevelDecision:
     """Walk the decision tree for a release record ``fields`` (the ledger
     record's shape) built in ``env``. ``provenance_cfg`` is the config's
     ``release.security.provenance`` (model or mapping)."""
@@ -195,18 +213,24 @@ def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method:
     missing = required_missing(fields)
     if missing:
         raise ProvenanceIncomplete(missing)
-    reasons = ["a provenance record with commit, artifact digests, builder and invocation id "
-               "exists (level 1)"]
+    reasons = [
+        "a provenance record with commit, artifact digests, builder and invocation id "
+        "exists (level 1)"
+    ]
     blockers: dict[int, list[str]] = {}
     missing_fields: list[str] = []
     builder_id = fields["builder"]["id"]
     achieved = 1
     if method not in SIGNING_METHODS or not signed:
-        why = ("signing method is none" if method not in SIGNING_METHODS
-               else f"the {method} signature was not made or does not verify")
+        why = (
+            "signing method is none"
+            if method not in SIGNING_METHODS
+            else f"the {method} signature was not made or does not verify"
+        )
         reasons.append(f"{why}: level 1")
-        blockers[2] = [f"the attestation is not signed ({why}); level 2 needs a sigstore or "
-                       "gpg signature"]
+        blockers[2] = [
+            f"the attestation is not signed ({why}); level 2 needs a sigstore or gpg signature"
+        ]
     else:
         reasons.append(f"the attestation is signed with {method}")
         here = detect(env)
@@ -214,7 +238,7 @@ def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method:
             if not is_hosted_builder_id(builder_id):
                 why = f"builder {builder_id} is not a hosted CI runner"
             else:
-                why = (f"builder.id claims {builder_id}, but this run is on {here.builder_id}")
+                why = f"builder.id claims {builder_id}, but this run is on {here.builder_id}"
             reasons.append(f"{why}: level 1 (key-based but local build)")
             blockers[2] = [f"{why}; level 2 needs a build on a hosted CI platform"]
         else:
@@ -223,8 +247,10 @@ def assess(provenance_cfg: Any, env: Mapping[str, str], *, signed: bool, method:
             if not _transparency_log(fields):
                 reasons.append("no transparency log entry for the signature: level 2")
                 missing_fields.append("signature.transparencyLog")
-                blockers[3] = ["the signature has no transparency log entry (sigstore keyless "
-                               "with an OIDC identity records one in Rekor; gpg cannot)"]
+                blockers[3] = [
+                    "the signature has no transparency log entry (sigstore keyless "
+                    "with an OIDC identity records one in Rekor; gpg cannot)"
+                ]
             else:
                 reasons.append("the signature is in the transparency log")
                 achieved = 3

@@ -67,25 +67,33 @@ class PreflightReport:
         return [w.kind for w in self.warnings]
 
     def to_json(self) -> dict[str, Any]:
-        return {"declared": self.declared, "achievable": self.achievable, "why": self.why,
-                "warnings": [{"kind": w.kind, "text": w.text} for w in self.warnings],
-                "ci": self.ci.to_json() if self.ci else None}
+        return {
+            "declared": self.declared,
+            "achievable": self.achievable,
+            "why": self.why,
+            "warnings": [{"kind": w.kind, "text": w.text} for w in self.warnings],
+            "ci": self.ci.to_json() if self.ci else None,
+        }
 
 
 _OIDC_HINTS = {
     "github-actions": "GitHub Actions gives this job no OIDC token: add `permissions: "
-                      "id-token: write` to the release job",
+    "id-token: write` to the release job",
     "gitlab-ci": "GitLab CI gives this job no SIGSTORE_ID_TOKEN: add `id_tokens: "
-                 "SIGSTORE_ID_TOKEN: aud: sigstore` to the release job",
+    "SIGSTORE_ID_TOKEN: aud: sigstore` to the release job",
     "circleci": "CircleCI gives this job no CIRCLE_OIDC_TOKEN: run it with a context",
     "local": "outside CI there is no OIDC identity: run the release in CI, or sign with gpg or "
-             "a sigstore key (keyless: false)",
+    "a sigstore key (keyless: false)",
 }
 
 
-def preflight(provenance_cfg: Any, env: Mapping[str, str],
-              repo_facts: RepoFacts | None = None, *,
-              ci: CiEnvironment | None = None) -> PreflightReport:
+def preflight(
+    provenance_cfg: Any,
+    env: Mapping[str, str],
+    repo_facts: RepoFacts | None = None,
+    *,
+    ci: CiEnvironment | None = None,
+) -> PreflightReport:
     """The warnings and levels for releasing with ``provenance_cfg`` (the
     config's ``release.security.provenance``) in ``env``."""
     check_method_level(provenance_cfg)
@@ -101,54 +109,115 @@ def preflight(provenance_cfg: Any, env: Mapping[str, str],
 
     if method == "sigstore" and keyless:
         if visibility in ("private", "internal"):
-            warnings.append(PreflightWarning("public-log-private-repo", (
-                f"keyless signing writes a certificate naming {name} and its workflow to Rekor, "
-                f"the public transparency log, permanently, but the repository is {visibility}; "
-                "sign with gpg or a sigstore key (keyless: false) to keep its name private")))
+            warnings.append(
+                PreflightWarning(
+                    "public-log-private-repo",
+                    (
+                        f"keyless signing writes a certificate naming {name} and its workflow to "
+                        "Rekor, "
+                        "the public transparency log, permanently, but the repository is "
+                        f"{visibility}; "
+                        "sign with gpg or a sigstore key (keyless: false) to keep its name private"
+                    ),
+                )
+            )
         elif visibility is None:
-            warnings.append(PreflightWarning("public-log-unknown-visibility", (
-                f"keyless signing writes a certificate naming {name} (or your identity) to "
-                "Rekor, the public transparency log, permanently; shipline cannot tell whether "
-                "the repository is public")))
+            warnings.append(
+                PreflightWarning(
+                    "public-log-unknown-visibility",
+                    (
+                        f"keyless signing writes a certificate naming {name} (or your identity) to "
+                        "Rekor, the public transparency log, permanently; shipline cannot tell "
+                        "whether "
+                        "the repository is public"
+                    ),
+                )
+            )
         if not ci.oidc_available:
-            warnings.append(PreflightWarning("no-oidc", (
-                f"no OIDC identity for keyless signing, so signing will stop with exit 91: "
-                f"{_OIDC_HINTS[ci.platform]}")))
+            warnings.append(
+                PreflightWarning(
+                    "no-oidc",
+                    (
+                        f"no OIDC identity for keyless signing, so signing will stop with exit 91: "
+                        f"{_OIDC_HINTS[ci.platform]}"
+                    ),
+                )
+            )
     signer_ready = True
     if method == "sigstore" and keyless:
         signer_ready = ci.oidc_available
     elif method == "sigstore" and not cfg_value(provenance_cfg, "signing", "key_ref"):
         signer_ready = False
-        warnings.append(PreflightWarning("no-signing-key", (
-            "sigstore signing with keyless: false needs signing.keyRef (a key file or a cosign "
-            "key reference); signing will stop with exit 91")))
+        warnings.append(
+            PreflightWarning(
+                "no-signing-key",
+                (
+                    "sigstore signing with keyless: false needs signing.keyRef (a key file or a "
+                    "cosign "
+                    "key reference); signing will stop with exit 91"
+                ),
+            )
+        )
     elif method == "gpg" and not (env.get("GPG_KEY_ID") or "").strip():
         signer_ready = False
-        warnings.append(PreflightWarning("no-signing-key", (
-            "gpg signing needs GPG_KEY_ID (the key id or fingerprint of a secret key in the "
-            "keyring), which is not set; signing will stop with exit 91")))
+        warnings.append(
+            PreflightWarning(
+                "no-signing-key",
+                (
+                    "gpg signing needs GPG_KEY_ID (the key id or fingerprint of a secret key in "
+                    "the "
+                    "keyring), which is not set; signing will stop with exit 91"
+                ),
+            )
+        )
 
     if level_number(declared) >= 2 and not ci.hosted:
         if ci.is_ci:
-            warnings.append(PreflightWarning("self-hosted-runner", (
-                f"this job runs on a self-hosted {ci.platform} runner, which cannot reach "
-                f"{declared}: SLSA level 2 and above need a build on the platform's hosted "
-                "runners; the release will record level 1 with the shortfall flagged")))
+            warnings.append(
+                PreflightWarning(
+                    "self-hosted-runner",
+                    (
+                        f"this job runs on a self-hosted {ci.platform} runner, which cannot reach "
+                        f"{declared}: SLSA level 2 and above need a build on the platform's hosted "
+                        "runners; the release will record level 1 with the shortfall flagged"
+                    ),
+                )
+            )
         else:
-            warnings.append(PreflightWarning("local-build", (
-                f"this is a local build, which cannot reach {declared}: SLSA level 2 and above "
-                "need a build on a hosted CI runner; the release will record level 1 with the "
-                "shortfall flagged")))
+            warnings.append(
+                PreflightWarning(
+                    "local-build",
+                    (
+                        f"this is a local build, which cannot reach {declared}: SLSA level 2 and "
+                        "above "
+                        "need a build on a hosted CI runner; the release will record level 1 with "
+                        "the "
+                        "shortfall flagged"
+                    ),
+                )
+            )
 
-    transparency = {"index": "expected"} if (method == "sigstore" and keyless
-                                             and signer_ready) else None
-    fields = {"commitSha": "0" * 40, "artifacts": [{"sha256": "0" * 64}],
-              "builder": {"id": ci.builder_id}, "buildInvocationId": ci.invocation_id,
-              "signature": {"transparencyLog": transparency}}
-    decision = assess(provenance_cfg, env, signed=method != "none" and signer_ready,
-                      method=method, fields=fields)
+    transparency = (
+        {"index": "expected"} if (method == "sigstore" and keyless and signer_ready) else None
+    )
+    fields = {
+        "commitSha": "0" * 40,
+        "artifacts": [{"sha256": "0" * 64}],
+        "builder": {"id": ci.builder_id},
+        "buildInvocationId": ci.invocation_id,
+        "signature": {"transparencyLog": transparency},
+    }
+    decision = assess(
+        provenance_cfg, env, signed=method != "none" and signer_ready, method=method, fields=fields
+    )
     if decision.flagged:
-        warnings.append(PreflightWarning("level-shortfall", (
-            f"declared {declared} but this environment reaches {decision.achieved}: "
-            + "; ".join(decision.shortfall[1:] or decision.shortfall))))
+        warnings.append(
+            PreflightWarning(
+                "level-shortfall",
+                (
+                    f"declared {declared} but this environment reaches {decision.achieved}: "
+                    + "; ".join(decision.shortfall[1:] or decision.shortfall)
+                ),
+            )
+        )
     return PreflightReport(declared, decision.achieved, decision.reasons, warnings, ci)

@@ -40,21 +40,34 @@ def last_signed_release(records: list[dict[str, Any]]) -> tuple[dict[str, Any], 
     return None
 
 
-def rotation_statement(release: dict[str, Any], previous: Signer, following: Signer,
-                       at: str, reason: str | None) -> dict[str, Any]:
+def rotation_statement(
+    release: dict[str, Any], previous: Signer, following: Signer, at: str, reason: str | None
+) -> dict[str, Any]:
     return {
         "_type": att.STATEMENT_TYPE,
-        "subject": [{"name": f"release {release['version']}",
-                     "digest": {"sha256": release["hash"]}}],
+        "subject": [
+            {"name": f"release {release['version']}", "digest": {"sha256": release["hash"]}}
+        ],
         "predicateType": PREDICATE_TYPE,
-        "predicate": {"previousSigner": previous.to_json(), "nextSigner": following.to_json(),
-                      "after": {"version": release["version"], "recordHash": release["hash"]},
-                      "rotatedAt": at, "reason": reason},
+        "predicate": {
+            "previousSigner": previous.to_json(),
+            "nextSigner": following.to_json(),
+            "after": {"version": release["version"], "recordHash": release["hash"]},
+            "rotatedAt": at,
+            "reason": reason,
+        },
     }
 
 
-def rotate(loaded: LoadedConfig, repo: Path, following: Signer, *, reason: str | None = None,
-           method: str | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def rotate(
+    loaded: LoadedConfig,
+    repo: Path,
+    following: Signer,
+    *,
+    reason: str | None = None,
+    method: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Sign and record that the last release's signer hands over to
     ``following``; returns the sealed ledger record."""
     from shipline.domain.signing import envelope as signing
@@ -64,16 +77,24 @@ def rotate(loaded: LoadedConfig, repo: Path, following: Signer, *, reason: str |
     book = ldg.load(state)
     found = last_signed_release(book.records)
     if found is None:
-        raise UsageError(f"{book.path}: no signed release is recorded: there is no signer to "
-                         "rotate from", hint="sign the next release with the new key; it "
-                         "becomes the first signer")
+        raise UsageError(
+            f"{book.path}: no signed release is recorded: there is no signer to rotate from",
+            hint="sign the next release with the new key; it becomes the first signer",
+        )
     release, previous = found
     if following == previous:
         raise UsageError(f"{following} already signs the releases (last: {release['version']})")
     signing_cfg = loaded.release.security.provenance.signing
     method = method or signing_cfg.method
-    plan = signing.plan_signing(method, signing_cfg.keyless, signing_cfg.key_ref,
-                                "SLSA_BUILD_LEVEL_3", repo=repo, state_dir=state, env=env)
+    plan = signing.plan_signing(
+        method,
+        signing_cfg.keyless,
+        signing_cfg.key_ref,
+        "SLSA_BUILD_LEVEL_3",
+        repo=repo,
+        state_dir=state,
+        env=env,
+    )
     at = ldg.now_rfc3339()
     statement = rotation_statement(release, previous, following, at, reason)
     payload = att.encode_payload(statement)
@@ -84,15 +105,24 @@ def rotate(loaded: LoadedConfig, repo: Path, following: Signer, *, reason: str |
         a = p.absolute()
         return str(a.relative_to(repo)) if a.is_relative_to(repo) else str(a)
 
-    signed = signing.sign(plan, statement, payload, attestation=path, keys_dir=state / "keys",
-                          env=env, relative=relative, signed_at=at)
+    signed = signing.sign(
+        plan,
+        statement,
+        payload,
+        attestation=path,
+        keys_dir=state / "keys",
+        env=env,
+        relative=relative,
+        signed_at=at,
+    )
     signer = signer_of(signed.block)
     if signer != previous:
         raise SignatureInvalid(
             f"a rotation must be signed by the previous signer, {previous} (release "
             f"{release['version']}); this one would be signed by {signer}",
             hint="sign with the old key (GPG_KEY_ID=<its fingerprint>); if it is lost, the "
-                 "consumers must pin the new signer themselves (verify --trust-key)")
+            "consumers must pin the new signer themselves (verify --trust-key)",
+        )
     created: list[Path] = []
     try:
         for file, data in signed.files.items():
@@ -101,17 +131,26 @@ def rotate(loaded: LoadedConfig, repo: Path, following: Signer, *, reason: str |
             write_atomic(file, data)
         created.append(path)
         att.write_envelope(path, signed.envelope)
-        record = {"recordType": "rotation", "version": release["version"],
-                  "releaseHash": release["hash"], "previousSigner": previous.to_json(),
-                  "nextSigner": following.to_json(), "statement": relative(path),
-                  "signature": signed.block, "reason": reason, "recordedAt": at}
+        record = {
+            "recordType": "rotation",
+            "version": release["version"],
+            "releaseHash": release["hash"],
+            "previousSigner": previous.to_json(),
+            "nextSigner": following.to_json(),
+            "statement": relative(path),
+            "signature": signed.block,
+            "reason": reason,
+            "recordedAt": at,
+        }
         check_rotation(record, _resolver(repo))
 
         def still_last(current: ldg.Ledger) -> None:
             now = last_signed_release(current.records)
             if now is None or now[0]["hash"] != release["hash"]:
-                raise AttestationInvalid(f"{current.path}: a release was recorded meanwhile",
-                                         hint="run the rotation again")
+                raise AttestationInvalid(
+                    f"{current.path}: a release was recorded meanwhile",
+                    hint="run the rotation again",
+                )
 
         return ldg.append(state, record, check=still_last)
     except BaseException:
@@ -128,9 +167,11 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
     previous = Signer.from_json(record["previousSigner"])
     following = Signer.from_json(record["nextSigner"])
     if signer_of(record["signature"]) != previous:
-        raise SignatureInvalid(f"rotation after {record['version']} is signed by "
-                               f"{signer_of(record['signature'])}, not by the previous signer "
-                               f"{previous}")
+        raise SignatureInvalid(
+            f"rotation after {record['version']} is signed by "
+            f"{signer_of(record['signature'])}, not by the previous signer "
+            f"{previous}"
+        )
     envelope = att.read_envelope(resolve(record["statement"]))
     payload = att.envelope_payload(envelope)
     signing.verify(envelope, payload, record["signature"], resolve)
@@ -140,16 +181,24 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
         statement = loads_strict(payload)
     except StrictJSONError as exc:
         raise AttestationInvalid(f"{record['statement']}: {exc}") from None
-    expected = rotation_statement({"version": record["version"], "hash": record["releaseHash"]},
-                                  previous, following, "", None)
+    expected = rotation_statement(
+        {"version": record["version"], "hash": record["releaseHash"]}, previous, following, "", None
+    )
     predicate = statement.get("predicate") if isinstance(statement, dict) else None
-    if not isinstance(predicate, dict) or statement.get("predicateType") != PREDICATE_TYPE \
-            or statement.get("subject") != expected["subject"] \
-            or any(predicate.get(k) != expected["predicate"][k]
-                   for k in ("previousSigner", "nextSigner", "after")):
-        raise AttestationInvalid(f"{record['statement']}: the signed statement does not say "
-                                 f"what the rotation record says ({previous} → {following} "
-                                 f"after {record['version']})")
+    if (
+        not isinstance(predicate, dict)
+        or statement.get("predicateType") != PREDICATE_TYPE
+        or statement.get("subject") != expected["subject"]
+        or any(
+            predicate.get(k) != expected["predicate"][k]
+            for k in ("previousSigner", "nextSigner", "after")
+        )
+    ):
+        raise AttestationInvalid(
+            f"{record['statement']}: the signed statement does not say "
+            f"what the rotation record says ({previous} → {following} "
+            f"after {record['version']})"
+        )
     return f"{previous} → {following}, signed by {previous}"
 
 

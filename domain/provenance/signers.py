@@ -27,8 +27,12 @@ from shipline.domain.provenance.trust import Signer, Trust, signer_of
 from shipline.domain.provenance.verify_report import FAILED, OK, SKIPPED, LinkCheck
 
 
-def signer_checks(records: list[dict[str, Any]], trust: Trust, resolve: Callable[[str], Path],
-                  versions: set[str] | None = None) -> list[LinkCheck]:
+def signer_checks(
+    records: list[dict[str, Any]],
+    trust: Trust,
+    resolve: Callable[[str], Path],
+    versions: set[str] | None = None,
+) -> list[LinkCheck]:
     """One ``signer`` check per release (only ``versions`` when given) and
     one ``rotation`` check per rotation record."""
     out: list[LinkCheck] = []
@@ -43,8 +47,9 @@ def signer_checks(records: list[dict[str, Any]], trust: Trust, resolve: Callable
                 detail = check_rotation(record, resolve)
             except (ShiplineError, ValueError, KeyError) as exc:
                 code = int(getattr(exc, "code", 94))
-                out.append(LinkCheck("rotation", name, FAILED, code,
-                                     getattr(exc, "message", str(exc))))
+                out.append(
+                    LinkCheck("rotation", name, FAILED, code, getattr(exc, "message", str(exc)))
+                )
                 continue
             old = Signer.from_json(record["previousSigner"])
             new = Signer.from_json(record["nextSigner"])
@@ -59,24 +64,32 @@ def signer_checks(records: list[dict[str, Any]], trust: Trust, resolve: Callable
         shown = versions is None or version in versions
         if not record["artifacts"]:
             if shown and trust.external:
-                out.append(LinkCheck("signer", version, SKIPPED, 0,
-                                     "source-only release: nothing signed"))
+                out.append(
+                    LinkCheck("signer", version, SKIPPED, 0, "source-only release: nothing signed")
+                )
             continue
         signer = signer_of(record["artifacts"][0]["signature"])
         problems: list[str] = []
         if signer is None:
             if trust.external:
-                problems.append("unsigned: nothing outside the repository vouches for it "
-                                f"({trust.describe()})")
+                problems.append(
+                    f"unsigned: nothing outside the repository vouches for it ({trust.describe()})"
+                )
         else:
-            if previous is not None and signer != previous[1] and \
-                    (previous[1], signer) not in handovers:
-                problems.append(f"signed by {signer}, but release {previous[0]} was signed by "
-                                f"{previous[1]} and no rotation record signed by "
-                                f"{previous[1]} endorses the new signer")
+            if (
+                previous is not None
+                and signer != previous[1]
+                and (previous[1], signer) not in handovers
+            ):
+                problems.append(
+                    f"signed by {signer}, but release {previous[0]} was signed by "
+                    f"{previous[1]} and no rotation record signed by "
+                    f"{previous[1]} endorses the new signer"
+                )
             if trust.external and not (trust.admits(signer) or signer in rotated_in):
-                problems.append(f"signed by {signer}, which the caller does not trust "
-                                f"({trust.describe()})")
+                problems.append(
+                    f"signed by {signer}, which the caller does not trust ({trust.describe()})"
+                )
             previous = (version, signer)
             handovers.clear()
         if not shown:
@@ -85,6 +98,7 @@ def signer_checks(records: list[dict[str, Any]], trust: Trust, resolve: Callable
             out.extend(LinkCheck("signer", version, FAILED, 92, p) for p in problems)
         else:
             how = "trusted by the caller" if trust.external else "trust: from the repository only"
-            out.append(LinkCheck("signer", version, OK, 0,
-                                 f"{signer} ({how})" if signer else "unsigned"))
+            out.append(
+                LinkCheck("signer", version, OK, 0, f"{signer} ({how})" if signer else "unsigned")
+            )
     return out

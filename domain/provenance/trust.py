@@ -65,10 +65,14 @@ class Signer:
 
     @classmethod
     def from_json(cls, data: Any) -> Signer:
-        if not isinstance(data, dict) or set(data) != {"kind", "id", "issuer"} \
-                or data["kind"] not in ("gpg", "key", "sigstore") \
-                or not isinstance(data["id"], str) or not data["id"] \
-                or not (data["issuer"] is None or isinstance(data["issuer"], str)):
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"kind", "id", "issuer"}
+            or data["kind"] not in ("gpg", "key", "sigstore")
+            or not isinstance(data["id"], str)
+            or not data["id"]
+            or not (data["issuer"] is None or isinstance(data["issuer"], str))
+        ):
             raise ValueError(f"not a signer: {data!r}")
         return cls(data["kind"], data["id"], data["issuer"])
 
@@ -80,8 +84,7 @@ def signer_of(block: Mapping[str, Any]) -> Signer | None:
     if block.get("method") == "gpg":
         return Signer("gpg", str(block.get("fingerprint") or "").upper())
     if block.get("keyless"):
-        return Signer("sigstore", str(block.get("identity") or ""),
-                      str(block.get("issuer") or ""))
+        return Signer("sigstore", str(block.get("identity") or ""), str(block.get("issuer") or ""))
     return Signer("key", str(block.get("keyId") or ""))
 
 
@@ -135,25 +138,36 @@ class Trust:
         return f"trust: {', '.join(map(str, self.rules))} (from {self.source})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source if self.external else "repository",
-                "external": self.external, "signers": [str(r) for r in self.rules],
-                "description": self.describe()}
+        return {
+            "source": self.source if self.external else "repository",
+            "external": self.external,
+            "signers": [str(r) for r in self.rules],
+            "description": self.describe(),
+        }
 
 
 REPOSITORY_TRUST = Trust("repository")
 
 
-def load_trust(repo: Path, *, trust_file: Path | None = None, keys: tuple[str, ...] = (),
-               identity: str | None = None, issuer: str | None = None,
-               env: Mapping[str, str] | None = None) -> Trust:
+def load_trust(
+    repo: Path,
+    *,
+    trust_file: Path | None = None,
+    keys: tuple[str, ...] = (),
+    identity: str | None = None,
+    issuer: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Trust:
     """The caller's trust (module docstring for the order); 2 for a bad
     flag, 90 for a bad or in-repository trust file."""
     env = os.environ if env is None else env
     rules: list[TrustRule] = [parse_key(k, "--trust-key") for k in keys]
     if identity is not None or issuer is not None:
         if not identity or not issuer:
-            raise UsageError("--trust-identity and --trust-issuer go together",
-                             hint="name the sigstore certificate identity and its OIDC issuer")
+            raise UsageError(
+                "--trust-identity and --trust-issuer go together",
+                hint="name the sigstore certificate identity and its OIDC issuer",
+            )
         rules.append(TrustRule("sigstore", identity, issuer))
     if rules:
         flags = "--trust-key" if keys else "--trust-identity"
@@ -162,8 +176,9 @@ def load_trust(repo: Path, *, trust_file: Path | None = None, keys: tuple[str, .
         return read_trust_file(trust_file, repo, "--trust")
     if env.get(TRUST_ENV):
         return read_trust_file(Path(env[TRUST_ENV]), repo, f"${TRUST_ENV}")
-    config_home = Path(env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or "~").expanduser()
-                       / ".config")
+    config_home = Path(
+        env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or "~").expanduser() / ".config"
+    )
     default = config_home / "shipline" / "trust.json"
     if default.is_file():
         return read_trust_file(default, repo, "the user's config")
@@ -176,10 +191,12 @@ def parse_key(value: str, where: str) -> TrustRule:
         return TrustRule("gpg", value.upper())
     if re.fullmatch(r"[0-9a-f]{64}", value):
         return TrustRule("key", value)
-    raise UsageError(f"{where} {value!r}: not a gpg fingerprint (40 hex digits) or a DSSE "
-                     "key id (64 hex digits)",
-                     hint="gpg --fingerprint KEY prints the fingerprint; a short key id "
-                          "is not enough to pin a signer")
+    raise UsageError(
+        f"{where} {value!r}: not a gpg fingerprint (40 hex digits) or a DSSE "
+        "key id (64 hex digits)",
+        hint="gpg --fingerprint KEY prints the fingerprint; a short key id "
+        "is not enough to pin a signer",
+    )
 
 
 def read_trust_file(path: Path, repo: Path, via: str) -> Trust:
@@ -187,29 +204,41 @@ def read_trust_file(path: Path, repo: Path, via: str) -> Trust:
     if not path.is_absolute():
         path = Path.cwd() / path
     if path.resolve().is_relative_to(repo.resolve()):
-        raise ConfigInvalid(f"{via} {path}: the trust file is inside the repository, so "
-                            "anyone who can push could rewrite it",
-                            hint="keep it outside the repository (e.g. "
-                                 "~/.config/shipline/trust.json, or a CI secret file)")
+        raise ConfigInvalid(
+            f"{via} {path}: the trust file is inside the repository, so "
+            "anyone who can push could rewrite it",
+            hint="keep it outside the repository (e.g. "
+            "~/.config/shipline/trust.json, or a CI secret file)",
+        )
     try:
         data = read_strict(path, max_bytes=TRUST_FILE_MAX_BYTES, max_depth=4)
     except FileNotFoundError:
-        raise ConfigInvalid(f"{via} {path}: no such trust file",
-                            hint="create it or point at the right file") from None
+        raise ConfigInvalid(
+            f"{via} {path}: no such trust file", hint="create it or point at the right file"
+        ) from None
     except (OSError, StrictJSONError) as exc:
-        raise ConfigInvalid(f"{via} {path}: not a valid trust file: {exc}",
-                            hint="fix the JSON at that position") from None
-    if not isinstance(data, dict) or set(data) - {"signers", "$schema"} \
-            or not isinstance(data.get("signers"), list) or not data["signers"]:
-        raise ConfigInvalid(f"{via} {path}: expected {{\"signers\": [...]}} with at least "
-                            "one signer", hint=_FILE_HINT)
-    rules = [_file_rule(entry, f"{via} {path}: signers[{i}]")
-             for i, entry in enumerate(data["signers"])]
+        raise ConfigInvalid(
+            f"{via} {path}: not a valid trust file: {exc}", hint="fix the JSON at that position"
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or set(data) - {"signers", "$schema"}
+        or not isinstance(data.get("signers"), list)
+        or not data["signers"]
+    ):
+        raise ConfigInvalid(
+            f'{via} {path}: expected {{"signers": [...]}} with at least one signer', hint=_FILE_HINT
+        )
+    rules = [
+        _file_rule(entry, f"{via} {path}: signers[{i}]") for i, entry in enumerate(data["signers"])
+    ]
     return Trust(f"{path} ({via})", tuple(rules))
 
 
-_FILE_HINT = ('each signer is {"gpg": FPR}, {"key": KEYID}, or {"identity": ID, "issuer": '
-              'URL} / {"identityRegexp": RE, "issuer": URL}')
+_FILE_HINT = (
+    'each signer is {"gpg": FPR}, {"key": KEYID}, or {"identity": ID, "issuer": '
+    'URL} / {"identityRegexp": RE, "issuer": URL}'
+)
 
 
 def _file_rule(entry: Any, where: str) -> TrustRule:

@@ -61,14 +61,29 @@ from shipline.domain.provenance.verify_report import (
     VerifyReport,
 )
 
-__all__ = ["FAILED", "MISSING", "OK", "SKIPPED", "LinkCheck", "ReviewChecks", "VerifyContext",
-           "VerifyReport", "check_release", "verify_provenance_chain"]
+__all__ = [
+    "FAILED",
+    "MISSING",
+    "OK",
+    "SKIPPED",
+    "LinkCheck",
+    "ReviewChecks",
+    "VerifyContext",
+    "VerifyReport",
+    "check_release",
+    "verify_provenance_chain",
+]
 
 
-def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bool = False,
-                            repo: Path | None = None, *,
-                            review_checks: ReviewChecks | None = None,
-                            trust: Trust | None = None) -> VerifyReport:
+def verify_provenance_chain(
+    state_dir: Path,
+    version: str | None = None,
+    all: bool = False,
+    repo: Path | None = None,
+    *,
+    review_checks: ReviewChecks | None = None,
+    trust: Trust | None = None,
+) -> VerifyReport:
     """Verify one release (``version``) or every release (``all``).
 
     Review and level records (SPEC 8) are checked by ``review_checks``, which
@@ -89,22 +104,30 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
         return report
     issues = ldg.chain_issues(records)
     for issue in issues:
-        report.checks.append(LinkCheck("ledger", f"record {issue.index + 1}", FAILED,
-                                       issue.code, issue.message))
+        report.checks.append(
+            LinkCheck("ledger", f"record {issue.index + 1}", FAILED, issue.code, issue.message)
+        )
     if not issues:
-        report.checks.append(LinkCheck("ledger", str(path), OK, 0,
-                                       f"{len(records)} records, hash chain intact"))
+        report.checks.append(
+            LinkCheck("ledger", str(path), OK, 0, f"{len(records)} records, hash chain intact")
+        )
     selected = [(i, r) for i, r in enumerate(records) if r.get("recordType") == "release"]
     package: str | None = None
     if version is not None:
         package, version = ldg.split_package_version(version)  # NAME@VERSION in a workspace
-        selected = [(i, r) for i, r in selected if (r.get("version") == version.lstrip("v")
-                    or r.get("version") == version) and ldg.record_package(r) == package]
+        selected = [
+            (i, r)
+            for i, r in selected
+            if (r.get("version") == version.lstrip("v") or r.get("version") == version)
+            and ldg.record_package(r) == package
+        ]
         if not selected:
             if package is not None:
                 version = f"{package}@{version}"
-            raise ReleaseNotFound(f"{path}: no release {version} is recorded",
-                                  hint="`shipline ledger` lists the recorded releases")
+            raise ReleaseNotFound(
+                f"{path}: no release {version} is recorded",
+                hint="`shipline ledger` lists the recorded releases",
+            )
     ctx = VerifyContext(state_dir, repo, records)
     for record in records:
         if record.get("recordType") == "publish":
@@ -116,19 +139,28 @@ def verify_provenance_chain(state_dir: Path, version: str | None = None, all: bo
     for record in records:
         if record.get("recordType") == "forge":
             forge_records.setdefault(record.get("releaseHash") or "", []).append(record)
+
     def one(index: int, record: dict[str, Any]) -> list[LinkCheck]:
-        return [*check_release(record, index, ctx),
-                *forge_checks(record, forge_records.get(record["hash"], []))]
+        return [
+            *check_release(record, index, ctx),
+            *forge_checks(record, forge_records.get(record["hash"], [])),
+        ]
 
     report.versions.extend(record["version"] for _, record in selected)
     with _heap_frozen():
         report.checks.extend(check_all(selected, one))
-    report.checks.extend(signer_checks(records, trust, ctx.resolve,
-                                       None if all else {r["version"] for _, r in selected}))
+    report.checks.extend(
+        signer_checks(
+            records, trust, ctx.resolve, None if all else {r["version"] for _, r in selected}
+        )
+    )
     if any(r.get("recordType") in ("review", "level") for r in records):
         if review_checks is None:
-            report.checks.append(LinkCheck("review", "review records", FAILED, 94,
-                                           "review records present but not checked"))
+            report.checks.append(
+                LinkCheck(
+                    "review", "review records", FAILED, 94, "review records present but not checked"
+                )
+            )
         else:
             report.checks.extend(review_checks(records, repo, None if all else version))
     if all:
@@ -161,20 +193,28 @@ def _load_git_facts(ctx: VerifyContext, releases: list[dict[str, Any]]) -> None:
         return
     git = Git(ctx.repo)
     try:
-        raw = git.raw(["for-each-ref", "refs/tags",
-                       "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00"
-                       "%(contents)%00"]).decode("utf-8", errors="replace")
+        raw = git.raw(
+            [
+                "for-each-ref",
+                "refs/tags",
+                "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(contents)%00",
+            ]
+        ).decode("utf-8", errors="replace")
         fields = raw.split("\0")
         ctx.tags = {}
         for i in range(0, len(fields) - 4, 4):
-            name, obj, peeled, message = fields[i:i + 4]
+            name, obj, peeled, message = fields[i : i + 4]
             ctx.tags[name.lstrip("\n")] = (peeled or obj, message)
-        ctx.shallow = git.run(["rev-parse", "--is-shallow-repository"],
-                              check=False).stdout.strip() == "true"
+        ctx.shallow = (
+            git.run(["rev-parse", "--is-shallow-repository"], check=False).stdout.strip() == "true"
+        )
         shas = "\n".join(sorted({r["commitSha"] for r in releases})) + "\n"
         done = git.run(["cat-file", "--batch-check", "--buffer"], input=shas, check=False)
-        ctx.commits = {parts[0] for parts in map(str.split, done.stdout.splitlines())
-                       if len(parts) >= 2 and parts[1] == "commit"}
+        ctx.commits = {
+            parts[0]
+            for parts in map(str.split, done.stdout.splitlines())
+            if len(parts) >= 2 and parts[1] == "commit"
+        }
     except (GitError, OSError):
         ctx.tags, ctx.commits = None, None
 
@@ -182,22 +222,37 @@ def _load_git_facts(ctx: VerifyContext, releases: list[dict[str, Any]]) -> None:
 def _tag_anchor_checks(ctx: VerifyContext, only: str | None = None) -> list[LinkCheck]:
     if ctx.tags is None:
         return []
-    by_tag = {r.get("gitTag"): i for i, r in enumerate(ctx.records)
-              if r.get("recordType") == "release"}
+    by_tag = {
+        r.get("gitTag"): i for i, r in enumerate(ctx.records) if r.get("recordType") == "release"
+    }
     out = []
     for tag, (_commit, message) in sorted(ctx.tags.items()):
         head = ldg.parse_anchor(message)
         if head is None or (only is not None and tag != only):
             continue
         if tag not in by_tag:
-            out.append(LinkCheck("anchor", tag, FAILED, 93,
-                                 f"tag {tag} anchors the ledger but no release record has "
-                                 "that tag: the ledger's tail was dropped (or that release "
-                                 "is still in progress)"))
+            out.append(
+                LinkCheck(
+                    "anchor",
+                    tag,
+                    FAILED,
+                    93,
+                    f"tag {tag} anchors the ledger but no release record has "
+                    "that tag: the ledger's tail was dropped (or that release "
+                    "is still in progress)",
+                )
+            )
             continue
         problem = ldg.prefix_problem(ctx.records, head, limit=by_tag[tag])
-        out.append(LinkCheck("anchor", tag, FAILED if problem else OK, 93 if problem else 0,
-                             problem or f"tag message anchors ledger head {head.count}"))
+        out.append(
+            LinkCheck(
+                "anchor",
+                tag,
+                FAILED if problem else OK,
+                93 if problem else 0,
+                problem or f"tag message anchors ledger head {head.count}",
+            )
+        )
     return out
 
 
@@ -205,8 +260,13 @@ def _orphan_checks(ctx: VerifyContext) -> list[LinkCheck]:
     folder = ctx.state_dir / "attestations"
     if not folder.is_dir():
         return []
-    known = {os.path.abspath(ctx.resolve(a["attestation"])) for r in ctx.records
-             if r.get("recordType") == "release" for a in r["artifacts"] if a["attestation"]}
+    known = {
+        os.path.abspath(ctx.resolve(a["attestation"]))
+        for r in ctx.records
+        if r.get("recordType") == "release"
+        for a in r["artifacts"]
+        if a["attestation"]
+    }
     out = []
     base = os.path.abspath(folder)
     names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(att.SUFFIX))
@@ -215,12 +275,20 @@ def _orphan_checks(ctx: VerifyContext) -> list[LinkCheck]:
             continue
         path = folder / name
         try:
-            version = att.statement_facts(att.decode_envelope(
-                att.read_envelope(path), require_signature=False)).version
+            version = att.statement_facts(
+                att.decode_envelope(att.read_envelope(path), require_signature=False)
+            ).version
         except AttestationInvalid:
             version = "?"
-        out.append(LinkCheck("anchor", path.name, FAILED, 93,
-                             f"attestation for version {version} has no release record: the "
-                             "ledger's tail was dropped (or an attest was interrupted; then "
-                             "remove the file)"))
+        out.append(
+            LinkCheck(
+                "anchor",
+                path.name,
+                FAILED,
+                93,
+                f"attestation for version {version} has no release record: the "
+                "ledger's tail was dropped (or an attest was interrupted; then "
+                "remove the file)",
+            )
+        )
     return out

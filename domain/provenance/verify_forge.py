@@ -15,8 +15,9 @@ from typing import Any
 from shipline.domain.provenance.verify_report import FAILED, OK, SKIPPED, LinkCheck
 
 
-def forge_checks(release: dict[str, Any], records: list[dict[str, Any]],
-                 env: Mapping[str, str] | None = None) -> list[LinkCheck]:
+def forge_checks(
+    release: dict[str, Any], records: list[dict[str, Any]], env: Mapping[str, str] | None = None
+) -> list[LinkCheck]:
     from shipline.domain.forge.remote_check import check_assets
 
     digests = {a["name"]: a["sha256"] for a in release["artifacts"]}
@@ -28,13 +29,26 @@ def forge_checks(release: dict[str, Any], records: list[dict[str, Any]],
         for asset in record["assets"]:
             built = digests.get(asset["name"])
             if built is not None and built != asset["sha256"]:
-                out.append(LinkCheck("forge", asset["name"], FAILED, 93,
-                                     f"attached to {record['releaseUrl']} with SHA-256 "
-                                     f"{asset['sha256']}, built {built}"))
+                out.append(
+                    LinkCheck(
+                        "forge",
+                        asset["name"],
+                        FAILED,
+                        93,
+                        f"attached to {record['releaseUrl']} with SHA-256 "
+                        f"{asset['sha256']}, built {built}",
+                    )
+                )
         for found in check_assets(record, env if env is not None else os.environ):
-            status, code = {"ok": (OK, 0), "mismatch": (FAILED, 93)}.get(found.state,
-                                                                          (SKIPPED, 0))
+            status, code = {"ok": (OK, 0), "mismatch": (FAILED, 93)}.get(found.state, (SKIPPED, 0))
             out.append(LinkCheck("forge", found.name, status, code, found.detail))
-        out.append(LinkCheck("forge", record["releaseUrl"], OK, 0,
-                             f"{where} release {record['tag']}, {len(record['assets'])} file(s)"))
+        out.append(
+            LinkCheck(
+                "forge",
+                record["releaseUrl"],
+                OK,
+                0,
+                f"{where} release {record['tag']}, {len(record['assets'])} file(s)",
+            )
+        )
     return out

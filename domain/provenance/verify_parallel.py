@@ -52,8 +52,7 @@ def check_all(selected: list[tuple[int, dict[str, Any]]], one: CheckOne) -> list
 
     global _WORK
     size = -(-len(selected) // jobs)
-    bounds = [(start, min(start + size, len(selected)))
-              for start in range(0, len(selected), size)]
+    bounds = [(start, min(start + size, len(selected))) for start in range(0, len(selected), size)]
     _WORK = (selected, one)
     try:
         context = multiprocessing.get_context("fork")
@@ -70,5 +69,8 @@ def _check_slice(bounds: tuple[int, int]) -> list[tuple[Any, ...]]:
     assert _WORK is not None
     selected, one = _WORK
     start, end = bounds
-    return [(c.link, c.name, c.status, c.code, c.detail)
-            for index, record in selected[start:end] for c in one(index, record)]
+    return [
+        (c.link, c.name, c.status, c.code, c.detail)
+        for index, record in selected[start:end]
+        for c in one(index, record)
+    ]

@@ -24,8 +24,13 @@ class LinkCheck:
     detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"link": self.link, "name": self.name, "status": self.status,
-                "code": self.code, "detail": self.detail}
+        return {
+            "link": self.link,
+            "name": self.name,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -52,10 +57,15 @@ class VerifyReport:
         counts: dict[str, int] = {}
         for check in self.checks:
             counts[check.status] = counts.get(check.status, 0) + 1
-        return {"ok": self.ok, "code": self.code, "versions": self.versions, "counts": counts,
-                "trust": self.trust,
-                "failures": [c.to_json() for c in self.failures],
-                "missing": [c.to_json() for c in self.checks if c.status == MISSING]}
+        return {
+            "ok": self.ok,
+            "code": self.code,
+            "versions": self.versions,
+            "counts": counts,
+            "trust": self.trust,
+            "failures": [c.to_json() for c in self.failures],
+            "missing": [c.to_json() for c in self.checks if c.status == MISSING],
+        }
 
 
 @dataclass

@@ -77,6 +77,9 @@ def without_excluded(commits: list[Commit], patterns: Sequence[str]) -> list[Com
 
 def describe(rule: BumpRule, index: int) -> str:
     """``release.bumpRules[0] (type refactor)``, for the plan's reasons."""
-    what = ", ".join(f"{k} {v}" for k, v in (("type", rule.type), ("scope", rule.scope),
-                                                ("pattern", rule.pattern)) if v is not None)
+    what = ", ".join(
+        f"{k} {v}"
+        for k, v in (("type", rule.type), ("scope", rule.scope), ("pattern", rule.pattern))
+        if v is not None
+    )
     return f"release.bumpRules[{index}] ({what})"

@@ -22,9 +22,12 @@ _FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%ct%x1f%B"
 
 _HEADER = re.compile(
     r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]+"
-    r"(?P<desc>\S.*)$")
-_FOOTER = re.compile(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ \t]|[ \t]#)"
-                     r"(?P<value>.*)$")
+    r"(?P<desc>\S.*)$"
+)
+_FOOTER = re.compile(
+    r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ \t]|[ \t]#)"
+    r"(?P<value>.*)$"
+)
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(?P<value>.*)$")
 _REVERT_SUBJECT = re.compile(r'^Revert "(?P<header>.*)"$')
 _REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,64})")
@@ -62,15 +65,24 @@ class Commit:
         return len(self.parents) > 1
 
 
-def parse_message(sha: str, parents: tuple[str, ...], author: str, email: str, time: int,
-                  message: str) -> Commit:
+def parse_message(
+    sha: str, parents: tuple[str, ...], author: str, email: str, time: int, message: str
+) -> Commit:
     """Parse one raw commit message (subject, blank line, body, footers)."""
     message = message.strip("\n")
     subject, _, body = message.partition("\n")
     subject = subject.strip()
     body = body.strip("\n")
-    commit = Commit(sha=sha, parents=parents, author=author, email=email, time=time,
-                    subject=subject, body=body, description=subject)
+    commit = Commit(
+        sha=sha,
+        parents=parents,
+        author=author,
+        email=email,
+        time=time,
+        subject=subject,
+        body=body,
+        description=subject,
+    )
     if len(parents) > 1 and (_MERGE_SUBJECT.match(subject) or not _HEADER.match(subject)):
         return commit  # a merge: its own message is not a change; its parents are
     revert = _REVERT_SUBJECT.match(subject)
@@ -136,8 +148,7 @@ def parse_log(data: bytes) -> list[Commit]:
         if len(fields) != 6:
             continue
         sha, parents, author, email, when, message = fields
-        append(parse_message(sha, tuple(parents.split()), author, email, int(when or 0),
-                             message))
+        append(parse_message(sha, tuple(parents.split()), author, email, int(when or 0), message))
     return out
 
 
@@ -147,8 +158,14 @@ class PendingWalk:
 
     def __init__(self, git: Git, rev_range: str | None):
         self.git = git
-        self.args = ["log", "-z", f"--format={_FORMAT}", "--no-color", "--no-show-signature",
-                     rev_range or "HEAD"]
+        self.args = [
+            "log",
+            "-z",
+            f"--format={_FORMAT}",
+            "--no-color",
+            "--no-show-signature",
+            rev_range or "HEAD",
+        ]
         self.empty = git.head() is None
         self._run = None if self.empty else git.background(self.args)
 
@@ -193,8 +210,9 @@ def changes(commits: list[Commit]) -> list[Commit]:
     return [c for c in commits if not c.is_merge and c.sha not in cancelled]
 
 
-def _find(by_short: dict[str, list[Commit]], by_header: dict[str, Commit],
-          ref: str) -> Commit | None:
+def _find(
+    by_short: dict[str, list[Commit]], by_header: dict[str, Commit], ref: str
+) -> Commit | None:
     """The commit a revert names, by (abbreviated) sha or by header."""
     if re.fullmatch(r"[0-9a-f]{7,64}", ref):
         for commit in by_short.get(ref[:7], ()):

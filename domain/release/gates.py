@@ -54,8 +54,12 @@ class Outcome:
     duration: float | None = None
 
     def event(self) -> GateResult:
-        return GateResult(name=self.name, status="passed" if self.passed else "failed",
-                          detail=self.detail, duration=self.duration)
+        return GateResult(
+            name=self.name,
+            status="passed" if self.passed else "failed",
+            detail=self.detail,
+            duration=self.duration,
+        )
 
 
 @dataclass(frozen=True)
@@ -87,16 +91,24 @@ def worktree_clean(facts: RepoFacts) -> Outcome:
     if not dirty:
         return Outcome(CLEAN_WORKTREE, True, "no uncommitted changes")
     shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-    return Outcome(CLEAN_WORKTREE, False, f"uncommitted changes: {shown}",
-                   hint="commit or stash them first: a release commit must contain only "
-                   "the version bump and the changelog")
+    return Outcome(
+        CLEAN_WORKTREE,
+        False,
+        f"uncommitted changes: {shown}",
+        hint="commit or stash them first: a release commit must contain only "
+        "the version bump and the changelog",
+    )
 
 
 def on_release_branch(facts: RepoFacts) -> Outcome:
     branch = facts.git.current_branch()
     if branch is None:
-        return Outcome(RELEASE_BRANCH, False, "HEAD is detached",
-                       hint="check out the release branch, e.g. `git switch main`")
+        return Outcome(
+            RELEASE_BRANCH,
+            False,
+            "HEAD is detached",
+            hint="check out the release branch, e.g. `git switch main`",
+        )
     wanted = facts.config.branch
     if wanted is not None:
         ok = branch == wanted
@@ -106,16 +118,24 @@ def on_release_branch(facts: RepoFacts) -> Outcome:
         expected = " or ".join(DEFAULT_BRANCHES)
     if ok:
         return Outcome(RELEASE_BRANCH, True, f"on {branch}")
-    return Outcome(RELEASE_BRANCH, False, f"on branch {branch!r}, releases are cut from "
-                   f"{expected}", hint=f"switch to {expected}, or set release.branch in the config")
+    return Outcome(
+        RELEASE_BRANCH,
+        False,
+        f"on branch {branch!r}, releases are cut from {expected}",
+        hint=f"switch to {expected}, or set release.branch in the config",
+    )
 
 
 def tag_absent_locally(facts: RepoFacts) -> Outcome:
     if facts.git.tag_exists(facts.tag):
-        return Outcome(TAG_IS_NEW, False, f"tag {facts.tag} already exists locally",
-                       code=ExitCode.TAG_EXISTS,
-                       hint="choose another version, or delete the tag if it was a mistake "
-                       f"(`git tag -d {facts.tag}`)")
+        return Outcome(
+            TAG_IS_NEW,
+            False,
+            f"tag {facts.tag} already exists locally",
+            code=ExitCode.TAG_EXISTS,
+            hint="choose another version, or delete the tag if it was a mistake "
+            f"(`git tag -d {facts.tag}`)",
+        )
     return Outcome(TAG_IS_NEW, True, f"{facts.tag} does not exist locally")
 
 
@@ -124,29 +144,50 @@ def remote_ready(facts: RepoFacts) -> Outcome:
     remote = facts.config.push.remote
     name = REMOTE_IN_SYNC
     if facts.git.remote_url(remote) is None:
-        return Outcome(name, False, f"no remote named {remote!r}",
-                       hint="add it (`git remote add`), set release.push.remote, or pass "
-                       "--no-push")
+        return Outcome(
+            name,
+            False,
+            f"no remote named {remote!r}",
+            hint="add it (`git remote add`), set release.push.remote, or pass --no-push",
+        )
     branch = facts.git.current_branch() or ""
     refs = facts.git.ls_remote(remote, f"refs/heads/{branch}", f"refs/tags/{facts.tag}")
     if refs is None:
-        return Outcome(name, False, f"remote {remote!r} is unreachable",
-                       hint="check the network and credentials, or pass --no-push")
+        return Outcome(
+            name,
+            False,
+            f"remote {remote!r} is unreachable",
+            hint="check the network and credentials, or pass --no-push",
+        )
     if f"refs/tags/{facts.tag}" in refs:
-        return Outcome(name, False, f"tag {facts.tag} already exists on {remote}",
-                       code=ExitCode.TAG_EXISTS, hint="choose another version")
+        return Outcome(
+            name,
+            False,
+            f"tag {facts.tag} already exists on {remote}",
+            code=ExitCode.TAG_EXISTS,
+            hint="choose another version",
+        )
     remote_sha = refs.get(f"refs/heads/{branch}")
     if remote_sha and not (facts.git.has_object(remote_sha) and facts.git.is_ancestor(remote_sha)):
-        return Outcome(name, False, f"{branch} is behind {remote}/{branch}",
-                       hint=f"`git pull {remote} {branch}` first")
-    detail = f"{remote} reachable, {branch} up to date" if remote_sha else \
-        f"{remote} reachable, {branch} not yet on the remote"
+        return Outcome(
+            name,
+            False,
+            f"{branch} is behind {remote}/{branch}",
+            hint=f"`git pull {remote} {branch}` first",
+        )
+    detail = (
+        f"{remote} reachable, {branch} up to date"
+        if remote_sha
+        else f"{remote} reachable, {branch} not yet on the remote"
+    )
     return Outcome(name, True, detail)
 
 
 def repository_gates(facts: RepoFacts) -> list[Callable[[RepoFacts], Outcome]]:
     gates: list[Callable[[RepoFacts], Outcome]] = [
-        worktree_clean, on_release_branch, tag_absent_locally,
+        worktree_clean,
+        on_release_branch,
+        tag_absent_locally,
     ]
     if facts.push:
         gates.append(remote_ready)
@@ -170,8 +211,9 @@ def command_line(gate: CommandGate) -> str:
     return gate.run if isinstance(gate.run, str) else shlex.join(gate.run)
 
 
-def run_command_gate(gate: CommandGate, repo: Path, version: str,
-                     cancel: threading.Event | None = None) -> Iterator[LogLine | Outcome]:
+def run_command_gate(
+    gate: CommandGate, repo: Path, version: str, cancel: threading.Event | None = None
+) -> Iterator[LogLine | Outcome]:
     """Run one configured gate, yielding its output lines as they come and
     then its :class:`Outcome`. ``SHIPLINE_VERSION`` names the release."""
     lines: list[LogLine] = []
@@ -189,11 +231,19 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
     def work() -> None:
         try:
             if isinstance(gate.run, str):
-                result["done"] = runner.stream(gate.run, on_line, cwd=cwd, env=env, shell=True,
-                                               timeout=gate.timeout_seconds, cancel=stop)
+                result["done"] = runner.stream(
+                    gate.run,
+                    on_line,
+                    cwd=cwd,
+                    env=env,
+                    shell=True,
+                    timeout=gate.timeout_seconds,
+                    cancel=stop,
+                )
             else:
-                result["done"] = runner.stream(gate.run, on_line, cwd=cwd, env=env,
-                                               timeout=gate.timeout_seconds, cancel=stop)
+                result["done"] = runner.stream(
+                    gate.run, on_line, cwd=cwd, env=env, timeout=gate.timeout_seconds, cancel=stop
+                )
         except BaseException as exc:  # handed to the caller's thread below
             result["error"] = exc
         with cond:
@@ -222,13 +272,18 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
     took = time.monotonic() - start
     error = result.get("error")
     if isinstance(error, runner.ToolTimeout):
-        yield Outcome(gate.name, False, f"timed out after {gate.timeout_seconds:g} s",
-                      hint=f"make `{command_line(gate)}` faster or raise timeoutSeconds",
-                      duration=took)
+        yield Outcome(
+            gate.name,
+            False,
+            f"timed out after {gate.timeout_seconds:g} s",
+            hint=f"make `{command_line(gate)}` faster or raise timeoutSeconds",
+            duration=took,
+        )
         return
     if isinstance(error, runner.ToolNotFound):
-        yield Outcome(gate.name, False, str(error), hint="install it or fix the gate's `run`",
-                      duration=took)
+        yield Outcome(
+            gate.name, False, str(error), hint="install it or fix the gate's `run`", duration=took
+        )
         return
     if isinstance(error, BaseException):
         raise error
@@ -238,6 +293,10 @@ def run_command_gate(gate: CommandGate, repo: Path, version: str,
         yield Outcome(gate.name, True, "passed", duration=took)
     else:
         tail = done.stdout.strip().splitlines()[-1:] or [""]
-        yield Outcome(gate.name, False, f"exited {done.returncode}: {tail[0][:200]}".rstrip(": "),
-                      hint=f"fix what `{command_line(gate)}` reports, then ship again",
-                      duration=took)
+        yield Outcome(
+            gate.name,
+            False,
+            f"exited {done.returncode}: {tail[0][:200]}".rstrip(": "),
+            hint=f"fix what `{command_line(gate)}` reports, then ship again",
+            duration=took,
+        )

@@ -27,12 +27,25 @@ def tag_command(tag: str, message: str, *, sign: bool, key: str | None = None) -
 
 def push_command(remote: str, branch: str | None, *tags: str) -> list[str]:
     """Push the release branch and its tags together, or nothing (``--atomic``)."""
-    return ["push", "--atomic", remote, f"refs/heads/{branch}" if branch else "HEAD",
-            *(f"refs/tags/{tag}" for tag in tags)]
+    return [
+        "push",
+        "--atomic",
+        remote,
+        f"refs/heads/{branch}" if branch else "HEAD",
+        *(f"refs/tags/{tag}" for tag in tags),
+    ]
 
 
-def release_commands(*, paths: Sequence[str], commit_message: str, tag: str, tag_message: str,
-                     sign: bool, remote: str | None, branch: str | None) -> list[list[str]]:
+def release_commands(
+    *,
+    paths: Sequence[str],
+    commit_message: str,
+    tag: str,
+    tag_message: str,
+    sign: bool,
+    remote: str | None,
+    branch: str | None,
+) -> list[list[str]]:
     """Every git command of a release in order (no push when ``remote`` is None)."""
     cmds = commit_commands(paths, commit_message)
     cmds.append(tag_command(tag, tag_message, sign=sign))

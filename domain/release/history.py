@@ -17,11 +17,15 @@ from shipline.domain.errors import GateFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release.versioning import sort_tags, tag_targets
 
-FIX_SHALLOW = ("`git fetch --unshallow --tags` (in CI: `fetch-depth: 0` on "
-               "actions/checkout, `GIT_DEPTH: 0` on GitLab), or set release.history.deepen: "
-               "true to let shipline fetch it")
-FIX_TAGS = ("`git fetch --tags` (in CI: `fetch-depth: 0` and `fetch-tags: true` on "
-            "actions/checkout), or set release.history.deepen: true to let shipline fetch them")
+FIX_SHALLOW = (
+    "`git fetch --unshallow --tags` (in CI: `fetch-depth: 0` on "
+    "actions/checkout, `GIT_DEPTH: 0` on GitLab), or set release.history.deepen: "
+    "true to let shipline fetch it"
+)
+FIX_TAGS = (
+    "`git fetch --tags` (in CI: `fetch-depth: 0` and `fetch-tags: true` on "
+    "actions/checkout), or set release.history.deepen: true to let shipline fetch them"
+)
 
 
 def _remote(git: Git, cfg: ReleaseConfig) -> str | None:
@@ -47,7 +51,8 @@ def ensure_complete_history(git: Git, cfg: ReleaseConfig) -> str | None:
             "this clone is shallow: commits before its fetch depth are missing, so the bump "
             "and the changelog would be computed from part of the history"
             + (f" (fetching from {remote} failed)" if deepen else ""),
-            hint=FIX_SHALLOW)
+            hint=FIX_SHALLOW,
+        )
     if remote is None or sort_tags(list(tag_targets(git, cfg.tag_prefix)), cfg.tag_prefix):
         return None
     # no release tag here: a first release, or a clone that did not fetch tags
@@ -59,12 +64,16 @@ def ensure_complete_history(git: Git, cfg: ReleaseConfig) -> str | None:
     raise GateFailed(
         f"this clone has no release tags but {remote} has {len(found)} (latest "
         f"{found[-1][0]}): the release would be taken as the first one",
-        hint=FIX_TAGS)
+        hint=FIX_TAGS,
+    )
 
 
 def _remote_tags(git: Git, remote: str) -> list[str]:
     done = git.run(["ls-remote", "--tags", "--refs", remote], check=False, timeout=30)
     if not done.ok:
         return []  # unreachable: nothing to compare with
-    return [line.partition("\t")[2].removeprefix("refs/tags/")
-            for line in done.stdout.splitlines() if "\t" in line]
+    return [
+        line.partition("\t")[2].removeprefix("refs/tags/")
+        for line in done.stdout.splitlines()
+        if "\t" in line
+    ]

@@ -166,24 +166,28 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     last_stable_tag, last_stable = stable[-1] if stable else (None, None)
     files = cfg.version_files
     first_release = last_version is None
-    evidence = release_evidence(git, last_tag, last_version, (cfg.changelog.path,)) \
-        if last_tag and last_version else []
+    evidence = (
+        release_evidence(git, last_tag, last_version, (cfg.changelog.path,))
+        if last_tag and last_version
+        else []
+    )
     if loaded.path is None and last_version is not None:
         files = files + bumpfiles.evidence_entries(git.root, evidence, last_version, files)
 
     # A stable release lists everything since the last stable one (so an
     # rc series rolls up); a prerelease lists what is new since the last tag.
-    since_stable = commits.walk(git, f"{last_stable_tag}..HEAD" if last_stable_tag else None) \
-        if head else []
+    since_stable = (
+        commits.walk(git, f"{last_stable_tag}..HEAD" if last_stable_tag else None) if head else []
+    )
     since_stable = without_excluded(since_stable, cfg.exclude_commits)
     base_version = last_stable
     manifest = truth.manifest_version(truth.read_manifest(git.root, files) if head else {})
     if first_release and manifest is not None:
         base_version = manifest.version
     ahead = truth.manifest_ahead(git, cfg.tag_prefix, manifest, last_version)
-    decision = versioning.infer_bump(since_stable,
-                                     base_version or versioning.parse_version("0.0.0"),
-                                     cfg.bump_rules)
+    decision = versioning.infer_bump(
+        since_stable, base_version or versioning.parse_version("0.0.0"), cfg.bump_rules
+    )
     bump = options.bump or decision.bump
     reasons = list(decision.reasons)
     if fetched:
@@ -192,9 +196,18 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         reasons.insert(0, f"--bump {options.bump} given")
 
     plan = ReleasePlan(
-        repo=str(git.root), branch=branch, head=head, last_tag=last_tag,
-        last_version=str(last_version) if last_version else None, first_release=first_release,
-        commits=[], bump=bump, reasons=reasons, version=None, tag=None, releasable=False,
+        repo=str(git.root),
+        branch=branch,
+        head=head,
+        last_tag=last_tag,
+        last_version=str(last_version) if last_version else None,
+        first_release=first_release,
+        commits=[],
+        bump=bump,
+        reasons=reasons,
+        version=None,
+        tag=None,
+        releasable=False,
         push=cfg.push.enabled and not options.no_push,
         warnings=truth.warnings(git, cfg.tag_prefix, manifest, last_tag, last_version),
     )
@@ -202,8 +215,13 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         plan.blocker = "the repository has no commits yet"
         return PlannedRelease(plan)
 
-    if ahead is not None and not ahead.tagged and options.version is None and \
-            options.bump is None and not options.pre:
+    if (
+        ahead is not None
+        and not ahead.tagged
+        and options.version is None
+        and options.bump is None
+        and not options.pre
+    ):
         # The manifest already names an unreleased version above the last
         # tag: release that, never a version below it or a tag that exists.
         target = versioning.Target(ahead.version)
@@ -213,17 +231,29 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
             base_version = ahead.version
             plan.reasons.append(ahead.reason)
         target = versioning.next_version(
-            last_stable=base_version, last_tag=last_version, bump=bump, pre=options.pre,
-            explicit=options.version, first_release=first_release,
+            last_stable=base_version,
+            last_tag=last_version,
+            bump=bump,
+            pre=options.pre,
+            explicit=options.version,
+            first_release=first_release,
         )
     prerelease = target.version is not None and bool(target.version.prerelease)
     entry_commits = since_stable
     if prerelease and last_tag and last_tag != last_stable_tag:
-        entry_commits = without_excluded(commits.walk(git, f"{last_tag}..HEAD"),
-                                         cfg.exclude_commits)
+        entry_commits = without_excluded(
+            commits.walk(git, f"{last_tag}..HEAD"), cfg.exclude_commits
+        )
     plan.commits = [
-        CommitView(sha=c.sha, short=c.short, subject=c.subject, type=c.type, scope=c.scope,
-                   breaking=c.breaking, conventional=c.conventional)
+        CommitView(
+            sha=c.sha,
+            short=c.short,
+            subject=c.subject,
+            type=c.type,
+            scope=c.scope,
+            breaking=c.breaking,
+            conventional=c.conventional,
+        )
         for c in entry_commits
     ]
     plan.reasons.extend(r for r in target.reasons if r not in plan.reasons)
@@ -232,9 +262,14 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         plan.blocker = f"no commits since {since}: nothing to release"
         return PlannedRelease(plan, commits=entry_commits)
     if target.version is None:
-        plan.blocker = decision.reasons[0] if "none Conventional" in decision.reasons[0] else (
-            "no release-worthy commits (only chores, docs or tests): pass "
-            "--bump patch or a VERSION to release anyway")
+        plan.blocker = (
+            decision.reasons[0]
+            if "none Conventional" in decision.reasons[0]
+            else (
+                "no release-worthy commits (only chores, docs or tests): pass "
+                "--bump patch or a VERSION to release anyway"
+            )
+        )
         plan.needs_bump = True
         return PlannedRelease(plan, commits=entry_commits)
 
@@ -248,28 +283,47 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
         if b.path in learned and b.why is None:
             b.why = f"the release commit of {last_tag} bumped it"
     if last_version is not None:
-        bumpfiles.refuse_left_behind(git.root, evidence, last_version,
-                                     {b.path: b.new_text for b in bumps})
+        bumpfiles.refuse_left_behind(
+            git.root, evidence, last_version, {b.path: b.new_text for b in bumps}
+        )
     plan.files = [
-        FileView(path=b.path, old_version=b.old_version, why=b.why,
-                 changes=[LineView(line=c.line, before=c.before, after=c.after)
-                          for c in b.changes])
+        FileView(
+            path=b.path,
+            old_version=b.old_version,
+            why=b.why,
+            changes=[LineView(line=c.line, before=c.before, after=c.after) for c in b.changes],
+        )
         for b in bumps
     ]
 
-    planned = PlannedRelease(plan, bumps=bumps, commits=entry_commits, version_files=files,
-                             evidence=evidence,
-                             old_version=str(last_version) if last_version else None)
+    planned = PlannedRelease(
+        plan,
+        bumps=bumps,
+        commits=entry_commits,
+        version_files=files,
+        evidence=evidence,
+        old_version=str(last_version) if last_version else None,
+    )
     if cfg.changelog.enabled and not options.no_changelog:
-        _plan_changelog(git, loaded, options, planned, version, entry_commits,
-                        last_version if prerelease else last_stable)
+        _plan_changelog(
+            git,
+            loaded,
+            options,
+            planned,
+            version,
+            entry_commits,
+            last_version if prerelease else last_stable,
+        )
 
     missing = changelog.migration_problems(entry_commits, plan.changelog_entry)
     plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
     plan.missing_migration_shas = [c.short for c in missing]
 
-    previous = str(manifest.version) if manifest is not None else (
-        str(last_version) if last_version else "0.0.0")
+    previous = (
+        str(manifest.version)
+        if manifest is not None
+        else (str(last_version) if last_version else "0.0.0")
+    )
     message = cfg.commit_message.format(version=version, tag=tag, previous_version=previous)
     plan.commit_message = message
     from shipline.domain.provenance.ledger import ledger_anchor
@@ -279,27 +333,41 @@ def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRe
     paths = [b.path for b in bumps] + ([plan.changelog_path] if plan.changelog_path else [])
     plan.git_commands = _git_commands(loaded, plan, paths)
     if not options.no_artifacts:
-        plan.artifacts = [ArtifactView(type=a.type, name=a.name, registry=a.registry)
-                          for a in cfg.enabled_artifacts]
+        plan.artifacts = [
+            ArtifactView(type=a.type, name=a.name, registry=a.registry)
+            for a in cfg.enabled_artifacts
+        ]
     return planned
 
 
-def _plan_changelog(git: Git, loaded: LoadedConfig, options: PlanOptions,
-                    planned: PlannedRelease, version: str, entry_commits: list[commits.Commit],
-                    previous: object | None) -> None:
+def _plan_changelog(
+    git: Git,
+    loaded: LoadedConfig,
+    options: PlanOptions,
+    planned: PlannedRelease,
+    version: str,
+    entry_commits: list[commits.Commit],
+    previous: object | None,
+) -> None:
     cfg = loaded.release
     rel = changelog_path(git, loaded)
     path = git.root / rel
     try:
         original = path.read_bytes() if path.exists() else None
         proposal = changelog.propose(
-            original, rel, version=version, date=release_date(),
-            previous=str(previous) if previous is not None else None, commits=entry_commits,
+            original,
+            rel,
+            version=version,
+            date=release_date(),
+            previous=str(previous) if previous is not None else None,
+            commits=entry_commits,
             exclude=changelog.release_commit_pattern(cfg.commit_message),
-            explicit=visible(options.changelog_entry) if options.changelog_entry else None)
+            explicit=visible(options.changelog_entry) if options.changelog_entry else None,
+        )
     except (OSError, UnicodeDecodeError) as exc:
-        raise ChangelogFailed(f"{rel}: cannot read: {exc}",
-                              hint="make the changelog a readable text file") from None
+        raise ChangelogFailed(
+            f"{rel}: cannot read: {exc}", hint="make the changelog a readable text file"
+        ) from None
     planned.changelog_original = original
     planned.changelog_text = proposal.data
     planned.plan.changelog_path = rel
@@ -330,15 +398,20 @@ def _gate_views(loaded: LoadedConfig, plan: ReleasePlan) -> list[GateView]:
         views.append(GateView(name=CHANGELOG_ENTRY, kind="release"))
     if plan.changelog_path or plan.missing_migration:
         views.append(GateView(name=MIGRATION_NOTES, kind="release"))
-    views.extend(GateView(name=g.name, kind="command", command=command_line(g))
-                 for g in loaded.release.gates)
+    views.extend(
+        GateView(name=g.name, kind="command", command=command_line(g)) for g in loaded.release.gates
+    )
     return views
 
 
 def _git_commands(loaded: LoadedConfig, plan: ReleasePlan, paths: list[str]) -> list[list[str]]:
     assert plan.tag and plan.commit_message and plan.tag_message
     return release_commands(
-        paths=paths, commit_message=plan.commit_message, tag=plan.tag,
-        tag_message=plan.tag_message, sign=loaded.release.tag.sign,
-        remote=loaded.release.push.remote if plan.push else None, branch=plan.branch)
-
+        paths=paths,
+        commit_message=plan.commit_message,
+        tag=plan.tag,
+        tag_message=plan.tag_message,
+        sign=loaded.release.tag.sign,
+        remote=loaded.release.push.remote if plan.push else None,
+        branch=plan.branch,
+    )

@@ -65,28 +65,42 @@ def manifest_version(found: dict[str, str]) -> ManifestVersion | None:
     return None
 
 
-def manifest_ahead(git: Git, prefix: str, manifest: ManifestVersion | None,
-                   last: Version | None) -> Ahead | None:
+def manifest_ahead(
+    git: Git, prefix: str, manifest: ManifestVersion | None, last: Version | None
+) -> Ahead | None:
     if manifest is None or last is None or manifest.version <= last:
         return None
     tag = f"{prefix}{manifest.version}"
     if git.tag_exists(tag):
-        return Ahead(manifest.version, True,
-                     f"{manifest.path} says {manifest.version}, which tag {tag} already "
-                     "names off this branch: the next version is counted from it")
-    return Ahead(manifest.version, False,
-                 f"{manifest.path} already says {manifest.version}, above the last tag "
-                 f"{prefix}{last}, and no tag {tag} exists: releasing {manifest.version} as "
-                 "the manifest says (pass --bump or a version to choose another)")
+        return Ahead(
+            manifest.version,
+            True,
+            f"{manifest.path} says {manifest.version}, which tag {tag} already "
+            "names off this branch: the next version is counted from it",
+        )
+    return Ahead(
+        manifest.version,
+        False,
+        f"{manifest.path} already says {manifest.version}, above the last tag "
+        f"{prefix}{last}, and no tag {tag} exists: releasing {manifest.version} as "
+        "the manifest says (pass --bump or a version to choose another)",
+    )
 
 
-def warnings(git: Git, prefix: str, manifest: ManifestVersion | None, last_tag: str | None,
-             last: Version | None) -> list[str]:
+def warnings(
+    git: Git,
+    prefix: str,
+    manifest: ManifestVersion | None,
+    last_tag: str | None,
+    last: Version | None,
+) -> list[str]:
     out: list[str] = []
     if manifest is not None and last is not None and manifest.version != last:
         side = "ahead of" if manifest.version > last else "behind"
-        out.append(f"{manifest.path} says {manifest.version}, {side} the last tag on this "
-                   f"branch {last_tag}")
+        out.append(
+            f"{manifest.path} says {manifest.version}, {side} the last tag on this "
+            f"branch {last_tag}"
+        )
     out.extend(off_branch_tags(git, prefix, last))
     return out
 
@@ -97,8 +111,11 @@ def off_branch_tags(git: Git, prefix: str, last: Version | None) -> list[str]:
     if git.head() is None:
         return []
     targets = versioning.tag_targets(git, prefix)
-    newer = [(name, v) for name, v in versioning.sort_tags(list(targets), prefix)
-             if last is None or v > last]
+    newer = [
+        (name, v)
+        for name, v in versioning.sort_tags(list(targets), prefix)
+        if last is None or v > last
+    ]
     out: list[str] = []
     for name, _ in reversed(newer):
         sha = targets[name][0]
@@ -107,8 +124,10 @@ def off_branch_tags(git: Git, prefix: str, last: Version | None) -> list[str]:
         if len(out) == _MAX_OFF_BRANCH:
             out.append("more tags off this branch are not listed")
             break
-        out.append(f"tag {name} is not on this branch (it tags {sha[:7]}, which HEAD does not "
-                   "contain): not counted as the last release")
+        out.append(
+            f"tag {name} is not on this branch (it tags {sha[:7]}, which HEAD does not "
+            "contain): not counted as the last release"
+        )
     return out
 
 

@@ -31,12 +31,24 @@ _PEP440 = re.compile(
     r"^(?P<core>\d+\.\d+\.\d+)"
     r"(?:[-_.]?(?P<pre>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<pre_n>\d+)?)?"
     r"(?P<dev>[-_.]?dev[-_.]?(?P<dev_n>\d+)?)?"
-    r"(?:\+(?P<local>[0-9A-Za-z.]+))?$", re.IGNORECASE)
-_TO_SEMVER_LABEL = {"a": "alpha", "alpha": "alpha", "b": "beta", "beta": "beta",
-                    "rc": "rc", "c": "rc", "pre": "rc", "preview": "rc"}
+    r"(?:\+(?P<local>[0-9A-Za-z.]+))?$",
+    re.IGNORECASE,
+)
+_TO_SEMVER_LABEL = {
+    "a": "alpha",
+    "alpha": "alpha",
+    "b": "beta",
+    "beta": "beta",
+    "rc": "rc",
+    "c": "rc",
+    "pre": "rc",
+    "preview": "rc",
+}
 _TO_PEP_LABEL = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "rc": "rc", "c": "rc"}
-_PYTHON_NAMES = re.compile(r"^(pyproject\.toml|uv\.lock|setup\.cfg|setup\.py|PKG-INFO|"
-                           r"requirements.*\.(txt|in)|constraints.*\.txt|.*\.pyi?)$")
+_PYTHON_NAMES = re.compile(
+    r"^(pyproject\.toml|uv\.lock|setup\.cfg|setup\.py|PKG-INFO|"
+    r"requirements.*\.(txt|in)|constraints.*\.txt|.*\.pyi?)$"
+)
 
 
 def pep440_to_semver(text: str) -> semver.Version | None:
@@ -51,8 +63,11 @@ def pep440_to_semver(text: str) -> semver.Version | None:
     if match["dev"]:
         parts += ["dev", str(int(match["dev_n"] or 0))]
     try:
-        return semver.Version.parse(match["core"] + (f"-{'.'.join(parts)}" if parts else "")
-                                    + (f"+{match['local']}" if match["local"] else ""))
+        return semver.Version.parse(
+            match["core"]
+            + (f"-{'.'.join(parts)}" if parts else "")
+            + (f"+{match['local']}" if match["local"] else "")
+        )
     except ValueError:
         return None
 
@@ -98,7 +113,8 @@ def scheme_for(path: str, pattern: str | None = None) -> str:
         return PEP440
     where = PurePosixPath(path)
     python = _PYTHON_NAMES.match(where.name) or (
-        where.suffix in (".txt", ".in") and any(p.startswith("requirements") for p in where.parts))
+        where.suffix in (".txt", ".in") and any(p.startswith("requirements") for p in where.parts)
+    )
     return PEP440 if python else SEMVER
 
 
@@ -109,7 +125,8 @@ def render(version: semver.Version, scheme: str, where: str = "") -> str:
         if spelled is None:
             raise InvalidVersion(
                 f"{version} has no PEP 440 spelling" + (f" (needed by {where})" if where else ""),
-                hint="use a prerelease label Python understands: --pre rc, beta, alpha or dev")
+                hint="use a prerelease label Python understands: --pre rc, beta, alpha or dev",
+            )
         return spelled
     return str(version)
 

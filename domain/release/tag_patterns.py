@@ -19,11 +19,17 @@ from shipline.domain.release.versioning import Version, try_parse
 
 __all__ = ["check_tag_pattern"]
 
-CANDIDATES = ("{name}@{version}", "{name}@v{version}", "{short}-v{version}", "{short}/v{version}",
-              "{name}-v{version}", "{name}/v{version}", "{short}@{version}",
-              "{short}-{version}")
+CANDIDATES = (
+    "{name}@{version}",
+    "{name}@v{version}",
+    "{short}-v{version}",
+    "{short}/v{version}",
+    "{name}-v{version}",
+    "{name}/v{version}",
+    "{short}@{version}",
+    "{short}-{version}",
+)
 """Patterns recognised in existing tags, most specific first."""
-
 
 
 def short_name(name: str) -> str:
@@ -32,12 +38,16 @@ def short_name(name: str) -> str:
 
 
 def render(pattern: str, name: str, version: str) -> str:
-    return (pattern.replace("{name}", name).replace("{short}", short_name(name))
-            .replace("{version}", version))
+    return (
+        pattern.replace("{name}", name)
+        .replace("{short}", short_name(name))
+        .replace("{version}", version)
+    )
 
 
-def index_tags(pattern: str, names: Iterable[str],
-               tags: Iterable[str]) -> dict[str, list[tuple[str, Version]]]:
+def index_tags(
+    pattern: str, names: Iterable[str], tags: Iterable[str]
+) -> dict[str, list[tuple[str, Version]]]:
     """``{package: [(tag, version), …]}``, oldest version first, for the tags
     that ``pattern`` gives these packages. Each tag is looked up by its
     prefixes in one table of the packages' tag heads, so the cost is tags

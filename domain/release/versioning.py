@@ -60,9 +60,11 @@ def tag_targets(git: Git, prefix: str) -> dict[str, tuple[str, int]]:
     (one ``for-each-ref``; annotated tags are peeled to their commit)."""
     if git.head() is None:
         return {}
-    refs = git.out("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00"
-                   "%(*objectname)%00%(creatordate:unix)",
-                   f"refs/tags/{prefix}*" if prefix else "refs/tags/")  # "*" stops at a "/"
+    refs = git.out(
+        "for-each-ref",
+        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)",
+        f"refs/tags/{prefix}*" if prefix else "refs/tags/",
+    )  # "*" stops at a "/"
     out: dict[str, tuple[str, int]] = {}
     for line in refs.splitlines():
         name, obj, peeled, when = line.split("\0")
@@ -102,7 +104,7 @@ def _sorted_tags(names: tuple[str, ...], prefix: str) -> tuple[tuple[str, Versio
     for name in names:
         if not name.startswith(prefix):
             continue
-        version = try_parse(name[len(prefix):])
+        version = try_parse(name[len(prefix) :])
         if version is not None:
             found.append((name, version))
     found.sort(key=lambda tv: tv[1])
@@ -115,8 +117,9 @@ class BumpDecision:
     reasons: list[str] = field(default_factory=list)
 
 
-def infer_bump(commits: list[Commit], base: Version,
-               rules: Sequence[BumpRule] = ()) -> BumpDecision:
+def infer_bump(
+    commits: list[Commit], base: Version, rules: Sequence[BumpRule] = ()
+) -> BumpDecision:
     """The bump the commits ask for under the repository's ``rules`` and
     the built-in ones (:mod:`shipline.domain.release.bump_rules`), and
     why, in words a reviewer can check."""
@@ -133,8 +136,13 @@ def infer_bump(commits: list[Commit], base: Version,
             continue
         what = _why(found, rules, bump)
         if bump == "major" and initial:
-            return BumpDecision("minor", [f"{what} → minor: 0.x treats breaking changes as "
-                                          "minor (use --bump major for 1.0.0)"])
+            return BumpDecision(
+                "minor",
+                [
+                    f"{what} → minor: 0.x treats breaking changes as "
+                    "minor (use --bump major for 1.0.0)"
+                ],
+            )
         return BumpDecision(bump, [f"{what} → {bump}"])
     if considered and not any(c.conventional for c in considered):
         return BumpDecision(None, [none_conventional(len(considered))])
@@ -143,8 +151,7 @@ def infer_bump(commits: list[Commit], base: Version,
 
 def none_conventional(count: int) -> str:
     """The answer for a history that never used Conventional Commits."""
-    return (f"{count} commit{'' if count == 1 else 's'}, none Conventional; "
-            "pass --bump or a version")
+    return f"{count} commit{'' if count == 1 else 's'}, none Conventional; pass --bump or a version"
 
 
 _NOUN = {"major": "breaking change", "minor": "feature", "patch": "fix"}
@@ -157,8 +164,10 @@ def _why(found: list[tuple[Commit, int | None]], rules: Sequence[BumpRule], bump
     items = [c for c, _ in found]
     if rule is None:
         return f"{_count(items, _NOUN[bump])} (e.g. {first.short} {first.subject})"
-    return (f"{_count(items, 'commit')} matching {describe(rules[rule], rule)} "
-            f"(e.g. {first.short} {first.subject})")
+    return (
+        f"{_count(items, 'commit')} matching {describe(rules[rule], rule)} "
+        f"(e.g. {first.short} {first.subject})"
+    )
 
 
 def _count(items: list[Commit], noun: str) -> str:
@@ -171,20 +180,31 @@ class Target:
     reasons: list[str] = field(default_factory=list)
 
 
-def next_version(*, last_stable: Version | None, last_tag: Version | None, bump: str | None,
-                 pre: str | None, explicit: str | None, first_release: bool) -> Target:
+def next_version(
+    *,
+    last_stable: Version | None,
+    last_tag: Version | None,
+    bump: str | None,
+    pre: str | None,
+    explicit: str | None,
+    first_release: bool,
+) -> Target:
     """The version to release. ``last_stable`` is the last stable release (or
     the manifest's version for a first release), ``last_tag`` the newest
     release tag of any kind."""
     if pre is not None and not _PRE_LABEL.match(pre):
-        raise InvalidVersion(f"--pre '{pre}' is not a valid prerelease label",
-                             hint="use letters, digits and hyphens, e.g. rc, beta, alpha")
+        raise InvalidVersion(
+            f"--pre '{pre}' is not a valid prerelease label",
+            hint="use letters, digits and hyphens, e.g. rc, beta, alpha",
+        )
     newest = max((v for v in (last_stable, last_tag) if v is not None), default=None)
     if explicit is not None:
         version = parse_version(explicit)
         if newest is not None and not first_release and version <= newest:
-            raise InvalidVersion(f"{version} is not greater than the last release {newest}",
-                                 hint=f"choose a version above {newest}")
+            raise InvalidVersion(
+                f"{version} is not greater than the last release {newest}",
+                hint=f"choose a version above {newest}",
+            )
         return Target(version, [f"version {version} given"])
     base = last_stable or Version(0, 0, 0)
     if bump is None:
@@ -192,12 +212,13 @@ def next_version(*, last_stable: Version | None, last_tag: Version | None, bump:
     if bump == "prerelease":
         label = pre or (_label(last_tag) if last_tag and last_tag.prerelease else "rc")
         if last_tag is not None and last_tag.prerelease:
-            return Target(_next_pre(last_tag.finalize_version(), last_tag, label),
-                          [f"continues the {last_tag.finalize_version()} prerelease series"])
+            return Target(
+                _next_pre(last_tag.finalize_version(), last_tag, label),
+                [f"continues the {last_tag.finalize_version()} prerelease series"],
+            )
         core = base.bump_patch()
         return Target(core.replace(prerelease=f"{label}.1"), [f"first {label} of {core}"])
-    core = {"major": base.bump_major, "minor": base.bump_minor,
-            "patch": base.bump_patch}[bump]()
+    core = {"major": base.bump_major, "minor": base.bump_minor, "patch": base.bump_patch}[bump]()
     reasons: list[str] = []
     series = last_tag if last_tag is not None and last_tag.prerelease else None
     if series is not None and series.finalize_version() > core:
@@ -224,15 +245,17 @@ def _next_pre(core: Version, series: Version | None, label: str) -> Version:
     return core.replace(prerelease=f"{label}.1")
 
 
-
 def tag_name(git: Git, prefix: str, version: Version) -> str:
     """``prefix`` + the version, a prerelease spelled like the project's
     newest prerelease tag: a project that tagged ``v1.0.0b1`` gets
     ``v1.0.0b2``, not ``v1.0.0-beta.2``."""
     if version.prerelease:
-        pres = [(name, v) for name, v in sort_tags(list(tag_targets(git, prefix)), prefix)
-                if v.prerelease]
-        if pres and Version.is_valid(pres[-1][0][len(prefix):]) is False:
+        pres = [
+            (name, v)
+            for name, v in sort_tags(list(tag_targets(git, prefix)), prefix)
+            if v.prerelease
+        ]
+        if pres and Version.is_valid(pres[-1][0][len(prefix) :]) is False:
             spelled = schemes.semver_to_pep440(version)
             if spelled is not None:
                 return f"{prefix}{spelled}"

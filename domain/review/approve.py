@@ -49,32 +49,46 @@ class ReviewOutcome:
     level_record: dict[str, Any] | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"review": {k: self.record[k] for k in ("hash", "version", "reviewer", "approved",
-                                                       "statement", "checks")},
-                "level": self.evidence.level, "l4": self.level_record is not None,
-                "levelRecord": self.level_record["hash"] if self.level_record else None,
-                "l4Missing": self.evidence.l4_missing}
+        return {
+            "review": {
+                k: self.record[k]
+                for k in ("hash", "version", "reviewer", "approved", "statement", "checks")
+            },
+            "level": self.evidence.level,
+            "l4": self.level_record is not None,
+            "levelRecord": self.level_record["hash"] if self.level_record else None,
+            "l4Missing": self.evidence.l4_missing,
+        }
 
 
 def _gpg_uid(fingerprint: str, env: Mapping[str, str]) -> str:
     from shipline.domain import runner
 
-    done = runner.run(["gpg", "--batch", "--no-tty", "--with-colons", "--list-keys", "--",
-                       fingerprint], env=dict(env), timeout=60)
+    done = runner.run(
+        ["gpg", "--batch", "--no-tty", "--with-colons", "--list-keys", "--", fingerprint],
+        env=dict(env),
+        timeout=60,
+    )
     uids = [line.split(":")[9] for line in done.stdout.splitlines() if line.startswith("uid:")]
     return uids[0] if uids else fingerprint
 
 
-def review_statement(ev: rv.Evidence, *, reviewer: dict[str, Any], approve: bool,
-                     comment: str | None, at: str) -> dict[str, Any]:
+def review_statement(
+    ev: rv.Evidence, *, reviewer: dict[str, Any], approve: bool, comment: str | None, at: str
+) -> dict[str, Any]:
     return {
         "_type": att.STATEMENT_TYPE,
-        "subject": [{"name": ev.attestation["name"],
-                     "digest": {"sha256": ev.attestation["sha256"]}}],
+        "subject": [
+            {"name": ev.attestation["name"], "digest": {"sha256": ev.attestation["sha256"]}}
+        ],
         "predicateType": rv.PREDICATE_TYPE,
         "predicate": {
-            "release": {"version": ev.version, "tag": ev.tag, "commitSha": ev.commit,
-                        "recordHash": ev.release_hash},
+            "release": {
+                "version": ev.version,
+                "tag": ev.tag,
+                "commitSha": ev.commit,
+                "recordHash": ev.release_hash,
+            },
             "reviewer": reviewer,
             "verdict": "approve" if approve else "reject",
             "reviewedAt": at,
@@ -90,15 +104,25 @@ def _refuse_unverified(ev: rv.Evidence) -> None:
         return
     first = failed[0]
     cls = {92: SignatureInvalid, 93: DigestMismatch}.get(first["code"], AttestationInvalid)
-    raise cls(f"refusing to approve {ev.version}: verify fails at the {first['link']} link "
-              f"({first['name']}): {first['detail']}",
-              hint="an approval vouches for evidence that holds; reject it instead "
-                   "(--reject) or restore the evidence")
+    raise cls(
+        f"refusing to approve {ev.version}: verify fails at the {first['link']} link "
+        f"({first['name']}): {first['detail']}",
+        hint="an approval vouches for evidence that holds; reject it instead "
+        "(--reject) or restore the evidence",
+    )
 
 
-def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool,
-                  method: str = "gpg", comment: str | None = None,
-                  env: Mapping[str, str] | None = None, rebuild: bool = True) -> ReviewOutcome:
+def submit_review(
+    git: Git,
+    loaded: LoadedConfig,
+    version: str,
+    *,
+    approve: bool,
+    method: str = "gpg",
+    comment: str | None = None,
+    env: Mapping[str, str] | None = None,
+    rebuild: bool = True,
+) -> ReviewOutcome:
     from shipline.domain.signing import envelope as signing
 
     env = dict(os.environ) if env is None else dict(env)
@@ -107,8 +131,10 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
     if approve:
         _refuse_unverified(ev)
     if ev.attestation["sha256"] is None:
-        raise AttestationInvalid(f"release {ev.version} has no attestation file on disk to "
-                                 "review", hint="restore the state dir's attestations/")
+        raise AttestationInvalid(
+            f"release {ev.version} has no attestation file on disk to review",
+            hint="restore the state dir's attestations/",
+        )
     plan = signing.plan_signing(method, True, None, rv.L3, repo=repo, state_dir=state, env=env)
     if method == "gpg":
         assert plan.key_id is not None
@@ -128,8 +154,16 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
         a = p.absolute()
         return str(a.relative_to(repo)) if a.is_relative_to(repo) else str(a)
 
-    signed = signing.sign(plan, statement, payload, attestation=path, keys_dir=state / "keys",
-                          env=env, relative=relative, signed_at=at)
+    signed = signing.sign(
+        plan,
+        statement,
+        payload,
+        attestation=path,
+        keys_dir=state / "keys",
+        env=env,
+        relative=relative,
+        signed_at=at,
+    )
     created: list[Path] = []
     try:
         for extra, data in {**signed.files, path: _line(signed.envelope)}.items():
@@ -137,17 +171,26 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
                 created.append(extra)
             write_atomic(extra, data)
         signing.verify(signed.envelope, payload, signed.block, rv.resolver(repo))
-        record = {"recordType": "review", "version": ev.version, "releaseHash": ev.release_hash,
-                  "reviewer": uid or signed.block.get("identity") or "unknown",
-                  "approved": approve, "statement": relative(path), "signature": signed.block,
-                  "checks": statement["predicate"]["checks"], "recordedAt": at}
+        record = {
+            "recordType": "review",
+            "version": ev.version,
+            "releaseHash": ev.release_hash,
+            "reviewer": uid or signed.block.get("identity") or "unknown",
+            "approved": approve,
+            "statement": relative(path),
+            "signature": signed.block,
+            "checks": statement["predicate"]["checks"],
+            "recordedAt": at,
+        }
 
         def release_unchanged(book: ldg.Ledger) -> None:
             found = book.find_release(ev.version)
             if found is None or found[1]["hash"] != ev.release_hash:
-                raise DigestMismatch(f"{book.path}: release {ev.version}'s record changed "
-                                     "while it was being reviewed",
-                                     hint="review it again")
+                raise DigestMismatch(
+                    f"{book.path}: release {ev.version}'s record changed "
+                    "while it was being reviewed",
+                    hint="review it again",
+                )
 
         sealed = ldg.append(state, record, check=release_unchanged)
     except BaseException:
@@ -157,25 +200,38 @@ def submit_review(git: Git, loaded: LoadedConfig, version: str, *, approve: bool
     return _conclude(git, loaded, ev, sealed)
 
 
-def _conclude(git: Git, loaded: LoadedConfig, ev: rv.Evidence,
-              sealed: dict[str, Any]) -> ReviewOutcome:
+def _conclude(
+    git: Git, loaded: LoadedConfig, ev: rv.Evidence, sealed: dict[str, Any]
+) -> ReviewOutcome:
     """Re-read the reviews and append the L4 level record when it now holds."""
     book = ldg.load(loaded.state_dir)
     _, release = rv.find_release(book, ev.version)
     authors = set(ev.author_identities)
     ev.reviews = rv.release_reviews(book, release, git.root, authors)
     ev.l4_missing = rv.decide(ev)
-    done = any(r.get("recordType") == "level" and r.get("releaseHash") == ev.release_hash
-               and r.get("slsaLevel") == rv.L4 for r in book.records)
+    done = any(
+        r.get("recordType") == "level"
+        and r.get("releaseHash") == ev.release_hash
+        and r.get("slsaLevel") == rv.L4
+        for r in book.records
+    )
     if ev.l4_missing or done:
         return ReviewOutcome(sealed, ev, None)
     counted, _ = rv.approvals(ev.reviews)
-    level = ldg.append(loaded.state_dir, {
-        "recordType": "level", "version": ev.version, "releaseHash": ev.release_hash,
-        "slsaLevel": rv.L4,
-        "reason": "two-party review: approved by " + ", ".join(v.identity for v in counted)
-                  + "; rebuild reproducible, builder pinned, dependencies attested",
-        "evidence": [v.hash for v in counted], "recordedAt": ldg.now_rfc3339()})
+    level = ldg.append(
+        loaded.state_dir,
+        {
+            "recordType": "level",
+            "version": ev.version,
+            "releaseHash": ev.release_hash,
+            "slsaLevel": rv.L4,
+            "reason": "two-party review: approved by "
+            + ", ".join(v.identity for v in counted)
+            + "; rebuild reproducible, builder pinned, dependencies attested",
+            "evidence": [v.hash for v in counted],
+            "recordedAt": ldg.now_rfc3339(),
+        },
+    )
     ev.level = rv.L4
     return ReviewOutcome(sealed, ev, level)
 
@@ -184,5 +240,3 @@ def _line(envelope: dict[str, Any]) -> bytes:
     import json
 
     return (json.dumps(envelope, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-
-

@@ -13,8 +13,14 @@ from shipline.domain.provenance.verify import VerifyReport, verify_provenance_ch
 from shipline.domain.review.decide import verify_reviews
 
 
-def verify_chain(state_dir: Path, version: str | None = None, all: bool = False,
-                 repo: Path | None = None, trust: Trust | None = None) -> VerifyReport:
+def verify_chain(
+    state_dir: Path,
+    version: str | None = None,
+    all: bool = False,
+    repo: Path | None = None,
+    trust: Trust | None = None,
+) -> VerifyReport:
     """``verify_provenance_chain`` with review signatures and identities (SPEC 8)."""
-    return verify_provenance_chain(state_dir, version, all, repo, review_checks=verify_reviews,
-                                   trust=trust)
+    return verify_provenance_chain(
+        state_dir, version, all, repo, review_checks=verify_reviews, trust=trust
+    )

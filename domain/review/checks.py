@@ -50,19 +50,32 @@ class Check:
         return f"{self.status}: {self.detail}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "detail": self.detail,
-                "items": list(self.items)}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "items": list(self.items),
+        }
 
 
 def builder_image_check(image: str | None) -> Check:
     if not image:
-        return Check("pinnedBuilder", FAIL, "no builderImage in the config: nothing shows the "
-                     "builder image is pinned (set release.security.provenance.builderImage "
-                     "to IMAGE@sha256:DIGEST)")
+        return Check(
+            "pinnedBuilder",
+            FAIL,
+            "no builderImage in the config: nothing shows the "
+            "builder image is pinned (set release.security.provenance.builderImage "
+            "to IMAGE@sha256:DIGEST)",
+        )
     if _PINNED.search(image):
         return Check("pinnedBuilder", PASS, f"builder image {image} is pinned by digest")
-    return Check("pinnedBuilder", FAIL, f"builder image {image} is not pinned by digest "
-                 "(@sha256:<64 hex> required; a tag can be moved)", [image])
+    return Check(
+        "pinnedBuilder",
+        FAIL,
+        f"builder image {image} is not pinned by digest "
+        "(@sha256:<64 hex> required; a tag can be moved)",
+        [image],
+    )
 
 
 def _components(doc: dict[str, Any]) -> list[tuple[str, set[str]]]:
@@ -75,13 +88,17 @@ def _components(doc: dict[str, Any]) -> list[tuple[str, set[str]]]:
             out.append((label, {d for d in digests if _HEX.match(d)}))
         return out
     rels = doc.get("relationships") or []
-    described = {r.get("relatedSpdxElement") for r in rels
-                 if r.get("relationshipType") == "DESCRIBES"}
+    described = {
+        r.get("relatedSpdxElement") for r in rels if r.get("relationshipType") == "DESCRIBES"
+    }
     for p in doc.get("packages") or []:
         if p.get("SPDXID") in described:
             continue
-        purls = [r.get("referenceLocator") for r in p.get("externalRefs") or []
-                 if r.get("referenceType") == "purl"]
+        purls = [
+            r.get("referenceLocator")
+            for r in p.get("externalRefs") or []
+            if r.get("referenceType") == "purl"
+        ]
         label = purls[0] if purls else f"{p.get('name')}@{p.get('versionInfo')}"
         digests = {str(c.get("checksumValue", "")).lower() for c in p.get("checksums") or []}
         out.append((label, {d for d in digests if _HEX.match(d)}))
@@ -91,8 +108,11 @@ def _components(doc: dict[str, Any]) -> list[tuple[str, set[str]]]:
 def _statement_digests(data: bytes) -> set[str]:
     """Subject digests of every in-toto statement in one attestation file."""
     found: set[str] = set()
-    texts = [data] if data.lstrip().startswith(b"{") and b"\n{" not in data.strip() \
+    texts = (
+        [data]
+        if data.lstrip().startswith(b"{") and b"\n{" not in data.strip()
         else data.splitlines()
+    )
     for line in texts:
         try:
             doc = json.loads(line)
@@ -114,8 +134,11 @@ def _statement_digests(data: bytes) -> set[str]:
 
 def dependency_check(state_dir: Path, sbom_path: Path | None) -> Check:
     if sbom_path is None:
-        return Check("dependencyProvenance", FAIL, "the release has no SBOM: its dependencies "
-                     "cannot be shown to have provenance")
+        return Check(
+            "dependencyProvenance",
+            FAIL,
+            "the release has no SBOM: its dependencies cannot be shown to have provenance",
+        )
     try:
         doc = json.loads(sbom_path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -131,11 +154,20 @@ def dependency_check(state_dir: Path, sbom_path: Path | None) -> Check:
     if not components:
         return Check("dependencyProvenance", PASS, "the SBOM lists no dependencies")
     if not unpinned and not unattested:
-        return Check("dependencyProvenance", PASS,
-                     f"all {len(components)} component(s) hash-pinned and attested")
+        return Check(
+            "dependencyProvenance",
+            PASS,
+            f"all {len(components)} component(s) hash-pinned and attested",
+        )
     items = [f"{label}: not hash-pinned in a lock file" for label in unpinned]
-    items += [f"{label}: no attestation for its digest in {DEPENDENCY_ATTESTATIONS}/"
-              for label in unattested]
-    return Check("dependencyProvenance", FAIL,
-                 f"{len(unpinned) + len(unattested)} of {len(components)} component(s) without "
-                 "provenance evidence", items)
+    items += [
+        f"{label}: no attestation for its digest in {DEPENDENCY_ATTESTATIONS}/"
+        for label in unattested
+    ]
+    return Check(
+        "dependencyProvenance",
+        FAIL,
+        f"{len(unpinned) + len(unattested)} of {len(components)} component(s) without "
+        "provenance evidence",
+        items,
+    )

@@ -54,25 +54,47 @@ from shipline.domain.review.recorded import (
     verify_reviews,
 )
 
-__all__ = ["BUILD_CONFIG", "L3", "L4", "PREDICATE_TYPE", "REVIEWS_DIR", "Evidence",
-           "ReviewView", "approvals", "author_identities", "check_review", "decide",
-           "find_release", "gpg_uids", "release_reviews", "release_subject", "resolver",
-           "signer_identities", "verify_reviews"]
+__all__ = [
+    "BUILD_CONFIG",
+    "L3",
+    "L4",
+    "PREDICATE_TYPE",
+    "REVIEWS_DIR",
+    "Evidence",
+    "ReviewView",
+    "approvals",
+    "author_identities",
+    "check_review",
+    "decide",
+    "find_release",
+    "gpg_uids",
+    "release_reviews",
+    "release_subject",
+    "resolver",
+    "signer_identities",
+    "verify_reviews",
+]
 
 
 def decide(evidence: Evidence) -> list[str]:
     """Every L4 requirement that does not hold (empty: L4 holds)."""
     missing = []
     if evidence.release_level != L3:
-        missing.append(f"the release is {evidence.release_level}: L4 builds on L3 (a hosted CI "
-                       "builder and a transparency-logged signature)")
+        missing.append(
+            f"the release is {evidence.release_level}: L4 builds on L3 (a hosted CI "
+            "builder and a transparency-logged signature)"
+        )
     if not evidence.verify_ok:
         failed = [c for c in evidence.verification if c["status"] == "failed"]
-        missing.append("the provenance chain does not verify: "
-                       + "; ".join(f"{c['link']} {c['name']}: {c['detail']}" for c in failed))
-    for name, what in (("rebuild", "a reproducible rebuild"),
-                       ("pinnedBuilder", "a builder image pinned by digest"),
-                       ("dependencyProvenance", "provenance for every dependency")):
+        missing.append(
+            "the provenance chain does not verify: "
+            + "; ".join(f"{c['link']} {c['name']}: {c['detail']}" for c in failed)
+        )
+    for name, what in (
+        ("rebuild", "a reproducible rebuild"),
+        ("pinnedBuilder", "a builder image pinned by digest"),
+        ("dependencyProvenance", "provenance for every dependency"),
+    ):
         check = evidence.check(name)
         if check is None or check.status != PASS:
             missing.append(f"{what}: " + (check.seen() if check else "not run"))
@@ -80,12 +102,19 @@ def decide(evidence: Evidence) -> list[str]:
     if rejected:
         missing.append("rejected by " + ", ".join(rejected))
     if len(counted) < 2:
-        void = [f"{v.reviewer}'s review {v.hash[:12]} does not count ({v.code}): {v.problem}"
-                for v in evidence.reviews if not v.valid]
-        missing.append(f"approvals from two distinct identities ({len(counted)} so far"
-                       + (": " + ", ".join(v.identity for v in counted) if counted else "")
-                       + ")" + ("; " + "; ".join(void) if void else ""))
+        void = [
+            f"{v.reviewer}'s review {v.hash[:12]} does not count ({v.code}): {v.problem}"
+            for v in evidence.reviews
+            if not v.valid
+        ]
+        missing.append(
+            f"approvals from two distinct identities ({len(counted)} so far"
+            + (": " + ", ".join(v.identity for v in counted) if counted else "")
+            + ")"
+            + ("; " + "; ".join(void) if void else "")
+        )
     if counted and not any(v.independent for v in counted):
-        missing.append("an approval from someone who is neither the release's author nor its "
-                       "signer")
+        missing.append(
+            "an approval from someone who is neither the release's author nor its signer"
+        )
     return missing

@@ -34,10 +34,15 @@ from shipline.domain.review.decide import (
 
 
 def _previous_tag(git: Git, record: Mapping[str, Any], prefix: str) -> str | None:
-    start = record.get("gitTag") if record.get("gitTag") and \
-        git.tag_exists(record["gitTag"]) else record["commitSha"]
-    return git.try_out("describe", "--tags", "--abbrev=0", "--match", f"{prefix}*",
-                       f"{start}^") or None
+    start = (
+        record.get("gitTag")
+        if record.get("gitTag") and git.tag_exists(record["gitTag"])
+        else record["commitSha"]
+    )
+    return (
+        git.try_out("describe", "--tags", "--abbrev=0", "--match", f"{prefix}*", f"{start}^")
+        or None
+    )
 
 
 def _config_at(git: Git, loaded: LoadedConfig, commit: str) -> Any:
@@ -59,15 +64,19 @@ def _commits(git: Git, previous: str | None, commit: str) -> list[dict[str, str]
     span = f"{previous}..{commit}" if previous else commit
     raw = git.try_out("log", "--format=%H%x1f%an%x1f%ae%x1f%s%x1e", span) or ""
     rows = [line.strip("\n").split("\x1f") for line in raw.split("\x1e") if line.strip()]
-    return [{"sha": r[0], "author": r[1], "email": r[2], "subject": r[3]}
-            for r in rows if len(r) == 4]
+    return [
+        {"sha": r[0], "author": r[1], "email": r[2], "subject": r[3]} for r in rows if len(r) == 4
+    ]
 
 
 def _config_diff(git: Git, previous: str | None, commit: str) -> tuple[list[dict[str, str]], str]:
     base = previous or git.out("hash-object", "-t", "tree", "/dev/null")
     names = git.try_out("diff", "--name-status", base, commit, "--", *BUILD_CONFIG) or ""
-    changes = [{"status": parts[0], "path": parts[-1]}
-               for parts in (line.split("\t") for line in names.splitlines()) if len(parts) > 1]
+    changes = [
+        {"status": parts[0], "path": parts[-1]}
+        for parts in (line.split("\t") for line in names.splitlines())
+        if len(parts) > 1
+    ]
     diff = git.try_out("diff", base, commit, "--", *BUILD_CONFIG) or ""
     return changes, diff[:200_000]
 
@@ -77,12 +86,17 @@ def _rebuild_check(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) 
 
     report = rebuild(git, record, env)
     items = [f"{a.name}: {a.detail}" for a in report.artifacts if a.status != IDENTICAL]
-    return Check("rebuild", PASS if report.ok else FAIL, report.summary(),
-                 items + report.errors)
+    return Check("rebuild", PASS if report.ok else FAIL, report.summary(), items + report.errors)
 
 
-def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: bool = True,
-                     env: Mapping[str, str] | None = None) -> Evidence:
+def collect_evidence(
+    git: Git,
+    loaded: LoadedConfig,
+    version: str,
+    *,
+    rebuild: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Evidence:
     """Everything a reviewer of ``version`` sees (50 when it is not recorded)."""
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
@@ -110,31 +124,56 @@ def collect_evidence(git: Git, loaded: LoadedConfig, version: str, *, rebuild: b
     # review never blocks an honest approval
     chain = [c for c in report.checks if c.link not in ("review", "level")]
     verify_ok = not any(c.status == "failed" for c in chain)
-    checks = [_rebuild_check(git, record, env) if rebuild else
-              Check("rebuild", NOT_RUN, "the rebuild was skipped (--no-rebuild)"),
-              builder_image_check(_config_at(git, loaded, commit).release.security.provenance
-                                  .builder_image),
-              dependency_check(state, sbom_path if sbom_path and sbom_path.is_file() else None)]
-    checks.append(Check("verify", PASS if verify_ok else FAIL,
-                        f"{len(chain)} provenance checks, "
-                        f"{sum(c.status == 'failed' for c in chain)} failed"))
+    checks = [
+        _rebuild_check(git, record, env)
+        if rebuild
+        else Check("rebuild", NOT_RUN, "the rebuild was skipped (--no-rebuild)"),
+        builder_image_check(
+            _config_at(git, loaded, commit).release.security.provenance.builder_image
+        ),
+        dependency_check(state, sbom_path if sbom_path and sbom_path.is_file() else None),
+    ]
+    checks.append(
+        Check(
+            "verify",
+            PASS if verify_ok else FAIL,
+            f"{len(chain)} provenance checks, {sum(c.status == 'failed' for c in chain)} failed",
+        )
+    )
     authors = author_identities(git, record, resolve)
-    levels = [r["slsaLevel"] for r in book.records
-              if r.get("recordType") == "level" and r.get("releaseHash") == record["hash"]]
+    levels = [
+        r["slsaLevel"]
+        for r in book.records
+        if r.get("recordType") == "level" and r.get("releaseHash") == record["hash"]
+    ]
     evidence = Evidence(
-        version=record["version"], tag=record.get("gitTag"), commit=commit,
-        release_hash=record["hash"], previous_tag=previous,
-        commits=_commits(git, previous, commit), config_changes=changes, config_diff=diff,
-        artifacts=[{k: a[k] for k in ("name", "type", "sha256", "size", "path", "registry")}
-                   for a in record["artifacts"]],
-        attestation={"path": record["artifacts"][0]["attestation"] if record["artifacts"]
-                     else None, "name": subject[0] if subject else None,
-                     "sha256": subject[1] if subject else None,
-                     "signature": block.get("method"), "signedBy": block.get("identity")
-                     or block.get("fingerprint")},
-        sbom=sbom, verification=[c.to_json() for c in chain], verify_ok=verify_ok,
-        release_level=record.get("slsaLevel"), level=levels[-1] if levels
-        else record.get("slsaLevel"), author_identities=sorted(authors), checks=checks)
+        version=record["version"],
+        tag=record.get("gitTag"),
+        commit=commit,
+        release_hash=record["hash"],
+        previous_tag=previous,
+        commits=_commits(git, previous, commit),
+        config_changes=changes,
+        config_diff=diff,
+        artifacts=[
+            {k: a[k] for k in ("name", "type", "sha256", "size", "path", "registry")}
+            for a in record["artifacts"]
+        ],
+        attestation={
+            "path": record["artifacts"][0]["attestation"] if record["artifacts"] else None,
+            "name": subject[0] if subject else None,
+            "sha256": subject[1] if subject else None,
+            "signature": block.get("method"),
+            "signedBy": block.get("identity") or block.get("fingerprint"),
+        },
+        sbom=sbom,
+        verification=[c.to_json() for c in chain],
+        verify_ok=verify_ok,
+        release_level=record.get("slsaLevel"),
+        level=levels[-1] if levels else record.get("slsaLevel"),
+        author_identities=sorted(authors),
+        checks=checks,
+    )
     evidence.reviews = release_reviews(book, record, repo, authors)
     evidence.l4_missing = decide(evidence)
     return evidence

@@ -26,11 +26,27 @@ def gpg_uids(keyring: Path) -> list[str]:
     from shipline.domain import runner
 
     with tempfile.TemporaryDirectory(prefix="gu", dir="/tmp") as home:
-        done = runner.run(["gpg", "--homedir", home, "--batch", "--no-tty", "--no-autostart",
-                           "--with-colons", "--import-options", "show-only", "--import",
-                           str(keyring)], timeout=60)
-    return [line.split(":")[9] for line in done.stdout.splitlines()
-            if line.startswith("uid:") and len(line.split(":")) > 9]
+        done = runner.run(
+            [
+                "gpg",
+                "--homedir",
+                home,
+                "--batch",
+                "--no-tty",
+                "--no-autostart",
+                "--with-colons",
+                "--import-options",
+                "show-only",
+                "--import",
+                str(keyring),
+            ],
+            timeout=60,
+        )
+    return [
+        line.split(":")[9]
+        for line in done.stdout.splitlines()
+        if line.startswith("uid:") and len(line.split(":")) > 9
+    ]
 
 
 def signer_identities(block: Mapping[str, Any], resolve: Callable[[str], Path]) -> set[str]:
@@ -49,16 +65,19 @@ def signer_identities(block: Mapping[str, Any], resolve: Callable[[str], Path]) 
     return out
 
 
-def author_identities(git: Git, record: Mapping[str, Any],
-                      resolve: Callable[[str], Path]) -> set[str]:
+def author_identities(
+    git: Git, record: Mapping[str, Any], resolve: Callable[[str], Path]
+) -> set[str]:
     """The release's author: commit author, committer and tagger e-mails,
     and its signer (fingerprint, identity and key e-mails)."""
     found: set[str] = set()
     people = git.try_out("log", "-1", "--format=%ae%n%ce", record["commitSha"]) or ""
     found |= {line.strip().lower() for line in people.splitlines() if line.strip()}
     if record.get("gitTag"):
-        tagger = git.try_out("for-each-ref", f"refs/tags/{record['gitTag']}",
-                             "--format=%(taggeremail)") or ""
+        tagger = (
+            git.try_out("for-each-ref", f"refs/tags/{record['gitTag']}", "--format=%(taggeremail)")
+            or ""
+        )
         found |= emails(tagger)
     for artifact in record["artifacts"]:
         found |= signer_identities(artifact["signature"], resolve)

@@ -22,12 +22,26 @@ REVIEWS_DIR = "reviews"
 L3, L4 = "SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_4"
 
 
-BUILD_CONFIG = (".shipline/config.json", ".cleo/config.json", "pyproject.toml", "setup.py",
-                "setup.cfg", "package.json", "Cargo.toml", ":(glob)**/*.lock",
-                ":(glob)**/requirements*.txt", ":(glob)**/package-lock.json",
-                ":(glob)**/npm-shrinkwrap.json", ":(glob)**/pnpm-lock.yaml",
-                ":(glob)**/Dockerfile*", ":(glob)**/Containerfile*", ".github/workflows",
-                ".gitlab-ci.yml", ".circleci", "go.sum")
+BUILD_CONFIG = (
+    ".shipline/config.json",
+    ".cleo/config.json",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "package.json",
+    "Cargo.toml",
+    ":(glob)**/*.lock",
+    ":(glob)**/requirements*.txt",
+    ":(glob)**/package-lock.json",
+    ":(glob)**/npm-shrinkwrap.json",
+    ":(glob)**/pnpm-lock.yaml",
+    ":(glob)**/Dockerfile*",
+    ":(glob)**/Containerfile*",
+    ".github/workflows",
+    ".gitlab-ci.yml",
+    ".circleci",
+    "go.sum",
+)
 
 
 @dataclass
@@ -46,10 +60,17 @@ class ReviewView:
     code: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"hash": self.hash, "reviewer": self.reviewer, "approved": self.approved,
-                "recordedAt": self.recorded_at, "identity": self.identity,
-                "independent": self.independent, "valid": self.valid,
-                "problem": self.problem, "code": self.code}
+        return {
+            "hash": self.hash,
+            "reviewer": self.reviewer,
+            "approved": self.approved,
+            "recordedAt": self.recorded_at,
+            "identity": self.identity,
+            "independent": self.independent,
+            "valid": self.valid,
+            "problem": self.problem,
+            "code": self.code,
+        }
 
 
 @dataclass
@@ -78,24 +99,37 @@ class Evidence:
         return next((c for c in self.checks if c.name == name), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "tag": self.tag, "commit": self.commit,
-                "releaseHash": self.release_hash, "previousTag": self.previous_tag,
-                "commits": self.commits, "configChanges": self.config_changes,
-                "configDiff": self.config_diff, "artifacts": self.artifacts,
-                "attestation": self.attestation, "sbom": self.sbom,
-                "verification": self.verification, "verifyOk": self.verify_ok,
-                "releaseLevel": self.release_level, "level": self.level,
-                "authorIdentities": self.author_identities,
-                "checks": [c.to_json() for c in self.checks],
-                "reviews": [r.to_json() for r in self.reviews], "l4Missing": self.l4_missing}
+        return {
+            "version": self.version,
+            "tag": self.tag,
+            "commit": self.commit,
+            "releaseHash": self.release_hash,
+            "previousTag": self.previous_tag,
+            "commits": self.commits,
+            "configChanges": self.config_changes,
+            "configDiff": self.config_diff,
+            "artifacts": self.artifacts,
+            "attestation": self.attestation,
+            "sbom": self.sbom,
+            "verification": self.verification,
+            "verifyOk": self.verify_ok,
+            "releaseLevel": self.release_level,
+            "level": self.level,
+            "authorIdentities": self.author_identities,
+            "checks": [c.to_json() for c in self.checks],
+            "reviews": [r.to_json() for r in self.reviews],
+            "l4Missing": self.l4_missing,
+        }
 
 
 def find_release(book: ldg.Ledger, version: str) -> tuple[int, dict[str, Any]]:
     bare = version[1:] if version[:1] in ("v", "V") else version
     found = book.find_release(bare) or book.find_release(version)
     if found is None:
-        raise ReleaseNotFound(f"{book.path}: no release {version} is recorded",
-                              hint="`shipline ledger` lists the recorded releases")
+        raise ReleaseNotFound(
+            f"{book.path}: no release {version} is recorded",
+            hint="`shipline ledger` lists the recorded releases",
+        )
     return found
 
 

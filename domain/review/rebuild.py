@@ -60,8 +60,11 @@ class RebuildReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.artifacts) and not self.errors and \
-            all(a.status == IDENTICAL for a in self.artifacts)
+        return (
+            bool(self.artifacts)
+            and not self.errors
+            and all(a.status == IDENTICAL for a in self.artifacts)
+        )
 
     def summary(self) -> str:
         same = sum(a.status == IDENTICAL for a in self.artifacts)
@@ -70,9 +73,14 @@ class RebuildReport:
         return "; ".join([text, *bad, *self.errors])
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "commit": self.commit, "sourceDateEpoch": self.source_date_epoch,
-                "artifacts": [a.to_json() for a in self.artifacts], "errors": list(self.errors),
-                "summary": self.summary()}
+        return {
+            "ok": self.ok,
+            "commit": self.commit,
+            "sourceDateEpoch": self.source_date_epoch,
+            "artifacts": [a.to_json() for a in self.artifacts],
+            "errors": list(self.errors),
+            "summary": self.summary(),
+        }
 
 
 def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> RebuildReport:
@@ -86,11 +94,12 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
     tmp = Path(tempfile.mkdtemp(prefix="shipline-rebuild-"))
     tree = tmp / git.root.name  # the tarball's default name is the checkout's folder name
     try:
-        done = git.run(["worktree", "add", "--detach", "--quiet", str(tree), commit],
-                       check=False)
+        done = git.run(["worktree", "add", "--detach", "--quiet", str(tree), commit], check=False)
         if done.returncode != 0:
-            report.errors.append(f"cannot check out {commit[:12]} into a clean worktree: "
-                                 f"{(done.stderr or '').strip()[-300:]}")
+            report.errors.append(
+                f"cannot check out {commit[:12]} into a clean worktree: "
+                f"{(done.stderr or '').strip()[-300:]}"
+            )
             return report
         report.source_date_epoch = int(git.out("log", "-1", "--format=%ct", commit))
         try:
@@ -98,9 +107,15 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
         except ShiplineError as exc:
             report.errors.append(f"the config at {commit[:12]} does not load: {exc.message}")
             return report
-        ctx = ArtifactContext(repo_root=tree, version=record["version"], release_commit=commit,
-                              source_date_epoch=report.source_date_epoch, out_dir=tmp / "out",
-                              tag=record.get("gitTag") or "", env=dict(env))
+        ctx = ArtifactContext(
+            repo_root=tree,
+            version=record["version"],
+            release_commit=commit,
+            source_date_epoch=report.source_date_epoch,
+            out_dir=tmp / "out",
+            tag=record.get("gitTag") or "",
+            env=dict(env),
+        )
         rebuilt: dict[str, Path] = {}
         for cfg in loaded.release.enabled_artifacts:
             try:
@@ -108,8 +123,9 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
                 for built in handler.build():
                     rebuilt[built.path.name] = built.path
             except ShiplineError as exc:
-                report.errors.append(f"{cfg.type} {cfg.name or ''}: rebuild failed "
-                                     f"({int(exc.code)}): {exc.message}")
+                report.errors.append(
+                    f"{cfg.type} {cfg.name or ''}: rebuild failed ({int(exc.code)}): {exc.message}"
+                )
         if not loaded.release.enabled_artifacts:
             report.errors.append(f"the config at {commit[:12]} enables no artifacts to rebuild")
         for name, entry in recorded.items():
@@ -124,8 +140,9 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
 def _compare(repo: Path, entry: Mapping[str, Any], rebuilt: Path | None) -> ArtifactComparison:
     name, recorded = entry["name"], entry["sha256"]
     if rebuilt is None:
-        return ArtifactComparison(name, recorded, None, NOT_REBUILT,
-                                  "the rebuild did not produce this file")
+        return ArtifactComparison(
+            name, recorded, None, NOT_REBUILT, "the rebuild did not produce this file"
+        )
     digest = _sha256(rebuilt.read_bytes())
     if digest == recorded:
         return ArtifactComparison(name, recorded, digest, IDENTICAL, f"sha256:{digest}")
@@ -136,8 +153,9 @@ def _compare(repo: Path, entry: Mapping[str, Any], rebuilt: Path | None) -> Arti
         where = "the recorded file is not on disk (or changed), so members cannot be compared"
     else:
         where = first_difference(original, rebuilt) or "no difference found"
-    return ArtifactComparison(name, recorded, digest, DIFFERS,
-                              f"rebuilt sha256 {digest} != recorded {recorded}: {where}")
+    return ArtifactComparison(
+        name, recorded, digest, DIFFERS, f"rebuilt sha256 {digest} != recorded {recorded}: {where}"
+    )
 
 
 def _sha256(data: bytes) -> str:
@@ -160,8 +178,10 @@ def members(path: Path) -> list[Member] | None:
             for info in zf.infolist():
                 body = zf.read(info) if info.file_size <= _MAX_MEMBER_BYTES else b""
                 meta: tuple[tuple[str, Any], ...] = (
-                    ("date_time", info.date_time), ("mode", info.external_attr >> 16),
-                    ("compression", info.compress_type))
+                    ("date_time", info.date_time),
+                    ("mode", info.external_attr >> 16),
+                    ("compression", info.compress_type),
+                )
                 out.append((info.filename, _sha256(body), meta))
         return out
     try:
@@ -170,8 +190,12 @@ def members(path: Path) -> list[Member] | None:
             for m in tf.getmembers():
                 handle = tf.extractfile(m) if m.isfile() else None
                 body = handle.read() if handle is not None else m.linkname.encode()
-                meta = (("mtime", int(m.mtime)), ("mode", oct(m.mode)),
-                        ("owner", f"{m.uid}:{m.gid} {m.uname}:{m.gname}"), ("type", m.type))
+                meta = (
+                    ("mtime", int(m.mtime)),
+                    ("mode", oct(m.mode)),
+                    ("owner", f"{m.uid}:{m.gid} {m.uname}:{m.gname}"),
+                    ("type", m.type),
+                )
                 out.append((m.name, _sha256(body), meta))
             return out
     except (tarfile.TarError, EOFError, OSError):
@@ -185,8 +209,9 @@ def first_difference(recorded: Path, rebuilt: Path) -> str | None:
         x, y = recorded.read_bytes(), rebuilt.read_bytes()
         if x == y:
             return None
-        offset = next((i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q),
-                      min(len(x), len(y)))
+        offset = next(
+            (i for i, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), min(len(x), len(y))
+        )
         return f"first differing byte at offset {offset} (sizes {len(x)} and {len(y)})"
     for i, (ma, mb) in enumerate(zip(a, b, strict=False)):
         if ma[0] != mb[0]:

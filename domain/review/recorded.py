@@ -17,38 +17,58 @@ from shipline.domain.review.identities import author_identities, gpg_uids, signe
 from shipline.domain.review.model import L3, L4, PREDICATE_TYPE, ReviewView, resolver
 
 
-def _statement_problem(statement: Any, review: Mapping[str, Any], release: Mapping[str, Any],
-                       subject: tuple[str, str] | None) -> str | None:
-    if not isinstance(statement, dict) or statement.get("_type") != att.STATEMENT_TYPE \
-            or statement.get("predicateType") != PREDICATE_TYPE \
-            or not isinstance(statement.get("predicate"), dict):
+def _statement_problem(
+    statement: Any,
+    review: Mapping[str, Any],
+    release: Mapping[str, Any],
+    subject: tuple[str, str] | None,
+) -> str | None:
+    if (
+        not isinstance(statement, dict)
+        or statement.get("_type") != att.STATEMENT_TYPE
+        or statement.get("predicateType") != PREDICATE_TYPE
+        or not isinstance(statement.get("predicate"), dict)
+    ):
         return f"not an in-toto v1 statement with predicate type {PREDICATE_TYPE}"
     pred = statement["predicate"]
     about = pred.get("release") if isinstance(pred.get("release"), dict) else {}
     if about.get("version") != release["version"] or about.get("recordHash") != release["hash"]:
-        return (f"the statement approves release {about.get('version')} (record "
-                f"{str(about.get('recordHash'))[:12]}), not {release['version']} (record "
-                f"{release['hash'][:12]}): an approval for the wrong release")
+        return (
+            f"the statement approves release {about.get('version')} (record "
+            f"{str(about.get('recordHash'))[:12]}), not {release['version']} (record "
+            f"{release['hash'][:12]}): an approval for the wrong release"
+        )
     subjects = statement.get("subject")
     wanted = [{"name": subject[0], "digest": {"sha256": subject[1]}}] if subject else None
     if subjects != wanted:
-        got = [(s.get("name"), (s.get("digest") or {}).get("sha256")) for s in subjects or []
-               if isinstance(s, dict)]
-        return (f"its subject {got} is not release {release['version']}'s attestation "
-                f"{subject}: it approves another release's evidence")
+        got = [
+            (s.get("name"), (s.get("digest") or {}).get("sha256"))
+            for s in subjects or []
+            if isinstance(s, dict)
+        ]
+        return (
+            f"its subject {got} is not release {release['version']}'s attestation "
+            f"{subject}: it approves another release's evidence"
+        )
     if pred.get("verdict") != ("approve" if review["approved"] else "reject"):
         return f"the signed verdict {pred.get('verdict')!r} differs from the record's"
     if pred.get("checks") != review["checks"]:
         return "the checks the reviewer signed differ from the record's"
     who = pred.get("reviewer") if isinstance(pred.get("reviewer"), dict) else {}
     if who.get("identity") not in (None, review["reviewer"]):
-        return f"the statement names reviewer {who.get('identity')!r}, the record " \
-               f"{review['reviewer']!r}"
+        return (
+            f"the statement names reviewer {who.get('identity')!r}, the record "
+            f"{review['reviewer']!r}"
+        )
     signer = review["signature"].get("fingerprint")
-    if who.get("method") != review["signature"].get("method") or \
-            who.get("fingerprint") not in (None, signer):
-        return f"the statement names a {who.get('method')} key {who.get('fingerprint')}, " \
-               f"but {review['signature'].get('method')} {signer} signed it"
+    if who.get("method") != review["signature"].get("method") or who.get("fingerprint") not in (
+        None,
+        signer,
+    ):
+        return (
+            f"the statement names a {who.get('method')} key {who.get('fingerprint')}, "
+            f"but {review['signature'].get('method')} {signer} signed it"
+        )
     return None
 
 
@@ -61,8 +81,9 @@ def release_subject(release: Mapping[str, Any], repo: Path) -> tuple[str, str] |
     return (path.name, sha256_file(path).sha256) if path.is_file() else None
 
 
-def check_review(review: Mapping[str, Any], release: Mapping[str, Any], repo: Path,
-                 authors: set[str]) -> ReviewView:
+def check_review(
+    review: Mapping[str, Any], release: Mapping[str, Any], repo: Path, authors: set[str]
+) -> ReviewView:
     """Verify one review record against its release (never raises)."""
     from shipline.domain.signing import envelope as signing
 
@@ -71,16 +92,24 @@ def check_review(review: Mapping[str, Any], release: Mapping[str, Any], repo: Pa
     ids = signer_identities(block, resolve)
     emails = sorted(i for i in ids if "@" in i and not i.startswith("fpr:"))
     identity = emails[0] if emails else (sorted(ids)[0] if ids else review["reviewer"])
-    view = ReviewView(review["hash"], review["reviewer"], review["approved"],
-                      review["recordedAt"], identity, not (ids & authors), False)
+    view = ReviewView(
+        review["hash"],
+        review["reviewer"],
+        review["approved"],
+        review["recordedAt"],
+        identity,
+        not (ids & authors),
+        False,
+    )
 
     def fail(code: int, problem: str) -> ReviewView:
         view.code, view.problem = code, problem
         return view
 
     if review["releaseHash"] != release["hash"]:
-        return fail(94, f"names release record {review['releaseHash'][:12]}, not "
-                        f"{release['hash'][:12]}")
+        return fail(
+            94, f"names release record {review['releaseHash'][:12]}, not {release['hash'][:12]}"
+        )
     if not review.get("statement") or not block.get("signed"):
         return fail(92, "the review is not signed")
     try:
@@ -100,19 +129,29 @@ def check_review(review: Mapping[str, Any], release: Mapping[str, Any], repo: Pa
     if block.get("method") == "gpg":
         uids = gpg_uids(resolve(block["publicKey"]))
         if review["reviewer"] not in uids:
-            return fail(94, f"reviewer {review['reviewer']!r} is not a user id of key "
-                            f"{block.get('fingerprint')} ({uids})")
+            return fail(
+                94,
+                f"reviewer {review['reviewer']!r} is not a user id of key "
+                f"{block.get('fingerprint')} ({uids})",
+            )
     elif review["reviewer"] != block.get("identity"):
-        return fail(94, f"reviewer {review['reviewer']!r} is not the certificate's identity "
-                        f"{block.get('identity')!r}")
+        return fail(
+            94,
+            f"reviewer {review['reviewer']!r} is not the certificate's identity "
+            f"{block.get('identity')!r}",
+        )
     view.valid = True
     return view
 
 
-def release_reviews(book: ldg.Ledger, release: Mapping[str, Any], repo: Path,
-                    authors: set[str]) -> list[ReviewView]:
-    return [check_review(r, release, repo, authors) for r in book.records
-            if r.get("recordType") == "review" and r.get("releaseHash") == release["hash"]]
+def release_reviews(
+    book: ldg.Ledger, release: Mapping[str, Any], repo: Path, authors: set[str]
+) -> list[ReviewView]:
+    return [
+        check_review(r, release, repo, authors)
+        for r in book.records
+        if r.get("recordType") == "review" and r.get("releaseHash") == release["hash"]
+    ]
 
 
 def approvals(reviews: list[ReviewView]) -> tuple[list[ReviewView], list[str]]:
@@ -122,12 +161,15 @@ def approvals(reviews: list[ReviewView]) -> tuple[list[ReviewView], list[str]]:
     for view in reviews:
         if view.valid:
             latest[view.identity] = view
-    return ([v for v in latest.values() if v.approved],
-            sorted(i for i, v in latest.items() if not v.approved))
+    return (
+        [v for v in latest.values() if v.approved],
+        sorted(i for i, v in latest.items() if not v.approved),
+    )
 
 
-def verify_reviews(book: ldg.Ledger | list[dict[str, Any]], repo: Path,
-                   version: str | None = None) -> list[Any]:
+def verify_reviews(
+    book: ldg.Ledger | list[dict[str, Any]], repo: Path, version: str | None = None
+) -> list[Any]:
     """A :class:`shipline.domain.provenance.verify.LinkCheck` per review record (92 for a bad
     signature, 94 for a statement or identity that does not match) and per
     level record (94 unless its evidence is valid approvals from two distinct
@@ -144,23 +186,32 @@ def verify_reviews(book: ldg.Ledger | list[dict[str, Any]], repo: Path,
     for record in records:
         kind = record.get("recordType")
         release = releases.get(record.get("releaseHash") or "")
-        if kind not in ("review", "level") or release is None or \
-                (version is not None and release["version"] != version.lstrip("v")):
+        if (
+            kind not in ("review", "level")
+            or release is None
+            or (version is not None and release["version"] != version.lstrip("v"))
+        ):
             continue
         if release["hash"] not in authors:
             try:
-                authors[release["hash"]] = author_identities(git, release, resolver(repo)) \
-                    if git else set()
+                authors[release["hash"]] = (
+                    author_identities(git, release, resolver(repo)) if git else set()
+                )
             except (GitError, OSError):
                 authors[release["hash"]] = set()
         if kind == "review":
             view = check_review(record, release, repo, authors[release["hash"]])
             views[view.hash] = view
             verdict = "approval" if view.approved else "rejection"
-            out.append(LinkCheck("review", f"{release['version']} {view.reviewer}",
-                                 OK if view.valid else FAILED, view.code,
-                                 f"{verdict} signed by {view.identity}" if view.valid
-                                 else view.problem))
+            out.append(
+                LinkCheck(
+                    "review",
+                    f"{release['version']} {view.reviewer}",
+                    OK if view.valid else FAILED,
+                    view.code,
+                    f"{verdict} signed by {view.identity}" if view.valid else view.problem,
+                )
+            )
             continue
         cited = [views.get(h) for h in record["evidence"]]
         counted, _ = approvals([v for v in cited if v is not None])
@@ -169,11 +220,19 @@ def verify_reviews(book: ldg.Ledger | list[dict[str, Any]], repo: Path,
             if any(v is None or not v.valid or not v.approved for v in cited):
                 problem = "cites a review that is not a valid approval of this release"
             elif len(counted) < 2 or not any(v.independent for v in counted):
-                problem = ("its approvals are not from two distinct identities with one "
-                           "independent of the release's author and signer")
+                problem = (
+                    "its approvals are not from two distinct identities with one "
+                    "independent of the release's author and signer"
+                )
             elif release.get("slsaLevel") != L3:
                 problem = f"the release is {release.get('slsaLevel')}, not L3"
-        out.append(LinkCheck("level", release["version"], FAILED if problem else OK,
-                             94 if problem else 0,
-                             problem or f"{record['slsaLevel']} on {len(counted)} approvals"))
+        out.append(
+            LinkCheck(
+                "level",
+                release["version"],
+                FAILED if problem else OK,
+                94 if problem else 0,
+                problem or f"{record['slsaLevel']} on {len(counted)} approvals",
+            )
+        )
     return out

@@ -17,5 +17,8 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 
 def make_envelope(payload: bytes, signatures: list[dict[str, str]]) -> dict[str, Any]:
-    return {"payload": base64.b64encode(payload).decode("ascii"), "payloadType": PAYLOAD_TYPE,
-            "signatures": signatures}
+    return {
+        "payload": base64.b64encode(payload).decode("ascii"),
+        "payloadType": PAYLOAD_TYPE,
+        "signatures": signatures,
+    }

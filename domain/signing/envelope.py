@@ -57,14 +57,35 @@ from shipline.domain.signing.signing_plan import (
     plan_signing,
 )
 
-__all__ = ["GPG_KEY_ENV", "GPG_PASSPHRASE_ENV", "KEY_PASSWORD_ENV", "LEVEL_ONE", "OIDC_ENV",
-           "Signed", "SigningPlan", "dearmor", "empty_block", "gpg_fingerprint", "gpgv_check",
-           "plan_signing", "sign", "verify"]
+__all__ = [
+    "GPG_KEY_ENV",
+    "GPG_PASSPHRASE_ENV",
+    "KEY_PASSWORD_ENV",
+    "LEVEL_ONE",
+    "OIDC_ENV",
+    "Signed",
+    "SigningPlan",
+    "dearmor",
+    "empty_block",
+    "gpg_fingerprint",
+    "gpgv_check",
+    "plan_signing",
+    "sign",
+    "verify",
+]
 
 
-def sign(plan: SigningPlan, statement: dict[str, Any], payload: bytes, *, attestation: Path,
-         keys_dir: Path, env: Mapping[str, str], relative: Callable[[Path], str],
-         signed_at: str) -> Signed:
+def sign(
+    plan: SigningPlan,
+    statement: dict[str, Any],
+    payload: bytes,
+    *,
+    attestation: Path,
+    keys_dir: Path,
+    env: Mapping[str, str],
+    relative: Callable[[Path], str],
+    signed_at: str,
+) -> Signed:
     """Sign ``payload`` (the encoded ``statement``) by ``plan``."""
     if plan.method == "none":
         return Signed(make_envelope(payload, []), empty_block("none"))
@@ -75,8 +96,9 @@ def sign(plan: SigningPlan, statement: dict[str, Any], payload: bytes, *, attest
     return sign_keyed(plan, payload, keys_dir, env, relative, signed_at)
 
 
-def verify(envelope: dict[str, Any], payload: bytes, block: dict[str, Any],
-           resolve: Callable[[str], Path]) -> str:
+def verify(
+    envelope: dict[str, Any], payload: bytes, block: dict[str, Any], resolve: Callable[[str], Path]
+) -> str:
     """Check the envelope's signature for the recorded key or identity;
     return a short description of who signed. 92 when it does not verify."""
     method = block.get("method")

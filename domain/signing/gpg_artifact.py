@@ -42,13 +42,27 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
             _dearmor(public_key, ring, home)
             fingerprints = _primary_fingerprints(ring, home)
             if not fingerprints:
-                raise UsageError(f"{public_key}: holds no OpenPGP public key",
-                                 hint="export it with gpg --export --armor KEYID")
-            done = runner.run(["gpgv", "--homedir", str(home), *keyring_option(ring, home),
-                               "--status-fd", "1", str(signature), str(artifact)], timeout=120)
+                raise UsageError(
+                    f"{public_key}: holds no OpenPGP public key",
+                    hint="export it with gpg --export --armor KEYID",
+                )
+            done = runner.run(
+                [
+                    "gpgv",
+                    "--homedir",
+                    str(home),
+                    *keyring_option(ring, home),
+                    "--status-fd",
+                    "1",
+                    str(signature),
+                    str(artifact),
+                ],
+                timeout=120,
+            )
         except runner.ToolNotFound as exc:
-            raise UsageError(f"{exc.tool} is not installed",
-                             hint="install gnupg (gpg and gpgv)") from None
+            raise UsageError(
+                f"{exc.tool} is not installed", hint="install gnupg (gpg and gpgv)"
+            ) from None
         except runner.ToolTimeout as exc:
             raise SignatureInvalid(f"{signature}: {exc}") from None
         finally:
@@ -57,15 +71,28 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
     valid = [f for f in status if len(f) >= 3 and f[1] == "VALIDSIG"]
     signer = valid[0][-1] if valid else None
     if done.returncode != 0 or signer is None or signer not in fingerprints:
-        reason = next((f[1] for f in status if len(f) > 1 and f[1] in
-                       ("BADSIG", "ERRSIG", "NODATA", "EXPKEYSIG", "REVKEYSIG", "NO_PUBKEY")),
-                      f"gpgv exit {done.returncode}")
-        raise SignatureInvalid(f"{signature}: not a valid signature of {artifact.name} by "
-                               f"{public_key} ({reason})",
-                               hint="the file changed, or another key signed it")
-    return {"file": str(artifact), "sha256": digest.sha256, "kind": "gpg",
-            "signature": str(signature), "fingerprint": signer,
-            "signatureKey": valid[0][2], "publicKey": str(public_key)}
+        reason = next(
+            (
+                f[1]
+                for f in status
+                if len(f) > 1
+                and f[1] in ("BADSIG", "ERRSIG", "NODATA", "EXPKEYSIG", "REVKEYSIG", "NO_PUBKEY")
+            ),
+            f"gpgv exit {done.returncode}",
+        )
+        raise SignatureInvalid(
+            f"{signature}: not a valid signature of {artifact.name} by {public_key} ({reason})",
+            hint="the file changed, or another key signed it",
+        )
+    return {
+        "file": str(artifact),
+        "sha256": digest.sha256,
+        "kind": "gpg",
+        "signature": str(signature),
+        "fingerprint": signer,
+        "signatureKey": valid[0][2],
+        "publicKey": str(public_key),
+    }
 
 
 def _dearmor(source: Path, target: Path, home: Path) -> None:
@@ -73,16 +100,42 @@ def _dearmor(source: Path, target: Path, home: Path) -> None:
     if b"-----BEGIN PGP PUBLIC KEY BLOCK-----" not in data:
         shutil.copyfile(source, target)
         return
-    done = runner.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", "--yes",
-                       "--output", str(target), "--dearmor", str(source)], timeout=60)
+    done = runner.run(
+        [
+            "gpg",
+            "--homedir",
+            str(home),
+            "--batch",
+            "--no-tty",
+            "--yes",
+            "--output",
+            str(target),
+            "--dearmor",
+            str(source),
+        ],
+        timeout=60,
+    )
     if not done.ok:
         last = (done.output.strip().splitlines() or ["gpg --dearmor failed"])[-1]
         raise UsageError(f"{source}: not an OpenPGP public key: {last}")
 
 
 def _primary_fingerprints(ring: Path, home: Path) -> set[str]:
-    done = runner.run(["gpg", "--homedir", str(home), "--batch", "--no-tty", "--with-colons",
-                       "--import-options", "show-only", "--import", str(ring)], timeout=60)
+    done = runner.run(
+        [
+            "gpg",
+            "--homedir",
+            str(home),
+            "--batch",
+            "--no-tty",
+            "--with-colons",
+            "--import-options",
+            "show-only",
+            "--import",
+            str(ring),
+        ],
+        timeout=60,
+    )
     fingerprints: set[str] = set()
     expect_primary = False
     for line in done.stdout.splitlines():

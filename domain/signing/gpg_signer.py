@@ -25,9 +25,15 @@ from shipline.domain.signing.signing_plan import (
 )
 
 
-def sign_gpg(plan: SigningPlan, payload: bytes, attestation: Path, keys_dir: Path,
-             env: Mapping[str, str], relative: Callable[[Path], str],
-             signed_at: str) -> Signed:
+def sign_gpg(
+    plan: SigningPlan,
+    payload: bytes,
+    attestation: Path,
+    keys_dir: Path,
+    env: Mapping[str, str],
+    relative: Callable[[Path], str],
+    signed_at: str,
+) -> Signed:
     assert plan.key_id is not None
     fingerprint = gpg_fingerprint(plan.key_id, env)
     passphrase = runner.secret_from_env(GPG_PASSPHRASE_ENV, env)
@@ -35,40 +41,65 @@ def sign_gpg(plan: SigningPlan, payload: bytes, attestation: Path, keys_dir: Pat
         data = Path(tmp) / "pae"
         data.write_bytes(pae(PAYLOAD_TYPE, payload))
         out = Path(tmp) / "pae.asc"
-        argv = ["gpg", "--batch", "--no-tty", "--yes", "--armor", "--detach-sign",
-                "--local-user", fingerprint, "--output", str(out)]
+        argv = [
+            "gpg",
+            "--batch",
+            "--no-tty",
+            "--yes",
+            "--armor",
+            "--detach-sign",
+            "--local-user",
+            fingerprint,
+            "--output",
+            str(out),
+        ]
         # no "!" after the fingerprint: that would force the primary key itself,
         # and a hardened primary only certifies while a subkey signs
         if passphrase:
             argv += ["--pinentry-mode", "loopback", "--passphrase-fd", "0"]
-        done = runner.run([*argv, str(data)], env=dict(env), timeout=120,
-                          input=f"{passphrase}\n" if passphrase else None)
+        done = runner.run(
+            [*argv, str(data)],
+            env=dict(env),
+            timeout=120,
+            input=f"{passphrase}\n" if passphrase else None,
+        )
         if not done.ok or not out.is_file():
             raise SigningKeyMissing(
                 f"gpg could not sign with {plan.key_id}: {done.output or done.returncode}",
-                hint=f"if the key has a passphrase, set {GPG_PASSPHRASE_ENV}")
+                hint=f"if the key has a passphrase, set {GPG_PASSPHRASE_ENV}",
+            )
         armored = out.read_bytes()
-    exported = runner.run_bytes(["gpg", "--batch", "--no-tty", "--export", fingerprint],
-                                env=dict(env))
+    exported = runner.run_bytes(
+        ["gpg", "--batch", "--no-tty", "--export", fingerprint], env=dict(env)
+    )
     if exported[0] != 0 or not exported[1]:
-        raise SigningKeyMissing(f"gpg could not export the public key {fingerprint}",
-                                hint="check the key with `gpg --list-keys` and GNUPGHOME")
+        raise SigningKeyMissing(
+            f"gpg could not export the public key {fingerprint}",
+            hint="check the key with `gpg --list-keys` and GNUPGHOME",
+        )
     pinned = keys_dir / f"{fingerprint}.gpg"
     asc = attestation.with_name(attestation.name + ".asc")
-    envelope = make_envelope(payload, [{"keyid": fingerprint,
-                                        "sig": base64.b64encode(dearmor(armored)).decode()}])
+    envelope = make_envelope(
+        payload, [{"keyid": fingerprint, "sig": base64.b64encode(dearmor(armored)).decode()}]
+    )
     block = empty_block("gpg") | {
-        "signed": True, "signedAt": signed_at, "signature": relative(asc),
-        "keyId": f"0x{fingerprint[-16:]}", "fingerprint": fingerprint,
-        "publicKey": relative(pinned)}
+        "signed": True,
+        "signedAt": signed_at,
+        "signature": relative(asc),
+        "keyId": f"0x{fingerprint[-16:]}",
+        "fingerprint": fingerprint,
+        "publicKey": relative(pinned),
+    }
     return Signed(envelope, block, {asc: armored, pinned: exported[1]})
 
 
-def verify_gpg(envelope: dict[str, Any], payload: bytes, block: dict[str, Any],
-               resolve: Callable[[str], Path]) -> str:
+def verify_gpg(
+    envelope: dict[str, Any], payload: bytes, block: dict[str, Any], resolve: Callable[[str], Path]
+) -> str:
     fingerprint = block.get("fingerprint") or ""
-    sigs = [s for s in envelope["signatures"] if s.get("keyid") == fingerprint] \
-        or envelope["signatures"]
+    sigs = [s for s in envelope["signatures"] if s.get("keyid") == fingerprint] or envelope[
+        "signatures"
+    ]
     if not sigs:
         raise SignatureInvalid("the envelope carries no signature")
     keyring = pinned_public_key(block, resolve)
@@ -92,8 +123,20 @@ def gpg_fingerprint(key_id: str, env: Mapping[str, str]) -> str:
     """The primary fingerprint of the one signing-capable secret key that
     ``key_id`` names (91 when there is none or it is ambiguous)."""
     try:
-        done = runner.run(["gpg", "--batch", "--no-tty", "--with-colons", "--fingerprint",
-                           "--list-secret-keys", "--", key_id], env=dict(env), timeout=60)
+        done = runner.run(
+            [
+                "gpg",
+                "--batch",
+                "--no-tty",
+                "--with-colons",
+                "--fingerprint",
+                "--list-secret-keys",
+                "--",
+                key_id,
+            ],
+            env=dict(env),
+            timeout=60,
+        )
     except runner.ToolNotFound:
         raise SigningKeyMissing("gpg is not installed", hint="install gnupg") from None
     keys: list[tuple[str, str]] = []  # (capabilities, fingerprint) of primary keys
@@ -108,11 +151,15 @@ def gpg_fingerprint(key_id: str, env: Mapping[str, str]) -> str:
     signing = [fpr for caps, fpr in keys if "S" in caps]
     home = env.get("GNUPGHOME") or "~/.gnupg"
     if not done.ok or not signing:
-        raise SigningKeyMissing(f"{GPG_KEY_ENV}={key_id}: no secret signing key in {home}",
-                                hint="import the key or fix GPG_KEY_ID")
+        raise SigningKeyMissing(
+            f"{GPG_KEY_ENV}={key_id}: no secret signing key in {home}",
+            hint="import the key or fix GPG_KEY_ID",
+        )
     if len(signing) > 1:
-        raise SigningKeyMissing(f"{GPG_KEY_ENV}={key_id} matches {len(signing)} keys",
-                                hint="set GPG_KEY_ID to the full fingerprint")
+        raise SigningKeyMissing(
+            f"{GPG_KEY_ENV}={key_id} matches {len(signing)} keys",
+            hint="set GPG_KEY_ID to the full fingerprint",
+        )
     return signing[0]
 
 
@@ -135,9 +182,9 @@ def dearmor(armored: bytes) -> bytes:
     ends = [i for i, line in enumerate(lines) if line.startswith("-----END PGP ")]
     if len(starts) != 1 or len(ends) != 1 or ends[0] <= starts[0]:
         raise ValueError("not one OpenPGP armored block")
-    body = lines[starts[0] + 1:ends[0]]
+    body = lines[starts[0] + 1 : ends[0]]
     if "" in [line.strip() for line in body]:
-        body = body[[line.strip() for line in body].index("") + 1:]
+        body = body[[line.strip() for line in body].index("") + 1 :]
     checksum = None
     if body and body[-1].startswith("="):
         checksum = body.pop()[1:]
@@ -160,28 +207,43 @@ def keyring_option(keyring: Path, home: Path) -> list[str]:
     return ["--keyring", name]
 
 
-def gpgv_check(signature: Path, data: Path, keyring: Path,
-               fingerprint: str | None) -> str:
+def gpgv_check(signature: Path, data: Path, keyring: Path, fingerprint: str | None) -> str:
     """Verify a detached signature with ``gpgv`` and only ``keyring``; return
     the signer's primary fingerprint. With ``fingerprint`` set, only that key
     passes. Raises :class:`SignatureInvalid` naming gpgv's verdict."""
     with tempfile.TemporaryDirectory(prefix="gv") as home:
         try:
-            done = runner.run(["gpgv", "--homedir", home,
-                               *keyring_option(keyring, Path(home)),
-                               "--status-fd", "1", str(signature), str(data)], timeout=60)
+            done = runner.run(
+                [
+                    "gpgv",
+                    "--homedir",
+                    home,
+                    *keyring_option(keyring, Path(home)),
+                    "--status-fd",
+                    "1",
+                    str(signature),
+                    str(data),
+                ],
+                timeout=60,
+            )
         except runner.ToolNotFound:
-            raise SignatureInvalid("gpgv is not installed: cannot verify",
-                                   hint="install gpgv (gnupg)") from None
-    valid = [line.split() for line in done.stdout.splitlines()
-             if line.startswith("[GNUPG:] VALIDSIG ")]
+            raise SignatureInvalid(
+                "gpgv is not installed: cannot verify", hint="install gpgv (gnupg)"
+            ) from None
+    valid = [
+        line.split() for line in done.stdout.splitlines() if line.startswith("[GNUPG:] VALIDSIG ")
+    ]
     signers = {parts[-1] for parts in valid} | {parts[2] for parts in valid}
     if done.ok and valid and (fingerprint is None or fingerprint.upper() in signers):
         return valid[0][-1]
-    verdicts = [line.split()[1] for line in done.stdout.splitlines()
-                if line.startswith("[GNUPG:] ") and len(line.split()) > 1 and line.split()[1]
-                in {"BADSIG", "NODATA", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG",
-                    "NO_PUBKEY"}]
+    verdicts = [
+        line.split()[1]
+        for line in done.stdout.splitlines()
+        if line.startswith("[GNUPG:] ")
+        and len(line.split()) > 1
+        and line.split()[1]
+        in {"BADSIG", "NODATA", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG", "NO_PUBKEY"}
+    ]
     why = ", ".join(dict.fromkeys(verdicts)) or f"no valid signature (gpgv exit {done.returncode})"
     if valid and not verdicts:
         why = f"signed by {valid[0][-1]}, not the expected key {fingerprint}"

@@ -27,8 +27,14 @@ from shipline.domain.signing.signing_plan import (
 )
 
 
-def sign_keyed(plan: SigningPlan, payload: bytes, keys_dir: Path, env: Mapping[str, str],
-               relative: Callable[[Path], str], signed_at: str) -> Signed:
+def sign_keyed(
+    plan: SigningPlan,
+    payload: bytes,
+    keys_dir: Path,
+    env: Mapping[str, str],
+    relative: Callable[[Path], str],
+    signed_at: str,
+) -> Signed:
     from cryptography.hazmat.primitives import serialization
     from securesystemslib.signer import CryptoSigner, SSlibKey
 
@@ -41,16 +47,22 @@ def sign_keyed(plan: SigningPlan, payload: bytes, keys_dir: Path, env: Mapping[s
         signer = CryptoSigner(private)
         sig = bytes.fromhex(signer.sign(pae(PAYLOAD_TYPE, payload)).signature)
         public = private.public_key()
-        public_pem = public.public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+        public_pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     key = SSlibKey.from_crypto(public)
-    der = public.public_bytes(serialization.Encoding.DER,
-                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     pinned = keys_dir / f"{key.keyid}.pub.pem"
     envelope = make_envelope(payload, [{"keyid": key.keyid, "sig": base64.b64encode(sig).decode()}])
     block = empty_block("sigstore") | {
-        "signed": True, "signedAt": signed_at, "keyId": key.keyid,
-        "fingerprint": hashlib.sha256(der).hexdigest(), "publicKey": relative(pinned)}
+        "signed": True,
+        "signedAt": signed_at,
+        "keyId": key.keyid,
+        "fingerprint": hashlib.sha256(der).hexdigest(),
+        "publicKey": relative(pinned),
+    }
     return Signed(envelope, block, {pinned: public_pem})
 
 
@@ -61,33 +73,51 @@ def _load_private_key(path: Path, env: Mapping[str, str]) -> Any:
     try:
         return load_pem_private_key(path.read_bytes(), password.encode() if password else None)
     except TypeError:
-        raise SigningKeyMissing(f"{path} is encrypted and {KEY_PASSWORD_ENV} is not set",
-                                hint=f"export {KEY_PASSWORD_ENV} with the key's password") \
-            from None
+        raise SigningKeyMissing(
+            f"{path} is encrypted and {KEY_PASSWORD_ENV} is not set",
+            hint=f"export {KEY_PASSWORD_ENV} with the key's password",
+        ) from None
     except ValueError:
-        raise ConfigInvalid(f"signing.keyRef {path} is not a PEM private key (or the password "
-                            "is wrong)", hint=f"check the file and {KEY_PASSWORD_ENV}") from None
+        raise ConfigInvalid(
+            f"signing.keyRef {path} is not a PEM private key (or the password is wrong)",
+            hint=f"check the file and {KEY_PASSWORD_ENV}",
+        ) from None
 
 
-def _cosign_sign(plan: SigningPlan, payload: bytes,
-                 env: Mapping[str, str]) -> tuple[bytes, bytes]:
+def _cosign_sign(plan: SigningPlan, payload: bytes, env: Mapping[str, str]) -> tuple[bytes, bytes]:
     """cosign signs the PAE bytes as a blob: an ECDSA signature over their
     SHA-256, which DSSE verification with the public key accepts."""
     assert plan.key_id is not None
     with tempfile.TemporaryDirectory(prefix="shipline-cosign-") as tmp:
         blob, sig_file = Path(tmp) / "pae", Path(tmp) / "pae.sig"
         blob.write_bytes(pae(PAYLOAD_TYPE, payload))
-        done = runner.run(["cosign", "sign-blob", "--yes", "--tlog-upload=false", "--key",
-                           plan.key_id, "--output-signature", str(sig_file), str(blob)],
-                          env=dict(env), timeout=300)
+        done = runner.run(
+            [
+                "cosign",
+                "sign-blob",
+                "--yes",
+                "--tlog-upload=false",
+                "--key",
+                plan.key_id,
+                "--output-signature",
+                str(sig_file),
+                str(blob),
+            ],
+            env=dict(env),
+            timeout=300,
+        )
         if not done.ok or not sig_file.is_file():
-            raise SigningKeyMissing(f"cosign could not sign with {plan.key_ref}: {done.output}",
-                                    hint=f"check the key reference and {KEY_PASSWORD_ENV}")
+            raise SigningKeyMissing(
+                f"cosign could not sign with {plan.key_ref}: {done.output}",
+                hint=f"check the key reference and {KEY_PASSWORD_ENV}",
+            )
         sig = base64.b64decode(sig_file.read_text().strip())
     public = runner.run(["cosign", "public-key", "--key", plan.key_id], env=dict(env))
     if not public.ok:
-        raise SigningKeyMissing(f"cosign public-key --key {plan.key_ref}: {public.output}",
-                                hint="check signing.keyRef and COSIGN_PASSWORD")
+        raise SigningKeyMissing(
+            f"cosign public-key --key {plan.key_ref}: {public.output}",
+            hint="check signing.keyRef and COSIGN_PASSWORD",
+        )
     return sig, public.stdout.encode()
 
 
@@ -122,8 +152,9 @@ def _verify_direct(key: Any, public: Any, data: bytes, sig: bytes) -> bool | Non
         if key.scheme == "ed25519" and isinstance(public, ed25519.Ed25519PublicKey):
             public.verify(sig, data)
             return True
-        digest = {"ecdsa-sha2-nistp256": hashes.SHA256,
-                  "ecdsa-sha2-nistp384": hashes.SHA384}.get(key.scheme)
+        digest = {"ecdsa-sha2-nistp256": hashes.SHA256, "ecdsa-sha2-nistp384": hashes.SHA384}.get(
+            key.scheme
+        )
         if digest is not None and isinstance(public, ec.EllipticCurvePublicKey):
             public.verify(sig, data, ec.ECDSA(digest()))
             return True
@@ -132,8 +163,12 @@ def _verify_direct(key: Any, public: Any, data: bytes, sig: bytes) -> bool | Non
     return None
 
 
-def verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
-                 resolve: Callable[[str], Path], payload: bytes | None = None) -> str:
+def verify_keyed(
+    envelope: dict[str, Any],
+    block: dict[str, Any],
+    resolve: Callable[[str], Path],
+    payload: bytes | None = None,
+) -> str:
     from securesystemslib.dsse import Envelope
     from securesystemslib.exceptions import VerificationError
 
@@ -147,21 +182,30 @@ def verify_keyed(envelope: dict[str, Any], block: dict[str, Any],
     except ValueError:
         raise SignatureInvalid(f"{path}: not a PEM public key") from None
     if key.keyid != block.get("keyId"):
-        raise SignatureInvalid(f"{path}: key {key.keyid} is not the recorded key "
-                               f"{block.get('keyId')}")
+        raise SignatureInvalid(
+            f"{path}: key {key.keyid} is not the recorded key {block.get('keyId')}"
+        )
     if payload is not None and envelope.get("payloadType") == PAYLOAD_TYPE:
         data = pae(PAYLOAD_TYPE, payload)
-        verdicts = [_verify_direct(key, public, data, base64.b64decode(s["sig"]))
-                    for s in envelope["signatures"] if s.get("keyid") == key.keyid]
+        verdicts = [
+            _verify_direct(key, public, data, base64.b64decode(s["sig"]))
+            for s in envelope["signatures"]
+            if s.get("keyid") == key.keyid
+        ]
         if True in verdicts:
             return f"key {key.keyid}"
         if verdicts and None not in verdicts:
             raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}")
     try:
-        Envelope.from_dict({"payload": envelope["payload"], "payloadType": envelope["payloadType"],
-                            "signatures": [dict(s) for s in envelope["signatures"]]}
-                           ).verify([key], 1)
+        Envelope.from_dict(
+            {
+                "payload": envelope["payload"],
+                "payloadType": envelope["payloadType"],
+                "signatures": [dict(s) for s in envelope["signatures"]],
+            }
+        ).verify([key], 1)
     except (VerificationError, ValueError, KeyError) as exc:
-        raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}: {exc}") \
-            from None
+        raise SignatureInvalid(
+            f"DSSE signature does not verify with key {key.keyid}: {exc}"
+        ) from None
     return f"key {key.keyid}"

@@ -15,8 +15,13 @@ from shipline.domain.errors import SignatureInvalid
 from shipline.domain.signing.signing_plan import Signed, empty_block
 
 
-def sign_keyless(statement: dict[str, Any], payload: bytes, attestation: Path,
-                 relative: Callable[[Path], str], signed_at: str) -> Signed:
+def sign_keyless(
+    statement: dict[str, Any],
+    payload: bytes,
+    attestation: Path,
+    relative: Callable[[Path], str],
+    signed_at: str,
+) -> Signed:
     import json
 
     from shipline.domain.signing import sigstore_keyless
@@ -28,9 +33,13 @@ def sign_keyless(statement: dict[str, Any], payload: bytes, attestation: Path,
     bundle_path = attestation.with_name(f"{base}.sigstore.json")
     files = {bundle_path: json.dumps(bundle, indent=2).encode() + b"\n"}
     block = empty_block("sigstore", keyless=True) | {
-        "signed": True, "signedAt": signed_at, "bundle": relative(bundle_path),
+        "signed": True,
+        "signedAt": signed_at,
+        "bundle": relative(bundle_path),
         "transparencyLog": {"index": str(result["logIndex"]), "url": result["logUrl"]},
-        "identity": result["identity"], "issuer": result["issuer"]}
+        "identity": result["identity"],
+        "issuer": result["issuer"],
+    }
     certificate = _bundle_certificate_pem(bundle)
     if certificate is not None:
         pem_path = attestation.with_name(f"{base}.pem")
@@ -48,13 +57,13 @@ def _bundle_certificate_pem(bundle: dict[str, Any]) -> bytes | None:
     if not raw:
         return None
     body = base64.encodebytes(base64.b64decode(raw)).decode().replace("\n", "")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return ("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines)
-            + "\n-----END CERTIFICATE-----\n").encode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+    ).encode()
 
 
-def verify_keyless(payload: bytes, block: dict[str, Any],
-                   resolve: Callable[[str], Path]) -> str:
+def verify_keyless(payload: bytes, block: dict[str, Any], resolve: Callable[[str], Path]) -> str:
     from shipline.domain.jsonio import StrictJSONError, read_strict
     from shipline.domain.signing import sigstore_keyless
 
@@ -64,9 +73,13 @@ def verify_keyless(payload: bytes, block: dict[str, Any],
     except (OSError, StrictJSONError) as exc:
         raise SignatureInvalid(f"sigstore bundle {block.get('bundle')}: {exc}") from None
     signed_payload = sigstore_keyless.verify_statement_bundle(
-        bundle, identity=block.get("identity") or "", identity_regexp=None,
-        issuer=block.get("issuer") or "")
+        bundle,
+        identity=block.get("identity") or "",
+        identity_regexp=None,
+        issuer=block.get("issuer") or "",
+    )
     if signed_payload != payload:
-        raise SignatureInvalid(f"{path}: the bundle signs a different statement than the "
-                               "attestation file holds")
+        raise SignatureInvalid(
+            f"{path}: the bundle signs a different statement than the attestation file holds"
+        )
     return f"sigstore {block.get('identity')} ({block.get('issuer')})"

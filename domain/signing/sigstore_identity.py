@@ -44,21 +44,27 @@ class _IdentityPattern:
 
         sans = certificate_identities(cert)
         if not any(self._pattern.fullmatch(san) for san in sans):
-            raise VerificationError(f"no SAN of the certificate matches "
-                                    f"{self._pattern.pattern!r}; SANs: {sorted(sans)}")
+            raise VerificationError(
+                f"no SAN of the certificate matches {self._pattern.pattern!r}; SANs: {sorted(sans)}"
+            )
 
 
 def identity_policy(identity: str | None, identity_regexp: str | None, issuer: str | None) -> Any:
     from sigstore.verify import policy
 
     if bool(identity) == bool(identity_regexp):
-        raise UsageError("give exactly one of --identity or --identity-regexp",
-                         hint="the signer's identity, e.g. the workflow URI or e-mail")
+        raise UsageError(
+            "give exactly one of --identity or --identity-regexp",
+            hint="the signer's identity, e.g. the workflow URI or e-mail",
+        )
     if not issuer:
-        raise UsageError("--issuer is required with a sigstore bundle",
-                         hint="e.g. https://token.actions.githubusercontent.com")
-    who: Any = (policy.Identity(identity=identity) if identity
-                else _IdentityPattern(identity_regexp or ""))
+        raise UsageError(
+            "--issuer is required with a sigstore bundle",
+            hint="e.g. https://token.actions.githubusercontent.com",
+        )
+    who: Any = (
+        policy.Identity(identity=identity) if identity else _IdentityPattern(identity_regexp or "")
+    )
     return policy.AllOf([_Issuer(issuer), who])
 
 
@@ -73,8 +79,9 @@ class _Issuer:
 
         actual = certificate_issuer(cert)
         if actual != self._issuer:
-            raise VerificationError(f"the certificate's OIDC issuer is {actual!r}, "
-                                    f"not {self._issuer!r}")
+            raise VerificationError(
+                f"the certificate's OIDC issuer is {actual!r}, not {self._issuer!r}"
+            )
 
 
 # --- facts --------------------------------------------------------------------
@@ -90,8 +97,11 @@ def certificate_identities(cert: Certificate) -> list[str]:
         return []
     found = [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)]
     found += [str(v) for v in san.get_values_for_type(x509.RFC822Name)]
-    found += [o.value.decode(errors="replace") for o in san.get_values_for_type(x509.OtherName)
-              if o.type_id.dotted_string == _OTHERNAME]
+    found += [
+        o.value.decode(errors="replace")
+        for o in san.get_values_for_type(x509.OtherName)
+        if o.type_id.dotted_string == _OTHERNAME
+    ]
     return found
 
 
@@ -121,13 +131,19 @@ def bundle_facts(bundle: Bundle) -> dict[str, Any]:
     cert = bundle.signing_certificate
     entry = bundle.log_entry._inner
     integrated = entry.integrated_time
-    when = (datetime.fromtimestamp(int(integrated), tz=UTC).isoformat()
-            .replace("+00:00", "Z") if integrated else None)
+    when = (
+        datetime.fromtimestamp(int(integrated), tz=UTC).isoformat().replace("+00:00", "Z")
+        if integrated
+        else None
+    )
     identities = certificate_identities(cert)
-    return {"identity": identities[0] if identities else None,
-            "issuer": certificate_issuer(cert), "logIndex": int(entry.log_index),
-            "logId": bytes(entry.log_id.key_id).hex(),
-            "integratedTime": when}
+    return {
+        "identity": identities[0] if identities else None,
+        "issuer": certificate_issuer(cert),
+        "logIndex": int(entry.log_index),
+        "logId": bytes(entry.log_id.key_id).hex(),
+        "integratedTime": when,
+    }
 
 
 def signer_hint(bundle: Bundle) -> str:

@@ -53,7 +53,8 @@ _PRODUCTION_STORE = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
 _NO_IDENTITY_HINT = (
     "keyless signing needs the CI job's OIDC identity: on GitHub Actions add "
     "`permissions: id-token: write` to the job; on GitLab CI declare "
-    "`id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore`; or choose gpg or keyed signing")
+    "`id_tokens: SIGSTORE_ID_TOKEN: aud: sigstore`; or choose gpg or keyed signing"
+)
 
 
 def _one_line(exc: object, limit: int = 400) -> str:
@@ -66,8 +67,9 @@ def production_trusted_root_path() -> Path:
     """The production ``trusted_root.json`` shipped inside the sigstore wheel."""
     path = Path(str(resources.files("sigstore._store") / _PRODUCTION_STORE / "trusted_root.json"))
     if not path.is_file():  # pragma: no cover - a broken sigstore install
-        raise SignatureInvalid(f"sigstore's pinned trusted root is missing: {path}",
-                               hint="reinstall sigstore~=4.5")
+        raise SignatureInvalid(
+            f"sigstore's pinned trusted root is missing: {path}", hint="reinstall sigstore~=4.5"
+        )
     return path
 
 
@@ -78,17 +80,23 @@ def resolve_trusted_root(explicit: str | Path | None = None) -> Path:
         return production_trusted_root_path()
     path = Path(chosen)
     if not path.is_file():
-        raise UsageError(f"trusted root {path}: no such file",
-                         hint=f"point {TRUSTED_ROOT_ENV} at a sigstore trusted_root.json")
+        raise UsageError(
+            f"trusted root {path}: no such file",
+            hint=f"point {TRUSTED_ROOT_ENV} at a sigstore trusted_root.json",
+        )
     return path
 
 
 # --- signing ------------------------------------------------------------------
 
 
-def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
-                   identity_token: str | None = None,
-                   payload: bytes | None = None) -> dict[str, Any]:
+def sign_statement(
+    statement: dict[str, Any],
+    *,
+    trust_config: Any = None,
+    identity_token: str | None = None,
+    payload: bytes | None = None,
+) -> dict[str, Any]:
     """Sign an in-toto statement keylessly and return the bundle and its facts.
 
     ``trust_config`` is a ``sigstore.models.ClientTrustConfig`` (else the
@@ -110,8 +118,9 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
     try:
         signed_statement = Statement(body)
     except SigstoreError as exc:
-        raise AttestationInvalid("the statement is not an in-toto Statement v1: "
-                                 f"{_one_line(exc)}") from None
+        raise AttestationInvalid(
+            f"the statement is not an in-toto Statement v1: {_one_line(exc)}"
+        ) from None
     config = trust_config if trust_config is not None else _trust_config_from_env()
     try:
         if config is None:
@@ -123,12 +132,18 @@ def sign_statement(statement: dict[str, Any], *, trust_config: Any = None,
         raise SigningKeyMissing(
             f"sigstore keyless signing failed: {type(exc).__name__}: {_one_line(exc)}",
             hint="check that the CI job's OIDC identity is valid and that Fulcio and Rekor "
-            "are reachable") from None
+            "are reachable",
+        ) from None
     rekor_url = getattr(context._rekor, "url", "")
     facts = bundle_facts(bundle)
-    return {"bundle": json.loads(bundle.to_json()), "logIndex": facts["logIndex"],
-            "logUrl": rekor_url.removesuffix("/api/v1"), "identity": facts["identity"],
-            "issuer": facts["issuer"], "integratedTime": facts["integratedTime"]}
+    return {
+        "bundle": json.loads(bundle.to_json()),
+        "logIndex": facts["logIndex"],
+        "logUrl": rekor_url.removesuffix("/api/v1"),
+        "identity": facts["identity"],
+        "issuer": facts["issuer"],
+        "integratedTime": facts["integratedTime"],
+    }
 
 
 def _trust_config_from_env() -> Any:
@@ -142,8 +157,9 @@ def _trust_config_from_env() -> Any:
     except OSError as exc:
         raise UsageError(f"{TRUST_CONFIG_ENV}={chosen}: {_one_line(exc)}") from None
     except Exception as exc:  # pydantic / sigstore parse errors
-        raise UsageError(f"{TRUST_CONFIG_ENV}={chosen}: not a sigstore client trust config: "
-                         f"{_one_line(exc)}") from None
+        raise UsageError(
+            f"{TRUST_CONFIG_ENV}={chosen}: not a sigstore client trust config: {_one_line(exc)}"
+        ) from None
 
 
 def _canonical(statement: dict[str, Any]) -> bytes:
@@ -159,27 +175,36 @@ def _identity_token(raw: str | None) -> Any:
         try:
             raw = detect_credential()
         except IdentityError as exc:  # e.g. GitHub Actions without id-token: write
-            raise SigningKeyMissing(f"no OIDC identity for keyless signing: {_one_line(exc)}",
-                                    hint=_NO_IDENTITY_HINT) from None
+            raise SigningKeyMissing(
+                f"no OIDC identity for keyless signing: {_one_line(exc)}", hint=_NO_IDENTITY_HINT
+            ) from None
     if not raw:
-        raise SigningKeyMissing("no OIDC identity for keyless signing: no ambient "
-                                "credential was found in this environment",
-                                hint=_NO_IDENTITY_HINT)
+        raise SigningKeyMissing(
+            "no OIDC identity for keyless signing: no ambient "
+            "credential was found in this environment",
+            hint=_NO_IDENTITY_HINT,
+        )
     runner.register_secret(raw)
     try:
         return IdentityToken(raw)
     except IdentityError as exc:
-        raise SigningKeyMissing(f"the OIDC identity token is unusable: {_one_line(exc)}",
-                                hint="a token for audience 'sigstore' that has not expired "
-                                "is needed") from None
+        raise SigningKeyMissing(
+            f"the OIDC identity token is unusable: {_one_line(exc)}",
+            hint="a token for audience 'sigstore' that has not expired is needed",
+        ) from None
 
 
 # --- verification -------------------------------------------------------------
 
 
-def verify_statement_bundle(bundle: dict[str, Any], *, identity: str | None,
-                            identity_regexp: str | None, issuer: str,
-                            trusted_root_path: str | Path | None = None) -> bytes:
+def verify_statement_bundle(
+    bundle: dict[str, Any],
+    *,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str,
+    trusted_root_path: str | Path | None = None,
+) -> bytes:
     """Verify a DSSE sigstore bundle offline and return the signed payload.
 
     The certificate must chain to the pinned trusted root, carry a valid SCT,
@@ -190,27 +215,46 @@ def verify_statement_bundle(bundle: dict[str, Any], *, identity: str | None,
     """
     parsed = _parse_bundle(bundle, "the sigstore bundle")
     if parsed._dsse_envelope is None:
-        raise AttestationInvalid("the sigstore bundle holds a message signature, not a DSSE "
-                                 "envelope with an in-toto statement")
-    payload_type, payload = _verify_dsse(parsed, identity, identity_regexp, issuer,
-                                         trusted_root_path)
+        raise AttestationInvalid(
+            "the sigstore bundle holds a message signature, not a DSSE "
+            "envelope with an in-toto statement"
+        )
+    payload_type, payload = _verify_dsse(
+        parsed, identity, identity_regexp, issuer, trusted_root_path
+    )
     if payload_type != IN_TOTO_PAYLOAD_TYPE:
-        raise AttestationInvalid(f"the DSSE payload type is {payload_type!r}, "
-                                 f"not {IN_TOTO_PAYLOAD_TYPE}")
+        raise AttestationInvalid(
+            f"the DSSE payload type is {payload_type!r}, not {IN_TOTO_PAYLOAD_TYPE}"
+        )
     return payload
 
 
-def verify_bundle_dsse(bundle: dict[str, Any], identity: str | None,
-                       identity_regexp: str | None, issuer: str,
-                       trusted_root_path: str | Path | None = None) -> bytes:
+def verify_bundle_dsse(
+    bundle: dict[str, Any],
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str,
+    trusted_root_path: str | Path | None = None,
+) -> bytes:
     """Positional spelling of :func:`verify_statement_bundle` (domain.signing calls it)."""
-    return verify_statement_bundle(bundle, identity=identity, identity_regexp=identity_regexp,
-                                   issuer=issuer, trusted_root_path=trusted_root_path)
+    return verify_statement_bundle(
+        bundle,
+        identity=identity,
+        identity_regexp=identity_regexp,
+        issuer=issuer,
+        trusted_root_path=trusted_root_path,
+    )
 
 
-def verify_artifact_bundle(artifact: Path, bundle_path: Path, *, identity: str | None,
-                           identity_regexp: str | None, issuer: str | None,
-                           trusted_root_path: str | Path | None = None) -> dict[str, Any]:
+def verify_artifact_bundle(
+    artifact: Path,
+    bundle_path: Path,
+    *,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    trusted_root_path: str | Path | None = None,
+) -> dict[str, Any]:
     """``cosign verify-blob`` for a sigstore bundle, offline.
 
     A message-signature bundle must sign the artifact's sha256 (an authentic
@@ -223,35 +267,55 @@ def verify_artifact_bundle(artifact: Path, bundle_path: Path, *, identity: str |
     try:
         raw = read_strict(bundle_path)
     except FileNotFoundError:
-        raise UsageError(f"{bundle_path}: no such bundle file",
-                         hint="pass the .sigstore.json bundle that came with the artifact") \
-            from None
+        raise UsageError(
+            f"{bundle_path}: no such bundle file",
+            hint="pass the .sigstore.json bundle that came with the artifact",
+        ) from None
     except (OSError, StrictJSONError, UnicodeDecodeError) as exc:
-        raise AttestationInvalid(f"{bundle_path}: not a sigstore bundle: "
-                                 f"{_one_line(exc)}") from None
+        raise AttestationInvalid(
+            f"{bundle_path}: not a sigstore bundle: {_one_line(exc)}"
+        ) from None
     parsed = _parse_bundle(raw, str(bundle_path))
-    facts: dict[str, Any] = {"file": str(artifact), "sha256": digest.sha256,
-                             "bundle": str(bundle_path)}
+    facts: dict[str, Any] = {
+        "file": str(artifact),
+        "sha256": digest.sha256,
+        "bundle": str(bundle_path),
+    }
     if parsed._dsse_envelope is None:
-        facts |= _verify_message_signature(parsed, digest.sha256, artifact, identity,
-                                           identity_regexp, issuer, trusted_root_path,
-                                           str(bundle_path))
+        facts |= _verify_message_signature(
+            parsed,
+            digest.sha256,
+            artifact,
+            identity,
+            identity_regexp,
+            issuer,
+            trusted_root_path,
+            str(bundle_path),
+        )
     else:
-        payload_type, payload = _verify_dsse(parsed, identity, identity_regexp, issuer,
-                                             trusted_root_path, str(bundle_path))
+        payload_type, payload = _verify_dsse(
+            parsed, identity, identity_regexp, issuer, trusted_root_path, str(bundle_path)
+        )
         if payload_type != IN_TOTO_PAYLOAD_TYPE:
-            raise AttestationInvalid(f"{bundle_path}: DSSE payload type {payload_type!r} is not "
-                                     "an in-toto statement")
+            raise AttestationInvalid(
+                f"{bundle_path}: DSSE payload type {payload_type!r} is not an in-toto statement"
+            )
         facts |= _check_subject(payload, artifact.name, digest.sha256, bundle_path)
     facts |= bundle_facts(parsed)
     facts["trustedRoot"] = str(resolve_trusted_root(trusted_root_path))
     return facts
 
 
-def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
-                              identity: str | None, identity_regexp: str | None,
-                              issuer: str | None, trusted_root_path: str | Path | None,
-                              where: str) -> dict[str, Any]:
+def _verify_message_signature(
+    parsed: Bundle,
+    sha256: str,
+    artifact: Path,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    trusted_root_path: str | Path | None,
+    where: str,
+) -> dict[str, Any]:
     from sigstore.errors import VerificationError
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
@@ -264,14 +328,17 @@ def _verify_message_signature(parsed: Bundle, sha256: str, artifact: Path,
     # bundle for other bytes is told apart (93) from a forged one (92).
     digest = stated.digest if stated is not None else bytes.fromhex(sha256)
     try:
-        verifier.verify_artifact(Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest),
-                                 parsed, policy)
+        verifier.verify_artifact(
+            Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest), parsed, policy
+        )
     except VerificationError as exc:
         raise _invalid(exc, parsed, where, trusted_root_path) from None
     if digest.hex() != sha256:
-        raise DigestMismatch(f"{artifact.name}: sha256 {sha256} but the bundle signs "
-                             f"{digest.hex()}", hint="this bundle is for other bytes: "
-                             "the artifact was altered or the wrong file was given")
+        raise DigestMismatch(
+            f"{artifact.name}: sha256 {sha256} but the bundle signs {digest.hex()}",
+            hint="this bundle is for other bytes: "
+            "the artifact was altered or the wrong file was given",
+        )
     return {"kind": "message-signature"}
 
 
@@ -279,24 +346,33 @@ def _check_subject(payload: bytes, name: str, sha256: str, bundle_path: Path) ->
     try:
         statement = loads_strict(payload)
     except (StrictJSONError, UnicodeDecodeError) as exc:
-        raise AttestationInvalid(f"{bundle_path}: the signed payload is not JSON: "
-                                 f"{_one_line(exc)}") from None
+        raise AttestationInvalid(
+            f"{bundle_path}: the signed payload is not JSON: {_one_line(exc)}"
+        ) from None
     subjects = statement.get("subject") if isinstance(statement, dict) else None
     if not isinstance(subjects, list):
         raise AttestationInvalid(f"{bundle_path}: the statement has no subject list")
     named = [s for s in subjects if isinstance(s, dict) and s.get("name") == name]
     if not named:
-        others = [s.get("name") for s in subjects if isinstance(s, dict)
-                  and (s.get("digest") or {}).get("sha256") == sha256]
-        hint = (f"a subject with this digest is named {others[0]!r}: the file was renamed"
-                if others else "this attestation is for other artifacts")
-        raise AttestationInvalid(f"{bundle_path}: no subject named {name!r} in the statement",
-                                 hint=hint)
+        others = [
+            s.get("name")
+            for s in subjects
+            if isinstance(s, dict) and (s.get("digest") or {}).get("sha256") == sha256
+        ]
+        hint = (
+            f"a subject with this digest is named {others[0]!r}: the file was renamed"
+            if others
+            else "this attestation is for other artifacts"
+        )
+        raise AttestationInvalid(
+            f"{bundle_path}: no subject named {name!r} in the statement", hint=hint
+        )
     digests = [(s.get("digest") or {}).get("sha256") for s in named]
     if sha256 not in digests:
-        raise DigestMismatch(f"{name}: sha256 {sha256} but the statement's subject {name!r} has "
-                             f"{digests[0]}", hint="the artifact was altered after it was "
-                             "attested, or the wrong file was given")
+        raise DigestMismatch(
+            f"{name}: sha256 {sha256} but the statement's subject {name!r} has {digests[0]}",
+            hint="the artifact was altered after it was attested, or the wrong file was given",
+        )
     return {"kind": "dsse", "subject": name, "predicateType": statement.get("predicateType")}
 
 
@@ -309,13 +385,19 @@ def _parse_bundle(raw: Any, where: str) -> Bundle:
     try:
         return Bundle.from_json(json.dumps(raw))
     except (SigstoreError, ValueError, KeyError, TypeError) as exc:
-        raise AttestationInvalid(f"{where}: not a valid sigstore bundle: "
-                                 f"{_one_line(exc)}") from None
+        raise AttestationInvalid(
+            f"{where}: not a valid sigstore bundle: {_one_line(exc)}"
+        ) from None
 
 
-def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | None,
-                 issuer: str | None, trusted_root_path: str | Path | None,
-                 where: str = "the sigstore bundle") -> tuple[str, bytes]:
+def _verify_dsse(
+    parsed: Bundle,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    trusted_root_path: str | Path | None,
+    where: str = "the sigstore bundle",
+) -> tuple[str, bytes]:
     from sigstore.errors import VerificationError
 
     policy = identity_policy(identity, identity_regexp, issuer)
@@ -327,8 +409,9 @@ def _verify_dsse(parsed: Bundle, identity: str | None, identity_regexp: str | No
     return str(payload_type), bytes(payload)
 
 
-def _invalid(exc: Exception, parsed: Bundle, where: str,
-             trusted_root_path: str | Path | None) -> SignatureInvalid:
+def _invalid(
+    exc: Exception, parsed: Bundle, where: str, trusted_root_path: str | Path | None
+) -> SignatureInvalid:
     """Say which check failed; an untrusted chain names the pinned root."""
     from sigstore.errors import CertValidationError
 
@@ -338,9 +421,9 @@ def _invalid(exc: Exception, parsed: Bundle, where: str,
             f"{where}: the signing certificate does not chain to the pinned trusted root "
             f"{root} ({_one_line(exc)})",
             hint=f"{signer_hint(parsed)}; a bundle from another sigstore instance (e.g. "
-            f"staging) verifies only with that instance's root in ${TRUSTED_ROOT_ENV}")
-    return SignatureInvalid(f"{where}: does not verify: {_one_line(exc)}",
-                            hint=signer_hint(parsed))
+            f"staging) verifies only with that instance's root in ${TRUSTED_ROOT_ENV}",
+        )
+    return SignatureInvalid(f"{where}: does not verify: {_one_line(exc)}", hint=signer_hint(parsed))
 
 
 def _verifier(trusted_root_path: str | Path | None) -> Any:
@@ -355,6 +438,15 @@ def _verifier(trusted_root_path: str | Path | None) -> Any:
         raise UsageError(f"trusted root {path}: unusable: {_one_line(exc)}") from None
 
 
-__all__ = ["TRUSTED_ROOT_ENV", "TRUST_CONFIG_ENV", "bundle_facts", "production_trusted_root_path",
-           "resolve_trusted_root", "sign_statement", "verify_artifact_bundle",
-           "verify_artifact_gpg", "verify_bundle_dsse", "verify_statement_bundle"]
+__all__ = [
+    "TRUSTED_ROOT_ENV",
+    "TRUST_CONFIG_ENV",
+    "bundle_facts",
+    "production_trusted_root_path",
+    "resolve_trusted_root",
+    "sign_statement",
+    "verify_artifact_bundle",
+    "verify_artifact_gpg",
+    "verify_bundle_dsse",
+    "verify_statement_bundle",
+]

@@ -38,11 +38,19 @@ def read_history(git: Git, since: Sequence[str | None]) -> list[TouchedCommit]:
     children before parents, with the files each touched."""
     if git.head() is None:
         return []
-    args = ["log", "-z", "--topo-order", "--name-only", f"--format={_FORMAT}", "--no-color",
-            "--no-show-signature", "--no-renames", "HEAD"]
+    args = [
+        "log",
+        "-z",
+        "--topo-order",
+        "--name-only",
+        f"--format={_FORMAT}",
+        "--no-color",
+        "--no-show-signature",
+        "--no-renames",
+        "HEAD",
+    ]
     if since and all(since):
-        base = git.run(["merge-base", "--octopus", *sorted({s for s in since if s})],
-                       check=False)
+        base = git.run(["merge-base", "--octopus", *sorted({s for s in since if s})], check=False)
         if base.ok and base.stdout.strip():
             args += ["--not", *base.stdout.split()]
     data = git.raw(args).decode("utf-8", errors="replace")
@@ -53,8 +61,7 @@ def read_history(git: Git, since: Sequence[str | None]) -> list[TouchedCommit]:
         if len(fields) != 6:
             continue
         sha, parents, author, email, when, message = fields
-        commit = parse_message(sha, tuple(parents.split()), author, email, int(when or 0),
-                               message)
+        commit = parse_message(sha, tuple(parents.split()), author, email, int(when or 0), message)
         out.append(TouchedCommit(commit, [f for f in files.lstrip("\n").split("\0") if f]))
     return out
 
@@ -83,10 +90,14 @@ def owner_of(path: str, packages: Sequence[WorkspacePackage]) -> WorkspacePackag
     return max(owners, key=lambda p: -1 if p.path == "." else len(p.path))
 
 
-def commits_by_package(git: Git, packages: Sequence[WorkspacePackage],
-                       last_release: Mapping[str, str | None], *,
-                       shared_paths: Sequence[str] = (),
-                       scopes: Mapping[str, str] | None = None) -> dict[str, list[Commit]]:
+def commits_by_package(
+    git: Git,
+    packages: Sequence[WorkspacePackage],
+    last_release: Mapping[str, str | None],
+    *,
+    shared_paths: Sequence[str] = (),
+    scopes: Mapping[str, str] | None = None,
+) -> dict[str, list[Commit]]:
     """Each package's own commits since its own last release (the released
     commit's sha in ``last_release``; ``None``: since the beginning), newest first."""
     names = [p.name for p in packages]

@@ -22,7 +22,7 @@ def _replace_once(text: str, pattern: re.Pattern[str], new: str) -> str | None:
     nothing matched."""
     out, last, hit = [], 0, False
     for match in pattern.finditer(text):
-        out.append(text[last:match.start("spec")])
+        out.append(text[last : match.start("spec")])
         out.append(new)
         last = match.end("spec")
         hit = True
@@ -33,8 +33,7 @@ def _replace_once(text: str, pattern: re.Pattern[str], new: str) -> str | None:
 
 
 def npm_rewrite(text: str, name: str, spec: str, new: str) -> str | None:
-    pattern = re.compile(r'"' + re.escape(name) + r'"\s*:\s*"(?P<spec>' + re.escape(spec) +
-                         r')"')
+    pattern = re.compile(r'"' + re.escape(name) + r'"\s*:\s*"(?P<spec>' + re.escape(spec) + r')"')
     return _replace_once(text, pattern, new)
 
 
@@ -42,14 +41,17 @@ def cargo_rewrite(text: str, name: str, spec: str, new: str) -> str | None:
     key = re.escape(name)
     quoted = r'"(?P<spec>' + re.escape(spec) + r')"'
     plain = re.compile(r"(?m)^[ \t]*" + key + r"[ \t]*=[ \t]*" + quoted)
-    inline = re.compile(r"(?m)^[ \t]*" + key + r"[ \t]*=[ \t]*\{[^}\n]*?\bversion[ \t]*=[ \t]*" +
-                        quoted)
+    inline = re.compile(
+        r"(?m)^[ \t]*" + key + r"[ \t]*=[ \t]*\{[^}\n]*?\bversion[ \t]*=[ \t]*" + quoted
+    )
     for pattern in (plain, inline):
         rewritten = _replace_once(text, pattern, new)
         if rewritten is not None:
             return rewritten
-    table = re.compile(r"(?m)^\[(?:[\w.-]+\.)?(?:dependencies|dev-dependencies|"
-                       r"build-dependencies)\." + key + r"\][ \t]*$")
+    table = re.compile(
+        r"(?m)^\[(?:[\w.-]+\.)?(?:dependencies|dev-dependencies|"
+        r"build-dependencies)\." + key + r"\][ \t]*$"
+    )
     header = table.search(text)
     if header is None:
         return None
@@ -59,19 +61,22 @@ def cargo_rewrite(text: str, name: str, spec: str, new: str) -> str | None:
     match = version.search(text, header.end(), stop)
     if match is None:
         return None
-    return text[:match.start("spec")] + new + text[match.end("spec"):]
+    return text[: match.start("spec")] + new + text[match.end("spec") :]
 
 
 def python_rewrite(text: str, name: str, spec: str, new: str) -> str | None:
     wanted = normalize_python_name(name)
-    pattern = re.compile(r"""(?P<q>["'])(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"""
-                         r"""(?P<extras>\s*(?:\[[^\]]*\])?\s*)(?P<spec>""" +
-                         re.escape(spec) + r")(?=\s*(?:;[^\"']*)?(?P=q))")
+    pattern = re.compile(
+        r"""(?P<q>["'])(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)"""
+        r"""(?P<extras>\s*(?:\[[^\]]*\])?\s*)(?P<spec>"""
+        + re.escape(spec)
+        + r")(?=\s*(?:;[^\"']*)?(?P=q))"
+    )
     out, last, hit = [], 0, False
     for match in pattern.finditer(text):
         if normalize_python_name(match["name"]) != wanted:
             continue
-        out.append(text[last:match.start("spec")])
+        out.append(text[last : match.start("spec")])
         out.append(new)
         last = match.end("spec")
         hit = True
@@ -84,13 +89,15 @@ def python_rewrite(text: str, name: str, spec: str, new: str) -> str | None:
 REWRITE = {"npm": npm_rewrite, "cargo": cargo_rewrite, "python": python_rewrite}
 
 
-def rewrite_requirement(root: Path, manifest: str, ecosystem: str, name: str, spec: str,
-                        new: str) -> tuple[str, bytes, bytes] | None:
+def rewrite_requirement(
+    root: Path, manifest: str, ecosystem: str, name: str, spec: str, new: str
+) -> tuple[str, bytes, bytes] | None:
     """(path, old bytes, new bytes) of the one file whose requirement changes;
     a Cargo member that inherits the requirement from the workspace has it
     rewritten in the root Cargo.toml. ``None`` when it is nowhere to be found."""
-    candidates = [manifest] + (["Cargo.toml"] if ecosystem == "cargo" and
-                               manifest != "Cargo.toml" else [])
+    candidates = [manifest] + (
+        ["Cargo.toml"] if ecosystem == "cargo" and manifest != "Cargo.toml" else []
+    )
     for rel in candidates:
         path = root / rel
         old = path.read_bytes()

@@ -59,17 +59,27 @@ class PackagePlan:
 
     @property
     def tag(self) -> str | None:
-        return tag_patterns.render(self.tag_pattern, self.name, str(self.version)) \
-            if self.version is not None else None
+        return (
+            tag_patterns.render(self.tag_pattern, self.name, str(self.version))
+            if self.version is not None
+            else None
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "path": self.package.path, "ecosystem": self.package.ecosystem,
-            "private": self.package.private, "lastTag": self.last_tag,
+            "name": self.name,
+            "path": self.package.path,
+            "ecosystem": self.package.ecosystem,
+            "private": self.package.private,
+            "lastTag": self.last_tag,
             "lastVersion": str(self.last_version) if self.last_version else None,
-            "commits": len(self.commits), "bump": self.bump,
-            "version": str(self.version) if self.version else None, "tag": self.tag,
-            "group": self.group, "release": self.selected, "reasons": self.reasons,
+            "commits": len(self.commits),
+            "bump": self.bump,
+            "version": str(self.version) if self.version else None,
+            "tag": self.tag,
+            "group": self.group,
+            "release": self.selected,
+            "reasons": self.reasons,
         }
 
 
@@ -100,16 +110,31 @@ def resolve_workspace(repo: Path, settings: WorkspaceConfig | None) -> Workspace
         folder = entry.path.strip("/") or "."
         detected = by_path.get(folder)
         if detected is None:
-            raise ReleaseNotFound(f"release.workspace.packages: no package manifest in "
-                                  f"'{entry.path}' for {entry.name}",
-                                  hint="fix the path, or run `shipline init --force`")
+            raise ReleaseNotFound(
+                f"release.workspace.packages: no package manifest in "
+                f"'{entry.path}' for {entry.name}",
+                hint="fix the path, or run `shipline init --force`",
+            )
         private = detected.private if entry.private is None else entry.private
-        chosen.append(WorkspacePackage(entry.name, folder, entry.manifest or detected.manifest,
-                                       detected.ecosystem, detected.version, private,
-                                       detected.requires, detected.version_from_workspace))
+        chosen.append(
+            WorkspacePackage(
+                entry.name,
+                folder,
+                entry.manifest or detected.manifest,
+                detected.ecosystem,
+                detected.version,
+                private,
+                detected.requires,
+                detected.version_from_workspace,
+            )
+        )
     kind = found.kind if found else "plain"
-    return Workspace(kind, found.manifest if found else chosen[0].manifest, tuple(chosen),
-                     found.shared_version if found else None)
+    return Workspace(
+        kind,
+        found.manifest if found else chosen[0].manifest,
+        tuple(chosen),
+        found.shared_version if found else None,
+    )
 
 
 def matching(workspace: Workspace, pattern: str) -> list[str]:
@@ -127,9 +152,10 @@ def fixed_groups(workspace: Workspace, settings: WorkspaceConfig) -> dict[str, s
         for pattern in members:
             names = matching(workspace, pattern)
             if not names:
-                raise ReleaseNotFound(f"release.workspace.fixed: '{pattern}' is not a package "
-                                      "of this workspace",
-                                      hint="name packages as their manifests do")
+                raise ReleaseNotFound(
+                    f"release.workspace.fixed: '{pattern}' is not a package of this workspace",
+                    hint="name packages as their manifests do",
+                )
             for name in names:
                 groups[name] = label
     inherited = [p.name for p in workspace.packages if p.version_from_workspace]
@@ -152,47 +178,63 @@ def _max_bump(bumps: Sequence[str | None]) -> str | None:
     return max(bumps, key=BUMP_ORDER.index, default=None)
 
 
-def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | None],
-                   bump: str | None = None, pre: str | None = None,
-                   workspace: Workspace | None = None) -> WorkspacePlan:
+def plan_workspace(
+    git: Git,
+    loaded: LoadedConfig,
+    *,
+    picks: Mapping[str, str | None],
+    bump: str | None = None,
+    pre: str | None = None,
+    workspace: Workspace | None = None,
+) -> WorkspacePlan:
     """Plan a train. ``picks`` names the packages asked for (``{name:
     version or None}``); empty means every package with changes."""
     settings = loaded.release.workspace or WorkspaceConfig()
     workspace = workspace or resolve_workspace(git.root, settings)
     if workspace is None:
-        raise ReleaseNotFound(f"{git.root} is not a workspace: no package manifests found",
-                              hint="release a single package with `shipline release plan`")
+        raise ReleaseNotFound(
+            f"{git.root} is not a workspace: no package manifests found",
+            hint="release a single package with `shipline release plan`",
+        )
     for name in picks:
         if workspace.package(name) is None:
             known = ", ".join(p.name for p in workspace.packages)
-            raise ReleaseNotFound(f"no package named '{name}' in this workspace",
-                                  hint=f"the packages are: {known}")
+            raise ReleaseNotFound(
+                f"no package named '{name}' in this workspace", hint=f"the packages are: {known}"
+            )
     tags = _merged_tags(git)
     pattern = settings.tag_pattern or tag_patterns.detect_pattern(
-        [p.name for p in workspace.packages], tags)
+        [p.name for p in workspace.packages], tags
+    )
     targets = tag_targets(git, "") if tags else {}
     plans: list[PackagePlan] = []
     for pkg in workspace.packages:
-        own_pattern = next((c.tag_pattern for c in settings.packages
-                            if c.name == pkg.name and c.tag_pattern), None)
-        plans.append(PackagePlan(pkg, own_pattern or pattern or
-                                 tag_patterns.default_pattern(pkg.ecosystem)))
+        own_pattern = next(
+            (c.tag_pattern for c in settings.packages if c.name == pkg.name and c.tag_pattern), None
+        )
+        plans.append(
+            PackagePlan(pkg, own_pattern or pattern or tag_patterns.default_pattern(pkg.ecosystem))
+        )
     indexes: dict[str, dict[str, list[tuple[str, Version]]]] = {}
     for plan in plans:
         if plan.tag_pattern not in indexes:
             indexes[plan.tag_pattern] = tag_patterns.index_tags(
-                plan.tag_pattern, [p.name for p in plans if p.tag_pattern == plan.tag_pattern],
-                tags)
+                plan.tag_pattern, [p.name for p in plans if p.tag_pattern == plan.tag_pattern], tags
+            )
         found = indexes[plan.tag_pattern].get(plan.name)
         if found:
             plan.last_tag, plan.last_version = found[-1]
             plan.last_stable = next((v for _, v in reversed(found) if not v.prerelease), None)
     from shipline.domain.workspace.commits import commits_by_package
 
-    released = {p.name: targets[p.last_tag][0] if p.last_tag in targets else None
-                for p in plans}
-    commits = commits_by_package(git, workspace.packages, released,
-                                 shared_paths=settings.shared_paths, scopes=settings.scopes)
+    released = {p.name: targets[p.last_tag][0] if p.last_tag in targets else None for p in plans}
+    commits = commits_by_package(
+        git,
+        workspace.packages,
+        released,
+        shared_paths=settings.shared_paths,
+        scopes=settings.scopes,
+    )
     groups = fixed_groups(workspace, settings)
     for plan in plans:
         plan.commits = commits.get(plan.name, [])
@@ -200,8 +242,10 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
         base = plan.last_version or try_parse(plan.package.version or "") or Version(0, 0, 0)
         decision = infer_bump(plan.commits, base.finalize_version())
         plan.bump = bump if bump is not None else decision.bump
-        plan.reasons = [f"{len(plan.commits)} commit(s) since "
-                        f"{plan.last_tag or 'the beginning'}", *decision.reasons]
+        plan.reasons = [
+            f"{len(plan.commits)} commit(s) since {plan.last_tag or 'the beginning'}",
+            *decision.reasons,
+        ]
     ignored = {name for pattern in settings.ignore for name in matching(workspace, pattern)}
     _apply_groups(plans, picks)
     for plan in plans:
@@ -219,8 +263,11 @@ def plan_workspace(git: Git, loaded: LoadedConfig, *, picks: Mapping[str, str | 
     else:
         from shipline.domain.workspace.policy import policy_from_history
 
-        released_at = {p.name: (targets[p.last_tag][0], str(p.last_version)) for p in plans
-                       if p.last_tag in targets and p.last_version is not None}
+        released_at = {
+            p.name: (targets[p.last_tag][0], str(p.last_version))
+            for p in plans
+            if p.last_tag in targets and p.last_version is not None
+        }
         dependents = policy_from_history(git, workspace, released_at)
     return WorkspacePlan(workspace, plans, dependents)
 
@@ -244,8 +291,9 @@ def _apply_groups(plans: list[PackagePlan], picks: Mapping[str, str | None]) -> 
             member.last_version, member.last_stable = top, stable
 
 
-def _explicit(plan: PackagePlan, plans: list[PackagePlan],
-              picks: Mapping[str, str | None]) -> tuple[bool, str | None]:
+def _explicit(
+    plan: PackagePlan, plans: list[PackagePlan], picks: Mapping[str, str | None]
+) -> tuple[bool, str | None]:
     """(asked for, explicit version) for ``plan``: named itself, or a member
     of a fixed group one of whose members is named."""
     if plan.name in picks:
@@ -257,8 +305,9 @@ def _explicit(plan: PackagePlan, plans: list[PackagePlan],
     return not picks, None
 
 
-def _choose_version(plan: PackagePlan, asked: bool, explicit: str | None, pre: str | None,
-                    include_private: bool) -> None:
+def _choose_version(
+    plan: PackagePlan, asked: bool, explicit: str | None, pre: str | None, include_private: bool
+) -> None:
     if not asked:
         return
     if plan.package.private and not include_private and explicit is None:
@@ -266,25 +315,36 @@ def _choose_version(plan: PackagePlan, asked: bool, explicit: str | None, pre: s
         return
     first = plan.last_version is None
     if plan.bump is None and explicit is None:
-        plan.reasons.append("nothing to release: pass --bump or NAME@VERSION" if plan.commits
-                            else "no commits of its own since its last release")
+        plan.reasons.append(
+            "nothing to release: pass --bump or NAME@VERSION"
+            if plan.commits
+            else "no commits of its own since its last release"
+        )
         return
     manifest = try_parse(plan.package.version or "")
-    if explicit is not None and plan.last_version is not None and \
-            parse_version(explicit) <= plan.last_version:
-        raise InvalidVersion(f"{plan.name}@{explicit} is not above its last release "
-                             f"{plan.last_version}",
-                             hint=f"choose a version above {plan.last_version}")
-    target = next_version(last_stable=plan.last_stable or (manifest if first else None),
-                          last_tag=plan.last_version, bump=plan.bump, pre=pre,
-                          explicit=explicit, first_release=first)
+    if (
+        explicit is not None
+        and plan.last_version is not None
+        and parse_version(explicit) <= plan.last_version
+    ):
+        raise InvalidVersion(
+            f"{plan.name}@{explicit} is not above its last release {plan.last_version}",
+            hint=f"choose a version above {plan.last_version}",
+        )
+    target = next_version(
+        last_stable=plan.last_stable or (manifest if first else None),
+        last_tag=plan.last_version,
+        bump=plan.bump,
+        pre=pre,
+        explicit=explicit,
+        first_release=first,
+    )
     plan.version = target.version
     plan.reasons.extend(target.reasons)
     plan.selected = plan.version is not None
 
 
-def _release_dependents(plans: list[PackagePlan], pre: str | None,
-                        include_private: bool) -> None:
+def _release_dependents(plans: list[PackagePlan], pre: str | None, include_private: bool) -> None:
     """``releaseDependents``: a package that requires a released one is
     released too, with a patch bump (repeated until nothing changes)."""
     by_name = {p.name: p for p in plans}
@@ -294,8 +354,14 @@ def _release_dependents(plans: list[PackagePlan], pre: str | None,
         for plan in plans:
             if plan.selected or (plan.package.private and not include_private):
                 continue
-            cause = next((r.name for r in plan.package.requires
-                          if r.name in by_name and by_name[r.name].selected), None)
+            cause = next(
+                (
+                    r.name
+                    for r in plan.package.requires
+                    if r.name in by_name and by_name[r.name].selected
+                ),
+                None,
+            )
             if cause is None:
                 continue
             plan.bump = "patch"
@@ -311,6 +377,7 @@ def _check_group_versions(plans: list[PackagePlan]) -> None:
             versions.setdefault(plan.group, set()).add(str(plan.version))
     for label, found in versions.items():
         if len(found) > 1:
-            raise InvalidVersion(f"fixed group {label} was given {len(found)} versions: "
-                                 f"{', '.join(sorted(found))}",
-                                 hint="a fixed group shares one version: name one")
+            raise InvalidVersion(
+                f"fixed group {label} was given {len(found)} versions: {', '.join(sorted(found))}",
+                hint="a fixed group shares one version: name one",
+            )

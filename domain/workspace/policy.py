@@ -24,16 +24,18 @@ _SPEC = {
 }
 
 
-def policy_from_history(git: Git, workspace: Workspace,
-                        released_at: Mapping[str, tuple[str, str]]) -> str:
+def policy_from_history(
+    git: Git, workspace: Workspace, released_at: Mapping[str, tuple[str, str]]
+) -> str:
     """``always`` or ``satisfy``. ``released_at`` maps a package to the
     (commit, version) of its last release."""
     if not released_at:
         return "satisfy"
-    newest = max({c for c, _ in released_at.values()},
-                 key=lambda sha: int(git.out("show", "-s", "--format=%ct", sha)))
-    tagged = {name: version for name, (commit, version) in released_at.items()
-              if commit == newest}
+    newest = max(
+        {c for c, _ in released_at.values()},
+        key=lambda sha: int(git.out("show", "-s", "--format=%ct", sha)),
+    )
+    tagged = {name: version for name, (commit, version) in released_at.items() if commit == newest}
     for dependent in workspace.packages:
         for req in dependent.requires:
             version = tagged.get(req.name)
@@ -42,14 +44,27 @@ def policy_from_history(git: Git, workspace: Workspace,
             diff = git.try_out("show", "--format=", "-U0", newest, "--", dependent.manifest)
             if not diff:
                 continue
-            pattern = re.compile(_SPEC[dependent.ecosystem].replace(
-                "{name}", re.escape(req.name)), re.M)
-            old = [m["spec"] for line in diff.splitlines() if line.startswith("-")
-                   and not line.startswith("---") for m in [pattern.search(line[1:])] if m]
-            new = [m["spec"] for line in diff.splitlines() if line.startswith("+")
-                   and not line.startswith("+++") for m in [pattern.search(line[1:])] if m]
+            pattern = re.compile(
+                _SPEC[dependent.ecosystem].replace("{name}", re.escape(req.name)), re.M
+            )
+            old = [
+                m["spec"]
+                for line in diff.splitlines()
+                if line.startswith("-") and not line.startswith("---")
+                for m in [pattern.search(line[1:])]
+                if m
+            ]
+            new = [
+                m["spec"]
+                for line in diff.splitlines()
+                if line.startswith("+") and not line.startswith("+++")
+                for m in [pattern.search(line[1:])]
+                if m
+            ]
             for before, after in zip(old, new, strict=False):
-                if before != after and new_requirement(dependent.ecosystem, before, version,
-                                                       "satisfy") is None:
+                if (
+                    before != after
+                    and new_requirement(dependent.ecosystem, before, version, "satisfy") is None
+                ):
                     return "always"  # raised although the old range allowed the release
     return "satisfy"

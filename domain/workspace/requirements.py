@@ -123,7 +123,7 @@ def python_requirement(spec: str, new: str, policy: str) -> str | None:
         elif op == "~=":
             width = len(match["ver"].split("."))
             release = list(target.release) + [0] * width
-            out.append(f"~={'.'.join(str(p) for p in release[:max(width, 2)])}")
+            out.append(f"~={'.'.join(str(p) for p in release[: max(width, 2)])}")
         else:
             out.append(f"{op}{new}")
     raised = ",".join(out) if "," in text and ", " not in text else ", ".join(out)

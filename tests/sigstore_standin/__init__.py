@@ -61,42 +61,67 @@ class Standin:
         return self.server.url
 
     def _public_key(self, key: Any, start: datetime) -> dict[str, Any]:
-        return {"rawBytes": _b64(spki_der(key.public_key())),
-                "keyDetails": "PKIX_ECDSA_P256_SHA_256",
-                "validFor": {"start": start.isoformat().replace("+00:00", "Z")}}
+        return {
+            "rawBytes": _b64(spki_der(key.public_key())),
+            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+            "validFor": {"start": start.isoformat().replace("+00:00", "Z")},
+        }
 
     def trusted_root(self) -> dict[str, Any]:
         start = datetime.now(UTC) - timedelta(days=1)
         root_der = self.ca.root.public_bytes(serialization.Encoding.DER)
         return {
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-            "tlogs": [{"baseUrl": self.url, "hashAlgorithm": "SHA2_256",
-                       "publicKey": self._public_key(self.log.key, start),
-                       "logId": {"keyId": _b64(self.log.log_id)}}],
-            "certificateAuthorities": [{
-                "subject": {"organization": "shipline-standin", "commonName": "standin"},
-                "uri": self.url, "certChain": {"certificates": [{"rawBytes": _b64(root_der)}]},
-                "validFor": {"start": start.isoformat().replace("+00:00", "Z")}}],
-            "ctlogs": [{"baseUrl": self.url + "/ct", "hashAlgorithm": "SHA2_256",
-                        "publicKey": self._public_key(self.ct_log.key, start),
-                        "logId": {"keyId": _b64(self.ct_log.log_id)}}],
+            "tlogs": [
+                {
+                    "baseUrl": self.url,
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": self._public_key(self.log.key, start),
+                    "logId": {"keyId": _b64(self.log.log_id)},
+                }
+            ],
+            "certificateAuthorities": [
+                {
+                    "subject": {"organization": "shipline-standin", "commonName": "standin"},
+                    "uri": self.url,
+                    "certChain": {"certificates": [{"rawBytes": _b64(root_der)}]},
+                    "validFor": {"start": start.isoformat().replace("+00:00", "Z")},
+                }
+            ],
+            "ctlogs": [
+                {
+                    "baseUrl": self.url + "/ct",
+                    "hashAlgorithm": "SHA2_256",
+                    "publicKey": self._public_key(self.ct_log.key, start),
+                    "logId": {"keyId": _b64(self.ct_log.log_id)},
+                }
+            ],
             "timestampAuthorities": [],
         }
 
     def signing_config(self) -> dict[str, Any]:
         start = (datetime.now(UTC) - timedelta(days=1)).isoformat().replace("+00:00", "Z")
-        service = {"majorApiVersion": 1, "validFor": {"start": start},
-                   "operator": "shipline-standin"}
-        return {"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
-                "caUrls": [{"url": self.url} | service],
-                "oidcUrls": [{"url": self.oidc.url} | service],
-                "rekorTlogUrls": [{"url": self.url} | service],
-                "tsaUrls": [], "rekorTlogConfig": {"selector": "ANY"},
-                "tsaConfig": {"selector": "ANY"}}
+        service = {
+            "majorApiVersion": 1,
+            "validFor": {"start": start},
+            "operator": "shipline-standin",
+        }
+        return {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [{"url": self.url} | service],
+            "oidcUrls": [{"url": self.oidc.url} | service],
+            "rekorTlogUrls": [{"url": self.url} | service],
+            "tsaUrls": [],
+            "rekorTlogConfig": {"selector": "ANY"},
+            "tsaConfig": {"selector": "ANY"},
+        }
 
     def trust_config_json(self) -> dict[str, Any]:
-        return {"mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
-                "trustedRoot": self.trusted_root(), "signingConfig": self.signing_config()}
+        return {
+            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+            "trustedRoot": self.trusted_root(),
+            "signingConfig": self.signing_config(),
+        }
 
     def trust_config(self) -> Any:
         from sigstore.models import ClientTrustConfig
@@ -111,17 +136,24 @@ class Standin:
 
 def in_toto_statement(subjects: dict[str, str], **predicate: Any) -> dict[str, Any]:
     """An in-toto Statement v1 with SLSA provenance naming ``{name: sha256}``."""
-    return {"_type": "https://in-toto.io/Statement/v1",
-            "subject": [{"name": n, "digest": {"sha256": d}} for n, d in subjects.items()],
-            "predicateType": "https://slsa.dev/provenance/v1",
-            "predicate": {"buildDefinition": {"buildType": "https://shipline.dev/test",
-                                              "externalParameters": predicate},
-                          "runDetails": {"builder": {"id": "https://shipline.dev/standin"}}}}
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": n, "digest": {"sha256": d}} for n, d in subjects.items()],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://shipline.dev/test",
+                "externalParameters": predicate,
+            },
+            "runDetails": {"builder": {"id": "https://shipline.dev/standin"}},
+        },
+    }
 
 
 @pytest.fixture(name="standin")
-def standin_fixture(tmp_path_factory: pytest.TempPathFactory,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
+def standin_fixture(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Standin]:
     """A running stand-in; requests to it never go through a proxy."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

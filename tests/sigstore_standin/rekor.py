@@ -78,7 +78,8 @@ class MerkleLog:
 
     origin: str = "rekor.standin.local - 1193050959916656506"
     key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     leaves: list[bytes] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
 
@@ -106,16 +107,26 @@ class MerkleLog:
         integrated = int(time.time())
         body_b64 = base64.b64encode(body).decode()
         log_id = self.log_id.hex()
-        promise = rfc8785.dumps({"body": body_b64, "integratedTime": integrated,
-                                 "logID": log_id, "logIndex": index})
-        proof = {"logIndex": index, "treeSize": len(self.leaves),
-                 "rootHash": tree_hash(self.leaves).hex(),
-                 "hashes": [h.hex() for h in audit_path(index, self.leaves)],
-                 "checkpoint": self.checkpoint()}
-        entry = {"body": body_b64, "integratedTime": integrated, "logID": log_id,
-                 "logIndex": index,
-                 "verification": {"inclusionProof": proof,
-                                  "signedEntryTimestamp": _sig_b64(self.key, promise)}}
+        promise = rfc8785.dumps(
+            {"body": body_b64, "integratedTime": integrated, "logID": log_id, "logIndex": index}
+        )
+        proof = {
+            "logIndex": index,
+            "treeSize": len(self.leaves),
+            "rootHash": tree_hash(self.leaves).hex(),
+            "hashes": [h.hex() for h in audit_path(index, self.leaves)],
+            "checkpoint": self.checkpoint(),
+        }
+        entry = {
+            "body": body_b64,
+            "integratedTime": integrated,
+            "logID": log_id,
+            "logIndex": index,
+            "verification": {
+                "inclusionProof": proof,
+                "signedEntryTimestamp": _sig_b64(self.key, promise),
+            },
+        }
         return {self.leaves[index].hex(): entry}
 
 
@@ -141,7 +152,8 @@ def canonical_body(proposed: dict[str, Any]) -> dict[str, Any]:
         signature = base64.b64decode(spec["signature"]["content"])
         try:
             _public_key(spec["signature"]["publicKey"]["content"]).verify(
-                signature, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+                signature, digest, ec.ECDSA(Prehashed(hashes.SHA256()))
+            )
         except InvalidSignature:
             raise RejectedEntry("hashedrekord signature does not verify") from None
         return {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": spec}
@@ -151,19 +163,30 @@ def canonical_body(proposed: dict[str, Any]) -> dict[str, Any]:
         envelope = json.loads(envelope_json)
         payload = base64.b64decode(envelope["payload"])
         payload_type = envelope["payloadType"]
-        pae = (f"DSSEv1 {len(payload_type)} {payload_type} {len(payload)} ".encode() + payload)
+        pae = f"DSSEv1 {len(payload_type)} {payload_type} {len(payload)} ".encode() + payload
         verifier = content["verifiers"][0]
         signatures = []
         for item in envelope["signatures"]:
             try:
-                _public_key(verifier).verify(base64.b64decode(item["sig"]), pae,
-                                             ec.ECDSA(hashes.SHA256()))
+                _public_key(verifier).verify(
+                    base64.b64decode(item["sig"]), pae, ec.ECDSA(hashes.SHA256())
+                )
             except InvalidSignature:
                 raise RejectedEntry("DSSE signature does not verify") from None
             signatures.append({"signature": item["sig"], "verifier": verifier})
-        return {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
-            "envelopeHash": {"algorithm": "sha256",
-                             "value": hashlib.sha256(envelope_json.encode()).hexdigest()},
-            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
-            "signatures": signatures}}
+        return {
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {
+                "envelopeHash": {
+                    "algorithm": "sha256",
+                    "value": hashlib.sha256(envelope_json.encode()).hexdigest(),
+                },
+                "payloadHash": {
+                    "algorithm": "sha256",
+                    "value": hashlib.sha256(payload).hexdigest(),
+                },
+                "signatures": signatures,
+            },
+        }
     raise RejectedEntry(f"unsupported entry kind {kind!r}")

@@ -38,12 +38,26 @@ class OIDCIssuer:
         self.url = url
         self.key = ec.generate_private_key(ec.SECP256R1())
 
-    def token(self, *, subject: str = "release-bot", email: str | None = None,
-              lifetime: int = 300, audience: str = "sigstore", issuer: str | None = None,
-              **claims: Any) -> str:
+    def token(
+        self,
+        *,
+        subject: str = "release-bot",
+        email: str | None = None,
+        lifetime: int = 300,
+        audience: str = "sigstore",
+        issuer: str | None = None,
+        **claims: Any,
+    ) -> str:
         now = int(time.time())
-        body: dict[str, Any] = {"iss": issuer or self.url, "aud": audience, "sub": subject,
-                                "iat": now, "nbf": now, "exp": now + lifetime, **claims}
+        body: dict[str, Any] = {
+            "iss": issuer or self.url,
+            "aud": audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            **claims,
+        }
         if email is not None:
             body |= {"email": email, "email_verified": True}
         return jwt.encode(body, self.key, algorithm="ES256")
@@ -70,8 +84,9 @@ class StandinServer:
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="sigstore-standin")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, daemon=True, name="sigstore-standin"
+        )
 
     @property
     def url(self) -> str:
@@ -121,8 +136,11 @@ class StandinServer:
                 server.requests.append(f"POST {path}")
                 try:
                     if path == "/api/v2/signingCert":
-                        return self._send(*server.signing_cert(
-                            self.headers.get("Authorization", ""), self._json()))
+                        return self._send(
+                            *server.signing_cert(
+                                self.headers.get("Authorization", ""), self._json()
+                            )
+                        )
                     if path == "/api/v1/log/entries":
                         with server._lock:
                             return self._send(201, server.log.integrate(self._json()))
@@ -144,6 +162,5 @@ class StandinServer:
         if not isinstance(public, ec.EllipticCurvePublicKey):
             return 400, {"code": 400, "message": "only ECDSA keys"}
         leaf = self.ca.issue(public, san=certificate_identity(claims), issuer=claims["iss"])
-        pems = [c.public_bytes(serialization.Encoding.PEM).decode()
-                for c in (leaf, self.ca.root)]
+        pems = [c.public_bytes(serialization.Encoding.PEM).decode() for c in (leaf, self.ca.root)]
         return 201, {"signedCertificateEmbeddedSct": {"chain": {"certificates": pems}}}

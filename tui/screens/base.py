@@ -58,7 +58,8 @@ class StepScreen(Screen[None]):
         """The steps bar and the error: what every event may change on any screen."""
         app = self.shipline
         self.query_one(StepsBar).update_from(
-            {name: step.status for name, step in app.state.steps.items()})
+            {name: step.status for name, step in app.state.steps.items()}
+        )
         self.query_one(ErrorPanel).show_error(self.screen_error())
 
     def screen_error(self) -> ErrorEvent | None:

@@ -68,11 +68,15 @@ class ChangelogScreen(StepScreen):
         missing = app.planned.plan.missing_migration_shas if app.planned else []
         text = self.entry_text()
         if missing and migration_unwritten(text):
-            return ("breaking changes need migration text (RLSE-005): replace "
-                    f"“{MISSING_MIGRATION}” under {', '.join(missing)} with how to migrate")
+            return (
+                "breaking changes need migration text (RLSE-005): replace "
+                f"“{MISSING_MIGRATION}” under {', '.join(missing)} with how to migrate"
+            )
         if entry_unwritten(text):
-            return (f"this changelog is written by hand: replace “{UNWRITTEN}” with the "
-                    "notes of this release")
+            return (
+                f"this changelog is written by hand: replace “{UNWRITTEN}” with the "
+                "notes of this release"
+            )
         if not text.strip():
             return "the changelog entry is empty: reset it (ctrl+r) or untick “Write the changelog”"
         return None
@@ -90,7 +94,8 @@ class ChangelogScreen(StepScreen):
         editor.read_only = app.locked or app.options.no_changelog
         path = plan.changelog_path if plan else None
         self.query_one("#cl-path", Static).update(
-            f"into {path}" if path else "no changelog file configured")
+            f"into {path}" if path else "no changelog file configured"
+        )
         generated = plan.changelog_entry if plan else None
         if app.options.changelog_entry is None and generated != self.generated:
             self.generated = generated
@@ -100,8 +105,13 @@ class ChangelogScreen(StepScreen):
         missing = plan.missing_migration if plan else []
         box = self.query_one("#cl-migration", Static)
         box.set_class(bool(missing) and not app.options.no_changelog, "-visible")
-        box.update("⚠ Breaking change without a migration note: " + "; ".join(missing) +
-                   "\n  Write how to migrate in the entry before going on." if missing else "")
+        box.update(
+            "⚠ Breaking change without a migration note: "
+            + "; ".join(missing)
+            + "\n  Write how to migrate in the entry before going on."
+            if missing
+            else ""
+        )
 
     def _render_preview(self) -> None:
         self.query_one("#cl-preview", Markdown).update(self.entry_text())
@@ -113,7 +123,8 @@ class ChangelogScreen(StepScreen):
             return
         text = self.entry_text()
         app.options = app.options.model_copy(
-            update={"changelog_entry": None if text == self.generated else text})
+            update={"changelog_entry": None if text == self.generated else text}
+        )
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(0.25, self._render_preview, name="preview")
@@ -126,6 +137,5 @@ class ChangelogScreen(StepScreen):
         if self.shipline.locked or self.generated is None:
             return
         self.query_one("#cl-editor", TextArea).load_text(self.generated)
-        self.shipline.options = self.shipline.options.model_copy(
-            update={"changelog_entry": None})
+        self.shipline.options = self.shipline.options.model_copy(update={"changelog_entry": None})
         self._render_preview()

@@ -86,10 +86,18 @@ class GatesScreen(StepScreen):
         table.clear()
         for name, kind, status, duration, detail in self.rows():
             table.add_row(
-                Text(glyph(status), style=style(status)), Text(name), Text(kind, style="dim"),
+                Text(glyph(status), style=style(status)),
+                Text(name),
+                Text(kind, style="dim"),
                 Text(f"{duration:.1f}s" if duration is not None else "", style="dim"),
-                Text(detail, style=style(status) if status == "failed" else "",
-                     no_wrap=True, overflow="ellipsis"), key=name)
+                Text(
+                    detail,
+                    style=style(status) if status == "failed" else "",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
+                key=name,
+            )
         running = [i for i, row in enumerate(self.rows()) if row[2] == "running"]
         if running:  # follow the gate that is running: its output is live below
             table.move_cursor(row=running[-1])
@@ -102,19 +110,20 @@ class GatesScreen(StepScreen):
         app = self.shipline
         status = app.state.step_status("gates")
         if app.waiting_after == "gates":
-            return Text("✔ Every gate passed. Next: the release commit and tag (n).",
-                        style="green")
-        if app.running or app.state.current_step in ("preflight", "version", "changelog",
-                                                     "gates"):
-            return Text("◐ Running: bump, changelog, then each gate… (x cancels)",
-                        style="yellow")
+            return Text("✔ Every gate passed. Next: the release commit and tag (n).", style="green")
+        if app.running or app.state.current_step in ("preflight", "version", "changelog", "gates"):
+            return Text("◐ Running: bump, changelog, then each gate… (x cancels)", style="yellow")
         if status == "failed" or app.state.error:
-            return Text("✖ A gate failed and every change was undone. Fix it, then rerun (r).",
-                        style="red")
+            return Text(
+                "✖ A gate failed and every change was undone. Fix it, then rerun (r).", style="red"
+            )
         if status == "ok":
             return Text("✔ Gates passed.", style="green")
-        return Text("Gates run after the version bump and changelog are written; a failure "
-                    "undoes both. Press r to run them.", style="dim")
+        return Text(
+            "Gates run after the version bump and changelog are written; a failure "
+            "undoes both. Press r to run them.",
+            style="dim",
+        )
 
     def _show_log(self, reset: bool = False) -> None:
         log = self.query_one("#gate-log", RichLog)
@@ -138,7 +147,7 @@ class GatesScreen(StepScreen):
         if self._shown_lines < 0:
             log.clear()
             self._shown_lines = 0
-        for line in lines[self._shown_lines:]:
+        for line in lines[self._shown_lines :]:
             log.write(line)
         self._shown_lines = len(lines)
 

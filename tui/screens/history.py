@@ -58,10 +58,15 @@ class HistoryScreen(StepScreen):
     def on_mount(self) -> None:
         self.records = []
         table = self.query_one("#hist-table", DataTable)
-        for key, label, width in (("version", "Version", 10), ("tag", "Tag", 10),
-                                  ("commit", "Commit", 7), ("level", "SLSA", 4),
-                                  ("artifacts", "Files", 5), ("state", "Record", 10),
-                                  ("when", "Recorded (UTC)", 16)):
+        for key, label, width in (
+            ("version", "Version", 10),
+            ("tag", "Tag", 10),
+            ("commit", "Commit", 7),
+            ("level", "SLSA", 4),
+            ("artifacts", "Files", 5),
+            ("state", "Record", 10),
+            ("when", "Recorded (UTC)", 16),
+        ):
             table.add_column(label, key=key, width=width)
         super().on_mount()
 
@@ -80,8 +85,9 @@ class HistoryScreen(StepScreen):
         try:
             ledger = load_ledger(app.loaded.state_dir, verify_chain=False)
         except ShiplineError as exc:
-            self.error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
-                                    step="ledger")
+            self.error = ErrorEvent(
+                code=int(exc.code), message=exc.message, hint=exc.hint, step="ledger"
+            )
             self.records = []
             return
         self.error = None
@@ -101,12 +107,15 @@ class HistoryScreen(StepScreen):
             level = (r.get("slsaLevel") or "").removeprefix("SLSA_BUILD_LEVEL_")
             complete = (r.get("metadata") or {}).get("completeness", "")
             table.add_row(
-                Text(r["version"], style="bold"), Text(r.get("gitTag") or ""),
+                Text(r["version"], style="bold"),
+                Text(r.get("gitTag") or ""),
                 Text((r.get("commitSha") or "")[:7], style="dim"),
-                Text(f"L{level}" if level else "—"), Text(str(len(r.get("artifacts") or []))),
+                Text(f"L{level}" if level else "—"),
+                Text(str(len(r.get("artifacts") or []))),
                 Text(complete, style="green" if complete == "complete" else "yellow"),
                 Text((r.get("recordedAt") or "")[:16].replace("T", " "), style="dim"),
-                key=r["version"])
+                key=r["version"],
+            )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self.query_one("#hist-verify", Static).update(self._verify_text())
@@ -114,27 +123,35 @@ class HistoryScreen(StepScreen):
     def _verify_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.error is None and not self.records:
-            text.append("No release is recorded in the ledger yet. Ship one and it appears "
-                        "here.", style="dim")
+            text.append(
+                "No release is recorded in the ledger yet. Ship one and it appears here.",
+                style="dim",
+            )
             return text
         if self.verifying:
             text.append("verifying…", style="yellow")
             return text
         if self.report is None:
-            text.append("v verifies the selected release (digests, attestation, signature, "
-                        "ledger chain); V verifies every release.", style="dim")
+            text.append(
+                "v verifies the selected release (digests, attestation, signature, "
+                "ledger chain); V verifies every release.",
+                style="dim",
+            )
             return text
         report = self.report
         verdict = "✔ chain verified" if report.ok else f"✖ verification failed: exit {report.code}"
-        text.append(f"{verdict} ({self.verified})\n", style="bold green" if report.ok else
-                    "bold red")
+        text.append(
+            f"{verdict} ({self.verified})\n", style="bold green" if report.ok else "bold red"
+        )
         for check in report.checks:
             text.append(f"{glyph(check.status)} ", style=style(check.status))
             name = check.name if len(check.name) <= 18 else "…" + check.name[-17:]
             text.append(f"{check.link:<12}", style="bold")
             text.append(f"{name:<19}")
-            text.append(f"{shown(check.detail)}\n", style="dim" if check.status == "ok" else
-                        style(check.status))
+            text.append(
+                f"{shown(check.detail)}\n",
+                style="dim" if check.status == "ok" else style(check.status),
+            )
         return text
 
     @on(DataTable.RowHighlighted, "#hist-table")
@@ -167,11 +184,13 @@ class HistoryScreen(StepScreen):
         app = self.shipline
         assert app.loaded is not None
         try:
-            report = verify_provenance_chain(app.loaded.state_dir, version, all=version is None,
-                                             repo=app.repo)
+            report = verify_provenance_chain(
+                app.loaded.state_dir, version, all=version is None, repo=app.repo
+            )
         except ShiplineError as exc:
-            error = ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint,
-                               step="verify")
+            error = ErrorEvent(
+                code=int(exc.code), message=exc.message, hint=exc.hint, step="verify"
+            )
             self.app.call_from_thread(self._verified, None, version, error)
             return
         self.app.call_from_thread(self._verified, report, version, None)

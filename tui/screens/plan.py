@@ -47,8 +47,10 @@ class PlanScreen(StepScreen):
         if app.interrupted and not app.running:
             return "resume or abort the interrupted release first (ctrl+p)"
         if app.train is not None:
-            return ("a release train ships from the command line for now: "
-                    "`shipline release ship` (the packages marked ●)")
+            return (
+                "a release train ships from the command line for now: "
+                "`shipline release ship` (the packages marked ●)"
+            )
         if app.planned is None:
             return "the plan is not ready yet"
         if not app.planned.plan.releasable and not app.planned.plan.needs_bump:
@@ -65,8 +67,10 @@ class PlanScreen(StepScreen):
         self.query_one("#commits").display = planned is not None
         if planned is None:
             self.query_one("#plan-facts", Static).update(
-                "Fix the problem above, then reopen shipline." if app.plan_error else
-                "Reading the repository…")
+                "Fix the problem above, then reopen shipline."
+                if app.plan_error
+                else "Reading the repository…"
+            )
             self.query_one("#plan-bump").display = False
             return
         plan = planned.plan
@@ -103,9 +107,12 @@ class PlanScreen(StepScreen):
 
         interrupted = self.query_one("#plan-interrupted", Static)
         interrupted.set_class(bool(app.interrupted) and not app.running, "-visible")
-        interrupted.update(f"⚠ An interrupted release: {app.interrupted}.\n  Resume it or "
-                           "abort it from the command palette (ctrl+p) before a new one."
-                           if app.interrupted else "")
+        interrupted.update(
+            f"⚠ An interrupted release: {app.interrupted}.\n  Resume it or "
+            "abort it from the command palette (ctrl+p) before a new one."
+            if app.interrupted
+            else ""
+        )
         self._fill_tree(planned)
 
     def _fill_tree(self, planned: object) -> None:
@@ -115,8 +122,9 @@ class PlanScreen(StepScreen):
         tree.clear()
         groups = group_commits(planned.commits)  # type: ignore[attr-defined]
         for title, commits in groups.items():
-            label = Text(f"{title} ({len(commits)})", style="bold red" if
-                         title == BREAKING_TITLE else "bold")
+            label = Text(
+                f"{title} ({len(commits)})", style="bold red" if title == BREAKING_TITLE else "bold"
+            )
             node = tree.root.add(label, expand=True)
             for c in commits:
                 line = Text(no_wrap=True, overflow="ellipsis")
@@ -146,8 +154,10 @@ class PlanScreen(StepScreen):
         facts.append("   Packages  ", style="dim")
         facts.append(str(len(packages)))
         facts.append("   Releasing  ", style="dim")
-        facts.append(", ".join(visible(p.tag or "", single_line=True) for p in releasing)
-                     or "none", style="bold")
+        facts.append(
+            ", ".join(visible(p.tag or "", single_line=True) for p in releasing) or "none",
+            style="bold",
+        )
         self.query_one("#plan-facts", Static).update(facts)
         table = self.query_one("#packages", PackagesTable)
         table.display = True

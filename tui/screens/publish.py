@@ -66,12 +66,15 @@ class TransferRow(Horizontal):
         done = human_bytes(transfer.done)
         if transfer.total and transfer.done < transfer.total:
             done = f"{done}/{human_bytes(transfer.total)}"
-        self.query_one(".rate", Static).update(
-            f"{done} {human_bytes(transfer.done / elapsed)}/s")
+        self.query_one(".rate", Static).update(f"{done} {human_bytes(transfer.done / elapsed)}/s")
 
 
-PHASES = {("build", "running"): 1, ("build", "ok"): 2, ("registry", "running"): 3,
-          ("registry", "ok"): 4}
+PHASES = {
+    ("build", "running"): 1,
+    ("build", "ok"): 2,
+    ("registry", "running"): 3,
+    ("registry", "ok"): 4,
+}
 """An artifact's progress through its phases: built, then published and
 checked against the registry (the domain's chain events say which)."""
 
@@ -158,8 +161,11 @@ class PublishScreen(StepScreen):
         box.border_title = "Artifacts"
         text = Text()
         if plan is None or not plan.artifacts:
-            text.append("Source-only release: nothing to build or publish. The push below is "
-                        "the only step that leaves this machine.", style="dim")
+            text.append(
+                "Source-only release: nothing to build or publish. The push below is "
+                "the only step that leaves this machine.",
+                style="dim",
+            )
         else:
             for a in plan.artifacts:
                 text.append(f"• {a.type} {a.name or ''} → {a.registry or 'registry'}\n")
@@ -171,11 +177,15 @@ class PublishScreen(StepScreen):
         push.border_title = "Irreversible"
         push.update(self._push_text())
         # dry-run results, provenance and publish notes, the push and the record
-        log = [line for e in app.state.log
-               if e.step in ("artifacts", "provenance", "publish", "push", "record")
-               for line in e.text.splitlines()]
+        log = [
+            line
+            for e in app.state.log
+            if e.step in ("artifacts", "provenance", "publish", "push", "record")
+            for line in e.text.splitlines()
+        ]
         self.query_one("#pub-log", Static).update(
-            Text("\n".join(log[-8:]), no_wrap=True, overflow="ellipsis"))
+            Text("\n".join(log[-8:]), no_wrap=True, overflow="ellipsis")
+        )
 
     def _artifact_rows(self) -> None:
         app = self.shipline
@@ -222,17 +232,23 @@ class PublishScreen(StepScreen):
         remote = app.loaded.release.push.remote if app.loaded else "origin"
         publish = "publishes the artifacts (asks first), " if plan.artifacts else ""
         if plan.push:
-            text.append(f"p {publish}pushes {plan.branch} and {plan.tag} to {remote} ",
-                        style="bold")
+            text.append(
+                f"p {publish}pushes {plan.branch} and {plan.tag} to {remote} ", style="bold"
+            )
             text.append("(asks first; cannot be undone) and records the release.")
         else:
-            text.append(f"Push is off: p {publish}records the release. Push later with "
-                        f"`git push {remote} {plan.branch} {plan.tag}`.")
+            text.append(
+                f"Push is off: p {publish}records the release. Push later with "
+                f"`git push {remote} {plan.branch} {plan.tag}`."
+            )
         if app.state.step_status("tag") != "ok":
             text.append("\nMake the release commit and tag first (Tag screen).", style="dim")
         elif app.waiting_after != "tag":
-            text.append("\nRunning: the artifacts build, then each step asks before it "
-                        "leaves this machine.", style="yellow")
+            text.append(
+                "\nRunning: the artifacts build, then each step asks before it "
+                "leaves this machine.",
+                style="yellow",
+            )
         return text
 
     def action_push(self) -> None:
@@ -243,5 +259,6 @@ class PublishScreen(StepScreen):
         if summary is not None and not summary.ok and app.state.step_status("tag") == "ok":
             app.resume_release()  # stopped after the tag (e.g. the push declined): go on
             return
-        app.notify("the release is not tagged yet: make the commit and tag first",
-                   severity="warning")
+        app.notify(
+            "the release is not tagged yet: make the commit and tag first", severity="warning"
+        )

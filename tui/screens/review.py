@@ -31,8 +31,11 @@ def evidence_text(ev: dict[str, Any]) -> Text:
         text.append(f"{label:<12}", style="dim")
         text.append(f"{value}\n", style=value_style)
 
-    row("Release", f"{ev['version']}  tag {ev.get('tag') or '—'}  commit {ev['commit'][:10]}",
-        "bold")
+    row(
+        "Release",
+        f"{ev['version']}  tag {ev.get('tag') or '—'}  commit {ev['commit'][:10]}",
+        "bold",
+    )
     since = ev.get("previousTag") or "the start of history"
     row("Commits", f"{len(ev['commits'])} since {since}")
     for c in ev["commits"][:8]:
@@ -41,8 +44,12 @@ def evidence_text(ev: dict[str, Any]) -> Text:
     if len(ev["commits"]) > 8:
         text.append(f"  … {len(ev['commits']) - 8} more\n", style="dim")
     changes = ev.get("configChanges") or []
-    row("Config", f"{len(changes)} build config file(s) changed" if changes else
-        "no build config changed since the previous release")
+    row(
+        "Config",
+        f"{len(changes)} build config file(s) changed"
+        if changes
+        else "no build config changed since the previous release",
+    )
     for change in changes:
         text.append(f"  {change.get('status', '')} {change.get('path', '')}\n", style="yellow")
     row("Artifacts", str(len(ev["artifacts"])) if ev["artifacts"] else "none (source-only)")
@@ -51,15 +58,26 @@ def evidence_text(ev: dict[str, Any]) -> Text:
         text.append(f"sha256 {a['sha256'][:16]}…\n")
     att = ev.get("attestation") or {}
     if att.get("path"):
-        row("Attestation", f"{att['path']}  {att.get('signature') or 'unsigned'} by "
-            f"{att.get('signedBy') or '—'}")
+        row(
+            "Attestation",
+            f"{att['path']}  {att.get('signature') or 'unsigned'} by {att.get('signedBy') or '—'}",
+        )
     sbom = ev.get("sbom")
-    row("SBOM", "none" if not sbom else sbom.get("error") or
-        f"{sbom.get('format', '')} {sbom.get('components', '')} components")
+    row(
+        "SBOM",
+        "none"
+        if not sbom
+        else sbom.get("error")
+        or f"{sbom.get('format', '')} {sbom.get('components', '')} components",
+    )
     failed = [c for c in ev["verification"] if c["status"] == "failed"]
-    row("Verify", "chain verified" if ev["verifyOk"] else
-        f"{len(failed)} failed: " + "; ".join(f"{c['link']} {c['detail']}" for c in failed),
-        "green" if ev["verifyOk"] else "red")
+    row(
+        "Verify",
+        "chain verified"
+        if ev["verifyOk"]
+        else f"{len(failed)} failed: " + "; ".join(f"{c['link']} {c['detail']}" for c in failed),
+        "green" if ev["verifyOk"] else "red",
+    )
     level = (ev.get("level") or "none").replace("SLSA_BUILD_LEVEL_", "L")
     recorded = (ev.get("releaseLevel") or "none").replace("SLSA_BUILD_LEVEL_", "L")
     row("Level", f"{level} (release recorded {recorded})")
@@ -70,13 +88,18 @@ def evidence_text(ev: dict[str, Any]) -> Text:
         text.append(f"{check['name']:<21}", style="bold")
         text.append(f"{check['detail']}\n", style="dim")
     reviews = ev.get("reviews") or []
-    row("Reviews", f"{sum(r['approved'] and r['valid'] for r in reviews)} valid approval(s); "
-        "L4 needs two distinct identities, one not the author")
+    row(
+        "Reviews",
+        f"{sum(r['approved'] and r['valid'] for r in reviews)} valid approval(s); "
+        "L4 needs two distinct identities, one not the author",
+    )
     for r in reviews:
         mark = "✔" if r["approved"] and r["valid"] else "✖"
-        text.append(f"  {mark} {r['reviewer']} ({r['identity']})"
-                    f"{'' if r['valid'] else ': ' + r['problem']}\n",
-                    style="green" if r["valid"] and r["approved"] else "yellow")
+        text.append(
+            f"  {mark} {r['reviewer']} ({r['identity']})"
+            f"{'' if r['valid'] else ': ' + r['problem']}\n",
+            style="green" if r["valid"] and r["approved"] else "yellow",
+        )
     missing = ev.get("l4Missing") or []
     if missing:
         text.append("Missing for L4\n", style="dim")
@@ -158,8 +181,9 @@ class ReviewScreen(StepScreen):
         version = self.target()
         if self.shipline.loaded is None:
             box.border_title = f"Review {version or ''}".rstrip()
-            out.update(Text("" if self.screen_error() else "loading the repository…",
-                            style="yellow"))
+            out.update(
+                Text("" if self.screen_error() else "loading the repository…", style="yellow")
+            )
             return
         if self.busy:
             box.border_title = f"Review {self.shown or version or ''}"
@@ -167,16 +191,22 @@ class ReviewScreen(StepScreen):
             return
         if version is None:
             box.border_title = "Review"
-            out.update(Text("No release is recorded yet: there is nothing to review. Ship one, "
-                            "then pick it in History (h) and press R.", style="dim"))
+            out.update(
+                Text(
+                    "No release is recorded yet: there is nothing to review. Ship one, "
+                    "then pick it in History (h) and press R.",
+                    style="dim",
+                )
+            )
             return
         box.border_title = f"Review {version}"
         if self.evidence is not None:
             out.update(evidence_text(self.evidence))
 
     def _collect(self, version: str, rebuild: bool) -> None:
-        self.busy = "rebuilding from the tag and comparing digests" if rebuild else \
-            "gathering the evidence"
+        self.busy = (
+            "rebuilding from the tag and comparing digests" if rebuild else "gathering the evidence"
+        )
         self.shown = version
         self._evidence_worker(version, rebuild)
 
@@ -189,8 +219,12 @@ class ReviewScreen(StepScreen):
             assert app.git is not None and app.loaded is not None
             evidence = collect_evidence(app.git, app.loaded, version, rebuild=rebuild)
         except ShiplineError as exc:
-            error = ErrorEvent(code=int(exc.code), message=app.short_paths(exc.message) or "",
-                               hint=exc.hint, step="review")
+            error = ErrorEvent(
+                code=int(exc.code),
+                message=app.short_paths(exc.message) or "",
+                hint=exc.hint,
+                step="review",
+            )
             self.app.call_from_thread(self._done, None, error)
             return
         self.app.call_from_thread(self._done, evidence.to_json(), None)
@@ -214,11 +248,16 @@ class ReviewScreen(StepScreen):
         from shipline.tui.screens.confirm import ConfirmScreen
 
         word = "an approval" if approve else "a rejection"
-        how = ("your sigstore identity (keyless)" if self.shipline.review_sign == "sigstore"
-               else "your gpg key (GPG_KEY_ID)")
-        question = (f"Sign {word} of {version} with {how} and append it "
-                    "to the ledger? The tag is rebuilt first. A recorded review is never "
-                    "edited or removed.")
+        how = (
+            "your sigstore identity (keyless)"
+            if self.shipline.review_sign == "sigstore"
+            else "your gpg key (GPG_KEY_ID)"
+        )
+        question = (
+            f"Sign {word} of {version} with {how} and append it "
+            "to the ledger? The tag is rebuilt first. A recorded review is never "
+            "edited or removed."
+        )
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -226,9 +265,10 @@ class ReviewScreen(StepScreen):
                 self.refresh_all()
                 self._verdict_worker(version, approve)
 
-        self.app.push_screen(ConfirmScreen("Sign a review", question,
-                                           yes="Approve" if approve else "Reject"),
-                             callback=answer)
+        self.app.push_screen(
+            ConfirmScreen("Sign a review", question, yes="Approve" if approve else "Reject"),
+            callback=answer,
+        )
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def _verdict_worker(self, version: str, approve: bool) -> None:
@@ -237,11 +277,21 @@ class ReviewScreen(StepScreen):
         app = self.shipline
         try:
             assert app.git is not None and app.loaded is not None
-            outcome = submit_review(app.git, app.loaded, version, approve=approve,
-                                    method=app.review_sign, comment=app.review_comment)
+            outcome = submit_review(
+                app.git,
+                app.loaded,
+                version,
+                approve=approve,
+                method=app.review_sign,
+                comment=app.review_comment,
+            )
         except ShiplineError as exc:
-            error = ErrorEvent(code=int(exc.code), message=app.short_paths(exc.message) or "",
-                               hint=exc.hint, step="review")
+            error = ErrorEvent(
+                code=int(exc.code),
+                message=app.short_paths(exc.message) or "",
+                hint=exc.hint,
+                step="review",
+            )
             self.app.call_from_thread(self._done, self.evidence, error)
             return
         self.app.call_from_thread(self._done, outcome.evidence.to_json(), None)

@@ -33,8 +33,12 @@ class SummaryScreen(StepScreen):
         if summary is None:
             head.border_title = "Not released yet"
             text.append("The release has not run to the end. ", style="dim")
-            text.append("Steps so far are below." if state.steps else
-                        "Run the gates to start (Gates screen).", style="dim")
+            text.append(
+                "Steps so far are below."
+                if state.steps
+                else "Run the gates to start (Gates screen).",
+                style="dim",
+            )
         elif summary.ok:
             data = summary.data
             head.border_title = "Released"
@@ -49,8 +53,9 @@ class SummaryScreen(StepScreen):
         else:
             head.border_title = f"Stopped · exit {summary.exit_code}"
             error = state.error
-            text.append(f"✖ {error.message if error else 'the release stopped'}\n",
-                        style="bold red")
+            text.append(
+                f"✖ {error.message if error else 'the release stopped'}\n", style="bold red"
+            )
             if error and error.hint:
                 text.append(f"→ {error.hint}")
         head.update(text)

@@ -37,10 +37,10 @@ class TagScreen(StepScreen):
             yield Static(id="tag-preview")
             with RadioSet(id="tag-sign"):
                 yield RadioButton("Annotated tag (not signed)", id="sign-no", value=True)
-                yield RadioButton("Signed tag (gpg: GPG_KEY_ID or user.signingkey)",
-                                  id="sign-yes")
-            yield Checkbox("Push the commit and tag when the release is done", value=True,
-                           id="tag-push")
+                yield RadioButton("Signed tag (gpg: GPG_KEY_ID or user.signingkey)", id="sign-yes")
+            yield Checkbox(
+                "Push the commit and tag when the release is done", value=True, id="tag-push"
+            )
 
     def blocker(self) -> str | None:
         app = self.shipline
@@ -50,8 +50,11 @@ class TagScreen(StepScreen):
 
     def sync(self) -> None:
         app = self.shipline
-        sign = app.sign_tag if app.sign_tag is not None else \
-            bool(app.loaded and app.loaded.release.tag.sign)
+        sign = (
+            app.sign_tag
+            if app.sign_tag is not None
+            else bool(app.loaded and app.loaded.release.tag.sign)
+        )
         button = self.query_one("#sign-yes" if sign else "#sign-no", RadioButton)
         if not button.value:
             with self.prevent(RadioSet.Changed):
@@ -70,13 +73,19 @@ class TagScreen(StepScreen):
         app = self.shipline
         commit, tag = app.state.steps.get("commit"), app.state.steps.get("tag")
         if tag is not None and tag.status == "ok":
-            return Text(f"✔ {commit.detail if commit else ''}\n✔ {tag.detail}. Next: publish "
-                        "and push (n).", style="green")
+            return Text(
+                f"✔ {commit.detail if commit else ''}\n✔ {tag.detail}. Next: publish and push (n).",
+                style="green",
+            )
         if app.waiting_after == "gates":
-            return Text("Gates passed. Press t to make the release commit and tag (local; "
-                        "cancel undoes them).", style="bold")
-        return Text("Run the gates first (Gates screen); then t makes the commit and tag.",
-                    style="dim")
+            return Text(
+                "Gates passed. Press t to make the release commit and tag (local; "
+                "cancel undoes them).",
+                style="bold",
+            )
+        return Text(
+            "Run the gates first (Gates screen); then t makes the commit and tag.", style="dim"
+        )
 
     def _preview(self, sign: bool) -> Text:
         app = self.shipline
@@ -107,8 +116,10 @@ class TagScreen(StepScreen):
                 shown = tag_command(plan.tag or "", "", sign=sign)[:-1]  # the message is above
                 text.append(f"  $ {shlex.join(['git', *shown])} <the message above>\n")
             elif argv[:1] == ["commit"]:
-                text.append(f"  $ git commit -m <the release commit message> -- "
-                            f"{' '.join(argv[argv.index('--') + 1:]) if '--' in argv else ''}\n")
+                text.append(
+                    f"  $ git commit -m <the release commit message> -- "
+                    f"{' '.join(argv[argv.index('--') + 1 :]) if '--' in argv else ''}\n"
+                )
             else:
                 text.append(f"  $ {shlex.join(['git', *argv])}\n")
         text.rstrip()
@@ -126,5 +137,6 @@ class TagScreen(StepScreen):
     def action_make_tag(self) -> None:
         app = self.shipline
         if not app.proceed_after("gates"):
-            app.notify("the gates have not passed yet: run them on the Gates screen",
-                       severity="warning")
+            app.notify(
+                "the gates have not passed yet: run them on the Gates screen", severity="warning"
+            )

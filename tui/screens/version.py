@@ -11,8 +11,14 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from shipline.tui.screens.base import StepScreen
 
-CHOICES = (("auto", "Inferred"), ("major", "Major"), ("minor", "Minor"), ("patch", "Patch"),
-           ("prerelease", "Prerelease"), ("custom", "Custom"))
+CHOICES = (
+    ("auto", "Inferred"),
+    ("major", "Major"),
+    ("minor", "Minor"),
+    ("patch", "Patch"),
+    ("prerelease", "Prerelease"),
+    ("custom", "Custom"),
+)
 
 
 def choice_of(options: object) -> str:
@@ -95,8 +101,11 @@ class VersionScreen(StepScreen):
                 text.append(f"\n{plan.reasons[0]}", style="dim")
             result.update(text)
         else:
-            result.update(Text("no version: " + (planned.plan.blocker or "")
-                               if planned else "", style="yellow"))
+            result.update(
+                Text(
+                    "no version: " + (planned.plan.blocker or "") if planned else "", style="yellow"
+                )
+            )
         self.query_one("#files-preview", Static).update(self._files_text())
 
     def _files_text(self) -> Text:
@@ -139,8 +148,9 @@ class VersionScreen(StepScreen):
             return
         if app.options is not None and app.options.changelog_entry is not None:
             app.options = app.options.model_copy(update={"changelog_entry": None})
-            app.notify("the changelog entry is generated again for the new version",
-                       severity="warning")
+            app.notify(
+                "the changelog entry is generated again for the new version", severity="warning"
+            )
         pre = self.query_one("#pre", Input).value.strip()
         custom = self.query_one("#custom", Input).value.strip()
         if key == "auto":

@@ -14,8 +14,12 @@ from shipline.tui.state import LINKS, LinkView, RunState
 from shipline.tui.widgets.glyphs import glyph, style
 
 TITLES = {
-    "commit": "Commit", "build": "Build", "artifact": "Artifact",
-    "attestation": "Attestation", "registry": "Registry", "forge": "Forge",
+    "commit": "Commit",
+    "build": "Build",
+    "artifact": "Artifact",
+    "attestation": "Attestation",
+    "registry": "Registry",
+    "forge": "Forge",
 }
 WHAT = {
     "commit": "the release commit and tag",
@@ -25,8 +29,24 @@ WHAT = {
     "registry": "where each artifact is live",
     "forge": "the GitHub/GitLab release and its files",
 }
-FIRST_KEYS = ("sha", "commit", "tag", "reference", "ref", "url", "sha256", "digest", "identity",
-              "signer", "signature", "keyId", "registry", "builder", "level", "type")
+FIRST_KEYS = (
+    "sha",
+    "commit",
+    "tag",
+    "reference",
+    "ref",
+    "url",
+    "sha256",
+    "digest",
+    "identity",
+    "signer",
+    "signature",
+    "keyId",
+    "registry",
+    "builder",
+    "level",
+    "type",
+)
 """Detail keys shown first, in this order; the rest follow as they come."""
 
 
@@ -45,8 +65,9 @@ def short(value: Any, width: int = 48) -> str:
 def detail_lines(entries: dict[str, dict[str, Any]]) -> list[Text]:
     lines: list[Text] = []
     for name, detail in entries.items():
-        keys = [k for k in FIRST_KEYS if k in detail] + \
-            [k for k in detail if k not in FIRST_KEYS and k != "status"]
+        keys = [k for k in FIRST_KEYS if k in detail] + [
+            k for k in detail if k not in FIRST_KEYS and k != "status"
+        ]
         line = Text(no_wrap=True, overflow="ellipsis")
         if name:
             line.append(f"{name} ", style="bold")
@@ -89,8 +110,14 @@ class LinkCard(Static):
         self.set_class(compact, "-compact")
         if compact:  # one quiet line: nothing happened on this link
             self.border_title = self.border_subtitle = ""
-            self.update(Text(f"{glyph(view.status)} {TITLES[self.link]}  {view.status}: "
-                             f"{note or WHAT[self.link]}", no_wrap=True, overflow="ellipsis"))
+            self.update(
+                Text(
+                    f"{glyph(view.status)} {TITLES[self.link]}  {view.status}: "
+                    f"{note or WHAT[self.link]}",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
             return
         self.border_title = f"{glyph(view.status)} {TITLES[self.link]}"
         self.border_subtitle = view.status
@@ -143,6 +170,13 @@ def _commit_from_steps(state: RunState) -> LinkView | None:
     if not entries:
         return None
     statuses = [e["status"] for e in entries.values()]
-    status = "failed" if "failed" in statuses else "running" if "running" in statuses else \
-        "ok" if len(entries) == 2 and all(s == "ok" for s in statuses) else "running"
+    status = (
+        "failed"
+        if "failed" in statuses
+        else "running"
+        if "running" in statuses
+        else "ok"
+        if len(entries) == 2 and all(s == "ok" for s in statuses)
+        else "running"
+    )
     return LinkView("commit", status, entries)

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 GLYPH = {
-    "ok": "✔", "passed": "✔", "failed": "✖", "running": "◐", "pending": "○",
-    "planned": "·", "skipped": "–", "missing": "?",
+    "ok": "✔",
+    "passed": "✔",
+    "failed": "✖",
+    "running": "◐",
+    "pending": "○",
+    "planned": "·",
+    "skipped": "–",
+    "missing": "?",
 }
 COLOR = {
-    "ok": "$success", "passed": "$success", "failed": "$error", "running": "$warning",
-    "pending": "$text-muted", "planned": "$text-muted", "skipped": "$text-muted",
+    "ok": "$success",
+    "passed": "$success",
+    "failed": "$error",
+    "running": "$warning",
+    "pending": "$text-muted",
+    "planned": "$text-muted",
+    "skipped": "$text-muted",
     "missing": "$warning",
 }
 RICH = {
-    "ok": "green", "passed": "green", "failed": "red", "running": "yellow",
-    "pending": "dim", "planned": "dim", "skipped": "dim", "missing": "yellow",
+    "ok": "green",
+    "passed": "green",
+    "failed": "red",
+    "running": "yellow",
+    "pending": "dim",
+    "planned": "dim",
+    "skipped": "dim",
+    "missing": "yellow",
 }
 
 

@@ -35,10 +35,17 @@ class PackagesTable(DataTable[Any]):
                 name.append(" private", style="dim")
             if p.group:
                 name.append(" fixed", style="cyan")
-            nxt = Text(f"→ {p.version}", style="bold green") if p.version else \
-                Text("—", style="dim")
-            self.add_row(mark, name, visible(p.last_tag or "never", single_line=True),
-                         str(len(p.commits)), nxt, key=p.name)
+            nxt = (
+                Text(f"→ {p.version}", style="bold green") if p.version else Text("—", style="dim")
+            )
+            self.add_row(
+                mark,
+                name,
+                visible(p.last_tag or "never", single_line=True),
+                str(len(p.commits)),
+                nxt,
+                key=p.name,
+            )
         if self.row_count:
             self.move_cursor(row=min(max(row, 0), self.row_count - 1))
 

@@ -8,16 +8,25 @@ from textual.widgets import Static
 from shipline.tui.widgets.glyphs import glyph, style
 
 STEP_SCREENS: tuple[tuple[str, str], ...] = (
-    ("plan", "Plan"), ("version", "Version"), ("changelog", "Changelog"),
-    ("gates", "Gates"), ("tag", "Tag"), ("publish", "Publish"), ("chain", "Chain"),
+    ("plan", "Plan"),
+    ("version", "Version"),
+    ("changelog", "Changelog"),
+    ("gates", "Gates"),
+    ("tag", "Tag"),
+    ("publish", "Publish"),
+    ("chain", "Chain"),
     ("summary", "Summary"),
 )
 """Screen name and title, in release order."""
 
 PIPELINE_STEPS: dict[str, tuple[str, ...]] = {
-    "version": ("version",), "changelog": ("changelog",), "gates": ("preflight", "gates"),
-    "tag": ("commit", "tag"), "publish": ("artifacts", "publish", "push"),
-    "chain": ("commit", "tag", "provenance", "publish", "forge"), "summary": ("record",),
+    "version": ("version",),
+    "changelog": ("changelog",),
+    "gates": ("preflight", "gates"),
+    "tag": ("commit", "tag"),
+    "publish": ("artifacts", "publish", "push"),
+    "chain": ("commit", "tag", "provenance", "publish", "forge"),
+    "summary": ("record",),
 }
 """Which pipeline steps each screen shows."""
 

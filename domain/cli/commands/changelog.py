@@ -37,16 +37,25 @@ def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, A
             since = tags[-1][0] if tags else None
         elif git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{since}") is None:
             raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
-        releases = changelog.history(git, cfg.tag_prefix, since=since) if since else \
-            [changelog.Release(None, None, None, changelog.walk(git, None))]
+        releases = (
+            changelog.history(git, cfg.tag_prefix, since=since)
+            if since
+            else [changelog.Release(None, None, None, changelog.walk(git, None))]
+        )
     for release in releases:  # the repository's own exclusions (release.excludeCommits)
         release.commits = without_excluded(release.commits, cfg.exclude_commits)
     if session.output == "json":
         return {"releases": changelog.history_json(releases, exclude)}
     if args.format == "json":
-        session.text(escape_json_text(json.dumps(
-            {"releases": changelog.history_json(releases, exclude)}, indent=2,
-            ensure_ascii=False)))
+        session.text(
+            escape_json_text(
+                json.dumps(
+                    {"releases": changelog.history_json(releases, exclude)},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+        )
     else:
         session.text(changelog.render_history(releases, exclude, _style(session)))
     return {}

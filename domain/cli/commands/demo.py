@@ -25,14 +25,21 @@ from shipline.domain.events import LogLine
 def demo(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     root = (args.dir or Path.cwd() / DEMO_DIR).resolve()
     if not args.headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("the demo's terminal UI needs a terminal",
-                         hint="`shipline demo --headless` ships the demo release without it")
+        raise UsageError(
+            "the demo's terminal UI needs a terminal",
+            hint="`shipline demo --headless` ships the demo release without it",
+        )
     packages = _packages(root)
     with package_index(packages) as url, ephemeral_key() as key:
         sandbox = make_sandbox(root, url, key, packages=packages)
-        session.emit(LogLine(step="demo", text=f"sandbox: {sandbox.repo} (remote "
-                             f"{sandbox.remote}); PyPI index {url}; signing key "
-                             f"{key['GPG_KEY_ID'][-16:]} (ephemeral)"))
+        session.emit(
+            LogLine(
+                step="demo",
+                text=f"sandbox: {sandbox.repo} (remote "
+                f"{sandbox.remote}); PyPI index {url}; signing key "
+                f"{key['GPG_KEY_ID'][-16:]} (ephemeral)",
+            )
+        )
         saved = {k: os.environ.get(k) for k in key}
         os.environ.update(key)
         try:
@@ -55,8 +62,10 @@ def _packages(root: Path) -> Path:
     an earlier sandbox (it carries a marker) or an empty folder is reused."""
     marker = root / MARKER
     if root.exists() and any(root.iterdir()) and not marker.exists():
-        raise UsageError(f"{root} exists and is not a shipline demo sandbox; nothing was "
-                         "touched", hint="pass --dir with a new or empty folder")
+        raise UsageError(
+            f"{root} exists and is not a shipline demo sandbox; nothing was touched",
+            hint="pass --dir with a new or empty folder",
+        )
     if root.exists():
         shutil.rmtree(root)
     path = root / "pypi"
@@ -79,11 +88,19 @@ def _headless(session: Session, sandbox: Any) -> tuple[int, dict[str, Any]]:
     result = _drive(session, pipeline, pipeline.ship(ShipOptions(yes=True)))
     report = verify_provenance_chain(loaded.state_dir, result["version"], repo=git.root)
     for check in report.checks:
-        session.emit(LogLine(step="verify", text=f"{check.status:>7} {check.link}: "
-                             f"{check.name} {check.detail}".rstrip()))
+        session.emit(
+            LogLine(
+                step="verify",
+                text=f"{check.status:>7} {check.link}: {check.name} {check.detail}".rstrip(),
+            )
+        )
     published = sorted(p.name for p in (sandbox.packages.iterdir()))
-    data = {**result, "sandbox": str(sandbox.repo), "published": published,
-            "verified": report.ok,
-            "message": f"demo released {result['tag']}: published {', '.join(published)}; "
-                       f"provenance verified; explore with `shipline -C {sandbox.repo} ledger`"}
+    data = {
+        **result,
+        "sandbox": str(sandbox.repo),
+        "published": published,
+        "verified": report.ok,
+        "message": f"demo released {result['tag']}: published {', '.join(published)}; "
+        f"provenance verified; explore with `shipline -C {sandbox.repo} ledger`",
+    }
     return (0 if report.ok else report.code), data

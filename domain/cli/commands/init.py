@@ -52,16 +52,26 @@ def config_data(answers: Answers) -> dict[str, Any]:
     if answers.branch:
         release["branch"] = answers.branch
     release["versionBump"] = list(answers.version_files)
-    release["changelog"] = {"path": answers.changelog} if answers.changelog else \
-        {"path": "CHANGELOG.md", "enabled": False}
+    release["changelog"] = (
+        {"path": answers.changelog}
+        if answers.changelog
+        else {"path": "CHANGELOG.md", "enabled": False}
+    )
     release["gates"] = [{"name": n, "run": c, "timeoutSeconds": 900} for n, c in answers.gates]
     release["artifacts"] = [a.entry() for a in unique_names(answers.artifacts)]
-    release["security"] = {"provenance": {
-        "enabled": True, "framework": "slsa", "level": f"SLSA_BUILD_LEVEL_{answers.level}",
-        "signing": {"method": answers.signing, "keyless": answers.signing == "sigstore",
-                    "keyRef": None},
-        "sbom": {"format": answers.sbom, "specVersion": SBOM_SPEC[answers.sbom]},
-    }}
+    release["security"] = {
+        "provenance": {
+            "enabled": True,
+            "framework": "slsa",
+            "level": f"SLSA_BUILD_LEVEL_{answers.level}",
+            "signing": {
+                "method": answers.signing,
+                "keyless": answers.signing == "sigstore",
+                "keyRef": None,
+            },
+            "sbom": {"format": answers.sbom, "specVersion": SBOM_SPEC[answers.sbom]},
+        }
+    }
     release["push"] = {"remote": answers.remote}
     if answers.forge:
         release["forge"] = dict(answers.forge)
@@ -83,9 +93,11 @@ def validate(data: dict[str, Any], root: Path, source: str) -> None:
     for vf in config.release.version_files:
         if readable_version(root, vf.path, vf.pattern) is None:
             what = "no such file" if not (root / vf.path).is_file() else "no version found in it"
-            raise UsageError(f"version file {vf.path}: {what}",
-                             hint="pass an existing file holding the version, or "
-                                  "--version-file PATH:PATTERN with {version}")
+            raise UsageError(
+                f"version file {vf.path}: {what}",
+                hint="pass an existing file holding the version, or "
+                "--version-file PATH:PATTERN with {version}",
+            )
 
 
 # --- the command ---------------------------------------------------------------
@@ -93,12 +105,16 @@ def validate(data: dict[str, Any], root: Path, source: str) -> None:
 
 def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     repo = session.repo
-    target = session.config_override.resolve() if session.config_override else \
-        state_dir_for(repo, session.state_dir_override) / "config.json"
+    target = (
+        session.config_override.resolve()
+        if session.config_override
+        else state_dir_for(repo, session.state_dir_override) / "config.json"
+    )
     rel = _rel(repo, target)
     if target.exists() and not args.force:
-        raise UsageError(f"{rel} already exists: not overwritten",
-                         hint="edit it, or pass --force to replace it")
+        raise UsageError(
+            f"{rel} already exists: not overwritten", hint="edit it, or pass --force to replace it"
+        )
     detection = detect(repo)
     signing_key = session.git.config_get("user.signingkey")
     imported = import_tool_configs(repo)
@@ -111,41 +127,64 @@ def init(session: Session, args: argparse.Namespace) -> dict[str, Any]:
 
         answers = ask(detection, answers)
     if detection.remotes and answers.remote not in detection.remotes:
-        session.emit(LogLine(step="init", text=f"note: remote {answers.remote} is not "
-                             f"configured (git remote add {answers.remote} URL)"))
+        session.emit(
+            LogLine(
+                step="init",
+                text=f"note: remote {answers.remote} is not "
+                f"configured (git remote add {answers.remote} URL)",
+            )
+        )
     if answers.forge:
         forge = answers.forge
-        session.emit(LogLine(step="init", text=f"forge: a {forge['type']} release of "
-                             f"{forge['repository']} after the push (token from "
-                             f"{forge['tokenEnv']})"))
+        session.emit(
+            LogLine(
+                step="init",
+                text=f"forge: a {forge['type']} release of "
+                f"{forge['repository']} after the push (token from "
+                f"{forge['tokenEnv']})",
+            )
+        )
     data = config_data(answers)
     workspace = released_per_package(session.git, answers.tag_prefix)
     if workspace is not None:
-        data["release"].setdefault("workspace", {}).update(
-            packages_section(session.git, workspace))
-        session.emit(LogLine(step="init", text=f"found a {workspace.kind} workspace of "
-                             f"{len(workspace.packages)} packages: each released with its "
-                             "own tag (release.workspace)"))
+        data["release"].setdefault("workspace", {}).update(packages_section(session.git, workspace))
+        session.emit(
+            LogLine(
+                step="init",
+                text=f"found a {workspace.kind} workspace of "
+                f"{len(workspace.packages)} packages: each released with its "
+                "own tag (release.workspace)",
+            )
+        )
     validate(data, repo, rel)
     write_atomic(target, dumps_pretty(data))
     session.emit(StepFinished(step="init", status="ok", detail=f"wrote {rel}"))
-    plan = _show_train(session, workspace) if workspace is not None else \
-        _show_plan(session, repo)
-    return {"message": f"wrote {rel}: review it and commit it", "path": rel, "config": data,
-            "detected": detection.to_json(), "imported": imports_json(imported),
-            "import_notes": imported.notes, "plan": plan}
+    plan = _show_train(session, workspace) if workspace is not None else _show_plan(session, repo)
+    return {
+        "message": f"wrote {rel}: review it and commit it",
+        "path": rel,
+        "config": data,
+        "detected": detection.to_json(),
+        "imported": imports_json(imported),
+        "import_notes": imported.notes,
+        "plan": plan,
+    }
 
 
 def check_refs(git: Git, answers: Answers) -> None:
     """The branch and the tags ``tagPrefix`` makes must be valid git names (2)."""
-    if answers.branch and not git.run(["check-ref-format", "--branch", answers.branch],
-                                      check=False).ok:
-        raise UsageError(f"--branch {answers.branch!r}: not a valid git branch name",
-                         hint="e.g. --branch main")
-    if not git.run(["check-ref-format", f"refs/tags/{answers.tag_prefix}1.0.0"],
-                   check=False).ok:
-        raise UsageError(f"--tag-prefix {answers.tag_prefix!r}: makes invalid tag names",
-                         hint="e.g. --tag-prefix v, or none for bare versions")
+    if (
+        answers.branch
+        and not git.run(["check-ref-format", "--branch", answers.branch], check=False).ok
+    ):
+        raise UsageError(
+            f"--branch {answers.branch!r}: not a valid git branch name", hint="e.g. --branch main"
+        )
+    if not git.run(["check-ref-format", f"refs/tags/{answers.tag_prefix}1.0.0"], check=False).ok:
+        raise UsageError(
+            f"--tag-prefix {answers.tag_prefix!r}: makes invalid tag names",
+            hint="e.g. --tag-prefix v, or none for bare versions",
+        )
 
 
 def detected_config(root: Path, signing_key: str | None = None) -> dict[str, Any]:
@@ -154,8 +193,9 @@ def detected_config(root: Path, signing_key: str | None = None) -> dict[str, Any
     from shipline.domain.cli.main import build_parser
 
     args = build_parser().parse_args(["init", "--yes"])
-    answers = apply_imports(answers_from(detect(root), args, signing_key),
-                            import_tool_configs(root), args)
+    answers = apply_imports(
+        answers_from(detect(root), args, signing_key), import_tool_configs(root), args
+    )
     data = config_data(answers)
     validate(data, root, "(proposed config)")
     return data
@@ -173,19 +213,40 @@ def _show_detection(session: Session, d: Detection) -> None:
     say(StepStarted(step="init", title=f"Set up shipline in {d.root.name}"))
     for e in d.ecosystems:
         extra = ", ".join(x for x in (e.name, e.version, e.detail) if x)
-        say(LogLine(step="init", text=f"found {e.kind}: {e.manifest}"
-                    + (f" ({extra})" if extra else "")))
+        say(
+            LogLine(
+                step="init", text=f"found {e.kind}: {e.manifest}" + (f" ({extra})" if extra else "")
+            )
+        )
     for f in d.version_files:
         where = f"{f.path} ({f.pattern})" if f.pattern else f.path
-        say(LogLine(step="init", text=f"version file {where}: {f.source}"
-                    + ("" if f.selected else f" — not selected, it says {f.version}")))
+        say(
+            LogLine(
+                step="init",
+                text=f"version file {where}: {f.source}"
+                + ("" if f.selected else f" — not selected, it says {f.version}"),
+            )
+        )
     if not d.ecosystems:
-        say(LogLine(step="init", text="no manifest found (pyproject.toml, package.json, "
-                    "Cargo.toml, Dockerfile, VERSION)"))
-    tags = f"{d.release_tags} release tag(s), prefix {d.tag_prefix or 'none'}" \
-        if d.release_tags else "no release tags yet"
-    say(LogLine(step="init", text=f"branch {d.branch or '?'}; remote {d.remote or 'none'}; "
-                f"{tags}; CI {d.ci or 'none'}; changelog {d.changelog or 'none yet'}"))
+        say(
+            LogLine(
+                step="init",
+                text="no manifest found (pyproject.toml, package.json, "
+                "Cargo.toml, Dockerfile, VERSION)",
+            )
+        )
+    tags = (
+        f"{d.release_tags} release tag(s), prefix {d.tag_prefix or 'none'}"
+        if d.release_tags
+        else "no release tags yet"
+    )
+    say(
+        LogLine(
+            step="init",
+            text=f"branch {d.branch or '?'}; remote {d.remote or 'none'}; "
+            f"{tags}; CI {d.ci or 'none'}; changelog {d.changelog or 'none yet'}",
+        )
+    )
     for note in d.notes:
         say(LogLine(step="init", text=f"note: {note}"))
 
@@ -197,12 +258,19 @@ def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
     say = session.emit
     say(StepStarted(step="plan", title="What `shipline release plan` would do now"))
     try:
-        p = make_plan(Git(repo), load_config(repo, session.state_dir_override,
-                                           session.config_override),
-                      PlanOptions()).plan
+        p = make_plan(
+            Git(repo),
+            load_config(repo, session.state_dir_override, session.config_override),
+            PlanOptions(),
+        ).plan
     except ShiplineError as exc:
-        say(LogLine(step="plan", text=f"release plan stops here: error {int(exc.code)}: "
-                    f"{exc.message}" + (f" ({exc.hint})" if exc.hint else "")))
+        say(
+            LogLine(
+                step="plan",
+                text=f"release plan stops here: error {int(exc.code)}: "
+                f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
+            )
+        )
         say(StepFinished(step="plan", status="failed", detail=f"exit {int(exc.code)}"))
         return {"ok": False, "exit_code": int(exc.code), "error": exc.message}
     last = p.last_tag or "none (first release)"
@@ -215,15 +283,33 @@ def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
     say(LogLine(step="plan", text="gates " + ", ".join(g.name for g in p.gates)))
     arts = ", ".join(f"{a.type}:{a.name}" for a in p.artifacts) or "none (source-only)"
     say(LogLine(step="plan", text=f"artifacts {arts}"))
-    say(StepFinished(step="plan", status="planned",
-                     detail="run `shipline release plan` for every line it would change"))
-    return {"ok": True, "releasable": True, "version": p.version, "tag": p.tag,
-            "files": [f.path for f in p.files], "gates": [g.name for g in p.gates],
-            "artifacts": [a.type for a in p.artifacts]}
+    say(
+        StepFinished(
+            step="plan",
+            status="planned",
+            detail="run `shipline release plan` for every line it would change",
+        )
+    )
+    return {
+        "ok": True,
+        "releasable": True,
+        "version": p.version,
+        "tag": p.tag,
+        "files": [f.path for f in p.files],
+        "gates": [g.name for g in p.gates],
+        "artifacts": [a.type for a in p.artifacts],
+    }
 
 
-__all__ = ["ARTIFACT_FOR", "Answers", "answers_from", "config_data", "detected_config", "init",
-           "validate"]
+__all__ = [
+    "ARTIFACT_FOR",
+    "Answers",
+    "answers_from",
+    "config_data",
+    "detected_config",
+    "init",
+    "validate",
+]
 
 
 def _show_train(session: Session, workspace: Any) -> dict[str, Any]:
@@ -232,19 +318,33 @@ def _show_train(session: Session, workspace: Any) -> dict[str, Any]:
 
     say = session.emit
     say(StepStarted(step="plan", title="What `shipline release plan` would do now"))
-    loaded = load_config(session.repo, session.state_dir_override,
-                         session.config_override)
+    loaded = load_config(session.repo, session.state_dir_override, session.config_override)
     try:
         plan = plan_workspace(session.git, loaded, picks={})
     except ShiplineError as exc:
-        say(StepFinished(step="plan", status="failed", detail=f"exit {int(exc.code)}: "
-                         f"{exc.message}"))
+        say(
+            StepFinished(
+                step="plan", status="failed", detail=f"exit {int(exc.code)}: {exc.message}"
+            )
+        )
         return {"ok": False, "exit_code": int(exc.code), "error": exc.message}
     for p in plan.packages:
         what = f"next {p.tag}" if p.selected else "nothing to release"
-        say(LogLine(step="plan", text=f"{p.name}: last {p.last_tag or 'none'}, "
-                    f"{len(p.commits)} commit(s); {what}"))
-    say(StepFinished(step="plan", status="planned",
-                     detail="run `shipline release plan` for every package's reasons"))
-    return {"ok": True, "releasable": bool(plan.releasing),
-            "packages": [p.to_json() for p in plan.packages]}
+        say(
+            LogLine(
+                step="plan",
+                text=f"{p.name}: last {p.last_tag or 'none'}, {len(p.commits)} commit(s); {what}",
+            )
+        )
+    say(
+        StepFinished(
+            step="plan",
+            status="planned",
+            detail="run `shipline release plan` for every package's reasons",
+        )
+    )
+    return {
+        "ok": True,
+        "releasable": bool(plan.releasing),
+        "packages": [p.to_json() for p in plan.packages],
+    }

@@ -14,8 +14,12 @@ from shipline.domain.cli.session import Session
 from shipline.domain.events import LogLine
 from shipline.domain.release.imports import Imported
 
-_FLAG_FOR = {"versionBump": "version_file", "changelog.path": "changelog",
-             "tagPrefix": "tag_prefix", "branch": "branch"}
+_FLAG_FOR = {
+    "versionBump": "version_file",
+    "changelog.path": "changelog",
+    "tagPrefix": "tag_prefix",
+    "branch": "branch",
+}
 
 
 def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) -> Any:
@@ -31,8 +35,9 @@ def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) ->
         changes["tag_prefix"] = data["tagPrefix"]
     if "branch" in data and getattr(args, "branch", None) is None:
         changes["branch"] = data["branch"]
-    extra: dict[str, Any] = {k: data[k] for k in ("commitMessage", "bumpRules",
-                                                  "excludeCommits") if k in data}
+    extra: dict[str, Any] = {
+        k: data[k] for k in ("commitMessage", "bumpRules", "excludeCommits") if k in data
+    }
     if "enabled" in data.get("changelog", {}) and getattr(args, "changelog", None) is None:
         extra["changelog"] = {"enabled": data["changelog"]["enabled"]}
     return dataclasses.replace(answers, extra=extra, **changes)
@@ -50,9 +55,14 @@ def show_imports(session: Session, imported: Imported, args: argparse.Namespace)
     for s in imported.settings:
         value = s.value if isinstance(s.value, str) else json.dumps(s.value, ensure_ascii=False)
         flag = " (a flag overrides it)" if overridden(s.key, args) else ""
-        say(LogLine(step="init", text=f"imported {s.key} = {value!r}{flag} from {s.source}"
-                    if isinstance(s.value, str) else
-                    f"imported {s.key} = {value}{flag} from {s.source}"))
+        say(
+            LogLine(
+                step="init",
+                text=f"imported {s.key} = {value!r}{flag} from {s.source}"
+                if isinstance(s.value, str)
+                else f"imported {s.key} = {value}{flag} from {s.source}",
+            )
+        )
     for note in imported.notes:
         say(LogLine(step="init", text=f"note: {note}"))
 

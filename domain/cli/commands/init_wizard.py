@@ -39,12 +39,14 @@ LEVEL_TITLES = {
 
 def _valid(check: Any) -> Any:
     """A questionary validator from one of init's flag checks."""
+
     def validate(text: str) -> bool | str:
         try:
             check(text)
         except ShiplineError as exc:
             return exc.message
         return True
+
     return validate
 
 
@@ -56,9 +58,13 @@ def ask(detection: Detection, answers: Answers) -> Answers:
     if "version_file" not in a.given:
         if detection.version_files:
             a.version_files = questionary.checkbox(
-                "Version files to bump", choices=[
-                    Choice(f"{f.path}  ({f.version}; {f.source})", value=f.entry(),
-                           checked=f.selected) for f in detection.version_files],
+                "Version files to bump",
+                choices=[
+                    Choice(
+                        f"{f.path}  ({f.version}; {f.source})", value=f.entry(), checked=f.selected
+                    )
+                    for f in detection.version_files
+                ],
             ).unsafe_ask()
         else:
             spec = questionary.text(
@@ -67,20 +73,31 @@ def ask(detection: Detection, answers: Answers) -> Answers:
             ).unsafe_ask()
             a.version_files = [parse_version_file(spec)] if spec else []
     if "changelog" not in a.given:
-        path = questionary.text("Changelog file (none: no changelog)",
-                                default=a.changelog or "none").unsafe_ask().strip()
+        path = (
+            questionary.text("Changelog file (none: no changelog)", default=a.changelog or "none")
+            .unsafe_ask()
+            .strip()
+        )
         a.changelog = None if path in ("", "none") else path
     if "gate" not in a.given:
         gates = []
         for name, command in a.gates:
-            new = questionary.text(f"Gate '{name}' command (empty: drop it)",
-                                   default=command).unsafe_ask().strip()
+            new = (
+                questionary.text(f"Gate '{name}' command (empty: drop it)", default=command)
+                .unsafe_ask()
+                .strip()
+            )
             if new:
                 gates.append((name, new))
         while True:
-            spec = questionary.text("Another gate as NAME=COMMAND (empty: done)",
-                                    validate=lambda t: True if not t.strip()
-                                    else _valid(parse_gate)(t)).unsafe_ask().strip()
+            spec = (
+                questionary.text(
+                    "Another gate as NAME=COMMAND (empty: done)",
+                    validate=lambda t: True if not t.strip() else _valid(parse_gate)(t),
+                )
+                .unsafe_ask()
+                .strip()
+            )
             if not spec:
                 break
             name, command = parse_gate(spec)
@@ -94,11 +111,16 @@ def ask(detection: Detection, answers: Answers) -> Answers:
     _ask_provenance(detection, a)
     if "remote" not in a.given:
         if detection.remotes:
-            a.remote = questionary.select("Push to remote", choices=detection.remotes,
-                                          default=a.remote).unsafe_ask()
+            a.remote = questionary.select(
+                "Push to remote", choices=detection.remotes, default=a.remote
+            ).unsafe_ask()
         else:
-            a.remote = questionary.text("Push to remote (none configured yet)",
-                                        default=a.remote).unsafe_ask().strip() or "origin"
+            a.remote = (
+                questionary.text("Push to remote (none configured yet)", default=a.remote)
+                .unsafe_ask()
+                .strip()
+                or "origin"
+            )
     return a
 
 
@@ -108,13 +130,26 @@ def _ask_artifacts(detection: Detection, a: Answers) -> list[ArtifactCandidate]:
 
     offered = list(detection.artifacts)
     if not any(c.type == "tarball" for c in offered):
-        offered.append(ArtifactCandidate("tarball", detection.root.name,
-                                         DEFAULT_REGISTRY["tarball"], None,
-                                         selected=False, source="a source archive"))
+        offered.append(
+            ArtifactCandidate(
+                "tarball",
+                detection.root.name,
+                DEFAULT_REGISTRY["tarball"],
+                None,
+                selected=False,
+                source="a source archive",
+            )
+        )
     picked = questionary.checkbox(
-        "Artifacts to publish (none: a source-only release)", choices=[
-            Choice(f"{c.type} {c.name}" + (f" (from {c.source})" if c.source else ""),
-                   value=i, checked=c.selected) for i, c in enumerate(offered)],
+        "Artifacts to publish (none: a source-only release)",
+        choices=[
+            Choice(
+                f"{c.type} {c.name}" + (f" (from {c.source})" if c.source else ""),
+                value=i,
+                checked=c.selected,
+            )
+            for i, c in enumerate(offered)
+        ],
     ).unsafe_ask()
     return [_ask_details(offered[i]) for i in picked]
 
@@ -124,18 +159,32 @@ def _ask_details(art: ArtifactCandidate, registry: bool = True) -> ArtifactCandi
 
     label = f"{art.type} {art.name}"
     if registry:
-        url = questionary.text(f"{label}: registry URL", default=art.registry or "",
-                               validate=_valid(lambda t: check_registry(t, "registry"))
-                               ).unsafe_ask().strip() or None
+        url = (
+            questionary.text(
+                f"{label}: registry URL",
+                default=art.registry or "",
+                validate=_valid(lambda t: check_registry(t, "registry")),
+            )
+            .unsafe_ask()
+            .strip()
+            or None
+        )
         if url != art.registry:
             art = replace(art, registry=url, options=options_for(art.type, url, art.options))
     default = art.credentials_env or CREDENTIALS_FOR.get(art.type) or ""
-    var = questionary.text(
-        f"{label}: NAME of the environment variable holding the token (empty: none)",
-        default=default,
-        validate=lambda t: True if not t.strip() else _valid(
-            lambda x: check_env_name(x, "credentials"))(t.strip()),
-    ).unsafe_ask().strip()
+    var = (
+        questionary.text(
+            f"{label}: NAME of the environment variable holding the token (empty: none)",
+            default=default,
+            validate=lambda t: (
+                True
+                if not t.strip()
+                else _valid(lambda x: check_env_name(x, "credentials"))(t.strip())
+            ),
+        )
+        .unsafe_ask()
+        .strip()
+    )
     return replace(art, credentials_env=var or None)
 
 
@@ -145,10 +194,13 @@ def _ask_provenance(detection: Detection, a: Answers) -> None:
 
     if "signing" not in a.given:
         a.signing = questionary.select(
-            "Sign provenance with", default=a.signing, choices=[
+            "Sign provenance with",
+            default=a.signing,
+            choices=[
                 Choice("sigstore (keyless, in CI)", value="sigstore"),
                 Choice("gpg (GPG_KEY_ID)", value="gpg"),
-                Choice("none (SLSA level 1 only)", value="none")],
+                Choice("none (SLSA level 1 only)", value="none"),
+            ],
         ).unsafe_ask()
     if "level" not in a.given:
         if a.signing == "none":
@@ -156,12 +208,14 @@ def _ask_provenance(detection: Detection, a: Answers) -> None:
         else:
             default = a.level if a.level > 1 or not detection.ci else 3
             a.level = questionary.select(
-                "Target SLSA build level", default=cast(Any, default),  # a choice's value
+                "Target SLSA build level",
+                default=cast(Any, default),  # a choice's value
                 choices=[Choice(t, value=n) for n, t in LEVEL_TITLES.items()],
             ).unsafe_ask()
     if "sbom" not in a.given:
-        a.sbom = questionary.select("SBOM format", choices=["CycloneDX", "SPDX"],
-                                    default=a.sbom).unsafe_ask()
+        a.sbom = questionary.select(
+            "SBOM format", choices=["CycloneDX", "SPDX"], default=a.sbom
+        ).unsafe_ask()
 
 
 __all__ = ["ask"]

@@ -20,13 +20,17 @@ def attest(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     files = [f if f.is_absolute() else (session.cwd / f) for f in args.files]
     request = AttestRequest(
         artifacts=[ArtifactInput(path=f, type=getattr(args, "type", None)) for f in files],
-        version=args.version, sign=args.sign, sbom=args.sbom, env=dict(os.environ))
+        version=args.version,
+        sign=args.sign,
+        sbom=args.sbom,
+        env=dict(os.environ),
+    )
     record = run_attest(session.git, session.config, request, session.emit)
     block = record["artifacts"][0]["signature"]
     return {
         "message": f"{record['version']}: {len(record['artifacts'])} artifact(s) attested, "
-                   f"{'signed with ' + block['method'] if block['signed'] else 'unsigned'}, "
-                   f"{record['slsaLevel']}, recorded as {record['hash'][:12]}",
+        f"{'signed with ' + block['method'] if block['signed'] else 'unsigned'}, "
+        f"{record['slsaLevel']}, recorded as {record['hash'][:12]}",
         "version": record["version"],
         "hash": record["hash"],
         "attestation": record["artifacts"][0]["attestation"],
@@ -37,9 +41,11 @@ def attest(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-_SIGNER_HINT = ("a release signed by someone you do not trust is what a forgery looks like; "
-                "if the key really changed, its old holder endorses the new one with "
-                "`shipline trust rotate --to FPR`, or you pin the new signer (--trust-key)")
+_SIGNER_HINT = (
+    "a release signed by someone you do not trust is what a forgery looks like; "
+    "if the key really changed, its old holder endorses the new one with "
+    "`shipline trust rotate --to FPR`, or you pin the new signer (--trust-key)"
+)
 
 
 def _local(session: Session, path: Path | None) -> Path | None:
@@ -51,40 +57,55 @@ def verify(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     from shipline.domain.provenance.verify import FAILED
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
-    trust = load_trust(session.repo, trust_file=_local(session, args.trust),
-                       keys=tuple(args.trust_key), identity=args.trust_identity,
-                       issuer=args.trust_issuer)
-    report = verify_provenance_chain(session.state_dir, args.version, bool(args.all),
-                                     repo=session.repo, trust=trust)
+    trust = load_trust(
+        session.repo,
+        trust_file=_local(session, args.trust),
+        keys=tuple(args.trust_key),
+        identity=args.trust_identity,
+        issuer=args.trust_issuer,
+    )
+    report = verify_provenance_chain(
+        session.state_dir, args.version, bool(args.all), repo=session.repo, trust=trust
+    )
     session.text(trust.describe())
     for check in report.checks if session.output == "text" else ():
-        mark = {"ok": "ok", "failed": "FAILED", "missing": "missing"}.get(check.status,
-                                                                          check.status)
+        mark = {"ok": "ok", "failed": "FAILED", "missing": "missing"}.get(
+            check.status, check.status
+        )
         code = f" ({check.code})" if check.status == FAILED else ""
         session.text(f"{mark:>8}{code} {check.link:<11} {check.name}: {check.detail}")
     data = report.to_json()
     if not report.ok:
         first = report.failures[0]
         more = len(report.failures) - 1
-        session.emit(ErrorEvent(
-            code=first.code,
-            message=f"verify failed at the {first.link} link ({first.name}): {first.detail}"
-                    + (f" (+{more} more failure{'s' if more > 1 else ''})" if more else ""),
-            hint=_SIGNER_HINT if first.link in ("signer", "rotation") else
-            "the evidence no longer matches what was recorded; find out who changed it "
-            "before trusting this release"))
+        session.emit(
+            ErrorEvent(
+                code=first.code,
+                message=f"verify failed at the {first.link} link ({first.name}): {first.detail}"
+                + (f" (+{more} more failure{'s' if more > 1 else ''})" if more else ""),
+                hint=_SIGNER_HINT
+                if first.link in ("signer", "rotation")
+                else "the evidence no longer matches what was recorded; find out who changed it "
+                "before trusting this release",
+            )
+        )
         return first.code, data
     what = "all releases" if args.all else report.versions[0]
     unchecked = sum(1 for c in report.checks if c.status == "missing")
     unreached = [c for c in report.checks if c.link == "forge" and c.status == "skipped"]
     if unreached:
         data["forgeNotChecked"] = [c.to_json() for c in unreached]
-    data["message"] = (f"{what}: provenance chain verified ({len(report.versions)} "
-                       f"release(s), {len(report.checks)} checks"
-                       + (f"; {unchecked} not checked: not on disk or not in this clone"
-                          if unchecked else "")
-                       + (f"; {len(unreached)} forge file(s) not checked: "
-                          f"{unreached[0].detail}" if unreached else "") + f"); {trust.describe()}")
+    data["message"] = (
+        f"{what}: provenance chain verified ({len(report.versions)} "
+        f"release(s), {len(report.checks)} checks"
+        + (f"; {unchecked} not checked: not on disk or not in this clone" if unchecked else "")
+        + (
+            f"; {len(unreached)} forge file(s) not checked: {unreached[0].detail}"
+            if unreached
+            else ""
+        )
+        + f"); {trust.describe()}"
+    )
     return ExitCode.OK, data
 
 
@@ -98,30 +119,51 @@ def ledger(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     for record in book.records:
         if record["recordType"] != "release":
             later.setdefault(record["version"], []).append(record["recordType"])
-    rows = [{
-        "version": r["version"], "tag": r["gitTag"], "commit": r["commitSha"],
-        "artifacts": len(r["artifacts"]), "slsaLevel": r["slsaLevel"],
-        "signature": (r["artifacts"][0]["signature"]["method"] if r["artifacts"] else None),
-        "completeness": r["metadata"]["completeness"], "recordedAt": r["recordedAt"],
-        "hash": r["hash"], "later": later.get(r["version"], []),
-    } for r in releases]
+    rows = [
+        {
+            "version": r["version"],
+            "tag": r["gitTag"],
+            "commit": r["commitSha"],
+            "artifacts": len(r["artifacts"]),
+            "slsaLevel": r["slsaLevel"],
+            "signature": (r["artifacts"][0]["signature"]["method"] if r["artifacts"] else None),
+            "completeness": r["metadata"]["completeness"],
+            "recordedAt": r["recordedAt"],
+            "hash": r["hash"],
+            "later": later.get(r["version"], []),
+        }
+        for r in releases
+    ]
     if rows:
-        session.text(f"{'VERSION':<16} {'TAG':<18} {'COMMIT':<8} {'ART':>3} {'LEVEL':<8} "
-                     f"{'SIGNED':<9} {'RECORDED':<21} HASH")
+        session.text(
+            f"{'VERSION':<16} {'TAG':<18} {'COMMIT':<8} {'ART':>3} {'LEVEL':<8} "
+            f"{'SIGNED':<9} {'RECORDED':<21} HASH"
+        )
         for row in rows:
             level = (row["slsaLevel"] or "-").replace("SLSA_BUILD_LEVEL_", "L")
-            session.text(f"{row['version']:<16} {row['tag'] or '-':<18} {row['commit'][:7]:<8} "
-                         f"{row['artifacts']:>3} {level:<8} {row['signature'] or '-':<9} "
-                         f"{row['recordedAt']:<21} {row['hash'][:12]}")
+            session.text(
+                f"{row['version']:<16} {row['tag'] or '-':<18} {row['commit'][:7]:<8} "
+                f"{row['artifacts']:>3} {level:<8} {row['signature'] or '-':<9} "
+                f"{row['recordedAt']:<21} {row['hash'][:12]}"
+            )
     else:
         session.text(f"no releases recorded in {book.path}")
-    data: dict[str, Any] = {"ledger": str(book.path), "records": len(book.records),
-                            "head": book.head().to_json(), "releases": rows,
-                            "chainIntact": not issues}
+    data: dict[str, Any] = {
+        "ledger": str(book.path),
+        "records": len(book.records),
+        "head": book.head().to_json(),
+        "releases": rows,
+        "chainIntact": not issues,
+    }
     if issues:
         first = issues[0]
-        session.emit(ErrorEvent(code=first.code, message=f"{book.path}: {first.message}",
-                                hint="run `shipline verify --all` for every broken link"))
+        session.emit(
+            ErrorEvent(
+                code=first.code,
+                message=f"{book.path}: {first.message}",
+                hint="run `shipline verify --all` for every broken link",
+            )
+        )
         return first.code, data
     return ExitCode.OK, data
 
@@ -137,12 +179,17 @@ def check_protocol(session: Session, args: argparse.Namespace) -> dict[str, Any]
     book = ldg.load(session.state_dir)
     found = book.find_release(version)
     if found is None:
-        raise ReleaseNotFound(f"{book.path}: no release {version} is recorded",
-                              hint="`shipline ledger` lists the recorded releases")
+        raise ReleaseNotFound(
+            f"{book.path}: no release {version} is recorded",
+            hint="`shipline ledger` lists the recorded releases",
+        )
     _index, record = found
     kind = args.protocol_type
-    checks = {"release": _release_protocol, "provenance": _provenance_protocol,
-              "artifact-publish": _publish_protocol}[kind](session, args, record, book)
+    checks = {
+        "release": _release_protocol,
+        "provenance": _provenance_protocol,
+        "artifact-publish": _publish_protocol,
+    }[kind](session, args, record, book)
     if args.has_attestation is not None:
         checks.append(_attestation_claim(kind, args.has_attestation, record))
     failures = [(code, text) for code, text in checks if code]
@@ -150,32 +197,45 @@ def check_protocol(session: Session, args: argparse.Namespace) -> dict[str, Any]
         session.emit(ErrorEvent(code=code, message=text))
     if failures:
         code, text = failures[0]
-        raise ShiplineError(f"{kind} protocol: release {version}: {text}",
-                            code=ExitCode(code),
-                            hint="fix the release (or record a new one); records are never edited")
+        raise ShiplineError(
+            f"{kind} protocol: release {version}: {text}",
+            code=ExitCode(code),
+            hint="fix the release (or record a new one); records are never edited",
+        )
     for _code, text in checks:
         session.text(f"      ok {text}")
-    return {"message": f"{kind} protocol: release {version} is valid ({len(checks)} checks)",
-            "protocol": kind, "version": version, "checks": [t for _c, t in checks]}
+    return {
+        "message": f"{kind} protocol: release {version} is valid ({len(checks)} checks)",
+        "protocol": kind,
+        "version": version,
+        "checks": [t for _c, t in checks],
+    }
 
 
 Check = tuple[int, str]
 
 
-def _release_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],
-                      book: Any) -> list[Check]:
+def _release_protocol(
+    session: Session, args: argparse.Namespace, record: dict[str, Any], book: Any
+) -> list[Check]:
     git = session.git
     out: list[Check] = [(0, f"version {record['version']} is semver (RLSE-001)")]
     tag = record["gitTag"]
-    tagged = git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}") \
-        if tag else None
+    tagged = (
+        git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}") if tag else None
+    )
     if tag is None:
         out.append((ExitCode.TAG_FAILED, "the release has no tag (RLSE-004)"))
     elif tagged is None:
         out.append((ExitCode.TAG_FAILED, f"tag {tag} does not exist in {git.root} (RLSE-004)"))
     elif tagged != record["commitSha"]:
-        out.append((ExitCode.TAG_FAILED, f"tag {tag} points at {tagged[:12]}, the ledger "
-                    f"records {record['commitSha'][:12]} (RLSE-004)"))
+        out.append(
+            (
+                ExitCode.TAG_FAILED,
+                f"tag {tag} points at {tagged[:12]}, the ledger "
+                f"records {record['commitSha'][:12]} (RLSE-004)",
+            )
+        )
     else:
         out.append((0, f"tag {tag} points at the recorded commit {tagged[:12]} (RLSE-004)"))
     release = session.config.release
@@ -188,14 +248,24 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
                 continue
             found = version_in(text, vf)  # read where the version-file writer writes it
             if found is None or not _same_release(found, record["version"]):
-                out.append((ExitCode.VERSION_BUMP_FAILED, f"{vf.path} at {tag} does not carry "
-                            f"version {record['version']} (it carries {found or 'none'}) "
-                            "(RLSE-006)"))
+                out.append(
+                    (
+                        ExitCode.VERSION_BUMP_FAILED,
+                        f"{vf.path} at {tag} does not carry "
+                        f"version {record['version']} (it carries {found or 'none'}) "
+                        "(RLSE-006)",
+                    )
+                )
             else:
                 out.append((0, f"{vf.path} at {tag} carries {record['version']} (RLSE-006)"))
     if args.has_changelog is False:
-        out.append((ExitCode.CHANGELOG_FAILED, "--has-changelog false: every release needs a "
-                    "changelog entry before its tag (RLSE-002)"))
+        out.append(
+            (
+                ExitCode.CHANGELOG_FAILED,
+                "--has-changelog false: every release needs a "
+                "changelog entry before its tag (RLSE-002)",
+            )
+        )
     else:  # RLSE-002 holds unless the caller says there is none: a config that
         # turned the changelog off does not make a release without one valid
         from shipline.domain.release.changelog import has_entry
@@ -209,8 +279,12 @@ def _release_protocol(session: Session, args: argparse.Namespace, record: dict[s
         except GitError:
             data = None
         if data is None or not has_entry(data, path, record["version"]):
-            out.append((ExitCode.CHANGELOG_FAILED, f"{path} at {tag} has no entry for "
-                        f"{record['version']} (RLSE-002)"))
+            out.append(
+                (
+                    ExitCode.CHANGELOG_FAILED,
+                    f"{path} at {tag} has no entry for {record['version']} (RLSE-002)",
+                )
+            )
         else:
             out.append((0, f"{path} at {tag} has the entry for {record['version']} (RLSE-002)"))
     if not record["chainVerified"]:
@@ -234,82 +308,144 @@ def _attestation_claim(kind: str, claimed: bool, record: dict[str, Any]) -> Chec
     artifacts = record["artifacts"]
     has = bool(artifacts) and all(a["attestation"] for a in artifacts)
     if kind == "provenance" and not claimed:
-        return (ExitCode.ATTESTATION_INVALID, "--has-attestation false: the provenance "
-                "protocol needs an in-toto attestation (PROV-003)")
+        return (
+            ExitCode.ATTESTATION_INVALID,
+            "--has-attestation false: the provenance "
+            "protocol needs an in-toto attestation (PROV-003)",
+        )
     if claimed and not has:
         what = "no artifacts" if not artifacts else "artifacts without an attestation"
-        return (ExitCode.ATTESTATION_INVALID, f"--has-attestation true but the release has "
-                f"{what} (PROV-003)")
+        return (
+            ExitCode.ATTESTATION_INVALID,
+            f"--has-attestation true but the release has {what} (PROV-003)",
+        )
     if not claimed and has:
-        return (ExitCode.ATTESTATION_INVALID, "--has-attestation false but the release "
-                f"records the attestation {artifacts[0]['attestation']}")
-    return (0, f"attestation {'recorded: ' + artifacts[0]['attestation'] if has else 'absent'}"
-            " as claimed (--has-attestation)")
+        return (
+            ExitCode.ATTESTATION_INVALID,
+            "--has-attestation false but the release "
+            f"records the attestation {artifacts[0]['attestation']}",
+        )
+    return (
+        0,
+        f"attestation {'recorded: ' + artifacts[0]['attestation'] if has else 'absent'}"
+        " as claimed (--has-attestation)",
+    )
 
 
-def _provenance_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],
-                         book: Any) -> list[Check]:
+def _provenance_protocol(
+    session: Session, args: argparse.Namespace, record: dict[str, Any], book: Any
+) -> list[Check]:
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
     out: list[Check] = []
     if not record["artifacts"]:
-        return [(ExitCode.ATTESTATION_INVALID, "a source-only release has no attested "
-                 "artifacts, hence no provenance (PROV-002, PROV-003)")]
+        return [
+            (
+                ExitCode.ATTESTATION_INVALID,
+                "a source-only release has no attested "
+                "artifacts, hence no provenance (PROV-002, PROV-003)",
+            )
+        ]
     attestation = record["artifacts"][0]["attestation"]
     if attestation is None:
-        return [(ExitCode.ATTESTATION_INVALID, "the release's artifacts were recorded without "
-                 "an attestation: provenance was disabled when it shipped (PROV-003)")]
+        return [
+            (
+                ExitCode.ATTESTATION_INVALID,
+                "the release's artifacts were recorded without "
+                "an attestation: provenance was disabled when it shipped (PROV-003)",
+            )
+        ]
     out.append((0, f"in-toto attestation {attestation} recorded (PROV-003, PROV-005)"))
     if args.has_sbom and record["sbom"] is None:
         out.append((ExitCode.ATTESTATION_INVALID, "--has-sbom true but the record has no SBOM"))
     elif record["sbom"] is not None:
-        out.append((0, f"SBOM {record['sbom']['format']} {record['sbom']['specVersion']} "
-                    f"recorded ({record['sbom']['path']})"))
+        out.append(
+            (
+                0,
+                f"SBOM {record['sbom']['format']} {record['sbom']['specVersion']} "
+                f"recorded ({record['sbom']['path']})",
+            )
+        )
     if record["slsaLevel"] is None:
         out.append((ExitCode.ATTESTATION_INVALID, "no SLSA level recorded (PROV-004)"))
     else:
         short = record["metadata"]["shortfall"]
-        out.append((0, f"SLSA level {record['slsaLevel']} recorded (PROV-004)"
-                    + (f"; shortfall flagged: {short}" if short else "")))
+        out.append(
+            (
+                0,
+                f"SLSA level {record['slsaLevel']} recorded (PROV-004)"
+                + (f"; shortfall flagged: {short}" if short else ""),
+            )
+        )
     if not record["chainVerified"]:
         out.append((ExitCode.ATTESTATION_INVALID, "chainVerified is false (PROV-006)"))
     meta = record["metadata"]
-    out.append((0, f"chain recorded from commit {record['commitSha'][:12]}: "
-                f"{meta['completeness']}" + (f" (missing: {', '.join(meta['missing'])})"
-                                            if meta["missing"] else "") + " (PROV-001)"))
+    out.append(
+        (
+            0,
+            f"chain recorded from commit {record['commitSha'][:12]}: "
+            f"{meta['completeness']}"
+            + (f" (missing: {', '.join(meta['missing'])})" if meta["missing"] else "")
+            + " (PROV-001)",
+        )
+    )
     report = verify_provenance_chain(session.state_dir, record["version"], repo=session.repo)
     for failure in report.failures:
         out.append((failure.code, f"{failure.link} {failure.name}: {failure.detail}"))
     if report.ok:
-        out.append((0, f"provenance chain verified offline ({len(report.checks)} checks, "
-                    "PROV-006)"))
+        out.append(
+            (0, f"provenance chain verified offline ({len(report.checks)} checks, PROV-006)")
+        )
     return out
 
 
-def _publish_protocol(session: Session, args: argparse.Namespace, record: dict[str, Any],
-                      book: Any) -> list[Check]:
+def _publish_protocol(
+    session: Session, args: argparse.Namespace, record: dict[str, Any], book: Any
+) -> list[Check]:
     artifacts = record["artifacts"]
     if not artifacts:
-        return [(ExitCode.ARTIFACT_TYPE_UNKNOWN, "a source-only release published no "
-                 "artifacts (ARTP-005)")]
+        return [
+            (
+                ExitCode.ARTIFACT_TYPE_UNKNOWN,
+                "a source-only release published no artifacts (ARTP-005)",
+            )
+        ]
     out: list[Check] = []
     if args.artifact_type and not any(a["type"] == args.artifact_type for a in artifacts):
         kinds = sorted({a["type"] for a in artifacts})
-        out.append((ExitCode.ARTIFACT_TYPE_UNKNOWN, f"no artifact of type {args.artifact_type} "
-                    f"in this release (it has {', '.join(kinds)})"))
+        out.append(
+            (
+                ExitCode.ARTIFACT_TYPE_UNKNOWN,
+                f"no artifact of type {args.artifact_type} "
+                f"in this release (it has {', '.join(kinds)})",
+            )
+        )
     if args.build_passed is False:
         out.append((ExitCode.ARTIFACT_BUILD_FAILED, "--build-passed false: the build failed"))
-    published = {r["artifact"]: r for r in book.records if r["recordType"] == "publish"
-                 and r["releaseHash"] == record["hash"]}
+    published = {
+        r["artifact"]: r
+        for r in book.records
+        if r["recordType"] == "publish" and r["releaseHash"] == record["hash"]
+    }
     for artifact in artifacts:
         out.append((0, f"{artifact['name']}: sha256 {artifact['sha256'][:16]}... (ARTP-004)"))
         entry = published.get(artifact["name"])
         if entry is None and artifact["registry"] is None:
-            out.append((ExitCode.ARTIFACT_PUBLISH_FAILED, f"{artifact['name']} has no publish "
-                        "record: it was attested but never published"))
+            out.append(
+                (
+                    ExitCode.ARTIFACT_PUBLISH_FAILED,
+                    f"{artifact['name']} has no publish "
+                    "record: it was attested but never published",
+                )
+            )
         elif entry is not None and entry["sha256"] != artifact["sha256"]:
-            out.append((ExitCode.DIGEST_MISMATCH, f"{artifact['name']}: published digest "
-                        f"{entry['sha256']} is not the built {artifact['sha256']}"))
+            out.append(
+                (
+                    ExitCode.DIGEST_MISMATCH,
+                    f"{artifact['name']}: published digest "
+                    f"{entry['sha256']} is not the built {artifact['sha256']}",
+                )
+            )
         else:
             where = entry["registry"] if entry is not None else artifact["registry"]
             out.append((0, f"{artifact['name']} published to {where}"))
@@ -327,8 +463,9 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
 
     path = args.file if args.file.is_absolute() else session.cwd / args.file
     if not path.is_file():
-        raise UsageError(f"{args.file}: no such artifact file",
-                         hint="give the path of the downloaded artifact")
+        raise UsageError(
+            f"{args.file}: no such artifact file", hint="give the path of the downloaded artifact"
+        )
 
     def local(p: Path) -> Path:
         return p if p.is_absolute() else session.cwd / p
@@ -340,25 +477,34 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
     trust = load_trust(root, trust_file=_local(session, args.trust))
     if args.bundle is not None:
         if args.signature is not None or args.key is not None:
-            raise UsageError("give --bundle or --signature/--key, not both",
-                             hint="a sigstore bundle, or a gpg signature with its key")
+            raise UsageError(
+                "give --bundle or --signature/--key, not both",
+                hint="a sigstore bundle, or a gpg signature with its key",
+            )
         if (args.identity or args.identity_regexp) and args.issuer:
             policies = [(args.identity, args.identity_regexp, args.issuer)]
             used = "trust: given on the command line (--identity/--issuer)"
         else:
-            policies = [(r.id, r.identity_regexp, r.issuer) for r in trust.rules
-                        if r.kind == "sigstore"]
+            policies = [
+                (r.id, r.identity_regexp, r.issuer) for r in trust.rules if r.kind == "sigstore"
+            ]
             used = trust.describe()
         if not policies:
-            raise UsageError("--bundle needs --identity (or --identity-regexp) and --issuer, or "
-                             "a trust file that names a sigstore identity",
-                             hint="name who must have signed it, as cosign verify-blob does")
+            raise UsageError(
+                "--bundle needs --identity (or --identity-regexp) and --issuer, or "
+                "a trust file that names a sigstore identity",
+                hint="name who must have signed it, as cosign verify-blob does",
+            )
         facts: dict[str, Any] = {}
         for i, (identity, regexp, issuer) in enumerate(policies):
             try:
                 facts = sigstore_keyless.verify_artifact_bundle(
-                    path, local(args.bundle), identity=identity, identity_regexp=regexp,
-                    issuer=issuer)
+                    path,
+                    local(args.bundle),
+                    identity=identity,
+                    identity_regexp=regexp,
+                    issuer=issuer,
+                )
                 break
             except SignatureInvalid:
                 if i == len(policies) - 1:
@@ -366,21 +512,28 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
         who = f"{facts.get('identity')} ({facts.get('issuer')})"
     elif args.signature is not None:
         if args.key is None:
-            raise UsageError("--signature needs --key PUB (the signer's public key)",
-                             hint="add --key with the signer's armored public key")
-        facts = sigstore_keyless.verify_artifact_gpg(path, local(args.signature),
-                                                     local(args.key))
+            raise UsageError(
+                "--signature needs --key PUB (the signer's public key)",
+                hint="add --key with the signer's armored public key",
+            )
+        facts = sigstore_keyless.verify_artifact_gpg(path, local(args.signature), local(args.key))
         signer = Signer("gpg", str(facts["fingerprint"]).upper())
         if trust.external and not trust.admits(signer):
-            raise SignatureInvalid(f"{args.signature}: signed by {signer}, which the caller "
-                                   f"does not trust ({trust.describe()})",
-                                   hint="a key shipped beside the artifact proves nothing; "
-                                        "check the fingerprint with the maintainer")
-        used = trust.describe() if trust.external else \
-            f"trust: the key file given on the command line ({args.key})"
+            raise SignatureInvalid(
+                f"{args.signature}: signed by {signer}, which the caller "
+                f"does not trust ({trust.describe()})",
+                hint="a key shipped beside the artifact proves nothing; "
+                "check the fingerprint with the maintainer",
+            )
+        used = (
+            trust.describe()
+            if trust.external
+            else f"trust: the key file given on the command line ({args.key})"
+        )
         who = f"gpg key {facts['fingerprint']}"
     else:
-        raise UsageError("give --bundle B with --identity/--issuer, or --signature S --key PUB",
-                         hint="see `shipline verify-artifact --help`")
-    return {"message": f"{args.file}: verified, signed by {who}; {used}", **facts,
-            "trust": used}
+        raise UsageError(
+            "give --bundle B with --identity/--issuer, or --signature S --key PUB",
+            hint="see `shipline verify-artifact --help`",
+        )
+    return {"message": f"{args.file}: verified, signed by {who}; {used}", **facts, "trust": used}

@@ -35,22 +35,34 @@ def _options(args: argparse.Namespace, cls: type[PlanOptions]) -> Any:
         try:
             entry = args.changelog_entry.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--changelog-entry {args.changelog_entry}: cannot read: {exc}",
-                             hint="pass a readable UTF-8 file with the reviewed entry") from None
+            raise UsageError(
+                f"--changelog-entry {args.changelog_entry}: cannot read: {exc}",
+                hint="pass a readable UTF-8 file with the reviewed entry",
+            ) from None
     versions = args.version if isinstance(args.version, list) else [args.version]
     versions = [v for v in versions if v is not None]
     if len(versions) > 1 or getattr(args, "package", None):
         from shipline.domain.errors import UsageError
 
-        raise UsageError("several versions or --package are for workspaces (monorepos)",
-                         hint="give one VERSION, or add a release.workspace section "
-                         "(`shipline init`)")
+        raise UsageError(
+            "several versions or --package are for workspaces (monorepos)",
+            hint="give one VERSION, or add a release.workspace section (`shipline init`)",
+        )
     fields: dict[str, Any] = {
-        "version": versions[0] if versions else None, "bump": args.bump, "pre": args.pre,
+        "version": versions[0] if versions else None,
+        "bump": args.bump,
+        "pre": args.pre,
         "changelog_entry": entry,
     }
-    for name in ("no_changelog", "no_artifacts", "no_push", "no_forge", "dry_run", "yes",
-                 "handoff"):
+    for name in (
+        "no_changelog",
+        "no_artifacts",
+        "no_push",
+        "no_forge",
+        "dry_run",
+        "yes",
+        "handoff",
+    ):
         if hasattr(args, name) and name in cls.model_fields:
             fields[name] = getattr(args, name)
     return cls(**fields)
@@ -71,8 +83,14 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
     emit(StepStarted(step="plan", title=f"Release plan for {session.repo.name}"))
     imported = session.config.imported_from
     if imported:
-        emit(LogLine(step="plan", text="no shipline config: using the release settings in "
-                     + ", ".join(imported) + " (`shipline init` writes them down)"))
+        emit(
+            LogLine(
+                step="plan",
+                text="no shipline config: using the release settings in "
+                + ", ".join(imported)
+                + " (`shipline init` writes them down)",
+            )
+        )
     emit(LogLine(step="plan", text=f"last release: {last}; {len(p.commits)} commit(s) since"))
     for warning in p.warnings:
         emit(LogLine(step="plan", text=f"warning: {warning}", stream="stderr"))
@@ -83,8 +101,13 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
         for outcome in outcomes:
             emit(outcome.event())
         if p.blocker_code:
-            emit(StepFinished(step="plan", status="failed", detail="not releasable: "
-                              + (p.blocker_hint or p.blocker or "")))
+            emit(
+                StepFinished(
+                    step="plan",
+                    status="failed",
+                    detail="not releasable: " + (p.blocker_hint or p.blocker or ""),
+                )
+            )
         else:
             emit(StepFinished(step="plan", status="skipped", detail=p.blocker or ""))
         data = {"plan": p.model_dump(mode="json"), "message": p.blocker}
@@ -99,14 +122,20 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
         if f.why:
             emit(LogLine(step="plan", text=f"{f.path}: {f.why}"))
         for change in f.changes:
-            emit(FileChange(path=f.path, line=change.line, before=change.before,
-                            after=change.after))
+            emit(
+                FileChange(path=f.path, line=change.line, before=change.before, after=change.after)
+            )
     if p.changelog_entry:
         emit(LogLine(step="plan", text=f"changelog entry for {p.changelog_path}:"))
         session.text(p.changelog_entry)
     if p.missing_migration:
-        emit(LogLine(step="plan", text="breaking changes without a migration note (the "
-                     "migration-notes gate will fail): " + "; ".join(p.missing_migration)))
+        emit(
+            LogLine(
+                step="plan",
+                text="breaking changes without a migration note (the "
+                "migration-notes gate will fail): " + "; ".join(p.missing_migration),
+            )
+        )
     repo_gates = {o.name: o for o in outcomes}
     for gate in p.gates:
         if gate.name in repo_gates:
@@ -122,13 +151,20 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
         emit(LogLine(step="plan", text="source-only release: no artifacts"))
     forge = session.config.release.forge
     if forge is not None and not options.no_forge and not options.no_push:
-        emit(LogLine(step="plan", text=f"forge: a {forge.type} release of {forge.repository} "
-                     f"for {p.tag} after the push (token from {forge.token_variable})"))
+        emit(
+            LogLine(
+                step="plan",
+                text=f"forge: a {forge.type} release of {forge.repository} "
+                f"for {p.tag} after the push (token from {forge.token_variable})",
+            )
+        )
     for event in checks_before_write(session.git, session.config, p, options):
         emit(event)  # 54 / 90 / 91 now, not after the bump, commit and tag
     emit(StepFinished(step="plan", status="planned", detail=f"{p.tag}; nothing was changed"))
-    return {"plan": p.model_dump(mode="json"),
-            "message": f"{p.tag} would be released; nothing was changed"}
+    return {
+        "plan": p.model_dump(mode="json"),
+        "message": f"{p.tag} would be released; nothing was changed",
+    }
 
 
 def _confirm(session: Session, options: ShipOptions) -> Any:
@@ -150,8 +186,11 @@ def _drive(session: Session, pipeline: Pipeline | Train, events: Any) -> dict[st
     inside a step reaches the pipeline as a KeyboardInterrupt, the same path)."""
     for event in events:
         try:
-            if isinstance(event, LogLine) and event.step == "changelog" and \
-                    session.output == "text":
+            if (
+                isinstance(event, LogLine)
+                and event.step == "changelog"
+                and session.output == "text"
+            ):
                 session.text(event.text)
             else:
                 session.emit(event)
@@ -165,8 +204,9 @@ def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
 
     workspace = workspace_of(session)
     if workspace is not None:
-        train = ship_train(session, args, workspace, _confirm(session, ShipOptions(
-            yes=bool(args.yes))))
+        train = ship_train(
+            session, args, workspace, _confirm(session, ShipOptions(yes=bool(args.yes)))
+        )
         return train if isinstance(train, dict) else _drive(session, *train)
     options = _options(args, ShipOptions)
     from shipline.domain.pipeline.steps import Pipeline
@@ -189,13 +229,15 @@ def resume(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     if train_journal is not None:
         from shipline.domain.pipeline.train import Train
 
-        train = Train(session.git, session.config,
-                      confirm=_confirm(session, ShipOptions(yes=False)))
+        train = Train(
+            session.git, session.config, confirm=_confirm(session, ShipOptions(yes=False))
+        )
         return _drive(session, train, train.resume(train_journal))
     from shipline.domain.pipeline.steps import Pipeline
 
-    pipeline = Pipeline(session.git, session.config,
-                        confirm=_confirm(session, ShipOptions(yes=False)))
+    pipeline = Pipeline(
+        session.git, session.config, confirm=_confirm(session, ShipOptions(yes=False))
+    )
     return _drive(session, pipeline, pipeline.resume())
 
 

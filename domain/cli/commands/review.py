@@ -26,8 +26,10 @@ from shipline.domain.errors import ExitCode
 
 def _print_evidence(session: Session, ev: Any) -> None:
     say = session.text
-    say(f"release {ev.version}  tag {ev.tag}  commit {ev.commit[:12]}  "
-        f"record {ev.release_hash[:12]}")
+    say(
+        f"release {ev.version}  tag {ev.tag}  commit {ev.commit[:12]}  "
+        f"record {ev.release_hash[:12]}"
+    )
     say(f"level {ev.level} (release recorded {ev.release_level})")
     say(f"commits since {ev.previous_tag or 'the beginning'}: {len(ev.commits)}")
     for c in ev.commits:
@@ -41,11 +43,19 @@ def _print_evidence(session: Session, ev: Any) -> None:
     for a in ev.artifacts:
         say(f"  {a['name']}  sha256:{a['sha256']}  ({a['type']})")
     att = ev.attestation
-    say(f"attestation {att['path']} sha256:{att['sha256']} signed with {att['signature']} "
-        f"by {att['signedBy']}")
+    say(
+        f"attestation {att['path']} sha256:{att['sha256']} signed with {att['signature']} "
+        f"by {att['signedBy']}"
+    )
     if ev.sbom:
-        say("sbom: " + ", ".join(f"{k} {v}" for k, v in ev.sbom.items()
-                                 if k in ("format", "components", "subject", "error")))
+        say(
+            "sbom: "
+            + ", ".join(
+                f"{k} {v}"
+                for k, v in ev.sbom.items()
+                if k in ("format", "components", "subject", "error")
+            )
+        )
     failed = [c for c in ev.verification if c["status"] == "failed"]
     say(f"verify: {len(ev.verification)} checks, {len(failed)} failed")
     for c in failed:
@@ -59,16 +69,19 @@ def _print_evidence(session: Session, ev: Any) -> None:
     for r in ev.reviews:
         verdict = "approve" if r.approved else "reject"
         state = "valid" if r.valid else f"INVALID ({r.code}): {r.problem}"
-        say(f"  {verdict} by {r.reviewer} [{r.identity}"
-            f"{', independent' if r.independent else ''}] {state}")
+        say(
+            f"  {verdict} by {r.reviewer} [{r.identity}"
+            f"{', independent' if r.independent else ''}] {state}"
+        )
     if ev.l4_missing:
         say("L4 still needs:")
         for line in ev.l4_missing:
             say(f"  - {line}")
 
 
-def _open_review_screen(session: Session, version: str,
-                        args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+def _open_review_screen(
+    session: Session, version: str, args: argparse.Namespace
+) -> tuple[int, dict[str, Any]]:
     """The TUI on the Review screen for ``version`` (through the CLI's one
     edge to the TUI, :func:`shipline.domain.cli.commands.tui.run_app`). An
     unknown version is refused here, in one line (50), rather than in an app
@@ -79,12 +92,20 @@ def _open_review_screen(session: Session, version: str,
     find_release(load(session.config.state_dir, verify_chain=False), version)
     from shipline.domain.cli.commands.tui import run_app
 
-    code = run_app(session.repo, session.state_dir_override, review_version=version,
-                   review_sign=args.sign, review_comment=args.comment,
-                   config_file=session.config_override)
-    return code, {"version": version,
-                  "message": f"closed the review of {version}" if code == 0 else
-                  f"the terminal UI stopped (exit {code})"}
+    code = run_app(
+        session.repo,
+        session.state_dir_override,
+        review_version=version,
+        review_sign=args.sign,
+        review_comment=args.comment,
+        config_file=session.config_override,
+    )
+    return code, {
+        "version": version,
+        "message": f"closed the review of {version}"
+        if code == 0
+        else f"the terminal UI stopped (exit {code})",
+    }
 
 
 def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
@@ -98,26 +119,39 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     if not (args.approve or args.reject) and session.interactive and sys.stdout.isatty():
         return _open_review_screen(session, version, args)
     if not (args.approve or args.reject):
-        ev = collect_evidence(session.git, session.config, version,
-                              rebuild=not args.no_rebuild, env=env)
+        ev = collect_evidence(
+            session.git, session.config, version, rebuild=not args.no_rebuild, env=env
+        )
         if session.output == "text":
             _print_evidence(session, ev)
         data = ev.to_json()
-        data["message"] = (f"{ev.version}: {ev.level}; L4 "
-                           + ("holds" if not ev.l4_missing
-                              else f"needs {len(ev.l4_missing)} more thing(s)"))
+        data["message"] = f"{ev.version}: {ev.level}; L4 " + (
+            "holds" if not ev.l4_missing else f"needs {len(ev.l4_missing)} more thing(s)"
+        )
         return ExitCode.OK, data
-    outcome = submit_review(session.git, session.config, version, approve=bool(args.approve),
-                            method=args.sign, comment=args.comment, env=env,
-                            rebuild=not args.no_rebuild)
+    outcome = submit_review(
+        session.git,
+        session.config,
+        version,
+        approve=bool(args.approve),
+        method=args.sign,
+        comment=args.comment,
+        env=env,
+        rebuild=not args.no_rebuild,
+    )
     ev = outcome.evidence
     for line in ev.l4_missing if session.output == "text" else ():
         session.text(f"L4 still needs: {line}")
     data = outcome.to_json()
     verdict = "approval" if args.approve else "rejection"
-    data["message"] = (f"{ev.version}: {verdict} by {outcome.record['reviewer']} recorded as "
-                       f"{outcome.record['hash'][:12]}; "
-                       + (f"{L4} recorded as {outcome.level_record['hash'][:12]}"
-                          if outcome.level_record else f"level {ev.level}"
-                          + (f", L4 needs {len(ev.l4_missing)} more" if ev.l4_missing else "")))
+    data["message"] = (
+        f"{ev.version}: {verdict} by {outcome.record['reviewer']} recorded as "
+        f"{outcome.record['hash'][:12]}; "
+        + (
+            f"{L4} recorded as {outcome.level_record['hash'][:12]}"
+            if outcome.level_record
+            else f"level {ev.level}"
+            + (f", L4 needs {len(ev.l4_missing)} more" if ev.l4_missing else "")
+        )
+    )
     return ExitCode.OK, data

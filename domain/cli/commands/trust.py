@@ -23,12 +23,22 @@ def rotate(session: Session, args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError("--to-issuer goes with --to-identity")
         rule: TrustRule = parse_key(args.to or args.to_key, "--to" if args.to else "--to-key")
         following = Signer(rule.kind, rule.id or "")
-    record = record_rotation(session.config, session.repo, following, reason=args.reason,
-                             method=args.sign, env=dict(os.environ))
+    record = record_rotation(
+        session.config,
+        session.repo,
+        following,
+        reason=args.reason,
+        method=args.sign,
+        env=dict(os.environ),
+    )
     previous = Signer.from_json(record["previousSigner"])
-    return {"message": f"signing hands over from {previous} to {following} after release "
-                       f"{record['version']}, endorsed by {previous}; recorded as "
-                       f"{record['hash'][:12]} (commit {record['statement']} and the ledger)",
-            "hash": record["hash"], "version": record["version"],
-            "previousSigner": record["previousSigner"], "nextSigner": record["nextSigner"],
-            "statement": record["statement"]}
+    return {
+        "message": f"signing hands over from {previous} to {following} after release "
+        f"{record['version']}, endorsed by {previous}; recorded as "
+        f"{record['hash'][:12]} (commit {record['statement']} and the ledger)",
+        "hash": record["hash"],
+        "version": record["version"],
+        "previousSigner": record["previousSigner"],
+        "nextSigner": record["nextSigner"],
+        "statement": record["statement"],
+    }

@@ -19,9 +19,10 @@ from shipline.domain.errors import ShiplineError, UsageError
 
 def _check_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("the terminal UI needs a terminal (stdin and stdout are not one)",
-                         hint="headless: `shipline release plan`, or `shipline release ship "
-                         "--yes`")
+        raise UsageError(
+            "the terminal UI needs a terminal (stdin and stdout are not one)",
+            hint="headless: `shipline release plan`, or `shipline release ship --yes`",
+        )
 
 
 def open_tui(args: argparse.Namespace) -> int:
@@ -36,8 +37,9 @@ def open_tui(args: argparse.Namespace) -> int:
         if exc.hint:
             sys.stderr.write(f"  fix: {exc.hint}\n")
         return int(exc.code)
-    return run_app(repo, getattr(args, "state_dir", None),
-                   config_file=getattr(args, "config", None))
+    return run_app(
+        repo, getattr(args, "state_dir", None), config_file=getattr(args, "config", None)
+    )
 
 
 def run_app(repo: Path, state_dir: Path | None, **options: Any) -> int:
@@ -48,4 +50,3 @@ def run_app(repo: Path, state_dir: Path | None, **options: Any) -> int:
     from shipline.tui.app import ShiplineApp
 
     return int(ShiplineApp(repo, state_dir, **options).run() or 0)
-

@@ -40,12 +40,17 @@ def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
     section: dict[str, Any] = {}
     if pattern:
         section["tagPattern"] = pattern
-    section["packages"] = [{
-        "name": p.name, "path": p.path, "manifest": p.manifest,
-        "tagPattern": pattern or tag_patterns.default_pattern(p.ecosystem),
-        "changelog": "CHANGELOG.md" if p.path == "." else f"{p.path}/CHANGELOG.md",
-        "private": p.private,
-    } for p in workspace.packages]
+    section["packages"] = [
+        {
+            "name": p.name,
+            "path": p.path,
+            "manifest": p.manifest,
+            "tagPattern": pattern or tag_patterns.default_pattern(p.ecosystem),
+            "changelog": "CHANGELOG.md" if p.path == "." else f"{p.path}/CHANGELOG.md",
+            "private": p.private,
+        }
+        for p in workspace.packages
+    ]
     return section
 
 
@@ -57,14 +62,17 @@ def split_target(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def picks_from(session: Session, args: argparse.Namespace,
-               workspace: Workspace) -> dict[str, str | None]:
+def picks_from(
+    session: Session, args: argparse.Namespace, workspace: Workspace
+) -> dict[str, str | None]:
     picks: dict[str, str | None] = {}
     for target in _targets(args):
         name, version = split_target(target)
         if version is None and workspace.package(name) is None:
-            raise UsageError(f"'{target}' is neither NAME@VERSION nor a package name",
-                             hint="e.g. release ship @scope/cli@3.0.1 or --package @scope/cli")
+            raise UsageError(
+                f"'{target}' is neither NAME@VERSION nor a package name",
+                hint="e.g. release ship @scope/cli@3.0.1 or --package @scope/cli",
+            )
         picks[name] = version
     for name in getattr(args, "package", None) or []:
         picks.setdefault(name, None)
@@ -85,41 +93,66 @@ def _targets(args: argparse.Namespace) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def plan_train(session: Session, args: argparse.Namespace,
-               workspace: Workspace) -> dict[str, Any]:
+def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
     from shipline.domain.workspace.plan import plan_workspace
 
     picks = picks_from(session, args, workspace)
-    plan = plan_workspace(session.git, session.config, picks=picks, bump=args.bump,
-                          pre=args.pre, workspace=workspace)
+    plan = plan_workspace(
+        session.git, session.config, picks=picks, bump=args.bump, pre=args.pre, workspace=workspace
+    )
     emit = session.emit
-    emit(StepStarted(step="plan", title=f"Release plan for the {workspace.kind} workspace "
-                     f"{session.repo.name} ({len(plan.packages)} packages)"))
+    emit(
+        StepStarted(
+            step="plan",
+            title=f"Release plan for the {workspace.kind} workspace "
+            f"{session.repo.name} ({len(plan.packages)} packages)",
+        )
+    )
     for p in plan.packages:
-        emit(PackagePlanned(name=p.name, path=p.package.path, last_tag=p.last_tag,
-                            commits=len(p.commits), version=str(p.version) if p.version
-                            else None, tag=p.tag, bump=p.bump, release=p.selected,
-                            private=p.package.private, group=p.group, reasons=p.reasons))
-    source = "release.workspace.dependents" if (session.config.release.workspace and
-                                                session.config.release.workspace.dependents) \
+        emit(
+            PackagePlanned(
+                name=p.name,
+                path=p.package.path,
+                last_tag=p.last_tag,
+                commits=len(p.commits),
+                version=str(p.version) if p.version else None,
+                tag=p.tag,
+                bump=p.bump,
+                release=p.selected,
+                private=p.package.private,
+                group=p.group,
+                reasons=p.reasons,
+            )
+        )
+    source = (
+        "release.workspace.dependents"
+        if (session.config.release.workspace and session.config.release.workspace.dependents)
         else "the last release"
-    emit(LogLine(step="plan", text=f"dependents' requirements: {plan.dependents} "
-                 f"(from {source})"))
+    )
+    emit(LogLine(step="plan", text=f"dependents' requirements: {plan.dependents} (from {source})"))
     releasing = plan.releasing
     if not releasing:
-        emit(StepFinished(step="plan", status="skipped",
-                          detail="no package has changes to release"))
-        return {"packages": [p.to_json() for p in plan.packages], "releasable": False,
-                "message": "no package has changes to release; nothing was changed"}
+        emit(
+            StepFinished(step="plan", status="skipped", detail="no package has changes to release")
+        )
+        return {
+            "packages": [p.to_json() for p in plan.packages],
+            "releasable": False,
+            "message": "no package has changes to release; nothing was changed",
+        }
     tags = ", ".join(p.tag or "" for p in releasing)
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
-    return {"packages": [p.to_json() for p in plan.packages], "releasable": True,
-            "dependents": plan.dependents,
-            "message": f"{len(releasing)} package(s) would be released: {tags}"}
+    return {
+        "packages": [p.to_json() for p in plan.packages],
+        "releasable": True,
+        "dependents": plan.dependents,
+        "message": f"{len(releasing)} package(s) would be released: {tags}",
+    }
 
 
-def ship_train(session: Session, args: argparse.Namespace, workspace: Workspace,
-               confirm: Any) -> Any:
+def ship_train(
+    session: Session, args: argparse.Namespace, workspace: Workspace, confirm: Any
+) -> Any:
     """``release ship`` in a workspace: a dry run prints the plan; otherwise
     (the train, its events) for the caller to drive."""
     if getattr(args, "dry_run", False):
@@ -130,6 +163,10 @@ def ship_train(session: Session, args: argparse.Namespace, workspace: Workspace,
 
     picks = picks_from(session, args, workspace)
     train = Train(session.git, session.config, confirm=confirm)
-    return train, train.ship(picks, bump=args.bump, pre=args.pre,
-                             no_push=bool(getattr(args, "no_push", False)),
-                             no_changelog=bool(getattr(args, "no_changelog", False)))
+    return train, train.ship(
+        picks,
+        bump=args.bump,
+        pre=args.pre,
+        no_push=bool(getattr(args, "no_push", False)),
+        no_changelog=bool(getattr(args, "no_changelog", False)),
+    )

@@ -46,12 +46,25 @@ from shipline.domain.provenance.lockfiles.python import (
     read_uv_lock,
 )
 
-__all__ = ["Inventory", "LockfileInvalid", "Package", "find_lockfiles", "purl_for",
-           "read_cargo_lock", "read_environment", "read_lockfiles", "read_package_lock",
-           "read_poetry_lock", "read_requirements", "read_uv_lock", "site_packages"]
+__all__ = [
+    "Inventory",
+    "LockfileInvalid",
+    "Package",
+    "find_lockfiles",
+    "purl_for",
+    "read_cargo_lock",
+    "read_environment",
+    "read_lockfiles",
+    "read_package_lock",
+    "read_poetry_lock",
+    "read_requirements",
+    "read_uv_lock",
+    "site_packages",
+]
 
 
 # -- discovery --------------------------------------------------------------------------------
+
 
 def find_lockfiles(root: Path) -> list[Path]:
     """The lock files :func:`read_lockfiles` would read, in order."""
@@ -86,7 +99,9 @@ def read_lockfiles(root: Path, artifact_name: str | None = None) -> Inventory | 
     if not inventories:
         return None
     packages = {p.purl: p for inv in inventories for p in inv.packages}
-    return Inventory(tuple(s for inv in inventories for s in inv.sources),
-                     inventories[0].ecosystem,
-                     tuple(sorted({d for inv in inventories for d in inv.direct})),
-                     tuple(packages[k] for k in sorted(packages)))
+    return Inventory(
+        tuple(s for inv in inventories for s in inv.sources),
+        inventories[0].ecosystem,
+        tuple(sorted({d for inv in inventories for d in inv.direct})),
+        tuple(packages[k] for k in sorted(packages)),
+    )

@@ -17,6 +17,7 @@ from shipline.domain.provenance.lockfiles.model import (
 
 # -- an installed environment -----------------------------------------------------------------
 
+
 def site_packages(environment: Path) -> list[Path]:
     """The ``site-packages`` folders of a venv, an interpreter inside one, or
     a ``site-packages`` folder itself."""
@@ -24,14 +25,17 @@ def site_packages(environment: Path) -> list[Path]:
     if env.is_file():  # .../bin/python
         env = env.parent.parent
     if (env / "pyvenv.cfg").is_file() or (env / "lib").is_dir() or (env / "Lib").is_dir():
-        found = sorted(env.glob("lib/python*/site-packages")) + \
-            sorted(env.glob("Lib/site-packages"))
+        found = sorted(env.glob("lib/python*/site-packages")) + sorted(
+            env.glob("Lib/site-packages")
+        )
         if found:
             return found
     if env.is_dir() and any(env.glob("*.dist-info")):
         return [env]
-    raise LockfileInvalid(f"{environment}: no site-packages with installed distributions",
-                          hint="point at a virtual environment, its python, or site-packages")
+    raise LockfileInvalid(
+        f"{environment}: no site-packages with installed distributions",
+        hint="point at a virtual environment, its python, or site-packages",
+    )
 
 
 def _metadata_headers(text: str) -> dict[str, list[str]]:
@@ -53,8 +57,7 @@ def _metadata_headers(text: str) -> dict[str, list[str]]:
     return headers
 
 
-def read_environment(paths: list[str] | None = None,
-                     artifact_name: str | None = None) -> Inventory:
+def read_environment(paths: list[str] | None = None, artifact_name: str | None = None) -> Inventory:
     """The distributions installed on ``paths`` (``sys.path`` when ``None``)."""
     import sys
     from importlib import metadata
@@ -93,12 +96,19 @@ def read_environment(paths: list[str] | None = None,
     own = normalize(artifact_name) if artifact_name else None
     packages: dict[str, Package] = {}
     for key, (name, version, _, dist) in dists.items():
-        requires = sorted({keys[normalize(r.name)] for r in parsed[key]
-                           if normalize(r.name) in keys and normalize(r.name) != own
-                           and applies(r, wanted_extras[key])})
+        requires = sorted(
+            {
+                keys[normalize(r.name)]
+                for r in parsed[key]
+                if normalize(r.name) in keys
+                and normalize(r.name) != own
+                and applies(r, wanted_extras[key])
+            }
+        )
         record = dist.read_text("RECORD")
-        hashes = (("SHA-256", hashlib.sha256(record.encode("utf-8")).hexdigest()),) \
-            if record else ()
+        hashes = (
+            (("SHA-256", hashlib.sha256(record.encode("utf-8")).hexdigest()),) if record else ()
+        )
         packages[keys[key]] = Package(name, version, keys[key], hashes, tuple(requires))
     if own in dists:
         direct = list(packages.pop(keys[own]).requires)

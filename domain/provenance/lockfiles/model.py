@@ -12,8 +12,13 @@ from typing import Any
 
 from shipline.domain.errors import ArtifactValidationFailed
 
-ALGORITHMS = {"sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512",
-         "md5": "MD5"}
+ALGORITHMS = {
+    "sha1": "SHA-1",
+    "sha256": "SHA-256",
+    "sha384": "SHA-384",
+    "sha512": "SHA-512",
+    "md5": "MD5",
+}
 
 
 class LockfileInvalid(ArtifactValidationFailed):
@@ -58,18 +63,21 @@ class Inventory:
         return digest.hexdigest()
 
 
-def purl_for(ecosystem: str, name: str, version: str,
-             qualifiers: dict[str, str] | None = None) -> str:
+def purl_for(
+    ecosystem: str, name: str, version: str, qualifiers: dict[str, str] | None = None
+) -> str:
     from packageurl import PackageURL
 
     extra = {k: v for k, v in (qualifiers or {}).items() if v}
     if ecosystem == "pypi":
-        return PackageURL(type="pypi", name=name.lower().replace("_", "-"), version=version,
-                          qualifiers=extra).to_string()
+        return PackageURL(
+            type="pypi", name=name.lower().replace("_", "-"), version=version, qualifiers=extra
+        ).to_string()
     if ecosystem == "npm" and name.startswith("@") and "/" in name:
         scope, _, bare = name.partition("/")
-        return PackageURL(type="npm", namespace=scope, name=bare, version=version,
-                          qualifiers=extra).to_string()
+        return PackageURL(
+            type="npm", namespace=scope, name=bare, version=version, qualifiers=extra
+        ).to_string()
     return PackageURL(type=ecosystem, name=name, version=version, qualifiers=extra).to_string()
 
 
@@ -84,8 +92,10 @@ def vcs_url(url: str) -> str:
 def parse_hash(text: str, where: str) -> tuple[str, str]:
     alg, sep, value = text.partition(":")
     if not sep or alg.lower() not in ALGORITHMS or not re.fullmatch(r"[0-9a-fA-F]+", value):
-        raise LockfileInvalid(f"{where}: {text!r} is not a hash of the form sha256:<hex>",
-                              hint="regenerate the lock file")
+        raise LockfileInvalid(
+            f"{where}: {text!r} is not a hash of the form sha256:<hex>",
+            hint="regenerate the lock file",
+        )
     return ALGORITHMS[alg.lower()], value.lower()
 
 
@@ -97,11 +107,13 @@ def load_toml(path: Path, root: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise LockfileInvalid(f"{relative(path, root)}: not UTF-8 (byte {exc.start})",
-                              hint="regenerate the lock file") from None
+        raise LockfileInvalid(
+            f"{relative(path, root)}: not UTF-8 (byte {exc.start})", hint="regenerate the lock file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise LockfileInvalid(f"{relative(path, root)}: {exc}", hint="regenerate the lock file") \
-            from None
+        raise LockfileInvalid(
+            f"{relative(path, root)}: {exc}", hint="regenerate the lock file"
+        ) from None
 
 
 def relative(path: Path, root: Path) -> str:
@@ -114,16 +126,18 @@ def relative(path: Path, root: Path) -> str:
 def require_str(entry: dict[str, Any], key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value:
-        raise LockfileInvalid(f"{where}.{key}: missing or not a string",
-                              hint="regenerate the lock file")
+        raise LockfileInvalid(
+            f"{where}.{key}: missing or not a string", hint="regenerate the lock file"
+        )
     return value
 
 
 def table_list(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise LockfileInvalid(f"{where}: {key} is not a list of tables",
-                              hint="regenerate the lock file")
+        raise LockfileInvalid(
+            f"{where}: {key} is not a list of tables", hint="regenerate the lock file"
+        )
     return value
 
 
@@ -156,8 +170,13 @@ def closure(nodes: dict[str, tuple[str, ...]], start: list[str]) -> set[str]:
     return seen
 
 
-def finish(sources: list[str], ecosystem: str, direct: list[str],
-            packages: dict[str, Package]) -> Inventory:
+def finish(
+    sources: list[str], ecosystem: str, direct: list[str], packages: dict[str, Package]
+) -> Inventory:
     keep = closure({p: packages[p].requires for p in packages}, direct)
-    return Inventory(tuple(sources), ecosystem, tuple(sorted(set(direct) & keep)),
-                     tuple(packages[p] for p in sorted(keep)))
+    return Inventory(
+        tuple(sources),
+        ecosystem,
+        tuple(sorted(set(direct) & keep)),
+        tuple(packages[p] for p in sorted(keep)),
+    )

@@ -20,18 +20,22 @@ from shipline.domain.provenance.lockfiles.model import (
 
 # -- package-lock.json ------------------------------------------------------------------------
 
+
 def _integrity(value: Any, where: str) -> set[tuple[str, str]]:
     out = set()
     for item in str(value or "").split():
         alg, sep, b64 = item.partition("-")
         if not sep or alg.lower() not in ALGORITHMS:
-            raise LockfileInvalid(f"{where}.integrity: {item[:40]!r} is not an SRI hash",
-                                  hint="regenerate it with `npm install`")
+            raise LockfileInvalid(
+                f"{where}.integrity: {item[:40]!r} is not an SRI hash",
+                hint="regenerate it with `npm install`",
+            )
         try:
             out.add((ALGORITHMS[alg.lower()], base64.b64decode(b64, validate=True).hex()))
         except ValueError:
-            raise LockfileInvalid(f"{where}.integrity: not base64",
-                                  hint="regenerate it with `npm install`") from None
+            raise LockfileInvalid(
+                f"{where}.integrity: not base64", hint="regenerate it with `npm install`"
+            ) from None
     return out
 
 
@@ -43,12 +47,16 @@ def read_package_lock(path: Path, root: Path) -> Inventory:
         raise LockfileInvalid(f"{name}: {exc}", hint="regenerate it with `npm install`") from None
     if not isinstance(data, dict) or data.get("lockfileVersion") not in (2, 3):
         version = data.get("lockfileVersion") if isinstance(data, dict) else None
-        raise LockfileInvalid(f"{name}: lockfileVersion {version!r} is not 2 or 3",
-                              hint="regenerate it with npm 7 or later")
+        raise LockfileInvalid(
+            f"{name}: lockfileVersion {version!r} is not 2 or 3",
+            hint="regenerate it with npm 7 or later",
+        )
     entries = data.get("packages")
     if not isinstance(entries, dict) or not isinstance(entries.get(""), dict):
-        raise LockfileInvalid(f"{name}: packages[\"\"]: missing (the root package)",
-                              hint="regenerate it with `npm install`")
+        raise LockfileInvalid(
+            f'{name}: packages[""]: missing (the root package)',
+            hint="regenerate it with `npm install`",
+        )
     located: dict[str, tuple[str, str, set[tuple[str, str]]]] = {}
     for key, entry in entries.items():
         if not key or not isinstance(entry, dict) or entry.get("dev") or entry.get("link"):
@@ -56,8 +64,11 @@ def read_package_lock(path: Path, root: Path) -> Inventory:
         where = f"{name}: packages[{key!r}]"
         pkg_name = entry.get("name") or key.rsplit("node_modules/", 1)[-1]
         version = require_str(entry, "version", where)
-        located[key] = (purl_for("npm", pkg_name, version), pkg_name,
-                        _integrity(entry.get("integrity"), where))
+        located[key] = (
+            purl_for("npm", pkg_name, version),
+            pkg_name,
+            _integrity(entry.get("integrity"), where),
+        )
 
     def find(from_key: str, dep: str) -> str | None:
         base = from_key
@@ -71,15 +82,22 @@ def read_package_lock(path: Path, root: Path) -> Inventory:
 
     def deps(key: str) -> list[str]:
         entry = entries[key]
-        names = [*(entry.get("dependencies") or {}), *(entry.get("optionalDependencies") or {}),
-                 *(entry.get("peerDependencies") or {})]
+        names = [
+            *(entry.get("dependencies") or {}),
+            *(entry.get("optionalDependencies") or {}),
+            *(entry.get("peerDependencies") or {}),
+        ]
         return sorted({p for p in (find(key, n) for n in names) if p})
 
     packages: dict[str, Package] = {}
     for key, (purl, pkg_name, hashes) in located.items():
         old = packages.get(purl)
         merged = set(deps(key)) | set(old.requires if old else ())
-        packages[purl] = Package(pkg_name, purl.rsplit("@", 1)[1], purl,
-                                 tuple(sorted(hashes | set(old.hashes if old else ()))),
-                                 tuple(sorted(merged)))
+        packages[purl] = Package(
+            pkg_name,
+            purl.rsplit("@", 1)[1],
+            purl,
+            tuple(sorted(hashes | set(old.hashes if old else ()))),
+            tuple(sorted(merged)),
+        )
     return finish([name], "npm", deps(""), packages)

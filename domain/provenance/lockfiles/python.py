@@ -24,6 +24,7 @@ from shipline.domain.provenance.lockfiles.model import (
 
 # -- uv.lock ----------------------------------------------------------------------------------
 
+
 def _uv_qualifiers(source: dict[str, Any]) -> dict[str, str]:
     """Where a package not from PyPI comes from, as purl qualifiers."""
     if "git" in source:
@@ -40,8 +41,9 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
     name = relative(path, root)
     data = load_toml(path, root)
     if not isinstance(data.get("version"), int):
-        raise LockfileInvalid(f"{name}: version: missing (not a uv lock file)",
-                              hint="regenerate it with `uv lock`")
+        raise LockfileInvalid(
+            f"{name}: version: missing (not a uv lock file)", hint="regenerate it with `uv lock`"
+        )
     entries = table_list(data, "package", name)
     by_name: dict[str, list[dict[str, Any]]] = {}
     for i, entry in enumerate(entries):
@@ -54,14 +56,17 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
 
     def resolve(dep: Any, where: str) -> dict[str, Any]:
         if not isinstance(dep, dict) or not isinstance(dep.get("name"), str):
-            raise LockfileInvalid(f"{where}: a dependency without a name",
-                                  hint="regenerate it with `uv lock`")
+            raise LockfileInvalid(
+                f"{where}: a dependency without a name", hint="regenerate it with `uv lock`"
+            )
         candidates = by_name.get(normalize(dep["name"]), [])
         if "version" in dep:
             candidates = [c for c in candidates if c.get("version") == dep["version"]]
         if not candidates:
-            raise LockfileInvalid(f"{where}: dependency {dep['name']!r} is not a locked package",
-                                  hint="regenerate it with `uv lock`")
+            raise LockfileInvalid(
+                f"{where}: dependency {dep['name']!r} is not a locked package",
+                hint="regenerate it with `uv lock`",
+            )
         return candidates[0]
 
     def is_root(entry: dict[str, Any]) -> bool:
@@ -70,8 +75,9 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
 
     found_roots = [e for e in entries if is_root(e)]
     if artifact_name:
-        found_roots = [e for e in entries
-                       if normalize(e["name"]) == normalize(artifact_name)] or found_roots
+        found_roots = [
+            e for e in entries if normalize(e["name"]) == normalize(artifact_name)
+        ] or found_roots
     roots = IdSet(found_roots)
     # Nodes are (package, extra) pairs so an extra pulls in only its own dependencies.
     packages: dict[str, Package] = {}
@@ -82,16 +88,19 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
         version = require_str(entry, "version", entry["_where"])
         keys[id(entry)] = purl_for("pypi", entry["name"], version, _uv_qualifiers(entry["source"]))
 
-    def deps_of(entry: dict[str, Any], extras: tuple[str, ...]) -> list[tuple[dict[str, Any],
-                                                                            tuple[str, ...]]]:
+    def deps_of(
+        entry: dict[str, Any], extras: tuple[str, ...]
+    ) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
         out = []
         lists: list[Any] = [entry.get("dependencies", [])]
         optional = entry.get("optional-dependencies", {})
         lists.extend(optional.get(x, []) for x in extras if isinstance(optional, dict))
         for deps in lists:
             if not isinstance(deps, list):
-                raise LockfileInvalid(f"{entry['_where']}.dependencies: not a list",
-                                      hint="regenerate it with `uv lock`")
+                raise LockfileInvalid(
+                    f"{entry['_where']}.dependencies: not a list",
+                    hint="regenerate it with `uv lock`",
+                )
             for dep in deps:
                 target = resolve(dep, entry["_where"])
                 out.append((target, tuple(sorted(dep.get("extra", [])))))
@@ -131,12 +140,18 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
         for i, item in enumerate(f for f in files if isinstance(f, dict)):
             if "hash" in item:
                 hashes.add(parse_hash(str(item["hash"]), f"{entry['_where']}.files[{i}].hash"))
-        packages[key] = Package(entry["name"], entry["version"], key, tuple(sorted(hashes)),
-                                tuple(sorted(requires[key])))
+        packages[key] = Package(
+            entry["name"],
+            entry["version"],
+            key,
+            tuple(sorted(hashes)),
+            tuple(sorted(requires[key])),
+        )
     return finish([name], "pypi", sorted(direct), packages)
 
 
 # -- poetry.lock ------------------------------------------------------------------------------
+
 
 def _pyproject_direct(root: Path) -> set[str] | None:
     path = root / "pyproject.toml"
@@ -158,8 +173,10 @@ def read_poetry_lock(path: Path, root: Path) -> Inventory:
     data = load_toml(path, root)
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
-        raise LockfileInvalid(f"{name}: metadata: missing (not a poetry lock file)",
-                              hint="regenerate it with `poetry lock`")
+        raise LockfileInvalid(
+            f"{name}: metadata: missing (not a poetry lock file)",
+            hint="regenerate it with `poetry lock`",
+        )
     old_files = metadata.get("files", {}) if isinstance(metadata.get("files"), dict) else {}
     entries = table_list(data, "package", name)
     runtime = []
@@ -169,7 +186,8 @@ def read_poetry_lock(path: Path, root: Path) -> Inventory:
         require_str(entry, "version", where)
         groups = entry.get("groups")
         if entry.get("category", "main") != "main" or (
-                isinstance(groups, list) and "main" not in groups):
+            isinstance(groups, list) and "main" not in groups
+        ):
             continue
         runtime.append((where, entry))
     keys = {normalize(e["name"]): purl_for("pypi", e["name"], e["version"]) for _, e in runtime}
@@ -177,19 +195,27 @@ def read_poetry_lock(path: Path, root: Path) -> Inventory:
     for where, entry in runtime:
         deps = entry.get("dependencies", {})
         if not isinstance(deps, dict):
-            raise LockfileInvalid(f"{where}.dependencies: not a table",
-                                  hint="regenerate it with `poetry lock`")
+            raise LockfileInvalid(
+                f"{where}.dependencies: not a table", hint="regenerate it with `poetry lock`"
+            )
         files = entry.get("files", old_files.get(entry["name"], []))
-        hashes = {parse_hash(str(f.get("hash", "")), f"{where}.files[{j}].hash")
-                  for j, f in enumerate(files) if isinstance(f, dict)}
+        hashes = {
+            parse_hash(str(f.get("hash", "")), f"{where}.files[{j}].hash")
+            for j, f in enumerate(files)
+            if isinstance(f, dict)
+        }
         own = keys[normalize(entry["name"])]
         requires = sorted(keys[normalize(d)] for d in deps if normalize(d) in keys)
-        packages[own] = Package(entry["name"], entry["version"], own, tuple(sorted(hashes)),
-                                tuple(requires))
+        packages[own] = Package(
+            entry["name"], entry["version"], own, tuple(sorted(hashes)), tuple(requires)
+        )
     wanted = _pyproject_direct(root)
     required = {r for p in packages.values() for r in p.requires}
-    direct = [keys[n] for n in sorted(wanted) if n in keys] if wanted else \
-        [p for p in packages if p not in required]
+    direct = (
+        [keys[n] for n in sorted(wanted) if n in keys]
+        if wanted
+        else [p for p in packages if p not in required]
+    )
     return finish([name], "pypi", direct, packages)
 
 
@@ -208,8 +234,9 @@ def _requirement_lines(path: Path, root: Path, seen: set[Path]) -> list[tuple[st
     except FileNotFoundError:
         raise LockfileInvalid(f"{name}: no such file", hint="fix the -r include") from None
     except UnicodeDecodeError as exc:
-        raise LockfileInvalid(f"{name}: not UTF-8 (byte {exc.start})",
-                              hint="regenerate the requirements file") from None
+        raise LockfileInvalid(
+            f"{name}: not UTF-8 (byte {exc.start})", hint="regenerate the requirements file"
+        ) from None
     out: list[tuple[str, int, str]] = []
     logical, start = "", 0
     for number, raw in enumerate(text.splitlines(), 1):
@@ -255,13 +282,17 @@ def read_requirements(paths: list[Path], root: Path) -> Inventory:
         where = f"{name}: line {number}"
         match = _REQ.match(stripped)
         if not match:
-            raise LockfileInvalid(f"{where}: {stripped.split()[0]!r} is not pinned with ==",
-                                  hint="a hashed requirements file pins every package "
-                                  "(`uv pip compile --generate-hashes`)")
+            raise LockfileInvalid(
+                f"{where}: {stripped.split()[0]!r} is not pinned with ==",
+                hint="a hashed requirements file pins every package "
+                "(`uv pip compile --generate-hashes`)",
+            )
         hashes = {parse_hash(h, where) for h in re.findall(r"--hash[=\s]+(\S+)", stripped)}
         if not hashes:
-            raise LockfileInvalid(f"{where}: {match.group(1)} has no --hash",
-                                  hint="regenerate it with --generate-hashes")
+            raise LockfileInvalid(
+                f"{where}: {match.group(1)} has no --hash",
+                hint="regenerate it with --generate-hashes",
+            )
         current = normalize(match.group(1))
         found[current] = (match.group(1), match.group(3), hashes)
         via.setdefault(current, set())
@@ -274,8 +305,10 @@ def read_requirements(paths: list[Path], root: Path) -> Inventory:
             direct.append(keys[child])
         for parent in known:
             requires[parent].add(keys[child])
-    packages = {keys[n]: Package(v[0], v[1], keys[n], tuple(sorted(v[2])),
-                                 tuple(sorted(requires[n]))) for n, v in found.items()}
+    packages = {
+        keys[n]: Package(v[0], v[1], keys[n], tuple(sorted(v[2])), tuple(sorted(requires[n])))
+        for n, v in found.items()
+    }
     return finish([relative(p, root) for p in paths], "pypi", direct, packages)
 
 

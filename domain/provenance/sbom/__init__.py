@@ -43,9 +43,21 @@ from shipline.domain.provenance.sbom.cyclonedx import validate_cyclonedx
 from shipline.domain.provenance.sbom.spdx import validate_spdx
 from shipline.domain.provenance.sbom.summary import summarize, validate
 
-__all__ = ["CYCLONEDX_VERSIONS", "SPDX_VERSION", "SbomInvalid", "default_epoch", "generate",
-           "inventory_for", "normalize_format", "sbom_filename", "store", "summarize",
-           "validate", "validate_cyclonedx", "validate_spdx"]
+__all__ = [
+    "CYCLONEDX_VERSIONS",
+    "SPDX_VERSION",
+    "SbomInvalid",
+    "default_epoch",
+    "generate",
+    "inventory_for",
+    "normalize_format",
+    "sbom_filename",
+    "store",
+    "summarize",
+    "validate",
+    "validate_cyclonedx",
+    "validate_spdx",
+]
 
 CYCLONEDX_VERSIONS = ("1.5", "1.6")
 SPDX_VERSION = "2.3"
@@ -61,20 +73,24 @@ def normalize_format(fmt: str, spec_version: str | None) -> tuple[str, str]:
     """
     name = {"cyclonedx": "CycloneDX", "cdx": "CycloneDX", "spdx": "SPDX"}.get(fmt.lower())
     if name is None:
-        raise ConfigInvalid(f"release.security.provenance.sbom.format: unknown {fmt!r}",
-                            hint="use CycloneDX or SPDX")
+        raise ConfigInvalid(
+            f"release.security.provenance.sbom.format: unknown {fmt!r}",
+            hint="use CycloneDX or SPDX",
+        )
     if name == "SPDX":
         if spec_version in (None, SPDX_VERSION, "SPDX-2.3", *CYCLONEDX_VERSIONS):
             return name, SPDX_VERSION
-        raise ConfigInvalid(f"release.security.provenance.sbom.specVersion: SPDX {spec_version} "
-                            "is not supported", hint="use 2.3")
+        raise ConfigInvalid(
+            f"release.security.provenance.sbom.specVersion: SPDX {spec_version} is not supported",
+            hint="use 2.3",
+        )
     version = spec_version or "1.6"
     if version not in CYCLONEDX_VERSIONS:
-        raise ConfigInvalid(f"release.security.provenance.sbom.specVersion: CycloneDX {version} "
-                            "is not supported", hint="use 1.5 or 1.6")
+        raise ConfigInvalid(
+            f"release.security.provenance.sbom.specVersion: CycloneDX {version} is not supported",
+            hint="use 1.5 or 1.6",
+        )
     return name, version
-
-
 
 
 def default_epoch(root: Path) -> int:
@@ -111,8 +127,7 @@ def inventory_for(root: Path, artifact_name: str, environment: Path | None = Non
     _unlocked_manifest(root)
     if any((root / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg")):
         if (root / ".venv").is_dir():
-            return read_environment([str(p) for p in site_packages(root / ".venv")],
-                                    artifact_name)
+            return read_environment([str(p) for p in site_packages(root / ".venv")], artifact_name)
         return read_environment(None, artifact_name)
     return Inventory(("none",), "generic", (), ())
 
@@ -129,9 +144,10 @@ def _unlocked_manifest(root: Path) -> None:
         except (OSError, StrictJSONError) as exc:
             raise LockfileInvalid(f"package.json: {exc}", hint="fix package.json") from None
         if isinstance(manifest, dict) and manifest.get("dependencies"):
-            raise LockfileInvalid("package.json declares dependencies but there is no "
-                                  "package-lock.json", hint="run `npm install` and commit "
-                                  "package-lock.json")
+            raise LockfileInvalid(
+                "package.json declares dependencies but there is no package-lock.json",
+                hint="run `npm install` and commit package-lock.json",
+            )
     cargo_toml = root / "Cargo.toml"
     if cargo_toml.is_file():
         try:
@@ -139,19 +155,31 @@ def _unlocked_manifest(root: Path) -> None:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise LockfileInvalid(f"Cargo.toml: {exc}", hint="fix Cargo.toml") from None
         if manifest.get("dependencies"):
-            raise LockfileInvalid("Cargo.toml declares dependencies but there is no Cargo.lock",
-                                  hint="run `cargo generate-lockfile` and commit Cargo.lock")
+            raise LockfileInvalid(
+                "Cargo.toml declares dependencies but there is no Cargo.lock",
+                hint="run `cargo generate-lockfile` and commit Cargo.lock",
+            )
 
 
-def generate(root: Path, artifact_name: str, version: str, fmt: str = "CycloneDX",
-             spec_version: str = "1.6", *, source_date_epoch: int | None = None,
-             environment: Path | None = None, validate: bool = True) -> tuple[bytes, str]:
+def generate(
+    root: Path,
+    artifact_name: str,
+    version: str,
+    fmt: str = "CycloneDX",
+    spec_version: str = "1.6",
+    *,
+    source_date_epoch: int | None = None,
+    environment: Path | None = None,
+    validate: bool = True,
+) -> tuple[bytes, str]:
     """The SBOM document and its file name, validated (94 when it is not)."""
     fmt, spec = normalize_format(fmt, spec_version)
     inventory = inventory_for(root, artifact_name, environment)
     epoch = source_date_epoch if source_date_epoch is not None else default_epoch(root)
-    serial = uuid.uuid5(_NAMESPACE, "|".join(
-        (fmt, spec, artifact_name, version, str(epoch), inventory.fingerprint())))
+    serial = uuid.uuid5(
+        _NAMESPACE,
+        "|".join((fmt, spec, artifact_name, version, str(epoch), inventory.fingerprint())),
+    )
     created = datetime.fromtimestamp(epoch, UTC)
     if fmt == "CycloneDX":
         data = cyclonedx.build(inventory, artifact_name, version, spec, serial, created)

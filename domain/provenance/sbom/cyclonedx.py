@@ -13,8 +13,9 @@ from shipline.domain.provenance.lockfiles import Inventory
 from shipline.domain.provenance.sbom.common import SbomInvalid, root_purl, shipline_version
 
 
-def build(inventory: Inventory, name: str, version: str, spec: str, serial: uuid.UUID,
-               created: datetime) -> bytes:
+def build(
+    inventory: Inventory, name: str, version: str, spec: str, serial: uuid.UUID, created: datetime
+) -> bytes:
     from cyclonedx.model import HashAlgorithm, HashType, Property
     from cyclonedx.model.bom import Bom, BomMetaData
     from cyclonedx.model.component import Component, ComponentType
@@ -23,19 +24,32 @@ def build(inventory: Inventory, name: str, version: str, spec: str, serial: uuid
     from packageurl import PackageURL
 
     subject = root_purl(inventory, name, version)
-    root = Component(name=name, version=version, type=ComponentType.APPLICATION,
-                     bom_ref=subject, purl=PackageURL.from_string(subject))
-    metadata = BomMetaData(timestamp=created, component=root, properties=[
-        Property(name="shipline:dependencySource", value=s) for s in inventory.sources])
-    metadata.tools.components.add(Component(name="shipline", version=shipline_version(),
-                                            type=ComponentType.APPLICATION))
+    root = Component(
+        name=name,
+        version=version,
+        type=ComponentType.APPLICATION,
+        bom_ref=subject,
+        purl=PackageURL.from_string(subject),
+    )
+    metadata = BomMetaData(
+        timestamp=created,
+        component=root,
+        properties=[Property(name="shipline:dependencySource", value=s) for s in inventory.sources],
+    )
+    metadata.tools.components.add(
+        Component(name="shipline", version=shipline_version(), type=ComponentType.APPLICATION)
+    )
     bom = Bom(serial_number=serial, metadata=metadata)
     components: dict[str, Component] = {}
     for pkg in inventory.packages:
         components[pkg.purl] = Component(
-            name=pkg.name, version=pkg.version, type=ComponentType.LIBRARY, bom_ref=pkg.purl,
+            name=pkg.name,
+            version=pkg.version,
+            type=ComponentType.LIBRARY,
+            bom_ref=pkg.purl,
             purl=PackageURL.from_string(pkg.purl),
-            hashes=[HashType(alg=HashAlgorithm(alg), content=value) for alg, value in pkg.hashes])
+            hashes=[HashType(alg=HashAlgorithm(alg), content=value) for alg, value in pkg.hashes],
+        )
     bom.components.update(components.values())
     bom.register_dependency(root, [components[p] for p in inventory.direct])
     for pkg in inventory.packages:
@@ -80,8 +94,13 @@ def _lazy_rfc3987_syntax() -> None:
         from lark import Lark, exceptions
 
         if not parsers:
-            parsers.append(Lark(grammar.read_text(encoding="utf-8"), parser="earley",
-                                start=["iri", "iri_reference", "absolute_iri"]))
+            parsers.append(
+                Lark(
+                    grammar.read_text(encoding="utf-8"),
+                    parser="earley",
+                    start=["iri", "iri_reference", "absolute_iri"],
+                )
+            )
         try:
             parsers[0].parse(value, start=term)
         except exceptions.LarkError:
@@ -114,5 +133,7 @@ def validate_cyclonedx(data: bytes, spec_version: str = "1.6") -> None:
         detail = error.data
         where = "/".join(str(p) for p in getattr(detail, "absolute_path", [])) or "(document)"
         message = getattr(detail, "message", str(detail)).splitlines()[0][:200]
-        raise SbomInvalid(f"CycloneDX {spec_version} SBOM: {where}: {message}",
-                          hint="the SBOM does not match the CycloneDX schema")
+        raise SbomInvalid(
+            f"CycloneDX {spec_version} SBOM: {where}: {message}",
+            hint="the SBOM does not match the CycloneDX schema",
+        )

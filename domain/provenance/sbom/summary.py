@@ -33,32 +33,60 @@ def summarize(doc_bytes: bytes) -> dict[str, Any]:
         meta = doc.get("metadata") or {}
         subject = meta.get("component") or {}
         root_ref = subject.get("bom-ref")
-        names = {c.get("bom-ref"): f"{c.get('name')}@{c.get('version')}"
-                 for c in doc.get("components") or []}
-        top = next((d.get("dependsOn") or [] for d in doc.get("dependencies") or []
-                    if d.get("ref") == root_ref), [])
-        return {"format": "CycloneDX", "specVersion": doc.get("specVersion"),
-                "subject": f"{subject.get('name')}@{subject.get('version')}",
-                "components": len(doc.get("components") or []),
-                "topLevel": sorted(names.get(r, r) for r in top),
-                "serial": doc.get("serialNumber"), "timestamp": meta.get("timestamp"),
-                "sources": [p.get("value") for p in meta.get("properties") or []
-                            if p.get("name") == "shipline:dependencySource"]}
+        names = {
+            c.get("bom-ref"): f"{c.get('name')}@{c.get('version')}"
+            for c in doc.get("components") or []
+        }
+        top = next(
+            (
+                d.get("dependsOn") or []
+                for d in doc.get("dependencies") or []
+                if d.get("ref") == root_ref
+            ),
+            [],
+        )
+        return {
+            "format": "CycloneDX",
+            "specVersion": doc.get("specVersion"),
+            "subject": f"{subject.get('name')}@{subject.get('version')}",
+            "components": len(doc.get("components") or []),
+            "topLevel": sorted(names.get(r, r) for r in top),
+            "serial": doc.get("serialNumber"),
+            "timestamp": meta.get("timestamp"),
+            "sources": [
+                p.get("value")
+                for p in meta.get("properties") or []
+                if p.get("name") == "shipline:dependencySource"
+            ],
+        }
     if str(doc.get("spdxVersion", "")).startswith("SPDX-"):
-        packages = {p.get("SPDXID"): f"{p.get('name')}@{p.get('versionInfo')}"
-                    for p in doc.get("packages") or []}
+        packages = {
+            p.get("SPDXID"): f"{p.get('name')}@{p.get('versionInfo')}"
+            for p in doc.get("packages") or []
+        }
         rels = doc.get("relationships") or []
-        described = [r.get("relatedSpdxElement") for r in rels
-                     if r.get("relationshipType") == "DESCRIBES"]
+        described = [
+            r.get("relatedSpdxElement") for r in rels if r.get("relationshipType") == "DESCRIBES"
+        ]
         subject = described[0] if described else None
-        top = [r.get("relatedSpdxElement") for r in rels if r.get("spdxElementId") == subject
-               and r.get("relationshipType") == "DEPENDS_ON"]
-        return {"format": "SPDX", "specVersion": doc["spdxVersion"].removeprefix("SPDX-"),
-                "subject": packages.get(subject), "components": max(len(packages) - 1, 0),
-                "topLevel": sorted(packages.get(r, str(r)) for r in top),
-                "serial": doc.get("documentNamespace"),
-                "timestamp": (doc.get("creationInfo") or {}).get("created"),
-                "sources": str(doc.get("comment") or "").removeprefix(
-                    "dependencies from: ").split(", ") if doc.get("comment") else []}
-    raise SbomInvalid("not a CycloneDX or SPDX JSON document",
-                      hint="expected bomFormat CycloneDX or spdxVersion SPDX-2.3")
+        top = [
+            r.get("relatedSpdxElement")
+            for r in rels
+            if r.get("spdxElementId") == subject and r.get("relationshipType") == "DEPENDS_ON"
+        ]
+        return {
+            "format": "SPDX",
+            "specVersion": doc["spdxVersion"].removeprefix("SPDX-"),
+            "subject": packages.get(subject),
+            "components": max(len(packages) - 1, 0),
+            "topLevel": sorted(packages.get(r, str(r)) for r in top),
+            "serial": doc.get("documentNamespace"),
+            "timestamp": (doc.get("creationInfo") or {}).get("created"),
+            "sources": str(doc.get("comment") or "").removeprefix("dependencies from: ").split(", ")
+            if doc.get("comment")
+            else [],
+        }
+    raise SbomInvalid(
+        "not a CycloneDX or SPDX JSON document",
+        hint="expected bomFormat CycloneDX or spdxVersion SPDX-2.3",
+    )

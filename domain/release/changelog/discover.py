@@ -23,8 +23,9 @@ def find_changelog(root: Path) -> str | None:
         base = root / folder if folder else root
         try:
             # a symlink could lead outside the repository: never followed
-            names = {p.name.lower(): p.name for p in base.iterdir()
-                     if p.is_file() and not p.is_symlink()}
+            names = {
+                p.name.lower(): p.name for p in base.iterdir() if p.is_file() and not p.is_symlink()
+            }
         except OSError:
             continue
         for stem in stems:

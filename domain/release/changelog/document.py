@@ -40,7 +40,8 @@ _FENCE = LazyPattern(r"^\s*(```|~~~)")
 _RST_ADORN = LazyPattern(r"^([=\-~^\"'`*+#:._<>!$%&,;?@\\|/])\1{2,}\s*$")
 VERSION = LazyPattern(
     r"(?<![\w.\-/])[vV]?(\d+\.\d+(?:\.\d+)?(?:(?:-|\.?(?=[a-zA-Z]))[0-9A-Za-z][0-9A-Za-z.\-]*)?"
-    r"(?:\+[0-9A-Za-z.\-]+)?)")
+    r"(?:\+[0-9A-Za-z.\-]+)?)"
+)
 _LINK_TARGET = LazyPattern(r"\]\([^)]*\)")
 _LEADING_VERSION = LazyPattern(r"^\[?v?\d+\.\d+")
 _UNRELEASED = LazyPattern(r"\bunreleased\b", re.IGNORECASE)
@@ -57,8 +58,10 @@ def heading_version(text: str) -> str | None:
 
 def column_width(text: str) -> int:
     """Display columns, as docutils counts them for underline lengths."""
-    return sum(0 if unicodedata.combining(ch) else
-               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 @dataclass
@@ -122,8 +125,12 @@ class Document:
 
     def sections(self, entry: Entry) -> list[Heading]:
         """Headings inside ``entry`` one level below it."""
-        inner = [h for h in self.headings if entry.heading.end <= h.start < entry.end
-                 and h.level not in (self.entry_level, self.patch_level)]
+        inner = [
+            h
+            for h in self.headings
+            if entry.heading.end <= h.start < entry.end
+            and h.level not in (self.entry_level, self.patch_level)
+        ]
         if not inner:
             return []
         level = inner[0].level
@@ -134,9 +141,13 @@ def sniff_format(text: str, default: str) -> str:
     """``rst`` when the text's headings are underlined, else ``default``."""
     lines = text.split("\n")
     atx = sum(1 for ln in lines if _ATX.match(ln))
-    underlined = sum(1 for i in range(1, len(lines))
-                     if _RST_ADORN.match(lines[i]) and lines[i - 1].strip()
-                     and not _RST_ADORN.match(lines[i - 1]))
+    underlined = sum(
+        1
+        for i in range(1, len(lines))
+        if _RST_ADORN.match(lines[i])
+        and lines[i - 1].strip()
+        and not _RST_ADORN.match(lines[i - 1])
+    )
     if default == "rst":
         return "rst"
     return "rst" if underlined > atx else "markdown"
@@ -148,10 +159,18 @@ def parse(text: str, fmt: str) -> Document:
     if final_newline:
         lines.pop()  # the final newline ends the last line; it is not a line
     headings = _rst_headings(lines) if fmt == "rst" else _md_headings(lines)
-    doc = Document(fmt, lines, headings, footer=_footer(lines) if fmt == "markdown" else len(lines),
-                   final_newline=final_newline)
-    named = [h for h in headings if h.start < doc.footer and
-             (heading_version(h.text) or _UNRELEASED.search(h.text))]
+    doc = Document(
+        fmt,
+        lines,
+        headings,
+        footer=_footer(lines) if fmt == "markdown" else len(lines),
+        final_newline=final_newline,
+    )
+    named = [
+        h
+        for h in headings
+        if h.start < doc.footer and (heading_version(h.text) or _UNRELEASED.search(h.text))
+    ]
     if not named:
         return doc
     counts = Counter(h.level for h in named)
@@ -168,8 +187,9 @@ def parse(text: str, fmt: str) -> Document:
             continue
         nxt = at_level[i + 1].start if i + 1 < len(at_level) else doc.footer
         start = _anchored_start(lines, h.start, version)
-        doc.entries.append(Entry(h, version, start, _content_end(lines, h.end, nxt), nxt,
-                                 pending=unreleased))
+        doc.entries.append(
+            Entry(h, version, start, _content_end(lines, h.end, nxt), nxt, pending=unreleased)
+        )
     for prev, cur in zip(doc.entries, doc.entries[1:], strict=False):
         # anchors above the next heading belong to it, not to this entry
         if prev.next > cur.start:
@@ -185,8 +205,9 @@ def _anchored_start(lines: list[str], start: int, version: str | None) -> int:
     while j > 0 and not lines[j - 1].strip():
         j -= 1
     if j > 0 and _ANCHOR.match(lines[j - 1]) and (version is None or version in lines[j - 1]):
-        while j > 0 and _ANCHOR.match(lines[j - 1]) and \
-                (version is None or version in lines[j - 1]):
+        while (
+            j > 0 and _ANCHOR.match(lines[j - 1]) and (version is None or version in lines[j - 1])
+        ):
             j -= 1
         return j
     return start
@@ -234,16 +255,27 @@ def _rst_headings(lines: list[str]) -> list[Heading]:
     i = 0
     while i < len(lines) - 1:
         over = _RST_ADORN.match(lines[i])
-        if over and i + 2 < len(lines) and lines[i + 1].strip() and \
-                _RST_ADORN.match(lines[i + 2]) and lines[i + 2].strip() == lines[i].strip():
-            out.append(Heading(i, i + 1, i + 3, f"{over.group(1)}/{over.group(1)}",
-                               lines[i + 1].strip()))
+        if (
+            over
+            and i + 2 < len(lines)
+            and lines[i + 1].strip()
+            and _RST_ADORN.match(lines[i + 2])
+            and lines[i + 2].strip() == lines[i].strip()
+        ):
+            out.append(
+                Heading(i, i + 1, i + 3, f"{over.group(1)}/{over.group(1)}", lines[i + 1].strip())
+            )
             i += 3
             continue
         under = _RST_ADORN.match(lines[i + 1])
-        if lines[i].strip() and not lines[i][0].isspace() and not _RST_ADORN.match(lines[i]) \
-                and under and not _BULLET.match(lines[i]) and (i == 0 or not lines[i - 1].strip()
-                                                               or _ANCHOR.match(lines[i - 1])):
+        if (
+            lines[i].strip()
+            and not lines[i][0].isspace()
+            and not _RST_ADORN.match(lines[i])
+            and under
+            and not _BULLET.match(lines[i])
+            and (i == 0 or not lines[i - 1].strip() or _ANCHOR.match(lines[i - 1]))
+        ):
             out.append(Heading(i, i, i + 2, under.group(1), lines[i].strip()))
             i += 2
             continue
@@ -264,8 +296,11 @@ def _footer(lines: list[str]) -> int:
 
 def bullets(lines: list[str]) -> list[tuple[int, str, str, str]]:
     """Top-level list items: ``(line, marker, spacing, text)``."""
-    return [(i, m.group(1), m.group(2), m.group(3)) for i, ln in enumerate(lines)
-            if (m := _BULLET.match(ln))]
+    return [
+        (i, m.group(1), m.group(2), m.group(3))
+        for i, ln in enumerate(lines)
+        if (m := _BULLET.match(ln))
+    ]
 
 
 def is_link_ref(line: str) -> re.Match[str] | None:

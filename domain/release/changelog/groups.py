@@ -46,11 +46,25 @@ BREAKING_TITLE = DEFAULT_TITLES[BREAKING]
 OTHER_TITLE = DEFAULT_TITLES[OTHER]
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    BREAKING: ("breaking changes", "breaking change", "breaking", "backward incompatible changes",
-               "backwards incompatible changes", "incompatible changes",
-               "deprecations and removals"),
-    "feat": ("features", "feature", "feat", "new features", "added", "enhancements",
-             "new", "additions"),
+    BREAKING: (
+        "breaking changes",
+        "breaking change",
+        "breaking",
+        "backward incompatible changes",
+        "backwards incompatible changes",
+        "incompatible changes",
+        "deprecations and removals",
+    ),
+    "feat": (
+        "features",
+        "feature",
+        "feat",
+        "new features",
+        "added",
+        "enhancements",
+        "new",
+        "additions",
+    ),
     "fix": ("bug fixes", "bugfixes", "bug fix", "fixes", "fix", "fixed", "bugs"),
     "perf": ("performance", "performance improvements", "perf", "changed"),
     "revert": ("reverts", "revert", "reverted"),
@@ -75,11 +89,12 @@ RST_MISSING_MIGRATION = "*Migration note missing.*"
 """The same in reStructuredText (``_x._`` would be read as a reference)."""
 
 _OTHER_TOOLS = (
-    r"(?:bump: version \S+ → \S+"                        # commitizen
+    r"(?:bump: version \S+ → \S+"  # commitizen
     r"|chore\(release\):\s*(?:prepare for |release )?v?\d"  # git-cliff, semantic-release
-    r"|chore(?:\([^)]*\))?: release v?\d"                 # release-please
-    r"|[Rr]elease v?\d[^ ]*$"                              # "Release 1.2.0"
-    r"|v?\d+\.\d+\.\d+\S*$)")                             # PSR, npm version
+    r"|chore(?:\([^)]*\))?: release v?\d"  # release-please
+    r"|[Rr]elease v?\d[^ ]*$"  # "Release 1.2.0"
+    r"|v?\d+\.\d+\.\d+\S*$)"
+)  # PSR, npm version
 _FIRST = "bcRrv0-9"
 """Every alternative starts with one of these: a lookahead on them makes
 the usual subject (``feat: ...``) fail at its first character."""
@@ -99,8 +114,11 @@ def release_commit_pattern(template: str) -> re.Pattern[str]:
 
 def normalize_title(title: str) -> str:
     """``🐛 Bug Fixes`` → ``bug fixes``: letters, digits and single spaces."""
-    kept = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in title
-                   if unicodedata.category(ch)[0] in "LNZ" or ch in "-_/")
+    kept = "".join(
+        ch if ch.isalnum() or ch.isspace() else " "
+        for ch in title
+        if unicodedata.category(ch)[0] in "LNZ" or ch in "-_/"
+    )
     return " ".join(kept.lower().split())
 
 
@@ -117,8 +135,9 @@ def key_of(commit: Commit) -> str:
     return commit.type
 
 
-def group_keys(commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
-               ) -> dict[str, list[Commit]]:
+def group_keys(
+    commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
+) -> dict[str, list[Commit]]:
     """``{key: commits}`` in :data:`ORDER`, release commits left out."""
     groups: dict[str, list[Commit]] = {}
     match, known = exclude.match, DEFAULT_TITLES
@@ -131,8 +150,9 @@ def group_keys(commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
     return {k: groups[k] for k in ORDER if k in groups}
 
 
-def group(commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
-          ) -> dict[str, list[Commit]]:
+def group(
+    commits: list[Commit], exclude: re.Pattern[str] = RELEASE_COMMIT
+) -> dict[str, list[Commit]]:
     """``{default title: commits}`` in display order, breaking changes first."""
     return {DEFAULT_TITLES[k]: v for k, v in group_keys(commits, exclude).items()}
 
@@ -163,8 +183,7 @@ def migration_problems(commits: list[Commit], entry: str | None) -> list[Commit]
     if len(breaking_items(entry)) >= len(missing):
         return []
     text = entry.lower()
-    return [c for c in missing
-            if c.description.lower() not in text and c.short.lower() not in text]
+    return [c for c in missing if c.description.lower() not in text and c.short.lower() not in text]
 
 
 _BULLETS = ("- ", "* ", "+ ")

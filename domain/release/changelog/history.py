@@ -37,8 +37,9 @@ def _day(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
 
 
-def history(git: Git, prefix: str, since: str | None = None,
-            pending: PendingWalk | None = None) -> list[Release]:
+def history(
+    git: Git, prefix: str, since: str | None = None, pending: PendingWalk | None = None
+) -> list[Release]:
     """Every release reachable from HEAD, newest first, with its commits;
     with ``since``, only the releases after that tag. ``pending``: the walk
     of all of HEAD's history, already started."""
@@ -53,8 +54,9 @@ def history(git: Git, prefix: str, since: str | None = None,
     # a tag is reachable from HEAD exactly when its commit is in HEAD's history
     tags = [(t, v) for t, v in sort_tags(list(target), prefix) if target[t][0] in by_sha]
     owner: dict[str, int] = {}
-    releases = [Release(str(v), t, _day(target[t][1]), prerelease=bool(v.prerelease))
-                for t, v in tags]
+    releases = [
+        Release(str(v), t, _day(target[t][1]), prerelease=bool(v.prerelease)) for t, v in tags
+    ]
     starts = [target[t][0] for t, _ in tags] + [git.head() or ""]
     releases.append(Release(None, None, None))
     for index, start in enumerate(starts):
@@ -92,8 +94,12 @@ def _fold_prereleases(releases: list[Release]) -> list[Release]:
     return out
 
 
-def render_history(releases: list[Release], exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
-                   style: Style | None = None, header: str | None = None) -> str:
+def render_history(
+    releases: list[Release],
+    exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
+    style: Style | None = None,
+    header: str | None = None,
+) -> str:
     """The releases as a changelog in ``style`` (shipline's own by default);
     no placeholders: an empty release is its heading alone."""
     from shipline.domain.release.changelog.style import DEFAULT
@@ -102,8 +108,10 @@ def render_history(releases: list[Release], exclude: re.Pattern[str] = groups.RE
     if header is None:
         header = RST_HEADER if style.fmt == "rst" else HEADER
     parts = [header]
-    previous_of = {id(r): (releases[i + 1].version if i + 1 < len(releases) else None)
-                   for i, r in enumerate(releases)}
+    previous_of = {
+        id(r): (releases[i + 1].version if i + 1 < len(releases) else None)
+        for i, r in enumerate(releases)
+    }
     for r in releases:
         by_key = groups.group_keys(r.commits, exclude)
         if r.version is None:
@@ -111,19 +119,36 @@ def render_history(releases: list[Release], exclude: re.Pattern[str] = groups.RE
             body = render.body_lines(style, by_key, placeholders=False)
             lines = head + ([""] * style.after_heading + body if body else [])
         else:
-            lines = render.entry_lines(style, r.version, r.date, previous_of[id(r)], by_key,
-                                       placeholders=False)
+            lines = render.entry_lines(
+                style, r.version, r.date, previous_of[id(r)], by_key, placeholders=False
+            )
         parts.append("\n".join(lines) + "\n")
     # commit text is anyone's: no control or escape sequence reaches the output
     return visible(("\n" * style.between_entries).join(parts))
 
 
-def history_json(releases: list[Release], exclude: re.Pattern[str] = groups.RELEASE_COMMIT
-                 ) -> list[dict[str, object]]:
-    return [{
-        "version": r.version, "tag": r.tag, "date": r.date,
-        "groups": {title: [{"sha": c.sha, "type": c.type, "scope": c.scope,
-                            "description": c.description, "breaking": c.breaking,
-                            "migration": c.breaking_notes} for c in items]
-                   for title, items in groups.group(r.commits, exclude).items()},
-    } for r in releases]
+def history_json(
+    releases: list[Release], exclude: re.Pattern[str] = groups.RELEASE_COMMIT
+) -> list[dict[str, object]]:
+    return [
+        {
+            "version": r.version,
+            "tag": r.tag,
+            "date": r.date,
+            "groups": {
+                title: [
+                    {
+                        "sha": c.sha,
+                        "type": c.type,
+                        "scope": c.scope,
+                        "description": c.description,
+                        "breaking": c.breaking,
+                        "migration": c.breaking_notes,
+                    }
+                    for c in items
+                ]
+                for title, items in groups.group(r.commits, exclude).items()
+            },
+        }
+        for r in releases
+    ]

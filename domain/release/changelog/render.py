@@ -53,8 +53,7 @@ def format_date(date: str, fmt: str) -> str:
         return date
 
 
-def entry_heading(style: Style, version: str, date: str | None,
-                  previous: str | None) -> list[str]:
+def entry_heading(style: Style, version: str, date: str | None, previous: str | None) -> list[str]:
     anchors = [a.replace(V, version).replace(P, previous or "") for a in style.anchors]
     level = style.entry_level
     if style.patch_level and not re.match(r"\d+\.\d+\.0(?!\d)", version):
@@ -66,6 +65,7 @@ def entry_heading(style: Style, version: str, date: str | None,
 def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str], ...]]:
     """The bullet's templates as format strings, made once per style (the
     history renders thousands of items with one style)."""
+
     def fmt(template: str) -> str:
         escaped = template.replace("{", "{{").replace("}", "}}")
         return escaped.replace(H, "{sha}").replace(SH, "{short}").replace(N, "{pr}")
@@ -103,18 +103,20 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
             if whole_subject:
                 text = commit.subject
             else:
-                text = commit.description if commit.type != "revert" else \
-                    f'revert "{commit.description}"'
+                text = (
+                    commit.description
+                    if commit.type != "revert"
+                    else f'revert "{commit.description}"'
+                )
             pr = None
             if has_pr:
                 match = pr_suffix.search(text)
                 if match:
-                    pr, text = match.group(1), text[:match.start()]
+                    pr, text = match.group(1), text[: match.start()]
             if upper and text[:1].islower():
                 text = text[:1].upper() + text[1:]
             scope = None if whole_subject else commit.scope
-            line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else \
-                f"{marker}{text}"
+            line = f"{marker}{scope_head}{scope}{scope_tail}{text}" if scope else f"{marker}{text}"
             if joined is not None:
                 sha = commit.sha
                 short = sha[:short_len]
@@ -160,10 +162,19 @@ def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, s
     return [(title, key, items) for title, (key, items) in out.items()]
 
 
-def section_block(style: Style, title: str, key: str, commits: list[Commit],
-                  placeholders: bool, render: ItemRenderer | None = None) -> list[str]:
-    lines = [] if style.flat else [*heading_lines(style, title, style.section_level),
-                                   *[""] * style.after_title]
+def section_block(
+    style: Style,
+    title: str,
+    key: str,
+    commits: list[Commit],
+    placeholders: bool,
+    render: ItemRenderer | None = None,
+) -> list[str]:
+    lines = (
+        []
+        if style.flat
+        else [*heading_lines(style, title, style.section_level), *[""] * style.after_title]
+    )
     (render or item_renderer(style, placeholders))(commits, key == groups.BREAKING, lines)
     return lines
 
@@ -178,8 +189,14 @@ def body_lines(style: Style, by_key: dict[str, list[Commit]], placeholders: bool
     return out
 
 
-def entry_lines(style: Style, version: str, date: str | None, previous: str | None,
-                by_key: dict[str, list[Commit]], placeholders: bool = True) -> list[str]:
+def entry_lines(
+    style: Style,
+    version: str,
+    date: str | None,
+    previous: str | None,
+    by_key: dict[str, list[Commit]],
+    placeholders: bool = True,
+) -> list[str]:
     head = entry_heading(style, version, date, previous)
     body = body_lines(style, by_key, placeholders)
     if not body and placeholders:

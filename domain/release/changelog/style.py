@@ -37,10 +37,20 @@ V, D, P, S, H, SH, N = "\x01V", "\x01D", "\x01P", "\x01S", "\x01H", "\x01h", "\x
 _DATES = (
     (LazyPattern(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
     (LazyPattern(r"\d{4}/\d{2}/\d{2}"), "%Y/%m/%d"),
-    (LazyPattern(r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
-                r"October|November|December) \d{4}"), "%-d %B %Y"),
-    (LazyPattern(r"(?:January|February|March|April|May|June|July|August|September|October|"
-                r"November|December) \d{1,2}, \d{4}"), "%B %-d, %Y"),
+    (
+        LazyPattern(
+            r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+            r"October|November|December) \d{4}"
+        ),
+        "%-d %B %Y",
+    ),
+    (
+        LazyPattern(
+            r"(?:January|February|March|April|May|June|July|August|September|October|"
+            r"November|December) \d{1,2}, \d{4}"
+        ),
+        "%B %-d, %Y",
+    ),
 )
 _SCOPES = (  # (pattern at the start of a bullet's text, template)
     (LazyPattern(r"^\*\*([^*\s:]+):\*\* "), f"**{S}:** "),
@@ -54,8 +64,10 @@ _HASH = LazyPattern(r"(?<![#\w/])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,
 _SUBJECT = LazyPattern(r"^[a-z]+(?:\([^)\s]+\))?!?: \S")
 _ANY_HASH = LazyPattern(r"(?<![\w#])[0-9a-f]{7,40}(?!\w)")
 _PR = LazyPattern(r"#(\d+)\b|/(?:pull|issues)/(\d+)\b")
-_UNIT = LazyPattern(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)"
-                    r"|`[^`]*`\s*<[^>]*>`_+|\S+)")
+_UNIT = LazyPattern(
+    r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\]\([^)]*\)"
+    r"|`[^`]*`\s*<[^>]*>`_+|\S+)"
+)
 
 
 _KAC_WORDS = {"added", "changed", "deprecated", "removed", "fixed", "security"}
@@ -133,8 +145,13 @@ class Style:
 
 
 DEFAULT = Style()
-RST_DEFAULT = Style(fmt="rst", entry_level="-", section_level="~", heading=f"{V} ({D})",
-                    unreleased_heading="Unreleased")
+RST_DEFAULT = Style(
+    fmt="rst",
+    entry_level="-",
+    section_level="~",
+    heading=f"{V} ({D})",
+    unreleased_heading="Unreleased",
+)
 
 
 def default_style(fmt: str) -> Style:
@@ -149,8 +166,14 @@ def learn(doc: Document) -> Style:
         return base
     latest = released[0]
     previous = released[1].version if len(released) > 1 else None
-    style = replace(base, entry_level=doc.entry_level, patch_level=doc.patch_level,
-                    learned=True, titles={}, order=())
+    style = replace(
+        base,
+        entry_level=doc.entry_level,
+        patch_level=doc.patch_level,
+        learned=True,
+        titles={},
+        order=(),
+    )
     style = _learn_heading(doc, latest, previous, style)
     unreleased = doc.unreleased()
     if unreleased is not None and unreleased.version is None:
@@ -170,13 +193,16 @@ def _learn_heading(doc: Document, entry: Entry, previous: str | None, style: Sty
             text = pattern.sub(D, text, count=1)
             date_format = fmt
             break
-    anchors = tuple(substitute(ln, entry.version or "", previous)
-                    for ln in doc.lines[entry.start:entry.heading.start])
+    anchors = tuple(
+        substitute(ln, entry.version or "", previous)
+        for ln in doc.lines[entry.start : entry.heading.start]
+    )
     return replace(style, heading=text, date_format=date_format, anchors=anchors)
 
 
 def substitute(text: str, version: str, previous: str | None) -> str:
     """``text`` with ``version`` (and ``previous``) as placeholders."""
+
     def sub(value: str, mark: str, within: str) -> str:
         pattern = r"(?<![\d.])" + re.escape(value) + r"(?![\d]|[.\-+][0-9A-Za-z])"
         return re.sub(pattern, mark, within)
@@ -204,7 +230,7 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
         sequences.append(sequence)
         if index >= _BULLET_ENTRIES:
             continue  # older entries only tell section titles (a rare BREAKING CHANGE)
-        body = doc.lines[entry.heading.end:entry.end]
+        body = doc.lines[entry.heading.end : entry.end]
         found = bullets(body)
         items.extend(text for _, _, _, text in found)
         markers.extend(marker + spacing for _, marker, spacing, _ in found)
@@ -212,7 +238,8 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
             paragraphs = _has_paragraphs(body, heads, entry.heading.end)
     bullet = _learn_bullet(items, markers, style.bullet)
     commit_like = bool(titles) or any(
-        _HASH.search(t) or _PR.search(t) or any(p.match(t) for p, _ in _SCOPES) for t in items)
+        _HASH.search(t) or _PR.search(t) or any(p.match(t) for p, _ in _SCOPES) for t in items
+    )
     if not commit_like and (paragraphs or items):
         return replace(style, prose=True, bullet=bullet, section_level=section_level)
     order = [groups.BREAKING] + [k for k in _section_order(sequences) if k != groups.BREAKING]
@@ -220,14 +247,25 @@ def _learn_sections(doc: Document, entries: list[Entry], style: Style) -> Style:
         # Keep a Changelog: releasing commits go under its own words
         for key, title in _KAC_TITLES.items():
             titles.setdefault(key, title)
-        def kac_rank(k: str) -> tuple[int, int]:
-            return (_KAC_ORDER.index(k) if k in _KAC_ORDER else len(_KAC_ORDER),
-                    order.index(k) if k in order else 0)
 
-        order = [groups.BREAKING, *sorted((k for k in titles if k != groups.BREAKING),
-                                          key=kac_rank)]
-    return replace(style, titles=titles, order=tuple(order), section_level=section_level,
-                   bullet=bullet, flat=not titles)
+        def kac_rank(k: str) -> tuple[int, int]:
+            return (
+                _KAC_ORDER.index(k) if k in _KAC_ORDER else len(_KAC_ORDER),
+                order.index(k) if k in order else 0,
+            )
+
+        order = [
+            groups.BREAKING,
+            *sorted((k for k in titles if k != groups.BREAKING), key=kac_rank),
+        ]
+    return replace(
+        style,
+        titles=titles,
+        order=tuple(order),
+        section_level=section_level,
+        bullet=bullet,
+        flat=not titles,
+    )
 
 
 def _section_order(sequences: list[list[str]]) -> list[str]:
@@ -240,7 +278,7 @@ def _section_order(sequences: list[list[str]]) -> list[str]:
             if key in order:
                 continue
             before = [k for k in sequence[:i] if k in order]
-            after = [k for k in sequence[i + 1:] if k in order]
+            after = [k for k in sequence[i + 1 :] if k in order]
             if before:
                 at = order.index(before[-1]) + 1
             elif after:
@@ -282,15 +320,21 @@ def _learn_bullet(items: list[str], markers: list[str], default: Bullet) -> Bull
     upper = sum(1 for d in descriptions if d[:1].isupper())
     lower = sum(1 for d in descriptions if d[:1].islower())
     subject = sum(1 for t in items if _SUBJECT.match(t)) * 2 > len(items)
-    return Bullet(marker=marker, scope=scope, upper_first=upper > lower and not subject,
-                  suffix=suffix, short_len=short_len, subject=subject)
+    return Bullet(
+        marker=marker,
+        scope=scope,
+        upper_first=upper > lower and not subject,
+        suffix=suffix,
+        short_len=short_len,
+        subject=subject,
+    )
 
 
 def _strip_scope(text: str) -> str:
     for pattern, _ in _SCOPES:
         m = pattern.match(text)
         if m:
-            return text[m.end():]
+            return text[m.end() :]
     return text
 
 
@@ -305,8 +349,13 @@ def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], i
     pending = ""
     for index, m in enumerate(_UNIT.finditer(sample)):
         unit = m.group(0)
-        kind = "hash" if use_hash and _HASH.search(unit) else \
-            "pr" if _PR.search(unit) and not _HASH.search(unit) else "text"
+        kind = (
+            "hash"
+            if use_hash and _HASH.search(unit)
+            else "pr"
+            if _PR.search(unit) and not _HASH.search(unit)
+            else "text"
+        )
         if kind != "text" and index == 0:
             return (), short
         if kind == "text":
@@ -319,12 +368,14 @@ def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], i
             unit = pending + unit
         pending = ""
         if kind == "hash":
+
             def mark(h: re.Match[str]) -> str:
                 nonlocal short
                 if len(h.group(0)) >= 40:
                     return H
                 short = len(h.group(0))
                 return SH
+
             units.append([_ANY_HASH.sub(mark, unit), kind])
         else:
             units.append([re.sub(r"(?<=#)\d+|(?<=/pull/)\d+|(?<=/issues/)\d+", N, unit), kind])
@@ -354,17 +405,24 @@ def _learn_blanks(doc: Document, entry: Entry, style: Style) -> Style:
             while j - n - 1 > heads[0].end and not lines[j - n - 1].strip():
                 n += 1
             between = n
-    between_entries = entry.next - entry.end if entry.next < doc.footer else \
-        style.between_entries
-    return replace(style, after_heading=after_heading, after_title=after_title,
-                   between_sections=between, between_entries=max(between_entries, 1),
-                   between_items=_loose(lines[entry.heading.end:entry.end]))
+    between_entries = entry.next - entry.end if entry.next < doc.footer else style.between_entries
+    return replace(
+        style,
+        after_heading=after_heading,
+        after_title=after_title,
+        between_sections=between,
+        between_entries=max(between_entries, 1),
+        between_items=_loose(lines[entry.heading.end : entry.end]),
+    )
 
 
 def _loose(body: list[str]) -> int:
     """1 when the entry's items are separated by a blank line, else 0."""
     found = [i for i, _, _, _ in bullets(body)]
     # only items whose gap is blank lines alone (not a note, not a section)
-    gaps = [b - a - 1 for a, b in pairwise(found)
-            if b - a - 1 <= 1 and all(not ln.strip() for ln in body[a + 1:b])]
+    gaps = [
+        b - a - 1
+        for a, b in pairwise(found)
+        if b - a - 1 <= 1 and all(not ln.strip() for ln in body[a + 1 : b])
+    ]
     return 1 if gaps and sum(gaps) * 2 > len(gaps) else 0

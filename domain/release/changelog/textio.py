@@ -26,14 +26,18 @@ class Encoding:
         try:
             return self.bom + text.encode(self.codec)
         except UnicodeEncodeError as exc:
-            bad = text[exc.start:exc.end]
+            bad = text[exc.start : exc.end]
             raise ChangelogFailed(
                 f"{path}: the new entry has {bad!r}, which {self.codec} cannot hold",
-                hint=f"convert {path} to UTF-8, or edit the entry") from None
+                hint=f"convert {path} to UTF-8, or edit the entry",
+            ) from None
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def decode(data: bytes) -> tuple[str, Encoding]:
@@ -43,7 +47,7 @@ def decode(data: bytes) -> tuple[str, Encoding]:
         if data.startswith(mark):
             bom, codec = mark, name
             break
-    body = data[len(bom):]
+    body = data[len(bom) :]
     try:
         text = body.decode(codec)
     except UnicodeDecodeError:

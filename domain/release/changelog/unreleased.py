@@ -51,24 +51,43 @@ def merge(style: Style, base: list[str], by_key: dict[str, list[Commit]]) -> lis
         if not fresh:
             continue
         gap = [""] * style.between_items
-        items = [ln for c in fresh for ln in
-                 gap + render.item_lines(style, c, key == groups.BREAKING, True)]
-        home = next((s for s in spans if _norm(s[0].text) == _norm(title)
-                     or key in groups.keys_of_title(s[0].text)), None)
+        items = [
+            ln
+            for c in fresh
+            for ln in gap + render.item_lines(style, c, key == groups.BREAKING, True)
+        ]
+        home = next(
+            (
+                s
+                for s in spans
+                if _norm(s[0].text) == _norm(title) or key in groups.keys_of_title(s[0].text)
+            ),
+            None,
+        )
         if home is not None or (style.flat and not spans):
             at = home[1] if home is not None else len(base)
             inserts.setdefault(at, []).extend(items)
             continue
         block = render.section_block(style, title, key, fresh, True)
-        later = next((s for s in spans if min((rank.get(k, len(order)) for k in
-                      groups.keys_of_title(s[0].text)), default=len(order)) > rank[key]), None)
+        later = next(
+            (
+                s
+                for s in spans
+                if min(
+                    (rank.get(k, len(order)) for k in groups.keys_of_title(s[0].text)),
+                    default=len(order),
+                )
+                > rank[key]
+            ),
+            None,
+        )
         if later is not None:
-            inserts.setdefault(later[0].start, []).extend(
-                block + [""] * style.between_sections)
+            inserts.setdefault(later[0].start, []).extend(block + [""] * style.between_sections)
         else:
             end = len(base)
-            inserts.setdefault(end, []).extend(([""] * style.between_sections if base else [])
-                                               + block)
+            inserts.setdefault(end, []).extend(
+                ([""] * style.between_sections if base else []) + block
+            )
     out: list[str] = []
     for i in range(len(base) + 1):
         out.extend(inserts.get(i, []))
@@ -95,7 +114,7 @@ def keeps_heading(doc: Document) -> bool:
         return False  # ``## [0.1.0] - unreleased`` becomes the 0.1.0 entry
     if entry.heading.text.lstrip().startswith("["):
         return True
-    return any(_label(ln) == "unreleased" for ln in doc.lines[doc.footer:])
+    return any(_label(ln) == "unreleased" for ln in doc.lines[doc.footer :])
 
 
 def _label(line: str) -> str | None:
@@ -103,8 +122,9 @@ def _label(line: str) -> str | None:
     return match.group(1).strip().lower() if match else None
 
 
-def update_links(doc: Document, lines: list[str], footer: int, version: str,
-                 previous: str | None) -> list[str]:
+def update_links(
+    doc: Document, lines: list[str], footer: int, version: str, previous: str | None
+) -> list[str]:
     """``lines`` (the new file) with its trailing link references updated."""
     refs = [(i, _label(ln)) for i, ln in enumerate(lines) if i >= footer and _label(ln)]
     if not refs:
@@ -126,8 +146,9 @@ def update_links(doc: Document, lines: list[str], footer: int, version: str,
     if unreleased is not None and released:
         line = substitute(out[unreleased], released[0], None)
         if V not in line:
-            line = re.sub(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?(?=\.{2,3}HEAD)",
-                          V, line)
+            line = re.sub(
+                r"\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?(?=\.{2,3}HEAD)", V, line
+            )
         out[unreleased] = line.replace(V, version)
     chosen = template if template is not None and previous is not None else fallback
     if chosen is None:

@@ -56,9 +56,17 @@ def read(data: bytes | None, path: str) -> tuple[Document | None, Style, Encodin
     return doc, learn(doc), enc
 
 
-def propose(data: bytes | None, path: str, *, version: str, date: str, previous: str | None,
-            commits: list[Commit], exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
-            explicit: str | None = None) -> Proposal:
+def propose(
+    data: bytes | None,
+    path: str,
+    *,
+    version: str,
+    date: str,
+    previous: str | None,
+    commits: list[Commit],
+    exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
+    explicit: str | None = None,
+) -> Proposal:
     doc, style, enc = read(data, path)
     head = render.entry_heading(style, version, date, previous)
     gap = [""] * style.after_heading
@@ -73,12 +81,17 @@ def propose(data: bytes | None, path: str, *, version: str, date: str, previous:
             entry = head + gap + base
         else:
             entry = head + gap + [UNWRITTEN]
-            todo = (f"the changelog is written by hand and has no Unreleased notes: write "
-                    f"the {version} entry")
+            todo = (
+                f"the changelog is written by hand and has no Unreleased notes: write "
+                f"the {version} entry"
+            )
     else:
         by_key = groups.group_keys(commits, exclude)
-        entry = head + gap + unreleased.merge(style, base, by_key) if base else \
-            render.entry_lines(style, version, date, previous, by_key)
+        entry = (
+            head + gap + unreleased.merge(style, base, by_key)
+            if base
+            else render.entry_lines(style, version, date, previous, by_key)
+        )
     # commit text is anyone's: no control or escape sequence reaches the file
     entry_text = visible("\n".join(entry)) + "\n"
     entry = entry_text[:-1].split("\n")
@@ -95,14 +108,13 @@ def propose(data: bytes | None, path: str, *, version: str, date: str, previous:
 def _body(doc: Document, entry: Entry | None) -> list[str]:
     if entry is None:
         return []
-    lines = doc.lines[entry.heading.end:entry.end]
+    lines = doc.lines[entry.heading.end : entry.end]
     while lines and not lines[0].strip():
         lines.pop(0)
     return lines
 
 
-def _explicit(text: str, style: Style, version: str, head: list[str],
-              gap: list[str]) -> list[str]:
+def _explicit(text: str, style: Style, version: str, head: list[str], gap: list[str]) -> list[str]:
     lines = text.replace("\r\n", "\n").strip("\n").split("\n")
     first = parse("\n".join(lines), style.fmt).entries
     if first and first[0].version == version and first[0].start == 0:
@@ -110,16 +122,17 @@ def _explicit(text: str, style: Style, version: str, head: list[str],
     return head + gap + lines
 
 
-def _insert(doc: Document, style: Style, entry: list[str], same: Entry | None,
-            pending: Entry | None) -> list[str]:
+def _insert(
+    doc: Document, style: Style, entry: list[str], same: Entry | None, pending: Entry | None
+) -> list[str]:
     lines = doc.lines
     if same is not None:
-        return lines[:same.start] + entry + lines[same.end:]
+        return lines[: same.start] + entry + lines[same.end :]
     if pending is not None:
         if unreleased.keeps_heading(doc):
             gap = [""] * style.between_entries
-            return lines[:pending.heading.end] + gap + entry + lines[pending.end:]
-        return lines[:pending.start] + entry + lines[pending.end:]
+            return lines[: pending.heading.end] + gap + entry + lines[pending.end :]
+        return lines[: pending.start] + entry + lines[pending.end :]
     if doc.entries:
         at = doc.entries[0].start
         return lines[:at] + entry + [""] * style.between_entries + lines[at:]

@@ -27,17 +27,34 @@ if TYPE_CHECKING:
     from shipline.domain.release.imports.model import Setting, ToolImport
 
 IMPORTERS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
-    "commitizen": ((".cz.toml", "cz.toml", ".cz.json", "cz.json", ".cz.yaml", "cz.yaml"),
-                   (("pyproject.toml", "[tool.commitizen"),)),
-    "python_semantic_release": (("releaserc.toml",),
-                                (("pyproject.toml", "[tool.semantic_release"),)),
-    "bumpversion": ((".bumpversion.toml", ".bumpversion.cfg"),
-                    (("pyproject.toml", "[tool.bumpversion"), ("setup.cfg", "[bumpversion]"))),
+    "commitizen": (
+        (".cz.toml", "cz.toml", ".cz.json", "cz.json", ".cz.yaml", "cz.yaml"),
+        (("pyproject.toml", "[tool.commitizen"),),
+    ),
+    "python_semantic_release": (
+        ("releaserc.toml",),
+        (("pyproject.toml", "[tool.semantic_release"),),
+    ),
+    "bumpversion": (
+        (".bumpversion.toml", ".bumpversion.cfg"),
+        (("pyproject.toml", "[tool.bumpversion"), ("setup.cfg", "[bumpversion]")),
+    ),
     "release_please": (("release-please-config.json",), ()),
-    "semantic_release": ((".releaserc", ".releaserc.json", ".releaserc.yaml", ".releaserc.yml",
-                          ".releaserc.js", ".releaserc.cjs", ".releaserc.mjs",
-                          "release.config.js", "release.config.cjs", "release.config.mjs"),
-                         (("package.json", '"release"'),)),
+    "semantic_release": (
+        (
+            ".releaserc",
+            ".releaserc.json",
+            ".releaserc.yaml",
+            ".releaserc.yml",
+            ".releaserc.js",
+            ".releaserc.cjs",
+            ".releaserc.mjs",
+            "release.config.js",
+            "release.config.cjs",
+            "release.config.mjs",
+        ),
+        (("package.json", '"release"'),),
+    ),
     "git_cliff": (("cliff.toml",), (("pyproject.toml", "[tool.git-cliff"),)),
     "changesets": ((".changeset/config.json",), ()),
 }
@@ -58,12 +75,22 @@ def _present(root: Path) -> list[str]:
                 texts[name] = ""
         return marker in texts[name]
 
-    return [module for module, (own, shared) in IMPORTERS.items()
-            if any((root / n).is_file() for n in own)
-            or any(mentions(n, marker) for n, marker in shared)]
+    return [
+        module
+        for module, (own, shared) in IMPORTERS.items()
+        if any((root / n).is_file() for n in own)
+        or any(mentions(n, marker) for n, marker in shared)
+    ]
 
-_LISTS = ("versionBump", "bumpRules", "excludeCommits", "workspace.fixed",
-          "workspace.ignore", "workspace.packages")
+
+_LISTS = (
+    "versionBump",
+    "bumpRules",
+    "excludeCommits",
+    "workspace.fixed",
+    "workspace.ignore",
+    "workspace.packages",
+)
 
 
 @dataclass
@@ -118,16 +145,23 @@ def import_tool_configs(root: Path) -> Imported:
                 chosen[s.key] = s
                 imported.settings.append(s)
             elif chosen[s.key].value != s.value:
-                imported.notes.append(f"{tool.tool}: {s.source} = {s.value!r} ignored: "
-                                      f"{chosen[s.key].source} = {chosen[s.key].value!r} "
-                                      "is used")
+                imported.notes.append(
+                    f"{tool.tool}: {s.source} = {s.value!r} ignored: "
+                    f"{chosen[s.key].source} = {chosen[s.key].value!r} "
+                    "is used"
+                )
     return imported
 
 
 def _problem(s: Setting) -> str | None:
     """Why a setting cannot go into a shipline config as it is."""
-    patterns = [s.value] if s.key == "excludeCommits" else \
-        [s.value.get("pattern")] if s.key == "bumpRules" else []
+    patterns = (
+        [s.value]
+        if s.key == "excludeCommits"
+        else [s.value.get("pattern")]
+        if s.key == "bumpRules"
+        else []
+    )
     for pattern in patterns:
         if pattern is None:
             continue
@@ -144,8 +178,9 @@ def _problem(s: Setting) -> str | None:
     return None
 
 
-def load_config(repo: Path, state_dir: Path | None = None,
-                config_file: Path | None = None) -> LoadedConfig:
+def load_config(
+    repo: Path, state_dir: Path | None = None, config_file: Path | None = None
+) -> LoadedConfig:
     """:func:`shipline.domain.config.load_config`, except that a repository
     without a shipline config gets the settings of the release tool it
     already uses (versionBump falls back to the manifests when the tool
@@ -157,8 +192,13 @@ def load_config(repo: Path, state_dir: Path | None = None,
     if not imported.tools:
         return loaded
     release = imported.release_data()
-    release.setdefault("versionBump", [f if isinstance(f, str) else f.model_dump(
-        exclude_none=True) for f in config.default_version_files(repo)])
+    release.setdefault(
+        "versionBump",
+        [
+            f if isinstance(f, str) else f.model_dump(exclude_none=True)
+            for f in config.default_version_files(repo)
+        ],
+    )
     sources = tuple(dict.fromkeys(t.file for t in imported.tools))
     source = "settings imported from " + ", ".join(sources)
     parsed = config.confined(repo, config.parse_config({"release": release}, source), source)

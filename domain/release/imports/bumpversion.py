@@ -36,8 +36,9 @@ def _ini(root: Path, name: str) -> configparser.RawConfigParser | None:
     except configparser.Error as exc:
         from shipline.domain.errors import ConfigInvalid
 
-        raise ConfigInvalid(f"{name}: malformed INI: {exc.message.splitlines()[0]}",
-                            hint="fix the file's syntax") from None
+        raise ConfigInvalid(
+            f"{name}: malformed INI: {exc.message.splitlines()[0]}", hint="fix the file's syntax"
+        ) from None
     return parser if parser.has_section("bumpversion") else None
 
 
@@ -46,8 +47,9 @@ def _files_from_ini(parser: configparser.RawConfigParser) -> list[dict[str, Any]
     for section in parser.sections():
         match = re.fullmatch(r"bumpversion:(file|glob)(?:\([^)]*\))?:(.+)", section)
         if match:
-            entry: dict[str, Any] = {match.group(1) if match.group(1) == "glob" else
-                                     "filename": match.group(2).strip()}
+            entry: dict[str, Any] = {
+                match.group(1) if match.group(1) == "glob" else "filename": match.group(2).strip()
+            }
             entry.update(parser.items(section))
             out.append(entry)
     return out
@@ -62,8 +64,12 @@ def _find(root: Path) -> tuple[str, str, dict[str, Any], list[dict[str, Any]]] |
         if (root / name).is_file():
             parser = _ini(root, name)
             if parser is not None:
-                return name, "[bumpversion]", dict(parser.items("bumpversion")), \
-                    _files_from_ini(parser)
+                return (
+                    name,
+                    "[bumpversion]",
+                    dict(parser.items("bumpversion")),
+                    _files_from_ini(parser),
+                )
     table = pyproject_tool(root, "bumpversion")
     if table is not None:
         return "pyproject.toml", "[tool.bumpversion]", table, table.get("files") or []
@@ -79,30 +85,49 @@ def read(root: Path) -> ToolImport | None:
     current = cfg.get("current_version")
     current = current if isinstance(current, str) else None
     if current:
-        version_entry(imp, root, name, current, f"{table} current_version",
-                      line_regex=r"^\s*current_version\s*[=:]")
+        version_entry(
+            imp,
+            root,
+            name,
+            current,
+            f"{table} current_version",
+            line_regex=r"^\s*current_version\s*[=:]",
+        )
     for index, spec in enumerate(files):
         if isinstance(spec, dict):
             _file(imp, root, spec, current, f"{table} files[{index}]")
-    tag_prefix(imp, cfg.get("tag_name", DEFAULT_TAG_NAME), ("{new_version}",),
-               f"{table} tag_name" if "tag_name" in cfg else
-               "(bump-my-version default tag_name 'v{new_version}')")
+    tag_prefix(
+        imp,
+        cfg.get("tag_name", DEFAULT_TAG_NAME),
+        ("{new_version}",),
+        f"{table} tag_name"
+        if "tag_name" in cfg
+        else "(bump-my-version default tag_name 'v{new_version}')",
+    )
     message = cfg.get("message", DEFAULT_MESSAGE)
-    imp.add("commitMessage", message.replace("{new_version}", "{version}")
-            .replace("{current_version}", "{previous_version}"),
-            f"{table} message" if "message" in cfg else "(bump-my-version default message)")
+    imp.add(
+        "commitMessage",
+        message.replace("{new_version}", "{version}").replace(
+            "{current_version}", "{previous_version}"
+        ),
+        f"{table} message" if "message" in cfg else "(bump-my-version default message)",
+    )
     if str(cfg.get("commit", "false")).lower() not in ("true", "1", "yes"):
         imp.note("commit is off: bump-my-version only edits files; shipline commits and tags")
     return imp
 
 
-def _file(imp: ToolImport, root: Path, spec: dict[str, Any], current: str | None,
-          where: str) -> None:
+def _file(
+    imp: ToolImport, root: Path, spec: dict[str, Any], current: str | None, where: str
+) -> None:
     path = spec.get("filename")
     if not isinstance(path, str):
         pattern = spec.get("glob")
-        paths = sorted(p.relative_to(root).as_posix() for p in root.glob(pattern)) \
-            if isinstance(pattern, str) else []
+        paths = (
+            sorted(p.relative_to(root).as_posix() for p in root.glob(pattern))
+            if isinstance(pattern, str)
+            else []
+        )
         if not paths:
             imp.note(f"{where}: no filename (or a glob matching no file): not imported")
         for rel in paths:
@@ -114,13 +139,26 @@ def _file(imp: ToolImport, root: Path, spec: dict[str, Any], current: str | None
         imp.note(f"{where}: regex searches are not imported; add {path} by hand")
         return
     expected = search.replace("{current_version}", "{new_version}")
-    if search == "{current_version}" or replace != expected or \
-            search.count("{current_version}") != 1 or "\n" in search:
+    if (
+        search == "{current_version}"
+        or replace != expected
+        or search.count("{current_version}") != 1
+        or "\n" in search
+    ):
         if search != "{current_version}" and replace != expected:
-            imp.note(f"{where}: replace {replace!r} is not search {search!r} with the new "
-                     "version: only the version is bumped")
+            imp.note(
+                f"{where}: replace {replace!r} is not search {search!r} with the new "
+                "version: only the version is bumped"
+            )
         version_entry(imp, root, path, current, where)
         return
     text = search.replace("{current_version}", current) if current else None
-    version_entry(imp, root, path, current, where, text_of_version=text,
-                  pattern=search.replace("{current_version}", "{version}"))
+    version_entry(
+        imp,
+        root,
+        path,
+        current,
+        where,
+        text_of_version=text,
+        pattern=search.replace("{current_version}", "{version}"),
+    )

@@ -41,12 +41,17 @@ def read(root: Path) -> ToolImport | None:
     if isinstance(data.get("baseBranch"), str):
         imp.add("branch", data["baseBranch"], "baseBranch")
     internal = data.get("updateInternalDependencies", "patch")
-    imp.add("workspace.dependents", "always" if internal == "patch" else "satisfy",
-            f"updateInternalDependencies {internal!r}")
+    imp.add(
+        "workspace.dependents",
+        "always" if internal == "patch" else "satisfy",
+        f"updateInternalDependencies {internal!r}",
+    )
     private = data.get("privatePackages")
     if isinstance(private, dict) and private.get("tag") is True:
         imp.add("workspace.includePrivate", True, "privatePackages.tag")
     if data.get("linked"):
-        imp.note("linked groups are not imported: shipline has fixed groups "
-                 "(release.workspace.fixed) and independent packages")
+        imp.note(
+            "linked groups are not imported: shipline has fixed groups "
+            "(release.workspace.fixed) and independent packages"
+        )
     return imp

@@ -33,9 +33,13 @@ from shipline.domain.release.imports.model import (
 DEFAULT_BUMP_MESSAGE = "bump: version $current_version → $new_version"
 DEFAULT_BUMP_MAP = {"feat": "MINOR", "fix": "PATCH", "refactor": "PATCH", "perf": "PATCH"}
 """cz_conventional_commits' map (commitizen/defaults.py), breaking changes aside."""
-_PROVIDER_FILES = {"pep621": ["pyproject.toml"], "poetry": ["pyproject.toml"],
-                   "uv": ["pyproject.toml"], "cargo": ["Cargo.toml"],
-                   "npm": ["package.json", "package-lock.json"]}
+_PROVIDER_FILES = {
+    "pep621": ["pyproject.toml"],
+    "poetry": ["pyproject.toml"],
+    "uv": ["pyproject.toml"],
+    "cargo": ["Cargo.toml"],
+    "npm": ["package.json", "package-lock.json"],
+}
 
 
 def _find(root: Path) -> tuple[str, dict[str, Any]] | None:
@@ -43,8 +47,12 @@ def _find(root: Path) -> tuple[str, dict[str, Any]] | None:
         if (root / name).is_file():
             table = dig(read_toml(root, name), "tool", "commitizen")
             return (name, table) if isinstance(table, dict) else None
-    for name, reader in ((".cz.json", read_json), ("cz.json", read_json),
-                         (".cz.yaml", read_yaml), ("cz.yaml", read_yaml)):
+    for name, reader in (
+        (".cz.json", read_json),
+        ("cz.json", read_json),
+        (".cz.yaml", read_yaml),
+        ("cz.yaml", read_yaml),
+    ):
         if (root / name).is_file():
             table = dig(reader(root, name), "commitizen")
             return (name, table) if isinstance(table, dict) else None
@@ -60,11 +68,11 @@ def read(root: Path) -> ToolImport | None:
     table = "[tool.commitizen]" if name.endswith("toml") else "commitizen"
     imp = ToolImport("commitizen", name)
     provider = cz.get("version_provider", "commitizen")
-    current = cz.get("version") if isinstance(cz.get("version"), str) else \
-        current_version(root)
+    current = cz.get("version") if isinstance(cz.get("version"), str) else current_version(root)
     if provider == "commitizen" and isinstance(cz.get("version"), str):
-        version_entry(imp, root, name, current, f"{table} version",
-                      line_regex=r"^\s*\"?version\"?\s*[:=]")
+        version_entry(
+            imp, root, name, current, f"{table} version", line_regex=r"^\s*\"?version\"?\s*[:=]"
+        )
     elif provider in _PROVIDER_FILES:
         for rel in _PROVIDER_FILES[provider]:
             if (root / rel).is_file():
@@ -74,19 +82,34 @@ def read(root: Path) -> ToolImport | None:
     for spec in cz.get("version_files") or []:
         if isinstance(spec, str):
             path, _, regex = spec.partition(":")
-            version_entry(imp, root, path, current, f"{table} version_files {spec!r}",
-                          line_regex=regex or None)
-    tag_prefix(imp, cz.get("tag_format", "$version"), ("$version", "${version}"),
-               f"{table} tag_format" if "tag_format" in cz else "(commitizen default "
-               "tag_format '$version')")
+            version_entry(
+                imp,
+                root,
+                path,
+                current,
+                f"{table} version_files {spec!r}",
+                line_regex=regex or None,
+            )
+    tag_prefix(
+        imp,
+        cz.get("tag_format", "$version"),
+        ("$version", "${version}"),
+        f"{table} tag_format"
+        if "tag_format" in cz
+        else "(commitizen default tag_format '$version')",
+    )
     message = cz.get("bump_message")
     where = f"{table} bump_message" if message else "(commitizen default bump_message)"
     imp.add("commitMessage", _placeholders(message or DEFAULT_BUMP_MESSAGE), where)
     if "changelog_file" in cz:
         imp.add("changelog.path", cz["changelog_file"], f"{table} changelog_file")
-    imp.add("changelog.enabled", bool(cz.get("update_changelog_on_bump", False)),
-            f"{table} update_changelog_on_bump" if "update_changelog_on_bump" in cz else
-            "(commitizen default: cz bump writes no changelog)")
+    imp.add(
+        "changelog.enabled",
+        bool(cz.get("update_changelog_on_bump", False)),
+        f"{table} update_changelog_on_bump"
+        if "update_changelog_on_bump" in cz
+        else "(commitizen default: cz bump writes no changelog)",
+    )
     scheme = cz.get("version_scheme")
     if scheme:
         imp.note(f"version_scheme {scheme!r}: shipline writes each file in its own scheme")
@@ -103,9 +126,11 @@ def _placeholders(message: str) -> str:
 def _bump_map(imp: ToolImport, cz: dict[str, Any], table: str) -> None:
     custom = dig(cz, "customize", "bump_map")
     mapping = custom if isinstance(custom, dict) else cz.get("bump_map")
-    where = f"{table} customize.bump_map" if isinstance(custom, dict) else \
-        (f"{table} bump_map" if isinstance(mapping, dict) else
-         "(commitizen default bump_map)")
+    where = (
+        f"{table} customize.bump_map"
+        if isinstance(custom, dict)
+        else (f"{table} bump_map" if isinstance(mapping, dict) else "(commitizen default bump_map)")
+    )
     if not isinstance(mapping, dict):
         mapping = DEFAULT_BUMP_MAP
     for key, level in mapping.items():

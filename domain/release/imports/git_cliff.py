@@ -33,7 +33,7 @@ def _prefix(pattern: str) -> str | None:
     """The literal text a tag regex starts with: ``v[0-9].*`` → ``v``."""
     match = re.match(r"\^?((?:[A-Za-z_/@-]|\\[.\-/@])*)", pattern)
     literal = match.group(1) if match else ""
-    rest = pattern[match.end():] if match else pattern
+    rest = pattern[match.end() :] if match else pattern
     if rest[:1] in ("*", "?", "+", "{", "|"):
         return None  # the last letter was optional: no fixed prefix
     return literal.replace("\\", "")
@@ -63,23 +63,28 @@ def read(root: Path) -> ToolImport | None:
             if isinstance(message, str) and _valid(message):
                 imp.add("excludeCommits", message, f"{base} commit_parsers[{index}] skip")
             else:
-                imp.note(f"commit_parsers[{index}] skips by {sorted(parser)}: only message "
-                         "regexes are imported")
+                imp.note(
+                    f"commit_parsers[{index}] skips by {sorted(parser)}: only message "
+                    "regexes are imported"
+                )
         elif isinstance(parser.get("group"), str):
             groups.append(re.sub(r"<!--.*?-->", "", parser["group"]).strip())
     if groups:
-        imp.note("changelog groups (" + ", ".join(dict.fromkeys(groups)) + ") are read from "
-                 "the changelog file's own sections")
+        imp.note(
+            "changelog groups (" + ", ".join(dict.fromkeys(groups)) + ") are read from "
+            "the changelog file's own sections"
+        )
     changelog = subtable(cliff, "changelog")
     if isinstance(changelog.get("output"), str):
         imp.add("changelog.path", changelog["output"], f"{base[:-4]}changelog] output")
     bump = subtable(cliff, "bump")
-    for key, level in (("custom_major_increment_regex", "major"),
-                       ("custom_minor_increment_regex", "minor")):
+    for key, level in (
+        ("custom_major_increment_regex", "major"),
+        ("custom_minor_increment_regex", "minor"),
+    ):
         regex = bump.get(key)
         if isinstance(regex, str) and _valid(regex):
-            rule(imp, f"{base[:-4]}bump] {key}", level,
-                 pattern=rf"^(?:{regex})(?:\([^)]*\))?!?:")
+            rule(imp, f"{base[:-4]}bump] {key}", level, pattern=rf"^(?:{regex})(?:\([^)]*\))?!?:")
     return imp
 
 

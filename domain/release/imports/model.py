@@ -61,8 +61,11 @@ class ToolImport:
 
 
 def _bad(rel: str, what: str) -> ConfigInvalid:
-    return ConfigInvalid(f"{rel}: {what}", hint="fix the file's syntax (shipline imports its "
-                         "release settings), or write .shipline/config.json with `shipline init`")
+    return ConfigInvalid(
+        f"{rel}: {what}",
+        hint="fix the file's syntax (shipline imports its "
+        "release settings), or write .shipline/config.json with `shipline init`",
+    )
 
 
 def read_text(root: Path, rel: str) -> str:
@@ -91,8 +94,9 @@ def read_json(root: Path, rel: str) -> Any:
     try:
         return json.loads(read_text(root, rel))
     except json.JSONDecodeError as exc:
-        raise _bad(rel, f"malformed JSON: line {exc.lineno} column {exc.colno}: "
-                   f"{exc.msg}") from None
+        raise _bad(
+            rel, f"malformed JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
 
 
 def read_yaml(root: Path, rel: str) -> Any:
@@ -148,8 +152,10 @@ def tag_prefix(imp: ToolImport, fmt: Any, placeholders: tuple[str, ...], where: 
             if not re.search(r"[$%{}]", prefix):
                 imp.add("tagPrefix", prefix, where)
                 return
-    imp.note(f"{where} {fmt!r}: only a prefix before the version is supported; "
-             "set release.tagPrefix by hand")
+    imp.note(
+        f"{where} {fmt!r}: only a prefix before the version is supported; "
+        "set release.tagPrefix by hand"
+    )
 
 
 def current_version(root: Path) -> str | None:
@@ -174,9 +180,17 @@ def _changed_lines(root: Path, entry: VersionFile) -> set[int] | None:
     return {c.line for b in bumps for c in b.changes}
 
 
-def version_entry(imp: ToolImport, root: Path, rel: str, current: str | None, where: str,
-                  line_regex: str | None = None, text_of_version: str | None = None,
-                  pattern: str | None = None, only: set[int] | None = None) -> None:
+def version_entry(
+    imp: ToolImport,
+    root: Path,
+    rel: str,
+    current: str | None,
+    where: str,
+    line_regex: str | None = None,
+    text_of_version: str | None = None,
+    pattern: str | None = None,
+    only: set[int] | None = None,
+) -> None:
     """``versionBump`` entries that change exactly the lines of ``rel``
     holding ``current`` (or ``text_of_version``, e.g. the full tag) and
     matching ``line_regex``: the file's own writer or the tool's
@@ -194,9 +208,13 @@ def version_entry(imp: ToolImport, root: Path, rel: str, current: str | None, wh
     except (ConfigInvalid, re.error) as exc:
         imp.note(f"{where}: {exc}: not imported")
         return
-    wanted = {i + 1 for i, line in enumerate(lines)
-              if needle in line and (regex is None or regex.search(line))
-              and (only is None or i + 1 in only)}
+    wanted = {
+        i + 1
+        for i, line in enumerate(lines)
+        if needle in line
+        and (regex is None or regex.search(line))
+        and (only is None or i + 1 in only)
+    }
     if not wanted:
         imp.note(f"{where}: no line of {rel} holds {needle}: not imported")
         return
@@ -205,10 +223,14 @@ def version_entry(imp: ToolImport, root: Path, rel: str, current: str | None, wh
         whole.append(VersionFile(path=rel))
     if pattern:
         whole.append(VersionFile(path=rel, pattern=pattern))
-    cuts = {n: lines[n - 1].replace(needle, needle.replace(current, "{version}"), 1)
-            for n in sorted(wanted)}
-    per_line = {n: [VersionFile(path=rel, pattern=c.strip()),
-                    VersionFile(path=rel, pattern="\n" + c)] for n, c in cuts.items()}
+    cuts = {
+        n: lines[n - 1].replace(needle, needle.replace(current, "{version}"), 1)
+        for n in sorted(wanted)
+    }
+    per_line = {
+        n: [VersionFile(path=rel, pattern=c.strip()), VersionFile(path=rel, pattern="\n" + c)]
+        for n, c in cuts.items()
+    }
     whole.extend(dict.fromkeys(e for entries in per_line.values() for e in entries))
     for entry in whole:
         if _changed_lines(root, entry) == wanted:
@@ -223,18 +245,31 @@ def version_entry(imp: ToolImport, root: Path, rel: str, current: str | None, wh
                 covered |= changed
                 break
         if number not in covered:
-            imp.note(f"{where}: no pattern bumps line {number} of {rel} without other "
-                     "lines: add it to release.versionBump by hand")
+            imp.note(
+                f"{where}: no pattern bumps line {number} of {rel} without other "
+                "lines: add it to release.versionBump by hand"
+            )
 
 
 def _add_entry(imp: ToolImport, entry: VersionFile, where: str) -> None:
-    imp.add("versionBump", entry.path if entry.pattern is None else
-            {"path": entry.path, "pattern": entry.pattern}, where)
+    imp.add(
+        "versionBump",
+        entry.path if entry.pattern is None else {"path": entry.path, "pattern": entry.pattern},
+        where,
+    )
 
 
-def rule(imp: ToolImport, where: str, bump: str, *, type: str | None = None,
-         scope: str | None = None, pattern: str | None = None) -> None:
-    entry = {k: v for k, v in (("type", type), ("scope", scope), ("pattern", pattern))
-             if v is not None}
+def rule(
+    imp: ToolImport,
+    where: str,
+    bump: str,
+    *,
+    type: str | None = None,
+    scope: str | None = None,
+    pattern: str | None = None,
+) -> None:
+    entry = {
+        k: v for k, v in (("type", type), ("scope", scope), ("pattern", pattern)) if v is not None
+    }
     entry["bump"] = bump
     imp.add("bumpRules", entry, where)

@@ -55,57 +55,83 @@ def read(root: Path) -> ToolImport | None:
             _version_toml(imp, root, spec, current, f"{table} version_toml {spec!r}")
     for spec in psr.get("version_variables") or []:
         if isinstance(spec, str):
-            _version_variable(imp, root, spec, current, fmt,
-                              f"{table} version_variables {spec!r}")
-    tag_prefix(imp, fmt, ("{version}",), f"{table} tag_format" if "tag_format" in psr
-               else "(python-semantic-release default tag_format 'v{version}')")
+            _version_variable(imp, root, spec, current, fmt, f"{table} version_variables {spec!r}")
+    tag_prefix(
+        imp,
+        fmt,
+        ("{version}",),
+        f"{table} tag_format"
+        if "tag_format" in psr
+        else "(python-semantic-release default tag_format 'v{version}')",
+    )
     message = psr.get("commit_message")
-    imp.add("commitMessage", message if isinstance(message, str) else DEFAULT_COMMIT_MESSAGE,
-            f"{table} commit_message" if isinstance(message, str)
-            else "(python-semantic-release default commit_message)")
+    imp.add(
+        "commitMessage",
+        message if isinstance(message, str) else DEFAULT_COMMIT_MESSAGE,
+        f"{table} commit_message"
+        if isinstance(message, str)
+        else "(python-semantic-release default commit_message)",
+    )
     _changelog(imp, psr, table)
     _branch(imp, psr, table)
     _parser(imp, psr, table)
     if psr.get("major_on_zero", True) is True and current and current.startswith("0."):
-        imp.note("major_on_zero is on: a breaking change on 0.x made 1.0.0; shipline makes "
-                 "it a minor bump (pass --bump major for 1.0.0)")
+        imp.note(
+            "major_on_zero is on: a breaking change on 0.x made 1.0.0; shipline makes "
+            "it a minor bump (pass --bump major for 1.0.0)"
+        )
     return imp
 
 
-def _version_toml(imp: ToolImport, root: Path, spec: str, current: str | None,
-                  where: str) -> None:
+def _version_toml(imp: ToolImport, root: Path, spec: str, current: str | None, where: str) -> None:
     path, _, rest = spec.partition(":")
     key = rest.split(":")[0]
     if path.endswith("pyproject.toml") and key in ("project.version", "tool.poetry.version"):
         imp.add("versionBump", path, where)
         return
     last = key.rsplit(".", 1)[-1]
-    version_entry(imp, root, path, current, where,
-                  line_regex=rf"^\s*[\"']?{re.escape(last)}[\"']?\s*=")
+    version_entry(
+        imp, root, path, current, where, line_regex=rf"^\s*[\"']?{re.escape(last)}[\"']?\s*="
+    )
 
 
-def _version_variable(imp: ToolImport, root: Path, spec: str, current: str | None,
-                      fmt: str, where: str) -> None:
+def _version_variable(
+    imp: ToolImport, root: Path, spec: str, current: str | None, fmt: str, where: str
+) -> None:
     path, _, rest = spec.partition(":")
     variable, _, form = rest.partition(":")
     text = fmt.replace("{version}", current) if form == "tf" and current else None
-    version_entry(imp, root, path, current, where, text_of_version=text,
-                  line_regex=rf"^\s*[\"']?{re.escape(variable)}[\"']?\s*[:=]")
+    version_entry(
+        imp,
+        root,
+        path,
+        current,
+        where,
+        text_of_version=text,
+        line_regex=rf"^\s*[\"']?{re.escape(variable)}[\"']?\s*[:=]",
+    )
 
 
 def _changelog(imp: ToolImport, psr: dict[str, Any], table: str) -> None:
     changelog = subtable(psr, "changelog")
     path = dig(changelog, "default_templates", "changelog_file")
     if isinstance(path, str):
-        imp.add("changelog.path", path,
-                f"{table.rstrip(']')}.changelog.default_templates] changelog_file")
+        imp.add(
+            "changelog.path",
+            path,
+            f"{table.rstrip(']')}.changelog.default_templates] changelog_file",
+        )
     elif isinstance(changelog.get("changelog_file"), str):
-        imp.add("changelog.path", changelog["changelog_file"],
-                f"{table.rstrip(']')}.changelog] changelog_file")
+        imp.add(
+            "changelog.path",
+            changelog["changelog_file"],
+            f"{table.rstrip(']')}.changelog] changelog_file",
+        )
     for pattern in changelog.get("exclude_commit_patterns") or []:
         if isinstance(pattern, str):
-            imp.add("excludeCommits", pattern,
-                    f"{table.rstrip(']')}.changelog] exclude_commit_patterns")
+            imp.add(
+                "excludeCommits", pattern, f"{table.rstrip(']')}.changelog] exclude_commit_patterns"
+            )
 
 
 def _branch(imp: ToolImport, psr: dict[str, Any], table: str) -> None:
@@ -121,8 +147,10 @@ def _branch(imp: ToolImport, psr: dict[str, Any], table: str) -> None:
         if len(options) == 1:
             imp.add("branch", options[0], f"{table.rstrip(']')}.branches.{label}] match")
         elif options and not {"main", "master"} >= set(options):
-            imp.note(f"branches.{label} match {match!r}: shipline releases from one branch; "
-                     "set release.branch")
+            imp.note(
+                f"branches.{label} match {match!r}: shipline releases from one branch; "
+                "set release.branch"
+            )
         return
 
 

@@ -30,18 +30,27 @@ from shipline.domain.release.imports.model import (
 CONFIG = "release-please-config.json"
 MANIFEST = ".release-please-manifest.json"
 DEFAULT_SECTIONS = [
-    {"type": "feat", "section": "Features"}, {"type": "fix", "section": "Bug Fixes"},
+    {"type": "feat", "section": "Features"},
+    {"type": "fix", "section": "Bug Fixes"},
     {"type": "perf", "section": "Performance Improvements"},
-    {"type": "revert", "section": "Reverts"}, {"type": "deps", "section": "Dependencies"},
-    {"type": "docs", "hidden": True}, {"type": "style", "hidden": True},
-    {"type": "chore", "hidden": True}, {"type": "refactor", "hidden": True},
-    {"type": "test", "hidden": True}, {"type": "build", "hidden": True},
+    {"type": "revert", "section": "Reverts"},
+    {"type": "deps", "section": "Dependencies"},
+    {"type": "docs", "hidden": True},
+    {"type": "style", "hidden": True},
+    {"type": "chore", "hidden": True},
+    {"type": "refactor", "hidden": True},
+    {"type": "test", "hidden": True},
+    {"type": "build", "hidden": True},
     {"type": "ci", "hidden": True},
 ]
 """release-please's defaults (src/changelog-notes.ts)."""
 DEFAULT_TITLE = "chore${scope}: release${component} ${version}"
-_RELEASE_TYPE_FILES = {"python": ["pyproject.toml"], "node": ["package.json",
-                       "package-lock.json"], "rust": ["Cargo.toml"], "simple": ["version.txt"]}
+_RELEASE_TYPE_FILES = {
+    "python": ["pyproject.toml"],
+    "node": ["package.json", "package-lock.json"],
+    "rust": ["Cargo.toml"],
+    "simple": ["version.txt"],
+}
 _BUILT_IN = {"feat": "minor", "fix": "patch", "perf": "patch", "revert": "patch"}
 
 
@@ -105,8 +114,7 @@ def _marked_lines(root: Path, rel: str) -> set[int]:
     return out
 
 
-def _extra_file(imp: ToolImport, root: Path, spec: Any, current: str | None,
-                where: str) -> None:
+def _extra_file(imp: ToolImport, root: Path, spec: Any, current: str | None, where: str) -> None:
     if isinstance(spec, str):
         spec = {"type": "generic", "path": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
@@ -125,8 +133,9 @@ def _extra_file(imp: ToolImport, root: Path, spec: Any, current: str | None,
         imp.add("versionBump", rel, where)
         return
     if kind in ("json", "toml", "yaml"):
-        version_entry(imp, root, rel, current, where,
-                      line_regex=rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]")
+        version_entry(
+            imp, root, rel, current, where, line_regex=rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]"
+        )
         return
     imp.note(f"{where}: extra-file type {kind!r} is not imported; add {rel} by hand")
 
@@ -149,8 +158,13 @@ def _tag(imp: ToolImport, get: Any) -> None:
     title, t_where = get("pull-request-title-pattern", DEFAULT_TITLE)
     branch, _ = get("target-branch", "main")
     shown = f" {component}" if with_component is True and isinstance(component, str) else ""
-    message = (str(title).replace("${scope}", f"({branch})").replace("${component}", shown)
-               .replace("${version}", "{version}").replace("${branch}", str(branch)))
+    message = (
+        str(title)
+        .replace("${scope}", f"({branch})")
+        .replace("${component}", shown)
+        .replace("${version}", "{version}")
+        .replace("${branch}", str(branch))
+    )
     imp.add("commitMessage", message, t_where)
 
 
@@ -158,8 +172,11 @@ def _sections(imp: ToolImport, get: Any) -> None:
     sections, where = get("changelog-sections", DEFAULT_SECTIONS)
     if not isinstance(sections, list):
         return
-    visible = {s["type"] for s in sections
-               if isinstance(s, dict) and isinstance(s.get("type"), str) and not s.get("hidden")}
+    visible = {
+        s["type"]
+        for s in sections
+        if isinstance(s, dict) and isinstance(s.get("type"), str) and not s.get("hidden")
+    }
     for kind in sorted(visible - set(_BUILT_IN)):
         rule(imp, f"{where} (visible section {kind!r})", "patch", type=kind)
     for kind in _BUILT_IN:
@@ -187,8 +204,9 @@ def _package_name(root: Path, folder: str) -> str | None:
     return None
 
 
-def _workspace(imp: ToolImport, root: Path, config: dict[str, Any],
-               packages: dict[str, Any]) -> None:
+def _workspace(
+    imp: ToolImport, root: Path, config: dict[str, Any], packages: dict[str, Any]
+) -> None:
     """A monorepo: each package of ``packages`` with its own tag
     (``component-vX``) and changelog, as ``release.workspace.packages``."""
     for folder, own in sorted(packages.items()):
@@ -204,8 +222,15 @@ def _workspace(imp: ToolImport, root: Path, config: dict[str, Any],
             continue
         component = get("component") or name.rsplit("/", 1)[-1]
         prefix = "v" if get("include-v-in-tag", True) else ""
-        pattern = f"{component}{get('tag-separator', '-')}{prefix}{{version}}" \
-            if get("include-component-in-tag", True) else f"{prefix}{{version}}"
-        entry = {"name": name, "path": folder, "tagPattern": pattern,
-                 "changelog": f"{folder}/{get('changelog-path', 'CHANGELOG.md')}"}
+        pattern = (
+            f"{component}{get('tag-separator', '-')}{prefix}{{version}}"
+            if get("include-component-in-tag", True)
+            else f"{prefix}{{version}}"
+        )
+        entry = {
+            "name": name,
+            "path": folder,
+            "tagPattern": pattern,
+            "changelog": f"{folder}/{get('changelog-path', 'CHANGELOG.md')}",
+        }
         imp.add("workspace.packages", entry, f'packages["{folder}"]')

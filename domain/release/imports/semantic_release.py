@@ -26,8 +26,14 @@ from shipline.domain.release.imports.model import (
 )
 
 DEFAULT_GIT_MESSAGE = "chore(release): ${nextRelease.version} [skip ci]\n\n${nextRelease.notes}"
-_PROGRAMS = (".releaserc.js", ".releaserc.cjs", ".releaserc.mjs", "release.config.js",
-             "release.config.cjs", "release.config.mjs")
+_PROGRAMS = (
+    ".releaserc.js",
+    ".releaserc.cjs",
+    ".releaserc.mjs",
+    "release.config.js",
+    "release.config.cjs",
+    "release.config.mjs",
+)
 
 
 def _find(root: Path) -> tuple[str, str, Any] | None:
@@ -35,8 +41,11 @@ def _find(root: Path) -> tuple[str, str, Any] | None:
         text = read_text(root, ".releaserc")
         reader = read_json if text.lstrip().startswith("{") else read_yaml
         return ".releaserc", "", reader(root, ".releaserc")
-    for name, reader in ((".releaserc.json", read_json), (".releaserc.yaml", read_yaml),
-                         (".releaserc.yml", read_yaml)):
+    for name, reader in (
+        (".releaserc.json", read_json),
+        (".releaserc.yaml", read_yaml),
+        (".releaserc.yml", read_yaml),
+    ):
         if (root / name).is_file():
             return name, "", reader(root, name)
     if (root / "package.json").is_file():
@@ -53,8 +62,12 @@ def _plugins(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{plugin name: options}``; semantic-release's default plugins when none listed."""
     listed = config.get("plugins")
     if not isinstance(listed, list):
-        listed = ["@semantic-release/commit-analyzer", "@semantic-release/release-notes-generator",
-                  "@semantic-release/npm", "@semantic-release/github"]
+        listed = [
+            "@semantic-release/commit-analyzer",
+            "@semantic-release/release-notes-generator",
+            "@semantic-release/npm",
+            "@semantic-release/github",
+        ]
     out: dict[str, dict[str, Any]] = {}
     for item in listed:
         if isinstance(item, str):
@@ -71,8 +84,10 @@ def read(root: Path) -> ToolImport | None:
         if program is None:
             return None
         imp = ToolImport("semantic-release", program)
-        imp.note(f"{program} is a program, not data: nothing imported (a .releaserc.json "
-                 "with the same settings would be)")
+        imp.note(
+            f"{program} is a program, not data: nothing imported (a .releaserc.json "
+            "with the same settings would be)"
+        )
         return imp
     name, key, config = found
     imp = ToolImport("semantic-release", name)
@@ -80,9 +95,14 @@ def read(root: Path) -> ToolImport | None:
         imp.note("the configuration is not an object: nothing imported")
         return imp
     at = f"{key}." if key else ""
-    tag_prefix(imp, config.get("tagFormat", "v${version}"), ("${version}",),
-               f"{at}tagFormat" if "tagFormat" in config else
-               "(semantic-release default tagFormat 'v${version}')")
+    tag_prefix(
+        imp,
+        config.get("tagFormat", "v${version}"),
+        ("${version}",),
+        f"{at}tagFormat"
+        if "tagFormat" in config
+        else "(semantic-release default tagFormat 'v${version}')",
+    )
     _branches(imp, config.get("branches"), f"{at}branches")
     plugins = _plugins(config)
     analyzer = plugins.get("@semantic-release/commit-analyzer", {})
@@ -92,15 +112,23 @@ def read(root: Path) -> ToolImport | None:
     if changelog is None:
         imp.add("changelog.enabled", False, f"{at}plugins (no @semantic-release/changelog)")
     else:
-        imp.add("changelog.path", changelog.get("changelogFile", "CHANGELOG.md"),
-                f"{at}plugins @semantic-release/changelog changelogFile")
+        imp.add(
+            "changelog.path",
+            changelog.get("changelogFile", "CHANGELOG.md"),
+            f"{at}plugins @semantic-release/changelog changelogFile",
+        )
     git = plugins.get("@semantic-release/git")
     if git is None:
-        imp.note("no @semantic-release/git plugin: semantic-release only tags; shipline "
-                 "also makes a release commit")
+        imp.note(
+            "no @semantic-release/git plugin: semantic-release only tags; shipline "
+            "also makes a release commit"
+        )
     else:
-        _message(imp, git.get("message", DEFAULT_GIT_MESSAGE),
-                 f"{at}plugins @semantic-release/git message")
+        _message(
+            imp,
+            git.get("message", DEFAULT_GIT_MESSAGE),
+            f"{at}plugins @semantic-release/git message",
+        )
     if "@semantic-release/npm" in plugins:
         for rel in ("package.json", "package-lock.json"):
             if (root / rel).is_file():
@@ -114,8 +142,12 @@ def _branches(imp: ToolImport, branches: Any, where: str) -> None:
     items = branches if isinstance(branches, list) else [branches]
     names = []
     for item in items:
-        if isinstance(item, dict) and not item.get("prerelease") and not item.get("range") \
-                and isinstance(item.get("name"), str):
+        if (
+            isinstance(item, dict)
+            and not item.get("prerelease")
+            and not item.get("range")
+            and isinstance(item.get("name"), str)
+        ):
             names.append(item["name"])
         elif isinstance(item, str) and re.fullmatch(r"[\w./-]+", item):
             names.append(item)
@@ -142,14 +174,16 @@ def _release_rule(imp: ToolImport, spec: Any, where: str) -> None:
 
 def _message(imp: ToolImport, message: str, where: str) -> None:
     text = re.sub(r"\s*\$\{nextRelease\.notes\}", "", message)
-    text = (text.replace("${nextRelease.version}", "{version}")
-            .replace("${nextRelease.gitTag}", "{tag}")
-            .replace("${lastRelease.version}", "{previous_version}"))
+    text = (
+        text.replace("${nextRelease.version}", "{version}")
+        .replace("${nextRelease.gitTag}", "{tag}")
+        .replace("${lastRelease.version}", "{previous_version}")
+    )
     if "${" in text:
         imp.note(f"{where}: {message!r} uses placeholders shipline does not have: not imported")
         return
-    if text != message.replace("${nextRelease.version}", "{version}") \
-            .replace("${nextRelease.gitTag}", "{tag}") \
-            .replace("${lastRelease.version}", "{previous_version}"):
+    if text != message.replace("${nextRelease.version}", "{version}").replace(
+        "${nextRelease.gitTag}", "{tag}"
+    ).replace("${lastRelease.version}", "{previous_version}"):
         imp.note(f"{where}: the release notes are not put in the commit message")
     imp.add("commitMessage", text, where)

@@ -71,8 +71,9 @@ class _Resolved:
     why: dict[str, str] = field(default_factory=dict)
 
 
-def _resolve(root: Path, files: list[VersionFile], current: semver.Version | None = None
-             ) -> _Resolved:
+def _resolve(
+    root: Path, files: list[VersionFile], current: semver.Version | None = None
+) -> _Resolved:
     """Every file's sites. ``current`` (the release the files should carry)
     is read from the configured files unless given."""
     listed = kinds.entries(root, files)
@@ -93,33 +94,47 @@ def _resolve(root: Path, files: list[VersionFile], current: semver.Version | Non
     if current is None:
         current = current_of(_merged(configured))
     else:
-        wrong = [f"{loc.path} has {loc.version_at(s)}" for loc in configured for s in loc.sites
-                 if not names(loc.version_at(s), current)]
+        wrong = [
+            f"{loc.path} has {loc.version_at(s)}"
+            for loc in configured
+            for s in loc.sites
+            if not names(loc.version_at(s), current)
+        ]
         if wrong:
-            raise VersionBumpFailed(f"expected {current}; {', '.join(dict.fromkeys(wrong))}",
-                                    hint="fix the files by hand or `shipline release abort`")
+            raise VersionBumpFailed(
+                f"expected {current}; {', '.join(dict.fromkeys(wrong))}",
+                hint="fix the files by hand or `shipline release abort`",
+            )
     if current is None:
         locks = ", ".join(e.vf.path for e in listed if not e.auto)
-        raise VersionBumpFailed(f"{locks}: a lock file alone does not say which release is "
-                                "current", hint="list the project's manifest in "
-                                "release.versionBump too")
+        raise VersionBumpFailed(
+            f"{locks}: a lock file alone does not say which release is current",
+            hint="list the project's manifest in release.versionBump too",
+        )
     kept: list[kinds.Entry] = []
     for entry in listed:
         if entry.auto:
             sites, _ = kinds.primary(entry, texts[entry.vf.path])
-            if any(not names(texts[entry.vf.path][s.start:s.end], current) for s in sites):
+            if any(not names(texts[entry.vf.path][s.start : s.end], current) for s in sites):
                 continue  # a member with its own version: not released with this one
             primary.setdefault(entry.vf.path, []).extend(sites)
         kept.append(entry)
-    siblings = {name for e in kept if e.name == "package.json" and primary.get(e.vf.path)
-                for name in [json_kinds.package_name(texts[e.vf.path])] if name}
-    located = [Located(e.vf.path, texts[e.vf.path], list(primary.get(e.vf.path, [])))
-               for e in kept]
+    siblings = {
+        name
+        for e in kept
+        if e.name == "package.json" and primary.get(e.vf.path)
+        for name in [json_kinds.package_name(texts[e.vf.path])]
+        if name
+    }
+    located = [Located(e.vf.path, texts[e.vf.path], list(primary.get(e.vf.path, []))) for e in kept]
     for entry, loc in zip(kept, located, strict=True):
         loc.sites.extend(kinds.context(entry, texts[entry.vf.path], current, siblings))
-    return _Resolved(current, [f for f in _merged(located) if f.sites], primary,
-                     {e.vf.path: e.why for e in kept if e.auto and e.why})
-
+    return _Resolved(
+        current,
+        [f for f in _merged(located) if f.sites],
+        primary,
+        {e.vf.path: e.why for e in kept if e.auto and e.why},
+    )
 
 
 def _merged(located: list[Located]) -> list[Located]:
@@ -127,8 +142,9 @@ def _merged(located: list[Located]) -> list[Located]:
     by_path: dict[str, Located] = {}
     for loc in located:
         into = by_path.setdefault(loc.path, Located(loc.path, loc.text, []))
-        into.sites.extend(s for s in loc.sites if (s.start, s.end) not in
-                          {(x.start, x.end) for x in into.sites})
+        into.sites.extend(
+            s for s in loc.sites if (s.start, s.end) not in {(x.start, x.end) for x in into.sites}
+        )
     for loc in by_path.values():
         loc.sites.sort(key=lambda s: s.start)
     return list(by_path.values())
@@ -163,9 +179,10 @@ def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileB
     """Each file's new text and the lines that change; nothing is written."""
     target = schemes.parse_any(version)
     if target is None:
-        raise VersionBumpFailed(f"{version}: not a version",
-                                hint="give a SemVer version such as 1.4.0 (or a PEP 440 one "
-                                "for Python files)")
+        raise VersionBumpFailed(
+            f"{version}: not a version",
+            hint="give a SemVer version such as 1.4.0 (or a PEP 440 one for Python files)",
+        )
     resolved = _resolve(root, files)
     bumps: list[FileBump] = []
     for loc in resolved.files:
@@ -173,17 +190,27 @@ def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileB
         for site in sorted(loc.sites, key=lambda s: s.start, reverse=True):
             old = loc.version_at(site)
             new = ("v" if old[:1] == "v" else "") + schemes.render(target, site.scheme, loc.path)
-            new_text = new_text[:site.start] + new + new_text[site.end:]
+            new_text = new_text[: site.start] + new + new_text[site.end :]
         first = (resolved.primary.get(loc.path) or loc.sites)[0]
-        bumps.append(FileBump(loc.path, loc.version_at(first), new_text,
-                              _line_changes(loc.text, new_text), resolved.why.get(loc.path)))
+        bumps.append(
+            FileBump(
+                loc.path,
+                loc.version_at(first),
+                new_text,
+                _line_changes(loc.text, new_text),
+                resolved.why.get(loc.path),
+            )
+        )
     return bumps
 
 
 def _line_changes(old: str, new: str) -> list[LineChange]:
     old_lines, new_lines = old.split("\n"), new.split("\n")
-    return [LineChange(i + 1, a, b) for i, (a, b) in enumerate(zip(old_lines, new_lines,
-                                                                    strict=True)) if a != b]
+    return [
+        LineChange(i + 1, a, b)
+        for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True))
+        if a != b
+    ]
 
 
 def apply_bumps(root: Path, bumps: list[FileBump]) -> None:
@@ -200,27 +227,33 @@ def apply_bumps(root: Path, bumps: list[FileBump]) -> None:
         except OSError as exc:
             for written, before, before_mode in reversed(done):
                 write_atomic(written, before, mode=before_mode)
-            raise VersionBumpFailed(f"{bump.path}: cannot write: {exc.strerror}",
-                                    hint="check the file's permissions") from None
+            raise VersionBumpFailed(
+                f"{bump.path}: cannot write: {exc.strerror}", hint="check the file's permissions"
+            ) from None
 
 
 def check_consistent(root: Path, files: list[VersionFile], version: str) -> None:
     """Re-read every file: each must now say ``version`` (55 otherwise)."""
     target = schemes.parse_any(version)
     if target is None:
-        raise VersionBumpFailed(f"{version}: not a version",
-                                hint="give a SemVer version such as 1.4.0 (or a PEP 440 one "
-                                "for Python files)")
+        raise VersionBumpFailed(
+            f"{version}: not a version",
+            hint="give a SemVer version such as 1.4.0 (or a PEP 440 one for Python files)",
+        )
     try:
         _resolve(root, files, target)
     except VersionBumpFailed as exc:
-        raise VersionBumpFailed(f"version inconsistent after the bump: {exc.message}",
-                                hint=exc.hint or "make every release.versionBump file carry "
-                                "the same version, then `shipline release resume`") from None
+        raise VersionBumpFailed(
+            f"version inconsistent after the bump: {exc.message}",
+            hint=exc.hint
+            or "make every release.versionBump file carry "
+            "the same version, then `shipline release resume`",
+        ) from None
 
 
-def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Version,
-                     files: list[VersionFile]) -> list[VersionFile]:
+def evidence_entries(
+    root: Path, evidence: list[Evidence], version: semver.Version, files: list[VersionFile]
+) -> list[VersionFile]:
     """``versionBump`` entries for what the last release bumped beyond
     ``files`` (and what comes with them). A file a built-in kind reads at
     ``version`` is listed as it is; any other gets one pattern per line shape
@@ -243,8 +276,9 @@ def evidence_entries(root: Path, evidence: list[Evidence], version: semver.Versi
     return out
 
 
-def refuse_left_behind(root: Path, evidence: list[Evidence], old: semver.Version,
-                       texts: dict[str, str] | None = None) -> None:
+def refuse_left_behind(
+    root: Path, evidence: list[Evidence], old: semver.Version, texts: dict[str, str] | None = None
+) -> None:
     """55 naming every line that the last release bumped and this one would
     leave at ``old`` (``texts``: the files as the release will write them)."""
     lines = left_behind(root, evidence, old, texts)
@@ -254,7 +288,8 @@ def refuse_left_behind(root: Path, evidence: list[Evidence], old: semver.Version
             f"{old} would be left behind in {shown}: the last release bumped "
             f"{'that line' if len(lines) == 1 else 'those lines'}",
             hint="add the file to release.versionBump (`shipline init --force` proposes it), "
-                 "or edit the line if it should not follow the version")
+            "or edit the line if it should not follow the version",
+        )
 
 
 def _readable(path: Path) -> bool:

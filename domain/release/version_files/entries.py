@@ -35,8 +35,10 @@ class Entry:
         return PurePosixPath(self.vf.path).name
 
 
-LOCKS = {"uv.lock": (toml_kinds.UV_LOCAL, toml_kinds.UV_FIX),
-          "Cargo.lock": (toml_kinds.CARGO_LOCAL, toml_kinds.CARGO_FIX)}
+LOCKS = {
+    "uv.lock": (toml_kinds.UV_LOCAL, toml_kinds.UV_FIX),
+    "Cargo.lock": (toml_kinds.CARGO_LOCAL, toml_kinds.CARGO_FIX),
+}
 
 
 # --- expansion ---------------------------------------------------------------
@@ -63,8 +65,9 @@ def entries(root: Path, files: list[VersionFile]) -> list[Entry]:
         if path.name == "package.json":
             add((path.parent / "package-lock.json").as_posix(), f"the lock file of {vf.path}")
         elif path.name == "pyproject.toml":
-            for member in _members(root, path, ("tool", "uv", "workspace", "members"),
-                                   "pyproject.toml"):
+            for member in _members(
+                root, path, ("tool", "uv", "workspace", "members"), "pyproject.toml"
+            ):
                 add(member, f"a member of the uv workspace in {vf.path}")
             add((path.parent / "uv.lock").as_posix(), f"the lock file of {vf.path}")
         elif path.name == "Cargo.toml":
@@ -98,14 +101,17 @@ def read_text(root: Path, entry: Entry) -> str:
     rel = entry.vf.path
     path = root / rel
     if not path.is_file():
-        raise VersionBumpFailed(f"{rel}: versionBump file not found",
-                                hint="create it or fix release.versionBump in the config")
+        raise VersionBumpFailed(
+            f"{rel}: versionBump file not found",
+            hint="create it or fix release.versionBump in the config",
+        )
     try:
         return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise VersionBumpFailed(f"{rel}: cannot read as UTF-8: {exc}",
-                                hint="save the file as UTF-8, or drop it from "
-                                "release.versionBump") from None
+        raise VersionBumpFailed(
+            f"{rel}: cannot read as UTF-8: {exc}",
+            hint="save the file as UTF-8, or drop it from release.versionBump",
+        ) from None
 
 
 def primary(entry: Entry, text: str) -> tuple[list[Site], str]:
@@ -122,8 +128,10 @@ def primary(entry: Entry, text: str) -> tuple[list[Site], str]:
         return sites, "[project] version or [tool.poetry] version"
     if name == "Cargo.toml":
         data = toml_kinds.parse(text, vf.path)
-        return (toml_kinds.table_version(text, data, ("package", "workspace.package"), scheme),
-                "[package] version or [workspace.package] version")
+        return (
+            toml_kinds.table_version(text, data, ("package", "workspace.package"), scheme),
+            "[package] version or [workspace.package] version",
+        )
     if name in LOCKS:  # never parsed whole: a lock can be megabytes, only entries matter
         return [], ""
     if name == "package-lock.json":
@@ -137,8 +145,7 @@ def primary(entry: Entry, text: str) -> tuple[list[Site], str]:
     return text_kinds.plain(text, scheme), "a file holding only the version"
 
 
-def context(entry: Entry, text: str, current: semver.Version, siblings: set[str]
-             ) -> list[Site]:
+def context(entry: Entry, text: str, current: semver.Version, siblings: set[str]) -> list[Site]:
     """Sites that are found by the release they carry: lock entries, pins."""
     vf, name = entry.vf, entry.name
     if vf.pattern:
@@ -148,8 +155,9 @@ def context(entry: Entry, text: str, current: semver.Version, siblings: set[str]
     if name in LOCKS:
         local, fix = LOCKS[name]
         scheme = vf.scheme or schemes.scheme_for(vf.path)
-        return toml_kinds.lock_entries(text, vf.path, current, scheme, local=local, fix=fix,
-                                       strict=not entry.auto)
+        return toml_kinds.lock_entries(
+            text, vf.path, current, scheme, local=local, fix=fix, strict=not entry.auto
+        )
     if name == "package-lock.json":
         return json_kinds.package_lock_local(text, vf.path, current, siblings)
     if name == "package.json":
@@ -171,7 +179,9 @@ def refuse_missing(missing: list[tuple[str, str]], others_found: bool) -> None:
             raise VersionBumpFailed(
                 f"{path}: the version is dynamic, not in the file",
                 hint="list the file that holds it in release.versionBump instead "
-                     '(e.g. {"path": "src/pkg/__init__.py"})')
-        raise VersionBumpFailed(f"{path}: no version found (looked for {looked})",
-                                hint="add the version to the file, or give a pattern in "
-                                     "release.versionBump")
+                '(e.g. {"path": "src/pkg/__init__.py"})',
+            )
+        raise VersionBumpFailed(
+            f"{path}: no version found (looked for {looked})",
+            hint="add the version to the file, or give a pattern in release.versionBump",
+        )

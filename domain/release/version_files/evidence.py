@@ -29,8 +29,9 @@ from shipline.domain.gitops import Git, GitError
 from shipline.domain.release import schemes
 from shipline.domain.release.version_files.sites import ANY_VERSION, occurrences, shape
 
-CHANGELOG_NAMES = re.compile(r"^(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[A-Za-z]+)?$",
-                             re.IGNORECASE)
+CHANGELOG_NAMES = re.compile(
+    r"^(CHANGELOG|CHANGES|HISTORY|NEWS|RELEASES?)(\.[A-Za-z]+)?$", re.IGNORECASE
+)
 _MAX_DIFF = 8 * 1024 * 1024
 
 
@@ -64,14 +65,26 @@ class Evidence:
         return {s: max(carried[s] - n, 0) for s, n in bumped.items()}
 
 
-def release_evidence(git: Git, tag: str, version: semver.Version,
-                     exclude: tuple[str, ...] = ()) -> list[Evidence]:
+def release_evidence(
+    git: Git, tag: str, version: semver.Version, exclude: tuple[str, ...] = ()
+) -> list[Evidence]:
     """What the commit ``tag`` points at changed with ``version`` (one
     ``git show``; a merged release pull request shows what it changed
     against the branch it was merged into)."""
     try:
-        out = git.raw(["show", "--diff-merges=first-parent", "--format=%H", "-U0", "--no-color",
-                       "--no-ext-diff", "--no-renames", "--no-textconv", f"{tag}^{{commit}}"])
+        out = git.raw(
+            [
+                "show",
+                "--diff-merges=first-parent",
+                "--format=%H",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-renames",
+                "--no-textconv",
+                f"{tag}^{{commit}}",
+            ]
+        )
     except GitError:
         return []
     if len(out) > _MAX_DIFF:
@@ -79,8 +92,11 @@ def release_evidence(git: Git, tag: str, version: semver.Version,
     commit, _, diff = out.decode("utf-8", "replace").partition("\n")
     candidates: list[tuple[str, str, str]] = []  # (path, line, the version it replaced)
     for path, removed, added in _hunks(diff):
-        if path in exclude or CHANGELOG_NAMES.match(PurePosixPath(path).name) or \
-                path.startswith((".shipline/", ".cleo/")):
+        if (
+            path in exclude
+            or CHANGELOG_NAMES.match(PurePosixPath(path).name)
+            or path.startswith((".shipline/", ".cleo/"))
+        ):
             continue
         before = {shape(r): r for r in removed}
         for line in added:
@@ -94,8 +110,7 @@ def release_evidence(git: Git, tag: str, version: semver.Version,
     for path, line, replaced in candidates:
         if replaced == common[0][0]:
             found.setdefault(path, []).append(line)
-    return [Evidence(p, tuple(lines), version, commit.strip(), git)
-            for p, lines in found.items()]
+    return [Evidence(p, tuple(lines), version, commit.strip(), git) for p, lines in found.items()]
 
 
 def _replaced(old: str, new: str) -> str:
@@ -164,8 +179,9 @@ def pattern_for(line: str, version: semver.Version) -> str | None:
     return "".join(pieces) + token[last:]
 
 
-def left_behind(root: Path, evidence: list[Evidence], old: semver.Version,
-                texts: dict[str, str] | None = None) -> list[str]:
+def left_behind(
+    root: Path, evidence: list[Evidence], old: semver.Version, texts: dict[str, str] | None = None
+) -> list[str]:
     """``path:line`` of every line that still carries ``old`` in a shape the
     last release bumped (``texts``: files as they will be, else as they are)."""
     out: list[str] = []

@@ -22,8 +22,7 @@ from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.release import schemes
 from shipline.domain.release.version_files.sites import Site, names
 
-DEPENDENCY_KEYS = ("dependencies", "optionalDependencies", "peerDependencies",
-                   "devDependencies")
+DEPENDENCY_KEYS = ("dependencies", "optionalDependencies", "peerDependencies", "devDependencies")
 _SPACE = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -42,8 +41,10 @@ def string_values(text: str, rel: str, descend: Descend) -> Found:
     try:
         return iter(_values(text, descend))
     except json.JSONDecodeError as exc:
-        raise VersionBumpFailed(f"{rel}: not valid JSON: line {exc.lineno} column {exc.colno}: "
-                                f"{exc.msg}", hint="fix the file's syntax") from None
+        raise VersionBumpFailed(
+            f"{rel}: not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}",
+            hint="fix the file's syntax",
+        ) from None
 
 
 @lru_cache(maxsize=16)
@@ -58,8 +59,9 @@ def _skip(text: str, at: int) -> int:
     return _SPACE.match(text, at).end()  # type: ignore[union-attr]
 
 
-def _object(text: str, at: int, path: Path_, descend: Descend) -> Generator[
-        tuple[Path_, int, int], None, int]:
+def _object(
+    text: str, at: int, path: Path_, descend: Descend
+) -> Generator[tuple[Path_, int, int], None, int]:
     """The values of the object at ``at``; returns the offset after it.
     (The text is valid JSON: :func:`string_values` checked it.)"""
     at = _skip(text, at + 1)
@@ -94,8 +96,11 @@ def _pin(text: str, start: int, end: int, current: semver.Version) -> tuple[int,
 
 
 def package_json(text: str, rel: str) -> list[Site]:
-    return [Site(a, b, schemes.SEMVER, '"version"')
-            for path, a, b in string_values(text, rel, _top_level) if path == ("version",)]
+    return [
+        Site(a, b, schemes.SEMVER, '"version"')
+        for path, a, b in string_values(text, rel, _top_level)
+        if path == ("version",)
+    ]
 
 
 def package_name(text: str) -> str | None:
@@ -107,8 +112,7 @@ def package_name(text: str) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def sibling_pins(text: str, rel: str, current: semver.Version, siblings: set[str]
-                 ) -> list[Site]:
+def sibling_pins(text: str, rel: str, current: semver.Version, siblings: set[str]) -> list[Site]:
     """Pins in package.json on sibling packages released at ``current``."""
     sites = []
     for path, a, b in string_values(text, rel, _dependency_maps):
@@ -120,27 +124,30 @@ def sibling_pins(text: str, rel: str, current: semver.Version, siblings: set[str
 
 
 def package_lock_root(text: str, rel: str) -> list[Site]:
-    return [Site(a, b, schemes.SEMVER, "root version" if len(path) == 1 else 'packages[""]')
-            for path, a, b in string_values(text, rel, _lock_root)
-            if path in {("version",), ("packages", "", "version")}]
+    return [
+        Site(a, b, schemes.SEMVER, "root version" if len(path) == 1 else 'packages[""]')
+        for path, a, b in string_values(text, rel, _lock_root)
+        if path in {("version",), ("packages", "", "version")}
+    ]
 
 
-def package_lock_local(text: str, rel: str, current: semver.Version, siblings: set[str]
-                       ) -> list[Site]:
+def package_lock_local(
+    text: str, rel: str, current: semver.Version, siblings: set[str]
+) -> list[Site]:
     """Workspace entries (``packages["packages/x"]``) at ``current`` and the
     pins local entries have on siblings."""
     sites = []
     for path, a, b in string_values(text, rel, _local_lock_entry):
         if len(path) < 3 or path[0] != "packages" or "node_modules/" in str(path[1]):
             continue
-        if path[1] != "" and len(path) == 3 and path[2] == "version" and \
-                names(text[a:b], current):
+        if path[1] != "" and len(path) == 3 and path[2] == "version" and names(text[a:b], current):
             sites.append(Site(a, b, schemes.SEMVER, f'packages["{path[1]}"]'))
         elif len(path) == 4 and path[2] in DEPENDENCY_KEYS and path[3] in siblings:
             span = _pin(text, a, b, current)
             if span:
-                sites.append(Site(*span, schemes.SEMVER, f'packages["{path[1]}"] {path[2]} on '
-                                  f"{path[3]}"))
+                sites.append(
+                    Site(*span, schemes.SEMVER, f'packages["{path[1]}"] {path[2]} on {path[3]}')
+                )
     return sites
 
 
@@ -148,8 +155,10 @@ def _local_lock_entry(path: Path_) -> bool:
     """``packages``, its entries that are not under node_modules, and their
     dependency maps."""
     return path == ("packages",) or (
-        path[0] == "packages" and "node_modules/" not in path[1] and (
-            len(path) == 2 or (len(path) == 3 and path[2] in DEPENDENCY_KEYS)))
+        path[0] == "packages"
+        and "node_modules/" not in path[1]
+        and (len(path) == 2 or (len(path) == 3 and path[2] in DEPENDENCY_KEYS))
+    )
 
 
 def _top_level(path: Path_) -> bool:

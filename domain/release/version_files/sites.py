@@ -17,7 +17,8 @@ ANY_VERSION = re.compile(
     r"(?<![0-9.])\d+\.\d+\.\d+"
     r"(?:(?:a|b|rc)\d+)?(?:\.dev\d+)?"
     r"(?:-[0-9A-Za-z]+(?:\.[A-Za-z]*\d[0-9A-Za-z]*)*)?(?:\+[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?"
-    r"(?![0-9])")
+    r"(?![0-9])"
+)
 """Anything that looks like a version, in either scheme (markers, shapes).
 After a prerelease label, only dotted parts with a digit belong to it
 (``1.0.0-rc.1``, not the ``.tar`` of ``1.0.0-rc.1.tar.gz``)."""
@@ -41,7 +42,7 @@ class Located:
     sites: list[Site] = field(default_factory=list)
 
     def version_at(self, site: Site) -> str:
-        return self.text[site.start:site.end]
+        return self.text[site.start : site.end]
 
     @property
     def versions(self) -> list[str]:
@@ -60,14 +61,16 @@ def spelled(version: semver.Version) -> set[str]:
     return {str(version)} | ({pep} if pep else set())
 
 
-def occurrences(text: str, version: semver.Version, start: int = 0,
-                end: int | None = None) -> list[tuple[int, int]]:
+def occurrences(
+    text: str, version: semver.Version, start: int = 0, end: int | None = None
+) -> list[tuple[int, int]]:
     """Spans of ``version`` (in any spelling) as a whole version: not the
     ``1.2.3`` inside ``11.2.3``, ``1.2.30`` or ``1.2.3-rc.1``."""
     alternatives = "|".join(re.escape(s) for s in sorted(spelled(version), key=len, reverse=True))
     pattern = re.compile(
         rf"(?<![0-9.])(?:{alternatives})(?![0-9]|\.[0-9]|\.dev|\.post|[-.]?(?:a|b|c|rc|alpha|beta|dev|"
-        rf"pre|post)\.?[0-9]|\+[0-9A-Za-z])")
+        rf"pre|post)\.?[0-9]|\+[0-9A-Za-z])"
+    )
     return [m.span() for m in pattern.finditer(text, start, len(text) if end is None else end)]
 
 
@@ -85,8 +88,10 @@ def current_of(located: list[Located]) -> semver.Version | None:
             text = loc.version_at(site)
             version = schemes.parse_any(text)
             if version is None:
-                raise VersionBumpFailed(f"{loc.path}: {text!r} ({site.what or 'version'}) is not "
-                                        "a version", hint="write a SemVer or PEP 440 version there")
+                raise VersionBumpFailed(
+                    f"{loc.path}: {text!r} ({site.what or 'version'}) is not a version",
+                    hint="write a SemVer or PEP 440 version there",
+                )
             if found is None:
                 found = version
             elif schemes.canonical(version) != schemes.canonical(found):
@@ -95,17 +100,29 @@ def current_of(located: list[Located]) -> semver.Version | None:
 
 
 def _disagree(located: list[Located]) -> None:
-    inside = [loc for loc in located if len({schemes.canonical(v) for v in (
-        schemes.parse_any(x) for x in loc.versions) if v is not None}) > 1]
+    inside = [
+        loc
+        for loc in located
+        if len(
+            {
+                schemes.canonical(v)
+                for v in (schemes.parse_any(x) for x in loc.versions)
+                if v is not None
+            }
+        )
+        > 1
+    ]
     if inside:
         loc = inside[0]
         listing = ", ".join(f"{s.what or 'version'} {loc.version_at(s)}" for s in loc.sites)
-        raise VersionBumpFailed(f"{loc.path}: holds different versions: {listing}",
-                                hint="make them agree, then release")
+        raise VersionBumpFailed(
+            f"{loc.path}: holds different versions: {listing}", hint="make them agree, then release"
+        )
     listing = ", ".join(f"{loc.path} has {loc.versions[0]}" for loc in located if loc.sites)
-    raise VersionBumpFailed(f"versionBump files disagree: {listing}",
-                            hint="make every file carry the last released version, "
-                                 "commit, then release")
+    raise VersionBumpFailed(
+        f"versionBump files disagree: {listing}",
+        hint="make every file carry the last released version, commit, then release",
+    )
 
 
 def line_of(text: str, offset: int) -> int:

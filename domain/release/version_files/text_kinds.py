@@ -24,7 +24,8 @@ from shipline.domain.release.version_files.sites import ANY_VERSION, Site, line_
 _VERSION_CHARS = r"[0-9A-Za-z.+-]+"
 PY_CONSTANT = re.compile(
     r"(?m)^(?P<name>__version__|VERSION)[ \t]*(?::[ \t]*(?:str|Final(?:\[str\])?)[ \t]*)?=[ \t]*"
-    r"([\"'])(?P<v>[^\"'\n]+)\2")
+    r"([\"'])(?P<v>[^\"'\n]+)\2"
+)
 
 _MARKERS = (
     ("x-release-please-version", "x-release-please-start-version", "x-release-please-end"),
@@ -49,8 +50,10 @@ def compile_pattern(template: str, rel: str) -> re.Pattern[str]:
     """``{version}`` (once or more) inside literal text."""
     pieces = template.split("{version}")
     if len(pieces) < 2:
-        raise VersionBumpFailed(f"{rel}: pattern must contain {{version}} at least once",
-                                hint='e.g. "pattern": "__version__ = \\"{version}\\""')
+        raise VersionBumpFailed(
+            f"{rel}: pattern must contain {{version}} at least once",
+            hint='e.g. "pattern": "__version__ = \\"{version}\\""',
+        )
     out = re.escape(pieces[0])
     for i, after in enumerate(pieces[1:]):
         lazy = "?" if after else ""
@@ -60,8 +63,11 @@ def compile_pattern(template: str, rel: str) -> re.Pattern[str]:
 
 def pattern(text: str, template: str, rel: str, scheme: str) -> list[Site]:
     regex = compile_pattern(template, rel)
-    return [Site(*m.span(g), scheme, f"pattern {template!r}")
-            for m in regex.finditer(text) for g in m.groupdict()]
+    return [
+        Site(*m.span(g), scheme, f"pattern {template!r}")
+        for m in regex.finditer(text)
+        for g in m.groupdict()
+    ]
 
 
 def has_markers(text: str) -> bool:
@@ -92,15 +98,19 @@ def markers(text: str, rel: str, scheme: str) -> list[Site]:
     if open_block is not None:
         raise VersionBumpFailed(
             f"{rel}: line {open_block[1]}: {open_block[2]} has no {open_block[0]}",
-            hint=f"add {open_block[0]} after the last line that carries the version")
+            hint=f"add {open_block[0]} after the last line that carries the version",
+        )
     if not sites and has_markers(text):
         where = line_of(text, MARKER_WORDS.search(text).start())  # type: ignore[union-attr]
-        raise VersionBumpFailed(f"{rel}: line {where}: a version marker with no version on "
-                                "its line or in its block",
-                                hint="write the current version where the marker points")
+        raise VersionBumpFailed(
+            f"{rel}: line {where}: a version marker with no version on its line or in its block",
+            hint="write the current version where the marker points",
+        )
     return sites
 
 
 def _line_versions(line: str, offset: int, scheme: str, what: str) -> list[Site]:
-    return [Site(offset + m.start(), offset + m.end(), scheme, f"marker, {what}")
-            for m in ANY_VERSION.finditer(line)]
+    return [
+        Site(offset + m.start(), offset + m.end(), scheme, f"marker, {what}")
+        for m in ANY_VERSION.finditer(line)
+    ]

@@ -30,12 +30,14 @@ def parse(text: str, rel: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise VersionBumpFailed(f"{rel}: not valid TOML: {exc}",
-                                hint="fix the file's syntax") from None
+        raise VersionBumpFailed(
+            f"{rel}: not valid TOML: {exc}", hint="fix the file's syntax"
+        ) from None
 
 
-def table_version(text: str, data: dict[str, Any], tables: tuple[str, ...], scheme: str
-                  ) -> list[Site]:
+def table_version(
+    text: str, data: dict[str, Any], tables: tuple[str, ...], scheme: str
+) -> list[Site]:
     """The ``version = "..."`` value in the first of ``tables`` that has one."""
     headers = list(_HEADER.finditer(text))
     for table in tables:
@@ -54,7 +56,6 @@ def table_version(text: str, data: dict[str, Any], tables: tuple[str, ...], sche
     return []
 
 
-
 def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
     """``core = { path = "../core", version = "2.13.0" }`` (and the
     ``[dependencies.core]`` table form) requiring the release being bumped:
@@ -67,22 +68,34 @@ def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
             continue
         req = re.search(r"(?:^|[,\s])version[ \t]*=[ \t]*\"[=^~]?([^\"]+)\"", body)
         if req and names(req.group(1), current):
-            sites.append(Site(offset + req.start(1), offset + req.end(1), schemes.SEMVER,
-                              f"requirement on {match.group(1)}"))
+            sites.append(
+                Site(
+                    offset + req.start(1),
+                    offset + req.end(1),
+                    schemes.SEMVER,
+                    f"requirement on {match.group(1)}",
+                )
+            )
     headers = list(_HEADER.finditer(text))
     for i, header in enumerate(headers):
         name = re.fullmatch(rf"(?:.*\.)?{_DEP_TABLES}\.([A-Za-z0-9_-]+)", header.group(1).strip())
         if not name:
             continue
         end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
-        body = text[header.end():end]
+        body = text[header.end() : end]
         if not re.search(r"(?m)^[ \t]*path[ \t]*=", body):
             continue
         req = re.search(r"(?m)^[ \t]*version[ \t]*=[ \t]*\"[=^~]?([^\"]+)\"", body)
         if req and names(req.group(1), current):
             start = header.end() + req.start(1)
-            sites.append(Site(start, start + len(req.group(1)), schemes.SEMVER,
-                              f"requirement on {name.group(1)}"))
+            sites.append(
+                Site(
+                    start,
+                    start + len(req.group(1)),
+                    schemes.SEMVER,
+                    f"requirement on {name.group(1)}",
+                )
+            )
     return sites
 
 
@@ -104,8 +117,16 @@ def _package_blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
-def lock_entries(text: str, rel: str, current: semver.Version, scheme: str,
-                 *, local: re.Pattern[str], fix: str, strict: bool) -> list[Site]:
+def lock_entries(
+    text: str,
+    rel: str,
+    current: semver.Version,
+    scheme: str,
+    *,
+    local: re.Pattern[str],
+    fix: str,
+    strict: bool,
+) -> list[Site]:
     """The version of every local ``[[package]]`` entry (``local`` says how a
     lock marks one) that records the release being bumped.
 
@@ -120,17 +141,27 @@ def lock_entries(text: str, rel: str, current: semver.Version, scheme: str,
         if not name or not version or not local.search(block):
             continue
         if names(version.group(2), current):
-            sites.append(Site(start + version.start(2), start + version.end(2), scheme,
-                              f"{rel} entry {name.group(1)}"))
+            sites.append(
+                Site(
+                    start + version.start(2),
+                    start + version.end(2),
+                    scheme,
+                    f"{rel} entry {name.group(1)}",
+                )
+            )
         else:
             others.append(f"{name.group(1)} {version.group(2)}")
     if sites or not strict:
         return sites
     if others:
-        raise VersionBumpFailed(f"{rel}: the project's entries record {', '.join(others)}, "
-                                f"not {current}", hint=f"the lock file is stale: {fix}")
-    raise VersionBumpFailed(f"{rel}: no entry for the project itself",
-                            hint=f"{fix}, or drop {rel} from release.versionBump")
+        raise VersionBumpFailed(
+            f"{rel}: the project's entries record {', '.join(others)}, not {current}",
+            hint=f"the lock file is stale: {fix}",
+        )
+    raise VersionBumpFailed(
+        f"{rel}: no entry for the project itself",
+        hint=f"{fix}, or drop {rel} from release.versionBump",
+    )
 
 
 UV_LOCAL = re.compile(r"(?m)^source[ \t]*=[ \t]*\{[ \t]*(?:editable|virtual)[ \t]*=")
