@@ -164,3 +164,9 @@ def test_no_import_cycles() -> None:
         if module not in index:
             visit(module)
     assert cycles == []
+
+
+def test_ruff_format_is_clean() -> None:
+    """The tree is formatted (`ruff format`); run it before committing."""
+    done = _tool("ruff", "format", "--check", ".")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr
