@@ -123,6 +123,12 @@ def _json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a table, else an empty one."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -189,7 +195,7 @@ def _npm_package(root: Path, folder: str) -> WorkspacePackage | None:
 def _cargo_requirements(
     table: dict[str, Any], section: str, workspace_deps: dict[str, Any]
 ) -> list[Requirement]:
-    out = []
+    out: list[Requirement] = []
     deps = table.get(section)
     if not isinstance(deps, dict):
         return out
@@ -218,7 +224,7 @@ def _cargo_package(root: Path, folder: str, workspace: dict[str, Any]) -> Worksp
     if not isinstance(package, dict) or not isinstance(package.get("name"), str):
         return None
     assert data is not None
-    ws_package = workspace.get("package") if isinstance(workspace.get("package"), dict) else {}
+    ws_package = _table(workspace, "package")
     version = package.get("version")
     inherited = isinstance(version, dict) and version.get("workspace") is True
     if inherited:
@@ -226,9 +232,7 @@ def _cargo_package(root: Path, folder: str, workspace: dict[str, Any]) -> Worksp
     publish = package.get("publish")
     if isinstance(publish, dict) and publish.get("workspace") is True:
         publish = ws_package.get("publish")
-    ws_deps = (
-        workspace.get("dependencies") if isinstance(workspace.get("dependencies"), dict) else {}
-    )
+    ws_deps = _table(workspace, "dependencies")
     requires = tuple(
         r
         for section in CARGO_DEPENDENCY_SECTIONS
@@ -258,9 +262,8 @@ def _python_package(root: Path, folder: str) -> WorkspacePackage | None:
     data = _toml(root / folder / "pyproject.toml")
     if data is None:
         return None
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
-    poetry = (data.get("tool") or {}).get("poetry") if isinstance(data.get("tool"), dict) else None
-    poetry = poetry if isinstance(poetry, dict) else {}
+    project = _table(data, "project")
+    poetry = _table(_table(data, "tool"), "poetry")
     name = project.get("name") or poetry.get("name")
     if not isinstance(name, str):
         return None
@@ -360,8 +363,7 @@ def _cargo_workspace(root: Path) -> Workspace | None:
     if "package" in (data or {}) and "." not in folders:
         folders.insert(0, ".")
     packages = [p for folder in folders if (p := _cargo_package(root, folder, workspace))]
-    ws_package = workspace.get("package") if isinstance(workspace.get("package"), dict) else {}
-    shared = ws_package.get("version")
+    shared = _table(workspace, "package").get("version")
     return Workspace(
         "cargo", "Cargo.toml", _siblings_only(packages), shared if isinstance(shared, str) else None
     )
