@@ -4,17 +4,24 @@ where the release leaves this machine, so it asks first."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
-from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
-from shipline.domain.events import Confirmation, GitCommand
+from shipline.domain.errors import (
+    Interrupted,
+    ShiplineError,
+    SigningKeyMissing,
+    TagExists,
+    TagFailed,
+    UsageError,
+)
+from shipline.domain.events import Confirmation, GitCommand, LogLine
 from shipline.domain.gitops import Git, GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.order import signs_tag
 from shipline.domain.pipeline.prechecks import tag_signing_key
-from shipline.domain.pipeline.run_state import RunState
+from shipline.domain.pipeline.run_state import RunState, restore_originals
 from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
 
 
@@ -169,3 +176,42 @@ def release_commit(git: Git, j: Journal, paths: list[str]) -> Generator[Any, Non
             ) from None
     j.release_commit = git.head()
     return "ok", f"{(j.release_commit or '')[:7]} {j.commit_message}"
+
+
+def undo_local(
+    git: Git,
+    j: Journal,
+    tags: Sequence[str],
+    before_files: Callable[[], Iterator[Any]] | None = None,
+) -> Iterator[Any]:
+    """Delete the release's tags that point at its commit, move HEAD back to
+    where the release began (``reset --keep``), run ``before_files`` (the
+    artifacts' own undo), and put every file back, unstaged: what a release
+    did locally, undone."""
+    for tag in tags:
+        if (
+            j.release_commit
+            and git.tag_exists(tag)
+            and git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit
+        ):
+            git.run(["tag", "-d", tag])
+            yield GitCommand(argv=["tag", "-d", tag])
+    head = git.head()
+    if j.release_commit and head == j.release_commit and j.base_head:
+        argv = ["reset", "-q", "--keep", j.base_head]
+        git.run(argv)
+        yield GitCommand(argv=argv)
+    elif j.release_commit and head != j.base_head:
+        raise ShiplineError(
+            f"HEAD ({(head or '')[:7]}) is no longer the release commit {j.release_commit[:7]}",
+            hint="undo by hand: nothing was changed",
+            code=UsageError.code,
+        )
+    if before_files is not None:
+        yield from before_files()
+    restore_originals(git.root, j)
+    if j.originals:
+        # A stop between `git add` and `git commit` leaves the bump staged:
+        # unstage what the release touched so abort leaves nothing behind.
+        git.run(["reset", "-q", "--", *sorted(j.originals)], check=False)
+        yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))

@@ -28,14 +28,13 @@ from shipline.domain.errors import (
     ReleaseLive,
     ReleaseNotFound,
     ShiplineError,
-    UsageError,
 )
-from shipline.domain.events import GitCommand, LogLine, StepFinished, StepStarted
+from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.dry_run import dry_run
 from shipline.domain.pipeline.effects import EffectLog, Liveness, Probe, probe_all
 from shipline.domain.pipeline.forge_step import ForgeStep
-from shipline.domain.pipeline.git_steps import GitSteps
+from shipline.domain.pipeline.git_steps import GitSteps, undo_local
 from shipline.domain.pipeline.local_steps import LocalSteps
 from shipline.domain.pipeline.order import (
     EXTERNAL_STEPS,
@@ -305,29 +304,5 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
     def _undo(self) -> Iterator[Any]:
         """Undo local-only effects. Anything external is left as it is and said."""
         j = self.run
-        if (
-            self.git.tag_exists(j.tag)
-            and j.release_commit
-            and self.git.out("rev-parse", f"{j.tag}^{{commit}}") == j.release_commit
-        ):
-            self.git.run(["tag", "-d", j.tag])
-            yield GitCommand(argv=["tag", "-d", j.tag])
-        head = self.git.head()
-        if j.release_commit and head == j.release_commit and j.base_head:
-            argv = ["reset", "-q", "--keep", j.base_head]
-            self.git.run(argv)
-            yield GitCommand(argv=argv)
-        elif j.release_commit and head != j.base_head:
-            raise ShiplineError(
-                f"HEAD ({(head or '')[:7]}) is no longer the release commit {j.release_commit[:7]}",
-                hint="undo by hand: nothing was changed",
-                code=UsageError.code,
-            )
-        if j.data:
-            yield from self._artifacts().undo()
-        self._restore_files()
-        if j.originals:
-            # A stop between `git add` and `git commit` leaves the bump staged:
-            # unstage what the release touched so abort leaves nothing behind.
-            self.git.run(["reset", "-q", "--", *sorted(j.originals)], check=False)
-            yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
+        artifacts = (lambda: self._artifacts().undo()) if j.data else None
+        yield from undo_local(self.git, j, [j.tag], before_files=artifacts)

@@ -35,7 +35,6 @@ from shipline.domain.errors import (
     SigningKeyMissing,
     TagExists,
     TagFailed,
-    UsageError,
 )
 from shipline.domain.events import (
     Confirmation,
@@ -50,7 +49,7 @@ from shipline.domain.gitops import Git, GitError
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.effects import Effect, EffectLog
-from shipline.domain.pipeline.git_steps import release_commit
+from shipline.domain.pipeline.git_steps import release_commit, undo_local
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import (
     file_mode,
@@ -640,30 +639,7 @@ class Train:
     # --- undo --------------------------------------------------------------
 
     def _undo(self) -> Iterator[Any]:
-        j = self.run
-        for m in self.members:
-            tag = m["tag"]
-            if (
-                j.release_commit
-                and self.git.tag_exists(tag)
-                and self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit
-            ):
-                self.git.run(["tag", "-d", tag])
-                yield GitCommand(argv=["tag", "-d", tag])
-        head = self.git.head()
-        if j.release_commit and head == j.release_commit and j.base_head:
-            argv = ["reset", "-q", "--keep", j.base_head]
-            self.git.run(argv)
-            yield GitCommand(argv=argv)
-        elif j.release_commit and head != j.base_head:
-            raise ShiplineError(
-                f"HEAD ({(head or '')[:7]}) is no longer the release commit",
-                hint="undo by hand: nothing was changed",
-                code=UsageError.code,
-            )
-        self._restore_files()
-        if j.originals:
-            yield LogLine(step="abort", text="restored " + ", ".join(sorted(j.originals)))
+        yield from undo_local(self.git, self.run, [m["tag"] for m in self.members])
 
     def _restore_files(self) -> None:
         restore_originals(self.git.root, self.run)
