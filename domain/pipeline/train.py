@@ -15,15 +15,13 @@ released source-only, the artifact step says so).
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 
-from shipline.domain.config import LoadedConfig, VersionFile
+from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import (
-    ChangelogFailed,
     ExitCode,
     GateFailed,
     Interrupted,
@@ -32,34 +30,26 @@ from shipline.domain.errors import (
     ReleaseLive,
     ReleaseNotFound,
     ShiplineError,
-    SigningKeyMissing,
-    TagExists,
-    TagFailed,
 )
 from shipline.domain.events import (
-    Confirmation,
-    FileChange,
     GateResult,
-    GitCommand,
     LogLine,
     StepFinished,
 )
 from shipline.domain.events import StepStarted as Started
-from shipline.domain.gitops import Git, GitError
-from shipline.domain.jsonio import write_atomic
+from shipline.domain.gitops import Git
 from shipline.domain.pipeline import journal
-from shipline.domain.pipeline.effects import Effect, EffectLog
 from shipline.domain.pipeline.git_steps import release_commit, undo_local
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import (
-    file_mode,
     raise_for,
     restore_originals,
     until_cancelled,
 )
+from shipline.domain.pipeline.train_files import TrainFiles, changelog_of
+from shipline.domain.pipeline.train_git import TrainGit
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
-from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import (
     MIGRATION_NOTES,
     TAG_IS_NEW,
@@ -69,11 +59,7 @@ from shipline.domain.release.gates import (
     first_failure,
     run_command_gate,
 )
-from shipline.domain.release.git_commands import push_command, tag_command
-from shipline.domain.release.plan import release_date
-from shipline.domain.workspace.manifests import rewrite_requirement
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
-from shipline.domain.workspace.requirements import new_requirement
 
 STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record")
 TITLES = {
@@ -108,30 +94,7 @@ def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
-    settings = loaded.release.workspace
-    for entry in settings.packages if settings else []:
-        if entry.name == plan.name and entry.changelog:
-            return entry.changelog
-    return "CHANGELOG.md" if plan.package.path == "." else f"{plan.package.path}/CHANGELOG.md"
-
-
-def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, Any]]) -> bytes:
-    """The root changelog (``rootChangelog``) with the train's entry on top:
-    the date, then each package's release and where its own entry is."""
-    entry = f"## {date}\n\n" + "".join(
-        f"- {m['name']} {m['version']} ([changelog]({m['changelog']}))\n" for m in members
-    )
-    text = data.decode("utf-8") if data else "# Changelog\n"
-    lines = text.splitlines(keepends=True)
-    at = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
-    if at is None:
-        body = text if text.endswith("\n") else text + "\n"
-        return (body + "\n" + entry).encode("utf-8")
-    return ("".join(lines[:at]) + entry + "\n" + "".join(lines[at:])).encode("utf-8")
-
-
-class Train:
+class Train(TrainGit, TrainFiles):
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
 
@@ -388,100 +351,6 @@ class Train:
             self._plan = plan_workspace(self.git, self.loaded, picks=picks)
         return self._plan
 
-    # --- files -------------------------------------------------------------
-
-    def _write(self, rel: str, data: bytes) -> None:
-        path = self.git.root / rel
-        self.run.remember_original(rel, path.read_bytes() if path.exists() else None)
-        self._save()
-        write_atomic(path, data, mode=file_mode(path))
-
-    def _step_version(self) -> Generator[Any, None, Any]:
-        self._restore_files()
-        plan = self._replan()
-        policy = plan.dependents
-        released = {m["name"]: m for m in self.members}
-        count = 0
-        bumped: set[str] = set()
-        for m in self.members:
-            if m["manifest"] in bumped:
-                continue  # a fixed group's shared manifest: bumped once
-            bumped.add(m["manifest"])
-            for bump in bumpfiles.plan_bumps(
-                self.git.root, [VersionFile(path=m["manifest"])], m["version"]
-            ):
-                self._write(bump.path, bump.new_text.encode("utf-8"))
-                for change in bump.changes:
-                    yield FileChange(
-                        path=bump.path, line=change.line, before=change.before, after=change.after
-                    )
-                count += 1
-        for p in plan.packages:
-            for req in p.package.requires:
-                target = released.get(req.name) or next(
-                    (m for n, m in released.items() if _same_python(p, n, req.name)), None
-                )
-                if target is None:
-                    continue
-                rule = "always" if p.group and p.group == target.get("group") else policy
-                new = new_requirement(p.package.ecosystem, req.spec, target["version"], rule)
-                if new is None:
-                    continue
-                found = rewrite_requirement(
-                    self.git.root, p.package.manifest, p.package.ecosystem, req.name, req.spec, new
-                )
-                if found is None:
-                    continue
-                rel, _, data = found
-                self._write(rel, data)
-                yield FileChange(
-                    path=rel, line=0, before=f"{req.name} {req.spec}", after=f"{req.name} {new}"
-                )
-        names = ", ".join(f"{m['name']} {m['version']}" for m in self.members)
-        return "ok", f"{names} ({count} file(s))"
-
-    def _step_changelog(self) -> Generator[Any, None, Any]:
-        if self.run.options.get("no_changelog") or not self.loaded.release.changelog.enabled:
-            return "skipped", "--no-changelog" if self.run.options.get(
-                "no_changelog"
-            ) else "disabled"
-        plan = self._replan()
-        by_name = {p.name: p for p in plan.packages}
-        written = []
-        for m in self.members:
-            rel = m["changelog"]
-            path = self.git.root / rel
-            data = path.read_bytes() if path.exists() else None
-            proposal = changelog.propose(
-                data,
-                rel,
-                version=m["version"],
-                date=release_date(),
-                previous=m["previous"],
-                commits=by_name[m["name"]].commits,
-            )
-            if proposal.todo:
-                raise ChangelogFailed(
-                    f"{rel}: {proposal.todo}",
-                    hint="write the entry by hand, then resume, or pass --no-changelog",
-                )
-            try:
-                self._write(rel, proposal.data)
-            except OSError as exc:
-                raise ChangelogFailed(
-                    f"{rel}: cannot write: {exc.strerror}", hint="check the file's permissions"
-                ) from None
-            yield LogLine(step="changelog", text=f"{rel}:\n{proposal.entry}")
-            written.append(rel)
-        settings = self.loaded.release.workspace
-        if settings is not None and settings.root_changelog:
-            rel = settings.root_changelog
-            path = self.git.root / rel
-            old = path.read_bytes() if path.exists() else None
-            self._write(rel, train_entry(old, release_date(), self.members))
-            written.append(rel)
-        return "ok", ", ".join(written)
-
     def _step_gates(self) -> Generator[Any, None, Any]:
         gates = self.loaded.release.gates
         for gate in gates:
@@ -501,141 +370,6 @@ class Train:
     def _step_commit(self) -> Generator[Any, None, Any]:
         return (yield from release_commit(self.git, self.run, sorted(self.run.originals)))
 
-    def _step_tag(self) -> Generator[Any, None, Any]:
-        j = self.run
-        assert j.release_commit
-        key = None
-        if self.loaded.release.tag.sign:
-            key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
-            if not key:
-                raise SigningKeyMissing(
-                    "release.tag.sign is set but no signing key is known",
-                    hint="set GPG_KEY_ID or git's user.signingkey",
-                )
-        for m in self.members:
-            tag = m["tag"]
-            if self.git.tag_exists(tag):
-                if self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
-                    continue
-                raise TagExists(
-                    f"tag {tag} already exists elsewhere",
-                    hint="`shipline release abort`, then choose another version",
-                )
-            argv = [
-                *tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign, key=key),
-                j.release_commit,
-            ]
-            yield GitCommand(argv=argv)
-            try:
-                self.git.run(argv)
-            except GitError as exc:
-                raise TagFailed(
-                    f"creating tag {tag} failed: {exc.message}",
-                    hint="fix the problem, then `shipline release resume`",
-                ) from None
-        return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
-
-    def _step_push(self) -> Generator[Any, None, Any]:
-        j = self.run
-        push = self.loaded.release.push
-        if j.options.get("no_push") or not push.enabled:
-            return "skipped", "--no-push" if j.options.get("no_push") else "push disabled"
-        tags = [m["tag"] for m in self.members]
-        effect = Effect(
-            "push",
-            "",
-            {
-                "where": push.remote,
-                "remote": push.remote,
-                "tag": tags[0],
-                "branch": j.branch,
-                "commit": j.release_commit,
-            },
-        )
-        effects = EffectLog(j, self._save)
-        if self._live_tags() == tags:
-            effects.done(effect)
-            return "ok", f"already on {push.remote}"
-        if self.confirm is not None and not self.confirm(
-            Confirmation(
-                step="push",
-                yes="Push",
-                question=f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot "
-                "be undone.",
-            )
-        ):
-            raise Interrupted(
-                "stopped before the push; nothing left this machine",
-                hint="`shipline release resume` pushes, `shipline release abort` "
-                "undoes the commit and tags",
-            )
-        argv = push_command(push.remote, j.branch, *tags)
-        effects.intend(effect)
-        yield GitCommand(argv=argv)
-        try:
-            self.git.run(argv, timeout=300)
-        except GitError as exc:
-            raise TagFailed(
-                f"push failed: {exc.message}",
-                hint="fix access to the remote, then `shipline release resume`",
-            ) from None
-        effects.done(effect)
-        return "ok", f"pushed {j.branch} and {len(tags)} tags to {push.remote}"
-
-    def _live_tags(self) -> list[str]:
-        """The train's tags the remote already has (a push that went out)."""
-        j = self.run
-        if not j.may_be_live:
-            return []
-        remote = self.loaded.release.push.remote
-        tags = [m["tag"] for m in self.members]
-        refs = self.git.ls_remote(remote, *[f"refs/tags/{t}" for t in tags])
-        if refs is None:
-            return tags  # cannot tell: treated as live, never as undone
-        return [t for t in tags if f"refs/tags/{t}" in refs]
-
-    # --- record --------------------------------------------------------------
-
-    def _step_record(self) -> Generator[Any, None, Any]:
-        j = self.run
-        assert j.release_commit
-        book = ledger.load(self.state_dir)
-        done = []
-        for m in self.members:
-            if book.find_release(m["version"], m["name"]) is not None:
-                continue  # recorded before a crash
-            head = ledger.parse_anchor(m["tagMessage"]) or ledger.LedgerHead(0, None)
-            record = {
-                "recordType": "release",
-                "version": m["version"],
-                "commitSha": j.release_commit,
-                "gitTag": m["tag"],
-                "buildInvocationId": None,
-                "builder": None,
-                "artifacts": [],
-                "sbom": None,
-                "slsaLevel": None,
-                "chainVerified": True,
-                "ledgerHead": head.to_json(),
-                "metadata": {
-                    "completeness": "complete",
-                    "declaredLevel": None,
-                    "shortfall": None,
-                    "missing": [],
-                    "links": {
-                        "commit": j.release_commit,
-                        "tag": m["tag"],
-                        "package": m["name"],
-                        "releaseType": "source-only",
-                    },
-                },
-                "recordedAt": ledger.now_rfc3339(),
-            }
-            ledger.append(self.state_dir, record)
-            done.append(m["tag"])
-            yield LogLine(step="record", text=f"{m['tag']} recorded")
-        return "ok", f"{len(done)} record(s) in {ledger.LEDGER_FILE}"
-
     # --- undo --------------------------------------------------------------
 
     def _undo(self) -> Iterator[Any]:
@@ -643,14 +377,6 @@ class Train:
 
     def _restore_files(self) -> None:
         restore_originals(self.git.root, self.run)
-
-
-def _same_python(plan: PackagePlan, released: str, required: str) -> bool:
-    from shipline.domain.ecosystems.workspaces import normalize_python_name
-
-    return plan.package.ecosystem == "python" and normalize_python_name(
-        released
-    ) == normalize_python_name(required)
 
 
 def is_train(j: journal.Journal) -> bool:

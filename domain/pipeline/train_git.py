@@ -1,0 +1,178 @@
+"""A release train's steps that name it outside the working tree: a tag per
+package on the release commit, the atomic push of the branch and every tag
+(intent journaled first), and one ledger record per package."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from shipline.domain.config import LoadedConfig
+from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
+from shipline.domain.events import Confirmation, GitCommand, LogLine
+from shipline.domain.gitops import GitError
+from shipline.domain.pipeline.effects import Effect, EffectLog
+from shipline.domain.provenance import ledger
+from shipline.domain.release.git_commands import push_command, tag_command
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shipline.domain.gitops import Git
+    from shipline.domain.pipeline.journal import Journal
+
+
+class TrainGit:
+    """tag → push → record; :class:`Train` runs them."""
+
+    git: Git
+    loaded: LoadedConfig
+    state_dir: Path
+    confirm: Any
+
+    @property
+    def run(self) -> Journal:
+        raise NotImplementedError
+
+    @property
+    def members(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _save(self) -> None:
+        raise NotImplementedError
+
+    def _step_tag(self) -> Generator[Any, None, Any]:
+        j = self.run
+        assert j.release_commit
+        key = None
+        if self.loaded.release.tag.sign:
+            key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
+            if not key:
+                raise SigningKeyMissing(
+                    "release.tag.sign is set but no signing key is known",
+                    hint="set GPG_KEY_ID or git's user.signingkey",
+                )
+        for m in self.members:
+            tag = m["tag"]
+            if self.git.tag_exists(tag):
+                if self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
+                    continue
+                raise TagExists(
+                    f"tag {tag} already exists elsewhere",
+                    hint="`shipline release abort`, then choose another version",
+                )
+            argv = [
+                *tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign, key=key),
+                j.release_commit,
+            ]
+            yield GitCommand(argv=argv)
+            try:
+                self.git.run(argv)
+            except GitError as exc:
+                raise TagFailed(
+                    f"creating tag {tag} failed: {exc.message}",
+                    hint="fix the problem, then `shipline release resume`",
+                ) from None
+        return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
+
+    def _step_push(self) -> Generator[Any, None, Any]:
+        j = self.run
+        push = self.loaded.release.push
+        if j.options.get("no_push") or not push.enabled:
+            return "skipped", "--no-push" if j.options.get("no_push") else "push disabled"
+        tags = [m["tag"] for m in self.members]
+        effect = Effect(
+            "push",
+            "",
+            {
+                "where": push.remote,
+                "remote": push.remote,
+                "tag": tags[0],
+                "branch": j.branch,
+                "commit": j.release_commit,
+            },
+        )
+        effects = EffectLog(j, self._save)
+        if self._live_tags() == tags:
+            effects.done(effect)
+            return "ok", f"already on {push.remote}"
+        if self.confirm is not None and not self.confirm(
+            Confirmation(
+                step="push",
+                yes="Push",
+                question=f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot "
+                "be undone.",
+            )
+        ):
+            raise Interrupted(
+                "stopped before the push; nothing left this machine",
+                hint="`shipline release resume` pushes, `shipline release abort` "
+                "undoes the commit and tags",
+            )
+        argv = push_command(push.remote, j.branch, *tags)
+        effects.intend(effect)
+        yield GitCommand(argv=argv)
+        try:
+            self.git.run(argv, timeout=300)
+        except GitError as exc:
+            raise TagFailed(
+                f"push failed: {exc.message}",
+                hint="fix access to the remote, then `shipline release resume`",
+            ) from None
+        effects.done(effect)
+        return "ok", f"pushed {j.branch} and {len(tags)} tags to {push.remote}"
+
+    def _live_tags(self) -> list[str]:
+        """The train's tags the remote already has (a push that went out)."""
+        j = self.run
+        if not j.may_be_live:
+            return []
+        remote = self.loaded.release.push.remote
+        tags = [m["tag"] for m in self.members]
+        refs = self.git.ls_remote(remote, *[f"refs/tags/{t}" for t in tags])
+        if refs is None:
+            return tags  # cannot tell: treated as live, never as undone
+        return [t for t in tags if f"refs/tags/{t}" in refs]
+
+    # --- record --------------------------------------------------------------
+
+    def _step_record(self) -> Generator[Any, None, Any]:
+        j = self.run
+        assert j.release_commit
+        book = ledger.load(self.state_dir)
+        done = []
+        for m in self.members:
+            if book.find_release(m["version"], m["name"]) is not None:
+                continue  # recorded before a crash
+            head = ledger.parse_anchor(m["tagMessage"]) or ledger.LedgerHead(0, None)
+            record = {
+                "recordType": "release",
+                "version": m["version"],
+                "commitSha": j.release_commit,
+                "gitTag": m["tag"],
+                "buildInvocationId": None,
+                "builder": None,
+                "artifacts": [],
+                "sbom": None,
+                "slsaLevel": None,
+                "chainVerified": True,
+                "ledgerHead": head.to_json(),
+                "metadata": {
+                    "completeness": "complete",
+                    "declaredLevel": None,
+                    "shortfall": None,
+                    "missing": [],
+                    "links": {
+                        "commit": j.release_commit,
+                        "tag": m["tag"],
+                        "package": m["name"],
+                        "releaseType": "source-only",
+                    },
+                },
+                "recordedAt": ledger.now_rfc3339(),
+            }
+            ledger.append(self.state_dir, record)
+            done.append(m["tag"])
+            yield LogLine(step="record", text=f"{m['tag']} recorded")
+        return "ok", f"{len(done)} record(s) in {ledger.LEDGER_FILE}"
