@@ -52,6 +52,10 @@ from shipline.domain.provenance.attest_request import (
 )
 from shipline.domain.signing import envelope as signing
 
+TAG_COMMIT_HINT = (
+    "attest the commit the tag points at (--commit), or move the tag back to the built commit"
+)
+
 __all__ = [
     "ArtifactInput",
     "AttestRequest",
@@ -364,7 +368,9 @@ def _source(
     if git.tag_exists(tag):
         tagged = git.out("rev-parse", f"refs/tags/{tag}^{{commit}}")
         if commit is not None and commit != tagged:
-            raise AttestationInvalid(f"tag {tag} points at {tagged[:12]}, not {commit[:12]}")
+            raise AttestationInvalid(
+                f"tag {tag} points at {tagged[:12]}, not {commit[:12]}", hint=TAG_COMMIT_HINT
+            )
         message = git.try_out("for-each-ref", f"refs/tags/{tag}", "--format=%(contents)") or ""
         anchored = ledger.parse_anchor(message)
         if anchored is not None:

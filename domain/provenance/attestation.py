@@ -36,6 +36,11 @@ from shipline.domain.jsonio import StrictJSONError, loads_strict, write_atomic
 from shipline.domain.provenance.ledger import LedgerHead
 from shipline.domain.signing.dsse import PAYLOAD_TYPE, make_envelope, pae
 
+ATTESTATION_HINT = (
+    "the attestation was edited or damaged: restore it from the release's files, or attest "
+    "a new version with `shipline attest`"
+)
+
 __all__ = ["PAYLOAD_TYPE", "make_envelope", "pae"]  # re-exported: statements travel in DSSE
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -84,7 +89,9 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
         )
     for subject in subjects:
         if not _HEX64.match(subject.sha256):
-            raise AttestationInvalid(f"subject {subject.name}: {subject.sha256!r} is not SHA-256")
+            raise AttestationInvalid(
+                f"subject {subject.name}: {subject.sha256!r} is not SHA-256", hint=ATTESTATION_HINT
+            )
     run_details: dict[str, Any] = {
         "builder": {"id": facts.builder_id},
         "metadata": {
@@ -135,14 +142,14 @@ def encode_payload(statement: dict[str, Any]) -> bytes:
 
 def _b64(value: Any, what: str) -> bytes:
     if not isinstance(value, str) or not value:
-        raise AttestationInvalid(f"{what} must be a non-empty base64 string")
+        raise AttestationInvalid(f"{what} must be a non-empty base64 string", hint=ATTESTATION_HINT)
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         try:
             return base64.urlsafe_b64decode(value.encode("ascii"))
         except (binascii.Error, ValueError, UnicodeEncodeError):
-            raise AttestationInvalid(f"{what} is not valid base64") from None
+            raise AttestationInvalid(f"{what} is not valid base64", hint=ATTESTATION_HINT) from None
 
 
 def envelope_payload(envelope: Any, *, require_signature: bool = True) -> bytes:
@@ -150,29 +157,35 @@ def envelope_payload(envelope: Any, *, require_signature: bool = True) -> bytes:
     if not isinstance(envelope, dict) or set(envelope) != {"payload", "payloadType", "signatures"}:
         keys = sorted(envelope) if isinstance(envelope, dict) else type(envelope).__name__
         raise AttestationInvalid(
-            f"DSSE envelope must have exactly payload, payloadType, signatures (got {keys})"
+            f"DSSE envelope must have exactly payload, payloadType, signatures (got {keys})",
+            hint=ATTESTATION_HINT,
         )
     if envelope["payloadType"] != PAYLOAD_TYPE:
         raise AttestationInvalid(
-            f"payloadType is {envelope['payloadType']!r}, expected {PAYLOAD_TYPE!r}"
+            f"payloadType is {envelope['payloadType']!r}, expected {PAYLOAD_TYPE!r}",
+            hint=ATTESTATION_HINT,
         )
     signatures = envelope["signatures"]
     if not isinstance(signatures, list):
-        raise AttestationInvalid("signatures must be a list")
+        raise AttestationInvalid("signatures must be a list", hint=ATTESTATION_HINT)
     if require_signature and not signatures:
-        raise AttestationInvalid("the envelope carries no signature")
+        raise AttestationInvalid("the envelope carries no signature", hint=ATTESTATION_HINT)
     for number, sig in enumerate(signatures, 1):
         if not isinstance(sig, dict) or not set(sig) <= {"keyid", "sig"} or "sig" not in sig:
-            raise AttestationInvalid(f"signature {number} must be {{keyid, sig}}")
+            raise AttestationInvalid(
+                f"signature {number} must be {{keyid, sig}}", hint=ATTESTATION_HINT
+            )
         if "keyid" in sig and not isinstance(sig["keyid"], str):
-            raise AttestationInvalid(f"signature {number}: keyid must be a string")
+            raise AttestationInvalid(
+                f"signature {number}: keyid must be a string", hint=ATTESTATION_HINT
+            )
         _b64(sig["sig"], f"signature {number} sig")
     return _b64(envelope["payload"], "payload")
 
 
 def _require(cond: bool, message: str) -> None:
     if not cond:
-        raise AttestationInvalid(message)
+        raise AttestationInvalid(message, hint=ATTESTATION_HINT)
 
 
 def _is_obj(value: Any) -> bool:
@@ -186,11 +199,13 @@ def validate_statement(statement: Any) -> None:
     _require(not extra, f"unknown statement keys {sorted(extra)}")
     if statement.get("_type") != STATEMENT_TYPE:  # messages built only on failure
         raise AttestationInvalid(
-            f"_type is {statement.get('_type')!r}, expected {STATEMENT_TYPE!r}"
+            f"_type is {statement.get('_type')!r}, expected {STATEMENT_TYPE!r}",
+            hint=ATTESTATION_HINT,
         )
     if statement.get("predicateType") != PREDICATE_TYPE:
         raise AttestationInvalid(
-            f"predicateType is {statement.get('predicateType')!r}, expected {PREDICATE_TYPE!r}"
+            f"predicateType is {statement.get('predicateType')!r}, expected {PREDICATE_TYPE!r}",
+            hint=ATTESTATION_HINT,
         )
     subjects = statement.get("subject")
     _require(isinstance(subjects, list) and bool(subjects), "subject must be a non-empty list")
@@ -287,7 +302,9 @@ def statement_facts(statement: dict[str, Any]) -> StatementFacts:
     try:
         head = LedgerHead.from_json(build.get("internalParameters", {}).get("ledgerHead"))
     except ValueError as exc:
-        raise AttestationInvalid(f"internalParameters.ledgerHead: {exc}") from None
+        raise AttestationInvalid(
+            f"internalParameters.ledgerHead: {exc}", hint=ATTESTATION_HINT
+        ) from None
     sbom = None
     for item in run.get("byproducts", []) or []:
         if _is_obj(item) and _is_obj(item.get("digest")):
@@ -320,7 +337,9 @@ def decode_envelope(
     try:
         statement = loads_strict(payload)
     except StrictJSONError as exc:
-        raise AttestationInvalid(f"the payload is not strict JSON: {exc}") from None
+        raise AttestationInvalid(
+            f"the payload is not strict JSON: {exc}", hint=ATTESTATION_HINT
+        ) from None
     validate_statement(statement)
     return dict(statement)
 
@@ -345,18 +364,25 @@ def read_envelope(path: Path) -> dict[str, Any]:
         with open(path, "rb") as handle:
             data = handle.read(MAX_ENVELOPE_BYTES + 1)
     except FileNotFoundError:
-        raise AttestationInvalid(f"{path}: attestation file is missing") from None
+        raise AttestationInvalid(
+            f"{path}: attestation file is missing", hint=ATTESTATION_HINT
+        ) from None
     if len(data) > MAX_ENVELOPE_BYTES:
         raise AttestationInvalid(
-            f"{path}: larger than any attestation ({MAX_ENVELOPE_BYTES} bytes)"
+            f"{path}: larger than any attestation ({MAX_ENVELOPE_BYTES} bytes)",
+            hint=ATTESTATION_HINT,
         )
     lines = [line for line in data.split(b"\n") if line.strip()]
     if len(lines) != 1:
-        raise AttestationInvalid(f"{path}: expected one DSSE envelope line, found {len(lines)}")
+        raise AttestationInvalid(
+            f"{path}: expected one DSSE envelope line, found {len(lines)}", hint=ATTESTATION_HINT
+        )
     try:
         envelope = loads_strict(lines[0])
     except StrictJSONError as exc:
-        raise AttestationInvalid(f"{path}: not a JSON envelope: {exc}") from None
+        raise AttestationInvalid(
+            f"{path}: not a JSON envelope: {exc}", hint=ATTESTATION_HINT
+        ) from None
     if not isinstance(envelope, dict):
-        raise AttestationInvalid(f"{path}: the line is not a JSON object")
+        raise AttestationInvalid(f"{path}: the line is not a JSON object", hint=ATTESTATION_HINT)
     return envelope

@@ -57,6 +57,11 @@ from shipline.domain.provenance.ledger_chain import (
     record_hash,
 )
 
+APPEND_HINT = (
+    "releases.json changed during the run or the record is malformed: restore releases.json"
+    " from a backup, then report this"
+)
+
 __all__ = [
     "ANCHOR_KEY",
     "FORMAT",
@@ -360,10 +365,12 @@ def append(
         sealed = seal(record, ledger.head().hash)
         problem = validate_record(sealed)
         if problem:
-            raise AttestationInvalid(f"refusing to append an invalid record: {problem}")
+            raise AttestationInvalid(
+                f"refusing to append an invalid record: {problem}", hint=APPEND_HINT
+            )
         issues = chain_issues([*ledger.records, sealed])
         if issues:
-            raise AttestationInvalid(f"refusing to append: {issues[-1].message}")
+            raise AttestationInvalid(f"refusing to append: {issues[-1].message}", hint=APPEND_HINT)
         write_atomic(ledger.path, serialize([*ledger.records, sealed]))
     return sealed
 

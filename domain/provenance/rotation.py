@@ -26,6 +26,15 @@ from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.provenance.trust import Signer, signer_of
 
+ROTATE_HINT = "nothing to rotate: that signer already signs the releases"
+ROTATION_SIGNER_HINT = (
+    "a rotation must be signed by the previous signer: run `shipline trust rotate` where "
+    "the old key or identity is available"
+)
+ROTATION_STATEMENT_HINT = (
+    "the rotation statement was edited: restore it and releases.json from a backup"
+)
+
 PREDICATE_TYPE = "https://shipline.dev/signer-rotation/v1"
 ROTATIONS_DIR = "rotations"
 
@@ -83,7 +92,9 @@ def rotate(
         )
     release, previous = found
     if following == previous:
-        raise UsageError(f"{following} already signs the releases (last: {release['version']})")
+        raise UsageError(
+            f"{following} already signs the releases (last: {release['version']})", hint=ROTATE_HINT
+        )
     signing_cfg = loaded.release.security.provenance.signing
     method = method or signing_cfg.method
     plan = signing.plan_signing(
@@ -170,7 +181,8 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
         raise SignatureInvalid(
             f"rotation after {record['version']} is signed by "
             f"{signer_of(record['signature'])}, not by the previous signer "
-            f"{previous}"
+            f"{previous}",
+            hint=ROTATION_SIGNER_HINT,
         )
     envelope = att.read_envelope(resolve(record["statement"]))
     payload = att.envelope_payload(envelope)
@@ -180,7 +192,9 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
     try:
         statement = loads_strict(payload)
     except StrictJSONError as exc:
-        raise AttestationInvalid(f"{record['statement']}: {exc}") from None
+        raise AttestationInvalid(
+            f"{record['statement']}: {exc}", hint=ROTATION_STATEMENT_HINT
+        ) from None
     expected = rotation_statement(
         {"version": record["version"], "hash": record["releaseHash"]}, previous, following, "", None
     )
@@ -197,7 +211,8 @@ def check_rotation(record: dict[str, Any], resolve: Callable[[str], Path]) -> st
         raise AttestationInvalid(
             f"{record['statement']}: the signed statement does not say "
             f"what the rotation record says ({previous} → {following} "
-            f"after {record['version']})"
+            f"after {record['version']})",
+            hint=ROTATION_STATEMENT_HINT,
         )
     return f"{previous} → {following}, signed by {previous}"
 

@@ -61,6 +61,8 @@ from shipline.domain.provenance.verify_report import (
     VerifyReport,
 )
 
+VERIFY_USAGE_HINT = "pass VERSION (NAME@VERSION in a workspace) or --all"
+
 __all__ = [
     "FAILED",
     "MISSING",
@@ -92,7 +94,9 @@ def verify_provenance_chain(
     ``trust`` names the signers the caller expects (default: from the
     repository only, which the report says)."""
     if (version is None) == (not all):
-        raise UsageError("give a version or --all, not both and not neither")
+        raise UsageError(
+            "give a version or --all, not both and not neither", hint=VERIFY_USAGE_HINT
+        )
     repo = repo if repo is not None else state_dir.parent
     trust = trust or REPOSITORY_TRUST
     report = VerifyReport(trust=trust.to_json())

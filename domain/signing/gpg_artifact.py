@@ -22,6 +22,13 @@ from shipline.domain.digests import sha256_file
 from shipline.domain.errors import SignatureInvalid, UsageError
 from shipline.domain.signing.gpg_signer import keyring_option
 
+GPG_INPUT_HINT = (
+    "pass an existing file; a key as armored or binary OpenPGP (`gpg --export --armor KEYID`)"
+)
+GPG_ARTIFACT_HINT = (
+    "the file or its signature changed, or another key signed it: get both from the publisher again"
+)
+
 
 def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> dict[str, Any]:
     """Check a detached gpg signature against one public key file, and nothing else.
@@ -33,7 +40,7 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
     digest = sha256_file(artifact)
     for path, what in ((signature, "signature"), (public_key, "public key")):
         if not path.is_file():
-            raise UsageError(f"{path}: no such {what} file")
+            raise UsageError(f"{path}: no such {what} file", hint=GPG_INPUT_HINT)
     with tempfile.TemporaryDirectory(prefix="shl-gpgv-", dir="/tmp") as tmp:
         home = Path(tmp)
         home.chmod(0o700)
@@ -64,7 +71,7 @@ def verify_artifact_gpg(artifact: Path, signature: Path, public_key: Path) -> di
                 f"{exc.tool} is not installed", hint="install gnupg (gpg and gpgv)"
             ) from None
         except runner.ToolTimeout as exc:
-            raise SignatureInvalid(f"{signature}: {exc}") from None
+            raise SignatureInvalid(f"{signature}: {exc}", hint=GPG_ARTIFACT_HINT) from None
         finally:
             _kill_agent(home)
     status = [line.split() for line in done.stdout.splitlines() if line.startswith("[GNUPG:] ")]
@@ -117,7 +124,7 @@ def _dearmor(source: Path, target: Path, home: Path) -> None:
     )
     if not done.ok:
         last = (done.output.strip().splitlines() or ["gpg --dearmor failed"])[-1]
-        raise UsageError(f"{source}: not an OpenPGP public key: {last}")
+        raise UsageError(f"{source}: not an OpenPGP public key: {last}", hint=GPG_INPUT_HINT)
 
 
 def _primary_fingerprints(ring: Path, home: Path) -> set[str]:

@@ -24,6 +24,10 @@ from shipline.domain.signing.signing_plan import (
     pinned_public_key,
 )
 
+GPG_ENVELOPE_HINT = (
+    "the attestation or its signature changed after signing: restore them from the release"
+)
+
 
 def sign_gpg(
     plan: SigningPlan,
@@ -101,7 +105,7 @@ def verify_gpg(
         "signatures"
     ]
     if not sigs:
-        raise SignatureInvalid("the envelope carries no signature")
+        raise SignatureInvalid("the envelope carries no signature", hint=GPG_ENVELOPE_HINT)
     keyring = pinned_public_key(block, resolve)
     with tempfile.TemporaryDirectory(prefix="shipline-verify-") as tmp:
         data, sig = Path(tmp) / "pae", Path(tmp) / "pae.sig"
@@ -115,7 +119,9 @@ def verify_gpg(
             except ValueError:
                 same = False
             if not same:
-                raise SignatureInvalid(f"{asc}: differs from the envelope's signature")
+                raise SignatureInvalid(
+                    f"{asc}: differs from the envelope's signature", hint=GPG_ENVELOPE_HINT
+                )
     return f"gpg {fingerprint}"
 
 
@@ -247,4 +253,4 @@ def gpgv_check(signature: Path, data: Path, keyring: Path, fingerprint: str | No
     why = ", ".join(dict.fromkeys(verdicts)) or f"no valid signature (gpgv exit {done.returncode})"
     if valid and not verdicts:
         why = f"signed by {valid[0][-1]}, not the expected key {fingerprint}"
-    raise SignatureInvalid(f"{signature}: {why}")
+    raise SignatureInvalid(f"{signature}: {why}", hint=GPG_ENVELOPE_HINT)

@@ -26,6 +26,11 @@ from shipline.domain.signing.signing_plan import (
     pinned_public_key,
 )
 
+KEYED_HINT = (
+    "the signature or the pinned key changed after signing: restore them from the release, "
+    "or pin the key the release was signed with"
+)
+
 
 def sign_keyed(
     plan: SigningPlan,
@@ -180,10 +185,10 @@ def verify_keyed(
         pinned_public_key(block, resolve)  # raises the "pinned key is missing" error
         raise
     except ValueError:
-        raise SignatureInvalid(f"{path}: not a PEM public key") from None
+        raise SignatureInvalid(f"{path}: not a PEM public key", hint=KEYED_HINT) from None
     if key.keyid != block.get("keyId"):
         raise SignatureInvalid(
-            f"{path}: key {key.keyid} is not the recorded key {block.get('keyId')}"
+            f"{path}: key {key.keyid} is not the recorded key {block.get('keyId')}", hint=KEYED_HINT
         )
     if payload is not None and envelope.get("payloadType") == PAYLOAD_TYPE:
         data = pae(PAYLOAD_TYPE, payload)
@@ -195,7 +200,9 @@ def verify_keyed(
         if True in verdicts:
             return f"key {key.keyid}"
         if verdicts and None not in verdicts:
-            raise SignatureInvalid(f"DSSE signature does not verify with key {key.keyid}")
+            raise SignatureInvalid(
+                f"DSSE signature does not verify with key {key.keyid}", hint=KEYED_HINT
+            )
     try:
         Envelope.from_dict(
             {
@@ -206,6 +213,6 @@ def verify_keyed(
         ).verify([key], 1)
     except (VerificationError, ValueError, KeyError) as exc:
         raise SignatureInvalid(
-            f"DSSE signature does not verify with key {key.keyid}: {exc}"
+            f"DSSE signature does not verify with key {key.keyid}: {exc}", hint=KEYED_HINT
         ) from None
     return f"key {key.keyid}"

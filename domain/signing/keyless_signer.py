@@ -14,6 +14,10 @@ from typing import Any
 from shipline.domain.errors import SignatureInvalid
 from shipline.domain.signing.signing_plan import Signed, empty_block
 
+KEYLESS_HINT = (
+    "the sigstore bundle and the attestation do not belong together: restore both from the release"
+)
+
 
 def sign_keyless(
     statement: dict[str, Any],
@@ -71,7 +75,9 @@ def verify_keyless(payload: bytes, block: dict[str, Any], resolve: Callable[[str
     try:
         bundle = read_strict(path)
     except (OSError, StrictJSONError) as exc:
-        raise SignatureInvalid(f"sigstore bundle {block.get('bundle')}: {exc}") from None
+        raise SignatureInvalid(
+            f"sigstore bundle {block.get('bundle')}: {exc}", hint=KEYLESS_HINT
+        ) from None
     signed_payload = sigstore_keyless.verify_statement_bundle(
         bundle,
         identity=block.get("identity") or "",
@@ -80,6 +86,7 @@ def verify_keyless(payload: bytes, block: dict[str, Any], resolve: Callable[[str
     )
     if signed_payload != payload:
         raise SignatureInvalid(
-            f"{path}: the bundle signs a different statement than the attestation file holds"
+            f"{path}: the bundle signs a different statement than the attestation file holds",
+            hint=KEYLESS_HINT,
         )
     return f"sigstore {block.get('identity')} ({block.get('issuer')})"

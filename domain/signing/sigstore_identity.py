@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from shipline.domain.errors import UsageError
 
+REGEXP_HINT = (
+    "fix the regular expression (Python syntax), e.g. --identity-regexp '^https://github.com/org/'"
+)
+
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
     from sigstore.models import Bundle
@@ -37,7 +41,9 @@ class _IdentityPattern:
         try:
             self._pattern = re.compile(pattern)
         except re.error as exc:
-            raise UsageError(f"--identity-regexp {pattern!r}: {_one_line(exc)}") from None
+            raise UsageError(
+                f"--identity-regexp {pattern!r}: {_one_line(exc)}", hint=REGEXP_HINT
+            ) from None
 
     def verify(self, cert: Certificate) -> None:
         from sigstore.errors import VerificationError

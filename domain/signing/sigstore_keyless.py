@@ -43,6 +43,15 @@ from shipline.domain.jsonio import StrictJSONError, loads_strict, read_strict
 from shipline.domain.signing.gpg_artifact import verify_artifact_gpg
 from shipline.domain.signing.sigstore_identity import bundle_facts, identity_policy, signer_hint
 
+BUNDLE_HINT = (
+    "pass the sigstore bundle that was published with the artifact (a DSSE bundle of an in-"
+    "toto statement)"
+)
+TRUST_CONFIG_HINT = (
+    "point the variable at a sigstore client trust config or trusted root (JSON), or unset "
+    "it to use the public-good instance"
+)
+
 if TYPE_CHECKING:
     from sigstore.models import Bundle
 
@@ -119,7 +128,7 @@ def sign_statement(
         signed_statement = Statement(body)
     except SigstoreError as exc:
         raise AttestationInvalid(
-            f"the statement is not an in-toto Statement v1: {_one_line(exc)}"
+            f"the statement is not an in-toto Statement v1: {_one_line(exc)}", hint=BUNDLE_HINT
         ) from None
     config = trust_config if trust_config is not None else _trust_config_from_env()
     try:
@@ -155,10 +164,13 @@ def _trust_config_from_env() -> Any:
     try:
         return ClientTrustConfig.from_json(Path(chosen).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"{TRUST_CONFIG_ENV}={chosen}: {_one_line(exc)}") from None
+        raise UsageError(
+            f"{TRUST_CONFIG_ENV}={chosen}: {_one_line(exc)}", hint=TRUST_CONFIG_HINT
+        ) from None
     except Exception as exc:  # pydantic / sigstore parse errors
         raise UsageError(
-            f"{TRUST_CONFIG_ENV}={chosen}: not a sigstore client trust config: {_one_line(exc)}"
+            f"{TRUST_CONFIG_ENV}={chosen}: not a sigstore client trust config: {_one_line(exc)}",
+            hint=TRUST_CONFIG_HINT,
         ) from None
 
 
@@ -217,14 +229,16 @@ def verify_statement_bundle(
     if parsed._dsse_envelope is None:
         raise AttestationInvalid(
             "the sigstore bundle holds a message signature, not a DSSE "
-            "envelope with an in-toto statement"
+            "envelope with an in-toto statement",
+            hint=BUNDLE_HINT,
         )
     payload_type, payload = _verify_dsse(
         parsed, identity, identity_regexp, issuer, trusted_root_path
     )
     if payload_type != IN_TOTO_PAYLOAD_TYPE:
         raise AttestationInvalid(
-            f"the DSSE payload type is {payload_type!r}, not {IN_TOTO_PAYLOAD_TYPE}"
+            f"the DSSE payload type is {payload_type!r}, not {IN_TOTO_PAYLOAD_TYPE}",
+            hint=BUNDLE_HINT,
         )
     return payload
 
@@ -273,7 +287,7 @@ def verify_artifact_bundle(
         ) from None
     except (OSError, StrictJSONError, UnicodeDecodeError) as exc:
         raise AttestationInvalid(
-            f"{bundle_path}: not a sigstore bundle: {_one_line(exc)}"
+            f"{bundle_path}: not a sigstore bundle: {_one_line(exc)}", hint=BUNDLE_HINT
         ) from None
     parsed = _parse_bundle(raw, str(bundle_path))
     facts: dict[str, Any] = {
@@ -298,7 +312,8 @@ def verify_artifact_bundle(
         )
         if payload_type != IN_TOTO_PAYLOAD_TYPE:
             raise AttestationInvalid(
-                f"{bundle_path}: DSSE payload type {payload_type!r} is not an in-toto statement"
+                f"{bundle_path}: DSSE payload type {payload_type!r} is not an in-toto statement",
+                hint=BUNDLE_HINT,
             )
         facts |= _check_subject(payload, artifact.name, digest.sha256, bundle_path)
     facts |= bundle_facts(parsed)
@@ -347,11 +362,13 @@ def _check_subject(payload: bytes, name: str, sha256: str, bundle_path: Path) ->
         statement = loads_strict(payload)
     except (StrictJSONError, UnicodeDecodeError) as exc:
         raise AttestationInvalid(
-            f"{bundle_path}: the signed payload is not JSON: {_one_line(exc)}"
+            f"{bundle_path}: the signed payload is not JSON: {_one_line(exc)}", hint=BUNDLE_HINT
         ) from None
     subjects = statement.get("subject") if isinstance(statement, dict) else None
     if not isinstance(subjects, list):
-        raise AttestationInvalid(f"{bundle_path}: the statement has no subject list")
+        raise AttestationInvalid(
+            f"{bundle_path}: the statement has no subject list", hint=BUNDLE_HINT
+        )
     named = [s for s in subjects if isinstance(s, dict) and s.get("name") == name]
     if not named:
         others = [
@@ -381,12 +398,12 @@ def _parse_bundle(raw: Any, where: str) -> Bundle:
     from sigstore.models import Bundle
 
     if not isinstance(raw, dict):
-        raise AttestationInvalid(f"{where}: a sigstore bundle is a JSON object")
+        raise AttestationInvalid(f"{where}: a sigstore bundle is a JSON object", hint=BUNDLE_HINT)
     try:
         return Bundle.from_json(json.dumps(raw))
     except (SigstoreError, ValueError, KeyError, TypeError) as exc:
         raise AttestationInvalid(
-            f"{where}: not a valid sigstore bundle: {_one_line(exc)}"
+            f"{where}: not a valid sigstore bundle: {_one_line(exc)}", hint=BUNDLE_HINT
         ) from None
 
 
@@ -435,7 +452,9 @@ def _verifier(trusted_root_path: str | Path | None) -> Any:
     try:
         return Verifier(trusted_root=TrustedRoot.from_file(str(path)))
     except (SigstoreError, ValueError) as exc:
-        raise UsageError(f"trusted root {path}: unusable: {_one_line(exc)}") from None
+        raise UsageError(
+            f"trusted root {path}: unusable: {_one_line(exc)}", hint=TRUST_CONFIG_HINT
+        ) from None
 
 
 __all__ = [

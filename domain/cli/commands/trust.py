@@ -9,6 +9,8 @@ from typing import Any
 from shipline.domain.cli.session import Session
 from shipline.domain.errors import UsageError
 
+IDENTITY_PAIR_HINT = "give both --to-identity and --to-issuer"
+
 
 def rotate(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     from shipline.domain.provenance.rotation import rotate as record_rotation
@@ -16,11 +18,14 @@ def rotate(session: Session, args: argparse.Namespace) -> dict[str, Any]:
 
     if args.to_identity is not None:
         if not args.to_issuer:
-            raise UsageError("--to-identity needs --to-issuer (the identity's OIDC issuer)")
+            raise UsageError(
+                "--to-identity needs --to-issuer (the identity's OIDC issuer)",
+                hint=IDENTITY_PAIR_HINT,
+            )
         following = Signer("sigstore", args.to_identity, args.to_issuer)
     else:
         if args.to_issuer:
-            raise UsageError("--to-issuer goes with --to-identity")
+            raise UsageError("--to-issuer goes with --to-identity", hint=IDENTITY_PAIR_HINT)
         rule: TrustRule = parse_key(args.to or args.to_key, "--to" if args.to else "--to-key")
         following = Signer(rule.kind, rule.id or "")
     record = record_rotation(
