@@ -75,6 +75,11 @@ class WorkspacePackage:
     version_from_workspace: bool = False
     """Cargo ``version.workspace = true``: the version lives in the root manifest."""
 
+    @property
+    def default_changelog(self) -> str:
+        """``PATH/CHANGELOG.md`` (``CHANGELOG.md`` for the root package)."""
+        return _join(self.path, "CHANGELOG.md")
+
     def owns(self, file: str) -> bool:
         """Whether a repository-relative file lies under this package's folder."""
         return self.path == "." or file == self.path or file.startswith(self.path + "/")

@@ -31,7 +31,7 @@ def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
     for entry in settings.packages if settings else []:
         if entry.name == plan.name and entry.changelog:
             return entry.changelog
-    return "CHANGELOG.md" if plan.package.path == "." else f"{plan.package.path}/CHANGELOG.md"
+    return plan.package.default_changelog
 
 
 def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, Any]]) -> bytes:

@@ -46,7 +46,7 @@ def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
             "path": p.path,
             "manifest": p.manifest,
             "tagPattern": pattern or tag_patterns.default_pattern(p.ecosystem),
-            "changelog": "CHANGELOG.md" if p.path == "." else f"{p.path}/CHANGELOG.md",
+            "changelog": p.default_changelog,
             "private": p.private,
         }
         for p in workspace.packages
@@ -56,10 +56,10 @@ def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
 
 def split_target(text: str) -> tuple[str, str | None]:
     """``@scope/cli@3.0.1`` → (``@scope/cli``, ``3.0.1``); ``cli`` → (``cli``, None)."""
-    head, at, tail = text.rpartition("@")
-    if at and head and head != "@" and not head.endswith("/"):
-        return head, tail
-    return text, None
+    from shipline.domain.provenance.ledger import split_package_version
+
+    name, version = split_package_version(text)
+    return (name, version) if name is not None else (text, None)
 
 
 def picks_from(
