@@ -100,7 +100,7 @@ def read_json(root: Path, rel: str) -> Any:
 
 
 def read_yaml(root: Path, rel: str) -> Any:
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     try:
         return yaml.safe_load(read_text(root, rel))
