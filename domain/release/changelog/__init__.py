@@ -2,7 +2,8 @@
 
 :mod:`.discover` finds the file, :mod:`.textio` keeps its bytes (BOM, line
 ends, encoding), :mod:`.document` reads its structure (Markdown or
-reStructuredText), :mod:`.style` learns the entry template from its latest
+reStructuredText), :mod:`.style` is the entry template, which :mod:`.learn`
+(:mod:`.learn_sections`, :mod:`.learn_bullets`) learns from its latest
 entries, :mod:`.render` writes entries in that template, :mod:`.unreleased`
 turns a Keep a Changelog ``Unreleased`` section into the release,
 :mod:`.writer` puts it all together for a release, and :mod:`.history`

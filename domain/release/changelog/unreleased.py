@@ -21,7 +21,8 @@ from shipline.domain.release.changelog.document import (
     is_link_ref,
     parse,
 )
-from shipline.domain.release.changelog.style import P, Style, V, substitute
+from shipline.domain.release.changelog.learn import substitute
+from shipline.domain.release.changelog.style import P, Style, V
 from shipline.domain.release.commits import Commit
 
 _WORDS = LazyPattern(r"[^a-z0-9]+")

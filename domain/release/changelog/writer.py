@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from shipline.domain.release.changelog import groups, render, unreleased
 from shipline.domain.release.changelog.discover import changelog_format
 from shipline.domain.release.changelog.document import Document, Entry, parse, sniff_format
-from shipline.domain.release.changelog.style import Style, default_style, learn
+from shipline.domain.release.changelog.learn import learn
+from shipline.domain.release.changelog.style import Style, default_style
 from shipline.domain.release.changelog.textio import Encoding, decode
 from shipline.domain.release.commits import Commit
 from shipline.domain.textsafe import visible

@@ -1,0 +1,135 @@
+"""The entry template, learned from the file's own latest entries.
+
+From the newest released entry this reads the heading's shape (version,
+date, previous version in compare links, anchors above it) and the blank
+lines; :mod:`.learn_sections` reads the section titles and the bullets
+from the newest few. An entry that is prose (paragraphs and plain bullets,
+no commit sections, hashes or scopes) marks the file *hand-written*: it is
+never filled with commit subjects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from itertools import pairwise
+
+from shipline.domain.release.changelog.document import Document, Entry, LazyPattern, bullets
+from shipline.domain.release.changelog.learn_sections import TITLE_ENTRIES, learn_sections
+from shipline.domain.release.changelog.style import D, P, Style, V, default_style
+
+_DATES = (
+    (LazyPattern(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (LazyPattern(r"\d{4}/\d{2}/\d{2}"), "%Y/%m/%d"),
+    (
+        LazyPattern(
+            r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
+            r"October|November|December) \d{4}"
+        ),
+        "%-d %B %Y",
+    ),
+    (
+        LazyPattern(
+            r"(?:January|February|March|April|May|June|July|August|September|October|"
+            r"November|December) \d{1,2}, \d{4}"
+        ),
+        "%B %-d, %Y",
+    ),
+)
+
+
+def learn(doc: Document) -> Style:
+    """The style of ``doc``'s entries; the default style where it has none."""
+    base = default_style(doc.fmt)
+    released = doc.released()
+    if not released or doc.entry_level is None:
+        return base
+    latest = released[0]
+    previous = released[1].version if len(released) > 1 else None
+    style = replace(
+        base,
+        entry_level=doc.entry_level,
+        patch_level=doc.patch_level,
+        learned=True,
+        titles={},
+        order=(),
+    )
+    style = _learn_heading(doc, latest, previous, style)
+    unreleased = doc.unreleased()
+    if unreleased is not None and unreleased.version is None:
+        style = replace(style, unreleased_heading=unreleased.heading.text)
+    elif not style.heading.startswith("["):
+        style = replace(style, unreleased_heading="Unreleased")  # brackets are KaC's
+    style = learn_sections(doc, released[:TITLE_ENTRIES], style)
+    style = _learn_blanks(doc, latest, style)
+    return style
+
+
+def _learn_heading(doc: Document, entry: Entry, previous: str | None, style: Style) -> Style:
+    text = substitute(entry.heading.text, entry.version or "", previous)
+    date_format = style.date_format
+    for pattern, fmt in _DATES:
+        if pattern.search(text):
+            text = pattern.sub(D, text, count=1)
+            date_format = fmt
+            break
+    anchors = tuple(
+        substitute(ln, entry.version or "", previous)
+        for ln in doc.lines[entry.start : entry.heading.start]
+    )
+    return replace(style, heading=text, date_format=date_format, anchors=anchors)
+
+
+def substitute(text: str, version: str, previous: str | None) -> str:
+    """``text`` with ``version`` (and ``previous``) as placeholders."""
+
+    def sub(value: str, mark: str, within: str) -> str:
+        pattern = r"(?<![\d.])" + re.escape(value) + r"(?![\d]|[.\-+][0-9A-Za-z])"
+        return re.sub(pattern, mark, within)
+
+    text = sub(version, V, text)
+    return sub(previous, P, text) if previous else text
+
+
+def _learn_blanks(doc: Document, entry: Entry, style: Style) -> Style:
+    lines = doc.lines
+
+    def blanks_from(i: int, stop: int) -> int:
+        n = 0
+        while i + n < stop and not lines[i + n].strip():
+            n += 1
+        return n
+
+    after_heading = blanks_from(entry.heading.end, entry.end)
+    heads = doc.sections(entry)
+    after_title = style.after_title
+    between = style.between_sections
+    if heads:
+        after_title = blanks_from(heads[0].end, entry.end)
+        if len(heads) > 1:
+            j = heads[1].start
+            n = 0
+            while j - n - 1 > heads[0].end and not lines[j - n - 1].strip():
+                n += 1
+            between = n
+    between_entries = entry.next - entry.end if entry.next < doc.footer else style.between_entries
+    return replace(
+        style,
+        after_heading=after_heading,
+        after_title=after_title,
+        between_sections=between,
+        between_entries=max(between_entries, 1),
+        between_items=_loose(lines[entry.heading.end : entry.end]),
+    )
+
+
+def _loose(body: list[str]) -> int:
+    """1 when the entry's items are separated by a blank line, else 0."""
+    found = [i for i, _, _, _ in bullets(body)]
+    # only items whose gap is blank lines alone (not a note, not a section)
+    gaps = [
+        b - a - 1
+        for a, b in pairwise(found)
+        if b - a - 1 <= 1 and all(not ln.strip() for ln in body[a + 1 : b])
+    ]
+    return 1 if gaps and sum(gaps) * 2 > len(gaps) else 0
