@@ -135,7 +135,7 @@ def test_gitlab_template_signs_keyless_with_full_history() -> None:
 
 
 def test_the_ship_flags_the_templates_use_exist() -> None:
-    from shipline.domain.cli.main import build_parser
+    from shipline.domain.cli.parsers import build_parser
 
     parser = build_parser()
     args = parser.parse_args(

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, run_shipline
 
-from shipline.domain.cli.main import build_parser
+from shipline.domain.cli.parsers import build_parser
 from shipline.domain.cli.render import JsonRenderer
 from shipline.domain.cli.session import Session
 from shipline.domain.config import load_config

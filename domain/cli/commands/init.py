@@ -190,7 +190,7 @@ def check_refs(git: Git, answers: Answers) -> None:
 def detected_config(root: Path, signing_key: str | None = None) -> dict[str, Any]:
     """The config ``init --yes`` would write for ``root``, without writing
     it (for the TUI). Raises like ``init`` does."""
-    from shipline.domain.cli.main import build_parser
+    from shipline.domain.cli.parsers import build_parser
 
     args = build_parser().parse_args(["init", "--yes"])
     answers = apply_imports(
