@@ -6,7 +6,7 @@
 * ``package``: importing the importers (CPU time, once per process, after
   what ``release plan`` imports anyway);
 * ``first``: the first ``shipline.domain.release.imports.load_config`` minus
-  a ``shipline.domain.config.load_config`` on the same repository (no
+  a ``shipline.domain.config_loading.load_config`` on the same repository (no
   shipline config), CPU time: the tool's importer and its parser (yaml)
   imported, its files read: what one command pays;
 * ``warm``: the same difference for later calls (files read and mapped only);
@@ -123,12 +123,12 @@ _TIMER = """
 import sys, time
 from pathlib import Path
 import shipline.domain.release.plan  # what release plan imports anyway
-from shipline.domain import config
+from shipline.domain import config_loading
 t = time.process_time()
 from shipline.domain.release import imports
 modules = time.process_time() - t
 repo, runs = Path(sys.argv[1]), int(sys.argv[2])
-config.load_config(repo)  # pydantic builds its models on first use: plan pays that anyway
+config_loading.load_config(repo)  # pydantic builds its models on first use: plan pays that anyway
 t = time.process_time()
 imports.load_config(repo)  # cold: the tool's importer (and yaml) imported here
 first = time.process_time() - t
@@ -139,7 +139,7 @@ def each(fn):
         fn(repo)
         best.append(time.process_time() - t)
     return sorted(best)[len(best) // 2]
-base = each(config.load_config)
+base = each(config_loading.load_config)
 print(modules, each(imports.load_config) - base, first - base)
 """
 

@@ -17,9 +17,30 @@ import string
 import urllib.parse
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from shipline.domain.errors import ConfigInvalid
 
 _REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+
+
+class StrictModel(BaseModel):
+    """The base of every config model: an unknown key is refused (with its
+    path, exit 90) instead of silently ignored, the camelCase keys of the
+    file and the snake_case names both work, a loaded config cannot change,
+    and the validator is built on first use rather than at import (start-up
+    time)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a regular expression Python compiles, or ``None``."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
 
 
 def template_problem(template: str, allowed: set[str], required: str | None = None) -> str | None:

@@ -664,7 +664,7 @@ def test_a_file_that_is_not_what_its_builder_reported_is_93(project: Repo, gpg_k
     """The pipeline passes the digest its handler saw; other bytes never bind."""
     import os
 
-    from shipline.domain.config import load_config
+    from shipline.domain.config_loading import load_config
     from shipline.domain.errors import DigestMismatch
     from shipline.domain.gitops import Git
     from shipline.domain.provenance.attest import ArtifactInput, AttestRequest, attest

@@ -18,7 +18,7 @@ from forge_github import OPENAPI, start_github
 from forge_gitlab import start_gitlab
 
 from shipline.domain import runner
-from shipline.domain.config import ForgeConfig
+from shipline.domain.config_forge import ForgeConfig
 from shipline.domain.errors import ShiplineError
 from shipline.domain.forge import publish as forge
 from shipline.domain.forge.assets import release_assets

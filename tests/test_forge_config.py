@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import Repo
 
-from shipline.domain.config import parse_config
+from shipline.domain.config_loading import parse_config
 from shipline.domain.errors import ShiplineError
 
 

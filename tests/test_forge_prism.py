@@ -22,7 +22,7 @@ import pytest
 from forge_github import OPENAPI
 from registries import free_port, wait_http
 
-from shipline.domain.config import ForgeConfig
+from shipline.domain.config_forge import ForgeConfig
 from shipline.domain.errors import ShiplineError
 from shipline.domain.forge import publish as forge
 from shipline.domain.forge.model import LocalAsset

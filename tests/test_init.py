@@ -24,7 +24,7 @@ from conftest import Repo, run_shipline
 from shipline.domain.cli.parsers import build_parser
 from shipline.domain.cli.render import JsonRenderer
 from shipline.domain.cli.session import Session
-from shipline.domain.config import load_config
+from shipline.domain.config_loading import load_config
 from shipline.domain.ecosystems.detect import detect
 
 CONFIG = ".shipline/config.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from shipline.domain.config import load_config
+from shipline.domain.config_loading import load_config
 from shipline.domain.events import StepFinished
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.order import STEPS, ShipOptions

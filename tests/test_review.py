@@ -19,7 +19,7 @@ import pytest
 from conftest import Repo
 from registries import PyPIServer
 
-from shipline.domain.config import load_config
+from shipline.domain.config_loading import load_config
 from shipline.domain.gitops import Git
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg

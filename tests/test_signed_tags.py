@@ -81,7 +81,7 @@ def test_the_tag_signing_choice_is_an_option_of_the_run(
 ) -> None:
     """ShipOptions.sign_tag (the TUI's choice) overrides release.tag.sign for
     one run, both ways, and is kept in the journal for a resume."""
-    from shipline.domain.config import load_config
+    from shipline.domain.config_loading import load_config
     from shipline.domain.gitops import Git
     from shipline.domain.pipeline.order import ShipOptions
     from shipline.domain.pipeline.steps import Pipeline

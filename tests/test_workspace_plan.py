@@ -10,7 +10,8 @@ import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, pnpm_monorepo, uv_workspace
 
-from shipline.domain.config import WorkspaceConfig, load_config
+from shipline.domain.config_loading import load_config
+from shipline.domain.config_workspace import WorkspaceConfig
 from shipline.domain.ecosystems.workspaces import detect_workspace
 from shipline.domain.errors import InvalidVersion, ReleaseNotFound
 from shipline.domain.gitops import Git
@@ -126,7 +127,7 @@ def test_package_versions_ignore_other_packages_with_a_common_prefix() -> None:
 
 
 def test_a_tag_pattern_without_version_is_refused_at_load(repo: Repo) -> None:
-    from shipline.domain.config import parse_config
+    from shipline.domain.config_loading import parse_config
     from shipline.domain.errors import ConfigInvalid
 
     with pytest.raises(ConfigInvalid) as err:

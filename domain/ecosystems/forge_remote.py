@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from shipline.domain.config import FORGE_API_DEFAULTS
+from shipline.domain.config_forge import FORGE_API_DEFAULTS
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 

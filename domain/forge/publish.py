@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shipline.domain import runner
-from shipline.domain.config import ForgeConfig
+from shipline.domain.config_forge import ForgeConfig
 from shipline.domain.errors import ArtifactValidationFailed, DigestMismatch, ExitCode
 from shipline.domain.events import ChainLink, LogLine, StepProgress
 from shipline.domain.forge.model import ForgeClient, LocalAsset, RemoteAsset, RemoteRelease

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shipline.domain.config import check_tag_pattern
+from shipline.domain.config_workspace import check_tag_pattern
 from shipline.domain.release.versioning import Version, try_parse
 
 __all__ = ["check_tag_pattern"]

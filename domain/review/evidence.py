@@ -47,7 +47,7 @@ def _previous_tag(git: Git, record: Mapping[str, Any], prefix: str) -> str | Non
 
 def _config_at(git: Git, loaded: LoadedConfig, commit: str) -> Any:
     """The release config as it was at ``commit`` (the current one if unreadable)."""
-    from shipline.domain.config import parse_config
+    from shipline.domain.config_loading import parse_config
     from shipline.domain.jsonio import StrictJSONError, loads_strict
 
     if loaded.path is None:

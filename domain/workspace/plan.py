@@ -17,7 +17,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from shipline.domain.config import LoadedConfig, WorkspaceConfig
+from shipline.domain.config import LoadedConfig
+from shipline.domain.config_workspace import WorkspaceConfig
 from shipline.domain.ecosystems.workspaces import Workspace, WorkspacePackage, detect_workspace
 from shipline.domain.errors import InvalidVersion, ReleaseNotFound
 from shipline.domain.gitops import Git

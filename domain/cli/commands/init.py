@@ -29,7 +29,7 @@ from shipline.domain.cli.commands.init_answers import SBOM_SPEC, Answers, answer
 from shipline.domain.cli.commands.init_imports import apply_imports, imports_json, show_imports
 from shipline.domain.cli.commands.workspace import packages_section
 from shipline.domain.cli.session import Session
-from shipline.domain.config import parse_config, state_dir_for
+from shipline.domain.config_loading import parse_config, state_dir_for
 from shipline.domain.ecosystems.detect import (
     ARTIFACT_FOR,
     Detection,

@@ -20,7 +20,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain import config
+from shipline.domain import config_loading
 from shipline.domain.config import LoadedConfig
 
 if TYPE_CHECKING:
@@ -181,11 +181,11 @@ def _problem(s: Setting) -> str | None:
 def load_config(
     repo: Path, state_dir: Path | None = None, config_file: Path | None = None
 ) -> LoadedConfig:
-    """:func:`shipline.domain.config.load_config`, except that a repository
+    """:func:`shipline.domain.config_loading.load_config`, except that a repository
     without a shipline config gets the settings of the release tool it
     already uses (versionBump falls back to the manifests when the tool
     lists no file). Reading them adds a few milliseconds, only then."""
-    loaded = config.load_config(repo, state_dir, config_file)
+    loaded = config_loading.load_config(repo, state_dir, config_file)
     if loaded.path is not None:
         return loaded
     imported = import_tool_configs(repo)
@@ -196,12 +196,14 @@ def load_config(
         "versionBump",
         [
             f if isinstance(f, str) else f.model_dump(exclude_none=True)
-            for f in config.default_version_files(repo)
+            for f in config_loading.default_version_files(repo)
         ],
     )
     sources = tuple(dict.fromkeys(t.file for t in imported.tools))
     source = "settings imported from " + ", ".join(sources)
-    parsed = config.confined(repo, config.parse_config({"release": release}, source), source)
+    parsed = config_loading.confined(
+        repo, config_loading.parse_config({"release": release}, source), source
+    )
     return loaded.model_copy(update={"config": parsed, "imported_from": sources})
 
 
