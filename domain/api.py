@@ -29,7 +29,9 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.journal import load as load_journal
 from shipline.domain.pipeline.order import EXTERNAL_STEPS, STEPS, TITLES, ShipOptions
+from shipline.domain.pipeline.runs import abort_run, resume_run
 from shipline.domain.pipeline.steps import Pipeline
+from shipline.domain.pipeline.train import Train, train_subject
 from shipline.domain.provenance.ledger import Ledger
 from shipline.domain.provenance.ledger import load as load_ledger
 from shipline.domain.provenance.verify import LinkCheck, VerifyReport
@@ -49,6 +51,8 @@ from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 from shipline.domain.textsafe import shown, visible, visible_data
+from shipline.domain.workspace.changelogs import PackageChangelog
+from shipline.domain.workspace.changelogs import propose_entry as propose_package_entry
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 from shipline.domain.workspace.released import released_workspace
 
@@ -118,6 +122,7 @@ __all__ = [
     "LinkCheck",
     "LoadedConfig",
     "LogLine",
+    "PackageChangelog",
     "PackagePlan",
     "Pipeline",
     "PlanOptions",
@@ -129,8 +134,10 @@ __all__ = [
     "StepProgress",
     "StepStarted",
     "Summary",
+    "Train",
     "VerifyReport",
     "WorkspacePlan",
+    "abort_run",
     "collect_evidence",
     "detect",
     "entry_unwritten",
@@ -141,10 +148,13 @@ __all__ = [
     "make_plan",
     "migration_unwritten",
     "plan_workspace",
+    "propose_package_entry",
     "released_workspace",
+    "resume_run",
     "shown",
     "submit_review",
     "tag_command",
+    "train_subject",
     "verify_provenance_chain",
     "visible",
     "visible_data",

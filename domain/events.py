@@ -89,6 +89,9 @@ class ChainLink(_Event):
     status: LinkStatus
     name: str = ""
     detail: dict[str, Any] = Field(default_factory=dict)
+    package: str = ""
+    """The workspace package this link belongs to in a release train ("" for
+    a single release): the TUI's Chain screen groups the links by it."""
 
 
 class PackagePlanned(_Event):

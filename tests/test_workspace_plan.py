@@ -230,6 +230,15 @@ def test_a_fixed_group_given_two_versions_is_53(repo: Repo) -> None:
     assert err.value.code == 53 and "fixed group" in err.value.message
 
 
+def test_a_fixed_group_member_named_alone_takes_the_version_its_group_was_given(
+    repo: Repo,
+) -> None:
+    cargo_workspace(repo)
+    repo.commit("fix(core): x", {"crates/core/src/lib.rs": "x\n"})
+    plan = _plan(repo, {"tool-core": "3.0.0", "tool-cli": None})
+    assert str(plan["tool-core"].version) == str(plan["tool-cli"].version) == "3.0.0"
+
+
 def test_release_dependents_with_a_patch_bump(repo: Repo) -> None:
     pnpm_monorepo(repo)
     repo.commit("feat(core): retries", {"packages/core/index.js": "r\n"})

@@ -46,7 +46,7 @@ from shipline.domain.pipeline.run_state import (
     restore_originals,
     until_cancelled,
 )
-from shipline.domain.pipeline.train_files import TrainFiles, changelog_of
+from shipline.domain.pipeline.train_files import TrainFiles
 from shipline.domain.pipeline.train_git import TrainGit
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
@@ -59,6 +59,7 @@ from shipline.domain.release.gates import (
     first_failure,
     run_command_gate,
 )
+from shipline.domain.workspace.changelogs import changelog_of
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 
 STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record")
@@ -136,7 +137,11 @@ class Train(TrainGit, TrainFiles):
         pre: str | None = None,
         no_push: bool = False,
         no_changelog: bool = False,
+        entries: Mapping[str, str] | None = None,
     ) -> Iterator[Any]:
+        """``entries``: a package's changelog entry as the operator edited it
+        (``{name: text}``), written instead of the generated one."""
+        entries = {} if no_changelog else dict(entries or {})
         with journal.ReleaseLock(self.state_dir):
             existing = journal.load(self.state_dir)
             if existing is not None:
@@ -153,9 +158,12 @@ class Train(TrainGit, TrainFiles):
                     "no package of the workspace has changes to release",
                     hint="pass NAME@VERSION or --package NAME with --bump",
                 )
-            yield from self._preflight(plan, push=not no_push)
+            yield from self._preflight(plan, push=not no_push, entries=entries)
             head = self.git.head()
             members = [self._member(p) for p in self._dependency_order(plan)]
+            for m in members:
+                if m["name"] in entries:
+                    m["entry"] = entries[m["name"]]
             branch = self.git.current_branch() or ""
             anchor = ledger.ledger_anchor(self.state_dir)
             for m in members:
@@ -259,7 +267,9 @@ class Train(TrainGit, TrainFiles):
 
     # --- preflight ---------------------------------------------------------
 
-    def _preflight(self, plan: WorkspacePlan, *, push: bool) -> Iterator[Any]:
+    def _preflight(
+        self, plan: WorkspacePlan, *, push: bool, entries: Mapping[str, str]
+    ) -> Iterator[Any]:
         releasing = plan.releasing
         book = ledger.load(self.state_dir)
         for p in releasing:
@@ -280,7 +290,7 @@ class Train(TrainGit, TrainFiles):
         missing = [
             f"{p.name}: {c.short} {c.subject}"
             for p in releasing
-            for c in changelog.migration_problems(p.commits, None)
+            for c in changelog.migration_problems(p.commits, entries.get(p.name))
         ]
         outcomes.append(
             Outcome(

@@ -14,9 +14,9 @@ from shipline.domain.errors import ChangelogFailed
 from shipline.domain.events import FileChange, LogLine
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline.run_state import file_mode
-from shipline.domain.release import changelog
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.plan import release_date
+from shipline.domain.workspace.changelogs import propose_entry
 from shipline.domain.workspace.manifests import rewrite_requirement
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan
 from shipline.domain.workspace.requirements import new_requirement
@@ -24,14 +24,6 @@ from shipline.domain.workspace.requirements import new_requirement
 if TYPE_CHECKING:
     from shipline.domain.gitops import Git
     from shipline.domain.pipeline.journal import Journal
-
-
-def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
-    settings = loaded.release.workspace
-    for entry in settings.packages if settings else []:
-        if entry.name == plan.name and entry.changelog:
-            return entry.changelog
-    return plan.package.default_changelog
 
 
 def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, Any]]) -> bytes:
@@ -132,15 +124,12 @@ class TrainFiles:
         written = []
         for m in self.members:
             rel = m["changelog"]
-            path = self.git.root / rel
-            data = path.read_bytes() if path.exists() else None
-            proposal = changelog.propose(
-                data,
-                rel,
+            proposal = propose_entry(
+                self.git,
+                self.loaded,
+                by_name[m["name"]],
                 version=m["version"],
-                date=release_date(),
-                previous=m["previous"],
-                commits=by_name[m["name"]].commits,
+                explicit=m.get("entry"),  # the operator's edit (the TUI), else generated
             )
             if proposal.todo:
                 raise ChangelogFailed(

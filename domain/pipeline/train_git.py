@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
-from shipline.domain.events import Confirmation, GitCommand, LogLine
+from shipline.domain.events import ChainLink, Confirmation, GitCommand, LogLine
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog
 from shipline.domain.provenance import ledger
@@ -57,6 +57,7 @@ class TrainGit:
             tag = m["tag"]
             if self.git.tag_exists(tag):
                 if self.git.out("rev-parse", f"{tag}^{{commit}}") == j.release_commit:
+                    yield self._commit_link(m)
                     continue
                 raise TagExists(
                     f"tag {tag} already exists elsewhere",
@@ -74,7 +75,19 @@ class TrainGit:
                     f"creating tag {tag} failed: {exc.message}",
                     hint="fix the problem, then `shipline release resume`",
                 ) from None
+            yield self._commit_link(m)
         return "ok", f"{len(self.members)} tags on {j.release_commit[:7]}"
+
+    def _commit_link(self, member: dict[str, Any]) -> ChainLink:
+        """The first link of a package's chain: the release commit and its tag."""
+        commit = self.run.release_commit or ""
+        return ChainLink(
+            link="commit",
+            status="ok",
+            name=commit[:12],
+            detail={"tag": member["tag"]},
+            package=member["name"],
+        )
 
     def _step_push(self) -> Generator[Any, None, Any]:
         j = self.run

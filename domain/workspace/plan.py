@@ -296,14 +296,18 @@ def _explicit(
     plan: PackagePlan, plans: list[PackagePlan], picks: Mapping[str, str | None]
 ) -> tuple[bool, str | None]:
     """(asked for, explicit version) for ``plan``: named itself, or a member
-    of a fixed group one of whose members is named."""
-    if plan.name in picks:
+    of a fixed group one of whose members is named. A member named without
+    a version takes the version another member of its group was given: the
+    group shares it (two members given two versions are refused later)."""
+    if picks.get(plan.name) is not None:
         return True, picks[plan.name]
     if plan.group:
         for other in plans:
-            if other.group == plan.group and other.name in picks:
+            if other.group == plan.group and picks.get(other.name) is not None:
                 return True, picks[other.name]
-    return not picks, None
+        if any(other.group == plan.group and other.name in picks for other in plans):
+            return True, None
+    return plan.name in picks or not picks, None
 
 
 def _choose_version(

@@ -215,42 +215,21 @@ def ship(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     return _drive(session, pipeline, pipeline.ship(options))
 
 
-def _train_journal(session: Session) -> Any:
-    """The journal of an interrupted release train, if that is what is there."""
-    from shipline.domain.pipeline import journal
-    from shipline.domain.pipeline.train import is_train
-
-    loaded = journal.load(session.config.state_dir)
-    return loaded if loaded is not None and is_train(loaded) else None
-
-
 def resume(session: Session, args: argparse.Namespace) -> dict[str, Any]:
-    train_journal = _train_journal(session)
-    if train_journal is not None:
-        from shipline.domain.pipeline.train import Train
+    from shipline.domain.pipeline.runs import resume_run
 
-        train = Train(
-            session.git, session.config, confirm=_confirm(session, ShipOptions(yes=False))
-        )
-        return _drive(session, train, train.resume(train_journal))
-    from shipline.domain.pipeline.steps import Pipeline
-
-    pipeline = Pipeline(
+    run, events = resume_run(
         session.git, session.config, confirm=_confirm(session, ShipOptions(yes=False))
     )
-    return _drive(session, pipeline, pipeline.resume())
+    return _drive(session, run, events)
 
 
 def abort(session: Session, args: argparse.Namespace) -> dict[str, Any]:
-    train_journal = _train_journal(session)
-    if train_journal is not None:
-        from shipline.domain.pipeline.train import Train
+    from shipline.domain.pipeline.runs import abort_run
+    from shipline.domain.pipeline.train import Train
 
-        train = Train(session.git, session.config)
-        _drive(session, train, train.abort(train_journal))
+    run, events = abort_run(session.git, session.config)
+    _drive(session, run, events)
+    if isinstance(run, Train):
         return {"message": "aborted: the train's local effects undone"}
-    from shipline.domain.pipeline.steps import Pipeline
-
-    pipeline = Pipeline(session.git, session.config)
-    _drive(session, pipeline, pipeline.abort())
     return {"message": "aborted: local effects undone"}
