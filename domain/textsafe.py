@@ -47,6 +47,13 @@ def visible(text: str, *, single_line: bool = False) -> str:
     return (_UNSAFE_LINE if single_line else _UNSAFE).sub(_stand_in, text)
 
 
+def one_line(exc: object, limit: int = 400) -> str:
+    """An exception's text on one line and at most ``limit`` characters, for
+    a message: pydantic and sigstore errors span many lines."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def escape_json_text(json_text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, C1
     and bidi characters escaped as ``\\uXXXX`` too: the same data, nothing a

@@ -330,13 +330,14 @@ def _l3_release(
     """v1.3.0 shipped from a hosted-GitLab-like CI, signed keyless: recorded at
     L3 with a pinned builder, so only the two-party review stands between it
     and L4 ."""
-    from shipline.domain.signing import sigstore_keyless as keyless
+    from shipline.domain.signing import sigstore_trust
 
     _tarball_project(repo, tmp_path, method="sigstore", level=L3, builder_image=PIN)
     monkeypatch.setenv(
-        keyless.TRUST_CONFIG_ENV, str(standin.write_trust_config(tmp_path / "trust_config.json"))
+        sigstore_trust.TRUST_CONFIG_ENV,
+        str(standin.write_trust_config(tmp_path / "trust_config.json")),
     )
-    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
+    monkeypatch.setenv(sigstore_trust.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
     for name, value in {
         "GITLAB_CI": "true",
         "CI_PROJECT_PATH": "grp/demo",

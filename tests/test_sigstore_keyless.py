@@ -20,6 +20,7 @@ import pytest
 from shipline.domain import runner
 from shipline.domain.errors import ExitCode, ShiplineError
 from shipline.domain.signing import sigstore_keyless as keyless
+from shipline.domain.signing import sigstore_trust, sigstore_verify
 from tests.sigstore_standin import (  # noqa: F401 (standin_fixture is the fixture)
     GITHUB_REQUEST_TOKEN,
     Standin,
@@ -45,7 +46,7 @@ def _verify(
     identity_regexp: str | None = None,
     issuer: str | None = None,
 ) -> bytes:
-    return keyless.verify_statement_bundle(
+    return sigstore_verify.verify_statement_bundle(
         bundle,
         identity=identity,
         identity_regexp=identity_regexp,
@@ -257,7 +258,7 @@ def test_another_instances_bundle_is_not_trusted(standin: Standin, tmp_path: Pat
     # and the production root that ships with sigstore does not trust the stand-in
     _fails(
         ExitCode.SIGNATURE_INVALID,
-        keyless.verify_statement_bundle,
+        sigstore_verify.verify_statement_bundle,
         foreign,
         identity=EMAIL,
         identity_regexp=None,
@@ -282,7 +283,7 @@ def test_root_with_another_ct_or_rekor_key_is_92(
     other_root.write_text(json.dumps(root))
     error = _fails(
         ExitCode.SIGNATURE_INVALID,
-        keyless.verify_statement_bundle,
+        sigstore_verify.verify_statement_bundle,
         bundle,
         identity=EMAIL,
         identity_regexp=None,
@@ -326,7 +327,7 @@ def test_policy_usage_errors_are_2(standin: Standin, kwargs: dict[str, Any]) -> 
     bundle = _sign(standin, in_toto_statement({"a.tgz": "67" * 32}))["bundle"]
     _fails(
         ExitCode.USAGE,
-        keyless.verify_statement_bundle,
+        sigstore_verify.verify_statement_bundle,
         bundle,
         issuer=standin.oidc.url,
         trusted_root_path=standin.trusted_root_path,
@@ -334,7 +335,7 @@ def test_policy_usage_errors_are_2(standin: Standin, kwargs: dict[str, Any]) -> 
     )
     _fails(
         ExitCode.USAGE,
-        keyless.verify_statement_bundle,
+        sigstore_verify.verify_statement_bundle,
         bundle,
         identity=EMAIL,
         identity_regexp=None,
@@ -366,7 +367,7 @@ def test_identity_is_checked_before_any_network(monkeypatch: pytest.MonkeyPatch)
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.delenv(keyless.TRUST_CONFIG_ENV, raising=False)
+    monkeypatch.delenv(sigstore_trust.TRUST_CONFIG_ENV, raising=False)
     _fails(
         ExitCode.SIGNING_KEY_MISSING,
         keyless.sign_statement,
@@ -381,14 +382,14 @@ def test_bad_trust_config_file_is_2(
     token = standin.oidc.token(email=EMAIL)
     bad = tmp_path / "trust_config.json"
     bad.write_text('{"mediaType": "nope"}')
-    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(bad))
+    monkeypatch.setenv(sigstore_trust.TRUST_CONFIG_ENV, str(bad))
     _fails(
         ExitCode.USAGE,
         keyless.sign_statement,
         in_toto_statement({"a.tgz": "89" * 32}),
         identity_token=token,
     )
-    monkeypatch.setenv(keyless.TRUST_CONFIG_ENV, str(tmp_path / "absent.json"))
+    monkeypatch.setenv(sigstore_trust.TRUST_CONFIG_ENV, str(tmp_path / "absent.json"))
     _fails(
         ExitCode.USAGE,
         keyless.sign_statement,
@@ -471,7 +472,7 @@ def test_not_a_statement_is_94(standin: Standin) -> None:
 
 def test_artifact_against_its_dsse_bundle(standin: Standin, tmp_path: Path) -> None:
     path, bundle_path, result = _signed_artifact(standin, tmp_path)
-    facts = keyless.verify_artifact_bundle(
+    facts = sigstore_verify.verify_artifact_bundle(
         path,
         bundle_path,
         identity=EMAIL,
@@ -487,7 +488,7 @@ def test_artifact_against_its_dsse_bundle(standin: Standin, tmp_path: Path) -> N
 
 
 def _verify_file(standin: Standin, path: Path, bundle_path: Path) -> dict[str, Any]:
-    return keyless.verify_artifact_bundle(
+    return sigstore_verify.verify_artifact_bundle(
         path,
         bundle_path,
         identity=EMAIL,
@@ -560,7 +561,8 @@ def test_dsse_bundle_is_refused_where_a_statement_is_expected_from_a_blob(
 
 def test_module_import_does_not_load_sigstore() -> None:
     code = (
-        "import sys, shipline.domain.signing.sigstore_keyless; "
+        "import sys, shipline.domain.signing.sigstore_keyless, "
+        "shipline.domain.signing.sigstore_verify; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('sigstore', 'cryptography', 'rfc8785')))"
     )
@@ -600,9 +602,10 @@ def test_attest_keyless_then_verify_from_the_cli(
     artifact.parent.mkdir()
     artifact.write_bytes(b"demo release\n" * 50)
     monkeypatch.setenv(
-        keyless.TRUST_CONFIG_ENV, str(standin.write_trust_config(tmp_path / "trust_config.json"))
+        sigstore_trust.TRUST_CONFIG_ENV,
+        str(standin.write_trust_config(tmp_path / "trust_config.json")),
     )
-    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
+    monkeypatch.setenv(sigstore_trust.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
     token = standin.oidc.token(email="ci@example.com")
     monkeypatch.setenv("GITLAB_CI", "true")
     monkeypatch.setenv("SIGSTORE_ID_TOKEN", token)

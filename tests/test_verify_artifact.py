@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from shipline.domain.signing import sigstore_keyless as keyless
+from shipline.domain.signing import sigstore_trust
 from tests.gpgkeys import GpgHome, GpgKey
 from tests.public_bundles import (  # noqa: F401 (public_assets_fixture is the fixture)
     GH_ARTIFACT,
@@ -105,7 +106,7 @@ def test_public_bundle_verifies_offline_with_the_shipped_root(
     assert data["logIndex"] == GH_LOG_INDEX
     assert data["integratedTime"].startswith("2024-06-10T")
     assert data["subject"] == GH_ARTIFACT
-    assert Path(data["trustedRoot"]) == keyless.production_trusted_root_path()
+    assert Path(data["trustedRoot"]) == sigstore_trust.production_trusted_root_path()
     assert "tuf-repo-cdn.sigstore.dev" in data["trustedRoot"]
     assert no_network == []
 
@@ -225,7 +226,7 @@ def test_staging_bundle_is_not_trusted_by_the_production_root(
             / "trusted_root.json"
         )
     )
-    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(staging_root))
+    monkeypatch.setenv(sigstore_trust.TRUSTED_ROOT_ENV, str(staging_root))
     result = cli("verify-artifact", *args)
     assert result.code == 0, result.err
 
@@ -304,7 +305,7 @@ def test_standin_bundle_needs_its_trusted_root(
     ]
     _refused(cli, 92, *args, folder=tmp_path)  # the production root does not know it
 
-    monkeypatch.setenv(keyless.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
+    monkeypatch.setenv(sigstore_trust.TRUSTED_ROOT_ENV, str(standin.trusted_root_path))
     ok = cli("--output", "json", "verify-artifact", *args)
     assert ok.code == 0, ok.err
     assert ok.summary["data"]["logIndex"] == result["logIndex"]

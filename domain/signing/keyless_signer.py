@@ -1,7 +1,7 @@
 """Keyless sigstore signing of the DSSE envelope (Fulcio certificate, Rekor
 entry, through :mod:`shipline.domain.signing.sigstore_keyless`): the bundle is
 kept as ``<name>-<version>.sigstore.json`` and verified against the recorded
-identity and issuer."""
+identity and issuer (:mod:`shipline.domain.signing.sigstore_verify`)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _bundle_certificate_pem(bundle: dict[str, Any]) -> bytes | None:
 
 def verify_keyless(payload: bytes, block: dict[str, Any], resolve: Callable[[str], Path]) -> str:
     from shipline.domain.jsonio import StrictJSONError, read_strict
-    from shipline.domain.signing import sigstore_keyless
+    from shipline.domain.signing import sigstore_verify
 
     path = resolve(block.get("bundle") or "")
     try:
@@ -78,7 +78,7 @@ def verify_keyless(payload: bytes, block: dict[str, Any], resolve: Callable[[str
         raise SignatureInvalid(
             f"sigstore bundle {block.get('bundle')}: {exc}", hint=KEYLESS_HINT
         ) from None
-    signed_payload = sigstore_keyless.verify_statement_bundle(
+    signed_payload = sigstore_verify.verify_statement_bundle(
         bundle,
         identity=block.get("identity") or "",
         identity_regexp=None,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shipline.domain.errors import UsageError
+from shipline.domain.textsafe import one_line
 
 REGEXP_HINT = (
     "fix the regular expression (Python syntax), e.g. --identity-regexp '^https://github.com/org/'"
@@ -30,10 +31,6 @@ _ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"
 _OTHERNAME = "1.3.6.1.4.1.57264.1.7"
 
 
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 class _IdentityPattern:
     """A policy: some SAN of the certificate matches ``pattern`` as a whole."""
 
@@ -42,7 +39,7 @@ class _IdentityPattern:
             self._pattern = re.compile(pattern)
         except re.error as exc:
             raise UsageError(
-                f"--identity-regexp {pattern!r}: {_one_line(exc)}", hint=REGEXP_HINT
+                f"--identity-regexp {pattern!r}: {one_line(exc)}", hint=REGEXP_HINT
             ) from None
 
     def verify(self, cert: Certificate) -> None:

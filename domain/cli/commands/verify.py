@@ -87,7 +87,8 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
     ``$SHIPLINE_TRUST``, the user's trust.json), never from the repository."""
     from shipline.domain.errors import SignatureInvalid, UsageError
     from shipline.domain.provenance.trust import Signer, load_trust
-    from shipline.domain.signing import sigstore_keyless
+    from shipline.domain.signing.gpg_artifact import verify_artifact_gpg
+    from shipline.domain.signing.sigstore_verify import verify_artifact_bundle
 
     path = args.file if args.file.is_absolute() else session.cwd / args.file
     if not path.is_file():
@@ -126,7 +127,7 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
         facts: dict[str, Any] = {}
         for i, (identity, regexp, issuer) in enumerate(policies):
             try:
-                facts = sigstore_keyless.verify_artifact_bundle(
+                facts = verify_artifact_bundle(
                     path,
                     local(args.bundle),
                     identity=identity,
@@ -144,7 +145,7 @@ def verify_artifact(session: Session, args: argparse.Namespace) -> dict[str, Any
                 "--signature needs --key PUB (the signer's public key)",
                 hint="add --key with the signer's armored public key",
             )
-        facts = sigstore_keyless.verify_artifact_gpg(path, local(args.signature), local(args.key))
+        facts = verify_artifact_gpg(path, local(args.signature), local(args.key))
         signer = Signer("gpg", str(facts["fingerprint"]).upper())
         if trust.external and not trust.admits(signer):
             raise SignatureInvalid(
