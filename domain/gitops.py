@@ -4,8 +4,9 @@ question, far faster than GitPython for walks and status)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipline.domain import runner
@@ -22,11 +23,41 @@ class GitError(ShiplineError):
     """A git command failed; ``code`` is set by the caller's context."""
 
 
+_READ_ONLY = frozenset(
+    {"rev-parse", "symbolic-ref", "for-each-ref", "show-ref", "merge-base", "remote", "config"}
+)
+"""Subcommands whose answer depends only on the repository's state: inside
+:meth:`Git.reading` the same question is asked once."""
+
+_LOOKS_ONLY = _READ_ONLY | {
+    "log",
+    "show",
+    "status",
+    "diff",
+    "cat-file",
+    "ls-files",
+    "ls-tree",
+    "rev-list",
+    "describe",
+    "ls-remote",
+}
+"""Subcommands that change nothing: the memoized answers survive them."""
+
+
+@dataclass
+class _Answers:
+    """The answers memoized by an open :meth:`Git.reading` scope."""
+
+    depth: int = 0
+    known: dict[tuple[str, ...], runner.Completed] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Git:
     """A repository's git, rooted at ``root``."""
 
     root: Path
+    _answers: _Answers = field(default_factory=_Answers, compare=False, repr=False)
 
     @classmethod
     def open(cls, path: Path) -> Git:
@@ -56,10 +87,20 @@ class Git:
         env: dict[str, str] | None = None,
         input: str | None = None,
     ) -> runner.Completed:
-        merged = _env()
-        if env:
-            merged.update(env)
-        done = runner.run(["git", *args], cwd=self.root, env=merged, timeout=timeout, input=input)
+        key = tuple(args)
+        memo = self._answers
+        done = memo.known.get(key) if memo.depth and env is None and input is None else None
+        if done is None:
+            if key[:1] and key[0] not in _LOOKS_ONLY:
+                memo.known.clear()  # it may change what the questions answer
+            merged = _env()
+            if env:
+                merged.update(env)
+            done = runner.run(
+                ["git", *args], cwd=self.root, env=merged, timeout=timeout, input=input
+            )
+            if memo.depth and env is None and input is None and key[0] in _READ_ONLY:
+                memo.known[key] = done
         if check and not done.ok:
             raise GitError(f"git {' '.join(args)} failed: {done.output or done.returncode}")
         return done
@@ -71,7 +112,23 @@ class Git:
         done = self.run(args, check=False)
         return done.stdout.strip() if done.ok else None
 
+    @contextmanager
+    def reading(self) -> Iterator[Git]:
+        """A scope that only reads the repository (a plan, a changelog): each
+        read-only question (HEAD, the tags, the branch) runs git once. Any
+        other git command inside it forgets the answers; they are also
+        forgotten when the outermost scope ends, so nothing stale outlives it."""
+        self._answers.depth += 1
+        try:
+            yield self
+        finally:
+            self._answers.depth -= 1
+            if not self._answers.depth:
+                self._answers.known.clear()
+
     def raw(self, args: Sequence[str], timeout: float = 300) -> bytes:
+        if args[:1] and args[0] not in _LOOKS_ONLY:
+            self._answers.known.clear()
         rc, data, err = runner.run_bytes(["git", *args], cwd=self.root, env=_env(), timeout=timeout)
         if rc != 0:
             raise GitError(f"git {' '.join(args)} failed: {err.strip()}")
@@ -79,6 +136,8 @@ class Git:
 
     def background(self, args: Sequence[str]) -> runner.Background:
         """Start ``git ARGS`` now; collect its output later with ``.result()``."""
+        if args[:1] and args[0] not in _LOOKS_ONLY:
+            self._answers.known.clear()
         return runner.Background(["git", *args], cwd=self.root, env=_env())
 
     # --- questions -------------------------------------------------------

@@ -88,6 +88,28 @@ class Completed:
         return "\n".join(part for part in (self.stdout.strip(), self.stderr.strip()) if part)
 
 
+_OWN_ENVIRONMENT: dict[str, str] = {}
+"""Variables shipline set for itself, kept out of the tools it runs."""
+
+
+def set_own_environment(name: str, value: str) -> None:
+    """Set ``name`` for this process only (the user's own setting wins):
+    children started here get the environment as the user left it."""
+    if name not in os.environ:
+        os.environ[name] = value
+        _OWN_ENVIRONMENT[name] = value
+
+
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not _OWN_ENVIRONMENT:
+        return dict(env) if env is not None else None
+    child = dict(env if env is not None else os.environ)
+    for name, value in _OWN_ENVIRONMENT.items():
+        if child.get(name) == value:
+            del child[name]
+    return child
+
+
 def _resolve(argv: Sequence[str], env: Mapping[str, str] | None) -> list[str]:
     if not argv:
         raise ValueError("empty command")
@@ -119,7 +141,7 @@ def run(
         proc = subprocess.run(
             argv,
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             input=input,
             capture_output=True,
             timeout=timeout,
@@ -154,7 +176,7 @@ def run_bytes(
         proc = subprocess.run(
             argv,
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             capture_output=True,
             timeout=timeout,
             start_new_session=True,
@@ -181,7 +203,7 @@ class Background:
         self.proc = subprocess.Popen(
             self.argv,
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -238,7 +260,7 @@ def stream(
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env=_child_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

@@ -156,6 +156,13 @@ def release_date(epoch: float | None = None) -> str:
 
 
 def make_plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRelease:
+    """The release that ``options`` asks for, read from the repository
+    (nothing is changed but a deepening fetch of a shallow clone)."""
+    with git.reading():  # HEAD, branch and tags are asked for once
+        return _plan(git, loaded, options)
+
+
+def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedRelease:
     cfg = loaded.release
     fetched = ensure_complete_history(git, cfg)  # 54 on a shallow or tagless clone
     branch = git.current_branch()

@@ -75,9 +75,10 @@ def plan(session: Session, args: argparse.Namespace) -> Any:
     if workspace is not None:
         return plan_train(session, args, workspace)
     options = _options(args, PlanOptions)
-    planned = make_plan(session.git, session.config, options)
-    p = planned.plan
-    outcomes = preflight(session.git, session.config, p)
+    with session.git.reading():
+        planned = make_plan(session.git, session.config, options)
+        p = planned.plan
+        outcomes = preflight(session.git, session.config, p)
     emit = session.emit
     last = p.last_tag or "none (first release)"
     emit(StepStarted(step="plan", title=f"Release plan for {session.repo.name}"))
