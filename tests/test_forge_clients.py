@@ -511,15 +511,15 @@ def test_source_only_release_has_no_files(tmp_path: Path) -> None:
 def test_retry_after_as_an_http_date_and_the_reset_epoch() -> None:
     import email.utils
 
-    from shipline.domain.forge.http import Reply, _asked_wait
+    from shipline.domain.forge.reply import Reply, asked_wait
 
     now = 1_767_225_600.0
     date = email.utils.formatdate(now + 12, usegmt=True)
-    assert _asked_wait(Reply(503, b"", {"retry-after": date}), now) == pytest.approx(12, abs=1)
-    assert _asked_wait(Reply(429, b"", {"ratelimit-reset": str(int(now) + 40)}), now) == 40
+    assert asked_wait(Reply(503, b"", {"retry-after": date}), now) == pytest.approx(12, abs=1)
+    assert asked_wait(Reply(429, b"", {"ratelimit-reset": str(int(now) + 40)}), now) == 40
     # a reset header with quota left is not a request to wait
     assert (
-        _asked_wait(
+        asked_wait(
             Reply(
                 500, b"", {"x-ratelimit-reset": str(int(now) + 40), "x-ratelimit-remaining": "12"}
             ),

@@ -25,8 +25,10 @@ import urllib.parse
 from typing import Any
 
 from shipline.domain.errors import ExitCode
-from shipline.domain.forge.http import ForgeError, Reply, Transport
+from shipline.domain.forge.failures import ForgeError
+from shipline.domain.forge.http import Transport
 from shipline.domain.forge.model import LocalAsset, RemoteAsset, RemoteRelease
+from shipline.domain.forge.reply import Reply
 
 DEVELOPER = 30
 JOB_TOKEN_ENV = "CI_JOB_TOKEN"

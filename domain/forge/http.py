@@ -1,5 +1,7 @@
 """The HTTP transport of the forge clients (stdlib ``urllib``): a token
-header, bounded retries, and errors that say which token and repository.
+header and bounded retries. What an answer says is read in
+:mod:`shipline.domain.forge.reply`; a refusal is explained (which token,
+which repository) by :mod:`shipline.domain.forge.failures`.
 
 Why its own transport and not the registries' ``httpio``: a forge is an API
 with rate limits. A 5xx, a 429, or a 403 whose rate-limit headers say the
@@ -21,7 +23,6 @@ for.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import http.client
 import json
@@ -29,39 +30,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from shipline.domain import runner
-from shipline.domain.errors import ExitCode, ShiplineError
+from shipline.domain.errors import ExitCode
+from shipline.domain.forge.failures import ForgeError, public_url, request_failure
+from shipline.domain.forge.reply import Reply, asked_wait, said
 
 T = TypeVar("T")
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "shipline (release assistant)"
 CHUNK = 1 << 20
-
-
-class ForgeError(ShiplineError):
-    """A forge call failed; ``status`` is the HTTP status (0: no answer)."""
-
-    def __init__(self, message: str, *, hint: str | None = None, code: ExitCode, status: int = 0):
-        super().__init__(runner.redact(message), hint=hint, code=code)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str]
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
 
 
 @dataclass
@@ -125,7 +106,7 @@ class Transport:
             except _NoAnswer as exc:
                 if not idempotent or attempt == self.attempts:
                     raise ForgeError(
-                        f"{what}: {method} {_public(url)} got no answer ({exc.reason})",
+                        f"{what}: {method} {public_url(url)} got no answer ({exc.reason})",
                         hint=f"{self.forge} did not answer; `shipline release resume` checks "
                         "what arrived and continues",
                         code=self.code,
@@ -135,7 +116,7 @@ class Transport:
             if reply.status in ok or reply.status in allow:
                 return reply
             last = reply
-            if not self._retryable(reply) or attempt == self.attempts:
+            if not reply.retryable() or attempt == self.attempts:
                 break
             self._wait(reply, attempt, f"{what}: HTTP {reply.status}")
         assert last is not None
@@ -173,7 +154,7 @@ class Transport:
             if thing is None:
                 raise ForgeError(
                     f"{what}: {self.forge} answered HTTP {conflict} "
-                    f"({_said(reply)}) but shows nothing for it",
+                    f"({said(reply)}) but shows nothing for it",
                     hint="check that the tag is pushed and release.forge",
                     code=self.code,
                     status=conflict,
@@ -209,19 +190,15 @@ class Transport:
                         if exc.code in (301, 302, 303, 307, 308) and location and hops < 5:
                             current, hops = urllib.parse.urljoin(current, location), hops + 1
                             continue
-                        reply = Reply(
-                            exc.code,
-                            exc.read() if exc.fp else b"",
-                            {k.lower(): v for k, v in exc.headers.items()},
-                        )
-                        if not self._retryable(reply) or attempt == self.attempts:
+                        reply = _error_reply(exc)
+                        if not reply.retryable() or attempt == self.attempts:
                             raise self._failure("GET", current, what, reply) from None
                         self._wait(reply, attempt, f"{what}: HTTP {exc.code}")
                         break
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 if attempt == self.attempts:
                     raise ForgeError(
-                        f"{what}: GET {_public(current)} got no answer ({exc})",
+                        f"{what}: GET {public_url(current)} got no answer ({exc})",
                         hint=f"check that {self.forge} is reachable",
                         code=self.code,
                     ) from None
@@ -254,15 +231,9 @@ class Transport:
             elif data is not None:
                 request = urllib.request.Request(url, data=data, method=method, headers=headers)
             with _OPENER.open(request, timeout=self.timeout) as resp:
-                return Reply(
-                    resp.status, resp.read(), {k.lower(): v for k, v in resp.headers.items()}
-                )
+                return Reply(resp.status, resp.read(), _lower_keys(resp.headers.items()))
         except urllib.error.HTTPError as exc:
-            return Reply(
-                exc.code,
-                exc.read() if exc.fp else b"",
-                {k.lower(): v for k, v in exc.headers.items()},
-            )
+            return _error_reply(exc)
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise _NoAnswer(str(reason) or type(exc).__name__) from None
@@ -272,12 +243,9 @@ class Transport:
 
     # --- retries -----------------------------------------------------------------
 
-    def _retryable(self, reply: Reply) -> bool:
-        return reply.status in RETRY_STATUSES or _quota_spent(reply)
-
     def _wait(self, reply: Reply | None, attempt: int, why: str) -> None:
         seconds = float(2 ** (attempt - 1))
-        asked = _asked_wait(reply, self.clock()) if reply is not None else None
+        asked = asked_wait(reply, self.clock()) if reply is not None else None
         if asked is not None:
             seconds = asked
         if seconds > self.max_wait:
@@ -294,50 +262,26 @@ class Transport:
     # --- messages ----------------------------------------------------------------
 
     def _failure(self, method: str, url: str, what: str, reply: Reply) -> ForgeError:
-        status = reply.status
-        said = _said(reply)
-        where = f"{method} {_public(url)}"
-        if status == 401:
-            return ForgeError(
-                f"{what}: {self.forge} rejected the token in {self.token_env} (HTTP 401"
-                f"{': ' + said if said else ''})",
-                hint=f"set {self.token_env} to a valid token that can write releases of "
-                f"{self.repository}",
-                code=self.code,
-                status=status,
-            )
-        if status == 403 and not _quota_spent(reply):
-            return ForgeError(
-                f"{what}: the token in {self.token_env} may not do this in {self.repository} "
-                f"(HTTP 403{': ' + said if said else ''})",
-                hint=_write_hint(self.forge, self.token_env),
-                code=self.code,
-                status=status,
-            )
-        if status == 404:
-            return ForgeError(
-                f"{what}: {where} answered 404: {self.repository} is not there or the token in "
-                f"{self.token_env} cannot see it",
-                hint="check release.forge.repository and apiUrl; a private repository answers "
-                f"404 to a token without access, so check {self.token_env} too",
-                code=self.code,
-                status=status,
-            )
-        if status in RETRY_STATUSES or _quota_spent(reply):
-            return ForgeError(
-                f"{what}: {where} still answered HTTP {status} after {self.attempts} attempts"
-                f"{': ' + said if said else ''}",
-                hint=f"{self.forge} is failing or rate limiting; `shipline release resume` "
-                "later continues where this stopped",
-                code=self.code,
-                status=status,
-            )
-        return ForgeError(
-            f"{what}: {where} answered HTTP {status}{': ' + said if said else ''}",
-            hint="the request was refused as shown; check release.forge",
+        return request_failure(
+            method,
+            url,
+            what,
+            reply,
+            forge=self.forge,
+            repository=self.repository,
+            token_env=self.token_env,
+            attempts=self.attempts,
             code=self.code,
-            status=status,
         )
+
+
+def _error_reply(exc: urllib.error.HTTPError) -> Reply:
+    """An HTTP error status as a reply (urllib raises it; the transport reads it)."""
+    return Reply(exc.code, exc.read() if exc.fp else b"", _lower_keys(exc.headers.items()))
+
+
+def _lower_keys(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers}
 
 
 class _NoAnswer(Exception):
@@ -355,76 +299,3 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def _quota_spent(reply: Reply) -> bool:
-    """GitHub answers a spent quota with 403 (or 429) and these headers."""
-    if reply.status not in (403, 429):
-        return False
-    return (
-        reply.headers.get("x-ratelimit-remaining") == "0"
-        or reply.headers.get("ratelimit-remaining") == "0"
-        or "retry-after" in reply.headers
-    )
-
-
-def _asked_wait(reply: Reply, now: float) -> float | None:
-    """Seconds the server asks to wait: ``Retry-After`` (seconds or an HTTP
-    date), else the rate-limit reset epoch; None when it says nothing."""
-    value = reply.headers.get("retry-after")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-        except (TypeError, ValueError):
-            pass
-    for name in ("x-ratelimit-reset", "ratelimit-reset"):
-        reset = reply.headers.get(name, "").strip()
-        if reset.isdigit() and (
-            reply.headers.get(name.replace("reset", "remaining")) == "0" or reply.status == 429
-        ):
-            return max(1.0, float(reset) - now)
-    return None
-
-
-def _said(reply: Reply) -> str:
-    """The forge's own one-line reason (GitHub ``message``, GitLab
-    ``message``/``error``), redacted and short."""
-    data = reply.json()
-    text = ""
-    if isinstance(data, Mapping):  # GitHub/GitLab ``message``, RFC 9457 problem details
-        text = str(data.get("message") or data.get("error") or data.get("title") or "")
-        for key in ("errors", "validation"):
-            extra = data.get(key)
-            if isinstance(extra, list) and extra:
-                text += " " + json.dumps(extra)[:300]
-    elif reply.body:
-        text = (
-            reply.body.decode(errors="replace").strip().splitlines()[0]
-            if reply.body.strip()
-            else ""
-        )
-    return runner.redact(text.strip()[:300])
-
-
-def _write_hint(forge: str, token_env: str) -> str:
-    if forge == "GitHub":
-        return (
-            f"give {token_env} write access to the repository's contents (a workflow: "
-            "`permissions: contents: write`; a fine-grained token: Contents read and write)"
-        )
-    return (
-        f"give {token_env} the api scope and at least the Developer role in the project "
-        "(CI_JOB_TOKEN: allow the job's project)"
-    )
-
-
-def _public(url: str) -> str:
-    """``url`` without credentials or query-string tokens, for messages."""
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return runner.redact(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))

@@ -56,7 +56,7 @@ class RemoteRelease:
 
 class ForgeClient(Protocol):
     """One forge's API for one repository. Every method raises
-    :class:`~shipline.domain.forge.http.ForgeError` with the code the
+    :class:`~shipline.domain.forge.failures.ForgeError` with the code the
     transport carries."""
 
     name: str

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shipline.domain import runner
-from shipline.domain.forge.http import ForgeError, Transport
+from shipline.domain.forge.failures import ForgeError
+from shipline.domain.forge.http import Transport
 
 
 @dataclass(frozen=True)
