@@ -23,6 +23,11 @@ from shipline.domain.textsafe import escape_json_text
 
 
 def changelog_command(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    with session.git.reading():  # only reads: HEAD and the tags are asked for once
+        return _changelog(session, args)
+
+
+def _changelog(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     git = session.git
     # the whole history is read while the config (and pydantic) loads
     pending = changelog.PendingWalk(git, None) if args.all else None
