@@ -38,9 +38,39 @@ class VersionFile(StrictModel):
         return value
 
 
+class ChangelogSection(StrictModel):
+    """One of ``release.changelog.sections``: the commits of ``types``
+    (Conventional Commit types, ``breaking`` for breaking changes, ``other``
+    for commits of no known type) listed under ``title``."""
+
+    title: str = Field(min_length=1)
+    types: list[str] = Field(min_length=1)
+
+
 class ChangelogConfig(StrictModel):
     path: str = "CHANGELOG.md"
     enabled: bool = True
+    sections: list[ChangelogSection] = Field(default_factory=list)
+    """The changelog's sections, in order (imported from git-cliff's
+    ``commit_parsers`` groups or release-please's ``changelog-sections``).
+    Empty: the titles are learned from the file's own entries."""
+    unlisted_types: Literal["keep", "omit"] = Field(default="keep", alias="unlistedTypes")
+    """Commits of a type no section lists: ``keep`` them under the file's
+    (or shipline's) title for them, or ``omit`` them (release-please, and
+    git-cliff with ``filter_commits``)."""
+
+    @field_validator("sections")
+    @classmethod
+    def _each_type_once(cls, value: list[ChangelogSection]) -> list[ChangelogSection]:
+        seen: dict[str, str] = {}
+        for section in value:
+            for kind in section.types:
+                if kind in seen:
+                    raise ValueError(
+                        f"type {kind!r} is in two sections ({seen[kind]!r} and {section.title!r})"
+                    )
+                seen[kind] = section.title
+        return value
 
 
 class CommandGate(StrictModel):

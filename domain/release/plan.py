@@ -370,6 +370,7 @@ def _plan_changelog(
             commits=entry_commits,
             exclude=changelog.release_commit_pattern(cfg.commit_message),
             explicit=visible(options.changelog_entry) if options.changelog_entry else None,
+            settings=cfg.changelog,
         )
     except (OSError, UnicodeDecodeError) as exc:
         raise ChangelogFailed(

@@ -68,6 +68,7 @@ def propose_entry(
             previous=str(plan.last_version) if plan.last_version else None,
             commits=plan.commits,
             explicit=visible(explicit) if explicit is not None else None,
+            settings=loaded.release.changelog,
         )
     except (OSError, UnicodeDecodeError) as exc:
         raise ChangelogFailed(

@@ -75,4 +75,4 @@ def _style(session: Session) -> changelog.Style:
         data = path.read_bytes() if path.is_file() else None
     except OSError:
         data = None
-    return changelog.read(data, rel)[1]
+    return changelog.read(data, rel, cfg)[1]

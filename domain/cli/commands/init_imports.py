@@ -40,6 +40,9 @@ def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) ->
     }
     if "enabled" in data.get("changelog", {}) and getattr(args, "changelog", None) is None:
         extra["changelog"] = {"enabled": data["changelog"]["enabled"]}
+    for key in ("sections", "unlistedTypes"):
+        if key in data.get("changelog", {}):
+            extra.setdefault("changelog", {})[key] = data["changelog"][key]
     return dataclasses.replace(answers, extra=extra, **changes)
 
 

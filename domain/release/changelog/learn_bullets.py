@@ -50,6 +50,9 @@ def learn_bullet(items: list[str], markers: list[str], default: Bullet) -> Bulle
     sample = next((t for t in hashed if _PR.search(t)), None) if use_hash else None
     sample = sample or (hashed[0] if use_hash and hashed else with_pr[0] if with_pr else None)
     suffix, short_len = _suffix(sample, use_hash) if sample else ((), 7)
+    plain = next((t for t in hashed if not _PR.search(t)), None) if use_hash else None
+    if plain is not None and any(kind == "pr" for _, kind in suffix):
+        suffix = _reconcile(suffix, plain)
     descriptions = [_strip_scope(t) for t in items]
     upper = sum(1 for d in descriptions if d[:1].isupper())
     lower = sum(1 for d in descriptions if d[:1].islower())
@@ -116,3 +119,27 @@ def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], i
     if units and pending and not any(ch.isalnum() for ch in pending):
         units[-1][0] += pending
     return tuple((t, k) for t, k in units), short
+
+
+Suffix = tuple[tuple[str, str], ...]
+
+
+def _reconcile(suffix: Suffix, plain: str) -> Suffix:
+    """``suffix``, learnt from an item with a pull request, corrected by
+    ``plain``, an item without one: punctuation between the two units
+    belongs to the hash's unit when the plain item has it too, before its
+    hash (git-cliff's ``(#41) - (abc1234)`` and ``runs - (abc1234)``)."""
+    if [kind for _, kind in suffix[-2:]] != ["pr", "hash"]:
+        return suffix
+    (pr, _), (sha, _) = suffix[-2:]
+    between = pr[len(pr.rstrip(_PUNCTUATION)) :]
+    if not between.strip():
+        return suffix
+    unit = re.escape(sha).replace(re.escape(SH), "[0-9a-f]+").replace(re.escape(H), "[0-9a-f]+")
+    found = re.search(unit + "$", plain)
+    if found is None or not plain[: found.start()].endswith(between):
+        return suffix
+    return (*suffix[:-2], (pr[: -len(between)], "pr"), (between + sha, "hash"))
+
+
+_PUNCTUATION = " -–—|·,;:"

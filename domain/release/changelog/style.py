@@ -52,6 +52,9 @@ class Style:
     learned: bool = False
     """Sections come from the file: keys it never lists are left out unless
     they make a release (breaking, feat, fix, perf, revert)."""
+    listed_only: bool = False
+    """Only the keys ``titles`` lists (and breaking changes) get a section:
+    the project configured its sections (:mod:`.configured`)."""
     flat: bool = False
     """Items without sections."""
     prose: bool = False
@@ -79,6 +82,8 @@ class Style:
     def title_for(self, key: str) -> str | None:
         if key in self.titles:
             return self.titles[key]
+        if self.listed_only and key != groups.BREAKING:
+            return None
         if self.learned and key not in groups.RELEASING:
             return None
         return groups.DEFAULT_TITLES[key]

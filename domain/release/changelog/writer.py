@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from shipline.domain.config import ChangelogConfig
 from shipline.domain.release.changelog import groups, render, unreleased
+from shipline.domain.release.changelog.configured import with_sections
 from shipline.domain.release.changelog.discover import changelog_format
 from shipline.domain.release.changelog.document import Document, Entry, parse, sniff_format
 from shipline.domain.release.changelog.learn import learn
@@ -46,15 +48,19 @@ class Proposal:
     """Why the entry still needs writing by hand, or None."""
 
 
-def read(data: bytes | None, path: str) -> tuple[Document | None, Style, Encoding]:
+def read(
+    data: bytes | None, path: str, settings: ChangelogConfig | None = None
+) -> tuple[Document | None, Style, Encoding]:
+    """The file's structure, its style (with the sections ``settings``
+    configure laid over it) and its encoding."""
     fmt = changelog_format(path)
     if data is None or not data.strip():
-        return None, default_style(fmt), Encoding()
+        return None, with_sections(default_style(fmt), settings), Encoding()
     text, enc = decode(data)
     if not path.lower().endswith((".md", ".markdown", ".rst")):
         fmt = sniff_format(text, fmt)
     doc = parse(text, fmt)
-    return doc, learn(doc), enc
+    return doc, with_sections(learn(doc), settings), enc
 
 
 def propose(
@@ -67,8 +73,9 @@ def propose(
     commits: list[Commit],
     exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
     explicit: str | None = None,
+    settings: ChangelogConfig | None = None,
 ) -> Proposal:
-    doc, style, enc = read(data, path)
+    doc, style, enc = read(data, path, settings)
     head = render.entry_heading(style, version, date, previous)
     gap = [""] * style.after_heading
     todo = None

@@ -1,10 +1,19 @@
 """git-cliff: ``cliff.toml`` or ``[tool.git-cliff]`` in pyproject.toml.
 
 Imported: ``[git] tag_pattern`` (its literal prefix), ``commit_parsers``
-with ``skip = true`` (left out of bump and changelog), ``[changelog]
-output``, and ``[bump]``'s custom major/minor regexes (matched, as git-cliff
-does, against the commit type). Groups shape the changelog's sections,
-which shipline learns from the changelog file itself.
+with ``skip = true`` (left out of bump and changelog), the parsers' groups
+as the changelog's sections, ``[changelog] output``, and ``[bump]``'s
+custom major/minor regexes (matched, as git-cliff does, against the commit
+type).
+
+Groups: git-cliff gives a commit the group of the first parser whose
+``message`` regex matches it, and writes the groups sorted by name, the
+name shown without HTML comments and with its first letter upper-cased
+(``<!-- 0 -->🚀 Features`` sorts first and reads ``🚀 Features``). Each
+Conventional type (and ``other``, a commit of no known type) goes to the
+group of the first parser matching ``TYPE: change``; a parser matching
+by body, footer or author instead is noted, not imported. With
+``filter_commits = true`` commits no parser groups are left out.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from shipline.domain.release.changelog.groups import BREAKING, DEFAULT_TITLES, OTHER
 from shipline.domain.release.imports.model import (
     ToolImport,
     pyproject_tool,
@@ -54,26 +64,20 @@ def read(root: Path) -> ToolImport | None:
             imp.note(f"tag_pattern {pattern!r}: no literal prefix; set release.tagPrefix")
         else:
             imp.add("tagPrefix", prefix, f"{base} tag_pattern {pattern!r}")
-    groups: list[str] = []
-    for index, parser in enumerate(git.get("commit_parsers") or []):
-        if not isinstance(parser, dict):
+    parsers = git.get("commit_parsers") or []
+    for index, parser in enumerate(parsers if isinstance(parsers, list) else []):
+        if not isinstance(parser, dict) or parser.get("skip") is not True:
             continue
         message = parser.get("message")
-        if parser.get("skip") is True:
-            if isinstance(message, str) and _valid(message):
-                imp.add("excludeCommits", message, f"{base} commit_parsers[{index}] skip")
-            else:
-                imp.note(
-                    f"commit_parsers[{index}] skips by {sorted(parser)}: only message "
-                    "regexes are imported"
-                )
-        elif isinstance(parser.get("group"), str):
-            groups.append(re.sub(r"<!--.*?-->", "", parser["group"]).strip())
-    if groups:
-        imp.note(
-            "changelog groups (" + ", ".join(dict.fromkeys(groups)) + ") are read from "
-            "the changelog file's own sections"
-        )
+        if isinstance(message, str) and _valid(message):
+            imp.add("excludeCommits", message, f"{base} commit_parsers[{index}] skip")
+        else:
+            imp.note(
+                f"commit_parsers[{index}] skips by {sorted(parser)}: only message "
+                "regexes are imported"
+            )
+    if isinstance(parsers, list):
+        _sections(imp, parsers, git.get("filter_commits"), f"{base} commit_parsers")
     changelog = subtable(cliff, "changelog")
     if isinstance(changelog.get("output"), str):
         imp.add("changelog.path", changelog["output"], f"{base[:-4]}changelog] output")
@@ -94,3 +98,54 @@ def _valid(regex: str) -> bool:
     except re.error:
         return False
     return True
+
+
+_SAMPLE_OTHER = "Update the README"
+"""A commit of no Conventional type, as the ``other`` key's sample."""
+
+
+def _sections(imp: ToolImport, parsers: list[Any], filter_commits: Any, where: str) -> None:
+    """``changelog.sections`` from the parsers' groups (see the module)."""
+    group_of: dict[str, str] = {}
+    for index, parser in enumerate(parsers):
+        if not isinstance(parser, dict):
+            continue
+        message = parser.get("message")
+        group = parser.get("group")
+        if not isinstance(message, str):
+            if isinstance(group, str):
+                imp.note(
+                    f"commit_parsers[{index}] (group {_title(group)!r}) matches by "
+                    f"{', '.join(sorted(set(parser) - {'group'}))}: not imported as a section"
+                )
+            continue
+        if not _valid(message):
+            imp.note(f"commit_parsers[{index}]: {message!r} is not a regular expression")
+            continue
+        regex = re.compile(message)
+        for key in DEFAULT_TITLES:
+            sample = _SAMPLE_OTHER if key == OTHER else f"{key}: change"
+            if key == BREAKING or key in group_of or not regex.search(sample):
+                continue
+            # a skip parser claims its types too: they are left out, not regrouped
+            group_of[key] = group if isinstance(group, str) and not parser.get("skip") else ""
+    by_group: dict[str, list[str]] = {}
+    for key, group in group_of.items():
+        if group:
+            by_group.setdefault(group, []).append(key)
+    if by_group:
+        sections = [{"title": _title(g), "types": by_group[g]} for g in sorted(by_group)]
+        imp.add("changelog.sections", sections, where)
+        if filter_commits is True:
+            imp.add(
+                "changelog.unlistedTypes",
+                "omit",
+                f"{where[: -len(' commit_parsers')]} filter_commits",
+            )
+
+
+def _title(group: str) -> str:
+    """``<!-- 0 -->🚀 features`` → ``🚀 features`` upper-cased at its first
+    letter, as git-cliff's ``striptags | trim | upper_first`` shows it."""
+    text = re.sub(r"<[^>]*>", "", group).strip()
+    return text[:1].upper() + text[1:]

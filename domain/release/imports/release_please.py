@@ -9,7 +9,8 @@ files through their ``jsonpath``), ``changelog-path``, the tag
 (``include-v-in-tag``, ``include-component-in-tag``, ``tag-separator``),
 the release PR's title as the commit message, and ``changelog-sections``:
 a visible section releases a patch (``deps`` by default), a hidden one
-does not release.
+does not release, and the project's own sections (not the defaults) are
+the changelog's sections in their order.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from shipline.domain.release.changelog.groups import BREAKING, DEFAULT_TITLES, OTHER
 from shipline.domain.release.imports.model import (
     ToolImport,
     read_json,
@@ -182,6 +184,31 @@ def _sections(imp: ToolImport, get: Any) -> None:
     for kind in _BUILT_IN:
         if kind not in visible:
             rule(imp, f"{where} ({kind!r} hidden or not listed)", "none", type=kind)
+    if not where.startswith("("):  # the project's own sections, not the defaults
+        _changelog_sections(imp, sections, where)
+
+
+def _changelog_sections(imp: ToolImport, sections: list[Any], where: str) -> None:
+    """The visible sections, in their order, as ``changelog.sections``
+    (types sharing a title share a section)."""
+    by_title: dict[str, list[str]] = {}
+    for s in sections:
+        if not isinstance(s, dict) or s.get("hidden") or not isinstance(s.get("type"), str):
+            continue
+        title = s.get("section")
+        if not isinstance(title, str) or not title:
+            continue
+        if s["type"] not in DEFAULT_TITLES or s["type"] in (BREAKING, OTHER):
+            imp.note(f"{where}: type {s['type']!r} has no changelog section in shipline")
+            continue
+        by_title.setdefault(title, []).append(s["type"])
+    if by_title:
+        imp.add(
+            "changelog.sections",
+            [{"title": t, "types": kinds} for t, kinds in by_title.items()],
+            where,
+        )
+        imp.add("changelog.unlistedTypes", "omit", f"{where} (hidden and unlisted types)")
 
 
 def _package_name(root: Path, folder: str) -> str | None:
