@@ -18,16 +18,15 @@ Python package indexes cannot delete a release: ``rollback`` always raises
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tomllib
-import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
 from shipline.domain.artifacts import httpio
 from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.artifacts.python_index import dist_version, listed_files, same_version
 from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
@@ -36,35 +35,7 @@ from shipline.domain.errors import (
     RollbackFailed,
     ShiplineError,
 )
-
-_LINK = re.compile(r'<a\s[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', re.IGNORECASE)
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 project name normalization."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def same_version(a: str, b: str) -> bool:
-    """PEP 440 equality, so ``1.4.0-rc.1`` (SemVer) equals ``1.4.0rc1``."""
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
-def dist_version(filename: str) -> tuple[str, str] | None:
-    """(normalized project name, version) of a wheel or sdist file name."""
-    if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        return (normalize_name(parts[0]), parts[1]) if len(parts) >= 5 else None
-    for ext in (".tar.gz", ".zip"):
-        if filename.endswith(ext):
-            stem, _, version = filename[: -len(ext)].rpartition("-")
-            return (normalize_name(stem), version) if stem else None
-    return None
+from shipline.domain.python_names import normalize_python_name
 
 
 class PythonPackageHandler(Handler):
@@ -117,7 +88,17 @@ class PythonPackageHandler(Handler):
 
     @property
     def dist_name(self) -> str:
-        return normalize_name(str(self.project()["name"]))
+        return normalize_python_name(str(self.project()["name"]))
+
+    @property
+    def page(self) -> str:
+        """The project's page on the simple index."""
+        return f"{self.index_url}{self.dist_name}/"
+
+    @property
+    def shown_page(self) -> str:
+        """:attr:`page` as messages and records show it (no credentials)."""
+        return httpio.public_url(self.page)
 
     def _auth_headers(self) -> dict[str, str]:
         secret = self.credential(required=False)
@@ -171,7 +152,7 @@ class PythonPackageHandler(Handler):
         if self.is_published():
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
-                f"{httpio.public_url(self.index_url)}{self.dist_name}/",
+                f"{self.shown_page}",
                 hint="a package index never accepts the same version twice: release a new version",
             )
 
@@ -258,26 +239,15 @@ class PythonPackageHandler(Handler):
     def index_files(
         self, error: type[ShiplineError] = ArtifactValidationFailed
     ) -> dict[str, tuple[str, str | None]]:
-        """File name -> (download URL, sha256 from the index) of every file of
-        this project on the simple index; empty when the project is absent."""
-        page = f"{self.index_url}{self.dist_name}/"
-        resp = httpio.request(
-            "GET",
-            page,
+        """Every file of this project on the simple index (see
+        :func:`~shipline.domain.artifacts.python_index.listed_files`)."""
+        return listed_files(
+            self.page,
             error=error,
             what=f"{self.label}: index lookup",
             timeout=self.timeout,
-            allow=(404,),
             headers=self._auth_headers(),
         )
-        if resp.status == 404:
-            return {}
-        found: dict[str, tuple[str, str | None]] = {}
-        for href, text in _LINK.findall(resp.body.decode(errors="replace")):
-            url, _, fragment = urllib.parse.urljoin(page, href).partition("#")
-            digest = fragment[7:] if fragment.startswith("sha256=") else None
-            found[text.strip()] = (url, digest)
-        return found
 
     def _published_files(self, error: type[ShiplineError]) -> dict[str, tuple[str, str | None]]:
         return {
@@ -302,7 +272,7 @@ class PythonPackageHandler(Handler):
         }
         first = files[0].path.name if files else ""
         return PublishResult(
-            reference=f"{httpio.public_url(self.index_url)}{self.dist_name}/",
+            reference=self.shown_page,
             registry_digest=digests.get(first),
             published_at=utc_now(),
             urls=urls,
@@ -323,7 +293,7 @@ class PythonPackageHandler(Handler):
         if clash:
             raise RegistryHoldsOther(
                 f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
-                f"{httpio.public_url(self.index_url)}{self.dist_name}/ with different files "
+                f"{self.shown_page} with different files "
                 f"({', '.join(clash)})",
                 hint="a package index never accepts the same version twice: release a new version",
             )
@@ -382,7 +352,7 @@ class PythonPackageHandler(Handler):
         if stayed:
             raise RollbackFailed(
                 f"{failure.message}; {', '.join(stayed)} stayed published at "
-                f"{httpio.public_url(self.index_url)}{self.dist_name}/ (a package index "
+                f"{self.shown_page} (a package index "
                 "cannot delete)",
                 hint="`shipline release resume` uploads the rest once the index works; or "
                 "yank the release on the index",

@@ -11,9 +11,9 @@ from shipline.domain.provenance.lockfiles.model import (
     LockfileInvalid,
     Package,
     finish,
-    normalize,
     purl_for,
 )
+from shipline.domain.python_names import normalize_python_name
 
 # -- an installed environment -----------------------------------------------------------------
 
@@ -70,8 +70,15 @@ def read_environment(paths: list[str] | None = None, artifact_name: str | None =
     for dist in metadata.distributions(path=search):
         headers = _metadata_headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
         name, version = headers.get("name", [""])[0], headers.get("version", [""])[0]
-        if name and version and normalize(name) not in dists:  # the first on the path wins
-            dists[normalize(name)] = (name, version, headers.get("requires-dist", []), dist)
+        if (
+            name and version and normalize_python_name(name) not in dists
+        ):  # the first on the path wins
+            dists[normalize_python_name(name)] = (
+                name,
+                version,
+                headers.get("requires-dist", []),
+                dist,
+            )
     base_env: dict[str, Any] = {**default_environment()}
     parsed: dict[str, list[Requirement]] = {}
     wanted_extras: dict[str, set[str]] = {n: {""} for n in dists}
@@ -84,8 +91,8 @@ def read_environment(paths: list[str] | None = None, artifact_name: str | None =
                 continue  # a broken Requires-Dist is the package's bug, not the SBOM's
         parsed[key] = reqs
         for req in reqs:
-            if normalize(req.name) in wanted_extras:
-                wanted_extras[normalize(req.name)].update(req.extras)
+            if normalize_python_name(req.name) in wanted_extras:
+                wanted_extras[normalize_python_name(req.name)].update(req.extras)
 
     def applies(req: Requirement, extras: set[str]) -> bool:
         if req.marker is None:
@@ -93,15 +100,15 @@ def read_environment(paths: list[str] | None = None, artifact_name: str | None =
         return any(req.marker.evaluate({**base_env, "extra": x}) for x in extras)
 
     keys = {n: purl_for("pypi", d[0], d[1]) for n, d in dists.items()}
-    own = normalize(artifact_name) if artifact_name else None
+    own = normalize_python_name(artifact_name) if artifact_name else None
     packages: dict[str, Package] = {}
     for key, (name, version, _, dist) in dists.items():
         requires = sorted(
             {
-                keys[normalize(r.name)]
+                keys[normalize_python_name(r.name)]
                 for r in parsed[key]
-                if normalize(r.name) in keys
-                and normalize(r.name) != own
+                if normalize_python_name(r.name) in keys
+                and normalize_python_name(r.name) != own
                 and applies(r, wanted_extras[key])
             }
         )

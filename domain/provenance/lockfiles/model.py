@@ -99,10 +99,6 @@ def parse_hash(text: str, where: str) -> tuple[str, str]:
     return ALGORITHMS[alg.lower()], value.lower()
 
 
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def load_toml(path: Path, root: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

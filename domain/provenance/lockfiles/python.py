@@ -13,7 +13,6 @@ from shipline.domain.provenance.lockfiles.model import (
     Package,
     finish,
     load_toml,
-    normalize,
     parse_hash,
     purl_for,
     relative,
@@ -21,6 +20,7 @@ from shipline.domain.provenance.lockfiles.model import (
     table_list,
     vcs_url,
 )
+from shipline.domain.python_names import normalize_python_name
 
 # -- uv.lock ----------------------------------------------------------------------------------
 
@@ -52,14 +52,14 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
         require_str(entry, "name", where)
         if not isinstance(entry.get("source"), dict):
             raise LockfileInvalid(f"{where}.source: missing", hint="regenerate it with `uv lock`")
-        by_name.setdefault(normalize(entry["name"]), []).append(entry)
+        by_name.setdefault(normalize_python_name(entry["name"]), []).append(entry)
 
     def resolve(dep: Any, where: str) -> dict[str, Any]:
         if not isinstance(dep, dict) or not isinstance(dep.get("name"), str):
             raise LockfileInvalid(
                 f"{where}: a dependency without a name", hint="regenerate it with `uv lock`"
             )
-        candidates = by_name.get(normalize(dep["name"]), [])
+        candidates = by_name.get(normalize_python_name(dep["name"]), [])
         if "version" in dep:
             candidates = [c for c in candidates if c.get("version") == dep["version"]]
         if not candidates:
@@ -76,7 +76,9 @@ def read_uv_lock(path: Path, root: Path, artifact_name: str | None = None) -> In
     found_roots = [e for e in entries if is_root(e)]
     if artifact_name:
         found_roots = [
-            e for e in entries if normalize(e["name"]) == normalize(artifact_name)
+            e
+            for e in entries
+            if normalize_python_name(e["name"]) == normalize_python_name(artifact_name)
         ] or found_roots
     roots = IdSet(found_roots)
     # Nodes are (package, extra) pairs so an extra pulls in only its own dependencies.
@@ -162,9 +164,9 @@ def _pyproject_direct(root: Path) -> set[str] | None:
     for spec in data.get("project", {}).get("dependencies", []) or []:
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(spec))
         if match:
-            names.add(normalize(match.group(1)))
+            names.add(normalize_python_name(match.group(1)))
     poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {}) or {}
-    names.update(normalize(n) for n in poetry if n.lower() != "python")
+    names.update(normalize_python_name(n) for n in poetry if n.lower() != "python")
     return names or None
 
 
@@ -190,7 +192,10 @@ def read_poetry_lock(path: Path, root: Path) -> Inventory:
         ):
             continue
         runtime.append((where, entry))
-    keys = {normalize(e["name"]): purl_for("pypi", e["name"], e["version"]) for _, e in runtime}
+    keys = {
+        normalize_python_name(e["name"]): purl_for("pypi", e["name"], e["version"])
+        for _, e in runtime
+    }
     packages: dict[str, Package] = {}
     for where, entry in runtime:
         deps = entry.get("dependencies", {})
@@ -204,8 +209,10 @@ def read_poetry_lock(path: Path, root: Path) -> Inventory:
             for j, f in enumerate(files)
             if isinstance(f, dict)
         }
-        own = keys[normalize(entry["name"])]
-        requires = sorted(keys[normalize(d)] for d in deps if normalize(d) in keys)
+        own = keys[normalize_python_name(entry["name"])]
+        requires = sorted(
+            keys[normalize_python_name(d)] for d in deps if normalize_python_name(d) in keys
+        )
         packages[own] = Package(
             entry["name"], entry["version"], own, tuple(sorted(hashes)), tuple(requires)
         )
@@ -271,9 +278,11 @@ def read_requirements(paths: list[Path], root: Path) -> Inventory:
                 continue
             text = stripped.lstrip("#").strip()
             if text.startswith("via"):
-                via[current].update(normalize(v) for v in text[3:].split() if not v.startswith("-"))
+                via[current].update(
+                    normalize_python_name(v) for v in text[3:].split() if not v.startswith("-")
+                )
             elif via.get(current) is not None and re.fullmatch(r"[A-Za-z0-9._-]+", text):
-                via[current].add(normalize(text))  # multi-line "# via" lists
+                via[current].add(normalize_python_name(text))  # multi-line "# via" lists
             continue
         stripped = stripped.split(" #", 1)[0].strip()
         if not stripped or stripped.startswith("-"):
@@ -293,7 +302,7 @@ def read_requirements(paths: list[Path], root: Path) -> Inventory:
                 f"{where}: {match.group(1)} has no --hash",
                 hint="regenerate it with --generate-hashes",
             )
-        current = normalize(match.group(1))
+        current = normalize_python_name(match.group(1))
         found[current] = (match.group(1), match.group(3), hashes)
         via.setdefault(current, set())
     keys = {n: purl_for("pypi", v[0], v[1]) for n, v in found.items()}
