@@ -12,7 +12,7 @@ from monorepos import cargo_workspace, pnpm_monorepo, uv_workspace
 
 from shipline.domain.config_loading import load_config
 from shipline.domain.config_workspace import WorkspaceConfig
-from shipline.domain.ecosystems.workspaces import detect_workspace
+from shipline.domain.ecosystems.workspace_detection import detect_workspace
 from shipline.domain.errors import InvalidVersion, ReleaseNotFound
 from shipline.domain.gitops import Git
 from shipline.domain.release import tag_patterns

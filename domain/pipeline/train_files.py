@@ -155,7 +155,7 @@ class TrainFiles:
 
 
 def _same_python(plan: PackagePlan, released: str, required: str) -> bool:
-    from shipline.domain.ecosystems.workspaces import normalize_python_name
+    from shipline.domain.python_names import normalize_python_name
 
     return plan.package.ecosystem == "python" and normalize_python_name(
         released

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipline.domain.ecosystems.workspaces import normalize_python_name
+from shipline.domain.python_names import normalize_python_name
 
 
 def _replace_once(text: str, pattern: re.Pattern[str], new: str) -> str | None:

@@ -19,7 +19,8 @@ from typing import Any
 
 from shipline.domain.config import LoadedConfig
 from shipline.domain.config_workspace import WorkspaceConfig
-from shipline.domain.ecosystems.workspaces import Workspace, WorkspacePackage, detect_workspace
+from shipline.domain.ecosystems.workspace_detection import detect_workspace
+from shipline.domain.ecosystems.workspaces import Workspace, WorkspacePackage
 from shipline.domain.errors import InvalidVersion, ReleaseNotFound
 from shipline.domain.gitops import Git
 from shipline.domain.release import tag_patterns
