@@ -50,6 +50,7 @@ from shipline.domain.release.git_commands import tag_command
 from shipline.domain.release.imports import load_config
 from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
+from shipline.domain.review.target import record_label as release_label
 from shipline.domain.textsafe import shown, visible, visible_data
 from shipline.domain.workspace.changelogs import PackageChangelog
 from shipline.domain.workspace.changelogs import propose_entry as propose_package_entry
@@ -65,7 +66,8 @@ def collect_evidence(
     rebuild: bool = True,
     env: dict[str, str] | None = None,
 ) -> Any:
-    """The L4 review evidence of ``version`` (:class:`shipline.domain.review.decide.Evidence`;
+    """The L4 review evidence of ``version`` (``VERSION``, or ``NAME@VERSION`` for a
+    workspace package's release; :class:`shipline.domain.review.decide.Evidence`;
     ``.to_json()``). The rebuild takes as long as a build: run it in a worker."""
     from shipline.domain.review.evidence import collect_evidence as collect
 
@@ -149,6 +151,7 @@ __all__ = [
     "migration_unwritten",
     "plan_workspace",
     "propose_package_entry",
+    "release_label",
     "released_workspace",
     "resume_run",
     "shown",

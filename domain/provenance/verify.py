@@ -166,7 +166,8 @@ def verify_provenance_chain(
                 )
             )
         else:
-            report.checks.extend(review_checks(records, repo, None if all else version))
+            label = f"{package}@{version}" if package and version else version
+            report.checks.extend(review_checks(records, repo, None if all else label))
     if all:
         report.checks.extend(_tag_anchor_checks(ctx))
         report.checks.extend(_orphan_checks(ctx))

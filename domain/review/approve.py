@@ -84,6 +84,7 @@ def review_statement(
         "predicateType": rv.PREDICATE_TYPE,
         "predicate": {
             "release": {
+                **({"package": ev.package} if ev.package else {}),
                 "version": ev.version,
                 "tag": ev.tag,
                 "commitSha": ev.commit,
@@ -105,7 +106,7 @@ def _refuse_unverified(ev: rv.Evidence) -> None:
     first = failed[0]
     cls = {92: SignatureInvalid, 93: DigestMismatch}.get(first["code"], AttestationInvalid)
     raise cls(
-        f"refusing to approve {ev.version}: verify fails at the {first['link']} link "
+        f"refusing to approve {ev.label}: verify fails at the {first['link']} link "
         f"({first['name']}): {first['detail']}",
         hint="an approval vouches for evidence that holds; reject it instead "
         "(--reject) or restore the evidence",
@@ -132,7 +133,7 @@ def submit_review(
         _refuse_unverified(ev)
     if ev.attestation["sha256"] is None:
         raise AttestationInvalid(
-            f"release {ev.version} has no attestation file on disk to review",
+            f"release {ev.label} has no attestation file on disk to review",
             hint="restore the state dir's attestations/",
         )
     plan = signing.plan_signing(method, True, None, rv.L3, repo=repo, state_dir=state, env=env)
@@ -147,7 +148,7 @@ def submit_review(
     statement = review_statement(ev, reviewer=who, approve=approve, comment=comment, at=at)
     payload = att.encode_payload(statement)
     stamp = at.replace(":", "").replace("-", "")
-    folder = state / rv.REVIEWS_DIR / "".join(c if c in _SAFE else "-" for c in ev.version)
+    folder = state / rv.REVIEWS_DIR / "".join(c if c in _SAFE else "-" for c in ev.label)
     path = folder / f"{stamp}-{secrets.token_hex(4)}.review{att.SUFFIX}"
 
     def relative(p: Path) -> str:
@@ -184,11 +185,10 @@ def submit_review(
         }
 
         def release_unchanged(book: ldg.Ledger) -> None:
-            found = book.find_release(ev.version)
+            found = book.find_release(ev.version, ev.package)
             if found is None or found[1]["hash"] != ev.release_hash:
                 raise DigestMismatch(
-                    f"{book.path}: release {ev.version}'s record changed "
-                    "while it was being reviewed",
+                    f"{book.path}: release {ev.label}'s record changed while it was being reviewed",
                     hint="review it again",
                 )
 
@@ -205,7 +205,7 @@ def _conclude(
 ) -> ReviewOutcome:
     """Re-read the reviews and append the L4 level record when it now holds."""
     book = ldg.load(loaded.state_dir)
-    _, release = rv.find_release(book, ev.version)
+    _, release = rv.find_release(book, ev.label)
     authors = set(ev.author_identities)
     ev.reviews = rv.release_reviews(book, release, git.root, authors)
     ev.l4_missing = rv.decide(ev)

@@ -6,7 +6,7 @@ itself. The model and the decision live in :mod:`shipline.domain.review.decide`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shipline.domain.config import LoadedConfig
@@ -26,11 +26,12 @@ from shipline.domain.review.decide import (
     Evidence,
     author_identities,
     decide,
-    find_release,
     release_reviews,
     release_subject,
     resolver,
 )
+from shipline.domain.review.package_scope import commits_between, package_scope
+from shipline.domain.review.target import find_target, parse_target, record_label
 
 
 def _previous_tag(git: Git, record: Mapping[str, Any], prefix: str) -> str | None:
@@ -60,25 +61,44 @@ def _config_at(git: Git, loaded: LoadedConfig, commit: str) -> Any:
         return loaded.config
 
 
-def _commits(git: Git, previous: str | None, commit: str) -> list[dict[str, str]]:
-    span = f"{previous}..{commit}" if previous else commit
-    raw = git.try_out("log", "--format=%H%x1f%an%x1f%ae%x1f%s%x1e", span) or ""
-    rows = [line.strip("\n").split("\x1f") for line in raw.split("\x1e") if line.strip()]
-    return [
-        {"sha": r[0], "author": r[1], "email": r[2], "subject": r[3]} for r in rows if len(r) == 4
-    ]
-
-
-def _config_diff(git: Git, previous: str | None, commit: str) -> tuple[list[dict[str, str]], str]:
+def _config_diff(
+    git: Git,
+    previous: str | None,
+    commit: str,
+    owns: Callable[[str], bool] | None = None,
+    config: tuple[str, ...] = BUILD_CONFIG,
+) -> tuple[list[dict[str, str]], str]:
+    """The build configuration (``config``) that changed since ``previous``;
+    for a package, only the files that are its own (``owns``)."""
     base = previous or git.out("hash-object", "-t", "tree", "/dev/null")
-    names = git.try_out("diff", "--name-status", base, commit, "--", *BUILD_CONFIG) or ""
+    names = git.try_out("diff", "--name-status", base, commit, "--", *config) or ""
     changes = [
         {"status": parts[0], "path": parts[-1]}
         for parts in (line.split("\t") for line in names.splitlines())
-        if len(parts) > 1
+        if len(parts) > 1 and (owns is None or owns(parts[-1]))
     ]
-    diff = git.try_out("diff", base, commit, "--", *BUILD_CONFIG) or ""
+    if owns is None:
+        paths: list[str] = list(BUILD_CONFIG)
+    elif changes:
+        paths = [f":(literal){c['path']}" for c in changes]
+    else:
+        return changes, ""
+    diff = git.try_out("diff", base, commit, "--", *paths) or ""
     return changes, diff[:200_000]
+
+
+def _changelog(git: Git, path: str | None, commit: str, version: str) -> dict[str, Any] | None:
+    """The changelog's entry for ``version`` as the release commit has it."""
+    from shipline.domain.gitops import GitError
+    from shipline.domain.release.changelog import entry_text
+
+    if path is None:
+        return None
+    try:
+        data = git.raw(["show", f"{commit}:{path}"])
+    except GitError:
+        data = None
+    return {"path": path, "entry": entry_text(data, path, version) if data else None}
 
 
 def _rebuild_check(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Check:
@@ -104,10 +124,23 @@ def collect_evidence(
     state, repo = loaded.state_dir, git.root
     resolve = resolver(repo)
     book = ldg.load(state, verify_chain=False)
-    _, record = find_release(book, version)
-    previous = _previous_tag(git, record, loaded.release.tag_prefix)
+    _, record = find_target(book, parse_target(version), git, loaded)
     commit = record["commitSha"]
-    changes, diff = _config_diff(git, previous, commit)
+    package = ldg.record_package(record)
+    if package is not None:
+        scope = package_scope(git, loaded, record)
+        previous, commits, changelog_file = scope.previous_tag, scope.commits, scope.changelog
+        changes, diff = _config_diff(git, previous, commit, scope.owns, scope.config_paths)
+    else:
+        from shipline.domain.release.plan import changelog_path
+
+        previous = _previous_tag(git, record, loaded.release.tag_prefix)
+        commits, changelog_file = commits_between(git, previous, commit), None
+        try:
+            changelog_file = changelog_path(git, loaded)
+        except ShiplineError:
+            changelog_file = None
+        changes, diff = _config_diff(git, previous, commit)
     subject = release_subject(record, repo)
     block = record["artifacts"][0]["signature"] if record["artifacts"] else {}
     sbom, sbom_path = None, None
@@ -119,7 +152,7 @@ def collect_evidence(
             sbom = summarize(sbom_path.read_bytes())
         except (OSError, ShiplineError) as exc:
             sbom = {"error": getattr(exc, "message", str(exc))}
-    report = verify_provenance_chain(state, record["version"], repo=repo)
+    report = verify_provenance_chain(state, record_label(record), repo=repo)
     # the release's own links; reviews are judged one by one below, so a forged
     # review never blocks an honest approval
     chain = [c for c in report.checks if c.link not in ("review", "level")]
@@ -152,7 +185,7 @@ def collect_evidence(
         commit=commit,
         release_hash=record["hash"],
         previous_tag=previous,
-        commits=_commits(git, previous, commit),
+        commits=commits,
         config_changes=changes,
         config_diff=diff,
         artifacts=[
@@ -173,6 +206,8 @@ def collect_evidence(
         level=levels[-1] if levels else record.get("slsaLevel"),
         author_identities=sorted(authors),
         checks=checks,
+        package=package,
+        changelog=_changelog(git, changelog_file, commit, record["version"]),
     )
     evidence.reviews = release_reviews(book, record, repo, authors)
     evidence.l4_missing = decide(evidence)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipline.domain.errors import ReleaseNotFound
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.review.checks import Check
 
@@ -94,6 +93,16 @@ class Evidence:
     checks: list[Check]
     reviews: list[ReviewView] = field(default_factory=list)
     l4_missing: list[str] = field(default_factory=list)
+    package: str | None = None
+    """The workspace package of a release train's record (``None``: one release)."""
+    changelog: dict[str, Any] | None = None
+    """``{"path", "entry"}``: the changelog file and its entry for this version
+    at the release commit (``entry`` ``None`` when it has none)."""
+
+    @property
+    def label(self) -> str:
+        """``@acme/cli@3.0.2`` for a package's release, else the version."""
+        return f"{self.package}@{self.version}" if self.package else self.version
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -101,6 +110,8 @@ class Evidence:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
+            "package": self.package,
+            "label": self.label,
             "tag": self.tag,
             "commit": self.commit,
             "releaseHash": self.release_hash,
@@ -119,18 +130,17 @@ class Evidence:
             "checks": [c.to_json() for c in self.checks],
             "reviews": [r.to_json() for r in self.reviews],
             "l4Missing": self.l4_missing,
+            "changelog": self.changelog,
         }
 
 
 def find_release(book: ldg.Ledger, version: str) -> tuple[int, dict[str, Any]]:
-    bare = version[1:] if version[:1] in ("v", "V") else version
-    found = book.find_release(bare) or book.find_release(version)
-    if found is None:
-        raise ReleaseNotFound(
-            f"{book.path}: no release {version} is recorded",
-            hint="`shipline ledger` lists the recorded releases",
-        )
-    return found
+    """The release record ``version`` names: ``VERSION``, or ``NAME@VERSION``
+    for a workspace package (50 with a hint, 53 for a version that is not
+    semver; :mod:`shipline.domain.review.target`)."""
+    from shipline.domain.review.target import find_target, parse_target
+
+    return find_target(book, parse_target(version))
 
 
 def resolver(repo: Path) -> Callable[[str], Path]:

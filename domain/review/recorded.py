@@ -15,6 +15,7 @@ from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.review.identities import author_identities, gpg_uids, signer_identities
 from shipline.domain.review.model import L3, L4, PREDICATE_TYPE, ReviewView, resolver
+from shipline.domain.review.target import record_label
 
 
 def _statement_problem(
@@ -32,10 +33,15 @@ def _statement_problem(
         return f"not an in-toto v1 statement with predicate type {PREDICATE_TYPE}"
     pred = statement["predicate"]
     about = pred.get("release") if isinstance(pred.get("release"), dict) else {}
-    if about.get("version") != release["version"] or about.get("recordHash") != release["hash"]:
+    if (
+        about.get("version") != release["version"]
+        or about.get("recordHash") != release["hash"]
+        or about.get("package") != ldg.record_package(dict(release))
+    ):
+        named = f"{about['package']}@" if about.get("package") else ""
         return (
-            f"the statement approves release {about.get('version')} (record "
-            f"{str(about.get('recordHash'))[:12]}), not {release['version']} (record "
+            f"the statement approves release {named}{about.get('version')} (record "
+            f"{str(about.get('recordHash'))[:12]}), not {record_label(dict(release))} (record "
             f"{release['hash'][:12]}): an approval for the wrong release"
         )
     subjects = statement.get("subject")
@@ -170,7 +176,9 @@ def approvals(reviews: list[ReviewView]) -> tuple[list[ReviewView], list[str]]:
 def verify_reviews(
     book: ldg.Ledger | list[dict[str, Any]], repo: Path, version: str | None = None
 ) -> list[Any]:
-    """A :class:`shipline.domain.provenance.verify.LinkCheck` per review record (92 for a bad
+    """``version`` is ``VERSION`` or a package's ``NAME@VERSION`` (``None``: all).
+
+    A :class:`shipline.domain.provenance.verify.LinkCheck` per review record (92 for a bad
     signature, 94 for a statement or identity that does not match) and per
     level record (94 unless its evidence is valid approvals from two distinct
     identities, one independent of the release's author and signer)."""
@@ -178,6 +186,7 @@ def verify_reviews(
     from shipline.domain.provenance.verify import FAILED, OK, LinkCheck
 
     records = book.records if isinstance(book, ldg.Ledger) else book
+    wanted = ldg.split_package_version(version) if version is not None else None
     releases = {r["hash"]: r for r in records if r.get("recordType") == "release"}
     git = Git(repo) if (repo / ".git").exists() else None
     authors: dict[str, set[str]] = {}
@@ -189,7 +198,13 @@ def verify_reviews(
         if (
             kind not in ("review", "level")
             or release is None
-            or (version is not None and release["version"] != version.lstrip("v"))
+            or (
+                wanted is not None
+                and (
+                    release["version"] != wanted[1].lstrip("v")
+                    or ldg.record_package(release) != wanted[0]
+                )
+            )
         ):
             continue
         if release["hash"] not in authors:
@@ -206,7 +221,7 @@ def verify_reviews(
             out.append(
                 LinkCheck(
                     "review",
-                    f"{release['version']} {view.reviewer}",
+                    f"{record_label(release)} {view.reviewer}",
                     OK if view.valid else FAILED,
                     view.code,
                     f"{verdict} signed by {view.identity}" if view.valid else view.problem,
@@ -229,7 +244,7 @@ def verify_reviews(
         out.append(
             LinkCheck(
                 "level",
-                release["version"],
+                record_label(release),
                 FAILED if problem else OK,
                 94 if problem else 0,
                 problem or f"{record['slsaLevel']} on {len(counted)} approvals",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shipline.domain.config import LoadedConfig
+from shipline.domain.ecosystems.workspaces import WorkspacePackage
 from shipline.domain.errors import ChangelogFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release import changelog
@@ -37,13 +38,17 @@ class PackageChangelog:
 
 
 def changelog_of(loaded: LoadedConfig, plan: PackagePlan) -> str:
+    return package_changelog(loaded, plan.package)
+
+
+def package_changelog(loaded: LoadedConfig, package: WorkspacePackage) -> str:
     """The package's changelog: its ``release.workspace.packages`` entry, else
-    the default beside its manifest."""
+    the default beside its manifest (a review reads it too)."""
     settings = loaded.release.workspace
     for entry in settings.packages if settings else []:
-        if entry.name == plan.name and entry.changelog:
+        if entry.name == package.name and entry.changelog:
             return entry.changelog
-    return plan.package.default_changelog
+    return package.default_changelog
 
 
 def propose_entry(

@@ -32,8 +32,8 @@ class TouchedCommit:
     files: list[str] = field(default_factory=list)
 
 
-def read_history(git: Git, since: Sequence[str | None]) -> list[TouchedCommit]:
-    """Commits reachable from HEAD that are not in every one of ``since``
+def read_history(git: Git, since: Sequence[str | None], tip: str = "HEAD") -> list[TouchedCommit]:
+    """Commits reachable from ``tip`` that are not in every one of ``since``
     (tags or commits; ``None`` for a package never released), newest first,
     children before parents, with the files each touched."""
     if git.head() is None:
@@ -47,7 +47,7 @@ def read_history(git: Git, since: Sequence[str | None]) -> list[TouchedCommit]:
         "--no-color",
         "--no-show-signature",
         "--no-renames",
-        "HEAD",
+        tip,
     ]
     if since and all(since):
         base = git.run(["merge-base", "--octopus", *sorted({s for s in since if s})], check=False)
@@ -97,12 +97,14 @@ def commits_by_package(
     *,
     shared_paths: Sequence[str] = (),
     scopes: Mapping[str, str] | None = None,
+    tip: str = "HEAD",
 ) -> dict[str, list[Commit]]:
     """Each package's own commits since its own last release (the released
-    commit's sha in ``last_release``; ``None``: since the beginning), newest first."""
+    commit's sha in ``last_release``; ``None``: since the beginning) up to
+    ``tip`` (a review looks at a past release commit), newest first."""
     names = [p.name for p in packages]
     since = [last_release.get(name) for name in names]
-    history = read_history(git, since)
+    history = read_history(git, since, tip)
     bits: dict[str, int] = {}
     for index, name in enumerate(names):
         sha = last_release.get(name)

@@ -16,6 +16,7 @@ from shipline.domain.api import (
     ErrorEvent,
     ShiplineError,
     load_ledger,
+    release_label,
     shown,
     verify_provenance_chain,
 )
@@ -107,14 +108,14 @@ class HistoryScreen(StepScreen):
             level = (r.get("slsaLevel") or "").removeprefix("SLSA_BUILD_LEVEL_")
             complete = (r.get("metadata") or {}).get("completeness", "")
             table.add_row(
-                Text(r["version"], style="bold"),
+                Text(release_label(r), style="bold"),
                 Text(r.get("gitTag") or ""),
                 Text((r.get("commitSha") or "")[:7], style="dim"),
                 Text(f"L{level}" if level else "—"),
                 Text(str(len(r.get("artifacts") or []))),
                 Text(complete, style="green" if complete == "complete" else "yellow"),
                 Text((r.get("recordedAt") or "")[:16].replace("T", " "), style="dim"),
-                key=r["version"],
+                key=release_label(r),  # a train records one version for several packages
             )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))

@@ -33,7 +33,8 @@ def evidence_text(ev: dict[str, Any]) -> Text:
 
     row(
         "Release",
-        f"{ev['version']}  tag {ev.get('tag') or '—'}  commit {ev['commit'][:10]}",
+        f"{ev.get('label') or ev['version']}  tag {ev.get('tag') or '—'}  "
+        f"commit {ev['commit'][:10]}",
         "bold",
     )
     since = ev.get("previousTag") or "the start of history"
@@ -43,6 +44,14 @@ def evidence_text(ev: dict[str, Any]) -> Text:
         text.append(f"  {c.get('sha', '')[:7]} {subject}\n", style="dim")
     if len(ev["commits"]) > 8:
         text.append(f"  … {len(ev['commits']) - 8} more\n", style="dim")
+    log = ev.get("changelog") if ev.get("package") else None
+    if log is not None:  # a package of a release train: its own entry
+        entry = (log.get("entry") or "").splitlines()
+        row("Changelog", f"{log['path']}" + ("" if entry else "  (no entry for this version)"))
+        for line in entry[:6]:
+            text.append(f"  {shown(line, single_line=True)}\n", style="dim")
+        if len(entry) > 6:
+            text.append(f"  … {len(entry) - 6} more line(s)\n", style="dim")
     changes = ev.get("configChanges") or []
     row(
         "Config",
@@ -147,19 +156,20 @@ class ReviewScreen(StepScreen):
         self.shipline.goto(name)
 
     def target(self) -> str | None:
-        """The version to review: the one picked in History, else the newest."""
+        """The release to review (``VERSION``, or ``NAME@VERSION`` for a package of a
+        release train): the one picked in History, else the newest."""
         app = self.shipline
         if app.review_version:
             return app.review_version
         if app.loaded is None:
             return None
-        from shipline.domain.api import ShiplineError, load_ledger
+        from shipline.domain.api import ShiplineError, load_ledger, release_label
 
         try:
             releases = load_ledger(app.loaded.state_dir, verify_chain=False).releases()
         except ShiplineError:
             return None
-        return releases[-1]["version"] if releases else None
+        return release_label(releases[-1]) if releases else None
 
     def on_screen_resume(self) -> None:
         self._collect_if_new()

@@ -17,13 +17,14 @@ def ledger(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     book = ldg.load(session.state_dir, verify_chain=False)
     issues = ldg.chain_issues(book.records)
     releases = book.releases()
-    later: dict[str, list[str]] = {}
+    later: dict[str, list[str]] = {}  # by release hash: a train's packages share versions
     for record in book.records:
         if record["recordType"] != "release":
-            later.setdefault(record["version"], []).append(record["recordType"])
+            later.setdefault(record.get("releaseHash") or "", []).append(record["recordType"])
     rows = [
         {
             "version": r["version"],
+            "package": ldg.record_package(r),
             "tag": r["gitTag"],
             "commit": r["commitSha"],
             "artifacts": len(r["artifacts"]),
@@ -32,7 +33,7 @@ def ledger(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
             "completeness": r["metadata"]["completeness"],
             "recordedAt": r["recordedAt"],
             "hash": r["hash"],
-            "later": later.get(r["version"], []),
+            "later": later.get(r["hash"], []),
         }
         for r in releases
     ]
@@ -43,8 +44,9 @@ def ledger(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
         )
         for row in rows:
             level = (row["slsaLevel"] or "-").replace("SLSA_BUILD_LEVEL_", "L")
+            named = f"{row['package']}@{row['version']}" if row["package"] else row["version"]
             session.text(
-                f"{row['version']:<16} {row['tag'] or '-':<18} {row['commit'][:7]:<8} "
+                f"{named:<16} {row['tag'] or '-':<18} {row['commit'][:7]:<8} "
                 f"{row['artifacts']:>3} {level:<8} {row['signature'] or '-':<9} "
                 f"{row['recordedAt']:<21} {row['hash'][:12]}"
             )

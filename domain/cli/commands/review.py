@@ -1,6 +1,8 @@
-"""``shipline review VERSION [--approve|--reject] [--sign gpg|sigstore]
-[--comment TEXT] [--no-rebuild]``: the reviewer's side of the SLSA L4
-two-party review (SPEC section 8).
+"""``shipline review VERSION|NAME@VERSION [--approve|--reject] [--sign
+gpg|sigstore] [--comment TEXT] [--no-rebuild]``: the reviewer's side of the
+SLSA L4 two-party review (SPEC section 8); ``NAME@VERSION`` is one package's
+release from a workspace's release train (its own commits, changelog entry,
+tag, record and attestation).
 
 Without ``--approve``/``--reject`` it opens the terminal UI on the Review
 screen for VERSION when stdin and stdout are a terminal, the output is text
@@ -8,7 +10,8 @@ and ``CI`` is not set (``--sign`` and ``--comment`` apply to the verdict
 signed there); otherwise (a pipe, CI, ``--output json``) it prints the evidence (text,
 or one JSON summary) and changes nothing. With a verdict it signs
 and records the review and, when every L4 requirement holds, the L4 level
-record. Exit codes: 50 unknown version, 53 invalid version, 91 no signing
+record. Exit codes: 50 unknown version (or package: the hint lists the
+workspace's packages), 53 invalid version, 91 no signing
 key or identity, 92/93/94 approving a release whose chain does not verify
 (its first failure's code), 0 otherwise (the L4 shortfall is listed).
 """
@@ -26,14 +29,16 @@ from shipline.domain.errors import ExitCode
 
 def _print_evidence(session: Session, ev: Any) -> None:
     say = session.text
-    say(
-        f"release {ev.version}  tag {ev.tag}  commit {ev.commit[:12]}  "
-        f"record {ev.release_hash[:12]}"
-    )
+    say(f"release {ev.label}  tag {ev.tag}  commit {ev.commit[:12]}  record {ev.release_hash[:12]}")
     say(f"level {ev.level} (release recorded {ev.release_level})")
     say(f"commits since {ev.previous_tag or 'the beginning'}: {len(ev.commits)}")
     for c in ev.commits:
         say(f"  {c['sha'][:12]} {c['subject']} ({c['email']})")
+    if ev.changelog is not None:
+        entry = ev.changelog["entry"]
+        say(f"changelog {ev.changelog['path']}: " + ("" if entry else "no entry for this version"))
+        for line in (entry or "").splitlines():
+            say(f"  {line}")
     say(f"build configuration changed: {len(ev.config_changes)} file(s)")
     for change in ev.config_changes:
         say(f"  {change['status']} {change['path']}")
@@ -87,9 +92,10 @@ def _open_review_screen(
     unknown version is refused here, in one line (50), rather than in an app
     opened for nothing."""
     from shipline.domain.provenance.ledger import load
-    from shipline.domain.review.decide import find_release
+    from shipline.domain.review.target import find_target, parse_target
 
-    find_release(load(session.config.state_dir, verify_chain=False), version)
+    book = load(session.config.state_dir, verify_chain=False)
+    find_target(book, parse_target(version), session.git, session.config)
     from shipline.domain.cli.commands.tui import run_app
 
     code = run_app(
@@ -109,12 +115,12 @@ def _open_review_screen(
 
 
 def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
-    from shipline.domain.provenance.attest import normalize_version
     from shipline.domain.review.approve import submit_review
     from shipline.domain.review.decide import L4
     from shipline.domain.review.evidence import collect_evidence
+    from shipline.domain.review.target import parse_target
 
-    version = normalize_version(args.version)
+    version = parse_target(args.version).label
     env = dict(os.environ)
     if not (args.approve or args.reject) and session.interactive and sys.stdout.isatty():
         return _open_review_screen(session, version, args)
@@ -125,7 +131,7 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
         if session.output == "text":
             _print_evidence(session, ev)
         data = ev.to_json()
-        data["message"] = f"{ev.version}: {ev.level}; L4 " + (
+        data["message"] = f"{ev.label}: {ev.level}; L4 " + (
             "holds" if not ev.l4_missing else f"needs {len(ev.l4_missing)} more thing(s)"
         )
         return ExitCode.OK, data
@@ -145,7 +151,7 @@ def review(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
     data = outcome.to_json()
     verdict = "approval" if args.approve else "rejection"
     data["message"] = (
-        f"{ev.version}: {verdict} by {outcome.record['reviewer']} recorded as "
+        f"{ev.label}: {verdict} by {outcome.record['reviewer']} recorded as "
         f"{outcome.record['hash'][:12]}; "
         + (
             f"{L4} recorded as {outcome.level_record['hash'][:12]}"

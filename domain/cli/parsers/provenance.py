@@ -93,7 +93,11 @@ def add_provenance_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="a release's evidence for the L4 two-party review; approve "
         "or reject it with a signed statement",
     )
-    review.add_argument("version", metavar="VERSION")
+    review.add_argument(
+        "version",
+        metavar="VERSION",
+        help="the release to review; in a workspace NAME@VERSION (e.g. @acme/cli@3.0.2)",
+    )
     verdict = review.add_mutually_exclusive_group()
     verdict.add_argument("--approve", action="store_true", help="sign an approval")
     verdict.add_argument("--reject", action="store_true", help="sign a rejection")

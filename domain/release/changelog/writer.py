@@ -159,6 +159,16 @@ def has_entry(data: bytes, path: str, version: str) -> bool:
     return entry is not None and not entry.pending
 
 
+def entry_text(data: bytes | None, path: str, version: str) -> str | None:
+    """The written entry for ``version`` as the file has it (its heading
+    included): what a reviewer reads and a forge release's notes say."""
+    doc, _, _ = read(data, path)
+    entry = doc.entry_for(version) if doc is not None else None
+    if doc is None or entry is None or entry.pending:
+        return None
+    return "\n".join(doc.lines[entry.start : entry.end])
+
+
 def entry_unwritten(entry: str) -> bool:
     """An entry that still holds :data:`UNWRITTEN` (hand-written changelogs)."""
     return UNWRITTEN in entry
