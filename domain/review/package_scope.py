@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shipline.domain.config import LoadedConfig, WorkspaceConfig
+from shipline.domain.config import LoadedConfig
+from shipline.domain.config_workspace import WorkspaceConfig
 from shipline.domain.ecosystems.workspaces import Workspace, WorkspacePackage
 from shipline.domain.errors import ShiplineError
 from shipline.domain.gitops import Git
@@ -87,8 +88,8 @@ def previous_package_tag(
 
 def package_scope(git: Git, loaded: LoadedConfig, record: Mapping[str, Any]) -> PackageScope:
     """The package side of ``record``'s review (see the module)."""
-    from shipline.domain.workspace.commits import commits_by_package, owner_of
     from shipline.domain.workspace.changelogs import package_changelog
+    from shipline.domain.workspace.commits import commits_by_package, owner_of
 
     name = ldg.record_package(dict(record))
     assert name is not None, "a package's release record"
