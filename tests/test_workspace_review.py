@@ -21,7 +21,7 @@ import pytest
 from conftest import Repo
 from monorepos import package_json, pnpm_monorepo
 
-from shipline.domain.config import load_config
+from shipline.domain.config_loading import load_config
 from shipline.domain.gitops import Git
 from shipline.domain.provenance.attest import ArtifactInput, AttestRequest, prepare, seal
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
