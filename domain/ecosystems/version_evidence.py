@@ -69,10 +69,10 @@ def detect_version_evidence(
         propose(rel, "version markers")
     tags = versioning.release_tags(git, prefix)
     if tags:
-        tag, version = tags[-1]
-        evidence = release_evidence(git, tag, version)
+        tag, released = tags[-1]
+        evidence = release_evidence(git, tag, released)
         configured = [VersionFile(path=p, pattern=pat) for p, pat in listed if (root / p).is_file()]
-        for entry in bumpfiles.evidence_entries(root, evidence, version, configured):
+        for entry in bumpfiles.evidence_entries(root, evidence, released, configured):
             propose(entry.path, f"bumped with the version in {tag}'s release commit", entry.pattern)
 
 
