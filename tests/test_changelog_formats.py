@@ -370,7 +370,9 @@ def test_hand_written_changelog_uses_its_unreleased_notes(repo: Repo, cli) -> No
     )
 
 
-def test_hand_written_changelog_is_never_filled_with_commit_subjects(repo: Repo, cli) -> None:
+def test_hand_written_changelog_is_never_filled_with_commit_subjects(
+    repo: Repo, cli, tmp_path: Path
+) -> None:
     _project(repo, "NEWS.md", HAND_WRITTEN, "3.0.1")
     repo.commit("feat: cache the plugin index")
     before = repo.snapshot()
@@ -380,10 +382,29 @@ def test_hand_written_changelog_is_never_filled_with_commit_subjects(repo: Repo,
     assert "Traceback" not in result.err
     assert repo.snapshot() == before
     plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
-    data = plan.summary["data"]["plan"]
+    assert plan.code == 54, (plan.out, plan.err)  # the plan says it before ship stops
+    summary = plan.summary["data"]
+    data = summary["plan"]
+    assert data["releasable"] is False
+    assert data["blocker"] == (
+        "changelog entry: NEWS.md: the changelog is written by hand and has no "
+        "Unreleased notes: write the 3.1.0 entry"
+    )
+    assert data["blocker_code"] == 54
+    assert "Unreleased heading in NEWS.md" in summary["hint"]
+    assert "--changelog-entry FILE" in summary["hint"]
     assert "cache the plugin index" not in data["changelog_entry"]
     assert data["changelog_entry"].startswith("## 3.1.0 — 2026-03-04\n\n")
-    assert data["changelog_todo"]
+    text = cli("-C", repo.path, "release", "plan", "--no-push")
+    assert text.code == 54 and "Traceback" not in text.out + text.err
+    assert "not releasable: write the release notes under an Unreleased heading" in (
+        text.out + text.err
+    )
+    assert repo.snapshot() == before
+    notes = tmp_path / "notes.md"
+    notes.write_text("Start-up is twice as fast.\n")
+    passed = cli("-C", repo.path, "release", "plan", "--no-push", "--changelog-entry", notes)
+    assert passed.code == 0, (passed.out, passed.err)
 
 
 def test_hand_written_entry_passed_with_changelog_entry(repo: Repo, cli, tmp_path: Path) -> None:

@@ -3,8 +3,9 @@ tags that are not on the branch, and the repository checks ``ship`` would
 make first.
 
 A plan that says "would be released" must be one ``ship`` carries out: so
-a failed preflight check makes it unreleasable (``release plan`` exits with
-that check's code, 54 or 58), a manifest ahead of the last reachable tag
+a failed preflight check, or a hand-written changelog with no notes for
+the release, makes it unreleasable (``release plan`` exits with that
+check's code, 54 or 58), a manifest ahead of the last reachable tag
 is released as the manifest says (or bumped from it when that version is
 already tagged elsewhere) instead of proposing a downgrade or an existing
 tag, and every disagreement is said in ``warnings``.
@@ -21,7 +22,13 @@ from shipline.domain.errors import VersionBumpFailed
 from shipline.domain.gitops import Git
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release import versioning
-from shipline.domain.release.gates import Outcome, RepoFacts, check_repository, first_failure
+from shipline.domain.release.gates import (
+    CHANGELOG_ENTRY,
+    Outcome,
+    RepoFacts,
+    check_repository,
+    first_failure,
+)
 
 if TYPE_CHECKING:
     from shipline.domain.release.plan import ReleasePlan
@@ -139,9 +146,24 @@ def preflight(git: Git, loaded: LoadedConfig, plan: ReleasePlan) -> list[Outcome
     facts = RepoFacts(git, loaded.release, plan.tag, loaded.state_dir, plan.push)
     outcomes = check_repository(facts)
     failure = first_failure(outcomes)
+    if failure is None and plan.changelog_todo:
+        failure = unwritten_entry(plan.changelog_path or "the changelog", plan.changelog_todo)
+        outcomes.append(failure)
     if failure is not None:
         plan.releasable = False
         plan.blocker = f"{failure.name}: {failure.detail}"
         plan.blocker_code = int(failure.code)
         plan.blocker_hint = failure.hint
     return outcomes
+
+
+def unwritten_entry(path: str, todo: str) -> Outcome:
+    """A hand-written changelog with no notes for this release: ``ship``
+    would stop at its changelog step (57), so the plan says it first."""
+    return Outcome(
+        CHANGELOG_ENTRY,
+        False,
+        f"{path}: {todo}",
+        hint=f"write the release notes under an Unreleased heading in {path}, or pass "
+        "them with --changelog-entry FILE (the TUI lets you write them)",
+    )
