@@ -245,7 +245,9 @@ All notable changes to this project will be documented in this file. See [standa
 
 def test_conventional_changelog_anchors_links_and_blank_lines() -> None:
     commits = [
-        parse_message("0f1e2d3c" * 5, (), "A", "a@x", 0, "fix(io): close files (#14)"),
+        parse_message(
+            "0f1e2d3c" * 5, (), "A", "a@x", 0, "fix(io): close files\n\nCloses #14\nFixes: #15"
+        ),
         parse_message("4b5a6978" * 5, (), "A", "a@x", 0, "feat: stream output"),
     ]
     out = changelog.propose(
@@ -264,7 +266,7 @@ def test_conventional_changelog_anchors_links_and_blank_lines() -> None:
 
 ### Bug Fixes
 
-* **io:** close files ([0f1e2d3]({url}/commit/{"0f1e2d3c" * 5})), closes [#14]({url}/issues/14)
+* **io:** close files ([0f1e2d3]({url}/commit/{"0f1e2d3c" * 5})), closes [#14]({url}/issues/14) [#15]({url}/issues/15)
 
 
 ### Features

@@ -14,28 +14,10 @@ import re
 from dataclasses import replace
 from itertools import pairwise
 
-from shipline.domain.release.changelog.document import Document, Entry, LazyPattern, bullets
+from shipline.domain.release.changelog.dates import learn_date
+from shipline.domain.release.changelog.document import Document, Entry, bullets
 from shipline.domain.release.changelog.learn_sections import TITLE_ENTRIES, learn_sections
 from shipline.domain.release.changelog.style import D, P, Style, V, default_style
-
-_DATES = (
-    (LazyPattern(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
-    (LazyPattern(r"\d{4}/\d{2}/\d{2}"), "%Y/%m/%d"),
-    (
-        LazyPattern(
-            r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|"
-            r"October|November|December) \d{4}"
-        ),
-        "%-d %B %Y",
-    ),
-    (
-        LazyPattern(
-            r"(?:January|February|March|April|May|June|July|August|September|October|"
-            r"November|December) \d{1,2}, \d{4}"
-        ),
-        "%B %-d, %Y",
-    ),
-)
 
 
 def learn(doc: Document) -> Style:
@@ -65,14 +47,19 @@ def learn(doc: Document) -> Style:
     return style
 
 
+_OTHER_VERSION = re.compile(r"(?<![\d.])\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?(?![\d])")
+
+
 def _learn_heading(doc: Document, entry: Entry, previous: str | None, style: Style) -> Style:
-    text = substitute(entry.heading.text, entry.version or "", previous)
+    text = substitute(entry.heading.text, entry.version or "", None)
     date_format = style.date_format
-    for pattern, fmt in _DATES:
-        if pattern.search(text):
-            text = pattern.sub(D, text, count=1)
-            date_format = fmt
-            break
+    found = learn_date(text, D)
+    if found is not None:
+        text, date_format = found
+    if previous is None:  # the only entry: another version in its heading is the previous one
+        other = _OTHER_VERSION.search(text)
+        previous = other.group(0) if other else None
+    text = substitute(text, entry.version or "", previous)
     anchors = tuple(
         substitute(ln, entry.version or "", previous)
         for ln in doc.lines[entry.start : entry.heading.start]

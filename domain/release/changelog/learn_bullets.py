@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from shipline.domain.release.changelog.document import LazyPattern
-from shipline.domain.release.changelog.style import SH, Bullet, H, N, S
+from shipline.domain.release.changelog.style import SH, A, Bullet, H, N, S
 
 _SCOPES = (  # (pattern at the start of a bullet's text, template)
     (LazyPattern(r"^\*\*([^*\s:]+):\*\* "), f"**{S}:** "),
@@ -46,9 +46,9 @@ def learn_bullet(items: list[str], markers: list[str], default: Bullet) -> Bulle
             break
     hashed = [t for t in items if _HASH.search(t)]
     use_hash = len(hashed) * 2 >= len(items)
-    with_pr = [t for t in items if _PR.search(t)]
-    sample = next((t for t in hashed if _PR.search(t)), None) if use_hash else None
-    sample = sample or (hashed[0] if use_hash and hashed else with_pr[0] if with_pr else None)
+    sample = max(items, key=lambda t: _references(t, use_hash), default=None)
+    if sample is not None and not _references(sample, use_hash):
+        sample = None
     suffix, short_len = _suffix(sample, use_hash) if sample else ((), 7)
     plain = next((t for t in hashed if not _PR.search(t)), None) if use_hash else None
     if plain is not None and any(kind == "pr" for _, kind in suffix):
@@ -67,6 +67,14 @@ def learn_bullet(items: list[str], markers: list[str], default: Bullet) -> Bulle
     )
 
 
+def _references(text: str, use_hash: bool) -> int:
+    """How many kinds of reference an item shows (the richest one teaches
+    the shape: a hash, a pull request, an author)."""
+    return (
+        (use_hash and bool(_HASH.search(text))) + bool(_PR.search(text)) + bool(_LOGIN.search(text))
+    )
+
+
 def _strip_scope(text: str) -> str:
     for pattern, _ in _SCOPES:
         m = pattern.match(text)
@@ -75,31 +83,52 @@ def _strip_scope(text: str) -> str:
     return text
 
 
+_AUTHOR = LazyPattern(r"^\s*\(?@[A-Za-z0-9][A-Za-z0-9-]*\)?[.,;]?$")
+_LOGIN = LazyPattern(r"@[A-Za-z0-9][A-Za-z0-9-]*")
+_CLOSING = LazyPattern(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b", re.IGNORECASE)
+_CONNECTORS = frozenset({"by", "in", "via", "from", "thanks", "to", "see"})
+"""Words that join a reference to the description (``by @ada in #12``)."""
+
+
+def _kind(unit: str, use_hash: bool) -> str:
+    if use_hash and _HASH.search(unit):
+        return "hash"
+    if _PR.search(unit):
+        return "pr"
+    return "author" if _AUTHOR.match(unit) else "text"
+
+
+def _connects(unit: str) -> bool:
+    word = unit.strip().strip(",;:").lower()
+    return not any(ch.isalnum() for ch in word) or word in _CONNECTORS or bool(_CLOSING.match(word))
+
+
 def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], int]:
-    """The units after a bullet's description that hold its commit hash and
-    pull-request link, as templates. Punctuation between units stays with
-    the unit before it, words (``, closes [#12](…)``) with the unit after;
-    words after the last unit (an author's name) and a hash that opens the
+    """The units after a bullet's description that hold its commit hash,
+    pull-request link, closed issues and author, as templates. The
+    description ends before the first reference and the joining words
+    before it (``by @ada in #12``); punctuation between units stays with the
+    unit before it, words (``, closes [#12](…)``) with the unit after; a
+    ``#N`` after ``closes``/``fixes``/``resolves`` is an issue the commit
+    closes. Words after the last unit and a reference that opens the
     bullet (there is no description before it) are not learnt."""
+    found = [m.group(0) for m in _UNIT.finditer(sample)]
+    kinds = [_kind(u, use_hash) for u in found]
+    first = next((i for i, k in enumerate(kinds) if k != "text"), None)
+    if first is None:
+        return (), 7
+    while first > 0 and kinds[first - 1] == "text" and _connects(found[first - 1]):
+        first -= 1
+    if first == 0:
+        return (), 7
     units: list[list[str]] = []
     short = 7
     pending = ""
-    for index, m in enumerate(_UNIT.finditer(sample)):
-        unit = m.group(0)
-        kind = (
-            "hash"
-            if use_hash and _HASH.search(unit)
-            else "pr"
-            if _PR.search(unit) and not _HASH.search(unit)
-            else "text"
-        )
-        if kind != "text" and index == 0:
-            return (), short
+    for unit, kind in zip(found[first:], kinds[first:], strict=True):
         if kind == "text":
-            if units:
-                pending += unit
+            pending += unit
             continue
-        if pending and not any(ch.isalnum() for ch in pending):
+        if pending and not any(ch.isalnum() for ch in pending) and units:
             units[-1][0] += pending
         else:
             unit = pending + unit
@@ -114,8 +143,12 @@ def _suffix(sample: str, use_hash: bool) -> tuple[tuple[tuple[str, str], ...], i
                 return SH
 
             units.append([_ANY_HASH.sub(mark, unit), kind])
+        elif kind == "author":
+            units.append([_LOGIN.sub("@" + A, unit, count=1), kind])
         else:
-            units.append([re.sub(r"(?<=#)\d+|(?<=/pull/)\d+|(?<=/issues/)\d+", N, unit), kind])
+            closing = _CLOSING.search(unit.split("#", 1)[0])
+            template = re.sub(r"(?<=#)\d+|(?<=/pull/)\d+|(?<=/issues/)\d+", N, unit)
+            units.append([template, "closes" if closing else "pr"])
     if units and pending and not any(ch.isalnum() for ch in pending):
         units[-1][0] += pending
     return tuple((t, k) for t, k in units), short

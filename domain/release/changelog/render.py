@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
-from datetime import datetime
 from functools import lru_cache
 
 from shipline.domain.release.changelog import groups
-from shipline.domain.release.changelog.document import LazyPattern, column_width
-from shipline.domain.release.changelog.style import SH, Bullet, D, H, N, P, S, Style, V
+from shipline.domain.release.changelog.dates import format_date
+from shipline.domain.release.changelog.document import column_width
+from shipline.domain.release.changelog.references import author_mention, closed_issues, split_pr
+from shipline.domain.release.changelog.style import SH, A, Bullet, D, H, N, P, S, Style, V
 from shipline.domain.release.commits import Commit
-
-_PR_SUFFIX = LazyPattern(r"\s*\(#(\d+)\)\s*$")
 
 
 def heading_lines(style: Style, text: str, level: str) -> list[str]:
@@ -44,15 +43,6 @@ def heading_text(style: Style, version: str, date: str | None, previous: str | N
     return text.replace(V, version).replace(P, previous or "")
 
 
-def format_date(date: str, fmt: str) -> str:
-    if fmt == "%Y-%m-%d":
-        return date  # already so: strptime costs more than a whole entry
-    try:
-        return datetime.strptime(date, "%Y-%m-%d").strftime(fmt)
-    except ValueError:
-        return date
-
-
 def entry_heading(style: Style, version: str, date: str | None, previous: str | None) -> list[str]:
     anchors = [a.replace(V, version).replace(P, previous or "") for a in style.anchors]
     level = style.entry_level
@@ -61,18 +51,36 @@ def entry_heading(style: Style, version: str, date: str | None, previous: str | 
     return anchors + heading_lines(style, heading_text(style, version, date, previous), level)
 
 
+_DYNAMIC = frozenset({"pr", "closes", "author"})
+"""Units written only for some commits, or differently for each."""
+_CLOSING = re.compile(r"^(.*?\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b\s*)(.*)$", re.I | re.S)
+
+
 @lru_cache(maxsize=64)
-def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str], ...]]:
+def _prepared(bullet: Bullet) -> tuple[str, str, bool, tuple[tuple[str, str, str], ...]]:
     """The bullet's templates as format strings, made once per style (the
-    history renders thousands of items with one style)."""
+    history renders thousands of items with one style): ``(words before
+    the references, format string, kind)`` per unit."""
 
     def fmt(template: str) -> str:
         escaped = template.replace("{", "{{").replace("}", "}}")
-        return escaped.replace(H, "{sha}").replace(SH, "{short}").replace(N, "{pr}")
+        return (
+            escaped.replace(H, "{sha}")
+            .replace(SH, "{short}")
+            .replace(N, "{pr}")
+            .replace("@" + A, "{author}")
+        )
 
     head, _, tail = bullet.scope.partition(S)
-    suffix = tuple((fmt(t), kind) for t, kind in bullet.suffix)
-    return head, tail, any(kind == "pr" for _, kind in bullet.suffix), suffix
+    suffix = []
+    for template, kind in bullet.suffix:
+        lead = ""
+        if kind == "closes":  # ", closes " once, then each issue's reference
+            match = _CLOSING.match(template)
+            if match:
+                lead, template = match.group(1), match.group(2)
+        suffix.append((lead, fmt(template), kind))
+    return head, tail, any(kind in _DYNAMIC for _, kind in bullet.suffix), tuple(suffix)
 
 
 ItemRenderer = Callable[[list[Commit], bool, list[str]], None]
@@ -85,14 +93,14 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
     :func:`~shipline.domain.textsafe.visible` by the callers, once per entry."""
     bullet = style.bullet
     marker, upper, short_len = bullet.marker, bullet.upper_first, bullet.short_len
-    scope_head, scope_tail, has_pr, suffix = _prepared(bullet)
+    scope_head, scope_tail, dynamic, suffix = _prepared(bullet)
+    has_pr = any(kind == "pr" for _, _, kind in suffix)
     indent = " " * len(marker)
     missing = [missing_note(style)] if placeholders else []
-    pr_suffix = _PR_SUFFIX
     gap = [""] * style.between_items
-    # without a pull-request unit, every unit is always written: one template,
-    # cut at its fields once (str.format per item costs more than the item)
-    joined = _pieces("".join(t for t, _ in suffix)) if suffix and not has_pr else None
+    # without a unit that differs per commit, every unit is always written: one
+    # template, cut at its fields once (str.format per item costs more than the item)
+    joined = _pieces("".join(t for _, t, _ in suffix)) if suffix and not dynamic else None
     whole_subject = bullet.subject
 
     def render(commits: list[Commit], breaking: bool, out: list[str]) -> None:
@@ -110,9 +118,7 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
                 )
             pr = None
             if has_pr:
-                match = pr_suffix.search(text)
-                if match:
-                    pr, text = match.group(1), text[: match.start()]
+                text, pr = split_pr(text)
             if upper and text[:1].islower():
                 text = text[:1].upper() + text[1:]
             scope = None if whole_subject else commit.scope
@@ -123,10 +129,7 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
                 for literal, name in joined:
                     line += literal + (short if name == "short" else sha if name == "sha" else "")
             elif suffix:
-                sha = commit.sha
-                for template, kind in suffix:
-                    if kind != "pr" or pr is not None:
-                        line += template.format(sha=sha, short=sha[:short_len], pr=pr)
+                line += _references(commit, pr, suffix, short_len)
             append(line)
             if breaking:
                 for note in commit.breaking_notes or missing:
@@ -134,6 +137,24 @@ def item_renderer(style: Style, placeholders: bool) -> ItemRenderer:
                     out.extend(f"{indent}{ln}" if ln.strip() else "" for ln in note.split("\n"))
 
     return render
+
+
+def _references(
+    commit: Commit, pr: str | None, suffix: tuple[tuple[str, str, str], ...], short_len: int
+) -> str:
+    sha = commit.sha
+    fields = {"sha": sha, "short": sha[:short_len], "pr": pr, "author": author_mention(commit)}
+    out = ""
+    for lead, template, kind in suffix:
+        if kind == "pr" and pr is None:
+            continue
+        if kind == "closes":
+            issues = closed_issues(commit)
+            if issues:
+                out += lead + " ".join(template.format(**{**fields, "pr": n}) for n in issues)
+            continue
+        out += template.format(**fields)
+    return out
 
 
 def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:

@@ -8,7 +8,8 @@ bullet shape (:class:`Bullet`); the blank lines between heading, sections,
 items and entries. Templates hold placeholders as control characters
 (``\\x01V`` version, ``\\x01D`` date, ``\\x01P`` previous version,
 ``\\x01S`` scope, ``\\x01H`` commit hash, ``\\x01h`` short hash,
-``\\x01N`` pull-request number), which never occur in a changelog's text.
+``\\x01N`` pull-request or issue number, ``\\x01A`` author), which
+never occur in a changelog's text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cached_property
 
 from shipline.domain.release.changelog import groups
 
-V, D, P, S, H, SH, N = "\x01V", "\x01D", "\x01P", "\x01S", "\x01H", "\x01h", "\x01N"
+V, D, P, S, H, SH, N, A = ("\x01V", "\x01D", "\x01P", "\x01S", "\x01H", "\x01h", "\x01N", "\x01A")
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ class Bullet:
     scope: str = f"**{S}:** "
     upper_first: bool = False
     suffix: tuple[tuple[str, str], ...] = ((" (" + SH + ")", "hash"),)
-    """``(template, kind)``: ``hash`` always rendered, ``pr`` only when the
-    commit names a pull request, ``text`` as is."""
+    """``(template, kind)``: ``hash`` and ``author`` always rendered, ``pr``
+    only when the commit names a pull request, ``closes`` once per issue
+    the commit closes, ``text`` as is."""
     short_len: int = 7
     subject: bool = False
     """The item is the commit's whole subject (``fix(io): close files``), as

@@ -22,6 +22,7 @@ from shipline.domain.release.changelog.document import (
     parse,
 )
 from shipline.domain.release.changelog.learn import substitute
+from shipline.domain.release.changelog.references import split_pr
 from shipline.domain.release.changelog.style import P, Style, V
 from shipline.domain.release.commits import Commit
 
@@ -100,10 +101,10 @@ def merge(style: Style, base: list[str], by_key: dict[str, list[Commit]]) -> lis
 def _said(commit: Commit, said: list[str], text: str) -> bool:
     if commit.short in text:
         return True
-    pr = render._PR_SUFFIX.search(commit.description)
-    if pr and re.search(rf"#{pr.group(1)}\b", text):
+    description, pr = split_pr(commit.description)
+    if pr and re.search(rf"#{pr}\b", text):
         return True
-    words = _norm(render._PR_SUFFIX.sub("", commit.description))
+    words = _norm(description)
     return bool(words) and any(words in s for s in said)
 
 
