@@ -26,6 +26,7 @@ from typing import Any
 _BIDI_AND_INVISIBLE = "\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
 _UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@")
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI_AND_INVISIBLE}]")
 
 
@@ -52,6 +53,15 @@ def one_line(exc: object, limit: int = 400) -> str:
     a message: pydantic and sigstore errors span many lines."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def public_url(url: str) -> str:
+    """``url`` as messages and records show it: without the user and password
+    a remote or registry URL may carry (a token, often), and with every
+    registered secret redacted."""
+    from shipline.domain.runner import redact
+
+    return redact(_USERINFO.sub(r"\1", url))
 
 
 def escape_json_text(json_text: str) -> str:

@@ -10,7 +10,7 @@ import json
 import pytest
 from conftest import Repo
 
-from shipline.domain.textsafe import escape_json_text, visible, visible_data
+from shipline.domain.textsafe import escape_json_text, public_url, visible, visible_data
 from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
 from tests.public_bundles import public_assets_fixture  # noqa: F401
 
@@ -39,6 +39,20 @@ def test_visible_shows_every_control_and_keeps_plain_text() -> None:
         == '"\\u009b\\u007f\\u202e"'
     )
     assert visible_data({"a": ["\x1b"], "b": 1}) == {"a": ["␛"], "b": 1}
+
+
+def test_a_url_is_shown_without_its_credentials() -> None:
+    """One rule for every URL a message or record shows (registries, forges,
+    the push remote)."""
+    from shipline.domain import runner
+
+    assert public_url("https://ci:s3cret@example.org:8443/simple/") == (
+        "https://example.org:8443/simple/"
+    )
+    assert public_url("sparse+https://tok@index.example/") == "sparse+https://index.example/"
+    assert public_url("git@github.com:acme/app.git") == "git@github.com:acme/app.git"
+    runner.register_secret("query-token-123")
+    assert public_url("https://host/x?token=query-token-123") == "https://host/x?token=***"
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from shipline.domain.errors import (
     RollbackFailed,
     ShiplineError,
 )
+from shipline.domain.textsafe import public_url
 
 
 def index_path(name: str) -> str:
@@ -211,7 +212,7 @@ class CargoCrateHandler(Handler):
         if self.is_published():
             raise ArtifactValidationFailed(
                 f"{self.label}: {name} {self.ctx.version} is already published in "
-                f"{httpio.public_url(self.index_http)}",
+                f"{public_url(self.index_http)}",
                 hint="a cargo registry never accepts the same version twice: release a new version",
             )
 
@@ -241,8 +242,7 @@ class CargoCrateHandler(Handler):
             [
                 f"{len(files)} files in {self.crate_file}",
                 *files,
-                f"would publish {self.crate} {self.ctx.version} to "
-                f"{httpio.public_url(self.index_http)}",
+                f"would publish {self.crate} {self.ctx.version} to {public_url(self.index_http)}",
             ],
         )
 
@@ -281,7 +281,7 @@ class CargoCrateHandler(Handler):
                 return self._result(files, entry)
             raise RegistryHoldsOther(
                 f"{self.label}: {self.crate} {self.ctx.version} is already published in "
-                f"{httpio.public_url(self.index_http)} with a different checksum",
+                f"{public_url(self.index_http)} with a different checksum",
                 hint="a cargo registry never accepts the same version twice: release a new version",
             )
         self._cargo(
@@ -305,7 +305,7 @@ class CargoCrateHandler(Handler):
         digest = f"sha256:{entry['cksum']}" if entry.get("cksum") else None
         name = files[0].path.name if files else self.crate_file
         return PublishResult(
-            reference=f"{self.crate}@{self.ctx.version} ({httpio.public_url(self.index_url)})",
+            reference=f"{self.crate}@{self.ctx.version} ({public_url(self.index_url)})",
             registry_digest=digest,
             published_at=utc_now(),
             urls={name: self.download_url(ArtifactPublishFailed)},

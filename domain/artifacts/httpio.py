@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from shipline.domain import runner
 from shipline.domain.errors import ShiplineError
+from shipline.domain.textsafe import public_url
 
 
 @dataclass(frozen=True)
@@ -23,17 +24,6 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str]
-
-
-def public_url(url: str) -> str:
-    """``url`` without any user:password part, safe for messages."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        parts = parts._replace(netloc=netloc)
-    return urllib.parse.urlunsplit(parts)
 
 
 def basic_auth(user: str, password: str) -> str:

@@ -40,6 +40,7 @@ from shipline.domain.errors import (
     RollbackFailed,
     ShiplineError,
 )
+from shipline.domain.textsafe import public_url
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 KIND = "npm-tarball"
@@ -187,7 +188,7 @@ class NpmPackageHandler(Handler):
         if self._published_versions(ArtifactValidationFailed).get(self.ctx.version):
             raise ArtifactValidationFailed(
                 f"{self.label}: {data['name']}@{self.ctx.version} is already published on "
-                f"{httpio.public_url(self.registry)}",
+                f"{public_url(self.registry)}",
                 hint="npm never accepts the same version twice: release a new version",
             )
 
@@ -249,7 +250,7 @@ class NpmPackageHandler(Handler):
             versions = json.loads(resp.body).get("versions") or {}
         except (ValueError, AttributeError):
             raise error(
-                f"{self.label}: {httpio.public_url(self.packument_url())} did not "
+                f"{self.label}: {public_url(self.packument_url())} did not "
                 "answer with an npm packument",
                 hint="check the registry URL",
             ) from None
@@ -279,12 +280,12 @@ class NpmPackageHandler(Handler):
             self.npm(
                 ["publish", str(tarball.path.resolve()), *self.publish_flags()],
                 ArtifactPublishFailed,
-                f"npm publish to {httpio.public_url(self.registry)}",
+                f"npm publish to {public_url(self.registry)}",
             )
         dist = self._dist(ArtifactPublishFailed)
         self.log(f"published {self.package}@{self.ctx.version}: {dist.get('integrity')}")
         return PublishResult(
-            reference=f"{httpio.public_url(self.packument_url())}/{self.ctx.version}",
+            reference=f"{public_url(self.packument_url())}/{self.ctx.version}",
             registry_digest=dist.get("integrity") or None,
             published_at=utc_now(),
             urls={tarball.path.name: str(dist.get("tarball", ""))},
@@ -314,7 +315,7 @@ class NpmPackageHandler(Handler):
                 f"{self.label}: {spec} is still listed after npm unpublish",
                 hint="remove it by hand on the registry",
             )
-        return f"{spec} unpublished from {httpio.public_url(self.registry)}"
+        return f"{spec} unpublished from {public_url(self.registry)}"
 
     def fetch_published(self, built: BuiltFile, result: PublishResult) -> bytes:
         url = result.urls.get(built.path.name) or str(self._dist(DigestMismatch).get("tarball"))

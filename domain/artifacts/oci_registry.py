@@ -21,6 +21,7 @@ from shipline.domain import runner
 from shipline.domain.artifacts import httpio, oci_layout
 from shipline.domain.artifacts.base import Handler
 from shipline.domain.errors import ArtifactPublishFailed, ArtifactValidationFailed, ShiplineError
+from shipline.domain.textsafe import public_url
 
 ACCEPT = ", ".join(oci_layout.MANIFEST_TYPES)
 REPO_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
@@ -133,8 +134,7 @@ class OciRegistryClient(Handler):
             )
         if resp.status == 401 and path:
             raise error(
-                f"{self.label}: {what}: {method} {httpio.public_url(url)} answered "
-                "HTTP 401 unauthorized",
+                f"{self.label}: {what}: {method} {public_url(url)} answered HTTP 401 unauthorized",
                 hint="the registry rejected the credentials: check the value of "
                 f"{self.cfg.credentials_env or 'credentialsEnv (not set)'}",
             )

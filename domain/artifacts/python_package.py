@@ -36,6 +36,7 @@ from shipline.domain.errors import (
     ShiplineError,
 )
 from shipline.domain.python_names import normalize_python_name
+from shipline.domain.textsafe import public_url
 
 
 class PythonPackageHandler(Handler):
@@ -98,7 +99,7 @@ class PythonPackageHandler(Handler):
     @property
     def shown_page(self) -> str:
         """:attr:`page` as messages and records show it (no credentials)."""
-        return httpio.public_url(self.page)
+        return public_url(self.page)
 
     def _auth_headers(self) -> dict[str, str]:
         secret = self.credential(required=False)
@@ -171,7 +172,7 @@ class PythonPackageHandler(Handler):
             "--non-interactive",
             "--disable-progress-bar",
             "--repository-url",
-            httpio.public_url(self.upload_url),
+            public_url(self.upload_url),
             *files,
         ]
 
@@ -219,8 +220,7 @@ class PythonPackageHandler(Handler):
             )
             details = [line for line in done.output.splitlines() if line.strip()]
             details += [
-                f"would upload {f.path.name} ({f.size} bytes) to "
-                f"{httpio.public_url(self.upload_url)}"
+                f"would upload {f.path.name} ({f.size} bytes) to {public_url(self.upload_url)}"
                 for f in files
             ]
         finally:
@@ -339,7 +339,7 @@ class PythonPackageHandler(Handler):
         self.run_tool(
             self._upload_argv([str(f.path) for f in files]),
             ArtifactPublishFailed,
-            f"twine upload to {httpio.public_url(self.upload_url)}",
+            f"twine upload to {public_url(self.upload_url)}",
             env=env,
         )
 

@@ -38,6 +38,7 @@ from shipline.domain.errors import (
     RollbackFailed,
     ShiplineError,
 )
+from shipline.domain.textsafe import public_url
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -191,7 +192,7 @@ class TarballHandler(Handler):
         if self.is_published():
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.archive_name} is already published at "
-                f"{httpio.public_url(self.location(self.archive_name))}",
+                f"{public_url(self.location(self.archive_name))}",
                 hint="published files are never overwritten: release a new version",
             )
 
@@ -208,7 +209,7 @@ class TarballHandler(Handler):
         if len(names) > 50:
             details.append(f"... and {len(names) - 50} more")
         details += [
-            f"would publish {f} to {httpio.public_url(self.location(f))}"
+            f"would publish {f} to {public_url(self.location(f))}"
             for f in (self.archive_name, "checksums.txt")
         ]
         return DryRunReport(self.name, [self._archive_argv()], details)
@@ -274,7 +275,7 @@ class TarballHandler(Handler):
         if clash:
             raise RegistryHoldsOther(
                 f"{self.label}: {', '.join(clash)} already exist at "
-                f"{httpio.public_url(self.location(clash[0]))} with other content",
+                f"{public_url(self.location(clash[0]))} with other content",
                 hint="published files are never overwritten: release a new version",
             )
         written: list[str] = []
@@ -296,7 +297,7 @@ class TarballHandler(Handler):
             if stayed:
                 raise RollbackFailed(
                     f"{exc.message}; the partial upload {', '.join(stayed)} could not be "
-                    f"removed and stays at {httpio.public_url(self.location(stayed[0]))}",
+                    f"removed and stays at {public_url(self.location(stayed[0]))}",
                     hint="delete it by hand",
                 ) from None
             raise
@@ -347,7 +348,7 @@ class TarballHandler(Handler):
         urls = {f.path.name: self.location(f.path.name) for f in files}
         reported = {n: f"sha256:{d}" for n, d in digests.items() if d}
         return PublishResult(
-            reference=httpio.public_url(self.location(self.archive_name)),
+            reference=public_url(self.location(self.archive_name)),
             registry_digest=reported.get(self.archive_name),
             published_at=utc_now(),
             urls=urls,

@@ -26,7 +26,6 @@ from shipline.domain.ecosystems.detection import (
     GateCandidate,
     VersionFileCandidate,
     options_for,
-    public_url,
     readable_version,
     unique_names,
 )
@@ -36,6 +35,7 @@ from shipline.domain.ecosystems.plain import detect_plain
 from shipline.domain.ecosystems.python import detect_python
 from shipline.domain.ecosystems.version_evidence import detect_version_evidence
 from shipline.domain.gitops import Git
+from shipline.domain.textsafe import public_url
 
 _SEMVER_TAIL = re.compile(r"^(?P<prefix>.*?)\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$")
 
@@ -123,7 +123,8 @@ def detect(root: Path) -> Detection:
     root = git.root
     remotes = [r for r in (git.try_out("remote") or "").splitlines() if r]
     remote = "origin" if "origin" in remotes else (remotes[0] if remotes else None)
-    remote_url = public_url(git.remote_url(remote)) if remote else None
+    url = git.remote_url(remote) if remote else None
+    remote_url = public_url(url) if url else None
     found = Found()
     detect_python(root, found)
     detect_npm(root, found)

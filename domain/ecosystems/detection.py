@@ -19,7 +19,6 @@ its own module beside it: :mod:`python`, :mod:`npm`, :mod:`cargo`,
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -208,10 +207,3 @@ class Found:
     gates: list[GateCandidate] = field(default_factory=list)
     artifacts: list[ArtifactCandidate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def public_url(url: str | None) -> str | None:
-    """``url`` without a user or password (a remote URL may carry a token)."""
-    if url is None:
-        return None
-    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url)

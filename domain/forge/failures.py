@@ -4,11 +4,10 @@ credential (tokens are redacted, URLs lose their user part)."""
 
 from __future__ import annotations
 
-import urllib.parse
-
 from shipline.domain import runner
 from shipline.domain.errors import ExitCode, ShiplineError
 from shipline.domain.forge.reply import Reply, quota_spent, said
+from shipline.domain.textsafe import public_url
 
 
 class ForgeError(ShiplineError):
@@ -88,12 +87,3 @@ def write_hint(forge: str, token_env: str) -> str:
         f"give {token_env} the api scope and at least the Developer role in the project "
         "(CI_JOB_TOKEN: allow the job's project)"
     )
-
-
-def public_url(url: str) -> str:
-    """``url`` without credentials or query-string tokens, for messages."""
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return runner.redact(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))

@@ -37,8 +37,9 @@ from typing import Any, TypeVar
 
 from shipline.domain import runner
 from shipline.domain.errors import ExitCode
-from shipline.domain.forge.failures import ForgeError, public_url, request_failure
+from shipline.domain.forge.failures import ForgeError, request_failure
 from shipline.domain.forge.reply import Reply, asked_wait, said
+from shipline.domain.textsafe import public_url
 
 T = TypeVar("T")
 USER_AGENT = "shipline (release assistant)"
