@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from shipline.domain.config import SlsaLevel
+
 _MAX_SAFE_INT = 2**53 - 1
 
 
@@ -15,9 +17,6 @@ Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 AsciiKey = Annotated[str, Field(pattern=r"^[ -~]+$")]
 SafeInt = Annotated[int, Field(ge=0, le=_MAX_SAFE_INT)]
 GitSha = Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")]
-Level = Literal[
-    "SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2", "SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_4"
-]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -78,7 +77,7 @@ class HeadEntry(_Model):
 
 class Metadata(_Model):
     completeness: Literal["complete", "incomplete"]
-    declaredLevel: Level | None
+    declaredLevel: SlsaLevel | None
     shortfall: str | None
     missing: list[str]
     links: dict[AsciiKey, str]
@@ -101,7 +100,7 @@ class ReleaseRecord(_Sealed):
     builder: BuilderEntry | None
     artifacts: list[ArtifactEntry]
     sbom: SbomEntry | None
-    slsaLevel: Level | None
+    slsaLevel: SlsaLevel | None
     chainVerified: bool
     ledgerHead: HeadEntry
     metadata: Metadata
@@ -165,7 +164,7 @@ class LevelRecord(_Sealed):
     recordType: Literal["level"]
     version: NonEmpty
     releaseHash: Hex64
-    slsaLevel: Level
+    slsaLevel: SlsaLevel
     reason: str
     evidence: list[Hex64]
 
