@@ -441,3 +441,32 @@ def test_crlf_bom_and_mode_are_kept(repo: Repo, cli) -> None:
         ).encode()
     )
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_train_plan_catches_a_package_changelog_written_by_hand(repo: Repo, cli) -> None:
+    """A workspace: a package whose changelog is prose, with no notes for
+    the release, makes the train's plan exit 54 naming it (the train would
+    stop at its changelog step); --no-changelog plans it."""
+    from monorepos import pnpm_monorepo
+
+    pnpm_monorepo(repo)
+    repo.commit(
+        "docs(core): keep release notes by hand",
+        {"packages/core/CHANGELOG.md": "# Release notes\n\n## 1.2.0\n\nRetries are faster.\n"},
+    )
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    before = repo.snapshot()
+    result = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert result.code == 54, (result.out, result.err)
+    data = result.summary["data"]
+    assert data["releasable"] is False
+    assert data["blocker"] == (
+        "changelog entry: @acme/core: packages/core/CHANGELOG.md: the changelog is written "
+        "by hand and has no Unreleased notes: write the 1.3.0 entry"
+    )
+    assert "Unreleased heading" in data["hint"]
+    text = cli("-C", repo.path, "release", "plan", "--no-push")
+    assert text.code == 54 and "Traceback" not in text.out + text.err
+    assert repo.snapshot() == before
+    waived = cli("-C", repo.path, "release", "plan", "--no-push", "--no-changelog")
+    assert waived.code == 0, (waived.out, waived.err)

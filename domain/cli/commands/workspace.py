@@ -10,13 +10,16 @@ package's folder (``-C packages/cli``).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipline.domain.cli.session import Session
 from shipline.domain.ecosystems.workspaces import Workspace
-from shipline.domain.errors import UsageError
+from shipline.domain.errors import ExitCode, UsageError
 from shipline.domain.events import LogLine, PackagePlanned, StepFinished, StepStarted
 from shipline.domain.gitops import Git
+
+if TYPE_CHECKING:
+    from shipline.domain.workspace.plan import PackagePlan
 
 
 def workspace_of(session: Session) -> Workspace | None:
@@ -93,7 +96,7 @@ def _targets(args: argparse.Namespace) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
+def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace) -> Any:
     from shipline.domain.workspace.plan import plan_workspace
 
     picks = picks_from(session, args, workspace)
@@ -140,6 +143,24 @@ def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace)
             "releasable": False,
             "message": "no package has changes to release; nothing was changed",
         }
+    unwritten = (
+        [] if getattr(args, "no_changelog", False) else _unwritten_entries(session, releasing)
+    )
+    if unwritten:
+        blocker = "changelog entry: " + "; ".join(unwritten)
+        hint = (
+            "write each package's release notes under an Unreleased heading in its "
+            "changelog (the TUI lets you write them), or pass --no-changelog"
+        )
+        emit(StepFinished(step="plan", status="failed", detail=f"not releasable: {hint}"))
+        return ExitCode.GATE_FAILED, {
+            "packages": [p.to_json() for p in plan.packages],
+            "releasable": False,
+            "blocker": blocker,
+            "blocker_code": int(ExitCode.GATE_FAILED),
+            "message": blocker,
+            "hint": hint,
+        }
     tags = ", ".join(p.tag or "" for p in releasing)
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
     return {
@@ -150,6 +171,22 @@ def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace)
     }
 
 
+def _unwritten_entries(session: Session, releasing: list[PackagePlan]) -> list[str]:
+    """Packages whose changelog is written by hand with no notes for this
+    release: the train would stop at its changelog step (57), so the plan
+    says so first (54), as ``release plan`` does for one package."""
+    if not session.config.release.changelog.enabled:
+        return []
+    from shipline.domain.workspace.changelogs import propose_entry
+
+    out = []
+    for p in releasing:
+        proposed = propose_entry(session.git, session.config, p)
+        if proposed.todo:
+            out.append(f"{p.name}: {proposed.path}: {proposed.todo}")
+    return out
+
+
 def ship_train(
     session: Session, args: argparse.Namespace, workspace: Workspace, confirm: Any
 ) -> Any:
@@ -157,7 +194,8 @@ def ship_train(
     (the train, its events) for the caller to drive."""
     if getattr(args, "dry_run", False):
         result = plan_train(session, args, workspace)
-        result["message"] = "dry run: " + str(result["message"])
+        data = result[1] if isinstance(result, tuple) else result
+        data["message"] = "dry run: " + str(data["message"])
         return result
     from shipline.domain.pipeline.train import Train
 
