@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,11 +40,15 @@ def _isolated_env(
         "SOURCE_DATE_EPOCH",
     ):
         monkeypatch.delenv(var, raising=False)
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test Author\n\temail = author@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-        "[tag]\n\tgpgsign = false\n"
-    )
+    (home / ".gitconfig").write_text(GITCONFIG)
+
+
+GITCONFIG = (
+    "[user]\n\tname = Test Author\n\temail = author@example.com\n"
+    "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+    "[tag]\n\tgpgsign = false\n"
+)
+"""Every test's global git config: a fixed author, unsigned commits and tags."""
 
 
 @dataclass
@@ -114,9 +119,8 @@ def repo(tmp_path: Path) -> Repo:
     return r
 
 
-@pytest.fixture
-def py_repo(repo: Repo) -> Repo:
-    """A Python project released once as v1.2.0, with commits since."""
+def _released_python_project(repo: Repo) -> None:
+    """Build ``py_repo``'s history in ``repo``: v1.2.0, then a feat and a fix."""
     repo.commit(
         "chore: initial commit",
         {
@@ -127,6 +131,52 @@ def py_repo(repo: Repo) -> Repo:
     repo.tag("v1.2.0", "Release v1.2.0")
     repo.commit("feat(api): add the export endpoint")
     repo.commit("fix: handle empty input")
+
+
+@pytest.fixture(scope="session")
+def _py_repo_template(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """``py_repo`` built once per session (with the tests' git config), for
+    each test to copy: a dozen git processes per test become one copy."""
+    home = tmp_path_factory.mktemp("template-home")
+    (home / ".gitconfig").write_text(GITCONFIG)
+    env = {
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+    }
+    path = tmp_path_factory.mktemp("template") / "repo"
+    path.mkdir()
+    template = _TemplateRepo(path, env=env)
+    template.git("init", "-q", "-b", "main")
+    _released_python_project(template)
+    return template
+
+
+@dataclass
+class _TemplateRepo(Repo):
+    """A :class:`Repo` whose git runs with a fixed environment (session
+    fixtures cannot use the per-test isolated one)."""
+
+    env: dict[str, str] | None = None
+
+    def git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        return super().git(*args, env={**(self.env or {}), **(env or {})}, check=check)
+
+
+@pytest.fixture
+def py_repo(repo: Repo, _py_repo_template: Repo) -> Repo:
+    """A Python project released once as v1.2.0, with commits since (a copy
+    of the session's template: same files, history, shas and clock)."""
+    shutil.rmtree(repo.path)
+    shutil.copytree(
+        _py_repo_template.path,
+        repo.path,
+        symlinks=True,
+        ignore=shutil.ignore_patterns("*.sample"),  # git init's inert hook examples
+        copy_function=shutil.copyfile,
+    )
+    repo.clock = _py_repo_template.clock
+    repo.git("update-index", "-q", "--refresh", check=False)  # the copy's inodes and ctimes
     return repo
 
 
