@@ -8,7 +8,8 @@ through the same journal, lock and write-ahead effect log as a single
 release, so ``release resume`` and ``release abort`` work on it too; each
 package gets its own ledger record (``metadata.links.package``).
 
-Steps: version → changelog → gates → commit → tag → push → record.
+Steps: version → changelog → gates → commit → tag → push → record → forge
+(one GitHub/GitLab release per package tag, :mod:`.train_forge`).
 Artifacts per package are not built by a train yet (its packages are
 released source-only, the artifact step says so).
 """
@@ -47,6 +48,7 @@ from shipline.domain.pipeline.run_state import (
     until_cancelled,
 )
 from shipline.domain.pipeline.train_files import TrainFiles
+from shipline.domain.pipeline.train_forge import TrainForge
 from shipline.domain.pipeline.train_git import TrainGit
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
@@ -62,7 +64,7 @@ from shipline.domain.release.gates import (
 from shipline.domain.workspace.changelogs import changelog_of
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 
-STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record")
+STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record", "forge")
 TITLES = {
     "preflight": "Preflight: repository gates",
     "version": "Bump each package's version and its dependents' requirements",
@@ -72,6 +74,7 @@ TITLES = {
     "tag": "Tag each package",
     "push": "Push the commit and tags",
     "record": "Record each package's release",
+    "forge": "Create each package's forge release",
 }
 
 
@@ -95,7 +98,7 @@ def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-class Train(TrainGit, TrainFiles):
+class Train(TrainGit, TrainFiles, TrainForge):
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
 
@@ -138,6 +141,7 @@ class Train(TrainGit, TrainFiles):
         no_push: bool = False,
         no_changelog: bool = False,
         entries: Mapping[str, str] | None = None,
+        no_forge: bool = False,
     ) -> Iterator[Any]:
         """``entries``: a package's changelog entry as the operator edited it
         (``{name: text}``), written instead of the generated one."""
@@ -159,6 +163,10 @@ class Train(TrainGit, TrainFiles):
                     hint="pass NAME@VERSION or --package NAME with --bump",
                 )
             yield from self._preflight(plan, push=not no_push, entries=entries)
+            yield from self._forge_preflight(
+                [(p.tag or "", str(p.version)) for p in releasing],
+                {"no_push": no_push, "no_forge": no_forge},
+            )
             head = self.git.head()
             members = [self._member(p) for p in self._dependency_order(plan)]
             for m in members:
@@ -178,6 +186,7 @@ class Train(TrainGit, TrainFiles):
                 options={
                     "no_push": no_push,
                     "no_changelog": no_changelog,
+                    "no_forge": no_forge,
                     "bump": bump,
                     "pre": pre,
                 },
@@ -258,6 +267,11 @@ class Train(TrainGit, TrainFiles):
             ],
             "commit": j.release_commit,
             "pushed": "push" in j.external,
+            "forgeReleases": {
+                name: done["release"]["url"]
+                for name, done in j.data.get("forge", {}).items()
+                if isinstance(done, dict) and done.get("release")
+            },
             "message": "released " + ", ".join(m["tag"] for m in self.members),
         }
         journal.remove(self.state_dir)

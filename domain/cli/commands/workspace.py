@@ -207,4 +207,5 @@ def ship_train(
         pre=args.pre,
         no_push=bool(getattr(args, "no_push", False)),
         no_changelog=bool(getattr(args, "no_changelog", False)),
+        no_forge=bool(getattr(args, "no_forge", False)),
     )
