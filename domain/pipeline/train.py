@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 from shipline.domain.config import LoadedConfig
@@ -49,7 +49,7 @@ from shipline.domain.pipeline.run_state import (
 )
 from shipline.domain.pipeline.train_files import TrainFiles
 from shipline.domain.pipeline.train_forge import TrainForge
-from shipline.domain.pipeline.train_git import TrainGit
+from shipline.domain.pipeline.train_git import TrainGit, commit_message, train_subject
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release.gates import (
@@ -76,26 +76,6 @@ TITLES = {
     "record": "Record each package's release",
     "forge": "Create each package's forge release",
 }
-
-
-def train_subject(members: Sequence[Mapping[str, Any]]) -> str:
-    """``chore(release): @acme/cli@3.0.2, @acme/core@1.3.0`` (or a count)."""
-    names = [f"{m['name']}@{m['version']}" for m in members]
-    listed = ", ".join(names)
-    return (
-        f"chore(release): {listed}"
-        if len(names) <= 3 and len(listed) <= 72
-        else f"chore(release): publish {len(names)} packages"
-    )
-
-
-def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
-    return (
-        train_subject(members)
-        + "\n\n"
-        + "\n".join(f"- {m['name']}@{m['version']}" for m in members)
-        + "\n"
-    )
 
 
 class Train(TrainGit, TrainFiles, TrainForge):
@@ -163,10 +143,7 @@ class Train(TrainGit, TrainFiles, TrainForge):
                     hint="pass NAME@VERSION or --package NAME with --bump",
                 )
             yield from self._preflight(plan, push=not no_push, entries=entries)
-            yield from self._forge_preflight(
-                [(p.tag or "", str(p.version)) for p in releasing],
-                {"no_push": no_push, "no_forge": no_forge},
-            )
+            yield from self._forge_preflight(releasing, no_push=no_push, no_forge=no_forge)
             head = self.git.head()
             members = [self._member(p) for p in self._dependency_order(plan)]
             for m in members:
@@ -267,11 +244,7 @@ class Train(TrainGit, TrainFiles, TrainForge):
             ],
             "commit": j.release_commit,
             "pushed": "push" in j.external,
-            "forgeReleases": {
-                name: done["release"]["url"]
-                for name, done in j.data.get("forge", {}).items()
-                if isinstance(done, dict) and done.get("release")
-            },
+            "forgeReleases": self._forge_urls(),
             "message": "released " + ", ".join(m["tag"] for m in self.members),
         }
         journal.remove(self.state_dir)
@@ -407,4 +380,4 @@ def is_train(j: journal.Journal) -> bool:
     return "train" in j.data
 
 
-__all__ = ["STEPS", "TITLES", "ReleaseNotFound", "Train", "is_train"]
+__all__ = ["STEPS", "TITLES", "ReleaseNotFound", "Train", "is_train", "train_subject"]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from shipline.domain.gitops import Git
     from shipline.domain.pipeline.journal import Journal
+    from shipline.domain.workspace.plan import PackagePlan
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 
@@ -55,10 +56,20 @@ class TrainForge:
         raise NotImplementedError
 
     def _forge_preflight(
-        self, tags: Sequence[tuple[str, str]], options: dict[str, Any]
+        self, releasing: Sequence[PackagePlan], *, no_push: bool, no_forge: bool
     ) -> Generator[Any, None, None]:
         """86 unless a release can be made for every package tag."""
+        tags = [(p.tag or "", str(p.version)) for p in releasing]
+        options = {"no_push": no_push, "no_forge": no_forge}
         yield from forge_release.preflight(self.loaded, tags, options)
+
+    def _forge_urls(self) -> dict[str, str]:
+        """``{package: release URL}`` of the releases made so far."""
+        return {
+            name: done["release"]["url"]
+            for name, done in self.run.data.get("forge", {}).items()
+            if isinstance(done, dict) and done.get("release")
+        }
 
     def _notes(self, member: dict[str, Any]) -> str:
         """The package's changelog entry at the release commit ("" without one)."""

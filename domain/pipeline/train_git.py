@@ -1,11 +1,12 @@
-"""A release train's steps that name it outside the working tree: a tag per
-package on the release commit, the atomic push of the branch and every tag
-(intent journaled first), and one ledger record per package."""
+"""A release train's steps that name it outside the working tree: its
+commit message (the packages it releases), a tag per package on the
+release commit, the atomic push of the branch and every tag (intent
+journaled first), and one ledger record per package."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from shipline.domain.config import LoadedConfig
@@ -21,6 +22,26 @@ if TYPE_CHECKING:
 
     from shipline.domain.gitops import Git
     from shipline.domain.pipeline.journal import Journal
+
+
+def train_subject(members: Sequence[Mapping[str, Any]]) -> str:
+    """``chore(release): @acme/cli@3.0.2, @acme/core@1.3.0`` (or a count)."""
+    names = [f"{m['name']}@{m['version']}" for m in members]
+    listed = ", ".join(names)
+    return (
+        f"chore(release): {listed}"
+        if len(names) <= 3 and len(listed) <= 72
+        else f"chore(release): publish {len(names)} packages"
+    )
+
+
+def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        train_subject(members)
+        + "\n\n"
+        + "\n".join(f"- {m['name']}@{m['version']}" for m in members)
+        + "\n"
+    )
 
 
 class TrainGit:
