@@ -208,8 +208,10 @@ RP_CONFIG = {
 }
 
 
-def test_git_cliff_filter_commits_leaves_ungrouped_commits_out(repo: Repo, cli) -> None:
+def test_git_cliff_filters_leave_ungrouped_and_unconventional_commits_out(repo: Repo, cli) -> None:
     cliff = """[git]
+conventional_commits = true
+filter_unconventional = true
 filter_commits = true
 commit_parsers = [
   { message = "^feat", group = "Features" },
@@ -220,8 +222,12 @@ commit_parsers = [
     repo.tag("v1.0.0")
     fix = repo.commit("fix: a bug")
     repo.commit("docs: a page")
+    repo.commit("Fix the other bug")  # not Conventional: filtered out by git-cliff
     out = cli("-C", repo.path, "changelog").out
     assert out.endswith(f"## [Unreleased]\n\n### Fixes\n\n- a bug ({fix[:7]})\n"), out
+    plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    subjects = [c["subject"] for c in plan.summary["data"]["plan"]["commits"]]
+    assert subjects == ["docs: a page", "fix: a bug"]
     data = cli("-C", repo.path, "--output", "json", "init", "--yes").summary["data"]
     assert {
         "key": "changelog.unlistedTypes",

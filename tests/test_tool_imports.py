@@ -454,6 +454,7 @@ def test_git_cliff(repo: Repo, cli) -> None:
     assert [v for v, _ in settings["excludeCommits"]] == [
         r"^chore\(release\): prepare for",
         r"^chore\(deps.*\)",
+        r"^(?![A-Za-z][\w-]*(?:\([^()]*\))?!?: \S)",  # filter_unconventional
     ]
     plan = _plan(cli, repo)
     assert (plan["bump"], plan["version"]) == ("minor", "1.1.0")

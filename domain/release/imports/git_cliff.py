@@ -2,7 +2,8 @@
 
 Imported: ``[git] tag_pattern`` (its literal prefix), ``commit_parsers``
 with ``skip = true`` (left out of bump and changelog), the parsers' groups
-as the changelog's sections, ``[changelog] output``, and ``[bump]``'s
+as the changelog's sections, ``filter_unconventional`` (commits that are
+not Conventional left out), ``[changelog] output``, and ``[bump]``'s
 custom major/minor regexes (matched, as git-cliff does, against the commit
 type).
 
@@ -76,8 +77,17 @@ def read(root: Path) -> ToolImport | None:
                 f"commit_parsers[{index}] skips by {sorted(parser)}: only message "
                 "regexes are imported"
             )
+    unconventional = git.get("conventional_commits") is True and git.get("filter_unconventional")
+    if unconventional is True:
+        imp.add("excludeCommits", NOT_CONVENTIONAL, f"{base} filter_unconventional")
     if isinstance(parsers, list):
-        _sections(imp, parsers, git.get("filter_commits"), f"{base} commit_parsers")
+        _sections(
+            imp,
+            parsers,
+            git.get("filter_commits"),
+            f"{base} commit_parsers",
+            skip=(OTHER,) if unconventional is True else (),
+        )
     changelog = subtable(cliff, "changelog")
     if isinstance(changelog.get("output"), str):
         imp.add("changelog.path", changelog["output"], f"{base[:-4]}changelog] output")
@@ -100,11 +110,20 @@ def _valid(regex: str) -> bool:
     return True
 
 
+NOT_CONVENTIONAL = r"^(?![A-Za-z][\w-]*(?:\([^()]*\))?!?: \S)"
+"""A subject that is not a Conventional Commit: what ``conventional_commits
+= true`` with ``filter_unconventional = true`` leaves out."""
 _SAMPLE_OTHER = "Update the README"
 """A commit of no Conventional type, as the ``other`` key's sample."""
 
 
-def _sections(imp: ToolImport, parsers: list[Any], filter_commits: Any, where: str) -> None:
+def _sections(
+    imp: ToolImport,
+    parsers: list[Any],
+    filter_commits: Any,
+    where: str,
+    skip: tuple[str, ...] = (),
+) -> None:
     """``changelog.sections`` from the parsers' groups (see the module)."""
     group_of: dict[str, str] = {}
     for index, parser in enumerate(parsers):
@@ -125,7 +144,7 @@ def _sections(imp: ToolImport, parsers: list[Any], filter_commits: Any, where: s
         regex = re.compile(message)
         for key in DEFAULT_TITLES:
             sample = _SAMPLE_OTHER if key == OTHER else f"{key}: change"
-            if key == BREAKING or key in group_of or not regex.search(sample):
+            if key in (BREAKING, *skip) or key in group_of or not regex.search(sample):
                 continue
             # a skip parser claims its types too: they are left out, not regrouped
             group_of[key] = group if isinstance(group, str) and not parser.get("skip") else ""
