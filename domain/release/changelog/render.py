@@ -143,17 +143,20 @@ def _references(
     commit: Commit, pr: str | None, suffix: tuple[tuple[str, str, str], ...], short_len: int
 ) -> str:
     sha = commit.sha
-    fields = {"sha": sha, "short": sha[:short_len], "pr": pr, "author": author_mention(commit)}
+    short = sha[:short_len]
     out = ""
     for lead, template, kind in suffix:
-        if kind == "pr" and pr is None:
-            continue
-        if kind == "closes":
+        if kind == "pr":
+            if pr is not None:
+                out += template.format(sha=sha, short=short, pr=pr)
+        elif kind == "closes":
             issues = closed_issues(commit)
             if issues:
-                out += lead + " ".join(template.format(**{**fields, "pr": n}) for n in issues)
-            continue
-        out += template.format(**fields)
+                out += lead + " ".join(template.format(sha=sha, short=short, pr=n) for n in issues)
+        elif kind == "author":
+            out += template.format(sha=sha, short=short, author=author_mention(commit))
+        else:
+            out += template.format(sha=sha, short=short)
     return out
 
 
