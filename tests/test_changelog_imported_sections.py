@@ -236,6 +236,26 @@ commit_parsers = [
     } in data["imported"]
 
 
+def test_git_cliff_in_pyproject_names_its_table(repo: Repo) -> None:
+    from shipline.domain.release.imports import import_tool_configs
+
+    pyproject = (
+        '[project]\nname = "kiln"\nversion = "0.8.0"\n\n[tool.git-cliff.git]\n'
+        'commit_parsers = [\n  { message = "^feat", group = "Added" },\n'
+        '  { message = "^fix", group = "Fixed" },\n]\nfilter_commits = true\n'
+    )
+    repo.commit("chore: set up", {"pyproject.toml": pyproject})
+    settings = {s.key: (s.value, s.source) for s in import_tool_configs(repo.path).settings}
+    assert settings["changelog.sections"] == (
+        [{"title": "Added", "types": ["feat"]}, {"title": "Fixed", "types": ["fix"]}],
+        "pyproject.toml [tool.git-cliff.git] commit_parsers",
+    )
+    assert settings["changelog.unlistedTypes"] == (
+        "omit",
+        "pyproject.toml [tool.git-cliff.git] filter_commits",
+    )
+
+
 def test_release_please_changelog_sections(repo: Repo, cli) -> None:
     package = '{\n  "name": "pinwheel",\n  "version": "3.1.0"\n}\n'
     repo.commit(
