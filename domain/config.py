@@ -2,16 +2,18 @@
 ``release.*`` keys. Unknown keys and wrong types are rejected with their
 path (exit 90); :mod:`shipline.domain.config_loading` reads the file (or
 detects defaults from the repository's manifests when there is none).
-The ``forge`` and ``workspace`` sections have their own modules."""
+The ``forge``, ``workspace`` and ``artifacts`` sections have their own modules."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shipline.domain import config_checks as rules
+from shipline.domain.config_artifacts import ArtifactConfig as ArtifactConfig  # re-exported
+from shipline.domain.config_artifacts import unique_artifact_names
 from shipline.domain.config_checks import StrictModel
 from shipline.domain.config_forge import ForgeConfig
 from shipline.domain.config_workspace import WorkspaceConfig
@@ -86,35 +88,6 @@ class CommandGate(StrictModel):
             value.strip() if isinstance(value, str) else value and value[0].strip()
         ) == "" or value == []:
             raise ValueError("a gate's run must name a command")
-        return value
-
-
-class ArtifactConfig(StrictModel):
-    """One entry of ``release.artifacts``. ``type`` stays a string here so an
-    unknown type is reported by the handler registry (exit 85)."""
-
-    type: str
-    name: str | None = None
-    path: str = "."
-    registry: str | None = None
-    credentials_env: str | None = Field(default=None, alias="credentialsEnv")
-    enabled: bool = True
-    options: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("registry")
-    @classmethod
-    def _no_secret_in_registry(cls, value: str | None) -> str | None:
-        problem = rules.url_secret_problem(value) if value else None
-        if problem:
-            raise ValueError(problem + "; name the variable that holds it in credentialsEnv")
-        return value
-
-    @field_validator("options")
-    @classmethod
-    def _no_secret_in_options(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key, item in value.items():
-            if isinstance(item, str) and "://" in item and rules.url_secret_problem(item):
-                raise ValueError(f"options.{key}: {rules.url_secret_problem(item)}")
         return value
 
 
@@ -250,13 +223,7 @@ class ReleaseConfig(StrictModel):
     @field_validator("artifacts")
     @classmethod
     def _unique_artifact_names(cls, value: list[ArtifactConfig]) -> list[ArtifactConfig]:
-        seen: set[str] = set()
-        for artifact in value:
-            name = artifact.name or artifact.type
-            if name in seen:
-                raise ValueError(f"two artifacts are named '{name}': give each a unique name")
-            seen.add(name)
-        return value
+        return unique_artifact_names(value)
 
     @property
     def version_files(self) -> list[VersionFile]:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from shipline.domain import config_checks as rules
 from shipline.domain.config import Config, LoadedConfig, ReleaseConfig, VersionFile
+from shipline.domain.config_workspace import WorkspaceConfig
 from shipline.domain.errors import ConfigInvalid, UsageError
 from shipline.domain.jsonio import StrictJSONError, read_strict
 
@@ -149,8 +150,36 @@ def confined(repo: Path, config: Config, source: str) -> Config:
         )
         for i, g in enumerate(release.gates)
     ]
-    update = {"version_bump": files, "changelog": changelog, "artifacts": artifacts, "gates": gates}
+    update: dict[str, Any] = {
+        "version_bump": files,
+        "changelog": changelog,
+        "artifacts": artifacts,
+        "gates": gates,
+    }
+    if release.workspace is not None:
+        update["workspace"] = _confined_packages(repo, release.workspace, source)
     return config.model_copy(update={"release": release.model_copy(update=update)})
+
+
+def _confined_packages(repo: Path, workspace: WorkspaceConfig, source: str) -> WorkspaceConfig:
+    """Each package's artifact paths, given relative to the package's folder,
+    made repository-relative and confined like ``release.artifacts``."""
+    packages = []
+    for i, package in enumerate(workspace.packages):
+        artifacts = [
+            a.model_copy(
+                update={
+                    "path": rules.confine(
+                        repo,
+                        (Path(package.path) / a.path).as_posix(),
+                        f"{source}: release.workspace.packages[{i}].artifacts[{j}].path",
+                    )
+                }
+            )
+            for j, a in enumerate(package.artifacts)
+        ]
+        packages.append(package.model_copy(update={"artifacts": artifacts}))
+    return workspace.model_copy(update={"packages": packages})
 
 
 def detect_defaults(repo: Path) -> Config:

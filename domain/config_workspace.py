@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from shipline.domain.config_artifacts import ArtifactConfig, unique_artifact_names
 from shipline.domain.config_checks import StrictModel
 
 TAG_PATTERN_FIELDS = frozenset({"name", "short", "version"})
@@ -42,6 +43,19 @@ class PackageConfig(StrictModel):
     """Its changelog (default ``PATH/CHANGELOG.md``)."""
     private: bool | None = None
     """Never published or tagged unless ``includePrivate`` (default: from the manifest)."""
+    artifacts: list[ArtifactConfig] = Field(default_factory=list)
+    """What a release train builds, attests and publishes for this package,
+    in the shape of ``release.artifacts``; each ``path`` is relative to the
+    package's folder. Empty: the package is released source-only."""
+
+    @field_validator("artifacts")
+    @classmethod
+    def _unique_artifact_names(cls, value: list[ArtifactConfig]) -> list[ArtifactConfig]:
+        return unique_artifact_names(value)
+
+    @property
+    def enabled_artifacts(self) -> list[ArtifactConfig]:
+        return [a for a in self.artifacts if a.enabled]
 
 
 class WorkspaceConfig(StrictModel):

@@ -389,7 +389,16 @@ def test_init_writes_a_packages_section_and_shows_each_package(repo: Repo, cli) 
         "tagPattern": "{name}@{version}",
         "changelog": "packages/cli/CHANGELOG.md",
         "private": False,
+        "artifacts": [
+            {
+                "type": "npm-package",
+                "registry": "https://registry.npmjs.org/",
+                "credentialsEnv": "NPM_TOKEN",
+            }
+        ],
     }
+    docs = next(p for p in section["packages"] if p["name"] == "@acme/docs")
+    assert docs["private"] is True and docs["artifacts"] == []  # never published unless asked
     assert [p["name"] for p in section["packages"]] == [
         "@acme/cli",
         "@acme/core",
@@ -402,6 +411,34 @@ def test_init_writes_a_packages_section_and_shows_each_package(repo: Repo, cli) 
     plan = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
     rows = [e for e in plan.json_lines() if e["kind"] == "package_planned" and e["release"]]
     assert [(r["name"], r["version"]) for r in rows] == [("@acme/cli", "3.0.2")]
+
+
+def test_init_writes_each_package_s_artifact_for_its_ecosystem(repo: Repo, cli) -> None:
+    uv_workspace(repo)
+    repo.commit("fix(models): a", {"libs/models/m.py": "x\n"})
+    assert cli("-C", repo.path, "init", "--yes").code == 0
+    config = json.loads((repo.path / ".shipline" / "config.json").read_text())
+    artifacts = {p["name"]: p["artifacts"] for p in config["release"]["workspace"]["packages"]}
+    assert artifacts["svc-models"] == [
+        {
+            "type": "python-package",
+            "registry": "https://pypi.org",
+            "credentialsEnv": "PYPI_TOKEN",
+            "options": {"username": "__token__", "uploadUrl": "https://upload.pypi.org/legacy/"},
+        }
+    ]
+    repo2 = repo.path.parent / "crates"
+    repo2.mkdir()
+    crates = Repo(repo2)
+    crates.git("init", "-q", "-b", "main")
+    cargo_workspace(crates)
+    assert cli("-C", repo2, "init", "--yes").code == 0
+    config = json.loads((repo2 / ".shipline" / "config.json").read_text())
+    kinds = {
+        p["name"]: [a["type"] for a in p["artifacts"]]
+        for p in config["release"]["workspace"]["packages"]
+    }
+    assert kinds == {"tool-cli": ["cargo-crate"], "tool-core": ["cargo-crate"]}
 
 
 def test_init_in_a_single_version_workspace_keeps_one_release(repo: Repo, cli) -> None:

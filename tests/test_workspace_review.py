@@ -191,10 +191,9 @@ def _package_release_with_provenance(repo: Repo, key: GpgKey) -> dict[str, Any]:
         sbom="none",
         env={**os.environ, "GPG_KEY_ID": key.fingerprint},
         tag=f"{WRITE}@1.0.1",
+        package=WRITE,
     )
-    prepared = prepare(git, loaded, request)
-    prepared.record["metadata"]["links"]["package"] = WRITE
-    return seal(loaded, prepared)
+    return seal(loaded, prepare(git, loaded, request))
 
 
 def test_two_people_approve_one_package_release_and_verify_checks_it(

@@ -24,11 +24,13 @@ matches and refuses (93) when it does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from shipline.domain.errors import ReleaseLive
+from shipline.domain.events import LogLine
 from shipline.domain.pipeline.journal import Journal, now_iso
 
 
@@ -141,3 +143,25 @@ def probe_all(effects: Sequence[Effect], probes: Mapping[str, Probe]) -> list[Ob
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             seen.append(Observation(effect, Liveness.UNKNOWN, message))
     return seen
+
+
+def refuse_if_live(
+    j: Journal, save: Callable[[], None], probes: Mapping[str, Probe], what: str
+) -> Iterator[LogLine]:
+    """Ask the registries and the remote what this release really put
+    there, before ``release abort`` undoes anything. Anything live, or that
+    cannot be told, refuses the abort (59) and names it; effects found
+    absent never happened and are forgotten, so the local undo may go on."""
+    effects = EffectLog(j, save)
+    seen = probe_all(effects.recorded(), probes)
+    for observation in seen:
+        yield LogLine(step="abort", text=observation.text())
+    live = [o for o in seen if o.state is not Liveness.ABSENT]
+    if live:
+        raise ReleaseLive(
+            f"{what} is live, nothing was undone: " + "; ".join(o.text() for o in live),
+            hint="`shipline release resume` finishes the release (the version is taken); "
+            "retract by hand with each registry's own means if it must not stand",
+        )
+    for observation in seen:
+        effects.undone(observation.effect)

@@ -12,6 +12,7 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import AttestationInvalid, ReleaseExists
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
+from shipline.domain.pipeline.release_unit import ReleaseUnit, single_unit
 from shipline.domain.provenance import ledger
 
 
@@ -25,13 +26,19 @@ def refuse_recorded(loaded: LoadedConfig, version: str) -> None:
         )
 
 
-def record_source_release(git: Git, loaded: LoadedConfig, j: Journal) -> str:
+def record_source_release(
+    git: Git, loaded: LoadedConfig, j: Journal, unit: ReleaseUnit | None = None
+) -> str:
     """A release that shipped no artifacts: the commit → tag link."""
-    return _record(git, loaded, j, [], missing=[], release_type="source-only")
+    return _record(git, loaded, j, unit, [], missing=[], release_type="source-only")
 
 
 def record_unattested_release(
-    git: Git, loaded: LoadedConfig, j: Journal, artifacts: list[dict[str, Any]]
+    git: Git,
+    loaded: LoadedConfig,
+    j: Journal,
+    artifacts: list[dict[str, Any]],
+    unit: ReleaseUnit | None = None,
 ) -> str:
     """A release whose artifacts were built, published and downloaded back,
     with provenance disabled: every artifact is recorded with its digest
@@ -41,6 +48,7 @@ def record_unattested_release(
         git,
         loaded,
         j,
+        unit,
         artifacts,
         missing=["attestation"],
         release_type="artifacts-without-provenance",
@@ -71,20 +79,24 @@ def _record(
     git: Git,
     loaded: LoadedConfig,
     j: Journal,
+    unit: ReleaseUnit | None,
     artifacts: list[dict[str, Any]],
     *,
     missing: list[str],
     release_type: str,
 ) -> str:
+    """One release's record: the journal's, or one package's of a train
+    (``metadata.links.package``)."""
     assert j.release_commit
-    tag_commit = git.out("rev-parse", f"{j.tag}^{{commit}}")
+    unit = unit if unit is not None else single_unit(loaded, j)
+    tag_commit = git.out("rev-parse", f"{unit.tag}^{{commit}}")
     if tag_commit != j.release_commit:
         raise AttestationInvalid(
-            f"tag {j.tag} points at {tag_commit[:7]}, not the release "
+            f"tag {unit.tag} points at {tag_commit[:7]}, not the release "
             f"commit {j.release_commit[:7]}",
             hint="`shipline release abort`, fix the tag, and ship again",
         )
-    head = ledger.parse_anchor(j.tag_message) or ledger.LedgerHead(0, None)
+    head = ledger.parse_anchor(unit.tag_message) or ledger.LedgerHead(0, None)
 
     def anchor_still_holds(book: ledger.Ledger) -> None:
         problem = ledger.prefix_problem(book.records, head)
@@ -95,9 +107,9 @@ def _record(
 
     record = {
         "recordType": "release",
-        "version": j.version,
+        "version": unit.version,
         "commitSha": j.release_commit,
-        "gitTag": j.tag,
+        "gitTag": unit.tag,
         "buildInvocationId": j.release_id if artifacts else None,
         "builder": None,
         "artifacts": artifacts,
@@ -110,13 +122,18 @@ def _record(
             "declaredLevel": None,
             "shortfall": None,
             "missing": missing,
-            "links": {"commit": j.release_commit, "tag": j.tag, "releaseType": release_type},
+            "links": {
+                "commit": j.release_commit,
+                "tag": unit.tag,
+                **({"package": unit.package} if unit.package is not None else {}),
+                "releaseType": release_type,
+            },
         },
         "recordedAt": ledger.now_rfc3339(),
     }
     sealed = ledger.append(loaded.state_dir, record, check=anchor_still_holds)
     what = f" with {len(artifacts)} artifact(s), no attestation" if artifacts else ""
     return (
-        f"{j.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE}{what} "
+        f"{unit.tag} recorded in {loaded.state_dir.name}/{ledger.LEDGER_FILE}{what} "
         f"(record {sealed['hash'][:12]})"
     )

@@ -25,14 +25,13 @@ from shipline.domain.errors import (
     HandoffRequired,
     Interrupted,
     ReleaseInProgress,
-    ReleaseLive,
     ReleaseNotFound,
     ShiplineError,
 )
 from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.dry_run import dry_run
-from shipline.domain.pipeline.effects import EffectLog, Liveness, Probe, probe_all
+from shipline.domain.pipeline.effects import Probe, refuse_if_live
 from shipline.domain.pipeline.forge_step import ForgeStep
 from shipline.domain.pipeline.git_steps import GitSteps, undo_local
 from shipline.domain.pipeline.local_steps import LocalSteps
@@ -282,24 +281,7 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         }
 
     def _refuse_if_live(self) -> Iterator[Any]:
-        """Ask the registries and the remote what this release really put
-        there. Anything live, or that cannot be told, refuses the abort
-        (59) and names it; effects found absent never happened and are
-        forgotten, so the local undo may go on."""
-        j = self.run
-        effects = EffectLog(j, self._save)
-        seen = probe_all(effects.recorded(), self._probes())
-        for observation in seen:
-            yield LogLine(step="abort", text=observation.text())
-        live = [o for o in seen if o.state is not Liveness.ABSENT]
-        if live:
-            raise ReleaseLive(
-                f"{j.tag} is live, nothing was undone: " + "; ".join(o.text() for o in live),
-                hint="`shipline release resume` finishes the release (the version is taken); "
-                "retract by hand with each registry's own means if it must not stand",
-            )
-        for observation in seen:
-            effects.undone(observation.effect)
+        yield from refuse_if_live(self.run, self._save, self._probes(), self.run.tag)
 
     def _undo(self) -> Iterator[Any]:
         """Undo local-only effects. Anything external is left as it is and said."""

@@ -8,10 +8,13 @@ through the same journal, lock and write-ahead effect log as a single
 release, so ``release resume`` and ``release abort`` work on it too; each
 package gets its own ledger record (``metadata.links.package``).
 
-Steps: version → changelog → gates → commit → tag → push → record → forge
-(one GitHub/GitLab release per package tag, :mod:`.train_forge`).
-Artifacts per package are not built by a train yet (its packages are
-released source-only, the artifact step says so).
+Steps: version → changelog → gates → commit → tag → artifacts →
+provenance → publish → push → record → forge. Each package with artifacts
+(``release.workspace.packages[].artifacts``) gets them built, attested
+(its own statement, SBOM and signature) and published, dependencies
+first (:mod:`.train_artifacts`); a package without is released
+source-only. Then one GitHub/GitLab release per package tag
+(:mod:`.train_forge`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from shipline.domain.errors import (
     Interrupted,
     ReleaseExists,
     ReleaseInProgress,
-    ReleaseLive,
     ReleaseNotFound,
     ShiplineError,
 )
@@ -41,12 +43,14 @@ from shipline.domain.events import StepStarted as Started
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.git_steps import release_commit, undo_local
+from shipline.domain.pipeline.order import STEPS as ORDER
 from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import (
     raise_for,
     restore_originals,
     until_cancelled,
 )
+from shipline.domain.pipeline.train_artifacts import TrainArtifacts, check_artifacts
 from shipline.domain.pipeline.train_files import TrainFiles
 from shipline.domain.pipeline.train_forge import TrainForge
 from shipline.domain.pipeline.train_git import TrainGit, commit_message, train_subject
@@ -64,7 +68,8 @@ from shipline.domain.release.gates import (
 from shipline.domain.workspace.changelogs import changelog_of
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan, plan_workspace
 
-STEPS = ("version", "changelog", "gates", "commit", "tag", "push", "record", "forge")
+STEPS = ORDER
+"""The single release's steps, each done per package."""
 TITLES = {
     "preflight": "Preflight: repository gates",
     "version": "Bump each package's version and its dependents' requirements",
@@ -72,13 +77,16 @@ TITLES = {
     "gates": "Run the release gates",
     "commit": "Release commit",
     "tag": "Tag each package",
+    "artifacts": "Pre-validate, dry-run and build each package's artifacts",
+    "provenance": "Provenance per package: digests, SBOM, attestation, signature",
+    "publish": "Publish each package, dependencies first (point of no return)",
     "push": "Push the commit and tags",
     "record": "Record each package's release",
     "forge": "Create each package's forge release",
 }
 
 
-class Train(TrainGit, TrainFiles, TrainForge):
+class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
 
@@ -120,6 +128,7 @@ class Train(TrainGit, TrainFiles, TrainForge):
         pre: str | None = None,
         no_push: bool = False,
         no_changelog: bool = False,
+        no_artifacts: bool = False,
         entries: Mapping[str, str] | None = None,
         no_forge: bool = False,
     ) -> Iterator[Any]:
@@ -144,6 +153,8 @@ class Train(TrainGit, TrainFiles, TrainForge):
                 )
             yield from self._preflight(plan, push=not no_push, entries=entries)
             yield from self._forge_preflight(releasing, no_push=no_push, no_forge=no_forge)
+            if not no_artifacts:
+                yield from check_artifacts(self.git, self.loaded, [p.name for p in releasing])
             head = self.git.head()
             members = [self._member(p) for p in self._dependency_order(plan)]
             for m in members:
@@ -164,6 +175,7 @@ class Train(TrainGit, TrainFiles, TrainForge):
                     "no_push": no_push,
                     "no_changelog": no_changelog,
                     "no_forge": no_forge,
+                    "no_artifacts": no_artifacts,
                     "bump": bump,
                     "pre": pre,
                 },
@@ -186,13 +198,7 @@ class Train(TrainGit, TrainFiles, TrainForge):
     def abort(self, loaded_journal: journal.Journal) -> Iterator[Any]:
         with journal.ReleaseLock(self.state_dir):
             self.journal = loaded_journal
-            live = self._live_tags()
-            if live:
-                raise ReleaseLive(
-                    f"the train is live: {', '.join(live)} already on "
-                    f"{self.loaded.release.push.remote}; abort would only hide that",
-                    hint="`shipline release resume` to finish the release",
-                )
+            yield from self._refuse_if_live()
             yield from self._undo()
             journal.remove(self.state_dir)
 
@@ -370,7 +376,9 @@ class Train(TrainGit, TrainFiles, TrainForge):
     # --- undo --------------------------------------------------------------
 
     def _undo(self) -> Iterator[Any]:
-        yield from undo_local(self.git, self.run, [m["tag"] for m in self.members])
+        yield from undo_local(
+            self.git, self.run, [m["tag"] for m in self.members], before_files=self._undo_artifacts
+        )
 
     def _restore_files(self) -> None:
         restore_originals(self.git.root, self.run)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain.config import LoadedConfig, VersionFile
+from shipline.domain.config import VersionFile
 from shipline.domain.errors import ChangelogFailed
 from shipline.domain.events import FileChange, LogLine
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.pipeline.run_state import file_mode
+from shipline.domain.pipeline.train_state import TrainState
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.plan import release_date
 from shipline.domain.workspace.changelogs import propose_entry
@@ -22,8 +23,7 @@ from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan
 from shipline.domain.workspace.requirements import new_requirement
 
 if TYPE_CHECKING:
-    from shipline.domain.gitops import Git
-    from shipline.domain.pipeline.journal import Journal
+    pass
 
 
 def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, Any]]) -> bytes:
@@ -41,22 +41,8 @@ def train_entry(data: bytes | None, date: str, members: Sequence[Mapping[str, An
     return ("".join(lines[:at]) + entry + "\n" + "".join(lines[at:])).encode("utf-8")
 
 
-class TrainFiles:
+class TrainFiles(TrainState):
     """The train's file steps (version, changelog); :class:`Train` runs them."""
-
-    git: Git
-    loaded: LoadedConfig
-
-    @property
-    def run(self) -> Journal:
-        raise NotImplementedError
-
-    @property
-    def members(self) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def _save(self) -> None:
-        raise NotImplementedError
 
     def _replan(self) -> WorkspacePlan:
         raise NotImplementedError

@@ -18,42 +18,18 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain.config import LoadedConfig
 from shipline.domain.events import ChainLink
 from shipline.domain.pipeline import forge_release
+from shipline.domain.pipeline.release_unit import folder_name
+from shipline.domain.pipeline.train_state import TrainState
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from shipline.domain.gitops import Git
-    from shipline.domain.pipeline.journal import Journal
     from shipline.domain.workspace.plan import PackagePlan
 
-_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 
-
-def folder_name(package: str) -> str:
-    """``@acme/cli`` → ``acme-cli``: one work folder per package."""
-    return "".join(c if c in _SAFE else "-" for c in package.lower()).strip("-") or "package"
-
-
-class TrainForge:
+class TrainForge(TrainState):
     """The train's forge preflight and ``forge`` step; :class:`Train` runs them."""
-
-    git: Git
-    loaded: LoadedConfig
-    state_dir: Path
-
-    @property
-    def run(self) -> Journal:
-        raise NotImplementedError
-
-    @property
-    def members(self) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def _save(self) -> None:
-        raise NotImplementedError
 
     def _forge_preflight(
         self, releasing: Sequence[PackagePlan], *, no_push: bool, no_forge: bool

@@ -6,22 +6,19 @@ journaled first), and one ledger record per package."""
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
 from shipline.domain.events import ChainLink, Confirmation, GitCommand, LogLine
 from shipline.domain.gitops import GitError
-from shipline.domain.pipeline.effects import Effect, EffectLog
+from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.train_state import TrainState
 from shipline.domain.provenance import ledger
 from shipline.domain.release.git_commands import push_command, tag_command
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from shipline.domain.gitops import Git
-    from shipline.domain.pipeline.journal import Journal
+    pass
 
 
 def train_subject(members: Sequence[Mapping[str, Any]]) -> str:
@@ -44,24 +41,11 @@ def commit_message(members: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-class TrainGit:
+class TrainGit(TrainState):
     """tag → push → record; :class:`Train` runs them."""
 
-    git: Git
-    loaded: LoadedConfig
-    state_dir: Path
-    confirm: Any
-
-    @property
-    def run(self) -> Journal:
-        raise NotImplementedError
-
-    @property
-    def members(self) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def _save(self) -> None:
-        raise NotImplementedError
+    _record_package: Callable[[int], str]
+    """One package's ledger record (:class:`TrainArtifacts`)."""
 
     def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
@@ -169,44 +153,31 @@ class TrainGit:
             return tags  # cannot tell: treated as live, never as undone
         return [t for t in tags if f"refs/tags/{t}" in refs]
 
+    def _probe_push(self, effect: Effect) -> Observation:
+        """Whether any of the train's tags is on the remote (the push went out)."""
+        remote = self.loaded.release.push.remote
+        tags = [m["tag"] for m in self.members]
+        refs = self.git.ls_remote(remote, *[f"refs/tags/{t}" for t in tags])
+        if refs is None:
+            return Observation(effect, Liveness.UNKNOWN, f"remote {remote} is unreachable")
+        live = [t for t in tags if f"refs/tags/{t}" in refs]
+        if live:
+            return Observation(effect, Liveness.LIVE, f"{', '.join(live)} on {remote}")
+        return Observation(effect, Liveness.ABSENT, f"no tag of the train is on {remote}")
+
     # --- record --------------------------------------------------------------
 
     def _step_record(self) -> Generator[Any, None, Any]:
+        """One ledger record per package, in the train's order; a package
+        recorded before a crash is not recorded twice."""
         j = self.run
         assert j.release_commit
         book = ledger.load(self.state_dir)
         done = []
-        for m in self.members:
-            if book.find_release(m["version"], m["name"]) is not None:
+        for index, m in enumerate(self.members):
+            early = "sealed" in m.get("unit", {})  # sealed incomplete when a rollback failed
+            if not early and book.find_release(m["version"], m["name"]) is not None:
                 continue  # recorded before a crash
-            head = ledger.parse_anchor(m["tagMessage"]) or ledger.LedgerHead(0, None)
-            record = {
-                "recordType": "release",
-                "version": m["version"],
-                "commitSha": j.release_commit,
-                "gitTag": m["tag"],
-                "buildInvocationId": None,
-                "builder": None,
-                "artifacts": [],
-                "sbom": None,
-                "slsaLevel": None,
-                "chainVerified": True,
-                "ledgerHead": head.to_json(),
-                "metadata": {
-                    "completeness": "complete",
-                    "declaredLevel": None,
-                    "shortfall": None,
-                    "missing": [],
-                    "links": {
-                        "commit": j.release_commit,
-                        "tag": m["tag"],
-                        "package": m["name"],
-                        "releaseType": "source-only",
-                    },
-                },
-                "recordedAt": ledger.now_rfc3339(),
-            }
-            ledger.append(self.state_dir, record)
+            yield LogLine(step="record", text=self._record_package(index))
             done.append(m["tag"])
-            yield LogLine(step="record", text=f"{m['tag']} recorded")
         return "ok", f"{len(done)} record(s) in {ledger.LEDGER_FILE}"

@@ -22,13 +22,11 @@ protocol's, and each step exists for a reason:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shipline.domain.config import LoadedConfig, ProvenanceConfig
+from shipline.domain.config import LoadedConfig
 from shipline.domain.digests import FileDigest, require_digest
 from shipline.domain.errors import AttestationInvalid, ReleaseExists, UsageError
 from shipline.domain.events import ChainLink, LogLine, StepFinished, StepStarted
@@ -50,6 +48,8 @@ from shipline.domain.provenance.attest_request import (
     detect_builder,
     normalize_version,
 )
+from shipline.domain.provenance.attest_seal import Prepared, seal
+from shipline.domain.provenance.attest_signing import check_signing, repository_uri
 from shipline.domain.signing import envelope as signing
 
 TAG_COMMIT_HINT = (
@@ -63,54 +63,12 @@ __all__ = [
     "Prepared",
     "artifact_type",
     "attest",
+    "check_signing",
     "detect_builder",
     "normalize_version",
     "prepare",
     "seal",
 ]
-
-
-def _repository_uri(git: Git) -> str:
-    url = git.remote_url("origin")
-    if not url:
-        return f"git+file://{git.root}"
-    return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1", url)  # never record credentials
-
-
-@dataclass
-class Prepared:
-    """Everything of a release's provenance except its ledger record:
-    the attestation, signature and SBOM are written; the record is not yet
-    sealed. The release pipeline keeps this in its journal, publishes, then
-    seals the record with the registry references (one record per version,
-    written once the chain is complete)."""
-
-    record: dict[str, Any]
-    head: ledger.LedgerHead
-    written: list[str]
-    level: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "record": self.record,
-            "head": self.head.to_json(),
-            "written": self.written,
-            "level": self.level,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Prepared:
-        return cls(
-            dict(data["record"]),
-            ledger.LedgerHead.from_json(data["head"]),
-            list(data["written"]),
-            data.get("level"),
-        )
-
-    def undo(self) -> None:
-        """Remove the files this preparation wrote (abort before sealing)."""
-        for name in reversed(self.written):
-            Path(name).unlink(missing_ok=True)
 
 
 def attest(
@@ -169,9 +127,10 @@ def prepare(
             hint="name the built files: `shipline attest dist/* --version X.Y.Z`",
         )
     book = ledger.load(state)
-    if book.find_release(version) is not None:
+    if book.find_release(version, request.package) is not None:
+        what = f"{request.package}@{version}" if request.package else f"version {version}"
         raise ReleaseExists(
-            f"{book.path}: version {version} is already recorded",
+            f"{book.path}: {what} is already recorded",
             hint="a version is attested once; release a new version",
         )
 
@@ -200,13 +159,21 @@ def prepare(
     writes = Writes()
     try:
         sbom_entry, sbom_fact = write_sbom(
-            repo, state, version, request.sbom, prov, writes, relative, emit
+            repo,
+            state,
+            request.package or repo.name,
+            version,
+            request.sbom,
+            prov,
+            writes,
+            relative,
+            emit,
         )
         facts = att.BuildFacts(
             version=version,
             tag=tag,
             commit_sha=commit,
-            repository=_repository_uri(git),
+            repository=repository_uri(git),
             builder_id=builder.id,
             invocation_id=builder.invocation_id,
             started_on=started,
@@ -214,10 +181,11 @@ def prepare(
             ledger_head=head,
             signing_method=plan.method,
             sbom=sbom_fact,
+            package=request.package,
         )
         statement = att.build_statement(subjects, facts)
         payload = att.encode_payload(statement)
-        name = _release_name(repo, subjects)
+        name = request.package or _release_name(repo, subjects)
         path = att.attestation_path(state, name, version)
         signed = signing.sign(
             plan,
@@ -263,6 +231,7 @@ def prepare(
             sbom_entry,
             head,
             relative,
+            package=request.package,
         )
         level = record_level(prov, env, plan.method, record)
         for line in level.shortfall:
@@ -271,91 +240,6 @@ def prepare(
         writes.undo()
         raise
     return Prepared(record, head, [str(p) for p in writes.created], level.achieved)
-
-
-def seal(
-    loaded: LoadedConfig,
-    prepared: Prepared,
-    published: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Append the prepared record to the ledger, with each artifact's
-    registry reference and publish time from ``published`` (by artifact
-    name), under the ledger lock; 93 when the ledger no longer has the
-    prefix the statement anchored."""
-    import copy
-
-    record = copy.deepcopy(prepared.record)
-    if published:
-        for artifact in record["artifacts"]:
-            found = published.get(artifact["name"])
-            if found:
-                artifact["registry"] = found["reference"]
-                artifact["publishedAt"] = found["publishedAt"]
-        meta = record["metadata"]
-        if all(a["registry"] for a in record["artifacts"]):
-            meta["missing"] = [m for m in meta["missing"] if m != "registry"]
-        meta["completeness"] = "incomplete" if meta["missing"] else "complete"
-    record["recordedAt"] = ledger.now_rfc3339()
-    head = prepared.head
-
-    def anchor_still_holds(current: ledger.Ledger) -> None:
-        problem = ledger.prefix_problem(current.records, head)
-        if problem:
-            from shipline.domain.errors import DigestMismatch
-
-            raise DigestMismatch(
-                f"{current.path}: {problem}", hint="restore the ledger before attesting"
-            )
-
-    return ledger.append(loaded.state_dir, record, check=anchor_still_holds)
-
-
-def check_signing(
-    git: Git,
-    loaded: LoadedConfig,
-    env: Mapping[str, str],
-    emit: Callable[[Any], None],
-    *,
-    method: str | None = None,
-) -> signing.SigningPlan:
-    """The supply-chain preflight lines, then the signing method against the
-    declared level (90) and its key or identity present (91). The release
-    pipeline calls this before its first write; ``attest`` before it digests."""
-    prov = loaded.release.security.provenance
-    method = method or prov.signing.method
-    prov = prov.model_copy(update={"signing": prov.signing.model_copy(update={"method": method})})
-    _preflight(git, prov, env, emit)
-    plan = signing.plan_signing(
-        method,
-        prov.signing.keyless,
-        prov.signing.key_ref,
-        prov.level,
-        repo=git.root,
-        state_dir=loaded.state_dir,
-        env=env,
-    )
-    if plan.method == "gpg" and plan.key_id:
-        signing.gpg_fingerprint(plan.key_id, env)  # 91: the secret key is in the keyring
-    return plan
-
-
-def _preflight(
-    git: Git, prov: ProvenanceConfig, env: Mapping[str, str], emit: Callable[[Any], None]
-) -> None:
-    """Before anything is signed: what will go public or fail, and the
-    declared and achievable levels with why (SPEC section 6)."""
-    from shipline.domain.provenance.preflight import RepoFacts, preflight
-
-    report = preflight(prov, env, RepoFacts(name=_repository_uri(git)))
-    emit(
-        LogLine(
-            step=STEP,
-            text=f"SLSA: declared {report.declared}, achievable here "
-            f"{report.achievable}: {'; '.join(report.why)}",
-        )
-    )
-    for warning in report.warnings:
-        emit(LogLine(step=STEP, text=f"warning ({warning.kind}): {warning.text}"))
 
 
 def _source(

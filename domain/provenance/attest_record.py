@@ -67,6 +67,7 @@ def record_level(
 def write_sbom(
     repo: Path,
     state: Path,
+    name: str,
     version: str,
     requested: str | None,
     prov: ProvenanceConfig,
@@ -90,7 +91,7 @@ def write_sbom(
             )
         )
         return None, None
-    data, filename = sbom.generate(repo, repo.name, version, fmt, spec)
+    data, filename = sbom.generate(repo, name, version, fmt, spec)
     path = state / "sbom" / filename
     writes.write(path, data)
     digest = sha256_bytes(data)
@@ -111,7 +112,11 @@ def build_record(
     sbom_entry: dict[str, Any] | None,
     head: ledger.LedgerHead,
     relative: Callable[[Path], str],
+    *,
+    package: str | None = None,
 ) -> dict[str, Any]:
+    """The release record (``metadata.links.package`` names the workspace
+    package of a release train's record)."""
     artifacts = [
         {
             "type": item.type or artifact_type(item.path),
@@ -155,6 +160,7 @@ def build_record(
                 **({"tag": tag} if tag else {}),
                 "build": builder.invocation_id,
                 "attestation": attestation_rel,
+                **({"package": package} if package is not None else {}),
             },
         },
         "recordedAt": ledger.now_rfc3339(),

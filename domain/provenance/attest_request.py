@@ -53,6 +53,10 @@ class AttestRequest:
     commit: str | None = None
     tag: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    package: str | None = None
+    """The workspace package these files are (a release train attests each
+    package on its own): named in the statement, its subjects, the record's
+    ``metadata.links.package`` and the attestation's and SBOM's file names."""
 
 
 def normalize_version(text: str) -> str:

@@ -9,7 +9,8 @@ pair), computed before the statement is built.
 Where shipline puts its own facts (documented for consumers):
 
 - ``buildDefinition.externalParameters``: ``version``, ``tag`` (``null``
-  when the release has no tag yet) and ``repository``;
+  when the release has no tag yet) and ``repository``; ``package`` for a
+  package of a workspace (each subject is then annotated with it too);
 - ``buildDefinition.internalParameters.ledgerHead``: ``{count, hash}`` of
   the ledger *before* this release was recorded (the anchor that exposes a
   dropped ledger tail or a rewritten ledger), plus ``signingMethod``;
@@ -77,6 +78,17 @@ class BuildFacts:
     signing_method: str
     sbom: tuple[str, str, str] | None = None
     """(name, sha256, media type) of the SBOM, recorded as a byproduct."""
+    package: str | None = None
+    """The workspace package built (a release train attests each package
+    on its own): an external parameter, and an annotation on every subject
+    so a subject read alone still says which package it is."""
+
+
+def _subject(s: Subject, package: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": s.name, "digest": {"sha256": s.sha256}}
+    if package is not None:
+        out["annotations"] = {"package": package}
+    return out
 
 
 def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any]:
@@ -107,7 +119,7 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
         ]
     return {
         "_type": STATEMENT_TYPE,
-        "subject": [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects],
+        "subject": [_subject(s, facts.package) for s in subjects],
         "predicateType": PREDICATE_TYPE,
         "predicate": {
             "buildDefinition": {
@@ -116,6 +128,7 @@ def build_statement(subjects: list[Subject], facts: BuildFacts) -> dict[str, Any
                     "version": facts.version,
                     "tag": facts.tag,
                     "repository": facts.repository,
+                    **({"package": facts.package} if facts.package is not None else {}),
                 },
                 "internalParameters": {
                     "ledgerHead": facts.ledger_head.to_json(),
@@ -266,65 +279,6 @@ def validate_statement(statement: Any) -> None:
             isinstance(metadata["invocationId"], str),
             "runDetails.metadata.invocationId must be a string",
         )
-
-
-@dataclass(frozen=True)
-class StatementFacts:
-    """shipline's facts read back from one of its statements."""
-
-    version: str
-    tag: str | None
-    commit_sha: str
-    builder_id: str
-    invocation_id: str | None
-    ledger_head: LedgerHead
-    subjects: dict[str, str]
-    sbom_digest: str | None
-    signing_method: str | None = None
-    """``internalParameters.signingMethod``: what the signer said it used."""
-
-
-def statement_facts(statement: dict[str, Any]) -> StatementFacts:
-    """Read shipline's facts from a validated statement (94 when absent)."""
-    build = statement["predicate"]["buildDefinition"]
-    run = statement["predicate"]["runDetails"]
-    params = build["externalParameters"]
-    _require(isinstance(params.get("version"), str), "externalParameters.version is missing")
-    tag = params.get("tag")
-    _require(tag is None or isinstance(tag, str), "externalParameters.tag must be a string")
-    commits = [
-        d.get("digest", {}).get("gitCommit")
-        for d in build.get("resolvedDependencies", [])
-        if _is_obj(d.get("digest"))
-    ]
-    commits = [c for c in commits if isinstance(c, str) and _GIT_SHA.match(c)]
-    _require(len(commits) == 1, "resolvedDependencies must name exactly one source gitCommit")
-    try:
-        head = LedgerHead.from_json(build.get("internalParameters", {}).get("ledgerHead"))
-    except ValueError as exc:
-        raise AttestationInvalid(
-            f"internalParameters.ledgerHead: {exc}", hint=ATTESTATION_HINT
-        ) from None
-    sbom = None
-    for item in run.get("byproducts", []) or []:
-        if _is_obj(item) and _is_obj(item.get("digest")):
-            sbom = item["digest"].get("sha256")
-    return StatementFacts(
-        version=params["version"],
-        tag=tag,
-        commit_sha=commits[0],
-        builder_id=run["builder"]["id"],
-        invocation_id=run.get("metadata", {}).get("invocationId"),
-        ledger_head=head,
-        subjects={s["name"]: s["digest"]["sha256"] for s in statement["subject"]},
-        sbom_digest=sbom,
-        signing_method=_signing_method(build.get("internalParameters", {})),
-    )
-
-
-def _signing_method(params: Any) -> str | None:
-    value = params.get("signingMethod") if _is_obj(params) else None
-    return value if isinstance(value, str) else None
 
 
 def decode_envelope(

@@ -47,6 +47,7 @@ from shipline.domain.errors import AttestationInvalid, ReleaseNotFound, UsageErr
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.provenance.signers import signer_checks
+from shipline.domain.provenance.statement_facts import statement_facts
 from shipline.domain.provenance.trust import REPOSITORY_TRUST, Trust
 from shipline.domain.provenance.verify_links import check_release
 from shipline.domain.provenance.verify_parallel import check_all
@@ -280,7 +281,7 @@ def _orphan_checks(ctx: VerifyContext) -> list[LinkCheck]:
             continue
         path = folder / name
         try:
-            version = att.statement_facts(
+            version = statement_facts(
                 att.decode_envelope(att.read_envelope(path), require_signature=False)
             ).version
         except AttestationInvalid:

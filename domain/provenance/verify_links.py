@@ -10,6 +10,7 @@ from shipline.domain.digests import sha256_file
 from shipline.domain.errors import AttestationInvalid, ShiplineError, UsageError
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
+from shipline.domain.provenance.statement_facts import StatementFacts, statement_facts
 from shipline.domain.provenance.verify_report import (
     FAILED,
     MISSING,
@@ -52,7 +53,7 @@ def check_release(record: dict[str, Any], index: int, ctx: VerifyContext) -> lis
     facts = None
     if statement is not None:
         try:
-            facts = att.statement_facts(statement)
+            facts = statement_facts(statement)
         except AttestationInvalid as exc:
             out.append(LinkCheck("attestation", version, FAILED, 94, exc.message))
     if facts is not None:
@@ -188,7 +189,7 @@ def _attestation_checks(
     return statement, checks
 
 
-def _facts_checks(record: dict[str, Any], facts: att.StatementFacts) -> list[LinkCheck]:
+def _facts_checks(record: dict[str, Any], facts: StatementFacts) -> list[LinkCheck]:
     version = record["version"]
     problems = []
     if facts.version != version:
@@ -203,6 +204,12 @@ def _facts_checks(record: dict[str, Any], facts: att.StatementFacts) -> list[Lin
     if facts.tag != record.get("gitTag"):
         problems.append(
             f"the statement's tag {facts.tag} is not the recorded {record.get('gitTag')}"
+        )
+    package = ldg.record_package(record)
+    if facts.package != package:
+        problems.append(
+            f"the statement is about package {facts.package or '(none)'}, the record "
+            f"about {package or '(none)'} (replayed from another package)"
         )
     method = record["artifacts"][0]["signature"]["method"] if record["artifacts"] else None
     if facts.signing_method is not None and facts.signing_method != method:
@@ -230,7 +237,7 @@ def _facts_checks(record: dict[str, Any], facts: att.StatementFacts) -> list[Lin
 
 
 def _artifact_checks(
-    artifact: dict[str, Any], facts: att.StatementFacts | None, ctx: VerifyContext
+    artifact: dict[str, Any], facts: StatementFacts | None, ctx: VerifyContext
 ) -> list[LinkCheck]:
     name, recorded = artifact["name"], artifact["sha256"]
     out: list[LinkCheck] = []
@@ -284,7 +291,7 @@ def _artifact_checks(
 
 
 def _sbom_checks(
-    record: dict[str, Any], facts: att.StatementFacts | None, ctx: VerifyContext
+    record: dict[str, Any], facts: StatementFacts | None, ctx: VerifyContext
 ) -> list[LinkCheck]:
     sbom = record.get("sbom")
     if sbom is None:
@@ -314,7 +321,7 @@ def _sbom_checks(
 
 
 def _anchor_check(
-    record: dict[str, Any], index: int, facts: att.StatementFacts, ctx: VerifyContext
+    record: dict[str, Any], index: int, facts: StatementFacts, ctx: VerifyContext
 ) -> LinkCheck:
     version = record["version"]
     recorded = ldg.LedgerHead(record["ledgerHead"]["count"], record["ledgerHead"]["hash"])

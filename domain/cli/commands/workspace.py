@@ -13,7 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from shipline.domain.cli.session import Session
-from shipline.domain.ecosystems.workspaces import Workspace
+from shipline.domain.ecosystems.workspaces import Workspace, WorkspacePackage
 from shipline.domain.errors import ExitCode, UsageError
 from shipline.domain.events import LogLine, PackagePlanned, StepFinished, StepStarted
 from shipline.domain.gitops import Git
@@ -51,10 +51,38 @@ def packages_section(git: Git, workspace: Workspace) -> dict[str, Any]:
             "tagPattern": pattern or tag_patterns.default_pattern(p.ecosystem),
             "changelog": p.default_changelog,
             "private": p.private,
+            "artifacts": package_artifacts(p),
         }
         for p in workspace.packages
     ]
     return section
+
+
+def package_artifacts(package: WorkspacePackage) -> list[dict[str, Any]]:
+    """What a release train publishes for ``package``, as ``init`` writes it:
+    its ecosystem's artifact (npm-package, python-package, cargo-crate) to
+    the public registry, the token named by its conventional variable. A
+    private package publishes nothing (``[]``); add an entry to publish it."""
+    from shipline.domain.ecosystems.detect import (
+        ARTIFACT_FOR,
+        CREDENTIALS_FOR,
+        DEFAULT_REGISTRY,
+        ArtifactCandidate,
+        options_for,
+    )
+
+    kind = ARTIFACT_FOR.get(package.ecosystem)
+    if package.private or kind is None:
+        return []
+    registry = DEFAULT_REGISTRY.get(kind)
+    candidate = ArtifactCandidate(
+        type=kind,
+        name=None,
+        registry=registry,
+        credentials_env=CREDENTIALS_FOR.get(kind),
+        options=options_for(kind, registry),
+    )
+    return [candidate.entry()]
 
 
 def split_target(text: str) -> tuple[str, str | None]:
@@ -208,4 +236,5 @@ def ship_train(
         no_push=bool(getattr(args, "no_push", False)),
         no_changelog=bool(getattr(args, "no_changelog", False)),
         no_forge=bool(getattr(args, "no_forge", False)),
+        no_artifacts=bool(getattr(args, "no_artifacts", False)),
     )

@@ -1,0 +1,170 @@
+"""A release train's artifacts: each package's build, provenance, publish
+and record, with the single release's code (:mod:`artifact_steps`,
+:mod:`publish_steps`, :mod:`artifact_record`) run once per package.
+
+Every package keeps its own part of the journal (its member's ``unit``),
+so a resumed train picks up at the package and step where it stopped: a
+file built and unchanged is not built again, a package attested is not
+attested again, an artifact published is verified, never published twice.
+Across the train the order holds: every artifact of every package is
+pre-validated, then dry-run, then built; publishes go dependencies first
+(the members' order); one confirmation names them all; a failed publish
+rolls back everything the train published before it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+from shipline.domain.config import ArtifactConfig, LoadedConfig
+from shipline.domain.events import LogLine
+from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
+from shipline.domain.pipeline.effects import Effect, Liveness, Observation, Probe, refuse_if_live
+from shipline.domain.pipeline.release_unit import ReleaseUnit
+from shipline.domain.pipeline.train_state import TrainState
+
+if TYPE_CHECKING:
+    from shipline.domain.gitops import Git
+
+Events = Generator[Any, None, Any]
+
+
+def package_artifacts(loaded: LoadedConfig, name: str) -> list[ArtifactConfig]:
+    """The enabled artifacts ``release.workspace.packages`` gives ``name``."""
+    workspace = loaded.release.workspace
+    for package in workspace.packages if workspace else []:
+        if package.name == name:
+            return package.enabled_artifacts
+    return []
+
+
+def check_artifacts(git: Git, loaded: LoadedConfig, names: list[str]) -> Iterator[Any]:
+    """Before the train writes anything: every package's artifact types
+    have a handler (85), and when any package is attested, the signing
+    method, level and key or identity hold (the preflight lines, 90/91)."""
+    configs = [a for name in names for a in package_artifacts(loaded, name)]
+    if not configs:
+        return
+    from shipline.domain.artifacts import check_types
+
+    check_types(configs)
+    if not loaded.release.security.provenance.enabled:
+        return
+    from shipline.domain.errors import ShiplineError
+    from shipline.domain.provenance.attest_signing import check_signing
+
+    lines: list[Any] = []
+    try:
+        check_signing(git, loaded, dict(os.environ), lines.append)
+    except ShiplineError:
+        yield from lines
+        raise
+    yield from lines
+
+
+class TrainArtifacts(TrainState):
+    """artifacts → provenance → publish, the record, and the abort's
+    questions to the registries; :class:`Train` runs them."""
+
+    _units: list[ReleaseArtifacts] | None = None
+
+    def _probe_push(self, effect: Effect) -> Observation:
+        raise NotImplementedError
+
+    def units(self) -> list[ReleaseArtifacts]:
+        """One per package, in the train's (dependency) order."""
+        if self._units is None:
+            self._units = [
+                ReleaseArtifacts(
+                    self.git,
+                    self.loaded,
+                    self.run,
+                    self.state_dir,
+                    save=self._save,
+                    confirm=None,  # the train asks once for every package
+                    env=os.environ,
+                    unit=ReleaseUnit(
+                        version=m["version"],
+                        tag=m["tag"],
+                        tag_message=m["tagMessage"],
+                        artifacts=package_artifacts(self.loaded, m["name"]),
+                        data=m.setdefault("unit", {}),
+                        package=m["name"],
+                    ),
+                )
+                for m in self.members
+            ]
+        return self._units
+
+    def _building(self) -> list[ReleaseArtifacts]:
+        return [u for u in self.units() if u.enabled]
+
+    def _nothing_built(self) -> str:
+        if self.run.options.get("no_artifacts"):
+            return "--no-artifacts"
+        return "no package of the train has artifacts (release.workspace.packages[].artifacts)"
+
+    def _step_artifacts(self) -> Events:
+        units = self._building()
+        if not units:
+            return "skipped", self._nothing_built()
+        for u in units:  # ARTP-001 across the train: nothing is built before all validate
+            yield from u.validate_all()
+        for u in units:
+            yield from u.dry_run_all()
+        done = []
+        for u in units:
+            _, detail = yield from u.build_all()
+            yield LogLine(step="artifacts", text=f"{u.unit.label()}: {detail}")
+            done.append(u.unit.label())
+        return "ok", f"built {', '.join(done)}"
+
+    def _step_provenance(self) -> Events:
+        units = self._building()
+        if not units:
+            return "skipped", self._nothing_built()
+        done = []
+        for u in units:
+            status, detail = yield from u.step_provenance()
+            if status == "skipped":
+                return status, detail
+            yield LogLine(step="provenance", text=f"{u.unit.label()}: {detail}")
+            done.append(u.unit.label())
+        return "ok", f"attested {', '.join(done)}"
+
+    def _step_publish(self) -> Events:
+        from shipline.domain.pipeline.publish_steps import publish_units
+
+        units = self._building()
+        if not units:
+            return "skipped", self._nothing_built()
+        return (yield from publish_units(units, self.run, self._save, self.confirm))
+
+    def _record_package(self, index: int) -> str:
+        """One package's ledger record: sealed with its artifacts, or the
+        commit → tag link of a package released source-only."""
+        from shipline.domain.pipeline.release_record import record_source_release
+
+        u = self.units()[index]
+        return u.step_record() or record_source_release(self.git, self.loaded, self.run, u.unit)
+
+    # --- abort ------------------------------------------------------------------
+
+    def _refuse_if_live(self) -> Iterator[Any]:
+        probes: dict[str, Probe] = {"push": self._probe_push, "publish": self._probe_publish}
+        yield from refuse_if_live(self.run, self._save, probes, "the train")
+
+    def _probe_publish(self, effect: Effect) -> Observation:
+        package = effect.detail.get("package")
+        for u in self.units():
+            if u.unit.package == package:
+                return u.probe(effect)
+        return Observation(effect, Liveness.UNKNOWN, f"no package {package} in the train")
+
+    def _undo_artifacts(self) -> Iterator[Any]:
+        for u in self.units():
+            yield from u.undo()
+        work = self.state_dir / "work" / self.run.release_id
+        if work.is_dir() and not any(work.iterdir()):
+            work.rmdir()

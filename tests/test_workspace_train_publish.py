@@ -1,0 +1,289 @@
+"""A release train with artifacts: each package of an npm workspace built,
+attested (its own statement, SBOM and gpg signature) and published to a real
+verdaccio, dependencies first; a ledger record per package that ``verify
+NAME@VERSION`` checks; a train stopped between two packages' publishes
+resumes at the next package without publishing anything twice; abort
+undoes every package's build and attestation, and refuses (59) once a
+package is live."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo, run_shipline
+from registries_npm_oci import Verdaccio, unique_name
+
+from tests.gpgkeys import GpgHome, GpgKey, gpg_home, gpg_key  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+EPOCH = "1767830400"  # 2026-01-08
+
+
+def _package_json(name: str, version: str, deps: dict[str, str] | None = None) -> str:
+    data: dict[str, Any] = {"name": name, "version": version, "license": "MIT", "main": "index.js"}
+    if deps:
+        data["dependencies"] = deps
+    return json.dumps(data, indent=2) + "\n"
+
+
+class Workspace:
+    """An npm workspace: ``core`` and ``cli`` (requires core ``^1.0.0``),
+    both at 1.0.0 with ``NAME@1.0.0`` tags; ``cli``'s folder sorts first,
+    so only the dependency graph puts ``core`` first."""
+
+    def __init__(self, repo: Repo, verdaccio: Verdaccio) -> None:
+        self.repo = repo
+        self.core = unique_name("core")
+        self.cli = unique_name("cli")
+        artifact = {
+            "type": "npm-package",
+            "registry": verdaccio.url,
+            "credentialsEnv": "NPM_TOKEN",
+        }
+        config = {
+            "release": {
+                "workspace": {
+                    "tagPattern": "{name}@{version}",
+                    "packages": [
+                        {
+                            "name": self.cli,
+                            "path": "packages/cli",
+                            "artifacts": [{**artifact, "name": "npm"}],
+                        },
+                        {
+                            "name": self.core,
+                            "path": "packages/core",
+                            "artifacts": [{**artifact, "name": "npm"}],
+                        },
+                    ],
+                },
+                "security": {
+                    "provenance": {
+                        "enabled": True,
+                        "level": "SLSA_BUILD_LEVEL_1",
+                        "signing": {"method": "gpg", "keyless": False},
+                        "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+                    }
+                },
+            }
+        }
+        repo.commit(
+            "chore: set up the workspace",
+            {
+                "package.json": json.dumps(
+                    {"name": "acme", "private": True, "workspaces": ["packages/*"]}, indent=2
+                )
+                + "\n",
+                "packages/core/package.json": _package_json(self.core, "1.0.0"),
+                "packages/core/index.js": "module.exports = 1;\n",
+                "packages/cli/package.json": _package_json(
+                    self.cli, "1.0.0", {self.core: "^1.0.0"}
+                ),
+                "packages/cli/index.js": "module.exports = 2;\n",
+                ".shipline/config.json": json.dumps(config, indent=2) + "\n",
+            },
+        )
+        repo.tag(f"{self.core}@1.0.0", "Release core 1.0.0")
+        repo.tag(f"{self.cli}@1.0.0", "Release cli 1.0.0")
+        self.origin = repo.path.parent / "origin.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(self.origin)], check=True)
+        repo.git("remote", "add", "origin", str(self.origin))
+        repo.git("push", "-q", "origin", "main", "--tags")
+        repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "module.exports = 3;\n"})
+        repo.commit("fix(core): trim input", {"packages/core/index.js": "module.exports = 4;\n"})
+
+    @property
+    def state(self) -> Path:
+        return self.repo.path / ".shipline"
+
+    def records(self) -> list[dict[str, Any]]:
+        path = self.state / "releases.json"
+        return list(json.loads(path.read_text())["records"]) if path.exists() else []
+
+    def remote_tags(self) -> set[str]:
+        done = subprocess.run(
+            ["git", "-C", str(self.origin), "tag"], capture_output=True, text=True, check=True
+        )
+        return set(done.stdout.split())
+
+
+@pytest.fixture
+def ws(
+    repo: Repo,
+    verdaccio: Verdaccio,
+    npm_token: str,
+    gpg_key: GpgKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Workspace:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("NPM_TOKEN", npm_token)
+    return Workspace(repo, verdaccio)
+
+
+def _train(repo: Repo) -> Any:
+    from shipline.domain.gitops import Git
+    from shipline.domain.pipeline.train import Train
+    from shipline.domain.release.imports import load_config
+
+    git = Git.open(repo.path)
+    return Train(git, load_config(git.root))
+
+
+def _journal(repo: Repo) -> Any:
+    from shipline.domain.pipeline import journal
+
+    loaded = journal.load(repo.path / ".shipline")
+    assert loaded is not None
+    return loaded
+
+
+def _published_versions(verdaccio: Verdaccio, name: str) -> list[str]:
+    packument = verdaccio.packument(name)
+    return sorted((packument or {}).get("versions", {}))  # type: ignore[arg-type]
+
+
+def test_a_train_publishes_each_package_dependencies_first_with_its_own_provenance(
+    ws: Workspace, verdaccio: Verdaccio, npm_token: str, gpg_key: GpgKey
+) -> None:
+    env = {"NPM_TOKEN": npm_token, "SOURCE_DATE_EPOCH": EPOCH, **gpg_key.env}
+    result = run_shipline(
+        "-C", ws.repo.path, "--output", "json", "release", "ship", "--yes", env=env, timeout=600
+    )
+    assert result.code == 0, result.out[-4000:] + result.err
+    assert npm_token not in result.out + result.err
+    events = [json.loads(line) for line in result.out.splitlines() if line.startswith("{")]
+    live = [
+        e["package"]
+        for e in events
+        if e.get("kind") == "chain_link" and e["link"] == "registry" and e["status"] == "ok"
+    ]
+    assert live == [ws.core, ws.cli]  # the dependency before its dependent
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert _published_versions(verdaccio, ws.cli) == ["1.0.1"]
+    assert {f"{ws.core}@1.0.1", f"{ws.cli}@1.0.1"} <= ws.remote_tags()
+
+    records = ws.records()
+    assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
+    for record, name in zip(records, (ws.core, ws.cli), strict=True):
+        assert record["metadata"]["completeness"] == "complete"
+        assert record["gitTag"] == f"{name}@1.0.1"
+        [artifact] = record["artifacts"]
+        assert artifact["type"] == "npm-package" and artifact["registry"]
+        assert artifact["name"] == f"{name}-1.0.1.tgz"
+        # file names carry the package: two packages never share an attestation or SBOM
+        assert artifact["attestation"] == f".shipline/attestations/{name}-1.0.1.intoto.jsonl"
+        assert record["sbom"]["path"] == f".shipline/sbom/{name}-1.0.1.cdx.json"
+        envelope = json.loads((ws.repo.path / artifact["attestation"]).read_text())
+        import base64
+
+        statement = json.loads(base64.b64decode(envelope["payload"]))
+        assert statement["predicate"]["buildDefinition"]["externalParameters"]["package"] == name
+        assert statement["subject"][0]["annotations"] == {"package": name}
+        assert statement["subject"][0]["digest"]["sha256"] == artifact["sha256"]
+
+    for name in (ws.core, ws.cli):
+        verified = run_shipline("-C", ws.repo.path, "verify", f"{name}@1.0.1", env=env)
+        assert verified.code == 0, verified.out + verified.err
+    every = run_shipline("-C", ws.repo.path, "verify", "--all", env=env)
+    assert every.code == 0, every.out + every.err
+    assert not (ws.state / "journal.json").exists()
+
+
+def test_an_attestation_of_another_package_does_not_verify(ws: Workspace, gpg_key: GpgKey) -> None:
+    """Swap the two packages' attestations and signatures: each is a valid,
+    signed statement, but about the other package (94, and verify says so)."""
+    list(_train(ws.repo).ship({}, no_push=True))
+    path = ws.state / "releases.json"
+    assert len(ws.records()) == 2
+    for suffix in (".intoto.jsonl", ".intoto.jsonl.asc"):  # the envelope with its signature
+        core_att = ws.state / "attestations" / f"{ws.core}-1.0.1{suffix}"
+        cli_att = ws.state / "attestations" / f"{ws.cli}-1.0.1{suffix}"
+        core_bytes, cli_bytes = core_att.read_bytes(), cli_att.read_bytes()
+        core_att.write_bytes(cli_bytes)
+        cli_att.write_bytes(core_bytes)
+    result = run_shipline("-C", ws.repo.path, "verify", f"{ws.core}@1.0.1", env=gpg_key.env)
+    assert result.code == 94, result.out + result.err
+    assert (
+        f"FAILED (94) attestation 1.0.1: the statement is about package {ws.cli}, "
+        f"the record about {ws.core}" in result.out
+    )
+    assert path.exists()
+
+
+def _stop_at(repo: Repo, predicate: Any) -> None:
+    """Run a train until ``predicate(event)``; stop there like a SIGKILL (the
+    generator is closed: nothing after that event runs, the journal stays)."""
+    events = _train(repo).ship({})
+    for event in events:
+        if predicate(event):
+            events.close()
+            return
+    raise AssertionError("the train finished before the stop")
+
+
+def _first_package_live(event: Any) -> bool:
+    return (
+        getattr(event, "kind", "") == "chain_link"
+        and event.link == "registry"
+        and event.status == "ok"
+    )
+
+
+def test_stopped_between_two_packages_publishes_resume_picks_up_at_the_next(
+    ws: Workspace, verdaccio: Verdaccio
+) -> None:
+    _stop_at(ws.repo, _first_package_live)
+    j = _journal(ws.repo)
+    assert "publish" not in j.completed and "provenance" in j.completed
+    assert j.external == [f"publish:{ws.core}/npm"]  # the first package, and only it
+    assert _published_versions(verdaccio, ws.cli) == []
+    assert ws.records() == []
+
+    events = list(_train(ws.repo).resume(_journal(ws.repo)))
+    uploads = [e.detail for e in events if getattr(e, "action", "") == "uploading"]
+    assert uploads == [f"{ws.cli} npm: uploading"]  # core is not published again
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert _published_versions(verdaccio, ws.cli) == ["1.0.1"]
+    records = ws.records()
+    assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
+    assert all(r["metadata"]["completeness"] == "complete" for r in records)
+    assert {f"{ws.core}@1.0.1", f"{ws.cli}@1.0.1"} <= ws.remote_tags()
+    assert not (ws.state / "journal.json").exists()
+
+
+@pytest.mark.parametrize("step", ["artifacts", "provenance"])
+def test_abort_before_the_publish_undoes_every_package(ws: Workspace, step: str) -> None:
+    before = ws.repo.snapshot()
+    from shipline.domain.events import StepFinished
+
+    _stop_at(ws.repo, lambda e: isinstance(e, StepFinished) and e.step == step)
+    j = _journal(ws.repo)
+    assert (ws.state / "work" / j.release_id).is_dir()
+    if step == "provenance":
+        assert len(list((ws.state / "attestations").glob("*.intoto.jsonl"))) == 2
+    list(_train(ws.repo).abort(j))
+    after = ws.repo.snapshot()
+    files = {k: v for k, v in after["files"].items() if not k.startswith(".shipline/")}
+    assert files == {k: v for k, v in before["files"].items() if not k.startswith(".shipline/")}
+    assert after["head"] == before["head"] and after["refs"] == before["refs"]
+    assert not (ws.state / "work" / j.release_id).exists()
+    for folder in ("attestations", "sbom"):  # every package's unsealed provenance is gone
+        assert not list((ws.state / folder).glob("*")) if (ws.state / folder).exists() else True
+    assert not (ws.state / "journal.json").exists()
+
+
+def test_abort_once_a_package_is_live_refuses_with_59_naming_it(
+    ws: Workspace, verdaccio: Verdaccio
+) -> None:
+    _stop_at(ws.repo, _first_package_live)
+    result = run_shipline("-C", ws.repo.path, "release", "abort")
+    assert result.code == 59, result.out + result.err
+    assert ws.core in result.err and "resume" in result.err
+    assert ws.repo.git("tag", "--points-at", "HEAD")  # nothing was undone
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert (ws.state / "journal.json").exists()
