@@ -24,7 +24,6 @@ from shipline.domain.pipeline.release_unit import folder_name
 from shipline.domain.pipeline.train_state import TrainState
 
 if TYPE_CHECKING:
-
     from shipline.domain.workspace.plan import PackagePlan
 
 
