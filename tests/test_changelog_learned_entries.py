@@ -63,6 +63,10 @@ def _ship(repo: Repo, cli) -> str:
         ("## 1.8.0 (Feb 25, 2026)", "## 1.9.0 (Mar 4, 2026)"),
         ("## 1.8.0 / 2026/02/25", "## 1.9.0 / 2026/03/04"),
         ("## [1.8.0] - 25.02.2026", "## [1.9.0] - 04.03.2026"),
+        ("## 1.8.0 (25/02/2026)", "## 1.9.0 (04/03/2026)"),
+        ("## 1.8.0 (02/25/2026)", "## 1.9.0 (03/04/2026)"),
+        ("## 1.8.0 (02/03/2026)", "## 1.9.0 (2026-03-04)"),  # day or month first? ISO
+        ("## 1.8.0 - 25. Februar 2026", "## 1.9.0 - 2026-03-04"),
         (  # the only entry: its compare link's other version is the previous one
             "## [1.8.0](https://github.com/acme/lanterns/compare/v1.7.2..v1.8.0) - 2026-02-25",
             "## [1.9.0](https://github.com/acme/lanterns/compare/v1.8.0..v1.9.0) - 2026-03-04",
@@ -211,3 +215,29 @@ def test_conventional_changelog_closes_the_issues_the_commit_names(repo: Repo, c
 
 """,
     )
+
+
+def test_a_utf16_changelog_with_crlf_stays_utf16_with_crlf(repo: Repo, cli) -> None:
+    """A changelog saved by a Windows editor: UTF-16 LE with its BOM, CRLF
+    line ends, read-only for others; the new entry is written the same way
+    (its date in French is one shipline cannot spell: ISO, not the last
+    release's date copied)."""
+    text = "# Changelog\r\n\r\n## 1.8.0 — 25 février 2026\r\n\r\n### Features\r\n\r\n- Lanternes en papier\r\n"
+    repo.commit(
+        "chore(release): 1.8.0",
+        {"package.json": '{\n  "name": "lanterns",\n  "version": "1.8.0"\n}\n'},
+    )
+    path = repo.path / "CHANGELOG.md"
+    path.write_bytes(text.encode("utf-16"))  # the BOM, then little-endian on this machine
+    path.chmod(0o604)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "docs: the changelog")
+    repo.tag("v1.8.0", "Release v1.8.0")
+    repo.commit("feat: glass lanterns")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, (result.out, result.err)
+    assert path.read_bytes() == (
+        "# Changelog\r\n\r\n## 1.9.0 — 2026-03-04\r\n\r\n### Features\r\n\r\n- Glass lanterns\r\n\r\n"
+        + text.split("# Changelog\r\n\r\n", 1)[1]
+    ).encode("utf-16")
+    assert path.stat().st_mode & 0o777 == 0o604
