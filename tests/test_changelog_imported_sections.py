@@ -321,3 +321,30 @@ def test_bad_sections_are_90_and_nothing_written(
         assert message in result.out + result.err
         assert "Traceback" not in result.out + result.err
         assert repo.snapshot() == before
+
+
+def test_git_cliff_parsers_shipline_cannot_read_are_noted(repo: Repo, cli) -> None:
+    """A group parser whose regex Python cannot read, one that is not a
+    table, and commit_parsers that is not a list: each is noted, the rest
+    imported, and the release plan still works."""
+    from shipline.domain.release.imports import import_tool_configs
+
+    cliff = """[git]
+commit_parsers = [
+  { message = "^feat(?<scope>x)", group = "Features" },
+  "^fix",
+  { message = "^fix", group = "Fixes" },
+]
+"""
+    repo.commit("chore: set up", {"cliff.toml": cliff, "VERSION": "1.0.0\n"})
+    repo.tag("v1.0.0")
+    repo.commit("fix: a bug")
+    imported = import_tool_configs(repo.path)
+    sections = [s.value for s in imported.settings if s.key == "changelog.sections"]
+    assert sections == [[{"title": "Fixes", "types": ["fix"]}]]
+    assert any("commit_parsers[0]" in n and "not a regular expression" in n for n in imported.notes)
+    plan = cli("-C", repo.path, "release", "plan", "--no-push")
+    assert plan.code == 0, (plan.out, plan.err)
+    repo.commit("chore: parsers as a string", {"cliff.toml": '[git]\ncommit_parsers = "^feat"\n'})
+    assert import_tool_configs(repo.path).settings == []
+    assert cli("-C", repo.path, "release", "plan", "--no-push").code == 0
