@@ -261,6 +261,16 @@ def test_two_people_approve_one_package_release_and_verify_checks_it(
     assert all(
         line.startswith("      ok") for line in verified.out.splitlines() if " review " in line
     )
+    # the ledger lists each package's release with its own later records
+    listed = cli("-C", repo.path, "--output", "json", "ledger")
+    assert listed.code == 0, listed.err
+    rows = {(r["package"], r["version"]): r["later"] for r in listed.summary["data"]["releases"]}
+    assert rows == {
+        (CORE, "1.3.0"): [],
+        (CLI, "3.0.2"): [],
+        (WRITE, "1.0.1"): ["review", "review"],
+    }
+    assert f"{WRITE}@1.0.1" in cli("-C", repo.path, "ledger").out
     # another package's verify does not list this package's reviews
     other = cli("-C", repo.path, "verify", f"{CLI}@3.0.2")
     assert other.code == 0, other.out
