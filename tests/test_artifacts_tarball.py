@@ -63,6 +63,7 @@ def handler(
     version: str = "2.0.0",
     events: list[object] | None = None,
     cred: str | None = None,
+    path: str = ".",
     **options: object,
 ) -> TarballHandler:
     cfg = ArtifactConfig.model_validate(
@@ -71,6 +72,7 @@ def handler(
             "name": "demo",
             "registry": registry,
             "credentialsEnv": cred,
+            "path": path,
             "options": options,
         }
     )
@@ -274,6 +276,28 @@ def test_bad_commit_is_86_at_validate_and_87_at_build(project, tmp_path: Path):
         h.build()
     assert exc2.value.code == 87 and "git archive" in one_line(exc2)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_the_commit_is_archived_and_a_file_is_86(project, tmp_path: Path):
+    """``path`` (a workspace package's folder): only that folder is archived;
+    a path that names a file or nothing is refused at validate."""
+    store = tmp_path / "store"
+    store.mkdir()
+    h = handler(project.path, str(store), tmp=tmp_path / "ok", commit=head(project), path="src")
+    h.validate()
+    [archive, _sums] = h.build()
+    with tarfile.open(archive.path) as tf:
+        assert sorted(m.name for m in tf.getmembers() if m.isfile()) == [
+            "demo-2.0.0/a.txt",
+            "demo-2.0.0/b.txt",
+        ]
+    for wrong in ("README.md", "nowhere"):
+        h = handler(
+            project.path, str(store), tmp=tmp_path / wrong, commit=head(project), path=wrong
+        )
+        with pytest.raises(ArtifactValidationFailed) as exc:
+            h.validate()
+        assert exc.value.code == 86 and f"resolve {head(project)}:{wrong}" in one_line(exc)
 
 
 def test_registry_is_lazy_and_knows_the_seed_aliases(tmp_path: Path):

@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -275,3 +276,73 @@ def test_two_people_approve_one_package_release_and_verify_checks_it(
     other = cli("-C", repo.path, "verify", f"{CLI}@3.0.2")
     assert other.code == 0, other.out
     assert " review " not in other.out
+
+
+# --- a train that builds and attests each package: the rebuild is the package's -------
+
+
+def test_a_train_package_is_rebuilt_from_its_tag_and_approved(
+    repo: Repo, cli: Any, tmp_path: Path, gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each package ships a reproducible tarball of its folder, attested and
+    signed by the train; the reviewer's rebuild of @acme/cli builds only
+    @acme/cli's artifact from the release commit and matches it bit for bit."""
+    store = tmp_path / "store"
+    store.mkdir()
+    config = {
+        "release": {
+            "workspace": {
+                "packages": [
+                    {
+                        "name": name,
+                        "path": f"packages/{folder}",
+                        "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
+                    }
+                    for name, folder in ((CLI, "cli"), (CORE, "core"), (WRITE, "write"))
+                ]
+            },
+            "security": {
+                "provenance": {
+                    "enabled": True,
+                    "level": "SLSA_BUILD_LEVEL_2",
+                    "signing": {"method": "gpg", "keyless": False},
+                    "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+                }
+            },
+        }
+    }
+    pnpm_monorepo(repo)
+    repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(config)})
+    repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "q\n"})
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    release_key = gpg_home.generate("Release Bot <release@example.com>")
+    monkeypatch.setenv("GPG_KEY_ID", release_key.fingerprint)
+    shipped = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert shipped.code == 0, shipped.out + shipped.err
+    record = next(
+        r
+        for r in _records(repo)
+        if r["recordType"] == "release" and r["metadata"]["links"]["package"] == CLI
+    )
+    names = sorted(a["name"] for a in record["artifacts"])
+    assert any(n.startswith("cli-3.0.2") for n in names), names
+
+    look = _review(cli, repo, f"{CLI}@3.0.2")
+    assert look.code == 0, look.out + look.err
+    data = look.summary["data"]
+    checks = {c["name"]: c for c in data["checks"]}
+    assert checks["rebuild"]["status"] == "pass", checks["rebuild"]
+    assert (
+        f"{len(names)}/{len(names)} artifact(s) rebuilt bit-for-bit" in checks["rebuild"]["detail"]
+    )
+    assert sorted(a["name"] for a in data["artifacts"]) == names  # cli's only, not core's
+    assert data["attestation"]["signature"] == "gpg" and data["verifyOk"]
+    assert len(repo.git("worktree", "list").splitlines()) == 1  # the rebuild cleaned up
+
+    ana = gpg_home.generate("Ana Reviewer <ana@example.com>")
+    monkeypatch.setenv("GPG_KEY_ID", ana.fingerprint)
+    approved = _review(cli, repo, f"{CLI}@3.0.2", "--approve")
+    assert approved.code == 0, approved.out + approved.err
+    review = next(r for r in _records(repo) if r["recordType"] == "review")
+    assert review["releaseHash"] == record["hash"]
+    assert review["checks"]["rebuild"].startswith("pass")

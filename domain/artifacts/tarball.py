@@ -98,6 +98,13 @@ class TarballHandler(Handler):
         sub = self.cfg.path.strip("/")
         return commit if sub in ("", ".") else f"{commit}:{sub}"
 
+    @property
+    def tree_spec(self) -> str:
+        """What names the tree to archive, and only a tree: ``COMMIT^{tree}``,
+        or ``COMMIT:path/`` (``COMMIT:path^{tree}`` would read ``^{tree}`` as
+        part of the path; the slash refuses a file)."""
+        return f"{self.treeish}^{{tree}}" if ":" not in self.treeish else f"{self.treeish}/"
+
     # -- destination ---------------------------------------------------------
     @property
     def is_http(self) -> bool:
@@ -164,7 +171,7 @@ class TarballHandler(Handler):
     def validate(self) -> None:
         self.require_tools()
         self.run_tool(
-            ["git", "rev-parse", "--verify", "--quiet", f"{self.treeish}^{{tree}}"],
+            ["git", "rev-parse", "--verify", "--quiet", self.tree_spec],
             ArtifactValidationFailed,
             f"resolve {self.treeish}",
             cwd=self.ctx.repo_root,

@@ -1,4 +1,6 @@
-"""Reproducible rebuild of a recorded release (SLSA L4 "reproducible build").
+"""Reproducible rebuild of a recorded release (SLSA L4 "reproducible build");
+for a package of a release train, that package's own artifacts
+(``release.workspace.packages[].artifacts`` as the config was at the commit).
 
 A reviewer must not trust the release manager's build: shipline checks out
 the release's commit into a clean temporary ``git worktree`` (detached, so
@@ -86,6 +88,8 @@ class RebuildReport:
 def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> RebuildReport:
     """Rebuild ``record``'s artifacts from its commit and compare digests."""
     from shipline.domain.artifacts import ArtifactContext, load_handler
+    from shipline.domain.pipeline.train_artifacts import package_artifacts
+    from shipline.domain.provenance.ledger import record_package
     from shipline.domain.release.imports import load_config
 
     commit = record["commitSha"]
@@ -116,8 +120,14 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
             tag=record.get("gitTag") or "",
             env=dict(env),
         )
+        package = record_package(dict(record))
+        configs = (
+            loaded.release.enabled_artifacts
+            if package is None
+            else package_artifacts(loaded, package)  # a train's package: its own artifacts
+        )
         rebuilt: dict[str, Path] = {}
-        for cfg in loaded.release.enabled_artifacts:
+        for cfg in configs:
             try:
                 handler = load_handler(cfg, ctx)
                 for built in handler.build():
@@ -126,8 +136,11 @@ def rebuild(git: Git, record: Mapping[str, Any], env: Mapping[str, str]) -> Rebu
                 report.errors.append(
                     f"{cfg.type} {cfg.name or ''}: rebuild failed ({int(exc.code)}): {exc.message}"
                 )
-        if not loaded.release.enabled_artifacts:
-            report.errors.append(f"the config at {commit[:12]} enables no artifacts to rebuild")
+        if not configs:
+            whose = f"{package}'s " if package else ""
+            report.errors.append(
+                f"the config at {commit[:12]} enables no {whose}artifacts to rebuild"
+            )
         for name, entry in recorded.items():
             report.artifacts.append(_compare(git.root, entry, rebuilt.get(name)))
         return report
