@@ -85,7 +85,8 @@ def test_uv_workspace_with_root_package_and_normalized_names(repo: Repo) -> None
     assert [p.name for p in ws.packages] == ["svc", "svc-client", "svc-models"]
     client = ws.package("svc-client")
     assert client is not None
-    assert [(r.name, r.spec) for r in client.requires] == [("svc_models", "==0.2.0")]
+    # `svc_models==0.2.0` is on the package svc-models (PEP 503): named as that package
+    assert [(r.name, r.spec) for r in client.requires] == [("svc-models", "==0.2.0")]
 
 
 def test_a_single_package_repository_is_no_workspace(py_repo: Repo) -> None:

@@ -287,3 +287,46 @@ def test_abort_once_a_package_is_live_refuses_with_59_naming_it(
     assert ws.repo.git("tag", "--points-at", "HEAD")  # nothing was undone
     assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
     assert (ws.state / "journal.json").exists()
+
+
+def test_sigkill_while_building_the_second_package_then_resume_builds_only_it(
+    ws: Workspace, verdaccio: Verdaccio, npm_token: str, gpg_key: GpgKey
+) -> None:
+    """``cli``'s ``prepack`` script SIGKILLs shipline the first time ``npm
+    pack`` runs it: ``core`` is built and journaled by then. The resumed
+    train builds ``cli`` only, and publishes each package once."""
+    marker = ws.repo.path.parent / "killed"
+    kill = (
+        f'if [ "$npm_command" = pack ] && [ ! -e "{marker}" ]; then touch "{marker}"; '
+        f"pkill -9 -f -- '-C {ws.repo.path} release ship'; sleep 5; fi"
+    )
+    cli_manifest = json.loads((ws.repo.path / "packages/cli/package.json").read_text())
+    cli_manifest["scripts"] = {"prepack": kill}
+    ws.repo.commit(
+        "build(cli): a prepack step",
+        {"packages/cli/package.json": json.dumps(cli_manifest, indent=2) + "\n"},
+    )
+    env = {"NPM_TOKEN": npm_token, "SOURCE_DATE_EPOCH": EPOCH, **gpg_key.env}
+    killed = run_shipline("-C", ws.repo.path, "release", "ship", "--yes", env=env, timeout=600)
+    assert killed.code == -9, killed.out[-2000:] + killed.err
+    j = _journal(ws.repo)
+    assert j.completed[-1] == "tag" and j.current == "artifacts"
+    units = {m["name"]: m.get("unit", {}) for m in j.data["train"]}
+    assert list(units[ws.core]["built"]) == ["npm"] and "built" not in units[ws.cli]
+    core_tarball = Path(units[ws.core]["built"]["npm"][0]["path"])
+    core_built = core_tarball.stat().st_mtime_ns
+
+    resumed = run_shipline(
+        "-C", ws.repo.path, "--output", "json", "release", "resume", env=env, timeout=600
+    )
+    assert resumed.code == 0, resumed.out[-4000:] + resumed.err
+    events = [json.loads(line) for line in resumed.out.splitlines() if line.startswith("{")]
+    building = [e["detail"] for e in events if e.get("action") == "building"]
+    assert building == [f"{ws.cli} npm: building"]  # core's tarball was reused
+    assert core_tarball.stat().st_mtime_ns == core_built
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert _published_versions(verdaccio, ws.cli) == ["1.0.1"]
+    records = ws.records()
+    assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
+    every = run_shipline("-C", ws.repo.path, "verify", "--all", env=env)
+    assert every.code == 0, every.out + every.err

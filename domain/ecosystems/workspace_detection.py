@@ -6,6 +6,7 @@ only when they name another member."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from shipline.domain.ecosystems.workspace_members import (
@@ -72,17 +73,19 @@ def pnpm_packages(text: str) -> list[str]:
 
 
 def _siblings_only(packages: list[WorkspacePackage]) -> tuple[WorkspacePackage, ...]:
-    """Keep each package's requirements on packages of this workspace only."""
-    names = {p.name for p in packages} | {
-        normalize_python_name(p.name) for p in packages if p.ecosystem == "python"
-    }
+    """Keep each package's requirements on packages of this workspace only,
+    each named as its package is (a Python requirement on ``svc_models``
+    is on the package ``svc-models``: PEP 503), so the publish order and
+    ``releaseDependents`` find it."""
+    names = {p.name for p in packages}
+    python = {normalize_python_name(p.name): p.name for p in packages if p.ecosystem == "python"}
     out = []
     for pkg in packages:
         own = tuple(
-            r
+            r if r.name in names else replace(r, name=python[normalize_python_name(r.name)])
             for r in pkg.requires
             if r.name in names
-            or (pkg.ecosystem == "python" and normalize_python_name(r.name) in names)
+            or (pkg.ecosystem == "python" and normalize_python_name(r.name) in python)
         )
         out.append(
             WorkspacePackage(
