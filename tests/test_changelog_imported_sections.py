@@ -348,3 +348,30 @@ commit_parsers = [
     repo.commit("chore: parsers as a string", {"cliff.toml": '[git]\ncommit_parsers = "^feat"\n'})
     assert import_tool_configs(repo.path).settings == []
     assert cli("-C", repo.path, "release", "plan", "--no-push").code == 0
+
+
+def test_release_please_default_sections_without_changelog_sections(repo: Repo, cli) -> None:
+    """No ``changelog-sections``: release-please's own (Features, Bug Fixes,
+    Performance Improvements, Reverts, Dependencies; docs, chore... hidden)."""
+    config = {"packages": {".": {"release-type": "node"}}}
+    repo.commit(
+        "chore(main): release 3.1.0",
+        {
+            "package.json": '{\n  "name": "pinwheel",\n  "version": "3.1.0"\n}\n',
+            "release-please-config.json": json.dumps(config, indent=2) + "\n",
+            ".release-please-manifest.json": '{\n  ".": "3.1.0"\n}\n',
+        },
+    )
+    repo.tag("pinwheel-v3.1.0")
+    deps = repo.commit("deps: bump left-pad to 1.3.1")
+    perf = repo.commit("perf: memoise the layout")
+    repo.commit("docs: a recipe for themes")
+    fix = repo.commit("fix: stop the spinner on error")
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 0, (result.out, result.err)
+    entry = (repo.path / "CHANGELOG.md").read_text().split("## [3.1.1] - 2026-03-04\n\n", 1)[1]
+    assert entry == (
+        f"### Bug Fixes\n\n- stop the spinner on error ({fix[:7]})\n\n"
+        f"### Performance Improvements\n\n- memoise the layout ({perf[:7]})\n\n"
+        f"### Dependencies\n\n- bump left-pad to 1.3.1 ({deps[:7]})\n"
+    )

@@ -9,8 +9,8 @@ files through their ``jsonpath``), ``changelog-path``, the tag
 (``include-v-in-tag``, ``include-component-in-tag``, ``tag-separator``),
 the release PR's title as the commit message, and ``changelog-sections``:
 a visible section releases a patch (``deps`` by default), a hidden one
-does not release, and the project's own sections (not the defaults) are
-the changelog's sections in their order.
+does not release, and the visible sections (release-please's defaults
+when the project lists none) are the changelog's sections in their order.
 """
 
 from __future__ import annotations
@@ -184,8 +184,7 @@ def _sections(imp: ToolImport, get: Any) -> None:
     for kind in _BUILT_IN:
         if kind not in visible:
             rule(imp, f"{where} ({kind!r} hidden or not listed)", "none", type=kind)
-    if not where.startswith("("):  # the project's own sections, not the defaults
-        _changelog_sections(imp, sections, where)
+    _changelog_sections(imp, sections, where)
 
 
 def _changelog_sections(imp: ToolImport, sections: list[Any], where: str) -> None:
