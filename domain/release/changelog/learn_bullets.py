@@ -1,7 +1,10 @@
 """The bullet shape, learned from a changelog's items: the list marker,
 how a scope is written, the units after the description that carry the
-commit hash and pull-request link (as templates), capitalisation, and
-whether items are whole commit subjects (python-semantic-release).
+commit hash, the pull-request link, the issues the commit closes and its
+author (as templates, from the item that shows the most of them),
+capitalisation, and whether items are whole commit subjects
+(python-semantic-release). What the units are filled with for a commit is
+:mod:`.references`'.
 """
 
 from __future__ import annotations
