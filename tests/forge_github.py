@@ -267,7 +267,7 @@ def make_handler(state: GitHubStandIn) -> type[BaseHTTPRequestHandler]:
                 return 200
             download = re.fullmatch(
                 rf"/{state.owner}/{state.repo}/releases/download/"
-                r"([^/]+)/([^/]+)",
+                r"(.+)/([^/]+)",  # a workspace tag keeps its slash: @acme/core@1.3.0
                 path,
             )
             if download and method == "GET":  # github.com's public download URL

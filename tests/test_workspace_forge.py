@@ -24,6 +24,8 @@ from conftest import Repo, run_shipline
 from monorepos import pnpm_monorepo
 from test_forge_release import env, forge_config, github, gitlab  # noqa: F401
 
+from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
+
 EPOCH = "1767830400"  # 2026-01-08
 TAGS = ["@acme/core@1.3.0", "@acme/cli@3.0.2"]
 
@@ -219,3 +221,65 @@ def test_no_forge_and_no_push_skip_the_forge_releases(
     steps = [e for e in result.json_lines() if e.get("kind") == "step_finished"]
     assert any(e["step"] == "forge" and e["status"] == "skipped" for e in steps)
     assert records(repo, "forge") == []
+
+
+def test_each_package_release_carries_its_own_files(
+    repo: Repo, tmp_path: Path, github: Any, gpg_key: Any
+) -> None:
+    """Packages with a tarball each, attested with gpg: each forge release
+    holds that package's tarball, checksums, attestation, signature, SBOM
+    and a SHA256SUMS over them, never the other package's."""
+    store = tmp_path / "store"
+    store.mkdir()
+    pnpm_monorepo(repo)
+    packages = [
+        {
+            "name": name,
+            "path": f"packages/{folder}",
+            "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
+        }
+        for name, folder in (("@acme/cli", "cli"), ("@acme/core", "core"))
+    ]
+    config = {
+        "release": {
+            "workspace": {"packages": packages},
+            "forge": forge_config(github),
+            "security": {
+                "provenance": {
+                    "level": "SLSA_BUILD_LEVEL_2",
+                    "signing": {"method": "gpg", "keyless": False},
+                    "sbom": {"format": "CycloneDX", "specVersion": "1.6"},
+                }
+            },
+        }
+    }
+    repo.commit("chore: configure shipline", {".shipline/config.json": json.dumps(config)})
+    repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "q\n"})
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    remote = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main", "--tags")
+    result = ship(repo, github)
+    assert result.code == 0, result.out + result.err
+    made = releases(github)
+    assert sorted(made) == sorted(TAGS)
+    for tag, folder, version in (
+        ("@acme/cli@3.0.2", "cli", "3.0.2"),
+        ("@acme/core@1.3.0", "core", "1.3.0"),
+    ):
+        files = sorted(a["name"] for a in github.assets_of(made[tag]["id"]))
+        assert f"{folder}-{version}.tar.gz" in files and "SHA256SUMS" in files, files
+        assert any(f.endswith(".intoto.jsonl") for f in files), files
+        assert any(f.endswith(".asc") for f in files), files
+        other = "core" if folder == "cli" else "cli"
+        assert not any(f.startswith(f"{other}-") or f"-{other}-" in f for f in files), files
+    forge = {r["tag"]: r for r in records(repo, "forge")}
+    assert sorted(forge) == sorted(TAGS)
+    for tag, record in forge.items():
+        assert sorted(a["name"] for a in record["assets"]) == sorted(
+            a["name"] for a in github.assets_of(made[tag]["id"])
+        )
+    verified = run_shipline("-C", repo.path, "verify", "@acme/core@1.3.0", env=env(github))
+    assert verified.code == 0, verified.out + verified.err
+    assert "serves the recorded bytes" in verified.out
