@@ -26,6 +26,8 @@ from test_forge_release import env, forge_config, github, gitlab  # noqa: F401
 
 from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
 
+pytestmark = pytest.mark.slow  # whole trains through the forge stand-ins, as test_forge_release
+
 EPOCH = "1767830400"  # 2026-01-08
 TAGS = ["@acme/core@1.3.0", "@acme/cli@3.0.2"]
 
