@@ -36,7 +36,7 @@ class Workspace:
     both at 1.0.0 with ``NAME@1.0.0`` tags; ``cli``'s folder sorts first,
     so only the dependency graph puts ``core`` first."""
 
-    def __init__(self, repo: Repo, verdaccio: Verdaccio) -> None:
+    def __init__(self, repo: Repo, verdaccio: Verdaccio, cli_registry: str | None = None) -> None:
         self.repo = repo
         self.core = unique_name("core")
         self.cli = unique_name("cli")
@@ -53,7 +53,13 @@ class Workspace:
                         {
                             "name": self.cli,
                             "path": "packages/cli",
-                            "artifacts": [{**artifact, "name": "npm"}],
+                            "artifacts": [
+                                {
+                                    **artifact,
+                                    "name": "npm",
+                                    "registry": cli_registry or verdaccio.url,
+                                }
+                            ],
                         },
                         {
                             "name": self.core,
@@ -330,3 +336,40 @@ def test_sigkill_while_building_the_second_package_then_resume_builds_only_it(
     assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
     every = run_shipline("-C", ws.repo.path, "verify", "--all", env=env)
     assert every.code == 0, every.out + every.err
+
+
+def test_a_failed_publish_rolls_back_the_package_published_before_it(
+    repo: Repo,
+    verdaccio: Verdaccio,
+    npm_token: str,
+    gpg_key: GpgKey,
+    fault_proxy: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cli``'s registry refuses the upload after ``core`` went live: core
+    is unpublished again (88), nothing is recorded, and abort then undoes
+    the whole train."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("NPM_TOKEN", npm_token)
+    proxy = fault_proxy(verdaccio.url)
+    ws = Workspace(repo, verdaccio, cli_registry=proxy.url + "/")
+    before = ws.repo.snapshot()
+    proxy.fail(403, methods={"PUT"})
+    from shipline.domain.errors import ShiplineError
+
+    with pytest.raises(ShiplineError) as failed:
+        list(_train(ws.repo).ship({}))
+    assert failed.value.code == 88, failed.value.message
+    assert failed.value.message.startswith(f"npm-package 'npm' of {ws.cli}: npm publish")
+    assert f"rolled back: {ws.core}@1.0.1 unpublished" in failed.value.message
+    assert _published_versions(verdaccio, ws.core) == []  # taken back
+    assert _published_versions(verdaccio, ws.cli) == []
+    j = _journal(ws.repo)
+    assert j.external == [] and j.intents == {}  # nothing of the train is live
+    assert ws.records() == [] and ws.remote_tags() == {f"{ws.core}@1.0.0", f"{ws.cli}@1.0.0"}
+    list(_train(ws.repo).abort(j))
+    after = ws.repo.snapshot()
+    files = {k: v for k, v in after["files"].items() if not k.startswith(".shipline/")}
+    assert files == {k: v for k, v in before["files"].items() if not k.startswith(".shipline/")}
+    assert after["head"] == before["head"] and after["refs"] == before["refs"]
+    assert not (ws.state / "journal.json").exists()

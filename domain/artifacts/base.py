@@ -73,6 +73,9 @@ class ArtifactContext:
     emit: Callable[[Any], None] = _no_emit
     timeout: float = 600.0
     step: str = STEP
+    package: str = ""
+    """The workspace package these artifacts are of, in a release train
+    ("" for a repository's one release): every message names it."""
 
 
 # The brief's names for the same context: build and publish read the same facts.
@@ -184,8 +187,10 @@ class Handler(ABC):
 
     @property
     def label(self) -> str:
-        """How messages name this artifact: ``type 'name'``."""
-        return f"{self.type_name} '{self.name}'"
+        """How messages name this artifact: ``type 'name'`` (``of PACKAGE``
+        in a release train)."""
+        label = f"{self.type_name} '{self.name}'"
+        return f"{label} of {self.ctx.package}" if self.ctx.package else label
 
     @property
     def source_dir(self) -> Path:

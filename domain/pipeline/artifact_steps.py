@@ -122,6 +122,7 @@ class ReleaseArtifacts(ArtifactRecord):
                 tag=self.unit.tag,
                 env=self.env,
                 emit=self._buffer.append,
+                package=self.unit.package or "",
             )
             self._handlers = [load_handler(cfg, ctx) for cfg in self.unit.artifacts]
         return self._handlers
@@ -153,7 +154,7 @@ class ReleaseArtifacts(ArtifactRecord):
         for h in self.handlers():
             h.validate()
             yield from self._drain()
-            yield LogLine(step="artifacts", text=f"pre-validated {self._label(h)}")
+            yield LogLine(step="artifacts", text=f"pre-validated {h.label}")
 
     def dry_run_all(self) -> Events:
         """ARTP-002: every dry run, never skipped."""
@@ -222,9 +223,6 @@ class ReleaseArtifacts(ArtifactRecord):
                 )
         return "ok", f"{count} file(s) built for {len(handlers)} artifact(s)"
 
-    def _label(self, h: Any) -> str:
-        return h.label if self.unit.package is None else f"{self.unit.package}: {h.label}"
-
     # --- step 7: provenance -----------------------------------------------------
 
     def step_provenance(self) -> Events:
@@ -287,7 +285,7 @@ class ReleaseArtifacts(ArtifactRecord):
             return Observation(
                 effect, Liveness.UNKNOWN, f"no artifact named {effect.name} in release.artifacts"
             )
-        what = f"{self._label(handler)} {self.unit.version}"
+        what = f"{handler.label} {self.unit.version}"
         if handler.is_published():
             where = effect.detail.get("where")
             return Observation(effect, Liveness.LIVE, f"{what} is on {where}")

@@ -95,7 +95,7 @@ def _ask(
     if not pending or confirm is None:
         return
     where = "; ".join(
-        f"{u._label(h)} {u.unit.version} to {h.cfg.registry or 'its registry'}" for u, h in pending
+        f"{h.label} {u.unit.version} to {h.cfg.registry or 'its registry'}" for u, h in pending
     )
     if not confirm(
         Confirmation(
