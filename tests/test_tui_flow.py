@@ -1,6 +1,14 @@
 """A whole source-only release through the screens, with Pilot, against a
 real repository and a real (bare) remote: plan → version → changelog →
-gates → tag → publish (push confirmed) → summary; plus the ways to stop."""
+gates → tag → publish (push confirmed) → summary; plus the ways to stop.
+
+The tests parametrized over ``pipeline`` run twice: ``real`` drives the real
+pipeline and checks what the TUI's choices do to the repository, the journal
+and the remote (marked slow: the whole suite runs it); ``replayed`` drives
+the same screens from a recording of that pipeline run
+(tests/event_stream.py) in the fast loop, and the repository must stay as it
+was. Cancel, quit, signed tags and the interrupted release always run the
+real pipeline: they test what it does on the TUI's cancel and choices."""
 
 from __future__ import annotations
 
@@ -8,17 +16,34 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
-from tui_helpers import SIZE, add_remote, configure, planned, until
+from event_stream import FAILING_GATE, PASSING_GATE, Replay
+from tui_helpers import SIZE, add_remote, configure, planned, stop_before_the_push, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
 from shipline.tui.widgets.error_panel import ErrorPanel
 from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
 
+REAL_OR_REPLAYED = pytest.mark.parametrize(
+    "pipeline", [pytest.param("real", marks=pytest.mark.slow), "replayed"]
+)
+"""The real pipeline in the whole suite; its recording in the fast loop."""
 
-async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -> None:
+
+def _app(repo: Repo, pipeline: str, recording: str) -> tuple[ShiplineApp, Replay | None]:
+    app = ShiplineApp(repo.path)
+    replay = Replay.of(recording, repo.path) if pipeline == "replayed" else None
+    app.pipeline_factory = replay
+    return app, replay
+
+
+@REAL_OR_REPLAYED
+async def test_full_release_through_the_screens(
+    py_repo: Repo, tmp_path: Path, pipeline: str
+) -> None:
     bare = add_remote(py_repo, tmp_path)
-    app = ShiplineApp(py_repo.path)
+    before = py_repo.snapshot()
+    app, replay = _app(py_repo, pipeline, "release")
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         assert app.current_name == "plan" and app.planned.plan.version == "1.3.0"
@@ -27,15 +52,20 @@ async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -
             await until(pilot, lambda e=expected: app.current_name == e, what=expected)
         await pilot.press("r")
         await until(pilot, lambda: app.waiting_after == "gates", what="gates to pass")
-        assert {g.name: g.status for g in app.state.gates.values()}["tag is new"] == "passed"
-        assert 'version = "1.3.0"' in (py_repo.path / "pyproject.toml").read_text()
-        assert py_repo.git("tag", "-l", "v1.3.0") == ""  # nothing tagged before `t`
+        gates = {g.name: g.status for g in app.state.gates.values()}
+        assert gates["tag is new"] == gates["migration notes"] == "passed"
+        assert app.state.step_status("tag") == "pending"
+        if replay is None:
+            assert 'version = "1.3.0"' in (py_repo.path / "pyproject.toml").read_text()
+            assert py_repo.git("tag", "-l", "v1.3.0") == ""  # nothing tagged before `t`
         await pilot.press("n")
         await until(pilot, lambda: app.current_name == "tag", what="tag screen")
         await pilot.press("t")
         await until(pilot, lambda: app.waiting_after == "tag", what="the tag")
-        assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
-        assert subprocess_out(bare, "tag", "-l") == "v1.2.0"  # not pushed yet
+        assert app.state.steps["tag"].detail == "annotated tag v1.3.0"
+        if replay is None:
+            assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
+            assert subprocess_out(bare, "tag", "-l") == "v1.2.0"  # not pushed yet
         await pilot.press("n")
         await until(pilot, lambda: app.current_name == "publish", what="publish screen")
         await pilot.press("p")
@@ -48,6 +78,9 @@ async def test_full_release_through_the_screens(py_repo: Repo, tmp_path: Path) -
         await until(pilot, lambda: app.current_name == "summary", what="summary screen")
         text = str(app.screen.query_one("#sum-head").render())
         assert "released v1.3.0" in text
+    if replay is not None:
+        assert replay.runs_played == ["ship"] and py_repo.snapshot() == before
+        return
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
     assert py_repo.git("log", "-1", "--format=%s") == "chore(release): 1.3.0"
     assert "## [1.3.0]" in (py_repo.path / "CHANGELOG.md").read_text()
@@ -62,22 +95,14 @@ def subprocess_out(bare: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo, tmp_path: Path) -> None:
+@REAL_OR_REPLAYED
+async def test_declining_the_push_leaves_a_resumable_release(
+    py_repo: Repo, tmp_path: Path, pipeline: str
+) -> None:
     bare = add_remote(py_repo, tmp_path)
-    app = ShiplineApp(py_repo.path)
+    app, replay = _app(py_repo, pipeline, "push_declined_then_resumed")
     async with app.run_test(size=SIZE) as pilot:
-        await planned(pilot)
-        app.goto("gates")
-        await pilot.press("r")
-        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
-        app.goto("tag")
-        await pilot.press("t")
-        await until(pilot, lambda: app.waiting_after == "tag", what="tag")
-        app.goto("publish")
-        await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
-        await pilot.press("n")
-        await until(pilot, lambda: app.state.finished, what="the stop")
+        await stop_before_the_push(pilot)
         error = app.state.error
         assert error is not None and error.code == 130
         assert "nothing left this machine" in error.message
@@ -85,7 +110,7 @@ async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo, tmp_
         assert panel.error.code == 130 and panel.display
         assert "Resume (ctrl+p)" in panel.error.hint  # the app's words, not the CLI's
         assert subprocess_out(bare, "tag", "-l") == "v1.2.0"
-        assert (py_repo.path / ".shipline" / "journal.json").exists()
+        assert (py_repo.path / ".shipline" / "journal.json").exists() == (replay is None)
         await pilot.press("p")  # changed my mind: resume from the journal
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         await pilot.press("y")
@@ -94,39 +119,36 @@ async def test_declining_the_push_leaves_a_resumable_release(py_repo: Repo, tmp_
             lambda: app.state.summary is not None and app.state.summary.ok,
             what="the resumed release",
         )
+        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
+    if replay is not None:
+        assert replay.runs_played == ["ship", "resume"]
+        return
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
     assert not (py_repo.path / ".shipline" / "journal.json").exists()
 
 
+@REAL_OR_REPLAYED
 async def test_abort_from_the_palette_undoes_a_stopped_release(
-    py_repo: Repo, tmp_path: Path
+    py_repo: Repo, tmp_path: Path, pipeline: str
 ) -> None:
     add_remote(py_repo, tmp_path)
     before = py_repo.git("rev-parse", "HEAD")
-    app = ShiplineApp(py_repo.path)
+    app, replay = _app(py_repo, pipeline, "push_declined_then_aborted")
     async with app.run_test(size=SIZE) as pilot:
-        await planned(pilot)
-        app.goto("gates")
-        await pilot.press("r")
-        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
-        app.goto("tag")
-        await pilot.press("t")
-        await until(pilot, lambda: app.waiting_after == "tag", what="tag")
-        app.goto("publish")
-        await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
-        await pilot.press("n")
-        await until(pilot, lambda: app.state.finished, what="the stop")
+        await stop_before_the_push(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"abort the interrupted")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="abort question")
+        assert "Undo its local tag" in app.screen.question
         await pilot.press("y")
         await until(pilot, lambda: not app.running and not app.state.steps, what="the abort")
         await planned(pilot)
         assert app.planned.plan.version == "1.3.0"  # planned again from the clean repository
+        assert app.state.error is None
+    assert replay is None or replay.runs_played == ["ship", "abort"]
     assert py_repo.git("rev-parse", "HEAD") == before
     assert py_repo.git("tag", "-l", "v1.3.0") == ""
     assert 'version = "1.2.0"' in (py_repo.path / "pyproject.toml").read_text()
@@ -158,13 +180,11 @@ async def test_cancel_after_the_gates_undoes_everything(py_repo: Repo) -> None:
     assert after == before
 
 
-async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> None:
-    configure(
-        py_repo,
-        {"gates": [{"name": "tests", "run": "echo boom; exit 3"}], "push": {"enabled": False}},
-    )
+@REAL_OR_REPLAYED
+async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo, pipeline: str) -> None:
+    configure(py_repo, FAILING_GATE)
     before = py_repo.snapshot()
-    app = ShiplineApp(py_repo.path)
+    app, replay = _app(py_repo, pipeline, "failing_gate_then_passing")
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         app.goto("gates")
@@ -176,10 +196,7 @@ async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> Non
         assert "boom" in app.state.gates["tests"].log
         assert app.screen.query_one(ErrorPanel).error == error
         assert py_repo.snapshot()["files"] == before["files"]
-        # fix the gate, rerun from the same screen
-        configure(
-            py_repo, {"gates": [{"name": "tests", "run": "true"}], "push": {"enabled": False}}
-        )
+        configure(py_repo, PASSING_GATE)  # fix the gate, rerun from the same screen
         app.loaded = None
         app.replan()
         await planned(pilot)
@@ -187,6 +204,8 @@ async def test_a_failing_gate_shows_54_in_place_and_reruns(py_repo: Repo) -> Non
         await until(pilot, lambda: app.waiting_after == "gates", what="the rerun")
         assert app.state.gates["tests"].status == "passed"
         assert app.state.error is None
+        assert not app.screen.query_one(ErrorPanel).display
+    assert replay is None or replay.runs_played == ["ship", "ship"]
 
 
 async def test_quitting_a_paused_run_asks_and_undoes(py_repo: Repo) -> None:
@@ -259,18 +278,7 @@ async def test_a_release_left_half_done_is_offered_for_resume(
     bare = add_remote(py_repo, tmp_path)
     first = ShiplineApp(py_repo.path)
     async with first.run_test(size=SIZE) as pilot:  # stop before the push, then quit
-        await planned(pilot)
-        first.goto("gates")
-        await pilot.press("r")
-        await until(pilot, lambda: first.waiting_after == "gates", what="gates")
-        first.goto("tag")
-        await pilot.press("t")
-        await until(pilot, lambda: first.waiting_after == "tag", what="tag")
-        first.goto("publish")
-        await pilot.press("p")
-        await until(pilot, lambda: isinstance(first.screen, ConfirmScreen), what="question")
-        await pilot.press("n")
-        await until(pilot, lambda: first.state.finished, what="the stop")
+        await stop_before_the_push(pilot)
     app = ShiplineApp(py_repo.path)
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)

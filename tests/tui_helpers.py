@@ -38,6 +38,25 @@ async def planned(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def stop_before_the_push(pilot: Pilot) -> None:
+    """Run the gates, tag, then decline the push: the release stops with 130."""
+    from shipline.tui.screens.confirm import ConfirmScreen
+
+    app = pilot.app
+    await planned(pilot)
+    app.goto("gates")
+    await pilot.press("r")
+    await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+    app.goto("tag")
+    await pilot.press("t")
+    await until(pilot, lambda: app.waiting_after == "tag", what="tag")
+    app.goto("publish")
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+    await pilot.press("n")
+    await until(pilot, lambda: app.state.finished, what="the stop")
+
+
 def add_remote(repo: Repo, tmp: Path) -> Path:
     bare = tmp / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)

@@ -33,6 +33,11 @@ class ReleaseRun:
     ``sign_tag``, ``cancel_event``, ``proceed``, ``waiting_after``,
     ``run_worker_`` and ``pipeline`` (see :class:`tui.app.ShiplineApp`)."""
 
+    pipeline_factory: Any = None
+    """Makes the run's pipeline from ``(git, loaded, confirm=, cancel=)``;
+    ``None``: the domain's :class:`Pipeline`. The seam for TUI tests that are
+    not about the pipeline: they replay a recorded event stream through it."""
+
     @property
     def running(self) -> bool:
         worker = self.run_worker_
@@ -127,7 +132,7 @@ class ReleaseRun:
         )
 
         assert self.git is not None and self.loaded is not None
-        pipeline = Pipeline(
+        pipeline = (self.pipeline_factory or Pipeline)(
             self.git, self.loaded, confirm=self._confirm_from_thread, cancel=self.cancel_event
         )
         pipeline.sign_tag = self.sign_tag
