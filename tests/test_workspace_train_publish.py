@@ -36,7 +36,13 @@ class Workspace:
     both at 1.0.0 with ``NAME@1.0.0`` tags; ``cli``'s folder sorts first,
     so only the dependency graph puts ``core`` first."""
 
-    def __init__(self, repo: Repo, verdaccio: Verdaccio, cli_registry: str | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repo,
+        verdaccio: Verdaccio,
+        cli_registry: str | None = None,
+        requires: str = "^1.0.0",
+    ) -> None:
         self.repo = repo
         self.core = unique_name("core")
         self.cli = unique_name("cli")
@@ -88,7 +94,7 @@ class Workspace:
                 "packages/core/package.json": _package_json(self.core, "1.0.0"),
                 "packages/core/index.js": "module.exports = 1;\n",
                 "packages/cli/package.json": _package_json(
-                    self.cli, "1.0.0", {self.core: "^1.0.0"}
+                    self.cli, "1.0.0", {self.core: requires}
                 ),
                 "packages/cli/index.js": "module.exports = 2;\n",
                 ".shipline/config.json": json.dumps(config, indent=2) + "\n",
@@ -373,3 +379,27 @@ def test_a_failed_publish_rolls_back_the_package_published_before_it(
     assert files == {k: v for k, v in before["files"].items() if not k.startswith(".shipline/")}
     assert after["head"] == before["head"] and after["refs"] == before["refs"]
     assert not (ws.state / "journal.json").exists()
+
+
+def test_a_pnpm_package_is_published_with_its_workspace_requirement_resolved(
+    repo: Repo,
+    verdaccio: Verdaccio,
+    npm_token: str,
+    gpg_key: GpgKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``workspace:^`` is what pnpm users write; npm would publish it as
+    is. The published cli requires ``^1.0.1`` of core, the version the same
+    train released, and its attested tarball is the one on the registry."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("NPM_TOKEN", npm_token)
+    ws = Workspace(repo, verdaccio, requires="workspace:^")
+    list(_train(ws.repo).ship({}, no_push=True))
+    packument = verdaccio.packument(ws.cli)
+    assert packument is not None
+    published = packument["versions"]["1.0.1"]  # type: ignore[index]
+    assert published["dependencies"] == {ws.core: "^1.0.1"}
+    manifest = json.loads((ws.repo.path / "packages/cli/package.json").read_text())
+    assert manifest["dependencies"] == {ws.core: "workspace:^"}  # the repository keeps its own
+    verified = run_shipline("-C", ws.repo.path, "verify", f"{ws.cli}@1.0.1", env=gpg_key.env)
+    assert verified.code == 0, verified.out + verified.err

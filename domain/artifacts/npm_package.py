@@ -31,6 +31,8 @@ from typing import Any
 from shipline.domain import runner
 from shipline.domain.artifacts import httpio
 from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.artifacts.npm_answers import json_tail, npm_error, npm_hint
+from shipline.domain.artifacts.npm_workspace import packable_folder
 from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
@@ -160,11 +162,11 @@ class NpmPackageHandler(Handler):
         for line in done.stderr.splitlines():
             if line.strip() and "complete log of this run" not in line:
                 self.log(line, "stderr")
-        answer = _json_tail(done.stdout)
+        answer = json_tail(done.stdout)
         if not done.ok:
             raise error(
-                f"{self.label}: {what} failed: {_npm_error(answer, done.stderr)}",
-                hint=_npm_hint(answer, self.hint_for(error)),
+                f"{self.label}: {what} failed: {npm_error(answer, done.stderr)}",
+                hint=npm_hint(answer, self.hint_for(error)),
             )
         return answer
 
@@ -193,11 +195,15 @@ class NpmPackageHandler(Handler):
             )
 
     def dry_run(self) -> DryRunReport:
-        answer = self.npm(
-            ["publish", "--dry-run", *self.publish_flags()],
-            ArtifactValidationFailed,
-            "npm publish --dry-run",
-        )
+        with packable_folder(
+            self.source_dir, self.ctx.repo_root, self.label, ArtifactValidationFailed
+        ) as folder:
+            answer = self.npm(
+                ["publish", "--dry-run", *self.publish_flags()],
+                ArtifactValidationFailed,
+                "npm publish --dry-run",
+                cwd=folder,
+            )
         info = answer.get(self.package, answer) if isinstance(answer, dict) else {}
         files = [f"{f.get('path')} ({f.get('size')} bytes)" for f in info.get("files", [])]
         return DryRunReport(
@@ -212,9 +218,11 @@ class NpmPackageHandler(Handler):
     def build(self) -> list[BuiltFile]:
         self.manifest(ArtifactBuildFailed)
         self.ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        answer = self.npm(
-            ["pack", "--pack-destination", str(self.ctx.out_dir)], ArtifactBuildFailed, "npm pack"
-        )
+        pack = ["pack", "--pack-destination", str(self.ctx.out_dir.resolve())]
+        with packable_folder(
+            self.source_dir, self.ctx.repo_root, self.label, ArtifactBuildFailed
+        ) as folder:
+            answer = self.npm(pack, ArtifactBuildFailed, "npm pack", cwd=folder)
         entries = answer if isinstance(answer, list) else []
         if not entries or not entries[0].get("filename"):
             raise ArtifactBuildFailed(
@@ -359,39 +367,3 @@ def _the_tarball(files: Sequence[BuiltFile], label: str) -> BuiltFile:
         f"{label}: no npm tarball among the built files",
         hint="build the artifact before publishing it",
     )
-
-
-def _json_tail(text: str) -> Any:
-    """npm --json prints one JSON value, sometimes after lifecycle-script
-    output: parse from the first line that starts a JSON value."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith(("{", "[")):
-            try:
-                return json.loads("\n".join(lines[i:]))
-            except ValueError:
-                continue
-    return {}
-
-
-def _npm_error(answer: Any, stderr: str) -> str:
-    err = answer.get("error") if isinstance(answer, dict) else None
-    if isinstance(err, dict) and err.get("summary"):
-        code = f"{err['code']}: " if err.get("code") else ""
-        return f"{code}{str(err['summary']).strip()}"
-    lines = [
-        ln.removeprefix("npm error").strip()
-        for ln in stderr.splitlines()
-        if ln.startswith("npm error") and "complete log" not in ln
-    ]
-    return "; ".join(ln for ln in lines if ln)[:300] or "no output"
-
-
-def _npm_hint(answer: Any, default: str) -> str:
-    err = answer.get("error") if isinstance(answer, dict) else None
-    code = str(err.get("code", "")) if isinstance(err, dict) else ""
-    if code in ("E401", "E403", "ENEEDAUTH"):
-        return "the registry rejected the credentials: check the token in credentialsEnv"
-    if code in ("ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT"):
-        return "the registry is unreachable: check it and the artifact's registry URL"
-    return default
