@@ -48,7 +48,8 @@ from shipline.domain.release.changelog import (
 from shipline.domain.release.changelog import group as group_commits
 from shipline.domain.release.git_commands import tag_command
 from shipline.domain.release.imports import load_config
-from shipline.domain.release.plan import PlannedRelease, PlanOptions, ReleasePlan, make_plan
+from shipline.domain.release.plan import make_plan
+from shipline.domain.release.plan_model import PlannedRelease, PlanOptions, ReleasePlan
 from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 from shipline.domain.review.target import record_label as release_label
 from shipline.domain.textsafe import shown, visible, visible_data

@@ -39,7 +39,7 @@ from shipline.domain.pipeline.prechecks import attests_here
 from shipline.domain.pipeline.run_state import raise_for
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.gates import Outcome, run_command_gate
-from shipline.domain.release.plan import PlannedRelease
+from shipline.domain.release.plan_model import PlannedRelease
 
 
 def dry_run(

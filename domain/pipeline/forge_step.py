@@ -25,7 +25,7 @@ from shipline.domain.events import ChainLink
 from shipline.domain.pipeline import forge_release
 from shipline.domain.pipeline.effects import Effect, Liveness, Observation
 from shipline.domain.pipeline.run_state import RunState
-from shipline.domain.release.plan import PlannedRelease
+from shipline.domain.release.plan_model import PlannedRelease
 
 
 class ForgeStep(RunState):

@@ -26,7 +26,8 @@ from shipline.domain.release.gates import (
     first_failure,
     run_command_gate,
 )
-from shipline.domain.release.plan import PlannedRelease, PlanOptions, make_plan
+from shipline.domain.release.plan import make_plan
+from shipline.domain.release.plan_model import PlannedRelease, PlanOptions
 
 
 class LocalSteps(RunState):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from shipline.domain.config import LoadedConfig
 from shipline.domain.events import Confirmation
-from shipline.domain.release.plan import PlanOptions
+from shipline.domain.release.plan_model import PlanOptions
 
 STEPS = (
     "version",

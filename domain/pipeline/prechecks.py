@@ -25,7 +25,7 @@ from shipline.domain.errors import ShiplineError, SigningKeyMissing
 from shipline.domain.gitops import Git
 from shipline.domain.pipeline.run_state import raise_for
 from shipline.domain.release.gates import MIGRATION_NOTES, Outcome
-from shipline.domain.release.plan import PlanOptions, ReleasePlan
+from shipline.domain.release.plan_model import PlanOptions, ReleasePlan
 
 MIGRATION_HINT = (
     "add the migration note to a reviewed entry under its breaking-changes "

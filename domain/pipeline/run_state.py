@@ -15,7 +15,8 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline import journal
 from shipline.domain.pipeline.order import Confirm
 from shipline.domain.release.gates import Outcome
-from shipline.domain.release.plan import PlannedRelease, changelog_path
+from shipline.domain.release.plan import changelog_path
+from shipline.domain.release.plan_model import PlannedRelease
 
 
 class RunState:

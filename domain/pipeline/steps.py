@@ -46,7 +46,8 @@ from shipline.domain.pipeline.order import (
 from shipline.domain.pipeline.prechecks import checks_before_write
 from shipline.domain.pipeline.run_state import raise_for, until_cancelled
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
-from shipline.domain.release.plan import PlannedRelease, make_plan
+from shipline.domain.release.plan import make_plan
+from shipline.domain.release.plan_model import PlannedRelease
 
 __all__ = ["EXTERNAL_STEPS", "STEPS", "TITLES", "Confirm", "Pipeline", "ShipOptions"]
 

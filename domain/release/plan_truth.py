@@ -31,7 +31,7 @@ from shipline.domain.release.gates import (
 )
 
 if TYPE_CHECKING:
-    from shipline.domain.release.plan import ReleasePlan
+    from shipline.domain.release.plan_model import ReleasePlan
 
 Version = versioning.Version
 _MAX_OFF_BRANCH = 3

@@ -253,7 +253,8 @@ def _show_detection(session: Session, d: Detection) -> None:
 
 def _show_plan(session: Session, repo: Path) -> dict[str, Any]:
     """What ``release plan`` would do with the new config, in a few lines."""
-    from shipline.domain.release.plan import PlanOptions, make_plan
+    from shipline.domain.release.plan import make_plan
+    from shipline.domain.release.plan_model import PlanOptions
 
     say = session.emit
     say(StepStarted(step="plan", title="What `shipline release plan` would do now"))

@@ -19,7 +19,8 @@ from shipline.domain.events import (
 )
 from shipline.domain.pipeline.order import ShipOptions
 from shipline.domain.pipeline.prechecks import checks_before_write
-from shipline.domain.release.plan import PlanOptions, make_plan
+from shipline.domain.release.plan import make_plan
+from shipline.domain.release.plan_model import PlanOptions
 from shipline.domain.release.plan_truth import preflight
 
 if TYPE_CHECKING:
