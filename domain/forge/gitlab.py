@@ -59,7 +59,9 @@ class GitLabClient:
         )
         self._base = f"{self.api}/projects/{_q(repository)}"
         self.package = package_name(repository)
-        self._package_id: int | None = None
+        self._package_ids: dict[str, int] = {}
+        """The generic package of each files version seen (one client serves
+        every package release of a train, each under its own version)."""
 
     def set_code(self, code: int) -> None:
         self.http.code = ExitCode(code)
@@ -150,8 +152,8 @@ class GitLabClient:
     # --- files (generic packages) ----------------------------------------------------
 
     def _find_package(self, version: str) -> int | None:
-        if self._package_id is not None:
-            return self._package_id
+        if version in self._package_ids:
+            return self._package_ids[version]
         query = urllib.parse.urlencode(
             {"package_type": "generic", "package_name": self.package, "per_page": 100}
         )
@@ -160,8 +162,8 @@ class GitLabClient:
         )
         for item in reply.json() or []:
             if item.get("name") == self.package and item.get("version") == version:
-                self._package_id = int(item["id"])
-        return self._package_id
+                self._package_ids[version] = int(item["id"])
+        return self._package_ids.get(version)
 
     def list_assets(self, release: RemoteRelease) -> list[RemoteAsset]:
         version = _version_of(release)
@@ -197,7 +199,7 @@ class GitLabClient:
         url = self._file_url(version, asset.name) + "?select=package_file"
 
         def landed() -> Reply | None:
-            self._package_id = None
+            self._package_ids.pop(version, None)
             for remote in self.list_assets(release):
                 if remote.name == asset.name and remote.sha256 == asset.sha256:
                     return Reply(200, b"", {"x-asset": "1"})
@@ -213,7 +215,8 @@ class GitLabClient:
         )
         data = reply.json() if not reply.headers.get("x-asset") else None
         if isinstance(data, dict) and "id" in data:
-            self._package_id = int(data.get("package_id") or 0) or self._package_id
+            if data.get("package_id"):
+                self._package_ids[version] = int(data["package_id"])
             return RemoteAsset(
                 name=asset.name,
                 url=self._file_url(version, asset.name),
@@ -221,7 +224,7 @@ class GitLabClient:
                 size=data.get("size"),
                 sha256=data.get("file_sha256"),
             )
-        self._package_id = None
+        self._package_ids.pop(version, None)
         return next(r for r in self.list_assets(release) if r.name == asset.name)
 
     def remove(self, release: RemoteRelease, remote: RemoteAsset) -> None:

@@ -39,6 +39,14 @@ class ForgeRequest:
     notes: str
     prerelease: bool
     assets: list[LocalAsset]
+    files_version: str | None = None
+    """Where the forge keeps the files, when not under ``version`` (GitLab's
+    generic package version): a train's packages may share a version and
+    must not share a place (each has its own ``SHA256SUMS``)."""
+
+    @property
+    def files_at(self) -> str:
+        return self.files_version or self.version
 
 
 def make_client(cfg: ForgeConfig, env: Mapping[str, str], **transport: Any) -> ForgeClient:
@@ -81,7 +89,7 @@ def prevalidate(
             hint=f"a release for this tag was made by someone else: delete it on "
             f"{client.name} or choose another version",
         )
-    release.extra["version"] = request.version
+    release.extra["version"] = request.files_at
     wanted = {a.name: a for a in request.assets}
     for remote in client.list_assets(release):
         if not remote.complete:
@@ -128,7 +136,7 @@ def publish(
             request.tag, request.title, request.notes, request.prerelease
         )
         reused = not release.created
-    release.extra["version"] = request.version
+    release.extra["version"] = request.files_at
     progress["release"] = {"url": release.url, "handle": release.handle, "reused": reused}
     save()
     yield LogLine(

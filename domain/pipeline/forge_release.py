@@ -94,6 +94,8 @@ class ReleaseToMake:
     work_dir: Path
     """Where ``SHA256SUMS`` is written."""
     package: str | None = None
+    files_version: str | None = None
+    """Where the forge keeps this release's files (:class:`ForgeRequest`)."""
 
 
 def make_release(
@@ -119,6 +121,7 @@ def make_release(
         notes=wanted.notes,
         prerelease=bool(versioning.parse_version(wanted.version).prerelease),
         assets=release_assets(wanted.record, repo, wanted.work_dir),
+        files_version=wanted.files_version,
     )
     made = effect(loaded, wanted.tag, wanted.package or "")
     effects = EffectLog(run, save)

@@ -6,11 +6,13 @@ Each release's title is its tag's (``Release @acme/cli@3.0.2``), its notes
 the package's changelog entry as the release commit has it, its files the
 package's own (its artifacts, attestation, signature, SBOM and a
 ``SHA256SUMS`` over them, from the package's record; none for a
-source-only package). The preflight checks every tag before anything
-changes (86). Every release is written ahead in the journal as its own
-``forge:NAME`` effect and its progress kept per package, so ``release
-resume`` after a failure or a kill finds the releases already made and the
-files already attached, and makes neither twice.
+source-only package), kept apart from the other packages' even when they
+share a version (GitLab's generic package version is ``acme-cli-3.0.2``).
+The preflight checks every tag before anything changes (86). Every release
+is written ahead in the journal as its own ``forge:NAME`` effect and its
+progress kept per package, so ``release resume`` after a failure or a kill
+finds the releases already made and the files already attached, and makes
+neither twice.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class TrainForge(TrainState):
                 notes=self._notes(m),
                 work_dir=self.state_dir / "work" / j.release_id / "forge" / folder_name(m["name"]),
                 package=m["name"],
+                files_version=f"{folder_name(m['name'])}-{m['version']}",
             )
             url, attached = yield from forge_release.make_release(
                 self.loaded,
