@@ -346,3 +346,24 @@ def test_a_train_package_is_rebuilt_from_its_tag_and_approved(
     review = next(r for r in _records(repo) if r["recordType"] == "review")
     assert review["releaseHash"] == record["hash"]
     assert review["checks"]["rebuild"].startswith("pass")
+
+
+def test_a_uv_workspace_root_package_and_a_member_each_see_their_own(repo: Repo, cli: Any) -> None:
+    """The root package (folder ``.``) holds only what no member holds."""
+    from monorepos import uv_workspace
+
+    uv_workspace(repo)
+    repo.commit("fix(models): strip names", {"libs/models/m.py": "x\n"})
+    repo.commit("feat: a health endpoint", {"app.py": "print('ok')\n"})
+    shipped = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert shipped.code == 0, shipped.out + shipped.err
+    models = _review(cli, repo, "svc-models@0.2.1", "--no-rebuild").summary["data"]
+    assert models["previousTag"] == "svc-models-v0.2.0"
+    assert [c["subject"] for c in models["commits"]][1:] == ["fix(models): strip names"]
+    assert models["changelog"]["path"] == "libs/models/CHANGELOG.md"
+    root = _review(cli, repo, "svc@0.5.0", "--no-rebuild").summary["data"]
+    assert root["previousTag"] == "svc-v0.4.0"
+    assert [c["subject"] for c in root["commits"]][1:] == ["feat: a health endpoint"]
+    assert root["changelog"]["path"] == "CHANGELOG.md"
+    assert "libs/models/pyproject.toml" not in [c["path"] for c in root["configChanges"]]
+    assert {"status": "M", "path": "pyproject.toml"} in root["configChanges"]
