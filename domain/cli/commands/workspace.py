@@ -189,12 +189,14 @@ def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace)
             "message": blocker,
             "hint": hint,
         }
+    artifacts = _artifacts_planned(session, args, [p.name for p in releasing])
     tags = ", ".join(p.tag or "" for p in releasing)
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
     return {
         "packages": [p.to_json() for p in plan.packages],
         "releasable": True,
         "dependents": plan.dependents,
+        "artifacts": artifacts,
         "message": f"{len(releasing)} package(s) would be released: {tags}",
     }
 
@@ -238,3 +240,28 @@ def ship_train(
         no_forge=bool(getattr(args, "no_forge", False)),
         no_artifacts=bool(getattr(args, "no_artifacts", False)),
     )
+
+
+def _artifacts_planned(
+    session: Session, args: argparse.Namespace, names: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What the train would build, attest and publish for each package
+    (one line each; ``{}`` with ``--no-artifacts``)."""
+    if getattr(args, "no_artifacts", False):
+        return {}
+    workspace = session.config.release.workspace
+    configs = {p.name: p.enabled_artifacts for p in workspace.packages} if workspace else {}
+    prov = session.config.release.security.provenance
+    attested = f", attested and signed with {prov.signing.method}" if prov.enabled else ""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in names:
+        found = configs.get(name) or []
+        if not found:
+            session.emit(LogLine(step="plan", text=f"{name}: source-only (no artifacts)"))
+            continue
+        out[name] = [a.model_dump(by_alias=True, exclude_none=True) for a in found]
+        where = "; ".join(
+            f"{a.type} from {a.path} to {a.registry or 'its registry'}" for a in found
+        )
+        session.emit(LogLine(step="plan", text=f"{name}: publishes {where}{attested}"))
+    return out
