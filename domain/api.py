@@ -31,7 +31,7 @@ from shipline.domain.pipeline.journal import load as load_journal
 from shipline.domain.pipeline.order import EXTERNAL_STEPS, STEPS, TITLES, ShipOptions
 from shipline.domain.pipeline.runs import abort_run, resume_run
 from shipline.domain.pipeline.steps import Pipeline
-from shipline.domain.pipeline.train import Train, train_subject
+from shipline.domain.pipeline.train import Train, planned_commit_message
 from shipline.domain.provenance.ledger import Ledger
 from shipline.domain.provenance.ledger import load as load_ledger
 from shipline.domain.provenance.verify import LinkCheck, VerifyReport
@@ -151,6 +151,7 @@ __all__ = [
     "make_plan",
     "migration_unwritten",
     "plan_workspace",
+    "planned_commit_message",
     "propose_package_entry",
     "release_label",
     "released_workspace",
@@ -158,7 +159,6 @@ __all__ = [
     "shown",
     "submit_review",
     "tag_command",
-    "train_subject",
     "verify_provenance_chain",
     "visible",
     "visible_data",

@@ -8,8 +8,9 @@ in-process on loopback, an ephemeral gpg key), walks a real release through
 the screens (build, provenance, publish and push, each confirmed), and
 saves each screen as it is reached: ``OUT_DIR/NN-name.svg`` and, with
 Debian's ``rsvg-convert`` (librsvg2-bin), ``NN-name.png``. A light-theme
-Plan screen is saved too, and the Plan screen of a sample pnpm workspace
-(its packages table). ``--source-only`` uses the plain sample
+Plan screen is saved too, and a release train of a sample pnpm workspace
+(its packages table, each package's version and changelog, the tags, the
+chain grouped by package). ``--source-only`` uses the plain sample
 repository (``python -m shipline.domain.demo.sample``) instead.
 """
 
@@ -124,13 +125,46 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
 
 
 async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int], number: int) -> list[Path]:
-    """The Plan screen of a workspace: its packages table."""
+    """A release train in a workspace: the packages table, then each package's
+    version and changelog entry, the tags, the push and the chain grouped by
+    package."""
     app = ShiplineApp(repo)
+    saved: list[Path] = []
+
+    async def save(name: str, pilot) -> None:
+        await pilot.pause(0.3)
+        shot = f"{number + len(saved):02d}-{name}.svg"
+        saved.append(Path(app.save_screenshot(shot, str(out))))
+
     async with app.run_test(size=size) as pilot:
         await _until(pilot, lambda: app.train is not None or app.plan_error is not None)
         app.screen.query_one("#packages").focus()
-        await pilot.pause(0.3)
-        return [Path(app.save_screenshot(f"{number:02d}-packages.svg", str(out)))]
+        await save("packages", pilot)
+        for step in ("version", "changelog"):
+            await pilot.press("escape", "n")
+            await _until(pilot, lambda s=step: app.current_name == s)
+            if step == "changelog":
+                app.screen.query_one("#tc-packages").focus()
+            await save(f"train-{step}", pilot)
+        await pilot.press("escape", "n")
+        await _until(pilot, lambda: app.current_name == "gates")
+        await pilot.press("r")
+        await _until(pilot, lambda: app.waiting_after == "gates")
+        await pilot.press("n")
+        await _until(pilot, lambda: app.current_name == "tag")
+        await save("train-tag", pilot)
+        await pilot.press("t")
+        await _until(pilot, lambda: app.waiting_after == "tag")
+        await pilot.press("n")
+        await _until(pilot, lambda: app.current_name == "publish")
+        await pilot.press("p")
+        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await _until(pilot, lambda: app.state.finished)
+        await pilot.press("c")
+        await _until(pilot, lambda: app.current_name == "chain")
+        await save("train-chain", pilot)
+    return saved
 
 
 def _shoot_workspace(tmp: Path, out: Path, size: tuple[int, int], number: int) -> list[Path]:

@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from shipline.tui.release_run import ReleaseRun
 from shipline.tui.state import RunState
+from shipline.tui.train_choices import TrainChoices
 from shipline.tui.widgets.steps_bar import STEP_SCREENS
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         ErrorEvent,
         Git,
         LoadedConfig,
+        PackageChangelog,
         Pipeline,
         PlannedRelease,
         PlanOptions,
@@ -70,7 +72,7 @@ def _screen(name: str) -> Any:
     return make
 
 
-class ShiplineApp(ReleaseRun, App[int]):
+class ShiplineApp(ReleaseRun, TrainChoices, App[int]):
     """The release assistant for the repository at ``repo``."""
 
     TITLE = "shipline"
@@ -118,7 +120,12 @@ class ShiplineApp(ReleaseRun, App[int]):
         self.train: WorkspacePlan | None = None
         """In a workspace (monorepo): every package's plan, shown as a table."""
         self.train_picks: dict[str, str | None] = {}
-        """The packages the operator toggled on (empty: every package with changes)."""
+        """The packages the operator toggled on, with the versions given to some
+        (empty: every package with changes, at the versions they ask for)."""
+        self.train_entries: dict[str, str] = {}
+        """A package's changelog entry as the operator edited it."""
+        self.train_changelogs: dict[str, PackageChangelog] = {}
+        """Each released package's changelog entry as the domain proposes it."""
         self.plan_error: ErrorEvent | None = None
         self.planning = False
         self.state = RunState()
@@ -179,6 +186,7 @@ class ShiplineApp(ReleaseRun, App[int]):
             load_config,
             make_plan,
             plan_workspace,
+            propose_package_entry,
             released_workspace,
         )
 
@@ -196,7 +204,10 @@ class ShiplineApp(ReleaseRun, App[int]):
                 train = plan_workspace(
                     self.git, self.loaded, picks=self.train_picks, workspace=workspace
                 )
-                self.call_from_thread(self._train_done, train, seq)
+                changelogs = {
+                    p.name: propose_package_entry(self.git, self.loaded, p) for p in train.releasing
+                }
+                self.call_from_thread(self._train_done, train, changelogs, seq)
                 return
             planned = make_plan(self.git, self.loaded, options)
         except ShiplineError as exc:
@@ -270,26 +281,17 @@ class ShiplineApp(ReleaseRun, App[int]):
                 self.sub_title = f"{self.repo.name} → {planned.plan.tag}"
         self.refresh_screen()
 
-    def _train_done(self, train: WorkspacePlan, seq: int) -> None:
+    def _train_done(
+        self, train: WorkspacePlan, changelogs: dict[str, PackageChangelog], seq: int
+    ) -> None:
         if seq != self._plan_seq:
             return
         self.planning = False
         self.plan_error = None
-        self.train = train
+        self._train_planned(train, changelogs)
         releasing = ", ".join(p.tag or "" for p in train.releasing)
         self.sub_title = f"{self.repo.name} → {releasing}" if releasing else self.repo.name
         self.refresh_screen()
-
-    def toggle_package(self, name: str) -> None:
-        """Include or leave out one package of the train, and plan again."""
-        if self.train is None:
-            return
-        chosen = {p.name for p in self.train.releasing}
-        chosen ^= {name}
-        self.train_picks = dict.fromkeys(sorted(chosen))
-        if not self.train_picks:
-            self.train_picks = {}
-        self.replan()
 
     @property
     def source_only(self) -> bool:

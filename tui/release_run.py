@@ -61,7 +61,8 @@ class ReleaseRun:
                 severity="warning",
             )
             return
-        if self.planned is None or not self.planned.plan.releasable:
+        train = self.train is not None
+        if not (self.releasing if train else self.planned and self.planned.plan.releasable):
             self.notify("there is nothing to release yet", severity="warning")
             return
         self.state = RunState()
@@ -71,7 +72,7 @@ class ReleaseRun:
         from shipline.domain.api import ShipOptions
 
         options = ShipOptions(**{**self.options.model_dump(), "sign_tag": self.sign_tag})
-        self.run_worker_ = self._release_worker(options, "ship")
+        self.run_worker_ = self._release_worker(options, "train" if train else "ship")
         self.refresh_screen()
 
     def resume_release(self) -> None:
@@ -123,28 +124,16 @@ class ReleaseRun:
 
     @work(thread=True, exclusive=True, group="release", exit_on_error=False)
     def _release_worker(self, options: ShipOptions | None, mode: str) -> None:
-        from shipline.domain.api import (
-            ErrorEvent,
-            ExitCode,
-            Pipeline,
-            ShiplineError,
-            Summary,
-        )
+        from shipline.domain.api import ErrorEvent, ExitCode, ShiplineError, Summary
 
-        assert self.git is not None and self.loaded is not None
-        pipeline = (self.pipeline_factory or Pipeline)(
-            self.git, self.loaded, confirm=self._confirm_from_thread, cancel=self.cancel_event
-        )
-        pipeline.sign_tag = self.sign_tag
+        command = f"release {'ship' if mode == 'train' else mode}"
+        try:
+            pipeline, events = self._run_of(options, mode)
+        except ShiplineError as exc:  # the journal could not be read
+            self._post(ErrorEvent(code=int(exc.code), message=exc.message, hint=exc.hint))
+            self._post(Summary(command=command, ok=False, exit_code=int(exc.code)))
+            return
         self.pipeline = pipeline
-        command = f"release {mode}"
-        events = (
-            pipeline.ship(options)
-            if mode == "ship" and options is not None
-            else pipeline.resume()
-            if mode == "resume"
-            else pipeline.abort()
-        )
         try:
             for event in events:  # a cancel sets the token: the pipeline undoes and stops
                 self._post(event)
@@ -184,6 +173,41 @@ class ReleaseRun:
                 else {"message": "aborted: every local change was undone"}
             )
             self._post(Summary(command=command, ok=True, exit_code=0, data=data))
+
+    def _run_of(self, options: ShipOptions | None, mode: str) -> tuple[Any, Any]:
+        """(the run, its events): a release, a train, or the interrupted one's
+        resume or abort (the domain tells a train's journal from a release's)."""
+        from shipline.domain.api import Pipeline, Train, abort_run, resume_run
+
+        assert self.git is not None and self.loaded is not None
+        hooks = {"confirm": self._confirm_from_thread, "cancel": self.cancel_event}
+        run: Any
+        if self.pipeline_factory is not None:  # a recorded stream replayed (tests)
+            run = self.pipeline_factory(self.git, self.loaded, **hooks)
+            run.sign_tag = self.sign_tag
+            if mode in ("ship", "train"):
+                return run, run.ship(options)
+            return run, run.resume() if mode == "resume" else run.abort()
+        if mode == "resume":
+            run, events = resume_run(self.git, self.loaded, **hooks)
+        elif mode == "abort":
+            run, events = abort_run(self.git, self.loaded, cancel=self.cancel_event)
+        elif mode == "train":
+            assert options is not None
+            run = Train(self.git, self.loaded, **hooks)
+            events = run.ship(
+                self.train_picks,
+                no_push=options.no_push,
+                no_changelog=options.no_changelog,
+                entries=self.train_entries,
+            )
+        else:
+            assert options is not None
+            run = Pipeline(self.git, self.loaded, **hooks)
+            events = run.ship(options)
+        if isinstance(run, Pipeline):
+            run.sign_tag = self.sign_tag
+        return run, events
 
     def _wait_for_operator(self, step: str) -> None:
         """Until the operator goes on, or cancels (the pipeline then undoes)."""

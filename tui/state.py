@@ -48,6 +48,16 @@ class LinkView:
 
 
 @dataclass
+class PackageView:
+    """One package of a release train: its own chain, and the latest other
+    event that named it (events carry the package as a typed field)."""
+
+    name: str
+    links: dict[str, LinkView] = field(default_factory=lambda: {n: LinkView(n) for n in LINKS})
+    last: str = ""
+
+
+@dataclass
 class Transfer:
     """One artifact's build or upload progress."""
 
@@ -71,6 +81,8 @@ class RunState:
     summary: Summary | None = None
     current_step: str | None = None
     events: int = 0
+    packages: dict[str, PackageView] = field(default_factory=dict)
+    """A release train's packages, as their events arrive (empty for one release)."""
 
     @property
     def finished(self) -> bool:
@@ -106,9 +118,7 @@ class RunState:
         elif kind == "log":
             self._log(event)
         elif kind == "chain_link":
-            view = self.links.setdefault(event.link, LinkView(event.link))
-            view.entries[event.name] = {"status": event.status, **event.detail}
-            view.status = _combined([e["status"] for e in view.entries.values()])
+            _link(self.links, event)
         elif kind == "file_change":
             self.files.append(event)
         elif kind == "git_command":
@@ -117,6 +127,13 @@ class RunState:
             self.error = event
         elif kind == "summary":
             self.summary = event
+        package = getattr(event, "package", None)
+        if package:  # a train's event about one package, whatever its kind
+            view = self.packages.setdefault(package, PackageView(package))
+            if kind == "chain_link":
+                _link(view.links, event)
+            else:
+                view.last = _said(event)
 
     def _log(self, event: LogLine) -> None:
         gate = self.gates.get(event.source) if event.source else None
@@ -135,6 +152,29 @@ class RunState:
         key = (event.artifact, event.step)
         transfer = self.transfers.setdefault(key, Transfer(event.artifact, event.step))
         transfer.done, transfer.total, transfer.detail = event.done, event.total, event.action
+
+
+def _link(links: dict[str, LinkView], event: Any) -> None:
+    view = links.setdefault(event.link, LinkView(event.link))
+    view.entries[event.name] = {"status": event.status, **event.detail}
+    view.status = _combined([e["status"] for e in view.entries.values()])
+
+
+def _said(event: Any) -> str:
+    """One line for an event, from its typed fields."""
+    kind = event.kind
+    if kind == "step_progress":
+        count = f" {event.done}/{event.total}" if event.done is not None and event.total else ""
+        return f"{event.step}: {event.action or event.detail}{count}"
+    if kind in ("step_started", "step_finished"):
+        return f"{event.step}: {getattr(event, 'status', 'running')}"
+    if kind == "gate_result":
+        return f"{event.name}: {event.status}"
+    if kind == "log":
+        return (event.text.splitlines() or [""])[-1]
+    if kind == "error":
+        return f"error {event.code}: {event.message}"
+    return kind.replace("_", " ")
 
 
 def _combined(statuses: list[str]) -> str:

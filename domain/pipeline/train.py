@@ -86,6 +86,34 @@ TITLES = {
 }
 
 
+def dependency_order(plan: WorkspacePlan) -> list[PackagePlan]:
+    """The released packages, dependencies before their dependents (publish
+    order), then by path."""
+    chosen = {p.name: p for p in plan.releasing}
+    done: list[PackagePlan] = []
+    seen: set[str] = set()
+
+    def visit(p: PackagePlan, path: tuple[str, ...]) -> None:
+        if p.name in seen or p.name in path:
+            return
+        for req in p.package.requires:
+            if req.name in chosen:
+                visit(chosen[req.name], (*path, p.name))
+        seen.add(p.name)
+        done.append(p)
+
+    for p in sorted(plan.releasing, key=lambda x: x.package.path):
+        visit(p, ())
+    return done
+
+
+def planned_commit_message(plan: WorkspacePlan) -> str:
+    """The release commit's message the train would make for ``plan``."""
+    return commit_message(
+        [{"name": p.name, "version": str(p.version)} for p in dependency_order(plan)]
+    )
+
+
 class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
     """One train run. Iterate :meth:`ship`, :meth:`resume` or :meth:`abort`
     for events; a :class:`ShiplineError` subclass is raised on failure."""
@@ -156,7 +184,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
             if not no_artifacts:
                 yield from check_artifacts(self.git, self.loaded, [p.name for p in releasing])
             head = self.git.head()
-            members = [self._member(p) for p in self._dependency_order(plan)]
+            members = [self._member(p) for p in dependency_order(plan)]
             for m in members:
                 if m["name"] in entries:
                     m["entry"] = entries[m["name"]]
@@ -312,25 +340,6 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
         for outcome in outcomes:
             yield outcome.event()
         raise_for(first_failure(outcomes))
-
-    def _dependency_order(self, plan: WorkspacePlan) -> list[PackagePlan]:
-        """Dependencies before their dependents (publish order), then by path."""
-        chosen = {p.name: p for p in plan.releasing}
-        done: list[PackagePlan] = []
-        seen: set[str] = set()
-
-        def visit(p: PackagePlan, path: tuple[str, ...]) -> None:
-            if p.name in seen or p.name in path:
-                return
-            for req in p.package.requires:
-                if req.name in chosen:
-                    visit(chosen[req.name], (*path, p.name))
-            seen.add(p.name)
-            done.append(p)
-
-        for p in sorted(plan.releasing, key=lambda x: x.package.path):
-            visit(p, ())
-        return done
 
     def _member(self, p: PackagePlan) -> dict[str, Any]:
         # a crate that inherits [workspace.package].version is bumped in the root manifest

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
 from shipline.tui.widgets.error_panel import ErrorPanel
+from shipline.tui.widgets.step_header import StepHeader
 from shipline.tui.widgets.steps_bar import StepsBar
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class StepScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
+        yield StepHeader(icon="◆")
         yield StepsBar(self.STEP)
         yield ErrorPanel()
         yield from self.compose_body()
@@ -41,6 +42,8 @@ class StepScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        if not self.app.is_running:
+            return  # shut down while this screen was mounting: its children are gone
         self.refresh_all()
 
     def action_leave_field(self) -> None:

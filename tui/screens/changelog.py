@@ -13,7 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Checkbox, Markdown, Static, TextArea
 
+from shipline.tui.entry_check import entry_blocker
 from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.train_changelog import TrainChangelog
 
 
 class ChangelogScreen(StepScreen):
@@ -30,6 +32,9 @@ class ChangelogScreen(StepScreen):
     ChangelogScreen #cl-editor:focus { border: round $accent; }
     ChangelogScreen #cl-preview-box { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
     ChangelogScreen Markdown { margin: 0; padding: 0 1; }
+    ChangelogScreen TrainChangelog { display: none; }
+    ChangelogScreen.-train TrainChangelog { display: block; }
+    ChangelogScreen.-train #cl-panes, ChangelogScreen.-train #cl-migration { display: none; }
     """
 
     generated: str | None = None
@@ -48,38 +53,21 @@ class ChangelogScreen(StepScreen):
             with VerticalScroll(id="cl-preview-box") as box:
                 box.border_title = "Preview"
                 yield Markdown(id="cl-preview")
+        yield TrainChangelog(id="train-changelog")
 
     def entry_text(self) -> str:
         return self.query_one("#cl-editor", TextArea).text
 
     def blocker(self) -> str | None:
-        from shipline.domain.api import (
-            MISSING_MIGRATION,
-            UNWRITTEN,
-            entry_unwritten,
-            migration_unwritten,
-        )
-
         app = self.shipline
         if app.options is None:
             return "the plan is not ready yet"
         if app.options.no_changelog or app.locked:
             return None
+        if app.train is not None:
+            return self.query_one(TrainChangelog).blocker()
         missing = app.planned.plan.missing_migration_shas if app.planned else []
-        text = self.entry_text()
-        if missing and migration_unwritten(text):
-            return (
-                "breaking changes need migration text (RLSE-005): replace "
-                f"“{MISSING_MIGRATION}” under {', '.join(missing)} with how to migrate"
-            )
-        if entry_unwritten(text):
-            return (
-                f"this changelog is written by hand: replace “{UNWRITTEN}” with the "
-                "notes of this release"
-            )
-        if not text.strip():
-            return "the changelog entry is empty: reset it (ctrl+r) or untick “Write the changelog”"
-        return None
+        return entry_blocker(self.entry_text(), missing)
 
     def sync(self) -> None:
         app = self.shipline
@@ -90,6 +78,12 @@ class ChangelogScreen(StepScreen):
         with self.prevent(Checkbox.Changed):
             write.value = not app.options.no_changelog
         write.disabled = app.locked
+        self.set_class(app.train is not None, "-train")
+        if app.train is not None:
+            write.label = "Write each package's changelog"
+            self.query_one("#cl-path", Static).update("")
+            self.query_one(TrainChangelog).show()
+            return
         editor = self.query_one("#cl-editor", TextArea)
         editor.read_only = app.locked or app.options.no_changelog
         path = plan.changelog_path if plan else None
@@ -134,6 +128,9 @@ class ChangelogScreen(StepScreen):
         self.shipline.replan(no_changelog=not event.value)
 
     def action_reset(self) -> None:
+        if self.shipline.train is not None:
+            self.query_one(TrainChangelog).reset()
+            return
         if self.shipline.locked or self.generated is None:
             return
         self.query_one("#cl-editor", TextArea).load_text(self.generated)

@@ -47,10 +47,13 @@ class PlanScreen(StepScreen):
         if app.interrupted and not app.running:
             return "resume or abort the interrupted release first (ctrl+p)"
         if app.train is not None:
-            return (
-                "a release train ships from the command line for now: "
-                "`shipline release ship` (the packages marked ●)"
-            )
+            if app.plan_error is not None:
+                return "fix the plan first (see the error above)"
+            if app.planning:
+                return "still planning"
+            if not app.releasing:
+                return "no package is released: include one with space"
+            return None
         if app.planned is None:
             return "the plan is not ready yet"
         if not app.planned.plan.releasable and not app.planned.plan.needs_bump:

@@ -160,7 +160,14 @@ class PublishScreen(StepScreen):
         box = self.query_one("#pub-artifacts", Static)
         box.border_title = "Artifacts"
         text = Text()
-        if plan is None or not plan.artifacts:
+        if app.train is not None:
+            text.append(
+                f"Release train of {len(app.releasing)} package(s). Each package's artifacts "
+                "build, are attested and publish here as they run; a package without "
+                "artifacts is released source-only.",
+                style="dim",
+            )
+        elif plan is None or not plan.artifacts:
             text.append(
                 "Source-only release: nothing to build or publish. The push below is "
                 "the only step that leaves this machine.",
@@ -226,6 +233,8 @@ class PublishScreen(StepScreen):
         if push is not None and push.status in ("ok", "skipped"):
             text.append(f"✔ {push.detail}", style="green")
             return text
+        if app.train is not None:
+            return self._train_push_text(text)
         if plan is None or not plan.tag:
             text.append("nothing to push yet", style="dim")
             return text
@@ -249,6 +258,24 @@ class PublishScreen(StepScreen):
                 "leaves this machine.",
                 style="yellow",
             )
+        return text
+
+    def _train_push_text(self, text: Text) -> Text:
+        app = self.shipline
+        if not app.releasing:
+            text.append("nothing to push yet", style="dim")
+            return text
+        remote = app.loaded.release.push.remote if app.loaded else "origin"
+        tags = len(app.releasing)
+        if app.options and app.options.no_push:
+            text.append(
+                f"Push is off: p records each package's release. Push the {tags} tags later."
+            )
+        else:
+            text.append(f"p pushes the branch and {tags} tags to {remote} ", style="bold")
+            text.append("(asks first; cannot be undone) and records each package's release.")
+        if app.state.step_status("tag") != "ok":
+            text.append("\nMake the release commit and tags first (Tag screen).", style="dim")
         return text
 
     def action_push(self) -> None:

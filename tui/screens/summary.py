@@ -43,6 +43,9 @@ class SummaryScreen(StepScreen):
             data = summary.data
             head.border_title = "Released"
             text.append(f"✔ {data.get('message', 'released')}\n", style="bold green")
+            for package in data.get("packages") or []:  # a release train
+                text.append("package ", style="dim")
+                text.append(f"{package.get('tag', '')}\n", style="bold")
             for key in ("version", "tag", "commit"):
                 if data.get(key):
                     text.append(f"{key:<8}", style="dim")

@@ -61,7 +61,13 @@ class TagScreen(StepScreen):
                 button.value = True
         tag_done = app.state.step_status("tag") in ("ok", "running")
         self.query_one("#tag-sign").disabled = tag_done
+        self.query_one("#tag-sign").display = app.train is None  # a train signs as configured
         push = self.query_one("#tag-push", Checkbox)
+        push.label = (
+            "Push the commit and tags when the release is done"
+            if app.train is not None
+            else "Push the commit and tag when the release is done"
+        )
         with self.prevent(Checkbox.Changed):
             push.value = not (app.options and app.options.no_push)
         push.disabled = app.locked
@@ -89,6 +95,8 @@ class TagScreen(StepScreen):
 
     def _preview(self, sign: bool) -> Text:
         app = self.shipline
+        if app.train is not None:
+            return self._train_preview(sign)
         text = Text()
         if app.planned is None or not app.planned.plan.releasable:
             text.append("nothing to tag yet", style="dim")
@@ -122,6 +130,31 @@ class TagScreen(StepScreen):
                 )
             else:
                 text.append(f"  $ {shlex.join(['git', *argv])}\n")
+        text.rstrip()
+        return text
+
+    def _train_preview(self, sign: bool) -> Text:
+        """A train: one release commit listing the packages, a tag per package on it."""
+        from shipline.domain.api import planned_commit_message, visible
+
+        app = self.shipline
+        text = Text()
+        if app.train is None or not app.releasing:
+            text.append("nothing to tag yet", style="dim")
+            return text
+        message = visible(planned_commit_message(app.train)).rstrip("\n").split("\n")
+        text.append("Release commit  ", style="dim")
+        text.append(f"{message[0]}\n", style="bold")
+        for line in message[1:]:
+            if line:
+                text.append(f"  │ {line}\n", style="dim")
+        text.append("  files         ", style="dim")
+        text.append("each package's manifest, its dependents' requirements")
+        if not (app.options and app.options.no_changelog):
+            text.append(" and its changelog")
+        text.append(f"\nTags ({'signed (gpg)' if sign else 'annotated'}, one per package)\n", "dim")
+        for p in app.releasing:
+            text.append(f"  {visible(p.tag or '', single_line=True)}\n", style="bold")
         text.rstrip()
         return text
 

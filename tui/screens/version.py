@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from shipline.tui.screens.base import StepScreen
+from shipline.tui.widgets.train_versions import TrainVersions
 
 CHOICES = (
     ("auto", "Inferred"),
@@ -40,6 +41,9 @@ class VersionScreen(StepScreen):
     VersionScreen #version-result { height: auto; padding: 0 1; border: round $accent; }
     VersionScreen Input { width: 100%; }
     VersionScreen #files { height: 1fr; }
+    VersionScreen TrainVersions { display: none; }
+    VersionScreen.-train TrainVersions { display: block; }
+    VersionScreen.-train #version-main { display: none; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -57,6 +61,7 @@ class VersionScreen(StepScreen):
                 yield Label("Version files", classes="title")
                 with VerticalScroll(id="files"):
                     yield Static(id="files-preview")
+        yield TrainVersions(id="train-versions")
 
     def blocker(self) -> str | None:
         app = self.shipline
@@ -64,12 +69,18 @@ class VersionScreen(StepScreen):
             return f"fix the version first: {app.plan_error.message}"
         if app.planning:
             return "still planning"
+        if app.train is not None:
+            return None if app.releasing else "no package is released: include one on Plan"
         if app.planned is None or not app.planned.plan.releasable:
             return (app.planned.plan.blocker if app.planned else None) or "nothing to release"
         return None
 
     def sync(self) -> None:
         app = self.shipline
+        self.set_class(app.train is not None, "-train")
+        if app.train is not None:
+            self.query_one(TrainVersions).show()
+            return
         choice = choice_of(app.options)
         button = self.query_one(f"#bump-{choice}", RadioButton)
         if not button.value:
@@ -128,8 +139,8 @@ class VersionScreen(StepScreen):
         key = (event.pressed.id or "bump-auto").removeprefix("bump-")
         self._apply(key)
 
-    @on(Input.Submitted)
-    @on(Input.Changed)
+    @on(Input.Submitted, "#pre, #custom")
+    @on(Input.Changed, "#pre, #custom")
     def _input_changed(self, event: Input.Changed | Input.Submitted) -> None:
         if isinstance(event, Input.Changed) and not event.input.has_focus:
             return  # set by code (e.g. the initial value), not typed

@@ -1,0 +1,279 @@
+"""A release train through the screens, with Pilot, on real generated
+monorepos and a real (bare) remote: two of three packages chosen on Plan,
+one given its own version on Version, one entry edited on Changelog, then
+gates → tag → push (confirmed) → Chain grouped by package; a fixed group
+given two versions refused in place (53); a declined push resumed or
+aborted like the CLI does."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+from monorepos import cargo_workspace, package_json, pnpm_monorepo
+from tui_helpers import SIZE, add_remote, until
+
+from shipline.tui.app import ShiplineApp
+from shipline.tui.screens.confirm import ConfirmScreen
+from shipline.tui.widgets.error_panel import ErrorPanel
+
+EPOCH = "1767830400"  # 2026-01-08
+NOTE = "- Retries back off."
+
+
+@pytest.fixture(autouse=True)
+def _fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def three_packages(repo: Repo) -> Repo:
+    """@acme/cli, @acme/core and @acme/write each with a commit of their own."""
+    pnpm_monorepo(repo)
+    repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "q\n"})
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    repo.commit("fix(write): flush on close", {"packages/write/index.js": "w\n"})
+    return repo
+
+
+def remote_tags(bare: Path) -> list[str]:
+    done = subprocess.run(["git", "-C", str(bare), "tag"], capture_output=True, text=True)
+    return done.stdout.split()
+
+
+async def trained(pilot) -> None:
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: app.train is not None and not app.planning and app.plan_error is None,
+        what="the train",
+    )
+    await pilot.pause()
+
+
+def releasing(app: ShiplineApp) -> dict[str, str]:
+    return {p.name: str(p.version) for p in app.releasing}
+
+
+async def choose_and_edit(pilot) -> None:
+    """Plan: leave @acme/write out. Version: @acme/cli at 4.0.0. Changelog:
+    a line added to @acme/core's entry."""
+    app = pilot.app
+    await trained(pilot)
+    assert releasing(app) == {"@acme/cli": "3.0.2", "@acme/core": "1.3.0", "@acme/write": "1.0.1"}
+    app.screen.query_one("#packages").focus()
+    await pilot.press("down", "down", "down", "space")  # rows: cli, core, docs, write
+    await until(
+        pilot, lambda: not app.planning and "@acme/write" not in releasing(app), what="write out"
+    )
+    await pilot.press("n")
+    await until(pilot, lambda: app.current_name == "version", what="the version screen")
+    table = app.screen.query_one("#tv-table")
+    assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [
+        "@acme/cli",
+        "@acme/core",
+    ]
+    app.screen.query_one("#tv-version").focus()
+    await pilot.press(*"4.0.0", "enter")
+    await until(
+        pilot,
+        lambda: (
+            not app.planning and releasing(app) == {"@acme/cli": "4.0.0", "@acme/core": "1.3.0"}
+        ),
+        what="cli at 4.0.0",
+    )
+    why = str(app.screen.query_one("#tv-why").render())
+    assert "3.0.1 → 4.0.0" in why and "@acme/cli@4.0.0" in why
+    await pilot.press("escape", "n")
+    await until(pilot, lambda: app.current_name == "changelog", what="the changelog screen")
+    assert "into packages/cli/CHANGELOG.md" in str(app.screen.query_one("#tc-path").render())
+    packages = app.screen.query_one("#tc-packages")
+    packages.focus()
+    await pilot.press("down")
+    await until(pilot, lambda: app.screen.query_one("#train-changelog").current == "@acme/core")
+    editor = app.screen.query_one("#tc-editor")
+    assert editor.text.startswith("## [1.3.0] - 2026-01-08\n\n### Features\n")
+    editor.focus()
+    editor.move_cursor(editor.document.end)
+    await pilot.press(*NOTE)
+    await until(pilot, lambda: NOTE in app.train_entries.get("@acme/core", ""), what="the edit")
+    assert "@acme/cli" not in app.train_entries
+    await pilot.press("escape")
+
+
+async def test_a_train_chosen_edited_and_shipped_from_the_tui(repo: Repo, tmp_path: Path) -> None:
+    three_packages(repo)
+    bare = add_remote(repo, tmp_path)
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose_and_edit(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "gates", what="the gates screen")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates to pass")
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "tag", what="the tag screen")
+        preview = str(app.screen.query_one("#tag-preview").render())
+        assert "chore(release): @acme/core@1.3.0, @acme/cli@4.0.0" in preview
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag", what="the tags")
+        assert remote_tags(bare) == ["@acme/cli@3.0.1", "@acme/core@1.2.0", "@acme/write@1.0.0"]
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "publish", what="the publish screen")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        assert "Push main and 2 tags to origin" in app.screen.question
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.finished, what="the train to finish")
+        assert app.state.summary.ok, app.state.error
+        await until(
+            pilot,
+            lambda: (
+                app.current_name == "summary"
+                and "@acme/cli@4.0.0" in str(app.screen.query_one("#sum-head").render())
+            ),
+            what="the summary",
+        )
+        assert "@acme/core@1.3.0" in str(app.screen.query_one("#sum-head").render())
+        await pilot.press("c")
+        await until(pilot, lambda: app.current_name == "chain", what="the chain")
+        await pilot.pause()
+        commit = repo.git("rev-parse", "HEAD")[:12]
+        for name, tag in (("acme-core", "@acme/core@1.3.0"), ("acme-cli", "@acme/cli@4.0.0")):
+            card = app.screen.query_one(f"#pkg--{name}")
+            assert card.border_title.endswith(tag) and card.border_subtitle == "ok"
+            lines = str(card.render()).splitlines()
+            assert lines[0].split() == ["✔", "commit", commit]
+            assert lines[1].split() == ["✔", "tag", tag]
+    assert sorted(repo.git("tag", "--points-at", "HEAD").splitlines()) == [
+        "@acme/cli@4.0.0",
+        "@acme/core@1.3.0",
+    ]
+    assert {"@acme/cli@4.0.0", "@acme/core@1.3.0"} <= set(remote_tags(bare))
+    core_log = repo.git("show", "HEAD:packages/core/CHANGELOG.md")
+    assert NOTE in core_log and "add retries" in core_log
+    assert "## [4.0.0] - 2026-01-08" in repo.git("show", "HEAD:packages/cli/CHANGELOG.md")
+    assert repo.git("show", "HEAD:packages/write/package.json") == package_json(
+        "@acme/write", "1.0.0", deps={"@acme/core": "^1.0.0", "left-pad": "^1.3.0"}
+    ).rstrip("\n")
+    assert not (repo.path / ".shipline" / "journal.json").exists()
+
+
+async def test_a_fixed_group_given_two_versions_is_refused_in_place(repo: Repo) -> None:
+    cargo_workspace(repo)
+    repo.commit("fix(core): x", {"crates/core/src/lib.rs": "x\n"})
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await trained(pilot)
+        assert releasing(app) == {"tool-cli": "2.13.1", "tool-core": "2.13.1"}
+        await pilot.press("n")
+        await until(pilot, lambda: app.current_name == "version", what="the version screen")
+        field = app.screen.query_one("#tv-version")
+        field.focus()
+        await pilot.press(*"3.0.0", "enter")  # tool-cli: its group follows
+        await until(
+            pilot,
+            lambda: (
+                not app.planning and releasing(app) == {"tool-cli": "3.0.0", "tool-core": "3.0.0"}
+            ),
+            what="the group at 3.0.0",
+        )
+        table = app.screen.query_one("#tv-table")
+        table.focus()
+        await pilot.press("down")
+        field.focus()
+        await pilot.press("ctrl+u", *"3.1.0", "enter")  # tool-core: a second version
+        await until(pilot, lambda: app.plan_error is not None, what="the refusal")
+        assert app.plan_error.code == 53
+        panel = str(app.screen.query_one(ErrorPanel).render())
+        assert "fixed group workspace was given 2 versions: 3.0.0, 3.1.0" in panel
+        assert "a fixed group shares one version" in panel
+        assert "fix the version first" in (app.screen.blocker() or "")
+        await pilot.press("escape", "n")
+        await pilot.pause()
+        assert app.current_name == "version"  # refused: the run cannot start from here
+
+
+async def to_the_push_declined(pilot) -> None:
+    """Gates, tags, then "not now" to the push: the train stops, half done."""
+    app = pilot.app
+    await trained(pilot)
+    app.goto("gates")
+    await pilot.press("r")
+    await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+    app.goto("tag")
+    await pilot.press("t")
+    await until(pilot, lambda: app.waiting_after == "tag", what="tag")
+    app.goto("publish")
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
+    await pilot.press("n")  # not now
+    await until(pilot, lambda: app.state.finished, what="the stop")
+    assert not app.state.summary.ok and app.state.summary.exit_code == 130
+
+
+async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path: Path) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    bare = add_remote(repo, tmp_path)
+    async with ShiplineApp(repo.path).run_test(size=SIZE) as pilot:
+        await to_the_push_declined(pilot)
+    assert (repo.path / ".shipline" / "journal.json").exists()
+    assert "@acme/core@1.3.0" not in remote_tags(bare)
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await trained(pilot)
+        # the journal the CLI's `release resume` reads: the Plan screen says so
+        assert app.interrupted and "stopped after tag" in app.interrupted
+        assert "resume or abort" in (app.screen.blocker() or "")
+        app.resume_release()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
+        assert "Push main and 1 tags to origin" in app.screen.question
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.finished, what="resumed")
+        assert app.state.summary.ok, app.state.error
+        await until(pilot, lambda: app.current_name == "summary", what="the summary")
+        await pilot.pause()  # the summary mounted before the app is shut down
+    assert "@acme/core@1.3.0" in remote_tags(bare)
+    assert not (repo.path / ".shipline" / "journal.json").exists()
+
+
+async def test_a_declined_push_is_aborted(repo: Repo, tmp_path: Path) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    add_remote(repo, tmp_path)
+    base = repo.git("rev-parse", "HEAD")
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_the_push_declined(pilot)
+        app.abort_release()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm abort")
+        await pilot.press("y")
+        await until(
+            pilot, lambda: not (repo.path / ".shipline/journal.json").exists(), what="abort"
+        )
+        await until(pilot, lambda: app.train is not None and not app.planning, what="replan")
+        assert releasing(app) == {"@acme/core": "1.3.0"}  # ready to ship again
+    assert repo.git("tag", "-l", "@acme/core@1.3.0") == ""
+    assert repo.git("rev-parse", "HEAD") == base
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_train_version_and_changelog_snapshots(repo: Repo, snap_compare) -> None:
+    """The Version screen with one package given its version, and the
+    Changelog screen with another's entry edited (✎)."""
+    three_packages(repo)
+
+    async def to_version(pilot) -> None:
+        await choose_and_edit(pilot)
+        await pilot.press("b")
+        await until(pilot, lambda: pilot.app.current_name == "version", what="back to version")
+        await pilot.pause(0.3)
+
+    async def to_changelog(pilot) -> None:
+        await choose_and_edit(pilot)
+        await pilot.pause(0.5)
+
+    assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_version)
+    assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_changelog)
