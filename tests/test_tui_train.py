@@ -225,7 +225,7 @@ async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         await trained(pilot)
         # the journal the CLI's `release resume` reads: the Plan screen says so
-        assert app.interrupted and "stopped after tag" in app.interrupted
+        assert app.interrupted and "@acme/core@1.3.0 stopped after publish" in app.interrupted
         assert "resume or abort" in (app.screen.blocker() or "")
         app.resume_release()
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")

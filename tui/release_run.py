@@ -199,6 +199,8 @@ class ReleaseRun:
                 self.train_picks,
                 no_push=options.no_push,
                 no_changelog=options.no_changelog,
+                no_artifacts=options.no_artifacts,
+                no_forge=options.no_forge,
                 entries=self.train_entries,
             )
         else:
