@@ -135,10 +135,10 @@ def collect_evidence(
         from shipline.domain.release.plan import changelog_path
 
         previous = _previous_tag(git, record, loaded.release.tag_prefix)
-        commits, changelog_file = commits_between(git, previous, commit), None
+        commits = commits_between(git, previous, commit)
         try:
             changelog_file = changelog_path(git, loaded)
-        except ShiplineError:
+        except ShiplineError:  # a changelog path the config no longer allows: not shown
             changelog_file = None
         changes, diff = _config_diff(git, previous, commit)
     subject = release_subject(record, repo)
