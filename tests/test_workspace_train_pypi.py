@@ -28,14 +28,15 @@ def _pyproject(name: str, version: str, deps: list[str] | None = None) -> str:
     )
 
 
-def _uv_workspace(repo: Repo, registry: str) -> None:
+def _uv_workspace(repo: Repo, registry: str, client_registry: str | None = None) -> None:
     artifact = {"type": "python-package", "registry": registry, "options": {"isolation": False}}
+    client = {**artifact, "registry": client_registry or registry}
     config = {
         "release": {
             "workspace": {
                 "releaseDependents": True,  # the client's raised pin is released too
                 "packages": [
-                    {"name": "svc-client", "path": "libs/client", "artifacts": [artifact]},
+                    {"name": "svc-client", "path": "libs/client", "artifacts": [client]},
                     {"name": "svc-models", "path": "libs/models", "artifacts": [artifact]},
                 ],
             },
@@ -136,3 +137,50 @@ def test_a_package_s_artifact_path_cannot_leave_the_repository(repo: Repo, cli: 
     assert result.code == 90
     assert "release.workspace.packages[0].artifacts[0].path" in result.err
     assert repo.snapshot() == before
+
+
+def test_a_failure_after_an_index_publish_is_89_recorded_incomplete_then_resume_completes(
+    repo: Repo, pypiserver: PyPIServer, fault_proxy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """svc-models is on the index when svc-client's upload is refused: an
+    index cannot delete, so the train stops with 89 naming what stayed, and
+    svc-models' record is sealed incomplete. Once the index takes uploads
+    again, resume publishes svc-client only and records it complete."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    proxy = fault_proxy(pypiserver.url)
+    _uv_workspace(repo, pypiserver.url, client_registry=proxy.url)
+    proxy.fail(403, methods={"POST"})
+    from shipline.domain.errors import ShiplineError
+    from shipline.domain.gitops import Git
+    from shipline.domain.pipeline import journal
+    from shipline.domain.pipeline.train import Train
+    from shipline.domain.release.imports import load_config
+
+    git = Git.open(repo.path)
+    with pytest.raises(ShiplineError) as failed:
+        list(Train(git, load_config(git.root)).ship({}, no_push=True))
+    assert failed.value.code == 89, failed.value.message
+    assert "svc-models 0.2.1 stays published" in failed.value.message
+    records = json.loads((repo.path / ".shipline/releases.json").read_text())["records"]
+    [models] = records  # sealed at once: its wheel and sdist are live
+    assert models["metadata"]["links"]["package"] == "svc-models"
+    assert "registry" not in models["metadata"]["missing"]
+    assert all(a["registry"] for a in models["artifacts"])
+    proxy.heal()
+    j = journal.load(repo.path / ".shipline")
+    assert j is not None
+    events = list(Train(git, load_config(git.root)).resume(j))
+    uploads = [e.detail for e in events if getattr(e, "action", "") == "uploading"]
+    assert uploads == ["svc-client python-package: uploading"]
+    records = json.loads((repo.path / ".shipline/releases.json").read_text())["records"]
+    assert [(r["recordType"], r["metadata"]["links"]["package"]) for r in records] == [
+        ("release", "svc-models"),
+        ("release", "svc-client"),
+    ]
+    client = records[1]
+    assert all(a["registry"] for a in client["artifacts"])
+    assert client["metadata"]["missing"] == ["signature"]  # signing "none": nothing else
+    served = sorted(p.name.split("-")[0] for p in pypiserver.packages.iterdir())
+    assert served == ["svc_client", "svc_client", "svc_models", "svc_models"]
+    verified = run_shipline("-C", repo.path, "verify", "--all")
+    assert verified.code == 0, verified.out + verified.err

@@ -21,7 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain.errors import DigestMismatch, Interrupted, RegistryHoldsOther, ShiplineError
+from shipline.domain.errors import (
+    DigestMismatch,
+    Interrupted,
+    RegistryHoldsOther,
+    RollbackFailed,
+    ShiplineError,
+)
 from shipline.domain.events import Confirmation, LogLine, StepProgress
 from shipline.domain.pipeline.effects import Effect, EffectLog
 
@@ -123,7 +129,8 @@ def _roll_back(
 ) -> Events:
     """Roll back everything published before ``failed`` and raise 88/89.
     On 89 what stayed live is a fact: each unit with a live artifact (and
-    the failing one, which may have left files) is recorded incomplete."""
+    the failing one when its own upload left files) is recorded incomplete;
+    a package with nothing live is recorded when it is released."""
     from shipline.domain.artifacts import rollback_published
 
     earlier = [(u, h, r) for u, h, r in done if h is not failed]
@@ -139,8 +146,9 @@ def _roll_back(
             if failed.name not in failed_unit.data.get("published", {}):
                 effects.undone(effect)  # the failed one left nothing behind
         else:
+            left_files = isinstance(cause, RollbackFailed)  # the failing upload left some
             for u in active:
-                live = bool(u.data.get("published")) or u is failed_unit
+                live = bool(u.data.get("published")) or (u is failed_unit and left_files)
                 if live and "prepared" in u.data and "sealed" not in u.data:
                     sealed = u._seal()
                     yield LogLine(
