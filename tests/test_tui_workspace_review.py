@@ -3,7 +3,8 @@ through the domain's API only: opened on the package's release, its own
 changelog entry shown, an approval signed with a real gpg key and recorded
 against that package's record; History lists a train's packages by
 ``NAME@VERSION`` (one version for two crates is two rows) and hands the
-highlighted one to Review."""
+highlighted one to Review; `shipline review NAME@VERSION` in a real terminal
+(tmux) opens the screen, and refuses an unknown package before any app."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import Repo
 from monorepos import cargo_workspace
+from test_tui_review import _terminal
+from test_tui_tmux import Tmux, tmux  # noqa: F401
 from test_workspace_review import WRITE, _package_release_with_provenance, _records, _train
 from textual.widgets import Static
 from tui_helpers import SIZE, until
@@ -107,3 +110,25 @@ async def test_history_lists_a_trains_packages_and_opens_one_in_review(
         assert app.screen.query_one("#review-box").border_title == f"Review {picked}"
         name = picked.rsplit("@", 1)[0]
         assert f"since {name}-v2.13.0" in _shown(app)
+
+
+def test_review_name_at_version_in_a_terminal(
+    repo: Repo, cli: Any, tmux: Tmux, gpg_home: GpgHome
+) -> None:
+    """`shipline review @acme/cli@3.0.2` in a real terminal opens the Review
+    screen on that package's release; a package the workspace does not have
+    is refused in one line (50, the packages listed) before any app opens."""
+    _train(repo, cli)
+    before = repo.snapshot()
+    _terminal(tmux, repo, "review", "@acme/nope@1.0.0")
+    screen = tmux.wait_for("rc=50")
+    assert "no package named '@acme/nope' in this workspace" in screen
+    assert "@acme/cli, @acme/core" in screen and "Review" not in screen
+    _terminal(tmux, repo, "review", "@acme/cli@3.0.2")
+    tmux.wait_for("Review @acme/cli@3.0.2")
+    screen = tmux.wait_for("since @acme/cli@3.0.1")  # the evidence is the package's
+    assert "Changelog   packages/cli/CHANGELOG.md" in screen
+    tmux.run("send-keys", "-t", "ui", "C-q")
+    screen = tmux.wait_for("rc=0")
+    assert "closed the review of @acme/cli@3.0.2" in screen
+    assert repo.snapshot() == before
