@@ -182,6 +182,15 @@ class ReleaseConfig(StrictModel):
     commit_message: str = Field(default="chore(release): {version}", alias="commitMessage")
     """Placeholders: ``{version}``, ``{tag}`` and ``{previous_version}``."""
     bump_rules: list[BumpRule] = Field(default_factory=list, alias="bumpRules")
+    version_scheme: Literal["pep440", "semver", "semver-compact"] | None = Field(
+        default=None, alias="versionScheme"
+    )
+    """One spelling for the tag, the commit message and every version file
+    (``1.5.0rc0``, ``1.5.0-rc.0``, ``1.5.0-rc0``), as commitizen writes its
+    ``version_scheme``. Unset: PEP 440 in Python files, SemVer elsewhere."""
+    prerelease_start: Literal[0, 1] = Field(default=1, alias="prereleaseStart")
+    """The number of a series' first prerelease: ``rc.1`` by default, ``rc0``
+    for a project whose tool (commitizen) numbers from 0."""
     exclude_commits: list[str] = Field(default_factory=list, alias="excludeCommits")
     """Regular expressions searched in each commit's subject: a match leaves
     the commit out of the bump and the changelog (another tool's release

@@ -166,6 +166,37 @@ def test_changelog_command_reads_the_groups_without_a_shipline_config(repo: Repo
     assert "serde" not in result.out and "prepare for 0.9.0" not in result.out
 
 
+def test_changelog_json_lists_the_sections_the_text_shows(repo: Repo, cli) -> None:
+    """``--format json`` and ``--output json``: the same titles, in the same
+    order, holding the same commits as the rendered changelog."""
+    shas = _kiln(repo)
+    text = cli("-C", repo.path, "changelog").out
+    shown = [line[4:] for line in text.splitlines() if line.startswith("### ")]
+    assert shown == [
+        "🚀 Features",
+        "🐛 Bug Fixes",
+        "💼 Other",
+        "🚜 Refactor",
+        "📚 Documentation",
+        "⚙️ Miscellaneous Tasks",
+    ]
+    printed = cli("-C", repo.path, "changelog", "--format", "json")
+    assert printed.code == 0, printed.err
+    as_data = cli("-C", repo.path, "--output", "json", "changelog")
+    assert as_data.code == 0, as_data.err
+    for releases in (json.loads(printed.out)["releases"], as_data.summary["data"]["releases"]):
+        groups = releases[0]["groups"]
+        assert list(groups) == shown
+        assert [c["sha"] for c in groups["💼 Other"]] == [
+            shas["build: require rustc 1.75"],
+            shas["Update the README"],
+        ]
+        assert [c["description"] for c in groups["⚙️ Miscellaneous Tasks"]] == [
+            "cache cargo registry"
+        ]
+        assert not any("serde" in c["description"] for items in groups.values() for c in items)
+
+
 def test_init_writes_the_groups_with_their_source(repo: Repo, cli) -> None:
     _kiln(repo)
     result = cli("-C", repo.path, "init", "--yes")
@@ -315,7 +346,12 @@ def test_bad_sections_are_90_and_nothing_written(
     repo.tag("v1.0.0")
     repo.commit("fix: a bug")
     before = repo.snapshot()
-    for args in (("release", "plan", "--no-push"), ("release", "ship", "--yes", "--no-push")):
+    for args in (
+        ("release", "plan", "--no-push"),
+        ("release", "ship", "--yes", "--no-push"),
+        ("changelog", "--format", "json"),
+        ("--output", "json", "changelog", "--all"),
+    ):
         result = cli("-C", repo.path, *args)
         assert result.code == 90, (args, result.out, result.err)
         assert message in result.out + result.err

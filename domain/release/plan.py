@@ -16,7 +16,7 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.config_checks import confine
 from shipline.domain.errors import ChangelogFailed
 from shipline.domain.gitops import Git
-from shipline.domain.release import changelog, commits, versioning
+from shipline.domain.release import changelog, commits, schemes, versioning
 from shipline.domain.release import plan_truth as truth
 from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.bump_rules import without_excluded
@@ -144,6 +144,7 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
             pre=options.pre,
             explicit=options.version,
             first_release=first_release,
+            first_pre=cfg.prerelease_start,
         )
     prerelease = target.version is not None and bool(target.version.prerelease)
     entry_commits = since_stable
@@ -180,11 +181,11 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
         plan.needs_bump = True
         return PlannedRelease(plan, commits=entry_commits)
 
-    version = str(target.version)
-    tag = versioning.tag_name(git, cfg.tag_prefix, target.version)
+    version = schemes.spell(target.version, cfg.version_scheme)
+    tag = versioning.tag_name(git, cfg.tag_prefix, target.version, cfg.version_scheme)
     plan.version, plan.tag, plan.releasable = version, tag, True
 
-    bumps = bumpfiles.plan_bumps(git.root, files, version)
+    bumps = bumpfiles.plan_bumps(git.root, files, version, cfg.version_scheme)
     learned = {vf.path for vf in files} - {vf.path for vf in cfg.version_files}
     for b in bumps:
         if b.path in learned and b.why is None:
@@ -226,11 +227,8 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
     plan.missing_migration = [f"{c.short} {c.subject}" for c in missing]
     plan.missing_migration_shas = [c.short for c in missing]
 
-    previous = (
-        str(manifest.version)
-        if manifest is not None
-        else (str(last_version) if last_version else "0.0.0")
-    )
+    before = manifest.version if manifest is not None else last_version
+    previous = schemes.spell(before, cfg.version_scheme) if before else "0.0.0"
     message = cfg.commit_message.format(version=version, tag=tag, previous_version=previous)
     plan.commit_message = message
     from shipline.domain.provenance.ledger import ledger_anchor
@@ -254,7 +252,7 @@ def _plan_changelog(
     planned: PlannedRelease,
     version: str,
     entry_commits: list[commits.Commit],
-    previous: object | None,
+    previous: versioning.Version | None,
 ) -> None:
     cfg = loaded.release
     rel = changelog_path(git, loaded)
@@ -266,7 +264,7 @@ def _plan_changelog(
             rel,
             version=version,
             date=release_date(),
-            previous=str(previous) if previous is not None else None,
+            previous=schemes.spell(previous, cfg.version_scheme) if previous else None,
             commits=entry_commits,
             exclude=changelog.release_commit_pattern(cfg.commit_message),
             explicit=visible(options.changelog_entry) if options.changelog_entry else None,

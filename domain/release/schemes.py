@@ -12,6 +12,13 @@ The mapping is the obvious one and round-trips: ``alpha.N``/``a.N`` ↔
 ``.devN`` (also after a pre-release: ``rc.1.dev.2`` ↔ ``rc1.dev2``).
 A SemVer prerelease with another label (``pre.1``) has no PEP 440 spelling:
 writing it into a Python file is exit 53 with the labels that work.
+
+commitizen's ``semver`` scheme joins label and number (``1.5.0-rc0``,
+``1.5.0-a0``, ``1.5.0-rc1-dev2``): shipline calls it ``semver-compact``
+and reads such versions as the same release (``rc0`` is ``rc.0``), so a
+project's ``rc10`` sorts after its ``rc9``. A release-wide scheme
+(``release.versionScheme``, imported from commitizen's ``version_scheme``)
+spells the tag, the commit message and every file one way, as that tool does.
 """
 
 from __future__ import annotations
@@ -25,7 +32,17 @@ from shipline.domain.errors import InvalidVersion
 
 SEMVER = "semver"
 PEP440 = "pep440"
+SEMVER_COMPACT = "semver-compact"
 SCHEMES = (SEMVER, PEP440)
+"""The schemes a single file may be written in (``versionBump[].scheme``)."""
+RELEASE_SCHEMES = (PEP440, SEMVER, SEMVER_COMPACT)
+"""The schemes a whole release may be spelled in (``release.versionScheme``)."""
+
+_COMPACT = re.compile(
+    r"^(?:(?P<pre>alpha|beta|rc|a|b|c)(?P<pre_n>\d+))?"
+    r"(?:-?dev(?P<dev_n>\d+))?$"
+)
+_TO_COMPACT_LABEL = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "rc": "rc", "c": "rc"}
 
 _PEP440 = re.compile(
     r"^(?P<core>\d+\.\d+\.\d+)"
@@ -95,12 +112,47 @@ def semver_to_pep440(version: semver.Version) -> str | None:
 
 
 def parse_any(text: str) -> semver.Version | None:
-    """A SemVer or PEP 440 version string (a leading ``v`` is fine) as SemVer."""
+    """A SemVer or PEP 440 version string (a leading ``v`` is fine) as SemVer;
+    a compact prerelease (``-rc0``, ``-rc1-dev2``) as its dotted release."""
     bare = text[1:] if text[:1] in ("v", "V") else text
     try:
-        return semver.Version.parse(bare)
+        version = semver.Version.parse(bare)
     except (ValueError, TypeError):
         return pep440_to_semver(bare)
+    return _from_compact(version) if version.prerelease else version
+
+
+def _from_compact(version: semver.Version) -> semver.Version:
+    match = _COMPACT.match(str(version.prerelease))
+    if match is None or not (match["pre"] or match["dev_n"]):
+        return version
+    parts: list[str] = []
+    if match["pre"]:
+        parts += [_TO_SEMVER_LABEL[match["pre"]], str(int(match["pre_n"]))]
+    if match["dev_n"]:
+        parts += ["dev", str(int(match["dev_n"]))]
+    return version.replace(prerelease=".".join(parts))
+
+
+def _to_compact(version: semver.Version) -> str | None:
+    """commitizen's ``semver`` spelling: ``1.5.0-rc0``, ``1.5.0-rc1-dev2``."""
+    core = f"{version.major}.{version.minor}.{version.patch}"
+    local = f"+{version.build}" if version.build else ""
+    if not version.prerelease:
+        return core + local
+    parts = str(version.prerelease).split(".")
+    out: list[str] = []
+    if parts[0] != "dev":
+        label = _TO_COMPACT_LABEL.get(parts[0])
+        if label is None or len(parts) < 2 or not parts[1].isdigit():
+            return None
+        out.append(f"{label}{int(parts[1])}")
+        parts = parts[2:]
+    if parts:
+        if parts[0] != "dev" or len(parts) != 2 or not parts[1].isdigit():
+            return None
+        out.append(f"dev{int(parts[1])}")
+    return f"{core}-{'-'.join(out)}{local}"
 
 
 _PIP_PIN = re.compile(r"(?:===?|~=|>=|<=|!=)\s*\{version\}")
@@ -119,16 +171,22 @@ def scheme_for(path: str, pattern: str | None = None) -> str:
 
 
 def render(version: semver.Version, scheme: str, where: str = "") -> str:
-    """``version`` spelled in ``scheme``; exit 53 when PEP 440 cannot say it."""
-    if scheme == PEP440:
-        spelled = semver_to_pep440(version)
+    """``version`` spelled in ``scheme``; exit 53 when the scheme cannot say it."""
+    if scheme in (PEP440, SEMVER_COMPACT):
+        spelled = semver_to_pep440(version) if scheme == PEP440 else _to_compact(version)
         if spelled is None:
+            name = "PEP 440" if scheme == PEP440 else "semver-compact"
             raise InvalidVersion(
-                f"{version} has no PEP 440 spelling" + (f" (needed by {where})" if where else ""),
-                hint="use a prerelease label Python understands: --pre rc, beta, alpha or dev",
+                f"{version} has no {name} spelling" + (f" (needed by {where})" if where else ""),
+                hint="use a prerelease label the scheme knows: --pre rc, beta, alpha or dev",
             )
         return spelled
     return str(version)
+
+
+def spell(version: semver.Version, scheme: str | None) -> str:
+    """The release's own spelling: ``release.versionScheme``'s, else SemVer's."""
+    return str(version) if scheme is None else render(version, scheme, "release.versionScheme")
 
 
 def same_release(a: str, b: str) -> bool:

@@ -17,6 +17,8 @@ Rules (documented in the README):
 * Prereleases: ``--pre rc`` on top of 1.3.0 with a minor bump gives
   ``1.4.0-rc.1``; again gives ``1.4.0-rc.2``; a release without ``--pre``
   promotes the series to ``1.4.0`` (its changelog rolls the series up).
+  A project whose tool numbers prereleases from 0 (commitizen:
+  ``release.prereleaseStart`` 0) gets ``1.4.0-rc.0`` first.
 """
 
 from __future__ import annotations
@@ -188,6 +190,7 @@ def next_version(
     pre: str | None,
     explicit: str | None,
     first_release: bool,
+    first_pre: int = 1,
 ) -> Target:
     """The version to release. ``last_stable`` is the last stable release (or
     the manifest's version for a first release), ``last_tag`` the newest
@@ -213,11 +216,11 @@ def next_version(
         label = pre or (_label(last_tag) if last_tag and last_tag.prerelease else "rc")
         if last_tag is not None and last_tag.prerelease:
             return Target(
-                _next_pre(last_tag.finalize_version(), last_tag, label),
+                _next_pre(last_tag.finalize_version(), last_tag, label, first_pre),
                 [f"continues the {last_tag.finalize_version()} prerelease series"],
             )
         core = base.bump_patch()
-        return Target(core.replace(prerelease=f"{label}.1"), [f"first {label} of {core}"])
+        return Target(core.replace(prerelease=f"{label}.{first_pre}"), [f"first {label} of {core}"])
     core = {"major": base.bump_major, "minor": base.bump_minor, "patch": base.bump_patch}[bump]()
     reasons: list[str] = []
     series = last_tag if last_tag is not None and last_tag.prerelease else None
@@ -228,27 +231,30 @@ def next_version(
         if series is not None and series.finalize_version() == core:
             reasons.append(f"promotes {series} to {core}")
         return Target(core, reasons)
-    return Target(_next_pre(core, series, pre), reasons)
+    return Target(_next_pre(core, series, pre, first_pre), reasons)
 
 
 def _label(v: Version) -> str:
     return str(v.prerelease).split(".")[0]
 
 
-def _next_pre(core: Version, series: Version | None, label: str) -> Version:
+def _next_pre(core: Version, series: Version | None, label: str, first: int) -> Version:
     """``core-label.N``: N one above the series' number when it is the same
-    core and label, else 1."""
+    core and label, else ``first`` (1, or 0 where the project's tool says so)."""
     if series is not None and series.finalize_version() == core and _label(series) == label:
         parts = str(series.prerelease).split(".")
-        number = int(parts[-1]) + 1 if parts[-1].isdigit() else 1
+        number = int(parts[-1]) + 1 if parts[-1].isdigit() else first
         return core.replace(prerelease=f"{label}.{number}")
-    return core.replace(prerelease=f"{label}.1")
+    return core.replace(prerelease=f"{label}.{first}")
 
 
-def tag_name(git: Git, prefix: str, version: Version) -> str:
-    """``prefix`` + the version, a prerelease spelled like the project's
+def tag_name(git: Git, prefix: str, version: Version, scheme: str | None = None) -> str:
+    """``prefix`` + the version in the release's scheme when it has one
+    (``release.versionScheme``), else a prerelease spelled like the project's
     newest prerelease tag: a project that tagged ``v1.0.0b1`` gets
     ``v1.0.0b2``, not ``v1.0.0-beta.2``."""
+    if scheme is not None:
+        return f"{prefix}{schemes.spell(version, scheme)}"
     if version.prerelease:
         pres = [
             (name, v)

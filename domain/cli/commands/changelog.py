@@ -49,20 +49,21 @@ def _changelog(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         )
     for release in releases:  # the repository's own exclusions (release.excludeCommits)
         release.commits = without_excluded(release.commits, cfg.exclude_commits)
+    style = _style(session)  # the JSON lists the sections the text shows
     if session.output == "json":
-        return {"releases": changelog.history_json(releases, exclude)}
+        return {"releases": changelog.history_json(releases, exclude, style)}
     if args.format == "json":
         session.text(
             escape_json_text(
                 json.dumps(
-                    {"releases": changelog.history_json(releases, exclude)},
+                    {"releases": changelog.history_json(releases, exclude, style)},
                     indent=2,
                     ensure_ascii=False,
                 )
             )
         )
     else:
-        session.text(changelog.render_history(releases, exclude, _style(session)))
+        session.text(changelog.render_history(releases, exclude, style))
     return {}
 
 

@@ -36,7 +36,15 @@ def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) ->
     if "branch" in data and getattr(args, "branch", None) is None:
         changes["branch"] = data["branch"]
     extra: dict[str, Any] = {
-        k: data[k] for k in ("commitMessage", "bumpRules", "excludeCommits") if k in data
+        k: data[k]
+        for k in (
+            "commitMessage",
+            "bumpRules",
+            "excludeCommits",
+            "versionScheme",
+            "prereleaseStart",
+        )
+        if k in data
     }
     if "enabled" in data.get("changelog", {}) and getattr(args, "changelog", None) is None:
         extra["changelog"] = {"enabled": data["changelog"]["enabled"]}

@@ -128,8 +128,16 @@ def render_history(
 
 
 def history_json(
-    releases: list[Release], exclude: re.Pattern[str] = groups.RELEASE_COMMIT
+    releases: list[Release],
+    exclude: re.Pattern[str] = groups.RELEASE_COMMIT,
+    style: Style | None = None,
 ) -> list[dict[str, object]]:
+    """The releases as data, each commit under the section the rendered
+    changelog puts it in (:func:`.render.sections`: the file's titles, or
+    the configured ``release.changelog.sections``), in the same order."""
+    from shipline.domain.release.changelog.style import DEFAULT
+
+    style = style or DEFAULT
     return [
         {
             "version": r.version,
@@ -147,7 +155,7 @@ def history_json(
                     }
                     for c in items
                 ]
-                for title, items in groups.group(r.commits, exclude).items()
+                for title, _, items in render.sections(style, groups.group_keys(r.commits, exclude))
             },
         }
         for r in releases

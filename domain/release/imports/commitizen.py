@@ -5,9 +5,13 @@ Imported: the version provider's file (``version`` in the config itself,
 or pep621/poetry/uv/cargo/npm manifests), ``version_files`` (``path`` or
 ``path:regex``: the lines matching the regex that hold the version),
 ``tag_format``, ``bump_message``, ``changelog_file`` with
-``update_changelog_on_bump``, and the bump map (commitizen's default for
+``update_changelog_on_bump``, the bump map (commitizen's default for
 Conventional Commits bumps ``refactor`` and ``perf`` as patches;
-``customize.bump_map`` replaces it).
+``customize.bump_map`` replaces it), and ``version_scheme`` (formerly
+``version_type``; ``pep440`` by default): commitizen spells the tag, the
+message and every file in that one scheme and numbers prereleases from 0
+(``cz bump --prerelease rc`` on 1.4.0 makes ``1.5.0rc0``, then ``rc1``), so
+the import sets ``versionScheme`` and ``prereleaseStart`` 0 with it.
 """
 
 from __future__ import annotations
@@ -110,11 +114,28 @@ def read(root: Path) -> ToolImport | None:
         if "update_changelog_on_bump" in cz
         else "(commitizen default: cz bump writes no changelog)",
     )
-    scheme = cz.get("version_scheme")
-    if scheme:
-        imp.note(f"version_scheme {scheme!r}: shipline writes each file in its own scheme")
+    _scheme(imp, cz, table)
     _bump_map(imp, cz, table)
     return imp
+
+
+_SCHEMES = {"pep440": "pep440", "semver2": "semver", "semver": "semver-compact"}
+"""commitizen's version_scheme → shipline's versionScheme (commitizen's
+``semver`` joins label and number: ``1.5.0-rc0``; its ``semver2`` is SemVer's)."""
+
+
+def _scheme(imp: ToolImport, cz: dict[str, Any], table: str) -> None:
+    key = next((k for k in ("version_scheme", "version_type") if k in cz), None)
+    name = cz[key] if key else "pep440"
+    if name not in _SCHEMES:
+        imp.note(
+            f"{table} {key} {name!r}: a custom scheme shipline cannot spell; "
+            "versions are written PEP 440 in Python files, SemVer elsewhere"
+        )
+        return
+    where = f"{table} {key}" if key else "(commitizen default version_scheme 'pep440')"
+    imp.add("versionScheme", _SCHEMES[name], where)
+    imp.add("prereleaseStart", 0, "(commitizen numbers prereleases from 0: rc0, rc1...)")
 
 
 def _placeholders(message: str) -> str:

@@ -31,8 +31,9 @@ class Setting:
 
     key: str
     """``tagPrefix``, ``versionBump``, ``changelog.path``, ``changelog.enabled``,
-    ``commitMessage``, ``bumpRules``, ``excludeCommits`` or ``branch``; list
-    keys take one item per setting."""
+    ``commitMessage``, ``bumpRules``, ``excludeCommits``, ``branch``,
+    ``versionScheme`` or ``prereleaseStart``; list keys take one item per
+    setting."""
     value: Any
     source: str
 

@@ -175,8 +175,12 @@ def version_in(text: str, vf: VersionFile) -> str | None:
     return Located(vf.path, text, sites).version_at(sites[0]) if sites else None
 
 
-def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileBump]:
-    """Each file's new text and the lines that change; nothing is written."""
+def plan_bumps(
+    root: Path, files: list[VersionFile], version: str, scheme: str | None = None
+) -> list[FileBump]:
+    """Each file's new text and the lines that change; nothing is written.
+    ``scheme`` (``release.versionScheme``) spells the version the same way in
+    every file, as the project's tool does; else each file has its own."""
     target = schemes.parse_any(version)
     if target is None:
         raise VersionBumpFailed(
@@ -189,7 +193,8 @@ def plan_bumps(root: Path, files: list[VersionFile], version: str) -> list[FileB
         new_text = loc.text
         for site in sorted(loc.sites, key=lambda s: s.start, reverse=True):
             old = loc.version_at(site)
-            new = ("v" if old[:1] == "v" else "") + schemes.render(target, site.scheme, loc.path)
+            spelling = scheme or site.scheme
+            new = ("v" if old[:1] == "v" else "") + schemes.render(target, spelling, loc.path)
             new_text = new_text[: site.start] + new + new_text[site.end :]
         first = (resolved.primary.get(loc.path) or loc.sites)[0]
         bumps.append(
