@@ -74,15 +74,11 @@ def pep440_to_semver(text: str) -> semver.Version | None:
     match = _PEP440.match(text)
     if match is None:
         return None
-    parts: list[str] = []
-    if match["pre"]:
-        parts += [_TO_SEMVER_LABEL[match["pre"].lower()], str(int(match["pre_n"] or 0))]
-    if match["dev"]:
-        parts += ["dev", str(int(match["dev_n"] or 0))]
+    pre = _dotted(match["pre"], match["pre_n"], (match["dev_n"] or "0") if match["dev"] else None)
     try:
         return semver.Version.parse(
             match["core"]
-            + (f"-{'.'.join(parts)}" if parts else "")
+            + (f"-{pre}" if pre else "")
             + (f"+{match['local']}" if match["local"] else "")
         )
     except ValueError:
@@ -91,24 +87,33 @@ def pep440_to_semver(text: str) -> semver.Version | None:
 
 def semver_to_pep440(version: semver.Version) -> str | None:
     """The PEP 440 spelling of a SemVer release, or ``None`` when it has none."""
+    return _spelled(version, _TO_PEP_LABEL, "", ".")
+
+
+def _spelled(
+    version: semver.Version, labels: dict[str, str], lead: str, dev_sep: str
+) -> str | None:
+    """``version`` with its prerelease as ``label N`` and ``dev N`` pieces
+    (``rc1.dev2``, ``-rc1-dev2``), or ``None`` for a label ``labels`` lacks
+    or another shape of prerelease."""
     core = f"{version.major}.{version.minor}.{version.patch}"
     local = f"+{version.build}" if version.build else ""
     if not version.prerelease:
         return core + local
     parts = str(version.prerelease).split(".")
-    out = ""
+    pieces: list[str] = []
     if parts[0] != "dev":
-        label = _TO_PEP_LABEL.get(parts[0])
+        label = labels.get(parts[0])
         if label is None:
             return None
-        number = parts[1] if len(parts) > 1 and parts[1].isdigit() else "0"
-        out += f"{label}{int(number)}"
-        parts = parts[2:] if len(parts) > 1 and parts[1].isdigit() else parts[1:]
+        numbered = len(parts) > 1 and parts[1].isdigit()
+        pieces.append(f"{lead}{label}{int(parts[1]) if numbered else 0}")
+        parts = parts[2:] if numbered else parts[1:]
     if parts:
         if parts[0] != "dev" or len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
             return None
-        out += f".dev{int(parts[1]) if len(parts) == 2 else 0}"
-    return core + out + local
+        pieces.append(f"{dev_sep}dev{int(parts[1]) if len(parts) == 2 else 0}")
+    return core + "".join(pieces) + local
 
 
 def parse_any(text: str) -> semver.Version | None:
@@ -126,33 +131,23 @@ def _from_compact(version: semver.Version) -> semver.Version:
     match = _COMPACT.match(str(version.prerelease))
     if match is None or not (match["pre"] or match["dev_n"]):
         return version
+    return version.replace(prerelease=_dotted(match["pre"], match["pre_n"], match["dev_n"]))
+
+
+def _dotted(pre: str | None, pre_n: str | None, dev_n: str | None) -> str:
+    """SemVer's dotted prerelease (``rc.1.dev.2``) of a label, its number and
+    a dev number, whichever spelling they were read from."""
     parts: list[str] = []
-    if match["pre"]:
-        parts += [_TO_SEMVER_LABEL[match["pre"]], str(int(match["pre_n"]))]
-    if match["dev_n"]:
-        parts += ["dev", str(int(match["dev_n"]))]
-    return version.replace(prerelease=".".join(parts))
+    if pre:
+        parts += [_TO_SEMVER_LABEL[pre.lower()], str(int(pre_n or 0))]
+    if dev_n is not None:
+        parts += ["dev", str(int(dev_n))]
+    return ".".join(parts)
 
 
 def _to_compact(version: semver.Version) -> str | None:
     """commitizen's ``semver`` spelling: ``1.5.0-rc0``, ``1.5.0-rc1-dev2``."""
-    core = f"{version.major}.{version.minor}.{version.patch}"
-    local = f"+{version.build}" if version.build else ""
-    if not version.prerelease:
-        return core + local
-    parts = str(version.prerelease).split(".")
-    out: list[str] = []
-    if parts[0] != "dev":
-        label = _TO_COMPACT_LABEL.get(parts[0])
-        if label is None or len(parts) < 2 or not parts[1].isdigit():
-            return None
-        out.append(f"{label}{int(parts[1])}")
-        parts = parts[2:]
-    if parts:
-        if parts[0] != "dev" or len(parts) != 2 or not parts[1].isdigit():
-            return None
-        out.append(f"dev{int(parts[1])}")
-    return f"{core}-{'-'.join(out)}{local}"
+    return _spelled(version, _TO_COMPACT_LABEL, "-", "-")
 
 
 _PIP_PIN = re.compile(r"(?:===?|~=|>=|<=|!=)\s*\{version\}")
