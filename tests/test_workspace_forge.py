@@ -217,6 +217,17 @@ def test_no_forge_and_no_push_skip_the_forge_releases(
     repo: Repo, tmp_path: Path, github: Any
 ) -> None:
     workspace(repo, tmp_path, github)
+    plan = run_shipline("-C", repo.path, "release", "plan", env=env(github))
+    assert plan.code == 0, plan.out + plan.err
+    assert (
+        "forge: a github release of acme/widget for each of @acme/cli@3.0.2, "
+        "@acme/core@1.3.0 after the push"
+    ) in plan.out
+    for flag in ("--no-forge", "--no-push"):
+        assert "forge:" not in run_shipline("-C", repo.path, "release", "plan", flag).out
+    dry = run_shipline("-C", repo.path, "release", "ship", "--dry-run", env=env(github))
+    assert dry.code == 0 and "forge: a github release" in dry.out, dry.out + dry.err
+    assert github.releases == {} and github.log == []
     result = ship(repo, github, "--no-forge", token="")
     assert result.code == 0, result.out + result.err
     assert github.releases == {} and github.log == []

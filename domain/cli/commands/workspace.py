@@ -191,14 +191,35 @@ def plan_train(session: Session, args: argparse.Namespace, workspace: Workspace)
         }
     artifacts = _artifacts_planned(session, args, [p.name for p in releasing])
     tags = ", ".join(p.tag or "" for p in releasing)
+    forge = _forge_planned(session, args, tags)
     emit(StepFinished(step="plan", status="planned", detail=f"{tags}; nothing was changed"))
     return {
         "packages": [p.to_json() for p in plan.packages],
         "releasable": True,
         "dependents": plan.dependents,
         "artifacts": artifacts,
+        "forge": forge,
         "message": f"{len(releasing)} package(s) would be released: {tags}",
     }
+
+
+def _forge_planned(session: Session, args: argparse.Namespace, tags: str) -> str | None:
+    """The train's forge releases, one per package tag, by the rule the
+    train's forge step follows (``None``: it would make none)."""
+    forge = session.config.release.forge
+    if forge is None:
+        return None
+    from shipline.domain.pipeline.forge_release import skip_reason
+
+    options = {
+        "no_forge": getattr(args, "no_forge", False),
+        "no_push": getattr(args, "no_push", False),
+    }
+    if skip_reason(session.config, options) is not None:
+        return None
+    text = f"a {forge.type} release of {forge.repository} for each of {tags} after the push"
+    session.emit(LogLine(step="plan", text=f"forge: {text}"))
+    return text
 
 
 def _unwritten_entries(session: Session, releasing: list[PackagePlan]) -> list[str]:
