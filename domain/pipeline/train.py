@@ -28,6 +28,7 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import (
     ExitCode,
     GateFailed,
+    HandoffRequired,
     Interrupted,
     ReleaseExists,
     ReleaseInProgress,
@@ -54,6 +55,7 @@ from shipline.domain.pipeline.train_artifacts import TrainArtifacts, check_artif
 from shipline.domain.pipeline.train_files import TrainFiles
 from shipline.domain.pipeline.train_forge import TrainForge
 from shipline.domain.pipeline.train_git import TrainGit, commit_message, train_subject
+from shipline.domain.pipeline.train_order import dependency_order, planned_commit_message
 from shipline.domain.provenance import ledger
 from shipline.domain.release import changelog
 from shipline.domain.release.gates import (
@@ -84,34 +86,6 @@ TITLES = {
     "record": "Record each package's release",
     "forge": "Create each package's forge release",
 }
-
-
-def dependency_order(plan: WorkspacePlan) -> list[PackagePlan]:
-    """The released packages, dependencies before their dependents (publish
-    order), then by path."""
-    chosen = {p.name: p for p in plan.releasing}
-    done: list[PackagePlan] = []
-    seen: set[str] = set()
-
-    def visit(p: PackagePlan, path: tuple[str, ...]) -> None:
-        if p.name in seen or p.name in path:
-            return
-        for req in p.package.requires:
-            if req.name in chosen:
-                visit(chosen[req.name], (*path, p.name))
-        seen.add(p.name)
-        done.append(p)
-
-    for p in sorted(plan.releasing, key=lambda x: x.package.path):
-        visit(p, ())
-    return done
-
-
-def planned_commit_message(plan: WorkspacePlan) -> str:
-    """The release commit's message the train would make for ``plan``."""
-    return commit_message(
-        [{"name": p.name, "version": str(p.version)} for p in dependency_order(plan)]
-    )
 
 
 class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
@@ -157,6 +131,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
         no_push: bool = False,
         no_changelog: bool = False,
         no_artifacts: bool = False,
+        handoff: bool = False,
         entries: Mapping[str, str] | None = None,
         no_forge: bool = False,
     ) -> Iterator[Any]:
@@ -181,7 +156,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
                 )
             yield from self._preflight(plan, push=not no_push, entries=entries)
             yield from self._forge_preflight(releasing, no_push=no_push, no_forge=no_forge)
-            if not no_artifacts:
+            if not (no_artifacts or handoff):
                 yield from check_artifacts(self.git, self.loaded, [p.name for p in releasing])
             head = self.git.head()
             members = [self._member(p) for p in dependency_order(plan)]
@@ -204,6 +179,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
                     "no_changelog": no_changelog,
                     "no_forge": no_forge,
                     "no_artifacts": no_artifacts,
+                    "handoff": handoff,
                     "bump": bump,
                     "pre": pre,
                 },
@@ -259,6 +235,10 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
                     f"interrupted during {step}; the train is half done",
                     hint="`shipline release resume` to finish it",
                 ) from None
+            except HandoffRequired as exc:  # the tags are out; CI records the artifacts
+                yield StepFinished(step=step, status="skipped", detail=exc.message)
+                journal.remove(self.state_dir)
+                raise
             except ShiplineError as exc:
                 yield StepFinished(step=step, status="failed", detail=exc.message)
                 if step in ("version", "changelog", "gates"):
@@ -397,4 +377,12 @@ def is_train(j: journal.Journal) -> bool:
     return "train" in j.data
 
 
-__all__ = ["STEPS", "TITLES", "ReleaseNotFound", "Train", "is_train", "train_subject"]
+__all__ = [
+    "STEPS",
+    "TITLES",
+    "ReleaseNotFound",
+    "Train",
+    "is_train",
+    "planned_commit_message",
+    "train_subject",
+]

@@ -18,6 +18,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from shipline.domain.config import ArtifactConfig, LoadedConfig
+from shipline.domain.errors import HandoffRequired
 from shipline.domain.events import LogLine
 from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
 from shipline.domain.pipeline.effects import Effect, Liveness, Observation, Probe, refuse_if_live
@@ -148,6 +149,26 @@ class TrainArtifacts(TrainState):
 
         u = self.units()[index]
         return u.step_record() or record_source_release(self.git, self.loaded, self.run, u.unit)
+
+    # --- handoff (CI builds, attests and records) --------------------------------
+
+    def _handed_off(self) -> list[str]:
+        """The packages whose artifacts a ``--handoff`` train leaves to CI."""
+        if not self.run.options.get("handoff") or self.run.options.get("no_artifacts"):
+            return []
+        return [u.unit.package or "" for u in self.units() if u.unit.artifacts]
+
+    def _handoff(self, names: list[str]) -> HandoffRequired:
+        tags = ", ".join(m["tag"] for m in self.members if m["name"] in names)
+        pushed = " and pushed" if "push" in self.run.external else ""
+        first = next(m for m in self.members if m["name"] in names)
+        return HandoffRequired(
+            f"{tags} tagged{pushed}; their artifacts are CI's to build and publish "
+            "(handoff, not a failure)",
+            hint="in the workflow each tag starts, after publishing: `shipline attest "
+            f"FILE... --version {first['name']}@{first['version']}` (NAME@VERSION of "
+            "that package) records them in the ledger",
+        )
 
     # --- abort ------------------------------------------------------------------
 

@@ -9,7 +9,13 @@ import os
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shipline.domain.errors import Interrupted, SigningKeyMissing, TagExists, TagFailed
+from shipline.domain.errors import (
+    HandoffRequired,
+    Interrupted,
+    SigningKeyMissing,
+    TagExists,
+    TagFailed,
+)
 from shipline.domain.events import ChainLink, Confirmation, GitCommand, LogLine
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
@@ -46,6 +52,8 @@ class TrainGit(TrainState):
 
     _record_package: Callable[[int], str]
     """One package's ledger record (:class:`TrainArtifacts`)."""
+    _handed_off: Callable[[], list[str]]
+    _handoff: Callable[[list[str]], HandoffRequired]
 
     def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
@@ -174,10 +182,15 @@ class TrainGit(TrainState):
         assert j.release_commit
         book = ledger.load(self.state_dir)
         done = []
+        handed = self._handed_off()  # their artifacts are CI's: CI attests and records them
         for index, m in enumerate(self.members):
+            if m["name"] in handed:
+                continue
             early = "sealed" in m.get("unit", {})  # sealed incomplete when a rollback failed
             if not early and book.find_release(m["version"], m["name"]) is not None:
                 continue  # recorded before a crash
             yield LogLine(step="record", text=self._record_package(index))
             done.append(m["tag"])
+        if handed:
+            raise self._handoff(handed)
         return "ok", f"{len(done)} record(s) in {ledger.LEDGER_FILE}"

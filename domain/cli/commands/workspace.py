@@ -260,6 +260,7 @@ def ship_train(
         no_changelog=bool(getattr(args, "no_changelog", False)),
         no_forge=bool(getattr(args, "no_forge", False)),
         no_artifacts=bool(getattr(args, "no_artifacts", False)),
+        handoff=bool(getattr(args, "handoff", False)),
     )
 
 
@@ -286,3 +287,27 @@ def _artifacts_planned(
         )
         session.emit(LogLine(step="plan", text=f"{name}: publishes {where}{attested}"))
     return out
+
+
+def package_tag(session: Session, name: str, version: str) -> str:
+    """The tag of ``NAME@VERSION`` by the package's tag pattern; 50 when
+    the repository is not released package by package or has no such
+    package."""
+    from shipline.domain.errors import ReleaseNotFound
+    from shipline.domain.release import tag_patterns
+    from shipline.domain.workspace.plan import plan_workspace
+
+    workspace = workspace_of(session)
+    if workspace is None:
+        raise ReleaseNotFound(
+            f"{name}@{version}: this repository is not released package by package",
+            hint=f"give the bare version: --version {version}",
+        )
+    plan = plan_workspace(session.git, session.config, picks={}, workspace=workspace)
+    found = next((p for p in plan.packages if p.name == name), None)
+    if found is None:
+        raise ReleaseNotFound(
+            f"{name}@{version}: no package {name} in the workspace",
+            hint="one of: " + ", ".join(p.name for p in plan.packages),
+        )
+    return tag_patterns.render(found.tag_pattern, name, version.removeprefix("v"))
