@@ -226,13 +226,23 @@ class Background:
     def result(self, timeout: float | None = 300.0) -> tuple[int, bytes, str]:
         """``(returncode, stdout, redacted stderr)``; on timeout the process
         group is killed and :class:`ToolTimeout` raised."""
+        # Join the readers first: they end the moment the program closes its
+        # output. Popen.wait(timeout) polls with sleeps of up to 50 ms, which
+        # a whole-history `git log` would pay after it has finished.
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def left() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
         try:
-            self.proc.wait(timeout)
+            for thread in self._threads:
+                thread.join(left())
+                if thread.is_alive():
+                    raise subprocess.TimeoutExpired(self.argv, timeout or 0)
+            self.proc.wait(left())
         except subprocess.TimeoutExpired:
             _kill_group(self.proc)  # type: ignore[arg-type]
             raise ToolTimeout(self.argv, timeout or 0, "") from None
-        for thread in self._threads:
-            thread.join()
         return (
             self.proc.returncode,
             b"".join(self._chunks),
