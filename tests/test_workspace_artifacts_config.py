@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from conftest import Repo
-from monorepos import pnpm_monorepo
+from monorepos import cargo_workspace, pnpm_monorepo
 
 NPM = {"type": "npm-package", "registry": "http://127.0.0.1:9/", "credentialsEnv": "NPM_TOKEN"}
 
@@ -62,4 +62,32 @@ def test_an_unknown_artifact_type_stops_the_train_before_any_write(repo: Repo, c
     before = repo.snapshot()
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 85 and "rpm-package" in result.err
+    assert repo.snapshot() == before
+
+
+def test_a_crate_that_needs_a_sibling_of_the_same_train_is_86_before_any_write(
+    repo: Repo, cli: Any
+) -> None:
+    """cargo packages tool-cli against the registry, where tool-core 2.14.0
+    is not yet: the train would fail after its commit and tags. It says so
+    first, and the handoff is the way through."""
+    cargo_workspace(repo)
+    crate = {"type": "cargo-crate", "registry": "http://127.0.0.1:9/"}
+    config = {
+        "release": {
+            "workspace": {
+                "packages": [
+                    {"name": "tool-core", "path": "crates/core", "artifacts": [crate]},
+                    {"name": "tool-cli", "path": "crates/cli", "artifacts": [crate]},
+                ]
+            }
+        }
+    }
+    repo.commit("chore: shipline", {".shipline/config.json": json.dumps(config)})
+    repo.commit("feat(core): parse faster", {"crates/core/src/lib.rs": "pub fn f() {}\n"})
+    before = repo.snapshot()
+    result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert result.code == 86, result.err
+    assert "tool-cli: its cargo-crate cannot be packaged before tool-core 2.14.0" in result.err
+    assert "--handoff" in result.err
     assert repo.snapshot() == before

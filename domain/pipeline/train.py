@@ -157,7 +157,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
             yield from self._preflight(plan, push=not no_push, entries=entries)
             yield from self._forge_preflight(releasing, no_push=no_push, no_forge=no_forge)
             if not (no_artifacts or handoff):
-                yield from check_artifacts(self.git, self.loaded, [p.name for p in releasing])
+                yield from check_artifacts(self.git, self.loaded, releasing)
             head = self.git.head()
             members = [self._member(p) for p in dependency_order(plan)]
             for m in members:

@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from shipline.domain.config import ArtifactConfig, LoadedConfig
-from shipline.domain.errors import HandoffRequired
+from shipline.domain.errors import ArtifactValidationFailed, HandoffRequired
 from shipline.domain.events import LogLine
 from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
 from shipline.domain.pipeline.effects import Effect, Liveness, Observation, Probe, refuse_if_live
@@ -27,6 +27,7 @@ from shipline.domain.pipeline.train_state import TrainState
 
 if TYPE_CHECKING:
     from shipline.domain.gitops import Git
+    from shipline.domain.workspace.plan import PackagePlan
 
 Events = Generator[Any, None, Any]
 
@@ -40,16 +41,18 @@ def package_artifacts(loaded: LoadedConfig, name: str) -> list[ArtifactConfig]:
     return []
 
 
-def check_artifacts(git: Git, loaded: LoadedConfig, names: list[str]) -> Iterator[Any]:
+def check_artifacts(git: Git, loaded: LoadedConfig, releasing: list[PackagePlan]) -> Iterator[Any]:
     """Before the train writes anything: every package's artifact types
-    have a handler (85), and when any package is attested, the signing
-    method, level and key or identity hold (the preflight lines, 90/91)."""
-    configs = [a for name in names for a in package_artifacts(loaded, name)]
+    have a handler (85), no crate waits for a sibling released in the same
+    train (86), and when any package is attested, the signing method, level
+    and key or identity hold (the preflight lines, 90/91)."""
+    configs = [a for p in releasing for a in package_artifacts(loaded, p.name)]
     if not configs:
         return
     from shipline.domain.artifacts import check_types
 
     check_types(configs)
+    _crates_packaged_alone(loaded, releasing)
     if not loaded.release.security.provenance.enabled:
         return
     from shipline.domain.errors import ShiplineError
@@ -62,6 +65,25 @@ def check_artifacts(git: Git, loaded: LoadedConfig, names: list[str]) -> Iterato
         yield from lines
         raise
     yield from lines
+
+
+def _crates_packaged_alone(loaded: LoadedConfig, releasing: list[PackagePlan]) -> None:
+    """``cargo package`` resolves a crate's dependencies from the registry,
+    so a crate cannot be built before the sibling it requires is published;
+    a train builds every package before it publishes any (the attestation
+    binds the built files). Said before the release commit, not after."""
+    names = {p.name for p in releasing}
+    for p in releasing:
+        if not any(a.type == "cargo-crate" for a in package_artifacts(loaded, p.name)):
+            continue
+        waiting = sorted({r.name for r in p.package.requires if r.name in names})
+        if waiting:
+            raise ArtifactValidationFailed(
+                f"{p.name}: its cargo-crate cannot be packaged before {', '.join(waiting)} "
+                f"{p.version} is on the registry, and this train releases both",
+                hint="release with --handoff and publish the crates in CI (cargo publish "
+                "--workspace), or release the dependency in a train of its own first",
+            )
 
 
 class TrainArtifacts(TrainState):
