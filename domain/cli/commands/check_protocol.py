@@ -15,19 +15,14 @@ from shipline.domain.events import ErrorEvent
 def check_protocol(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     """Validate a recorded release against one protocol, like the seed's
     ``cleo check protocol``: 0 when valid, else the protocol's own code."""
-    from shipline.domain.errors import ReleaseNotFound, ShiplineError
+    from shipline.domain.errors import ShiplineError
     from shipline.domain.provenance import ledger as ldg
-    from shipline.domain.provenance.attest import normalize_version
+    from shipline.domain.review.target import find_target, parse_target
 
-    version = normalize_version(args.version)
+    target = parse_target(args.version)  # VERSION, or NAME@VERSION in a workspace
+    version = target.label
     book = ldg.load(session.state_dir)
-    found = book.find_release(version)
-    if found is None:
-        raise ReleaseNotFound(
-            f"{book.path}: no release {version} is recorded",
-            hint="`shipline ledger` lists the recorded releases",
-        )
-    _index, record = found
+    _index, record = find_target(book, target, session.git, session.config)
     kind = args.protocol_type
     checks = {
         "release": _release_protocol,
@@ -51,7 +46,8 @@ def check_protocol(session: Session, args: argparse.Namespace) -> dict[str, Any]
     return {
         "message": f"{kind} protocol: release {version} is valid ({len(checks)} checks)",
         "protocol": kind,
-        "version": version,
+        "version": target.version,
+        "package": target.package,
         "checks": [t for _c, t in checks],
     }
 
@@ -82,11 +78,11 @@ def _release_protocol(
         )
     else:
         out.append((0, f"tag {tag} points at the recorded commit {tagged[:12]} (RLSE-004)"))
-    release = session.config.release
+    version_files, changelog_file = _release_files(session, record)
     if tagged is not None:
         from shipline.domain.release.version_files import version_in
 
-        for vf in release.version_files:
+        for vf in version_files:
             text = git.try_out("show", f"{tagged}:{vf.path}")
             if text is None:
                 continue
@@ -112,11 +108,10 @@ def _release_protocol(
         )
     else:  # RLSE-002 holds unless the caller says there is none: a config that
         # turned the changelog off does not make a release without one valid
-        from shipline.domain.release.changelog import has_entry
-        from shipline.domain.release.plan import changelog_path
-
-        path = changelog_path(git, session.config)
         from shipline.domain.gitops import GitError
+        from shipline.domain.release.changelog import has_entry
+
+        path = changelog_file
 
         try:
             data = git.raw(["show", f"{tagged}:{path}"]) if tagged else None
@@ -134,6 +129,29 @@ def _release_protocol(
     if not record["chainVerified"]:
         out.append((ExitCode.ATTESTATION_INVALID, "the release's chain was not verified"))
     return out
+
+
+def _release_files(session: Session, record: dict[str, Any]) -> tuple[list[Any], str]:
+    """The files that carry the release's version, and its changelog: the
+    config's for the one release; for a workspace package, its manifest (a
+    crate that inherits the workspace version: the root Cargo.toml) and its
+    own changelog."""
+    from shipline.domain.provenance.ledger import record_package
+    from shipline.domain.release.plan import changelog_path
+
+    package = record_package(record)
+    if package is None:
+        return session.config.release.version_files, changelog_path(session.git, session.config)
+    from shipline.domain.config import VersionFile
+    from shipline.domain.workspace.changelogs import package_changelog
+    from shipline.domain.workspace.released import released_workspace
+
+    workspace = released_workspace(session.git, session.config)
+    member = workspace.package(package) if workspace is not None else None
+    if member is None:
+        return [], f"{package}'s changelog"  # no longer in the workspace: nothing to read
+    manifest = "Cargo.toml" if member.version_from_workspace else member.manifest
+    return [VersionFile(path=manifest)], package_changelog(session.config, member)
 
 
 def _same_release(found: str, version: str) -> bool:
@@ -233,7 +251,9 @@ def _provenance_protocol(
             + " (PROV-001)",
         )
     )
-    report = verify_provenance_chain(session.state_dir, record["version"], repo=session.repo)
+    from shipline.domain.review.target import record_label
+
+    report = verify_provenance_chain(session.state_dir, record_label(record), repo=session.repo)
     for failure in report.failures:
         out.append((failure.code, f"{failure.link} {failure.name}: {failure.detail}"))
     if report.ok:
