@@ -403,3 +403,32 @@ def test_a_pnpm_package_is_published_with_its_workspace_requirement_resolved(
     assert manifest["dependencies"] == {ws.core: "workspace:^"}  # the repository keeps its own
     verified = run_shipline("-C", ws.repo.path, "verify", f"{ws.cli}@1.0.1", env=gpg_key.env)
     assert verified.code == 0, verified.out + verified.err
+
+
+def _uploaded(name: str) -> Any:
+    """The moment the registry has ``name``'s upload and the journal only
+    the intent to make it (a kill here is the hard case)."""
+    return lambda e: getattr(e, "action", "") == "uploaded" and e.detail.startswith(name)
+
+
+def test_killed_after_an_upload_the_journal_never_saw_resume_adopts_it(
+    ws: Workspace, verdaccio: Verdaccio
+) -> None:
+    _stop_at(ws.repo, _uploaded(ws.core))
+    j = _journal(ws.repo)
+    assert f"publish:{ws.core}/npm" in j.intents and j.external == []
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]  # live, though not journaled
+    refused = run_shipline("-C", ws.repo.path, "release", "abort")
+    assert refused.code == 59 and ws.core in refused.err  # asked the registry, not the journal
+
+    events = list(_train(ws.repo).resume(_journal(ws.repo)))
+    assert [
+        e.package
+        for e in events
+        if getattr(e, "kind", "") == "chain_link" and e.link == "registry" and e.status == "ok"
+    ] == [ws.core, ws.cli]
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert _published_versions(verdaccio, ws.cli) == ["1.0.1"]
+    records = ws.records()
+    assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
+    assert all(a["registry"] for r in records for a in r["artifacts"])
