@@ -308,3 +308,15 @@ def test_each_package_release_carries_its_own_files(
     verified = run_shipline("-C", repo.path, "verify", "@acme/core@3.1.0", env=env(github))
     assert verified.code == 0, verified.out + verified.err
     assert "serves the recorded bytes" in verified.out
+
+
+def test_a_train_handed_off_to_ci_asks_nothing_of_the_forge(
+    repo: Repo, tmp_path: Path, github: Any
+) -> None:
+    """--handoff: CI makes what follows the tags, so no token is needed here."""
+    workspace(repo, tmp_path, github)
+    result = ship(repo, github, "--handoff", token="")
+    assert result.code == 0, result.out + result.err
+    assert github.log == [] and records(repo, "forge") == []
+    steps = [e for e in result.json_lines() if e.get("kind") == "step_finished"]
+    assert [e["detail"] for e in steps if e["step"] == "forge"] == ["handed off to CI"]

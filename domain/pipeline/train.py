@@ -155,7 +155,9 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
                     hint="pass NAME@VERSION or --package NAME with --bump",
                 )
             yield from self._preflight(plan, push=not no_push, entries=entries)
-            yield from self._forge_preflight(releasing, no_push=no_push, no_forge=no_forge)
+            yield from self._forge_preflight(
+                releasing, no_push=no_push, no_forge=no_forge, handoff=handoff
+            )
             if not (no_artifacts or handoff):
                 yield from check_artifacts(self.git, self.loaded, releasing)
             head = self.git.head()

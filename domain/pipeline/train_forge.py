@@ -33,11 +33,17 @@ class TrainForge(TrainState):
     """The train's forge preflight and ``forge`` step; :class:`Train` runs them."""
 
     def _forge_preflight(
-        self, releasing: Sequence[PackagePlan], *, no_push: bool, no_forge: bool
+        self,
+        releasing: Sequence[PackagePlan],
+        *,
+        no_push: bool,
+        no_forge: bool,
+        handoff: bool = False,
     ) -> Generator[Any, None, None]:
-        """86 unless a release can be made for every package tag."""
+        """86 unless a release can be made for every package tag (nothing is
+        asked of the forge when the step will skip: see ``skip_reason``)."""
         tags = [(p.tag or "", str(p.version)) for p in releasing]
-        options = {"no_push": no_push, "no_forge": no_forge}
+        options = {"no_push": no_push, "no_forge": no_forge, "handoff": handoff}
         yield from forge_release.preflight(self.loaded, tags, options)
 
     def _forge_urls(self) -> dict[str, str]:
