@@ -48,6 +48,10 @@ _UNRELEASED = LazyPattern(r"\bunreleased\b", re.IGNORECASE)
 _LINK_REF = LazyPattern(r"^\s{0,3}\[([^\]]+)\]:\s*\S")
 _ANCHOR = LazyPattern(r"^\s*(<a\s+(name|id)=|\.\. _)")
 _BULLET = LazyPattern(r"^([-*+])([ \t]+)(\S.*)$")
+GITHUB_NOTES = LazyPattern(r"^(?:what['’]?s changed|new contributors)$", re.IGNORECASE)
+"""The headings of GitHub's generated release notes: pasted under a release
+heading, they may sit at its level (``## v1.2.0`` then ``## What's Changed``)
+and belong to that release, not end it."""
 
 
 def heading_version(text: str) -> str | None:
@@ -178,7 +182,11 @@ def parse(text: str, fmt: str) -> Document:
     doc.entry_level = max(counts, key=lambda lv: (counts[lv], -order[lv]))
     doc.entry_level, doc.patch_level = _two_levels(doc, named)
     levels = {doc.entry_level, doc.patch_level}
-    at_level = [h for h in headings if h.level in levels and h.start < doc.footer]
+    at_level = [
+        h
+        for h in headings
+        if h.level in levels and h.start < doc.footer and not GITHUB_NOTES.match(h.text)
+    ]
     for i, h in enumerate(at_level):
         unreleased = bool(_UNRELEASED.search(h.text))
         # a compare link's versions (``[Unreleased](…/v1.0.0...HEAD)``) are not the heading's

@@ -16,8 +16,11 @@ from itertools import pairwise
 
 from shipline.domain.release.changelog.dates import learn_date
 from shipline.domain.release.changelog.document import Document, Entry, bullets
+from shipline.domain.release.changelog.learn_github import learn_github_notes
 from shipline.domain.release.changelog.learn_sections import TITLE_ENTRIES, learn_sections
-from shipline.domain.release.changelog.style import D, P, Style, V, default_style
+from shipline.domain.release.changelog.style import D, Style, default_style, substitute
+
+__all__ = ["learn", "substitute"]
 
 
 def learn(doc: Document) -> Style:
@@ -44,7 +47,7 @@ def learn(doc: Document) -> Style:
         style = replace(style, unreleased_heading="Unreleased")  # brackets are KaC's
     style = learn_sections(doc, released[:TITLE_ENTRIES], style)
     style = _learn_blanks(doc, latest, style)
-    return style
+    return learn_github_notes(doc, latest, previous, style)
 
 
 _OTHER_VERSION = re.compile(r"(?<![\d.])\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?(?![\d])")
@@ -65,17 +68,6 @@ def _learn_heading(doc: Document, entry: Entry, previous: str | None, style: Sty
         for ln in doc.lines[entry.start : entry.heading.start]
     )
     return replace(style, heading=text, date_format=date_format, anchors=anchors)
-
-
-def substitute(text: str, version: str, previous: str | None) -> str:
-    """``text`` with ``version`` (and ``previous``) as placeholders."""
-
-    def sub(value: str, mark: str, within: str) -> str:
-        pattern = r"(?<![\d.])" + re.escape(value) + r"(?![\d]|[.\-+][0-9A-Za-z])"
-        return re.sub(pattern, mark, within)
-
-    text = sub(version, V, text)
-    return sub(previous, P, text) if previous else text
 
 
 def _learn_blanks(doc: Document, entry: Entry, style: Style) -> Style:

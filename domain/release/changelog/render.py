@@ -183,6 +183,9 @@ def sections(style: Style, by_key: dict[str, list[Commit]]) -> list[tuple[str, s
     for key, title in style.placed:
         if key in by_key:
             out.setdefault(title, (key, []))[1].extend(by_key[key])
+    if style.one_list:  # one list in commit order, as GitHub lists pull requests
+        for _, items in out.values():
+            items.sort(key=lambda c: -c.time if style.newest_first else c.time)
     return [(title, key, items) for title, (key, items) in out.items()]
 
 
@@ -199,7 +202,13 @@ def section_block(
         if style.flat
         else [*heading_lines(style, title, style.section_level), *[""] * style.after_title]
     )
-    (render or item_renderer(style, placeholders))(commits, key == groups.BREAKING, lines)
+    render = render or item_renderer(style, placeholders)
+    if style.one_list:  # each item says for itself whether it is a breaking change
+        for i, commit in enumerate(commits):
+            lines.extend([""] * (style.between_items if i else 0))
+            render([commit], commit.breaking, lines)
+    else:
+        render(commits, key == groups.BREAKING, lines)
     return lines
 
 
@@ -225,4 +234,19 @@ def entry_lines(
     body = body_lines(style, by_key, placeholders)
     if not body and placeholders:
         body = ["_No notable changes._" if style.fmt != "rst" else "No notable changes."]
-    return head + ([""] * style.after_heading + body if body else [])
+    lines = head + ([""] * style.after_heading + body if body else [])
+    if style.trailer:
+        lines += [""] * (style.before_trailer if body else style.after_heading)
+        lines += [trailer_line(t, version, previous) for t in style.trailer]
+    return lines
+
+
+_FIRST_RANGE = re.compile(r"/compare/[^\s)]*?\x01P[^\s)]*?\.\.\.?([^\s)]*\x01V)")
+
+
+def trailer_line(template: str, version: str, previous: str | None) -> str:
+    """A closing line (GitHub's ``**Full Changelog**: …/compare/A...B``)
+    for this release; a first release has no range: ``…/commits/B``."""
+    if previous is None:
+        template = _FIRST_RANGE.sub(r"/commits/\1", template)
+    return template.replace(V, version).replace(P, previous or "")

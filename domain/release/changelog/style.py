@@ -14,6 +14,7 @@ never occur in a changelog's text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -68,6 +69,15 @@ class Style:
     between_items: int = 0
     """Blank lines between two items (a loose list has one)."""
     between_entries: int = 1
+    one_list: bool = False
+    """Every change under one title, in commit order, whatever its type:
+    GitHub's generated release notes (``## What's Changed``)."""
+    newest_first: bool = False
+    """With ``one_list``: the newest change first (the file's items ran so)."""
+    trailer: tuple[str, ...] = ()
+    """Lines closing each entry, with the version and the previous one as
+    placeholders (``**Full Changelog**: …/compare/v\x01P...v\x01V``)."""
+    before_trailer: int = 1
 
     @cached_property
     def placed(self) -> tuple[tuple[str, str], ...]:
@@ -89,6 +99,17 @@ class Style:
         if self.learned and key not in groups.RELEASING:
             return None
         return groups.DEFAULT_TITLES[key]
+
+
+def substitute(text: str, version: str, previous: str | None) -> str:
+    """``text`` with ``version`` (and ``previous``) as placeholders."""
+
+    def sub(value: str, mark: str, within: str) -> str:
+        pattern = r"(?<![\d.])" + re.escape(value) + r"(?![\d]|[.\-+][0-9A-Za-z])"
+        return re.sub(pattern, mark, within)
+
+    text = sub(version, V, text)
+    return sub(previous, P, text) if previous else text
 
 
 DEFAULT = Style()
