@@ -31,7 +31,7 @@ from shipline.domain.pipeline.journal import load as load_journal
 from shipline.domain.pipeline.order import EXTERNAL_STEPS, STEPS, TITLES, ShipOptions
 from shipline.domain.pipeline.runs import abort_run, resume_run
 from shipline.domain.pipeline.steps import Pipeline
-from shipline.domain.pipeline.train import Train, planned_commit_message
+from shipline.domain.pipeline.train import Train, is_train, planned_commit_message
 from shipline.domain.provenance.ledger import Ledger
 from shipline.domain.provenance.ledger import load as load_ledger
 from shipline.domain.provenance.verify import LinkCheck, VerifyReport
@@ -145,6 +145,7 @@ __all__ = [
     "detect",
     "entry_unwritten",
     "group_commits",
+    "is_train",
     "load_config",
     "load_journal",
     "load_ledger",

@@ -158,9 +158,11 @@ async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int], number: 
         await pilot.press("n")
         await _until(pilot, lambda: app.current_name == "publish")
         await pilot.press("p")
-        await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await _until(pilot, lambda: app.state.finished)
+        while not app.state.finished:  # the publish, then the push: each asked first
+            await _until(pilot, lambda: isinstance(app.screen, ConfirmScreen) or app.state.finished)
+            if isinstance(app.screen, ConfirmScreen):
+                await pilot.press("y")
+                await pilot.pause(0.2)
         await pilot.press("c")
         await _until(pilot, lambda: app.current_name == "chain")
         await save("train-chain", pilot)
@@ -171,7 +173,37 @@ def _shoot_workspace(tmp: Path, out: Path, size: tuple[int, int], number: int) -
     from shipline.domain.demo.sample_workspace import make_workspace_sample
 
     repo = make_workspace_sample(tmp / "workspace")
+    _with_tarballs(repo, tmp / "tarballs")
     return asyncio.run(shoot_workspace(repo, out, size, number))
+
+
+def _with_tarballs(repo: Path, store: Path) -> None:
+    """Each public package of the sample workspace gets a tarball artifact in
+    a local folder (attested, L1 unsigned), so the train's chain shows every
+    package's build, artifact, attestation and registry."""
+    import json
+
+    store.mkdir(parents=True, exist_ok=True)
+    packages = [
+        {
+            "name": f"@acme/{folder}",
+            "path": f"packages/{folder}",
+            "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
+        }
+        for folder in ("cli", "core", "web")
+    ]
+    config = {
+        "release": {
+            "workspace": {"packages": packages},
+            "security": {
+                "provenance": {"level": "SLSA_BUILD_LEVEL_1", "signing": {"method": "none"}}
+            },
+        }
+    }
+    (repo / ".shipline").mkdir(exist_ok=True)
+    (repo / ".shipline" / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    for argv in (["add", "-A"], ["commit", "-q", "-m", "chore: release each package's tarball"]):
+        subprocess.run(["git", "-C", str(repo), *argv], check=True)
 
 
 def _shoot_demo(tmp: Path, out: Path, size: tuple[int, int]) -> list[Path]:

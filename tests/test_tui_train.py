@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, package_json, pnpm_monorepo
-from tui_helpers import SIZE, add_remote, until
+from tui_helpers import SIZE, add_remote, configure, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -225,7 +225,10 @@ async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         await trained(pilot)
         # the journal the CLI's `release resume` reads: the Plan screen says so
-        assert app.interrupted and "@acme/core@1.3.0 stopped after publish" in app.interrupted
+        assert (
+            app.interrupted
+            and "the train @acme/core@1.3.0 stopped after publish" in app.interrupted
+        )
         assert "resume or abort" in (app.screen.blocker() or "")
         app.resume_release()
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
@@ -277,3 +280,72 @@ def test_train_version_and_changelog_snapshots(repo: Repo, snap_compare) -> None
 
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_version)
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_changelog)
+
+
+async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: Path) -> None:
+    """Per-package tarballs (the artifact steps the train runs once per
+    package): the Chain screen shows each package's build, artifact,
+    attestation and registry under that package, from ``ChainLink.package``."""
+    store = tmp_path / "store"
+    store.mkdir()
+    pnpm_monorepo(repo)
+    packages = [
+        {
+            "name": name,
+            "path": f"packages/{folder}",
+            "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
+        }
+        for name, folder in (("@acme/cli", "cli"), ("@acme/core", "core"))
+    ]
+    configure(
+        repo,
+        {
+            "workspace": {"packages": packages},
+            "security": {
+                "provenance": {"level": "SLSA_BUILD_LEVEL_1", "signing": {"method": "none"}}
+            },
+        },
+    )
+    repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "q\n"})
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    add_remote(repo, tmp_path)
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await trained(pilot)
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        app.goto("tag")
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag", what="tags")
+        app.goto("publish")
+        await pilot.press("p")
+        while not app.state.finished:  # every question (publish, push) answered yes
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, ConfirmScreen) or app.state.finished,
+                what="a question or the end",
+            )
+            if isinstance(app.screen, ConfirmScreen):
+                await pilot.press("y")
+                await pilot.pause()
+        assert app.state.summary.ok, app.state.error
+        app.goto("chain")
+        await until(pilot, lambda: app.current_name == "chain", what="the chain")
+        await pilot.pause()
+        for folder, tag in (("cli", "@acme/cli@3.0.2"), ("core", "@acme/core@1.3.0")):
+            view = app.state.packages[tag.rsplit("@", 1)[0]]
+            assert {link for link, v in view.links.items() if v.entries} >= {
+                "commit",
+                "artifact",
+                "attestation",
+                "registry",
+            }
+            card = app.screen.query_one(f"#pkg--acme-{folder}")
+            assert card.border_subtitle == "ok"
+            text = str(card.render())
+            assert f"{folder} ✔" in text and "none: released source-only" not in text
+            rows = [line.split()[1] for line in text.splitlines() if line.strip()]
+            assert rows[:2] == ["commit", "tag"] and "attestation" in rows and "registry" in rows
+    assert (store / "cli/3.0.2/cli-3.0.2.tar.gz").is_file()
+    assert (store / "core/1.3.0/core-1.3.0.tar.gz").is_file()

@@ -252,7 +252,7 @@ class ShiplineApp(ReleaseRun, TrainChoices, App[int]):
 
     def _interrupted_release(self) -> str | None:
         """What the journal says about a release left half done, if any."""
-        from shipline.domain.api import ShiplineError, load_journal
+        from shipline.domain.api import ShiplineError, is_train, load_journal
 
         assert self.loaded is not None
         if self.running:
@@ -264,7 +264,8 @@ class ShiplineApp(ReleaseRun, TrainChoices, App[int]):
         if journal is None:
             return None
         after = journal.completed[-1] if journal.completed else "its start"
-        return f"{journal.tag} stopped after {after} (started {journal.started_at[:16]})"
+        what = f"the train {journal.version}" if is_train(journal) else journal.tag
+        return f"{what} stopped after {after} (started {journal.started_at[:16]})"
 
     def _plan_done(
         self, planned: PlannedRelease | None, error: ErrorEvent | None, seq: int
