@@ -319,6 +319,13 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
         await pilot.press("t")
         await until(pilot, lambda: app.waiting_after == "tag", what="tags")
         app.goto("publish")
+        await until(pilot, lambda: app.current_name == "publish", what="the publish screen")
+        await pilot.pause()
+        said = str(app.screen.query_one("#pub-artifacts").render())
+        assert "@acme/cli@3.0.2  tarball cli →" in said and "@acme/core@1.3.0  tarball core" in said
+        assert "publishes each package's artifacts" in str(
+            app.screen.query_one("#pub-push").render()
+        )
         await pilot.press("p")
         while not app.state.finished:  # every question (publish, push) answered yes
             await until(
@@ -346,6 +353,7 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
             text = str(card.render())
             assert f"{folder} ✔" in text and "none: released source-only" not in text
             rows = [line.split()[1] for line in text.splitlines() if line.strip()]
+            assert f"@acme/{folder} {folder}" in app.state.links["registry"].entries
             assert rows[:2] == ["commit", "tag"] and "attestation" in rows and "registry" in rows
     assert (store / "cli/3.0.2/cli-3.0.2.tar.gz").is_file()
     assert (store / "core/1.3.0/core-1.3.0.tar.gz").is_file()

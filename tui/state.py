@@ -117,8 +117,8 @@ class RunState:
                 gate.duration = event.duration
         elif kind == "log":
             self._log(event)
-        elif kind == "chain_link":
-            _link(self.links, event)
+        elif kind == "chain_link":  # a train's: named with its package (two may share a name)
+            _link(self.links, event, f"{event.package} {event.name}" if event.package else None)
         elif kind == "file_change":
             self.files.append(event)
         elif kind == "git_command":
@@ -154,9 +154,9 @@ class RunState:
         transfer.done, transfer.total, transfer.detail = event.done, event.total, event.action
 
 
-def _link(links: dict[str, LinkView], event: Any) -> None:
+def _link(links: dict[str, LinkView], event: Any, key: str | None = None) -> None:
     view = links.setdefault(event.link, LinkView(event.link))
-    view.entries[event.name] = {"status": event.status, **event.detail}
+    view.entries[event.name if key is None else key] = {"status": event.status, **event.detail}
     view.status = _combined([e["status"] for e in view.entries.values()])
 
 

@@ -5,7 +5,7 @@ names what it does."""
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -161,12 +161,7 @@ class PublishScreen(StepScreen):
         box.border_title = "Artifacts"
         text = Text()
         if app.train is not None:
-            text.append(
-                f"Release train of {len(app.releasing)} package(s). Each package's artifacts "
-                "build, are attested and publish here as they run; a package without "
-                "artifacts is released source-only.",
-                style="dim",
-            )
+            self._train_artifacts(text)
         elif plan is None or not plan.artifacts:
             text.append(
                 "Source-only release: nothing to build or publish. The push below is "
@@ -260,6 +255,32 @@ class PublishScreen(StepScreen):
             )
         return text
 
+    def _train_artifacts_of(self) -> dict[str, list[Any]]:
+        """Each released package's artifacts (its ``artifacts`` in
+        ``release.workspace.packages``; none with ``--no-artifacts``)."""
+        app = self.shipline
+        settings = app.loaded.release.workspace if app.loaded else None
+        if settings is None or (app.options and app.options.no_artifacts):
+            return {}
+        configured = {p.name: p.enabled_artifacts for p in settings.packages}
+        return {p.name: configured.get(p.name) or [] for p in app.releasing}
+
+    def _train_artifacts(self, text: Text) -> None:
+        """Each package of the train and what it publishes, or that it is
+        released source-only."""
+        from shipline.domain.api import visible
+
+        artifacts = self._train_artifacts_of()
+        for p in self.shipline.releasing:
+            text.append(f"• {visible(p.tag or p.name, single_line=True)}  ", style="bold")
+            found = artifacts.get(p.name) or []
+            if not found:
+                text.append("source-only: nothing to build or publish", style="dim")
+            for a in found:
+                text.append(f"{a.type} {a.name or ''} → {a.registry or 'registry'}  ")
+            text.append("\n")
+        text.rstrip()
+
     def _train_push_text(self, text: Text) -> Text:
         app = self.shipline
         if not app.releasing:
@@ -267,12 +288,18 @@ class PublishScreen(StepScreen):
             return text
         remote = app.loaded.release.push.remote if app.loaded else "origin"
         tags = len(app.releasing)
+        publish = (
+            "publishes each package's artifacts, "
+            if any(self._train_artifacts_of().values())
+            else ""
+        )
         if app.options and app.options.no_push:
             text.append(
-                f"Push is off: p records each package's release. Push the {tags} tags later."
+                f"Push is off: p {publish}records each package's release. "
+                f"Push the {tags} tags later."
             )
         else:
-            text.append(f"p pushes the branch and {tags} tags to {remote} ", style="bold")
+            text.append(f"p {publish}pushes the branch and {tags} tags to {remote} ", style="bold")
             text.append("(asks first; cannot be undone) and records each package's release.")
         if app.state.step_status("tag") != "ok":
             text.append("\nMake the release commit and tags first (Tag screen).", style="dim")
