@@ -60,6 +60,12 @@ class ChangelogConfig(StrictModel):
     """Commits of a type no section lists: ``keep`` them under the file's
     (or shipline's) title for them, or ``omit`` them (release-please, and
     git-cliff with ``filter_commits``)."""
+    prereleases: Literal["rollup", "since-last", "merge"] = "rollup"
+    """A final release after prereleases: its entry lists the whole series
+    and the prerelease entries stay (``rollup``), lists what came after the
+    last prerelease (``since-last``: commitizen's default), or lists the
+    whole series in place of the prerelease entries (``merge``: commitizen's
+    ``changelog_merge_prerelease``)."""
 
     @field_validator("sections")
     @classmethod

@@ -119,6 +119,58 @@ def test_pep440_prereleases_are_numbered_from_0_like_cz_bump(cz_queue: Repo, cli
     assert (data["version"], data["tag"]) == ("2.4.0", "v2.4.0")  # the series is promoted
 
 
+def _rc_series(cli, repo: Repo) -> None:
+    """v2.4.0rc0 and v2.4.0rc1 shipped, then one more fix."""
+    _ship(cli, repo, "--pre", "rc")
+    repo.commit("fix(worker): keep the lease while a job runs")
+    _ship(cli, repo, "--pre", "rc")
+    repo.commit("fix: drain the queue on stop")
+
+
+def test_the_final_release_lists_what_came_after_the_last_rc_like_cz_bump(
+    cz_queue: Repo, cli
+) -> None:
+    """commitizen's default (``changelog_merge_prerelease = false``)."""
+    _rc_series(cli, cz_queue)
+    files = _ship(cli, cz_queue)
+    assert cz_queue.git("log", "-1", "--format=%B") == "bump: version 2.4.0rc1 → 2.4.0"
+    assert cz_queue.git("tag", "--points-at", "HEAD") == "v2.4.0"
+    final = "## v2.4.0 (2026-01-01)\n\n### Fix\n\n- drain the queue on stop\n\n"
+    assert files["CHANGELOG.md"] == final + RC1_ENTRY + RC0_ENTRY + CHANGELOG
+    assert files["pyproject.toml"] == CZ_PYPROJECT.replace('version = "2.3.1"', 'version = "2.4.0"')
+
+
+def test_merge_prerelease_replaces_the_rc_entries_like_cz_bump(
+    repo: Repo, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", JAN_1)
+    pyproject = CZ_PYPROJECT + "changelog_merge_prerelease = true\n"
+    repo.commit(
+        "chore: set up the project",
+        {
+            "pyproject.toml": pyproject,
+            "src/acme_queue/__init__.py": INIT,
+            "CHANGELOG.md": CHANGELOG,
+        },
+    )
+    repo.tag("v2.3.1", "Release v2.3.1")
+    repo.commit("feat(api): add a bulk enqueue endpoint")
+    repo.commit("fix: close the broker connection on shutdown")
+    _rc_series(cli, repo)
+    files = _ship(cli, repo)
+    merged = (
+        "## v2.4.0 (2026-01-01)\n\n### Feat\n\n- **api**: add a bulk enqueue endpoint\n\n"
+        "### Fix\n\n- drain the queue on stop\n- **worker**: keep the lease while a job runs\n"
+        "- close the broker connection on shutdown\n\n"
+    )
+    assert files["CHANGELOG.md"] == merged + CHANGELOG
+    result = cli("-C", repo.path, "init", "--yes")
+    assert (
+        "imported changelog.prereleases = 'merge' from pyproject.toml "
+        "[tool.commitizen] changelog_merge_prerelease"
+    ) in result.out
+
+
 CZ_TOML = """[tool.commitizen]
 name = "cz_conventional_commits"
 version = "0.8.0"
@@ -236,6 +288,7 @@ def test_a_custom_version_scheme_is_noted_not_imported(repo: Repo, cli) -> None:
     [
         ({"versionScheme": "calver"}, "release.versionScheme"),
         ({"prereleaseStart": 2}, "release.prereleaseStart"),
+        ({"changelog": {"prereleases": "squash"}}, "release.changelog.prereleases"),
     ],
 )
 def test_a_bad_scheme_setting_is_90_and_nothing_is_written(

@@ -148,7 +148,8 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
         )
     prerelease = target.version is not None and bool(target.version.prerelease)
     entry_commits = since_stable
-    if prerelease and last_tag and last_tag != last_stable_tag:
+    since_last = prerelease or cfg.changelog.prereleases == "since-last"
+    if since_last and last_tag and last_tag != last_stable_tag:
         entry_commits = without_excluded(
             commits.walk(git, f"{last_tag}..HEAD"), cfg.exclude_commits
         )
@@ -165,7 +166,8 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
         for c in entry_commits
     ]
     plan.reasons.extend(r for r in target.reasons if r not in plan.reasons)
-    if not entry_commits and not options.version:
+    promotes = not prerelease and bool(since_stable)  # an rc series, made final as it is
+    if not entry_commits and not options.version and not promotes:
         since = last_tag or "the start of history"
         plan.blocker = f"no commits since {since}: nothing to release"
         return PlannedRelease(plan, commits=entry_commits)
@@ -220,7 +222,7 @@ def _plan(git: Git, loaded: LoadedConfig, options: PlanOptions) -> PlannedReleas
             planned,
             version,
             entry_commits,
-            last_version if prerelease else last_stable,
+            last_version if since_last else last_stable,
         )
 
     missing = changelog.migration_problems(entry_commits, plan.changelog_entry)

@@ -48,7 +48,7 @@ def apply_imports(answers: Any, imported: Imported, args: argparse.Namespace) ->
     }
     if "enabled" in data.get("changelog", {}) and getattr(args, "changelog", None) is None:
         extra["changelog"] = {"enabled": data["changelog"]["enabled"]}
-    for key in ("sections", "unlistedTypes"):
+    for key in ("sections", "unlistedTypes", "prereleases"):
         if key in data.get("changelog", {}):
             extra.setdefault("changelog", {})[key] = data["changelog"][key]
     return dataclasses.replace(answers, extra=extra, **changes)

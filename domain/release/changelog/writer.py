@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from shipline.domain.config import ChangelogConfig
+from shipline.domain.release import schemes
 from shipline.domain.release.changelog import groups, render, unreleased
 from shipline.domain.release.changelog.configured import with_sections
 from shipline.domain.release.changelog.discover import changelog_format
@@ -106,7 +107,8 @@ def propose(
     if doc is None:
         header = RST_HEADER if style.fmt == "rst" else HEADER
         return Proposal(enc.encode(f"{header}\n{entry_text}", path), entry_text, todo)
-    lines = _insert(doc, style, entry, same, pending)
+    merged = settings is not None and settings.prereleases == "merge"
+    lines = _insert(doc, style, entry, same, pending, _series(doc, version) if merged else 0)
     footer = doc.footer + (len(lines) - len(doc.lines))
     lines = unreleased.update_links(doc, lines, footer, version, previous)
     text = "\n".join(lines) + ("\n" if doc.final_newline else "")
@@ -130,8 +132,28 @@ def _explicit(text: str, style: Style, version: str, head: list[str], gap: list[
     return head + gap + lines
 
 
+def _series(doc: Document, version: str) -> int:
+    """How many of the newest entries are prereleases of ``version`` (a final
+    release): the entries a merged entry replaces."""
+    final = schemes.parse_any(version)
+    if final is None or final.prerelease:
+        return 0
+    count = 0
+    for entry in doc.entries:
+        found = schemes.parse_any(entry.version) if entry.version else None
+        if found is None or not found.prerelease or found.finalize_version() != final:
+            break
+        count += 1
+    return count
+
+
 def _insert(
-    doc: Document, style: Style, entry: list[str], same: Entry | None, pending: Entry | None
+    doc: Document,
+    style: Style,
+    entry: list[str],
+    same: Entry | None,
+    pending: Entry | None,
+    replaced: int = 0,
 ) -> list[str]:
     lines = doc.lines
     if same is not None:
@@ -143,7 +165,9 @@ def _insert(
         return lines[: pending.start] + entry + lines[pending.end :]
     if doc.entries:
         at = doc.entries[0].start
-        return lines[:at] + entry + [""] * style.between_entries + lines[at:]
+        rest = doc.entries[replaced].start if replaced < len(doc.entries) else doc.footer
+        gap = [""] * style.between_entries if rest < len(lines) else []
+        return lines[:at] + entry + gap + lines[rest:]
     at = doc.footer
     before = lines[:at]
     while before and not before[-1].strip():

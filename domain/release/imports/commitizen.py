@@ -11,7 +11,10 @@ Conventional Commits bumps ``refactor`` and ``perf`` as patches;
 ``version_type``; ``pep440`` by default): commitizen spells the tag, the
 message and every file in that one scheme and numbers prereleases from 0
 (``cz bump --prerelease rc`` on 1.4.0 makes ``1.5.0rc0``, then ``rc1``), so
-the import sets ``versionScheme`` and ``prereleaseStart`` 0 with it.
+the import sets ``versionScheme`` and ``prereleaseStart`` 0 with it. The
+final release's changelog entry lists what came after the last prerelease,
+or, with ``changelog_merge_prerelease``, the whole series in place of the
+prerelease entries (``changelog.prereleases``).
 """
 
 from __future__ import annotations
@@ -115,6 +118,14 @@ def read(root: Path) -> ToolImport | None:
         else "(commitizen default: cz bump writes no changelog)",
     )
     _scheme(imp, cz, table)
+    merge = cz.get("changelog_merge_prerelease")
+    imp.add(
+        "changelog.prereleases",
+        "merge" if merge is True else "since-last",
+        f"{table} changelog_merge_prerelease"
+        if "changelog_merge_prerelease" in cz
+        else "(commitizen default: a final release lists what came after its last prerelease)",
+    )
     _bump_map(imp, cz, table)
     return imp
 
