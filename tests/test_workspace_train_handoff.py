@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Repo
 from monorepos import pnpm_monorepo
 
@@ -89,6 +90,22 @@ def test_a_handed_off_train_pushes_its_tags_and_ci_attests_each_package(
     assert verified.code == 0, verified.out + verified.err
     again = cli("-C", repo.path, "attest", tarball, "--version", "@acme/core@1.3.0")
     assert again.code == 51 and "@acme/core@1.3.0 is already recorded" in again.err
+
+    # a package whose name makes the same file name never overwrites that attestation
+    from shipline.domain.errors import ReleaseExists
+    from shipline.domain.gitops import Git
+    from shipline.domain.provenance.attest import ArtifactInput, AttestRequest, prepare
+    from shipline.domain.release.imports import load_config
+
+    attestation = repo.path / record["artifacts"][0]["attestation"]
+    kept = attestation.read_bytes()
+    request = AttestRequest(
+        artifacts=[ArtifactInput(path=tarball)], version="1.3.0", sbom="none", package="acme-core"
+    )
+    with pytest.raises(ReleaseExists) as taken:
+        prepare(Git(repo.path), load_config(repo.path), request)
+    assert "already the attestation of @acme/core@1.3.0" in taken.value.message
+    assert attestation.read_bytes() == kept
 
 
 def test_attest_of_a_name_the_workspace_does_not_have_is_50(repo: Repo, cli: Any) -> None:

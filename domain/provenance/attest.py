@@ -187,6 +187,7 @@ def prepare(
         payload = att.encode_payload(statement)
         name = request.package or _release_name(repo, subjects)
         path = att.attestation_path(state, name, version)
+        _refuse_taken(book, relative(path), name, version)
         signed = signing.sign(
             plan,
             statement,
@@ -274,6 +275,23 @@ def _source(
             hint="commit first, or pass the commit the artifacts were built from",
         )
     return resolved, None, head
+
+
+def _refuse_taken(book: ledger.Ledger, rel: str, name: str, version: str) -> None:
+    """51 when a recorded release already owns the attestation file this
+    one would write (two packages whose names differ only in what a file
+    name cannot hold, ``@acme/core`` and ``acme-core``): never overwrite it."""
+    for record in book.records:
+        if record.get("recordType") == "release" and any(
+            a.get("attestation") == rel for a in record.get("artifacts") or []
+        ):
+            owner = ledger.record_package(record)
+            raise ReleaseExists(
+                f"{rel} is already the attestation of "
+                f"{owner + '@' if owner else ''}{record.get('version')}; {name} {version} "
+                "would overwrite it",
+                hint="two packages' names make one file name: rename one package",
+            )
 
 
 def _release_name(repo: Path, subjects: list[att.Subject]) -> str:
