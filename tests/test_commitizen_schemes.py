@@ -321,3 +321,23 @@ def test_a_label_the_scheme_cannot_spell_is_53_and_nothing_is_written(repo: Repo
     assert "0.9.0-nightly.0 has no semver-compact spelling" in result.out + result.err
     assert "--pre rc, beta, alpha or dev" in result.out + result.err
     assert repo.snapshot() == before
+
+
+def test_compact_tags_and_files_without_a_tool_config_stay_compact(repo: Repo, cli) -> None:
+    """No commitizen: a project whose tags and package.json say ``3.0.0-rc1``
+    gets ``3.0.0-rc2`` in both (a label the spelling lacks falls back to SemVer's)."""
+    package = '{\n  "name": "@acme/kiln",\n  "version": "3.0.0-rc1"\n}\n'
+    repo.commit("chore: set up the project", {"package.json": package})
+    repo.tag("v3.0.0-rc1")
+    repo.commit("fix: keep the cache warm")
+    files = _ship(cli, repo, "--pre", "rc", "--no-changelog")
+    assert repo.git("tag", "--points-at", "HEAD") == "v3.0.0-rc2"
+    assert files["package.json"] == package.replace("rc1", "rc2")
+    repo.commit("fix: one more")
+    plan = cli(
+        "-C", repo.path, "--output", "json", "release", "plan", "--no-push", "--pre", "nightly"
+    )
+    assert plan.code == 0, plan.out
+    data = plan.summary["data"]["plan"]
+    assert (data["version"], data["tag"]) == ("3.0.0-nightly.1", "v3.0.0-nightly.1")
+    assert data["files"][0]["changes"][0]["after"] == '  "version": "3.0.0-nightly.1"'

@@ -168,7 +168,7 @@ def scheme_for(path: str, pattern: str | None = None) -> str:
 def render(version: semver.Version, scheme: str, where: str = "") -> str:
     """``version`` spelled in ``scheme``; exit 53 when the scheme cannot say it."""
     if scheme in (PEP440, SEMVER_COMPACT):
-        spelled = semver_to_pep440(version) if scheme == PEP440 else _to_compact(version)
+        spelled = _spelled_in(version, scheme)
         if spelled is None:
             name = "PEP 440" if scheme == PEP440 else "semver-compact"
             raise InvalidVersion(
@@ -177,6 +177,23 @@ def render(version: semver.Version, scheme: str, where: str = "") -> str:
             )
         return spelled
     return str(version)
+
+
+def _spelled_in(version: semver.Version, scheme: str) -> str | None:
+    if scheme == PEP440:
+        return semver_to_pep440(version)
+    return _to_compact(version) if scheme == SEMVER_COMPACT else str(version)
+
+
+def spells(version: semver.Version, scheme: str) -> bool:
+    """Whether ``scheme`` has a spelling for ``version``."""
+    return _spelled_in(version, scheme) is not None
+
+
+def scheme_of(text: str, version: semver.Version) -> str | None:
+    """The release scheme that spells ``version`` exactly as ``text``
+    (``1.0.0b1``: pep440; ``1.0.0-rc1``: semver-compact), if any."""
+    return next((s for s in RELEASE_SCHEMES if _spelled_in(version, s) == text), None)
 
 
 def spell(version: semver.Version, scheme: str | None) -> str:

@@ -252,7 +252,8 @@ def tag_name(git: Git, prefix: str, version: Version, scheme: str | None = None)
     """``prefix`` + the version in the release's scheme when it has one
     (``release.versionScheme``), else a prerelease spelled like the project's
     newest prerelease tag: a project that tagged ``v1.0.0b1`` gets
-    ``v1.0.0b2``, not ``v1.0.0-beta.2``."""
+    ``v1.0.0b2`` and one that tagged ``v1.0.0-rc1`` gets ``v1.0.0-rc2``,
+    not ``v1.0.0-beta.2`` or ``v1.0.0-rc.2``."""
     if scheme is not None:
         return f"{prefix}{schemes.spell(version, scheme)}"
     if version.prerelease:
@@ -261,8 +262,9 @@ def tag_name(git: Git, prefix: str, version: Version, scheme: str | None = None)
             for name, v in sort_tags(list(tag_targets(git, prefix)), prefix)
             if v.prerelease
         ]
-        if pres and Version.is_valid(pres[-1][0][len(prefix) :]) is False:
-            spelled = schemes.semver_to_pep440(version)
-            if spelled is not None:
-                return f"{prefix}{spelled}"
+        if pres:
+            name, newest = pres[-1]
+            found = schemes.scheme_of(name[len(prefix) :], newest)
+            if found is not None and schemes.spells(version, found):
+                return f"{prefix}{schemes.render(version, found)}"
     return f"{prefix}{version}"

@@ -193,7 +193,7 @@ def plan_bumps(
         new_text = loc.text
         for site in sorted(loc.sites, key=lambda s: s.start, reverse=True):
             old = loc.version_at(site)
-            spelling = scheme or site.scheme
+            spelling = scheme or _kept_compact(old, target) or site.scheme
             new = ("v" if old[:1] == "v" else "") + schemes.render(target, spelling, loc.path)
             new_text = new_text[: site.start] + new + new_text[site.end :]
         first = (resolved.primary.get(loc.path) or loc.sites)[0]
@@ -207,6 +207,19 @@ def plan_bumps(
             )
         )
     return bumps
+
+
+def _kept_compact(old: str, target: semver.Version) -> str | None:
+    """``semver-compact`` for a file that spells its prerelease that way
+    (``3.0.0-rc1``): the next one is written alike (``3.0.0-rc2``) when
+    that spelling can say it."""
+    bare = old[1:] if old[:1] == "v" else old
+    parsed = schemes.parse_any(bare)
+    if parsed is None or not parsed.prerelease or str(parsed) == bare:
+        return None
+    if schemes.scheme_of(bare, parsed) != schemes.SEMVER_COMPACT:
+        return None
+    return schemes.SEMVER_COMPACT if schemes.spells(target, schemes.SEMVER_COMPACT) else None
 
 
 def _line_changes(old: str, new: str) -> list[LineChange]:
