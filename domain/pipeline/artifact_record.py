@@ -42,7 +42,7 @@ class ArtifactRecord:
     def handlers(self) -> list[Any]:
         raise NotImplementedError
 
-    def _built(self, name: str) -> list[Any]:
+    def built_files(self, name: str) -> list[Any]:
         raise NotImplementedError
 
     def step_record(self) -> str | None:
@@ -54,7 +54,7 @@ class ArtifactRecord:
             return self._record_unattested()
         label = self.unit.label()
         if "sealed" not in self.data:
-            sealed = self._seal()
+            sealed = self.seal_record()
             return (
                 f"{label} recorded (record hash {sealed['hash'][:12]}, "
                 f"{sealed['slsaLevel']}, {sealed['metadata']['completeness']})"
@@ -66,7 +66,7 @@ class ArtifactRecord:
             result = self.data.get("published", {}).get(h.name)
             if result is None or h.name in already:
                 continue
-            for f in self._built(h.name):
+            for f in self.built_files(h.name):
                 digest = (result.get("digests") or {}).get(f.path.name) or ""
                 ledger.append(
                     self.loaded.state_dir,
@@ -105,17 +105,17 @@ class ArtifactRecord:
                 h.type_name, f.path, f.sha256, f.size, self.git.root, published.get(h.name)
             )
             for h in self.handlers()
-            for f in self._built(h.name)
+            for f in self.built_files(h.name)
         ]
         return record_unattested_release(self.git, self.loaded, self.j, entries, self.unit)
 
-    def _seal(self) -> dict[str, Any]:
+    def seal_record(self) -> dict[str, Any]:
         from shipline.domain.provenance import attest as provenance
 
         prepared = provenance.Prepared.from_json(self.data["prepared"])
         published: dict[str, Any] = {}
         for name, result in self.data.get("published", {}).items():
-            for f in self._built(name):
+            for f in self.built_files(name):
                 published[f.path.name] = result
         sealed = provenance.seal(self.loaded, prepared, published)
         self.data["sealed"] = {

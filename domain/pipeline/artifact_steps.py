@@ -82,7 +82,7 @@ class ReleaseArtifacts(ArtifactRecord):
         base = self.state_dir / "work" / self.j.release_id
         return base / self.unit.folder if self.unit.folder else base
 
-    def _drain(self) -> Events:
+    def drain(self) -> Events:
         """The handlers' and the provenance step's events; in a train their
         chain links are stamped with the package they belong to."""
         while self._buffer:
@@ -127,7 +127,7 @@ class ReleaseArtifacts(ArtifactRecord):
             self._handlers = [load_handler(cfg, ctx) for cfg in self.unit.artifacts]
         return self._handlers
 
-    def _built(self, name: str) -> list[Any]:
+    def built_files(self, name: str) -> list[Any]:
         from shipline.domain.artifacts import BuiltFile
 
         return [BuiltFile.from_dict(d) for d in self.data.get("built", {}).get(name, [])]
@@ -153,14 +153,14 @@ class ReleaseArtifacts(ArtifactRecord):
         """ARTP-001: every artifact pre-validated before anything is built."""
         for h in self.handlers():
             h.validate()
-            yield from self._drain()
+            yield from self.drain()
             yield LogLine(step="artifacts", text=f"pre-validated {h.label}")
 
     def dry_run_all(self) -> Events:
         """ARTP-002: every dry run, never skipped."""
         for h in self.handlers():
             report = h.dry_run()
-            yield from self._drain()
+            yield from self.drain()
             for argv in report.commands:
                 yield LogLine(
                     step="artifacts",
@@ -177,7 +177,7 @@ class ReleaseArtifacts(ArtifactRecord):
         built = self.data.setdefault("built", {})
         count = 0
         for h in handlers:
-            files = self._built(h.name)
+            files = self.built_files(h.name)
             if not (files and all(_same_file(f) for f in files)):
                 yield self.link("build", "running", h.name, {"type": h.type_name})
                 if h.ctx.out_dir.exists():
@@ -191,7 +191,7 @@ class ReleaseArtifacts(ArtifactRecord):
                     total=None,
                 )
                 files = h.build()
-                yield from self._drain()
+                yield from self.drain()
                 built[h.name] = [f.to_dict() for f in files]
                 self.save()
                 size = sum(f.size for f in files)
@@ -239,7 +239,7 @@ class ReleaseArtifacts(ArtifactRecord):
         inputs = [
             ArtifactInput(path=f.path, name=f.path.name, type=h.type_name, expected_sha256=f.sha256)
             for h in self.handlers()
-            for f in self._built(h.name)
+            for f in self.built_files(h.name)
         ]
         request = AttestRequest(
             artifacts=inputs,
@@ -252,7 +252,7 @@ class ReleaseArtifacts(ArtifactRecord):
         try:
             prepared = provenance.prepare(self.git, self.loaded, request, emit=self._buffer.append)
         finally:  # the SLSA preflight lines are shown even when signing then fails
-            yield from self._drain()
+            yield from self.drain()
         self.data["prepared"] = prepared.to_json()
         self.save()
         return "ok", f"{len(inputs)} subject(s) attested, level {prepared.level}"

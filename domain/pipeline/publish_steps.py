@@ -66,7 +66,7 @@ def publish_units(
         verified: list[str] = u.data.setdefault("verified", [])
         for h in u.handlers():
             count += 1
-            files = u._built(h.name)
+            files = u.built_files(h.name)
             if h.name in published:  # published by an earlier run: verified only if it passed
                 if h.name in verified:
                     continue
@@ -82,7 +82,7 @@ def publish_units(
                 done.append((u, h, result))
                 yield from _verify(u, h, files, result)
             except ShiplineError as exc:
-                yield from u._drain()
+                yield from u.drain()
                 yield u.link("registry", "failed", h.name, {"error": exc.message})
                 if exc.code == 93:  # the registry serves other bytes: stop, keep the record
                     raise
@@ -150,7 +150,7 @@ def _roll_back(
             for u in active:
                 live = bool(u.data.get("published")) or (u is failed_unit and left_files)
                 if live and "prepared" in u.data and "sealed" not in u.data:
-                    sealed = u._seal()
+                    sealed = u.seal_record()
                     yield LogLine(
                         step="publish",
                         text=f"{u.unit.label()} recorded as incomplete in the "
@@ -168,7 +168,7 @@ def _verify(u: ReleaseArtifacts, h: Any, files: list[Any], result: Any) -> Event
     try:
         for f in files:
             h.verify_published(f, result)
-            yield from u._drain()
+            yield from u.drain()
     except ShiplineError as exc:
         if exc.code == 93:
             u.data["verify_failed"] = exc.message
@@ -221,7 +221,7 @@ def _publish_one(
             hint="do not push the tag: find out who published what; `shipline release "
             "abort` then reports it as live",
         ) from None
-    yield from u._drain()
+    yield from u.drain()
     yield StepProgress(
         step="publish",
         detail=f"{u.who(h)}: uploaded",
