@@ -8,6 +8,7 @@ compare range. The expected entries are the notes GitHub generates for
 these squash-merged pull requests (``New Contributors`` needs the forge's
 contributor history and is not written)."""
 
+# ruff: noqa: E501  (changelog lines are as long as GitHub writes them)
 from __future__ import annotations
 
 import json
@@ -97,6 +98,30 @@ def test_whats_changed_entry_is_written_the_way_github_writes_it(repo: Repo, cli
         "CHANGELOG.md",
         "package.json",
     ]
+
+
+def test_a_bot_is_named_as_github_names_it(repo: Repo, cli) -> None:
+    """Dependabot's pull requests are ``by @dependabot[bot]``, in the file
+    and in the new entry, whichever item the shape is learned from."""
+    bot_first = CHANGELOG.replace(
+        "## What's Changed\n* feat: add request retries",
+        "## What's Changed\n"
+        f"* chore(deps): bump undici from 6.1.0 to 6.2.0 by @dependabot[bot] in {REPO_URL}/pull/11\n"
+        "* feat: add request retries",
+        1,
+    )
+    _fetchy(repo, bot_first)
+    bot = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+    _merge(repo, "chore(deps): bump undici from 6.2.0 to 6.3.0 (#20)", bot)
+    _merge(repo, "fix: retry on 503 (#21)", ADA)
+    result = cli("-C", repo.path, "--output", "json", "release", "plan", "--no-push")
+    assert result.code == 0, result.out
+    assert result.summary["data"]["plan"]["changelog_entry"] == (
+        "## v1.2.1\n\n## What's Changed\n"
+        f"* chore(deps): bump undici from 6.2.0 to 6.3.0 by @dependabot[bot] in {REPO_URL}/pull/20\n"
+        f"* fix: retry on 503 by @ada in {REPO_URL}/pull/21\n\n"
+        f"**Full Changelog**: {REPO_URL}/compare/v1.2.0...v1.2.1\n"
+    )
 
 
 def test_a_commit_without_a_pull_request_is_listed_without_the_link(repo: Repo, cli) -> None:

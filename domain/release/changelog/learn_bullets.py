@@ -86,8 +86,8 @@ def _strip_scope(text: str) -> str:
     return text
 
 
-_AUTHOR = LazyPattern(r"^\s*\(?@[A-Za-z0-9][A-Za-z0-9-]*\)?[.,;]?$")
-_LOGIN = LazyPattern(r"@[A-Za-z0-9][A-Za-z0-9-]*")
+_AUTHOR = LazyPattern(r"^\s*\(?@[A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?\)?[.,;]?$")
+_LOGIN = LazyPattern(r"@[A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?")
 _CLOSING = LazyPattern(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\b", re.IGNORECASE)
 _CONNECTORS = frozenset({"by", "in", "via", "from", "thanks", "to", "see"})
 """Words that join a reference to the description (``by @ada in #12``)."""

@@ -22,8 +22,11 @@ _CLOSES_LINE = LazyPattern(
     r"^\s*(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+((?:#\d+[\s,]*(?:and\s+)?)+)",
     re.IGNORECASE | re.MULTILINE,
 )
-_NOREPLY = LazyPattern(r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]*)@users\.noreply\.github\.com$")
-_LOGIN_LIKE = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_NOREPLY = LazyPattern(
+    r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?)@users\.noreply\.github\.com$"
+)
+_LOGIN_LIKE = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9-]*(?:\[bot\])?$")
+"""A GitHub login; an app's ends in ``[bot]`` (``@dependabot[bot]``)."""
 
 
 def split_pr(text: str) -> tuple[str, str | None]:
