@@ -301,7 +301,20 @@ def _journal(repo: Repo):
 TRAIN_TAGS = ["@acme/cli@3.0.2", "@acme/core@1.3.0", "@acme/write@1.0.1"]
 
 
-@pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag", "push"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "version",
+        "changelog",
+        "gates",
+        "commit",
+        "tag",
+        "artifacts",
+        "provenance",
+        "publish",
+        "push",
+    ],
+)
 def test_resume_after_every_step_of_a_train_finishes_once(repo: Repo, step: str) -> None:
     bare = _three(repo)
     base = repo.git("rev-parse", "HEAD")
@@ -325,7 +338,9 @@ def test_resume_after_every_step_of_a_train_finishes_once(repo: Repo, step: str)
     assert not (repo.path / ".shipline" / "journal.json").exists()
 
 
-@pytest.mark.parametrize("step", ["version", "changelog", "gates", "commit", "tag"])
+@pytest.mark.parametrize(
+    "step", ["version", "changelog", "gates", "commit", "tag", "artifacts", "provenance", "publish"]
+)
 def test_abort_after_every_local_step_of_a_train_restores_everything(repo: Repo, step: str) -> None:
     _three(repo)
     before = repo.snapshot()

@@ -432,3 +432,23 @@ def test_killed_after_an_upload_the_journal_never_saw_resume_adopts_it(
     records = ws.records()
     assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
     assert all(a["registry"] for r in records for a in r["artifacts"])
+
+
+@pytest.mark.parametrize("step", ["artifacts", "provenance", "publish", "push"])
+def test_stopped_after_each_artifact_step_resume_finishes_once(
+    ws: Workspace, verdaccio: Verdaccio, step: str
+) -> None:
+    from shipline.domain.events import StepFinished
+
+    base = ws.repo.git("rev-parse", "HEAD")
+    _stop_at(ws.repo, lambda e: isinstance(e, StepFinished) and e.step == step)
+    assert step in _journal(ws.repo).completed
+    list(_train(ws.repo).resume(_journal(ws.repo)))
+    assert ws.repo.git("rev-parse", "HEAD~1") == base  # one release commit
+    assert _published_versions(verdaccio, ws.core) == ["1.0.1"]
+    assert _published_versions(verdaccio, ws.cli) == ["1.0.1"]
+    records = ws.records()
+    assert [r["metadata"]["links"]["package"] for r in records] == [ws.core, ws.cli]
+    assert all(a["registry"] for r in records for a in r["artifacts"])
+    assert {f"{ws.core}@1.0.1", f"{ws.cli}@1.0.1"} <= ws.remote_tags()
+    assert not (ws.state / "journal.json").exists()
