@@ -40,6 +40,9 @@ class StepProgress(_Event):
     """The artifact this progress is about ("" for the step as a whole)."""
     action: str = ""
     """What is happening to it: building, built, uploading, uploaded."""
+    package: str = ""
+    """The workspace package the artifact belongs to in a release train ("" for a
+    single release): two packages may each have an artifact of one name."""
 
 
 class StepFinished(_Event):

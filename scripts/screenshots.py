@@ -126,8 +126,8 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
 
 async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int], number: int) -> list[Path]:
     """A release train in a workspace: the packages table, then each package's
-    version and changelog entry, the tags, the push and the chain grouped by
-    package."""
+    version and changelog entry, the tags, each package's tarball published
+    and the push, and the chain grouped by package."""
     app = ShiplineApp(repo)
     saved: list[Path] = []
 
@@ -163,6 +163,9 @@ async def shoot_workspace(repo: Path, out: Path, size: tuple[int, int], number: 
             if isinstance(app.screen, ConfirmScreen):
                 await pilot.press("y")
                 await pilot.pause(0.2)
+        app.goto("publish")
+        await _until(pilot, lambda: app.current_name == "publish")
+        await save("train-publish", pilot)
         await pilot.press("c")
         await _until(pilot, lambda: app.current_name == "chain")
         await save("train-chain", pilot)

@@ -5,6 +5,7 @@ screen, and resume/abort that find the train from its journal."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -100,3 +101,34 @@ def test_resume_and_abort_find_the_train_from_its_journal(repo: Repo, tmp_path) 
     list(events)
     assert repo.git("rev-parse", "HEAD") == base
     assert repo.git("tag", "--points-at", "HEAD") == ""
+
+
+def test_every_artifact_event_of_a_train_names_its_package(repo: Repo, tmp_path) -> None:
+    """Progress and chain links carry the package as a typed field: two
+    packages may each have an artifact of one name (``dist`` here)."""
+    store = tmp_path / "store"
+    for folder in ("cli", "core"):
+        (store / folder).mkdir(parents=True)
+    _monorepo(repo)
+    packages = [
+        {
+            "name": name,
+            "path": f"packages/{folder}",
+            "artifacts": [{"type": "tarball", "name": "dist", "registry": str(store / folder)}],
+        }
+        for name, folder in (("@acme/cli", "cli"), ("@acme/core", "core"))
+    ]
+    release = {
+        "workspace": {"packages": packages},
+        "security": {"provenance": {"level": "SLSA_BUILD_LEVEL_1", "signing": {"method": "none"}}},
+    }
+    repo.commit("chore: configure", {".shipline/config.json": json.dumps({"release": release})})
+    git, loaded = _open(repo)
+    events = list(api.Train(git, loaded).ship({}, no_push=True))
+    progress = [e for e in events if e.kind == "step_progress" and e.artifact]
+    assert {(e.package, e.artifact) for e in progress} == {
+        ("@acme/cli", "dist"),
+        ("@acme/core", "dist"),
+    }
+    registry = {e.package for e in events if e.kind == "chain_link" and e.link == "registry"}
+    assert registry == {"@acme/cli", "@acme/core"}

@@ -52,6 +52,23 @@ async def trained(pilot) -> None:
     await pilot.pause()
 
 
+async def at(pilot, name: str) -> None:
+    """Until screen ``name`` is current and mounted (its content drawn)."""
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: app.current_name == name and app.screen.is_mounted,
+        what=f"the {name} screen",
+    )
+
+
+def shown(app: ShiplineApp, selector: str) -> str:
+    """What the widget at ``selector`` on the current screen shows ("" while
+    the screen is still being mounted: a busy machine switches slowly)."""
+    found = app.screen.query(selector)
+    return str(found.first().render()) if found else ""
+
+
 def releasing(app: ShiplineApp) -> dict[str, str]:
     return {p.name: str(p.version) for p in app.releasing}
 
@@ -68,7 +85,7 @@ async def choose_and_edit(pilot) -> None:
         pilot, lambda: not app.planning and "@acme/write" not in releasing(app), what="write out"
     )
     await pilot.press("n")
-    await until(pilot, lambda: app.current_name == "version", what="the version screen")
+    await at(pilot, "version")
     table = app.screen.query_one("#tv-table")
     assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [
         "@acme/cli",
@@ -86,7 +103,7 @@ async def choose_and_edit(pilot) -> None:
     why = str(app.screen.query_one("#tv-why").render())
     assert "3.0.1 → 4.0.0" in why and "@acme/cli@4.0.0" in why
     await pilot.press("escape", "n")
-    await until(pilot, lambda: app.current_name == "changelog", what="the changelog screen")
+    await at(pilot, "changelog")
     assert "into packages/cli/CHANGELOG.md" in str(app.screen.query_one("#tc-path").render())
     packages = app.screen.query_one("#tc-packages")
     packages.focus()
@@ -109,18 +126,18 @@ async def test_a_train_chosen_edited_and_shipped_from_the_tui(repo: Repo, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await choose_and_edit(pilot)
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "gates", what="the gates screen")
+        await at(pilot, "gates")
         await pilot.press("r")
         await until(pilot, lambda: app.waiting_after == "gates", what="gates to pass")
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "tag", what="the tag screen")
+        await at(pilot, "tag")
         preview = str(app.screen.query_one("#tag-preview").render())
         assert "chore(release): @acme/core@1.3.0, @acme/cli@4.0.0" in preview
         await pilot.press("t")
         await until(pilot, lambda: app.waiting_after == "tag", what="the tags")
         assert remote_tags(bare) == ["@acme/cli@3.0.1", "@acme/core@1.2.0", "@acme/write@1.0.0"]
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "publish", what="the publish screen")
+        await at(pilot, "publish")
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         assert "Push main and 2 tags to origin" in app.screen.question
@@ -129,15 +146,12 @@ async def test_a_train_chosen_edited_and_shipped_from_the_tui(repo: Repo, tmp_pa
         assert app.state.summary.ok, app.state.error
         await until(
             pilot,
-            lambda: (
-                app.current_name == "summary"
-                and "@acme/cli@4.0.0" in str(app.screen.query_one("#sum-head").render())
-            ),
+            lambda: app.current_name == "summary" and "@acme/cli@4.0.0" in shown(app, "#sum-head"),
             what="the summary",
         )
-        assert "@acme/core@1.3.0" in str(app.screen.query_one("#sum-head").render())
+        assert "@acme/core@1.3.0" in shown(app, "#sum-head")
         await pilot.press("c")
-        await until(pilot, lambda: app.current_name == "chain", what="the chain")
+        await at(pilot, "chain")
         await pilot.pause()
         commit = repo.git("rev-parse", "HEAD")[:12]
         for name, tag in (("acme-core", "@acme/core@1.3.0"), ("acme-cli", "@acme/cli@4.0.0")):
@@ -168,7 +182,7 @@ async def test_a_fixed_group_given_two_versions_is_refused_in_place(repo: Repo) 
         await trained(pilot)
         assert releasing(app) == {"tool-cli": "2.13.1", "tool-core": "2.13.1"}
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "version", what="the version screen")
+        await at(pilot, "version")
         field = app.screen.query_one("#tv-version")
         field.focus()
         await pilot.press(*"3.0.0", "enter")  # tool-cli: its group follows
@@ -236,7 +250,7 @@ async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path:
         await pilot.press("y")
         await until(pilot, lambda: app.state.finished, what="resumed")
         assert app.state.summary.ok, app.state.error
-        await until(pilot, lambda: app.current_name == "summary", what="the summary")
+        await at(pilot, "summary")
         await pilot.pause()  # the summary mounted before the app is shut down
     assert "@acme/core@1.3.0" in remote_tags(bare)
     assert not (repo.path / ".shipline" / "journal.json").exists()
@@ -271,7 +285,7 @@ def test_train_version_and_changelog_snapshots(repo: Repo, snap_compare) -> None
     async def to_version(pilot) -> None:
         await choose_and_edit(pilot)
         await pilot.press("b")
-        await until(pilot, lambda: pilot.app.current_name == "version", what="back to version")
+        await at(pilot, "version")
         await pilot.pause(0.3)
 
     async def to_changelog(pilot) -> None:
@@ -319,7 +333,7 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
         await pilot.press("t")
         await until(pilot, lambda: app.waiting_after == "tag", what="tags")
         app.goto("publish")
-        await until(pilot, lambda: app.current_name == "publish", what="the publish screen")
+        await at(pilot, "publish")
         await pilot.pause()
         said = str(app.screen.query_one("#pub-artifacts").render())
         assert "@acme/cli@3.0.2  tarball cli →" in said and "@acme/core@1.3.0  tarball core" in said
@@ -338,7 +352,7 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
                 await pilot.pause()
         assert app.state.summary.ok, app.state.error
         app.goto("chain")
-        await until(pilot, lambda: app.current_name == "chain", what="the chain")
+        await at(pilot, "chain")
         await pilot.pause()
         for folder, tag in (("cli", "@acme/cli@3.0.2"), ("core", "@acme/core@1.3.0")):
             view = app.state.packages[tag.rsplit("@", 1)[0]]
@@ -354,6 +368,7 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
             assert f"{folder} ✔" in text and "none: released source-only" not in text
             rows = [line.split()[1] for line in text.splitlines() if line.strip()]
             assert f"@acme/{folder} {folder}" in app.state.links["registry"].entries
+            assert (f"@acme/{folder} {folder}", "publish") in app.state.transfers
             assert rows[:2] == ["commit", "tag"] and "attestation" in rows and "registry" in rows
     assert (store / "cli/3.0.2/cli-3.0.2.tar.gz").is_file()
     assert (store / "core/1.3.0/core-1.3.0.tar.gz").is_file()

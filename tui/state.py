@@ -149,8 +149,9 @@ class RunState:
     def _progress(self, event: StepProgress) -> None:
         if event.done is None or not event.artifact:
             return  # progress of the step as a whole: no bar
-        key = (event.artifact, event.step)
-        transfer = self.transfers.setdefault(key, Transfer(event.artifact, event.step))
+        name = f"{event.package} {event.artifact}" if event.package else event.artifact
+        key = (name, event.step)  # a train's: named with its package (two may share a name)
+        transfer = self.transfers.setdefault(key, Transfer(name, event.step))
         transfer.done, transfer.total, transfer.detail = event.done, event.total, event.action
 
 

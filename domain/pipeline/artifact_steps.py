@@ -84,10 +84,14 @@ class ReleaseArtifacts(ArtifactRecord):
 
     def drain(self) -> Events:
         """The handlers' and the provenance step's events; in a train their
-        chain links are stamped with the package they belong to."""
+        chain links and progress are stamped with the package they belong to."""
         while self._buffer:
             event = self._buffer.pop(0)
-            if self.unit.package and isinstance(event, ChainLink) and not event.package:
+            if (
+                self.unit.package
+                and isinstance(event, ChainLink | StepProgress)
+                and not event.package
+            ):
                 event = event.model_copy(update={"package": self.unit.package})
             yield event
 
@@ -187,6 +191,7 @@ class ReleaseArtifacts(ArtifactRecord):
                     detail=f"{self.who(h)}: building",
                     done=0,
                     artifact=h.name,
+                    package=self.unit.package or "",
                     action="building",
                     total=None,
                 )
@@ -200,6 +205,7 @@ class ReleaseArtifacts(ArtifactRecord):
                     detail=f"{self.who(h)}: built",
                     done=size,
                     artifact=h.name,
+                    package=self.unit.package or "",
                     action="built",
                     total=size,
                 )

@@ -208,6 +208,7 @@ def _publish_one(
         done=0,
         total=size,
         artifact=h.name,
+        package=u.unit.package or "",
         action="uploading",
     )
     try:
@@ -228,6 +229,7 @@ def _publish_one(
         done=size,
         total=size,
         artifact=h.name,
+        package=u.unit.package or "",
         action="uploaded",
     )
     return result

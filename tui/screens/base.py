@@ -42,8 +42,6 @@ class StepScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
-        if not self.app.is_running:
-            return  # shut down while this screen was mounting: its children are gone
         self.refresh_all()
 
     def action_leave_field(self) -> None:
@@ -54,6 +52,8 @@ class StepScreen(Screen[None]):
         self.refresh_all()
 
     def refresh_all(self) -> None:
+        if not self.app.is_running:
+            return  # the app is shutting down: this screen's children may be gone already
         self.refresh_chrome()
         self.sync()
 
