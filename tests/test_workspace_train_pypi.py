@@ -91,6 +91,8 @@ def test_a_uv_train_publishes_the_dependency_first_to_pypiserver(
         if e.get("kind") == "chain_link" and e["link"] == "registry" and e["status"] == "ok"
     ]
     assert live == ["svc-models", "svc-client"]  # the pin's target first
+    slsa = [e for e in events if e.get("kind") == "log" and e["text"].startswith("SLSA: ")]
+    assert len(slsa) == 2  # at the preflight and at the provenance step, not once a package
     served = sorted(p.name for p in pypiserver.packages.iterdir())
     assert [n.split("-")[:2] for n in served] == [
         ["svc_client", "0.1.1"],
@@ -117,6 +119,7 @@ def test_a_uv_train_publishes_the_dependency_first_to_pypiserver(
     for target in ("svc-models@0.2.1", "svc-client@0.1.1"):
         verified = run_shipline("-C", repo.path, "verify", target, env=env)
         assert verified.code == 0, verified.out + verified.err
+        assert f"{target}: provenance chain verified" in verified.out
     assert (
         subprocess.run(
             ["git", "-C", str(repo.path), "status", "--porcelain"], capture_output=True, text=True

@@ -137,7 +137,10 @@ class TextRenderer:
             c.print(f"  [{style}]{event.status:>7}[/] {_show(event.name, line=True)}{detail}{took}")
         elif isinstance(event, ChainLink):
             style = _STATUS_STYLE.get(event.status, "")
-            c.print(f"  [{style}]{event.link:>11}[/] {_show(event.name, line=True)} {event.status}")
+            of = f" [dim]({_show(event.package, line=True)})[/]" if event.package else ""
+            c.print(
+                f"  [{style}]{event.link:>11}[/] {_show(event.name, line=True)}{of} {event.status}"
+            )
         elif isinstance(event, PackagePlanned):
             self._package(event)
         elif isinstance(event, ErrorEvent):

@@ -148,8 +148,19 @@ class TrainArtifacts(TrainState):
         if not units:
             return "skipped", self._nothing_built()
         done = []
+        said: set[str] = set()
         for u in units:
-            status, detail = yield from u.step_provenance()
+            events = u.step_provenance()
+            try:  # the SLSA preflight is the same for every package: said once
+                while True:
+                    event = next(events)
+                    if isinstance(event, LogLine) and event.text in said:
+                        continue
+                    if isinstance(event, LogLine):
+                        said.add(event.text)
+                    yield event
+            except StopIteration as finished:
+                status, detail = finished.value
             if status == "skipped":
                 return status, detail
             yield LogLine(step="provenance", text=f"{u.unit.label()}: {detail}")

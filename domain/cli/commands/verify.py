@@ -62,6 +62,11 @@ def verify(session: Session, args: argparse.Namespace) -> tuple[int, dict[str, A
         )
         return first.code, data
     what = "all releases" if args.all else report.versions[0]
+    if not args.all and args.version:
+        from shipline.domain.provenance.ledger import split_package_version
+
+        package, _ = split_package_version(args.version)
+        what = f"{package}@{what}" if package else what  # a package's release by its name
     unchecked = sum(1 for c in report.checks if c.status == "missing")
     unreached = [c for c in report.checks if c.link == "forge" and c.status == "skipped"]
     if unreached:
