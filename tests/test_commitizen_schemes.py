@@ -171,6 +171,23 @@ def test_merge_prerelease_replaces_the_rc_entries_like_cz_bump(
     ) in result.out
 
 
+@pytest.mark.parametrize(
+    ("label", "version"), [("alpha", "2.4.0a0"), ("beta", "2.4.0b0"), ("dev", "2.4.0.dev0")]
+)
+def test_pep440_alpha_beta_and_dev_like_cz_bump(
+    cz_queue: Repo, cli, label: str, version: str
+) -> None:
+    """``cz bump --prerelease alpha|beta`` and ``--devrelease 0`` on the same history."""
+    files = _ship(cli, cz_queue, "--pre", label)
+    assert cz_queue.git("log", "-1", "--format=%B") == f"bump: version 2.3.1 → {version}"
+    assert cz_queue.git("tag", "--points-at", "HEAD") == f"v{version}"
+    assert files == {
+        "CHANGELOG.md": RC0_ENTRY.replace("2.4.0rc0", version) + CHANGELOG,
+        "pyproject.toml": CZ_PYPROJECT.replace('version = "2.3.1"', f'version = "{version}"'),
+        "src/acme_queue/__init__.py": INIT.replace("2.3.1", version),
+    }
+
+
 CZ_TOML = """[tool.commitizen]
 name = "cz_conventional_commits"
 version = "0.8.0"
