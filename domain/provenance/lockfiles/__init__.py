@@ -93,7 +93,7 @@ def read_lockfiles(root: Path, artifact_name: str | None = None) -> Inventory | 
         elif path.name == "poetry.lock":
             inventories.append(read_poetry_lock(path, root))
         elif path.name == "package-lock.json":
-            inventories.append(read_package_lock(path, root))
+            inventories.append(read_package_lock(path, root, artifact_name))
         elif path.name == "Cargo.lock":
             inventories.append(read_cargo_lock(path, root, artifact_name))
     if not inventories:

@@ -39,7 +39,11 @@ def _integrity(value: Any, where: str) -> set[tuple[str, str]]:
     return out
 
 
-def read_package_lock(path: Path, root: Path) -> Inventory:
+def read_package_lock(path: Path, root: Path, artifact_name: str | None = None) -> Inventory:
+    """The dependencies the lock file resolves: the root package's, or in
+    an npm workspace ``artifact_name``'s when it is one of the members
+    (a member's requirement on a sibling resolves through the workspace
+    link to that sibling)."""
     name = relative(path, root)
     try:
         data = loads_strict(path.read_bytes())
@@ -70,10 +74,17 @@ def read_package_lock(path: Path, root: Path) -> Inventory:
             _integrity(entry.get("integrity"), where),
         )
 
+    links = {
+        key: str(entry["resolved"])
+        for key, entry in entries.items()
+        if isinstance(entry, dict) and entry.get("link") and isinstance(entry.get("resolved"), str)
+    }
+
     def find(from_key: str, dep: str) -> str | None:
         base = from_key
         while True:  # node's resolution: nearest node_modules upwards
             candidate = f"{base}/node_modules/{dep}" if base else f"node_modules/{dep}"
+            candidate = links.get(candidate, candidate)  # a workspace member, by its folder
             if candidate in located:
                 return located[candidate][0]
             if not base:
@@ -100,4 +111,12 @@ def read_package_lock(path: Path, root: Path) -> Inventory:
             tuple(sorted(hashes | set(old.hashes if old else ()))),
             tuple(sorted(merged)),
         )
-    return finish([name], "npm", deps(""), packages)
+    member = next(
+        (
+            key
+            for key, (_, pkg_name, _) in located.items()
+            if artifact_name and pkg_name == artifact_name and "node_modules/" not in key
+        ),
+        "",
+    )
+    return finish([name], "npm", deps(member), packages)
