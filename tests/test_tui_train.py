@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, package_json, pnpm_monorepo
-from tui_helpers import SIZE, add_remote, configure, until
+from tui_helpers import SIZE, add_remote, configure, decline_the_push, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -213,17 +213,7 @@ async def to_the_push_declined(pilot) -> None:
     """Gates, tags, then "not now" to the push: the train stops, half done."""
     app = pilot.app
     await trained(pilot)
-    app.goto("gates")
-    await pilot.press("r")
-    await until(pilot, lambda: app.waiting_after == "gates", what="gates")
-    app.goto("tag")
-    await pilot.press("t")
-    await until(pilot, lambda: app.waiting_after == "tag", what="tag")
-    app.goto("publish")
-    await pilot.press("p")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
-    await pilot.press("n")  # not now
-    await until(pilot, lambda: app.state.finished, what="the stop")
+    await decline_the_push(pilot)
     assert not app.state.summary.ok and app.state.summary.exit_code == 130
 
 

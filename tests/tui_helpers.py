@@ -40,10 +40,16 @@ async def planned(pilot: Pilot) -> None:
 
 async def stop_before_the_push(pilot: Pilot) -> None:
     """Run the gates, tag, then decline the push: the release stops with 130."""
+    await planned(pilot)
+    await decline_the_push(pilot)
+
+
+async def decline_the_push(pilot: Pilot) -> None:
+    """From a plan (a release's or a train's): the gates, the tag(s), then
+    "not now" to the push."""
     from shipline.tui.screens.confirm import ConfirmScreen
 
     app = pilot.app
-    await planned(pilot)
     app.goto("gates")
     await pilot.press("r")
     await until(pilot, lambda: app.waiting_after == "gates", what="gates")

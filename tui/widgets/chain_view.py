@@ -81,20 +81,30 @@ def detail_lines(entries: dict[str, dict[str, Any]]) -> list[Text]:
     return lines
 
 
-class LinkCard(Static):
-    """One link of the chain."""
-
-    DEFAULT_CSS = """
-    LinkCard {
+def card_css(cls: str) -> str:
+    """A card of the chain: its border says its status (a link's, or a
+    release train's package's)."""
+    return f"""
+    {cls} {{
         height: auto; padding: 0 1; border: round $foreground 30%;
         border-title-style: bold; border-subtitle-color: $text-muted;
         text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    LinkCard.-ok { border: round $success; }
-    LinkCard.-failed { border: round $error; }
-    LinkCard.-running { border: round $warning; }
+    }}
+    {cls}.-ok {{ border: round $success; }}
+    {cls}.-failed {{ border: round $error; }}
+    {cls}.-running {{ border: round $warning; }}
+    """
+
+
+class LinkCard(Static):
+    """One link of the chain."""
+
+    DEFAULT_CSS = (
+        card_css("LinkCard")
+        + """
     LinkCard.-compact { border: none; padding: 0 1 0 2; color: $text-muted; }
     """
+    )
 
     def __init__(self, link: str) -> None:
         super().__init__(id=f"link-{link}")

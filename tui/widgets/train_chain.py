@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from shipline.tui.state import LINKS, LinkView, PackageView, RunState
-from shipline.tui.widgets.chain_view import detail_lines, short
+from shipline.tui.widgets.chain_view import card_css, detail_lines, short
 from shipline.tui.widgets.glyphs import glyph, style
 
 ROWS = ("commit", "tag", *(link for link in LINKS if link != "commit"))
@@ -69,16 +69,9 @@ def package_text(view: PackageView, finished: bool) -> tuple[str, Text]:
 
 
 class PackageCard(Static):
-    DEFAULT_CSS = """
-    PackageCard {
-        height: auto; padding: 0 1; border: round $foreground 30%;
-        border-title-style: bold; border-subtitle-color: $text-muted;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    PackageCard.-ok { border: round $success; }
-    PackageCard.-failed { border: round $error; }
-    PackageCard.-running { border: round $warning; }
-    """
+    """One package of the train: its links, one row each."""
+
+    DEFAULT_CSS = card_css("PackageCard")
 
     def show(self, title: str, view: PackageView, finished: bool) -> None:
         status, text = package_text(view, finished)
