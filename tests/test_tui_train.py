@@ -18,6 +18,7 @@ from tui_helpers import SIZE, add_remote, configure, decline_the_push, until
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
 from shipline.tui.widgets.error_panel import ErrorPanel
+from tests.gpgkeys import gpg_home, gpg_key  # noqa: F401
 
 EPOCH = "1767830400"  # 2026-01-08
 NOTE = "- Retries back off."
@@ -362,3 +363,28 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
             assert rows[:2] == ["commit", "tag"] and "attestation" in rows and "registry" in rows
     assert (store / "cli/3.0.2/cli-3.0.2.tar.gz").is_file()
     assert (store / "core/1.3.0/core-1.3.0.tar.gz").is_file()
+
+
+@pytest.mark.usefixtures("gpg_key")
+async def test_signed_tags_chosen_on_the_tag_screen_sign_every_package(repo: Repo) -> None:
+    pnpm_monorepo(repo)
+    repo.commit("fix(cli): quote paths", {"packages/cli/index.js": "q\n"})
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    app = ShiplineApp(repo.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await trained(pilot)
+        app.options = app.options.model_copy(update={"no_push": True})
+        app.goto("gates")
+        await pilot.press("r")
+        await until(pilot, lambda: app.waiting_after == "gates", what="gates")
+        app.goto("tag")
+        await at(pilot, "tag")
+        await pilot.click("#sign-yes")
+        await pilot.pause()
+        assert app.sign_tag is True
+        assert "Tags (signed (gpg), one per package)" in shown(app, "#tag-preview")
+        await pilot.press("t")
+        await until(pilot, lambda: app.waiting_after == "tag" or app.state.finished, what="tags")
+        assert app.state.error is None, app.state.error
+    for tag in ("@acme/cli@3.0.2", "@acme/core@1.3.0"):
+        assert "-----BEGIN PGP SIGNATURE-----" in repo.git("cat-file", "-p", tag)

@@ -207,8 +207,7 @@ class ReleaseRun:
             assert options is not None
             run = Pipeline(self.git, self.loaded, **hooks)
             events = run.ship(options)
-        if isinstance(run, Pipeline):
-            run.sign_tag = self.sign_tag
+        run.sign_tag = self.sign_tag  # a release's or a train's: the Tag screen's choice
         return run, events
 
     def _wait_for_operator(self, step: str) -> None:

@@ -107,6 +107,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
         self.cancel = cancel or threading.Event()
         self.journal: journal.Journal | None = None
         self.result: dict[str, Any] = {}
+        self.sign_tag: bool | None = None
 
     @property
     def run(self) -> journal.Journal:

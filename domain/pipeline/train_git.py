@@ -19,6 +19,7 @@ from shipline.domain.errors import (
 from shipline.domain.events import ChainLink, Confirmation, GitCommand, LogLine
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.order import signs_tag
 from shipline.domain.pipeline.train_state import TrainState
 from shipline.domain.provenance import ledger
 from shipline.domain.release.git_commands import push_command, tag_command
@@ -58,12 +59,14 @@ class TrainGit(TrainState):
     def _step_tag(self) -> Generator[Any, None, Any]:
         j = self.run
         assert j.release_commit
+        if self.sign_tag is not None:
+            j.options["sign_tag"] = self.sign_tag  # kept with the run: resume signs alike
         key = None
-        if self.loaded.release.tag.sign:
+        if signs_tag(self.loaded, j.options.get("sign_tag")):
             key = os.environ.get("GPG_KEY_ID") or self.git.config_get("user.signingkey")
             if not key:
                 raise SigningKeyMissing(
-                    "release.tag.sign is set but no signing key is known",
+                    "the tags are to be signed but no signing key is known",
                     hint="set GPG_KEY_ID or git's user.signingkey",
                 )
         for m in self.members:
@@ -77,7 +80,7 @@ class TrainGit(TrainState):
                     hint="`shipline release abort`, then choose another version",
                 )
             argv = [
-                *tag_command(tag, m["tagMessage"], sign=self.loaded.release.tag.sign, key=key),
+                *tag_command(tag, m["tagMessage"], sign=key is not None, key=key),
                 j.release_commit,
             ]
             yield GitCommand(argv=argv)

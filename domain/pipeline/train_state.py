@@ -21,6 +21,9 @@ class TrainState:
     loaded: LoadedConfig
     state_dir: Path
     confirm: Any
+    sign_tag: bool | None
+    """The operator's tag-signing choice (the TUI asks after the gates); None
+    keeps the run's option, then ``release.tag.sign``."""
 
     @property
     def run(self) -> Journal:

@@ -61,7 +61,6 @@ class TagScreen(StepScreen):
                 button.value = True
         tag_done = app.state.step_status("tag") in ("ok", "running")
         self.query_one("#tag-sign").disabled = tag_done
-        self.query_one("#tag-sign").display = app.train is None  # a train signs as configured
         push = self.query_one("#tag-push", Checkbox)
         push.label = (
             "Push the commit and tags when the release is done"
