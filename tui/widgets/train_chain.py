@@ -61,7 +61,7 @@ def package_text(view: PackageView, finished: bool) -> tuple[str, Text]:
     if quiet:
         said = "none: released source-only" if finished and statuses else "pending"
         _row(text, " → ".join(quiet), "skipped" if finished else "pending", said)
-    if view.last:
+    if view.last and not finished:  # what is happening to it now
         text.append(f"\n  {view.last}", style="dim italic")
     status = next((s for s in ("failed", "running") if s in statuses), None)
     status = status or ("ok" if statuses and (finished or not quiet) else "pending")
