@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, pnpm_monorepo
 
@@ -65,20 +66,30 @@ def test_an_unknown_artifact_type_stops_the_train_before_any_write(repo: Repo, c
     assert repo.snapshot() == before
 
 
-def test_a_crate_that_needs_a_sibling_of_the_same_train_is_86_before_any_write(
-    repo: Repo, cli: Any
+CRATE = {"type": "cargo-crate", "registry": "http://127.0.0.1:9/"}
+
+
+@pytest.mark.parametrize(
+    "core_artifacts",
+    [
+        pytest.param([], id="core-source-only"),
+        pytest.param([{**CRATE, "registry": "http://127.0.0.1:7/"}], id="core-elsewhere"),
+    ],
+)
+def test_a_crate_whose_sibling_the_train_does_not_package_with_it_is_86_before_any_write(
+    repo: Repo, cli: Any, core_artifacts: list[dict[str, str]]
 ) -> None:
-    """cargo packages tool-cli against the registry, where tool-core 2.14.0
-    is not yet: the train would fail after its commit and tags. It says so
-    first, and the handoff is the way through."""
+    """The train packages its crates of one registry together; tool-core is
+    released source-only, or to another registry (another cargo call): its
+    2.14.0 is nowhere cargo can resolve tool-cli's requirement from, and the
+    train would fail after its commit and tags. It says so first."""
     cargo_workspace(repo)
-    crate = {"type": "cargo-crate", "registry": "http://127.0.0.1:9/"}
     config = {
         "release": {
             "workspace": {
                 "packages": [
-                    {"name": "tool-core", "path": "crates/core", "artifacts": [crate]},
-                    {"name": "tool-cli", "path": "crates/cli", "artifacts": [crate]},
+                    {"name": "tool-core", "path": "crates/core", "artifacts": core_artifacts},
+                    {"name": "tool-cli", "path": "crates/cli", "artifacts": [CRATE]},
                 ]
             }
         }
@@ -89,5 +100,6 @@ def test_a_crate_that_needs_a_sibling_of_the_same_train_is_86_before_any_write(
     result = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert result.code == 86, result.err
     assert "tool-cli: its cargo-crate cannot be packaged before tool-core 2.14.0" in result.err
+    assert "without a cargo-crate to http://127.0.0.1:9 (registryName 'shipline'" in result.err
     assert "--handoff" in result.err
     assert repo.snapshot() == before

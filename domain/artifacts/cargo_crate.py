@@ -10,6 +10,9 @@ its environment, never argv. ``options.verify: false`` skips cargo's
 verification build. Cargo's target directory lives beside the output
 directory, so the worktree stays clean.
 
+In a release train, crates that require one another are packaged by one
+cargo call (:mod:`cargo_together`), then published one at a time.
+
 A registry cannot delete a crate: rollback yanks it (new dependents cannot
 select it; existing lockfiles still download it), which SPEC section 4
 counts as the registry's own means.
@@ -27,6 +30,7 @@ from typing import Any
 
 from shipline.domain.artifacts import httpio
 from shipline.domain.artifacts.base import BuiltFile, DryRunReport, Handler, PublishResult, utc_now
+from shipline.domain.artifacts.cargo_together import CrateSet
 from shipline.domain.errors import (
     ArtifactBuildFailed,
     ArtifactPublishFailed,
@@ -51,6 +55,9 @@ def index_path(name: str) -> str:
 class CargoCrateHandler(Handler):
     type_name = "cargo-crate"
     tools = ("cargo",)
+    together: CrateSet | None = None
+    """Set by a release train when cargo packages this crate with its
+    siblings (:mod:`cargo_together`)."""
 
     # -- configuration -------------------------------------------------------
     @property
@@ -121,7 +128,15 @@ class CargoCrateHandler(Handler):
 
     @property
     def target_dir(self) -> Path:
+        if self.together is not None:
+            return self.together.target_dir
         return self.ctx.out_dir.parent / f"{self.ctx.out_dir.name}.cargo-target"
+
+    def _together_args(self, *command: str) -> list[str]:
+        """``command`` with ``-p`` for every crate packaged together with
+        this one, the registry, and the verify flag."""
+        crates = self.together.selection() if self.together is not None else []
+        return [*command, *crates, "--registry", self.registry_name, *self._verify_flag()]
 
     def cargo_env(self, with_token: bool) -> dict[str, str]:
         extra = {
@@ -220,12 +235,16 @@ class CargoCrateHandler(Handler):
         return [] if self.options.get("verify", True) else ["--no-verify"]
 
     def dry_run(self) -> DryRunReport:
-        self._cargo(
-            ["publish", "--dry-run", "--registry", self.registry_name, *self._verify_flag()],
-            ArtifactValidationFailed,
-            "cargo publish --dry-run",
-            token=True,
-        )
+        together = self.together
+        if together is None or not together.dry_run:  # a set's crates: one dry run for all
+            self._cargo(
+                self._together_args("publish", "--dry-run"),
+                ArtifactValidationFailed,
+                "cargo publish --dry-run",
+                token=True,
+            )
+            if together is not None:
+                together.dry_run = True
         listing = self.run_tool(
             ["cargo", "package", "--list", "--registry", self.registry_name],
             ArtifactValidationFailed,
@@ -236,7 +255,7 @@ class CargoCrateHandler(Handler):
         return DryRunReport(
             self.name,
             [
-                ["cargo", "package", "--registry", self.registry_name, *self._verify_flag()],
+                ["cargo", *self._together_args("package")],
                 ["cargo", "publish", "--registry", self.registry_name, *self._verify_flag()],
             ],
             [
@@ -247,11 +266,15 @@ class CargoCrateHandler(Handler):
         )
 
     def build(self) -> list[BuiltFile]:
-        self._cargo(
-            ["package", "--registry", self.registry_name, *self._verify_flag()],
-            ArtifactBuildFailed,
-            "cargo package",
-        )
+        together = self.together
+        if together is None or not together.packaged:  # a set's crates: one cargo package
+            self._cargo(
+                self._together_args("package"),
+                ArtifactBuildFailed,
+                "cargo package",
+            )
+            if together is not None:
+                together.packaged = True
         built = self.target_dir / "package" / self.crate_file
         if not built.is_file():
             raise ArtifactBuildFailed(

@@ -43,9 +43,10 @@ def package_artifacts(loaded: LoadedConfig, name: str) -> list[ArtifactConfig]:
 
 def check_artifacts(git: Git, loaded: LoadedConfig, releasing: list[PackagePlan]) -> Iterator[Any]:
     """Before the train writes anything: every package's artifact types
-    have a handler (85), no crate waits for a sibling released in the same
-    train (86), and when any package is attested, the signing method, level
-    and key or identity hold (the preflight lines, 90/91)."""
+    have a handler (85), no crate waits for a sibling the same train
+    releases but does not publish to its registry (86), and when any
+    package is attested, the signing method, level and key or identity
+    hold (the preflight lines, 90/91)."""
     configs = [a for p in releasing for a in package_artifacts(loaded, p.name)]
     if not configs:
         return
@@ -68,22 +69,49 @@ def check_artifacts(git: Git, loaded: LoadedConfig, releasing: list[PackagePlan]
 
 
 def _crates_packaged_alone(loaded: LoadedConfig, releasing: list[PackagePlan]) -> None:
-    """``cargo package`` resolves a crate's dependencies from the registry,
-    so a crate cannot be built before the sibling it requires is published;
-    a train builds every package before it publishes any (the attestation
-    binds the built files). Said before the release commit, not after."""
-    names = {p.name for p in releasing}
+    """``cargo package`` resolves a crate's dependencies from the registry;
+    the train packages its crates of one registry together, so a crate may
+    require a sibling the train releases only when that sibling's crate goes
+    to the same registry (by the same name, verified alike). Otherwise its
+    new version is nowhere cargo can find it when the train builds (before
+    it publishes anything): said before the release commit, not after."""
+    from shipline.domain.artifacts.cargo_together import TYPE, set_key
+
+    versions = {p.name: p.version for p in releasing}
+    keys = {
+        p.name: {set_key(a) for a in package_artifacts(loaded, p.name) if a.type == TYPE}
+        for p in releasing
+    }
     for p in releasing:
-        if not any(a.type == "cargo-crate" for a in package_artifacts(loaded, p.name)):
-            continue
-        waiting = sorted({r.name for r in p.package.requires if r.name in names})
-        if waiting:
-            raise ArtifactValidationFailed(
-                f"{p.name}: its cargo-crate cannot be packaged before {', '.join(waiting)} "
-                f"{p.version} is on the registry, and this train releases both",
-                hint="release with --handoff and publish the crates in CI (cargo publish "
-                "--workspace), or release the dependency in a train of its own first",
+        for key in sorted(keys[p.name]):
+            waiting = sorted(
+                {r.name for r in p.package.requires if r.name in keys and key not in keys[r.name]}
             )
+            if waiting:
+                said = ", ".join(f"{name} {versions[name]}" for name in waiting)
+                raise ArtifactValidationFailed(
+                    f"{p.name}: its cargo-crate cannot be packaged before {said} is on the "
+                    f"registry, and this train releases it without a cargo-crate to {key[0]} "
+                    f"(registryName {key[1]!r}, verify {str(key[2]).lower()}) to package with",
+                    hint="give the dependency a cargo-crate artifact with the same registry, "
+                    "registryName and verify option, release with --handoff and publish the "
+                    "crates in CI (cargo publish --workspace), or release the dependency in a "
+                    "train of its own first",
+                )
+
+
+def _crates_together(units: list[ReleaseArtifacts]) -> None:
+    """The train's crates of one registry and workspace are dry-run and
+    packaged by one cargo call each (a crate may require a sibling at the
+    version this train releases); the shared target folder lives in the
+    first unit's work folder, so its undo removes it."""
+    handlers = [h for u in units for h in u.handlers()]
+    if sum(h.type_name == "cargo-crate" for h in handlers) < 2:
+        return
+    from shipline.domain.artifacts.cargo_together import package_together
+
+    first = next(h for h in handlers if h.type_name == "cargo-crate")
+    package_together(handlers, first.ctx.out_dir.parent)
 
 
 class TrainArtifacts(TrainState):
@@ -132,6 +160,7 @@ class TrainArtifacts(TrainState):
         units = self._building()
         if not units:
             return "skipped", self._nothing_built()
+        _crates_together(units)
         for u in units:  # ARTP-001 across the train: nothing is built before all validate
             yield from u.validate_all()
         for u in units:
