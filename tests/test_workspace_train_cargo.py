@@ -140,26 +140,63 @@ def test_a_crate_requiring_its_sibling_of_the_same_train_is_published_after_it(
         assert f"{target}: provenance chain verified" in verified.out
 
 
-def test_stopped_between_the_two_publishes_resume_publishes_only_the_second(
-    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
-) -> None:
+def _stop_at(repo: Repo, predicate: Any) -> None:
+    """Run the train until ``predicate(event)``; stop there like a SIGKILL
+    (the generator is closed: nothing after that event runs)."""
     from shipline.domain.gitops import Git
-    from shipline.domain.pipeline import journal
     from shipline.domain.pipeline.train import Train
     from shipline.domain.release.imports import load_config
 
-    _train_repo(repo, cargo_registry.index)
     git = Git.open(repo.path)
     events = Train(git, load_config(git.root)).ship({}, no_push=True)
-    for event in events:  # stopped like a SIGKILL right after the first crate went live
-        if getattr(event, "kind", "") == "chain_link" and (event.link, event.status) == (
-            "registry",
-            "ok",
-        ):
+    for event in events:
+        if predicate(event):
             events.close()
-            break
-    else:
-        raise AssertionError("the train finished before the stop")
+            return
+    raise AssertionError("the train finished before the stop")
+
+
+def _link(link: str, package: str) -> Any:
+    return lambda e: (
+        getattr(e, "kind", "") == "chain_link"
+        and (e.link, e.status, e.package) == (link, "ok", package)
+    )
+
+
+def test_stopped_after_the_first_crate_is_built_resume_packages_the_second_with_it(
+    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
+) -> None:
+    """The resumed train builds tool-cli alone, yet cargo still needs
+    tool-core 2.14.0 to package it: the set is packaged again, tool-core's
+    built file is reused unchanged."""
+    from shipline.domain.pipeline import journal
+
+    _train_repo(repo, cargo_registry.index)
+    _stop_at(repo, _link("build", "tool-core"))
+    j = journal.load(repo.path / ".shipline")
+    assert j is not None
+    units = {m["name"]: m.get("unit", {}) for m in j.data["train"]}
+    assert "built" in units["tool-core"] and "built" not in units["tool-cli"]
+    core_sha = units["tool-core"]["built"]["cargo-crate"][0]["sha256"]
+
+    resumed = run_shipline("-C", repo.path, "--output", "json", "release", "resume", timeout=600)
+    assert resumed.code == 0, resumed.out[-4000:] + resumed.err
+    events = [json.loads(line) for line in resumed.out.splitlines() if line.startswith("{")]
+    building = [e["detail"] for e in events if e.get("action") == "building"]
+    assert building == ["tool-cli cargo-crate: building"]
+    assert cargo_registry.entries("tool-core")[0]["cksum"] == core_sha
+    assert _versions(cargo_registry, "tool-cli") == ["2.14.0"]
+    for record in _records(repo):
+        _downloaded_matches_record(cargo_registry, record)
+
+
+def test_stopped_between_the_two_publishes_resume_publishes_only_the_second(
+    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
+) -> None:
+    from shipline.domain.pipeline import journal
+
+    _train_repo(repo, cargo_registry.index)
+    _stop_at(repo, _link("registry", "tool-core"))  # right after the first crate went live
     j = journal.load(repo.path / ".shipline")
     assert j is not None and j.external == ["publish:tool-core/cargo-crate"]
     assert _versions(cargo_registry, "tool-core") == ["2.14.0"]
@@ -178,3 +215,25 @@ def test_stopped_between_the_two_publishes_resume_publishes_only_the_second(
         _downloaded_matches_record(cargo_registry, record)
     verified = run_shipline("-C", repo.path, "verify", "tool-cli@2.14.0")
     assert verified.code == 0, verified.out + verified.err
+
+
+def test_abort_after_the_build_removes_the_crates_packaged_together(
+    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
+) -> None:
+    """The set's cargo target folder lives in the first crate's work
+    folder: abort leaves no build output behind."""
+    from shipline.domain.events import StepFinished
+    from shipline.domain.pipeline import journal
+
+    _train_repo(repo, cargo_registry.index)
+    before = repo.snapshot()
+    _stop_at(repo, lambda e: isinstance(e, StepFinished) and e.step == "artifacts")
+    j = journal.load(repo.path / ".shipline")
+    assert j is not None
+    work = repo.path / ".shipline" / "work" / j.release_id
+    assert list(work.glob("*/cargo-together-0/package/tool-cli-2.14.0.crate"))
+    aborted = run_shipline("-C", repo.path, "release", "abort")
+    assert aborted.code == 0, aborted.out + aborted.err
+    assert not work.exists()
+    assert repo.snapshot()["head"] == before["head"]
+    assert _versions(cargo_registry, "tool-core") == _versions(cargo_registry, "tool-cli") == []

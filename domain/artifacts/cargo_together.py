@@ -78,6 +78,7 @@ def package_together(handlers: Sequence[Any], target_dir: Path) -> list[CrateSet
     groups: dict[tuple[Any, ...], list[CargoCrateHandler]] = {}
     for h in handlers:
         if h.type_name == TYPE:
+            h.manifest()  # a missing or nameless Cargo.toml said as validate says it
             groups.setdefault((*set_key(h.cfg), workspace_root(h)), []).append(h)
     sets: list[CrateSet] = []
     for members in groups.values():
