@@ -300,6 +300,8 @@ async def test_a_release_left_half_done_is_offered_for_resume(
             what="the resumed release",
         )
         assert app.interrupted is None
+        # leave once the summary is up: quitting mid-switch races Textual's header
+        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
         await until(pilot, lambda: app.current_name == "summary", what="the summary")
         await pilot.pause()  # the summary mounted before the app is shut down
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]
