@@ -6,4 +6,8 @@ bash scripts/setup.sh
 if [ -f scripts/install-test-deps.sh ]; then
     bash scripts/install-test-deps.sh
 fi
+# The suite starts shipline as a subprocess hundreds of times: with bytecode
+# caches (git-ignored __pycache__), as an installed shipline runs, each start
+# skips compiling ~200 modules. Some shells and CI images turn them off.
+unset PYTHONDONTWRITEBYTECODE
 exec .venv/bin/python -m pytest -n 2 -q "$@"

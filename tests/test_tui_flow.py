@@ -243,6 +243,7 @@ async def _to_tag_screen(pilot, app) -> None:
     assert app.sign_tag is True
 
 
+@pytest.mark.slow  # a real release with a gpg-signed tag: end to end
 @pytest.mark.usefixtures("gpg_key")
 async def test_signed_tag_choice_signs_with_the_gpg_key(py_repo: Repo) -> None:
     app = ShiplineApp(py_repo.path)
@@ -272,6 +273,7 @@ async def test_signed_tag_without_a_key_is_91_in_place(py_repo: Repo) -> None:
     assert py_repo.git("tag", "-l", "v1.3.0") == ""
 
 
+@pytest.mark.slow  # a real release stopped, then resumed in a new app: end to end
 async def test_a_release_left_half_done_is_offered_for_resume(
     py_repo: Repo, tmp_path: Path
 ) -> None:

@@ -120,6 +120,7 @@ async def choose_and_edit(pilot) -> None:
     await pilot.press("escape")
 
 
+@pytest.mark.slow  # ships a real train to a remote: end to end
 async def test_a_train_chosen_edited_and_shipped_from_the_tui(repo: Repo, tmp_path: Path) -> None:
     three_packages(repo)
     bare = add_remote(repo, tmp_path)
@@ -218,6 +219,7 @@ async def to_the_push_declined(pilot) -> None:
     assert not app.state.summary.ok and app.state.summary.exit_code == 130
 
 
+@pytest.mark.slow  # ships a real train to a remote: end to end
 async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path: Path) -> None:
     pnpm_monorepo(repo)
     repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
@@ -247,6 +249,7 @@ async def test_a_declined_push_is_resumed_in_a_new_session(repo: Repo, tmp_path:
     assert not (repo.path / ".shipline" / "journal.json").exists()
 
 
+@pytest.mark.slow  # ships a real train to a remote: end to end
 async def test_a_declined_push_is_aborted(repo: Repo, tmp_path: Path) -> None:
     pnpm_monorepo(repo)
     repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
@@ -287,6 +290,7 @@ def test_train_version_and_changelog_snapshots(repo: Repo, snap_compare) -> None
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_changelog)
 
 
+@pytest.mark.slow  # ships a real train to a remote: end to end
 async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: Path) -> None:
     """Per-package tarballs (the artifact steps the train runs once per
     package): the Chain screen shows each package's build, artifact,
@@ -365,6 +369,7 @@ async def test_each_package_artifacts_fill_its_own_chain(repo: Repo, tmp_path: P
     assert (store / "core/1.3.0/core-1.3.0.tar.gz").is_file()
 
 
+@pytest.mark.slow  # ships a real train to a remote: end to end
 @pytest.mark.usefixtures("gpg_key")
 async def test_signed_tags_chosen_on_the_tag_screen_sign_every_package(repo: Repo) -> None:
     pnpm_monorepo(repo)
