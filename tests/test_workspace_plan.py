@@ -4,6 +4,7 @@ and a plan per package since its own last tag."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -24,12 +25,11 @@ def _plan(repo: Repo, picks: dict[str, str | None] | None = None, **kw: object):
     loaded = load_config(repo.path)
     settings = kw.pop("settings", None)
     if settings is not None:
-        loaded = loaded.model_copy(
-            update={
-                "config": loaded.config.model_copy(
-                    update={"release": loaded.release.model_copy(update={"workspace": settings})}
-                )
-            }
+        loaded = dataclasses.replace(
+            loaded,
+            config=loaded.config.model_copy(
+                update={"release": loaded.release.model_copy(update={"workspace": settings})}
+            ),
         )
     plan = plan_workspace(git, loaded, picks=picks or {}, **kw)  # type: ignore[arg-type]
     return {p.name: p for p in plan.packages}

@@ -13,6 +13,7 @@ is not valid TOML/JSON/YAML/INI is exit 90 naming the file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -204,7 +205,7 @@ def load_config(
     parsed = config_loading.confined(
         repo, config_loading.parse_config({"release": release}, source), source
     )
-    return loaded.model_copy(update={"config": parsed, "imported_from": sources})
+    return dataclasses.replace(loaded, config=parsed, imported_from=sources)
 
 
 __all__ = ["IMPORTERS", "Imported", "import_tool_configs", "load_config"]
