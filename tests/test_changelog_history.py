@@ -6,6 +6,7 @@ discovery, the migration-note rule in RST)."""
 # ruff: noqa: E501  (changelog lines are as long as their maintainers write them)
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -80,6 +81,43 @@ def test_all_folds_prereleases_and_leaves_release_commits_out(repo: Repo, series
 """
     )
     assert "Migration note missing" not in result.out
+
+
+def test_since_last_keeps_each_prerelease_and_the_final_lists_what_came_after(
+    repo: Repo, series, cli
+) -> None:
+    """commitizen's default (release.changelog.prereleases = since-last): the
+    history shows the rc entries as the releases wrote them, and 1.1.0 only
+    what came after v1.1.0-rc.2."""
+    s = series
+    repo.write(
+        ".shipline/config.json",
+        '{"release": {"changelog": {"prereleases": "since-last"}}}\n',
+    )
+    result = cli("-C", repo.path, "changelog", "--all", "--format", "json")
+    assert result.code == 0, result.err
+    releases = json.loads(result.out)["releases"]
+    listed = [
+        (r["version"], [c["sha"][:7] for items in r["groups"].values() for c in items])
+        for r in releases
+    ]
+    assert listed == [
+        (None, [s["pending"]]),
+        ("1.2.0-rc.1", [s["next"]]),
+        ("1.1.0", [s["scoped"]]),
+        ("1.1.0-rc.2", [s["second"]]),
+        ("1.1.0-rc.1", [s["breaking"]]),
+        ("1.0.0", [s["first"]]),
+    ]
+    text = cli("-C", repo.path, "changelog", "--all")
+    assert text.code == 0, text.err
+    assert "## [1.1.0-rc.2] - 2026-01-01\n\n### Bug Fixes\n\n- second fix" in text.out
+    merged = repo.write(
+        ".shipline/config.json", '{"release": {"changelog": {"prereleases": "merge"}}}\n'
+    )
+    assert merged.exists()
+    folded = json.loads(cli("-C", repo.path, "changelog", "--all", "--format", "json").out)
+    assert [r["version"] for r in folded["releases"]] == [None, "1.2.0-rc.1", "1.1.0", "1.0.0"]
 
 
 def test_since_labels_each_release_with_its_version(repo: Repo, series, cli) -> None:

@@ -34,7 +34,9 @@ def _changelog(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     cfg = session.config.release
     exclude = changelog.release_commit_pattern(cfg.commit_message)
     if args.all:
-        releases = changelog.history(git, cfg.tag_prefix, pending=pending)
+        releases = changelog.history(
+            git, cfg.tag_prefix, pending=pending, prereleases=cfg.changelog.prereleases
+        )
     else:
         since = args.since
         if since is None:
@@ -43,7 +45,9 @@ def _changelog(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         elif git.try_out("rev-parse", "--verify", "-q", f"refs/tags/{since}") is None:
             raise UsageError(f"--since {since}: no such tag", hint="list tags with `git tag`")
         releases = (
-            changelog.history(git, cfg.tag_prefix, since=since)
+            changelog.history(
+                git, cfg.tag_prefix, since=since, prereleases=cfg.changelog.prereleases
+            )
             if since
             else [changelog.Release(None, None, None, changelog.walk(git, None))]
         )

@@ -4,8 +4,10 @@ Time is linear in commits plus tags: one ``git log`` and one
 ``git for-each-ref``, then each commit is assigned once to the oldest
 release tag that contains it (one graph walk per tag that stops at commits
 already assigned). Prereleases are folded into the stable release that
-follows them, as ``ship`` rolls an rc series up; ``--since TAG`` keeps the
-releases after that tag, each under its own version.
+follows them, as ``ship`` rolls an rc series up (unless the repository
+writes each prerelease's changes only under it: ``since-last``);
+``--since TAG`` keeps the releases after that tag, each under its own
+version.
 """
 
 from __future__ import annotations
@@ -38,11 +40,18 @@ def _day(epoch: int) -> str:
 
 
 def history(
-    git: Git, prefix: str, since: str | None = None, pending: PendingWalk | None = None
+    git: Git,
+    prefix: str,
+    since: str | None = None,
+    pending: PendingWalk | None = None,
+    prereleases: str = "rollup",
 ) -> list[Release]:
     """Every release reachable from HEAD, newest first, with its commits;
     with ``since``, only the releases after that tag. ``pending``: the walk
-    of all of HEAD's history, already started."""
+    of all of HEAD's history, already started. ``prereleases`` is the
+    repository's ``release.changelog.prereleases``: ``since-last`` keeps
+    each prerelease as its own entry, with a final release listing only
+    what came after its last prerelease (as the release wrote them)."""
     if git.head() is None:
         return []
     target = tag_targets(git, prefix)
@@ -71,6 +80,8 @@ def history(
         releases[owner.get(c.sha, len(releases) - 1)].commits.append(c)
     if not releases[-1].commits:
         releases.pop()
+    if prereleases == "since-last":
+        return list(reversed(releases))
     return list(reversed(_fold_prereleases(releases)))
 
 
