@@ -25,6 +25,40 @@ from shipline.domain.pipeline.run_state import RunState, restore_originals
 from shipline.domain.release.git_commands import commit_commands, push_command, tag_command
 
 
+def push_release(
+    git: Git,
+    effects: EffectLog,
+    effect: Effect,
+    argv: list[str],
+    confirm: Callable[[Confirmation], bool] | None,
+    *,
+    what: str,
+    undone: str,
+) -> Generator[Any, None, None]:
+    """The push of a release or a train, once asked for (``what`` is pushed;
+    abort undoes ``undone``): written ahead in the journal, so a crash
+    during the push is never taken for a local-only release."""
+    remote = str(effect.detail.get("remote", ""))
+    question = f"Push {what} to {remote}? This cannot be undone."
+    if confirm is not None and not confirm(
+        Confirmation(step="push", yes="Push", question=question)
+    ):
+        raise Interrupted(
+            "stopped before the push; nothing left this machine",
+            hint=f"`shipline release resume` pushes, `shipline release abort` undoes {undone}",
+        )
+    effects.intend(effect)
+    yield GitCommand(argv=argv)
+    try:
+        git.run(argv, timeout=300)
+    except GitError as exc:
+        raise TagFailed(
+            f"push failed: {exc.message}",
+            hint="fix access to the remote, then `shipline release resume`",
+        ) from None
+    effects.done(effect)
+
+
 class GitSteps(RunState):
     """commit → tag → push."""
 
@@ -96,29 +130,15 @@ class GitSteps(RunState):
         if refs and refs.get(f"refs/tags/{j.tag}") == self.git.out("rev-parse", j.tag):
             effects.done(effect)  # pushed before a crash: adopt it
             return "ok", f"{j.tag} already on {push.remote}"
-        if self.confirm is not None and not self.confirm(
-            Confirmation(
-                step="push",
-                yes="Push",
-                question=f"Push {j.branch} and tag {j.tag} to {push.remote}? This cannot be "
-                "undone.",
-            )
-        ):
-            raise Interrupted(
-                "stopped before the push; nothing left this machine",
-                hint="`shipline release resume` pushes, `shipline release abort` "
-                "undoes the commit and tag",
-            )
-        effects.intend(effect)  # write-ahead: a crash during the push is never "local"
-        yield GitCommand(argv=argv)
-        try:
-            self.git.run(argv, timeout=300)
-        except GitError as exc:
-            raise TagFailed(
-                f"push failed: {exc.message}",
-                hint="fix access to the remote, then `shipline release resume`",
-            ) from None
-        effects.done(effect)
+        yield from push_release(
+            self.git,
+            effects,
+            effect,
+            argv,
+            self.confirm,
+            what=f"{j.branch} and tag {j.tag}",
+            undone="the commit and tag",
+        )
         return "ok", f"pushed {j.branch} and {j.tag} to {push.remote}"
 
     def _probe_push(self, effect: Effect) -> Observation:

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from shipline.domain.errors import (
     HandoffRequired,
-    Interrupted,
     SigningKeyMissing,
     TagExists,
     TagFailed,
 )
-from shipline.domain.events import ChainLink, Confirmation, GitCommand, LogLine
+from shipline.domain.events import ChainLink, GitCommand, LogLine
 from shipline.domain.gitops import GitError
 from shipline.domain.pipeline.effects import Effect, EffectLog, Liveness, Observation
+from shipline.domain.pipeline.git_steps import push_release
 from shipline.domain.pipeline.order import signs_tag
 from shipline.domain.pipeline.train_state import TrainState
 from shipline.domain.provenance import ledger
@@ -126,30 +126,16 @@ class TrainGit(TrainState):
         if self._live_tags() == tags:
             effects.done(effect)
             return "ok", f"already on {push.remote}"
-        if self.confirm is not None and not self.confirm(
-            Confirmation(
-                step="push",
-                yes="Push",
-                question=f"Push {j.branch} and {len(tags)} tags to {push.remote}? This cannot "
-                "be undone.",
-            )
-        ):
-            raise Interrupted(
-                "stopped before the push; nothing left this machine",
-                hint="`shipline release resume` pushes, `shipline release abort` "
-                "undoes the commit and tags",
-            )
         argv = push_command(push.remote, j.branch, *tags)
-        effects.intend(effect)
-        yield GitCommand(argv=argv)
-        try:
-            self.git.run(argv, timeout=300)
-        except GitError as exc:
-            raise TagFailed(
-                f"push failed: {exc.message}",
-                hint="fix access to the remote, then `shipline release resume`",
-            ) from None
-        effects.done(effect)
+        yield from push_release(
+            self.git,
+            effects,
+            effect,
+            argv,
+            self.confirm,
+            what=f"{j.branch} and {len(tags)} tags",
+            undone="the commit and tags",
+        )
         return "ok", f"pushed {j.branch} and {len(tags)} tags to {push.remote}"
 
     def _live_tags(self) -> list[str]:
