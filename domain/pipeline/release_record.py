@@ -14,6 +14,7 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.release_unit import ReleaseUnit, single_unit
 from shipline.domain.provenance import ledger
+from shipline.domain.repo_paths import repo_relative
 
 
 def refuse_recorded(loaded: LoadedConfig, version: str) -> None:
@@ -61,11 +62,10 @@ def artifact_entry(
     """One ledger artifact entry for a file that has no attestation."""
     from shipline.domain.signing.envelope import empty_block
 
-    absolute = path.absolute()
     return {
         "type": type_name,
         "name": path.name,
-        "path": str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute),
+        "path": repo_relative(repo, path),
         "sha256": sha256,
         "size": size,
         "registry": (published or {}).get("reference"),

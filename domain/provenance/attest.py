@@ -50,6 +50,7 @@ from shipline.domain.provenance.attest_request import (
 )
 from shipline.domain.provenance.attest_seal import Prepared, seal
 from shipline.domain.provenance.attest_signing import check_signing, repository_uri
+from shipline.domain.repo_paths import repo_relative
 from shipline.domain.signing import envelope as signing
 
 TAG_COMMIT_HINT = (
@@ -92,15 +93,10 @@ def attest(
             step=STEP,
             status="ok",
             detail=f"{version} recorded ({prepared.level}, {signature}) in "
-            f"{_relative_to(git.root, ledger.ledger_path(loaded.state_dir))}",
+            f"{repo_relative(git.root, ledger.ledger_path(loaded.state_dir))}",
         )
     )
     return sealed
-
-
-def _relative_to(repo: Path, path: Path) -> str:
-    absolute = path.absolute()
-    return str(absolute.relative_to(repo)) if absolute.is_relative_to(repo) else str(absolute)
 
 
 def prepare(
@@ -139,7 +135,7 @@ def prepare(
     emit(ChainLink(link="commit", status="ok", name=commit[:12], detail={"tag": tag}))
 
     def relative(path: Path) -> str:
-        return _relative_to(repo, path)
+        return repo_relative(repo, path)
 
     started = ledger.now_rfc3339()
     digests: list[tuple[ArtifactInput, FileDigest]] = []

@@ -25,6 +25,7 @@ from shipline.domain.jsonio import write_atomic
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
 from shipline.domain.provenance.trust import Signer, signer_of
+from shipline.domain.repo_paths import repo_relative
 
 ROTATE_HINT = "nothing to rotate: that signer already signs the releases"
 ROTATION_SIGNER_HINT = (
@@ -113,8 +114,7 @@ def rotate(
     path = state / ROTATIONS_DIR / f"{stamp}-{release['hash'][:12]}.rotation{att.SUFFIX}"
 
     def relative(p: Path) -> str:
-        a = p.absolute()
-        return str(a.relative_to(repo)) if a.is_relative_to(repo) else str(a)
+        return repo_relative(repo, p)
 
     signed = signing.sign(
         plan,

@@ -36,6 +36,7 @@ from shipline.domain.gitops import Git
 from shipline.domain.jsonio import write_atomic
 from shipline.domain.provenance import attestation as att
 from shipline.domain.provenance import ledger as ldg
+from shipline.domain.repo_paths import repo_relative
 from shipline.domain.review import decide as rv
 from shipline.domain.review.evidence import collect_evidence
 
@@ -152,8 +153,7 @@ def submit_review(
     path = folder / f"{stamp}-{secrets.token_hex(4)}.review{att.SUFFIX}"
 
     def relative(p: Path) -> str:
-        a = p.absolute()
-        return str(a.relative_to(repo)) if a.is_relative_to(repo) else str(a)
+        return repo_relative(repo, p)
 
     signed = signing.sign(
         plan,
