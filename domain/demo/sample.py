@@ -110,18 +110,25 @@ def _git(repo: Path, *args: str, clock: int) -> str:
     return done.stdout.strip()
 
 
-def make_sample(root: Path) -> Path:
-    """(Re)create the sample repository and its bare remote under ``root``."""
-    repo, origin = root / "acme-widgets", root / "origin.git"
+def fresh_repository(root: Path, name: str) -> tuple[Path, Path]:
+    """``root/name``, an empty repository on ``main`` that signs nothing, and
+    ``root/origin.git``, its bare remote to be; both made anew."""
+    repo, origin = root / name, root / "origin.git"
     for path in (repo, origin):
         if path.exists():
             shutil.rmtree(path)
     repo.mkdir(parents=True)
     runner.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    _git(repo, "init", "-q", "-b", "main", clock=START)
+    _git(repo, "config", "commit.gpgsign", "false", clock=START)
+    _git(repo, "config", "tag.gpgsign", "false", clock=START)
+    return repo, origin
+
+
+def make_sample(root: Path) -> Path:
+    """(Re)create the sample repository and its bare remote under ``root``."""
+    repo, origin = fresh_repository(root, "acme-widgets")
     clock = START
-    _git(repo, "init", "-q", "-b", "main", clock=clock)
-    _git(repo, "config", "commit.gpgsign", "false", clock=clock)
-    _git(repo, "config", "tag.gpgsign", "false", clock=clock)
     _write(repo, "pyproject.toml", _PYPROJECT.format(version="0.0.0"))
     _write(repo, "src/acme_widgets/__init__.py", '"""Acme widgets."""\n__version__ = "0.0.0"\n')
     _write(repo, ".gitignore", "__pycache__/\n*.pyc\ndist/\n")

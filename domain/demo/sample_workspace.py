@@ -13,12 +13,10 @@ repository's path.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
-from shipline.domain import runner
-from shipline.domain.demo.sample import START, _git, _write
+from shipline.domain.demo.sample import START, _git, _write, fresh_repository
 
 
 def _manifest(
@@ -54,16 +52,8 @@ _WORK = [
 
 def make_workspace_sample(root: Path) -> Path:
     """(Re)create the sample workspace and its bare remote under ``root``."""
-    repo, origin = root / "acme-monorepo", root / "origin.git"
-    for path in (repo, origin):
-        if path.exists():
-            shutil.rmtree(path)
-    repo.mkdir(parents=True)
-    runner.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    repo, origin = fresh_repository(root, "acme-monorepo")
     clock = START
-    _git(repo, "init", "-q", "-b", "main", clock=clock)
-    _git(repo, "config", "commit.gpgsign", "false", clock=clock)
-    _git(repo, "config", "tag.gpgsign", "false", clock=clock)
     _write(repo, "package.json", _manifest("acme-monorepo", "1.0.0", private=True))
     _write(repo, "pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n")
     for folder, (name, version, deps, private) in _PACKAGES.items():
