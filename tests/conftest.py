@@ -21,6 +21,22 @@ pytest_plugins = [*globals().get("pytest_plugins", []), "registries_npm_oci"]
 pytest_plugins = [*pytest_plugins, "registries", "installed"]
 
 
+def _finer_pilot_waits() -> None:
+    """Pilot waits for the app to go idle after every key and every pause,
+    sampling the CPU in 20 ms windows: each key costs at least two windows of
+    sleep, and the TUI tests slept more than they worked. Windows of 5 ms
+    keep textual's rule (idle is under 5% of one window's CPU) and a test
+    that must wait for something waits on its condition (``until``)."""
+    import textual._wait as wait
+
+    assert hasattr(wait, "SLEEP_GRANULARITY") and hasattr(wait, "SLEEP_IDLE")
+    wait.SLEEP_GRANULARITY = 1 / 200
+    wait.SLEEP_IDLE = wait.SLEEP_GRANULARITY / 20
+
+
+_finer_pilot_waits()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
@@ -40,7 +56,7 @@ def _isolated_env(
         "SOURCE_DATE_EPOCH",
     ):
         monkeypatch.delenv(var, raising=False)
-    (home / ".gitconfig").write_text(GITCONFIG)
+    (home / ".gitconfig").write_text(git_config(home))
 
 
 GITCONFIG = (
@@ -49,6 +65,15 @@ GITCONFIG = (
     "[tag]\n\tgpgsign = false\n"
 )
 """Every test's global git config: a fixed author, unsigned commits and tags."""
+
+
+def git_config(home: Path) -> str:
+    """GITCONFIG, plus an empty template folder for ``git init``: without
+    it every repository a test makes gets git's fourteen sample hooks, a
+    third of the files the suite writes and later deletes."""
+    template = home / "git-template"
+    template.mkdir(exist_ok=True)
+    return GITCONFIG + f"[init]\n\ttemplateDir = {template}\n"
 
 
 @dataclass
@@ -86,6 +111,19 @@ class Repo:
             self.write(rel, text)
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.head()
+
+    def head(self) -> str:
+        """HEAD's sha, read from the loose ref git just wrote (a test makes
+        about a thousand commits: one git process fewer each); a packed or
+        unusual ref falls back to asking git."""
+        dot_git = self.path / ".git"
+        if dot_git.is_dir():
+            head = (dot_git / "HEAD").read_text().strip()
+            ref = dot_git / head.removeprefix("ref: ") if head.startswith("ref: ") else None
+            sha = ref.read_text().strip() if ref is not None and ref.is_file() else head
+            if len(sha) == 40 and all(c in "0123456789abcdef" for c in sha):
+                return sha
         return self.git("rev-parse", "HEAD")
 
     def tag(self, name: str, message: str | None = None) -> None:
@@ -138,7 +176,7 @@ def _py_repo_template(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     """``py_repo`` built once per session (with the tests' git config), for
     each test to copy: a dozen git processes per test become one copy."""
     home = tmp_path_factory.mktemp("template-home")
-    (home / ".gitconfig").write_text(GITCONFIG)
+    (home / ".gitconfig").write_text(git_config(home))
     env = {
         "HOME": str(home),
         "GIT_CONFIG_NOSYSTEM": "1",

@@ -21,7 +21,12 @@ async def _chain(repo: Repo, *events: object) -> list[tuple[str, str, str]]:
         for event in events:
             app.apply_event(event)
         app.goto("chain")
-        await pilot.pause(0.3)
+        await until(
+            pilot,
+            lambda: app.current_name == "chain" and bool(app.screen.query(LinkCard)),
+            what="the chain",
+        )
+        await pilot.pause()
         cards = list(app.screen.query(LinkCard))
         return [(c.link, c.status, str(c.render())) for c in cards]
 

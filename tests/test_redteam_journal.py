@@ -299,6 +299,7 @@ def _waiting_remote(remote: Path, tmp_path: Path) -> Path:
     signals = tmp_path / "hook"
     signals.mkdir()
     hook = remote / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)
     hook.write_text(HOOK.format(d=signals))
     hook.chmod(0o755)
     return signals

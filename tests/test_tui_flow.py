@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 from event_stream import FAILING_GATE, PASSING_GATE, Replay
-from tui_helpers import SIZE, add_remote, configure, planned, stop_before_the_push, until
+from tui_helpers import (
+    SIZE,
+    add_remote,
+    configure,
+    planned,
+    run_command,
+    stop_before_the_push,
+    until,
+)
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -136,11 +144,7 @@ async def test_abort_from_the_palette_undoes_a_stopped_release(
     app, replay = _app(py_repo, pipeline, "push_declined_then_aborted")
     async with app.run_test(size=SIZE) as pilot:
         await stop_before_the_push(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"abort the interrupted")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_command(pilot, "abort", "Abort the interrupted release")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="abort question")
         assert "Undo its local tag" in app.screen.question
         await pilot.press("y")
@@ -289,11 +293,7 @@ async def test_a_release_left_half_done_is_offered_for_resume(
         await pilot.press("n")
         await pilot.pause()
         assert app.current_name == "plan"  # no new release on top of a half-done one
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"resume the interrupted")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_command(pilot, "resume", "Resume the interrupted release")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="push question")
         await pilot.press("y")
         await until(

@@ -246,7 +246,7 @@ def _review_shot(scroll_to_end: bool) -> Any:
         app.screen.refresh_all()
         if scroll_to_end:
             app.screen.query_one("#review-box").scroll_end(animate=False)
-        await pilot.pause(0.3)
+        await pilot.pause()
 
     return run_before
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import Repo
-from tui_helpers import SIZE, configure, planned, until
+from tui_helpers import SIZE, configure, planned, run_command, until
 
 from shipline.domain.api import ChainLink, StepFinished, StepProgress, StepStarted
 from shipline.tui.app import ShiplineApp
@@ -91,10 +91,11 @@ async def test_breaking_change_demands_migration_text(py_repo: Repo) -> None:
         editor.text = editor.text.replace(
             "_Migration note missing._", "Call the v2 endpoints instead."
         )
-        await pilot.pause(0.4)
-        assert "Call the v2 endpoints" in app.options.changelog_entry
         preview = app.screen.query_one("#cl-preview")
-        assert "Call the v2 endpoints" in preview.source
+        await until(
+            pilot, lambda: "Call the v2 endpoints" in preview.source, what="the edit previewed"
+        )
+        assert "Call the v2 endpoints" in app.options.changelog_entry
         await pilot.press("n")
         await until(pilot, lambda: app.current_name == "gates", what="gates")
         await pilot.press("r")
@@ -233,11 +234,7 @@ async def test_palette_theme_and_navigation(py_repo: Repo) -> None:
     app = ShiplineApp(py_repo.path)
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"go to chain")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_command(pilot, "go to chain", "Go to Chain")
         await until(pilot, lambda: app.current_name == "chain", what="chain via palette")
         await pilot.press("b")
         await until(pilot, lambda: app.current_name == "publish", what="back")
@@ -364,6 +361,8 @@ async def test_hand_written_changelog_is_proposed_for_writing(repo: Repo) -> Non
         editor.text = editor.text.replace(
             "Describe this release here.", "Start-up is twice as fast."
         )
-        await pilot.pause(0.4)
+        await until(
+            pilot, lambda: "twice as fast" in (app.options.changelog_entry or ""), what="the edit"
+        )
         assert app.screen.blocker() is None
         assert "twice as fast" in app.options.changelog_entry

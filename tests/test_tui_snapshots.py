@@ -34,7 +34,11 @@ def _goto(name: str, *events: object):
         for event in events:
             pilot.app.apply_event(event)
         pilot.app.goto(name)
-        await pilot.pause(0.3)
+        await until(
+            pilot,
+            lambda: app.current_name == name and app.screen.is_mounted,
+            what=f"the {name} screen",
+        )
         # a screen that crashed would leave an empty (and stable) snapshot behind
         assert pilot.app.current_name == name and pilot.app.is_running
         assert pilot.app.screen.query("Footer")
@@ -72,7 +76,6 @@ def test_changelog_with_missing_migration(py_repo: Repo, snap_compare) -> None:
         editor.text = re.sub(r"\d{4}-\d{2}-\d{2}", "2026-01-02", editor.text)
         preview = pilot.app.screen.query_one("#cl-preview")
         await until(pilot, lambda: "2026-01-02" in preview.source, what="the preview")
-        await pilot.pause(0.3)
 
     assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=run_before)
 
@@ -190,7 +193,7 @@ def test_push_confirmation(py_repo: Repo, snap_compare) -> None:
                 yes="Push",
             )
         )
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the question")
 
     assert snap_compare(ShiplineApp(py_repo.path), terminal_size=SIZE, run_before=run_before)
 

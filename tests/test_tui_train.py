@@ -280,11 +280,11 @@ def test_train_version_and_changelog_snapshots(repo: Repo, snap_compare) -> None
         await choose_and_edit(pilot)
         await pilot.press("b")
         await at(pilot, "version")
-        await pilot.pause(0.3)
 
     async def to_changelog(pilot) -> None:
         await choose_and_edit(pilot)
-        await pilot.pause(0.5)
+        preview = pilot.app.screen.query_one("#tc-preview")
+        await until(pilot, lambda: NOTE in preview.source, what="the edit in the preview")
 
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_version)
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=to_changelog)

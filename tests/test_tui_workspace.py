@@ -89,6 +89,6 @@ def test_packages_table_snapshot(repo: Repo, snap_compare) -> None:
     async def run_before(pilot) -> None:
         await _trained(pilot)
         pilot.app.screen.query_one("#packages").focus()
-        await pilot.pause(0.2)
+        await pilot.pause()
 
     assert snap_compare(ShiplineApp(repo.path), terminal_size=SIZE, run_before=run_before)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Repo
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 SIZE = (80, 24)
@@ -26,6 +27,23 @@ async def until(
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
         await asyncio.sleep(0.01)
+
+
+async def run_command(pilot: Pilot, typed: str, wanted: str) -> None:
+    """Open the command palette, type ``typed``, wait until the highlighted
+    command is ``wanted`` and run it (the palette searches as you type)."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+    await pilot.press(*typed)
+
+    def offered() -> bool:
+        found = app.screen.query(CommandList)
+        index = found.first().highlighted if found else None
+        return index is not None and wanted in str(found.first().get_option_at_index(index).prompt)
+
+    await until(pilot, offered, what=f"the palette offering {wanted!r}")
+    await pilot.press("enter")
 
 
 async def planned(pilot: Pilot) -> None:
