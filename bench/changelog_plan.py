@@ -63,6 +63,7 @@ class Tool:
     writes: str | None = None  # output is this file in the repo, not stdout
     baseline: bool = False  # `git log` + python start-up: two processes, one figure
     min_bytes: int = MIN_BYTES  # less output than this is a failure, not a result
+    floor: bool = False  # not a peer: what shipline cannot go below (no verdict of its own)
 
 
 @dataclass
@@ -173,6 +174,19 @@ def measure(group: list[Tool], repo: Path, runs: int) -> list[Result]:
     return results
 
 
+PYDANTIC_FLOOR = (
+    "import os\n"
+    "os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+    "from pydantic import BaseModel\n"
+    "class Release(BaseModel):\n"
+    "    version: str\n"
+    "print(Release(version='1.0.0').version)\n"
+)
+"""What any shipline command pays while its config stays pydantic (issue 12
+asks for that): Python, importing pydantic, and building and validating one
+model, with the plugin scan off as shipline has it."""
+
+
 def tools(repo: Path, last_tag: str) -> tuple[list[Tool], list[Tool]]:
     sl, cz, psr, cliff = (
         str(SHIPLINE),
@@ -195,6 +209,12 @@ def tools(repo: Path, last_tag: str) -> tuple[list[Tool], list[Tool]]:
             "semantic-release --noop version --print",
             [psr, "--noop", "version", "--print"],
             min_bytes=5,
+        ),
+        Tool(
+            "floor: python + pydantic, one model validated",
+            [str(PYTHON), "-c", PYDANTIC_FLOOR],
+            min_bytes=2,
+            floor=True,
         ),
         Tool(
             f"git log {last_tag}..HEAD + python -c pass",
@@ -380,6 +400,12 @@ def _half_of_commitizen(res_c: list[Result], res_p: list[Result]) -> list[str]:
             f"{'PASS' if wall <= 0.5 else 'FAIL'} {mine.tool.name} at most half of "
             f"{peer}: {wall:.2f}x wall, {cpu:.2f}x CPU"
         )
+        floor = next((r for r in results if r.tool.floor and r.median), None)
+        if floor is not None and floor.median is not None:
+            out.append(
+                f"NOTE the pydantic floor ({floor.tool.name[7:]}) alone is "
+                f"{floor.median / theirs.median:.2f}x of {peer}'s wall time"
+            )
     return out
 
 
@@ -407,6 +433,8 @@ def targets(res_c: list[Result], res_p: list[Result]) -> list[str]:
         out.append(f"FAIL shipline release plan did not run: {res_p[0].error}")
         return out
     for r in res_p[1:-1]:
+        if r.tool.floor:
+            continue
         if r.median:
             out.append(
                 f"{'PASS' if sp < r.median else 'FAIL'} plan faster than "

@@ -10,4 +10,4 @@ fi
 # caches (git-ignored __pycache__), as an installed shipline runs, each start
 # skips compiling ~200 modules. Some shells and CI images turn them off.
 unset PYTHONDONTWRITEBYTECODE
-exec .venv/bin/python -m pytest -n 2 -q "$@"
+exec .venv/bin/python -m pytest -n 3 --dist worksteal -q "$@"
