@@ -177,11 +177,13 @@ def test_already_published_version_stops_before_build_with_86(
     assert result.code == 86, result.out + result.err
     assert "1.3.0" in result.err and "Traceback" not in result.err
     assert "v1.3.0" not in _remote_tags(remote)
-    # resumable: the journal says where it stopped; abort undoes commit and tag
-    abort = run_shipline("-C", repo.path, "release", "abort", env=_env(gpg_key, file_server))
-    assert abort.code == 0, abort.err
+    # known before the first write: stopped in the preflight, nothing to undo
+    assert "Release commit" not in result.out
     assert repo.git("tag", "--list", "v1.3.0") == ""
     assert repo.git("log", "-1", "--format=%s") == "fix: empty input"
+    assert repo.git("status", "--porcelain") == ""
+    resume = run_shipline("-C", repo.path, "release", "resume", env=_env(gpg_key, file_server))
+    assert resume.code == 50 and "no interrupted release" in resume.err
 
 
 def test_rejected_credentials_roll_back_earlier_artifacts_with_88(

@@ -232,6 +232,7 @@ def test_sigkill_during_the_push_then_abort_refuses_with_59_naming_the_tags(repo
     pnpm_monorepo(repo)
     bare = _origin(repo)
     hook = bare / "hooks" / "post-receive"  # runs once the refs are updated
+    hook.parent.mkdir(exist_ok=True)
     hook.write_text(
         "#!/bin/sh\n"
         f"if [ ! -e '{repo.path.parent}/pushed' ]; then "

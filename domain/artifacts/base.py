@@ -197,11 +197,23 @@ class Handler(ABC):
         return (self.ctx.repo_root / self.cfg.path).resolve()
 
     # -- the six phases ----------------------------------------------------
-    @abstractmethod
     def validate(self) -> None:
-        """Pre-validation (ARTP-001): tools present, manifest version equals
-        ``ctx.version``, credential variable set, registry reachable, version
-        not already published. Raises ArtifactValidationFailed (86)."""
+        """Pre-validation (ARTP-001) of the bumped tree: :meth:`ready`, then
+        the manifest's version equal to ``ctx.version``. Raises
+        ArtifactValidationFailed (86)."""
+        self.ready()
+        self.check_version()
+
+    @abstractmethod
+    def ready(self) -> None:
+        """What pre-validation knows before the release writes anything
+        (``release ship`` asks it in its preflight too): tools present,
+        credential variable set, registry reachable, ``ctx.version`` not
+        published yet. Raises ArtifactValidationFailed (86)."""
+
+    def check_version(self) -> None:  # noqa: B027 - optional: not every artifact has a manifest
+        """The manifest says ``ctx.version``: true only once the bump has
+        rewritten it. Handlers without a manifest have nothing to check."""
 
     @abstractmethod
     def dry_run(self) -> DryRunReport:

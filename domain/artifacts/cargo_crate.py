@@ -207,15 +207,19 @@ class CargoCrateHandler(Handler):
         return f"{dl}/{name}/{version}/download"
 
     # -- phases --------------------------------------------------------------
-    def validate(self) -> None:
-        self.require_tools()
-        name, version = self.manifest()
+    def check_version(self) -> None:
+        version = self.manifest()[1]
         if version != self.ctx.version:
             raise ArtifactValidationFailed(
                 f"{self.label}: {self.source_dir / 'Cargo.toml'} version is {version!r}, the "
                 f"release is {self.ctx.version}",
                 hint="add Cargo.toml to release.versionBump so the bump rewrites it",
             )
+
+    def ready(self) -> None:
+        self.require_tools()
+        name = self.manifest()[0]
+        self._packageable()
         if not self.cfg.credentials_env:
             raise ArtifactValidationFailed(
                 f"{self.label}: release.artifacts[].credentialsEnv is not set; cargo publish "
@@ -230,6 +234,29 @@ class CargoCrateHandler(Handler):
                 f"{public_url(self.index_http)}",
                 hint="a cargo registry never accepts the same version twice: release a new version",
             )
+
+    def _packageable(self) -> None:
+        """``cargo package`` refuses a dependency it could not find in a
+        registry: a ``path`` or ``git`` one without a ``version`` (its own or
+        the workspace's). Dev-dependencies are dropped from the package."""
+        path = self.source_dir / "Cargo.toml"
+        data = self._toml(path)
+        tables = [data, *(t for t in data.get("target", {}).values() if isinstance(t, dict))]
+        for table in tables:
+            for kind in ("dependencies", "build-dependencies"):
+                for dep, spec in (table.get(kind) or {}).items():
+                    if isinstance(spec, dict) and spec.get("workspace") is True:
+                        root = self._toml(self.ctx.repo_root / "Cargo.toml")
+                        spec = root.get("workspace", {}).get("dependencies", {}).get(dep, {})
+                    if isinstance(spec, dict) and "version" not in spec:
+                        where = "path" if "path" in spec else "git" if "git" in spec else None
+                        if where:
+                            raise ArtifactValidationFailed(
+                                f"{self.label}: {dep} in {path} is a {where} dependency "
+                                "without a version; cargo package refuses it",
+                                hint=f"give {dep} a version and publish it first, or make "
+                                "it a dev-dependency",
+                            )
 
     def _verify_flag(self) -> list[str]:
         return [] if self.options.get("verify", True) else ["--no-verify"]

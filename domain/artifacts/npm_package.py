@@ -171,7 +171,7 @@ class NpmPackageHandler(Handler):
         return answer
 
     # -- the phases --------------------------------------------------------
-    def validate(self) -> None:
+    def ready(self) -> None:
         self.require_tools()
         data = self.manifest()
         if data.get("private") is True:
@@ -179,19 +179,21 @@ class NpmPackageHandler(Handler):
                 f'{self.label}: package.json says "private": true; npm refuses to publish it',
                 hint='remove "private" or disable the artifact',
             )
-        found = data.get("version")
-        if found != self.ctx.version:
-            raise ArtifactValidationFailed(
-                f"{self.label}: {self.source_dir / 'package.json'} has version {found!r}, "
-                f"the release is {self.ctx.version}",
-                hint="add package.json to release.versionBump",
-            )
         self.credential(required=bool(self.cfg.credentials_env))
         if self._published_versions(ArtifactValidationFailed).get(self.ctx.version):
             raise ArtifactValidationFailed(
                 f"{self.label}: {data['name']}@{self.ctx.version} is already published on "
                 f"{public_url(self.registry)}",
                 hint="npm never accepts the same version twice: release a new version",
+            )
+
+    def check_version(self) -> None:
+        found = self.manifest().get("version")
+        if found != self.ctx.version:
+            raise ArtifactValidationFailed(
+                f"{self.label}: {self.source_dir / 'package.json'} has version {found!r}, "
+                f"the release is {self.ctx.version}",
+                hint="add package.json to release.versionBump",
             )
 
     def dry_run(self) -> DryRunReport:

@@ -122,7 +122,7 @@ class OciImageHandler(OciRegistryClient):
                 hint="start docker, or use builder buildah or umoci",
             )
 
-    def validate(self) -> None:
+    def ready(self) -> None:
         self.require_tools()
         _, host, repo = self.endpoint
         if not REPO_RE.match(repo):

@@ -112,7 +112,7 @@ class PythonPackageHandler(Handler):
         return str(self.options.get("username") or "__token__")
 
     # -- phases ------------------------------------------------------------
-    def validate(self) -> None:
+    def ready(self) -> None:
         for module in ("build", "twine"):
             try:
                 self.run_tool(
@@ -127,19 +127,7 @@ class PythonPackageHandler(Handler):
                     hint=f"`{self.python} -m pip install build twine`, or point "
                     "options.python at an interpreter that has them",
                 ) from None
-        project = self.project()
-        manifest_version = project.get("version")
-        dynamic = project.get("dynamic")
-        if isinstance(dynamic, list) and "version" in dynamic:
-            self.log("pyproject.toml has a dynamic version: checked on the built files")
-        elif not isinstance(manifest_version, str) or not same_version(
-            manifest_version, self.ctx.version
-        ):
-            raise ArtifactValidationFailed(
-                f"{self.label}: {self.source_dir / 'pyproject.toml'} [project] version is "
-                f"{manifest_version!r}, the release is {self.ctx.version}",
-                hint="add pyproject.toml to release.versionBump so the bump rewrites it",
-            )
+        self.project()
         if self.cfg.credentials_env:
             self.credential()
         httpio.request(
@@ -155,6 +143,21 @@ class PythonPackageHandler(Handler):
                 f"{self.label}: {self.dist_name} {self.ctx.version} is already published at "
                 f"{self.shown_page}",
                 hint="a package index never accepts the same version twice: release a new version",
+            )
+
+    def check_version(self) -> None:
+        project = self.project()
+        manifest_version = project.get("version")
+        dynamic = project.get("dynamic")
+        if isinstance(dynamic, list) and "version" in dynamic:
+            self.log("pyproject.toml has a dynamic version: checked on the built files")
+        elif not isinstance(manifest_version, str) or not same_version(
+            manifest_version, self.ctx.version
+        ):
+            raise ArtifactValidationFailed(
+                f"{self.label}: {self.source_dir / 'pyproject.toml'} [project] version is "
+                f"{manifest_version!r}, the release is {self.ctx.version}",
+                hint="add pyproject.toml to release.versionBump so the bump rewrites it",
             )
 
     def _build_argv(self, out: Path) -> list[str]:

@@ -168,7 +168,7 @@ class TarballHandler(Handler):
         )
 
     # -- phases --------------------------------------------------------------
-    def validate(self) -> None:
+    def ready(self) -> None:
         self.require_tools()
         self.run_tool(
             ["git", "rev-parse", "--verify", "--quiet", self.tree_spec],

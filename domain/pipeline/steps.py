@@ -30,6 +30,7 @@ from shipline.domain.errors import (
 )
 from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.pipeline import journal
+from shipline.domain.pipeline.artifact_readiness import artifacts_ready
 from shipline.domain.pipeline.dry_run import dry_run
 from shipline.domain.pipeline.effects import Probe, refuse_if_live
 from shipline.domain.pipeline.forge_step import ForgeStep
@@ -43,7 +44,7 @@ from shipline.domain.pipeline.order import (
     Confirm,
     ShipOptions,
 )
-from shipline.domain.pipeline.prechecks import checks_before_write
+from shipline.domain.pipeline.prechecks import attests_here, checks_before_write
 from shipline.domain.pipeline.run_state import raise_for, until_cancelled
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
 from shipline.domain.release.plan import make_plan
@@ -125,6 +126,10 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
             yield outcome.event()
         raise_for(first_failure(outcomes))
         yield from checks_before_write(self.git, self.loaded, plan, options)
+        if attests_here(self.loaded, options):
+            yield from artifacts_ready(
+                self.git, self.loaded.release.enabled_artifacts, plan.version, plan.tag
+            )
         yield from self._forge_preflight(planned, options.model_dump())
         yield StepFinished(step="preflight", status="ok", detail=f"{plan.tag} from {plan.branch}")
         return planned

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from shipline.domain.config import ArtifactConfig, LoadedConfig
 from shipline.domain.errors import ArtifactValidationFailed, HandoffRequired
 from shipline.domain.events import LogLine
+from shipline.domain.pipeline.artifact_readiness import artifacts_ready
 from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts
 from shipline.domain.pipeline.effects import Effect, Liveness, Observation, Probe, refuse_if_live
 from shipline.domain.pipeline.release_unit import ReleaseUnit
@@ -44,7 +45,8 @@ def package_artifacts(loaded: LoadedConfig, name: str) -> list[ArtifactConfig]:
 def check_artifacts(git: Git, loaded: LoadedConfig, releasing: list[PackagePlan]) -> Iterator[Any]:
     """Before the train writes anything: every package's artifact types
     have a handler (85), no crate waits for a sibling the same train
-    releases but does not publish to its registry (86), and when any
+    releases but does not publish to its registry (86), every artifact is
+    ready to build and publish (86, :mod:`artifact_readiness`), and when any
     package is attested, the signing method, level and key or identity
     hold (the preflight lines, 90/91)."""
     configs = [a for p in releasing for a in package_artifacts(loaded, p.name)]
@@ -54,6 +56,10 @@ def check_artifacts(git: Git, loaded: LoadedConfig, releasing: list[PackagePlan]
 
     check_types(configs)
     _crates_packaged_alone(loaded, releasing)
+    for p in releasing:
+        yield from artifacts_ready(
+            git, package_artifacts(loaded, p.name), str(p.version), p.tag or "", package=p.name
+        )
     if not loaded.release.security.provenance.enabled:
         return
     from shipline.domain.errors import ShiplineError
