@@ -10,7 +10,9 @@ Read, in this order, one lock file per ecosystem:
   non-``main`` groups are left out; markers are not evaluated, because a
   wheel's dependencies are resolved on the consumer's platform, so every
   platform's dependencies belong in its SBOM.
-- npm: ``package-lock.json`` v2/v3 (``packages``), without ``dev`` entries.
+- npm: ``package-lock.json`` v2/v3 (``packages``), without ``dev`` entries;
+  else ``pnpm-lock.yaml`` v6/v9, the artifact's importer without its
+  ``devDependencies`` (:mod:`.pnpm`).
 - Rust: ``Cargo.lock`` (v1-v4).
 
 Without any of them, the installed distributions of an environment
@@ -39,6 +41,7 @@ from shipline.domain.provenance.lockfiles.cargo import read_cargo_lock
 from shipline.domain.provenance.lockfiles.environment import read_environment, site_packages
 from shipline.domain.provenance.lockfiles.model import Inventory, LockfileInvalid, Package, purl_for
 from shipline.domain.provenance.lockfiles.npm import read_package_lock
+from shipline.domain.provenance.lockfiles.pnpm import read_pnpm_lock
 from shipline.domain.provenance.lockfiles.python import (
     hashed_requirements,
     read_poetry_lock,
@@ -56,6 +59,7 @@ __all__ = [
     "read_environment",
     "read_lockfiles",
     "read_package_lock",
+    "read_pnpm_lock",
     "read_poetry_lock",
     "read_requirements",
     "read_uv_lock",
@@ -75,7 +79,11 @@ def find_lockfiles(root: Path) -> list[Path]:
             break
     else:
         found.extend(hashed_requirements(root))
-    found.extend(root / n for n in ("package-lock.json", "Cargo.lock") if (root / n).is_file())
+    for npm in ("package-lock.json", "pnpm-lock.yaml"):
+        if (root / npm).is_file():
+            found.append(root / npm)
+            break
+    found.extend(root / n for n in ("Cargo.lock",) if (root / n).is_file())
     return found
 
 
@@ -94,6 +102,8 @@ def read_lockfiles(root: Path, artifact_name: str | None = None) -> Inventory | 
             inventories.append(read_poetry_lock(path, root))
         elif path.name == "package-lock.json":
             inventories.append(read_package_lock(path, root, artifact_name))
+        elif path.name == "pnpm-lock.yaml":
+            inventories.append(read_pnpm_lock(path, root, artifact_name))
         elif path.name == "Cargo.lock":
             inventories.append(read_cargo_lock(path, root, artifact_name))
     if not inventories:

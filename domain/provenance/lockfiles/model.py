@@ -112,6 +112,24 @@ def load_toml(path: Path, root: Path) -> dict[str, Any]:
         ) from None
 
 
+def integrity_hashes(
+    value: Any, where: str, hint: str = "regenerate it with `npm install`"
+) -> set[tuple[str, str]]:
+    """An SRI ``integrity`` value (npm, pnpm): ``{(algorithm, hex)}``."""
+    import base64
+
+    out = set()
+    for item in str(value or "").split():
+        alg, sep, b64 = item.partition("-")
+        if not sep or alg.lower() not in ALGORITHMS:
+            raise LockfileInvalid(f"{where}.integrity: {item[:40]!r} is not an SRI hash", hint=hint)
+        try:
+            out.add((ALGORITHMS[alg.lower()], base64.b64decode(b64, validate=True).hex()))
+        except ValueError:
+            raise LockfileInvalid(f"{where}.integrity: not base64", hint=hint) from None
+    return out
+
+
 def relative(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))

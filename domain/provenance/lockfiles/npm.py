@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
-from typing import Any
 
 from shipline.domain.jsonio import StrictJSONError, loads_strict
 from shipline.domain.provenance.lockfiles.model import (
-    ALGORITHMS,
     Inventory,
     LockfileInvalid,
     Package,
     finish,
+    integrity_hashes,
     purl_for,
     relative,
     require_str,
 )
 
 # -- package-lock.json ------------------------------------------------------------------------
-
-
-def _integrity(value: Any, where: str) -> set[tuple[str, str]]:
-    out = set()
-    for item in str(value or "").split():
-        alg, sep, b64 = item.partition("-")
-        if not sep or alg.lower() not in ALGORITHMS:
-            raise LockfileInvalid(
-                f"{where}.integrity: {item[:40]!r} is not an SRI hash",
-                hint="regenerate it with `npm install`",
-            )
-        try:
-            out.add((ALGORITHMS[alg.lower()], base64.b64decode(b64, validate=True).hex()))
-        except ValueError:
-            raise LockfileInvalid(
-                f"{where}.integrity: not base64", hint="regenerate it with `npm install`"
-            ) from None
-    return out
 
 
 def read_package_lock(path: Path, root: Path, artifact_name: str | None = None) -> Inventory:
@@ -71,7 +51,7 @@ def read_package_lock(path: Path, root: Path, artifact_name: str | None = None) 
         located[key] = (
             purl_for("npm", pkg_name, version),
             pkg_name,
-            _integrity(entry.get("integrity"), where),
+            integrity_hashes(entry.get("integrity"), where),
         )
 
     links = {
