@@ -367,8 +367,11 @@ def test_verify_takes_name_at_version_and_checks_every_package(repo: Repo, cli) 
     one = cli("-C", repo.path, "--output", "json", "verify", "@acme/cli@3.0.2")
     assert one.code == 0, one.err
     assert one.summary["data"]["versions"] == ["3.0.2"]
+    text = cli("-C", repo.path, "verify", "@acme/cli@3.0.2")
+    assert " commit      @acme/cli@3.0.2: " in text.out  # each check names the package
     every = cli("-C", repo.path, "verify", "--all")
     assert every.code == 0, every.err
+    assert " commit      @acme/core@1.2.1: " in every.out
     missing = cli("-C", repo.path, "verify", "@acme/cli@9.9.9")
     assert missing.code == 50 and "@acme/cli@9.9.9" in missing.err
     bare = cli("-C", repo.path, "verify", "3.0.2")  # a package release needs its name
@@ -376,7 +379,7 @@ def test_verify_takes_name_at_version_and_checks_every_package(repo: Repo, cli) 
     # a moved package tag is caught like any release tag
     repo.git("tag", "-f", "-a", "@acme/core@1.2.1", "-m", "moved", "HEAD^")
     moved = cli("-C", repo.path, "verify", "@acme/core@1.2.1")
-    assert moved.code != 0
+    assert moved.code != 0 and "at the commit link (@acme/core@1.2.1)" in moved.err
 
 
 def test_a_breaking_change_without_migration_text_stops_the_train_before_any_write(

@@ -146,6 +146,13 @@ def record_package(record: dict[str, Any]) -> str | None:
     return package if isinstance(package, str) else None
 
 
+def record_label(record: dict[str, Any]) -> str:
+    """How messages name a release record: ``@acme/cli@3.0.2`` for a
+    workspace package's, the bare version for the repository's one."""
+    package = record_package(record)
+    return f"{package}@{record['version']}" if package else str(record["version"])
+
+
 def split_package_version(text: str) -> tuple[str | None, str]:
     """``@acme/cli@3.0.2`` → (``@acme/cli``, ``3.0.2``); ``v1.2.0`` → (None, ``v1.2.0``)."""
     head, at, tail = text.rpartition("@")

@@ -24,7 +24,7 @@ from shipline.domain.provenance.verify_report import (
 def check_release(record: dict[str, Any], index: int, ctx: VerifyContext) -> list[LinkCheck]:
     """Every link of one release record; ``index`` is its place in the
     ledger (the records before it are the prefix its anchor describes)."""
-    version = record["version"]
+    version = ldg.record_label(record)
     out: list[LinkCheck] = []
     out.append(_commit_check(record, ctx))
     missing_tag = _tag_present_check(record, ctx)
@@ -93,7 +93,7 @@ def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:
     if ctx.tags is not None and tag in ctx.tags and ctx.tags[tag][0] != sha:
         return LinkCheck(
             "commit",
-            record["version"],
+            ldg.record_label(record),
             FAILED,
             94,
             f"tag {tag} points at {ctx.tags[tag][0]}, the record says {sha}",
@@ -102,20 +102,20 @@ def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:
         if ctx.shallow:
             return LinkCheck(
                 "commit",
-                record["version"],
+                ldg.record_label(record),
                 MISSING,
                 0,
                 f"commit {sha} is not in this shallow clone",
             )
         return LinkCheck(
             "commit",
-            record["version"],
+            ldg.record_label(record),
             FAILED,
             94,
             f"commit {sha} does not exist in this repository: the record names "
             "a commit that was never made (or history was rewritten)",
         )
-    return LinkCheck("commit", record["version"], OK, 0, sha)
+    return LinkCheck("commit", ldg.record_label(record), OK, 0, sha)
 
 
 def _tag_present_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck | None:
@@ -129,7 +129,7 @@ def _tag_present_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck 
         tag,
         FAILED,
         93,
-        f"release {record['version']}'s tag {tag} is missing from the repository: "
+        f"release {ldg.record_label(record)}'s tag {tag} is missing from the repository: "
         "its ledger anchor cannot be checked (deleted, or not fetched: "
         "git fetch --tags)",
     )
@@ -140,7 +140,7 @@ def _attestation_checks(
 ) -> tuple[dict[str, Any] | None, list[LinkCheck]]:
     from shipline.domain.signing import envelope as signing
 
-    version = record["version"]
+    version = ldg.record_label(record)
     paths = {a["attestation"] for a in record["artifacts"]}
     block = record["artifacts"][0]["signature"]
     if (
@@ -190,7 +190,7 @@ def _attestation_checks(
 
 
 def _facts_checks(record: dict[str, Any], facts: StatementFacts) -> list[LinkCheck]:
-    version = record["version"]
+    version, label = record["version"], ldg.record_label(record)
     problems = []
     if facts.version != version:
         problems.append(
@@ -217,13 +217,13 @@ def _facts_checks(record: dict[str, Any], facts: StatementFacts) -> list[LinkChe
             f"the statement says it was signed with {facts.signing_method}, the "
             f"record says {method} (a downgraded record)"
         )
-    out = [LinkCheck("attestation", version, FAILED, 94, p) for p in problems]
+    out = [LinkCheck("attestation", label, FAILED, 94, p) for p in problems]
     builder = (record.get("builder") or {}).get("id")
     if builder != facts.builder_id or record.get("buildInvocationId") != facts.invocation_id:
         out.append(
             LinkCheck(
                 "build",
-                version,
+                label,
                 FAILED,
                 94,
                 f"the statement's builder {facts.builder_id} / invocation "
@@ -232,7 +232,7 @@ def _facts_checks(record: dict[str, Any], facts: StatementFacts) -> list[LinkChe
             )
         )
     else:
-        out.append(LinkCheck("build", version, OK, 0, f"{builder} {facts.invocation_id}"))
+        out.append(LinkCheck("build", label, OK, 0, f"{builder} {facts.invocation_id}"))
     return out
 
 
@@ -323,7 +323,7 @@ def _sbom_checks(
 def _anchor_check(
     record: dict[str, Any], index: int, facts: StatementFacts, ctx: VerifyContext
 ) -> LinkCheck:
-    version = record["version"]
+    version = ldg.record_label(record)
     recorded = ldg.LedgerHead(record["ledgerHead"]["count"], record["ledgerHead"]["hash"])
     if recorded != facts.ledger_head:
         return LinkCheck(
@@ -351,7 +351,7 @@ def _registry_checks(record: dict[str, Any], ctx: VerifyContext) -> list[LinkChe
                     name,
                     FAILED,
                     94,
-                    f"published artifact {name} is not in release {record['version']}",
+                    f"published artifact {name} is not in release {ldg.record_label(record)}",
                 )
             )
         elif digests[name] != later["sha256"] or later["registryDigest"] not in (
