@@ -221,7 +221,7 @@ def test_an_attestation_of_another_package_does_not_verify(ws: Workspace, gpg_ke
     result = run_shipline("-C", ws.repo.path, "verify", f"{ws.core}@1.0.1", env=gpg_key.env)
     assert result.code == 94, result.out + result.err
     assert (
-        f"FAILED (94) attestation 1.0.1: the statement is about package {ws.cli}, "
+        f"FAILED (94) attestation {ws.core}@1.0.1: the statement is about package {ws.cli}, "
         f"the record about {ws.core}" in result.out
     )
     assert path.exists()
