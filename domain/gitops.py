@@ -120,11 +120,39 @@ class Git:
         forgotten when the outermost scope ends, so nothing stale outlives it."""
         self._answers.depth += 1
         try:
+            if self._answers.depth == 1:
+                self._ask_about_head()
             yield self
         finally:
             self._answers.depth -= 1
             if not self._answers.depth:
                 self._answers.known.clear()
+
+    def _ask_about_head(self) -> None:
+        """HEAD's commit, its branch and whether the clone is shallow, the
+        three questions every plan asks, in one git process: their answers
+        are kept as if each had been asked on its own. An unborn HEAD (or an
+        unusual one) leaves them to be asked one by one."""
+        argv = ["rev-parse", "--is-shallow-repository", "HEAD", "--symbolic-full-name", "HEAD"]
+        done = runner.run(["git", *argv], cwd=self.root, env=_env())
+        lines = done.stdout.split("\n")
+        if not done.ok or len(lines) < 3 or lines[0] not in ("true", "false"):
+            return
+        shallow, sha, ref = lines[:3]
+        if ref.startswith("refs/heads/"):
+            branch = runner.Completed(done.argv, 0, ref.removeprefix("refs/heads/") + "\n", "", 0)
+        elif ref == "HEAD":  # detached
+            branch = runner.Completed(done.argv, 1, "", "", 0)
+        else:
+            return
+        known = self._answers.known
+        known[("rev-parse", "--is-shallow-repository")] = runner.Completed(
+            done.argv, 0, shallow + "\n", "", 0
+        )
+        known[("rev-parse", "--verify", "-q", "HEAD")] = runner.Completed(
+            done.argv, 0, sha + "\n", "", 0
+        )
+        known[("symbolic-ref", "--short", "-q", "HEAD")] = branch
 
     def raw(self, args: Sequence[str], timeout: float = 300) -> bytes:
         if args[:1] and args[0] not in _LOOKS_ONLY:

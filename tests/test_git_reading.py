@@ -49,10 +49,35 @@ def test_reading_asks_each_question_once(tmp_path: Path, monkeypatch: pytest.Mon
         branches = {git.current_branch() for _ in range(3)}
         git.run(["log", "--oneline"])  # looks only: the answers survive it
         assert git.head() in heads
-    assert len(heads) == 1 and branches == {"main"}
-    asked = [c[1:] for c in calls]
-    assert asked.count(["rev-parse", "--verify", "-q", "HEAD"]) == 1
-    assert asked.count(["symbolic-ref", "--short", "-q", "HEAD"]) == 1
+        shallow = git.out("rev-parse", "--is-shallow-repository")
+    asked = [c[1:] for c in calls if c[1] != "log"]
+    assert len(heads) == 1 and branches == {"main"} and shallow == "false"
+    assert heads == {git.out("rev-parse", "HEAD")}
+    # HEAD, the branch and shallowness: one git process for the three
+    assert asked == [
+        ["rev-parse", "--is-shallow-repository", "HEAD", "--symbolic-full-name", "HEAD"]
+    ]
+
+
+def test_a_detached_head_has_no_branch_in_the_scope_either(tmp_path: Path) -> None:
+    git = _repo(tmp_path)
+    git.run(["checkout", "-q", "--detach"])
+    with git.reading():
+        assert git.current_branch() is None
+        assert git.head() == git.out("rev-parse", "HEAD")
+
+
+def test_an_unborn_head_is_asked_one_question_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "trunk", str(tmp_path)], check=True)
+    git = Git(tmp_path)
+    calls = _count_git(monkeypatch)
+    with git.reading():
+        assert git.head() is None
+        assert git.current_branch() == "trunk"  # the branch to be, as git says
+        assert git.out("rev-parse", "--is-shallow-repository") == "false"
+    assert len(calls) == 4  # the combined question failed: each asked on its own
 
 
 def test_a_command_that_writes_forgets_the_answers(tmp_path: Path) -> None:
