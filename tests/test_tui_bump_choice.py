@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from conftest import Repo
-from tui_helpers import SIZE, planned, until
+from tui_helpers import SIZE, at, planned
 
 from shipline.tui.app import ShiplineApp
 
@@ -31,7 +31,7 @@ async def test_no_conventional_commits_offers_the_bump_choice(py_repo: Repo) -> 
         blocker = app.screen.query_one("#plan-blocker")
         assert blocker.display and "none Conventional" in str(blocker.render())
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "version", what="the version screen")
+        await at(pilot, "version")
         result = str(app.screen.query_one("#version-result").render())
         assert "none Conventional" in result
         await pilot.press("n")  # no version yet: it stays
@@ -41,7 +41,7 @@ async def test_no_conventional_commits_offers_the_bump_choice(py_repo: Repo) -> 
         await planned(pilot)
         assert (app.planned.plan.releasable, app.planned.plan.version) == (True, "1.3.0")
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "changelog", what="the changelog")
+        await at(pilot, "changelog")
 
 
 async def test_the_plan_screen_shows_the_plans_warnings(repo: Repo) -> None:

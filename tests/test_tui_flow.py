@@ -20,6 +20,7 @@ from event_stream import FAILING_GATE, PASSING_GATE, Replay
 from tui_helpers import (
     SIZE,
     add_remote,
+    at,
     configure,
     planned,
     run_command,
@@ -57,7 +58,7 @@ async def test_full_release_through_the_screens(
         assert app.current_name == "plan" and app.planned.plan.version == "1.3.0"
         for expected in ("version", "changelog", "gates"):
             await pilot.press("n")
-            await until(pilot, lambda e=expected: app.current_name == e, what=expected)
+            await at(pilot, expected)
         await pilot.press("r")
         await until(pilot, lambda: app.waiting_after == "gates", what="gates to pass")
         gates = {g.name: g.status for g in app.state.gates.values()}
@@ -67,7 +68,7 @@ async def test_full_release_through_the_screens(
             assert 'version = "1.3.0"' in (py_repo.path / "pyproject.toml").read_text()
             assert py_repo.git("tag", "-l", "v1.3.0") == ""  # nothing tagged before `t`
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "tag", what="tag screen")
+        await at(pilot, "tag")
         await pilot.press("t")
         await until(pilot, lambda: app.waiting_after == "tag", what="the tag")
         assert app.state.steps["tag"].detail == "annotated tag v1.3.0"
@@ -75,7 +76,7 @@ async def test_full_release_through_the_screens(
             assert py_repo.git("cat-file", "-t", "v1.3.0") == "tag"
             assert subprocess_out(bare, "tag", "-l") == "v1.2.0"  # not pushed yet
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "publish", what="publish screen")
+        await at(pilot, "publish")
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         question = app.screen.question
@@ -83,7 +84,7 @@ async def test_full_release_through_the_screens(
         await pilot.press("y")
         await until(pilot, lambda: app.state.finished, what="the release to finish")
         assert app.state.summary.ok, app.state.error
-        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
+        await at(pilot, "summary")
         text = str(app.screen.query_one("#sum-head").render())
         assert "released v1.3.0" in text
     if replay is not None:
@@ -127,7 +128,7 @@ async def test_declining_the_push_leaves_a_resumable_release(
             lambda: app.state.summary is not None and app.state.summary.ok,
             what="the resumed release",
         )
-        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
+        await at(pilot, "summary")
     if replay is not None:
         assert replay.runs_played == ["ship", "resume"]
         return
@@ -303,7 +304,7 @@ async def test_a_release_left_half_done_is_offered_for_resume(
         )
         assert app.interrupted is None
         # leave once the summary is up: quitting mid-switch races Textual's header
-        await until(pilot, lambda: app.current_name == "summary", what="summary screen")
-        await until(pilot, lambda: app.current_name == "summary", what="the summary")
+        await at(pilot, "summary")
+        await at(pilot, "summary")
         await pilot.pause()  # the summary mounted before the app is shut down
     assert subprocess_out(bare, "tag", "-l").split() == ["v1.2.0", "v1.3.0"]

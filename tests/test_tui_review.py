@@ -19,7 +19,7 @@ import pytest
 from conftest import Repo
 from test_tui_tmux import EXE, Tmux, tmux  # noqa: F401
 from textual.widgets import Static
-from tui_helpers import SIZE, until
+from tui_helpers import SIZE, at, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -128,7 +128,7 @@ async def test_two_reviewers_take_a_release_to_l4_on_the_review_screen(
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         assert "your sigstore identity (keyless)" in app.screen.question
         await pilot.press("escape")  # declined: nothing signed
-        await until(pilot, lambda: app.current_name == "review", what="the screen again")
+        await at(pilot, "review")
         assert len(_of(repo, "review")) == 2
         await _verdict(pilot, lambda: len(_of(repo, "review")) == 3)
         assert app.screen.error is None, app.screen.error

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import Repo
-from tui_helpers import SIZE, configure, planned, run_command, until
+from tui_helpers import SIZE, at, configure, planned, run_command, until
 
 from shipline.domain.api import ChainLink, StepFinished, StepProgress, StepStarted
 from shipline.tui.app import ShiplineApp
@@ -24,7 +24,7 @@ async def test_custom_version_is_validated_in_place(py_repo: Repo) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "version", what="version screen")
+        await at(pilot, "version")
         app.screen.query_one("#custom").focus()
         await pilot.press(*"1.0.0")
         await planned(pilot)
@@ -48,7 +48,7 @@ async def test_custom_version_is_validated_in_place(py_repo: Repo) -> None:
         assert 'version = "1.2.0"' in preview and 'version = "2.0.0"' in preview
         app.screen.query_one("#bump").focus()
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "changelog", what="changelog")
+        await at(pilot, "changelog")
 
 
 async def test_radio_choices_replan(py_repo: Repo) -> None:
@@ -97,7 +97,7 @@ async def test_breaking_change_demands_migration_text(py_repo: Repo) -> None:
         )
         assert "Call the v2 endpoints" in app.options.changelog_entry
         await pilot.press("n")
-        await until(pilot, lambda: app.current_name == "gates", what="gates")
+        await at(pilot, "gates")
         await pilot.press("r")
         await until(pilot, lambda: app.waiting_after == "gates" or app.state.finished, what="gates")
         assert app.state.gates["migration notes"].status == "passed", app.state.error
@@ -203,7 +203,7 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         await pilot.press("h")
-        await until(pilot, lambda: app.current_name == "history", what="history")
+        await at(pilot, "history")
         table = app.screen.query_one("#hist-table")
         assert table.row_count == 1
         assert app.screen.selected_version() == "1.3.0"
@@ -212,7 +212,7 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
         assert app.screen.report.ok, app.screen.report.failures
         assert "chain verified" in str(app.screen.query_one("#hist-verify").render())
         await pilot.press("R")
-        await until(pilot, lambda: app.current_name == "review", what="review")
+        await at(pilot, "review")
         await until(
             pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
         )
@@ -224,10 +224,10 @@ async def test_history_lists_releases_and_verifies(py_repo: Repo, cli) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
         assert "append it to the ledger" in app.screen.question
         await pilot.press("n")  # declined: nothing is signed or recorded
-        await until(pilot, lambda: app.current_name == "review", what="review again")
+        await at(pilot, "review")
         assert app.screen.busy is None
         await pilot.press("escape")
-        await until(pilot, lambda: app.current_name == "history", what="back to history")
+        await at(pilot, "history")
 
 
 async def test_palette_theme_and_navigation(py_repo: Repo) -> None:
@@ -235,16 +235,16 @@ async def test_palette_theme_and_navigation(py_repo: Repo) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await planned(pilot)
         await run_command(pilot, "go to chain", "Go to Chain")
-        await until(pilot, lambda: app.current_name == "chain", what="chain via palette")
+        await at(pilot, "chain")
         await pilot.press("b")
-        await until(pilot, lambda: app.current_name == "publish", what="back")
+        await at(pilot, "publish")
         assert app.theme == "textual-dark"
         await pilot.press("f2")
         assert app.theme == "textual-light"
         await pilot.press("h")
-        await until(pilot, lambda: app.current_name == "history", what="history")
+        await at(pilot, "history")
         await pilot.press("escape")
-        await until(pilot, lambda: app.current_name == "publish", what="back to the step")
+        await at(pilot, "publish")
 
 
 def test_tui_imports_only_the_domain_api() -> None:
@@ -321,17 +321,17 @@ async def test_keyboard_only_out_of_fields(py_repo: Repo) -> None:
         await planned(pilot)
         assert app.screen.query_one("#custom").value == "2.0.0"
         await pilot.press("escape", "n")
-        await until(pilot, lambda: app.current_name == "changelog", what="changelog")
+        await at(pilot, "changelog")
         app.screen.query_one("#cl-editor").focus()
         await pilot.press("n")  # typed into the entry, not a navigation
         await pilot.pause()
         assert app.current_name == "changelog" and app.options.changelog_entry is not None
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: app.current_name == "version", what="back to version")
+        await at(pilot, "version")
         await pilot.press("ctrl+n")
-        await until(pilot, lambda: app.current_name == "changelog", what="changelog again")
+        await at(pilot, "changelog")
         await pilot.press("ctrl+n")
-        await until(pilot, lambda: app.current_name == "gates", what="gates")
+        await at(pilot, "gates")
 
 
 async def test_hand_written_changelog_is_proposed_for_writing(repo: Repo) -> None:

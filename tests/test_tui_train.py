@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 from monorepos import cargo_workspace, package_json, pnpm_monorepo
-from tui_helpers import SIZE, add_remote, configure, decline_the_push, until
+from tui_helpers import SIZE, add_remote, at, configure, decline_the_push, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -51,16 +51,6 @@ async def trained(pilot) -> None:
         what="the train",
     )
     await pilot.pause()
-
-
-async def at(pilot, name: str) -> None:
-    """Until screen ``name`` is current and mounted (its content drawn)."""
-    app = pilot.app
-    await until(
-        pilot,
-        lambda: app.current_name == name and app.screen.is_mounted,
-        what=f"the {name} screen",
-    )
 
 
 def shown(app: ShiplineApp, selector: str) -> str:

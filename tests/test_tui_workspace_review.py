@@ -17,7 +17,7 @@ from test_tui_review import _terminal
 from test_tui_tmux import Tmux, tmux  # noqa: F401
 from test_workspace_review import WRITE, _package_release_with_provenance, _records, _train
 from textual.widgets import Static
-from tui_helpers import SIZE, until
+from tui_helpers import SIZE, at, until
 
 from shipline.tui.app import ShiplineApp
 from shipline.tui.screens.confirm import ConfirmScreen
@@ -97,7 +97,7 @@ async def test_history_lists_a_trains_packages_and_opens_one_in_review(
         )
         await pilot.pause()
         await pilot.press("h")
-        await until(pilot, lambda: app.current_name == "history", what="history")
+        await at(pilot, "history")
         table = app.screen.query_one("#hist-table")
         assert table.row_count == 2  # one version, two crates: two rows
         shown = sorted(str(table.get_row_at(i)[0]) for i in range(2))

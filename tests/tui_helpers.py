@@ -29,6 +29,17 @@ async def until(
         await asyncio.sleep(0.01)
 
 
+async def at(pilot: Pilot, name: str) -> None:
+    """Until screen ``name`` is current and mounted: a key pressed while it
+    is still being mounted would reach no binding of it."""
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: app.current_name == name and app.screen.is_mounted,
+        what=f"the {name} screen",
+    )
+
+
 async def run_command(pilot: Pilot, typed: str, wanted: str) -> None:
     """Open the command palette, type ``typed``, wait until the highlighted
     command is ``wanted`` and run it (the palette searches as you type)."""

@@ -15,6 +15,7 @@ import os
 import shlex
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,18 +216,20 @@ def run_command_gate(
     gate: CommandGate, repo: Path, version: str, cancel: threading.Event | None = None
 ) -> Iterator[LogLine | Outcome]:
     """Run one configured gate, yielding its output lines as they come and
-    then its :class:`Outcome`. ``SHIPLINE_VERSION`` names the release."""
-    lines: list[LogLine] = []
-    cond = threading.Condition()
+    then its :class:`Outcome`. ``SHIPLINE_VERSION`` names the release.
+
+    The gate runs in a thread; this one polls for its lines and never holds
+    a lock while it waits: a Ctrl-C that lands in a ``Condition.wait`` can
+    leave the condition's lock held (``with`` blocks are not signal-safe),
+    and the gate's thread then blocks on it instead of stopping."""
+    lines: deque[LogLine] = deque()  # appended by the gate's reader, popped here
     stop = cancel if cancel is not None else threading.Event()
     env = dict(os.environ, SHIPLINE_VERSION=version)
     cwd = repo / gate.cwd if gate.cwd else repo
     result: dict[str, object] = {}
 
     def on_line(text: str) -> None:
-        with cond:
-            lines.append(LogLine(step="gates", source=gate.name, text=text, stream="stdout"))
-            cond.notify()
+        lines.append(LogLine(step="gates", source=gate.name, text=text, stream="stdout"))
 
     def work() -> None:
         try:
@@ -246,24 +249,19 @@ def run_command_gate(
                 )
         except BaseException as exc:  # handed to the caller's thread below
             result["error"] = exc
-        with cond:
-            result["finished"] = True
-            cond.notify()
+        result["finished"] = True  # after every line: stream() joined its reader
 
     start = time.monotonic()
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    sent = 0
     try:
         while True:
-            with cond:
-                while sent == len(lines) and "finished" not in result:
-                    cond.wait(0.1)
-                pending, sent = lines[sent:], len(lines)
-                finished = "finished" in result and sent == len(lines)
-            yield from pending
+            finished = "finished" in result  # read first: no line can follow it
+            while lines:
+                yield lines.popleft()
             if finished:
                 break
+            time.sleep(0.02)
     except BaseException:  # Ctrl-C or a closed consumer: stop the gate's processes too
         stop.set()
         thread.join(15)
