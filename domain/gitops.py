@@ -139,19 +139,19 @@ class Git:
         if not done.ok or len(lines) < 3 or lines[0] not in ("true", "false"):
             return
         shallow, sha, ref = lines[:3]
+
+        def answer(returncode: int, stdout: str) -> runner.Completed:
+            return runner.Completed(done.argv, returncode, stdout, "", 0)
+
         if ref.startswith("refs/heads/"):
-            branch = runner.Completed(done.argv, 0, ref.removeprefix("refs/heads/") + "\n", "", 0)
+            branch = answer(0, ref.removeprefix("refs/heads/") + "\n")
         elif ref == "HEAD":  # detached
-            branch = runner.Completed(done.argv, 1, "", "", 0)
+            branch = answer(1, "")
         else:
             return
         known = self._answers.known
-        known[("rev-parse", "--is-shallow-repository")] = runner.Completed(
-            done.argv, 0, shallow + "\n", "", 0
-        )
-        known[("rev-parse", "--verify", "-q", "HEAD")] = runner.Completed(
-            done.argv, 0, sha + "\n", "", 0
-        )
+        known[("rev-parse", "--is-shallow-repository")] = answer(0, shallow + "\n")
+        known[("rev-parse", "--verify", "-q", "HEAD")] = answer(0, sha + "\n")
         known[("symbolic-ref", "--short", "-q", "HEAD")] = branch
 
     def raw(self, args: Sequence[str], timeout: float = 300) -> bytes:

@@ -24,7 +24,7 @@ import json
 import re
 import shutil
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -240,23 +240,31 @@ class CargoCrateHandler(Handler):
         registry: a ``path`` or ``git`` one without a ``version`` (its own or
         the workspace's). Dev-dependencies are dropped from the package."""
         path = self.source_dir / "Cargo.toml"
-        data = self._toml(path)
+        for dep, spec in self._packaged_dependencies(self._toml(path)):
+            where = "path" if "path" in spec else "git" if "git" in spec else None
+            if where and "version" not in spec:
+                raise ArtifactValidationFailed(
+                    f"{self.label}: {dep} in {path} is a {where} dependency without a "
+                    "version; cargo package refuses it",
+                    hint=f"give {dep} a version and publish it first, or make it a dev-dependency",
+                )
+
+    def _packaged_dependencies(self, data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(name, table) of every dependency the package keeps, target-specific
+        ones too, ``workspace = true`` read from the root's
+        ``[workspace.dependencies]`` (the root is read once, when needed)."""
+        shared: dict[str, Any] | None = None
         tables = [data, *(t for t in data.get("target", {}).values() if isinstance(t, dict))]
         for table in tables:
             for kind in ("dependencies", "build-dependencies"):
                 for dep, spec in (table.get(kind) or {}).items():
                     if isinstance(spec, dict) and spec.get("workspace") is True:
-                        root = self._toml(self.ctx.repo_root / "Cargo.toml")
-                        spec = root.get("workspace", {}).get("dependencies", {}).get(dep, {})
-                    if isinstance(spec, dict) and "version" not in spec:
-                        where = "path" if "path" in spec else "git" if "git" in spec else None
-                        if where:
-                            raise ArtifactValidationFailed(
-                                f"{self.label}: {dep} in {path} is a {where} dependency "
-                                "without a version; cargo package refuses it",
-                                hint=f"give {dep} a version and publish it first, or make "
-                                "it a dev-dependency",
-                            )
+                        if shared is None:
+                            root = self._toml(self.ctx.repo_root / "Cargo.toml")
+                            shared = root.get("workspace", {}).get("dependencies", {})
+                        spec = shared.get(dep, {})
+                    if isinstance(spec, dict):
+                        yield dep, spec
 
     def _verify_flag(self) -> list[str]:
         return [] if self.options.get("verify", True) else ["--no-verify"]
