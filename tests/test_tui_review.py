@@ -161,16 +161,7 @@ async def test_review_screen_first_shows_a_config_that_does_not_load(
 
 def _terminal(tmux: Tmux, repo: Repo, *args: str) -> None:
     env = " ".join(f"{k}={os.environ[k]}" for k in ("HOME", "GIT_CONFIG_GLOBAL", "GNUPGHOME"))
-    tmux.run("kill-session", "-t", "ui")
-    tmux.run(
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "80",
-        "-y",
-        "24",
+    tmux.start(
         f"cd {repo.path} && env {env} TERM=xterm-256color {EXE} {' '.join(args)}; "
         "echo rc=$?; sleep 30",
     )
@@ -187,11 +178,11 @@ def test_review_version_in_a_terminal_opens_the_review_screen(
     screen = tmux.wait_for("Commits")
     assert "Release     1.3.0  tag v1.3.0" in screen and "sigstore" not in screen
     assert "Approve" in screen.splitlines()[-1] and "Quit" in screen.splitlines()[-1]
-    tmux.run("send-keys", "-t", "ui", "a")
+    tmux.keys("a")
     tmux.wait_for("sigstore")  # the question names how the verdict would be signed
-    tmux.run("send-keys", "-t", "ui", "n")
+    tmux.keys("n")
     tmux.wait_for("Commits")
-    tmux.run("send-keys", "-t", "ui", "C-q")
+    tmux.keys("C-q")
     screen = tmux.wait_for("rc=0")
     assert "closed the review of 1.3.0" in screen
     assert repo.snapshot() == before  # a look changes nothing

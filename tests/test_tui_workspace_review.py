@@ -128,7 +128,7 @@ def test_review_name_at_version_in_a_terminal(
     tmux.wait_for("Review @acme/cli@3.0.2")
     screen = tmux.wait_for("since @acme/cli@3.0.1")  # the evidence is the package's
     assert "Changelog   packages/cli/CHANGELOG.md" in screen
-    tmux.run("send-keys", "-t", "ui", "C-q")
+    tmux.keys("C-q")
     screen = tmux.wait_for("rc=0")
     assert "closed the review of @acme/cli@3.0.2" in screen
     assert repo.snapshot() == before
