@@ -5,6 +5,8 @@ inherit one version and require each other, and a uv workspace."""
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 from conftest import Repo
 
@@ -20,16 +22,64 @@ def package_json(
     return json.dumps(data, indent=2) + "\n"
 
 
+LEFT_PAD_INTEGRITY = (
+    "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQEMhIkRn5b1OQSFQbDfYnwd+dz+"
+    "//jqV6YU8/FWlA9N3Nrxg=="
+)
+PNPM_LOCK = f"""\
+lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .: {{}}
+
+  packages/cli:
+    dependencies:
+      '@acme/core':
+        specifier: workspace:^
+        version: link:../core
+
+  packages/core: {{}}
+
+  packages/docs: {{}}
+
+  packages/write:
+    dependencies:
+      '@acme/core':
+        specifier: ^1.0.0
+        version: link:../core
+      left-pad:
+        specifier: ^1.3.0
+        version: 1.3.0
+
+packages:
+
+  left-pad@1.3.0:
+    resolution: {{integrity: {LEFT_PAD_INTEGRITY}}}
+    deprecated: use String.prototype.padStart()
+
+snapshots:
+
+  left-pad@1.3.0: {{}}
+"""
+
+
 def pnpm_monorepo(repo: Repo) -> Repo:
     """Root (private), @acme/core, @acme/cli (requires core with
-    ``workspace:^``), @acme/write (requires core ``^1.0.0``), @acme/docs
-    (private). cli released at 3.0.1, core 1.2.0, write 1.0.0."""
+    ``workspace:^``), @acme/write (requires core ``^1.0.0`` and left-pad),
+    @acme/docs (private), with the ``pnpm-lock.yaml`` pnpm 9 writes for them
+    (siblings through ``link:``). cli released at 3.0.1, core 1.2.0, write
+    1.0.0."""
     repo.commit(
         "chore: set up the workspace",
         {
             "package.json": package_json("acme-monorepo", "1.0.0", private=True),
             "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/legacy'\n",
-            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+            "pnpm-lock.yaml": PNPM_LOCK,
             "packages/core/package.json": package_json("@acme/core", "1.2.0"),
             "packages/core/index.js": "export const core = 1;\n",
             "packages/cli/package.json": package_json(
@@ -47,6 +97,31 @@ def pnpm_monorepo(repo: Repo) -> Repo:
     for tag in ("@acme/core@1.2.0", "@acme/cli@3.0.1", "@acme/write@1.0.0"):
         repo.tag(tag, f"Release {tag}")
     return repo
+
+
+def tarball_packages(store: Path, *folders: str) -> list[dict[str, object]]:
+    """Workspace config entries for ``@acme/<folder>`` packages of the pnpm
+    fixture, each shipping a reproducible tarball of its folder to ``store``."""
+    return [
+        {
+            "name": f"@acme/{folder}",
+            "path": f"packages/{folder}",
+            "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
+        }
+        for folder in folders
+    ]
+
+
+def package_tarball(repo: Repo, folder: str, tarball: Path) -> Path:
+    """An npm-style tarball (``package/`` prefix) of ``packages/<folder>`` at HEAD."""
+    subprocess.run(
+        [
+            *("git", "-C", str(repo.path), "archive", "--format=tar.gz"),
+            *("-o", str(tarball), "--prefix=package/", f"HEAD:packages/{folder}"),
+        ],
+        check=True,
+    )
+    return tarball
 
 
 def cargo_workspace(repo: Repo) -> Repo:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import Repo
-from monorepos import pnpm_monorepo
+from monorepos import pnpm_monorepo, tarball_packages
 
 from tests.gpgkeys import GpgHome, gpg_home  # noqa: F401
 from tests.sigstore_standin import Standin, standin_fixture  # noqa: F401
@@ -35,14 +35,7 @@ def _l3_train(
 
     store = tmp_path / "store"
     store.mkdir()
-    packages = [
-        {
-            "name": name,
-            "path": f"packages/{folder}",
-            "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
-        }
-        for name, folder in (("@acme/cli", "cli"), ("@acme/core", "core"))
-    ]
+    packages = tarball_packages(store, "cli", "core")
     config = {
         "release": {
             "workspace": {"packages": packages},
@@ -108,6 +101,11 @@ def test_two_people_take_one_package_of_a_train_to_l4(
 
     first = approve(alice)
     assert first["l4"] is False
+    # cli requires core through pnpm's link: core's own release vouches for it
+    assert not any("dependenc" in m for m in first["l4Missing"]), first["l4Missing"]
+    look = cli("-C", repo.path, "--output", "json", "review", "@acme/cli@3.0.2", "--no-rebuild")
+    [deps] = [c for c in look.summary["data"]["checks"] if c["name"] == "dependencyProvenance"]
+    assert deps["status"] == "pass" and "1 workspace sibling(s)" in deps["detail"], deps
     assert any("(1 so far: alice@example.com)" in m for m in first["l4Missing"])
     second = approve(bob)
     assert second["l4"] is True, second["l4Missing"]

@@ -14,13 +14,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Repo
-from monorepos import package_json, pnpm_monorepo
+from monorepos import package_json, package_tarball, pnpm_monorepo, tarball_packages
 
 from shipline.domain.config_loading import load_config
 from shipline.domain.gitops import Git
@@ -176,14 +175,7 @@ def _package_release_with_provenance(repo: Repo, key: GpgKey) -> dict[str, Any]:
     repo.tag(f"{WRITE}@1.0.1", f"Release {WRITE}@1.0.1")
     dist = repo.path.parent / "dist"
     dist.mkdir()
-    tarball = dist / "acme-write-1.0.1.tgz"
-    subprocess.run(
-        [
-            *("git", "-C", str(repo.path), "archive", "--format=tar.gz"),
-            *("-o", str(tarball), "--prefix=package/", "HEAD:packages/write"),
-        ],
-        check=True,
-    )
+    tarball = package_tarball(repo, "write", dist / "acme-write-1.0.1.tgz")
     git, loaded = Git(repo.path), load_config(repo.path)
     request = AttestRequest(
         artifacts=[ArtifactInput(path=tarball, type="npm-package")],
@@ -291,16 +283,7 @@ def test_a_train_package_is_rebuilt_from_its_tag_and_approved(
     store.mkdir()
     config = {
         "release": {
-            "workspace": {
-                "packages": [
-                    {
-                        "name": name,
-                        "path": f"packages/{folder}",
-                        "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
-                    }
-                    for name, folder in ((CLI, "cli"), (CORE, "core"), (WRITE, "write"))
-                ]
-            },
+            "workspace": {"packages": tarball_packages(store, "cli", "core", "write")},
             "security": {
                 "provenance": {
                     "enabled": True,

@@ -12,8 +12,10 @@ the rebuild (:mod:`shipline.domain.review.rebuild`):
   provenance, a sigstore bundle) or any in-toto statement, stored under
   ``<state>/dependency-attestations/`` (one file per attestation: an
   ``.intoto.jsonl`` DSSE line, a sigstore bundle with ``dsseEnvelope``, or a
-  PEP 740 attestation with ``envelope.statement``). Components without
-  both are listed by name.
+  PEP 740 attestation with ``envelope.statement``). A workspace sibling
+  (linked, so never hash-pinned) counts when its own release in this ledger
+  vouches for it (:mod:`shipline.domain.review.siblings`). Components
+  without evidence are listed by name.
 
 A check is a :class:`Check` value with ``pass``/``fail``/``not-run``.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +135,12 @@ def _statement_digests(data: bytes) -> set[str]:
     return found
 
 
-def dependency_check(state_dir: Path, sbom_path: Path | None) -> Check:
+Vouch = Callable[[set[str]], dict[str, tuple[bool, str]]]
+"""Given the unpinned components' labels, the ones a sibling release of the
+ledger describes: (vouched for, why)."""
+
+
+def dependency_check(state_dir: Path, sbom_path: Path | None, vouch: Vouch | None = None) -> Check:
     if sbom_path is None:
         return Check(
             "dependencyProvenance",
@@ -150,16 +158,28 @@ def dependency_check(state_dir: Path, sbom_path: Path | None) -> Check:
             attested |= _statement_digests(path.read_bytes())
     components = _components(doc if isinstance(doc, dict) else {})
     unpinned = [label for label, digests in components if not digests]
+    verdicts = vouch(set(unpinned)) if vouch and unpinned else {}
+    siblings = {label for label, (ok, _) in verdicts.items() if ok}
+    unpinned = [label for label in unpinned if label not in siblings]
     unattested = [label for label, digests in components if digests and not digests & attested]
     if not components:
         return Check("dependencyProvenance", PASS, "the SBOM lists no dependencies")
     if not unpinned and not unattested:
-        return Check(
-            "dependencyProvenance",
-            PASS,
-            f"all {len(components)} component(s) hash-pinned and attested",
+        pinned = len(components) - len(siblings)
+        detail = f"all {len(components)} component(s) "
+        detail += (
+            f"with provenance: {pinned} hash-pinned and attested, {len(siblings)} "
+            "workspace sibling(s) with their own attested release"
+            if siblings
+            else "hash-pinned and attested"
         )
-    items = [f"{label}: not hash-pinned in a lock file" for label in unpinned]
+        return Check("dependencyProvenance", PASS, detail)
+    items = [
+        f"{label}: workspace sibling, but {verdicts[label][1]}"
+        if label in verdicts
+        else f"{label}: not hash-pinned in a lock file"
+        for label in unpinned
+    ]
     items += [
         f"{label}: no attestation for its digest in {DEPENDENCY_ATTESTATIONS}/"
         for label in unattested

@@ -31,6 +31,7 @@ from shipline.domain.review.decide import (
     resolver,
 )
 from shipline.domain.review.package_scope import commits_between, package_scope
+from shipline.domain.review.siblings import released_siblings
 from shipline.domain.review.target import find_target, parse_target, record_label
 
 
@@ -164,7 +165,11 @@ def collect_evidence(
         builder_image_check(
             _config_at(git, loaded, commit).release.security.provenance.builder_image
         ),
-        dependency_check(state, sbom_path if sbom_path and sbom_path.is_file() else None),
+        dependency_check(
+            state,
+            sbom_path if sbom_path and sbom_path.is_file() else None,
+            lambda unpinned: released_siblings(git, state, book.records, record, unpinned, resolve),
+        ),
     ]
     checks.append(
         Check(
