@@ -99,13 +99,16 @@ def pnpm_monorepo(repo: Repo) -> Repo:
     return repo
 
 
-def tarball_packages(store: Path, *folders: str) -> list[dict[str, object]]:
-    """Workspace config entries for ``@acme/<folder>`` packages of the pnpm
-    fixture, each shipping a reproducible tarball of its folder to ``store``."""
+def tarball_packages(
+    store: Path, *folders: str, under: str = "packages", prefix: str = "@acme/"
+) -> list[dict[str, object]]:
+    """Workspace config entries for ``<prefix><folder>`` packages at
+    ``<under>/<folder>`` (the pnpm fixture's by default), each shipping a
+    reproducible tarball of its folder to ``store``."""
     return [
         {
-            "name": f"@acme/{folder}",
-            "path": f"packages/{folder}",
+            "name": f"{prefix}{folder}",
+            "path": f"{under}/{folder}",
             "artifacts": [{"type": "tarball", "name": folder, "registry": str(store)}],
         }
         for folder in folders
