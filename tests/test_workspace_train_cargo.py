@@ -237,3 +237,55 @@ def test_abort_after_the_build_removes_the_crates_packaged_together(
     assert not work.exists()
     assert repo.snapshot()["head"] == before["head"]
     assert _versions(cargo_registry, "tool-core") == _versions(cargo_registry, "tool-cli") == []
+
+
+def _core_uploaded(event: Any) -> bool:
+    """tool-core's upload is in the registry and the journal holds only the
+    intent to make it: a kill here is the hard case for resume."""
+    return getattr(event, "action", "") == "uploaded" and event.detail.startswith("tool-core")
+
+
+def test_killed_after_a_crate_upload_the_journal_never_saw_resume_adopts_it(
+    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
+) -> None:
+    from shipline.domain.pipeline import journal
+
+    _train_repo(repo, cargo_registry.index)
+    _stop_at(repo, _core_uploaded)
+    j = journal.load(repo.path / ".shipline")
+    assert j is not None
+    assert "publish:tool-core/cargo-crate" in j.intents and j.external == []
+    assert _versions(cargo_registry, "tool-core") == ["2.14.0"]  # live, though not journaled
+    refused = run_shipline("-C", repo.path, "release", "abort")
+    assert refused.code == 59, refused.out + refused.err  # asked the registry, not the journal
+    assert "tool-core" in refused.err and "shipline release resume" in refused.err
+
+    resumed = run_shipline("-C", repo.path, "--output", "json", "release", "resume", timeout=600)
+    assert resumed.code == 0, resumed.out[-4000:] + resumed.err
+    assert _versions(cargo_registry, "tool-core") == ["2.14.0"]  # adopted: one upload
+    assert _versions(cargo_registry, "tool-cli") == ["2.14.0"]
+    records = _records(repo)
+    assert [r["metadata"]["links"]["package"] for r in records] == ["tool-core", "tool-cli"]
+    for record in records:
+        _downloaded_matches_record(cargo_registry, record)
+    for target in ("tool-core@2.14.0", "tool-cli@2.14.0"):
+        verified = run_shipline("-C", repo.path, "verify", target)
+        assert verified.code == 0, verified.out + verified.err
+
+
+def test_killed_after_a_crate_upload_then_other_bytes_there_resume_refuses_93(
+    repo: Repo, cargo_registry: CargoRegistry, env: dict[str, str]
+) -> None:
+    """Between the kill and the resume the registry came to hold another
+    tool-core 2.14.0 (another checksum): resume refuses to adopt it and
+    publishes nothing more."""
+    _train_repo(repo, cargo_registry.index)
+    _stop_at(repo, _core_uploaded)
+    [entry] = cargo_registry.entries("tool-core")
+    cargo_registry._write_entries("tool-core", [{**entry, "cksum": "0" * 64}])
+    resumed = run_shipline("-C", repo.path, "release", "resume", timeout=600)
+    assert resumed.code == 93, resumed.out[-4000:] + resumed.err
+    assert "interrupted publish was resumed" in resumed.err and "fix:" in resumed.err
+    assert "tool-core" in resumed.err
+    assert _versions(cargo_registry, "tool-cli") == []
+    assert not (repo.path / ".shipline" / "releases.json").exists()
