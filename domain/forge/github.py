@@ -18,10 +18,11 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from shipline.domain.errors import ExitCode
 from shipline.domain.forge.failures import ForgeError
 from shipline.domain.forge.http import Transport
 from shipline.domain.forge.model import LocalAsset, RemoteAsset, RemoteRelease
+from shipline.domain.forge.releases_api import ReleasesAPI
+from shipline.domain.forge.releases_api import quote as _q
 from shipline.domain.forge.reply import Reply
 
 API_VERSION = "2022-11-28"
@@ -33,8 +34,9 @@ description declares for every answer (a strict server, like Prism, would
 otherwise refuse to negotiate)."""
 
 
-class GitHubClient:
+class GitHubClient(ReleasesAPI):
     name = "GitHub"
+    release_exists = 422  # already_exists
 
     def __init__(
         self,
@@ -61,9 +63,6 @@ class GitHubClient:
         owner, _, repo = repository.partition("/")
         self._base = f"{self.api}/repos/{_q(owner)}/{_q(repo)}"
 
-    def set_code(self, code: int) -> None:
-        self.http.code = ExitCode(code)
-
     # --- access ------------------------------------------------------------------
 
     def check_access(self) -> str:
@@ -87,39 +86,19 @@ class GitHubClient:
 
     # --- releases ----------------------------------------------------------------
 
-    def find_release(self, tag: str) -> RemoteRelease | None:
-        reply = self.http.call(
-            "GET",
-            f"{self._base}/releases/tags/{_q(tag)}",
-            what=f"look up the release for {tag}",
-            allow=(404,),
-        )
-        if reply.status == 404:
-            return None
-        return self._release(reply.json())
+    def _release_url(self, tag: str) -> str:
+        return f"{self._base}/releases/tags/{_q(tag)}"
 
-    def create_release(self, tag: str, title: str, notes: str, prerelease: bool) -> RemoteRelease:
-        payload = {
+    def _release_payload(
+        self, tag: str, title: str, notes: str, prerelease: bool
+    ) -> dict[str, Any]:
+        return {
             "tag_name": tag,
             "name": title,
             "body": notes,
             "draft": False,
             "prerelease": prerelease,
         }
-
-        reply, found = self.http.create_once(
-            f"{self._base}/releases",
-            what=f"create the release {tag}",
-            payload=payload,
-            conflict=422,
-            find=lambda: self.find_release(tag),
-        )  # 422: already_exists
-        if found is not None:
-            return found
-        assert reply is not None
-        release = self._release(reply.json())
-        release.created = True
-        return release
 
     def _release(self, data: Any) -> RemoteRelease:
         if not isinstance(data, dict) or "id" not in data:
@@ -139,19 +118,8 @@ class GitHubClient:
     # --- assets ------------------------------------------------------------------
 
     def list_assets(self, release: RemoteRelease) -> list[RemoteAsset]:
-        found: list[RemoteAsset] = []
-        page = 1
-        while True:
-            reply = self.http.call(
-                "GET",
-                f"{self._base}/releases/{release.handle}/assets?per_page=100&page={page}",
-                what="list the release's assets",
-            )
-            items = reply.json() or []
-            found.extend(_asset(item) for item in items)
-            if len(items) < 100:
-                return found
-            page += 1
+        url = f"{self._base}/releases/{release.handle}/assets"
+        return [_asset(item) for item in self._pages(url, "list the release's assets")]
 
     def upload(self, release: RemoteRelease, asset: LocalAsset) -> RemoteAsset:
         url = (
@@ -229,7 +197,3 @@ def _asset(item: Any) -> RemoteAsset:
         sha256=digest.removeprefix("sha256:") if digest.startswith("sha256:") else None,
         complete=item.get("state", "uploaded") == "uploaded",
     )
-
-
-def _q(text: str) -> str:
-    return urllib.parse.quote(text, safe="")

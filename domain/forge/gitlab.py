@@ -24,10 +24,11 @@ import re
 import urllib.parse
 from typing import Any
 
-from shipline.domain.errors import ExitCode
 from shipline.domain.forge.failures import ForgeError
 from shipline.domain.forge.http import Transport
 from shipline.domain.forge.model import LocalAsset, RemoteAsset, RemoteRelease
+from shipline.domain.forge.releases_api import ReleasesAPI
+from shipline.domain.forge.releases_api import quote as _q
 from shipline.domain.forge.reply import Reply
 
 DEVELOPER = 30
@@ -42,8 +43,9 @@ def package_name(repository: str) -> str:
     return name if name and not name.isdigit() else "release"
 
 
-class GitLabClient:
+class GitLabClient(ReleasesAPI):
     name = "GitLab"
+    release_exists = 409  # Release already exists
 
     def __init__(self, repository: str, api_url: str, token: str, token_env: str, **transport: Any):
         self.repository = repository
@@ -62,9 +64,6 @@ class GitLabClient:
         self._package_ids: dict[str, int] = {}
         """The generic package of each files version seen (one client serves
         every package release of a train, each under its own version)."""
-
-    def set_code(self, code: int) -> None:
-        self.http.code = ExitCode(code)
 
     # --- access ------------------------------------------------------------------
 
@@ -102,33 +101,13 @@ class GitLabClient:
 
     # --- releases ----------------------------------------------------------------
 
-    def find_release(self, tag: str) -> RemoteRelease | None:
-        reply = self.http.call(
-            "GET",
-            f"{self._base}/releases/{_q(tag)}",
-            what=f"look up the release for {tag}",
-            allow=(404,),
-        )
-        if reply.status == 404:
-            return None
-        return self._release(reply.json())
+    def _release_url(self, tag: str) -> str:
+        return f"{self._base}/releases/{_q(tag)}"
 
-    def create_release(self, tag: str, title: str, notes: str, prerelease: bool) -> RemoteRelease:
-        payload = {"tag_name": tag, "name": title, "description": notes}
-
-        reply, found = self.http.create_once(
-            f"{self._base}/releases",
-            what=f"create the release {tag}",
-            payload=payload,
-            conflict=409,
-            find=lambda: self.find_release(tag),
-        )  # 409: Release already exists
-        if found is not None:
-            return found
-        assert reply is not None
-        release = self._release(reply.json())
-        release.created = True
-        return release
+    def _release_payload(
+        self, tag: str, title: str, notes: str, prerelease: bool
+    ) -> dict[str, Any]:
+        return {"tag_name": tag, "name": title, "description": notes}
 
     def _release(self, data: Any) -> RemoteRelease:
         if not isinstance(data, dict) or "tag_name" not in data:
@@ -171,25 +150,17 @@ class GitLabClient:
         if package_id is None:
             return []
         latest: dict[str, RemoteAsset] = {}
-        page = 1
-        while True:
-            reply = self.http.call(
-                "GET",
-                f"{self._base}/packages/{package_id}/package_files?per_page=100&page={page}",
-                what="list the package's files",
+        url = f"{self._base}/packages/{package_id}/package_files"
+        for item in self._pages(url, "list the package's files"):
+            # several uploads of one name: the newest is what is served
+            latest[item["file_name"]] = RemoteAsset(
+                name=item["file_name"],
+                url=self._file_url(version, item["file_name"]),
+                handle=(package_id, item["id"]),
+                size=item.get("size"),
+                sha256=item.get("file_sha256"),
             )
-            items = reply.json() or []
-            for item in items:  # several uploads of one name: the newest is what is served
-                latest[item["file_name"]] = RemoteAsset(
-                    name=item["file_name"],
-                    url=self._file_url(version, item["file_name"]),
-                    handle=(package_id, item["id"]),
-                    size=item.get("size"),
-                    sha256=item.get("file_sha256"),
-                )
-            if len(items) < 100:
-                return list(latest.values())
-            page += 1
+        return list(latest.values())
 
     def _file_url(self, version: str, name: str) -> str:
         return f"{self._base}/packages/generic/{_q(self.package)}/{_q(version)}/{_q(name)}"
@@ -288,7 +259,3 @@ def _version_of(release: RemoteRelease) -> str:
     """The package version of a release: its tag without the prefix
     (``v1.2.0`` → ``1.2.0``), set by the publisher in ``extra``."""
     return str(release.extra.get("version") or release.tag.lstrip("v"))
-
-
-def _q(text: str) -> str:
-    return urllib.parse.quote(str(text), safe="")
