@@ -173,3 +173,39 @@ def test_a_train_package_not_ready_stops_the_train_before_its_commit(
     repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
     said = _refused_before_writing(repo, cli)
     assert "of @acme/core" in said and "does not exist" in said
+
+
+@pytest.mark.parametrize(
+    ("kind", "manifest", "broken", "said"),
+    [
+        ("cargo-crate", "Cargo.toml", "[package\nname = 1", "is not valid TOML"),
+        ("python-package", "pyproject.toml", "[project]\nname = ", "is not valid TOML"),
+        ("npm-package", "package.json", '{"name": "x",', "is not valid JSON"),
+        ("npm-package", "package.json", '["not", "an", "object"]', "is not a table of keys"),
+    ],
+)
+def test_a_missing_or_broken_manifest_is_86_naming_the_file(
+    tmp_path: Path, kind: str, manifest: str, broken: str, said: str
+) -> None:
+    from shipline.domain.artifacts import ArtifactContext, load_handler
+    from shipline.domain.config import ArtifactConfig
+    from shipline.domain.errors import ArtifactValidationFailed
+
+    ctx = ArtifactContext(
+        repo_root=tmp_path,
+        version="1.0.0",
+        release_commit="",
+        source_date_epoch=0,
+        out_dir=tmp_path / "out",
+    )
+    handler = load_handler(ArtifactConfig(type=kind, name="pkg"), ctx)
+    path = tmp_path / manifest
+    with pytest.raises(ArtifactValidationFailed) as absent:
+        handler.check_version()
+    assert absent.value.code == 86 and f"{path} does not exist" in absent.value.message
+    assert absent.value.hint and "path" in absent.value.hint
+    path.write_text(broken)
+    with pytest.raises(ArtifactValidationFailed) as bad:
+        handler.check_version()
+    assert f"{kind} 'pkg': {path} {said}" in bad.value.message
+    assert bad.value.hint == f"fix {manifest}"

@@ -20,8 +20,10 @@ with the runner's redaction, and never put on a command line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -195,6 +197,29 @@ class Handler(ABC):
     @property
     def source_dir(self) -> Path:
         return (self.ctx.repo_root / self.cfg.path).resolve()
+
+    def read_manifest(
+        self,
+        path: Path,
+        missing_hint: str,
+        error: type[ShiplineError] = ArtifactValidationFailed,
+    ) -> dict[str, Any]:
+        """A manifest (``.toml`` or JSON by its name) as a table; ``error``
+        (86 by default) naming the file when it is absent or unreadable."""
+        toml = path.suffix == ".toml"
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text) if toml else json.loads(text)
+        except FileNotFoundError:
+            raise error(f"{self.label}: {path} does not exist", hint=missing_hint) from None
+        except (OSError, ValueError) as exc:  # TOMLDecodeError and JSONDecodeError are both
+            raise error(
+                f"{self.label}: {path} is not valid {'TOML' if toml else 'JSON'}: {exc}",
+                hint=f"fix {path.name}",
+            ) from None
+        if not isinstance(data, dict):
+            raise error(f"{self.label}: {path} is not a table of keys", hint=f"fix {path.name}")
+        return data
 
     # -- the six phases ----------------------------------------------------
     def validate(self) -> None:

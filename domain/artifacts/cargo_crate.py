@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,17 +105,7 @@ class CargoCrateHandler(Handler):
         return package["name"], str(version)
 
     def _toml(self, path: Path) -> dict[str, Any]:
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ArtifactValidationFailed(
-                f"{self.label}: {path} does not exist",
-                hint="point the artifact's path at the crate",
-            ) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ArtifactValidationFailed(
-                f"{self.label}: {path} is not valid TOML: {exc}", hint="fix Cargo.toml"
-            ) from None
+        return self.read_manifest(path, "point the artifact's path at the crate")
 
     @property
     def crate(self) -> str:

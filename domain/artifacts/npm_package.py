@@ -64,18 +64,10 @@ class NpmPackageHandler(Handler):
 
     def manifest(self, error: type[ShiplineError] = ArtifactValidationFailed) -> dict[str, Any]:
         path = self.source_dir / "package.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise error(
-                f"{self.label}: {path} does not exist",
-                hint="set the artifact's path to the folder with package.json",
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise error(
-                f"{self.label}: {path} is not valid JSON ({exc})", hint="fix package.json"
-            ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        data = self.read_manifest(
+            path, "set the artifact's path to the folder with package.json", error
+        )
+        if not isinstance(data.get("name"), str):
             raise error(f'{self.label}: {path} has no "name"', hint="add a package name")
         return data
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -68,17 +67,7 @@ class PythonPackageHandler(Handler):
 
     def project(self) -> dict[str, object]:
         manifest = self.source_dir / "pyproject.toml"
-        try:
-            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ArtifactValidationFailed(
-                f"{self.label}: {manifest} does not exist",
-                hint="point the artifact's path at the package",
-            ) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ArtifactValidationFailed(
-                f"{self.label}: {manifest} is not valid TOML: {exc}", hint="fix pyproject.toml"
-            ) from None
+        data = self.read_manifest(manifest, "point the artifact's path at the package")
         project = data.get("project")
         if not isinstance(project, dict) or not isinstance(project.get("name"), str):
             raise ArtifactValidationFailed(
