@@ -132,3 +132,24 @@ def test_every_artifact_event_of_a_train_names_its_package(repo: Repo, tmp_path)
     }
     registry = {e.package for e in events if e.kind == "chain_link" and e.link == "registry"}
     assert registry == {"@acme/cli", "@acme/core"}
+
+
+def test_a_cancelled_train_before_anything_left_undoes_everything(repo: Repo) -> None:
+    """The cancel token (the TUI's cancel, the CLI's Ctrl-C) set while the
+    gates run: the train takes the single release's path, so every file,
+    commit and tag is as it was and no journal is left."""
+    _monorepo(repo)
+    before = repo.snapshot()
+    git, loaded = _open(repo)
+    cancel = threading.Event()
+    events = api.Train(git, loaded, cancel=cancel).ship({}, no_push=True)
+    with pytest.raises(api.ShiplineError) as stopped:
+        for event in events:
+            if event.kind == "step_started" and event.step == "gates":
+                cancel.set()
+    assert int(stopped.value.code) == 130
+    assert stopped.value.message == (
+        "interrupted during gates; everything was undone and the repository is as it was"
+    )
+    assert repo.snapshot() == before
+    assert not (repo.path / ".shipline" / "journal.json").exists()

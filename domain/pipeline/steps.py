@@ -23,10 +23,8 @@ from typing import Any
 from shipline.domain.errors import (
     GateFailed,
     HandoffRequired,
-    Interrupted,
     ReleaseInProgress,
     ReleaseNotFound,
-    ShiplineError,
 )
 from shipline.domain.events import LogLine, StepFinished, StepStarted
 from shipline.domain.pipeline import journal
@@ -40,12 +38,12 @@ from shipline.domain.pipeline.order import (
     EXTERNAL_STEPS,
     STEPS,
     TITLES,
-    UNDOABLE_ON_FAILURE,
     Confirm,
     ShipOptions,
 )
 from shipline.domain.pipeline.prechecks import attests_here, checks_before_write
-from shipline.domain.pipeline.run_state import raise_for, until_cancelled
+from shipline.domain.pipeline.run_state import raise_for
+from shipline.domain.pipeline.step_loop import run_steps
 from shipline.domain.release.gates import RepoFacts, check_repository, first_failure
 from shipline.domain.release.plan import make_plan
 from shipline.domain.release.plan_model import PlannedRelease
@@ -166,35 +164,8 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
     # --- the run -----------------------------------------------------------
 
     def _run_steps(self) -> Iterator[Any]:
+        yield from run_steps(self, TITLES, "release")
         j = self.run
-        for step in STEPS:
-            if step in j.completed:
-                continue
-            j.current = step
-            self._save()
-            yield StepStarted(step=step, title=TITLES[step])
-            try:
-                detail = yield from until_cancelled(getattr(self, f"_step_{step}")(), self.cancel)
-            except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
-                yield from self._interrupted(step)
-                raise AssertionError("unreachable") from None
-            except HandoffRequired as exc:
-                yield StepFinished(step=step, status="skipped", detail=exc.message)
-                journal.remove(self.state_dir)
-                raise
-            except ShiplineError as exc:
-                yield StepFinished(step=step, status="failed", detail=exc.message)
-                if not j.may_be_live and step in UNDOABLE_ON_FAILURE:
-                    yield from self._undo()
-                    journal.remove(self.state_dir)
-                else:
-                    j.current = None
-                    self._save()
-                raise
-            j.completed.append(step)
-            j.current = None
-            self._save()
-            yield StepFinished(step=step, status=detail[0], detail=detail[1])
         self.result = {
             "version": j.version,
             "tag": j.tag,
@@ -206,23 +177,6 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         if forge_url:
             self.result["forgeRelease"] = forge_url
         journal.remove(self.state_dir)
-
-    def _interrupted(self, step: str) -> Iterator[Any]:
-        j = self.run
-        if not j.may_be_live:
-            yield from self._undo()
-            journal.remove(self.state_dir)
-            raise Interrupted(
-                f"interrupted during {step}; everything was undone and the repository is as it was",
-                hint="run `shipline release ship` again when ready",
-            )
-        j.current = None
-        self._save()
-        raise Interrupted(
-            f"interrupted during {step}; the release is half done and may be partly live",
-            hint="`shipline release resume` to finish it "
-            "(`shipline release abort` says what is live)",
-        )
 
     def _artifacts(self) -> Any:
         from shipline.domain.pipeline.artifact_steps import ReleaseArtifacts

@@ -28,12 +28,9 @@ from shipline.domain.config import LoadedConfig
 from shipline.domain.errors import (
     ExitCode,
     GateFailed,
-    HandoffRequired,
-    Interrupted,
     ReleaseExists,
     ReleaseInProgress,
     ReleaseNotFound,
-    ShiplineError,
 )
 from shipline.domain.events import (
     GateResult,
@@ -49,8 +46,8 @@ from shipline.domain.pipeline.prechecks import tag_signing_key
 from shipline.domain.pipeline.run_state import (
     raise_for,
     restore_originals,
-    until_cancelled,
 )
+from shipline.domain.pipeline.step_loop import run_steps
 from shipline.domain.pipeline.train_artifacts import TrainArtifacts, check_artifacts
 from shipline.domain.pipeline.train_files import TrainFiles
 from shipline.domain.pipeline.train_forge import TrainForge
@@ -214,47 +211,7 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
     def _run_steps(self, plan: WorkspacePlan | None) -> Iterator[Any]:
         j = self.run
         self._plan = plan
-        for step in STEPS:
-            if step in j.completed:
-                continue
-            j.current = step
-            self._save()
-            yield Started(step=step, title=TITLES[step])
-            try:
-                status, detail = yield from until_cancelled(
-                    getattr(self, f"_step_{step}")(), self.cancel
-                )
-            except KeyboardInterrupt:  # Ctrl-C, or the cancel token (Cancelled)
-                if not self._left_the_machine():
-                    yield from self._undo()
-                    journal.remove(self.state_dir)
-                    raise Interrupted(
-                        f"interrupted during {step}; everything was undone",
-                        hint="run `shipline release ship` again when ready",
-                    ) from None
-                j.current = None
-                self._save()
-                raise Interrupted(
-                    f"interrupted during {step}; the train is half done",
-                    hint="`shipline release resume` to finish it",
-                ) from None
-            except HandoffRequired as exc:  # the tags are out; CI records the artifacts
-                yield StepFinished(step=step, status="skipped", detail=exc.message)
-                journal.remove(self.state_dir)
-                raise
-            except ShiplineError as exc:
-                yield StepFinished(step=step, status="failed", detail=exc.message)
-                if step in ("version", "changelog", "gates"):
-                    yield from self._undo()
-                    journal.remove(self.state_dir)
-                else:
-                    j.current = None
-                    self._save()
-                raise
-            j.completed.append(step)
-            j.current = None
-            self._save()
-            yield StepFinished(step=step, status=status, detail=detail)
+        yield from run_steps(self, TITLES, "train")
         self.result = {
             "packages": [
                 {"name": m["name"], "version": m["version"], "tag": m["tag"]} for m in self.members
@@ -265,9 +222,6 @@ class Train(TrainGit, TrainFiles, TrainArtifacts, TrainForge):
             "message": "released " + ", ".join(m["tag"] for m in self.members),
         }
         journal.remove(self.state_dir)
-
-    def _left_the_machine(self) -> bool:
-        return self.run.may_be_live
 
     # --- preflight ---------------------------------------------------------
 
