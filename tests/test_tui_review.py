@@ -283,3 +283,38 @@ def test_review_with_evidence_scrolled_to_the_reviews(
     """The bottom: one approval recorded, and what L4 still needs."""
     app = _approved_once(cli, repo, tmp_path, gpg_home, monkeypatch)
     assert snap_compare(app, terminal_size=SIZE, run_before=_review_shot(True))
+
+
+async def test_the_review_screen_names_what_a_check_found_wanting(
+    cli: Any,
+    repo: Repo,
+    tmp_path: Path,
+    gpg_home: GpgHome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed L4 check lists its items under it, as `shipline review`
+    does: here the sibling @acme/core 1.2.0 that no release vouches for.
+    Past eight items the rest are counted and the CLI named for them."""
+    from test_review_siblings import _train
+
+    from shipline.tui.screens.review import evidence_text
+
+    _train(cli, repo, tmp_path, gpg_home, monkeypatch, commits=(("fix(cli): q", "packages/cli/q"),))
+    app = ShiplineApp(repo.path, review_version="@acme/cli@3.0.2")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(
+            pilot, lambda: app.screen.evidence is not None or app.screen.error, what="the evidence"
+        )
+        assert app.screen.error is None, app.screen.error
+        text = _shown(app)
+        assert "      - pkg:npm/%40acme/core@1.2.0: not hash-pinned in a lock file" in text
+        evidence = dict(app.screen.evidence)
+    many = [f"pkg:npm/dep-{i}@1.0.0: not hash-pinned in a lock file" for i in range(12)]
+    evidence["checks"] = [
+        {**c, "items": many} if c["name"] == "dependencyProvenance" else c
+        for c in evidence["checks"]
+    ]
+    lines = str(evidence_text(evidence)).splitlines()
+    listed = [line for line in lines if line.startswith("      - pkg:npm/dep-")]
+    assert listed == [f"      - {item}" for item in many[:8]]
+    assert "      … 4 more (`shipline review @acme/cli@3.0.2`)" in lines

@@ -19,6 +19,8 @@ from shipline.tui.screens.base import StepScreen
 from shipline.tui.widgets.glyphs import glyph, style
 
 STATUS = {"pass": "ok", "fail": "failed", "not-run": "skipped"}
+SHOWN_ITEMS = 8
+"""A check's items listed on the screen; the CLI lists them all."""
 
 
 def evidence_text(ev: dict[str, Any]) -> Text:
@@ -96,6 +98,15 @@ def evidence_text(ev: dict[str, Any]) -> Text:
         text.append(f"  {glyph(status)} ", style=style(status))
         text.append(f"{check['name']:<21}", style="bold")
         text.append(f"{check['detail']}\n", style="dim")
+        items = check.get("items") or []
+        for item in items[:SHOWN_ITEMS]:  # what the check found wanting, by name
+            text.append(f"      - {item}\n", style="yellow")
+        if len(items) > SHOWN_ITEMS:
+            more = len(items) - SHOWN_ITEMS
+            text.append(
+                f"      … {more} more (`shipline review {ev.get('label') or ev['version']}`)\n",
+                style="dim",
+            )
     reviews = ev.get("reviews") or []
     row(
         "Reviews",
