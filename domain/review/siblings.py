@@ -53,6 +53,14 @@ def sbom_subject_purl(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _purl_version(purl: str) -> str:
+    """``pkg:npm/%40acme/core@1.3.0?x=y`` → ``1.3.0`` (percent-decoded)."""
+    from urllib.parse import unquote
+
+    head = purl.split("?", 1)[0].split("#", 1)[0]
+    return unquote(head.rpartition("@")[2]) if "@" in head else ""
+
+
 def _subject_purl(record: Mapping[str, Any], resolve: Callable[[str], Path]) -> str | None:
     sbom = record.get("sbom")
     if not isinstance(sbom, dict) or not isinstance(sbom.get("path"), str):
@@ -78,8 +86,11 @@ def released_siblings(
     from shipline.domain.review.chain import verify_chain
 
     found: dict[str, tuple[bool, str]] = {}
+    versions = {_purl_version(purl) for purl in wanted}
     for record in records:
         if record.get("recordType") != "release" or record.get("hash") == dependent.get("hash"):
+            continue
+        if record.get("version") not in versions:  # no SBOM to read: it cannot match
             continue
         if not any(a.get("attestation") for a in record.get("artifacts") or []):
             continue
