@@ -14,6 +14,7 @@ from shipline.domain.gitops import Git
 from shipline.domain.pipeline.journal import Journal
 from shipline.domain.pipeline.release_unit import ReleaseUnit, single_unit
 from shipline.domain.provenance import ledger
+from shipline.domain.provenance.attest_record import release_record
 from shipline.domain.repo_paths import repo_relative
 
 
@@ -105,32 +106,21 @@ def _record(
                 f"{book.path}: {problem}", hint="restore the ledger from its last good copy"
             )
 
-    record = {
-        "recordType": "release",
-        "version": unit.version,
-        "commitSha": j.release_commit,
-        "gitTag": unit.tag,
-        "buildInvocationId": j.release_id if artifacts else None,
-        "builder": None,
-        "artifacts": artifacts,
-        "sbom": None,
-        "slsaLevel": None,
-        "chainVerified": True,
-        "ledgerHead": head.to_json(),
-        "metadata": {
-            "completeness": "incomplete" if missing else "complete",
-            "declaredLevel": None,
-            "shortfall": None,
-            "missing": missing,
-            "links": {
-                "commit": j.release_commit,
-                "tag": unit.tag,
-                **({"package": unit.package} if unit.package is not None else {}),
-                "releaseType": release_type,
-            },
+    record = release_record(
+        version=unit.version,
+        commit=j.release_commit,
+        tag=unit.tag,
+        artifacts=artifacts,
+        head=head,
+        missing=missing,
+        links={
+            "commit": j.release_commit,
+            "tag": unit.tag,
+            **({"package": unit.package} if unit.package is not None else {}),
+            "releaseType": release_type,
         },
-        "recordedAt": ledger.now_rfc3339(),
-    }
+        invocation_id=j.release_id if artifacts else None,
+    )
     sealed = ledger.append(loaded.state_dir, record, check=anchor_still_holds)
     what = f" with {len(artifacts)} artifact(s), no attestation" if artifacts else ""
     return (

@@ -138,16 +138,52 @@ def build_record(
         missing.append("sbom")
     if not block["signed"]:
         missing.append("signature")
+    return release_record(
+        version=version,
+        commit=commit,
+        tag=tag,
+        artifacts=artifacts,
+        head=head,
+        missing=missing,
+        links={
+            "commit": commit,
+            **({"tag": tag} if tag else {}),
+            "build": builder.invocation_id,
+            "attestation": attestation_rel,
+            **({"package": package} if package is not None else {}),
+        },
+        invocation_id=builder.invocation_id,
+        builder_id=builder.id,
+        sbom=sbom_entry,
+    )
+
+
+def release_record(
+    *,
+    version: str,
+    commit: str | None,
+    tag: str | None,
+    artifacts: list[dict[str, Any]],
+    head: ledger.LedgerHead,
+    missing: list[str],
+    links: dict[str, Any],
+    invocation_id: str | None = None,
+    builder_id: str | None = None,
+    sbom: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``release`` record as the ledger's schema has it, before it is
+    sealed: its level is set afterwards from the finished record, and
+    ``missing`` names what it lacks (complete when empty)."""
     return {
         "recordType": "release",
         "version": version,
         "commitSha": commit,
         "gitTag": tag,
-        "buildInvocationId": builder.invocation_id,
-        "builder": {"id": builder.id},
+        "buildInvocationId": invocation_id,
+        "builder": {"id": builder_id} if builder_id else None,
         "artifacts": artifacts,
-        "sbom": sbom_entry,
-        "slsaLevel": None,  # set by record_level from the finished record
+        "sbom": sbom,
+        "slsaLevel": None,
         "chainVerified": True,
         "ledgerHead": head.to_json(),
         "metadata": {
@@ -155,13 +191,7 @@ def build_record(
             "declaredLevel": None,
             "shortfall": None,
             "missing": missing,
-            "links": {
-                "commit": commit,
-                **({"tag": tag} if tag else {}),
-                "build": builder.invocation_id,
-                "attestation": attestation_rel,
-                **({"package": package} if package is not None else {}),
-            },
+            "links": links,
         },
         "recordedAt": ledger.now_rfc3339(),
     }
