@@ -126,6 +126,8 @@ def test_ship_publishes_attests_pushes_and_verifies(
         "record",
         "forge",
     ]
+    said = [e.get("text") or e.get("detail") or "" for e in events if e.get("step") == "record"]
+    assert sum("recorded (record hash" in text for text in said) == 1  # said once, as the result
     links = [(e["link"], e["status"]) for e in events if e["kind"] == "chain_link"]
     assert ("build", "ok") in links and ("attestation", "ok") in links
     assert ("registry", "ok") in links

@@ -203,8 +203,10 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         return (yield from self._artifacts().step_publish())
 
     def _step_record(self) -> Generator[Any, None, Any]:
-        j = self.run
         from shipline.domain.pipeline import release_record
+
+        yield from ()  # a step is a generator; this one only returns its result
+        j = self.run
 
         if (
             j.options.get("handoff")
@@ -227,8 +229,7 @@ class Pipeline(LocalSteps, GitSteps, ForgeStep):
         detail = self._artifacts().step_record() or release_record.record_source_release(
             self.git, self.loaded, j
         )
-        yield LogLine(step="record", text=detail)
-        return "ok", detail
+        return "ok", detail  # said once, as the step's result
 
     # --- undo --------------------------------------------------------------
 
