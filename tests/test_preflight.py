@@ -159,12 +159,26 @@ def test_self_hosted_runner_cannot_reach_the_declared_level() -> None:
     assert report.kinds() == ["self-hosted-runner", "level-shortfall"]
     assert "SLSA_BUILD_LEVEL_2" in report.warnings[0].text
     assert report.achievable == "SLSA_BUILD_LEVEL_1"
+    # the why is said once, by the runner's warning; the shortfall says what is recorded
+    assert report.warnings[1].text == (
+        "declared SLSA_BUILD_LEVEL_2 but this environment reaches SLSA_BUILD_LEVEL_1; "
+        "the release records SLSA_BUILD_LEVEL_1 with the shortfall flagged"
+    )
+
+
+def test_a_local_gpg_build_says_why_once() -> None:
+    report = preflight(cfg(2, "gpg"), {"GPG_KEY_ID": "ABCD"}, RepoFacts("a/b", "public"))
+    assert report.kinds() == ["local-build", "level-shortfall"]
+    texts = [w.text for w in report.warnings]
+    assert sum("hosted CI" in text for text in texts) == 1, texts
+    assert texts[1].endswith("the release records SLSA_BUILD_LEVEL_1 with the shortfall flagged")
 
 
 def test_local_build_with_a_declared_level_above_one() -> None:
     report = preflight(cfg(3), {}, RepoFacts("a/b", "public"))
     assert report.kinds() == ["no-oidc", "local-build", "level-shortfall"]
     assert "outside CI" in report.warnings[0].text
+    assert "the attestation is not signed" in report.warnings[2].text  # another why: kept
 
 
 def test_gpg_without_key_id_and_keyed_sigstore_without_key_ref() -> None:

@@ -58,6 +58,11 @@ LEVEL_NAMES = {n: f"SLSA_BUILD_LEVEL_{n}" for n in (1, 2, 3, 4)}
 SIGNING_METHODS = ("sigstore", "gpg")
 
 
+HOSTED_BUILD_NEEDED = "level 2 needs a build on a hosted CI platform"
+"""The shortfall of a build outside a hosted runner (the preflight says it
+once, in its own warning)."""
+
+
 def level_number(level: str) -> int:
     """``SLSA_BUILD_LEVEL_3`` → 3 (90 for anything else)."""
     for number, name in LEVEL_NAMES.items():
@@ -240,7 +245,7 @@ def assess(
             else:
                 why = f"builder.id claims {builder_id}, but this run is on {here.builder_id}"
             reasons.append(f"{why}: level 1 (key-based but local build)")
-            blockers[2] = [f"{why}; level 2 needs a build on a hosted CI platform"]
+            blockers[2] = [f"{why}; {HOSTED_BUILD_NEEDED}"]
         else:
             reasons.append(f"built on a hosted CI runner ({builder_id})")
             achieved = 2

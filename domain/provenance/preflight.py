@@ -31,6 +31,7 @@ from typing import Any
 
 from shipline.domain.provenance.ci_env import CiEnvironment, detect
 from shipline.domain.provenance.levels import (
+    HOSTED_BUILD_NEEDED,
     LEVEL_NAMES,
     assess,
     cfg_value,
@@ -179,7 +180,7 @@ def preflight(
                     (
                         f"this job runs on a self-hosted {ci.platform} runner, which cannot reach "
                         f"{declared}: SLSA level 2 and above need a build on the platform's hosted "
-                        "runners; the release will record level 1 with the shortfall flagged"
+                        "runners"
                     ),
                 )
             )
@@ -189,10 +190,7 @@ def preflight(
                     "local-build",
                     (
                         f"this is a local build, which cannot reach {declared}: SLSA level 2 and "
-                        "above "
-                        "need a build on a hosted CI runner; the release will record level 1 with "
-                        "the "
-                        "shortfall flagged"
+                        "above need a build on a hosted CI runner"
                     ),
                 )
             )
@@ -211,13 +209,18 @@ def preflight(
         provenance_cfg, env, signed=method != "none" and signer_ready, method=method, fields=fields
     )
     if decision.flagged:
+        said = bool(warnings) and warnings[-1].kind in ("local-build", "self-hosted-runner")
+        why = [
+            reason
+            for reason in decision.shortfall[1:]
+            if not (said and reason.endswith(HOSTED_BUILD_NEEDED))  # said just above
+        ]
         warnings.append(
             PreflightWarning(
                 "level-shortfall",
-                (
-                    f"declared {declared} but this environment reaches {decision.achieved}: "
-                    + "; ".join(decision.shortfall[1:] or decision.shortfall)
-                ),
+                f"declared {declared} but this environment reaches {decision.achieved}"
+                + (f": {'; '.join(why)}" if why else "")
+                + f"; the release records {decision.achieved} with the shortfall flagged",
             )
         )
     return PreflightReport(declared, decision.achieved, decision.reasons, warnings, ci)
