@@ -122,6 +122,11 @@ class DryRunReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def log_lines(self, source: str) -> list[LogLine]:
+        """How the artifacts step shows it: each command, then each detail."""
+        said = [f"would run {' '.join(argv)}" for argv in self.commands] + self.details
+        return [LogLine(step=STEP, source=source, text=f"dry run: {text}") for text in said]
+
 
 @dataclass(frozen=True)
 class PublishResult:

@@ -165,14 +165,7 @@ class ReleaseArtifacts(ArtifactRecord):
         for h in self.handlers():
             report = h.dry_run()
             yield from self.drain()
-            for argv in report.commands:
-                yield LogLine(
-                    step="artifacts",
-                    source=h.type_name,
-                    text=f"dry run: would run {' '.join(argv)}",
-                )
-            for line in report.details:
-                yield LogLine(step="artifacts", source=h.type_name, text=f"dry run: {line}")
+            yield from report.log_lines(h.type_name)
 
     def build_all(self) -> Events:
         """Build each artifact (a file built before a crash and unchanged

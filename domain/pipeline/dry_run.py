@@ -172,12 +172,7 @@ def _artifacts(
             report = h.dry_run()
         finally:
             yield from _drain(events)
-        for argv in report.commands:
-            yield LogLine(
-                step="artifacts", source=h.type_name, text=f"dry run: would run {' '.join(argv)}"
-            )
-        for line in report.details:
-            yield LogLine(step="artifacts", source=h.type_name, text=f"dry run: {line}")
+        yield from report.log_lines(h.type_name)
         yield LogLine(
             step="artifacts", text=f"would publish {h.label} to {h.cfg.registry or 'its registry'}"
         )
