@@ -12,6 +12,10 @@ from shipline.domain.provenance.trust import Trust
 from shipline.domain.provenance.verify import VerifyReport, verify_provenance_chain
 from shipline.domain.review.decide import verify_reviews
 
+REVIEW_LINKS = ("review", "level")
+"""The links ``verify`` adds for reviews and levels: judged apart from a
+release's own provenance (a forged review never blocks an honest release)."""
+
 
 def verify_chain(
     state_dir: Path,

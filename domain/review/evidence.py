@@ -119,6 +119,7 @@ def collect_evidence(
     env: Mapping[str, str] | None = None,
 ) -> Evidence:
     """Everything a reviewer of ``version`` sees (50 when it is not recorded)."""
+    from shipline.domain.review.chain import REVIEW_LINKS
     from shipline.domain.review.chain import verify_chain as verify_provenance_chain
 
     env = dict(os.environ) if env is None else env
@@ -156,7 +157,7 @@ def collect_evidence(
     report = verify_provenance_chain(state, record_label(record), repo=repo)
     # the release's own links; reviews are judged one by one below, so a forged
     # review never blocks an honest approval
-    chain = [c for c in report.checks if c.link not in ("review", "level")]
+    chain = [c for c in report.checks if c.link not in REVIEW_LINKS]
     verify_ok = not any(c.status == "failed" for c in chain)
     checks = [
         _rebuild_check(git, record, env)

@@ -28,9 +28,6 @@ from typing import Any
 from shipline.domain.gitops import Git
 from shipline.domain.provenance import ledger as ldg
 
-SKIPPED_LINKS = ("review", "level")
-"""A sibling's own reviews and level are not its provenance."""
-
 
 def sbom_subject_purl(doc: Mapping[str, Any]) -> str | None:
     """The purl of what an SBOM describes (CycloneDX or SPDX), if it names one."""
@@ -83,7 +80,7 @@ def released_siblings(
     """purl → (vouched for, why), for each purl in ``wanted`` that an attested
     sibling release of this ledger describes (see the module docstring). A
     purl no release describes is left out."""
-    from shipline.domain.review.chain import verify_chain
+    from shipline.domain.review.chain import REVIEW_LINKS, verify_chain
 
     found: dict[str, tuple[bool, str]] = {}
     versions = {_purl_version(purl) for purl in wanted}
@@ -106,7 +103,7 @@ def released_siblings(
             )
             continue
         report = verify_chain(state_dir, label, repo=git.root)
-        failed = [c for c in report.checks if c.status == "failed" and c.link not in SKIPPED_LINKS]
+        failed = [c for c in report.checks if c.status == "failed" and c.link not in REVIEW_LINKS]
         if failed:
             found[purl] = (
                 False,
