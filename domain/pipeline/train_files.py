@@ -19,6 +19,7 @@ from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.plan import release_date
 from shipline.domain.workspace.changelogs import propose_entry
 from shipline.domain.workspace.manifests import rewrite_requirement
+from shipline.domain.workspace.member_locks import MemberBump, PinChange, lock_of, rewrite_lock
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan
 from shipline.domain.workspace.requirements import new_requirement
 
@@ -62,20 +63,22 @@ class TrainFiles(TrainState):
         policy = plan.dependents
         released = {m["name"]: m for m in self.members}
         count = 0
-        bumped: set[str] = set()
+        was: dict[str, str] = {}  # manifest → the version it had
         for m in self.members:
-            if m["manifest"] in bumped:
+            if m["manifest"] in was:
                 continue  # a fixed group's shared manifest: bumped once
-            bumped.add(m["manifest"])
             for bump in bumpfiles.plan_bumps(
                 self.git.root, [VersionFile(path=m["manifest"])], m["version"]
             ):
+                if bump.path == m["manifest"]:
+                    was[m["manifest"]] = bump.old_version
                 self._write(bump.path, bump.new_text.encode("utf-8"))
                 for change in bump.changes:
                     yield FileChange(
                         path=bump.path, line=change.line, before=change.before, after=change.after
                     )
                 count += 1
+        pins: list[tuple[str, PinChange]] = []  # (ecosystem, change)
         for p in plan.packages:
             for req in p.package.requires:
                 target = released.get(req.name) or next(
@@ -97,8 +100,43 @@ class TrainFiles(TrainState):
                 yield FileChange(
                     path=rel, line=0, before=f"{req.name} {req.spec}", after=f"{req.name} {new}"
                 )
+                pin = PinChange(p.package.path, req.name, req.spec, new)
+                pins.append((p.package.ecosystem, pin))
+        count += yield from self._bump_member_locks(was, pins)
         names = ", ".join(f"{m['name']} {m['version']}" for m in self.members)
         return "ok", f"{names} ({count} file(s))"
+
+    def _bump_member_locks(
+        self, was: Mapping[str, str], pins: Sequence[tuple[str, PinChange]]
+    ) -> Generator[Any, None, int]:
+        """The workspace lock files' entries of the released members, and
+        npm's copies of the requirements just rewritten
+        (:mod:`shipline.domain.workspace.member_locks`)."""
+        root = self.git.root
+        by_lock: dict[tuple[str, str], tuple[list[MemberBump], list[PinChange]]] = {}
+        for m in self.members:
+            old = was.get(m["manifest"])
+            lock = lock_of(root, m["path"], m["ecosystem"])
+            if old and lock and old != m["version"]:
+                bump = MemberBump(m["name"], m["path"], m["ecosystem"], old, m["version"])
+                by_lock.setdefault((lock, m["ecosystem"]), ([], []))[0].append(bump)
+        for ecosystem, pin in pins:
+            lock = lock_of(root, pin.dependent_path, ecosystem)
+            if lock and ecosystem == "npm":
+                by_lock.setdefault((lock, ecosystem), ([], []))[1].append(pin)
+        count = 0
+        for (rel, ecosystem), (bumps, changed_pins) in sorted(by_lock.items()):
+            text = (root / rel).read_bytes().decode("utf-8")
+            new_text = rewrite_lock(rel, text, ecosystem, bumps, changed_pins)
+            if new_text == text:
+                continue
+            self._write(rel, new_text.encode("utf-8"))
+            for change in bumpfiles.line_changes(text, new_text):
+                yield FileChange(
+                    path=rel, line=change.line, before=change.before, after=change.after
+                )
+            count += 1
+        return count
 
     def _step_changelog(self) -> Generator[Any, None, Any]:
         if self.run.options.get("no_changelog") or not self.loaded.release.changelog.enabled:

@@ -202,7 +202,7 @@ def plan_bumps(
                 loc.path,
                 loc.version_at(first),
                 new_text,
-                _line_changes(loc.text, new_text),
+                line_changes(loc.text, new_text),
                 resolved.why.get(loc.path),
             )
         )
@@ -222,7 +222,8 @@ def _kept_compact(old: str, target: semver.Version) -> str | None:
     return schemes.SEMVER_COMPACT if schemes.spells(target, schemes.SEMVER_COMPACT) else None
 
 
-def _line_changes(old: str, new: str) -> list[LineChange]:
+def line_changes(old: str, new: str) -> list[LineChange]:
+    """The lines a same-length rewrite changed (numbered from 1)."""
     old_lines, new_lines = old.split("\n"), new.split("\n")
     return [
         LineChange(i + 1, a, b)

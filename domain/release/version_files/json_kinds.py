@@ -151,6 +151,12 @@ def package_lock_local(
     return sites
 
 
+def local_lock_strings(text: str, rel: str) -> Found:
+    """The string values of a lock's local entries (``packages["packages/x"]``
+    and their dependency maps; nothing under ``node_modules``)."""
+    return string_values(text, rel, _local_lock_entry)
+
+
 def _local_lock_entry(path: Path_) -> bool:
     """``packages``, its entries that are not under node_modules, and their
     dependency maps."""

@@ -99,7 +99,7 @@ def cargo_requirements(text: str, current: semver.Version) -> list[Site]:
     return sites
 
 
-def _package_blocks(text: str) -> list[tuple[int, int]]:
+def package_blocks(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each ``[[package]]`` table's own keys, up to the
     next table header. ``str.find``, not a multi-line regex: a lock file
     can be megabytes."""
@@ -134,7 +134,7 @@ def lock_entries(
     (``strict``); one shipline added by itself is then left alone."""
     sites: list[Site] = []
     others: list[str] = []
-    for start, end in _package_blocks(text):
+    for start, end in package_blocks(text):
         block = text[start:end]
         name = re.search(r"(?m)^name[ \t]*=[ \t]*\"([^\"]*)\"", block)
         version = _VERSION_LINE.search(block)

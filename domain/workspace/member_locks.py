@@ -1,0 +1,108 @@
+"""A workspace's lock file, kept in step with a release train.
+
+A workspace has one lock file at its root, and it records each member at
+its version: ``packages["packages/core"].version`` in ``package-lock.json``
+(with the requirement each member has on another, copied from its
+``package.json``), a path crate's ``[[package]]`` in ``Cargo.lock``, an
+editable member's ``[[package]]`` in ``uv.lock``. ``npm version -w``,
+``cargo`` and ``uv`` rewrite those entries with the bump; a train that left
+them would commit a lock that disagrees with the manifests beside it.
+
+Only the entries of the members this train releases change, matched by
+name (or folder) *and* the version they had, so another member that
+happens to share that version is left alone; every other byte stays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipline.domain.python_names import normalize_python_name
+from shipline.domain.release.version_files import json_kinds
+from shipline.domain.release.version_files.toml_kinds import CARGO_LOCAL, UV_LOCAL, package_blocks
+
+LOCK_OF = {"npm": "package-lock.json", "cargo": "Cargo.lock", "python": "uv.lock"}
+_NAME = re.compile(r'(?m)^name[ \t]*=[ \t]*"([^"]*)"')
+_VERSION = re.compile(r'(?m)^version[ \t]*=[ \t]*"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class MemberBump:
+    """One released member: its name, folder, ecosystem and versions."""
+
+    name: str
+    path: str
+    ecosystem: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class PinChange:
+    """A dependent's requirement on a member, as its manifest now says it."""
+
+    dependent_path: str
+    name: str
+    old: str
+    new: str
+
+
+def lock_of(root: Path, member_path: str, ecosystem: str) -> str | None:
+    """The lock file that records a member: the nearest one from its folder
+    up to the repository root (a workspace's is at its root)."""
+    lock = LOCK_OF.get(ecosystem)
+    if lock is None:
+        return None
+    folder = Path(member_path)
+    while True:
+        candidate = folder / lock
+        if (root / candidate).is_file():
+            return candidate.as_posix()
+        if folder == Path("."):
+            return None
+        folder = folder.parent
+
+
+def rewrite_lock(
+    rel: str, text: str, ecosystem: str, bumps: list[MemberBump], pins: list[PinChange]
+) -> str:
+    """``text`` with the released members' entries (and, in npm's lock, the
+    requirements on them) at their new values."""
+    if ecosystem == "npm":
+        return _npm(rel, text, bumps, pins)
+    local = CARGO_LOCAL if ecosystem == "cargo" else UV_LOCAL
+    same = (lambda n: n) if ecosystem == "cargo" else normalize_python_name
+    wanted = {(same(b.name), b.old): b.new for b in bumps}
+    spans: list[tuple[int, int, str]] = []
+    for start, end in package_blocks(text):
+        block = text[start:end]
+        name, version = _NAME.search(block), _VERSION.search(block)
+        if not name or not version or not local.search(block):
+            continue
+        new = wanted.get((same(name.group(1)), version.group(1)))
+        if new is not None:
+            spans.append((start + version.start(1), start + version.end(1), new))
+    return _apply(text, spans)
+
+
+def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) -> str:
+    versions = {("packages", b.path, "version"): (b.old, b.new) for b in bumps}
+    specs = {(p.dependent_path, p.name): (p.old, p.new) for p in pins}
+    spans: list[tuple[int, int, str]] = []
+    for path, a, b in json_kinds.local_lock_strings(text, rel):
+        value = text[a:b]
+        if path in versions and versions[path][0] == value:
+            spans.append((a, b, versions[path][1]))
+        elif len(path) == 4 and path[2] in json_kinds.DEPENDENCY_KEYS:
+            old_new = specs.get((path[1], path[3]))
+            if old_new is not None and old_new[0] == value:
+                spans.append((a, b, old_new[1]))
+    return _apply(text, spans)
+
+
+def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text

@@ -1,0 +1,147 @@
+"""A release train keeps the workspace's one lock file in step with the
+manifests it bumps, as `npm version -w`, cargo and uv do: the released
+members' entries (and, in package-lock.json, the requirements copied from
+the package.json files) change; a member that is not released keeps its
+entry even when it shares the old version; every other byte stays."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conftest import Repo
+from monorepos import CARGO_LOCK, npm_workspace_lock, package_json
+
+CORE, CLI, WRITE = "@acme/core", "@acme/cli", "@acme/write"
+
+
+def _ship(cli: Any, repo: Repo) -> None:
+    shipped = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
+    assert shipped.code == 0, shipped.out[-3000:] + shipped.err
+
+
+def test_an_npm_train_updates_package_lock_like_npm_version(repo: Repo, cli: Any) -> None:
+    """core 1.2.0 → 1.3.0; cli's requirement on it is raised (``dependents:
+    always``) in package.json and in the lock's copy; write is at 1.2.0 too,
+    and its entry, like left-pad 1.2.0 from the registry, is not touched."""
+    config = {"release": {"workspace": {"dependents": "always"}}}
+    repo.commit(
+        "chore: set up the workspace",
+        {
+            "package.json": json.dumps(
+                {
+                    "name": "acme-monorepo",
+                    "version": "1.0.0",
+                    "private": True,
+                    "workspaces": ["packages/*"],
+                },
+                indent=2,
+            )
+            + "\n",
+            "package-lock.json": npm_workspace_lock("1.2.0", "3.0.1", "^1.2.0", "1.2.0"),
+            "packages/core/package.json": package_json(CORE, "1.2.0"),
+            "packages/cli/package.json": package_json(CLI, "3.0.1", deps={CORE: "^1.2.0"}),
+            "packages/write/package.json": package_json(
+                WRITE, "1.2.0", deps={"left-pad": "^1.2.0"}
+            ),
+            ".shipline/config.json": json.dumps(config),
+        },
+    )
+    for tag in (f"{CORE}@1.2.0", f"{CLI}@3.0.1", f"{WRITE}@1.2.0"):
+        repo.tag(tag, tag)
+    repo.commit("feat(core): add retries", {"packages/core/index.js": "r\n"})
+    _ship(cli, repo)
+    assert (repo.path / "package-lock.json").read_text() == npm_workspace_lock(
+        "1.3.0", "3.0.1", "^1.3.0", "1.2.0"
+    )
+    changed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert "package-lock.json" in changed  # in the release commit, not left dirty
+    assert repo.git("status", "--porcelain", "--", "package-lock.json") == ""
+
+
+def test_a_cargo_train_of_independent_crates_updates_only_the_released_crate(
+    repo: Repo, cli: Any
+) -> None:
+    """Two crates with their own versions, both 2.13.0: only tool-core is
+    released (its requirement ``2.13.0`` in tool-cli still holds), so only
+    its Cargo.lock entry moves."""
+    repo.commit(
+        "chore: workspace",
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
+            "Cargo.lock": CARGO_LOCK.format(cli="2.13.0", core="2.13.0"),
+            "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion = "2.13.0"\n'
+            'edition = "2021"\n\n[dependencies]\nitoa = "1"\n',
+            "crates/core/src/lib.rs": "pub fn core() {}\n",
+            "crates/cli/Cargo.toml": '[package]\nname = "tool-cli"\nversion = "2.13.0"\n'
+            'edition = "2021"\n\n[dependencies]\n'
+            'tool-core = { path = "../core", version = "2.13.0" }\n',
+            "crates/cli/src/main.rs": "fn main() {}\n",
+        },
+    )
+    repo.tag("tool-core-v2.13.0", "tool-core 2.13.0")
+    repo.tag("tool-cli-v2.13.0", "tool-cli 2.13.0")
+    repo.commit("fix(core): parse faster", {"crates/core/src/lib.rs": "pub fn f() {}\n"})
+    _ship(cli, repo)
+    assert repo.git("tag", "--points-at", "HEAD").split() == ["tool-core-v2.13.1"]
+    assert (repo.path / "Cargo.lock").read_text() == CARGO_LOCK.format(cli="2.13.0", core="2.13.1")
+    assert repo.git("status", "--porcelain", "--", "Cargo.lock") == ""  # committed
+
+
+UV_LOCK = """\
+version = 1
+revision = 2
+requires-python = ">=3.11"
+
+[manifest]
+members = [
+    "svc",
+    "svc-client",
+    "svc-models",
+]
+
+[[package]]
+name = "svc"
+version = "{svc}"
+source = {{ virtual = "." }}
+dependencies = [
+    {{ name = "svc-models" }},
+]
+
+[[package]]
+name = "svc-client"
+version = "{client}"
+source = {{ editable = "libs/client" }}
+
+[[package]]
+name = "svc-models"
+version = "{models}"
+source = {{ editable = "libs/models" }}
+"""
+
+
+def test_a_uv_train_updates_the_member_entries_of_uv_lock(repo: Repo, cli: Any) -> None:
+    """svc-models 0.2.0 → 0.2.1 (a fix); svc-client, also at 0.2.0 in this
+    workspace and not released, keeps its entry."""
+    repo.commit(
+        "chore: workspace",
+        {
+            "pyproject.toml": '[project]\nname = "svc"\nversion = "0.4.0"\n'
+            'dependencies = ["svc-models"]\n\n'
+            '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
+            "[tool.uv.sources]\nsvc-models = { workspace = true }\n",
+            "uv.lock": UV_LOCK.format(svc="0.4.0", client="0.2.0", models="0.2.0"),
+            "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
+            "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.2.0"\n',
+            "app.py": "print('svc')\n",
+        },
+    )
+    for tag in ("svc-v0.4.0", "svc-models-v0.2.0", "svc-client-v0.2.0"):
+        repo.tag(tag, tag)
+    repo.commit("fix(models): strip names", {"libs/models/m.py": "x\n"})
+    _ship(cli, repo)
+    assert "svc-models-v0.2.1" in repo.git("tag", "--points-at", "HEAD").split()
+    assert (repo.path / "uv.lock").read_text() == UV_LOCK.format(
+        svc="0.4.0", client="0.2.0", models="0.2.1"
+    )
+    assert repo.git("status", "--porcelain", "--", "uv.lock") == ""  # committed
