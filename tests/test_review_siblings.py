@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +62,7 @@ def _train(
         ("fix(cli): quote paths", "packages/cli/index.js"),
         ("feat(core): add retries", "packages/core/index.js"),
     ),
+    before_ship: Callable[[], Any] | None = None,
 ) -> None:
     """cli and core of the pnpm fixture, each a reproducible tarball attested
     and signed with gpg by the train, with an SBOM of the given format."""
@@ -81,6 +85,8 @@ def _train(
         repo.commit(message, {path: message + "\n"})
     key = gpg_home.generate("Release Bot <release@example.com>")
     monkeypatch.setenv("GPG_KEY_ID", key.fingerprint)
+    if before_ship is not None:
+        before_ship()
     shipped = cli("-C", repo.path, "release", "ship", "--yes", "--no-push")
     assert shipped.code == 0, shipped.out[-3000:] + shipped.err
 
@@ -251,3 +257,51 @@ def test_a_linked_npm_workspace_member_is_vouched_for_by_its_release(
     check = _dependency_check(cli, repo, f"{CLI}@3.0.2")
     assert check["status"] == "pass", check
     assert "1 workspace sibling(s) with their own attested release" in check["detail"]
+
+
+def test_a_sibling_released_from_a_commit_a_shallow_clone_lacks_says_so(
+    cli: Any, repo: Repo, tmp_path: Path, gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """core 1.2.0 attested at an earlier commit; cli released later. A
+    reviewer with a one-commit clone (and the state directory) is told the
+    sibling's commit is missing here, and how to fetch it, not that the
+    release does not contain it."""
+    sealed: list[dict[str, Any]] = []
+
+    def attest_core() -> None:  # core 1.2.0, as its own CI recorded it, before cli's release
+        git, loaded = Git(repo.path), load_config(repo.path)
+        tarball = package_tarball(repo, "core", tmp_path / "acme-core-1.2.0.tgz")
+        request = AttestRequest(
+            artifacts=[ArtifactInput(path=tarball, type="npm-package")],
+            version="1.2.0",
+            sign="gpg",
+            env=dict(os.environ),
+            package=CORE,
+        )
+        sealed.append(seal(loaded, prepare(git, loaded, request)))
+
+    _train(
+        cli,
+        repo,
+        tmp_path,
+        gpg_home,
+        monkeypatch,
+        commits=(("fix(cli): q", "packages/cli/q"),),
+        before_ship=attest_core,
+    )
+    [early] = sealed
+    assert _dependency_check(cli, repo, f"{CLI}@3.0.2")["status"] == "pass"  # the full clone
+
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(shallow)], check=True
+    )
+    shutil.copytree(repo.path / ".shipline", shallow / ".shipline", dirs_exist_ok=True)
+    result = cli("-C", shallow, "--output", "json", "review", f"{CLI}@3.0.2", "--no-rebuild")
+    assert result.code == 0, result.out[-3000:] + result.err
+    [check] = [c for c in result.summary["data"]["checks"] if c["name"] == "dependencyProvenance"]
+    assert check["items"] == [
+        f"{CORE_PURL.format('1.2.0')}: workspace sibling, but its release {CORE}@1.2.0 was made "
+        f"from {early['commitSha'][:12]}, which is not in this clone (a shallow clone? "
+        "`git fetch --unshallow`, then review again)"
+    ]

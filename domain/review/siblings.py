@@ -95,10 +95,18 @@ def released_siblings(
         if purl is None or purl not in wanted or found.get(purl, (False, ""))[0]:
             continue
         label = ldg.record_label(dict(record))
-        if not git.is_ancestor(str(record["commitSha"]), str(dependent["commitSha"])):
+        made_from = str(record["commitSha"])
+        if not git.has_object(made_from):
             found[purl] = (
                 False,
-                f"its release {label} was made from {str(record['commitSha'])[:12]}, "
+                f"its release {label} was made from {made_from[:12]}, which is not in this "
+                "clone (a shallow clone? `git fetch --unshallow`, then review again)",
+            )
+            continue
+        if not git.is_ancestor(made_from, str(dependent["commitSha"])):
+            found[purl] = (
+                False,
+                f"its release {label} was made from {made_from[:12]}, "
                 "which this release's commit does not contain",
             )
             continue
