@@ -91,6 +91,21 @@ def _train(
     assert shipped.code == 0, shipped.out[-3000:] + shipped.err
 
 
+def _attest_core_120(repo: Repo, tmp_path: Path) -> dict[str, Any]:
+    """core 1.2.0 attested from HEAD the way its own CI records it (its
+    tarball, signed with ``GPG_KEY_ID``, the config's SBOM)."""
+    git, loaded = Git(repo.path), load_config(repo.path)
+    tarball = package_tarball(repo, "core", tmp_path / "acme-core-1.2.0.tgz")
+    request = AttestRequest(
+        artifacts=[ArtifactInput(path=tarball, type="npm-package")],
+        version="1.2.0",
+        sign="gpg",
+        env=dict(os.environ),
+        package=CORE,
+    )
+    return seal(loaded, prepare(git, loaded, request))
+
+
 def _dependency_check(cli: Any, repo: Repo, target: str) -> dict[str, Any]:
     result = cli("-C", repo.path, "--output", "json", "review", target, "--no-rebuild")
     assert result.code == 0, result.out[-3000:] + result.err
@@ -160,16 +175,7 @@ def test_a_sibling_attested_later_from_another_commit_is_not_evidence(
     built beside."""
     _train(cli, repo, tmp_path, gpg_home, monkeypatch, commits=(("fix(cli): q", "packages/cli/q"),))
     repo.commit("feat(core): later work", {"packages/core/later.js": "l\n"})
-    tarball = package_tarball(repo, "core", tmp_path / "acme-core-1.2.0.tgz")
-    git, loaded = Git(repo.path), load_config(repo.path)
-    request = AttestRequest(
-        artifacts=[ArtifactInput(path=tarball, type="npm-package")],
-        version="1.2.0",
-        sign="gpg",
-        env=dict(os.environ),
-        package=CORE,
-    )
-    later = seal(loaded, prepare(git, loaded, request))
+    later = _attest_core_120(repo, tmp_path)
     check = _dependency_check(cli, repo, f"{CLI}@3.0.2")
     assert check["status"] == "fail"
     assert check["items"] == [
@@ -268,17 +274,8 @@ def test_a_sibling_released_from_a_commit_a_shallow_clone_lacks_says_so(
     release does not contain it."""
     sealed: list[dict[str, Any]] = []
 
-    def attest_core() -> None:  # core 1.2.0, as its own CI recorded it, before cli's release
-        git, loaded = Git(repo.path), load_config(repo.path)
-        tarball = package_tarball(repo, "core", tmp_path / "acme-core-1.2.0.tgz")
-        request = AttestRequest(
-            artifacts=[ArtifactInput(path=tarball, type="npm-package")],
-            version="1.2.0",
-            sign="gpg",
-            env=dict(os.environ),
-            package=CORE,
-        )
-        sealed.append(seal(loaded, prepare(git, loaded, request)))
+    def attest_core() -> None:  # before cli's release
+        sealed.append(_attest_core_120(repo, tmp_path))
 
     _train(
         cli,
