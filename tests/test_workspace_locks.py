@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from conftest import Repo
-from monorepos import CARGO_LOCK, npm_workspace_lock, package_json
+from monorepos import CARGO_LOCK, PNPM_LOCK, npm_workspace_lock, package_json, pnpm_monorepo
 
 CORE, CLI, WRITE = "@acme/core", "@acme/cli", "@acme/write"
 
@@ -145,3 +145,29 @@ def test_a_uv_train_updates_the_member_entries_of_uv_lock(repo: Repo, cli: Any) 
         svc="0.4.0", client="0.2.0", models="0.2.1"
     )
     assert repo.git("status", "--porcelain", "--", "uv.lock") == ""  # committed
+
+
+def test_a_pnpm_train_keeps_the_importers_specifiers_as_package_json_says(
+    repo: Repo, cli: Any
+) -> None:
+    """core 1.2.0 → 2.0.0 (a breaking change with its migration note) breaks
+    write's ``^1.0.0``, which is raised to ``^2.0.0`` in its package.json
+    and in its importer's ``specifier`` (``pnpm install --frozen-lockfile``
+    refuses a lock that disagrees); cli's ``workspace:^`` stays as written."""
+    pnpm_monorepo(repo)
+    repo.commit(
+        "feat(core)!: drop the sync API\n\n"
+        "BREAKING CHANGE: the sync API is gone; call `await core()` instead",
+        {"packages/core/index.js": "a\n"},
+    )
+    _ship(cli, repo)
+    assert "@acme/core@2.0.0" in repo.git("tag", "--points-at", "HEAD").split()
+    write = json.loads((repo.path / "packages/write/package.json").read_text())
+    assert write["dependencies"]["@acme/core"] == "^2.0.0"
+    expected = PNPM_LOCK.replace(
+        "      '@acme/core':\n        specifier: ^1.0.0\n",
+        "      '@acme/core':\n        specifier: ^2.0.0\n",
+    )
+    assert expected != PNPM_LOCK
+    assert (repo.path / "pnpm-lock.yaml").read_text() == expected
+    assert repo.git("status", "--porcelain", "--", "pnpm-lock.yaml") == ""

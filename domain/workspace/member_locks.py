@@ -4,7 +4,9 @@ A workspace has one lock file at its root, and it records each member at
 its version: ``packages["packages/core"].version`` in ``package-lock.json``
 (with the requirement each member has on another, copied from its
 ``package.json``), a path crate's ``[[package]]`` in ``Cargo.lock``, an
-editable member's ``[[package]]`` in ``uv.lock``. ``npm version -w``,
+editable member's ``[[package]]`` in ``uv.lock``; ``pnpm-lock.yaml`` links
+its members and keeps only each importer's ``specifier``, copied from the
+package.json. ``npm version -w``,
 ``cargo`` and ``uv`` rewrite those entries with the bump; a train that left
 them would commit a lock that disagrees with the manifests beside it.
 
@@ -23,7 +25,11 @@ from shipline.domain.python_names import normalize_python_name
 from shipline.domain.release.version_files import json_kinds
 from shipline.domain.release.version_files.toml_kinds import CARGO_LOCAL, UV_LOCAL, package_blocks
 
-LOCK_OF = {"npm": "package-lock.json", "cargo": "Cargo.lock", "python": "uv.lock"}
+LOCKS_OF = {
+    "npm": ("package-lock.json", "pnpm-lock.yaml"),
+    "cargo": ("Cargo.lock",),
+    "python": ("uv.lock",),
+}
 _NAME = re.compile(r'(?m)^name[ \t]*=[ \t]*"([^"]*)"')
 _VERSION = re.compile(r'(?m)^version[ \t]*=[ \t]*"([^"]*)"')
 
@@ -52,14 +58,12 @@ class PinChange:
 def lock_of(root: Path, member_path: str, ecosystem: str) -> str | None:
     """The lock file that records a member: the nearest one from its folder
     up to the repository root (a workspace's is at its root)."""
-    lock = LOCK_OF.get(ecosystem)
-    if lock is None:
-        return None
     folder = Path(member_path)
     while True:
-        candidate = folder / lock
-        if (root / candidate).is_file():
-            return candidate.as_posix()
+        for lock in LOCKS_OF.get(ecosystem, ()):
+            candidate = folder / lock
+            if (root / candidate).is_file():
+                return candidate.as_posix()
         if folder == Path("."):
             return None
         folder = folder.parent
@@ -70,6 +74,8 @@ def rewrite_lock(
 ) -> str:
     """``text`` with the released members' entries (and, in npm's lock, the
     requirements on them) at their new values."""
+    if rel.endswith("pnpm-lock.yaml"):
+        return _pnpm(text, pins, Path(rel).parent)
     if ecosystem == "npm":
         return _npm(rel, text, bumps, pins)
     local = CARGO_LOCAL if ecosystem == "cargo" else UV_LOCAL
@@ -100,6 +106,44 @@ def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) ->
             if old_new is not None and old_new[0] == value:
                 spans.append((a, b, old_new[1]))
     return _apply(text, spans)
+
+
+def _pnpm(text: str, pins: list[PinChange], lock_dir: Path) -> str:
+    """pnpm records no member versions (a sibling is ``link:``), but each
+    importer keeps the ``specifier`` its package.json has; ``pnpm install
+    --frozen-lockfile`` refuses a lock whose specifiers differ from it."""
+    wanted = {
+        (Path(p.dependent_path).relative_to(lock_dir).as_posix() or ".", p.name): (p.old, p.new)
+        for p in pins
+    }
+    spans: list[tuple[int, int, str]] = []
+    importer = dep = None
+    in_importers = False
+    at = 0
+    for line in text.splitlines(keepends=True):
+        start, at = at, at + len(line)
+        stripped = line.rstrip("\r\n")
+        indent = len(stripped) - len(stripped.lstrip(" "))
+        if stripped and indent == 0:
+            in_importers, importer, dep = stripped == "importers:", None, None
+        elif in_importers and stripped.endswith(":") and indent == 2:
+            importer, dep = _yaml_key(stripped[:-1]), None
+        elif in_importers and importer is not None and indent == 6 and stripped.endswith(":"):
+            dep = _yaml_key(stripped[:-1])
+        elif dep is not None and indent == 8 and stripped.lstrip().startswith("specifier:"):
+            value_at = stripped.index(":") + 1
+            raw = stripped[value_at:].strip()
+            old_new = wanted.get((importer or "", dep))
+            if old_new is not None and _yaml_key(raw) == old_new[0]:
+                begin = start + stripped.index(raw, value_at)
+                quote = raw[0] if raw[:1] in ("'", '"') else ""
+                spans.append((begin, begin + len(raw), f"{quote}{old_new[1]}{quote}"))
+    return _apply(text, spans)
+
+
+def _yaml_key(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text
 
 
 def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
