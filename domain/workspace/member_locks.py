@@ -72,8 +72,8 @@ def lock_of(root: Path, member_path: str, ecosystem: str) -> str | None:
 def rewrite_lock(
     rel: str, text: str, ecosystem: str, bumps: list[MemberBump], pins: list[PinChange]
 ) -> str:
-    """``text`` with the released members' entries (and, in npm's lock, the
-    requirements on them) at their new values."""
+    """``text`` with the released members' entries (and the lock's copies of
+    the requirements just raised: npm's, pnpm's, uv's) at their new values."""
     if rel.endswith("pnpm-lock.yaml"):
         return _pnpm(text, pins, Path(rel).parent)
     if ecosystem == "npm":
@@ -90,7 +90,41 @@ def rewrite_lock(
         new = wanted.get((same(name.group(1)), version.group(1)))
         if new is not None:
             spans.append((start + version.start(1), start + version.end(1), new))
+        if ecosystem == "python" and pins:
+            spans += _uv_specifiers(text, block, end, pins, Path(rel).parent)
     return _apply(text, spans)
+
+
+_UV_SOURCE = re.compile(
+    r'(?m)^source[ \t]*=[ \t]*\{[ \t]*(?:editable|virtual)[ \t]*=[ \t]*"([^"]*)"'
+)
+
+
+def _uv_specifiers(
+    text: str, block: str, end: int, pins: list[PinChange], lock_dir: Path
+) -> list[tuple[int, int, str]]:
+    """A member's ``[package.metadata] requires-dist`` keeps each requirement's
+    ``specifier`` as its pyproject.toml has it (``uv sync --locked`` refuses
+    a lock that differs): the raised ones follow."""
+    source = _UV_SOURCE.search(block)
+    if source is None:
+        return []
+    here = Path(source.group(1)).as_posix()
+    mine = [p for p in pins if Path(p.dependent_path).relative_to(lock_dir).as_posix() == here]
+    stop = text.find("\n[[package]]", end)
+    region_end = len(text) if stop == -1 else stop
+    spans = []
+    for pin in mine:
+        entry = re.compile(
+            r'\{[ \t]*name[ \t]*=[ \t]*"'
+            + re.escape(normalize_python_name(pin.name))
+            + r'"[^}\n]*?specifier[ \t]*=[ \t]*"('
+            + re.escape(pin.old)
+            + r')"'
+        )
+        for match in entry.finditer(text, end, region_end):
+            spans.append((match.start(1), match.end(1), pin.new))
+    return spans
 
 
 def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) -> str:
