@@ -109,8 +109,8 @@ class TrainFiles(TrainState):
     def _bump_member_locks(
         self, was: Mapping[str, str], pins: Sequence[tuple[str, PinChange]]
     ) -> Generator[Any, None, int]:
-        """The workspace lock files' entries of the released members, and
-        npm's copies of the requirements just rewritten
+        """The workspace lock files' entries of the released members, and the
+        locks' copies of the requirements just rewritten
         (:mod:`shipline.domain.workspace.member_locks`)."""
         root = self.git.root
         by_lock: dict[tuple[str, str], tuple[list[MemberBump], list[PinChange]]] = {}

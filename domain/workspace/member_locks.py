@@ -4,11 +4,13 @@ A workspace has one lock file at its root, and it records each member at
 its version: ``packages["packages/core"].version`` in ``package-lock.json``
 (with the requirement each member has on another, copied from its
 ``package.json``), a path crate's ``[[package]]`` in ``Cargo.lock``, an
-editable member's ``[[package]]`` in ``uv.lock``; ``pnpm-lock.yaml`` links
-its members and keeps only each importer's ``specifier``, copied from the
-package.json. ``npm version -w``,
-``cargo`` and ``uv`` rewrite those entries with the bump; a train that left
-them would commit a lock that disagrees with the manifests beside it.
+editable member's ``[[package]]`` (and its ``requires-dist`` specifiers) in
+``uv.lock``; ``pnpm-lock.yaml`` links its members and keeps only each
+importer's ``specifier``, copied from the package.json. ``npm version -w``,
+cargo, pnpm and uv rewrite those entries with the bump; a train that left
+them would commit a lock that disagrees with the manifests beside it (and
+``npm ci``, ``pnpm install --frozen-lockfile`` or ``uv sync --locked``
+would refuse it).
 
 Only the entries of the members this train releases change, matched by
 name (or folder) *and* the version they had, so another member that
@@ -110,7 +112,7 @@ def _uv_specifiers(
     if source is None:
         return []
     here = Path(source.group(1)).as_posix()
-    mine = [p for p in pins if Path(p.dependent_path).relative_to(lock_dir).as_posix() == here]
+    mine = [p for p in pins if _under(p.dependent_path, lock_dir) == here]
     stop = text.find("\n[[package]]", end)
     region_end = len(text) if stop == -1 else stop
     spans = []
@@ -128,8 +130,9 @@ def _uv_specifiers(
 
 
 def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) -> str:
-    versions = {("packages", b.path, "version"): (b.old, b.new) for b in bumps}
-    specs = {(p.dependent_path, p.name): (p.old, p.new) for p in pins}
+    here = Path(rel).parent  # the lock's keys are folders relative to it
+    versions = {("packages", _under(b.path, here), "version"): (b.old, b.new) for b in bumps}
+    specs = {(_under(p.dependent_path, here), p.name): (p.old, p.new) for p in pins}
     spans: list[tuple[int, int, str]] = []
     for path, a, b in json_kinds.local_lock_strings(text, rel):
         value = text[a:b]
@@ -146,10 +149,7 @@ def _pnpm(text: str, pins: list[PinChange], lock_dir: Path) -> str:
     """pnpm records no member versions (a sibling is ``link:``), but each
     importer keeps the ``specifier`` its package.json has; ``pnpm install
     --frozen-lockfile`` refuses a lock whose specifiers differ from it."""
-    wanted = {
-        (Path(p.dependent_path).relative_to(lock_dir).as_posix() or ".", p.name): (p.old, p.new)
-        for p in pins
-    }
+    wanted = {(_under(p.dependent_path, lock_dir), p.name): (p.old, p.new) for p in pins}
     spans: list[tuple[int, int, str]] = []
     importer = dep = None
     in_importers = False
@@ -173,6 +173,11 @@ def _pnpm(text: str, pins: list[PinChange], lock_dir: Path) -> str:
                 quote = raw[0] if raw[:1] in ("'", '"') else ""
                 spans.append((begin, begin + len(raw), f"{quote}{old_new[1]}{quote}"))
     return _apply(text, spans)
+
+
+def _under(path: str, lock_dir: Path) -> str:
+    """A member's folder as its lock names it (relative to the lock's folder)."""
+    return Path(path).relative_to(lock_dir).as_posix()
 
 
 def _yaml_key(text: str) -> str:
