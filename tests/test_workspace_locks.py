@@ -226,3 +226,63 @@ def test_a_uv_train_keeps_requires_dist_specifiers_as_pyproject_says(repo: Repo,
     assert (repo.path / "uv.lock").read_text() == UV_LOCK_PINNED.format(
         pin="==0.2.1", models="0.2.1"
     )
+
+
+def test_a_uv_root_package_released_alone_leaves_a_member_at_its_version(
+    repo: Repo, cli: Any
+) -> None:
+    """The root package svc and the member svc-client are both at 0.4.0;
+    only svc has changes. In a train each member is its own package: the
+    root's release does not carry svc-client along (its pyproject.toml and
+    its uv.lock entry stay at 0.4.0)."""
+    repo.commit(
+        "chore: workspace",
+        {
+            "pyproject.toml": '[project]\nname = "svc"\nversion = "0.4.0"\n'
+            'dependencies = ["svc-models"]\n\n'
+            '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
+            "[tool.uv.sources]\nsvc-models = { workspace = true }\n",
+            "uv.lock": UV_LOCK.format(svc="0.4.0", client="0.4.0", models="0.2.0"),
+            "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
+            "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.4.0"\n',
+            "app.py": "print('svc')\n",
+        },
+    )
+    for tag in ("svc-v0.4.0", "svc-models-v0.2.0", "svc-client-v0.4.0"):
+        repo.tag(tag, tag)
+    repo.commit("feat: a health endpoint", {"app.py": "print('ok')\n"})
+    _ship(cli, repo)
+    assert repo.git("tag", "--points-at", "HEAD").split() == ["svc-v0.5.0"]
+    client = (repo.path / "libs/client/pyproject.toml").read_text()
+    assert 'version = "0.4.0"' in client
+    assert (repo.path / "uv.lock").read_text() == UV_LOCK.format(
+        svc="0.5.0", client="0.4.0", models="0.2.0"
+    )
+
+
+def test_a_cargo_root_crate_released_alone_leaves_a_member_crate_at_its_version(
+    repo: Repo, cli: Any
+) -> None:
+    """A root crate (``[package]`` beside ``[workspace]``) and a member crate,
+    both 2.13.0, each its own package: only the root has changes, so only
+    its version and its Cargo.lock entry move."""
+    repo.commit(
+        "chore: workspace",
+        {
+            "Cargo.toml": '[package]\nname = "tool-cli"\nversion = "2.13.0"\nedition = "2021"\n\n'
+            '[dependencies]\ntool-core = { path = "crates/core", version = "2.13.0" }\n\n'
+            '[workspace]\nmembers = ["crates/*"]\n',
+            "Cargo.lock": CARGO_LOCK.format(cli="2.13.0", core="2.13.0"),
+            "src/main.rs": "fn main() {}\n",
+            "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion = "2.13.0"\n'
+            'edition = "2021"\n\n[dependencies]\nitoa = "1"\n',
+            "crates/core/src/lib.rs": "pub fn core() {}\n",
+        },
+    )
+    repo.tag("tool-core-v2.13.0", "tool-core 2.13.0")
+    repo.tag("tool-cli-v2.13.0", "tool-cli 2.13.0")
+    repo.commit("fix: parse arguments", {"src/main.rs": "fn main() { }\n"})
+    _ship(cli, repo)
+    assert repo.git("tag", "--points-at", "HEAD").split() == ["tool-cli-v2.13.1"]
+    assert 'version = "2.13.0"' in (repo.path / "crates/core/Cargo.toml").read_text()
+    assert (repo.path / "Cargo.lock").read_text() == CARGO_LOCK.format(cli="2.13.1", core="2.13.0")

@@ -68,7 +68,7 @@ class TrainFiles(TrainState):
             if m["manifest"] in was:
                 continue  # a fixed group's shared manifest: bumped once
             for bump in bumpfiles.plan_bumps(
-                self.git.root, [VersionFile(path=m["manifest"])], m["version"]
+                self.git.root, [VersionFile(path=m["manifest"])], m["version"], expand=False
             ):
                 if bump.path == m["manifest"]:
                     was[m["manifest"]] = bump.old_version

@@ -131,7 +131,14 @@ def _uv_specifiers(
 
 def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) -> str:
     here = Path(rel).parent  # the lock's keys are folders relative to it
-    versions = {("packages", _under(b.path, here), "version"): (b.old, b.new) for b in bumps}
+    versions: dict[tuple[str, ...], tuple[str, str]] = {}
+    for bump in bumps:
+        folder = _under(bump.path, here)
+        old_new = (bump.old, bump.new)
+        if folder == ".":  # the lock's own package: its root entries
+            versions[("version",)] = versions[("packages", "", "version")] = old_new
+        else:
+            versions[("packages", folder, "version")] = old_new
     specs = {(_under(p.dependent_path, here), p.name): (p.old, p.new) for p in pins}
     spans: list[tuple[int, int, str]] = []
     for path, a, b in json_kinds.local_lock_strings(text, rel):
@@ -139,9 +146,9 @@ def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) ->
         if path in versions and versions[path][0] == value:
             spans.append((a, b, versions[path][1]))
         elif len(path) == 4 and path[2] in json_kinds.DEPENDENCY_KEYS:
-            old_new = specs.get((path[1], path[3]))
-            if old_new is not None and old_new[0] == value:
-                spans.append((a, b, old_new[1]))
+            spec = specs.get((path[1], path[3]))
+            if spec is not None and spec[0] == value:
+                spans.append((a, b, spec[1]))
     return _apply(text, spans)
 
 

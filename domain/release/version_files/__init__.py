@@ -72,11 +72,16 @@ class _Resolved:
 
 
 def _resolve(
-    root: Path, files: list[VersionFile], current: semver.Version | None = None
+    root: Path,
+    files: list[VersionFile],
+    current: semver.Version | None = None,
+    *,
+    expand: bool = True,
 ) -> _Resolved:
     """Every file's sites. ``current`` (the release the files should carry)
-    is read from the configured files unless given."""
-    listed = kinds.entries(root, files)
+    is read from the configured files unless given; ``expand`` adds what
+    belongs with them (:func:`~.entries.entries`)."""
+    listed = kinds.entries(root, files) if expand else [kinds.Entry(vf) for vf in files]
     if not listed:
         return _Resolved(current, [], {})
     texts = {e.vf.path: kinds.read_text(root, e) for e in listed}
@@ -176,18 +181,26 @@ def version_in(text: str, vf: VersionFile) -> str | None:
 
 
 def plan_bumps(
-    root: Path, files: list[VersionFile], version: str, scheme: str | None = None
+    root: Path,
+    files: list[VersionFile],
+    version: str,
+    scheme: str | None = None,
+    *,
+    expand: bool = True,
 ) -> list[FileBump]:
     """Each file's new text and the lines that change; nothing is written.
     ``scheme`` (``release.versionScheme``) spells the version the same way in
-    every file, as the project's tool does; else each file has its own."""
+    every file, as the project's tool does; else each file has its own.
+    ``expand=False`` bumps the given files alone: a release train, where a
+    workspace's members and lock are each a package's own
+    (:mod:`shipline.domain.workspace.member_locks`)."""
     target = schemes.parse_any(version)
     if target is None:
         raise VersionBumpFailed(
             f"{version}: not a version",
             hint="give a SemVer version such as 1.4.0 (or a PEP 440 one for Python files)",
         )
-    resolved = _resolve(root, files)
+    resolved = _resolve(root, files, expand=expand)
     bumps: list[FileBump] = []
     for loc in resolved.files:
         new_text = loc.text
