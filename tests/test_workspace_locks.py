@@ -120,9 +120,9 @@ source = {{ editable = "libs/models" }}
 """
 
 
-def test_a_uv_train_updates_the_member_entries_of_uv_lock(repo: Repo, cli: Any) -> None:
-    """svc-models 0.2.0 → 0.2.1 (a fix); svc-client, also at 0.2.0 in this
-    workspace and not released, keeps its entry."""
+def _uv_workspace(repo: Repo, client: str) -> None:
+    """Root svc 0.4.0, svc-models 0.2.0 (a workspace source of svc) and
+    svc-client at ``client``, each tagged, with their uv.lock."""
     repo.commit(
         "chore: workspace",
         {
@@ -130,14 +130,20 @@ def test_a_uv_train_updates_the_member_entries_of_uv_lock(repo: Repo, cli: Any) 
             'dependencies = ["svc-models"]\n\n'
             '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
             "[tool.uv.sources]\nsvc-models = { workspace = true }\n",
-            "uv.lock": UV_LOCK.format(svc="0.4.0", client="0.2.0", models="0.2.0"),
+            "uv.lock": UV_LOCK.format(svc="0.4.0", client=client, models="0.2.0"),
             "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
-            "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.2.0"\n',
+            "libs/client/pyproject.toml": f'[project]\nname = "svc-client"\nversion = "{client}"\n',
             "app.py": "print('svc')\n",
         },
     )
-    for tag in ("svc-v0.4.0", "svc-models-v0.2.0", "svc-client-v0.2.0"):
+    for tag in ("svc-v0.4.0", "svc-models-v0.2.0", f"svc-client-v{client}"):
         repo.tag(tag, tag)
+
+
+def test_a_uv_train_updates_the_member_entries_of_uv_lock(repo: Repo, cli: Any) -> None:
+    """svc-models 0.2.0 → 0.2.1 (a fix); svc-client, also at 0.2.0 in this
+    workspace and not released, keeps its entry."""
+    _uv_workspace(repo, client="0.2.0")
     repo.commit("fix(models): strip names", {"libs/models/m.py": "x\n"})
     _ship(cli, repo)
     assert "svc-models-v0.2.1" in repo.git("tag", "--points-at", "HEAD").split()
@@ -235,21 +241,7 @@ def test_a_uv_root_package_released_alone_leaves_a_member_at_its_version(
     only svc has changes. In a train each member is its own package: the
     root's release does not carry svc-client along (its pyproject.toml and
     its uv.lock entry stay at 0.4.0)."""
-    repo.commit(
-        "chore: workspace",
-        {
-            "pyproject.toml": '[project]\nname = "svc"\nversion = "0.4.0"\n'
-            'dependencies = ["svc-models"]\n\n'
-            '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
-            "[tool.uv.sources]\nsvc-models = { workspace = true }\n",
-            "uv.lock": UV_LOCK.format(svc="0.4.0", client="0.4.0", models="0.2.0"),
-            "libs/models/pyproject.toml": '[project]\nname = "svc-models"\nversion = "0.2.0"\n',
-            "libs/client/pyproject.toml": '[project]\nname = "svc-client"\nversion = "0.4.0"\n',
-            "app.py": "print('svc')\n",
-        },
-    )
-    for tag in ("svc-v0.4.0", "svc-models-v0.2.0", "svc-client-v0.4.0"):
-        repo.tag(tag, tag)
+    _uv_workspace(repo, client="0.4.0")
     repo.commit("feat: a health endpoint", {"app.py": "print('ok')\n"})
     _ship(cli, repo)
     assert repo.git("tag", "--points-at", "HEAD").split() == ["svc-v0.5.0"]
