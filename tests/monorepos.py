@@ -22,9 +22,9 @@ def package_json(
     return json.dumps(data, indent=2) + "\n"
 
 
-LEFT_PAD_INTEGRITY = (
-    "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQEMhIkRn5b1OQSFQbDfYnwd+dz+"
-    "//jqV6YU8/FWlA9N3Nrxg=="
+LEFT_PAD_INTEGRITY = (  # left-pad 1.3.0, as the npm registry serves it
+    "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQGinBN9yTQT3bFlCBy/"
+    "aVx2HrNcqQGsdot8ghrjyrvMCoEA=="
 )
 PNPM_LOCK = f"""\
 lockfileVersion: '9.0'
@@ -60,7 +60,6 @@ packages:
 
   left-pad@1.3.0:
     resolution: {{integrity: {LEFT_PAD_INTEGRITY}}}
-    deprecated: use String.prototype.padStart()
 
 snapshots:
 
@@ -128,7 +127,7 @@ def package_tarball(repo: Repo, folder: str, tarball: Path) -> Path:
 
 
 def npm_workspace_lock(core: str, cli: str, cli_requires: str, write: str | None = None) -> str:
-    """The package-lock.json npm 10 writes for an npm workspace of
+    """The package-lock.json npm 11 writes for an npm workspace of
     @acme/core, @acme/cli (requiring core) and, given a version, @acme/write
     (requiring left-pad from the registry)."""
     members: dict[str, object] = {
@@ -145,14 +144,14 @@ def npm_workspace_lock(core: str, cli: str, cli_requires: str, write: str | None
         members |= {
             "node_modules/@acme/write": {"resolved": "packages/write", "link": True},
             "node_modules/left-pad": {
-                "version": "1.2.0",
-                "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.2.0.tgz",
-                "integrity": "sha512-" + "A" * 86 + "==",
+                "version": "1.3.0",
+                "integrity": LEFT_PAD_INTEGRITY,
+                "license": "WTFPL",
             },
             "packages/write": {
                 "name": "@acme/write",
                 "version": write,
-                "dependencies": {"left-pad": "^1.2.0"},
+                "dependencies": {"left-pad": "^1.3.0"},
             },
         }
     lock = {

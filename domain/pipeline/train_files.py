@@ -122,7 +122,7 @@ class TrainFiles(TrainState):
                 by_lock.setdefault((lock, m["ecosystem"]), ([], []))[0].append(bump)
         for ecosystem, pin in pins:
             lock = lock_of(root, pin.dependent_path, ecosystem)
-            if lock and ecosystem in ("npm", "python"):
+            if lock and ecosystem == "npm":  # uv.lock names a member by source
                 by_lock.setdefault((lock, ecosystem), ([], []))[1].append(pin)
         count = 0
         for (rel, ecosystem), (bumps, changed_pins) in sorted(by_lock.items()):

@@ -4,13 +4,14 @@ A workspace has one lock file at its root, and it records each member at
 its version: ``packages["packages/core"].version`` in ``package-lock.json``
 (with the requirement each member has on another, copied from its
 ``package.json``), a path crate's ``[[package]]`` in ``Cargo.lock``, an
-editable member's ``[[package]]`` (and its ``requires-dist`` specifiers) in
-``uv.lock``; ``pnpm-lock.yaml`` links its members and keeps only each
-importer's ``specifier``, copied from the package.json. ``npm version -w``,
+editable (or virtual) member's ``[[package]]`` in ``uv.lock`` (its
+``requires-dist`` names a workspace member by source, never by specifier);
+``pnpm-lock.yaml`` links its members and keeps only each importer's
+``specifier``, copied from the package.json. ``npm version -w``,
 cargo, pnpm and uv rewrite those entries with the bump; a train that left
-them would commit a lock that disagrees with the manifests beside it (and
-``npm ci``, ``pnpm install --frozen-lockfile`` or ``uv sync --locked``
-would refuse it).
+them would commit a lock that disagrees with the manifests beside it
+(``pnpm install --frozen-lockfile`` and ``uv lock --check`` refuse it; npm
+tolerates a stale member entry, and rewrites it at the next install).
 
 Only the entries of the members this train releases change, matched by
 name (or folder) *and* the version they had, so another member that
@@ -75,7 +76,7 @@ def rewrite_lock(
     rel: str, text: str, ecosystem: str, bumps: list[MemberBump], pins: list[PinChange]
 ) -> str:
     """``text`` with the released members' entries (and the lock's copies of
-    the requirements just raised: npm's, pnpm's, uv's) at their new values."""
+    the requirements just raised: npm's and pnpm's) at their new values."""
     if rel.endswith("pnpm-lock.yaml"):
         return _pnpm(text, pins, Path(rel).parent)
     if ecosystem == "npm":
@@ -92,41 +93,7 @@ def rewrite_lock(
         new = wanted.get((same(name.group(1)), version.group(1)))
         if new is not None:
             spans.append((start + version.start(1), start + version.end(1), new))
-        if ecosystem == "python" and pins:
-            spans += _uv_specifiers(text, block, end, pins, Path(rel).parent)
     return _apply(text, spans)
-
-
-_UV_SOURCE = re.compile(
-    r'(?m)^source[ \t]*=[ \t]*\{[ \t]*(?:editable|virtual)[ \t]*=[ \t]*"([^"]*)"'
-)
-
-
-def _uv_specifiers(
-    text: str, block: str, end: int, pins: list[PinChange], lock_dir: Path
-) -> list[tuple[int, int, str]]:
-    """A member's ``[package.metadata] requires-dist`` keeps each requirement's
-    ``specifier`` as its pyproject.toml has it (``uv sync --locked`` refuses
-    a lock that differs): the raised ones follow."""
-    source = _UV_SOURCE.search(block)
-    if source is None:
-        return []
-    here = Path(source.group(1)).as_posix()
-    mine = [p for p in pins if _under(p.dependent_path, lock_dir) == here]
-    stop = text.find("\n[[package]]", end)
-    region_end = len(text) if stop == -1 else stop
-    spans = []
-    for pin in mine:
-        entry = re.compile(
-            r'\{[ \t]*name[ \t]*=[ \t]*"'
-            + re.escape(normalize_python_name(pin.name))
-            + r'"[^}\n]*?specifier[ \t]*=[ \t]*"('
-            + re.escape(pin.old)
-            + r')"'
-        )
-        for match in entry.finditer(text, end, region_end):
-            spans.append((match.start(1), match.end(1), pin.new))
-    return spans
 
 
 def _npm(rel: str, text: str, bumps: list[MemberBump], pins: list[PinChange]) -> str:
