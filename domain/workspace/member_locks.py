@@ -10,8 +10,9 @@ editable (or virtual) member's ``[[package]]`` in ``uv.lock`` (its
 ``specifier``, copied from the package.json. ``npm version -w``,
 cargo, pnpm and uv rewrite those entries with the bump; a train that left
 them would commit a lock that disagrees with the manifests beside it
-(``pnpm install --frozen-lockfile`` and ``uv lock --check`` refuse it; npm
-tolerates a stale member entry, and rewrites it at the next install).
+(``pnpm install --frozen-lockfile``, cargo's ``--locked`` and ``uv lock
+--check`` refuse it; npm tolerates a stale member entry, and rewrites it at
+the next install).
 
 Only the entries of the members this train releases change, matched by
 name (or folder) *and* the version they had, so another member that
