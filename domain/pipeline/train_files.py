@@ -19,7 +19,13 @@ from shipline.domain.release import version_files as bumpfiles
 from shipline.domain.release.plan import release_date
 from shipline.domain.workspace.changelogs import propose_entry
 from shipline.domain.workspace.manifests import rewrite_requirement
-from shipline.domain.workspace.member_locks import MemberBump, PinChange, lock_of, rewrite_lock
+from shipline.domain.workspace.member_locks import (
+    MemberBump,
+    PinChange,
+    lock_of,
+    needs_yarn_install,
+    rewrite_lock,
+)
 from shipline.domain.workspace.plan import PackagePlan, WorkspacePlan
 from shipline.domain.workspace.requirements import new_requirement
 
@@ -126,6 +132,9 @@ class TrainFiles(TrainState):
                 by_lock.setdefault((lock, ecosystem), ([], []))[1].append(pin)
         count = 0
         for (rel, ecosystem), (bumps, changed_pins) in sorted(by_lock.items()):
+            advice = needs_yarn_install(rel, changed_pins)
+            if advice:
+                yield LogLine(step="version", text=f"warning: {advice}")
             text = (root / rel).read_bytes().decode("utf-8")
             new_text = rewrite_lock(rel, text, ecosystem, bumps, changed_pins)
             if new_text == text:

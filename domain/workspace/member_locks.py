@@ -30,7 +30,7 @@ from shipline.domain.release.version_files import json_kinds
 from shipline.domain.release.version_files.toml_kinds import CARGO_LOCAL, UV_LOCAL, package_blocks
 
 LOCKS_OF = {
-    "npm": ("package-lock.json", "pnpm-lock.yaml"),
+    "npm": ("package-lock.json", "pnpm-lock.yaml", "yarn.lock"),
     "cargo": ("Cargo.lock",),
     "python": ("uv.lock",),
 }
@@ -73,6 +73,25 @@ def lock_of(root: Path, member_path: str, ecosystem: str) -> str | None:
         folder = folder.parent
 
 
+YARN = "yarn.lock"
+"""yarn's lock names each member by the descriptors that require it
+(``"@acme/core@npm:^1.0.0, @acme/core@workspace:packages/core"``), and yarn
+looks a raised range up on its registry before it links the workspace: only
+``yarn install`` can write it, so a train leaves it and says so."""
+
+
+def needs_yarn_install(rel: str, pins: list[PinChange]) -> str | None:
+    """What to tell the operator when a train raised requirements that
+    ``rel``, a yarn lock, records (None when it is not one, or none was)."""
+    if Path(rel).name != YARN or not pins:
+        return None
+    raised = ", ".join(f"{p.name} {p.old} → {p.new} in {p.dependent_path}" for p in pins)
+    return (
+        f"{rel} still records the old requirement(s) ({raised}): run `yarn install` and "
+        "commit yarn.lock, or `yarn install --immutable` will refuse it"
+    )
+
+
 def rewrite_lock(
     rel: str, text: str, ecosystem: str, bumps: list[MemberBump], pins: list[PinChange]
 ) -> str:
@@ -80,6 +99,8 @@ def rewrite_lock(
     the requirements just raised: npm's and pnpm's) at their new values."""
     if rel.endswith("pnpm-lock.yaml"):
         return _pnpm(text, pins, Path(rel).parent)
+    if Path(rel).name == YARN:
+        return text  # see YARN
     if ecosystem == "npm":
         return _npm(rel, text, bumps, pins)
     local = CARGO_LOCAL if ecosystem == "cargo" else UV_LOCAL
