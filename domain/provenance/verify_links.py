@@ -89,11 +89,12 @@ def _unattested(record: dict[str, Any]) -> bool:
 
 
 def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:
+    label = ldg.record_label(record)
     sha, tag = record["commitSha"], record.get("gitTag")
     if ctx.tags is not None and tag in ctx.tags and ctx.tags[tag][0] != sha:
         return LinkCheck(
             "commit",
-            ldg.record_label(record),
+            label,
             FAILED,
             94,
             f"tag {tag} points at {ctx.tags[tag][0]}, the record says {sha}",
@@ -102,20 +103,20 @@ def _commit_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck:
         if ctx.shallow:
             return LinkCheck(
                 "commit",
-                ldg.record_label(record),
+                label,
                 MISSING,
                 0,
                 f"commit {sha} is not in this shallow clone",
             )
         return LinkCheck(
             "commit",
-            ldg.record_label(record),
+            label,
             FAILED,
             94,
             f"commit {sha} does not exist in this repository: the record names "
             "a commit that was never made (or history was rewritten)",
         )
-    return LinkCheck("commit", ldg.record_label(record), OK, 0, sha)
+    return LinkCheck("commit", label, OK, 0, sha)
 
 
 def _tag_present_check(record: dict[str, Any], ctx: VerifyContext) -> LinkCheck | None:

@@ -42,10 +42,8 @@ def parse_target(text: str) -> ReviewTarget:
     return ReviewTarget(package, normalize_version(version))
 
 
-def record_label(record: dict[str, Any]) -> str:
-    """A release record's :attr:`ReviewTarget.label`."""
-    package = ldg.record_package(record)
-    return f"{package}@{record['version']}" if package else str(record["version"])
+record_label = ldg.record_label
+"""A release record's :attr:`ReviewTarget.label` (the ledger's own naming)."""
 
 
 def find_target(
