@@ -59,6 +59,13 @@ def test_an_npm_train_updates_package_lock_like_npm_version(repo: Repo, cli: Any
     assert repo.git("status", "--porcelain", "--", "package-lock.json") == ""
 
 
+TOOL_CORE = {  # a crate with its own version, requiring itoa from crates.io
+    "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion = "2.13.0"\n'
+    'edition = "2021"\n\n[dependencies]\nitoa = "1"\n',
+    "crates/core/src/lib.rs": "pub fn core() {}\n",
+}
+
+
 def test_a_cargo_train_of_independent_crates_updates_only_the_released_crate(
     repo: Repo, cli: Any
 ) -> None:
@@ -70,17 +77,15 @@ def test_a_cargo_train_of_independent_crates_updates_only_the_released_crate(
         {
             "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
             "Cargo.lock": CARGO_LOCK.format(cli="2.13.0", core="2.13.0"),
-            "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion = "2.13.0"\n'
-            'edition = "2021"\n\n[dependencies]\nitoa = "1"\n',
-            "crates/core/src/lib.rs": "pub fn core() {}\n",
+            **TOOL_CORE,
             "crates/cli/Cargo.toml": '[package]\nname = "tool-cli"\nversion = "2.13.0"\n'
             'edition = "2021"\n\n[dependencies]\n'
             'tool-core = { path = "../core", version = "2.13.0" }\n',
             "crates/cli/src/main.rs": "fn main() {}\n",
         },
     )
-    repo.tag("tool-core-v2.13.0", "tool-core 2.13.0")
-    repo.tag("tool-cli-v2.13.0", "tool-cli 2.13.0")
+    for crate in ("tool-core", "tool-cli"):
+        repo.tag(f"{crate}-v2.13.0", f"{crate} 2.13.0")
     repo.commit("fix(core): parse faster", {"crates/core/src/lib.rs": "pub fn f() {}\n"})
     _ship(cli, repo)
     assert repo.git("tag", "--points-at", "HEAD").split() == ["tool-core-v2.13.1"]
@@ -215,13 +220,11 @@ def test_a_cargo_root_crate_released_alone_leaves_a_member_crate_at_its_version(
             '[workspace]\nmembers = ["crates/*"]\n',
             "Cargo.lock": CARGO_LOCK.format(cli="2.13.0", core="2.13.0"),
             "src/main.rs": "fn main() {}\n",
-            "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nversion = "2.13.0"\n'
-            'edition = "2021"\n\n[dependencies]\nitoa = "1"\n',
-            "crates/core/src/lib.rs": "pub fn core() {}\n",
+            **TOOL_CORE,
         },
     )
-    repo.tag("tool-core-v2.13.0", "tool-core 2.13.0")
-    repo.tag("tool-cli-v2.13.0", "tool-cli 2.13.0")
+    for crate in ("tool-core", "tool-cli"):
+        repo.tag(f"{crate}-v2.13.0", f"{crate} 2.13.0")
     repo.commit("fix: parse arguments", {"src/main.rs": "fn main() { }\n"})
     _ship(cli, repo)
     assert repo.git("tag", "--points-at", "HEAD").split() == ["tool-cli-v2.13.1"]
